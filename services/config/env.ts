@@ -1,0 +1,123 @@
+/**
+ * Every environment variable the app reads, parsed once at start-up.
+ * A wrong value stops the app with one message naming the variable (see main.ts).
+ */
+import { z } from "zod";
+
+const optionalUrl = (protocols: string[]) =>
+  z.string().trim().optional().transform((v) => (v ? v : undefined)).refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}` },
+  );
+
+const bool = z.enum(["true", "false", "1", "0", ""]).optional().transform((v) => v === "true" || v === "1");
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  APP_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
+  KV_PATH: z.string().optional(),
+  REDIS_URL: optionalUrl(["redis:", "rediss:"]),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/, "letters, digits, _ : . - only").default("optibid:"),
+  KAFKA_BROKERS: z.string().trim().optional().transform((v) =>
+    v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
+  )
+    .refine((list) => list.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)), {
+      message: "must be a comma-separated list of host:port",
+    }),
+  KAFKA_CLIENT_ID: z.string().min(1).default("optibid"),
+  CLICKHOUSE_URL: optionalUrl(["http:", "https:"]),
+  MLFLOW_TRACKING_URI: optionalUrl(["http:", "https:"]),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(2000).default(2000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  APP_VERSION: z.string().optional(),
+  DENO_DEPLOYMENT_ID: z.string().optional(),
+  CI: bool,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  appEnv: Env["APP_ENV"];
+  logLevel: Env["LOG_LEVEL"];
+  dataDir: string;
+  databaseUrl?: string;
+  kvPath: string | undefined;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  clickhouseUrl?: string;
+  mlflowTrackingUri?: string;
+  bodyLimitBytes: number;
+  /** Upper bound of one connection attempt or check of an optional service (≤ 2 s). */
+  serviceTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  appVersion: string;
+  /** Set on Deno Deploy: KV is native there and no local files are written. */
+  onDenoDeploy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      "Invalid configuration:\n" +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** The variables this app reads, for docs and the docker-compose consistency test. */
+export const ENV_VARS = Object.keys(envSchema.shape) as (keyof Env)[];
+
+export function loadConfig(env: Record<string, string | undefined>, defaults: { appVersion?: string } = {}): Config {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of ENV_VARS) picked[key] = env[key] === "" && key !== "CI" ? undefined : env[key];
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? "?"),
+      message: issue.code === "invalid_value" && "values" in issue
+        ? `must be one of ${(issue.values as unknown[]).join(", ")} (got ${
+          JSON.stringify(picked[String(issue.path[0])])
+        })`
+        : issue.message,
+    })));
+  }
+  const e = parsed.data;
+  const onDenoDeploy = Boolean(e.DENO_DEPLOYMENT_ID);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    appEnv: e.APP_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    kvPath: onDenoDeploy ? undefined : (e.KV_PATH ?? `${e.DATA_DIR}/kv`),
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaClientId: e.KAFKA_CLIENT_ID,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    mlflowTrackingUri: e.MLFLOW_TRACKING_URI,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    appVersion: e.APP_VERSION ?? defaults.appVersion ?? "0.1.0",
+    onDenoDeploy,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `deno task test`: give this run its own Postgres database, Redis key prefix
+ * and ClickHouse database, run every test, then drop them again.
+ * Services that do not answer are left unset; tests needing them skip (or fail in CI).
+ */
+import postgres from "postgres";
+
+const runId = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+const env: Record<string, string> = {};
+const cleanups: (() => Promise<void>)[] = [];
+
+async function reachable(host: string, port: number, ms = 1000): Promise<boolean> {
+  try {
+    const conn = await Promise.race([
+      Deno.connect({ hostname: host, port }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms)),
+    ]);
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+{
+  const u = new URL(pgAdminUrl);
+  if (await reachable(u.hostname, Number(u.port || 5432))) {
+    const admin = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+    const dbName = `optibid_test_${runId}`;
+    await admin.unsafe(`CREATE DATABASE "${dbName}"`);
+    const dbUrl = new URL(pgAdminUrl);
+    dbUrl.pathname = `/${dbName}`;
+    env.TEST_DATABASE_URL = dbUrl.toString();
+    env.TEST_PG_ADMIN_URL = pgAdminUrl;
+    cleanups.push(async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      // Tests may create databases of their own with this run's id; drop them too.
+      const extra = await admin.unsafe<{ datname: string }[]>(
+        `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+        [`optibid_test_${runId}_%`],
+      );
+      for (const { datname } of extra) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await admin.end();
+    });
+  }
+}
+
+const redisUrl = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
+{
+  const u = new URL(redisUrl);
+  if (await reachable(u.hostname, Number(u.port || 6379))) {
+    env.TEST_REDIS_URL = redisUrl;
+    env.TEST_REDIS_PREFIX = `optibid-test-${runId}:`;
+    cleanups.push(() => deleteRedisPrefix(u.hostname, Number(u.port || 6379), env.TEST_REDIS_PREFIX));
+  }
+}
+
+const clickhouseUrl = Deno.env.get("TEST_CLICKHOUSE_URL") ?? "http://127.0.0.1:8123";
+try {
+  const res = await fetch(`${clickhouseUrl}/ping`, { signal: AbortSignal.timeout(1000) });
+  await res.body?.cancel();
+  if (res.ok) {
+    const db = `optibid_test_${runId}`;
+    const create = await fetch(clickhouseUrl, { method: "POST", body: `CREATE DATABASE ${db}` });
+    await create.body?.cancel();
+    if (create.ok) {
+      env.TEST_CLICKHOUSE_URL = clickhouseUrl;
+      env.TEST_CLICKHOUSE_DB = db;
+      cleanups.push(async () => {
+        const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${db}` });
+        await r.body?.cancel();
+      });
+    }
+  }
+} catch { /* not running: tests that need it skip */ }
+
+const chromium = Deno.env.get("TEST_CHROMIUM") ?? "/usr/bin/chromium";
+try {
+  if (Deno.statSync(chromium).isFile) env.TEST_CHROMIUM = chromium;
+} catch { /* not installed */ }
+
+const sharedData = new URL("../../shared/data/", import.meta.url);
+try {
+  if (Deno.statSync(sharedData).isDirectory) env.TEST_SHARED_DATA = sharedData.pathname;
+} catch { /* absent */ }
+
+async function deleteRedisPrefix(host: string, port: number, prefix: string): Promise<void> {
+  const { default: Redis } = await import("ioredis");
+  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+console.log(
+  `test run ${runId}: ${
+    ["TEST_DATABASE_URL", "TEST_REDIS_URL", "TEST_CLICKHOUSE_URL", "TEST_CHROMIUM", "TEST_SHARED_DATA"]
+      .map((k) => `${k.replace("TEST_", "").toLowerCase()}=${env[k] ? "yes" : "no"}`).join(" ")
+  }`,
+);
+
+let code = 1;
+try {
+  const args = Deno.args.length ? Deno.args : ["tests/"];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", "--unstable-kv", ...args],
+    env,
+    stdin: "null",
+  }).spawn();
+  const stop = () => child.kill("SIGTERM");
+  Deno.addSignalListener("SIGINT", stop);
+  code = (await child.status).code;
+} finally {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (e) {
+      console.error("cleanup failed:", e instanceof Error ? e.message : e);
+    }
+  }
+}
+Deno.exit(code);
