@@ -1,0 +1,186 @@
+/**
+ * The API convention: a route declares zod schemas for params, query, body and
+ * responses, and the permission it needs. The layer validates input once at the
+ * edge (400 with every field's error; unknown fields rejected), checks the
+ * permission, and the same declarations generate the OpenAPI document.
+ */
+import { z } from "zod";
+import { HttpError } from "./http_error.ts";
+import type { FreshContext, HandlerFn, Method } from "./types.ts";
+
+export const API_SPEC = Symbol.for("optibid.api");
+
+type AnyZod = z.ZodType;
+type Infer<T> = T extends AnyZod ? z.infer<T> : undefined;
+
+export interface ApiResponseSpec {
+  description: string;
+  /** JSON body schema; omit for empty bodies or non-JSON ones (set contentType). */
+  schema?: AnyZod;
+  contentType?: string;
+}
+
+export interface ApiOperation<State, P, Q, B> {
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** "public" or a permission the caller's role must grant (checked by the app's `authorize`). */
+  permission: "public" | (string & {});
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ApiResponseSpec>;
+  handler(
+    ctx: FreshContext<State>,
+    input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> },
+  ): ApiResult | Promise<ApiResult>;
+}
+
+/** A handler returns a Response (streams, redirects) or a JSON body with a status validated against its schema. */
+export type ApiResult = Response | { status?: number; body: unknown; headers?: HeadersInit };
+
+// deno-lint-ignore no-explicit-any
+export type ApiSpec = Partial<Record<Method, ApiOperation<any, any, any, any>>>;
+
+export interface ApiRuntime {
+  // deno-lint-ignore no-explicit-any
+  authorize?: (ctx: FreshContext<any>, permission: string) => void | Promise<void>;
+  /** Check response bodies against their schemas (on in development and tests). */
+  validateResponses: boolean;
+}
+
+const runtime: ApiRuntime = { validateResponses: true };
+
+export function configureApi(options: Partial<ApiRuntime>): void {
+  Object.assign(runtime, options);
+}
+
+/** Unknown fields are rejected everywhere: objects are made strict unless they declare a catchall. */
+function strict<T extends AnyZod | undefined>(schema: T): T {
+  if (schema instanceof z.ZodObject) {
+    const def = schema._zod.def as { catchall?: unknown };
+    return (def.catchall ? schema : schema.strict()) as unknown as T;
+  }
+  return schema;
+}
+
+export type ApiHandlerMap<State> = Partial<Record<Method, HandlerFn<unknown, State>>> & { [API_SPEC]: ApiSpec };
+
+/** Per method: `{ GET: op(...), POST: op(...) }` — returns a handler map the router understands. */
+export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
+  const map = { [API_SPEC]: spec } as ApiHandlerMap<State>;
+  for (const [method, op] of Object.entries(spec) as [Method, ApiOperation<State, AnyZod, AnyZod, AnyZod>][]) {
+    const params = op.params;
+    const query = strict(op.query);
+    const body = strict(op.body);
+    // The OpenAPI document reads the spec: it must describe the strict schemas actually enforced.
+    spec[method] = { ...op, query, body };
+    map[method] = async (ctx) => {
+      if (op.permission !== "public") {
+        if (!runtime.authorize) throw new HttpError(401);
+        await runtime.authorize(ctx, op.permission);
+      }
+      const issues: Issue[] = [];
+      const input = {
+        params: parsePart(params, ctx.params, "params", issues),
+        query: parsePart(query, queryObject(ctx.url.searchParams), "query", issues),
+        body: body ? parsePart(body, await readJson(ctx.req), "body", issues) : undefined,
+      };
+      if (issues.length) {
+        throw new HttpError(400, "The request is invalid: " + issues.map((i) => `${i.path}: ${i.message}`).join("; "), {
+          code: "validation_failed",
+          details: issues,
+        });
+      }
+      const result = await op.handler(ctx, input as never);
+      return result instanceof Response ? result : jsonResult(method, op, result);
+    };
+  }
+  return map;
+}
+
+interface Issue {
+  path: string;
+  message: string;
+  code: string;
+}
+
+function parsePart(schema: AnyZod | undefined, value: unknown, where: string, issues: Issue[]): unknown {
+  if (!schema) return where === "params" ? value : undefined;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) {
+    const keys = i.code === "unrecognized_keys" ? (i as { keys: string[] }).keys : [null];
+    for (const key of keys) {
+      issues.push({
+        path: [where, ...i.path, ...(key ? [key] : [])].map(String).join("."),
+        message: key ? `unknown field "${key}"` : i.message,
+        code: i.code,
+      });
+    }
+  }
+  return undefined;
+}
+
+/** Query strings become objects; a repeated key becomes an array. */
+export function queryObject(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of params) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpError(415, "Send the body as JSON with Content-Type: application/json", {
+      code: "unsupported_media_type",
+    });
+  }
+  const text = await req.text();
+  if (!text) throw new HttpError(400, "The request body is empty; a JSON body is required", { code: "invalid_json" });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `The request body is not valid JSON: ${(e as Error).message}`, { code: "invalid_json" });
+  }
+}
+
+function jsonResult(
+  method: string,
+  op: ApiOperation<unknown, unknown, unknown, unknown>,
+  result: { status?: number; body: unknown; headers?: HeadersInit },
+): Response {
+  const status = result.status ?? 200;
+  if (runtime.validateResponses) {
+    const spec = op.responses[status];
+    if (!spec) throw new Error(`${method} ${op.summary}: status ${status} is not declared in responses`);
+    if (spec.schema) {
+      const r = spec.schema.safeParse(result.body);
+      if (!r.success) {
+        throw new Error(`${method} ${op.summary}: response ${status} does not match its schema: ${r.error.message}`);
+      }
+    }
+  }
+  const headers = new Headers(result.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+  return new Response(status === 204 ? null : JSON.stringify(result.body), { status, headers });
+}
+
+export function getApiSpec(handler: unknown): ApiSpec | null {
+  return handler && typeof handler === "object" && API_SPEC in handler
+    ? (handler as { [API_SPEC]: ApiSpec })[API_SPEC]
+    : null;
+}
+
+/** The error body every API failure uses. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+}).meta({ id: "Error" });

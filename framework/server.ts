@@ -1,0 +1,217 @@
+/**
+ * Mounts a route manifest on a Hono app: one Hono route per file route, in
+ * specificity order, each running its folder's middleware chain, then its
+ * handler, then (for pages) `_app` → layouts → page.
+ */
+import type { Context, Hono } from "hono";
+import { getApiSpec } from "./api.ts";
+import { isPageResult } from "./define.ts";
+import { defaultCode, defaultMessage, HttpError } from "./http_error.ts";
+import { IslandRegistry } from "./islands.ts";
+import { renderPage } from "./render.ts";
+import { compareRoutes, parseRouteFile, type RouteFile, scopeApplies } from "./route_path.ts";
+import {
+  type BuildInfo,
+  type FreshContext,
+  type HandlerFn,
+  type Manifest,
+  METHODS,
+  type Middleware,
+  type PageComponent,
+  type RouteModule,
+} from "./types.ts";
+
+export interface MountOptions<State> {
+  manifest: Manifest;
+  build: BuildInfo | null;
+  /** Fresh state for each request (e.g. the request id). */
+  initState: (c: Context) => State;
+  /** Paths answered with JSON errors instead of error pages. */
+  isApiPath?: (path: string) => boolean;
+  /** Where unexpected errors are reported (with the request id); never sent to the client. */
+  onUnexpectedError: (err: unknown, c: Context) => void;
+}
+
+interface Route {
+  file: RouteFile;
+  mod: RouteModule;
+  middlewares: Middleware<unknown>[];
+  // deno-lint-ignore no-explicit-any
+  layouts: PageComponent<any, any>[];
+}
+
+export interface MountedApp {
+  /** Render an error for any request (used by Hono's notFound/onError). */
+  errorResponse(c: Context, err: unknown): Promise<Response>;
+  routes: { pattern: string; key: string; api: boolean }[];
+}
+
+const defaultIsApi = (path: string) => path === "/api" || path.startsWith("/api/") || path.startsWith("/health");
+
+export function mountManifest<State>(app: Hono, opts: MountOptions<State>): MountedApp {
+  const registry = IslandRegistry.fromManifest(opts.manifest.islands);
+  const isApiPath = opts.isApiPath ?? defaultIsApi;
+  const files = Object.entries(opts.manifest.routes).map(([key, mod]) => ({ file: parseRouteFile(key), mod }));
+  const special = (kind: string, dirs: string[] = []) =>
+    files.find((f) => f.file.special === kind && f.file.dirs.join("/") === dirs.join("/"))?.mod;
+  const appModule = special("app");
+  const layoutsFor = (dirs: string[]) =>
+    files.filter((f) => f.file.special === "layout" && scopeApplies(f.file.dirs, dirs))
+      .sort((a, b) => a.file.dirs.length - b.file.dirs.length)
+      .map((f) => f.mod.default!).filter(Boolean);
+  const middlewaresFor = (dirs: string[]) =>
+    files.filter((f) => f.file.special === "middleware" && scopeApplies(f.file.dirs, dirs))
+      .sort((a, b) => a.file.dirs.length - b.file.dirs.length)
+      .flatMap((f) => {
+        const h = f.mod.handler;
+        return (Array.isArray(h) ? h : h ? [h] : []) as Middleware<unknown>[];
+      });
+
+  const routes: Route[] = files.filter((f) => f.file.pattern)
+    .map((f) => ({
+      ...f,
+      middlewares: middlewaresFor(f.file.dirs),
+      layouts: f.mod.config?.skipInheritedLayouts ? [] : layoutsFor(f.file.dirs),
+    }))
+    .sort((a, b) => compareRoutes(a.file.pattern!, b.file.pattern!));
+
+  const seen = new Map<string, string>();
+  for (const r of routes) {
+    const other = seen.get(r.file.pattern!);
+    if (other) throw new Error(`Routes ${other} and ${r.file.key} both match ${r.file.pattern}`);
+    seen.set(r.file.pattern!, r.file.key);
+  }
+
+  async function renderWith(
+    c: Context,
+    ctx: FreshContext<State>,
+    // deno-lint-ignore no-explicit-any
+    component: PageComponent<any, any>,
+    // deno-lint-ignore no-explicit-any
+    layouts: PageComponent<any, any>[],
+    data: unknown,
+    init: { status?: number; headers?: HeadersInit },
+    skipApp = false,
+  ): Promise<Response> {
+    const html = await renderPage({
+      app: skipApp ? null : appModule?.default ?? null,
+      layouts,
+      page: component,
+      props: { data, url: ctx.url, params: ctx.params, state: ctx.state as Record<string, unknown>, route: ctx.route, error: ctx.error },
+    }, registry, opts.build);
+    const headers = new Headers(init.headers);
+    if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
+    // HTML is never served stale: it names the hashed assets of the build that produced it.
+    if (!headers.has("cache-control")) headers.set("cache-control", "no-cache");
+    return new Response(c.req.method === "HEAD" ? null : html, { status: init.status ?? 200, headers });
+  }
+
+  function makeContext(c: Context, route: string | null, error?: unknown): FreshContext<State> {
+    const url = new URL(c.req.url);
+    const existing = c.get("freshState" as never) as State | undefined;
+    const state = existing ?? opts.initState(c);
+    c.set("freshState" as never, state as never);
+    return {
+      req: c.req.raw,
+      url,
+      params: c.req.param() as Record<string, string>,
+      state,
+      route,
+      error,
+      hono: c,
+      next: () => Promise.reject(new Error("ctx.next() is only available in middleware")),
+      redirect(path: string, status = 302) {
+        return new Response(null, { status, headers: { location: path } });
+      },
+    };
+  }
+
+  async function errorResponse(c: Context, err: unknown): Promise<Response> {
+    const http = err instanceof HttpError ? err : null;
+    const status = http?.status ?? 500;
+    if (!http) opts.onUnexpectedError(err, c);
+    const path = new URL(c.req.url).pathname;
+    const headers = new Headers(http?.options.headers);
+    if (isApiPath(path)) {
+      const message = http ? http.message : defaultMessage(500);
+      const body = { error: { code: http?.options.code ?? defaultCode(status), message, ...(http?.options.details !== undefined ? { details: http.options.details } : {}) } };
+      headers.set("content-type", "application/json; charset=utf-8");
+      headers.set("cache-control", "no-store");
+      return new Response(JSON.stringify(body), { status, headers });
+    }
+    const page = (status === 404 ? special("404") : special("500")) ?? special("error");
+    if (!page?.default) {
+      headers.set("content-type", "text/plain; charset=utf-8");
+      return new Response(defaultMessage(status), { status, headers });
+    }
+    try {
+      const ctx = makeContext(c, null, err);
+      return await renderWith(c, ctx, page.default, [], undefined, { status, headers });
+    } catch (renderErr) {
+      opts.onUnexpectedError(renderErr, c);
+      return new Response(defaultMessage(status), { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+  }
+
+  for (const route of routes) {
+    const mod = route.mod;
+    const handler = mod.handler as HandlerFn<unknown, State> | Partial<Record<string, HandlerFn<unknown, State>>> | undefined;
+    const allowed = typeof handler === "function"
+      ? METHODS
+      : handler
+      ? Object.keys(handler).filter((m) => METHODS.includes(m as never)).concat(
+        handler.GET || (mod.default && !handler.GET) ? ["HEAD"] : [],
+      ).concat(mod.default && !handler.GET ? ["GET"] : [])
+      : mod.default
+      ? ["GET", "HEAD"]
+      : [];
+    const allow = [...new Set(allowed)].join(", ");
+
+    const final = async (ctx: FreshContext<State>): Promise<Response> => {
+      const method = ctx.req.method === "HEAD" ? "GET" : ctx.req.method;
+      let fn: HandlerFn<unknown, State> | undefined;
+      if (typeof handler === "function") fn = handler;
+      else if (handler) fn = handler[method];
+      if (!fn) {
+        if (method === "GET" && mod.default) {
+          return renderWith(ctx.hono, ctx, mod.default, route.layouts, undefined, {}, mod.config?.skipAppWrapper);
+        }
+        throw new HttpError(405, `${ctx.req.method} is not allowed here; use ${allow}`, {
+          code: "method_not_allowed",
+          headers: { allow },
+        });
+      }
+      const result = await fn(ctx);
+      if (result instanceof Response) return result;
+      if (isPageResult(result) || (result && typeof result === "object" && "data" in result)) {
+        if (!mod.default) throw new Error(`${route.file.key} returned page data but has no default page component`);
+        const r = result as { data: unknown; status?: number; headers?: HeadersInit };
+        return renderWith(ctx.hono, ctx, mod.default, route.layouts, r.data, r, mod.config?.skipAppWrapper);
+      }
+      throw new Error(`${route.file.key}: a handler must return a Response or page(data)`);
+    };
+
+    app.all(route.file.pattern!, async (c) => {
+      const ctx = makeContext(c, route.file.pattern);
+      const chain = route.middlewares;
+      const run = (i: number): Promise<Response> => {
+        if (i >= chain.length) return final(ctx);
+        const mctx = { ...ctx, next: () => run(i + 1) };
+        return Promise.resolve(chain[i](mctx as FreshContext<unknown>)).then((res) => {
+          ctx.state = mctx.state as State;
+          return res;
+        });
+      };
+      try {
+        return await run(0);
+      } catch (err) {
+        return await errorResponse(c, err);
+      }
+    });
+  }
+
+  return {
+    errorResponse,
+    routes: routes.map((r) => ({ pattern: r.file.pattern!, key: r.file.key, api: getApiSpec(r.mod.handler) !== null })),
+  };
+}
