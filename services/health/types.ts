@@ -12,9 +12,17 @@ export interface ServiceAdapter {
   readonly features: readonly string[];
   /** Connect once. Must honour `signal` (the registry aborts it after its attempt timeout). Throws on failure. */
   start(signal: AbortSignal): Promise<void>;
-  /** A cheap round trip proving the service answers. Throws when it does not; may return "degraded". */
+  /**
+   * A cheap round trip proving the service answers. Throws when it does not; may return "degraded".
+   * Called only after start() succeeded. The registry never restarts a started adapter (callers
+   * may hold its client), so after an outage the client must reconnect by itself or in check().
+   */
   check(signal: AbortSignal): Promise<void | "degraded">;
-  /** Release connections. Must not throw and must not hang. */
+  /**
+   * Release connections. Must not throw and must not hang. Also called after a failed or
+   * timed-out start() (to drop a half-open client before the next attempt), so it may run
+   * without a prior successful start, and more than once.
+   */
   stop(): Promise<void>;
 }
 

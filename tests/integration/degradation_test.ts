@@ -1,0 +1,141 @@
+/**
+ * Principle 2 against real network failure modes, for every optional adapter: a port
+ * where nothing listens (connection refused) and a listener that accepts and never
+ * answers (the case that hangs naive clients). Either way start-up must not wait, and
+ * the service must be reported unavailable within the attempt timeout.
+ */
+import assert from "node:assert/strict";
+import { createClickhouseAdapter } from "../../services/adapters/clickhouse.ts";
+import { createMlflowAdapter } from "../../services/adapters/mlflow.ts";
+import { loadConfig } from "../../services/config/env.ts";
+import { HealthRegistry } from "../../services/health/registry.ts";
+import type { ServiceAdapter } from "../../services/health/types.ts";
+import { setLogSink } from "../../services/log/logger.ts";
+import { waitForStatus } from "../helpers/health.ts";
+
+const ATTEMPT_MS = 500;
+const SLACK_MS = 300;
+
+interface Case {
+  name: string;
+  make(port: number): ServiceAdapter;
+}
+
+const config = (env: Record<string, string>) => loadConfig({ ...env, SERVICE_TIMEOUT_MS: String(ATTEMPT_MS) });
+
+const cases: Case[] = [
+  {
+    name: "clickhouse",
+    make: (port) => createClickhouseAdapter(config({ CLICKHOUSE_URL: `http://127.0.0.1:${port}` })),
+  },
+  {
+    name: "mlflow",
+    make: (port) => createMlflowAdapter(config({ MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}` })),
+  },
+];
+
+// ---- Adapters owned by the data layer: picked up as soon as their files exist. ----
+// Expected export: create<Name>Adapter(config: Config): ServiceAdapter. If a file exists
+// without that export, this module fails loudly rather than silently testing less.
+const dataLayerAdapters: { file: string; factory: string; env: (port: number) => Record<string, string> }[] = [
+  { file: "redis.ts", factory: "createRedisAdapter", env: (port) => ({ REDIS_URL: `redis://127.0.0.1:${port}` }) },
+  { file: "kafka.ts", factory: "createKafkaAdapter", env: (port) => ({ KAFKA_BROKERS: `127.0.0.1:${port}` }) },
+];
+for (const { file, factory, env } of dataLayerAdapters) {
+  const url = new URL(`../../services/adapters/${file}`, import.meta.url);
+  try {
+    Deno.statSync(url);
+  } catch {
+    console.warn(`degradation_test: services/adapters/${file} not present yet, not covered`);
+    continue;
+  }
+  const mod: Record<string, unknown> = await import(url.href);
+  const create = mod[factory];
+  if (typeof create !== "function") throw new Error(`services/adapters/${file} does not export ${factory}(config)`);
+  const name = file.replace(/\.ts$/, "");
+  cases.push({ name, make: (port) => create(config(env(port))) as ServiceAdapter });
+}
+
+/** A loopback port with nothing listening on it. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A loopback listener that accepts every connection and never writes a byte. */
+function silentListener(): { port: number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) conns.push(conn);
+    } catch { /* closed */ }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed by the peer already */ }
+      }
+      void accepting;
+    },
+  };
+}
+
+async function expectUnavailableWithoutBlocking(adapter: ServiceAdapter): Promise<void> {
+  const restore = setLogSink(() => {});
+  const registry = new HealthRegistry({
+    attemptTimeoutMs: ATTEMPT_MS,
+    // One attempt is what this test measures; retries would only add noise.
+    backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
+  });
+  const database: ServiceAdapter = {
+    name: "database",
+    required: true,
+    configured: true,
+    features: [],
+    start: () => Promise.resolve(),
+    check: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
+  registry.register(database).register(adapter);
+  try {
+    const t0 = performance.now();
+    await registry.start();
+    const startMs = performance.now() - t0;
+    assert.ok(startMs < 100, `start() took ${startMs.toFixed(0)} ms: it waited for ${adapter.name}`);
+    assert.equal(registry.state(adapter.name)?.lastCheck, null, "no outcome yet when start() resolved");
+    assert.equal(registry.ready(), true, "the server can listen while the optional service is unknown");
+
+    const state = await waitForStatus(registry, adapter.name, "unavailable", ATTEMPT_MS + 5000);
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed <= ATTEMPT_MS + SLACK_MS, `${adapter.name} reported after ${elapsed.toFixed(0)} ms`);
+    assert.ok(state.lastError && state.lastError.length > 0, "the error is reported");
+    assert.equal(registry.overall(), "degraded");
+  } finally {
+    const t1 = performance.now();
+    await registry.stop();
+    assert.ok(performance.now() - t1 < ATTEMPT_MS + SLACK_MS, "stop() is bounded");
+    restore();
+  }
+}
+
+for (const c of cases) {
+  Deno.test(`${c.name}: nothing listening → unavailable within the attempt timeout, start-up not blocked`, async () => {
+    await expectUnavailableWithoutBlocking(c.make(closedPort()));
+  });
+
+  Deno.test(`${c.name}: a listener that never answers → unavailable within the attempt timeout`, async () => {
+    const silent = silentListener();
+    try {
+      await expectUnavailableWithoutBlocking(c.make(silent.port));
+    } finally {
+      silent.close();
+    }
+  });
+}
