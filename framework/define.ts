@@ -12,7 +12,10 @@ import {
 } from "./types.ts";
 
 /** Fresh 2's `page()`: render the route's page component with this data. */
-export function page<Data>(data: Data, init: { status?: number; headers?: HeadersInit } = {}): PageResult<Data> {
+export function page<Data>(
+  data: Data,
+  init: { status?: number; headers?: HeadersInit; cacheKey?: string } = {},
+): PageResult<Data> {
   return { [PAGE_RESULT]: true, data, ...init };
 }
 

@@ -30,6 +30,27 @@ export interface MountOptions<State> {
   isApiPath?: (path: string) => boolean;
   /** Where unexpected errors are reported (with the request id); never sent to the client. */
   onUnexpectedError: (err: unknown, c: Context) => void;
+  /** Pages kept by `page(data, { cacheKey })`; least recently used are dropped first. */
+  renderCacheSize?: number;
+}
+
+/** A small LRU of rendered HTML: a Map keeps insertion order, so re-inserting on a hit marks it recent. */
+class RenderCache {
+  #entries = new Map<string, string>();
+  constructor(readonly max: number) {}
+  get(key: string): string | undefined {
+    const v = this.#entries.get(key);
+    if (v !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, html: string): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, html);
+    if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
 }
 
 interface Route {
@@ -50,6 +71,7 @@ const defaultIsApi = (path: string) => path === "/api" || path.startsWith("/api/
 
 export function mountManifest<State>(app: Hono, opts: MountOptions<State>): MountedApp {
   const registry = IslandRegistry.fromManifest(opts.manifest.islands);
+  const renderCache = new RenderCache(opts.renderCacheSize ?? 256);
   const isApiPath = opts.isApiPath ?? defaultIsApi;
   const files = Object.entries(opts.manifest.routes).map(([key, mod]) => ({ file: parseRouteFile(key), mod }));
   const special = (kind: string, dirs: string[] = []) =>
@@ -90,15 +112,17 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     // deno-lint-ignore no-explicit-any
     layouts: PageComponent<any, any>[],
     data: unknown,
-    init: { status?: number; headers?: HeadersInit },
+    init: { status?: number; headers?: HeadersInit; cacheKey?: string },
     skipApp = false,
   ): Promise<Response> {
-    const html = await renderPage({
+    const cacheKey = init.cacheKey === undefined ? null : `${ctx.route}\u0000${init.cacheKey}`;
+    const html = (cacheKey && renderCache.get(cacheKey)) || await renderPage({
       app: skipApp ? null : appModule?.default ?? null,
       layouts,
       page: component,
       props: { data, url: ctx.url, params: ctx.params, state: ctx.state as Record<string, unknown>, route: ctx.route, error: ctx.error },
     }, registry, opts.build);
+    if (cacheKey) renderCache.set(cacheKey, html);
     const headers = new Headers(init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
     // HTML is never served stale: it names the hashed assets of the build that produced it.
@@ -185,7 +209,7 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
       if (result instanceof Response) return result;
       if (isPageResult(result) || (result && typeof result === "object" && "data" in result)) {
         if (!mod.default) throw new Error(`${route.file.key} returned page data but has no default page component`);
-        const r = result as { data: unknown; status?: number; headers?: HeadersInit };
+        const r = result as { data: unknown; status?: number; headers?: HeadersInit; cacheKey?: string };
         return renderWith(ctx.hono, ctx, mod.default, route.layouts, r.data, r, mod.config?.skipAppWrapper);
       }
       throw new Error(`${route.file.key}: a handler must return a Response or page(data)`);

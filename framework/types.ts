@@ -9,6 +9,13 @@ export interface PageResult<Data> {
   data: Data;
   status?: number;
   headers?: HeadersInit;
+  /**
+   * Names the version of the data the page shows: pages rendered with the same
+   * route and key are rendered once and served from memory (DESIGN.md: cache
+   * rendered output keyed by the version of its data, not per request).
+   * The key must cover everything the page shows: params, the viewer, the data version.
+   */
+  cacheKey?: string;
 }
 
 /** Fresh 2's `ctx`: one argument for handlers, middleware, layouts and pages. */

@@ -7,6 +7,8 @@ import { createDefine, HttpError, page } from "../../framework/mod.ts";
 import { mountManifest } from "../../framework/server.ts";
 import type { BuildInfo, FreshContext, Manifest, PageProps } from "../../framework/types.ts";
 
+export const renders = { count: 0 };
+
 export interface FixtureState {
   trace: string[];
 }
@@ -83,6 +85,13 @@ export const manifest: Manifest = {
       ),
     },
     "./routes/(marketing)/pricing.tsx": { default: () => <h1 id="pricing">pricing</h1> },
+    "./routes/cached/[v].tsx": {
+      handler: (ctx: FreshContext<FixtureState>) => page({ v: ctx.params.v }, { cacheKey: ctx.params.v }),
+      default: ({ data }: PageProps<{ v: string }>) => {
+        renders.count++;
+        return <p id="cached">{data.v}</p>;
+      },
+    },
     "./routes/plain.tsx": { default: () => <h1 id="plain">plain</h1>, config: { skipAppWrapper: true } },
     "./routes/teapot.tsx": {
       handler: () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fixtureApp } from "../helpers/fixture_app.tsx";
+import { fixtureApp, renders } from "../helpers/fixture_app.tsx";
 
 const { app } = fixtureApp();
 const get = (path: string, init?: RequestInit) => app.request(`http://x${path}`, init);
@@ -87,4 +87,12 @@ Deno.test("HttpError sets the status; unexpected errors never reach the client",
 Deno.test("async page components and pages without _app", async () => {
   assert.match(await (await get("/async")).text(), /<h1 id="async">async page<\/h1>/);
   assert.equal(await (await get("/plain")).text(), '<h1 id="plain">plain</h1>');
+});
+
+Deno.test("pages with a cache key render once per key", async () => {
+  const before = renders.count;
+  for (let i = 0; i < 3; i++) assert.match(await (await get("/cached/a")).text(), /<p id="cached">a<\/p>/);
+  assert.equal(renders.count - before, 1);
+  assert.match(await (await get("/cached/b")).text(), /<p id="cached">b<\/p>/);
+  assert.equal(renders.count - before, 2);
 });
