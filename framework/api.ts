@@ -25,6 +25,7 @@ export interface ApiOperation<State, P, Q, B> {
   description?: string;
   tags?: string[];
   /** "public" or a permission the caller's role must grant (checked by the app's `authorize`). */
+  // deno-lint-ignore ban-types
   permission: "public" | (string & {});
   params?: P;
   query?: Q;

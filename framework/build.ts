@@ -111,7 +111,9 @@ export async function build(opts: BuildOptions): Promise<BuildInfo> {
       if (/(^|\/)boot\.js$/.test(from)) boot = `/_fresh/${to}`;
       const m = from.match(/^islands\/(.+)\.js$/);
       if (m) {
-        const mod = await import(new URL(`islands/${islandFiles.find((f) => f.replace(/\.(tsx|ts|jsx|js)$/, "") === m[1])}`, root).href);
+        const mod = await import(
+          new URL(`islands/${islandFiles.find((f) => f.replace(/\.(tsx|ts|jsx|js)$/, "") === m[1])}`, root).href
+        );
         const name = m[1].replace(/^.*\//, "");
         for (const [exportName, value] of Object.entries(mod)) {
           if (typeof value !== "function") continue;
@@ -150,6 +152,8 @@ export async function build(opts: BuildOptions): Promise<BuildInfo> {
     files,
   };
   await Deno.writeTextFile(new URL(OUT_DIR + "build.json", root), JSON.stringify(info, null, 2));
-  log(`built in ${Math.round(performance.now() - t0)} ms: ${Object.keys(islands).length} islands, css ${css ?? "none"}`);
+  log(
+    `built in ${Math.round(performance.now() - t0)} ms: ${Object.keys(islands).length} islands, css ${css ?? "none"}`,
+  );
   return info;
 }

@@ -12,9 +12,23 @@ export interface OpenApiInfo {
 
 type JsonSchema = Record<string, unknown>;
 
+/** Named schemas (`.meta({ id })`) collected while a document is built, for `components.schemas`. */
+let components: Record<string, JsonSchema> = {};
+
+/**
+ * zod emits named schemas as `$defs` with `#/$defs/X` refs, relative to the schema
+ * itself; in an OpenAPI document they must live in `components.schemas`. Input and
+ * output forms of one schema can differ (defaults, transforms), so inputs get their own names.
+ */
 function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const s = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as JsonSchema;
-  delete s.$schema;
+  const raw = z.toJSONSchema(schema, { io, unrepresentable: "any", reused: "inline" }) as JsonSchema;
+  delete raw.$schema;
+  const suffix = io === "input" ? "Input" : "";
+  const text = JSON.stringify(raw).replace(/"#\/\$defs\/([^"]+)"/g, (_, id) => `"#/components/schemas/${id}${suffix}"`);
+  const s = JSON.parse(text) as JsonSchema;
+  const defs = s.$defs as Record<string, JsonSchema> | undefined;
+  delete s.$defs;
+  for (const [id, def] of Object.entries(defs ?? {})) components[id + suffix] = def;
   return s;
 }
 
@@ -46,18 +60,25 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
         : {}),
     };
   }
-  const errorResponse = { description: "Error", content: { "application/json": { schema: schemaOf(ErrorBody, "output") } } };
+  const errorResponse = {
+    description: "Error",
+    content: { "application/json": { schema: schemaOf(ErrorBody, "output") } },
+  };
   if (op.params || op.query || op.body) responses["400"] ??= { ...errorResponse, description: "Invalid input" };
   if (op.permission !== "public") {
     responses["401"] ??= { ...errorResponse, description: "Authentication required" };
     responses["403"] ??= { ...errorResponse, description: `Requires permission ${op.permission}` };
   }
   return {
-    operationId: `${method.toLowerCase()}${path.replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(.)?/g, (_, c) => c ? c.toUpperCase() : "")}`,
+    operationId: `${method.toLowerCase()}${
+      path.replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(.)?/g, (_, c) => c ? c.toUpperCase() : "")
+    }`,
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     ...(op.tags ? { tags: op.tags } : {}),
-    ...(op.permission !== "public" ? { security: [{ bearerAuth: [] }, { cookieAuth: [] }], "x-permission": op.permission } : {}),
+    ...(op.permission !== "public"
+      ? { security: [{ bearerAuth: [] }, { cookieAuth: [] }], "x-permission": op.permission }
+      : {}),
     parameters: [...parameters(op.params, "path"), ...parameters(op.query, "query")],
     ...(op.body
       ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(op.body, "input") } } } }
@@ -67,6 +88,7 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
 }
 
 export function buildOpenApi(manifest: Manifest, info: OpenApiInfo) {
+  components = {};
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, mod] of Object.entries(manifest.routes)) {
     const spec: ApiSpec | null = getApiSpec(mod.handler);
@@ -85,6 +107,7 @@ export function buildOpenApi(manifest: Manifest, info: OpenApiInfo) {
     info,
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
     components: {
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" },
         cookieAuth: { type: "apiKey", in: "cookie", name: "optibid_session" },

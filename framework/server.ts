@@ -116,12 +116,23 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     skipApp = false,
   ): Promise<Response> {
     const cacheKey = init.cacheKey === undefined ? null : `${ctx.route}\u0000${init.cacheKey}`;
-    const html = (cacheKey && renderCache.get(cacheKey)) || await renderPage({
-      app: skipApp ? null : appModule?.default ?? null,
-      layouts,
-      page: component,
-      props: { data, url: ctx.url, params: ctx.params, state: ctx.state as Record<string, unknown>, route: ctx.route, error: ctx.error },
-    }, registry, opts.build);
+    const html = (cacheKey && renderCache.get(cacheKey)) || await renderPage(
+      {
+        app: skipApp ? null : appModule?.default ?? null,
+        layouts,
+        page: component,
+        props: {
+          data,
+          url: ctx.url,
+          params: ctx.params,
+          state: ctx.state as Record<string, unknown>,
+          route: ctx.route,
+          error: ctx.error,
+        },
+      },
+      registry,
+      opts.build,
+    );
     if (cacheKey) renderCache.set(cacheKey, html);
     const headers = new Headers(init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
@@ -158,7 +169,13 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     const headers = new Headers(http?.options.headers);
     if (isApiPath(path)) {
       const message = http ? http.message : defaultMessage(500);
-      const body = { error: { code: http?.options.code ?? defaultCode(status), message, ...(http?.options.details !== undefined ? { details: http.options.details } : {}) } };
+      const body = {
+        error: {
+          code: http?.options.code ?? defaultCode(status),
+          message,
+          ...(http?.options.details !== undefined ? { details: http.options.details } : {}),
+        },
+      };
       headers.set("content-type", "application/json; charset=utf-8");
       headers.set("cache-control", "no-store");
       return new Response(JSON.stringify(body), { status, headers });
@@ -179,7 +196,10 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
 
   for (const route of routes) {
     const mod = route.mod;
-    const handler = mod.handler as HandlerFn<unknown, State> | Partial<Record<string, HandlerFn<unknown, State>>> | undefined;
+    const handler = mod.handler as
+      | HandlerFn<unknown, State>
+      | Partial<Record<string, HandlerFn<unknown, State>>>
+      | undefined;
     const allowed = typeof handler === "function"
       ? METHODS
       : handler

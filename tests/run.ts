@@ -86,7 +86,7 @@ try {
 } catch { /* absent */ }
 
 async function deleteRedisPrefix(host: string, port: number, prefix: string): Promise<void> {
-  const { default: Redis } = await import("ioredis");
+  const { Redis } = await import("ioredis");
   const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
@@ -107,6 +107,19 @@ console.log(
       .map((k) => `${k.replace("TEST_", "").toLowerCase()}=${env[k] ? "yes" : "no"}`).join(" ")
   }`,
 );
+
+// Build once, before any test boots the app: parallel boots must not race to build.
+{
+  const build = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "build.ts"],
+    cwd: new URL("../", import.meta.url),
+    stdin: "null",
+  }).output();
+  if (!build.success) {
+    console.error("build failed:\n" + new TextDecoder().decode(build.stderr));
+    Deno.exit(1);
+  }
+}
 
 let code = 1;
 try {

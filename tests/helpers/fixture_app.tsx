@@ -68,7 +68,8 @@ export const manifest: Manifest = {
     "./routes/market/_middleware.ts": { handler: [trace("market")] },
     "./routes/market/[zone].tsx": {
       handler: {
-        GET: (ctx: FreshContext<FixtureState>) => page({ zone: ctx.params.zone }, { headers: { "x-zone": ctx.params.zone } }),
+        GET: (ctx: FreshContext<FixtureState>) =>
+          page({ zone: ctx.params.zone }, { headers: { "x-zone": ctx.params.zone } }),
         POST: (ctx: FreshContext<FixtureState>) => new Response(`posted ${ctx.params.zone}`, { status: 201 }),
       },
       default: ({ data }: PageProps<{ zone: string }>) => <h1 id="zone">{data.zone}</h1>,

@@ -50,7 +50,10 @@ Deno.test("bodies: unknown fields rejected, wrong types listed, bad JSON and wro
   assert.equal(bad.status, 400);
   assert.equal((await bad.json()).error.code, "invalid_json");
 
-  const form = await call("/api/things/1", json("PUT", "name=a", { "content-type": "application/x-www-form-urlencoded" }));
+  const form = await call(
+    "/api/things/1",
+    json("PUT", "name=a", { "content-type": "application/x-www-form-urlencoded" }),
+  );
   assert.equal(form.status, 415);
 
   const ok = await call("/api/things/1", json("PUT", JSON.stringify({ name: "a", size: 2 })));
@@ -85,4 +88,16 @@ Deno.test("the OpenAPI document is generated from the same declarations", () => 
   assert.equal(body.additionalProperties, false);
   assert.equal(item.put["x-permission"], "things:write");
   assert.ok((item.put.responses as Record<string, unknown>)["403"]);
+});
+
+Deno.test("named schemas are components, and every $ref in the document resolves", () => {
+  const doc = buildOpenApi(manifest, { title: "t", version: "1" });
+  const text = JSON.stringify(doc);
+  const refs = [...text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(refs.length > 0, "the fixture uses the shared Error schema");
+  for (const ref of refs) {
+    assert.match(ref, /^#\/components\/schemas\//);
+    assert.ok((doc.components.schemas as Record<string, unknown>)[ref.split("/").pop()!], `${ref} resolves`);
+  }
+  assert.doesNotMatch(text, /\$defs/);
 });

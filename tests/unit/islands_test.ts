@@ -13,8 +13,14 @@ function state(html: string) {
 
 Deno.test("islands are marked with their name and props index, and only they are hydrated", async () => {
   const html = await (await app.request("http://x/islands")).text();
-  assert.match(html, /<fresh-island data-island="Counter" data-props="0"><button type="button"\s*>count:3<\/button><\/fresh-island>/);
-  assert.match(html, /<fresh-island data-island="Counter" data-props="1"><button type="button"\s*>count:7<\/button><\/fresh-island>/);
+  assert.match(
+    html,
+    /<fresh-island data-island="Counter" data-props="0"><button type="button"\s*>count:3<\/button><\/fresh-island>/,
+  );
+  assert.match(
+    html,
+    /<fresh-island data-island="Counter" data-props="1"><button type="button"\s*>count:7<\/button><\/fresh-island>/,
+  );
   const s = state(html);
   assert.deepEqual(s.islands, { Counter: "/_fresh/islands/Counter-1.js" });
   assert.deepEqual(s.props[0], { start: 3, when: { __t: "Date", v: "2026-01-02T03:04:05.000Z" } });
@@ -52,7 +58,10 @@ Deno.test("serialisation: JSON values, Date, signals, undefined; rejects the res
       [{ x: { __t: "Date" } }, /reserved key/],
     ] as const
   ) {
-    assert.throws(() => toSerializable(bad, "props"), (e) => e instanceof SerializationError && pattern.test(e.message));
+    assert.throws(
+      () => toSerializable(bad, "props"),
+      (e) => e instanceof SerializationError && pattern.test(e.message),
+    );
   }
   const circular: Record<string, unknown> = {};
   circular.self = circular;

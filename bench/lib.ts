@@ -1,0 +1,123 @@
+/** Shared bench helpers: boot the app pinned to a core, drive it with wrk pinned to the other. */
+const ROOT = new URL("../", import.meta.url);
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export function haveCommand(name: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+export const cores = navigator.hardwareConcurrency;
+const canPin = haveCommand("taskset") && cores >= 2;
+
+/** argv prefix pinning a process to one core (server on 0, load generator on 1), when possible. */
+export function pinned(core: number, cmd: string[]): string[] {
+  return canPin ? ["taskset", "-c", String(core), ...cmd] : cmd;
+}
+
+export interface BenchProcess {
+  url: string;
+  child: Deno.ChildProcess;
+  /** ms from spawn to the first 200 of `readyPath`. */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns a Deno program (the app by default) on a fixed port and waits for `readyPath` to answer 200. */
+export async function spawnServer(
+  opts: {
+    env?: Record<string, string>;
+    args?: string[];
+    core?: number;
+    readyPath?: string;
+    timeoutMs?: number;
+  } = {},
+): Promise<BenchProcess> {
+  const port = freePort();
+  const args = opts.args ?? ["run", "-A", "--unstable-kv", "main.ts"];
+  const cmd = pinned(opts.core ?? 0, [Deno.execPath(), ...args]);
+  const t0 = performance.now();
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: ROOT,
+    env: { PORT: String(port), HOST: "127.0.0.1", APP_ENV: "production", ...opts.env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = t0 + (opts.timeoutMs ?? 60_000);
+  let readyMs = -1;
+  while (performance.now() < deadline) {
+    const res = await fetch(url + (opts.readyPath ?? "/health/ready")).catch(() => null);
+    await res?.body?.cancel();
+    if (res?.status === 200) {
+      readyMs = performance.now() - t0;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+  };
+  if (readyMs < 0) {
+    await stop();
+    throw new Error(`server on ${url} not ready in time`);
+  }
+  return { url, child, readyMs, stop };
+}
+
+export interface WrkResult {
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = v.match(/^([\d.]+)(us|ms|s)$/);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+export async function wrk(url: string, opts: { connections?: number; seconds?: number } = {}): Promise<WrkResult> {
+  const cmd = pinned(1, [
+    "wrk",
+    "-t1",
+    `-c${opts.connections ?? 50}`,
+    `-d${opts.seconds ?? 10}s`,
+    "--latency",
+    url,
+  ]);
+  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`wrk failed: ${new TextDecoder().decode(out.stderr)}`);
+  const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const p50 = toMs(text.match(/\s50%\s+(\S+)/)?.[1] ?? "");
+  const p99 = toMs(text.match(/\s99%\s+(\S+)/)?.[1] ?? "");
+  const non2xx = Number(text.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
+  const sockErr = text.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { requestsPerSec: rps, p50Ms: p50, p99Ms: p99, errors };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export const fmt = (n: number, digits = 1) => n.toFixed(digits);

@@ -1,0 +1,15 @@
+/** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
+import { benchSsr } from "./ssr.ts";
+import { benchStartup } from "./startup.ts";
+
+const all: Record<string, () => Promise<unknown>> = { startup: benchStartup, ssr: benchSsr };
+const names = Deno.args.length ? Deno.args : Object.keys(all);
+console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);
+for (const name of names) {
+  const fn = all[name];
+  if (!fn) {
+    console.error(`unknown bench "${name}"; known: ${Object.keys(all).join(", ")}`);
+    Deno.exit(2);
+  }
+  await fn();
+}

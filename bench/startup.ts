@@ -1,0 +1,79 @@
+/**
+ * Start-up: from process start to /health/ready answering 200, with every
+ * optional service configured but unreachable (a closed loopback port), and
+ * again pointed at a listener that accepts and never answers. PGlite's
+ * first-ever initialisation is measured separately. Target: < 1 s.
+ */
+import { fmt, freePort, median, spawnServer } from "./lib.ts";
+
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
+
+function optionalAt(port: number): Record<string, string> {
+  return {
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    KAFKA_BROKERS: `127.0.0.1:${port}`,
+    CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+    MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`,
+  };
+}
+
+async function measure(label: string, env: Record<string, string>, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const server = await spawnServer({ env });
+    times.push(server.readyMs);
+    await server.stop();
+  }
+  console.log(
+    `${label.padEnd(48)} median ${fmt(median(times), 0)} ms  min ${fmt(Math.min(...times), 0)}  max ${
+      fmt(Math.max(...times), 0)
+    }  (${runs} runs)`,
+  );
+  return times;
+}
+
+export async function benchStartup(): Promise<Record<string, number>> {
+  const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-startup-" });
+  // A closed port: connection refused at once.
+  const closed = freePort();
+  // A listener that accepts and never answers: only the attempt timeout ends it.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const silentPort = (silent.addr as Deno.NetAddr).port;
+  try {
+    console.log("startup: process start → /health/ready 200");
+    const [first] = await measure("first-ever start (PGlite initialises data dir)", {
+      DATA_DIR: dataDir,
+      ...optionalAt(closed),
+    }, 1);
+    const refused = await measure("optional services: closed port", { DATA_DIR: dataDir, ...optionalAt(closed) }, RUNS);
+    const hung = await measure("optional services: accept, never answer", {
+      DATA_DIR: dataDir,
+      ...optionalAt(silentPort),
+    }, RUNS);
+    const result = {
+      firstEverMs: first,
+      closedPortMedianMs: median(refused),
+      silentListenerMedianMs: median(hung),
+    };
+    console.log(
+      `target < 1000 ms: closed port ${result.closedPortMedianMs < 1000 ? "met" : "MISSED"}, silent listener ${
+        result.silentListenerMedianMs < 1000 ? "met" : "MISSED"
+      }`,
+    );
+    return result;
+  } finally {
+    silent.close();
+    for (const c of held) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await benchStartup();

@@ -1,0 +1,96 @@
+/**
+ * SQL migrations `db/migrations/NNN_name.sql`, applied in order, each in its own
+ * transaction, recorded in `schema_migrations` with a checksum. A transaction-level
+ * advisory lock makes instances that start together apply each one exactly once.
+ */
+import type { Database } from "./database.ts";
+
+const LOCK_KEY = 7_240_119; // any constant shared by every instance of this app
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationError";
+  }
+}
+
+async function checksum(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+
+export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+  const out: Migration[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    const m = entry.name.match(/^(\d{3})_([\w-]+)\.sql$/);
+    if (!m) throw new MigrationError(`migration file "${entry.name}" must be named NNN_name.sql`);
+    const sql = await Deno.readTextFile(new URL(entry.name, dir));
+    out.push({ version: Number(m[1]), name: m[2], sql, checksum: await checksum(sql) });
+  }
+  out.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i].version === out[i - 1].version) {
+      throw new MigrationError(`two migrations have version ${out[i].version}`);
+    }
+  }
+  return out;
+}
+
+const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+export async function migrate(
+  db: Database,
+  dir: URL = MIGRATIONS_DIR,
+): Promise<{ applied: string[]; version: number }> {
+  const migrations = await loadMigrations(dir);
+  const applied: string[] = [];
+  // One transaction for the check and for each migration: the xact lock serialises instances.
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
+    await tx.exec(BOOKKEEPING);
+  });
+  for (const m of migrations) {
+    await db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
+      const [row] = await tx.query<{ checksum: string }>(
+        "SELECT checksum FROM schema_migrations WHERE version = $1",
+        [m.version],
+      );
+      if (row) {
+        if (row.checksum !== m.checksum) {
+          throw new MigrationError(
+            `migration ${String(m.version).padStart(3, "0")}_${m.name}.sql changed after it was applied; ` +
+              "add a new migration instead of editing an applied one",
+          );
+        }
+        return;
+      }
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
+      applied.push(`${String(m.version).padStart(3, "0")}_${m.name}`);
+    });
+  }
+  const [{ version }] = await db.query<{ version: number | null }>(
+    "SELECT max(version)::int AS version FROM schema_migrations",
+  );
+  return { applied, version: version ?? 0 };
+}

@@ -1,0 +1,96 @@
+/**
+ * The live status board: server-rendered with the current report, then
+ * refreshed every 10 s and on demand, without a page reload.
+ */
+import { useSignal } from "@preact/signals";
+import { useCallback, useEffect } from "preact/hooks";
+import { ServiceTable } from "../components/ServiceTable.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import type { HealthResponse } from "../services/health/report.ts";
+
+export interface StatusBoardProps {
+  initial: HealthResponse;
+  /** Refresh period; 10 s by default. */
+  intervalMs?: number;
+}
+
+function clock(d: Date): string {
+  return d.toISOString().slice(11, 19) + " UTC";
+}
+
+export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoardProps) {
+  const report = useSignal(initial);
+  const refreshedAt = useSignal(new Date(initial.time));
+  const error = useSignal<string | null>(null);
+  const loading = useSignal(false);
+
+  const refresh = useCallback(async () => {
+    if (loading.peek()) return;
+    loading.value = true;
+    try {
+      // /health answers 503 with the same body when unhealthy: still a successful refresh.
+      const res = await fetch("/health", { headers: { accept: "application/json" }, cache: "no-store" });
+      const body = await res.json() as HealthResponse;
+      if (!body || !Array.isArray(body.services)) throw new Error(`unexpected answer (HTTP ${res.status})`);
+      report.value = body;
+      refreshedAt.value = new Date();
+      error.value = null;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      loading.value = false;
+    }
+  }, []);
+
+  useEffect(() => {
+    const id = setInterval(refresh, intervalMs);
+    return () => clearInterval(id);
+  }, [intervalMs]);
+
+  const r = report.value;
+  const counts = r.services.reduce<Record<string, number>>((acc, s) => {
+    acc[s.status] = (acc[s.status] ?? 0) + 1;
+    return acc;
+  }, {});
+
+  return (
+    <section aria-labelledby="status-heading" class="space-y-4" data-testid="status-board">
+      <div class="flex flex-wrap items-center justify-between gap-3">
+        <div class="flex items-center gap-3">
+          <h2 id="status-heading" class="text-lg font-semibold">Overall</h2>
+          <span data-testid="overall">
+            <StatusBadge status={r.status} />
+          </span>
+        </div>
+        <div class="flex items-center gap-3 text-sm text-slate-600">
+          <span aria-live="polite" data-testid="refreshed">
+            {error.value
+              ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {error.value}</span>
+              : <>Last refreshed {clock(refreshedAt.value)}</>}
+          </span>
+          <button
+            type="button"
+            onClick={refresh}
+            disabled={loading.value}
+            data-testid="refresh"
+            class="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white shadow-sm hover:bg-brand-700 disabled:opacity-60"
+          >
+            {loading.value ? "Refreshing…" : "Refresh"}
+          </button>
+        </div>
+      </div>
+      <dl class="grid grid-cols-2 gap-3 sm:grid-cols-4">
+        {(["available", "degraded", "unavailable", "disabled"] as const).map((s) => (
+          <div key={s} class="rounded-lg bg-white px-4 py-3 shadow-sm ring-1 ring-slate-200">
+            <dt class="text-xs uppercase tracking-wide text-slate-500">{s}</dt>
+            <dd class="text-2xl font-semibold tabular-nums" data-count={s}>{counts[s] ?? 0}</dd>
+          </div>
+        ))}
+      </dl>
+      <ServiceTable report={r} />
+      <p class="text-xs text-slate-500">
+        Version {r.version} · schema v{r.schemaVersion ?? "—"} · up {Math.round(r.uptimeSeconds)} s
+      </p>
+    </section>
+  );
+}

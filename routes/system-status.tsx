@@ -1,0 +1,27 @@
+import { page } from "fresh";
+import StatusBoard from "../islands/StatusBoard.tsx";
+import { define } from "../utils.ts";
+
+export const handler = define.handlers({
+  GET(ctx) {
+    const { services } = ctx.state;
+    // Rendered once per second and per change of any service's state, not per request.
+    const cacheKey = `${services.stateVersion()}:${Math.floor(Date.now() / 1000)}`;
+    return page({ report: services.healthReport().body }, { cacheKey });
+  },
+});
+
+export default define.page<typeof handler>(function SystemStatus({ data }) {
+  return (
+    <div class="space-y-6">
+      <header>
+        <h1 class="text-2xl font-bold tracking-tight">System status</h1>
+        <p class="mt-1 text-sm text-slate-600">
+          Every service OptiBid uses, live. Optional services fall back (Redis → Deno KV cache, Kafka → Deno KV queue,
+          ClickHouse → SQL analytics, MLflow → the model registry table) and never block the app.
+        </p>
+      </header>
+      <StatusBoard initial={data.report} />
+    </div>
+  );
+});

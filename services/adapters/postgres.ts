@@ -1,0 +1,37 @@
+/** Postgres through postgres.js, for DATABASE_URL. */
+import type { Database, Transaction } from "../../db/database.ts";
+
+export interface PostgresOptions {
+  /** Pool size. */
+  max?: number;
+  connectTimeoutSeconds?: number;
+}
+
+export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    // Dates as Date (default); int8/numeric as strings (default), matching PGlite's setup.
+  });
+  // deno-lint-ignore no-explicit-any
+  const wrap = (q: any): Transaction => ({
+    async query<T>(text: string, params: unknown[] = []) {
+      return [...await q.unsafe(text, params as never[])] as T[];
+    },
+    async exec(text: string) {
+      await q.unsafe(text);
+    },
+  });
+  const base = wrap(sql);
+  await base.query("select 1");
+  return {
+    kind: "postgres",
+    query: base.query,
+    exec: base.exec,
+    transaction: (fn) => sql.begin((tx) => fn(wrap(tx))) as ReturnType<typeof fn>,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The HTTP kernel: Hono with the operational middleware (request id, access log,
+ * security headers, body limit, static files) in front of the file routes.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { serveStatic } from "hono/deno";
+import { etag } from "hono/etag";
+import { configureApi } from "../../framework/api.ts";
+import { HttpError } from "../../framework/http_error.ts";
+import { mountManifest } from "../../framework/server.ts";
+import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import { log } from "../log/logger.ts";
+import type { State } from "../../utils.ts";
+import type { AppServices } from "./services.ts";
+
+export interface CreateAppOptions {
+  services: AppServices;
+  manifest: Manifest;
+  build: BuildInfo | null;
+  /** Project root (folder URL) for `_fresh/static` and `static/`. */
+  root: URL;
+}
+
+/** Only the app's own scripts run; styles only from the app's stylesheet (style attributes allowed for charts). */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  styleSrcAttr: ["'unsafe-inline'"],
+  imgSrc: ["'self'", "data:"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+export function createApp(opts: CreateAppOptions): Hono {
+  const { services } = opts;
+  const app = new Hono();
+  configureApi({ validateResponses: services.config.appEnv !== "production" });
+
+  app.use(requestId({
+    headerName: "X-Request-Id",
+    // An incoming id is kept only when it is short and plain, so logs cannot be forged through it.
+    limitLength: 64,
+  }));
+  app.use(async (c, next) => {
+    const start = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    log.info("request", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: url.pathname,
+      status: c.res.status,
+      ms: Math.round((performance.now() - start) * 10) / 10,
+    });
+  });
+  const headerOptions = {
+    strictTransportSecurity: services.config.appEnv === "production" ? "max-age=31536000; includeSubDomains" : false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: "strict-origin-when-cross-origin",
+  } as const;
+  const strictHeaders = secureHeaders({ ...headerOptions, contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  // The API reference injects its own <style> elements at run time; scripts stay 'self' only.
+  const docsHeaders = secureHeaders({
+    ...headerOptions,
+    contentSecurityPolicy: { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
+  });
+  app.use((c, next) => (c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next)));
+  app.use(bodyLimit({
+    maxSize: services.config.bodyLimitBytes,
+    onError: () => {
+      throw new HttpError(413, `The request body is larger than ${services.config.bodyLimitBytes} bytes`, {
+        code: "payload_too_large",
+      });
+    },
+  }));
+
+  const staticRoot = (dir: string) => new URL(dir, opts.root).pathname;
+  app.use(
+    "/_fresh/*",
+    async (c, next) => {
+      await next();
+      // Hashed names change with content, so these files can be cached forever.
+      if (c.res.status === 200) c.header("Cache-Control", "public, max-age=31536000, immutable");
+    },
+    serveStatic({ root: staticRoot("_fresh/static"), rewriteRequestPath: (p) => p.replace(/^\/_fresh/, "") }),
+  );
+
+  const mounted = mountManifest<State>(app, {
+    manifest: opts.manifest,
+    build: opts.build,
+    initState: (c) => ({ requestId: c.get("requestId"), services }),
+    onUnexpectedError: (err, c) => {
+      log.error("unhandled error", {
+        requestId: c.get("requestId"),
+        path: new URL(c.req.url).pathname,
+        error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      });
+    },
+  });
+
+  // Files from static/ (favicon, robots.txt) with revalidation, not immutability: their names do not change.
+  app.use("*", etag(), async (c, next) => {
+    await next();
+    if (c.res.status === 200 && !c.res.headers.has("Cache-Control")) c.header("Cache-Control", "public, max-age=3600");
+  }, serveStatic({ root: staticRoot("static") }));
+
+  app.notFound((c) => mounted.errorResponse(c, new HttpError(404)));
+  app.onError((err, c) => mounted.errorResponse(c, err));
+  return app;
+}

@@ -1,0 +1,112 @@
+/**
+ * The app's services, wired once per process: the health registry with an
+ * adapter per external system, and the data layer on top of them. Nothing here
+ * waits for an optional service; `start()` resolves when the required ones are up.
+ */
+import type { Config } from "../config/env.ts";
+import { createClickhouseAdapter } from "../adapters/clickhouse.ts";
+import { createDatabaseAdapter } from "../adapters/database.ts";
+import { createKafkaAdapter } from "../adapters/kafka.ts";
+import { createKvAdapter } from "../adapters/kv.ts";
+import { createMlflowAdapter } from "../adapters/mlflow.ts";
+import { createRedisAdapter } from "../adapters/redis.ts";
+import { type Cache, createCache } from "../cache/cache.ts";
+import { HealthRegistry } from "../health/registry.ts";
+import {
+  buildHealthReport,
+  type HealthReport,
+  type HealthResponse,
+  liveness,
+  type LivenessResponse,
+  readiness,
+  type ReadinessResponse,
+} from "../health/report.ts";
+import { createQueue, type Queue } from "../queue/queue.ts";
+import type { Database } from "../../db/database.ts";
+
+export interface AppServices {
+  readonly config: Config;
+  readonly registry: HealthRegistry;
+  readonly startedAt: number;
+  /** Changes whenever any service changes state: a cache key for pages that show service states. */
+  stateVersion(): number;
+  /** The system of record; throws 503-worthy errors until the database adapter is up. */
+  db(): Database;
+  kv(): Deno.Kv;
+  readonly cache: Cache;
+  readonly queue: Queue;
+  readonly adapters: {
+    database: ReturnType<typeof createDatabaseAdapter>;
+    kv: ReturnType<typeof createKvAdapter>;
+    redis: ReturnType<typeof createRedisAdapter>;
+    kafka: ReturnType<typeof createKafkaAdapter>;
+    clickhouse: ReturnType<typeof createClickhouseAdapter>;
+    mlflow: ReturnType<typeof createMlflowAdapter>;
+  };
+  healthReport(): HealthReport<HealthResponse>;
+  liveness(): HealthReport<LivenessResponse>;
+  readiness(): HealthReport<ReadinessResponse>;
+  start(): Promise<void>;
+  /** Readiness turns 503 at once so load balancers stop sending traffic while requests drain. */
+  beginShutdown(): void;
+  stop(): Promise<void>;
+}
+
+export function createServices(config: Config): AppServices {
+  const startedAt = Date.now();
+  const registry = new HealthRegistry({ attemptTimeoutMs: config.serviceTimeoutMs });
+  const adapters = {
+    database: createDatabaseAdapter(config),
+    kv: createKvAdapter(config),
+    redis: createRedisAdapter(config),
+    kafka: createKafkaAdapter(config),
+    clickhouse: createClickhouseAdapter(config),
+    mlflow: createMlflowAdapter(config),
+  };
+  for (const adapter of Object.values(adapters)) registry.register(adapter);
+  let version = 0;
+  registry.onChange((state) => {
+    version++;
+    if (state.name === "kafka" && state.status === "available") queue.kafkaAvailable();
+  });
+  let shuttingDown = false;
+
+  const kv = () => adapters.kv.kv();
+  const cache = createCache({
+    kv,
+    redis: () => adapters.redis.client(),
+    prefix: config.redisKeyPrefix,
+    namespace: "app",
+  });
+  const queue = createQueue({ kv, kafka: adapters.kafka });
+
+  return {
+    config,
+    registry,
+    startedAt,
+    adapters,
+    cache,
+    queue,
+    stateVersion: () => version,
+    db: () => adapters.database.db(),
+    kv,
+    healthReport: () =>
+      buildHealthReport({
+        states: registry.states(),
+        version: config.appVersion,
+        schemaVersion: adapters.database.migrationVersion(),
+        startedAt,
+      }),
+    liveness: () => liveness(startedAt),
+    readiness: () => readiness(registry, { shuttingDown }),
+    start: () => registry.start(),
+    beginShutdown() {
+      shuttingDown = true;
+      version++;
+    },
+    async stop() {
+      await queue.close();
+      await registry.stop();
+    },
+  };
+}

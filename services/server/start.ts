@@ -1,0 +1,92 @@
+/** Starts the whole app for `main.ts` and for tests and benchmarks that boot it in-process. */
+import { readBuildInfo, sourceHash } from "../../framework/build.ts";
+import { setBuildInfo } from "../../framework/assets.ts";
+import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import appConfig from "../../fresh.config.ts";
+import type { Config } from "../config/env.ts";
+import { log } from "../log/logger.ts";
+import { createApp } from "./app.ts";
+import { createServices } from "./services.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  shutdown(reason?: string): Promise<void>;
+  finished: Promise<void>;
+}
+
+/** Builds when the client assets are missing or older than their sources; never on Deno Deploy. */
+export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
+  const root = appConfig.root;
+  const current = await readBuildInfo(root);
+  if (config.onDenoDeploy) return current;
+  if (current && current.sourceHash === await sourceHash(root, appConfig.build.css)) return current;
+  log.info(current ? "client sources changed: rebuilding" : "no client build: building");
+  const { buildApp } = await import("../../build.ts");
+  await buildApp((msg) => log.info(msg));
+  return await readBuildInfo(root);
+}
+
+export async function startServer(
+  config: Config,
+  options: { handleSignals?: boolean; onListen?: (addr: Deno.NetAddr) => void } = {},
+): Promise<RunningServer> {
+  const build = await ensureBuild(config);
+  setBuildInfo(build);
+  // Imported after the build, which may have just regenerated the manifest.
+  const manifest = (await import("../../fresh.gen.ts")).default as Manifest;
+  const services = createServices(config);
+  const app = createApp({ services, manifest, build, root: appConfig.root });
+
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    onListen: (addr) => {
+      log.info("listening", {
+        url: `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`,
+      });
+      options.onListen?.(addr);
+    },
+  }, app.fetch);
+  const addr = server.addr as Deno.NetAddr;
+
+  // Not awaited: the server answers /health and pages while services connect.
+  services.start().catch((e) => {
+    log.error("a required service failed to start", { error: e instanceof Error ? e.message : String(e) });
+  });
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason = "shutdown") => {
+    stopping ??= (async () => {
+      log.info("shutting down", { reason });
+      services.beginShutdown();
+      const timeout = new Promise<void>((resolve) => {
+        const id = setTimeout(() => {
+          log.warn("shutdown timed out; closing anyway", { ms: config.shutdownTimeoutMs });
+          resolve();
+        }, config.shutdownTimeoutMs);
+        Deno.unrefTimer(id);
+      });
+      // Stop accepting, let in-flight requests finish, then close adapters.
+      await Promise.race([server.shutdown(), timeout]);
+      await services.stop();
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals !== false) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, () => {
+        shutdown(signal).then(() => Deno.exit(0));
+      });
+    }
+  }
+
+  return {
+    url: `http://${addr.hostname === "0.0.0.0" ? "127.0.0.1" : addr.hostname}:${addr.port}`,
+    port: addr.port,
+    shutdown,
+    finished: server.finished,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The status page in a real browser: the island hydrates, and a service that
+ * comes up shows up without a page reload (a fake MLflow we switch on).
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../helpers/browser.ts";
+import { serviceTest } from "../helpers/services.ts";
+import { spawnApp } from "../helpers/spawn_app.ts";
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Enough of MLflow's REST API for the adapter's health check. */
+function fakeMlflow(port: number) {
+  return Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, (req) => {
+    const url = new URL(req.url);
+    if (url.pathname.startsWith("/api/2.0/mlflow/experiments/search")) {
+      return Response.json({ experiments: [{ experiment_id: "0", name: "Default", lifecycle_stage: "active" }] });
+    }
+    return new Response("not found", { status: 404 });
+  });
+}
+
+serviceTest("status page: island hydrates and shows a service coming up without a reload", ["chromium"], async () => {
+  const mlflowPort = freePort();
+  const app = await spawnApp({ MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}` });
+  const browser = await launchBrowser();
+  let mlflow: Deno.HttpServer | null = null;
+  try {
+    await app.waitReady();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+    page.on("pageerror", (e) => consoleErrors.push(e.message));
+    await page.goto(`${app.url}/system-status`);
+    await page.waitForSelector("html[data-islands-hydrated=true]", { timeout: 15_000 });
+    assert.equal(await page.getAttribute("fresh-island", "data-hydrated"), "true");
+
+    const mlflowStatus = () => page.getAttribute('[data-service="mlflow"] [data-status]', "data-status");
+    assert.equal(await mlflowStatus(), "unavailable");
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+    mlflow = fakeMlflow(mlflowPort);
+    // The registry retries with backoff; the board picks up the change on Refresh (or its 10 s timer).
+    const deadline = Date.now() + 30_000;
+    while ((await mlflowStatus()) !== "available") {
+      assert.ok(Date.now() < deadline, "mlflow never showed as available");
+      await page.click('[data-testid="refresh"]');
+      await page.waitForTimeout(500);
+    }
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, "no reload");
+    assert.match(await page.textContent('[data-testid="refreshed"]') ?? "", /Last refreshed \d\d:\d\d:\d\d UTC/);
+
+    // A failed refresh is shown, and the last good data stays.
+    await app.stop();
+    await page.click('[data-testid="refresh"]');
+    await page.waitForSelector('[data-testid="refresh-error"]', { timeout: 10_000 });
+    assert.equal(await mlflowStatus(), "available");
+    assert.deepEqual(
+      consoleErrors.filter((e) => !/Failed to fetch|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)),
+      [],
+    );
+  } finally {
+    await browser.close();
+    await mlflow?.shutdown();
+    await app.stop();
+  }
+}, { sanitizeResources: false, sanitizeOps: false });

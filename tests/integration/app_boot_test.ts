@@ -1,0 +1,211 @@
+/** The real app, booted as `deno task start` boots it, on each backing store and with optional services. */
+import assert from "node:assert/strict";
+import { serviceTest, testServices } from "../helpers/services.ts";
+import { spawnApp } from "../helpers/spawn_app.ts";
+
+type Health = { status: string; schemaVersion: number | null; services: { name: string; status: string }[] };
+
+async function health(url: string): Promise<{ code: number; body: Health }> {
+  const res = await fetch(`${url}/health`);
+  return { code: res.status, body: await res.json() };
+}
+
+function statusOf(h: Health, name: string) {
+  return h.services.find((s) => s.name === name)?.status;
+}
+
+async function waitFor(url: string, name: string, want: string, timeoutMs = 15_000): Promise<Health> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await health(url);
+    if (statusOf(body, name) === want) return body;
+    if (Date.now() > deadline) throw new Error(`${name} not ${want}: ${JSON.stringify(body.services)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("boots on PGlite with nothing else configured: pages, health, headers, errors", async () => {
+  const app = await spawnApp();
+  try {
+    await app.waitReady();
+    const { code, body } = await health(app.url);
+    assert.equal(code, 200);
+    assert.equal(body.status, "healthy");
+    assert.equal(statusOf(body, "database"), "available");
+    assert.equal(statusOf(body, "kv"), "available");
+    for (const name of ["redis", "kafka", "clickhouse", "mlflow"]) assert.equal(statusOf(body, name), "disabled");
+    assert.ok((body.schemaVersion ?? 0) >= 1);
+
+    for (const path of ["/", "/system-status"]) {
+      const res = await fetch(app.url + path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get("cache-control"), "no-cache");
+      assert.match(res.headers.get("x-request-id") ?? "", /^[\w-]{8,}$/);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+      const html = await res.text();
+      const css = html.match(/href="(\/_fresh\/styles-[0-9a-f]+\.css)"/)?.[1];
+      assert.ok(css, "page links the hashed stylesheet");
+      const asset = await fetch(app.url + css);
+      assert.equal(asset.status, 200);
+      assert.equal(asset.headers.get("cache-control"), "public, max-age=31536000, immutable");
+      await asset.body?.cancel();
+    }
+
+    // An incoming request id is echoed, so logs can be joined across services.
+    const traced = await fetch(`${app.url}/health/live`, { headers: { "x-request-id": "abc-123-def" } });
+    assert.equal(traced.headers.get("x-request-id"), "abc-123-def");
+    await traced.body?.cancel();
+    const line = await app.waitForLog((l) => l.msg === "request" && l.requestId === "abc-123-def");
+    assert.equal(line.path, "/health/live");
+    assert.equal(line.status, 200);
+
+    const missing = await fetch(`${app.url}/api/nothing-here`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { error: { code: "not_found", message: "Not found" } });
+    const page404 = await fetch(`${app.url}/nothing-here`);
+    assert.equal(page404.status, 404);
+    assert.match(await page404.text(), /Page not found/);
+
+    const big = await fetch(`${app.url}/health`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "x".repeat(2 * 1024 * 1024),
+    });
+    assert.equal(big.status, 413);
+    assert.equal((await big.json()).error.code, "payload_too_large");
+
+    const wrongMethod = await fetch(`${app.url}/health`, { method: "DELETE" });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get("allow"), "GET, HEAD");
+    await wrongMethod.body?.cancel();
+  } finally {
+    assert.equal((await app.stop()).code, 0);
+  }
+});
+
+Deno.test("every route under /api is in the OpenAPI document, and the reference page loads its bundle", async () => {
+  const app = await spawnApp();
+  try {
+    const doc = await (await fetch(`${app.url}/api/openapi.json`)).json();
+    assert.equal(doc.openapi, "3.1.0");
+    const manifest = (await import("../../fresh.gen.ts")).default;
+    const { parseRouteFile, toOpenApiPath } = await import("../../framework/route_path.ts");
+    const apiRoutes = Object.keys(manifest.routes).map(parseRouteFile)
+      .filter((f) => f.pattern?.startsWith("/api") || f.pattern?.startsWith("/health"));
+    assert.ok(apiRoutes.length >= 5);
+    for (const f of apiRoutes) {
+      assert.ok(doc.paths[toOpenApiPath(f.pattern!)], `${f.pattern} (${f.key}) is missing from /api/openapi.json`);
+    }
+    const docs = await fetch(`${app.url}/api/docs`);
+    assert.equal(docs.status, 200);
+    const html = await docs.text();
+    const bundle = html.match(/src="(\/_fresh\/standalone-[0-9a-f]+\.js)"/)?.[1];
+    assert.ok(bundle);
+    const js = await fetch(app.url + bundle);
+    assert.equal(js.status, 200);
+    await js.body?.cancel();
+    assert.doesNotMatch(html, /<script>(?!<\/script>)/, "no inline scripts");
+  } finally {
+    await app.stop();
+  }
+});
+
+Deno.test("a wrong environment variable stops the app with one clear message and exit code 1", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", "main.ts"],
+    cwd: new URL("../../", import.meta.url),
+    env: { PORT: "eighty", REDIS_URL: "http://not-redis", LOG_LEVEL: "loud" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 1);
+  const err = new TextDecoder().decode(out.stderr);
+  assert.match(err, /PORT/);
+  assert.match(err, /REDIS_URL: must be a URL starting with redis:\/\/ or rediss:\/\//);
+  assert.match(err, /LOG_LEVEL: must be one of debug, info, warn, error/);
+  assert.doesNotMatch(err, /^\s+at /m, "no stack trace");
+});
+
+Deno.test("optional services unreachable or silent: the app serves, reports them, and starts fast", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of silent) held.push(c);
+  })();
+  const silentPort = (silent.addr as Deno.NetAddr).port;
+  try {
+    for (const port of [closedPort, silentPort]) {
+      const t0 = performance.now();
+      const app = await spawnApp({
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        KAFKA_BROKERS: `127.0.0.1:${port}`,
+        CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+        MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`,
+      });
+      try {
+        await app.waitReady(10_000);
+        const readyMs = performance.now() - t0;
+        // Generous for a loaded CI machine; the bench reports the real figure.
+        assert.ok(readyMs < 8_000, `ready after ${Math.round(readyMs)} ms`);
+        for (const name of ["redis", "kafka", "clickhouse", "mlflow"]) await waitFor(app.url, name, "unavailable");
+        const { code, body } = await health(app.url);
+        assert.equal(code, 200);
+        assert.equal(body.status, "degraded");
+        assert.equal((await fetch(`${app.url}/system-status`)).status, 200);
+        const line = await app.waitForLog((l) => l.service === "redis" && l.to === "unavailable");
+        assert.ok(line.error, "state change logged with its error");
+      } finally {
+        await app.stop();
+      }
+    }
+  } finally {
+    silent.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
+});
+
+Deno.test("SIGTERM drains and stops cleanly", async () => {
+  const app = await spawnApp();
+  await app.waitReady();
+  const status = await app.stop();
+  assert.equal(status.code, 0);
+  assert.ok(app.logs.some((l) => l.msg === "shutting down" && l.reason === "SIGTERM"));
+  assert.ok(app.logs.some((l) => l.msg === "stopped"));
+});
+
+serviceTest("boots on Postgres (DATABASE_URL)", ["postgres"], async () => {
+  const app = await spawnApp({ DATABASE_URL: testServices.postgres! });
+  try {
+    await app.waitReady();
+    const { body } = await health(app.url);
+    assert.equal(statusOf(body, "database"), "available");
+    assert.ok((body.schemaVersion ?? 0) >= 1);
+  } finally {
+    await app.stop();
+  }
+});
+
+serviceTest("Redis and ClickHouse report available when configured", ["redis", "clickhouse"], async () => {
+  const ch = new URL(testServices.clickhouse!);
+  ch.pathname = `/${testServices.clickhouseDb ?? "default"}`;
+  const app = await spawnApp({
+    REDIS_URL: testServices.redis!,
+    REDIS_KEY_PREFIX: testServices.redisPrefix,
+    CLICKHOUSE_URL: ch.toString(),
+  });
+  try {
+    await app.waitReady();
+    await waitFor(app.url, "redis", "available");
+    const body = await waitFor(app.url, "clickhouse", "available");
+    assert.equal(body.status, "healthy");
+  } finally {
+    await app.stop();
+  }
+});
