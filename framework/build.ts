@@ -86,16 +86,29 @@ export async function build(opts: BuildOptions): Promise<BuildInfo> {
   const islands: Record<string, string> = {};
   let boot: string | null = null;
   if (islandFiles.length) {
-    await run([
-      "bundle",
-      "--platform=browser",
-      "--code-splitting",
-      ...(opts.minify === false ? [] : ["--minify"]),
-      "--outdir",
-      new URL("bundle/", tmp).pathname,
-      "framework/client/boot.ts",
-      ...islandFiles.map((f) => `islands/${f}`),
-    ], root);
+    // The server compiles JSX with "precompile" (string templates, fast SSR); those templates
+    // only render on the server, so the browser bundle is compiled with the automatic runtime.
+    const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+    denoJson.compilerOptions = { ...denoJson.compilerOptions, jsx: "react-jsx", jsxImportSource: "preact" };
+    delete denoJson.tasks;
+    const clientConfig = new URL(".deno.client.json", root);
+    await Deno.writeTextFile(clientConfig, JSON.stringify(denoJson));
+    try {
+      await run([
+        "bundle",
+        "--config",
+        clientConfig.pathname,
+        "--platform=browser",
+        "--code-splitting",
+        ...(opts.minify === false ? [] : ["--minify"]),
+        "--outdir",
+        new URL("bundle/", tmp).pathname,
+        "framework/client/boot.ts",
+        ...islandFiles.map((f) => `islands/${f}`),
+      ], root);
+    } finally {
+      await Deno.remove(clientConfig).catch(() => {});
+    }
     const bundleDir = new URL("bundle/", tmp);
     // Entries are renamed with their content hash; esbuild names shared chunks by hash already.
     const renamed = new Map<string, string>();

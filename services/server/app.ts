@@ -52,6 +52,8 @@ export function createApp(opts: CreateAppOptions): Hono {
   app.use(async (c, next) => {
     const start = performance.now();
     await next();
+    // Route handlers return their own Response objects, which do not carry headers set on `c` before them.
+    if (!c.res.headers.has("X-Request-Id")) c.res.headers.set("X-Request-Id", c.get("requestId"));
     const url = new URL(c.req.url);
     log.info("request", {
       requestId: c.get("requestId"),

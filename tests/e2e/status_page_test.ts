@@ -48,7 +48,10 @@ serviceTest("status page: island hydrates and shows a service coming up without 
     // The registry retries with backoff; the board picks up the change on Refresh (or its 10 s timer).
     const deadline = Date.now() + 30_000;
     while ((await mlflowStatus()) !== "available") {
-      assert.ok(Date.now() < deadline, "mlflow never showed as available");
+      if (Date.now() > deadline) {
+        const h = await (await fetch(`${app.url}/health`)).text();
+        throw new Error(`mlflow never showed as available; /health: ${h}; page: ${await page.textContent("main")}`);
+      }
       await page.click('[data-testid="refresh"]');
       await page.waitForTimeout(500);
     }

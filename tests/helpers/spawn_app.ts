@@ -4,7 +4,7 @@
  */
 
 /** Splits a text stream into lines. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lines(stream: ReadableStream<Uint8Array<ArrayBuffer>>): AsyncGenerator<string> {
   let buf = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     buf += chunk;
