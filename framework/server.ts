@@ -36,9 +36,9 @@ export interface MountOptions<State> {
 
 /** A small LRU of rendered HTML: a Map keeps insertion order, so re-inserting on a hit marks it recent. */
 class RenderCache {
-  #entries = new Map<string, string>();
+  #entries = new Map<string, Uint8Array<ArrayBuffer>>();
   constructor(readonly max: number) {}
-  get(key: string): string | undefined {
+  get(key: string): Uint8Array<ArrayBuffer> | undefined {
     const v = this.#entries.get(key);
     if (v !== undefined) {
       this.#entries.delete(key);
@@ -46,7 +46,7 @@ class RenderCache {
     }
     return v;
   }
-  set(key: string, html: string): void {
+  set(key: string, html: Uint8Array<ArrayBuffer>): void {
     this.#entries.delete(key);
     this.#entries.set(key, html);
     if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
@@ -66,6 +66,8 @@ export interface MountedApp {
   errorResponse(c: Context, err: unknown): Promise<Response>;
   routes: { pattern: string; key: string; api: boolean }[];
 }
+
+const encoder = new TextEncoder();
 
 const defaultIsApi = (path: string) => path === "/api" || path.startsWith("/api/") || path.startsWith("/health");
 
@@ -116,24 +118,30 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     skipApp = false,
   ): Promise<Response> {
     const cacheKey = init.cacheKey === undefined ? null : `${ctx.route}\u0000${init.cacheKey}`;
-    const html = (cacheKey && renderCache.get(cacheKey)) || await renderPage(
-      {
-        app: skipApp ? null : appModule?.default ?? null,
-        layouts,
-        page: component,
-        props: {
-          data,
-          url: ctx.url,
-          params: ctx.params,
-          state: ctx.state as Record<string, unknown>,
-          route: ctx.route,
-          error: ctx.error,
-        },
-      },
-      registry,
-      opts.build,
-    );
-    if (cacheKey) renderCache.set(cacheKey, html);
+    // Cached as encoded bytes: a hit skips rendering and UTF-8 encoding both.
+    let html = cacheKey ? renderCache.get(cacheKey) : undefined;
+    if (!html) {
+      html = encoder.encode(
+        await renderPage(
+          {
+            app: skipApp ? null : appModule?.default ?? null,
+            layouts,
+            page: component,
+            props: {
+              data,
+              url: ctx.url,
+              params: ctx.params,
+              state: ctx.state as Record<string, unknown>,
+              route: ctx.route,
+              error: ctx.error,
+            },
+          },
+          registry,
+          opts.build,
+        ),
+      );
+      if (cacheKey) renderCache.set(cacheKey, html);
+    }
     const headers = new Headers(init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
     // HTML is never served stale: it names the hashed assets of the build that produced it.

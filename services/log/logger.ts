@@ -8,7 +8,48 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[_-]?key|credential/i;
 
 let threshold: LogLevel = "info";
-let sink: (line: string) => void = (line) => console.log(line);
+
+/**
+ * Lines are batched and written to stdout at most every 20 ms (or at 64 KiB):
+ * one write per batch instead of one console.log per request line, which cost
+ * a quarter of the server's throughput. Flushed on exit.
+ */
+const encoder = new TextEncoder();
+let pending: string[] = [];
+let pendingBytes = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+export function flushLogs(): void {
+  if (timer !== undefined) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
+  if (!pending.length) return;
+  const data = encoder.encode(pending.join("\n") + "\n");
+  pending = [];
+  pendingBytes = 0;
+  let off = 0;
+  try {
+    while (off < data.length) off += Deno.stdout.writeSync(data.subarray(off));
+  } catch {
+    // stdout closed (e.g. the reader went away): nothing sensible left to do with logs
+  }
+}
+
+function bufferedStdout(line: string): void {
+  pending.push(line);
+  pendingBytes += line.length;
+  if (pendingBytes >= 64 * 1024) return flushLogs();
+  if (timer === undefined) {
+    const t = setTimeout(flushLogs, 20);
+    Deno.unrefTimer(t as unknown as number);
+    timer = t;
+  }
+}
+
+globalThis.addEventListener("unload", flushLogs);
+
+let sink: (line: string) => void = bufferedStdout;
 
 export function setLogLevel(level: LogLevel): void {
   threshold = level;

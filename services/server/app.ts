@@ -22,6 +22,8 @@ export interface CreateAppOptions {
   build: BuildInfo | null;
   /** Project root (folder URL) for `_fresh/static` and `static/`. */
   root: URL;
+  /** Routes added in front of the file routes, behind the same middleware. */
+  configure?: (app: Hono) => void;
 }
 
 /** Only the app's own scripts run; styles only from the app's stylesheet (style attributes allowed for charts). */
@@ -95,6 +97,7 @@ export function createApp(opts: CreateAppOptions): Hono {
     serveStatic({ root: staticRoot("_fresh/static"), rewriteRequestPath: (p) => p.replace(/^\/_fresh/, "") }),
   );
 
+  opts.configure?.(app);
   const mounted = mountManifest<State>(app, {
     manifest: opts.manifest,
     build: opts.build,

@@ -2,9 +2,10 @@
 import { readBuildInfo, sourceHash } from "../../framework/build.ts";
 import { setBuildInfo } from "../../framework/assets.ts";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import type { Hono } from "hono";
 import appConfig from "../../fresh.config.ts";
 import type { Config } from "../config/env.ts";
-import { log } from "../log/logger.ts";
+import { flushLogs, log } from "../log/logger.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "./services.ts";
 
@@ -29,14 +30,19 @@ export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
 
 export async function startServer(
   config: Config,
-  options: { handleSignals?: boolean; onListen?: (addr: Deno.NetAddr) => void } = {},
+  options: {
+    handleSignals?: boolean;
+    onListen?: (addr: Deno.NetAddr) => void;
+    /** Routes added in front of the file routes, behind the same middleware (benchmarks' baselines). */
+    configureApp?: (app: Hono) => void;
+  } = {},
 ): Promise<RunningServer> {
   const build = await ensureBuild(config);
   setBuildInfo(build);
   // Imported after the build, which may have just regenerated the manifest.
   const manifest = (await import("../../fresh.gen.ts")).default as Manifest;
   const services = createServices(config);
-  const app = createApp({ services, manifest, build, root: appConfig.root });
+  const app = createApp({ services, manifest, build, root: appConfig.root, configure: options.configureApp });
 
   const server = Deno.serve({
     port: config.port,
@@ -78,7 +84,10 @@ export async function startServer(
   if (options.handleSignals !== false) {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.addSignalListener(signal, () => {
-        shutdown(signal).then(() => Deno.exit(0));
+        shutdown(signal).then(() => {
+          flushLogs();
+          Deno.exit(0);
+        });
       });
     }
   }
