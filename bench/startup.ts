@@ -54,11 +54,26 @@ export async function benchStartup(): Promise<Record<string, number>> {
       DATA_DIR: dataDir,
       ...optionalAt(silentPort),
     }, RUNS);
-    const result = {
+    const result: Record<string, number> = {
       firstEverMs: first,
       closedPortMedianMs: median(refused),
       silentListenerMedianMs: median(hung),
     };
+    const pg = await benchDatabase();
+    if (pg) {
+      try {
+        const onPg = await measure("Postgres (DATABASE_URL), optional: silent", {
+          DATA_DIR: dataDir,
+          DATABASE_URL: pg.url,
+          ...optionalAt(silentPort),
+        }, RUNS);
+        result.postgresSilentMedianMs = median(onPg);
+      } finally {
+        await pg.drop();
+      }
+    } else {
+      console.log("Postgres variant skipped: no server at BENCH_PG_ADMIN_URL / 127.0.0.1:5432");
+    }
     console.log(
       `target < 1000 ms: closed port ${result.closedPortMedianMs < 1000 ? "met" : "MISSED"}, silent listener ${
         result.silentListenerMedianMs < 1000 ? "met" : "MISSED"
@@ -74,6 +89,29 @@ export async function benchStartup(): Promise<Record<string, number>> {
     }
     await Deno.remove(dataDir, { recursive: true });
   }
+}
+
+/** A throwaway database on the local Postgres, if there is one. */
+async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  const name = `optibid_bench_${Date.now()}`;
+  try {
+    await sql.unsafe(`CREATE DATABASE ${name}`);
+  } catch {
+    await sql.end();
+    return null;
+  }
+  const url = new URL(admin);
+  url.pathname = "/" + name;
+  return {
+    url: url.href,
+    async drop() {
+      await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await sql.end();
+    },
+  };
 }
 
 if (import.meta.main) await benchStartup();
