@@ -1,10 +1,17 @@
 import { createDefine } from "fresh";
 import type { AppServices } from "./services/server/services.ts";
+import type { Principal } from "./services/auth/principal.ts";
 
 /** Per-request state shared by middleware, handlers and pages. */
 export interface State {
   requestId: string;
   services: AppServices;
+  /** The caller, when the request carries valid credentials (set by routes/_middleware.ts). */
+  auth: Principal | null;
+  /** Why credentials that were sent did not count (for the 401's code). */
+  authError?: "invalid_token" | "expired_token";
+  /** The client's address (X-Forwarded-For only from trusted proxies). */
+  ip: string;
 }
 
 export const define = createDefine<State>();

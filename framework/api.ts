@@ -58,6 +58,7 @@ export function configureApi(options: Partial<ApiRuntime>): void {
 
 /** Unknown fields are rejected everywhere: objects are made strict unless they declare a catchall. */
 function strict<T extends AnyZod | undefined>(schema: T): T {
+  if (schema instanceof z.ZodOptional) return z.optional(strict(schema.unwrap() as AnyZod)) as unknown as T;
   if (schema instanceof z.ZodObject) {
     const def = schema._zod.def as { catchall?: unknown };
     return (def.catchall ? schema : schema.strict()) as unknown as T;
@@ -85,7 +86,7 @@ export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
       const input = {
         params: parsePart(params, ctx.params, "params", issues),
         query: parsePart(query, queryObject(ctx.url.searchParams), "query", issues),
-        body: body ? parsePart(body, await readJson(ctx.req), "body", issues) : undefined,
+        body: body ? parsePart(body, await readBody(ctx.req, body), "body", issues) : undefined,
       };
       if (issues.length) {
         throw new HttpError(400, "The request is invalid: " + issues.map((i) => `${i.path}: ${i.message}`).join("; "), {
@@ -131,6 +132,13 @@ export function queryObject(params: URLSearchParams): Record<string, string | st
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
+}
+
+/** An optional body may be left out entirely; a body that is sent must be JSON. */
+async function readBody(req: Request, schema: AnyZod): Promise<unknown> {
+  const empty = !req.body || req.headers.get("content-length") === "0";
+  if (empty && !req.headers.get("content-type") && schema.safeParse(undefined).success) return undefined;
+  return await readJson(req);
 }
 
 async function readJson(req: Request): Promise<unknown> {

@@ -42,11 +42,33 @@ export const envSchema = z.object({
   SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(2000).default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   APP_VERSION: z.string().optional(),
+  JWT_SECRET: z.string().optional().refine((v) => v === undefined || new TextEncoder().encode(v).length >= 32, {
+    message: "must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
+  }),
+  JWT_ALG: z.enum(["HS256", "EdDSA", "ES256"]).default("HS256"),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).default("optibid"),
+  JWT_AUDIENCE: z.string().min(1).default("optibid"),
+  TRUSTED_PROXIES: z.string().trim().optional().transform((v) =>
+    v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
+  ).refine((list) => list.every(isIpOrCidr), { message: "must be a comma-separated list of IP addresses or CIDRs" }),
+  PUBLIC_ORIGIN: optionalUrl(["http:", "https:"]),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+function isIpOrCidr(v: string): boolean {
+  const [ip, bits, extra] = v.split("/");
+  if (extra !== undefined) return false;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  const isV4 = !!v4 && v4.slice(1).every((o) => Number(o) <= 255);
+  const isV6 = !isV4 && /^[0-9a-f:]+$/i.test(ip) && ip.includes(":");
+  if (!isV4 && !isV6) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isV4 ? 32 : 128));
+}
 
 export interface Config {
   port: number;
@@ -69,6 +91,18 @@ export interface Config {
   appVersion: string;
   /** Set on Deno Deploy: KV is native there and no local files are written. */
   onDenoDeploy: boolean;
+  jwt: {
+    secret?: string;
+    alg: Env["JWT_ALG"];
+    privateKeyPem?: string;
+    publicKeyPem?: string;
+    issuer: string;
+    audience: string;
+  };
+  /** Peers whose X-Forwarded-For is believed (reverse proxies, load balancers). */
+  trustedProxies: string[];
+  /** The app's public origin (scheme://host[:port]) for CSRF checks; unset → the request's own Host. */
+  publicOrigin?: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +133,12 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     })));
   }
   const e = parsed.data;
+  if (e.JWT_ALG !== "HS256" && (!e.JWT_PRIVATE_KEY || !e.JWT_PUBLIC_KEY)) {
+    throw new ConfigError([{
+      variable: "JWT_ALG",
+      message: `${e.JWT_ALG} needs JWT_PRIVATE_KEY (PKCS#8 PEM) and JWT_PUBLIC_KEY (SPKI PEM)`,
+    }]);
+  }
   const onDenoDeploy = Boolean(e.DENO_DEPLOYMENT_ID);
   return {
     port: e.PORT,
@@ -119,5 +159,15 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     appVersion: e.APP_VERSION ?? defaults.appVersion ?? "0.1.0",
     onDenoDeploy,
+    jwt: {
+      secret: e.JWT_SECRET,
+      alg: e.JWT_ALG,
+      privateKeyPem: e.JWT_PRIVATE_KEY,
+      publicKeyPem: e.JWT_PUBLIC_KEY,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    trustedProxies: e.TRUSTED_PROXIES,
+    publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
   };
 }

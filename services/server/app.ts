@@ -13,6 +13,7 @@ import { HttpError } from "../../framework/http_error.ts";
 import { mountManifest } from "../../framework/server.ts";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import { log } from "../log/logger.ts";
+import { authorize } from "../auth/http.ts";
 import type { State } from "../../utils.ts";
 import type { AppServices } from "./services.ts";
 
@@ -44,7 +45,7 @@ export const CONTENT_SECURITY_POLICY = {
 export function createApp(opts: CreateAppOptions): Hono {
   const { services } = opts;
   const app = new Hono();
-  configureApi({ validateResponses: services.config.appEnv !== "production" });
+  configureApi({ validateResponses: services.config.appEnv !== "production", authorize });
 
   app.use(requestId({
     headerName: "X-Request-Id",
@@ -101,7 +102,7 @@ export function createApp(opts: CreateAppOptions): Hono {
   const mounted = mountManifest<State>(app, {
     manifest: opts.manifest,
     build: opts.build,
-    initState: (c) => ({ requestId: c.get("requestId"), services }),
+    initState: (c) => ({ requestId: c.get("requestId"), services, auth: null, ip: "unknown" }),
     onUnexpectedError: (err, c) => {
       log.error("unhandled error", {
         requestId: c.get("requestId"),

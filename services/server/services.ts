@@ -22,6 +22,7 @@ import {
   type ReadinessResponse,
 } from "../health/report.ts";
 import { createQueue, type Queue } from "../queue/queue.ts";
+import { type AuthService, createAuth } from "../auth/service.ts";
 import type { Database } from "../../db/database.ts";
 
 export interface AppServices {
@@ -35,6 +36,7 @@ export interface AppServices {
   kv(): Deno.Kv;
   readonly cache: Cache;
   readonly queue: Queue;
+  readonly auth: AuthService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -79,6 +81,7 @@ export function createServices(config: Config): AppServices {
     namespace: "app",
   });
   const queue = createQueue({ kv, kafka: adapters.kafka });
+  const auth = createAuth({ config, db: () => adapters.database.db(), kv, redis: () => adapters.redis.client() });
 
   return {
     config,
@@ -87,6 +90,7 @@ export function createServices(config: Config): AppServices {
     adapters,
     cache,
     queue,
+    auth,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,

@@ -1,0 +1,59 @@
+/**
+ * Every request: who is calling (Bearer token, API key or session cookie), from
+ * which address, and the CSRF check for what a browser could send on its own.
+ * A page visit with an expired access cookie renews the session silently.
+ */
+import {
+  ACCESS_COOKIE,
+  assertSameOrigin,
+  clearedCookies,
+  cookiesOf,
+  metaOf,
+  REFRESH_COOKIE,
+  requestIp,
+  sessionCookies,
+  withCookies,
+} from "../services/auth/http.ts";
+import { HttpError } from "../framework/http_error.ts";
+import { define } from "../utils.ts";
+
+export const handler = define.middleware(async (ctx) => {
+  const { auth } = ctx.state.services;
+  ctx.state.ip = requestIp(ctx);
+  const authorization = ctx.req.headers.get("authorization");
+  const cookies = cookiesOf(ctx.req);
+  let cookieBound = false;
+  let setCookies: string[] = [];
+
+  if (authorization) {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const r = m ? await auth.fromBearer(m[1]) : { ok: false as const, code: "invalid_token" as const };
+    if (r.ok) ctx.state.auth = r.principal;
+    else ctx.state.authError = r.code;
+  } else if (cookies[ACCESS_COOKIE] || cookies[REFRESH_COOKIE]) {
+    cookieBound = true;
+    const r = cookies[ACCESS_COOKIE] ? await auth.fromCookie(cookies[ACCESS_COOKIE]) : null;
+    if (r?.ok) ctx.state.auth = r.principal;
+    else if (cookies[REFRESH_COOKIE] && isPageVisit(ctx.req)) {
+      // Only on page navigations: parallel API calls renewing with one refresh token would look like reuse.
+      try {
+        const tokens = await auth.accounts.refresh(cookies[REFRESH_COOKIE], metaOf(ctx));
+        const renewed = await auth.fromCookie(tokens.access_token);
+        if (renewed.ok) ctx.state.auth = renewed.principal;
+        setCookies = sessionCookies(ctx.url, tokens);
+      } catch (e) {
+        if (!(e instanceof HttpError) || e.status >= 500) throw e;
+        setCookies = clearedCookies(ctx.url);
+      }
+    } else if (r) ctx.state.authError = r.code;
+  }
+  assertSameOrigin(ctx, cookieBound);
+  return withCookies(await ctx.next(), setCookies);
+});
+
+function isPageVisit(req: Request): boolean {
+  if (req.method !== "GET") return false;
+  const mode = req.headers.get("sec-fetch-mode");
+  if (mode) return mode === "navigate";
+  return (req.headers.get("accept") ?? "").includes("text/html") && !new URL(req.url).pathname.startsWith("/api/");
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { listAudit } from "../../../services/auth/audit.ts";
+import { principal } from "../../../services/auth/http.ts";
+import { auditEntrySchema, plain } from "../../../services/auth/schemas.ts";
+import { define } from "../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "Audit log of your organization",
+    description: "Newest first. Filter by actor (user id), action (exact, or a family like `auth.*`) and time " +
+      "range; page with `cursor` = the previous page's `next_cursor`.",
+    tags: ["admin"],
+    permission: "audit:read",
+    query: z.object({
+      actor: z.uuid().optional(),
+      action: z.string().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "must look like auth.login or auth.*").max(64).optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor from a previous page").optional(),
+    }),
+    responses: {
+      200: {
+        description: "A page of entries",
+        schema: z.object({ items: z.array(auditEntrySchema), next_cursor: z.string().nullable() }),
+      },
+    },
+    async handler(ctx, { query }) {
+      const page = await listAudit(ctx.state.services.db(), {
+        orgId: principal(ctx).orgId,
+        actor: query.actor,
+        action: query.action,
+        from: query.from ? new Date(query.from) : undefined,
+        to: query.to ? new Date(query.to) : undefined,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      return { body: { items: plain(page.items), next_cursor: page.nextCursor } };
+    },
+  },
+});

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { principal } from "../../../services/auth/http.ts";
+import { apiKeySchema, plain, roleSchema } from "../../../services/auth/schemas.ts";
+import { define } from "../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "API keys",
+    description: "Admins see every key of the organization; others see their own. Secrets are never shown again.",
+    tags: ["api-keys"],
+    permission: "api_keys:manage",
+    responses: { 200: { description: "Keys", schema: z.object({ items: z.array(apiKeySchema) }) } },
+    async handler(ctx) {
+      return { body: { items: plain(await ctx.state.services.auth.org.apiKeys(principal(ctx))) } };
+    },
+  },
+  POST: {
+    summary: "Create an API key",
+    description: "The key is in this response only; use it as `Authorization: Bearer <key>`. Its role defaults to " +
+      "yours and cannot be above it.",
+    tags: ["api-keys"],
+    permission: "api_keys:manage",
+    body: z.object({
+      name: z.string().trim().min(1).max(80),
+      role: roleSchema.optional(),
+      expires_in_days: z.number().int().min(1).max(3650).optional(),
+    }),
+    responses: {
+      201: { description: "Created", schema: z.object({ api_key: apiKeySchema, key: z.string() }) },
+      403: { description: "Role above yours" },
+    },
+    async handler(ctx, { body }) {
+      const r = await ctx.state.services.auth.org.createApiKey(principal(ctx), body, ctx.state.ip);
+      return { status: 201, body: { api_key: plain(r.api_key), key: r.key } };
+    },
+  },
+});

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { principal } from "../../../services/auth/http.ts";
+import { organizationSchema, plain } from "../../../services/auth/schemas.ts";
+import { define } from "../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "Your organization",
+    tags: ["organizations"],
+    permission: "org:read",
+    responses: { 200: { description: "The organization", schema: organizationSchema } },
+    async handler(ctx) {
+      return { body: plain(await ctx.state.services.auth.org.get(principal(ctx))) };
+    },
+  },
+  PUT: {
+    summary: "Update your organization",
+    tags: ["organizations"],
+    permission: "org:update",
+    body: z.object({
+      name: z.string().trim().min(2).max(120).optional(),
+      settings: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+    }),
+    responses: { 200: { description: "Updated", schema: organizationSchema } },
+    async handler(ctx, { body }) {
+      return { body: plain(await ctx.state.services.auth.org.update(principal(ctx), body, ctx.state.ip)) };
+    },
+  },
+});

@@ -1,0 +1,86 @@
+/** The audit log: who did what, in which organization, from where, when. Append-only. */
+import type { Queryable } from "../../db/database.ts";
+
+export interface AuditEntry {
+  orgId: string | null;
+  actorUserId?: string | null;
+  actorApiKeyId?: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function audit(q: Queryable, e: AuditEntry): Promise<void> {
+  await q.query(
+    `INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+    [
+      e.orgId,
+      e.actorUserId ?? null,
+      e.actorApiKeyId ?? null,
+      e.action,
+      e.targetType ?? null,
+      e.targetId ?? null,
+      e.ip ?? null,
+      JSON.stringify(e.details ?? {}),
+    ],
+  );
+}
+
+export interface AuditQuery {
+  orgId: string;
+  actor?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AuditRow {
+  id: string;
+  action: string;
+  actor_user_id: string | null;
+  actor_email: string | null;
+  actor_api_key_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** Cursor = the last row's id: rows are ordered newest first by id, which is monotonic with insertion. */
+export async function listAudit(
+  q: Queryable,
+  f: AuditQuery,
+): Promise<{ items: AuditRow[]; nextCursor: string | null }> {
+  const where = ["a.org_id = $1"];
+  const params: unknown[] = [f.orgId];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if (f.actor) add("a.actor_user_id = ?::uuid", f.actor);
+  if (f.action) {
+    // "auth.*" filters a family of actions.
+    f.action.endsWith(".*") ? add("a.action LIKE ?", f.action.slice(0, -1) + "%") : add("a.action = ?", f.action);
+  }
+  if (f.from) add("a.created_at >= ?", f.from);
+  if (f.to) add("a.created_at < ?", f.to);
+  if (f.cursor) add("a.id < ?::bigint", f.cursor);
+  params.push(f.limit + 1);
+  const rows = await q.query<AuditRow>(
+    `SELECT a.id::text AS id, a.action, a.actor_user_id, u.email AS actor_email, a.actor_api_key_id, a.target_type,
+            a.target_id, a.ip, a.details, a.created_at
+       FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_user_id
+      WHERE ${where.join(" AND ")}
+      ORDER BY a.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const more = rows.length > f.limit;
+  const items = more ? rows.slice(0, f.limit) : rows;
+  return { items, nextCursor: more ? items[items.length - 1].id : null };
+}

@@ -1,0 +1,127 @@
+/**
+ * Auth at the HTTP edge: credentials from `Authorization: Bearer` or the
+ * session cookies, the client's address, CSRF for cookie-authenticated
+ * writes, and the permission check every API route declares.
+ */
+import { parse, serialize } from "hono/utils/cookie";
+import { getConnInfo } from "hono/deno";
+import { HttpError } from "../../framework/http_error.ts";
+import type { FreshContext } from "../../framework/types.ts";
+import type { State } from "../../utils.ts";
+import type { TokenPair } from "./accounts.ts";
+import { clientIp } from "./client_ip.ts";
+import { can, isPermission } from "./rbac.ts";
+import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
+
+export const ACCESS_COOKIE = "ob_at";
+export const REFRESH_COOKIE = "ob_rt";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function requestIp(ctx: FreshContext<State>): string {
+  let remote: string | undefined;
+  try {
+    remote = getConnInfo(ctx.hono).remote.address;
+  } catch {
+    remote = undefined;
+  }
+  return clientIp(remote, ctx.req.headers.get("x-forwarded-for"), ctx.state.services.config.trustedProxies);
+}
+
+/** Who sent a request, for sessions and the audit log. */
+export function metaOf(ctx: FreshContext<State>): { ip: string; userAgent?: string } {
+  return { ip: ctx.state.ip, userAgent: ctx.req.headers.get("user-agent") ?? undefined };
+}
+
+export function cookiesOf(req: Request): Record<string, string> {
+  const header = req.headers.get("cookie");
+  return header ? parse(header) : {};
+}
+
+/** Secure everywhere but plain-http localhost, where browsers would drop Secure cookies. */
+function secureFor(url: URL): boolean {
+  return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+}
+
+export function sessionCookies(url: URL, tokens: TokenPair): string[] {
+  const secure = secureFor(url);
+  const common = { path: "/", httpOnly: true, secure, sameSite: "Lax" as const };
+  const refreshAge = Math.max(1, Math.floor((Date.parse(tokens.refresh_expires_at) - Date.now()) / 1000));
+  return [
+    serialize(ACCESS_COOKIE, tokens.access_token, { ...common, maxAge: tokens.expires_in }),
+    serialize(REFRESH_COOKIE, tokens.refresh_token, {
+      ...common,
+      maxAge: Math.min(refreshAge, SESSION_ABSOLUTE_MS / 1000),
+    }),
+  ];
+}
+
+export function clearedCookies(url: URL): string[] {
+  const common = { path: "/", httpOnly: true, secure: secureFor(url), sameSite: "Lax" as const, maxAge: 0 };
+  return [serialize(ACCESS_COOKIE, "", common), serialize(REFRESH_COOKIE, "", common)];
+}
+
+/** Appends Set-Cookie headers, copying the response when its headers are immutable. */
+export function withCookies(res: Response, cookies: string[]): Response {
+  if (!cookies.length) return res;
+  try {
+    for (const c of cookies) res.headers.append("Set-Cookie", c);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    for (const c of cookies) copy.headers.append("Set-Cookie", c);
+    return copy;
+  }
+}
+
+/** The app's own origin: PUBLIC_ORIGIN when set (behind a proxy), else the origin the request was sent to. */
+export function ownOrigin(ctx: FreshContext<State>): string {
+  return ctx.state.services.config.publicOrigin ?? ctx.url.origin;
+}
+
+/**
+ * A state-changing request that a browser could send on its own (it carries our
+ * cookies, or is a form post) must come from one of our pages: same Origin, or
+ * failing that, same-origin Referer.
+ */
+export function assertSameOrigin(ctx: FreshContext<State>, cookieBound: boolean): void {
+  if (SAFE_METHODS.has(ctx.req.method)) return;
+  const type = ctx.req.headers.get("content-type") ?? "";
+  const formLike = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i.test(type);
+  if (!cookieBound && !formLike) return;
+  const origin = ctx.req.headers.get("origin");
+  const referer = ctx.req.headers.get("referer");
+  let from: string | null = origin && origin !== "null" ? origin : null;
+  if (!from && referer) {
+    try {
+      from = new URL(referer).origin;
+    } catch {
+      from = null;
+    }
+  }
+  if (from !== ownOrigin(ctx)) {
+    throw new HttpError(403, "Cross-site request refused: this request must come from the app's own pages", {
+      code: "csrf_rejected",
+    });
+  }
+}
+
+/** The API layer's permission hook: 401 without valid credentials, 403 without the permission. */
+export function authorize(ctx: FreshContext<State>, permission: string): void {
+  const p = ctx.state.auth;
+  if (!p) {
+    throw new HttpError(401, ctx.state.authError === "expired_token" ? "The access token has expired" : undefined, {
+      code: ctx.state.authError ?? "unauthenticated",
+      headers: { "WWW-Authenticate": `Bearer realm="optibid"${ctx.state.authError ? `, error="invalid_token"` : ""}` },
+    });
+  }
+  if (!isPermission(permission) || !can(p.role, permission)) {
+    throw new HttpError(403, `Your role (${p.role}) does not allow this (${permission})`, { code: "forbidden" });
+  }
+}
+
+/** The caller of a route whose permission the API layer has already checked. */
+export function principal(ctx: FreshContext<State>) {
+  const p = ctx.state.auth;
+  if (!p) throw new HttpError(401);
+  return p;
+}

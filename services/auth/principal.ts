@@ -1,0 +1,111 @@
+/**
+ * Who is calling: resolved from an access token (Bearer or cookie) or an API
+ * key, and re-checked against the database on every request so that disabling
+ * a user, removing a member, a role change or a logout takes effect at once.
+ */
+import type { Database } from "../../db/database.ts";
+import { type JwtKeys, TokenError, verifyAccessToken } from "./jwt.ts";
+import { sha256Hex } from "./opaque.ts";
+import { type Role, roleWithin } from "./rbac.ts";
+
+export const API_KEY_PREFIX = "obk_";
+
+export interface Principal {
+  userId: string;
+  orgId: string;
+  role: Role;
+  email: string;
+  name: string;
+  via: "bearer" | "cookie" | "api_key";
+  /** The login session (refresh-token family) of an access token. */
+  sessionId?: string;
+  apiKeyId?: string;
+}
+
+export type Resolved = { ok: true; principal: Principal } | { ok: false; code: "invalid_token" | "expired_token" };
+
+export async function principalFromAccessToken(
+  db: Database,
+  keys: JwtKeys,
+  token: string,
+  via: "bearer" | "cookie",
+): Promise<Resolved> {
+  let claims;
+  try {
+    claims = await verifyAccessToken(keys, token);
+  } catch (e) {
+    if (e instanceof TokenError) return { ok: false, code: e.code };
+    throw e;
+  }
+  const [row] = await db.query<{
+    email: string;
+    name: string;
+    status: string;
+    not_before: number;
+    role: Role;
+    live: boolean;
+  }>(
+    `SELECT u.email, u.name, u.status, floor(extract(epoch FROM u.tokens_valid_after))::float8 AS not_before, m.role,
+            EXISTS (SELECT 1 FROM refresh_tokens r
+                     WHERE r.family_id = $3::uuid AND r.user_id = u.id AND r.revoked_at IS NULL
+                       AND r.expires_at > now()) AS live
+       FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
+      WHERE u.id = $1::uuid`,
+    [claims.sub, claims.org, claims.sid],
+  );
+  if (!row || row.status !== "active" || !row.live || claims.iat < row.not_before) {
+    return { ok: false, code: "invalid_token" };
+  }
+  return {
+    ok: true,
+    principal: {
+      userId: claims.sub,
+      orgId: claims.org,
+      // The membership's role now, not the one when the token was issued.
+      role: row.role,
+      email: row.email,
+      name: row.name,
+      via,
+      sessionId: claims.sid,
+    },
+  };
+}
+
+export async function principalFromApiKey(db: Database, key: string): Promise<Resolved> {
+  if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return { ok: false, code: "invalid_token" };
+  const [row] = await db.query<{
+    id: string;
+    org_id: string;
+    user_id: string;
+    key_role: Role;
+    member_role: Role;
+    email: string;
+    name: string;
+    status: string;
+    stale: boolean;
+  }>(
+    `SELECT k.id, k.org_id, k.user_id, k.role AS key_role, m.role AS member_role, u.email, u.name, u.status,
+            (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+       FROM api_keys k
+       JOIN users u ON u.id = k.user_id
+       JOIN memberships m ON m.user_id = k.user_id AND m.org_id = k.org_id
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
+    [await sha256Hex(key)],
+  );
+  if (!row || row.status !== "active") return { ok: false, code: "invalid_token" };
+  // Written at most once a minute: a busy key must not turn every read into a write.
+  if (row.stale) await db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]);
+  return {
+    ok: true,
+    principal: {
+      userId: row.user_id,
+      orgId: row.org_id,
+      // A key never outranks its creator, even one demoted after creating it.
+      role: roleWithin(row.key_role, row.member_role) ? row.key_role : row.member_role,
+      email: row.email,
+      name: row.name,
+      via: "api_key",
+      apiKeyId: row.id,
+    },
+  };
+}

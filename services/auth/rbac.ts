@@ -1,0 +1,63 @@
+/**
+ * The one permission matrix. Every route declares the permission it needs;
+ * nothing else in the app decides what a role may do.
+ */
+export const ROLES = ["admin", "trader", "analyst", "viewer"] as const;
+export type Role = typeof ROLES[number];
+
+export const PERMISSIONS = [
+  /** Any signed-in member: own profile, preferences, MFA, sessions. */
+  "self",
+  "org:read",
+  "org:update",
+  "users:read",
+  "users:manage",
+  "invitations:manage",
+  "api_keys:manage",
+  "audit:read",
+  "market:read",
+  "assets:read",
+  "assets:write",
+  "bids:read",
+  "bids:write",
+  "analytics:read",
+  "forecast:read",
+  "forecast:write",
+  "admin:flags",
+] as const;
+export type Permission = typeof PERMISSIONS[number];
+
+const READ: Permission[] = [
+  "self",
+  "org:read",
+  "market:read",
+  "assets:read",
+  "bids:read",
+  "analytics:read",
+  "forecast:read",
+];
+
+export const MATRIX: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set(PERMISSIONS),
+  trader: new Set([...READ, "users:read", "api_keys:manage", "assets:write", "bids:write"]),
+  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:write"]),
+  viewer: new Set(READ),
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return MATRIX[role].has(permission);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => MATRIX[role].has(p));
+}
+
+/** "No higher than": every permission of `role` is also one of `ceiling`'s. */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  for (const p of MATRIX[role]) if (!MATRIX[ceiling].has(p)) return false;
+  return true;
+}
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}
