@@ -9,6 +9,12 @@
  * - a write or delete that went to KV while Redis was down leaves a "dirty"
  *   marker; before Redis is used again those keys are deleted in Redis, whose
  *   copies predate the outage.
+ *
+ * KV entries carry their own expiry time: `expireIn` only lets KV delete a key
+ * some time later (a local KV keeps expired keys readable for many seconds), so a
+ * read checks the time itself, as Redis' PX does. They hold the value's JSON as
+ * UTF-8 bytes, like Redis, so MAX_VALUE_BYTES is what KV stores too (a V8-serialised
+ * object can be twice its JSON size: an array of floats, a string with one emoji).
  */
 import type { Redis } from "ioredis";
 import { log } from "../log/logger.ts";
@@ -38,6 +44,18 @@ export interface CacheOptions {
   redis: () => RedisLike | null;
   prefix: string;
   namespace: string;
+}
+
+/** What the cache stores in KV: the value's JSON (UTF-8) and its expiry (ms since the epoch). */
+interface KvCacheEntry {
+  json: Uint8Array;
+  expiresAt: number;
+}
+
+function isLive(entry: unknown, now: number): entry is KvCacheEntry {
+  if (typeof entry !== "object" || entry === null) return false;
+  const { json, expiresAt } = entry as Partial<KvCacheEntry>;
+  return json instanceof Uint8Array && typeof expiresAt === "number" && expiresAt > now;
 }
 
 export function createCache(opts: CacheOptions): Cache {
@@ -89,12 +107,15 @@ export function createCache(opts: CacheOptions): Cache {
       const r = await withRedis((redis) => redis.get(redisKey(key)));
       if (r.ok) return r.value === null ? undefined : JSON.parse(r.value) as T;
       last = "kv";
-      const entry = await opts.kv().get<T>(kvKey(key));
-      return entry.value ?? undefined;
+      const entry = await opts.kv().get(kvKey(key));
+      if (!isLive(entry.value, Date.now())) return undefined;
+      return JSON.parse(new TextDecoder().decode(entry.value.json)) as T;
     },
     async set(key, value, ttlMs) {
-      const json = JSON.stringify(value);
-      const bytes = new TextEncoder().encode(json).length;
+      const json: string | undefined = JSON.stringify(value);
+      if (json === undefined) throw new TypeError(`cache value for "${key}" is not JSON-serialisable`);
+      const encoded = new TextEncoder().encode(json);
+      const bytes = encoded.length;
       if (bytes > MAX_VALUE_BYTES) throw new CacheValueTooLargeError(key, bytes);
       if (!(ttlMs > 0)) throw new RangeError("ttlMs must be positive");
       const r = await withRedis((redis) => redis.set(redisKey(key), json, "PX", Math.ceil(ttlMs)));
@@ -103,7 +124,8 @@ export function createCache(opts: CacheOptions): Cache {
         return;
       }
       last = "kv";
-      await opts.kv().set(kvKey(key), JSON.parse(json), { expireIn: ttlMs });
+      const entry: KvCacheEntry = { json: encoded, expiresAt: Date.now() + ttlMs };
+      await opts.kv().set(kvKey(key), entry, { expireIn: ttlMs });
       await markDirty(key, ttlMs);
     },
     async delete(key) {
