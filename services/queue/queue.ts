@@ -1,13 +1,15 @@
 /**
  * Publish/subscribe with at-least-once delivery: Kafka when it is up, the Deno
- * KV queue otherwise (publishing never fails because Kafka is down). Handlers
- * may see a message more than once; each (topic, group, idempotency key) is
- * handled once, through a marker written atomically after the handler succeeds.
+ * KV queue otherwise (publishing never fails because Kafka is down). Messages
+ * may arrive more than once (and the KV queue delivers concurrently); each
+ * (topic, group, idempotency key) is handled once: a delivery first claims the
+ * key atomically with a lease, runs the handler, then marks the key done; a
+ * failed handler releases its claim so the redelivery runs it again.
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
 import { log } from "../log/logger.ts";
-import { decode, encode, type Envelope, envelope } from "./wire.ts";
+import { decode, type Envelope, envelope, fromKafkaMessage, toKafkaMessage, WireFormatError } from "./wire.ts";
 
 export type QueueMessage<T = unknown> = Envelope<T>;
 export type Unsubscribe = () => Promise<void>;
@@ -28,7 +30,24 @@ export interface QueueOptions {
   backoffSchedule?: number[];
   /** How long a "handled" marker is kept: longer than any redelivery. */
   doneTtlMs?: number;
+  /**
+   * How long a claim on a message holds off other deliveries of the same key (a
+   * handler running longer than this may run twice); a crashed handler's claim
+   * lapses after it, so the redelivery can run.
+   */
+  leaseMs?: number;
 }
+
+/** A delivery of the same key is running elsewhere: this one is retried later (never dropped). */
+export class DeliveryInProgressError extends Error {
+  constructor(topic: string, idempotencyKey: string) {
+    super(`message ${idempotencyKey} of ${topic} is being handled by another delivery; retrying later`);
+    this.name = "DeliveryInProgressError";
+  }
+}
+
+/** The marker under ["queue_done", …]: a number (when it was handled) once done, a claim while running. */
+type DoneMarker = number | { leaseUntil: number };
 
 interface Subscription {
   topic: string;
@@ -40,6 +59,7 @@ interface Subscription {
 export function createQueue(opts: QueueOptions): Queue {
   const subs = new Set<Subscription>();
   const doneTtl = opts.doneTtlMs ?? 7 * 24 * 3600_000;
+  const leaseMs = opts.leaseMs ?? 60_000;
   let listening = false;
   let last: "kafka" | "kv" = "kv";
   let closed = false;
@@ -49,14 +69,38 @@ export function createQueue(opts: QueueOptions): Queue {
     env: Envelope,
   ): Deno.KvKey => ["queue_done", env.topic, s.group, env.idempotencyKey];
 
-  /** Runs the handler unless this group already handled this key; marks it done only after success. */
+  /**
+   * Runs the handler unless this group already handled this key. Two deliveries of one
+   * key can arrive at once (a duplicate publish, a redelivery): the atomic claim lets
+   * only one run; the other throws DeliveryInProgressError so that it is retried, and
+   * then finds the key done (or the claim released after a failure, and runs it).
+   */
   async function deliver(s: Subscription, env: Envelope): Promise<void> {
     const kv = opts.kv();
     const key = doneKey(s, env);
-    const seen = await kv.get(key);
-    if (seen.value !== null) return;
-    await s.handler(env);
-    await kv.atomic().check(seen).set(key, Date.now(), { expireIn: doneTtl }).commit();
+    let claim: Deno.KvCommitResult;
+    for (;;) {
+      const seen = await kv.get<DoneMarker>(key);
+      const marker = seen.value;
+      if (typeof marker === "number") return;
+      if (marker !== null && marker.leaseUntil > Date.now()) {
+        throw new DeliveryInProgressError(env.topic, env.idempotencyKey);
+      }
+      const res = await kv.atomic().check(seen).set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs })
+        .commit();
+      if (res.ok) {
+        claim = res;
+        break;
+      }
+      // Another delivery changed the marker between our read and write: read it again.
+    }
+    try {
+      await s.handler(env);
+    } catch (e) {
+      await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
+      throw e;
+    }
+    await kv.set(key, Date.now(), { expireIn: doneTtl });
   }
 
   function ensureKvListener() {
@@ -72,8 +116,12 @@ export function createQueue(opts: QueueOptions): Queue {
         return;
       }
       const failures: unknown[] = [];
-      for (const s of subs) {
-        if (s.topic !== env.topic) continue;
+      const targets = [...subs].filter((s) => s.topic === env.topic);
+      if (targets.length === 0) {
+        // Not acknowledged, so not lost: retried by its backoff, then parked under ["queue_dead", …].
+        throw new Error(`queue: no subscriber for topic ${env.topic} in this process`);
+      }
+      for (const s of targets) {
         try {
           await deliver(s, env);
         } catch (e) {
@@ -96,8 +144,21 @@ export function createQueue(opts: QueueOptions): Queue {
       await consumer.connect();
       await consumer.subscribe({ topic: s.topic, fromBeginning: true });
       await consumer.run({
-        eachMessage: async ({ message }) => {
-          const env = decode(message.value ?? new Uint8Array());
+        eachMessage: async ({ topic, partition, message }) => {
+          let env: Envelope;
+          try {
+            env = fromKafkaMessage(message);
+          } catch (e) {
+            // Throwing would make the consumer retry this offset forever and stall the partition.
+            if (!(e instanceof WireFormatError)) throw e;
+            log.error("queue: skipped a malformed Kafka message", {
+              topic,
+              partition,
+              offset: message.offset,
+              error: e.message,
+            });
+            return;
+          }
           await deliver(s, env);
         },
       });
@@ -114,7 +175,7 @@ export function createQueue(opts: QueueOptions): Queue {
       const producer = opts.kafka?.producer();
       if (producer) {
         try {
-          await producer.send({ topic, messages: [{ key: o.key ?? null, value: encode(env) }] });
+          await producer.send({ topic, messages: [toKafkaMessage(env)] });
           last = "kafka";
           return;
         } catch (e) {

@@ -59,3 +59,61 @@ export function decode(data: string | Uint8Array | unknown): Envelope {
   }
   return r.data as Envelope;
 }
+
+/** Header names of a Kafka message (values are strings). */
+export const KAFKA_HEADERS = {
+  idempotencyKey: "idempotency-key",
+  wireVersion: "wire-version",
+  contentType: "content-type",
+} as const;
+
+/** A message as the producer sends it: the envelope's key as the Kafka key (partitioning), the envelope as value. */
+export interface KafkaWireMessage {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+export function toKafkaMessage(env: Envelope): KafkaWireMessage {
+  return {
+    key: env.key,
+    value: encode(env),
+    headers: {
+      [KAFKA_HEADERS.idempotencyKey]: env.idempotencyKey,
+      [KAFKA_HEADERS.wireVersion]: String(env.v),
+      [KAFKA_HEADERS.contentType]: "application/json",
+    },
+  };
+}
+
+type HeaderValue = string | Uint8Array | (string | Uint8Array)[] | undefined;
+
+function text(v: string | Uint8Array): string {
+  return typeof v === "string" ? v : new TextDecoder().decode(v);
+}
+
+/**
+ * Decodes a message as a consumer receives it (Buffers, headers possibly absent).
+ * Headers are optional, but when present they must agree with the envelope.
+ */
+export function fromKafkaMessage(
+  message: {
+    key?: string | Uint8Array | null;
+    value: string | Uint8Array | null;
+    headers?: Record<string, HeaderValue>;
+  },
+): Envelope {
+  if (message.value === null) throw new WireFormatError("message has no value");
+  const env = decode(message.value);
+  const header = message.headers?.[KAFKA_HEADERS.idempotencyKey];
+  if (header !== undefined) {
+    const got = Array.isArray(header) ? header.map(text) : [text(header)];
+    if (got.length !== 1 || got[0] !== env.idempotencyKey) {
+      throw new WireFormatError(`${KAFKA_HEADERS.idempotencyKey} header does not match the envelope`);
+    }
+  }
+  if (message.key !== undefined && message.key !== null && text(message.key) !== env.key) {
+    throw new WireFormatError("Kafka key does not match the envelope's key");
+  }
+  return env;
+}
