@@ -15,6 +15,16 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     idle_timeout: 30,
     onnotice: () => {},
     // Dates as Date (default); int8/numeric as strings (default), matching PGlite's setup.
+    // json/jsonb parameters as PGlite serialises them: a string is taken as JSON text
+    // (postgres.js would encode it again and store a JSON string), anything else is stringified.
+    types: {
+      json: {
+        to: 114,
+        from: [114, 3802],
+        serialize: (x: unknown) => typeof x === "string" ? x : JSON.stringify(x),
+        parse: (x: string) => JSON.parse(x),
+      },
+    },
   });
   // deno-lint-ignore no-explicit-any
   const wrap = (q: any): Transaction => ({
