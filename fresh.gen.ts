@@ -5,30 +5,36 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/api/admin/audit-logs.ts";
-import * as $5 from "./routes/api/api-keys/[id].ts";
-import * as $6 from "./routes/api/api-keys/index.ts";
-import * as $7 from "./routes/api/auth/login.ts";
-import * as $8 from "./routes/api/auth/logout.ts";
-import * as $9 from "./routes/api/auth/me.ts";
-import * as $10 from "./routes/api/auth/mfa/disable.ts";
-import * as $11 from "./routes/api/auth/mfa/setup.ts";
-import * as $12 from "./routes/api/auth/mfa/verify.ts";
-import * as $13 from "./routes/api/auth/password.ts";
-import * as $14 from "./routes/api/auth/refresh.ts";
-import * as $15 from "./routes/api/auth/register.ts";
-import * as $16 from "./routes/api/docs.ts";
-import * as $17 from "./routes/api/openapi.json.ts";
-import * as $18 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $19 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $20 from "./routes/api/organizations/current.ts";
-import * as $21 from "./routes/api/users/[id].ts";
-import * as $22 from "./routes/api/users/index.ts";
-import * as $23 from "./routes/health/index.ts";
-import * as $24 from "./routes/health/live.ts";
-import * as $25 from "./routes/health/ready.ts";
-import * as $26 from "./routes/index.tsx";
-import * as $27 from "./routes/system-status.tsx";
+import * as $4 from "./routes/admin/users.tsx";
+import * as $5 from "./routes/api/admin/audit-logs.ts";
+import * as $6 from "./routes/api/api-keys/[id].ts";
+import * as $7 from "./routes/api/api-keys/index.ts";
+import * as $8 from "./routes/api/auth/login.ts";
+import * as $9 from "./routes/api/auth/logout.ts";
+import * as $10 from "./routes/api/auth/me.ts";
+import * as $11 from "./routes/api/auth/mfa/disable.ts";
+import * as $12 from "./routes/api/auth/mfa/setup.ts";
+import * as $13 from "./routes/api/auth/mfa/verify.ts";
+import * as $14 from "./routes/api/auth/password.ts";
+import * as $15 from "./routes/api/auth/refresh.ts";
+import * as $16 from "./routes/api/auth/register.ts";
+import * as $17 from "./routes/api/docs.ts";
+import * as $18 from "./routes/api/openapi.json.ts";
+import * as $19 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $20 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $21 from "./routes/api/organizations/current.ts";
+import * as $22 from "./routes/api/users/[id].ts";
+import * as $23 from "./routes/api/users/index.ts";
+import * as $24 from "./routes/health/index.ts";
+import * as $25 from "./routes/health/live.ts";
+import * as $26 from "./routes/health/ready.ts";
+import * as $27 from "./routes/index.tsx";
+import * as $28 from "./routes/login.tsx";
+import * as $29 from "./routes/logout.tsx";
+import * as $30 from "./routes/profile.tsx";
+import * as $31 from "./routes/register.tsx";
+import * as $32 from "./routes/settings.tsx";
+import * as $33 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
@@ -38,30 +44,36 @@ const manifest: Manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/api/admin/audit-logs.ts": $4,
-    "./routes/api/api-keys/[id].ts": $5,
-    "./routes/api/api-keys/index.ts": $6,
-    "./routes/api/auth/login.ts": $7,
-    "./routes/api/auth/logout.ts": $8,
-    "./routes/api/auth/me.ts": $9,
-    "./routes/api/auth/mfa/disable.ts": $10,
-    "./routes/api/auth/mfa/setup.ts": $11,
-    "./routes/api/auth/mfa/verify.ts": $12,
-    "./routes/api/auth/password.ts": $13,
-    "./routes/api/auth/refresh.ts": $14,
-    "./routes/api/auth/register.ts": $15,
-    "./routes/api/docs.ts": $16,
-    "./routes/api/openapi.json.ts": $17,
-    "./routes/api/organizations/current/invitations/[id].ts": $18,
-    "./routes/api/organizations/current/invitations/index.ts": $19,
-    "./routes/api/organizations/current.ts": $20,
-    "./routes/api/users/[id].ts": $21,
-    "./routes/api/users/index.ts": $22,
-    "./routes/health/index.ts": $23,
-    "./routes/health/live.ts": $24,
-    "./routes/health/ready.ts": $25,
-    "./routes/index.tsx": $26,
-    "./routes/system-status.tsx": $27,
+    "./routes/admin/users.tsx": $4,
+    "./routes/api/admin/audit-logs.ts": $5,
+    "./routes/api/api-keys/[id].ts": $6,
+    "./routes/api/api-keys/index.ts": $7,
+    "./routes/api/auth/login.ts": $8,
+    "./routes/api/auth/logout.ts": $9,
+    "./routes/api/auth/me.ts": $10,
+    "./routes/api/auth/mfa/disable.ts": $11,
+    "./routes/api/auth/mfa/setup.ts": $12,
+    "./routes/api/auth/mfa/verify.ts": $13,
+    "./routes/api/auth/password.ts": $14,
+    "./routes/api/auth/refresh.ts": $15,
+    "./routes/api/auth/register.ts": $16,
+    "./routes/api/docs.ts": $17,
+    "./routes/api/openapi.json.ts": $18,
+    "./routes/api/organizations/current/invitations/[id].ts": $19,
+    "./routes/api/organizations/current/invitations/index.ts": $20,
+    "./routes/api/organizations/current.ts": $21,
+    "./routes/api/users/[id].ts": $22,
+    "./routes/api/users/index.ts": $23,
+    "./routes/health/index.ts": $24,
+    "./routes/health/live.ts": $25,
+    "./routes/health/ready.ts": $26,
+    "./routes/index.tsx": $27,
+    "./routes/login.tsx": $28,
+    "./routes/logout.tsx": $29,
+    "./routes/profile.tsx": $30,
+    "./routes/register.tsx": $31,
+    "./routes/settings.tsx": $32,
+    "./routes/system-status.tsx": $33,
   },
   islands: {
     "./islands/StatusBoard.tsx": $$0,

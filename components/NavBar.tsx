@@ -11,18 +11,27 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/bidding", label: "Bidding", available: false },
   { href: "/assets", label: "Assets", available: false },
   { href: "/analytics", label: "Analytics", available: false },
-  { href: "/admin", label: "Admin", available: false },
+  { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
 
 function isActive(item: NavItem, path: string): boolean {
-  return item.href === "/" ? path === "/" : path === item.href || path.startsWith(item.href + "/");
+  if (item.href === "/") return path === "/";
+  const section = item.href.split("/").slice(0, 2).join("/");
+  return path === item.href || path === section || path.startsWith(section + "/");
 }
 
-function Links({ path, vertical }: { path: string; vertical?: boolean }) {
+export interface NavUser {
+  name: string;
+  role: string;
+}
+
+function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
+  // Admin is for admins; everything else shows to all (pages ask for a login themselves).
+  const items = NAV_ITEMS.filter((i) => i.label !== "Admin" || user?.role === "admin");
   return (
     <ul class={vertical ? "flex flex-col gap-1 py-2" : "flex items-center gap-1"}>
-      {NAV_ITEMS.map((item) => (
+      {items.map((item) => (
         <li key={item.href}>
           {item.available
             ? (
@@ -51,7 +60,46 @@ function Links({ path, vertical }: { path: string; vertical?: boolean }) {
   );
 }
 
-export function NavBar({ path }: { path: string }) {
+function UserMenu({ user, path }: { user: NavUser | null; path: string }) {
+  if (!user) {
+    return (
+      <a
+        href={path === "/login" ? "/login" : `/login?next=${encodeURIComponent(path)}`}
+        class="rounded-md bg-white/10 px-3 py-2 text-sm font-medium text-white hover:bg-white/20"
+      >
+        Sign in
+      </a>
+    );
+  }
+  return (
+    <details class="relative">
+      <summary
+        class="flex cursor-pointer list-none items-center gap-2 rounded-md px-2 py-1.5 text-sm text-slate-200 hover:bg-white/10"
+        data-testid="user-menu"
+      >
+        <span
+          aria-hidden="true"
+          class="flex h-7 w-7 items-center justify-center rounded-full bg-brand-500 text-xs font-semibold text-white"
+        >
+          {user.name.slice(0, 1).toUpperCase()}
+        </span>
+        <span class="hidden max-w-[10rem] truncate sm:inline">{user.name}</span>
+      </summary>
+      <div class="absolute right-0 z-20 mt-2 w-48 rounded-lg bg-white py-1 text-sm text-slate-700 shadow-lg ring-1 ring-slate-200">
+        <p class="border-b border-slate-100 px-3 py-2 text-xs text-slate-500">
+          Signed in as <span class="font-medium text-slate-700">{user.name}</span> ({user.role})
+        </p>
+        <a href="/profile" class="block px-3 py-2 hover:bg-slate-50">Profile</a>
+        <a href="/settings" class="block px-3 py-2 hover:bg-slate-50">Settings</a>
+        <form method="post" action="/logout">
+          <button type="submit" class="block w-full px-3 py-2 text-left hover:bg-slate-50">Sign out</button>
+        </form>
+      </div>
+    </details>
+  );
+}
+
+export function NavBar({ path, user = null }: { path: string; user?: NavUser | null }) {
   return (
     <header class="bg-brand-900 text-white shadow">
       <nav aria-label="Main" class="mx-auto flex max-w-7xl items-center justify-between gap-4 px-4 py-2">
@@ -59,8 +107,8 @@ export function NavBar({ path }: { path: string }) {
           <img src="/favicon.svg" alt="" width={28} height={28} />
           <span class="text-lg">OptiBid</span>
         </a>
-        <div class="hidden md:block">
-          <Links path={path} />
+        <div class="hidden flex-1 md:block">
+          <Links path={path} user={user} />
         </div>
         {/* Phone widths: a disclosure menu that needs no JavaScript. */}
         <details class="relative md:hidden">
@@ -68,9 +116,10 @@ export function NavBar({ path }: { path: string }) {
             Menu
           </summary>
           <div class="absolute right-0 z-20 mt-2 w-48 rounded-lg bg-brand-900 px-2 shadow-lg ring-1 ring-white/10">
-            <Links path={path} vertical />
+            <Links path={path} vertical user={user} />
           </div>
         </details>
+        <UserMenu user={user} path={path} />
       </nav>
     </header>
   );

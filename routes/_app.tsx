@@ -2,7 +2,8 @@ import { asset } from "fresh";
 import { NavBar } from "../components/NavBar.tsx";
 import { define } from "../utils.ts";
 
-export default define.page(function App({ Component, url }) {
+export default define.page(function App({ Component, url, state }) {
+  const user = state.auth ? { name: state.auth.name, role: state.auth.role } : null;
   return (
     <html lang="en">
       <head>
@@ -20,7 +21,7 @@ export default define.page(function App({ Component, url }) {
         >
           Skip to content
         </a>
-        <NavBar path={url.pathname} />
+        <NavBar path={url.pathname} user={user} />
         <main id="main" class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 sm:py-8">
           <Component />
         </main>

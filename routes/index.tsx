@@ -6,7 +6,9 @@ export const handler = define.handlers({
   GET(ctx) {
     const { services } = ctx.state;
     // Rendered once per second and per change of any service's state, not per request.
-    const cacheKey = `${services.stateVersion()}:${Math.floor(Date.now() / 1000)}`;
+    // The navigation shows the viewer, so the viewer is part of the key.
+    const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
+    const cacheKey = `${viewer}:${services.stateVersion()}:${Math.floor(Date.now() / 1000)}`;
     return page({ report: services.healthReport().body }, { cacheKey });
   },
 });

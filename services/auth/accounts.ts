@@ -427,6 +427,17 @@ export function createAccounts(deps: AccountDeps) {
       return { secret, otpauth_uri: uri, qr_svg: await qrSvg(uri) };
     },
 
+    /** A setup started but not confirmed: the same secret again (e.g. after a mistyped code). */
+    async mfaPending(p: Principal) {
+      const [u] = await deps.db().query<{ mfa_enabled: boolean; mfa_secret: string | null }>(
+        `SELECT mfa_enabled, mfa_secret FROM users WHERE id = $1`,
+        [p.userId],
+      );
+      if (!u || u.mfa_enabled || !u.mfa_secret) return null;
+      const uri = totpUri({ secret: u.mfa_secret, account: p.email });
+      return { secret: u.mfa_secret, otpauth_uri: uri, qr_svg: await qrSvg(uri) };
+    },
+
     async mfaVerify(p: Principal, code: string, meta: RequestMeta): Promise<{ backup_codes: string[] }> {
       const db = deps.db();
       await limit(AUTH_LIMITS.mfaPerAccount, p.userId);

@@ -246,11 +246,11 @@ export function createOrganization(deps: { db: () => Database }) {
     },
 
     /** Admins see every key of the organization; others see their own. */
-    async apiKeys(p: Principal): Promise<ApiKeyView[]> {
+    async apiKeys(p: Principal, opts: { own?: boolean } = {}): Promise<ApiKeyView[]> {
       return await deps.db().query<ApiKeyView>(
         `SELECT ${API_KEY_COLUMNS} FROM api_keys
           WHERE org_id = $1 AND revoked_at IS NULL AND ($2 OR user_id = $3) ORDER BY created_at DESC LIMIT 200`,
-        [p.orgId, p.role === "admin", p.userId],
+        [p.orgId, p.role === "admin" && !opts.own, p.userId],
       );
     },
 

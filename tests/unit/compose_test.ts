@@ -198,7 +198,9 @@ Deno.test("README.md's environment table lists every variable the app reads", as
   assert.ok(section, 'README.md has no "## Environment variables" section');
   const listed = [...section[1].matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/gm)].map((m) => m[1]);
   const missing = ENV_VARS.filter((v) => !listed.includes(v));
-  const extra = listed.filter((v) => !(ENV_VARS as string[]).includes(v));
+  // Read by tasks, not by the app's config: `deno task seed`.
+  const TASK_VARS = ["SEED_PASSWORD"];
+  const extra = listed.filter((v) => !(ENV_VARS as string[]).includes(v) && !TASK_VARS.includes(v));
   assert.deepEqual(missing, [], `README.md's table lacks ${missing.join(", ")}`);
   assert.deepEqual(extra, [], `README.md lists variables the app does not read: ${extra.join(", ")}`);
 });

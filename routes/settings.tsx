@@ -1,0 +1,157 @@
+import { page } from "fresh";
+import { z } from "zod";
+import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../components/Form.tsx";
+import { formObject, pageUser, parseForm } from "../services/auth/pages.ts";
+import { type Preferences, preferencesSchema } from "../services/auth/schemas.ts";
+import { ISOS } from "../services/market/zones.ts";
+import { define } from "../utils.ts";
+import type { Database } from "../db/database.ts";
+
+interface Data {
+  prefs: Preferences;
+  errors: FieldErrors;
+  saved: boolean;
+}
+
+/** The zones users of US markets work in first; any IANA zone is accepted. */
+const TIME_ZONES = [
+  "America/New_York",
+  "America/Chicago",
+  "America/Denver",
+  "America/Phoenix",
+  "America/Los_Angeles",
+  "UTC",
+];
+
+const form = z.object({
+  time_zone: z.string(),
+  default_zone: z.string(),
+  energy: z.string(),
+  price: z.string(),
+  channel: z.string(),
+  bid_cleared: z.literal("on").optional(),
+  price_alerts: z.literal("on").optional(),
+  daily_summary: z.literal("on").optional(),
+}).transform((f, ctx) => {
+  const r = preferencesSchema.safeParse({
+    time_zone: f.time_zone,
+    default_zone: f.default_zone,
+    units: { energy: f.energy, price: f.price },
+    notifications: {
+      bid_cleared: f.bid_cleared === "on",
+      price_alerts: f.price_alerts === "on",
+      daily_summary: f.daily_summary === "on",
+      channel: f.channel,
+    },
+  });
+  if (!r.success) {
+    for (const i of r.error.issues) ctx.addIssue({ code: "custom", message: i.message, path: [String(i.path.at(-1))] });
+    return z.NEVER;
+  }
+  return r.data;
+});
+
+async function loadPrefs(db: () => Database, userId: string): Promise<Preferences> {
+  const [row] = await db().query<{ preferences: Preferences }>(`SELECT preferences FROM users WHERE id = $1`, [userId]);
+  return row?.preferences ?? {};
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx);
+    if (p instanceof Response) return p;
+    return page<Data>({ prefs: await loadPrefs(ctx.state.services.db, p.userId), errors: {}, saved: false });
+  },
+  async POST(ctx) {
+    const p = pageUser(ctx);
+    if (p instanceof Response) return p;
+    const { db } = ctx.state.services;
+    const parsed = parseForm(form, await formObject(ctx.req));
+    if (!parsed.ok) {
+      return page<Data>({ prefs: await loadPrefs(db, p.userId), errors: parsed.errors, saved: false }, { status: 400 });
+    }
+    await db().query(
+      `UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now() WHERE id = $1`,
+      [p.userId, JSON.stringify(parsed.data)],
+    );
+    return page<Data>({ prefs: await loadPrefs(db, p.userId), errors: {}, saved: true });
+  },
+});
+
+export default define.page<typeof handler>(function Settings({ data }) {
+  const { prefs, errors } = data;
+  const n = prefs.notifications ?? {};
+  return (
+    <div class="mx-auto max-w-3xl space-y-6">
+      <header>
+        <h1 class="text-2xl font-bold tracking-tight">Settings</h1>
+        <p class="mt-1 text-sm text-slate-600">How OptiBid shows times, markets and units to you.</p>
+      </header>
+      {data.saved && <Notice kind="success">Settings saved.</Notice>}
+      <form method="post" class="space-y-6">
+        <Card title="Display">
+          <div class="grid gap-4 sm:grid-cols-2">
+            <Select
+              name="time_zone"
+              label="Time zone"
+              options={prefs.time_zone && !TIME_ZONES.includes(prefs.time_zone)
+                ? [prefs.time_zone, ...TIME_ZONES]
+                : TIME_ZONES}
+              value={prefs.time_zone ?? "America/New_York"}
+              error={errors.time_zone}
+            />
+            <Select
+              name="default_zone"
+              label="Default market"
+              options={ISOS}
+              value={prefs.default_zone ?? "PJM"}
+              error={errors.default_zone}
+            />
+            <Select
+              name="energy"
+              label="Energy unit"
+              options={["MWh", "kWh"]}
+              value={prefs.units?.energy ?? "MWh"}
+              error={errors.energy}
+            />
+            <Select
+              name="price"
+              label="Price unit"
+              options={["$/MWh", "¢/kWh"]}
+              value={prefs.units?.price ?? "$/MWh"}
+              error={errors.price}
+            />
+          </div>
+        </Card>
+        <Card title="Notifications">
+          <div class="space-y-3">
+            <Checkbox name="bid_cleared" label="When a bid clears or is rejected" checked={n.bid_cleared ?? true} />
+            <Checkbox
+              name="price_alerts"
+              label="Price alerts for my default market"
+              checked={n.price_alerts ?? false}
+            />
+            <Checkbox
+              name="daily_summary"
+              label="Daily summary of positions and settlements"
+              checked={n.daily_summary ?? false}
+            />
+            <div class="max-w-xs">
+              <Select
+                name="channel"
+                label="Deliver by"
+                options={[{ value: "in_app", label: "In the app" }, { value: "email", label: "Email" }, {
+                  value: "none",
+                  label: "Don't notify",
+                }]}
+                value={n.channel ?? "in_app"}
+                error={errors.channel}
+              />
+            </div>
+          </div>
+        </Card>
+        <Button>Save settings</Button>
+      </form>
+    </div>
+  );
+});

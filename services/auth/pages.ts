@@ -1,0 +1,71 @@
+/**
+ * What the server-rendered auth pages share: the login redirect, safe `next`
+ * targets, form parsing with per-field errors, and turning a service error
+ * into a message beside the field it is about.
+ */
+import type { z } from "zod";
+import { HttpError } from "../../framework/http_error.ts";
+import type { FreshContext } from "../../framework/types.ts";
+import type { State } from "../../utils.ts";
+import type { FieldErrors } from "../../components/Form.tsx";
+import type { Principal } from "./principal.ts";
+import { can, type Permission } from "./rbac.ts";
+
+/** Only same-site paths: `//evil.example` and `/\evil` are protocol-relative URLs to browsers. */
+export function safeNext(next: string | null | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next;
+}
+
+export function loginRedirect(ctx: FreshContext<State>): Response {
+  const next = ctx.url.pathname + ctx.url.search;
+  return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(next)}` } });
+}
+
+/** The signed-in user of a page, or a redirect to the login page (a 403 page without the permission). */
+export function pageUser(ctx: FreshContext<State>, permission: Permission = "self"): Principal | Response {
+  const p = ctx.state.auth;
+  if (!p) return loginRedirect(ctx);
+  if (!can(p.role, permission)) throw new HttpError(403, "Your role does not give access to this page");
+  return p;
+}
+
+export async function formObject(req: Request): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of await req.formData()) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
+
+export function parseForm<S extends z.ZodType>(schema: S, values: Record<string, string>): FormResult<z.infer<S>> {
+  const r = schema.safeParse(values);
+  if (r.success) return { ok: true, data: r.data };
+  const errors: FieldErrors = {};
+  for (const issue of r.error.issues) {
+    const key = String(issue.path[0] ?? "_form");
+    errors[key] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** A service's 4xx as form errors: field-level when the error names a body field, else a form-level message. */
+export function formErrorsOf(e: unknown): FieldErrors {
+  if (!(e instanceof HttpError) || e.status >= 500) throw e;
+  const details = e.options.details;
+  if (Array.isArray(details) && details.length) {
+    const errors: FieldErrors = {};
+    for (const d of details as { path?: string; message?: string }[]) {
+      const field = d.path?.replace(/^body\./, "") ?? "_form";
+      errors[field] ??= d.message;
+    }
+    return errors;
+  }
+  return { _form: e.message };
+}
+
+export function redirect(location: string, cookies: string[] = []): Response {
+  const headers = new Headers({ location });
+  for (const c of cookies) headers.append("Set-Cookie", c);
+  return new Response(null, { status: 303, headers });
+}
