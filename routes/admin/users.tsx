@@ -104,7 +104,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
               class="flex flex-col gap-3 px-5 py-3 lg:flex-row lg:items-center lg:justify-between"
             >
               <div class="min-w-0">
-                <p class="font-medium">{m.name}{m.id === data.me && <span class="text-slate-500">{" "}(you)</span>}</p>
+                <p class="font-medium">{m.name}{m.id === data.me && <span class="ml-1 text-slate-500">(you)</span>}</p>
                 <p class="truncate text-xs text-slate-500">
                   {m.email} · joined {date(m.joined_at)}
                   {m.mfa_enabled && <span class="ml-2 rounded bg-emerald-50 px-1.5 text-emerald-700">2FA</span>}
