@@ -1,0 +1,233 @@
+/**
+ * The auth pages as forms without JavaScript: each validation error beside its
+ * field, cookies set on success, `next` only to this site, pages that need a
+ * login redirect to it, and the member admin page for admins only.
+ */
+import assert from "node:assert/strict";
+import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+const ORIGIN = "http://localhost";
+
+function form(values: Record<string, string>, cookie?: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: ORIGIN,
+      ...(cookie ? { cookie } : {}),
+    },
+    body: new URLSearchParams(values).toString(),
+    redirect: "manual",
+  };
+}
+
+/** `data-field-error="name"` → its message. */
+function fieldErrors(html: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/data-field-error="([^"]+)"[^>]*>([^<]*)</g)) out[m[1]] = m[2];
+  return out;
+}
+
+function cookieHeader(res: Response): string {
+  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
+
+async function signUp(tag: string) {
+  const t = await testApp();
+  const email = uniqueEmail(tag);
+  const ip = uniqueIp();
+  const res = await t.fetch("/register", {
+    ...form({ name: "Pat Page", email, password: GOOD_PASSWORD, organization_name: `${tag} Org` }),
+    ip,
+  });
+  assert.equal(res.status, 303, await res.text());
+  return { t, email, ip, cookie: cookieHeader(res) };
+}
+
+Deno.test("register form: errors beside each field, then a session cookie and a redirect", opts, async () => {
+  const t = await testApp();
+  const ip = uniqueIp();
+  const bad = await t.fetch("/register", { ...form({ name: "", email: "nope", password: "short" }), ip });
+  assert.equal(bad.status, 400);
+  const errors = fieldErrors(await bad.text());
+  assert.ok(errors.name, "name error shown");
+  assert.ok(errors.email, "email error shown");
+  assert.ok(errors.organization_name, "organization error shown");
+
+  const weak = await t.fetch("/register", {
+    ...form({ name: "Pat", email: uniqueEmail(), password: "password123456", organization_name: "Weak Org" }),
+    ip,
+  });
+  assert.equal(weak.status, 400);
+  assert.match(fieldErrors(await weak.text()).password ?? "", /too easy to guess/);
+
+  const { cookie } = await signUp("regform");
+  assert.match(cookie, /ob_at=/);
+  assert.match(cookie, /ob_rt=/);
+});
+
+Deno.test("session cookies are HttpOnly, SameSite=Lax, and Secure except on plain-http localhost", opts, async () => {
+  const t = await testApp();
+  const email = uniqueEmail("cookie");
+  await t.fetch("/api/auth/register", {
+    ...json({ email, password: GOOD_PASSWORD, name: "C", organization_name: "Cookie Org" }),
+    ip: uniqueIp(),
+  });
+  const local = await t.fetch("/login", { ...form({ email, password: GOOD_PASSWORD, next: "/" }), ip: uniqueIp() });
+  for (const c of local.headers.getSetCookie()) {
+    assert.match(c, /HttpOnly/);
+    assert.match(c, /SameSite=Lax/);
+    assert.doesNotMatch(c, /Secure/);
+  }
+  const req = new Request("https://bids.example.com/login", {
+    ...form({ email, password: GOOD_PASSWORD, next: "/" }),
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://bids.example.com" },
+  });
+  const remote = await t.app.fetch(req, { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 1 } });
+  assert.equal(remote.status, 303);
+  for (const c of remote.headers.getSetCookie()) assert.match(c, /Secure/);
+});
+
+Deno.test("login form: wrong password is an error on the page; next goes only to this site", opts, async () => {
+  const { t, email } = await signUp("loginform");
+  const wrong = await t.fetch("/login", {
+    ...form({ email, password: "definitely-not-it-000", next: "/settings" }),
+    ip: uniqueIp(),
+  });
+  assert.equal(wrong.status, 401);
+  const html = await wrong.text();
+  assert.match(html, /Email or password is wrong/);
+  assert.match(html, new RegExp(`value="${email.replace(/[.+]/g, "\\$&")}"`), "the email stays in the form");
+
+  for (
+    const [next, expected] of [
+      ["/settings", "/settings"],
+      ["https://evil.example/", "/"],
+      ["//evil.example/x", "/"],
+      ["/\\evil.example", "/"],
+    ]
+  ) {
+    const ok = await t.fetch("/login", { ...form({ email, password: GOOD_PASSWORD, next }), ip: uniqueIp() });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get("location"), expected, `next=${next}`);
+  }
+});
+
+Deno.test("pages that need a login redirect to /login?next=…", opts, async () => {
+  const t = await testApp();
+  for (const path of ["/profile", "/settings", "/admin/users", "/settings?tab=1"]) {
+    const res = await t.fetch(path, { redirect: "manual" });
+    assert.equal(res.status, 303, path);
+    assert.equal(res.headers.get("location"), `/login?next=${encodeURIComponent(path)}`);
+  }
+});
+
+Deno.test("a cross-site form post is refused even before login (login CSRF)", opts, async () => {
+  const t = await testApp();
+  const res = await t.fetch("/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+    body: "email=a%40b.co&password=x",
+  });
+  assert.equal(res.status, 403);
+});
+
+Deno.test("settings form saves preferences and rejects unknown values beside the field", opts, async () => {
+  const { t, cookie } = await signUp("settings");
+  const good = {
+    time_zone: "America/Chicago",
+    default_zone: "ERCOT",
+    energy: "MWh",
+    price: "$/MWh",
+    channel: "email",
+    price_alerts: "on",
+  };
+  const saved = await t.fetch("/settings", form(good, cookie));
+  assert.equal(saved.status, 200);
+  assert.match(await saved.text(), /Settings saved/);
+  const me = await t.fetch("/api/auth/me", { headers: { cookie } });
+  const prefs = (await me.json()).user.preferences;
+  assert.equal(prefs.time_zone, "America/Chicago");
+  assert.equal(prefs.default_zone, "ERCOT");
+  assert.equal(prefs.notifications.price_alerts, true);
+  assert.equal(prefs.notifications.bid_cleared, false);
+
+  const bad = await t.fetch("/settings", form({ ...good, time_zone: "Mars/Olympus", default_zone: "XYZ" }, cookie));
+  assert.equal(bad.status, 400);
+  const errors = fieldErrors(await bad.text());
+  assert.match(errors.time_zone ?? "", /IANA time zone/);
+  assert.ok(errors.default_zone);
+});
+
+Deno.test("profile: API key shown once, wrong current password shown beside its field", opts, async () => {
+  const { t, cookie } = await signUp("profile");
+  const created = await t.fetch(
+    "/profile",
+    form({ _action: "api_key_create", name: "ci bot", role: "viewer" }, cookie),
+  );
+  assert.equal(created.status, 201);
+  const html = await created.text();
+  const key = /(obk_[A-Za-z0-9_-]+)/.exec(html)?.[1];
+  assert.ok(key, "the new key is on the page");
+  const again = await (await t.fetch("/profile", { headers: { cookie } })).text();
+  assert.ok(!again.includes(key), "and only once");
+  const viaKey = await t.fetch("/api/auth/me", { headers: { authorization: `Bearer ${key}` } });
+  assert.equal((await viaKey.json()).role, "viewer");
+
+  const pw = await t.fetch(
+    "/profile",
+    form({
+      _action: "password",
+      current_password: "wrong-wrong-wrong-1",
+      new_password: "another-Strong-pass-98",
+      confirm_password: "another-Strong-pass-98",
+    }, cookie),
+  );
+  assert.equal(pw.status, 400);
+  assert.equal(fieldErrors(await pw.text()).current_password, "is wrong");
+});
+
+Deno.test("member admin page: admins manage members; others get 403", opts, async () => {
+  const { t, cookie } = await signUp("admin-page");
+  const page = await t.fetch("/admin/users", { headers: { cookie } });
+  assert.equal(page.status, 200);
+  const invited = uniqueEmail("invitee");
+  const inv = await t.fetch("/admin/users", form({ _action: "invite", email: invited, role: "viewer" }, cookie));
+  assert.equal(inv.status, 201);
+  const html = await inv.text();
+  const token = /register\?invitation=([A-Za-z0-9_%-]+)/.exec(html)?.[1];
+  assert.ok(token, "the invitation link is shown");
+
+  const joined = await t.fetch("/register", {
+    ...form({
+      name: "Vic Viewer",
+      email: invited,
+      password: GOOD_PASSWORD,
+      invitation_token: decodeURIComponent(token),
+    }),
+    ip: uniqueIp(),
+  });
+  assert.equal(joined.status, 303);
+  const viewerCookie = cookieHeader(joined);
+  assert.equal((await t.fetch("/admin/users", { headers: { cookie: viewerCookie } })).status, 403);
+
+  // The last admin cannot demote themselves: the error is on the page.
+  const me = await (await t.fetch("/api/auth/me", { headers: { cookie } })).json();
+  const demote = await t.fetch(
+    "/admin/users",
+    form({ _action: "update", user_id: me.user.id, role: "viewer", status: "active" }, cookie),
+  );
+  assert.equal(demote.status, 409);
+  assert.match(await demote.text(), /at least one active admin/);
+});
+
+Deno.test("sign out over POST clears the cookies and ends the session", opts, async () => {
+  const { t, cookie } = await signUp("logout");
+  const out = await t.fetch("/logout", form({}, cookie));
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "/login");
+  assert.ok(out.headers.getSetCookie().every((c) => /Max-Age=0/.test(c)));
+  const after = await t.fetch("/api/auth/me", { headers: { cookie } });
+  assert.equal(after.status, 401);
+});
