@@ -94,9 +94,13 @@ function toMs(v: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
 }
 
-export async function wrk(url: string, opts: { connections?: number; seconds?: number } = {}): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {},
+): Promise<WrkResult> {
   const cmd = pinned(1, [
     "wrk",
+    ...Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
     "-t1",
     `-c${opts.connections ?? 50}`,
     `-d${opts.seconds ?? 10}s`,
