@@ -1,0 +1,229 @@
+/**
+ * Account lockout after failed logins, the auth endpoints' rate limits, and
+ * which client address they count: X-Forwarded-For only from a trusted proxy.
+ */
+import assert from "node:assert/strict";
+import { LOCKOUT_MS, LOCKOUT_THRESHOLD } from "../../services/auth/accounts.ts";
+import { AUTH_LIMITS } from "../../services/auth/rate_limit.ts";
+import {
+  auditLog,
+  call,
+  type CallResult,
+  createOrg,
+  expectError,
+  expectStatus,
+  inOneWindow,
+  login,
+  opts,
+  refresh,
+} from "../helpers/auth.ts";
+import { GOOD_PASSWORD, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
+
+const WRONG = "definitely-Wrong-password-1";
+
+function expectRetryAfter(r: CallResult, maxS: number): number {
+  const v = r.headers.get("retry-after");
+  assert.ok(v && /^\d+$/.test(v), `Retry-After is whole seconds: ${v}`);
+  const s = Number(v);
+  assert.ok(s >= 1 && s <= maxS, `Retry-After ${s} within 1..${maxS}`);
+  return s;
+}
+
+Deno.test(
+  "lockout: 5 wrong passwords → 423 with Retry-After; locked even with the right password; open after expiry",
+  opts,
+  async () => {
+    assert.equal(LOCKOUT_THRESHOLD, 5);
+    const t = await testApp();
+    const org = await createOrg(t, "lockout");
+    const user = org.admin;
+    const ip = uniqueIp();
+    // 9 attempts on this account in all: under the per-account limit even within one window.
+
+    for (let i = 1; i < LOCKOUT_THRESHOLD; i++) {
+      expectError(await login(t, user, { password: WRONG, ip }), 401, "invalid_credentials", `attempt ${i}`);
+    }
+    const locked = await login(t, user, { password: WRONG, ip });
+    expectError(locked, 423, "account_locked", `attempt ${LOCKOUT_THRESHOLD}`);
+    const retry = expectRetryAfter(locked, LOCKOUT_MS / 1000);
+    assert.ok(retry > LOCKOUT_MS / 1000 - 60, `locked for about 15 minutes, not ${retry} s`);
+
+    const right = await login(t, user, { ip });
+    expectError(right, 423, "account_locked", "the right password while locked");
+    expectRetryAfter(right, LOCKOUT_MS / 1000);
+    // From anywhere: the lock is on the account, not the address.
+    expectError(await login(t, user, { ip: uniqueIp() }), 423, "account_locked", "from another address");
+
+    const log = await auditLog(t, { ...user, tokens: user.tokens }, `action=auth.lockout&actor=${user.userId}`);
+    expectStatus(log, 200);
+    assert.equal(log.body.items.length, 1, "the lockout is audited once");
+
+    // The lock runs out (moved into the past rather than waiting 15 minutes).
+    await t.services.db().query(`UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1`, [
+      user.userId,
+    ]);
+    expectStatus(await login(t, user, { ip }), 200, "after the lock expired");
+    // The failure count started over: one more wrong password is a plain 401, not a new lock.
+    expectError(await login(t, user, { password: WRONG, ip }), 401, "invalid_credentials");
+  },
+);
+
+Deno.test("rate limit: login per IP → 429 with Retry-After, whoever the account", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "rlip");
+  const rule = AUTH_LIMITS.loginPerIp;
+  const ip = uniqueIp();
+  await inOneWindow(rule.windowMs, 8_000);
+  for (let i = 0; i < rule.limit; i++) {
+    // A different (unknown) account each time, so only the per-IP counter can trip.
+    expectError(await login(t, { email: uniqueEmail("nobody") }, { ip }), 401, "invalid_credentials", `#${i + 1}`);
+  }
+  const over = await login(t, { email: uniqueEmail("nobody") }, { ip });
+  expectError(over, 429, "rate_limited");
+  expectRetryAfter(over, rule.windowMs / 1000);
+  // The right credentials do not get past it either...
+  expectError(await login(t, org.admin, { ip }), 429, "rate_limited", "valid login from a limited address");
+  // ...while another address is unaffected.
+  expectStatus(await login(t, org.admin, { ip: uniqueIp() }), 200, "another address");
+});
+
+Deno.test("rate limit: login per account → 429 even from a new address each time", opts, async () => {
+  const t = await testApp();
+  const rule = AUTH_LIMITS.loginPerAccount;
+  const email = uniqueEmail("rlacct");
+  await inOneWindow(rule.windowMs, 8_000);
+  for (let i = 0; i < rule.limit; i++) {
+    expectError(await login(t, { email }, { ip: uniqueIp() }), 401, "invalid_credentials", `#${i + 1}`);
+  }
+  const over = await login(t, { email: email.toUpperCase() }, { ip: uniqueIp() });
+  expectError(over, 429, "rate_limited", "the same account, any case");
+  expectRetryAfter(over, rule.windowMs / 1000);
+  expectError(await login(t, { email: uniqueEmail("other") }, { ip: uniqueIp() }), 401, "invalid_credentials");
+});
+
+Deno.test("rate limit: registration per IP → 429", opts, async () => {
+  const t = await testApp();
+  const rule = AUTH_LIMITS.registerPerIp;
+  const ip = uniqueIp();
+  await inOneWindow(rule.windowMs, 8_000);
+  for (let i = 0; i < rule.limit; i++) {
+    // Refused for a weak password, after being counted: cheap, and nothing is created.
+    const r = await call(t, "POST", "/api/auth/register", {
+      body: { email: uniqueEmail("rlreg"), password: "password1234", name: "X", organization_name: "RL Co" },
+      ip,
+    });
+    expectError(r, 400, "weak_password", `#${i + 1}`);
+  }
+  const over = await call(t, "POST", "/api/auth/register", {
+    body: { email: uniqueEmail("rlreg"), password: GOOD_PASSWORD, name: "X", organization_name: "RL Co" },
+    ip,
+  });
+  expectError(over, 429, "rate_limited");
+  expectRetryAfter(over, rule.windowMs / 1000);
+});
+
+Deno.test("rate limit: refresh per IP → 429", opts, async () => {
+  const t = await testApp();
+  const rule = AUTH_LIMITS.refreshPerIp;
+  const ip = uniqueIp();
+  await inOneWindow(rule.windowMs, 8_000);
+  for (let i = 0; i < rule.limit; i++) {
+    expectError(await refresh(t, `obr_unknown${i}`, ip), 401, "invalid_refresh_token", `#${i + 1}`);
+  }
+  const over = await refresh(t, "obr_unknown", ip);
+  expectError(over, 429, "rate_limited");
+  expectRetryAfter(over, rule.windowMs / 1000);
+});
+
+Deno.test("rate limit: MFA code checks per account → 429", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "rlmfa");
+  const token = org.admin.tokens.access_token;
+  const rule = AUTH_LIMITS.mfaPerAccount;
+  expectStatus(await call(t, "POST", "/api/auth/mfa/setup", { token }), 200);
+  await inOneWindow(rule.windowMs, 8_000);
+  for (let i = 0; i < rule.limit; i++) {
+    // From a new address each time: the limit is per account.
+    const r = await call(t, "POST", "/api/auth/mfa/verify", { token, body: { code: "000000" }, ip: uniqueIp() });
+    expectError(r, 400, "invalid_mfa_code", `#${i + 1}`);
+  }
+  const over = await call(t, "POST", "/api/auth/mfa/verify", { token, body: { code: "000000" } });
+  expectError(over, 429, "rate_limited");
+  expectRetryAfter(over, rule.windowMs / 1000);
+});
+
+Deno.test(
+  "X-Forwarded-For from an untrusted peer is ignored: spoofing it does not dodge the per-IP limit",
+  opts,
+  async () => {
+    const t = await testApp();
+    assert.deepEqual(t.services.config.trustedProxies, []);
+    const rule = AUTH_LIMITS.refreshPerIp;
+    const peer = uniqueIp();
+    await inOneWindow(rule.windowMs, 8_000);
+    for (let i = 0; i < rule.limit; i++) {
+      const r = await call(t, "POST", "/api/auth/refresh", {
+        body: { refresh_token: "obr_x" },
+        ip: peer,
+        headers: { "x-forwarded-for": uniqueIp() },
+      });
+      expectError(r, 401, "invalid_refresh_token", `#${i + 1}`);
+    }
+    const over = await call(t, "POST", "/api/auth/refresh", {
+      body: { refresh_token: "obr_x" },
+      ip: peer,
+      headers: { "x-forwarded-for": uniqueIp() },
+    });
+    expectError(over, 429, "rate_limited", "a fresh X-Forwarded-For from the same peer");
+
+    // And the address recorded for a login is the peer's, not the claimed one.
+    const email = uniqueEmail("xff");
+    await login(t, { email }, { ip: uniqueIp() }); // a different peer, so this peer's limits are not in play
+    const claimed = "198.51.100.23";
+    const peer2 = uniqueIp();
+    await t.fetch("/api/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": claimed },
+      body: JSON.stringify({ email, password: WRONG }),
+      ip: peer2,
+    }).then((r) => r.body?.cancel());
+    const rows = await t.services.db().query<{ ip: string }>(
+      `SELECT ip FROM login_attempts WHERE email = $1 ORDER BY id DESC LIMIT 1`,
+      [email],
+    );
+    assert.equal(rows[0]?.ip, peer2);
+  },
+);
+
+Deno.test("X-Forwarded-For from a trusted proxy is honoured: clients behind it are counted apart", opts, async () => {
+  const t = await testApp({ TRUSTED_PROXIES: "127.0.0.1" });
+  assert.deepEqual(t.services.config.trustedProxies, ["127.0.0.1"]);
+  const rule = AUTH_LIMITS.refreshPerIp;
+  const proxy = "127.0.0.1";
+  const client = uniqueIp();
+  const viaProxy = (xff: string, ip = proxy) =>
+    call(t, "POST", "/api/auth/refresh", { body: { refresh_token: "obr_x" }, ip, headers: { "x-forwarded-for": xff } });
+  await inOneWindow(rule.windowMs, 10_000);
+  for (let i = 0; i < rule.limit; i++) expectStatus(await viaProxy(client), 401, `#${i + 1}`);
+  expectError(await viaProxy(client), 429, "rate_limited", "the client behind the proxy is limited");
+  // Another client behind the same proxy has its own counter.
+  expectError(await viaProxy(uniqueIp()), 401, "invalid_refresh_token", "another client via the proxy");
+  // A spoofed left-most entry does not help: the right-most untrusted hop is the client.
+  expectError(await viaProxy(`${uniqueIp()}, ${client}`), 429, "rate_limited", "spoofed hop before the client");
+
+  // A peer that is not a configured proxy is still counted as itself, whatever it claims.
+  const stranger = uniqueIp();
+  for (let i = 0; i < rule.limit; i++) expectStatus(await viaProxy(uniqueIp(), stranger), 401, `stranger #${i + 1}`);
+  expectError(await viaProxy(uniqueIp(), stranger), 429, "rate_limited", "untrusted peer on the proxy-aware app");
+
+  // The address recorded is the client's.
+  const email = uniqueEmail("xfftrusted");
+  const real = "198.51.100.77";
+  await call(t, "POST", "/api/auth/login", {
+    body: { email, password: WRONG },
+    ip: proxy,
+    headers: { "x-forwarded-for": `203.0.113.9, ${real}` },
+  });
+  const rows = await t.services.db().query<{ ip: string }>(`SELECT ip FROM login_attempts WHERE email = $1`, [email]);
+  assert.deepEqual(rows.map((r) => r.ip), [real]);
+});
