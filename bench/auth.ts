@@ -84,7 +84,7 @@ export async function benchAuth(): Promise<Record<string, number>> {
     console.log(
       `  GET /api/auth/me   ${fmt(me.requestsPerSec, 0)} req/s  p50 ${fmt(me.p50Ms, 2)} ms  p99 ${
         fmt(me.p99Ms, 2)
-      } ms  errors ${me.errors}  (50 connections, valid token: JWT verify + 2 queries)`,
+      } ms  errors ${me.errors}  (50 connections, valid token: JWT check, cached principal, 1 query)`,
     );
     console.log(
       `  GET /health/live   ${fmt(live.requestsPerSec, 0)} req/s  p50 ${fmt(live.p50Ms, 2)} ms  p99 ${

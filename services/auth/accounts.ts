@@ -40,6 +40,8 @@ export interface AccountDeps {
   db: () => Database;
   keys: () => Promise<JwtKeys>;
   limiter: RateLimiter;
+  /** Sessions, roles or user status changed (committed): cached principals are stale. */
+  changed: () => void;
 }
 
 interface UserRow {
@@ -326,6 +328,7 @@ export function createAccounts(deps: AccountDeps) {
       if (!claim.ok) {
         if (claim.reason === "reused" && claim.session) {
           const revoked = await revokeFamily(db, claim.session.family_id, "reuse_detected");
+          deps.changed();
           await audit(db, {
             orgId: claim.session.org_id,
             actorUserId: claim.session.user_id,
@@ -350,6 +353,7 @@ export function createAccounts(deps: AccountDeps) {
       );
       if (!row || row.status !== "active") {
         await revokeFamily(db, s.family_id, "user_inactive");
+        deps.changed();
         throw new HttpError(401, "The refresh token is invalid or expired", { code: "invalid_refresh_token" });
       }
       return await startSession(
@@ -372,6 +376,7 @@ export function createAccounts(deps: AccountDeps) {
           [await sha256Hex(opts.refreshToken), p.userId],
         );
       }
+      deps.changed();
       await audit(db, {
         orgId: p.orgId,
         actorUserId: p.userId,
@@ -389,6 +394,7 @@ export function createAccounts(deps: AccountDeps) {
         [await sha256Hex(token)],
       );
       if (row) await revokeFamily(db, row.family_id, "logout");
+      deps.changed();
     },
 
     async changePassword(p: Principal, current: string, next: string, meta: RequestMeta): Promise<TokenPair> {
@@ -403,13 +409,15 @@ export function createAccounts(deps: AccountDeps) {
       const check = checkPassword(next, [user.email, user.name]);
       if (!check.ok) throw fieldError("new_password", check.reason, "weak_password");
       const hash = await hashPassword(next);
-      return await db.transaction(async (tx) => {
+      const tokens = await db.transaction(async (tx) => {
         await tx.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, [p.userId, hash]);
         await endAllSessions(tx, p.userId, "password_changed");
         await audit(tx, { orgId: p.orgId, actorUserId: p.userId, action: "auth.password_changed", ip: meta.ip });
         const org = (await orgOf(tx, p.userId))!;
         return await startSession(tx, { id: p.userId, email: user.email, name: user.name }, org, meta);
       });
+      deps.changed();
+      return tokens;
     },
 
     async mfaSetup(p: Principal, meta: RequestMeta) {

@@ -38,7 +38,8 @@ export interface MemberView {
 const MEMBER_SELECT = `SELECT u.id, u.email, u.name, m.role, u.status, u.mfa_enabled, m.created_at AS joined_at
    FROM memberships m JOIN users u ON u.id = m.user_id`;
 
-export function createOrganization(deps: { db: () => Database }) {
+export function createOrganization(deps: { db: () => Database; changed?: () => void }) {
+  const changed = () => deps.changed?.();
   /** An organization always keeps an active admin: checked with its admins' rows locked. */
   async function assertAnotherAdmin(tx: Queryable, orgId: string, userId: string) {
     const admins = await tx.query<{ user_id: string }>(
@@ -106,7 +107,7 @@ export function createOrganization(deps: { db: () => Database }) {
       input: { role?: Role; status?: "active" | "disabled"; name?: string },
       ip: string,
     ): Promise<MemberView> {
-      return await deps.db().transaction(async (tx) => {
+      const updated = await deps.db().transaction(async (tx) => {
         const before = await memberIn(tx, p.orgId, userId);
         const demotes = input.role && input.role !== "admin" && before.role === "admin";
         const disables = input.status === "disabled" && before.status === "active";
@@ -142,6 +143,8 @@ export function createOrganization(deps: { db: () => Database }) {
         }
         return await memberIn(tx, p.orgId, userId);
       });
+      changed();
+      return updated;
     },
 
     async removeMember(p: Principal, userId: string, ip: string): Promise<void> {
@@ -166,6 +169,7 @@ export function createOrganization(deps: { db: () => Database }) {
           details: { email: before.email, role: before.role },
         });
       });
+      changed();
     },
 
     async invite(p: Principal, input: { email: string; role: Role }, ip: string) {
@@ -262,6 +266,7 @@ export function createOrganization(deps: { db: () => Database }) {
         [id, p.orgId, p.role === "admin", p.userId],
       );
       if (!rows.length) throw notFound("API key");
+      changed();
       await audit(db, { ...actor(p), action: "api_key.revoked", targetType: "api_key", targetId: id, ip });
     },
   };

@@ -8,6 +8,9 @@ import { loadJwtKeys } from "./keys.ts";
 import { createOrganization } from "./organization.ts";
 import { API_KEY_PREFIX, principalFromAccessToken, principalFromApiKey, type Resolved } from "./principal.ts";
 import { createRateLimiter } from "./rate_limit.ts";
+import { PrincipalCache } from "./principal_cache.ts";
+import { sha256Hex } from "./opaque.ts";
+import { verifyAccessToken } from "./jwt.ts";
 
 export interface AuthDeps {
   config: Pick<Config, "jwt" | "redisKeyPrefix">;
@@ -25,21 +28,49 @@ export function createAuth(deps: AuthDeps) {
     });
     return keys;
   };
+  const principals = new PrincipalCache();
+  const changed = () => principals.bump();
   const limiter = createRateLimiter({ kv: deps.kv, redis: deps.redis, prefix: deps.config.redisKeyPrefix });
   return {
     keys: getKeys,
     limiter,
-    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter }),
-    org: createOrganization({ db: deps.db }),
+    principals,
+    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed }),
+    org: createOrganization({ db: deps.db, changed }),
     /** A Bearer value: an API key by its prefix, else an access token. */
     async fromBearer(value: string): Promise<Resolved> {
-      if (value.startsWith(API_KEY_PREFIX)) return await principalFromApiKey(deps.db(), value);
-      return await principalFromAccessToken(deps.db(), await getKeys(), value, "bearer");
+      if (value.startsWith(API_KEY_PREFIX)) {
+        return await cached(`key:${await sha256Hex(value)}`, () => principalFromApiKey(deps.db(), value));
+      }
+      return await fromAccessToken(value, "bearer");
     },
-    async fromCookie(token: string): Promise<Resolved> {
-      return await principalFromAccessToken(deps.db(), await getKeys(), token, "cookie");
-    },
+    fromCookie: (token: string) => fromAccessToken(token, "cookie"),
   };
+
+  /** The signature and expiry are checked on every request; only the database's answer is cached. */
+  async function fromAccessToken(token: string, via: "bearer" | "cookie"): Promise<Resolved> {
+    const keys = await getKeys();
+    let claims;
+    try {
+      claims = await verifyAccessToken(keys, token);
+    } catch {
+      return await principalFromAccessToken(deps.db(), keys, token, via);
+    }
+    const r = await cached(
+      `at:${claims.sub}:${claims.org}:${claims.sid}:${claims.iat}`,
+      () => principalFromAccessToken(deps.db(), keys, token, "bearer"),
+    );
+    return r.ok ? { ok: true, principal: { ...r.principal, via } } : r;
+  }
+
+  async function cached(key: string, resolve: () => Promise<Resolved>): Promise<Resolved> {
+    const hit = principals.get(key);
+    if (hit) return { ok: true, principal: hit };
+    const startedAt = principals.epoch();
+    const r = await resolve();
+    if (r.ok) principals.set(key, r.principal, startedAt);
+    return r;
+  }
 }
 
 export type AuthService = ReturnType<typeof createAuth>;
