@@ -54,6 +54,11 @@ export const envSchema = z.object({
     v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
   ).refine((list) => list.every(isIpOrCidr), { message: "must be a comma-separated list of IP addresses or CIDRs" }),
   PUBLIC_ORIGIN: optionalUrl(["http:", "https:"]),
+  MARKET_SOURCE: z.enum(["simulator", "replay", "off"]).default("simulator"),
+  MARKET_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(20_240_501),
+  MARKET_BACKFILL_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  MARKET_REPLAY_FILE: z.string().optional(),
+  MARKET_REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
@@ -103,6 +108,13 @@ export interface Config {
   trustedProxies: string[];
   /** The app's public origin (scheme://host[:port]) for CSRF checks; unset → the request's own Host. */
   publicOrigin?: string;
+  market: {
+    source: Env["MARKET_SOURCE"];
+    seed: number;
+    backfillDays: number;
+    replayFile?: string;
+    replaySpeed: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +145,12 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     })));
   }
   const e = parsed.data;
+  if (e.MARKET_SOURCE === "replay" && !e.MARKET_REPLAY_FILE) {
+    throw new ConfigError([{
+      variable: "MARKET_REPLAY_FILE",
+      message: "is required when MARKET_SOURCE=replay (a CSV in gridstatus' LMP schema or a PJM da/rt_hrl_lmps export)",
+    }]);
+  }
   if (e.JWT_ALG !== "HS256" && (!e.JWT_PRIVATE_KEY || !e.JWT_PUBLIC_KEY)) {
     throw new ConfigError([{
       variable: "JWT_ALG",
@@ -169,5 +187,12 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     },
     trustedProxies: e.TRUSTED_PROXIES,
     publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
+    market: {
+      source: e.MARKET_SOURCE,
+      seed: e.MARKET_SEED,
+      backfillDays: e.MARKET_BACKFILL_DAYS,
+      replayFile: e.MARKET_REPLAY_FILE,
+      replaySpeed: e.MARKET_REPLAY_SPEED,
+    },
   };
 }

@@ -54,6 +54,8 @@ async function makeApp(env: Record<string, string>): Promise<TestApp> {
     KV_PATH: ":memory:",
     // A fixed secret: tokens minted by tests with the same secret must verify.
     JWT_SECRET: TEST_JWT_SECRET,
+    // No background price feed unless a test asks for one.
+    MARKET_SOURCE: "off",
     ...env,
   });
   setLogLevel(config.logLevel);

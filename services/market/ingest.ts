@@ -1,0 +1,111 @@
+/**
+ * The ingest pipeline: source → bus (Kafka topic `market_data.<zone>`, or the
+ * Deno KV queue) → consumer → market_prices (and ClickHouse when configured) →
+ * latest-price cache → realtime hub.
+ *
+ * A batch is applied in one statement (never half-applied) and is an upsert, so
+ * a redelivered batch changes nothing. The consumer publishes to the hub only
+ * after the write committed: a client never sees a price the database lost.
+ */
+import type { Database } from "../../db/database.ts";
+import type { Cache } from "../cache/cache.ts";
+import { log } from "../log/logger.ts";
+import type { Queue, Unsubscribe } from "../queue/queue.ts";
+import { sha256Hex } from "../auth/opaque.ts";
+import { type Market, type PriceTick, TICK_BATCH_VERSION, type TickBatch, tickBatchSchema } from "./types.ts";
+import { writeTicks } from "./store.ts";
+import { type Iso, ISOS } from "./zones.ts";
+
+export const topicOf = (zone: Iso) => `market_data.${zone}`;
+export const latestKey = (zone: Iso, market: Market) => `latest:${zone}:${market}`;
+const LATEST_TTL_MS = 7 * 24 * 3600_000;
+
+/** Deno KV values are ≤ 64 KiB, so KV batches stay small; Kafka takes larger ones. */
+export function batchSizeFor(backend: "kafka" | "kv"): number {
+  return backend === "kafka" ? 2000 : 250;
+}
+
+export interface IngestSinks {
+  db: () => Database;
+  cache: Cache;
+  /** Called with ticks once they are committed. */
+  onCommitted?: (ticks: PriceTick[]) => void;
+  /** Optional second store (ClickHouse); failures are logged and never fail the batch. */
+  mirror?: (ticks: PriceTick[]) => Promise<void>;
+}
+
+/** Splits ticks by zone and into bus-sized batches, keyed by zone (one partition per zone keeps order). */
+export async function publishTicks(queue: Queue, ticks: PriceTick[], source: string): Promise<number> {
+  const byZone = new Map<Iso, PriceTick[]>();
+  for (const t of ticks) {
+    const list = byZone.get(t.zone) ?? [];
+    list.push(t);
+    byZone.set(t.zone, list);
+  }
+  const size = batchSizeFor(queue.backend());
+  let messages = 0;
+  for (const [zone, list] of byZone) {
+    for (let i = 0; i < list.length; i += size) {
+      const batch: TickBatch = { v: TICK_BATCH_VERSION, source, ticks: list.slice(i, i + size) };
+      // The same ticks from the same source always get the same key: a re-publish is a duplicate, not news.
+      const idempotencyKey = await sha256Hex(
+        `${source}|${zone}|` + batch.ticks.map((t) => `${t.market}${t.interval_start}${t.lmp}`).join(","),
+      );
+      await queue.publish(topicOf(zone), batch, { key: zone, idempotencyKey });
+      messages++;
+    }
+  }
+  return messages;
+}
+
+/** Applies one batch: store, mirror, latest cache, then the hub. */
+export async function applyBatch(sinks: IngestSinks, batch: TickBatch): Promise<void> {
+  await writeTicks(sinks.db(), batch.ticks, batch.source);
+  if (sinks.mirror) {
+    await sinks.mirror(batch.ticks).catch((e) =>
+      log.warn("price mirror write failed", { error: e instanceof Error ? e.message : String(e) })
+    );
+  }
+  await updateLatest(sinks.cache, batch.ticks);
+  sinks.onCommitted?.(batch.ticks);
+}
+
+/** Keeps the newest tick per zone and market, never moving backwards (batches can arrive out of order). */
+export async function updateLatest(cache: Cache, ticks: PriceTick[]): Promise<void> {
+  const newest = new Map<string, PriceTick>();
+  const now = Date.now();
+  for (const t of ticks) {
+    if (Date.parse(t.interval_start) > now) continue; // a DA price for tomorrow is not "the latest" yet
+    const k = latestKey(t.zone, t.market);
+    const cur = newest.get(k);
+    if (!cur || cur.interval_start < t.interval_start) newest.set(k, t);
+  }
+  for (const [key, tick] of newest) {
+    const cur = await cache.get<PriceTick>(key);
+    if (!cur || cur.interval_start <= tick.interval_start) await cache.set(key, tick, LATEST_TTL_MS);
+  }
+}
+
+export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Promise<PriceTick[]> {
+  const keys = zones.flatMap((z) => (["RT", "DA"] as const).map((m) => latestKey(z, m)));
+  const values = await Promise.all(keys.map((k) => cache.get<PriceTick>(k)));
+  return values.filter((v): v is PriceTick => Boolean(v));
+}
+
+/** Subscribes the consumer to every zone's topic. */
+export function startConsumer(queue: Queue, sinks: IngestSinks): Unsubscribe {
+  const subs = ISOS.map((zone) =>
+    queue.subscribe(topicOf(zone), "ingest", async (msg) => {
+      const parsed = tickBatchSchema.safeParse(msg.payload);
+      if (!parsed.success) {
+        // Retrying cannot fix a malformed batch; it is logged and skipped, not redelivered forever.
+        log.error("malformed tick batch dropped", { topic: msg.topic, error: parsed.error.message.slice(0, 500) });
+        return;
+      }
+      await applyBatch(sinks, parsed.data);
+    })
+  );
+  return async () => {
+    await Promise.all(subs.map((u) => u()));
+  };
+}

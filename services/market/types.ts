@@ -1,0 +1,31 @@
+/** The market data model shared by sources, the ingest pipeline, storage, the realtime hub and the pages. */
+import { z } from "zod";
+import { ISOS } from "./zones.ts";
+
+export const MARKETS = ["DA", "RT"] as const;
+export type Market = typeof MARKETS[number];
+
+/**
+ * One price for one zone, market and interval ($/MWh). `lmp = energy + congestion + loss`.
+ * Times are ISO-8601 UTC strings; an interval is [start, end): 1 h for DA, 5 min for RT.
+ */
+export const priceTickSchema = z.object({
+  zone: z.enum(ISOS),
+  market: z.enum(MARKETS),
+  interval_start: z.iso.datetime(),
+  interval_end: z.iso.datetime(),
+  lmp: z.number().finite(),
+  energy: z.number().finite(),
+  congestion: z.number().finite(),
+  loss: z.number().finite(),
+}).strict().meta({ id: "PriceTick" });
+export type PriceTick = z.infer<typeof priceTickSchema>;
+
+/** A batch of ticks as it travels on the ingest bus (Kafka topic `market_data.<zone>` or the KV queue). */
+export const TICK_BATCH_VERSION = 1;
+export const tickBatchSchema = z.object({
+  v: z.literal(TICK_BATCH_VERSION),
+  source: z.string().min(1).max(64),
+  ticks: z.array(priceTickSchema).min(1).max(5000),
+}).strict();
+export type TickBatch = z.infer<typeof tickBatchSchema>;

@@ -1,0 +1,192 @@
+/**
+ * The ingest pipeline on a real database (PGlite, and Postgres when the run has one): batches are
+ * upserts (duplicates harmless, revisions replace), applied whole, split to fit the bus, and the
+ * latest-price cache never moves backwards.
+ */
+import assert from "node:assert/strict";
+import { migrate } from "../../db/migrate.ts";
+import type { Database } from "../../db/database.ts";
+import { openPglite } from "../../services/adapters/pglite.ts";
+import { openPostgres } from "../../services/adapters/postgres.ts";
+import { createCache } from "../../services/cache/cache.ts";
+import { createQueue } from "../../services/queue/queue.ts";
+import {
+  applyBatch,
+  batchSizeFor,
+  latestFromCache,
+  publishTicks,
+  startConsumer,
+  updateLatest,
+} from "../../services/market/ingest.ts";
+import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
+import { type PriceTick, TICK_BATCH_VERSION } from "../../services/market/types.ts";
+import type { Iso } from "../../services/market/zones.ts";
+import { serviceTest } from "../helpers/services.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+function tick(zone: Iso, market: "DA" | "RT", start: Date, lmp: number): PriceTick {
+  const minutes = market === "DA" ? 60 : 5;
+  const energy = Math.round(lmp * 80) / 100;
+  const congestion = Math.round(lmp * 15) / 100;
+  const loss = Math.round((lmp - energy - congestion) * 100) / 100;
+  return {
+    zone,
+    market,
+    interval_start: start.toISOString(),
+    interval_end: new Date(start.getTime() + minutes * 60_000).toISOString(),
+    lmp: Math.round((energy + congestion + loss) * 100) / 100,
+    energy,
+    congestion,
+    loss,
+  };
+}
+
+function series(zone: Iso, n: number, from = Date.UTC(2026, 0, 5)): PriceTick[] {
+  return Array.from({ length: n }, (_, i) => tick(zone, "RT", new Date(from + i * 300_000), 30 + (i % 50)));
+}
+
+async function contract(db: Database) {
+  await migrate(db);
+  await db.exec("TRUNCATE market_prices");
+  const ticks = series("PJM", 12_000);
+  assert.equal(await writeTicks(db, ticks, "test"), 12_000);
+  // A redelivery changes nothing; a revision replaces the price.
+  await writeTicks(db, ticks.slice(0, 100), "test");
+  const revised = { ...ticks[5], lmp: 99.99, energy: 90, congestion: 9.99, loss: 0 };
+  await writeTicks(db, [revised, { ...revised, lmp: 77.77, energy: 70, congestion: 7.77 }], "test");
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+  assert.equal(n, 12_000);
+  const page = await history(db, {
+    zone: "PJM",
+    market: "RT",
+    from: new Date(ticks[0].interval_start),
+    to: new Date(Date.parse(ticks[9].interval_end)),
+    limit: 6,
+  });
+  assert.equal(page.items.length, 6);
+  assert.equal(page.items[5].lmp, 77.77, "the last tick of a batch wins");
+  assert.deepEqual(page.items[0], ticks[0], "a tick reads back exactly as written");
+  const rest = await history(db, {
+    zone: "PJM",
+    market: "RT",
+    from: new Date(ticks[0].interval_start),
+    to: new Date(Date.parse(ticks[9].interval_end)),
+    limit: 6,
+    after: page.next!,
+  });
+  assert.equal(rest.items.length, 4);
+  assert.equal(rest.next, null);
+  assert.equal(rest.items[0].interval_start, ticks[6].interval_start);
+  const latest = await latestTicks(db, ["PJM", "ERCOT"]);
+  assert.equal(latest.length, 1);
+  assert.equal(latest[0].interval_start, ticks.at(-1)!.interval_start);
+}
+
+Deno.test("market_prices on PGlite: batched upserts, history pages, latest", opts, async () => {
+  const db = await openPglite("memory://");
+  try {
+    await contract(db);
+  } finally {
+    await db.close();
+  }
+});
+
+serviceTest("market_prices on Postgres: the same contract", ["postgres"], async () => {
+  const db = await openPostgres(Deno.env.get("TEST_DATABASE_URL")!);
+  try {
+    await contract(db);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("a batch that fails is not half-applied", opts, async () => {
+  const db = await openPglite("memory://");
+  try {
+    await migrate(db);
+    const good = series("MISO", 10);
+    const bad = { ...good[3], interval_end: good[3].interval_start }; // violates the interval CHECK
+    await assert.rejects(() => writeTicks(db, [...good, bad], "test"));
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+    assert.equal(n, 0);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("bus → consumer → store → cache → hub, with duplicates delivered twice", opts, async () => {
+  const db = await openPglite("memory://");
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
+  const queue = createQueue({ kv: () => kv, backoffSchedule: [50, 100] });
+  try {
+    await migrate(db);
+    const committed: PriceTick[] = [];
+    const stop = startConsumer(queue, { db: () => db, cache, onCommitted: (t) => committed.push(...t) });
+    const now = Date.now() - 601 * 300_000; // every tick in the past
+    const ticks = [...series("PJM", 600, now), ...series("CAISO", 40, now)];
+    const messages = await publishTicks(queue, ticks, "sim");
+    assert.equal(messages, Math.ceil(600 / batchSizeFor("kv")) + 1, "split per zone and to KV's size");
+    await publishTicks(queue, ticks, "sim"); // the same again: a duplicate
+    const deadline = Date.now() + 15_000;
+    while (committed.length < ticks.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+    assert.equal(n, 640);
+    assert.equal(committed.length, 640, "each batch reached the hub once");
+    const latest = await latestFromCache(cache, ["PJM", "CAISO"]);
+    assert.deepEqual(
+      latest.map((t) => t.interval_start).sort(),
+      [
+        ticks[39 + 600].interval_start,
+        ticks[599].interval_start,
+      ].sort(),
+    );
+    await stop();
+  } finally {
+    await queue.close();
+    kv.close();
+    await db.close();
+  }
+});
+
+Deno.test("a malformed batch on the bus is dropped, not retried forever", opts, async () => {
+  const db = await openPglite("memory://");
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
+  const queue = createQueue({ kv: () => kv, backoffSchedule: [50] });
+  try {
+    await migrate(db);
+    const stop = startConsumer(queue, { db: () => db, cache });
+    await queue.publish("market_data.PJM", { v: TICK_BATCH_VERSION, source: "x", ticks: [{ zone: "PJM" }] }, {
+      idempotencyKey: "bad-1",
+    });
+    const good = series("PJM", 3);
+    await applyBatch({ db: () => db, cache }, { v: TICK_BATCH_VERSION, source: "x", ticks: good });
+    await new Promise((r) => setTimeout(r, 300));
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+    assert.equal(n, 3);
+    await stop();
+  } finally {
+    await queue.close();
+    kv.close();
+    await db.close();
+  }
+});
+
+Deno.test("the latest-price cache never moves backwards and ignores future intervals", opts, async () => {
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
+  try {
+    const now = Date.now();
+    const newer = tick("ERCOT", "RT", new Date(now - 300_000), 50);
+    const older = tick("ERCOT", "RT", new Date(now - 600_000), 40);
+    const future = tick("ERCOT", "DA", new Date(now + 86_400_000), 60);
+    await updateLatest(cache, [newer]);
+    await updateLatest(cache, [older, future]);
+    const latest = await latestFromCache(cache, ["ERCOT"]);
+    assert.deepEqual(latest, [newer]);
+  } finally {
+    kv.close();
+  }
+});
