@@ -19,22 +19,25 @@ import * as $14 from "./routes/api/auth/password.ts";
 import * as $15 from "./routes/api/auth/refresh.ts";
 import * as $16 from "./routes/api/auth/register.ts";
 import * as $17 from "./routes/api/docs.ts";
-import * as $18 from "./routes/api/openapi.json.ts";
-import * as $19 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $20 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $21 from "./routes/api/organizations/current.ts";
-import * as $22 from "./routes/api/users/[id].ts";
-import * as $23 from "./routes/api/users/index.ts";
-import * as $24 from "./routes/health/index.ts";
-import * as $25 from "./routes/health/live.ts";
-import * as $26 from "./routes/health/ready.ts";
-import * as $27 from "./routes/index.tsx";
-import * as $28 from "./routes/login.tsx";
-import * as $29 from "./routes/logout.tsx";
-import * as $30 from "./routes/profile.tsx";
-import * as $31 from "./routes/register.tsx";
-import * as $32 from "./routes/settings.tsx";
-import * as $33 from "./routes/system-status.tsx";
+import * as $18 from "./routes/api/market-data/export.csv.ts";
+import * as $19 from "./routes/api/market-data/history.ts";
+import * as $20 from "./routes/api/market-data/latest.ts";
+import * as $21 from "./routes/api/openapi.json.ts";
+import * as $22 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $23 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $24 from "./routes/api/organizations/current.ts";
+import * as $25 from "./routes/api/users/[id].ts";
+import * as $26 from "./routes/api/users/index.ts";
+import * as $27 from "./routes/health/index.ts";
+import * as $28 from "./routes/health/live.ts";
+import * as $29 from "./routes/health/ready.ts";
+import * as $30 from "./routes/index.tsx";
+import * as $31 from "./routes/login.tsx";
+import * as $32 from "./routes/logout.tsx";
+import * as $33 from "./routes/profile.tsx";
+import * as $34 from "./routes/register.tsx";
+import * as $35 from "./routes/settings.tsx";
+import * as $36 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
@@ -58,22 +61,25 @@ const manifest: Manifest = {
     "./routes/api/auth/refresh.ts": $15,
     "./routes/api/auth/register.ts": $16,
     "./routes/api/docs.ts": $17,
-    "./routes/api/openapi.json.ts": $18,
-    "./routes/api/organizations/current/invitations/[id].ts": $19,
-    "./routes/api/organizations/current/invitations/index.ts": $20,
-    "./routes/api/organizations/current.ts": $21,
-    "./routes/api/users/[id].ts": $22,
-    "./routes/api/users/index.ts": $23,
-    "./routes/health/index.ts": $24,
-    "./routes/health/live.ts": $25,
-    "./routes/health/ready.ts": $26,
-    "./routes/index.tsx": $27,
-    "./routes/login.tsx": $28,
-    "./routes/logout.tsx": $29,
-    "./routes/profile.tsx": $30,
-    "./routes/register.tsx": $31,
-    "./routes/settings.tsx": $32,
-    "./routes/system-status.tsx": $33,
+    "./routes/api/market-data/export.csv.ts": $18,
+    "./routes/api/market-data/history.ts": $19,
+    "./routes/api/market-data/latest.ts": $20,
+    "./routes/api/openapi.json.ts": $21,
+    "./routes/api/organizations/current/invitations/[id].ts": $22,
+    "./routes/api/organizations/current/invitations/index.ts": $23,
+    "./routes/api/organizations/current.ts": $24,
+    "./routes/api/users/[id].ts": $25,
+    "./routes/api/users/index.ts": $26,
+    "./routes/health/index.ts": $27,
+    "./routes/health/live.ts": $28,
+    "./routes/health/ready.ts": $29,
+    "./routes/index.tsx": $30,
+    "./routes/login.tsx": $31,
+    "./routes/logout.tsx": $32,
+    "./routes/profile.tsx": $33,
+    "./routes/register.tsx": $34,
+    "./routes/settings.tsx": $35,
+    "./routes/system-status.tsx": $36,
   },
   islands: {
     "./islands/StatusBoard.tsx": $$0,
