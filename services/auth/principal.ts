@@ -6,7 +6,7 @@
 import type { Database } from "../../db/database.ts";
 import { type JwtKeys, TokenError, verifyAccessToken } from "./jwt.ts";
 import { sha256Hex } from "./opaque.ts";
-import { type Role, roleWithin } from "./rbac.ts";
+import { commonRole, type Role } from "./rbac.ts";
 
 export const API_KEY_PREFIX = "obk_";
 
@@ -100,8 +100,9 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
     principal: {
       userId: row.user_id,
       orgId: row.org_id,
-      // A key never outranks its creator, even one demoted after creating it.
-      role: roleWithin(row.key_role, row.member_role) ? row.key_role : row.member_role,
+      // A key never outranks its creator, even one demoted after creating it, and never gains a
+      // permission it was not made with (an analyst key of a creator demoted to trader is no trader key).
+      role: commonRole(row.key_role, row.member_role),
       email: row.email,
       name: row.name,
       via: "api_key",

@@ -58,6 +58,14 @@ export function roleWithin(role: Role, ceiling: Role): boolean {
   return true;
 }
 
+/**
+ * The widest role whose permissions both `a` and `b` have. Roles are not a ladder (trader and analyst each
+ * have a write the other lacks), so "the lower of the two" does not exist; viewer is within every role.
+ */
+export function commonRole(a: Role, b: Role): Role {
+  return ROLES.find((r) => roleWithin(r, a) && roleWithin(r, b)) ?? "viewer";
+}
+
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }

@@ -212,3 +212,60 @@ Deno.test("API keys: revoked or expired → 401; only the owner or an admin may 
   const targets = log.body.items.map((e: { target_id: string }) => e.target_id);
   assert.ok(targets.includes(own.api_key.id) && targets.includes(analystKey.api_key.id), JSON.stringify(targets));
 });
+
+Deno.test("API keys: after the creator's demotion a key has no permission it did not have before", opts, async () => {
+  // Roles are not a ladder (trader and analyst each have a write the other lacks): an analyst key of an
+  // admin demoted to trader must not turn into a trader key, which could write bids it never could.
+  const t = await testApp();
+  const org = await createOrg(t, "keynarrow");
+  const second = await call(t, "POST", "/api/organizations/current/invitations", {
+    token: org.admin.tokens.access_token,
+    body: { email: `narrow-${crypto.randomUUID()}@example.com`, role: "admin" },
+  });
+  const reg = await call(t, "POST", "/api/auth/register", {
+    body: {
+      email: second.body.invitation.email,
+      password: "granite-Otter-meadow-47!",
+      name: "Second",
+      invitation_token: second.body.token,
+    },
+  });
+  expectStatus(reg, 201);
+  const cases: { key: Role; demotedTo: Role }[] = [
+    { key: "analyst", demotedTo: "trader" },
+    { key: "trader", demotedTo: "analyst" },
+    { key: "admin", demotedTo: "trader" },
+    { key: "viewer", demotedTo: "analyst" },
+  ];
+  for (const c of cases) {
+    expectStatus(
+      await call(t, "PUT", `/api/users/${reg.body.user.id}`, {
+        token: org.admin.tokens.access_token,
+        body: { role: "admin" },
+      }),
+      200,
+    );
+    const key = await call(t, "POST", "/api/api-keys", {
+      token: reg.body.access_token,
+      body: { name: `${c.key} key`, role: c.key },
+    });
+    expectStatus(key, 201);
+    const before = (await call(t, "GET", "/api/auth/me", { token: key.body.key })).body.permissions as string[];
+    expectStatus(
+      await call(t, "PUT", `/api/users/${reg.body.user.id}`, {
+        token: org.admin.tokens.access_token,
+        body: { role: c.demotedTo },
+      }),
+      200,
+    );
+    const member = (await call(t, "GET", "/api/auth/me", { token: reg.body.access_token })).body.permissions;
+    const me = await call(t, "GET", "/api/auth/me", { token: key.body.key });
+    expectStatus(me, 200);
+    const after = me.body.permissions as string[];
+    const gained = after.filter((p) => !before.includes(p));
+    const aboveMember = after.filter((p) => !member.includes(p));
+    assert.deepEqual(gained, [], `${c.key} key of a creator demoted to ${c.demotedTo} gained ${gained}`);
+    assert.deepEqual(aboveMember, [], `${c.key} key outranks its ${c.demotedTo} creator: ${aboveMember}`);
+    assert.ok(after.includes("self"), "still a usable key");
+  }
+});
