@@ -22,23 +22,27 @@ import * as $17 from "./routes/api/docs.ts";
 import * as $18 from "./routes/api/market-data/export.csv.ts";
 import * as $19 from "./routes/api/market-data/history.ts";
 import * as $20 from "./routes/api/market-data/latest.ts";
-import * as $21 from "./routes/api/openapi.json.ts";
-import * as $22 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $23 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $24 from "./routes/api/organizations/current.ts";
-import * as $25 from "./routes/api/users/[id].ts";
-import * as $26 from "./routes/api/users/index.ts";
-import * as $27 from "./routes/health/index.ts";
-import * as $28 from "./routes/health/live.ts";
-import * as $29 from "./routes/health/ready.ts";
-import * as $30 from "./routes/index.tsx";
-import * as $31 from "./routes/login.tsx";
-import * as $32 from "./routes/logout.tsx";
-import * as $33 from "./routes/profile.tsx";
-import * as $34 from "./routes/register.tsx";
-import * as $35 from "./routes/settings.tsx";
-import * as $36 from "./routes/system-status.tsx";
-import * as $$0 from "./islands/StatusBoard.tsx";
+import * as $21 from "./routes/api/market-data/zones.ts";
+import * as $22 from "./routes/api/openapi.json.ts";
+import * as $23 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $24 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $25 from "./routes/api/organizations/current.ts";
+import * as $26 from "./routes/api/users/[id].ts";
+import * as $27 from "./routes/api/users/index.ts";
+import * as $28 from "./routes/health/index.ts";
+import * as $29 from "./routes/health/live.ts";
+import * as $30 from "./routes/health/ready.ts";
+import * as $31 from "./routes/index.tsx";
+import * as $32 from "./routes/login.tsx";
+import * as $33 from "./routes/logout.tsx";
+import * as $34 from "./routes/market/[zone].tsx";
+import * as $35 from "./routes/market/index.tsx";
+import * as $36 from "./routes/profile.tsx";
+import * as $37 from "./routes/register.tsx";
+import * as $38 from "./routes/settings.tsx";
+import * as $39 from "./routes/system-status.tsx";
+import * as $$0 from "./islands/PriceChart.tsx";
+import * as $$1 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -64,25 +68,29 @@ const manifest: Manifest = {
     "./routes/api/market-data/export.csv.ts": $18,
     "./routes/api/market-data/history.ts": $19,
     "./routes/api/market-data/latest.ts": $20,
-    "./routes/api/openapi.json.ts": $21,
-    "./routes/api/organizations/current/invitations/[id].ts": $22,
-    "./routes/api/organizations/current/invitations/index.ts": $23,
-    "./routes/api/organizations/current.ts": $24,
-    "./routes/api/users/[id].ts": $25,
-    "./routes/api/users/index.ts": $26,
-    "./routes/health/index.ts": $27,
-    "./routes/health/live.ts": $28,
-    "./routes/health/ready.ts": $29,
-    "./routes/index.tsx": $30,
-    "./routes/login.tsx": $31,
-    "./routes/logout.tsx": $32,
-    "./routes/profile.tsx": $33,
-    "./routes/register.tsx": $34,
-    "./routes/settings.tsx": $35,
-    "./routes/system-status.tsx": $36,
+    "./routes/api/market-data/zones.ts": $21,
+    "./routes/api/openapi.json.ts": $22,
+    "./routes/api/organizations/current/invitations/[id].ts": $23,
+    "./routes/api/organizations/current/invitations/index.ts": $24,
+    "./routes/api/organizations/current.ts": $25,
+    "./routes/api/users/[id].ts": $26,
+    "./routes/api/users/index.ts": $27,
+    "./routes/health/index.ts": $28,
+    "./routes/health/live.ts": $29,
+    "./routes/health/ready.ts": $30,
+    "./routes/index.tsx": $31,
+    "./routes/login.tsx": $32,
+    "./routes/logout.tsx": $33,
+    "./routes/market/[zone].tsx": $34,
+    "./routes/market/index.tsx": $35,
+    "./routes/profile.tsx": $36,
+    "./routes/register.tsx": $37,
+    "./routes/settings.tsx": $38,
+    "./routes/system-status.tsx": $39,
   },
   islands: {
-    "./islands/StatusBoard.tsx": $$0,
+    "./islands/PriceChart.tsx": $$0,
+    "./islands/StatusBoard.tsx": $$1,
   },
   baseUrl: import.meta.url,
 };

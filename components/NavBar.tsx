@@ -7,7 +7,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Dashboard", available: true },
-  { href: "/market", label: "Market", available: false },
+  { href: "/market", label: "Market", available: true },
   { href: "/bidding", label: "Bidding", available: false },
   { href: "/assets", label: "Assets", available: false },
   { href: "/analytics", label: "Analytics", available: false },

@@ -1,20 +1,28 @@
 import { page } from "fresh";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { ZoneTile } from "../components/ZoneTile.tsx";
+import { can } from "../services/auth/rbac.ts";
+import { overviewMemo, type ZoneOverview } from "../services/market/overview.ts";
+
+const overview = overviewMemo();
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
-  GET(ctx) {
+  async GET(ctx) {
     const { services } = ctx.state;
+    const auth = ctx.state.auth;
+    const memo = auth && can(auth.role, "market:read") ? overview.get(services.db()) : null;
+    const zones: ZoneOverview[] | null = memo ? await memo.data : null;
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
-    const cacheKey = `${viewer}:${services.stateVersion()}:${Math.floor(Date.now() / 1000)}`;
-    return page({ report: services.healthReport().body }, { cacheKey });
+    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.version ?? 0}:${Math.floor(Date.now() / 1000)}`;
+    return page({ report: services.healthReport().body, zones, signedIn: Boolean(auth) }, { cacheKey });
   },
 });
 
 export default define.page<typeof handler>(function Dashboard({ data }) {
-  const { report } = data;
+  const { report, zones } = data;
   const up = report.services.filter((s) => s.status === "available").length;
   const configured = report.services.filter((s) => s.status !== "disabled").length;
   return (
@@ -28,6 +36,41 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           Live status →
         </a>
       </header>
+      {zones
+        ? (
+          <section aria-labelledby="prices-heading">
+            <h2 id="prices-heading" class="sr-only">Prices by zone</h2>
+            <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="zone-tiles">
+              {zones.map((z) => (
+                <li key={z.zone}>
+                  <ZoneTile z={z} />
+                </li>
+              ))}
+            </ul>
+          </section>
+        )
+        : !data.signedIn && (
+          <section class="rounded-xl bg-brand-900 p-6 text-white shadow-sm">
+            <h2 class="text-lg font-semibold">Live prices, your assets and your bids in one place</h2>
+            <p class="mt-1 max-w-2xl text-sm text-slate-300">
+              Sign in to see real-time and day-ahead prices across PJM, MISO, NYISO, ISO-NE, CAISO, ERCOT and SPP.
+            </p>
+            <div class="mt-4 flex gap-3">
+              <a
+                href="/login"
+                class="rounded-md bg-white px-4 py-2 text-sm font-semibold text-brand-900 hover:bg-slate-100"
+              >
+                Sign in
+              </a>
+              <a
+                href="/register"
+                class="rounded-md px-4 py-2 text-sm font-semibold text-white ring-1 ring-white/40 hover:bg-white/10"
+              >
+                Create an account
+              </a>
+            </div>
+          </section>
+        )}
       <section aria-labelledby="services-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         <div class="flex flex-wrap items-center justify-between gap-3">
           <h2 id="services-heading" class="text-base font-semibold">Services</h2>

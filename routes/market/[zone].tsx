@@ -1,0 +1,157 @@
+import { page } from "fresh";
+import { HttpError } from "../../framework/http_error.ts";
+import PriceChart from "../../islands/PriceChart.tsx";
+import { Card } from "../../components/Form.tsx";
+import { pageUser } from "../../services/auth/pages.ts";
+import { history } from "../../services/market/store.ts";
+import type { PriceTick } from "../../services/market/types.ts";
+import { isIso, ISOS, nextGateClosure, ZONES } from "../../services/market/zones.ts";
+import { define } from "../../utils.ts";
+
+const TABLE_ROWS = 24;
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "market:read");
+    if (p instanceof Response) return p;
+    const zone = ctx.params.zone.toUpperCase();
+    if (!isIso(zone)) throw new HttpError(404, `No market zone "${ctx.params.zone}"`);
+    if (zone !== ctx.params.zone) return ctx.redirect(`/market/${zone}`, 301);
+    const db = ctx.state.services.db();
+    const to = new Date();
+    // The newest 24 RT intervals: read the last 3 hours (36 intervals) and keep the tail.
+    const recent = await history(db, {
+      zone,
+      market: "RT",
+      from: new Date(to.getTime() - 3 * 3_600_000),
+      to,
+      limit: 100,
+    });
+    const rows = recent.items.slice(-TABLE_ROWS).reverse();
+    const gate = nextGateClosure(zone, to);
+    return page({ zone, rows, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } });
+  },
+});
+
+const money = (v: number) => v.toFixed(2);
+
+export default define.page<typeof handler>(function MarketZone({ data }) {
+  const rules = ZONES[data.zone];
+  const latest: PriceTick | undefined = data.rows[0];
+  const exportFrom = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 16) + ":00Z";
+  const exportTo = new Date().toISOString().slice(0, 16) + ":00Z";
+  return (
+    <div class="space-y-6">
+      <header class="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 class="text-2xl font-bold tracking-tight">{rules.name}</h1>
+          <p class="mt-1 text-sm text-slate-600">
+            {latest
+              ? (
+                <>
+                  Real-time <span class="font-semibold tabular-nums text-slate-900">${money(latest.lmp)}</span>/MWh for
+                  {" "}
+                  {latest.interval_start.slice(11, 16)} UTC
+                </>
+              )
+              : "No prices yet."}
+          </p>
+        </div>
+        <nav aria-label="Zones" class="flex flex-wrap gap-1">
+          {ISOS.map((z) => (
+            <a
+              key={z}
+              href={`/market/${z}`}
+              aria-current={z === data.zone ? "page" : undefined}
+              class={`rounded-md px-2.5 py-1 text-sm font-medium ${
+                z === data.zone
+                  ? "bg-brand-600 text-white"
+                  : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50"
+              }`}
+            >
+              {z}
+            </a>
+          ))}
+        </nav>
+      </header>
+
+      <section class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5" aria-label="Price chart">
+        <PriceChart zone={data.zone} days={1} />
+      </section>
+
+      <div class="grid gap-6 lg:grid-cols-3">
+        <Card title="Market rules">
+          <dl class="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
+            <dt class="text-slate-500">Market clock</dt>
+            <dd>{rules.timeZone}</dd>
+            <dt class="text-slate-500">DA gate closure</dt>
+            <dd>{rules.daGateClosure} ({rules.gateTimeZone.split("/").pop()?.replace("_", " ")}), day before</dd>
+            <dt class="text-slate-500">Next gate</dt>
+            <dd>
+              <time datetime={data.gate.at}>{data.gate.at.slice(0, 16).replace("T", " ")} UTC</time>
+              <span class="text-slate-500">for {data.gate.date}</span>
+            </dd>
+            <dt class="text-slate-500">DA results</dt>
+            <dd>≈ {rules.daResultsPublished}</dd>
+            <dt class="text-slate-500">RT interval</dt>
+            <dd>{rules.rtIntervalMinutes} min</dd>
+            <dt class="text-slate-500">Offer cap</dt>
+            <dd>
+              ${rules.offerCap.toLocaleString("en-US")}
+              {rules.costBasedOfferCap > rules.offerCap &&
+                ` (cost-based ≤ $${rules.costBasedOfferCap.toLocaleString("en-US")})`}
+            </dd>
+            <dt class="text-slate-500">Offer floor</dt>
+            <dd>${rules.offerFloor.toLocaleString("en-US")}</dd>
+            <dt class="text-slate-500">Offer segments</dt>
+            <dd>up to {rules.maxOfferSegments}</dd>
+          </dl>
+        </Card>
+        <div class="lg:col-span-2">
+          <Card title="Latest real-time prices">
+            <div class="-mx-5 overflow-x-auto">
+              <table class="min-w-full text-sm tabular-nums">
+                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                  <tr>
+                    <th class="px-5 py-2 font-medium">Interval (UTC)</th>
+                    <th class="px-3 py-2 text-right font-medium">LMP</th>
+                    <th class="px-3 py-2 text-right font-medium">Energy</th>
+                    <th class="px-3 py-2 text-right font-medium">Congestion</th>
+                    <th class="px-5 py-2 text-right font-medium">Loss</th>
+                  </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100" data-testid="history-table">
+                  {data.rows.map((r) => (
+                    <tr key={r.interval_start}>
+                      <td class="whitespace-nowrap px-5 py-1.5">{r.interval_start.slice(5, 16).replace("T", " ")}</td>
+                      <td class="px-3 py-1.5 text-right font-medium">{money(r.lmp)}</td>
+                      <td class="px-3 py-1.5 text-right">{money(r.energy)}</td>
+                      <td class="px-3 py-1.5 text-right">{money(r.congestion)}</td>
+                      <td class="px-5 py-1.5 text-right">{money(r.loss)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div class="mt-4 flex flex-wrap gap-2 text-sm">
+              <a
+                class="rounded-md bg-white px-3 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+                href={`/api/market-data/export.csv?zone=${data.zone}&market=RT&from=${exportFrom}&to=${exportTo}`}
+                download
+              >
+                Export RT, 7 days (CSV)
+              </a>
+              <a
+                class="rounded-md bg-white px-3 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+                href={`/api/market-data/export.csv?zone=${data.zone}&market=DA&from=${exportFrom}&to=${exportTo}`}
+                download
+              >
+                Export DA, 7 days (CSV)
+              </a>
+            </div>
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+});

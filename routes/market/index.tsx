@@ -1,0 +1,15 @@
+import { define } from "../../utils.ts";
+import { pageUser } from "../../services/auth/pages.ts";
+
+/** /market opens the viewer's default zone (Settings), PJM otherwise. */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "market:read");
+    if (p instanceof Response) return p;
+    const [row] = await ctx.state.services.db().query<{ zone: string | null }>(
+      `SELECT preferences->>'default_zone' AS zone FROM users WHERE id = $1`,
+      [p.userId],
+    );
+    return ctx.redirect(`/market/${row?.zone ?? "PJM"}`, 303);
+  },
+});
