@@ -65,8 +65,10 @@ export async function listAudit(
   };
   if (f.actor) add("a.actor_user_id = ?::uuid", f.actor);
   if (f.action) {
-    // "auth.*" filters a family of actions.
-    f.action.endsWith(".*") ? add("a.action LIKE ?", f.action.slice(0, -1) + "%") : add("a.action = ?", f.action);
+    // "auth.*" filters a family of actions: a prefix, with LIKE's own wildcards (`_`, `%`) taken literally.
+    f.action.endsWith(".*")
+      ? add("a.action LIKE ? ESCAPE '\\'", f.action.slice(0, -1).replace(/[\\%_]/g, "\\$&") + "%")
+      : add("a.action = ?", f.action);
   }
   if (f.from) add("a.created_at >= ?", f.from);
   if (f.to) add("a.created_at < ?", f.to);
