@@ -57,6 +57,12 @@ interface UserRow {
   mfa_last_step: string | null;
 }
 
+const emailTaken = () =>
+  new HttpError(409, "An account with this email exists; log in instead", { code: "email_taken" });
+
+/** SQLSTATE 23505 from either driver (postgres.js and PGlite both set `code`). */
+const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === "23505";
+
 const fieldError = (field: string, message: string, code = "validation_failed") =>
   new HttpError(400, `${field}: ${message}`, { code, details: [{ path: `body.${field}`, message, code }] });
 
@@ -146,9 +152,12 @@ export function createAccounts(deps: AccountDeps) {
       return rows.length ? "totp" : false;
     }
     if (code.backup) {
+      // `used_at IS NULL` again outside the subquery: a concurrent use commits first, and only the
+      // outer WHERE is re-checked against the row it left, so without it both uses would succeed.
       const rows = await q.query(
         `UPDATE mfa_backup_codes SET used_at = now()
           WHERE id = (SELECT id FROM mfa_backup_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL LIMIT 1)
+            AND used_at IS NULL
           RETURNING id`,
         [user.id, await hashBackupCode(code.backup)],
       );
@@ -168,9 +177,7 @@ export function createAccounts(deps: AccountDeps) {
       const passwordHash = await hashPassword(input.password);
       return await deps.db().transaction(async (tx) => {
         const [taken] = await tx.query(`SELECT 1 FROM users WHERE lower(email) = lower($1)`, [email]);
-        if (taken) {
-          throw new HttpError(409, "An account with this email exists; log in instead", { code: "email_taken" });
-        }
+        if (taken) throw emailTaken();
         let org: { id: string; name: string; role: Role };
         let invitationId: string | undefined;
         if (input.invitation_token) {
@@ -225,6 +232,9 @@ export function createAccounts(deps: AccountDeps) {
         }
         await audit(tx, { orgId: org.id, actorUserId: user.id, action: "auth.register", ip: meta.ip });
         return await startSession(tx, user, org, meta);
+      }).catch((e) => {
+        // Two registrations of one email at once both pass the check above; the unique index refuses the later.
+        throw isUniqueViolation(e) ? emailTaken() : e;
       });
     },
 
