@@ -1,0 +1,182 @@
+/**
+ * The auth rules under real concurrency: Postgres (transactions that really
+ * interleave, unlike PGlite's single connection) and Redis (the shared rate
+ * limit counters). Runs on a database of its own, named after this run's, so
+ * `tests/run.ts` drops it afterwards.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { LOCKOUT_THRESHOLD } from "../../services/auth/accounts.ts";
+import { AUTH_LIMITS } from "../../services/auth/rate_limit.ts";
+import { totpCode } from "../../services/auth/totp.ts";
+import {
+  addMember,
+  call,
+  createOrg,
+  expectStatus,
+  inOneWindow,
+  login,
+  newSession,
+  opts,
+  refresh,
+} from "../helpers/auth.ts";
+import { serviceTest, testServices } from "../helpers/services.ts";
+import { GOOD_PASSWORD, type TestApp, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
+
+let app: Promise<TestApp> | undefined;
+
+function pgApp(): Promise<TestApp> {
+  app ??= (async () => {
+    const url = new URL(testServices.postgres!);
+    const name = `${url.pathname.slice(1)}_auth`;
+    const admin = postgres(testServices.postgresAdmin!, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.unsafe(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
+    url.pathname = `/${name}`;
+    const t = await testApp({
+      DATABASE_URL: url.toString(),
+      REDIS_URL: testServices.redis!,
+      REDIS_KEY_PREFIX: `${testServices.redisPrefix}auth:`,
+    });
+    assert.equal(t.services.db().kind, "postgres");
+    // Rate limits must run on Redis here, not fall back to KV: wait for the connection.
+    for (let i = 0; i < 50 && !t.services.adapters.redis.client(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(t.services.adapters.redis.client(), "Redis connected");
+    return t;
+  })();
+  return app;
+}
+
+const needs = ["postgres", "redis"] as const;
+
+serviceTest("concurrency: of many simultaneous refreshes with one token at most one succeeds", [...needs], async () => {
+  const t = await pgApp();
+  const org = await createOrg(t, "pgrace");
+  for (let round = 0; round < 3; round++) {
+    const s = await newSession(t, org.admin);
+    const results = await Promise.all(Array.from({ length: 10 }, () => refresh(t, s.refresh_token)));
+    const statuses = results.map((r) => r.status);
+    assert.ok(statuses.filter((s) => s === 200).length <= 1, statuses.join(","));
+    assert.ok(statuses.every((s) => s === 200 || s === 401), statuses.join(","));
+  }
+}, opts);
+
+serviceTest(
+  "concurrency: simultaneous registrations of one email → one account, the rest 409 (never 500)",
+  [...needs],
+  async () => {
+    const t = await pgApp();
+    for (let round = 0; round < 3; round++) {
+      const email = uniqueEmail("pgdup");
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          call(t, "POST", "/api/auth/register", {
+            body: { email, password: GOOD_PASSWORD, name: "Dup", organization_name: `Dup Co ${i}` },
+          })),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409], results.map((r) => r.text.slice(0, 120)).join("\n"));
+      const users = await t.services.db().query(`SELECT 1 FROM users WHERE lower(email) = lower($1)`, [email]);
+      assert.equal(users.length, 1);
+    }
+  },
+  opts,
+);
+
+serviceTest("concurrency: simultaneous wrong passwords cannot slip past the lockout", [...needs], async () => {
+  const t = await pgApp();
+  const org = await createOrg(t, "pglock");
+  const results = await Promise.all(
+    Array.from(
+      // One short of the per-account rate limit, so that the check below is not refused by it.
+      { length: AUTH_LIMITS.loginPerAccount.limit - 1 },
+      () => login(t, org.admin, { password: "wrong-Password-000", ip: uniqueIp() }),
+    ),
+  );
+  const plainFailures = results.filter((r) => r.status === 401).length;
+  assert.ok(plainFailures < LOCKOUT_THRESHOLD, `${plainFailures} plain failures before the lock`);
+  assert.ok(results.every((r) => r.status === 401 || r.status === 423), results.map((r) => r.status).join());
+  assert.equal((await login(t, org.admin, { ip: uniqueIp() })).status, 423, "locked");
+}, opts);
+
+serviceTest("concurrency: one invitation accepted twice at once → one member", [...needs], async () => {
+  const t = await pgApp();
+  const org = await createOrg(t, "pginv");
+  const email = uniqueEmail("pginvitee");
+  const inv = await call(t, "POST", "/api/organizations/current/invitations", {
+    token: org.admin.tokens.access_token,
+    body: { email, role: "viewer" },
+  });
+  expectStatus(inv, 201);
+  const results = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      call(t, "POST", "/api/auth/register", {
+        body: { email, password: GOOD_PASSWORD, name: "Twice", invitation_token: inv.body.token },
+      })),
+  );
+  const statuses = results.map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join());
+  assert.ok(statuses.every((s) => s === 201 || s === 409 || s === 400), statuses.join());
+}, opts);
+
+serviceTest("concurrency: two admins demoting each other at once leave one admin", [...needs], async () => {
+  const t = await pgApp();
+  for (let round = 0; round < 3; round++) {
+    const org = await createOrg(t, "pgadmins");
+    const b = await addMember(t, org, "admin", "pg-second-admin");
+    const [x, y] = await Promise.all([
+      call(t, "PUT", `/api/users/${b.userId}`, { token: org.admin.tokens.access_token, body: { role: "viewer" } }),
+      call(t, "PUT", `/api/users/${org.admin.userId}`, { token: b.tokens.access_token, body: { role: "viewer" } }),
+    ]);
+    const rows = await t.services.db().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = 'admin'`,
+      [org.id],
+    );
+    assert.equal(rows[0].n, 1, `admins left: ${rows[0].n} (${x.status} ${x.text} / ${y.status} ${y.text})`);
+    assert.ok([x.status, y.status].includes(200));
+  }
+}, opts);
+
+serviceTest("concurrency: one TOTP code, and one backup code, log in at most once", [...needs], async () => {
+  const t = await pgApp();
+  const org = await createOrg(t, "pgmfa");
+  const token = org.admin.tokens.access_token;
+  const setup = await call(t, "POST", "/api/auth/mfa/setup", { token });
+  const at = Date.now();
+  const verify = await call(t, "POST", "/api/auth/mfa/verify", {
+    token,
+    body: { code: totpCode(setup.body.secret, at) },
+  });
+  expectStatus(verify, 200);
+  const code = totpCode(setup.body.secret, at + 30_000);
+  const viaTotp = await Promise.all(
+    Array.from({ length: 4 }, () => login(t, org.admin, { totp_code: code, ip: uniqueIp() })),
+  );
+  assert.equal(viaTotp.filter((r) => r.status === 200).length, 1, viaTotp.map((r) => r.status).join());
+  const backup = verify.body.backup_codes[0];
+  const viaBackup = await Promise.all(
+    Array.from({ length: 4 }, () => login(t, org.admin, { backup_code: backup, ip: uniqueIp() })),
+  );
+  assert.equal(viaBackup.filter((r) => r.status === 200).length, 1, viaBackup.map((r) => r.status).join());
+}, opts);
+
+serviceTest("concurrency: the per-IP limit is exact under a burst (Redis counter)", [...needs], async () => {
+  const t = await pgApp();
+  const rule = AUTH_LIMITS.refreshPerIp;
+  const ip = uniqueIp();
+  await inOneWindow(rule.windowMs, 8_000);
+  const results = await Promise.all(
+    Array.from({ length: rule.limit + 20 }, () => refresh(t, "obr_unknown", ip)),
+  );
+  const limited = results.filter((r) => r.status === 429).length;
+  assert.equal(limited, 20, results.map((r) => r.status).join());
+  // The counter is in Redis, under this app's prefix.
+  const redis = t.services.adapters.redis.client();
+  assert.ok(redis, "Redis is connected");
+  const keys = await redis.keys(`${testServices.redisPrefix}auth:ratelimit:refresh:ip:${ip}:*`);
+  assert.equal(keys.length, 1);
+}, opts);
