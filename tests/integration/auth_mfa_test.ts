@@ -170,3 +170,20 @@ Deno.test("MFA: disable needs the password and a code (backup or TOTP); then log
   expectStatus(r, 204, "disable with a TOTP code");
   expectStatus(await login(t, trader), 200);
 });
+
+Deno.test("MFA: wrong codes with the right password count as failed logins and lock the account", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "mfalock");
+  const user = org.admin;
+  const { secret, verifiedAt } = await enrol(t, user);
+  // Asking for the code is no failure.
+  for (let i = 0; i < 2; i++) expectError(await login(t, user), 401, "mfa_required");
+  for (let i = 1; i < 5; i++) {
+    expectError(await login(t, user, { totp_code: wrongCode(secret) }), 401, "invalid_mfa_code", `code #${i}`);
+  }
+  const locked = await login(t, user, { totp_code: wrongCode(secret) });
+  expectError(locked, 423, "account_locked", "the fifth wrong code");
+  assert.ok(Number(locked.headers.get("retry-after")) > 0);
+  // Now even a valid code is refused until the lock ends.
+  expectError(await login(t, user, { totp_code: totpCode(secret, verifiedAt + STEP_MS) }), 423, "account_locked");
+});
