@@ -256,3 +256,26 @@ export async function auditLog(t: TestApp, admin: Member, query = ""): Promise<C
 }
 
 export { GOOD_PASSWORD, json, uniqueEmail, uniqueIp };
+
+// deno-lint-ignore no-explicit-any
+type OpenApiOperation = { requestBody?: unknown; parameters?: { name: string; in: string; schema?: any }[] };
+
+/**
+ * The operations of the app's OpenAPI document under /api whose path parameters are all UUIDs
+ * (ids of rows: the ones a tenant wall and the "malformed id → 400" rule are about).
+ */
+export function uuidPathOperations(
+  doc: { paths: Record<string, Record<string, OpenApiOperation>> },
+): { method: string; path: string; hasBody: boolean }[] {
+  const out: { method: string; path: string; hasBody: boolean }[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    if (!path.startsWith("/api/") || !path.includes("{")) continue;
+    for (const [method, op] of Object.entries(item)) {
+      const params = (op.parameters ?? []).filter((p) => p.in === "path");
+      if (params.length && params.every((p) => p.schema?.format === "uuid")) {
+        out.push({ method: method.toUpperCase(), path, hasBody: Boolean(op.requestBody) });
+      }
+    }
+  }
+  return out;
+}
