@@ -15,8 +15,18 @@ export const testServices = {
   clickhouse: Deno.env.get("TEST_CLICKHOUSE_URL") || undefined,
   clickhouseDb: Deno.env.get("TEST_CLICKHOUSE_DB") || undefined,
   chromium: Deno.env.get("TEST_CHROMIUM") || undefined,
-  sharedData: Deno.env.get("TEST_SHARED_DATA") || undefined,
+  /** `tests/run.ts` sets it; a bare `deno test` falls back to `../shared/data` beside the repository. */
+  sharedData: Deno.env.get("TEST_SHARED_DATA") || defaultSharedData(),
 };
+
+function defaultSharedData(): string | undefined {
+  const dir = new URL("../../../shared/data/", import.meta.url);
+  try {
+    return Deno.statSync(dir).isDirectory ? dir.pathname : undefined;
+  } catch {
+    return undefined; // absent, or no read permission: tests that need it skip (or fail in CI)
+  }
+}
 
 export const inCI = ["true", "1"].includes(Deno.env.get("CI") ?? "");
 
