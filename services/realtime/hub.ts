@@ -1,0 +1,679 @@
+/**
+ * The realtime hub: fans committed price ticks and alerts out to WebSocket
+ * subscribers (protocol in ./protocol.ts) and, through the bus, to the other
+ * app instances.
+ *
+ * Fan-out is syscall-bound (DESIGN.md, performance notes): one send() per tick
+ * per client tops out near 100–140k messages/s. So ticks are not sent as they
+ * come: they collect in a window of `flushMs`, and each client gets at most one
+ * `prices` frame per window. Clients with the same subscription share one
+ * serialised frame. The next window opens only after a flush ends, so under
+ * load windows widen by themselves instead of piling up work.
+ *
+ * A client whose socket backlog (`bufferedAmount`) is over `maxBufferedBytes`
+ * is skipped; what it misses is merged into a per-client map keyed by
+ * zone+market (so at most 14 ticks, however long it stalls), and sent as one
+ * `coalesced` frame once it has drained. Memory per client is thus bounded by
+ * about the limit plus one frame.
+ */
+import { log } from "../log/logger.ts";
+import { type Market, MARKETS, type PriceTick } from "../market/types.ts";
+import { type Iso, ISOS } from "../market/zones.ts";
+import { type BusMessage, createNullBus, type RealtimeBus } from "./bus.ts";
+import {
+  type AlertInput,
+  type AlertMessage,
+  clientMessageSchema,
+  CLOSE_HEARTBEAT_MISSED,
+  type ErrorMessage,
+  HEARTBEAT_MS,
+  MAX_CLIENT_FRAME_BYTES,
+  parseZones,
+  type ServerMessage,
+} from "./protocol.ts";
+
+/** What the hub needs of a socket: Deno's server-side WebSocket, or a fake in unit tests. */
+export interface HubSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: Event) => unknown) | null;
+  onmessage: ((ev: MessageEvent) => unknown) | null;
+  onclose: ((ev: CloseEvent) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+}
+
+const OPEN = 1;
+
+export interface HubOptions {
+  /** Latest tick per zone+market from the cache, for snapshots of zones this instance has not seen yet. */
+  latest?: (zones: Iso[]) => Promise<PriceTick[]>;
+  bus?: RealtimeBus;
+  instanceId?: string;
+  /** Ticks are sent at most once per window of this many ms per client. */
+  flushMs?: number;
+  heartbeatMs?: number;
+  /** Heartbeats in a row a client may leave unanswered before it is closed. */
+  maxMissedHeartbeats?: number;
+  /** Socket backlog above which a client is treated as slow and its updates are coalesced. */
+  maxBufferedBytes?: number;
+  /** Bound on `latest()` for a snapshot; past it the snapshot has what this instance knows. */
+  snapshotTimeoutMs?: number;
+}
+
+export interface ConnectionInfo {
+  userId: string;
+  orgId: string;
+  /** The zones to start with; "all" is the /api/ws/prices default, which the first subscribe replaces. */
+  zones: Iso[] | "all";
+}
+
+export interface HubStats {
+  instance_id: string;
+  started_at: string;
+  connections: number;
+  /** Connections subscribed to each zone. */
+  subscriptions: Record<Iso, number>;
+  /** Every frame sent: welcome, snapshot, prices, alert, heartbeat, pong, error. */
+  messages_sent: number;
+  /** `prices` frames sent. */
+  frames_sent: number;
+  /** Ticks published on this instance, and received from other instances. */
+  ticks_published: number;
+  ticks_from_peers: number;
+  /** Ticks put into frames (one tick to two clients counts twice). */
+  ticks_delivered: number;
+  /** Ticks replaced by a later one for the same key before they were sent (in a window or for a slow client). */
+  ticks_coalesced: number;
+  /** Times a slow client was skipped in a window (its updates kept for later, coalesced). */
+  frames_deferred: number;
+  /** Frames not sent at all: control frames to a client far over its backlog, admin prices to a slow client. */
+  frames_dropped: number;
+  /** Clients now over their backlog limit. */
+  slow_clients: number;
+  /** Highest socket backlog seen when deciding whether to send (bytes). */
+  max_buffered_bytes: number;
+  alerts_published: number;
+  /** Connections closed for missed heartbeats. */
+  dead_closed: number;
+  flush_window_ms: number;
+  bus: ReturnType<RealtimeBus["stats"]>;
+}
+
+interface Client {
+  id: string;
+  socket: HubSocket;
+  userId: string;
+  orgId: string;
+  zones: Set<Iso>;
+  /** On the "every zone" default of /api/ws/prices, which the first subscribe replaces. */
+  allByDefault: boolean;
+  /** The subscription as a string: clients with the same one share a serialised frame. */
+  sig: string;
+  /** Updates held back while slow: latest tick per zone+market. */
+  pending: Map<string, PriceTick> | null;
+  pendingSince: number;
+  pendingAlerts: AlertMessage[];
+  awaitingPong: boolean;
+  missed: number;
+  open: boolean;
+}
+
+const MAX_PENDING_ALERTS = 16;
+/** Control frames (errors, pongs, alerts) are dropped past this multiple of the backlog limit. */
+const CONTROL_BACKLOG_FACTOR = 4;
+
+function tickKey(t: PriceTick): string {
+  return `${t.zone}|${t.market}`;
+}
+
+/** Newer interval wins; at the same interval the later arrival does. */
+function newerOrSame(a: PriceTick, than: PriceTick): boolean {
+  return Date.parse(a.interval_start) >= Date.parse(than.interval_start);
+}
+
+export class RealtimeHub {
+  readonly instanceId: string;
+  readonly #bus: RealtimeBus;
+  readonly #latest: ((zones: Iso[]) => Promise<PriceTick[]>) | undefined;
+  readonly #flushMs: number;
+  readonly #heartbeatMs: number;
+  readonly #maxMissed: number;
+  readonly #maxBuffered: number;
+  readonly #snapshotTimeoutMs: number;
+  readonly #startedAt = new Date().toISOString();
+
+  readonly #clients = new Set<Client>();
+  /** The fast path for snapshots: the newest tick per zone+market this instance has seen. */
+  readonly #last = new Map<string, PriceTick>();
+  /** The open window: ticks by zone|market|interval, so a later one for the same interval replaces the earlier. */
+  #window = new Map<string, PriceTick>();
+  /** Admin-posted prices of the window, per organization. */
+  #orgWindows = new Map<string, Map<string, PriceTick>>();
+  #windowOpenedAt = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #flushAt = 0;
+  #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #slow = 0;
+  #started = false;
+  #closed = false;
+  #seq = 0;
+
+  #c = {
+    messages: 0,
+    frames: 0,
+    published: 0,
+    fromPeers: 0,
+    delivered: 0,
+    coalesced: 0,
+    deferred: 0,
+    dropped: 0,
+    maxBuffered: 0,
+    alerts: 0,
+    deadClosed: 0,
+  };
+
+  constructor(opts: HubOptions = {}) {
+    this.instanceId = opts.instanceId ?? crypto.randomUUID().slice(0, 8);
+    this.#bus = opts.bus ?? createNullBus();
+    this.#latest = opts.latest;
+    this.#flushMs = opts.flushMs ?? 15;
+    this.#heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+    this.#maxMissed = opts.maxMissedHeartbeats ?? 2;
+    this.#maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
+    this.#snapshotTimeoutMs = opts.snapshotTimeoutMs ?? 2_000;
+  }
+
+  /** Starts the heartbeat and the bus (in the background: the bus never delays start-up). */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#bus.start((msg) => this.#fromPeer(msg));
+    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#heartbeatMs);
+    // Idle timers must not keep a test or a CLI process alive.
+    Deno.unrefTimer(this.#heartbeatTimer);
+  }
+
+  /** Committed ticks: to this instance's subscribers and to the other instances. */
+  publishPrices(ticks: PriceTick[], opts: { orgId?: string } = {}): void {
+    if (this.#closed || ticks.length === 0) return;
+    const at = Date.now();
+    this.#c.published += ticks.length;
+    this.#ingest(ticks, at, opts.orgId);
+    this.#bus.publish({ kind: "prices", ticks, published_at: at, ...(opts.orgId ? { org: opts.orgId } : {}) });
+  }
+
+  /** An alert as a toast on every client (of one organization when `orgId` is given), on every instance. */
+  publishAlert(alert: AlertInput, opts: { orgId?: string; source?: "admin" } = {}): AlertMessage {
+    const msg: AlertMessage = {
+      type: "alert",
+      id: crypto.randomUUID(),
+      level: alert.level,
+      title: alert.title,
+      message: alert.message,
+      at: new Date().toISOString(),
+      ...(opts.source ? { source: opts.source } : {}),
+    };
+    if (this.#closed) return msg;
+    this.#c.alerts++;
+    this.#alertLocal(msg, opts.orgId);
+    this.#bus.publish({ kind: "alert", alert: msg, ...(opts.orgId ? { org: opts.orgId } : {}) });
+    return msg;
+  }
+
+  /** The newest tick per zone+market this instance has seen (the stand-in for the latest-price cache). */
+  lastSeen(zones: readonly Iso[] = ISOS): PriceTick[] {
+    const out: PriceTick[] = [];
+    for (const z of zones) {
+      for (const m of MARKETS) {
+        const t = this.#last.get(`${z}|${m}`);
+        if (t) out.push(t);
+      }
+    }
+    return out;
+  }
+
+  /** Takes over an upgraded socket. The welcome goes out as soon as it opens. */
+  accept(socket: HubSocket, info: ConnectionInfo): void {
+    const all = info.zones === "all";
+    const client: Client = {
+      id: `${this.instanceId}-${(++this.#seq).toString(36)}`,
+      socket,
+      userId: info.userId,
+      orgId: info.orgId,
+      zones: new Set(all ? ISOS : info.zones as Iso[]),
+      allByDefault: all,
+      sig: "",
+      pending: null,
+      pendingSince: 0,
+      pendingAlerts: [],
+      awaitingPong: false,
+      missed: 0,
+      open: false,
+    };
+    client.sig = sigOf(client.zones);
+    socket.onopen = () => this.#open(client);
+    socket.onmessage = (ev) => this.#onMessage(client, ev.data);
+    socket.onclose = () => this.#drop(client);
+    socket.onerror = () => {};
+    if (socket.readyState === OPEN) this.#open(client);
+  }
+
+  stats(): HubStats {
+    const subscriptions = Object.fromEntries(ISOS.map((z) => [z, 0])) as Record<Iso, number>;
+    for (const c of this.#clients) for (const z of c.zones) subscriptions[z]++;
+    const c = this.#c;
+    return {
+      instance_id: this.instanceId,
+      started_at: this.#startedAt,
+      connections: this.#clients.size,
+      subscriptions,
+      messages_sent: c.messages,
+      frames_sent: c.frames,
+      ticks_published: c.published,
+      ticks_from_peers: c.fromPeers,
+      ticks_delivered: c.delivered,
+      ticks_coalesced: c.coalesced,
+      frames_deferred: c.deferred,
+      frames_dropped: c.dropped,
+      slow_clients: this.#slow,
+      max_buffered_bytes: c.maxBuffered,
+      alerts_published: c.alerts,
+      dead_closed: c.deadClosed,
+      flush_window_ms: this.#flushMs,
+      bus: this.#bus.stats(),
+    };
+  }
+
+  /** Closes every connection (1001: going away, so clients reconnect elsewhere) and the bus. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    this.#flushTimer = this.#heartbeatTimer = null;
+    for (const c of this.#clients) {
+      try {
+        c.socket.close(1001, "server shutting down");
+      } catch { /* already closed */ }
+    }
+    this.#clients.clear();
+    await this.#bus.close();
+  }
+
+  // ---- connections
+
+  #open(c: Client): void {
+    if (c.open || this.#closed) return;
+    c.open = true;
+    this.#clients.add(c);
+    this.#sendNow(c, {
+      type: "welcome",
+      connection_id: c.id,
+      instance_id: this.instanceId,
+      server_time: new Date().toISOString(),
+      heartbeat_ms: this.#heartbeatMs,
+      zones: [...c.zones],
+      markets: [...MARKETS],
+    });
+    this.#snapshot(c, [...c.zones]);
+  }
+
+  #drop(c: Client): void {
+    if (!c.open) return;
+    c.open = false;
+    if (c.pending) this.#slow--;
+    c.pending = null;
+    this.#clients.delete(c);
+  }
+
+  #onMessage(c: Client, data: unknown): void {
+    // Any frame is a sign of life.
+    c.awaitingPong = false;
+    c.missed = 0;
+    if (typeof data !== "string") {
+      return this.#error(c, "invalid_message", "Send JSON text frames; binary frames are not accepted");
+    }
+    if (data.length > MAX_CLIENT_FRAME_BYTES) {
+      return this.#error(c, "message_too_large", `A message may be at most ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data);
+    } catch {
+      return this.#error(c, "invalid_json", "The message is not valid JSON");
+    }
+    const parsed = clientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      return this.#error(
+        c,
+        "invalid_message",
+        "The message does not match the protocol: " +
+          parsed.error.issues.map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`).join("; "),
+        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
+      );
+    }
+    const msg = parsed.data;
+    switch (msg.type) {
+      case "ping":
+        return this.#control(c, { type: "pong", ts: Date.now(), ...(msg.id !== undefined ? { id: msg.id } : {}) });
+      case "pong":
+        return;
+      case "subscribe":
+      case "unsubscribe": {
+        const { zones, unknown } = parseZones(msg.zones);
+        if (unknown.length) {
+          return this.#error(c, "unknown_zone", `Unknown zone: ${unknown.join(", ")}. Zones: ${ISOS.join(", ")}`, {
+            unknown,
+            zones: ISOS,
+          });
+        }
+        if (msg.type === "subscribe") {
+          if (c.allByDefault) c.zones.clear();
+          for (const z of zones) c.zones.add(z);
+        } else {
+          for (const z of zones) c.zones.delete(z);
+          // Held-back updates of zones no longer wanted must not be sent later.
+          if (c.pending) { for (const [k, t] of c.pending) if (!c.zones.has(t.zone)) c.pending.delete(k); }
+        }
+        c.allByDefault = false;
+        c.sig = sigOf(c.zones);
+        this.#control(c, { type: "subscribed", zones: ISOS.filter((z) => c.zones.has(z)) });
+        if (msg.type === "subscribe") this.#snapshot(c, zones);
+        return;
+      }
+    }
+  }
+
+  #error(c: Client, code: ErrorMessage["code"], message: string, details?: unknown): void {
+    this.#control(c, { type: "error", code, message, ...(details !== undefined ? { details } : {}) });
+  }
+
+  #heartbeat(): void {
+    const ts = Date.now();
+    const text = JSON.stringify({ type: "heartbeat", ts });
+    for (const c of [...this.#clients]) {
+      if (c.awaitingPong && ++c.missed >= this.#maxMissed) {
+        this.#c.deadClosed++;
+        this.#drop(c);
+        try {
+          c.socket.close(CLOSE_HEARTBEAT_MISSED, "heartbeat missed");
+        } catch { /* gone */ }
+        continue;
+      }
+      c.awaitingPong = true;
+      this.#sendText(c, text);
+    }
+  }
+
+  // ---- snapshots
+
+  #snapshot(c: Client, zones: Iso[]): void {
+    if (zones.length === 0) return;
+    this.#snapshotTicks(zones).then((ticks) => {
+      if (!c.open) return;
+      if (c.pending) {
+        // A slow client gets the snapshot with its coalesced catch-up frame instead.
+        for (const t of ticks) this.#hold(c, t, this.#windowOpenedAt || Date.now());
+        return;
+      }
+      this.#sendNow(c, { type: "snapshot", zones, ticks });
+    }).catch((e) => log.warn("realtime: snapshot failed", { error: String(e) }));
+  }
+
+  /** This instance's newest ticks; the cache only for zones it has not seen both markets of. */
+  async #snapshotTicks(zones: Iso[]): Promise<PriceTick[]> {
+    const missing = zones.filter((z) => MARKETS.some((m) => !this.#last.has(`${z}|${m}`)));
+    const merged = new Map<string, PriceTick>();
+    if (missing.length && this.#latest) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const fromCache = await Promise.race([
+          this.#latest(missing),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("latest() timed out")), this.#snapshotTimeoutMs);
+          }),
+        ]);
+        const wanted = new Set<string>(missing);
+        for (const t of fromCache) {
+          if (!wanted.has(t.zone)) continue;
+          const prev = merged.get(tickKey(t));
+          if (!prev || newerOrSame(t, prev)) merged.set(tickKey(t), t);
+        }
+      } catch (e) {
+        // The snapshot then has what this instance knows; updates follow anyway.
+        log.warn("realtime: latest prices unavailable for a snapshot", { error: String(e) });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    // Read after the await: ticks that arrived meanwhile are in the snapshot, never older ones.
+    for (const t of this.lastSeen(zones)) {
+      const prev = merged.get(tickKey(t));
+      if (!prev || newerOrSame(t, prev)) merged.set(tickKey(t), t);
+    }
+    const order = (t: PriceTick) => ISOS.indexOf(t.zone) * 2 + MARKETS.indexOf(t.market as Market);
+    return [...merged.values()].sort((a, b) => order(a) - order(b));
+  }
+
+  // ---- fan-out
+
+  #fromPeer(msg: BusMessage): void {
+    if (this.#closed) return;
+    if (msg.kind === "prices") {
+      this.#c.fromPeers += msg.ticks.length;
+      this.#ingest(msg.ticks, msg.published_at, msg.org);
+    } else {
+      this.#alertLocal(msg.alert, msg.org);
+    }
+  }
+
+  #ingest(ticks: PriceTick[], at: number, orgId: string | undefined): void {
+    let window = this.#window;
+    if (orgId) {
+      window = this.#orgWindows.get(orgId) ?? new Map();
+      this.#orgWindows.set(orgId, window);
+    } else {
+      for (const t of ticks) {
+        const k = tickKey(t);
+        const prev = this.#last.get(k);
+        if (!prev || newerOrSame(t, prev)) this.#last.set(k, t);
+      }
+    }
+    if (this.#windowOpenedAt === 0 || at < this.#windowOpenedAt) this.#windowOpenedAt = at;
+    for (const t of ticks) {
+      const k = `${t.zone}|${t.market}|${t.interval_start}`;
+      if (window.has(k)) this.#c.coalesced++;
+      window.set(k, t);
+    }
+    this.#scheduleFlush(this.#flushMs);
+  }
+
+  #scheduleFlush(ms: number): void {
+    if (this.#closed) return;
+    const at = performance.now() + ms;
+    if (this.#flushTimer !== null) {
+      // A slow client's slower re-check must not delay the window that new ticks just opened.
+      if (this.#flushAt <= at) return;
+      clearTimeout(this.#flushTimer);
+    }
+    this.#flushAt = at;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.#flush();
+    }, ms);
+  }
+
+  #flush(): void {
+    const window = this.#window;
+    const orgWindows = this.#orgWindows;
+    const openedAt = this.#windowOpenedAt || Date.now();
+    this.#window = new Map();
+    this.#orgWindows = new Map();
+    this.#windowOpenedAt = 0;
+
+    const byZone = groupByZone(window.values());
+    const orgByZone = new Map<string, Map<Iso, PriceTick[]>>();
+    for (const [org, w] of orgWindows) orgByZone.set(org, groupByZone(w.values()));
+    // One serialised frame per distinct subscription: most clients share a handful.
+    const frames = new Map<string, { text: string; n: number } | null>();
+
+    for (const c of this.#clients) {
+      const backlog = c.socket.bufferedAmount;
+      if (backlog > this.#c.maxBuffered) this.#c.maxBuffered = backlog;
+      const orgTicks = orgByZone.get(c.orgId);
+
+      if (c.pending || backlog > this.#maxBuffered) {
+        // Slow: keep only the newest tick per zone+market until the socket drains.
+        const mine = ticksFor(byZone, c.zones);
+        if (!c.pending) {
+          c.pending = new Map();
+          c.pendingSince = openedAt;
+          this.#slow++;
+        }
+        for (const t of mine) this.#hold(c, t, openedAt);
+        if (orgTicks && ticksFor(orgTicks, c.zones).length) this.#c.dropped++;
+        if (backlog > this.#maxBuffered) {
+          if (mine.length) this.#c.deferred++;
+          continue;
+        }
+        this.#catchUp(c);
+        continue;
+      }
+
+      let frame = frames.get(c.sig);
+      if (frame === undefined) {
+        const ticks = ticksFor(byZone, c.zones);
+        frame = ticks.length
+          ? { text: JSON.stringify({ type: "prices", published_at: openedAt, ticks }), n: ticks.length }
+          : null;
+        frames.set(c.sig, frame);
+      }
+      if (frame) this.#sendFrame(c, frame.text, frame.n);
+      if (orgTicks) {
+        const ticks = ticksFor(orgTicks, c.zones);
+        if (ticks.length) {
+          this.#sendFrame(
+            c,
+            JSON.stringify({ type: "prices", published_at: openedAt, ticks, source: "admin" }),
+            ticks.length,
+          );
+        }
+      }
+    }
+    // Slow clients are looked at again even when no ticks come, so they catch up once they drain.
+    if (this.#slow > 0) this.#scheduleFlush(Math.max(this.#flushMs, 50));
+  }
+
+  #hold(c: Client, t: PriceTick, at: number): void {
+    if (!c.pending) {
+      c.pending = new Map();
+      c.pendingSince = at;
+      this.#slow++;
+    }
+    const k = tickKey(t);
+    const prev = c.pending.get(k);
+    if (prev) {
+      if (!newerOrSame(t, prev)) {
+        this.#c.coalesced++;
+        return;
+      }
+      this.#c.coalesced++;
+    }
+    c.pending.set(k, t);
+  }
+
+  /** The drained slow client's held-back state in one frame, then its held-back alerts. */
+  #catchUp(c: Client): void {
+    const pending = c.pending!;
+    c.pending = null;
+    this.#slow--;
+    const ticks = [...pending.values()].filter((t) => c.zones.has(t.zone));
+    if (ticks.length) {
+      this.#sendFrame(
+        c,
+        JSON.stringify({ type: "prices", published_at: c.pendingSince, ticks, coalesced: true }),
+        ticks.length,
+      );
+    }
+    const alerts = c.pendingAlerts;
+    c.pendingAlerts = [];
+    for (const a of alerts) this.#sendNow(c, a);
+  }
+
+  #alertLocal(msg: AlertMessage, orgId: string | undefined): void {
+    const text = JSON.stringify(msg);
+    for (const c of this.#clients) {
+      if (orgId && c.orgId !== orgId) continue;
+      if (c.pending) {
+        c.pendingAlerts.push(msg);
+        if (c.pendingAlerts.length > MAX_PENDING_ALERTS) {
+          c.pendingAlerts.shift();
+          this.#c.dropped++;
+        }
+        continue;
+      }
+      this.#sendText(c, text);
+    }
+  }
+
+  // ---- sending
+
+  #sendFrame(c: Client, text: string, ticks: number): void {
+    if (this.#sendText(c, text)) {
+      this.#c.frames++;
+      this.#c.delivered += ticks;
+    }
+  }
+
+  /** Welcome, snapshot and catch-up frames: bounded in size, always sent. */
+  #sendNow(c: Client, msg: ServerMessage): void {
+    this.#sendText(c, JSON.stringify(msg));
+  }
+
+  /** Replies and errors: dropped for a client far over its backlog, so a flood of bad frames cannot grow it. */
+  #control(c: Client, msg: ServerMessage): void {
+    if (c.socket.bufferedAmount > this.#maxBuffered * CONTROL_BACKLOG_FACTOR) {
+      this.#c.dropped++;
+      return;
+    }
+    this.#sendNow(c, msg);
+  }
+
+  #sendText(c: Client, text: string): boolean {
+    if (!c.open || c.socket.readyState !== OPEN) return false;
+    try {
+      c.socket.send(text);
+      this.#c.messages++;
+      return true;
+    } catch {
+      // Closed under us; the close event removes it.
+      return false;
+    }
+  }
+}
+
+function sigOf(zones: Set<Iso>): string {
+  return ISOS.filter((z) => zones.has(z)).join(",");
+}
+
+function groupByZone(ticks: Iterable<PriceTick>): Map<Iso, PriceTick[]> {
+  const out = new Map<Iso, PriceTick[]>();
+  for (const t of ticks) {
+    const list = out.get(t.zone);
+    if (list) list.push(t);
+    else out.set(t.zone, [t]);
+  }
+  return out;
+}
+
+function ticksFor(byZone: Map<Iso, PriceTick[]>, zones: Set<Iso>): PriceTick[] {
+  if (byZone.size === 1) {
+    const [[zone, list]] = byZone;
+    return zones.has(zone) ? list : [];
+  }
+  const out: PriceTick[] = [];
+  for (const [zone, list] of byZone) if (zones.has(zone)) { for (const t of list) out.push(t); }
+  return out;
+}
