@@ -29,18 +29,23 @@ import * as $24 from "./routes/api/organizations/current/invitations/index.ts";
 import * as $25 from "./routes/api/organizations/current.ts";
 import * as $26 from "./routes/api/users/[id].ts";
 import * as $27 from "./routes/api/users/index.ts";
-import * as $28 from "./routes/health/index.ts";
-import * as $29 from "./routes/health/live.ts";
-import * as $30 from "./routes/health/ready.ts";
-import * as $31 from "./routes/index.tsx";
-import * as $32 from "./routes/login.tsx";
-import * as $33 from "./routes/logout.tsx";
-import * as $34 from "./routes/market/[zone].tsx";
-import * as $35 from "./routes/market/index.tsx";
-import * as $36 from "./routes/profile.tsx";
-import * as $37 from "./routes/register.tsx";
-import * as $38 from "./routes/settings.tsx";
-import * as $39 from "./routes/system-status.tsx";
+import * as $28 from "./routes/api/ws/broadcast/alert.ts";
+import * as $29 from "./routes/api/ws/broadcast/price.ts";
+import * as $30 from "./routes/api/ws/market/[zone].ts";
+import * as $31 from "./routes/api/ws/prices.ts";
+import * as $32 from "./routes/api/ws/stats.ts";
+import * as $33 from "./routes/health/index.ts";
+import * as $34 from "./routes/health/live.ts";
+import * as $35 from "./routes/health/ready.ts";
+import * as $36 from "./routes/index.tsx";
+import * as $37 from "./routes/login.tsx";
+import * as $38 from "./routes/logout.tsx";
+import * as $39 from "./routes/market/[zone].tsx";
+import * as $40 from "./routes/market/index.tsx";
+import * as $41 from "./routes/profile.tsx";
+import * as $42 from "./routes/register.tsx";
+import * as $43 from "./routes/settings.tsx";
+import * as $44 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/PriceChart.tsx";
 import * as $$1 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
@@ -75,18 +80,23 @@ const manifest: Manifest = {
     "./routes/api/organizations/current.ts": $25,
     "./routes/api/users/[id].ts": $26,
     "./routes/api/users/index.ts": $27,
-    "./routes/health/index.ts": $28,
-    "./routes/health/live.ts": $29,
-    "./routes/health/ready.ts": $30,
-    "./routes/index.tsx": $31,
-    "./routes/login.tsx": $32,
-    "./routes/logout.tsx": $33,
-    "./routes/market/[zone].tsx": $34,
-    "./routes/market/index.tsx": $35,
-    "./routes/profile.tsx": $36,
-    "./routes/register.tsx": $37,
-    "./routes/settings.tsx": $38,
-    "./routes/system-status.tsx": $39,
+    "./routes/api/ws/broadcast/alert.ts": $28,
+    "./routes/api/ws/broadcast/price.ts": $29,
+    "./routes/api/ws/market/[zone].ts": $30,
+    "./routes/api/ws/prices.ts": $31,
+    "./routes/api/ws/stats.ts": $32,
+    "./routes/health/index.ts": $33,
+    "./routes/health/live.ts": $34,
+    "./routes/health/ready.ts": $35,
+    "./routes/index.tsx": $36,
+    "./routes/login.tsx": $37,
+    "./routes/logout.tsx": $38,
+    "./routes/market/[zone].tsx": $39,
+    "./routes/market/index.tsx": $40,
+    "./routes/profile.tsx": $41,
+    "./routes/register.tsx": $42,
+    "./routes/settings.tsx": $43,
+    "./routes/system-status.tsx": $44,
   },
   islands: {
     "./islands/PriceChart.tsx": $$0,

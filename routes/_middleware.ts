@@ -48,7 +48,9 @@ export const handler = define.middleware(async (ctx) => {
     } else if (r) ctx.state.authError = r.code;
   }
   assertSameOrigin(ctx, cookieBound);
-  return withCookies(await ctx.next(), setCookies);
+  const res = await ctx.next();
+  // A WebSocket's 101 cannot carry cookies usefully and its headers may be immutable.
+  return res.status === 101 ? res : withCookies(res, setCookies);
 });
 
 function isPageVisit(req: Request): boolean {

@@ -14,6 +14,7 @@ import { mountManifest } from "../../framework/server.ts";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import { log } from "../log/logger.ts";
 import { authorize } from "../auth/http.ts";
+import { isWebSocketUpgrade } from "../realtime/http.ts";
 import type { State } from "../../utils.ts";
 import type { AppServices } from "./services.ts";
 
@@ -56,7 +57,10 @@ export function createApp(opts: CreateAppOptions): Hono {
     const start = performance.now();
     await next();
     // Route handlers return their own Response objects, which do not carry headers set on `c` before them.
-    if (!c.res.headers.has("X-Request-Id")) c.res.headers.set("X-Request-Id", c.get("requestId"));
+    // A WebSocket's 101 is left alone: its headers may be immutable, and nothing reads them.
+    if (c.res.status !== 101 && !c.res.headers.has("X-Request-Id")) {
+      c.res.headers.set("X-Request-Id", c.get("requestId"));
+    }
     const url = new URL(c.req.url);
     log.info("request", {
       requestId: c.get("requestId"),
@@ -77,7 +81,12 @@ export function createApp(opts: CreateAppOptions): Hono {
     ...headerOptions,
     contentSecurityPolicy: { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
   });
-  app.use((c, next) => (c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next)));
+  app.use((c, next) => {
+    // Document headers mean nothing on a WebSocket handshake, and setting them after the handler could
+    // throw on the 101's immutable headers. Only WebSocket clients send Upgrade, so pages always get them.
+    if (isWebSocketUpgrade(c.req.raw) && c.req.path.startsWith("/api/ws/")) return next();
+    return c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next);
+  });
   app.use(bodyLimit({
     maxSize: services.config.bodyLimitBytes,
     onError: () => {

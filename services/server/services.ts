@@ -23,6 +23,8 @@ import {
 } from "../health/report.ts";
 import { createQueue, type Queue } from "../queue/queue.ts";
 import { type AuthService, createAuth } from "../auth/service.ts";
+import { createRealtimeBus } from "../realtime/bus.ts";
+import { RealtimeHub } from "../realtime/hub.ts";
 import type { Database } from "../../db/database.ts";
 
 export interface AppServices {
@@ -37,6 +39,8 @@ export interface AppServices {
   readonly cache: Cache;
   readonly queue: Queue;
   readonly auth: AuthService;
+  /** Live prices and alerts over WebSocket, shared across instances (services/realtime/hub.ts). */
+  readonly realtime: RealtimeHub;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -82,6 +86,13 @@ export function createServices(config: Config): AppServices {
   });
   const queue = createQueue({ kv, kafka: adapters.kafka });
   const auth = createAuth({ config, db: () => adapters.database.db(), kv, redis: () => adapters.redis.client() });
+  const instanceId = crypto.randomUUID().slice(0, 8);
+  const realtime: RealtimeHub = new RealtimeHub({
+    instanceId,
+    bus: createRealtimeBus(config, instanceId, () => adapters.redis.client()),
+    // Until the latest-price cache exists, snapshots come from what this instance has seen.
+    latest: (zones) => Promise.resolve(realtime.lastSeen(zones)),
+  });
 
   return {
     config,
@@ -91,6 +102,7 @@ export function createServices(config: Config): AppServices {
     cache,
     queue,
     auth,
+    realtime,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -103,12 +115,16 @@ export function createServices(config: Config): AppServices {
       }),
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),
-    start: () => registry.start(),
+    start: () => {
+      realtime.start();
+      return registry.start();
+    },
     beginShutdown() {
       shuttingDown = true;
       version++;
     },
     async stop() {
+      await realtime.close();
       await queue.close();
       await registry.stop();
     },
