@@ -7,6 +7,9 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
+import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
+import type { PriceTick } from "../services/market/types.ts";
+import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 
 export interface PriceChartProps {
   zone: string;
@@ -36,12 +39,54 @@ export function alignSeries(rt: Tick[], da: Tick[]): uPlot.AlignedData {
   return [xs, rt.map((t) => t.lmp), daYs];
 }
 
+/** Appends live RT ticks newer than the last point (and records DA prices for their hours). */
+export function appendTicks(
+  data: uPlot.AlignedData,
+  daByHour: Map<number, number>,
+  ticks: PriceTick[],
+): uPlot.AlignedData | null {
+  const [xs, rt, da] = data as [number[], (number | null)[], (number | null)[]];
+  let changed = false;
+  for (const t of ticks) {
+    const x = Date.parse(t.interval_start) / 1000;
+    if (t.market === "DA") {
+      daByHour.set(Math.floor(x / 3600), t.lmp);
+      continue;
+    }
+    if (xs.length && x <= xs[xs.length - 1]) continue;
+    xs.push(x);
+    rt.push(t.lmp);
+    da.push(daByHour.get(Math.floor(x / 3600)) ?? null);
+    changed = true;
+  }
+  return changed ? [xs, rt, da] : null;
+}
+
 export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const range = useSignal<number>(days);
   const status = useSignal<"loading" | "ready" | "error">("loading");
   const error = useSignal("");
+  const client = useSignal<RealtimeClient | null>(null);
+  const series = useRef<{ data: uPlot.AlignedData; daByHour: Map<number, number> } | null>(null);
+
+  useEffect(() => {
+    const c = connectRealtime({
+      url: `/api/ws/market/${zone}`,
+      onPrices: (ticks) => {
+        const s = series.current;
+        if (!s) return;
+        const next = appendTicks(s.data, s.daByHour, ticks);
+        if (next) {
+          s.data = next;
+          plot.current?.setData(next);
+        }
+      },
+    });
+    client.value = c;
+    return () => c.close();
+  }, [zone]);
 
   useEffect(() => {
     let cancelled = false;
@@ -52,18 +97,26 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
       .then(([rt, da]) => {
         if (cancelled || !box.current) return;
         const data = alignSeries(rt, da);
+        series.current = {
+          data,
+          daByHour: new Map(da.map((t) => [Math.floor(Date.parse(t.interval_start) / 3_600_000), t.lmp])),
+        };
         plot.current?.destroy();
-        plot.current = new uPlot({
-          width: box.current.clientWidth || 600,
-          height: 300,
-          scales: { x: { time: true } },
-          axes: [{}, { label: "$/MWh", size: 60 }],
-          series: [
-            {},
-            { label: "Real-time", stroke: "#2f6fed", width: 1.5 },
-            { label: "Day-ahead", stroke: "#f59e0b", width: 1.5, paths: uPlot.paths.stepped!({ align: 1 }) },
-          ],
-        }, data, box.current);
+        plot.current = new uPlot(
+          {
+            width: box.current.clientWidth || 600,
+            height: 300,
+            scales: { x: { time: true } },
+            axes: [{}, { label: "$/MWh", size: 60 }],
+            series: [
+              {},
+              { label: "Real-time", stroke: "#2f6fed", width: 1.5 },
+              { label: "Day-ahead", stroke: "#f59e0b", width: 1.5, paths: uPlot.paths.stepped!({ align: 1 }) },
+            ],
+          },
+          data,
+          box.current,
+        );
         status.value = "ready";
       })
       .catch((e) => {
@@ -105,10 +158,15 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
             </button>
           ))}
         </div>
-        <span class="text-xs text-slate-500" data-chart-status={status.value}>
+        <span class="flex items-center gap-3 text-xs text-slate-500" data-chart-status={status.value}>
           {status.value === "loading" ? "Loading…" : status.value === "error" ? `Could not load: ${error.value}` : ""}
+          <LiveBadge client={client.value} />
         </span>
       </div>
+      <div class="mb-3">
+        <ReconnectBanner client={client.value} />
+      </div>
+      <AlertToasts client={client.value} />
       <div ref={box} class="min-h-[300px] w-full" data-testid="price-chart" />
     </div>
   );

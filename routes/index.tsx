@@ -1,6 +1,6 @@
 import { page } from "fresh";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import { ZoneTile } from "../components/ZoneTile.tsx";
+import LiveZoneTiles from "../islands/LiveZoneTiles.tsx";
 import { can } from "../services/auth/rbac.ts";
 import { overviewMemo, type ZoneOverview } from "../services/market/overview.ts";
 
@@ -38,15 +38,8 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       </header>
       {zones
         ? (
-          <section aria-labelledby="prices-heading">
-            <h2 id="prices-heading" class="sr-only">Prices by zone</h2>
-            <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="zone-tiles">
-              {zones.map((z) => (
-                <li key={z.zone}>
-                  <ZoneTile z={z} />
-                </li>
-              ))}
-            </ul>
+          <section aria-label="Prices by zone">
+            <LiveZoneTiles initial={zones} />
           </section>
         )
         : !data.signedIn && (
