@@ -1,9 +1,15 @@
 /** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
 import { benchAuth } from "./auth.ts";
+import { benchIngest } from "./ingest.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 
-const all: Record<string, () => Promise<unknown>> = { startup: benchStartup, ssr: benchSsr, auth: benchAuth };
+const all: Record<string, () => Promise<unknown>> = {
+  startup: benchStartup,
+  ssr: benchSsr,
+  auth: benchAuth,
+  ingest: benchIngest,
+};
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);
 for (const name of names) {

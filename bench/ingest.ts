@@ -1,0 +1,116 @@
+/**
+ * Ingest: sustained ticks/s from the bus into the database. Ticks are published
+ * to the bus (the Deno KV queue here: no Kafka broker on this machine) as the
+ * simulator would, and the real consumer writes them to Postgres (a throwaway
+ * database on the local server; PGlite when there is none), updates the
+ * latest-price cache and hands them on. Measured from the first publish to the
+ * last row committed. Baseline in the same run: the same ticks written straight
+ * to the store, without the bus. Target ≥ 50,000 ticks/s.
+ */
+import { migrate } from "../db/migrate.ts";
+import type { Database } from "../db/database.ts";
+import { openPglite } from "../services/adapters/pglite.ts";
+import { openPostgres } from "../services/adapters/postgres.ts";
+import { createCache } from "../services/cache/cache.ts";
+import { createQueue } from "../services/queue/queue.ts";
+import { publishTicks, startConsumer } from "../services/market/ingest.ts";
+import { simulateRealTime } from "../services/market/simulator.ts";
+import { writeTicks } from "../services/market/store.ts";
+import type { PriceTick } from "../services/market/types.ts";
+import { ISOS } from "../services/market/zones.ts";
+import { fmt } from "./lib.ts";
+
+const DAYS = Number(Deno.env.get("BENCH_INGEST_DAYS") ?? 120);
+
+async function database(): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
+  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  const name = `optibid_bench_ingest_${Date.now()}`;
+  try {
+    await sql.unsafe(`CREATE DATABASE ${name}`);
+    const url = new URL(admin);
+    url.pathname = "/" + name;
+    const db = await openPostgres(url.href);
+    return {
+      db,
+      label: "Postgres",
+      async drop() {
+        await db.close();
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await sql.end();
+      },
+    };
+  } catch {
+    await sql.end();
+    const db = await openPglite("memory://");
+    return { db, label: "PGlite (no Postgres server found)", drop: () => db.close() };
+  }
+}
+
+function ticksFor(days: number, shift: number): PriceTick[] {
+  const to = new Date(Date.UTC(2025, 0, 1) + shift * 86_400_000 * days);
+  const from = new Date(to.getTime() - days * 86_400_000);
+  return ISOS.flatMap((zone) => simulateRealTime(zone, from, to, 7));
+}
+
+export async function benchIngest(): Promise<Record<string, number>> {
+  const { db, label, drop } = await database();
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "bench:", namespace: "market" });
+  const queue = createQueue({ kv: () => kv });
+  try {
+    await migrate(db);
+    // Baseline: straight into the store.
+    const direct = ticksFor(DAYS, 0);
+    let t0 = performance.now();
+    await writeTicks(db, direct, "bench");
+    const directS = (performance.now() - t0) / 1000;
+
+    // Through the bus.
+    const viaBus = ticksFor(DAYS, 1);
+    let committed = 0;
+    const done = Promise.withResolvers<void>();
+    const stop = startConsumer(queue, {
+      db: () => db,
+      cache,
+      onCommitted: (t) => {
+        committed += t.length;
+        if (committed >= viaBus.length) done.resolve();
+      },
+    });
+    t0 = performance.now();
+    const messages = await publishTicks(queue, viaBus, "bench");
+    const publishedS = (performance.now() - t0) / 1000;
+    await done.promise;
+    const busS = (performance.now() - t0) / 1000;
+    await stop();
+
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+    const result = {
+      ticks: viaBus.length,
+      messages,
+      busTicksPerS: viaBus.length / busS,
+      directTicksPerS: direct.length / directS,
+      rows: n,
+    };
+    console.log(`ingest: ${viaBus.length} RT ticks (${DAYS} days × 7 zones) into ${label}`);
+    console.log(
+      `  bus → consumer → ${label}  ${fmt(result.busTicksPerS, 0)} ticks/s  (${messages} KV-queue messages, ` +
+        `published in ${fmt(publishedS, 2)} s, all committed in ${fmt(busS, 2)} s)`,
+    );
+    console.log(`  straight to the store   ${fmt(result.directTicksPerS, 0)} ticks/s  (baseline, same run)`);
+    console.log(
+      `  ratio ${fmt(result.busTicksPerS / result.directTicksPerS, 2)}; target ≥ 50,000 ticks/s: ${
+        result.busTicksPerS >= 50_000 ? "met" : "MISSED"
+      }; rows ${n} (expected ${direct.length + viaBus.length})`,
+    );
+    return result;
+  } finally {
+    await queue.close();
+    kv.close();
+    await drop();
+  }
+}
+
+if (import.meta.main) await benchIngest();
