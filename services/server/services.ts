@@ -25,6 +25,7 @@ import { createQueue, type Queue } from "../queue/queue.ts";
 import { type AuthService, createAuth } from "../auth/service.ts";
 import { createRealtimeBus } from "../realtime/bus.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
+import { createMarket, type MarketService } from "../market/service.ts";
 import type { Database } from "../../db/database.ts";
 
 export interface AppServices {
@@ -41,6 +42,8 @@ export interface AppServices {
   readonly auth: AuthService;
   /** Live prices and alerts over WebSocket, shared across instances (services/realtime/hub.ts). */
   readonly realtime: RealtimeHub;
+  /** Prices: ingest consumer, feed, ClickHouse relay, latest prices. */
+  readonly market: MarketService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -90,8 +93,17 @@ export function createServices(config: Config): AppServices {
   const realtime: RealtimeHub = new RealtimeHub({
     instanceId,
     bus: createRealtimeBus(config, instanceId, () => adapters.redis.client()),
-    // Until the latest-price cache exists, snapshots come from what this instance has seen.
-    latest: (zones) => Promise.resolve(realtime.lastSeen(zones)),
+    // Snapshots: the latest-price cache (shared by instances), then the database.
+    latest: (zones) => market.latest(zones),
+  });
+  const market: MarketService = createMarket({
+    config,
+    db: () => adapters.database.db(),
+    cache,
+    queue,
+    registry,
+    clickhouse: adapters.clickhouse,
+    onCommitted: (ticks) => realtime.publishPrices(ticks),
   });
 
   return {
@@ -103,6 +115,7 @@ export function createServices(config: Config): AppServices {
     queue,
     auth,
     realtime,
+    market,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -115,15 +128,17 @@ export function createServices(config: Config): AppServices {
       }),
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),
-    start: () => {
+    async start() {
       realtime.start();
-      return registry.start();
+      await registry.start();
+      market.start();
     },
     beginShutdown() {
       shuttingDown = true;
       version++;
     },
     async stop() {
+      await market.stop();
       await realtime.close();
       await queue.close();
       await registry.stop();

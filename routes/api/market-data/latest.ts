@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { latestResponse, zoneListQuery } from "../../../services/market/api_schemas.ts";
-import { latestFromCache } from "../../../services/market/ingest.ts";
-import { latestTicks } from "../../../services/market/store.ts";
+import type { PriceTick } from "../../../services/market/types.ts";
 import type { Iso } from "../../../services/market/zones.ts";
 import { define } from "../../../utils.ts";
 
@@ -15,13 +14,8 @@ export const handler = define.api({
     query: z.object({ zones: zoneListQuery }),
     responses: { 200: { description: "Latest prices", schema: latestResponse } },
     async handler(ctx, { query }) {
-      const { cache, db } = ctx.state.services;
-      let ticks = await latestFromCache(cache, query.zones);
-      if (ticks.length < query.zones.length * 2) {
-        const have = new Set(ticks.map((t) => `${t.zone}${t.market}`));
-        ticks = [...ticks, ...(await latestTicks(db(), query.zones)).filter((t) => !have.has(`${t.zone}${t.market}`))];
-      }
       const zones: Iso[] = query.zones;
+      const ticks: PriceTick[] = await ctx.state.services.market.latest(zones);
       const items = zones.map((zone) => ({
         zone,
         rt: ticks.find((t) => t.zone === zone && t.market === "RT") ?? null,

@@ -1,0 +1,134 @@
+/**
+ * Price history in ClickHouse (optional): a copy of market_prices for analytics
+ * at scale. Postgres stays the system of record; a relay copies rows to
+ * ClickHouse by their ingested_at, so an outage of ClickHouse delays the copy
+ * but loses nothing (the relay resumes from its watermark, kept in app_meta).
+ *
+ * ReplacingMergeTree keyed like the Postgres primary key keeps one row per
+ * (zone, market, interval) after merges; reads use FINAL, so a row copied twice
+ * (the relay re-sends its boundary) or revised is read once, newest version.
+ *
+ * ClickHouse 18.16 (CI here) has no server-side query parameters: every value
+ * put into SQL below is an enum member or a date this module formats itself.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { Database } from "../../db/database.ts";
+import type { HistoryQuery } from "./store.ts";
+import { MARKETS, type PriceTick } from "./types.ts";
+import { ISOS } from "./zones.ts";
+
+export const CH_TABLE = "market_prices";
+const WATERMARK_KEY = "clickhouse_sync_watermark";
+const SYNC_BATCH = 10_000;
+
+export async function ensureClickhouseTable(client: ClickHouseClient): Promise<void> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${CH_TABLE} (
+      zone String, market String,
+      interval_start DateTime('UTC'), interval_end DateTime('UTC'),
+      lmp Float64, energy Float64, congestion Float64, loss Float64,
+      source String, version UInt64
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, interval_start)`,
+  });
+}
+
+/**
+ * Prices have at most 4 decimals (numeric(12,4) in Postgres). Old ClickHouse parses some
+ * decimal texts to a neighbouring double (-1.57 → -1.5699999999999998), so reads round back.
+ */
+const round4 = (v: number | string) => Math.round(Number(v) * 10_000) / 10_000;
+
+/** `2025-01-01T00:00:00.000Z` → `2025-01-01 00:00:00` (ClickHouse's DateTime text). */
+const chTime = (iso: string | Date) => new Date(iso).toISOString().slice(0, 19).replace("T", " ");
+const isoTime = (ch: string) => ch.replace(" ", "T") + ".000Z";
+
+export async function insertClickhouse(client: ClickHouseClient, ticks: PriceTick[], source: string): Promise<void> {
+  if (!ticks.length) return;
+  const version = Date.now();
+  await client.insert({
+    table: CH_TABLE,
+    format: "JSONEachRow",
+    values: ticks.map((t) => ({
+      zone: t.zone,
+      market: t.market,
+      interval_start: chTime(t.interval_start),
+      interval_end: chTime(t.interval_end),
+      lmp: t.lmp,
+      energy: t.energy,
+      congestion: t.congestion,
+      loss: t.loss,
+      source,
+      version,
+    })),
+  });
+}
+
+export async function clickhouseHistory(client: ClickHouseClient, h: HistoryQuery): Promise<PriceTick[]> {
+  if (!ISOS.includes(h.zone) || !MARKETS.includes(h.market)) throw new RangeError("unknown zone or market");
+  const after = h.after ? ` AND interval_start > toDateTime('${chTime(h.after)}', 'UTC')` : "";
+  const rs = await client.query({
+    query:
+      `SELECT zone, market, toString(interval_start) AS s, toString(interval_end) AS e, lmp, energy, congestion, loss
+              FROM ${CH_TABLE} FINAL
+             WHERE zone = '${h.zone}' AND market = '${h.market}'
+               AND interval_start >= toDateTime('${chTime(h.from)}', 'UTC')
+               AND interval_start < toDateTime('${chTime(h.to)}', 'UTC')${after}
+             ORDER BY interval_start LIMIT ${Math.floor(h.limit)}`,
+    format: "JSONEachRow",
+  });
+  const rows = await rs.json<
+    { zone: PriceTick["zone"]; market: PriceTick["market"]; s: string; e: string } & Record<string, number>
+  >();
+  return rows.map((r) => ({
+    zone: r.zone,
+    market: r.market,
+    interval_start: isoTime(r.s),
+    interval_end: isoTime(r.e),
+    lmp: round4(r.lmp),
+    energy: round4(r.energy),
+    congestion: round4(r.congestion),
+    loss: round4(r.loss),
+  }));
+}
+
+/**
+ * Copies rows ingested since the watermark, oldest first, a batch at a time.
+ * Returns how many rows it copied; the watermark only moves after ClickHouse
+ * accepted a batch.
+ */
+export async function syncToClickhouse(db: Database, client: ClickHouseClient, maxBatches = 20): Promise<number> {
+  let copied = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const [mark] = await db.query<{ value: string }>(`SELECT value FROM app_meta WHERE key = $1`, [WATERMARK_KEY]);
+    // The watermark is the last copied row's key: many rows share one ingested_at (one statement).
+    const from: [string, string, string, string] = mark ? JSON.parse(mark.value) : ["-infinity", "", "", "-infinity"];
+    const rows = await db.query<PriceTick & { source: string; ingested: string; raw_start: string }>(
+      `SELECT zone, market,
+              to_char(interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_start,
+              to_char(interval_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_end,
+              lmp::float8 AS lmp, energy::float8 AS energy, congestion::float8 AS congestion, loss::float8 AS loss,
+              source, ingested_at::text AS ingested, interval_start::text AS raw_start
+         FROM market_prices
+        WHERE (ingested_at, zone, market, interval_start) > ($1::timestamptz, $2, $3, $4::timestamptz)
+        ORDER BY ingested_at, zone, market, interval_start LIMIT $5`,
+      [...from, SYNC_BATCH],
+    );
+    if (!rows.length) break;
+    const bySource = new Map<string, PriceTick[]>();
+    for (const { source, ingested: _i, raw_start: _r, ...t } of rows) {
+      const list = bySource.get(source) ?? [];
+      list.push(t);
+      bySource.set(source, list);
+    }
+    for (const [source, ticks] of bySource) await insertClickhouse(client, ticks, source);
+    const last = rows[rows.length - 1];
+    await db.query(
+      `INSERT INTO app_meta (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
+      [WATERMARK_KEY, JSON.stringify([last.ingested, last.zone, last.market, last.raw_start])],
+    );
+    copied += rows.length;
+    if (rows.length < SYNC_BATCH) break;
+  }
+  return copied;
+}
