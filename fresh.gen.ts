@@ -46,8 +46,9 @@ import * as $41 from "./routes/profile.tsx";
 import * as $42 from "./routes/register.tsx";
 import * as $43 from "./routes/settings.tsx";
 import * as $44 from "./routes/system-status.tsx";
-import * as $$0 from "./islands/PriceChart.tsx";
-import * as $$1 from "./islands/StatusBoard.tsx";
+import * as $$0 from "./islands/LiveZoneTiles.tsx";
+import * as $$1 from "./islands/PriceChart.tsx";
+import * as $$2 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -99,8 +100,9 @@ const manifest: Manifest = {
     "./routes/system-status.tsx": $44,
   },
   islands: {
-    "./islands/PriceChart.tsx": $$0,
-    "./islands/StatusBoard.tsx": $$1,
+    "./islands/LiveZoneTiles.tsx": $$0,
+    "./islands/PriceChart.tsx": $$1,
+    "./islands/StatusBoard.tsx": $$2,
   },
   baseUrl: import.meta.url,
 };
