@@ -128,7 +128,7 @@ export function Notice(props: { kind: "error" | "success" | "info"; children: Co
 
 export function Card(props: { title: string; children: ComponentChildren; id?: string; description?: string }) {
   return (
-    <section id={props.id} class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+    <section id={props.id} class="min-w-0 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
       <h2 class="text-base font-semibold">{props.title}</h2>
       {props.description && <p class="mt-1 text-sm text-slate-600">{props.description}</p>}
       <div class="mt-4">{props.children}</div>

@@ -25,11 +25,11 @@ export function ZoneTile({ z }: { z: ZoneOverview }) {
       <div class="mt-2 flex items-center justify-between gap-2 text-xs">
         <span
           data-field="change"
-          class={`tabular-nums font-medium ${up ? "text-rose-600" : down ? "text-emerald-600" : "text-slate-500"}`}
+          class={`tabular-nums font-medium ${up ? "text-emerald-600" : down ? "text-rose-600" : "text-slate-500"}`}
           title="Change vs an hour earlier"
         >
           {change === null ? "±—" : `${up ? "▲" : down ? "▼" : "■"} ${money(Math.abs(change))}`}
-          <span class="font-normal text-slate-500">1h</span>
+          <span class="font-normal text-slate-500">{" "}vs 1h ago</span>
         </span>
         <span class="tabular-nums text-slate-600" data-field="da">DA {z.da === null ? "—" : money(z.da)}</span>
       </div>

@@ -34,6 +34,7 @@ export const handler = define.handlers({
 });
 
 const money = (v: number) => v.toFixed(2);
+const usd = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US")}`;
 
 export default define.page<typeof handler>(function MarketZone({ data }) {
   const rules = ZONES[data.zone];
@@ -89,7 +90,7 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
             <dt class="text-slate-500">Next gate</dt>
             <dd>
               <time datetime={data.gate.at}>{data.gate.at.slice(0, 16).replace("T", " ")} UTC</time>
-              <span class="text-slate-500">for {data.gate.date}</span>
+              <span class="text-slate-500">{" "}for {data.gate.date}</span>
             </dd>
             <dt class="text-slate-500">DA results</dt>
             <dd>≈ {rules.daResultsPublished}</dd>
@@ -97,17 +98,16 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
             <dd>{rules.rtIntervalMinutes} min</dd>
             <dt class="text-slate-500">Offer cap</dt>
             <dd>
-              ${rules.offerCap.toLocaleString("en-US")}
-              {rules.costBasedOfferCap > rules.offerCap &&
-                ` (cost-based ≤ $${rules.costBasedOfferCap.toLocaleString("en-US")})`}
+              {usd(rules.offerCap)}
+              {rules.costBasedOfferCap > rules.offerCap && ` (cost-based ≤ ${usd(rules.costBasedOfferCap)})`}
             </dd>
             <dt class="text-slate-500">Offer floor</dt>
-            <dd>${rules.offerFloor.toLocaleString("en-US")}</dd>
+            <dd>{usd(rules.offerFloor)}</dd>
             <dt class="text-slate-500">Offer segments</dt>
             <dd>up to {rules.maxOfferSegments}</dd>
           </dl>
         </Card>
-        <div class="lg:col-span-2">
+        <div class="min-w-0 lg:col-span-2">
           <Card title="Latest real-time prices">
             <div class="-mx-5 overflow-x-auto">
               <table class="min-w-full text-sm tabular-nums">
@@ -116,8 +116,8 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
                     <th class="px-5 py-2 font-medium">Interval (UTC)</th>
                     <th class="px-3 py-2 text-right font-medium">LMP</th>
                     <th class="px-3 py-2 text-right font-medium">Energy</th>
-                    <th class="px-3 py-2 text-right font-medium">Congestion</th>
-                    <th class="px-5 py-2 text-right font-medium">Loss</th>
+                    <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Congestion</th>
+                    <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Loss</th>
                   </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100" data-testid="history-table">
@@ -126,8 +126,8 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
                       <td class="whitespace-nowrap px-5 py-1.5">{r.interval_start.slice(5, 16).replace("T", " ")}</td>
                       <td class="px-3 py-1.5 text-right font-medium">{money(r.lmp)}</td>
                       <td class="px-3 py-1.5 text-right">{money(r.energy)}</td>
-                      <td class="px-3 py-1.5 text-right">{money(r.congestion)}</td>
-                      <td class="px-5 py-1.5 text-right">{money(r.loss)}</td>
+                      <td class="hidden px-3 py-1.5 text-right sm:table-cell">{money(r.congestion)}</td>
+                      <td class="hidden px-5 py-1.5 text-right sm:table-cell">{money(r.loss)}</td>
                     </tr>
                   ))}
                 </tbody>
