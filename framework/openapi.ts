@@ -81,7 +81,12 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
       : {}),
     parameters: [...parameters(op.params, "path"), ...parameters(op.query, "query")],
     ...(op.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(op.body, "input") } } } }
+      ? {
+        requestBody: {
+          required: !op.body.safeParse(undefined).success,
+          content: { "application/json": { schema: schemaOf(op.body, "input") } },
+        },
+      }
       : {}),
     responses,
   };
@@ -110,7 +115,7 @@ export function buildOpenApi(manifest: Manifest, info: OpenApiInfo) {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" },
-        cookieAuth: { type: "apiKey", in: "cookie", name: "optibid_session" },
+        cookieAuth: { type: "apiKey", in: "cookie", name: "ob_at" },
       },
     },
   };

@@ -226,6 +226,12 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     },
 
     async createApiKey(p: Principal, input: { name: string; role?: Role; expires_in_days?: number }, ip: string) {
+      // A leaked key must not be able to mint its own successor that outlives its revocation.
+      if (p.via === "api_key") {
+        throw new HttpError(403, "API keys are created by a signed-in user, not by another API key", {
+          code: "api_key_cannot_create_keys",
+        });
+      }
       const role = input.role ?? p.role;
       if (!roleWithin(role, p.role)) {
         throw new HttpError(403, `An API key's role cannot be above your own (${p.role})`, { code: "role_too_high" });
