@@ -8,7 +8,7 @@
  */
 import { fmt, haveCommand, spawnServer, wrk, type WrkResult } from "./lib.ts";
 
-const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status").split(",");
+const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status,/,/market/PJM").split(",");
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 
 function line(label: string, r: WrkResult): string {
@@ -17,9 +17,35 @@ function line(label: string, r: WrkResult): string {
   } ms  errors ${r.errors}`;
 }
 
-async function measure(url: string): Promise<WrkResult> {
-  await wrk(url, { seconds: 2 }); // warm-up: JIT, render cache
-  return await wrk(url, { seconds: SECONDS });
+async function measure(url: string, headers: Record<string, string> = {}): Promise<WrkResult> {
+  await wrk(url, { seconds: 2, headers }); // warm-up: JIT, render cache
+  return await wrk(url, { seconds: SECONDS, headers });
+}
+
+/** A signed-in trader (pages with prices need one), once the simulator's backfill is in. */
+async function signIn(url: string): Promise<Record<string, string>> {
+  const r = await fetch(url + "/api/auth/register", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      email: `ssr-${Date.now()}@example.com`,
+      password: "granite-Otter-meadow-47!",
+      name: "Bench Trader",
+      organization_name: "Bench Org",
+    }),
+  });
+  if (r.status !== 201) throw new Error(`register: ${r.status} ${await r.text()}`);
+  const { access_token } = await r.json();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const latest = await fetch(url + "/api/market-data/latest?zones=PJM", {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    const body = await latest.json();
+    if (body.items?.[0]?.rt) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return { Cookie: `ob_at=${access_token}` };
 }
 
 export async function benchSsr(): Promise<Record<string, unknown>[]> {
@@ -32,12 +58,16 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
   try {
     const app = await spawnServer({ env: { DATA_DIR: template } });
     const pages: { path: string; file: string; bytes: number; ssr: WrkResult }[] = [];
+    let headers: Record<string, string> = {};
     try {
+      headers = await signIn(app.url);
       for (const path of PAGES) {
-        const bytes = new Uint8Array(await (await fetch(app.url + path)).arrayBuffer());
+        const res = await fetch(app.url + path, { headers, redirect: "manual" });
+        if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+        const bytes = new Uint8Array(await res.arrayBuffer());
         const file = await Deno.makeTempFile({ suffix: ".html" });
         await Deno.writeFile(file, bytes);
-        pages.push({ path, file, bytes: bytes.length, ssr: await measure(app.url + path) });
+        pages.push({ path, file, bytes: bytes.length, ssr: await measure(app.url + path, headers) });
       }
     } finally {
       await app.stop();
@@ -49,14 +79,14 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
       });
       let base: WrkResult;
       try {
-        base = await measure(same.url + path);
+        base = await measure(same.url + path, headers);
       } finally {
         await same.stop();
       }
       const bare = await spawnServer({ args: ["run", "-A", "bench/static_server.ts", file] });
       let raw: WrkResult;
       try {
-        raw = await measure(bare.url + path);
+        raw = await measure(bare.url + path, headers);
       } finally {
         await bare.stop();
       }

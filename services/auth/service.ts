@@ -10,7 +10,7 @@ import { API_KEY_PREFIX, principalFromAccessToken, principalFromApiKey, type Res
 import { createRateLimiter } from "./rate_limit.ts";
 import { PrincipalCache } from "./principal_cache.ts";
 import { sha256Hex } from "./opaque.ts";
-import { verifyAccessToken } from "./jwt.ts";
+import { type AccessClaims, verifyAccessToken } from "./jwt.ts";
 
 export interface AuthDeps {
   config: Pick<Config, "jwt" | "redisKeyPrefix">;
@@ -28,6 +28,13 @@ export function createAuth(deps: AuthDeps) {
     });
     return keys;
   };
+  /**
+   * Tokens whose signature and claims were checked, until their expiry: a token's
+   * signature cannot change, so repeating the HMAC for every request of a session
+   * (the cost of an authenticated page once the rest is cached) buys nothing.
+   */
+  const verified = new Map<string, AccessClaims>();
+
   const principals = new PrincipalCache();
   const changed = () => principals.bump();
   const limiter = createRateLimiter({ kv: deps.kv, redis: deps.redis, prefix: deps.config.redisKeyPrefix });
@@ -50,11 +57,19 @@ export function createAuth(deps: AuthDeps) {
   /** The signature and expiry are checked on every request; only the database's answer is cached. */
   async function fromAccessToken(token: string, via: "bearer" | "cookie"): Promise<Resolved> {
     const keys = await getKeys();
-    let claims;
-    try {
-      claims = await verifyAccessToken(keys, token);
-    } catch {
-      return await principalFromAccessToken(deps.db(), keys, token, via);
+    let claims = verified.get(token);
+    if (claims && claims.exp * 1000 <= Date.now()) {
+      verified.delete(token);
+      claims = undefined;
+    }
+    if (!claims) {
+      try {
+        claims = await verifyAccessToken(keys, token);
+      } catch {
+        return await principalFromAccessToken(deps.db(), keys, token, via);
+      }
+      if (verified.size >= 10_000) verified.clear();
+      verified.set(token, claims);
     }
     const r = await cached(
       `at:${claims.sub}:${claims.org}:${claims.sid}:${claims.iat}`,

@@ -20,6 +20,8 @@ import type { Iso } from "./zones.ts";
 const RELAY_EVERY_MS = 5_000;
 
 export interface MarketService {
+  /** Changes whenever this instance commits prices: a key for caches of what pages show. */
+  version(): number;
   latest(zones: readonly Iso[]): Promise<PriceTick[]>;
   /** Resolves when the feed's first-start backfill is done. */
   ready(): Promise<void>;
@@ -41,6 +43,7 @@ export function createMarket(deps: {
   let relay: ReturnType<typeof setInterval> | undefined;
   let relaying: Promise<void> | null = null;
   let tableReady = false;
+  let version = 0;
 
   async function relayOnce() {
     const client = deps.clickhouse.client();
@@ -65,8 +68,16 @@ export function createMarket(deps: {
       return [...cached, ...(await latestTicks(deps.db(), zones)).filter((t) => !have.has(`${t.zone}${t.market}`))];
     },
     ready: () => feed?.ready ?? Promise.resolve(),
+    version: () => version,
     start() {
-      const sinks = { db: deps.db, cache: deps.cache, onCommitted: deps.onCommitted };
+      const sinks = {
+        db: deps.db,
+        cache: deps.cache,
+        onCommitted: (ticks: PriceTick[]) => {
+          version++;
+          deps.onCommitted(ticks);
+        },
+      };
       unsubscribe = startConsumer(deps.queue, sinks);
       feed = startFeed({ config: deps.config, db: deps.db, queue: deps.queue, sinks });
       relay = setInterval(() => {
