@@ -1,0 +1,105 @@
+/** The feed inside the app: a first start fills in history, DA prices go out once published; replay plays a file. */
+import assert from "node:assert/strict";
+import { migrate } from "../../db/migrate.ts";
+import { openPglite } from "../../services/adapters/pglite.ts";
+import { createCache } from "../../services/cache/cache.ts";
+import { loadConfig } from "../../services/config/env.ts";
+import { startFeed } from "../../services/market/feed.ts";
+import { startConsumer } from "../../services/market/ingest.ts";
+import { ISOS, operatingDate } from "../../services/market/zones.ts";
+import { createQueue } from "../../services/queue/queue.ts";
+import { serviceTest, testServices } from "../helpers/services.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+async function pipeline() {
+  const db = await openPglite("memory://");
+  await migrate(db);
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "app" });
+  const queue = createQueue({ kv: () => kv, backoffSchedule: [50, 100] });
+  let committed = 0;
+  const sinks = { db: () => db, cache, onCommitted: (t: unknown[]) => (committed += t.length) };
+  const stop = startConsumer(queue, sinks);
+  return {
+    db,
+    queue,
+    sinks,
+    committed: () => committed,
+    async close() {
+      await stop();
+      await queue.close();
+      kv.close();
+      await db.close();
+    },
+  };
+}
+
+async function until(pred: () => Promise<boolean>, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test(
+  "simulator feed: a first start backfills history, then today's DA goes out through the bus",
+  opts,
+  async () => {
+    const p = await pipeline();
+    try {
+      const config = loadConfig({ MARKET_SOURCE: "simulator", MARKET_BACKFILL_DAYS: "2", MARKET_SEED: "3" });
+      const feed = startFeed({ config, db: () => p.db, queue: p.queue, sinks: p.sinks });
+      await feed.ready;
+      const [{ rt }] = await p.db.query<{ rt: number }>(
+        `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
+      );
+      assert.ok(rt >= 7 * 2 * 288 - 7 * 12, `two days of 5-minute prices for 7 zones (${rt})`);
+      // Today's DA prices: published by then in every zone (results come out the day before).
+      await until(async () => {
+        const rows = await p.db.query<{ zone: string }>(
+          `SELECT DISTINCT zone FROM market_prices WHERE market = 'DA' AND interval_start <= now() AND interval_end > now()`,
+        );
+        return rows.length === ISOS.length;
+      });
+      // A second start finds prices and does not backfill again.
+      const before = p.committed();
+      const again = startFeed({ config, db: () => p.db, queue: p.queue, sinks: p.sinks });
+      await again.ready;
+      const [{ n }] = await p.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+      assert.ok(p.committed() - before < 7 * 100, "no second backfill");
+      assert.ok(n > rt);
+      await again.stop();
+      await feed.stop();
+      assert.ok(operatingDate("PJM", Date.now()));
+    } finally {
+      await p.close();
+    }
+  },
+);
+
+serviceTest("replay feed: the PJM real-time file goes through the bus into the store", ["shared-data"], async () => {
+  const p = await pipeline();
+  try {
+    const file = `${testServices.sharedData}/pjm_rt_hrl_lmps_2025-05_2025-07.csv`;
+    const config = loadConfig({ MARKET_SOURCE: "replay", MARKET_REPLAY_FILE: file, MARKET_REPLAY_SPEED: "1000000" });
+    const feed = startFeed({ config, db: () => p.db, queue: p.queue, sinks: p.sinks });
+    // One hub: 2,209 hours (May–July 2025).
+    await until(async () => {
+      const [{ n }] = await p.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+      return n >= 2209;
+    }, 60_000);
+    const [row] = await p.db.query<{ zone: string; market: string; first: Date; last: Date; n: number }>(
+      `SELECT zone, market, min(interval_start) AS first, max(interval_start) AS last, count(*)::int AS n
+         FROM market_prices GROUP BY zone, market`,
+    );
+    assert.equal(row.zone, "PJM");
+    assert.equal(row.market, "RT");
+    assert.equal(row.n, 2209);
+    assert.equal(row.first.toISOString(), "2025-05-01T04:00:00.000Z");
+    await feed.stop();
+  } finally {
+    await p.close();
+  }
+});
