@@ -1,0 +1,111 @@
+/**
+ * The dashboard in a real browser: zone tiles go live over the WebSocket, a
+ * price pushed by the server moves a tile without a reload, and when the server
+ * stops and starts again the page reconnects (or offers Reconnect) and is live again.
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../helpers/browser.ts";
+import { serviceTest } from "../helpers/services.ts";
+import { spawnApp } from "../helpers/spawn_app.ts";
+
+const PASSWORD = "granite-Otter-meadow-47!";
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+serviceTest("dashboard: live tiles, a pushed price shows without reload, recovers after a server restart", [
+  "chromium",
+], async () => {
+  const env = {
+    PORT: String(freePort()),
+    DATA_DIR: await Deno.makeTempDir({ prefix: "optibid-e2e-live-" }),
+    MARKET_BACKFILL_DAYS: "1",
+    JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+  };
+  let app = await spawnApp(env);
+  const browser = await launchBrowser();
+  try {
+    await app.waitReady();
+    const email = `live-${Date.now()}@example.com`;
+    const reg = await fetch(`${app.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD, name: "Liv Trader", organization_name: "Live Power" }),
+    });
+    assert.equal(reg.status, 201);
+    const { access_token } = await reg.json();
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${app.url}/login`);
+    await page.fill("#f-email", email);
+    await page.fill("#f-password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${app.url}/`);
+    await page.waitForSelector("[data-testid=zone-tiles] [data-zone=PJM]");
+    await page.waitForSelector("[data-connection=open]", { timeout: 15_000 });
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+
+    // Each push is a newer interval than the last: a tile never moves back to an older one.
+    let ahead = 0;
+    const push = async (lmp: number) => {
+      ahead += 10;
+      const start = new Date(Date.now() + ahead * 60_000);
+      start.setUTCSeconds(0, 0);
+      const r = await fetch(`${app.url}/api/ws/broadcast/price`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
+        body: JSON.stringify({
+          ticks: [{
+            zone: "PJM",
+            market: "RT",
+            interval_start: start.toISOString(),
+            interval_end: new Date(start.getTime() + 300_000).toISOString(),
+            lmp,
+            energy: lmp - 1,
+            congestion: 0.5,
+            loss: 0.5,
+          }],
+        }),
+      });
+      assert.equal(r.status, 202, await r.text());
+    };
+    await push(1234.56);
+    await page.waitForFunction(
+      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$1234.56",
+      undefined,
+      { timeout: 10_000 },
+    );
+
+    // The server goes away: the page says so.
+    await app.stop();
+    await page.waitForSelector("[data-connection=reconnecting], [data-connection=failed]", { timeout: 15_000 });
+
+    // It comes back on the same port: the page is live again (by itself, or with Reconnect).
+    app = await spawnApp(env);
+    await app.waitReady();
+    const deadline = Date.now() + 45_000;
+    while (!(await page.$("[data-connection=open]"))) {
+      if (Date.now() > deadline) throw new Error("the dashboard did not reconnect");
+      const retry = await page.$("button:has-text('Reconnect')");
+      if (retry) await retry.click();
+      await page.waitForTimeout(250);
+    }
+    await push(777.77);
+    await page.waitForFunction(
+      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$777.77",
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 7, "no reload");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+});
