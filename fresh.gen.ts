@@ -9,43 +9,47 @@ import * as $4 from "./routes/admin/users.tsx";
 import * as $5 from "./routes/api/admin/audit-logs.ts";
 import * as $6 from "./routes/api/api-keys/[id].ts";
 import * as $7 from "./routes/api/api-keys/index.ts";
-import * as $8 from "./routes/api/auth/login.ts";
-import * as $9 from "./routes/api/auth/logout.ts";
-import * as $10 from "./routes/api/auth/me.ts";
-import * as $11 from "./routes/api/auth/mfa/disable.ts";
-import * as $12 from "./routes/api/auth/mfa/setup.ts";
-import * as $13 from "./routes/api/auth/mfa/verify.ts";
-import * as $14 from "./routes/api/auth/password.ts";
-import * as $15 from "./routes/api/auth/refresh.ts";
-import * as $16 from "./routes/api/auth/register.ts";
-import * as $17 from "./routes/api/docs.ts";
-import * as $18 from "./routes/api/market-data/export.csv.ts";
-import * as $19 from "./routes/api/market-data/history.ts";
-import * as $20 from "./routes/api/market-data/latest.ts";
-import * as $21 from "./routes/api/market-data/zones.ts";
-import * as $22 from "./routes/api/openapi.json.ts";
-import * as $23 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $24 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $25 from "./routes/api/organizations/current.ts";
-import * as $26 from "./routes/api/users/[id].ts";
-import * as $27 from "./routes/api/users/index.ts";
-import * as $28 from "./routes/api/ws/broadcast/alert.ts";
-import * as $29 from "./routes/api/ws/broadcast/price.ts";
-import * as $30 from "./routes/api/ws/market/[zone].ts";
-import * as $31 from "./routes/api/ws/prices.ts";
-import * as $32 from "./routes/api/ws/stats.ts";
-import * as $33 from "./routes/health/index.ts";
-import * as $34 from "./routes/health/live.ts";
-import * as $35 from "./routes/health/ready.ts";
-import * as $36 from "./routes/index.tsx";
-import * as $37 from "./routes/login.tsx";
-import * as $38 from "./routes/logout.tsx";
-import * as $39 from "./routes/market/[zone].tsx";
-import * as $40 from "./routes/market/index.tsx";
-import * as $41 from "./routes/profile.tsx";
-import * as $42 from "./routes/register.tsx";
-import * as $43 from "./routes/settings.tsx";
-import * as $44 from "./routes/system-status.tsx";
+import * as $8 from "./routes/api/assets/[id].ts";
+import * as $9 from "./routes/api/assets/index.ts";
+import * as $10 from "./routes/api/auth/login.ts";
+import * as $11 from "./routes/api/auth/logout.ts";
+import * as $12 from "./routes/api/auth/me.ts";
+import * as $13 from "./routes/api/auth/mfa/disable.ts";
+import * as $14 from "./routes/api/auth/mfa/setup.ts";
+import * as $15 from "./routes/api/auth/mfa/verify.ts";
+import * as $16 from "./routes/api/auth/password.ts";
+import * as $17 from "./routes/api/auth/refresh.ts";
+import * as $18 from "./routes/api/auth/register.ts";
+import * as $19 from "./routes/api/docs.ts";
+import * as $20 from "./routes/api/market-data/export.csv.ts";
+import * as $21 from "./routes/api/market-data/history.ts";
+import * as $22 from "./routes/api/market-data/latest.ts";
+import * as $23 from "./routes/api/market-data/zones.ts";
+import * as $24 from "./routes/api/openapi.json.ts";
+import * as $25 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $26 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $27 from "./routes/api/organizations/current.ts";
+import * as $28 from "./routes/api/sites/[id].ts";
+import * as $29 from "./routes/api/sites/index.ts";
+import * as $30 from "./routes/api/users/[id].ts";
+import * as $31 from "./routes/api/users/index.ts";
+import * as $32 from "./routes/api/ws/broadcast/alert.ts";
+import * as $33 from "./routes/api/ws/broadcast/price.ts";
+import * as $34 from "./routes/api/ws/market/[zone].ts";
+import * as $35 from "./routes/api/ws/prices.ts";
+import * as $36 from "./routes/api/ws/stats.ts";
+import * as $37 from "./routes/health/index.ts";
+import * as $38 from "./routes/health/live.ts";
+import * as $39 from "./routes/health/ready.ts";
+import * as $40 from "./routes/index.tsx";
+import * as $41 from "./routes/login.tsx";
+import * as $42 from "./routes/logout.tsx";
+import * as $43 from "./routes/market/[zone].tsx";
+import * as $44 from "./routes/market/index.tsx";
+import * as $45 from "./routes/profile.tsx";
+import * as $46 from "./routes/register.tsx";
+import * as $47 from "./routes/settings.tsx";
+import * as $48 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/LiveZoneTiles.tsx";
 import * as $$1 from "./islands/PriceChart.tsx";
 import * as $$2 from "./islands/StatusBoard.tsx";
@@ -61,43 +65,47 @@ const manifest: Manifest = {
     "./routes/api/admin/audit-logs.ts": $5,
     "./routes/api/api-keys/[id].ts": $6,
     "./routes/api/api-keys/index.ts": $7,
-    "./routes/api/auth/login.ts": $8,
-    "./routes/api/auth/logout.ts": $9,
-    "./routes/api/auth/me.ts": $10,
-    "./routes/api/auth/mfa/disable.ts": $11,
-    "./routes/api/auth/mfa/setup.ts": $12,
-    "./routes/api/auth/mfa/verify.ts": $13,
-    "./routes/api/auth/password.ts": $14,
-    "./routes/api/auth/refresh.ts": $15,
-    "./routes/api/auth/register.ts": $16,
-    "./routes/api/docs.ts": $17,
-    "./routes/api/market-data/export.csv.ts": $18,
-    "./routes/api/market-data/history.ts": $19,
-    "./routes/api/market-data/latest.ts": $20,
-    "./routes/api/market-data/zones.ts": $21,
-    "./routes/api/openapi.json.ts": $22,
-    "./routes/api/organizations/current/invitations/[id].ts": $23,
-    "./routes/api/organizations/current/invitations/index.ts": $24,
-    "./routes/api/organizations/current.ts": $25,
-    "./routes/api/users/[id].ts": $26,
-    "./routes/api/users/index.ts": $27,
-    "./routes/api/ws/broadcast/alert.ts": $28,
-    "./routes/api/ws/broadcast/price.ts": $29,
-    "./routes/api/ws/market/[zone].ts": $30,
-    "./routes/api/ws/prices.ts": $31,
-    "./routes/api/ws/stats.ts": $32,
-    "./routes/health/index.ts": $33,
-    "./routes/health/live.ts": $34,
-    "./routes/health/ready.ts": $35,
-    "./routes/index.tsx": $36,
-    "./routes/login.tsx": $37,
-    "./routes/logout.tsx": $38,
-    "./routes/market/[zone].tsx": $39,
-    "./routes/market/index.tsx": $40,
-    "./routes/profile.tsx": $41,
-    "./routes/register.tsx": $42,
-    "./routes/settings.tsx": $43,
-    "./routes/system-status.tsx": $44,
+    "./routes/api/assets/[id].ts": $8,
+    "./routes/api/assets/index.ts": $9,
+    "./routes/api/auth/login.ts": $10,
+    "./routes/api/auth/logout.ts": $11,
+    "./routes/api/auth/me.ts": $12,
+    "./routes/api/auth/mfa/disable.ts": $13,
+    "./routes/api/auth/mfa/setup.ts": $14,
+    "./routes/api/auth/mfa/verify.ts": $15,
+    "./routes/api/auth/password.ts": $16,
+    "./routes/api/auth/refresh.ts": $17,
+    "./routes/api/auth/register.ts": $18,
+    "./routes/api/docs.ts": $19,
+    "./routes/api/market-data/export.csv.ts": $20,
+    "./routes/api/market-data/history.ts": $21,
+    "./routes/api/market-data/latest.ts": $22,
+    "./routes/api/market-data/zones.ts": $23,
+    "./routes/api/openapi.json.ts": $24,
+    "./routes/api/organizations/current/invitations/[id].ts": $25,
+    "./routes/api/organizations/current/invitations/index.ts": $26,
+    "./routes/api/organizations/current.ts": $27,
+    "./routes/api/sites/[id].ts": $28,
+    "./routes/api/sites/index.ts": $29,
+    "./routes/api/users/[id].ts": $30,
+    "./routes/api/users/index.ts": $31,
+    "./routes/api/ws/broadcast/alert.ts": $32,
+    "./routes/api/ws/broadcast/price.ts": $33,
+    "./routes/api/ws/market/[zone].ts": $34,
+    "./routes/api/ws/prices.ts": $35,
+    "./routes/api/ws/stats.ts": $36,
+    "./routes/health/index.ts": $37,
+    "./routes/health/live.ts": $38,
+    "./routes/health/ready.ts": $39,
+    "./routes/index.tsx": $40,
+    "./routes/login.tsx": $41,
+    "./routes/logout.tsx": $42,
+    "./routes/market/[zone].tsx": $43,
+    "./routes/market/index.tsx": $44,
+    "./routes/profile.tsx": $45,
+    "./routes/register.tsx": $46,
+    "./routes/settings.tsx": $47,
+    "./routes/system-status.tsx": $48,
   },
   islands: {
     "./islands/LiveZoneTiles.tsx": $$0,

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { principal } from "../../../services/auth/http.ts";
+import { ASSET_KIND_LIST, assetInput, assetSchema } from "../../../services/assets/schemas.ts";
+import { createAsset, listAssets } from "../../../services/assets/store.ts";
+import { define } from "../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "Assets of your organization",
+    tags: ["assets"],
+    permission: "assets:read",
+    query: z.object({ site_id: z.uuid().optional(), kind: z.enum(ASSET_KIND_LIST).optional() }),
+    responses: { 200: { description: "Assets", schema: z.object({ items: z.array(assetSchema) }) } },
+    async handler(ctx, { query }) {
+      return { body: { items: await listAssets(ctx.state.services.db(), principal(ctx).orgId, query) } };
+    },
+  },
+  POST: {
+    summary: "Create an asset",
+    description: "Solar, wind, thermal: capacity. Storage also: energy, charge and discharge power, round-trip " +
+      "efficiency, min and max state of charge.",
+    tags: ["assets"],
+    permission: "assets:write",
+    body: assetInput,
+    responses: { 201: { description: "Created", schema: assetSchema }, 409: { description: "Name taken" } },
+    async handler(ctx, { body }) {
+      return { status: 201, body: await createAsset(ctx.state.services.db(), principal(ctx).orgId, body) };
+    },
+  },
+});

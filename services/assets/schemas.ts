@@ -1,0 +1,74 @@
+/** Sites and assets: what the API accepts and returns. */
+import { z } from "zod";
+import { ISOS } from "../market/zones.ts";
+
+export const ASSET_KIND_LIST = ["solar", "wind", "storage", "thermal"] as const;
+
+export const siteInput = z.object({
+  name: z.string().trim().min(1).max(120),
+  zone: z.enum(ISOS),
+  node: z.string().trim().min(1, "name the pricing node or hub").max(120),
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+});
+export const siteSchema = siteInput.extend({
+  id: z.uuid(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  asset_count: z.number().int(),
+}).meta({ id: "Site" });
+
+const mw = z.number().positive().max(100_000);
+const fraction = z.number().min(0).max(1);
+
+export const assetInput = z.object({
+  site_id: z.uuid(),
+  name: z.string().trim().min(1).max(120),
+  kind: z.enum(ASSET_KIND_LIST),
+  capacity_mw: mw,
+  energy_mwh: mw.optional(),
+  charge_mw: mw.optional(),
+  discharge_mw: mw.optional(),
+  round_trip_efficiency: z.number().gt(0).max(1).optional(),
+  min_soc: fraction.optional(),
+  max_soc: fraction.optional(),
+}).superRefine((a, ctx) => {
+  const storage = ["energy_mwh", "charge_mw", "discharge_mw", "round_trip_efficiency", "min_soc", "max_soc"] as const;
+  if (a.kind === "storage") {
+    for (const f of storage) {
+      if (a[f] === undefined) ctx.addIssue({ code: "custom", path: [f], message: `${f} is required for storage` });
+    }
+    if (a.min_soc !== undefined && a.max_soc !== undefined && a.min_soc >= a.max_soc) {
+      ctx.addIssue({ code: "custom", path: ["min_soc"], message: "min_soc must be below max_soc" });
+    }
+    for (const f of ["charge_mw", "discharge_mw"] as const) {
+      if (a[f] !== undefined && a[f]! > a.capacity_mw) {
+        ctx.addIssue({ code: "custom", path: [f], message: `${f} cannot exceed capacity_mw` });
+      }
+    }
+  } else {
+    for (const f of storage) {
+      if (a[f] !== undefined) ctx.addIssue({ code: "custom", path: [f], message: `${f} is only for storage` });
+    }
+  }
+});
+
+export const assetSchema = z.object({
+  id: z.uuid(),
+  site_id: z.uuid(),
+  site_name: z.string(),
+  zone: z.enum(ISOS),
+  node: z.string(),
+  name: z.string(),
+  kind: z.enum(ASSET_KIND_LIST),
+  capacity_mw: z.number(),
+  energy_mwh: z.number().nullable(),
+  charge_mw: z.number().nullable(),
+  discharge_mw: z.number().nullable(),
+  round_trip_efficiency: z.number().nullable(),
+  min_soc: z.number().nullable(),
+  max_soc: z.number().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+}).meta({ id: "Asset" });
+export type AssetView = z.infer<typeof assetSchema>;

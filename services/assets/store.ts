@@ -1,0 +1,153 @@
+/** Sites and assets of an organization. Every statement is scoped by org_id: another org's row is not found. */
+import { HttpError } from "../../framework/http_error.ts";
+import type { Queryable } from "../../db/database.ts";
+import type { AssetView } from "./schemas.ts";
+import type { z } from "zod";
+import type { assetInput, siteInput } from "./schemas.ts";
+
+type SiteInput = z.infer<typeof siteInput>;
+type AssetInput = z.infer<typeof assetInput>;
+
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const SITE_COLUMNS = `s.id, s.name, s.zone, s.node, s.latitude, s.longitude, ${iso("s.created_at")} AS created_at,
+  ${iso("s.updated_at")} AS updated_at, (SELECT count(*)::int FROM assets a WHERE a.site_id = s.id) AS asset_count`;
+const ASSET_COLUMNS = `a.id, a.site_id, s.name AS site_name, s.zone, s.node, a.name, a.kind,
+  a.capacity_mw::float8 AS capacity_mw, a.energy_mwh::float8 AS energy_mwh, a.charge_mw::float8 AS charge_mw,
+  a.discharge_mw::float8 AS discharge_mw, a.round_trip_efficiency::float8 AS round_trip_efficiency,
+  a.min_soc::float8 AS min_soc, a.max_soc::float8 AS max_soc,
+  ${iso("a.created_at")} AS created_at, ${iso("a.updated_at")} AS updated_at`;
+
+export const notFound = (what: string) => new HttpError(404, `${what} not found`, { code: "not_found" });
+
+/** Unique names per organization: a clear 409, not a database error. */
+function conflictOnDuplicate(e: unknown, what: string): never {
+  if ((e as { code?: string })?.code === "23505") {
+    throw new HttpError(409, `A ${what} with this name exists`, { code: "duplicate_name" });
+  }
+  throw e;
+}
+
+export async function listSites(q: Queryable, orgId: string) {
+  return await q.query(`SELECT ${SITE_COLUMNS} FROM sites s WHERE s.org_id = $1 ORDER BY s.name LIMIT 1000`, [orgId]);
+}
+
+export async function getSite(q: Queryable, orgId: string, id: string) {
+  const [row] = await q.query(`SELECT ${SITE_COLUMNS} FROM sites s WHERE s.org_id = $1 AND s.id = $2`, [orgId, id]);
+  if (!row) throw notFound("Site");
+  return row;
+}
+
+export async function createSite(q: Queryable, orgId: string, s: SiteInput) {
+  try {
+    const [{ id }] = await q.query<{ id: string }>(
+      `INSERT INTO sites (org_id, name, zone, node, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [orgId, s.name, s.zone, s.node, s.latitude, s.longitude],
+    );
+    return await getSite(q, orgId, id);
+  } catch (e) {
+    conflictOnDuplicate(e, "site");
+  }
+}
+
+export async function updateSite(q: Queryable, orgId: string, id: string, s: Partial<SiteInput>) {
+  try {
+    const rows = await q.query(
+      `UPDATE sites SET name = coalesce($3, name), zone = coalesce($4, zone), node = coalesce($5, node),
+              latitude = coalesce($6, latitude), longitude = coalesce($7, longitude), updated_at = now()
+        WHERE org_id = $1 AND id = $2 RETURNING id`,
+      [orgId, id, s.name ?? null, s.zone ?? null, s.node ?? null, s.latitude ?? null, s.longitude ?? null],
+    );
+    if (!rows.length) throw notFound("Site");
+  } catch (e) {
+    conflictOnDuplicate(e, "site");
+  }
+  return await getSite(q, orgId, id);
+}
+
+export async function deleteSite(q: Queryable, orgId: string, id: string) {
+  await getSite(q, orgId, id);
+  const [used] = await q.query(`SELECT 1 FROM assets WHERE site_id = $1 LIMIT 1`, [id]);
+  if (used) throw new HttpError(409, "The site still has assets; delete or move them first", { code: "site_in_use" });
+  await q.query(`DELETE FROM sites WHERE org_id = $1 AND id = $2`, [orgId, id]);
+}
+
+export async function listAssets(q: Queryable, orgId: string, filter: { site_id?: string; kind?: string } = {}) {
+  return await q.query<AssetView>(
+    `SELECT ${ASSET_COLUMNS} FROM assets a JOIN sites s ON s.id = a.site_id
+      WHERE a.org_id = $1 AND ($2::uuid IS NULL OR a.site_id = $2::uuid) AND ($3::text IS NULL OR a.kind = $3)
+      ORDER BY a.name LIMIT 1000`,
+    [orgId, filter.site_id ?? null, filter.kind ?? null],
+  );
+}
+
+export async function getAsset(q: Queryable, orgId: string, id: string): Promise<AssetView> {
+  const [row] = await q.query<AssetView>(
+    `SELECT ${ASSET_COLUMNS} FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.org_id = $1 AND a.id = $2`,
+    [orgId, id],
+  );
+  if (!row) throw notFound("Asset");
+  return row;
+}
+
+export async function createAsset(q: Queryable, orgId: string, a: AssetInput): Promise<AssetView> {
+  await getSite(q, orgId, a.site_id); // the site must be this organization's
+  try {
+    const [{ id }] = await q.query<{ id: string }>(
+      `INSERT INTO assets (org_id, site_id, name, kind, capacity_mw, energy_mwh, charge_mw, discharge_mw,
+                           round_trip_efficiency, min_soc, max_soc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [
+        orgId,
+        a.site_id,
+        a.name,
+        a.kind,
+        a.capacity_mw,
+        a.energy_mwh ?? null,
+        a.charge_mw ?? null,
+        a.discharge_mw ?? null,
+        a.round_trip_efficiency ?? null,
+        a.min_soc ?? null,
+        a.max_soc ?? null,
+      ],
+    );
+    return await getAsset(q, orgId, id);
+  } catch (e) {
+    conflictOnDuplicate(e, "asset");
+  }
+}
+
+export async function updateAsset(q: Queryable, orgId: string, id: string, a: AssetInput): Promise<AssetView> {
+  await getAsset(q, orgId, id);
+  await getSite(q, orgId, a.site_id);
+  try {
+    await q.query(
+      `UPDATE assets SET site_id = $3, name = $4, kind = $5, capacity_mw = $6, energy_mwh = $7, charge_mw = $8,
+              discharge_mw = $9, round_trip_efficiency = $10, min_soc = $11, max_soc = $12, updated_at = now()
+        WHERE org_id = $1 AND id = $2`,
+      [
+        orgId,
+        id,
+        a.site_id,
+        a.name,
+        a.kind,
+        a.capacity_mw,
+        a.energy_mwh ?? null,
+        a.charge_mw ?? null,
+        a.discharge_mw ?? null,
+        a.round_trip_efficiency ?? null,
+        a.min_soc ?? null,
+        a.max_soc ?? null,
+      ],
+    );
+  } catch (e) {
+    conflictOnDuplicate(e, "asset");
+  }
+  return await getAsset(q, orgId, id);
+}
+
+export async function deleteAsset(q: Queryable, orgId: string, id: string): Promise<void> {
+  await getAsset(q, orgId, id);
+  const [used] = await q.query(`SELECT 1 FROM bids WHERE asset_id = $1 LIMIT 1`, [id]);
+  if (used) throw new HttpError(409, "The asset has bids; it cannot be deleted", { code: "asset_in_use" });
+  await q.query(`DELETE FROM assets WHERE org_id = $1 AND id = $2`, [orgId, id]);
+}
