@@ -1,0 +1,95 @@
+/**
+ * The outbox: events written in the same transaction as the change they
+ * describe, published afterwards by a relay at least once, in order. The relay
+ * takes the oldest unsent events, publishes them one by one and marks each
+ * sent; at the first failure it stops, so no event overtakes an earlier one of
+ * the same bid, and the rest wait for the next run (the target's outage
+ * delays events, never loses them).
+ */
+import type { Database, Queryable } from "../../db/database.ts";
+import { log } from "../log/logger.ts";
+
+export const BID_EVENTS_TOPIC = "bids.events";
+
+export interface OutboxEvent {
+  id: string;
+  topic: string;
+  key: string;
+  payload: Record<string, unknown>;
+}
+
+export async function enqueueEvent(q: Queryable, topic: string, key: string, payload: Record<string, unknown>) {
+  await q.query(`INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb)`, [
+    topic,
+    key,
+    JSON.stringify(payload),
+  ]);
+}
+
+export type Publish = (event: OutboxEvent) => Promise<void>;
+
+/**
+ * One pass: returns how many events were sent. One relay at a time across
+ * instances (a transaction-level advisory lock): two relays working at once
+ * could publish a bid's later event before its earlier one.
+ */
+export async function relayOutbox(db: Database, publish: Publish, limit = 200): Promise<number> {
+  return await db.transaction(async (tx) => {
+    const [{ locked }] = await tx.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_xact_lock(hashtext('optibid.outbox')) AS locked`,
+    );
+    if (!locked) return 0;
+    const events = await tx.query<OutboxEvent>(
+      `SELECT id::text AS id, topic, key, payload FROM outbox WHERE sent_at IS NULL ORDER BY outbox.id LIMIT $1`,
+      [limit],
+    );
+    let sent = 0;
+    for (const e of events) {
+      try {
+        await publish(e);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await tx.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1::bigint`, [
+          e.id,
+          message.slice(0, 500),
+        ]);
+        log.warn("outbox publish failed; will retry", { eventId: e.id, topic: e.topic, error: message });
+        break;
+      }
+      await tx.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1::bigint`, [e.id]);
+      sent++;
+    }
+    return sent;
+  });
+}
+
+/** Runs the relay every `everyMs` (and at once when `kick()` is called after a commit). */
+export function startOutboxRelay(opts: { db: () => Database; publish: Publish; everyMs?: number }) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          while ((await relayOutbox(opts.db(), opts.publish)) === 200) { /* a full page: keep going */ }
+        } catch (e) {
+          log.warn("outbox relay pass failed", { error: e instanceof Error ? e.message : String(e) });
+        }
+      } while (again);
+    })().finally(() => (running = null));
+    return running;
+  };
+  const timer = setInterval(run, opts.everyMs ?? 1000);
+  return {
+    kick: () => void run(),
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
