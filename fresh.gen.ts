@@ -20,36 +20,42 @@ import * as $15 from "./routes/api/auth/mfa/verify.ts";
 import * as $16 from "./routes/api/auth/password.ts";
 import * as $17 from "./routes/api/auth/refresh.ts";
 import * as $18 from "./routes/api/auth/register.ts";
-import * as $19 from "./routes/api/docs.ts";
-import * as $20 from "./routes/api/market-data/export.csv.ts";
-import * as $21 from "./routes/api/market-data/history.ts";
-import * as $22 from "./routes/api/market-data/latest.ts";
-import * as $23 from "./routes/api/market-data/zones.ts";
-import * as $24 from "./routes/api/openapi.json.ts";
-import * as $25 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $26 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $27 from "./routes/api/organizations/current.ts";
-import * as $28 from "./routes/api/sites/[id].ts";
-import * as $29 from "./routes/api/sites/index.ts";
-import * as $30 from "./routes/api/users/[id].ts";
-import * as $31 from "./routes/api/users/index.ts";
-import * as $32 from "./routes/api/ws/broadcast/alert.ts";
-import * as $33 from "./routes/api/ws/broadcast/price.ts";
-import * as $34 from "./routes/api/ws/market/[zone].ts";
-import * as $35 from "./routes/api/ws/prices.ts";
-import * as $36 from "./routes/api/ws/stats.ts";
-import * as $37 from "./routes/health/index.ts";
-import * as $38 from "./routes/health/live.ts";
-import * as $39 from "./routes/health/ready.ts";
-import * as $40 from "./routes/index.tsx";
-import * as $41 from "./routes/login.tsx";
-import * as $42 from "./routes/logout.tsx";
-import * as $43 from "./routes/market/[zone].tsx";
-import * as $44 from "./routes/market/index.tsx";
-import * as $45 from "./routes/profile.tsx";
-import * as $46 from "./routes/register.tsx";
-import * as $47 from "./routes/settings.tsx";
-import * as $48 from "./routes/system-status.tsx";
+import * as $19 from "./routes/api/bids/[id]/submit.ts";
+import * as $20 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $21 from "./routes/api/bids/[id].ts";
+import * as $22 from "./routes/api/bids/batch.ts";
+import * as $23 from "./routes/api/bids/export.csv.ts";
+import * as $24 from "./routes/api/bids/index.ts";
+import * as $25 from "./routes/api/docs.ts";
+import * as $26 from "./routes/api/market-data/export.csv.ts";
+import * as $27 from "./routes/api/market-data/history.ts";
+import * as $28 from "./routes/api/market-data/latest.ts";
+import * as $29 from "./routes/api/market-data/zones.ts";
+import * as $30 from "./routes/api/openapi.json.ts";
+import * as $31 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $32 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $33 from "./routes/api/organizations/current.ts";
+import * as $34 from "./routes/api/sites/[id].ts";
+import * as $35 from "./routes/api/sites/index.ts";
+import * as $36 from "./routes/api/users/[id].ts";
+import * as $37 from "./routes/api/users/index.ts";
+import * as $38 from "./routes/api/ws/broadcast/alert.ts";
+import * as $39 from "./routes/api/ws/broadcast/price.ts";
+import * as $40 from "./routes/api/ws/market/[zone].ts";
+import * as $41 from "./routes/api/ws/prices.ts";
+import * as $42 from "./routes/api/ws/stats.ts";
+import * as $43 from "./routes/health/index.ts";
+import * as $44 from "./routes/health/live.ts";
+import * as $45 from "./routes/health/ready.ts";
+import * as $46 from "./routes/index.tsx";
+import * as $47 from "./routes/login.tsx";
+import * as $48 from "./routes/logout.tsx";
+import * as $49 from "./routes/market/[zone].tsx";
+import * as $50 from "./routes/market/index.tsx";
+import * as $51 from "./routes/profile.tsx";
+import * as $52 from "./routes/register.tsx";
+import * as $53 from "./routes/settings.tsx";
+import * as $54 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/LiveZoneTiles.tsx";
 import * as $$1 from "./islands/PriceChart.tsx";
 import * as $$2 from "./islands/StatusBoard.tsx";
@@ -76,36 +82,42 @@ const manifest: Manifest = {
     "./routes/api/auth/password.ts": $16,
     "./routes/api/auth/refresh.ts": $17,
     "./routes/api/auth/register.ts": $18,
-    "./routes/api/docs.ts": $19,
-    "./routes/api/market-data/export.csv.ts": $20,
-    "./routes/api/market-data/history.ts": $21,
-    "./routes/api/market-data/latest.ts": $22,
-    "./routes/api/market-data/zones.ts": $23,
-    "./routes/api/openapi.json.ts": $24,
-    "./routes/api/organizations/current/invitations/[id].ts": $25,
-    "./routes/api/organizations/current/invitations/index.ts": $26,
-    "./routes/api/organizations/current.ts": $27,
-    "./routes/api/sites/[id].ts": $28,
-    "./routes/api/sites/index.ts": $29,
-    "./routes/api/users/[id].ts": $30,
-    "./routes/api/users/index.ts": $31,
-    "./routes/api/ws/broadcast/alert.ts": $32,
-    "./routes/api/ws/broadcast/price.ts": $33,
-    "./routes/api/ws/market/[zone].ts": $34,
-    "./routes/api/ws/prices.ts": $35,
-    "./routes/api/ws/stats.ts": $36,
-    "./routes/health/index.ts": $37,
-    "./routes/health/live.ts": $38,
-    "./routes/health/ready.ts": $39,
-    "./routes/index.tsx": $40,
-    "./routes/login.tsx": $41,
-    "./routes/logout.tsx": $42,
-    "./routes/market/[zone].tsx": $43,
-    "./routes/market/index.tsx": $44,
-    "./routes/profile.tsx": $45,
-    "./routes/register.tsx": $46,
-    "./routes/settings.tsx": $47,
-    "./routes/system-status.tsx": $48,
+    "./routes/api/bids/[id]/submit.ts": $19,
+    "./routes/api/bids/[id]/withdraw.ts": $20,
+    "./routes/api/bids/[id].ts": $21,
+    "./routes/api/bids/batch.ts": $22,
+    "./routes/api/bids/export.csv.ts": $23,
+    "./routes/api/bids/index.ts": $24,
+    "./routes/api/docs.ts": $25,
+    "./routes/api/market-data/export.csv.ts": $26,
+    "./routes/api/market-data/history.ts": $27,
+    "./routes/api/market-data/latest.ts": $28,
+    "./routes/api/market-data/zones.ts": $29,
+    "./routes/api/openapi.json.ts": $30,
+    "./routes/api/organizations/current/invitations/[id].ts": $31,
+    "./routes/api/organizations/current/invitations/index.ts": $32,
+    "./routes/api/organizations/current.ts": $33,
+    "./routes/api/sites/[id].ts": $34,
+    "./routes/api/sites/index.ts": $35,
+    "./routes/api/users/[id].ts": $36,
+    "./routes/api/users/index.ts": $37,
+    "./routes/api/ws/broadcast/alert.ts": $38,
+    "./routes/api/ws/broadcast/price.ts": $39,
+    "./routes/api/ws/market/[zone].ts": $40,
+    "./routes/api/ws/prices.ts": $41,
+    "./routes/api/ws/stats.ts": $42,
+    "./routes/health/index.ts": $43,
+    "./routes/health/live.ts": $44,
+    "./routes/health/ready.ts": $45,
+    "./routes/index.tsx": $46,
+    "./routes/login.tsx": $47,
+    "./routes/logout.tsx": $48,
+    "./routes/market/[zone].tsx": $49,
+    "./routes/market/index.tsx": $50,
+    "./routes/profile.tsx": $51,
+    "./routes/register.tsx": $52,
+    "./routes/settings.tsx": $53,
+    "./routes/system-status.tsx": $54,
   },
   islands: {
     "./islands/LiveZoneTiles.tsx": $$0,

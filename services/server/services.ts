@@ -26,6 +26,7 @@ import { type AuthService, createAuth } from "../auth/service.ts";
 import { createRealtimeBus } from "../realtime/bus.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
 import { createMarket, type MarketService } from "../market/service.ts";
+import { type BidsService, createBids } from "../bids/service.ts";
 import type { Database } from "../../db/database.ts";
 
 export interface AppServices {
@@ -44,6 +45,8 @@ export interface AppServices {
   readonly realtime: RealtimeHub;
   /** Prices: ingest consumer, feed, ClickHouse relay, latest prices. */
   readonly market: MarketService;
+  /** Bid events relay and clearing. */
+  readonly bids: BidsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -105,6 +108,21 @@ export function createServices(config: Config): AppServices {
     clickhouse: adapters.clickhouse,
     onCommitted: (ticks) => realtime.publishPrices(ticks),
   });
+  const bids = createBids({
+    db: () => adapters.database.db(),
+    queue,
+    notify: (n) => {
+      const mw = typeof n.details.awarded_mw === "number" ? ` ${n.details.awarded_mw} MW` : "";
+      const at = typeof n.details.clearing_price === "number" ? ` at $${n.details.clearing_price}/MWh` : "";
+      realtime.publishAlert({
+        level: "info",
+        title: `Bid ${n.status}`,
+        message: `Bid ${n.bidId.slice(0, 8)}${mw}${at}`,
+      }, {
+        orgId: n.orgId,
+      });
+    },
+  });
 
   return {
     config,
@@ -116,6 +134,7 @@ export function createServices(config: Config): AppServices {
     auth,
     realtime,
     market,
+    bids,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -132,12 +151,14 @@ export function createServices(config: Config): AppServices {
       realtime.start();
       await registry.start();
       market.start();
+      bids.start();
     },
     beginShutdown() {
       shuttingDown = true;
       version++;
     },
     async stop() {
+      await bids.stop();
       await market.stop();
       await realtime.close();
       await queue.close();

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { principal } from "../../../services/auth/http.ts";
+import { bidSchema, runIdempotent, validated } from "../../../services/bids/api.ts";
+import { BID_STATUSES, bidInputSchema } from "../../../services/bids/schema.ts";
+import { insertBid, listBids } from "../../../services/bids/store.ts";
+import { MARKETS } from "../../../services/market/types.ts";
+import { ISOS } from "../../../services/market/zones.ts";
+import { define } from "../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "Bids of your organization",
+    description: "Newest delivery first. Filters: status, zone, market, asset, delivery range [from, to). " +
+      "Page with `cursor` = the previous page's `next_cursor`.",
+    tags: ["bids"],
+    permission: "bids:read",
+    query: z.object({
+      status: z.enum(BID_STATUSES).optional(),
+      zone: z.enum(ISOS).optional(),
+      market: z.enum(MARKETS).optional(),
+      asset_id: z.uuid().optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+      cursor: z.string().max(200).optional(),
+    }),
+    responses: {
+      200: {
+        description: "A page of bids",
+        schema: z.object({ items: z.array(bidSchema), next_cursor: z.string().nullable() }),
+      },
+    },
+    async handler(ctx, { query }) {
+      return { body: await listBids(ctx.state.services.db(), principal(ctx).orgId, query) };
+    },
+  },
+  POST: {
+    summary: "Create a bid (a draft)",
+    description: "Validated against the asset and the zone's rules (segments, prices, capacity, gate closure). " +
+      "Send `Idempotency-Key` to make a retry safe: the same key returns the first answer and creates nothing.",
+    tags: ["bids"],
+    permission: "bids:write",
+    body: bidInputSchema,
+    responses: {
+      201: { description: "Created as a draft", schema: bidSchema },
+      400: { description: "Invalid: every rule broken, each naming its field" },
+      404: { description: "No such asset" },
+      422: { description: "Idempotency-Key reused for another request" },
+    },
+    async handler(ctx, { body }) {
+      return await runIdempotent(ctx, body, async (tx, p) => {
+        const bid = await validated(tx, p, body);
+        return { status: 201, body: await insertBid(tx, p, bid) };
+      });
+    },
+  },
+});

@@ -1,0 +1,77 @@
+/** The bid API's shared pieces: response shapes, validation against the asset, idempotent handlers. */
+import { z } from "zod";
+import { HttpError } from "../../framework/http_error.ts";
+import type { FreshContext } from "../../framework/types.ts";
+import type { Queryable } from "../../db/database.ts";
+import type { State } from "../../utils.ts";
+import { getAsset } from "../assets/store.ts";
+import { principal } from "../auth/http.ts";
+import type { Principal } from "../auth/principal.ts";
+import { ISOS } from "../market/zones.ts";
+import { idempotencyKeyOf, idempotent, type StoredResult } from "./idempotency.ts";
+import { BID_SIDES, BID_STATUSES, type BidInput, checkBid } from "./schema.ts";
+import type { Transaction } from "../../db/database.ts";
+
+export const bidSchema = z.object({
+  id: z.uuid(),
+  asset_id: z.uuid(),
+  asset_name: z.string(),
+  zone: z.enum(ISOS),
+  market: z.enum(["DA", "RT"]),
+  interval_start: z.string(),
+  interval_end: z.string(),
+  side: z.enum(BID_SIDES),
+  segments: z.array(z.object({ price: z.number(), quantity: z.number() })),
+  status: z.enum(BID_STATUSES),
+  version: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  submitted_at: z.string().nullable(),
+  awarded_mw: z.number().nullable(),
+  clearing_price: z.number().nullable(),
+  da_revenue: z.number().nullable(),
+  rt_revenue: z.number().nullable(),
+  revenue: z.number().nullable(),
+  reject_reason: z.string().nullable(),
+}).meta({ id: "Bid" });
+
+export const versionBody = z.object({
+  version: z.number().int().positive().optional().describe("The version you read; a stale one gets 409"),
+}).optional();
+
+/** Checks a bid against its asset (which must be the caller's) and the rules at `now`: 400 naming each field. */
+export async function validated(
+  q: Queryable,
+  p: Principal,
+  input: BidInput,
+  now = new Date(),
+  prefix = "body",
+): Promise<BidInput & { interval_end: string }> {
+  const asset = await getAsset(q, p.orgId, input.asset_id);
+  const r = checkBid(input, { asset, now });
+  if (!r.ok) {
+    throw new HttpError(400, "The bid is invalid: " + r.issues.map((i) => i.message).join("; "), {
+      code: "validation_failed",
+      details: r.issues.map((i) => ({ ...i, path: `${prefix}.${i.path}` })),
+    });
+  }
+  return r.bid;
+}
+
+/** Runs a state-changing bid operation once per Idempotency-Key; the 2xx means it is committed. */
+export async function runIdempotent(
+  ctx: FreshContext<State>,
+  body: unknown,
+  run: (tx: Transaction, p: Principal) => Promise<StoredResult>,
+) {
+  const p = principal(ctx);
+  const r = await idempotent(ctx.state.services.db(), {
+    orgId: p.orgId,
+    key: idempotencyKeyOf(ctx.req),
+    method: ctx.req.method,
+    path: ctx.url.pathname,
+    body,
+  }, (tx) => run(tx, p));
+  ctx.state.services.bids.kick();
+  return { status: r.status, body: r.body, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
+}

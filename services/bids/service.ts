@@ -1,0 +1,55 @@
+/**
+ * The bidding capability wired to the app: the outbox relay (bid events to
+ * Kafka `bids.events`, else the Deno KV queue) and the clearing/settlement job.
+ */
+import type { Database } from "../../db/database.ts";
+import type { Queue } from "../queue/queue.ts";
+import { BID_EVENTS_TOPIC, startOutboxRelay } from "./outbox.ts";
+
+export interface BidsService {
+  /** A change committed: relay its events now rather than at the next tick. */
+  kick(): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** What the market did with a bid, told to its organization's screens as it happens. */
+export interface BidNotice {
+  orgId: string;
+  status: string;
+  bidId: string;
+  details: Record<string, unknown>;
+}
+
+const NOTIFY = new Set(["cleared", "rejected", "settled"]);
+
+export function createBids(deps: {
+  db: () => Database;
+  queue: Queue;
+  notify?: (n: BidNotice) => void;
+}): BidsService {
+  let relay: ReturnType<typeof startOutboxRelay> | null = null;
+  let unsubscribe: (() => Promise<void>) | null = null;
+  return {
+    kick: () => relay?.kick(),
+    start() {
+      // The bus's own consumer of bid events: clearing results go to the organization's live screens.
+      unsubscribe = deps.queue.subscribe(BID_EVENTS_TOPIC, "live-status", (msg) => {
+        const e = msg.payload as { type?: string; org_id?: string; bid_id?: string; status?: string };
+        if (e.org_id && e.bid_id && e.status && NOTIFY.has(e.status) && e.type === `bid.${e.status}`) {
+          deps.notify?.({ orgId: e.org_id, status: e.status, bidId: e.bid_id, details: e as Record<string, unknown> });
+        }
+        return Promise.resolve();
+      });
+      relay = startOutboxRelay({
+        db: deps.db,
+        // The outbox id makes a re-sent event a duplicate the consumer recognises.
+        publish: (e) => deps.queue.publish(e.topic, e.payload, { key: e.key, idempotencyKey: `outbox:${e.id}` }),
+      });
+    },
+    async stop() {
+      await relay?.stop();
+      await unsubscribe?.();
+    },
+  };
+}

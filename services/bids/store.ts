@@ -1,0 +1,271 @@
+/**
+ * Bids in the database: create, edit (drafts only), transitions with a version
+ * check, history, listing. Every change writes its history row and its outbox
+ * event in the same transaction as the change itself.
+ */
+import { HttpError } from "../../framework/http_error.ts";
+import type { Queryable } from "../../db/database.ts";
+import type { Principal } from "../auth/principal.ts";
+import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
+import type { BidInput, BidStatus } from "./schema.ts";
+
+export interface BidView {
+  id: string;
+  asset_id: string;
+  asset_name: string;
+  zone: string;
+  market: "DA" | "RT";
+  interval_start: string;
+  interval_end: string;
+  side: "offer" | "bid";
+  segments: { price: number; quantity: number }[];
+  status: BidStatus;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  awarded_mw: number | null;
+  clearing_price: number | null;
+  da_revenue: number | null;
+  rt_revenue: number | null;
+  revenue: number | null;
+  reject_reason: string | null;
+}
+
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const BID_COLUMNS = `b.id, b.asset_id, a.name AS asset_name, b.zone, b.market,
+  ${iso("b.interval_start")} AS interval_start, ${iso("b.interval_end")} AS interval_end, b.side, b.segments,
+  b.status, b.version, ${iso("b.created_at")} AS created_at, ${iso("b.updated_at")} AS updated_at,
+  ${iso("b.submitted_at")} AS submitted_at, b.awarded_mw::float8 AS awarded_mw,
+  b.clearing_price::float8 AS clearing_price, b.da_revenue::float8 AS da_revenue,
+  b.rt_revenue::float8 AS rt_revenue, b.revenue::float8 AS revenue, b.reject_reason`;
+const FROM = `FROM bids b JOIN assets a ON a.id = b.asset_id`;
+
+export type Actor = Pick<Principal, "userId" | "apiKeyId"> | { system: string };
+
+const actorColumns = (actor: Actor) =>
+  "system" in actor ? [null, null, actor.system] : [actor.userId, actor.apiKeyId ?? null, null];
+
+export async function getBid(q: Queryable, orgId: string, id: string): Promise<BidView> {
+  const [row] = await q.query<BidView>(`SELECT ${BID_COLUMNS} ${FROM} WHERE b.org_id = $1 AND b.id = $2`, [orgId, id]);
+  if (!row) throw new HttpError(404, "Bid not found", { code: "not_found" });
+  return row;
+}
+
+async function record(
+  q: Queryable,
+  bid: { id: string; org_id: string; version: number },
+  from: BidStatus | null,
+  to: BidStatus,
+  actor: Actor,
+  details: Record<string, unknown> = {},
+) {
+  await q.query(
+    `INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id, actor_system, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+    [bid.id, bid.org_id, from, to, ...actorColumns(actor), JSON.stringify(details)],
+  );
+  await enqueueEvent(q, BID_EVENTS_TOPIC, bid.id, {
+    type: from === null ? "bid.created" : from === to ? "bid.updated" : `bid.${to}`,
+    bid_id: bid.id,
+    org_id: bid.org_id,
+    from,
+    status: to,
+    version: bid.version,
+    at: new Date().toISOString(),
+    ...details,
+  });
+}
+
+export async function insertBid(
+  q: Queryable,
+  p: Principal,
+  bid: BidInput & { interval_end: string },
+): Promise<BidView> {
+  const [row] = await q.query<{ id: string; org_id: string; version: number }>(
+    `INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING id, org_id, version`,
+    [
+      p.orgId,
+      bid.asset_id,
+      bid.zone,
+      bid.market,
+      bid.interval_start,
+      bid.interval_end,
+      bid.side,
+      JSON.stringify(bid.segments),
+      p.userId,
+    ],
+  );
+  await record(q, row, null, "draft", p);
+  return await getBid(q, p.orgId, row.id);
+}
+
+/** Why an UPDATE matched no row: not there (404), not editable in its state, or someone else changed it (409). */
+async function explainMiss(
+  q: Queryable,
+  orgId: string,
+  id: string,
+  expected: number | undefined,
+  allowed: BidStatus[],
+) {
+  const bid = await getBid(q, orgId, id);
+  if (expected !== undefined && bid.version !== expected) {
+    throw new HttpError(409, `The bid changed since you read it (version ${bid.version}, not ${expected})`, {
+      code: "version_conflict",
+      details: { current_version: bid.version, status: bid.status },
+    });
+  }
+  if (!allowed.includes(bid.status)) {
+    throw new HttpError(409, `A ${bid.status} bid cannot be changed this way`, {
+      code: "invalid_transition",
+      details: { status: bid.status, allowed_from: allowed },
+    });
+  }
+  throw new HttpError(409, "The bid changed concurrently; read it again", { code: "version_conflict" });
+}
+
+export async function updateDraft(
+  q: Queryable,
+  p: Principal,
+  id: string,
+  expectedVersion: number,
+  bid: BidInput & { interval_end: string },
+): Promise<BidView> {
+  const rows = await q.query<{ id: string; org_id: string; version: number }>(
+    `UPDATE bids SET asset_id = $4, zone = $5, market = $6, interval_start = $7, interval_end = $8, side = $9,
+            segments = $10::jsonb, version = version + 1, updated_at = now()
+      WHERE org_id = $1 AND id = $2 AND version = $3 AND status = 'draft'
+      RETURNING id, org_id, version`,
+    [
+      p.orgId,
+      id,
+      expectedVersion,
+      bid.asset_id,
+      bid.zone,
+      bid.market,
+      bid.interval_start,
+      bid.interval_end,
+      bid.side,
+      JSON.stringify(bid.segments),
+    ],
+  );
+  if (!rows.length) await explainMiss(q, p.orgId, id, expectedVersion, ["draft"]);
+  await record(q, rows[0], "draft", "draft", p, { edited: true });
+  return await getBid(q, p.orgId, id);
+}
+
+export async function deleteDraft(q: Queryable, p: Principal, id: string, expectedVersion?: number) {
+  const rows = await q.query(
+    `DELETE FROM bids WHERE org_id = $1 AND id = $2 AND status = 'draft' AND ($3::int IS NULL OR version = $3)
+     RETURNING id`,
+    [p.orgId, id, expectedVersion ?? null],
+  );
+  if (!rows.length) await explainMiss(q, p.orgId, id, expectedVersion, ["draft"]);
+  await enqueueEvent(q, BID_EVENTS_TOPIC, id, {
+    type: "bid.deleted",
+    bid_id: id,
+    org_id: p.orgId,
+    at: new Date().toISOString(),
+  });
+}
+
+/**
+ * Moves a bid from one of `from` to `to` in one statement (the version check
+ * and the state check are the WHERE clause: of two concurrent changes exactly
+ * one matches the row).
+ */
+export async function transition(
+  q: Queryable,
+  orgId: string,
+  id: string,
+  from: BidStatus[],
+  to: BidStatus,
+  actor: Actor,
+  opts: { expectedVersion?: number; set?: Record<string, unknown>; details?: Record<string, unknown> } = {},
+): Promise<BidView> {
+  const set = opts.set ?? {};
+  const cols = Object.keys(set);
+  const assignments = cols.map((c, i) => `${c} = $${i + 6}`).join(", ");
+  const rows = await q.query<{ id: string; org_id: string; version: number; status: BidStatus }>(
+    `UPDATE bids SET status = $4, version = version + 1, updated_at = now()${assignments ? ", " + assignments : ""}
+      WHERE org_id = $1 AND id = $2 AND status = ANY($3::text[]) AND ($5::int IS NULL OR version = $5)
+      RETURNING id, org_id, version`,
+    [orgId, id, from, to, opts.expectedVersion ?? null, ...cols.map((c) => set[c])],
+  );
+  if (!rows.length) await explainMiss(q, orgId, id, opts.expectedVersion, from);
+  const [before] = await q.query<{ from_status: BidStatus }>(
+    `SELECT to_status AS from_status FROM bid_events WHERE bid_id = $1 ORDER BY id DESC LIMIT 1`,
+    [id],
+  );
+  await record(q, rows[0], before?.from_status ?? null, to, actor, opts.details);
+  return await getBid(q, orgId, id);
+}
+
+export interface BidHistoryEntry {
+  from: BidStatus | null;
+  to: BidStatus;
+  at: string;
+  actor_user_id: string | null;
+  actor_email: string | null;
+  actor_system: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function bidHistory(q: Queryable, orgId: string, id: string): Promise<BidHistoryEntry[]> {
+  return await q.query<BidHistoryEntry>(
+    `SELECT e.from_status AS "from", e.to_status AS "to", ${iso("e.at")} AS at, e.actor_user_id, u.email AS actor_email,
+            e.actor_system, e.details
+       FROM bid_events e LEFT JOIN users u ON u.id = e.actor_user_id
+      WHERE e.org_id = $1 AND e.bid_id = $2 ORDER BY e.id`,
+    [orgId, id],
+  );
+}
+
+export interface BidFilter {
+  status?: BidStatus;
+  zone?: string;
+  market?: string;
+  asset_id?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest delivery first; the cursor is the last row's (interval_start, id). */
+export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
+  let after: [string, string] | null = null;
+  if (f.cursor) {
+    try {
+      after = JSON.parse(atob(f.cursor));
+    } catch {
+      throw new HttpError(400, "query.cursor: not a cursor from a previous page", { code: "validation_failed" });
+    }
+  }
+  const rows = await q.query<BidView>(
+    `SELECT ${BID_COLUMNS} ${FROM}
+      WHERE b.org_id = $1 AND ($2::text IS NULL OR b.status = $2) AND ($3::text IS NULL OR b.zone = $3)
+        AND ($4::text IS NULL OR b.market = $4) AND ($5::uuid IS NULL OR b.asset_id = $5::uuid)
+        AND ($6::timestamptz IS NULL OR b.interval_start >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR b.interval_start < $7::timestamptz)
+        AND ($8::timestamptz IS NULL OR (b.interval_start, b.id) < ($8::timestamptz, $9::uuid))
+      ORDER BY b.interval_start DESC, b.id DESC LIMIT $10`,
+    [
+      orgId,
+      f.status ?? null,
+      f.zone ?? null,
+      f.market ?? null,
+      f.asset_id ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      after?.[0] ?? null,
+      after?.[1] ?? null,
+      f.limit + 1,
+    ],
+  );
+  const more = rows.length > f.limit;
+  const items = more ? rows.slice(0, f.limit) : rows;
+  const last = items[items.length - 1];
+  return { items, next_cursor: more ? btoa(JSON.stringify([last.interval_start, last.id])) : null };
+}
