@@ -35,27 +35,28 @@ import * as $30 from "./routes/api/openapi.json.ts";
 import * as $31 from "./routes/api/organizations/current/invitations/[id].ts";
 import * as $32 from "./routes/api/organizations/current/invitations/index.ts";
 import * as $33 from "./routes/api/organizations/current.ts";
-import * as $34 from "./routes/api/sites/[id].ts";
-import * as $35 from "./routes/api/sites/index.ts";
-import * as $36 from "./routes/api/users/[id].ts";
-import * as $37 from "./routes/api/users/index.ts";
-import * as $38 from "./routes/api/ws/broadcast/alert.ts";
-import * as $39 from "./routes/api/ws/broadcast/price.ts";
-import * as $40 from "./routes/api/ws/market/[zone].ts";
-import * as $41 from "./routes/api/ws/prices.ts";
-import * as $42 from "./routes/api/ws/stats.ts";
-import * as $43 from "./routes/health/index.ts";
-import * as $44 from "./routes/health/live.ts";
-import * as $45 from "./routes/health/ready.ts";
-import * as $46 from "./routes/index.tsx";
-import * as $47 from "./routes/login.tsx";
-import * as $48 from "./routes/logout.tsx";
-import * as $49 from "./routes/market/[zone].tsx";
-import * as $50 from "./routes/market/index.tsx";
-import * as $51 from "./routes/profile.tsx";
-import * as $52 from "./routes/register.tsx";
-import * as $53 from "./routes/settings.tsx";
-import * as $54 from "./routes/system-status.tsx";
+import * as $34 from "./routes/api/portfolio/pnl.ts";
+import * as $35 from "./routes/api/sites/[id].ts";
+import * as $36 from "./routes/api/sites/index.ts";
+import * as $37 from "./routes/api/users/[id].ts";
+import * as $38 from "./routes/api/users/index.ts";
+import * as $39 from "./routes/api/ws/broadcast/alert.ts";
+import * as $40 from "./routes/api/ws/broadcast/price.ts";
+import * as $41 from "./routes/api/ws/market/[zone].ts";
+import * as $42 from "./routes/api/ws/prices.ts";
+import * as $43 from "./routes/api/ws/stats.ts";
+import * as $44 from "./routes/health/index.ts";
+import * as $45 from "./routes/health/live.ts";
+import * as $46 from "./routes/health/ready.ts";
+import * as $47 from "./routes/index.tsx";
+import * as $48 from "./routes/login.tsx";
+import * as $49 from "./routes/logout.tsx";
+import * as $50 from "./routes/market/[zone].tsx";
+import * as $51 from "./routes/market/index.tsx";
+import * as $52 from "./routes/profile.tsx";
+import * as $53 from "./routes/register.tsx";
+import * as $54 from "./routes/settings.tsx";
+import * as $55 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/LiveZoneTiles.tsx";
 import * as $$1 from "./islands/PriceChart.tsx";
 import * as $$2 from "./islands/StatusBoard.tsx";
@@ -97,27 +98,28 @@ const manifest: Manifest = {
     "./routes/api/organizations/current/invitations/[id].ts": $31,
     "./routes/api/organizations/current/invitations/index.ts": $32,
     "./routes/api/organizations/current.ts": $33,
-    "./routes/api/sites/[id].ts": $34,
-    "./routes/api/sites/index.ts": $35,
-    "./routes/api/users/[id].ts": $36,
-    "./routes/api/users/index.ts": $37,
-    "./routes/api/ws/broadcast/alert.ts": $38,
-    "./routes/api/ws/broadcast/price.ts": $39,
-    "./routes/api/ws/market/[zone].ts": $40,
-    "./routes/api/ws/prices.ts": $41,
-    "./routes/api/ws/stats.ts": $42,
-    "./routes/health/index.ts": $43,
-    "./routes/health/live.ts": $44,
-    "./routes/health/ready.ts": $45,
-    "./routes/index.tsx": $46,
-    "./routes/login.tsx": $47,
-    "./routes/logout.tsx": $48,
-    "./routes/market/[zone].tsx": $49,
-    "./routes/market/index.tsx": $50,
-    "./routes/profile.tsx": $51,
-    "./routes/register.tsx": $52,
-    "./routes/settings.tsx": $53,
-    "./routes/system-status.tsx": $54,
+    "./routes/api/portfolio/pnl.ts": $34,
+    "./routes/api/sites/[id].ts": $35,
+    "./routes/api/sites/index.ts": $36,
+    "./routes/api/users/[id].ts": $37,
+    "./routes/api/users/index.ts": $38,
+    "./routes/api/ws/broadcast/alert.ts": $39,
+    "./routes/api/ws/broadcast/price.ts": $40,
+    "./routes/api/ws/market/[zone].ts": $41,
+    "./routes/api/ws/prices.ts": $42,
+    "./routes/api/ws/stats.ts": $43,
+    "./routes/health/index.ts": $44,
+    "./routes/health/live.ts": $45,
+    "./routes/health/ready.ts": $46,
+    "./routes/index.tsx": $47,
+    "./routes/login.tsx": $48,
+    "./routes/logout.tsx": $49,
+    "./routes/market/[zone].tsx": $50,
+    "./routes/market/index.tsx": $51,
+    "./routes/profile.tsx": $52,
+    "./routes/register.tsx": $53,
+    "./routes/settings.tsx": $54,
+    "./routes/system-status.tsx": $55,
   },
   islands: {
     "./islands/LiveZoneTiles.tsx": $$0,

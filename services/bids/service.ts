@@ -5,10 +5,13 @@
 import type { Database } from "../../db/database.ts";
 import type { Queue } from "../queue/queue.ts";
 import { BID_EVENTS_TOPIC, startOutboxRelay } from "./outbox.ts";
+import { startClearingJob } from "./clearing_job.ts";
 
 export interface BidsService {
   /** A change committed: relay its events now rather than at the next tick. */
   kick(): void;
+  /** Prices arrived: clear and settle what they allow now. */
+  clearNow(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -29,10 +32,15 @@ export function createBids(deps: {
   notify?: (n: BidNotice) => void;
 }): BidsService {
   let relay: ReturnType<typeof startOutboxRelay> | null = null;
+  let clearing: ReturnType<typeof startClearingJob> | null = null;
   let unsubscribe: (() => Promise<void>) | null = null;
   return {
     kick: () => relay?.kick(),
+    clearNow: async () => {
+      await clearing?.run();
+    },
     start() {
+      clearing = startClearingJob({ db: deps.db, onChange: () => relay?.kick() });
       // The bus's own consumer of bid events: clearing results go to the organization's live screens.
       unsubscribe = deps.queue.subscribe(BID_EVENTS_TOPIC, "live-status", (msg) => {
         const e = msg.payload as { type?: string; org_id?: string; bid_id?: string; status?: string };
@@ -48,6 +56,7 @@ export function createBids(deps: {
       });
     },
     async stop() {
+      await clearing?.stop();
       await relay?.stop();
       await unsubscribe?.();
     },

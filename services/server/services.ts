@@ -106,7 +106,10 @@ export function createServices(config: Config): AppServices {
     queue,
     registry,
     clickhouse: adapters.clickhouse,
-    onCommitted: (ticks) => realtime.publishPrices(ticks),
+    onCommitted: (ticks) => {
+      realtime.publishPrices(ticks);
+      void bids.clearNow();
+    },
   });
   const bids = createBids({
     db: () => adapters.database.db(),
