@@ -1,0 +1,414 @@
+/**
+ * What a bid is and the rules it must respect: one definition for the API and the bid builder island.
+ *
+ * Browser-safe on purpose (the island bundles it): it imports zod and the market's zone rules only, and
+ * uses no Deno API. `validateBid` is a pure function of the bid, the asset's limits and `now`, so the
+ * server and the browser reach the same verdict with the same messages; the server's verdict is the one
+ * that counts, since the browser's clock and asset data may be stale.
+ */
+import { z } from "zod";
+import { MARKETS } from "../market/types.ts";
+import type { Market } from "../market/types.ts";
+import { gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
+
+export const BID_SIDES = ["offer", "bid"] as const;
+export type BidSide = typeof BID_SIDES[number];
+
+export const BID_STATUSES = ["draft", "submitted", "rejected", "cleared", "settled", "withdrawn"] as const;
+export type BidStatus = typeof BID_STATUSES[number];
+
+/** Same list as the assets table's CHECK constraint (db/migrations/005_assets_bids.sql). */
+export const ASSET_KINDS = ["solar", "wind", "storage", "thermal"] as const;
+export type AssetKind = typeof ASSET_KINDS[number];
+
+/** The most segments the schema accepts; a zone may allow fewer (`ZoneRules.maxOfferSegments`). */
+export const MAX_SEGMENTS = 10;
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/**
+ * Every ISO's real-time interval is 5 minutes (`ZoneRules.rtIntervalMinutes`, asserted in the tests), so
+ * `intervalEnd` needs no zone. If an ISO ever differs, `intervalEnd` must take the zone.
+ */
+export const RT_INTERVAL_MINUTES = 5;
+
+// ---------------------------------------------------------------------------------------------------
+// Messages that name their field
+
+type PathItem = PropertyKey;
+
+/** "segments.2.price" — the dotted form the API's error details use too (framework/api.ts). */
+export function pathString(path: readonly PathItem[]): string {
+  return path.map(String).join(".");
+}
+
+/**
+ * zod's default messages ("Invalid input: expected number, received string") do not say which field is
+ * wrong; a bid has up to 20 numbers, so every message here starts with the field's path.
+ */
+function named(what: string) {
+  return (iss: { path?: readonly PathItem[]; code?: string; input?: unknown }) => {
+    const field = pathString(iss.path ?? []) || "bid";
+    if (iss.code === "invalid_type" && iss.input === undefined) return `${field} is missing; expected ${what}`;
+    return `${field} must be ${what}`;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Schemas
+
+export const segmentSchema = z.strictObject({
+  /** $/MWh; may be negative (down to the zone's floor). */
+  price: z.number({ error: named("a price in $/MWh") }).finite({ error: named("a finite price in $/MWh") }),
+  /** MW, strictly positive: a zero-MW segment says nothing and would hide a typo. */
+  quantity: z.number({ error: named("a quantity in MW") }).positive({ error: named("a quantity above 0 MW") })
+    .finite({ error: named("a finite quantity in MW") }),
+}, {
+  error: (iss) =>
+    iss.code === "unrecognized_keys"
+      ? `${pathString(iss.path ?? []) || "segment"} has unknown field(s) ${(iss.keys as string[]).join(", ")}`
+      : named("an object { price, quantity }")(iss),
+}).meta({ id: "BidSegment" });
+export type Segment = z.infer<typeof segmentSchema>;
+
+export const bidInputSchema = z.strictObject({
+  asset_id: z.uuid({ error: named("an asset id (UUID)") }),
+  zone: z.enum(ISOS, { error: named(`one of ${ISOS.join(", ")}`) }),
+  market: z.enum(MARKETS, { error: named(`one of ${MARKETS.join(", ")}`) }),
+  /**
+   * Start of the delivery interval, ISO-8601 with "Z" or an offset. The interval's end is not sent: it
+   * follows from the market (`intervalEnd`), so the two can never disagree.
+   */
+  interval_start: z.iso.datetime({ offset: true, error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z") }),
+  side: z.enum(BID_SIDES, { error: named(`"offer" (sell) or "bid" (buy)`) }),
+  segments: z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
+    .min(1, { error: named("at least one segment") })
+    .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) }),
+}, {
+  error: (iss) =>
+    iss.code === "unrecognized_keys"
+      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
+      : named("an object")(iss),
+}).meta({ id: "BidInput" });
+export type BidInput = z.infer<typeof bidInputSchema>;
+
+/** The end of the delivery interval that starts at `start`: 1 h for DA, 5 min for RT (ISO string, UTC). */
+export function intervalEnd(market: Market, start: string | Date): string {
+  const t = typeof start === "string" ? Date.parse(start) : start.getTime();
+  if (!Number.isFinite(t)) throw new RangeError(`not a date-time: ${String(start)}`);
+  return new Date(t + (market === "DA" ? HOUR : RT_INTERVAL_MINUTES * MINUTE)).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Deadlines
+
+/**
+ * Minutes before the start of the operating HOUR that contains an RT interval after which offers for it
+ * are no longer accepted. ISOs state their real-time offer deadlines per operating hour, not per 5-minute
+ * interval, so the deadline for 14:55 is the same as for 14:00 (see `rtBidDeadline`).
+ *
+ * - PJM 65: PJM Inside Lines, "PJM Moves to Intraday Offers" (2017-11-01): updates "permitted 65 minutes
+ *   prior to operating hour" (also PJM's Manual 11 revisions, "T-65 minutes update deadline").
+ * - CAISO 75: caiso.com "Market processes": the real-time market "closes 75 minutes before the start of the
+ *   trading hour" (also BPM for Market Operations §2.3.2).
+ * - MISO 30: misoenergy.org "Real-Time and Operating Reserves Market": resource offers "must occur 30
+ *   minutes prior to the Operating Hour".
+ * - ERCOT 60: Nodal Protocols §2.1, "Adjustment Period" — ends one hour before the Operating Hour (from
+ *   memory, not re-read for this module).
+ * - NYISO 75: NYISO Market Services Tariff §4.4 — real-time bids are due 75 minutes before the dispatch
+ *   hour (from memory, not re-read for this module).
+ * - SPP, ISONE: UNVERIFIED — no source was found while writing this. Both are believed to accept offer
+ *   updates until about 30 minutes before the hour; the conservative default of 75 minutes (the longest
+ *   lead of the ISOs above) is used instead, so OptiBid never accepts a bid the ISO would refuse as late.
+ */
+export const RT_LEAD_MINUTES: Readonly<Record<Iso, number>> = Object.freeze({
+  PJM: 65,
+  CAISO: 75,
+  ERCOT: 60,
+  NYISO: 75,
+  MISO: 30,
+  SPP: 75,
+  ISONE: 75,
+});
+
+function toMs(instant: string | Date | number): number {
+  const t = typeof instant === "number"
+    ? instant
+    : typeof instant === "string"
+    ? Date.parse(instant)
+    : instant.getTime();
+  if (!Number.isFinite(t)) throw new RangeError(`not a date-time: ${String(instant)}`);
+  return t;
+}
+
+/**
+ * Every zone's market clock (America/New_York, America/Chicago, America/Los_Angeles, MISO's fixed
+ * Etc/GMT+5) is a whole number of hours off UTC all year, so "on the local hour" is "on the UTC hour" and
+ * local 5-minute boundaries are UTC ones. That keeps alignment checks free of time-zone lookups; the
+ * tests assert the premise for every zone across both 2025 DST changes.
+ */
+function floorTo(ms: number, step: number): number {
+  return Math.floor(ms / step) * step;
+}
+
+/** The DA delivery day of an interval (the zone's operating date) and its gate closure, DST-correct. */
+export function daGate(zone: Iso, intervalStart: string | Date | number): { deliveryDate: string; closesAt: Date } {
+  const deliveryDate = operatingDate(zone, toMs(intervalStart));
+  return { deliveryDate, closesAt: gateClosureUtc(zone, deliveryDate) };
+}
+
+/** The last instant (exclusive) an RT bid for the interval starting at `intervalStart` is accepted. */
+export function rtBidDeadline(zone: Iso, intervalStart: string | Date | number): Date {
+  return new Date(floorTo(toMs(intervalStart), HOUR) - RT_LEAD_MINUTES[zone] * MINUTE);
+}
+
+/**
+ * Bids for the interval must be in strictly before this instant; withdrawals too (a bid cannot be pulled
+ * out of a market that has closed for it).
+ */
+export function submissionDeadline(zone: Iso, market: Market, intervalStart: string | Date | number): Date {
+  return market === "DA" ? daGate(zone, intervalStart).closesAt : rtBidDeadline(zone, intervalStart);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Business rules
+
+/**
+ * The asset as the rules need it. A row of the assets API (`AssetView`, nulls for non-storage fields)
+ * fits as it is.
+ */
+export interface AssetLimits {
+  kind: AssetKind;
+  zone: Iso;
+  capacity_mw: number;
+  /** Storage: most it can draw from the grid (bids). Falls back to `capacity_mw`. */
+  charge_mw?: number | null;
+  /** Storage: most it can inject (offers). Falls back to `capacity_mw`. */
+  discharge_mw?: number | null;
+}
+
+export interface BidContext {
+  asset: AssetLimits;
+  now: Date;
+}
+
+/** One broken rule. `path` is dotted ("segments.2.price"); `message` names the field too. */
+export interface Issue {
+  path: string;
+  message: string;
+  code: IssueCode | string;
+}
+
+export type IssueCode =
+  | "zone_mismatch"
+  | "too_many_segments"
+  | "price_above_cap"
+  | "price_below_floor"
+  | "price_order"
+  | "side_not_allowed"
+  | "quantity_exceeds_capacity"
+  | "interval_misaligned"
+  | "invalid_datetime"
+  | "gate_closed"
+  | "rt_deadline_passed";
+
+/**
+ * Sums of MW with binary floats: 0.1 + 0.2 exceeds 0.3 by 5.5e-17. Quantities are stored to 3 decimals
+ * (numeric(10,3) for capacities), so a nano-MW tolerance forgives float noise and nothing a user typed.
+ */
+const MW_EPSILON = 1e-9;
+
+const money = (p: number) => `${p < 0 ? "−" : ""}$${Math.abs(p).toLocaleString("en-US", { maximumFractionDigits: 4 })}`;
+const mw = (q: number) => `${Number(q.toFixed(6))} MW`;
+
+/** The power limit of the asset for a side, or null when the asset cannot take that side at all. */
+export function sideLimitMw(asset: AssetLimits, side: BidSide): number | null {
+  if (asset.kind === "storage") {
+    return (side === "offer" ? asset.discharge_mw : asset.charge_mw) ?? asset.capacity_mw;
+  }
+  // Solar, wind and thermal plants only inject: a purchase (bid) would need a load behind the meter.
+  return side === "offer" ? asset.capacity_mw : null;
+}
+
+/**
+ * Every market rule a (schema-valid) bid breaks, in field order; [] when it may be submitted at `now`.
+ * Rules: zone of the asset; segment count of the zone; prices within the zone's floor and cap; offer
+ * prices non-decreasing, bid prices non-increasing; the side allowed for the asset and total MW within
+ * its power for that side; interval aligned to the market; DA before the zone's gate for the delivery
+ * day, RT before the zone's lead time.
+ */
+export function validateBid(input: BidInput, ctx: BidContext): Issue[] {
+  const issues: Issue[] = [];
+  const add = (path: string, code: IssueCode, message: string) => issues.push({ path, code, message });
+  const { asset, now } = ctx;
+  const rules = ZONES[input.zone];
+
+  if (input.zone !== asset.zone) {
+    add("zone", "zone_mismatch", `zone ${input.zone} is not the asset's zone (${asset.zone})`);
+  }
+
+  // A bid is checked against the rules of the zone it is sent to.
+  if (input.segments.length > rules.maxOfferSegments) {
+    add(
+      "segments",
+      "too_many_segments",
+      `segments has ${input.segments.length} entries; ${input.zone} accepts at most ${rules.maxOfferSegments}`,
+    );
+  }
+
+  // The market-based cap (`offerCap`), not `costBasedOfferCap`: prices above it are only accepted from
+  // offers whose costs the market monitor verified beforehand (FERC Order 831), and OptiBid holds no
+  // such verification. Demand bids are held to the same range (e.g. NYISO's ±$1,000 bid restriction).
+  input.segments.forEach((s, i) => {
+    const path = `segments.${i}.price`;
+    if (s.price > rules.offerCap) {
+      add(
+        path,
+        "price_above_cap",
+        `${path} ${money(s.price)}/MWh is above ${input.zone}'s cap of ${money(rules.offerCap)}/MWh`,
+      );
+    } else if (s.price < rules.offerFloor) {
+      add(
+        path,
+        "price_below_floor",
+        `${path} ${money(s.price)}/MWh is below ${input.zone}'s floor of ${money(rules.offerFloor)}/MWh`,
+      );
+    }
+    if (i > 0) {
+      const prev = input.segments[i - 1].price;
+      // A supply curve rises and a demand curve falls; equal neighbours are fine (a flat step).
+      if (input.side === "offer" && s.price < prev) {
+        add(
+          path,
+          "price_order",
+          `${path} ${money(s.price)}/MWh is below segments.${i - 1}.price ${money(prev)}/MWh: ` +
+            `offer prices must not decrease`,
+        );
+      } else if (input.side === "bid" && s.price > prev) {
+        add(
+          path,
+          "price_order",
+          `${path} ${money(s.price)}/MWh is above segments.${i - 1}.price ${money(prev)}/MWh: ` +
+            `bid prices must not increase`,
+        );
+      }
+    }
+  });
+
+  const limit = sideLimitMw(asset, input.side);
+  if (limit === null) {
+    add("side", "side_not_allowed", `side "bid" (buy) is only for storage; a ${asset.kind} asset can only offer`);
+  } else {
+    let total = 0;
+    for (const s of input.segments) total += s.quantity;
+    if (total > limit + MW_EPSILON) {
+      const what = asset.kind === "storage"
+        ? (input.side === "offer" ? "discharge power" : "charge power")
+        : "capacity";
+      add(
+        "segments",
+        "quantity_exceeds_capacity",
+        `segments total ${mw(total)}, more than the asset's ${what} of ${mw(limit)}`,
+      );
+    }
+  }
+
+  const start = Date.parse(input.interval_start);
+  if (!Number.isFinite(start)) {
+    add(
+      "interval_start",
+      "invalid_datetime",
+      `interval_start ${JSON.stringify(input.interval_start)} is not a date-time`,
+    );
+    return issues;
+  }
+  const step = input.market === "DA" ? HOUR : rules.rtIntervalMinutes * MINUTE;
+  if (start % step !== 0) {
+    add(
+      "interval_start",
+      "interval_misaligned",
+      input.market === "DA"
+        ? `interval_start ${input.interval_start} is not on the hour (DA intervals are hourly)`
+        : `interval_start ${input.interval_start} is not on a ${rules.rtIntervalMinutes}-minute boundary`,
+    );
+  }
+
+  const t = now.getTime();
+  if (input.market === "DA") {
+    const { deliveryDate, closesAt } = daGate(input.zone, start);
+    // Offers are due *before* the gate: at the gate instant it is closed (as in nextGateClosure).
+    if (t >= closesAt.getTime()) {
+      add(
+        "interval_start",
+        "gate_closed",
+        `interval_start ${input.interval_start} is on ${input.zone} delivery day ${deliveryDate}, whose day-ahead ` +
+          `gate closed at ${closesAt.toISOString()} (${rules.daGateClosure} ${rules.gateTimeZone} the day before)`,
+      );
+    }
+  } else {
+    const deadline = rtBidDeadline(input.zone, start);
+    if (t >= deadline.getTime()) {
+      add(
+        "interval_start",
+        "rt_deadline_passed",
+        `interval_start ${input.interval_start}: ${input.zone} real-time bids close ${RT_LEAD_MINUTES[input.zone]} ` +
+          `minutes before the operating hour, at ${deadline.toISOString()}`,
+      );
+    }
+  }
+  return issues;
+}
+
+/** "segments.2.price" → ["segments", 2, "price"] (zod paths keep array indices as numbers). */
+function pathArray(path: string): (string | number)[] {
+  return path ? path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+}
+
+/**
+ * `bidInputSchema` plus `validateBid` for one asset at one instant: the form schema of the island and a
+ * schema the API can parse with once it has loaded the asset. The rules run once the shape is valid. Each rule's issue keeps its `code` in
+ * zod's `params.code` (zod itself reports custom issues as code "custom").
+ */
+export function makeBidSchema(ctx: BidContext) {
+  return bidInputSchema.superRefine((bid, zctx) => {
+    for (const issue of validateBid(bid, ctx)) {
+      zctx.addIssue({
+        code: "custom",
+        path: pathArray(issue.path),
+        message: issue.message,
+        params: { code: issue.code },
+      });
+    }
+  }, {
+    // zod runs refinements after non-aborting issues too (a malformed date, an empty list); the rules
+    // assume a well-formed bid and would repeat those issues in other words, so they wait for one.
+    when: (payload) => payload.issues.length === 0,
+  });
+}
+
+/** Same function as `makeBidSchema` under the name the bid builder uses. */
+export const bidFormSchema = makeBidSchema;
+
+/** A ZodError of the bid schemas as `Issue`s (dotted paths; rule codes restored from `params.code`). */
+export function issuesFromZod(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({
+    path: pathString(i.path),
+    message: i.message,
+    code: i.code === "custom" && typeof i.params?.code === "string" ? i.params.code : i.code,
+  }));
+}
+
+/** Parse and validate in one step: the bid (with its derived interval_end), or every issue found. */
+export function checkBid(
+  input: unknown,
+  ctx: BidContext,
+): { ok: true; bid: BidInput & { interval_end: string } } | { ok: false; issues: Issue[] } {
+  const parsed = bidInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
+  const issues = validateBid(parsed.data, ctx);
+  if (issues.length) return { ok: false, issues };
+  return {
+    ok: true,
+    bid: { ...parsed.data, interval_end: intervalEnd(parsed.data.market, parsed.data.interval_start) },
+  };
+}
