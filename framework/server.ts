@@ -30,6 +30,8 @@ export interface MountOptions<State> {
   isApiPath?: (path: string) => boolean;
   /** Where unexpected errors are reported (with the request id); never sent to the client. */
   onUnexpectedError: (err: unknown, c: Context) => void;
+  /** Turns known failures that are not the client's fault nor a bug (a database outage) into HttpErrors. */
+  classifyError?: (err: unknown) => HttpError | null;
   /** Pages kept by `page(data, { cacheKey })`; least recently used are dropped first. */
   renderCacheSize?: number;
 }
@@ -170,7 +172,7 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
   }
 
   async function errorResponse(c: Context, err: unknown): Promise<Response> {
-    const http = err instanceof HttpError ? err : null;
+    const http = err instanceof HttpError ? err : (opts.classifyError?.(err) ?? null);
     const status = http?.status ?? 500;
     if (!http) opts.onUnexpectedError(err, c);
     const path = new URL(c.req.url).pathname;

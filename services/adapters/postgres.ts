@@ -11,7 +11,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const { default: postgres } = await import("postgres");
   const sql = postgres(url, {
     max: opts.max ?? 10,
-    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    // Bounded so a request meets an outage with a 503 in under 5 s, never a hang.
+    connect_timeout: opts.connectTimeoutSeconds ?? 4,
     idle_timeout: 30,
     onnotice: () => {},
     // Dates as Date (default); int8/numeric as strings (default), matching PGlite's setup.

@@ -14,6 +14,7 @@ import { mountManifest } from "../../framework/server.ts";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import { log } from "../log/logger.ts";
 import { authorize } from "../auth/http.ts";
+import { classifyError } from "./errors.ts";
 import { isWebSocketUpgrade } from "../realtime/http.ts";
 import type { State } from "../../utils.ts";
 import type { AppServices } from "./services.ts";
@@ -112,6 +113,7 @@ export function createApp(opts: CreateAppOptions): Hono {
     manifest: opts.manifest,
     build: opts.build,
     initState: (c) => ({ requestId: c.get("requestId"), services, auth: null, ip: "unknown" }),
+    classifyError,
     onUnexpectedError: (err, c) => {
       log.error("unhandled error", {
         requestId: c.get("requestId"),

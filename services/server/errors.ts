@@ -1,0 +1,41 @@
+/**
+ * Failures that are nobody's bug: the system of record is unreachable or
+ * restarting. The client gets 503 with Retry-After (and can retry safely with
+ * an Idempotency-Key), never a 500.
+ */
+import { HttpError } from "../../framework/http_error.ts";
+import { DatabaseUnavailableError } from "../adapters/database.ts";
+
+/** postgres.js connection errors and Postgres' own "connection exception" / "shutting down" codes. */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up)
+]);
+
+export function isDatabaseOutage(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  const e = err as { code?: unknown; errno?: unknown; name?: unknown } | null;
+  if (!e || typeof e !== "object") return false;
+  const code = typeof e.code === "string" ? e.code : typeof e.errno === "string" ? e.errno : "";
+  return CONNECTION_CODES.has(code) || code.startsWith("08") ||
+    (e.name === "ConnectionRefused" || e.name === "ConnectionReset");
+}
+
+export function classifyError(err: unknown): HttpError | null {
+  if (isDatabaseOutage(err)) {
+    return new HttpError(503, "The database is unavailable; retry in a few seconds", {
+      code: "database_unavailable",
+      headers: { "Retry-After": "5" },
+    });
+  }
+  return null;
+}

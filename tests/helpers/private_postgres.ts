@@ -1,0 +1,70 @@
+/**
+ * A Postgres server of a test's own (initdb in a temp folder, a free port), so
+ * a test may stop and start it without touching the shared server other tests
+ * use. Runs as the `postgres` OS user when the test runs as root (Postgres
+ * refuses root). Skipped when the binaries are not installed.
+ */
+const BIN = (() => {
+  try {
+    for (const v of [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => e.name).sort().reverse()) {
+      const dir = `/usr/lib/postgresql/${v}/bin`;
+      if (Deno.statSync(`${dir}/initdb`).isFile) return dir;
+    }
+  } catch { /* not installed */ }
+  return null;
+})();
+
+export const privatePostgresAvailable = BIN !== null;
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function run(args: string[]): Promise<void> {
+  const asRoot = Deno.uid?.() === 0;
+  const cmd = asRoot ? ["runuser", "-u", "postgres", "--", ...args] : args;
+  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+export interface PrivatePostgres {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function privatePostgres(): Promise<PrivatePostgres> {
+  if (!BIN) throw new Error("Postgres binaries are not installed");
+  const dir = await Deno.makeTempDir({ prefix: "optibid-pg-" });
+  if (Deno.uid?.() === 0) {
+    await new Deno.Command("chown", { args: ["postgres:postgres", dir] }).output();
+  }
+  const port = freePort();
+  await run([`${BIN}/initdb`, "-D", `${dir}/data`, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const start = () =>
+    run([
+      `${BIN}/pg_ctl`,
+      "-D",
+      `${dir}/data`,
+      "-w",
+      "-l",
+      `${dir}/log`,
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "start",
+    ]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => run([`${BIN}/pg_ctl`, "-D", `${dir}/data`, "-w", "-m", "immediate", "stop"]),
+    start,
+    async destroy() {
+      await run([`${BIN}/pg_ctl`, "-D", `${dir}/data`, "-w", "-m", "immediate", "stop"]).catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
