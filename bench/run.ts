@@ -1,5 +1,6 @@
 /** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
 import { benchAuth } from "./auth.ts";
+import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
@@ -9,6 +10,7 @@ const all: Record<string, () => Promise<unknown>> = {
   ssr: benchSsr,
   auth: benchAuth,
   ingest: benchIngest,
+  clearing: benchClearing,
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

@@ -44,6 +44,10 @@ const roundMw = (mw: number) => Math.round(mw * 1e6) / 1e6;
  * the money, so an unsorted curve (an old row, a hand-written test) still clears by its prices.
  */
 export function clearBid(bid: ClearableBid, lmp: number): ClearingResultOne {
+  return { awarded_mw: awardedMw(bid, lmp), price: lmp };
+}
+
+function awardedMw(bid: ClearableBid, lmp: number): number {
   const segs = bid.segments;
   let mw = 0;
   if (bid.side === "offer") {
@@ -57,7 +61,7 @@ export function clearBid(bid: ClearableBid, lmp: number): ClearingResultOne {
       if (s.price >= lmp) mw += s.quantity;
     }
   }
-  return { awarded_mw: roundMw(mw), price: lmp };
+  return roundMw(mw);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -102,40 +106,46 @@ export function priceKey(zone: Iso, market: Market, intervalStart: string | Date
 
 /**
  * Clears each bid against the price of its interval. Work is one pass over the segments plus one price
- * look-up per bid (repeated for consecutive bids of the same interval from a one-entry cache, since bids
- * are usually fetched ordered by interval); no allocation per segment.
+ * look-up per distinct (zone, market, interval_start) — memoised by the interval_start as given, since
+ * parsing a date and building a key per bid cost more than clearing its ten segments — and no
+ * allocation per segment.
  */
 export function clearBids(bids: readonly ClearingBid[], prices: PriceSource): ClearingOutcome {
   const awards: Award[] = [];
   const unpriced: ClearingBid[] = [];
-  const byMap = typeof prices !== "function";
-  let lastZone: Iso | undefined, lastMarket: Market | undefined, lastStart: string | Date | undefined;
-  let lmp: number | undefined;
+  // zone+market → interval_start (the string, or a Date's ms) → LMP, NaN when there is none.
+  const memo = new Map<string, Map<string | number, number>>();
+  let lastGroup = "", group: Map<string | number, number> | undefined;
   for (let b = 0; b < bids.length; b++) {
     const bid = bids[b];
-    if (bid.zone !== lastZone || bid.market !== lastMarket || bid.interval_start !== lastStart) {
-      lastZone = bid.zone;
-      lastMarket = bid.market;
-      lastStart = bid.interval_start;
-      if (byMap) {
-        lmp = prices.get(priceKey(bid.zone, bid.market, bid.interval_start));
-      } else {
-        const t = typeof bid.interval_start === "string"
-          ? Date.parse(bid.interval_start)
-          : bid.interval_start.getTime();
-        if (!Number.isFinite(t)) throw new RangeError(`bid ${bid.id}: not a date-time: ${String(bid.interval_start)}`);
-        lmp = prices(bid.zone, bid.market, new Date(t).toISOString());
-      }
+    const groupKey = bid.zone + bid.market;
+    if (groupKey !== lastGroup || !group) {
+      group = memo.get(groupKey);
+      if (!group) memo.set(groupKey, group = new Map());
+      lastGroup = groupKey;
+    }
+    const raw = bid.interval_start;
+    const startKey = typeof raw === "string" ? raw : raw.getTime();
+    let lmp = group.get(startKey);
+    if (lmp === undefined) {
+      lmp = lookUp(prices, bid) ?? NaN;
+      group.set(startKey, lmp);
     }
     // A NaN or missing price must not clear as "nothing awarded": the interval is simply not priced yet.
-    if (lmp === undefined || !Number.isFinite(lmp)) {
+    if (!Number.isFinite(lmp)) {
       unpriced.push(bid);
       continue;
     }
-    const r = clearBid(bid, lmp);
-    awards.push({ bid_id: bid.id, awarded_mw: r.awarded_mw, price: r.price });
+    awards.push({ bid_id: bid.id, awarded_mw: awardedMw(bid, lmp), price: lmp });
   }
   return { awards, unpriced };
+}
+
+function lookUp(prices: PriceSource, bid: ClearingBid): number | undefined {
+  const t = typeof bid.interval_start === "string" ? Date.parse(bid.interval_start) : bid.interval_start.getTime();
+  if (!Number.isFinite(t)) throw new RangeError(`bid ${bid.id}: not a date-time: ${String(bid.interval_start)}`);
+  if (typeof prices === "function") return prices(bid.zone, bid.market, new Date(t).toISOString());
+  return prices.get(priceKey(bid.zone, bid.market, t));
 }
 
 /**
