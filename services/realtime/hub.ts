@@ -7,8 +7,10 @@
  * per client tops out near 100–140k messages/s. So ticks are not sent as they
  * come: they collect in a window of `flushMs`, and each client gets at most one
  * `prices` frame per window. Clients with the same subscription share one
- * serialised frame. The next window opens only after a flush ends, so under
- * load windows widen by themselves instead of piling up work.
+ * serialised frame, so a flush costs about one send() per client. A flush
+ * serves clients a chunk at a time so the event loop keeps writing and
+ * answering meanwhile; a window that is due while one is still being sent
+ * waits for it, so under load windows widen instead of piling up.
  *
  * A client whose socket backlog (`bufferedAmount`) is over `maxBufferedBytes`
  * is skipped; what it misses is merged into a per-client map keyed by
@@ -16,6 +18,7 @@
  * `coalesced` frame once it has drained. Memory per client is thus bounded by
  * about the limit plus one frame.
  */
+import { setImmediate } from "node:timers";
 import { log } from "../log/logger.ts";
 import { type Market, MARKETS, type PriceTick } from "../market/types.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
@@ -98,6 +101,9 @@ export interface HubStats {
   /** Connections closed for missed heartbeats. */
   dead_closed: number;
   flush_window_ms: number;
+  /** Flushes run, and the time spent in them (serialising and send() calls): the fan-out's CPU cost. */
+  flushes: number;
+  flush_busy_ms: number;
   bus: ReturnType<RealtimeBus["stats"]>;
 }
 
@@ -120,7 +126,17 @@ interface Client {
   open: boolean;
 }
 
+/** The window being sent: ticks grouped by zone, and the frames serialised so far, by subscription. */
+interface FlushWindow {
+  openedAt: number;
+  byZone: Map<Iso, PriceTick[]>;
+  orgByZone: Map<string, Map<Iso, PriceTick[]>>;
+  frames: Map<string, { text: string; n: number } | null>;
+}
+
 const MAX_PENDING_ALERTS = 16;
+/** Clients served per turn of the event loop during a flush. */
+const FLUSH_CHUNK = 250;
 /** Control frames (errors, pongs, alerts) are dropped past this multiple of the backlog limit. */
 const CONTROL_BACKLOG_FACTOR = 4;
 
@@ -154,6 +170,8 @@ export class RealtimeHub {
   #windowOpenedAt = 0;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #flushAt = 0;
+  #flushing = false;
+  #flushAgain = false;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #slow = 0;
   #started = false;
@@ -172,6 +190,8 @@ export class RealtimeHub {
     maxBuffered: 0,
     alerts: 0,
     deadClosed: 0,
+    flushes: 0,
+    flushMs: 0,
   };
 
   constructor(opts: HubOptions = {}) {
@@ -282,6 +302,8 @@ export class RealtimeHub {
       alerts_published: c.alerts,
       dead_closed: c.deadClosed,
       flush_window_ms: this.#flushMs,
+      flushes: c.flushes,
+      flush_busy_ms: Math.round(c.flushMs),
       bus: this.#bus.stats(),
     };
   }
@@ -505,7 +527,16 @@ export class RealtimeHub {
     }, ms);
   }
 
+  /**
+   * Sends the window to every client, FLUSH_CHUNK clients at a time: between chunks the event loop
+   * writes what was sent and serves other work, instead of stalling for the whole fan-out. Windows
+   * never overlap, so a client always gets them in order.
+   */
   #flush(): void {
+    if (this.#flushing) {
+      this.#flushAgain = true;
+      return;
+    }
     const window = this.#window;
     const orgWindows = this.#orgWindows;
     const openedAt = this.#windowOpenedAt || Date.now();
@@ -513,57 +544,78 @@ export class RealtimeHub {
     this.#orgWindows = new Map();
     this.#windowOpenedAt = 0;
 
-    const byZone = groupByZone(window.values());
-    const orgByZone = new Map<string, Map<Iso, PriceTick[]>>();
-    for (const [org, w] of orgWindows) orgByZone.set(org, groupByZone(w.values()));
-    // One serialised frame per distinct subscription: most clients share a handful.
-    const frames = new Map<string, { text: string; n: number } | null>();
+    const w: FlushWindow = {
+      openedAt,
+      byZone: groupByZone(window.values()),
+      orgByZone: new Map(),
+      frames: new Map(),
+    };
+    for (const [org, ticks] of orgWindows) w.orgByZone.set(org, groupByZone(ticks.values()));
+    const clients = [...this.#clients];
+    this.#flushing = true;
+    const step = (from: number) => {
+      const t0 = performance.now();
+      const end = Math.min(clients.length, from + FLUSH_CHUNK);
+      for (let i = from; i < end; i++) this.#flushTo(clients[i], w);
+      this.#c.flushMs += performance.now() - t0;
+      if (end < clients.length && !this.#closed) {
+        // setImmediate, not setTimeout(0): nested timeouts are clamped to 4 ms.
+        setImmediate(() => step(end));
+        return;
+      }
+      this.#flushing = false;
+      this.#c.flushes++;
+      if (this.#flushAgain) {
+        this.#flushAgain = false;
+        this.#scheduleFlush(0);
+      }
+      // Slow clients are looked at again even when no ticks come, so they catch up once they drain.
+      if (this.#slow > 0) this.#scheduleFlush(Math.max(this.#flushMs, 50));
+    };
+    step(0);
+  }
 
-    for (const c of this.#clients) {
-      const backlog = c.socket.bufferedAmount;
-      if (backlog > this.#c.maxBuffered) this.#c.maxBuffered = backlog;
-      const orgTicks = orgByZone.get(c.orgId);
+  #flushTo(c: Client, w: FlushWindow): void {
+    if (!c.open) return;
+    const backlog = c.socket.bufferedAmount;
+    if (backlog > this.#c.maxBuffered) this.#c.maxBuffered = backlog;
+    const orgTicks = w.orgByZone.get(c.orgId);
 
-      if (c.pending || backlog > this.#maxBuffered) {
-        // Slow: keep only the newest tick per zone+market until the socket drains.
-        const mine = ticksFor(byZone, c.zones);
+    if (c.pending || backlog > this.#maxBuffered) {
+      // Slow: keep only the newest tick per zone+market until the socket drains.
+      const mine = ticksFor(w.byZone, c.zones);
+      for (const t of mine) this.#hold(c, t, w.openedAt);
+      if (orgTicks && ticksFor(orgTicks, c.zones).length) this.#c.dropped++;
+      if (backlog > this.#maxBuffered) {
         if (!c.pending) {
           c.pending = new Map();
-          c.pendingSince = openedAt;
+          c.pendingSince = w.openedAt;
           this.#slow++;
         }
-        for (const t of mine) this.#hold(c, t, openedAt);
-        if (orgTicks && ticksFor(orgTicks, c.zones).length) this.#c.dropped++;
-        if (backlog > this.#maxBuffered) {
-          if (mine.length) this.#c.deferred++;
-          continue;
-        }
-        this.#catchUp(c);
-        continue;
+        if (mine.length) this.#c.deferred++;
+        return;
       }
-
-      let frame = frames.get(c.sig);
-      if (frame === undefined) {
-        const ticks = ticksFor(byZone, c.zones);
-        frame = ticks.length
-          ? { text: JSON.stringify({ type: "prices", published_at: openedAt, ticks }), n: ticks.length }
-          : null;
-        frames.set(c.sig, frame);
-      }
-      if (frame) this.#sendFrame(c, frame.text, frame.n);
-      if (orgTicks) {
-        const ticks = ticksFor(orgTicks, c.zones);
-        if (ticks.length) {
-          this.#sendFrame(
-            c,
-            JSON.stringify({ type: "prices", published_at: openedAt, ticks, source: "admin" }),
-            ticks.length,
-          );
-        }
-      }
+      if (c.pending) this.#catchUp(c);
+      return;
     }
-    // Slow clients are looked at again even when no ticks come, so they catch up once they drain.
-    if (this.#slow > 0) this.#scheduleFlush(Math.max(this.#flushMs, 50));
+
+    // One serialised frame per distinct subscription (admin prices: per organization too): most clients
+    // share a handful, so the cost per client is one send().
+    let frame = w.frames.get(c.sig);
+    if (frame === undefined) {
+      frame = frameOf(w.byZone, c.zones, w.openedAt, false);
+      w.frames.set(c.sig, frame);
+    }
+    if (frame) this.#sendFrame(c, frame.text, frame.n);
+    if (orgTicks) {
+      const key = `${c.orgId}\u0000${c.sig}`;
+      let adminFrame = w.frames.get(key);
+      if (adminFrame === undefined) {
+        adminFrame = frameOf(orgTicks, c.zones, w.openedAt, true);
+        w.frames.set(key, adminFrame);
+      }
+      if (adminFrame) this.#sendFrame(c, adminFrame.text, adminFrame.n);
+    }
   }
 
   #hold(c: Client, t: PriceTick, at: number): void {
@@ -666,6 +718,21 @@ function groupByZone(ticks: Iterable<PriceTick>): Map<Iso, PriceTick[]> {
     else out.set(t.zone, [t]);
   }
   return out;
+}
+
+/** A serialised `prices` frame of the window's ticks for these zones, or null when there are none. */
+function frameOf(
+  byZone: Map<Iso, PriceTick[]>,
+  zones: Set<Iso>,
+  publishedAt: number,
+  admin: boolean,
+): { text: string; n: number } | null {
+  const ticks = ticksFor(byZone, zones);
+  if (!ticks.length) return null;
+  const msg = admin
+    ? { type: "prices", published_at: publishedAt, ticks, source: "admin" }
+    : { type: "prices", published_at: publishedAt, ticks };
+  return { text: JSON.stringify(msg), n: ticks.length };
 }
 
 function ticksFor(byZone: Map<Iso, PriceTick[]>, zones: Set<Iso>): PriceTick[] {

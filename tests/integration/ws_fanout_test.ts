@@ -138,6 +138,8 @@ serviceTest(
       JWT_SECRET: TEST_JWT_SECRET,
       REDIS_URL: testServices.redis!,
       REDIS_KEY_PREFIX: `${testServices.redisPrefix}fanout-${crypto.randomUUID().slice(0, 8)}:`,
+      // Only the test's prices: the simulator would stream its own.
+      MARKET_SOURCE: "off",
     };
     const apps = await Promise.all([spawnApp(env), spawnApp(env)]);
     const [a, b] = apps;

@@ -92,6 +92,22 @@ Deno.test("ticks of one window reach a client as one frame; a repeated interval 
   await hub.close();
 });
 
+Deno.test("a flush larger than one chunk reaches every client, windows in order", async () => {
+  const hub = new RealtimeHub({ flushMs: 1 });
+  const clients = Array.from({ length: 700 }, () => connect(hub, ["PJM"]));
+  await sleep(5);
+  for (let w = 0; w < 40; w++) {
+    hub.publishPrices([tick("PJM", w, w)]);
+    await sleep(w % 3); // some windows are published while a flush is still going
+  }
+  await sleep(100);
+  for (const c of clients) {
+    const lmps = c.of("prices").flatMap((f) => f.ticks.map((t) => t.lmp));
+    assert.deepEqual(lmps, Array.from({ length: 40 }, (_, i) => i));
+  }
+  await hub.close();
+});
+
 Deno.test("each client gets only its zones; subscribe and unsubscribe change that", async () => {
   const hub = new RealtimeHub({ flushMs: 5 });
   const all = connect(hub);

@@ -22,6 +22,8 @@ export const hubStatsSchema = z.object({
   alerts_published: count,
   dead_closed: count,
   flush_window_ms: z.number(),
+  flushes: count,
+  flush_busy_ms: count,
   bus: z.object({
     kind: z.enum(["redis", "broadcast-channel", "none"]),
     connected: z.boolean(),
