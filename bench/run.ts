@@ -4,6 +4,7 @@ import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
+import { benchWsFanout } from "./ws_fanout.ts";
 
 const all: Record<string, () => Promise<unknown>> = {
   startup: benchStartup,
@@ -11,6 +12,7 @@ const all: Record<string, () => Promise<unknown>> = {
   auth: benchAuth,
   ingest: benchIngest,
   clearing: benchClearing,
+  ws_fanout: () => benchWsFanout(),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

@@ -1,0 +1,296 @@
+/**
+ * WebSocket fan-out: 2,000 clients (half on /api/ws/prices with every zone,
+ * half on one zone each) of one app server pinned to core 0; the clients run
+ * in a process of their own (bench/ws_clients.ts) pinned to core 1. Ticks go
+ * in at 1,000/s spread over the 7 zones, each tick a new interval (so none is
+ * coalesced away), in batches every 10 ms:
+ *
+ * - `--via=redis` (default when Redis answers): as bus messages on the app's
+ *   Redis channel, the way another instance's pipeline reaches this one; the
+ *   ticks are market data for every client.
+ * - `--via=http`: POST /api/ws/broadcast/price as the org's admin (every
+ *   client is in that org).
+ *
+ * Reported: tick-to-client latency p50/p99 — from the moment the bench
+ * published the tick to its arrival at a client, per tick and client; the
+ * bench's ticks are fake, so each carries its publish time (epoch ms) in
+ * `congestion` (with `energy` set so that lmp = energy + congestion + loss
+ * still holds); frames/s and ticks/s delivered against what the
+ * subscriptions call for; and CPU of both sides. Target: p99 < 50 ms.
+ *
+ *   deno task bench ws_fanout
+ *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis
+ */
+import { parseArgs } from "node:util";
+import { ISOS } from "../services/market/zones.ts";
+import type { PriceTick } from "../services/market/types.ts";
+import { BUS_VERSION } from "../services/realtime/bus.ts";
+import { cores, fmt, pinned, spawnServer } from "./lib.ts";
+
+interface ClientResult {
+  seconds: number;
+  frames: number;
+  ticks: number;
+  bytes: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  frameP50: number;
+  frameP99: number;
+  cpu: number;
+  closed: number;
+}
+
+async function redisReachable(url: string): Promise<boolean> {
+  const u = new URL(url);
+  try {
+    const conn = await Promise.race([
+      Deno.connect({ hostname: u.hostname, port: Number(u.port || 6379) }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 500)),
+    ]);
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds all cores spent busy (user, nice, system, irq, softirq) since boot. */
+function systemBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq] = Deno.readTextFileSync("/proc/stat").split("\n")[0].split(/\s+/)
+    .map(Number);
+  return (user + nice + system + irq + softirq) / 100;
+}
+
+/** Other work on the machine shows here: the figures are only as good as the cores were free. */
+function loadavg(): string {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+}
+
+/** Lines of a child's stdout, one JSON object each. */
+function jsonLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>): () => Promise<Record<string, unknown>> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  return async () => {
+    for (;;) {
+      const i = buf.indexOf("\n");
+      if (i >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.trim().startsWith("{")) return JSON.parse(line);
+        continue;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the client process ended early");
+      buf += value;
+    }
+  };
+}
+
+export async function benchWsFanout(argv: string[] = []): Promise<Record<string, number>> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      clients: { type: "string", default: "2000" },
+      rate: { type: "string", default: "1000" },
+      seconds: { type: "string", default: "10" },
+      "all-share": { type: "string", default: "0.5" },
+      via: { type: "string" },
+      "redis-url": { type: "string", default: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379" },
+    },
+  });
+  const clients = Number(values.clients);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const allShare = Number(values["all-share"]);
+  const redisUrl = values["redis-url"]!;
+  const via = values.via ?? (await redisReachable(redisUrl) ? "redis" : "http");
+  const prefix = `optibid-bench-${crypto.randomUUID().slice(0, 8)}:`;
+
+  const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-ws-" });
+  const app = await spawnServer({
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      // Only the bench's ticks: the simulator would add its own.
+      MARKET_SOURCE: "off",
+      ...(via === "redis" ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
+    },
+  });
+  let clientProc: Deno.ChildProcess | null = null;
+  const { Redis } = await import("ioredis");
+  const redis = via === "redis" ? new Redis(redisUrl) : null;
+  try {
+    const reg = await fetch(`${app.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email: `ws-bench-${Date.now()}@example.com`,
+        password: "granite-Otter-meadow-47!",
+        name: "WS Bench",
+        organization_name: "WS Bench",
+      }),
+    });
+    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+    const token = (await reg.json()).access_token as string;
+    const auth = { authorization: `Bearer ${token}` };
+    const stats = async () => await (await fetch(`${app.url}/api/ws/stats`, { headers: auth })).json();
+    if (via === "redis") {
+      const deadline = Date.now() + 10_000;
+      while (!(await stats()).bus.connected) {
+        if (Date.now() > deadline) throw new Error("the app's Redis subscriber did not connect");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    const cmd = pinned(1, [Deno.execPath(), "run", "-A", "bench/ws_clients.ts"]);
+    clientProc = new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      cwd: new URL("../", import.meta.url),
+      env: {
+        WS_BENCH_CONFIG: JSON.stringify({
+          ws: app.url.replace("http", "ws"),
+          token,
+          clients,
+          allShare,
+          zones: ISOS,
+        }),
+      },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const next = jsonLines(clientProc.stdout);
+    const ready = await next();
+    const stdin = clientProc.stdin.getWriter();
+    const say = (line: string) => stdin.write(new TextEncoder().encode(line + "\n"));
+
+    // The publisher: every 10 ms, the ticks due by now, each a new interval.
+    let seq = 0;
+    const base = Date.UTC(2030, 0, 1);
+    const startedAt = performance.now();
+    const batch = (): PriceTick[] => {
+      const due = Math.floor(((performance.now() - startedAt) / 1000) * rate) - seq;
+      const ticks: PriceTick[] = [];
+      const publishedAt = performance.timeOrigin + performance.now();
+      for (let i = 0; i < due; i++, seq++) {
+        const start = base + seq * 300_000;
+        const lmp = 20 + (seq % 500) / 10;
+        ticks.push({
+          zone: ISOS[seq % ISOS.length],
+          market: seq % 2 ? "DA" : "RT",
+          interval_start: new Date(start).toISOString(),
+          interval_end: new Date(start + 300_000).toISOString(),
+          lmp,
+          energy: lmp - publishedAt - 0.5,
+          congestion: publishedAt,
+          loss: 0.5,
+        });
+      }
+      return ticks;
+    };
+    let posting = false;
+    const publisher = setInterval(() => {
+      const ticks = batch();
+      if (!ticks.length) return;
+      if (redis) {
+        const msg = { v: BUS_VERSION, from: "bench", kind: "prices", ticks, published_at: Date.now() };
+        redis.publish(`${prefix}realtime`, JSON.stringify(msg)).catch(() => {});
+      } else if (!posting) {
+        posting = true;
+        fetch(`${app.url}/api/ws/broadcast/price`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ ticks }),
+        }).then((r) => r.body?.cancel()).finally(() => (posting = false));
+      } else {
+        seq -= ticks.length; // the previous POST is still out; send these with the next one
+      }
+    }, 10);
+
+    await new Promise((r) => setTimeout(r, 3000)); // warm-up
+    const s0 = await stats();
+    const cpu0 = cpuSecondsOf(app.child.pid);
+    const sys0 = systemBusySeconds();
+    const load0 = loadavg();
+    await say("measure");
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    await say("stop");
+    const result = (await next()) as unknown as ClientResult;
+    const elapsed = (performance.now() - t0) / 1000;
+    const serverCpu = (cpuSecondsOf(app.child.pid) - cpu0) / elapsed;
+    clearInterval(publisher);
+    const s1 = await stats();
+
+    const allClients = Math.round(clients * allShare);
+    const expected = rate * (allClients + (clients - allClients) / ISOS.length);
+    const out = {
+      clients: ready.connected as number,
+      p50Ms: result.p50,
+      p99Ms: result.p99,
+      maxMs: result.max,
+      frameP99Ms: result.frameP99,
+      framesPerSec: result.frames / result.seconds,
+      ticksPerSec: result.ticks / result.seconds,
+      expectedTicksPerSec: expected,
+      serverCpu,
+      clientCpu: result.cpu,
+    };
+    console.log(
+      `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
+        clients - allClients
+      } on one zone each), ${rate} ticks/s via ${via}, ${seconds} s; server on core 0, clients on core 1 of ${cores}`,
+    );
+    console.log(
+      `  tick→client latency  p50 ${fmt(result.p50)} ms  p90 ${fmt(result.p90)} ms  p99 ${fmt(result.p99)} ms  max ${
+        fmt(result.max)
+      } ms  (target p99 < 50 ms)`,
+    );
+    console.log(
+      `  oldest tick of a frame, from reaching the hub  p50 ${fmt(result.frameP50)} ms  p99 ${fmt(result.frameP99)} ms`,
+    );
+    console.log(
+      `  delivered  ${fmt(out.ticksPerSec, 0)} ticks/s of ${fmt(expected, 0)} due, in ${
+        fmt(out.framesPerSec, 0)
+      } frames/s (${fmt(result.ticks / Math.max(1, result.frames))} ticks/frame, ${
+        fmt(result.bytes / result.seconds / 1e6)
+      } MB/s)`,
+    );
+    const others = (systemBusySeconds() - sys0) / elapsed - serverCpu - result.cpu;
+    const flushes = s1.flushes - s0.flushes;
+    console.log(
+      `  CPU  server ${fmt(serverCpu * 100, 0)}%  clients ${fmt(result.cpu * 100, 0)}%  everything else ${
+        fmt(others * 100, 0)
+      }% (of ${cores * 100}%; load ${load0} → ${loadavg()})`,
+    );
+    console.log(
+      `  hub: window ${s1.flush_window_ms} ms, ${fmt(flushes / elapsed, 0)} flushes/s of ${
+        fmt((s1.flush_busy_ms - s0.flush_busy_ms) / Math.max(1, flushes))
+      } ms busy, slow-client deferrals ${s1.frames_deferred - s0.frames_deferred}, dropped ${
+        s1.frames_dropped - s0.frames_dropped
+      }, connections closed ${result.closed}`,
+    );
+    return out;
+  } finally {
+    try {
+      clientProc?.kill("SIGTERM");
+    } catch { /* gone */ }
+    await clientProc?.status;
+    redis?.disconnect();
+    await app.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) await benchWsFanout(Deno.args);
