@@ -96,11 +96,12 @@ function toMs(v: string): number {
 
 export async function wrk(
   url: string,
-  opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {},
+  opts: { connections?: number; seconds?: number; headers?: Record<string, string>; script?: string } = {},
 ): Promise<WrkResult> {
   const cmd = pinned(1, [
     "wrk",
     ...Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    ...(opts.script ? ["-s", opts.script] : []),
     "-t1",
     `-c${opts.connections ?? 50}`,
     `-d${opts.seconds ?? 10}s`,

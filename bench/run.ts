@@ -2,6 +2,7 @@
 import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
+import { benchBids } from "./bids.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -11,6 +12,7 @@ const all: Record<string, () => Promise<unknown>> = {
   ssr: benchSsr,
   auth: benchAuth,
   ingest: benchIngest,
+  bids: benchBids,
   clearing: benchClearing,
   ws_fanout: () => benchWsFanout(),
 };

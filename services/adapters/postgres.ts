@@ -10,7 +10,8 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const sql = postgres(url, {
-    max: opts.max ?? 10,
+    // Concurrent transactions share commit flushes; more than a handful of connections is what keeps them busy.
+    max: opts.max ?? 20,
     // Bounded so a request meets an outage with a 503 in under 5 s, never a hang.
     connect_timeout: opts.connectTimeoutSeconds ?? 4,
     idle_timeout: 30,

@@ -89,6 +89,25 @@ export async function getAsset(q: Queryable, orgId: string, id: string): Promise
   return row;
 }
 
+/**
+ * Assets as bid validation reads them, kept for 2 s: validating a stream of
+ * bids should not cost a database round trip per bid. Changes made through this
+ * instance empty it at once; another instance's change shows within the TTL
+ * (and the bid's foreign key still guards against a deleted asset).
+ */
+const assetCache = new Map<string, { at: number; asset: AssetView }>();
+const ASSET_TTL_MS = 2_000;
+
+export async function getAssetCached(q: Queryable, orgId: string, id: string): Promise<AssetView> {
+  const key = `${orgId}:${id}`;
+  const hit = assetCache.get(key);
+  if (hit && Date.now() - hit.at < ASSET_TTL_MS) return hit.asset;
+  const asset = await getAsset(q, orgId, id);
+  if (assetCache.size > 10_000) assetCache.clear();
+  assetCache.set(key, { at: Date.now(), asset });
+  return asset;
+}
+
 export async function createAsset(q: Queryable, orgId: string, a: AssetInput): Promise<AssetView> {
   await getSite(q, orgId, a.site_id); // the site must be this organization's
   try {
@@ -118,6 +137,7 @@ export async function createAsset(q: Queryable, orgId: string, a: AssetInput): P
 
 export async function updateAsset(q: Queryable, orgId: string, id: string, a: AssetInput): Promise<AssetView> {
   await getAsset(q, orgId, id);
+  assetCache.delete(`${orgId}:${id}`);
   await getSite(q, orgId, a.site_id);
   try {
     await q.query(
@@ -150,4 +170,5 @@ export async function deleteAsset(q: Queryable, orgId: string, id: string): Prom
   const [used] = await q.query(`SELECT 1 FROM bids WHERE asset_id = $1 LIMIT 1`, [id]);
   if (used) throw new HttpError(409, "The asset has bids; it cannot be deleted", { code: "asset_in_use" });
   await q.query(`DELETE FROM assets WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  assetCache.delete(`${orgId}:${id}`);
 }

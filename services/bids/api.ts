@@ -4,7 +4,7 @@ import { HttpError } from "../../framework/http_error.ts";
 import type { FreshContext } from "../../framework/types.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { State } from "../../utils.ts";
-import { getAsset } from "../assets/store.ts";
+import { getAssetCached } from "../assets/store.ts";
 import { principal } from "../auth/http.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ISOS } from "../market/zones.ts";
@@ -47,7 +47,7 @@ export async function validated(
   now = new Date(),
   prefix = "body",
 ): Promise<BidInput & { interval_end: string }> {
-  const asset = await getAsset(q, p.orgId, input.asset_id);
+  const asset = await getAssetCached(q, p.orgId, input.asset_id);
   const r = checkBid(input, { asset, now });
   if (!r.ok) {
     throw new HttpError(400, "The bid is invalid: " + r.issues.map((i) => i.message).join("; "), {
@@ -63,15 +63,21 @@ export async function runIdempotent(
   ctx: FreshContext<State>,
   body: unknown,
   run: (tx: Transaction, p: Principal) => Promise<StoredResult>,
+  opts: { atomicWithoutTransaction?: boolean } = {},
 ) {
   const p = principal(ctx);
-  const r = await idempotent(ctx.state.services.db(), {
-    orgId: p.orgId,
-    key: idempotencyKeyOf(ctx.req),
-    method: ctx.req.method,
-    path: ctx.url.pathname,
-    body,
-  }, (tx) => run(tx, p));
+  const r = await idempotent(
+    ctx.state.services.db(),
+    {
+      orgId: p.orgId,
+      key: idempotencyKeyOf(ctx.req),
+      method: ctx.req.method,
+      path: ctx.url.pathname,
+      body,
+    },
+    (tx) => run(tx, p),
+    opts,
+  );
   ctx.state.services.bids.kick();
   return { status: r.status, body: r.body, headers: r.replayed ? { "Idempotent-Replayed": "true" } : undefined };
 }

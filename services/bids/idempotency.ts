@@ -31,8 +31,13 @@ export async function idempotent(
   db: Database,
   req: { orgId: string; key: string | null; method: string; path: string; body: unknown },
   run: (tx: Transaction) => Promise<StoredResult>,
+  opts: { atomicWithoutTransaction?: boolean } = {},
 ): Promise<StoredResult & { replayed: boolean }> {
-  if (!req.key) return { ...(await db.transaction(run)), replayed: false };
+  if (!req.key) {
+    // An operation whose only write is one statement is atomic as it is; a transaction would add two round trips.
+    const result = opts.atomicWithoutTransaction ? await run(db as unknown as Transaction) : await db.transaction(run);
+    return { ...result, replayed: false };
+  }
   const hash = await sha256Hex(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? null)}`);
   const earlier = await stored(db, req.orgId, req.key, hash);
   if (earlier) return { ...earlier, replayed: true };

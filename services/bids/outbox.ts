@@ -26,12 +26,15 @@ export async function enqueueEvent(q: Queryable, topic: string, key: string, pay
   ]);
 }
 
-export type Publish = (event: OutboxEvent) => Promise<void>;
+/** Publishes events of one topic, in order, as one message. */
+export type Publish = (events: OutboxEvent[]) => Promise<void>;
 
 /**
  * One pass: returns how many events were sent. One relay at a time across
  * instances (a transaction-level advisory lock): two relays working at once
- * could publish a bid's later event before its earlier one.
+ * could publish a bid's later event before its earlier one. Events go out in
+ * order, as one message per topic per pass (a message holds them in id order),
+ * so a busy outbox costs one publish per pass, not one per event.
  */
 export async function relayOutbox(db: Database, publish: Publish, limit = 200): Promise<number> {
   return await db.transaction(async (tx) => {
@@ -43,23 +46,30 @@ export async function relayOutbox(db: Database, publish: Publish, limit = 200): 
       `SELECT id::text AS id, topic, key, payload FROM outbox WHERE sent_at IS NULL ORDER BY outbox.id LIMIT $1`,
       [limit],
     );
-    let sent = 0;
-    for (const e of events) {
+    if (!events.length) return 0;
+    // Topics in the order their first event appears; within a topic, id order.
+    const byTopic = new Map<string, OutboxEvent[]>();
+    for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
+    const sent: string[] = [];
+    for (const [, list] of byTopic) {
       try {
-        await publish(e);
+        await publish(list);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        await tx.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1::bigint`, [
-          e.id,
-          message.slice(0, 500),
-        ]);
-        log.warn("outbox publish failed; will retry", { eventId: e.id, topic: e.topic, error: message });
+        await tx.query(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`,
+          [list.map((e) => e.id), message.slice(0, 500)],
+        );
+        log.warn("outbox publish failed; will retry", { topic: list[0].topic, events: list.length, error: message });
+        // A later topic's events wait too: a relay pass is all or the prefix that went out.
         break;
       }
-      await tx.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1::bigint`, [e.id]);
-      sent++;
+      sent.push(...list.map((e) => e.id));
     }
-    return sent;
+    if (sent.length) {
+      await tx.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`, [sent]);
+    }
+    return sent.length;
   });
 }
 
@@ -85,10 +95,18 @@ export function startOutboxRelay(opts: { db: () => Database; publish: Publish; e
     return running;
   };
   const timer = setInterval(run, opts.everyMs ?? 1000);
+  // Kicks within a few milliseconds are one pass: under load, one relay transaction carries many events.
+  let soon: ReturnType<typeof setTimeout> | undefined;
   return {
-    kick: () => void run(),
+    kick: () => {
+      soon ??= setTimeout(() => {
+        soon = undefined;
+        void run();
+      }, 20);
+    },
     async stop() {
       clearInterval(timer);
+      clearTimeout(soon);
       await running;
     },
   };

@@ -43,16 +43,28 @@ export function createBids(deps: {
       clearing = startClearingJob({ db: deps.db, onChange: () => relay?.kick() });
       // The bus's own consumer of bid events: clearing results go to the organization's live screens.
       unsubscribe = deps.queue.subscribe(BID_EVENTS_TOPIC, "live-status", (msg) => {
-        const e = msg.payload as { type?: string; org_id?: string; bid_id?: string; status?: string };
-        if (e.org_id && e.bid_id && e.status && NOTIFY.has(e.status) && e.type === `bid.${e.status}`) {
-          deps.notify?.({ orgId: e.org_id, status: e.status, bidId: e.bid_id, details: e as Record<string, unknown> });
+        const events = (msg.payload as { events?: unknown[] }).events ?? [];
+        for (const raw of events) {
+          const e = raw as { type?: string; org_id?: string; bid_id?: string; status?: string };
+          if (e.org_id && e.bid_id && e.status && NOTIFY.has(e.status) && e.type === `bid.${e.status}`) {
+            deps.notify?.({
+              orgId: e.org_id,
+              status: e.status,
+              bidId: e.bid_id,
+              details: e as Record<string, unknown>,
+            });
+          }
         }
         return Promise.resolve();
       });
       relay = startOutboxRelay({
         db: deps.db,
         // The outbox id makes a re-sent event a duplicate the consumer recognises.
-        publish: (e) => deps.queue.publish(e.topic, e.payload, { key: e.key, idempotencyKey: `outbox:${e.id}` }),
+        publish: (events) =>
+          deps.queue.publish(events[0].topic, { events: events.map((e) => ({ id: e.id, ...e.payload })) }, {
+            key: events[0].topic,
+            idempotencyKey: `outbox:${events[0].id}-${events[events.length - 1].id}`,
+          }),
       });
     },
     async stop() {

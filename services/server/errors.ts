@@ -31,6 +31,12 @@ export function isDatabaseOutage(err: unknown): boolean {
 }
 
 export function classifyError(err: unknown): HttpError | null {
+  // A row referring to one deleted meanwhile (e.g. an asset removed on another instance).
+  if ((err as { code?: unknown })?.code === "23503") {
+    return new HttpError(409, "Something this request refers to was deleted meanwhile; reload and retry", {
+      code: "reference_gone",
+    });
+  }
   if (isDatabaseOutage(err)) {
     return new HttpError(503, "The database is unavailable; retry in a few seconds", {
       code: "database_unavailable",

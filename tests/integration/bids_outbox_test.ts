@@ -20,11 +20,11 @@ Deno.test("outbox: a failing publisher delays events; after recovery all arrive,
     const published: OutboxEvent[] = [];
     let up = false;
     let calls = 0;
-    const publish = (e: OutboxEvent) => {
+    const publish = (events: OutboxEvent[]) => {
       calls++;
       // Down at first, then flaky: every 4th call fails even after it is up.
       if (!up || calls % 4 === 0) return Promise.reject(new Error("broker unreachable"));
-      published.push(e);
+      published.push(...events);
       return Promise.resolve();
     };
     assert.equal(await relayOutbox(db, publish), 0, "nothing goes while the target is down");
@@ -33,7 +33,7 @@ Deno.test("outbox: a failing publisher delays events; after recovery all arrive,
     );
     assert.equal(pending, 30, "and nothing is lost");
     up = true;
-    for (let pass = 0; pass < 100 && published.length < 30; pass++) await relayOutbox(db, publish);
+    for (let pass = 0; pass < 100 && published.length < 30; pass++) await relayOutbox(db, publish, 7);
     assert.equal(published.length, 30);
     assert.deepEqual(published.map((e) => e.payload.seq), [...Array(30).keys()], "global order kept");
     for (const key of bids) {
@@ -57,7 +57,7 @@ Deno.test("outbox relay runs on a timer and on kick", opts, async () => {
     const seen: string[] = [];
     const relay = startOutboxRelay({
       db: () => db,
-      publish: (e) => (seen.push(e.key), Promise.resolve()),
+      publish: (events) => (seen.push(...events.map((e) => e.key)), Promise.resolve()),
       everyMs: 50,
     });
     await db.transaction((tx) => enqueueEvent(tx, "bids.events", "x", { n: 1 }));

@@ -51,7 +51,7 @@ export const handler = define.api({
       return await runIdempotent(ctx, body, async (tx, p) => {
         const bid = await validated(tx, p, body);
         return { status: 201, body: await insertBid(tx, p, bid) };
-      });
+      }, { atomicWithoutTransaction: true });
     },
   },
 });
