@@ -45,18 +45,20 @@ import * as $40 from "./routes/api/ws/broadcast/price.ts";
 import * as $41 from "./routes/api/ws/market/[zone].ts";
 import * as $42 from "./routes/api/ws/prices.ts";
 import * as $43 from "./routes/api/ws/stats.ts";
-import * as $44 from "./routes/health/index.ts";
-import * as $45 from "./routes/health/live.ts";
-import * as $46 from "./routes/health/ready.ts";
-import * as $47 from "./routes/index.tsx";
-import * as $48 from "./routes/login.tsx";
-import * as $49 from "./routes/logout.tsx";
-import * as $50 from "./routes/market/[zone].tsx";
-import * as $51 from "./routes/market/index.tsx";
-import * as $52 from "./routes/profile.tsx";
-import * as $53 from "./routes/register.tsx";
-import * as $54 from "./routes/settings.tsx";
-import * as $55 from "./routes/system-status.tsx";
+import * as $44 from "./routes/assets/[id].tsx";
+import * as $45 from "./routes/assets/index.tsx";
+import * as $46 from "./routes/health/index.ts";
+import * as $47 from "./routes/health/live.ts";
+import * as $48 from "./routes/health/ready.ts";
+import * as $49 from "./routes/index.tsx";
+import * as $50 from "./routes/login.tsx";
+import * as $51 from "./routes/logout.tsx";
+import * as $52 from "./routes/market/[zone].tsx";
+import * as $53 from "./routes/market/index.tsx";
+import * as $54 from "./routes/profile.tsx";
+import * as $55 from "./routes/register.tsx";
+import * as $56 from "./routes/settings.tsx";
+import * as $57 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/LiveZoneTiles.tsx";
 import * as $$1 from "./islands/PriceChart.tsx";
 import * as $$2 from "./islands/StatusBoard.tsx";
@@ -108,18 +110,20 @@ const manifest: Manifest = {
     "./routes/api/ws/market/[zone].ts": $41,
     "./routes/api/ws/prices.ts": $42,
     "./routes/api/ws/stats.ts": $43,
-    "./routes/health/index.ts": $44,
-    "./routes/health/live.ts": $45,
-    "./routes/health/ready.ts": $46,
-    "./routes/index.tsx": $47,
-    "./routes/login.tsx": $48,
-    "./routes/logout.tsx": $49,
-    "./routes/market/[zone].tsx": $50,
-    "./routes/market/index.tsx": $51,
-    "./routes/profile.tsx": $52,
-    "./routes/register.tsx": $53,
-    "./routes/settings.tsx": $54,
-    "./routes/system-status.tsx": $55,
+    "./routes/assets/[id].tsx": $44,
+    "./routes/assets/index.tsx": $45,
+    "./routes/health/index.ts": $46,
+    "./routes/health/live.ts": $47,
+    "./routes/health/ready.ts": $48,
+    "./routes/index.tsx": $49,
+    "./routes/login.tsx": $50,
+    "./routes/logout.tsx": $51,
+    "./routes/market/[zone].tsx": $52,
+    "./routes/market/index.tsx": $53,
+    "./routes/profile.tsx": $54,
+    "./routes/register.tsx": $55,
+    "./routes/settings.tsx": $56,
+    "./routes/system-status.tsx": $57,
   },
   islands: {
     "./islands/LiveZoneTiles.tsx": $$0,

@@ -9,7 +9,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Dashboard", available: true },
   { href: "/market", label: "Market", available: true },
   { href: "/bidding", label: "Bidding", available: false },
-  { href: "/assets", label: "Assets", available: false },
+  { href: "/assets", label: "Assets", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },

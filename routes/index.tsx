@@ -3,8 +3,28 @@ import { StatusBadge } from "../components/StatusBadge.tsx";
 import LiveZoneTiles from "../islands/LiveZoneTiles.tsx";
 import { can } from "../services/auth/rbac.ts";
 import { overviewMemo, type ZoneOverview } from "../services/market/overview.ts";
+import { pnl } from "../services/bids/pnl.ts";
+import { PnlTable } from "../components/PnlTable.tsx";
+import type { Database } from "../db/database.ts";
 
 const overview = overviewMemo();
+
+/** The week's P&L per organization, read at most every 10 s (it changes when bids settle). */
+const weekPnl = new Map<string, { at: number; data: Promise<Awaited<ReturnType<typeof pnl>>> }>();
+function pnlOfWeek(db: Database, orgId: string) {
+  const hit = weekPnl.get(orgId);
+  if (hit && Date.now() - hit.at < 10_000) return hit;
+  const data = pnl(db, orgId, {
+    from: new Date(Date.now() - 7 * 86_400_000),
+    to: new Date(Date.now() + 86_400_000),
+    groupBy: "day",
+  });
+  const entry = { at: Date.now(), data };
+  data.catch(() => weekPnl.delete(orgId));
+  if (weekPnl.size > 1000) weekPnl.clear();
+  weekPnl.set(orgId, entry);
+  return entry;
+}
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
@@ -13,11 +33,15 @@ export const handler = define.handlers({
     const auth = ctx.state.auth;
     const memo = auth && can(auth.role, "market:read") ? overview.get(services.db()) : null;
     const zones: ZoneOverview[] | null = memo ? await memo.data : null;
+    const week = auth && can(auth.role, "bids:read") ? pnlOfWeek(services.db(), auth.orgId) : null;
+    const profit = week ? await week.data : null;
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
-    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.version ?? 0}:${Math.floor(Date.now() / 1000)}`;
-    return page({ report: services.healthReport().body, zones, signedIn: Boolean(auth) }, { cacheKey });
+    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.version ?? 0}:${week?.at ?? 0}:${
+      Math.floor(Date.now() / 1000)
+    }`;
+    return page({ report: services.healthReport().body, zones, profit, signedIn: Boolean(auth) }, { cacheKey });
   },
 });
 
@@ -64,6 +88,17 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
             </div>
           </section>
         )}
+      {data.profit && (
+        <section aria-labelledby="pnl-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+          <div class="flex flex-wrap items-center justify-between gap-3">
+            <h2 id="pnl-heading" class="text-base font-semibold">P&L, last 7 days</h2>
+            <a href="/assets" class="text-sm font-medium text-brand-600 hover:text-brand-700">By asset →</a>
+          </div>
+          <div class="mt-4">
+            <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+          </div>
+        </section>
+      )}
       <section aria-labelledby="services-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         <div class="flex flex-wrap items-center justify-between gap-3">
           <h2 id="services-heading" class="text-base font-semibold">Services</h2>

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { principal } from "../../../services/auth/http.ts";
 import type { Database } from "../../../db/database.ts";
+import { pnl } from "../../../services/bids/pnl.ts";
 import { define } from "../../../utils.ts";
 
 const row = z.object({
@@ -12,15 +13,6 @@ const row = z.object({
   rt_revenue: z.number(),
   revenue: z.number(),
 });
-
-const GROUPS = {
-  asset: { key: "b.asset_id::text", label: "a.name" },
-  zone: { key: "b.zone", label: "b.zone" },
-  day: {
-    key: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-    label: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-  },
-} as const;
 
 export const handler = define.api({
   GET: {
@@ -42,36 +34,9 @@ export const handler = define.api({
       },
     },
     async handler(ctx, { query }) {
-      const g = GROUPS[query.groupBy as keyof typeof GROUPS];
       const db: Database = ctx.state.services.db();
-      const items = await db.query<z.infer<typeof row>>(
-        `SELECT ${g.key} AS key, min(${g.label}) AS label, count(*)::int AS bids,
-                round(sum(b.awarded_mw * extract(epoch FROM b.interval_end - b.interval_start) / 3600), 4)::float8
-                  AS awarded_mwh,
-                round(sum(b.da_revenue), 2)::float8 AS da_revenue, round(sum(b.rt_revenue), 2)::float8 AS rt_revenue,
-                round(sum(b.revenue), 2)::float8 AS revenue
-           FROM bids b JOIN assets a ON a.id = b.asset_id
-          WHERE b.org_id = $1 AND b.status = 'settled' AND b.interval_start >= $2 AND b.interval_start < $3
-            AND ($4::uuid IS NULL OR b.asset_id = $4::uuid)
-          GROUP BY 1 ORDER BY 1`,
-        [principal(ctx).orgId, query.from, query.to, query.asset_id ?? null],
-      );
-      // Money to the cent, energy to the kWh-fraction the rows carry.
-      const sum = (k: "bids" | "awarded_mwh" | "da_revenue" | "rt_revenue" | "revenue", scale = 100) =>
-        Math.round(items.reduce((s, r) => s + r[k], 0) * scale) / scale;
-      return {
-        body: {
-          group_by: query.groupBy,
-          items,
-          total: {
-            bids: sum("bids"),
-            awarded_mwh: sum("awarded_mwh", 10_000),
-            da_revenue: sum("da_revenue"),
-            rt_revenue: sum("rt_revenue"),
-            revenue: sum("revenue"),
-          },
-        },
-      };
+      const r = await pnl(db, principal(ctx).orgId, query);
+      return { body: { group_by: query.groupBy, ...r } };
     },
   },
 });

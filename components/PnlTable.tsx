@@ -1,0 +1,45 @@
+import type { PnlRow, PnlTotal } from "../services/bids/pnl.ts";
+
+const usd = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2 })}`;
+
+/** P&L rows (by day, asset or zone) with their total: day-ahead, real-time and net revenue. */
+export function PnlTable({ items, total, first }: { items: PnlRow[]; total: PnlTotal; first: string }) {
+  if (!items.length) return <p class="text-sm text-slate-600">No settled bids in this period.</p>;
+  return (
+    <div class="-mx-5 overflow-x-auto">
+      <table class="min-w-full text-sm tabular-nums" data-testid="pnl">
+        <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+          <tr>
+            <th class="px-5 py-2 font-medium">{first}</th>
+            <th class="px-3 py-2 text-right font-medium">MWh</th>
+            <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Day-ahead</th>
+            <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Real-time</th>
+            <th class="px-5 py-2 text-right font-medium">Net</th>
+          </tr>
+        </thead>
+        <tbody class="divide-y divide-slate-100">
+          {items.map((r) => (
+            <tr key={r.key}>
+              <td class="whitespace-nowrap px-5 py-1.5">{r.label}</td>
+              <td class="px-3 py-1.5 text-right">{r.awarded_mwh.toFixed(1)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(r.da_revenue)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(r.rt_revenue)}</td>
+              <td class={`px-5 py-1.5 text-right font-medium ${r.revenue < 0 ? "text-rose-600" : "text-emerald-700"}`}>
+                {usd(r.revenue)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot class="border-t border-slate-200 font-semibold">
+          <tr>
+            <td class="px-5 py-2">Total ({total.bids} bids)</td>
+            <td class="px-3 py-2 text-right">{total.awarded_mwh.toFixed(1)}</td>
+            <td class="hidden px-3 py-2 text-right sm:table-cell">{usd(total.da_revenue)}</td>
+            <td class="hidden px-3 py-2 text-right sm:table-cell">{usd(total.rt_revenue)}</td>
+            <td class="px-5 py-2 text-right">{usd(total.revenue)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}

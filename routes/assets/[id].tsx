@@ -1,0 +1,116 @@
+import { page } from "fresh";
+import { Card } from "../../components/Form.tsx";
+import { PnlTable } from "../../components/PnlTable.tsx";
+import { pageUser } from "../../services/auth/pages.ts";
+import { getAsset } from "../../services/assets/store.ts";
+import { pnl } from "../../services/bids/pnl.ts";
+import { listBids } from "../../services/bids/store.ts";
+import { define } from "../../utils.ts";
+import { HttpError } from "../../framework/http_error.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAYS = 30;
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "assets:read");
+    if (p instanceof Response) return p;
+    if (!UUID.test(ctx.params.id)) throw new HttpError(404, "No such asset");
+    const db = ctx.state.services.db();
+    const asset = await getAsset(db, p.orgId, ctx.params.id);
+    const to = new Date(Date.now() + 3 * 86_400_000);
+    const from = new Date(Date.now() - DAYS * 86_400_000);
+    const [bids, profit] = await Promise.all([
+      listBids(db, p.orgId, { asset_id: asset.id, limit: 50 }),
+      pnl(db, p.orgId, { from, to, groupBy: "day", asset_id: asset.id }),
+    ]);
+    return page({ asset, bids: bids.items, profit });
+  },
+});
+
+const STATUS_STYLE: Record<string, string> = {
+  draft: "bg-slate-100 text-slate-700",
+  submitted: "bg-brand-50 text-brand-700",
+  cleared: "bg-emerald-50 text-emerald-700",
+  settled: "bg-emerald-100 text-emerald-800",
+  rejected: "bg-rose-50 text-rose-700",
+  withdrawn: "bg-amber-50 text-amber-800",
+};
+
+export default define.page<typeof handler>(function AssetDetail({ data }) {
+  const { asset } = data;
+  const spec: [string, string | null][] = [
+    ["Kind", asset.kind],
+    ["Site", `${asset.site_name} · ${asset.zone} · ${asset.node}`],
+    ["Capacity", `${asset.capacity_mw} MW`],
+    ["Energy", asset.energy_mwh === null ? null : `${asset.energy_mwh} MWh`],
+    ["Charge / discharge", asset.charge_mw === null ? null : `${asset.charge_mw} / ${asset.discharge_mw} MW`],
+    ["Round-trip efficiency", asset.round_trip_efficiency === null ? null : `${asset.round_trip_efficiency * 100}%`],
+    ["State of charge", asset.min_soc === null ? null : `${asset.min_soc * 100}% – ${(asset.max_soc ?? 0) * 100}%`],
+  ];
+  return (
+    <div class="space-y-6">
+      <header>
+        <p class="text-sm">
+          <a href="/assets" class="text-brand-600 hover:underline">Assets</a>
+        </p>
+        <h1 class="text-2xl font-bold tracking-tight">{asset.name}</h1>
+      </header>
+      <div class="grid gap-6 lg:grid-cols-3">
+        <Card title="Asset">
+          <dl class="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
+            {spec.filter(([, v]) => v !== null).map(([k, v]) => [
+              <dt key={`${k}-t`} class="text-slate-500">{k}</dt>,
+              <dd key={`${k}-d`}>{v}</dd>,
+            ])}
+          </dl>
+        </Card>
+        <div class="min-w-0 lg:col-span-2">
+          <Card title={`P&L, last ${DAYS} days`} description="Settled bids of this asset, by delivery day (UTC).">
+            <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+          </Card>
+        </div>
+      </div>
+      <Card title="Bids">
+        {data.bids.length === 0
+          ? <p class="text-sm text-slate-600">No bids for this asset yet.</p>
+          : (
+            <div class="-mx-5 overflow-x-auto">
+              <table class="min-w-full text-sm tabular-nums">
+                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                  <tr>
+                    <th class="px-5 py-2 font-medium">Delivery (UTC)</th>
+                    <th class="px-3 py-2 font-medium">Market</th>
+                    <th class="px-3 py-2 font-medium">Status</th>
+                    <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Awarded</th>
+                    <th class="px-5 py-2 text-right font-medium">Revenue</th>
+                  </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                  {data.bids.map((b) => (
+                    <tr key={b.id}>
+                      <td class="whitespace-nowrap px-5 py-1.5">
+                        <a class="text-brand-600 hover:underline" href={`/bidding/${b.id}`}>
+                          {b.interval_start.slice(0, 16).replace("T", " ")}
+                        </a>
+                      </td>
+                      <td class="px-3 py-1.5">{b.market} {b.side}</td>
+                      <td class="px-3 py-1.5">
+                        <span class={`rounded px-1.5 py-0.5 text-xs font-medium ${STATUS_STYLE[b.status] ?? ""}`}>
+                          {b.status}
+                        </span>
+                      </td>
+                      <td class="hidden px-3 py-1.5 text-right sm:table-cell">
+                        {b.awarded_mw === null ? "—" : `${b.awarded_mw} MW`}
+                      </td>
+                      <td class="px-5 py-1.5 text-right">{b.revenue === null ? "—" : `$${b.revenue.toFixed(2)}`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+      </Card>
+    </div>
+  );
+});

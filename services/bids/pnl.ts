@@ -1,0 +1,55 @@
+/** Profit and loss of settled bids, grouped by asset, zone or UTC day. Offers earn (+), bids pay (−). */
+import type { Queryable } from "../../db/database.ts";
+
+export interface PnlRow {
+  key: string;
+  label: string;
+  bids: number;
+  awarded_mwh: number;
+  da_revenue: number;
+  rt_revenue: number;
+  revenue: number;
+}
+
+export type PnlTotal = Omit<PnlRow, "key" | "label">;
+
+const GROUPS = {
+  asset: { key: "b.asset_id::text", label: "a.name" },
+  zone: { key: "b.zone", label: "b.zone" },
+  day: {
+    key: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    label: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+  },
+} as const;
+
+export async function pnl(
+  q: Queryable,
+  orgId: string,
+  f: { from: Date | string; to: Date | string; groupBy: keyof typeof GROUPS; asset_id?: string },
+): Promise<{ items: PnlRow[]; total: PnlTotal }> {
+  const g = GROUPS[f.groupBy];
+  const items = await q.query<PnlRow>(
+    `SELECT ${g.key} AS key, min(${g.label}) AS label, count(*)::int AS bids,
+            round(sum(b.awarded_mw * extract(epoch FROM b.interval_end - b.interval_start) / 3600), 4)::float8
+              AS awarded_mwh,
+            round(sum(b.da_revenue), 2)::float8 AS da_revenue, round(sum(b.rt_revenue), 2)::float8 AS rt_revenue,
+            round(sum(b.revenue), 2)::float8 AS revenue
+       FROM bids b JOIN assets a ON a.id = b.asset_id
+      WHERE b.org_id = $1 AND b.status = 'settled' AND b.interval_start >= $2 AND b.interval_start < $3
+        AND ($4::uuid IS NULL OR b.asset_id = $4::uuid)
+      GROUP BY 1 ORDER BY 1`,
+    [orgId, f.from, f.to, f.asset_id ?? null],
+  );
+  // Money to the cent, energy to the fraction of a MWh the rows carry.
+  const sum = (k: keyof PnlTotal, scale = 100) => Math.round(items.reduce((s, r) => s + r[k], 0) * scale) / scale;
+  return {
+    items,
+    total: {
+      bids: sum("bids", 1),
+      awarded_mwh: sum("awarded_mwh", 10_000),
+      da_revenue: sum("da_revenue"),
+      rt_revenue: sum("rt_revenue"),
+      revenue: sum("revenue"),
+    },
+  };
+}
