@@ -29,7 +29,7 @@ export function ZoneTile({ z }: { z: ZoneOverview }) {
           title="Change vs an hour earlier"
         >
           {change === null ? "±—" : `${up ? "▲" : down ? "▼" : "■"} ${money(Math.abs(change))}`}
-          <span class="font-normal text-slate-500">{" "}vs 1h ago</span>
+          <span class="ml-1 font-normal text-slate-500">vs 1h ago</span>
         </span>
         <span class="tabular-nums text-slate-600" data-field="da">DA {z.da === null ? "—" : money(z.da)}</span>
       </div>

@@ -104,7 +104,7 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
             <dt class="text-slate-500">Next gate</dt>
             <dd>
               <time datetime={data.gate.at}>{data.gate.at.slice(0, 16).replace("T", " ")} UTC</time>
-              <span class="text-slate-500">{" "}for {data.gate.date}</span>
+              <span class="ml-1 text-slate-500">for {data.gate.date}</span>
             </dd>
             <dt class="text-slate-500">DA results</dt>
             <dd>≈ {rules.daResultsPublished}</dd>
