@@ -81,9 +81,26 @@ export async function updateLatest(cache: Cache, ticks: PriceTick[]): Promise<vo
     if (!cur || cur.interval_start < t.interval_start) newest.set(k, t);
   }
   for (const [key, tick] of newest) {
-    const cur = await cache.get<PriceTick>(key);
-    if (!cur || cur.interval_start <= tick.interval_start) await cache.set(key, tick, LATEST_TTL_MS);
+    await serially(key, async () => {
+      const cur = await cache.get<PriceTick>(key);
+      if (!cur || cur.interval_start <= tick.interval_start) await cache.set(key, tick, LATEST_TTL_MS);
+    });
   }
+}
+
+/**
+ * The bus delivers batches concurrently; a read-compare-write of one key must not interleave with
+ * another, or an older batch could overwrite a newer price. One chain of promises per key.
+ */
+const chains = new Map<string, Promise<void>>();
+function serially(key: string, fn: () => Promise<void>): Promise<void> {
+  const next = (chains.get(key) ?? Promise.resolve()).then(fn, fn);
+  chains.set(key, next);
+  const cleanup = () => {
+    if (chains.get(key) === next) chains.delete(key);
+  };
+  next.then(cleanup, cleanup);
+  return next;
 }
 
 export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Promise<PriceTick[]> {

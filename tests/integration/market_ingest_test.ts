@@ -190,3 +190,28 @@ Deno.test("the latest-price cache never moves backwards and ignores future inter
     kv.close();
   }
 });
+
+Deno.test("concurrent batches cannot move the latest price backwards", opts, async () => {
+  // A cache whose reads are slow: without serialising, both writers would read the same old value.
+  const store = new Map<string, unknown>();
+  const slowCache = {
+    async get<T>(key: string) {
+      await new Promise((r) => setTimeout(r, 20));
+      return store.get(key) as T | undefined;
+    },
+    set(key: string, value: unknown) {
+      store.set(key, value);
+      return Promise.resolve();
+    },
+    delete(key: string) {
+      store.delete(key);
+      return Promise.resolve();
+    },
+    backend: () => "kv" as const,
+  };
+  const now = Date.now();
+  const newer = tick("SPP", "RT", new Date(now - 300_000), 50);
+  const older = tick("SPP", "RT", new Date(now - 900_000), 40);
+  await Promise.all([updateLatest(slowCache, [newer]), updateLatest(slowCache, [older])]);
+  assert.deepEqual(await latestFromCache(slowCache, ["SPP"]), [newer]);
+});
