@@ -4,38 +4,16 @@
  * its outbox event) on Postgres, 50 concurrent connections (wrk). Target ≥ 2,000
  * bids/s with p99 < 25 ms. Also clearing 1,000,000 segments: see bench/clearing.ts.
  */
-import { fmt, haveCommand, spawnServer, wrk } from "./lib.ts";
+import { fmt, haveCommand, spawnServer, throwawayDatabase, wrk } from "./lib.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
-
-async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const name = `optibid_bench_bids_${Date.now()}`;
-  try {
-    await sql.unsafe(`CREATE DATABASE ${name}`);
-  } catch {
-    await sql.end();
-    return null;
-  }
-  const url = new URL(admin);
-  url.pathname = "/" + name;
-  return {
-    url: url.href,
-    async drop() {
-      await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await sql.end();
-    },
-  };
-}
 
 export async function benchBids(): Promise<Record<string, number>> {
   if (!haveCommand("wrk")) {
     console.log("bids: skipped, wrk is not installed");
     return {};
   }
-  const pg = await benchDatabase();
+  const pg = await throwawayDatabase("bids");
   if (!pg) {
     console.log("bids: skipped, no Postgres server (BENCH_PG_ADMIN_URL)");
     return {};

@@ -18,34 +18,25 @@ import { simulateRealTime } from "../services/market/simulator.ts";
 import { writeTicks } from "../services/market/store.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { ISOS } from "../services/market/zones.ts";
-import { fmt } from "./lib.ts";
+import { fmt, throwawayDatabase } from "./lib.ts";
 
 const DAYS = Number(Deno.env.get("BENCH_INGEST_DAYS") ?? 120);
 
 async function database(): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
-  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const name = `optibid_bench_ingest_${Date.now()}`;
-  try {
-    await sql.unsafe(`CREATE DATABASE ${name}`);
-    const url = new URL(admin);
-    url.pathname = "/" + name;
-    const db = await openPostgres(url.href);
+  const pg = await throwawayDatabase("ingest");
+  if (pg) {
+    const db = await openPostgres(pg.url);
     return {
       db,
       label: "Postgres",
       async drop() {
         await db.close();
-        await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await sql.end();
+        await pg.drop();
       },
     };
-  } catch {
-    await sql.end();
-    const db = await openPglite("memory://");
-    return { db, label: "PGlite (no Postgres server found)", drop: () => db.close() };
   }
+  const db = await openPglite("memory://");
+  return { db, label: "PGlite (no Postgres server found)", drop: () => db.close() };
 }
 
 function ticksFor(days: number, shift: number): PriceTick[] {

@@ -126,3 +126,26 @@ export function median(xs: number[]): number {
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+/** A throwaway database on the local Postgres (BENCH_PG_ADMIN_URL), or null when there is no server. */
+export async function throwawayDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  const name = `optibid_bench_${tag}_${Date.now()}`;
+  try {
+    await sql.unsafe(`CREATE DATABASE ${name}`);
+  } catch {
+    await sql.end();
+    return null;
+  }
+  const url = new URL(admin);
+  url.pathname = "/" + name;
+  return {
+    url: url.href,
+    async drop() {
+      await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await sql.end();
+    },
+  };
+}

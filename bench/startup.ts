@@ -4,7 +4,7 @@
  * again pointed at a listener that accepts and never answers. PGlite's
  * first-ever initialisation is measured separately. Target: < 1 s.
  */
-import { fmt, freePort, median, spawnServer } from "./lib.ts";
+import { fmt, freePort, median, spawnServer, throwawayDatabase } from "./lib.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 
@@ -59,7 +59,7 @@ export async function benchStartup(): Promise<Record<string, number>> {
       closedPortMedianMs: median(refused),
       silentListenerMedianMs: median(hung),
     };
-    const pg = await benchDatabase();
+    const pg = await throwawayDatabase("startup");
     if (pg) {
       try {
         const onPg = await measure("Postgres (DATABASE_URL), optional: silent", {
@@ -89,29 +89,6 @@ export async function benchStartup(): Promise<Record<string, number>> {
     }
     await Deno.remove(dataDir, { recursive: true });
   }
-}
-
-/** A throwaway database on the local Postgres, if there is one. */
-async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const name = `optibid_bench_${Date.now()}`;
-  try {
-    await sql.unsafe(`CREATE DATABASE ${name}`);
-  } catch {
-    await sql.end();
-    return null;
-  }
-  const url = new URL(admin);
-  url.pathname = "/" + name;
-  return {
-    url: url.href,
-    async drop() {
-      await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await sql.end();
-    },
-  };
 }
 
 if (import.meta.main) await benchStartup();

@@ -153,7 +153,13 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       }
     }
 
-    const cmd = pinned(1, [Deno.execPath(), "run", "-A", "bench/ws_clients.ts"]);
+    const cmd = pinned(1, [
+      Deno.execPath(),
+      "run",
+      "-A",
+      ...(Deno.env.get("XX_V8") ? [`--v8-flags=${Deno.env.get("XX_V8")}`] : []),
+      "bench/ws_clients.ts",
+    ]);
     clientProc = new Deno.Command(cmd[0], {
       args: cmd.slice(1),
       cwd: new URL("../", import.meta.url),
@@ -212,7 +218,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
           method: "POST",
           headers: { ...auth, "content-type": "application/json" },
           body: JSON.stringify({ ticks }),
-        }).then((r) => r.body?.cancel()).finally(() => (posting = false));
+        }).then((r) => r.body?.cancel()).catch(() => {}).finally(() => (posting = false));
       } else {
         seq -= ticks.length; // the previous POST is still out; send these with the next one
       }

@@ -35,6 +35,16 @@ export const bidSchema = z.object({
   reject_reason: z.string().nullable(),
 }).meta({ id: "Bid" });
 
+/** The filters of GET /api/bids and its CSV export. */
+export const bidFilterQuery = z.object({
+  status: z.enum(BID_STATUSES).optional(),
+  zone: z.enum(ISOS).optional(),
+  market: z.enum(["DA", "RT"]).optional(),
+  asset_id: z.uuid().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
 export const versionBody = z.object({
   version: z.number().int().positive().optional().describe("The version you read; a stale one gets 409"),
 }).optional();

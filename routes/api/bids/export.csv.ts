@@ -1,9 +1,6 @@
-import { z } from "zod";
 import { principal } from "../../../services/auth/http.ts";
-import { BID_STATUSES } from "../../../services/bids/schema.ts";
+import { bidFilterQuery } from "../../../services/bids/api.ts";
 import { listBids } from "../../../services/bids/store.ts";
-import { MARKETS } from "../../../services/market/types.ts";
-import { ISOS } from "../../../services/market/zones.ts";
 import { define } from "../../../utils.ts";
 
 const HEADER =
@@ -19,14 +16,7 @@ export const handler = define.api({
     description: "The same filters as GET /api/bids, every page, streamed.",
     tags: ["bids"],
     permission: "bids:read",
-    query: z.object({
-      status: z.enum(BID_STATUSES).optional(),
-      zone: z.enum(ISOS).optional(),
-      market: z.enum(MARKETS).optional(),
-      asset_id: z.uuid().optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-    }),
+    query: bidFilterQuery,
     responses: { 200: { description: "CSV", contentType: "text/csv" } },
     handler(ctx, { query }) {
       const db = ctx.state.services.db();

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { principal } from "../../../services/auth/http.ts";
-import { bidSchema, runIdempotent, validated } from "../../../services/bids/api.ts";
-import { BID_STATUSES, bidInputSchema } from "../../../services/bids/schema.ts";
+import { bidFilterQuery, bidSchema, runIdempotent, validated } from "../../../services/bids/api.ts";
+import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { insertBid, listBids } from "../../../services/bids/store.ts";
-import { MARKETS } from "../../../services/market/types.ts";
-import { ISOS } from "../../../services/market/zones.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -14,13 +12,7 @@ export const handler = define.api({
       "Page with `cursor` = the previous page's `next_cursor`.",
     tags: ["bids"],
     permission: "bids:read",
-    query: z.object({
-      status: z.enum(BID_STATUSES).optional(),
-      zone: z.enum(ISOS).optional(),
-      market: z.enum(MARKETS).optional(),
-      asset_id: z.uuid().optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
+    query: bidFilterQuery.extend({
       limit: z.coerce.number().int().min(1).max(500).default(100),
       cursor: z.string().max(200).optional(),
     }),
