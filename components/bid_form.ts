@@ -1,0 +1,161 @@
+/**
+ * The bid builder's form as a bid: typed text to numbers, the delivery interval from its fields, issues
+ * by field, default intervals that are still open. Browser-safe and pure (tests/unit/bidding_ui_test.ts).
+ */
+import type { AssetKind, BidSide, Issue, Segment } from "../services/bids/schema.ts";
+import { MAX_SEGMENTS, submissionDeadline } from "../services/bids/schema.ts";
+import type { Market } from "../services/market/types.ts";
+import { type Iso, ZONES } from "../services/market/zones.ts";
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** "10:00 EDT" on the zone's market clock. */
+export function marketClock(zone: Iso, instant: number): string {
+  const f = new Intl.DateTimeFormat("en-US", {
+    timeZone: ZONES[zone].timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  });
+  return f.format(new Date(instant));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The builder's form
+
+/** A curve row as typed: strings, so that what the user typed is what the schema judges. */
+export interface CurveRow {
+  key: number;
+  price: string;
+  quantity: string;
+}
+
+/** A typed number; "" becomes undefined (reported as missing), anything unparsable stays a string. */
+export function parseNumber(text: string): number | string | undefined {
+  const t = text.trim();
+  if (t === "") return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+
+export interface BuilderAsset {
+  id: string;
+  name: string;
+  site_name: string;
+  kind: AssetKind;
+  zone: Iso;
+  capacity_mw: number;
+  charge_mw: number | null;
+  discharge_mw: number | null;
+}
+
+export interface BuilderForm {
+  assetId: string;
+  market: Market;
+  /** UTC date, YYYY-MM-DD. */
+  date: string;
+  hour: number;
+  minute: number;
+  side: BidSide;
+  rows: CurveRow[];
+}
+
+/** The delivery interval's start (UTC ISO) from the date, hour and (RT) minute fields; "" when the date is not one. */
+export function intervalStartOf(f: Pick<BuilderForm, "market" | "date" | "hour" | "minute">): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(f.date)) return "";
+  const ms = Date.parse(`${f.date}T00:00:00Z`);
+  if (!Number.isFinite(ms)) return "";
+  const minute = f.market === "RT" ? f.minute : 0;
+  return new Date(ms + f.hour * HOUR + minute * MINUTE).toISOString();
+}
+
+/** The body of POST /api/bids for the form (the zone is the asset's). */
+export function formToInput(f: BuilderForm, asset: BuilderAsset | undefined): Record<string, unknown> {
+  return {
+    asset_id: f.assetId,
+    zone: asset?.zone,
+    market: f.market,
+    interval_start: intervalStartOf(f),
+    side: f.side,
+    segments: f.rows.map((r) => ({ price: parseNumber(r.price), quantity: parseNumber(r.quantity) })),
+  };
+}
+
+/** The segments of the form that are numbers already (for the chart while the user types). */
+export function typedSegments(rows: readonly CurveRow[]): Segment[] {
+  const out: Segment[] = [];
+  for (const r of rows) {
+    const price = parseNumber(r.price);
+    const quantity = parseNumber(r.quantity);
+    if (typeof price === "number" && typeof quantity === "number") out.push({ price, quantity });
+  }
+  return out;
+}
+
+/**
+ * Issues keyed by the field the builder shows them beside. Paths are the schema's dotted ones, with the
+ * API's "body." prefix removed; `segments.2` (the row as a whole) goes with the row's price.
+ */
+export function issuesByField(issues: readonly Pick<Issue, "path" | "message">[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of issues) {
+    let key = i.path.replace(/^body\.?/, "") || "_form";
+    if (/^segments\.\d+$/.test(key)) key += ".price";
+    if (/^segments\.\d+\.(?!price$|quantity$)/.test(key)) key = key.replace(/^(segments\.\d+)\..*$/, "$1.price");
+    const list = (out[key] ??= []);
+    if (!list.includes(i.message)) list.push(i.message);
+  }
+  return out;
+}
+
+/** A 4xx body of the API as issues: its `details` when they carry paths, else its message for the whole form. */
+export function serverIssues(body: unknown, status: number): Issue[] {
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  const details = error?.details;
+  if (Array.isArray(details) && details.length && details.every((d) => typeof d?.path === "string")) {
+    return details.map((d) => ({ path: d.path, message: String(d.message ?? "invalid"), code: String(d.code ?? "") }));
+  }
+  return [{ path: "_form", message: error?.message ?? `The server answered HTTP ${status}`, code: error?.code ?? "" }];
+}
+
+/** How many rows the zone's rules let the curve have (the schema's maximum or less). */
+export function maxRows(zone: Iso | undefined): number {
+  return zone ? Math.min(MAX_SEGMENTS, ZONES[zone].maxOfferSegments) : MAX_SEGMENTS;
+}
+
+/**
+ * The earliest interval still open at `now` plus a margin: DA, the hour that starts at noon on the market
+ * clock of the next delivery day whose gate is open; RT, the first hour whose deadline is at least
+ * `marginMs` away. Returned as the form's UTC date, hour and minute.
+ */
+export function defaultInterval(
+  zone: Iso,
+  market: Market,
+  now: Date,
+  marginMs = 10 * MINUTE,
+): { date: string; hour: number; minute: number } {
+  const t = now.getTime() + marginMs;
+  let start: number;
+  if (market === "DA") {
+    // Noon on the market clock, one day at a time, until the gate for it is still ahead.
+    start = Math.floor(t / HOUR) * HOUR + 24 * HOUR;
+    start = noonOnMarketClock(zone, start);
+    while (submissionDeadline(zone, "DA", start).getTime() <= t) start = noonOnMarketClock(zone, start + 24 * HOUR);
+  } else {
+    start = Math.ceil(t / HOUR) * HOUR;
+    while (submissionDeadline(zone, "RT", start).getTime() <= t) start += HOUR;
+  }
+  const iso = new Date(start).toISOString();
+  return { date: iso.slice(0, 10), hour: new Date(start).getUTCHours(), minute: 0 };
+}
+
+function noonOnMarketClock(zone: Iso, around: number): number {
+  const tz = ZONES[zone].timeZone;
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz, hour: "numeric", hourCycle: "h23" })
+    .formatToParts(new Date(around));
+  const hour = Number(parts.find((p) => p.type === "hour")?.value ?? 0);
+  // Whole-hour offsets only (see schema.ts): shifting by the local hour lands on the local noon.
+  return Math.floor(around / HOUR) * HOUR + (12 - hour) * HOUR;
+}

@@ -1,0 +1,161 @@
+/**
+ * What the bid pages and islands share for showing bids, browser-safe, pure and free of zod (the bid
+ * list ships without it): formatting, the curve as step-chart points, and the list's query string.
+ * Tested in tests/unit/bidding_ui_test.ts.
+ */
+import type { BidSide, BidStatus, Segment } from "../services/bids/schema.ts";
+import type { Market } from "../services/market/types.ts";
+import type { Iso } from "../services/market/zones.ts";
+
+// ---------------------------------------------------------------------------------------------------
+// Formatting
+
+/** "$42.10", "−$3.00" (a real minus sign), "—" for null. */
+export function usd(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const abs = Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${v < 0 ? "−" : ""}$${abs}`;
+}
+
+export function mw(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return `${Number(v.toFixed(3)).toLocaleString("en-US")} MW`;
+}
+
+/** "2026-01-05 14:00" (UTC). */
+export function utcMinute(iso: string): string {
+  return iso.slice(0, 16).replace("T", " ");
+}
+
+/** "2026-01-05 14:00–15:00 UTC" (the end's date is left out when it is the same day). */
+export function intervalLabel(start: string, end: string): string {
+  const sameDay = start.slice(0, 10) === end.slice(0, 10) || end.slice(11, 16) === "00:00";
+  return `${utcMinute(start)}–${sameDay ? end.slice(11, 16) : utcMinute(end)} UTC`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The curve as a step chart
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * A bid curve as the vertices of a step line, price ($/MWh) against cumulative MW: each segment is a
+ * flat run at its price over its MW, joined by vertical risers. Segments that are not finite numbers
+ * with a positive quantity (a row still being typed) are skipped.
+ */
+export function curveSteps(segments: readonly { price: number; quantity: number }[]): Point[] {
+  const points: Point[] = [];
+  let x = 0;
+  for (const s of segments) {
+    if (!Number.isFinite(s.price) || !Number.isFinite(s.quantity) || s.quantity <= 0) continue;
+    points.push({ x, y: s.price }, { x: x + s.quantity, y: s.price });
+    x += s.quantity;
+  }
+  return points;
+}
+
+/** "nice" axis bounds that contain every value (and some headroom), with zero on the MW axis. */
+export function chartDomain(points: readonly Point[], lines: readonly (number | null | undefined)[]) {
+  const ys = [...points.map((p) => p.y), ...lines.filter((v): v is number => typeof v === "number")];
+  const xMax = Math.max(1, ...points.map((p) => p.x));
+  let yMin = ys.length ? Math.min(...ys) : 0;
+  let yMax = ys.length ? Math.max(...ys) : 100;
+  if (yMin === yMax) {
+    yMin -= 10;
+    yMax += 10;
+  }
+  const pad = (yMax - yMin) * 0.1;
+  return { xMin: 0, xMax: niceCeil(xMax), yMin: niceFloor(yMin - pad), yMax: niceCeil(yMax + pad) };
+}
+
+function niceStep(span: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(span, 1e-9)));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => span / s <= 5) ?? 10 * p;
+}
+function niceCeil(v: number): number {
+  const s = niceStep(Math.abs(v) || 1);
+  return Math.ceil(v / s) * s;
+}
+function niceFloor(v: number): number {
+  const s = niceStep(Math.abs(v) || 1);
+  return Math.floor(v / s) * s;
+}
+
+/** Evenly spaced tick values from min to max (both included when they fall on the step). */
+export function ticks(min: number, max: number, count = 4): number[] {
+  const step = niceStep((max - min) / count);
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(6)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The bid list
+
+export const PAGE_SIZE = 20;
+
+/** Fired on `window` when the builder created, changed or submitted a bid (the bid list refreshes). */
+export const BIDS_CHANGED_EVENT = "optibid:bids-changed";
+
+export interface BidFilters {
+  status?: BidStatus;
+  zone?: Iso;
+  market?: Market;
+  asset_id?: string;
+}
+
+/** The query string of the list (page and API alike): filters, then limit and cursor. */
+export function listQuery(f: BidFilters, opts: { cursor?: string | null; limit?: number } = {}): string {
+  const q = new URLSearchParams();
+  for (const k of ["status", "zone", "market", "asset_id"] as const) if (f[k]) q.set(k, f[k]!);
+  if (opts.limit) q.set("limit", String(opts.limit));
+  if (opts.cursor) q.set("cursor", opts.cursor);
+  return q.toString();
+}
+
+/** What the bid list shows of a bid. */
+export interface BidRow {
+  id: string;
+  asset_name: string;
+  zone: string;
+  market: Market;
+  interval_start: string;
+  interval_end: string;
+  side: BidSide;
+  segments: Segment[];
+  status: BidStatus;
+  awarded_mw: number | null;
+  clearing_price: number | null;
+  revenue: number | null;
+}
+
+export function toRow(b: BidRow): BidRow {
+  const { id, asset_name, zone, market, interval_start, interval_end, side, segments, status } = b;
+  return {
+    id,
+    asset_name,
+    zone,
+    market,
+    interval_start,
+    interval_end,
+    side,
+    segments,
+    status,
+    awarded_mw: b.awarded_mw,
+    clearing_price: b.clearing_price,
+    revenue: b.revenue,
+  };
+}
+
+/** "3 × 45 MW, $20.00–$80.00". */
+export function curveSummary(segments: readonly Segment[]): string {
+  if (!segments.length) return "no segments";
+  const total = segments.reduce((s, x) => s + x.quantity, 0);
+  const prices = segments.map((s) => s.price);
+  const lo = Math.min(...prices);
+  const hi = Math.max(...prices);
+  return `${segments.length} seg · ${mw(total)} · ${lo === hi ? usd(lo) : `${usd(lo)}–${usd(hi)}`}`;
+}

@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import { renderToString } from "preact-render-to-string";
+import { h } from "preact";
+import { AttemptKeys, send } from "../../components/bid_api.ts";
+import {
+  type BuilderAsset,
+  type BuilderForm,
+  defaultInterval,
+  formToInput,
+  intervalStartOf,
+  issuesByField,
+  maxRows,
+  parseNumber,
+  serverIssues,
+  typedSegments,
+} from "../../components/bid_form.ts";
+import {
+  chartDomain,
+  curveSteps,
+  curveSummary,
+  intervalLabel,
+  listQuery,
+  ticks,
+  usd,
+} from "../../components/bid_format.ts";
+import { CurveChart } from "../../components/CurveChart.tsx";
+import { checkBid, submissionDeadline } from "../../services/bids/schema.ts";
+import { ISOS } from "../../services/market/zones.ts";
+
+const battery: BuilderAsset = {
+  id: "0b5a3c1e-8d2f-4f6a-9c1b-2e3d4f5a6b7c",
+  name: "Battery",
+  site_name: "Site",
+  kind: "storage",
+  zone: "PJM",
+  capacity_mw: 50,
+  charge_mw: 40,
+  discharge_mw: 50,
+};
+
+const rows = (...pairs: [string, string][]) => pairs.map(([price, quantity], key) => ({ key, price, quantity }));
+
+function form(patch: Partial<BuilderForm> = {}): BuilderForm {
+  return {
+    assetId: battery.id,
+    market: "DA",
+    date: "2026-01-06",
+    hour: 15,
+    minute: 0,
+    side: "offer",
+    rows: rows(["20", "10"]),
+    ...patch,
+  };
+}
+
+Deno.test("curveSteps: flat runs at each price over cumulative MW, joined by risers; unfinished rows skipped", () => {
+  assert.deepEqual(curveSteps([{ price: 20, quantity: 10 }, { price: 35, quantity: 5 }]), [
+    { x: 0, y: 20 },
+    { x: 10, y: 20 },
+    { x: 10, y: 35 },
+    { x: 15, y: 35 },
+  ]);
+  assert.deepEqual(
+    curveSteps([{ price: -5, quantity: 2 }, { price: NaN, quantity: 3 }, { price: 1, quantity: 0 }, {
+      price: 4,
+      quantity: 1.5,
+    }]),
+    [{ x: 0, y: -5 }, { x: 2, y: -5 }, { x: 2, y: 4 }, { x: 3.5, y: 4 }],
+  );
+  assert.deepEqual(curveSteps([]), []);
+});
+
+Deno.test("chart domain holds the curve and the reference lines; ticks fall inside it", () => {
+  const d = chartDomain(curveSteps([{ price: 20, quantity: 10 }, { price: 90, quantity: 35 }]), [120, null]);
+  assert.equal(d.xMin, 0);
+  assert.ok(d.xMax >= 45);
+  assert.ok(d.yMin <= 20 && d.yMax >= 120);
+  const t = ticks(d.yMin, d.yMax);
+  assert.ok(t.length >= 3 && t.every((v) => v >= d.yMin && v <= d.yMax));
+  // A single price still gets a span.
+  const flat = chartDomain(curveSteps([{ price: 30, quantity: 5 }]), []);
+  assert.ok(flat.yMin < 30 && flat.yMax > 30);
+});
+
+Deno.test("the form becomes the API's body; typed text is judged by the schema as typed", () => {
+  assert.equal(parseNumber(" 12.5 "), 12.5);
+  assert.equal(parseNumber(""), undefined);
+  assert.equal(parseNumber("-"), "-");
+  assert.equal(intervalStartOf(form()), "2026-01-06T15:00:00.000Z");
+  assert.equal(intervalStartOf(form({ market: "RT", minute: 35 })), "2026-01-06T15:35:00.000Z");
+  assert.equal(intervalStartOf(form({ minute: 35 })), "2026-01-06T15:00:00.000Z", "DA ignores the minute");
+  assert.equal(intervalStartOf(form({ date: "" })), "");
+  const body = formToInput(form({ rows: rows(["20", "10"], ["", "5"]) }), battery);
+  assert.deepEqual(body, {
+    asset_id: battery.id,
+    zone: "PJM",
+    market: "DA",
+    interval_start: "2026-01-06T15:00:00.000Z",
+    side: "offer",
+    segments: [{ price: 20, quantity: 10 }, { price: undefined, quantity: 5 }],
+  });
+  assert.deepEqual(typedSegments(rows(["20", "10"], ["", "5"], ["x", "1"])), [{ price: 20, quantity: 10 }]);
+});
+
+Deno.test("the builder's check: decreasing offer prices are named on the later price; a fixed curve passes", () => {
+  const now = new Date("2026-01-04T12:00:00Z");
+  const bad = checkBid(formToInput(form({ rows: rows(["20", "10"], ["15", "5"]) }), battery), { asset: battery, now });
+  assert.equal(bad.ok, false);
+  const byField = issuesByField(bad.ok ? [] : bad.issues);
+  assert.deepEqual(Object.keys(byField), ["segments.1.price"]);
+  assert.match(byField["segments.1.price"][0], /offer prices must not decrease/);
+
+  const missing = checkBid(formToInput(form({ rows: rows(["20", ""]) }), battery), { asset: battery, now });
+  assert.ok(
+    !missing.ok && /segments\.0\.quantity is missing/.test(issuesByField(missing.issues)["segments.0.quantity"][0]),
+  );
+
+  const good = checkBid(formToInput(form({ rows: rows(["20", "10"], ["25", "5"]) }), battery), { asset: battery, now });
+  assert.ok(good.ok, JSON.stringify(good));
+});
+
+Deno.test("issuesByField: the API's body. prefix goes, row-level issues go with the row's price, no repeats", () => {
+  const out = issuesByField([
+    { path: "body.segments.1.price", message: "a" },
+    { path: "body.segments.1.price", message: "a" },
+    { path: "segments.2", message: "b" },
+    { path: "body", message: "c" },
+    { path: "interval_start", message: "d" },
+  ]);
+  assert.deepEqual(out, {
+    "segments.1.price": ["a"],
+    "segments.2.price": ["b"],
+    _form: ["c"],
+    interval_start: ["d"],
+  });
+});
+
+Deno.test("serverIssues: a 400's details by path, other errors as one message for the form", () => {
+  assert.deepEqual(
+    serverIssues({
+      error: {
+        code: "validation_failed",
+        message: "x",
+        details: [{ path: "body.segments.0.price", message: "too high", code: "price_above_cap" }],
+      },
+    }, 400),
+    [{ path: "body.segments.0.price", message: "too high", code: "price_above_cap" }],
+  );
+  assert.deepEqual(serverIssues({ error: { code: "not_found", message: "Asset not found" } }, 404), [
+    { path: "_form", message: "Asset not found", code: "not_found" },
+  ]);
+  assert.equal(serverIssues(null, 502)[0].message, "The server answered HTTP 502");
+});
+
+Deno.test("defaultInterval: an interval that is still open, for every zone and market, across DST", () => {
+  for (const now of ["2026-01-05T08:00:00Z", "2026-03-08T13:59:00Z", "2026-11-01T23:30:00Z", "2026-07-01T16:45:00Z"]) {
+    for (const zone of ISOS) {
+      for (const market of ["DA", "RT"] as const) {
+        const d = defaultInterval(zone, market, new Date(now));
+        const start = intervalStartOf({ market, ...d });
+        assert.ok(start, `${zone} ${market} ${now}`);
+        assert.ok(
+          submissionDeadline(zone, market, start).getTime() > Date.parse(now) + 10 * 60_000,
+          `${zone} ${market} at ${now}: ${start} is still open`,
+        );
+        assert.equal(d.minute, 0);
+        if (market === "RT") assert.ok(Date.parse(start) - Date.parse(now) < 4 * 3_600_000, "RT: within hours");
+        else assert.ok(Date.parse(start) - Date.parse(now) < 3 * 86_400_000, "DA: within days");
+      }
+    }
+  }
+});
+
+Deno.test("maxRows follows the zone's segment limit", () => {
+  assert.equal(maxRows("PJM"), 10);
+  assert.equal(maxRows(undefined), 10);
+});
+
+Deno.test("formatting: money with a real minus, interval labels, curve summary, list query", () => {
+  assert.equal(usd(-3), "−$3.00");
+  assert.equal(usd(1234.5), "$1,234.50");
+  assert.equal(usd(null), "—");
+  assert.equal(intervalLabel("2026-01-05T14:00:00.000Z", "2026-01-05T15:00:00.000Z"), "2026-01-05 14:00–15:00 UTC");
+  assert.equal(intervalLabel("2026-01-05T23:55:00.000Z", "2026-01-06T00:00:00.000Z"), "2026-01-05 23:55–00:00 UTC");
+  assert.equal(
+    curveSummary([{ price: 20, quantity: 10 }, { price: 35, quantity: 5 }]),
+    "2 seg · 15 MW · $20.00–$35.00",
+  );
+  assert.equal(
+    listQuery({ status: "submitted", zone: "PJM" }, { cursor: "abc", limit: 20 }),
+    "status=submitted&zone=PJM&limit=20&cursor=abc",
+  );
+  assert.equal(listQuery({}), "");
+});
+
+Deno.test("CurveChart: a step path and a line per reference price; an empty state without segments", () => {
+  const html = renderToString(h(CurveChart, {
+    segments: [{ price: 20, quantity: 10 }, { price: 35, quantity: 5 }],
+    side: "offer",
+    lines: [{ kind: "latest", label: "Latest RT", price: 30 }],
+    testId: "c",
+  }));
+  assert.match(html, /data-points="4"/);
+  assert.match(html, /data-line="latest"/);
+  assert.match(html, /Latest RT \$30\.00/);
+  assert.match(html, /aria-label="Offer curve: 10 MW at \$20\.00, 5 MW at \$35\.00\. Latest RT \$30\.00"/);
+  const empty = renderToString(h(CurveChart, { segments: [], side: "bid", emptyText: "nothing" }));
+  assert.match(empty, /nothing/);
+  assert.doesNotMatch(empty, /<svg/);
+});
+
+Deno.test("send: one Idempotency-Key per attempt, the same on every retry, a new one after an answer", async () => {
+  const seen: { key: string | null; body: unknown }[] = [];
+  const answers = [503, 0, 201, 400];
+  const fakeFetch = (_url: string, init: RequestInit) => {
+    const headers = init.headers as Record<string, string>;
+    seen.push({ key: headers["idempotency-key"] ?? null, body: init.body });
+    const status = answers.shift()!;
+    if (status === 0) return Promise.reject(new TypeError("Failed to fetch"));
+    return Promise.resolve(
+      new Response(JSON.stringify(status === 201 ? { id: "b1" } : { error: { message: "no" } }), { status }),
+    );
+  };
+  let n = 0;
+  const keys = new AttemptKeys(() => `key-${++n}`);
+  const sleep = () => Promise.resolve();
+  const first = await send("/api/bids", { method: "POST", body: { a: 1 }, keys, fetch: fakeFetch, sleep });
+  assert.equal(first.status, 201);
+  assert.deepEqual(
+    seen.map((s) => s.key),
+    ["key-1", "key-1", "key-1"],
+    "503 and a network failure retried with the key",
+  );
+  assert.equal(keys.pendingKey, null, "the attempt is over");
+  const second = await send("/api/bids", { method: "POST", body: { a: 1 }, keys, fetch: fakeFetch, sleep });
+  assert.equal(second.status, 400);
+  assert.equal(seen[3].key, "key-2", "a new attempt, a new key");
+
+  // No answer at all: the key is kept for the user's retry of the same request, not for another one.
+  const down = () => Promise.reject(new TypeError("offline"));
+  const failed = await send("/api/bids", { method: "POST", body: { a: 2 }, keys, fetch: down, sleep, retries: 1 });
+  assert.equal(failed.status, 0);
+  assert.equal(failed.networkError, "offline");
+  assert.equal(keys.pendingKey, "key-3");
+  assert.equal(keys.keyFor(`POST /api/bids ${JSON.stringify({ a: 2 })}`), "key-3");
+  assert.equal(keys.keyFor(`POST /api/bids ${JSON.stringify({ a: 3 })}`), "key-4");
+});
