@@ -47,21 +47,25 @@ import * as $42 from "./routes/api/ws/prices.ts";
 import * as $43 from "./routes/api/ws/stats.ts";
 import * as $44 from "./routes/assets/[id].tsx";
 import * as $45 from "./routes/assets/index.tsx";
-import * as $46 from "./routes/health/index.ts";
-import * as $47 from "./routes/health/live.ts";
-import * as $48 from "./routes/health/ready.ts";
-import * as $49 from "./routes/index.tsx";
-import * as $50 from "./routes/login.tsx";
-import * as $51 from "./routes/logout.tsx";
-import * as $52 from "./routes/market/[zone].tsx";
-import * as $53 from "./routes/market/index.tsx";
-import * as $54 from "./routes/profile.tsx";
-import * as $55 from "./routes/register.tsx";
-import * as $56 from "./routes/settings.tsx";
-import * as $57 from "./routes/system-status.tsx";
-import * as $$0 from "./islands/LiveZoneTiles.tsx";
-import * as $$1 from "./islands/PriceChart.tsx";
-import * as $$2 from "./islands/StatusBoard.tsx";
+import * as $46 from "./routes/bidding/[id].tsx";
+import * as $47 from "./routes/bidding/index.tsx";
+import * as $48 from "./routes/health/index.ts";
+import * as $49 from "./routes/health/live.ts";
+import * as $50 from "./routes/health/ready.ts";
+import * as $51 from "./routes/index.tsx";
+import * as $52 from "./routes/login.tsx";
+import * as $53 from "./routes/logout.tsx";
+import * as $54 from "./routes/market/[zone].tsx";
+import * as $55 from "./routes/market/index.tsx";
+import * as $56 from "./routes/profile.tsx";
+import * as $57 from "./routes/register.tsx";
+import * as $58 from "./routes/settings.tsx";
+import * as $59 from "./routes/system-status.tsx";
+import * as $$0 from "./islands/BidBuilder.tsx";
+import * as $$1 from "./islands/BidList.tsx";
+import * as $$2 from "./islands/LiveZoneTiles.tsx";
+import * as $$3 from "./islands/PriceChart.tsx";
+import * as $$4 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -112,23 +116,27 @@ const manifest: Manifest = {
     "./routes/api/ws/stats.ts": $43,
     "./routes/assets/[id].tsx": $44,
     "./routes/assets/index.tsx": $45,
-    "./routes/health/index.ts": $46,
-    "./routes/health/live.ts": $47,
-    "./routes/health/ready.ts": $48,
-    "./routes/index.tsx": $49,
-    "./routes/login.tsx": $50,
-    "./routes/logout.tsx": $51,
-    "./routes/market/[zone].tsx": $52,
-    "./routes/market/index.tsx": $53,
-    "./routes/profile.tsx": $54,
-    "./routes/register.tsx": $55,
-    "./routes/settings.tsx": $56,
-    "./routes/system-status.tsx": $57,
+    "./routes/bidding/[id].tsx": $46,
+    "./routes/bidding/index.tsx": $47,
+    "./routes/health/index.ts": $48,
+    "./routes/health/live.ts": $49,
+    "./routes/health/ready.ts": $50,
+    "./routes/index.tsx": $51,
+    "./routes/login.tsx": $52,
+    "./routes/logout.tsx": $53,
+    "./routes/market/[zone].tsx": $54,
+    "./routes/market/index.tsx": $55,
+    "./routes/profile.tsx": $56,
+    "./routes/register.tsx": $57,
+    "./routes/settings.tsx": $58,
+    "./routes/system-status.tsx": $59,
   },
   islands: {
-    "./islands/LiveZoneTiles.tsx": $$0,
-    "./islands/PriceChart.tsx": $$1,
-    "./islands/StatusBoard.tsx": $$2,
+    "./islands/BidBuilder.tsx": $$0,
+    "./islands/BidList.tsx": $$1,
+    "./islands/LiveZoneTiles.tsx": $$2,
+    "./islands/PriceChart.tsx": $$3,
+    "./islands/StatusBoard.tsx": $$4,
   },
   baseUrl: import.meta.url,
 };

@@ -8,7 +8,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Dashboard", available: true },
   { href: "/market", label: "Market", available: true },
-  { href: "/bidding", label: "Bidding", available: false },
+  { href: "/bidding", label: "Bidding", available: true },
   { href: "/assets", label: "Assets", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/admin/users", label: "Admin", available: true },

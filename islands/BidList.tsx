@@ -1,0 +1,247 @@
+/**
+ * The organization's bids, newest delivery first, server-rendered with a filter form (a GET form: it
+ * works without JavaScript) and an "Older" link. Once hydrated the list stays current: when the
+ * clearing job moves a bid, the realtime hub sends the organization an alert ("Bid cleared", …), which
+ * shows as a toast and makes the list fetch the same page again; so does a bid saved by the builder.
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import { BidStatusBadge } from "../components/BidStatusBadge.tsx";
+import {
+  type BidFilters,
+  type BidRow,
+  BIDS_CHANGED_EVENT,
+  curveSummary,
+  intervalLabel,
+  listQuery,
+  mw,
+  PAGE_SIZE,
+  toRow,
+  usd,
+} from "../components/bid_format.ts";
+import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
+import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
+import type { BidStatus } from "../services/bids/schema.ts";
+import type { Market } from "../services/market/types.ts";
+import type { Iso } from "../services/market/zones.ts";
+
+export interface BidListProps {
+  items: BidRow[];
+  nextCursor: string | null;
+  /** The page's cursor (null: the newest page). */
+  cursor: string | null;
+  filters: BidFilters;
+  assets: { id: string; name: string }[];
+  /** Zones to stream (the user's assets' zones); alerts come whatever the zones. */
+  zones: Iso[];
+  /** The filters' choices, from the server (so the island needs none of the schema modules, nor zod). */
+  options: { statuses: readonly BidStatus[]; zones: readonly Iso[]; markets: readonly Market[] };
+}
+
+export default function BidList(props: BidListProps) {
+  const items = useSignal<BidRow[]>(props.items);
+  const nextCursor = useSignal(props.nextCursor);
+  const client = useSignal<RealtimeClient | null>(null);
+  const refreshed = useSignal<string | null>(null);
+  const flash = useSignal<ReadonlySet<string>>(new Set());
+  const refreshError = useSignal<string | null>(null);
+  const inflight = useRef<AbortController | null>(null);
+
+  async function refresh() {
+    inflight.current?.abort();
+    const ctl = new AbortController();
+    inflight.current = ctl;
+    try {
+      const q = listQuery(props.filters, { cursor: props.cursor, limit: PAGE_SIZE });
+      const res = await fetch(`/api/bids?${q}`, { headers: { accept: "application/json" }, signal: ctl.signal });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = await res.json() as { items: BidRow[]; next_cursor: string | null };
+      const before = new Map(items.value.map((b) => [b.id, b.status]));
+      const moved = body.items.filter((b) => before.get(b.id) !== b.status).map((b) => b.id);
+      items.value = body.items.map(toRow);
+      nextCursor.value = body.next_cursor;
+      refreshed.value = new Date().toISOString();
+      refreshError.value = null;
+      if (moved.length) {
+        flash.value = new Set(moved);
+        setTimeout(() => (flash.value = new Set()), 4000);
+      }
+    } catch (e) {
+      if ((e as Error).name !== "AbortError") {
+        refreshError.value = `Could not refresh the list: ${(e as Error).message}`;
+      }
+    }
+  }
+
+  useEffect(() => {
+    let snapshots = 0;
+    const c = connectRealtime({
+      url: "/api/ws/prices",
+      zones: props.zones.length ? props.zones : undefined,
+      onAlert: (a) => {
+        if (/^Bid\b/.test(a.title)) void refresh();
+      },
+      // After a reconnect, alerts sent meanwhile were missed: read the list again.
+      onSnapshot: () => {
+        if (snapshots++ > 0) void refresh();
+      },
+    });
+    client.value = c;
+    const onChanged = () => void refresh();
+    globalThis.addEventListener(BIDS_CHANGED_EVENT, onChanged);
+    return () => {
+      globalThis.removeEventListener(BIDS_CHANGED_EVENT, onChanged);
+      inflight.current?.abort();
+      c.close();
+    };
+  }, []);
+
+  const f = props.filters;
+  const filtered = Boolean(f.status || f.zone || f.market || f.asset_id);
+  const select = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm";
+  return (
+    <div class="space-y-4">
+      <form
+        method="get"
+        action="/bidding"
+        class="grid grid-cols-2 gap-2 sm:grid-cols-5 sm:items-end"
+        data-testid="bid-filters"
+      >
+        <label class="space-y-1 text-xs font-medium text-slate-600">
+          Status
+          <select name="status" class={select}>
+            <option value="">Any</option>
+            {props.options.statuses.map((s) => <option key={s} value={s} selected={f.status === s}>{s}</option>)}
+          </select>
+        </label>
+        <label class="space-y-1 text-xs font-medium text-slate-600">
+          Zone
+          <select name="zone" class={select}>
+            <option value="">Any</option>
+            {props.options.zones.map((z) => <option key={z} value={z} selected={f.zone === z}>{z}</option>)}
+          </select>
+        </label>
+        <label class="space-y-1 text-xs font-medium text-slate-600">
+          Market
+          <select name="market" class={select}>
+            <option value="">Any</option>
+            {props.options.markets.map((m) => <option key={m} value={m} selected={f.market === m}>{m}</option>)}
+          </select>
+        </label>
+        <label class="space-y-1 text-xs font-medium text-slate-600">
+          Asset
+          <select name="asset_id" class={select}>
+            <option value="">Any</option>
+            {props.assets.map((a) => <option key={a.id} value={a.id} selected={f.asset_id === a.id}>{a.name}</option>)}
+          </select>
+        </label>
+        <div class="flex items-center gap-2">
+          <button
+            type="submit"
+            class="flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50"
+          >
+            Filter
+          </button>
+          {filtered && <a href="/bidding" class="text-sm font-medium text-brand-600 hover:underline">Clear</a>}
+        </div>
+      </form>
+
+      <div class="flex items-center justify-between gap-2 text-xs text-slate-500">
+        <span data-testid="list-refreshed" data-refreshed={refreshed.value ?? ""}>
+          {refreshed.value ? `Updated ${refreshed.value.slice(11, 19)} UTC` : "Updates live as bids clear"}
+        </span>
+        <span class="flex items-center gap-3">
+          <a href={`/api/bids/export.csv?${listQuery(f)}`} download class="font-medium text-brand-600 hover:underline">
+            Export CSV
+          </a>
+          <LiveBadge client={client.value} />
+        </span>
+      </div>
+      <ReconnectBanner client={client.value} />
+      {refreshError.value && <p role="alert" class="text-sm text-red-700">{refreshError.value}</p>}
+
+      {items.value.length
+        ? (
+          <div class="-mx-5 overflow-x-auto">
+            <table class="min-w-full text-sm" data-testid="bid-list">
+              <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                <tr>
+                  <th class="px-5 py-2 font-medium">Delivery</th>
+                  <th class="px-3 py-2 font-medium">Asset</th>
+                  <th class="hidden px-3 py-2 font-medium md:table-cell">Curve</th>
+                  <th class="hidden px-3 py-2 font-medium sm:table-cell">Status</th>
+                  <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Award</th>
+                </tr>
+              </thead>
+              <tbody class="divide-y divide-slate-100">
+                {items.value.map((b) => (
+                  <tr
+                    key={b.id}
+                    data-bid-id={b.id}
+                    class={`align-top ${flash.value.has(b.id) ? "bg-amber-50" : ""}`}
+                  >
+                    <td class="px-5 py-2">
+                      <a href={`/bidding/${b.id}`} class="font-medium text-brand-700 hover:underline">
+                        <span class="whitespace-nowrap">{b.interval_start.slice(0, 10)}</span>{" "}
+                        <span class="whitespace-nowrap">
+                          {intervalLabel(b.interval_start, b.interval_end).slice(11)}
+                        </span>
+                      </a>
+                      <span class="mt-1 block sm:hidden">
+                        <BidStatusBadge status={b.status} />
+                      </span>
+                    </td>
+                    <td class="px-3 py-2">
+                      <span class="block max-w-[9rem] truncate sm:max-w-none">{b.asset_name}</span>
+                      <span class="block text-xs text-slate-500">
+                        {b.zone} {b.market} · {b.side}
+                      </span>
+                    </td>
+                    <td class="hidden px-3 py-2 text-xs tabular-nums text-slate-600 md:table-cell">
+                      {curveSummary(b.segments)}
+                    </td>
+                    <td class="hidden px-3 py-2 sm:table-cell">
+                      <BidStatusBadge status={b.status} />
+                    </td>
+                    <td class="hidden px-5 py-2 text-right text-xs tabular-nums sm:table-cell">
+                      {b.awarded_mw !== null
+                        ? (
+                          <>
+                            {mw(b.awarded_mw)} @ {usd(b.clearing_price)}
+                            {b.revenue !== null && <span class="block text-slate-500">{usd(b.revenue)}</span>}
+                          </>
+                        )
+                        : <span class="text-slate-400">—</span>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+        : (
+          <p class="rounded-md bg-slate-50 px-4 py-6 text-center text-sm text-slate-500" data-testid="bid-list-empty">
+            {filtered ? "No bids match these filters." : "No bids yet."}
+          </p>
+        )}
+
+      {(props.cursor || nextCursor.value) && (
+        <nav aria-label="Pages" class="flex justify-between text-sm">
+          {props.cursor
+            ? <a href={`/bidding?${listQuery(f)}`} class="font-medium text-brand-600 hover:underline">← Newest</a>
+            : <span />}
+          {nextCursor.value && (
+            <a
+              href={`/bidding?${listQuery(f, { cursor: nextCursor.value })}`}
+              class="font-medium text-brand-600 hover:underline"
+              data-testid="older"
+            >
+              Older →
+            </a>
+          )}
+        </nav>
+      )}
+      <AlertToasts client={client.value} />
+    </div>
+  );
+}

@@ -1,0 +1,363 @@
+import { page } from "fresh";
+import type { FreshContext } from "fresh";
+import { z } from "zod";
+import { BidStatusBadge } from "../../components/BidStatusBadge.tsx";
+import { CurveChart, type RefLine } from "../../components/CurveChart.tsx";
+import { Card, Notice } from "../../components/Form.tsx";
+import { curveSummary, intervalLabel, mw, usd, utcMinute } from "../../components/bid_format.ts";
+import { marketClock } from "../../components/bid_form.ts";
+import { HttpError } from "../../framework/http_error.ts";
+import { formObject, pageUser, redirect } from "../../services/auth/pages.ts";
+import type { Principal } from "../../services/auth/principal.ts";
+import { can } from "../../services/auth/rbac.ts";
+import { validated } from "../../services/bids/api.ts";
+import { canTransition } from "../../services/bids/lifecycle.ts";
+import { submissionDeadline } from "../../services/bids/schema.ts";
+import {
+  bidHistory,
+  type BidHistoryEntry,
+  type BidView,
+  deleteDraft,
+  getBid,
+  transition,
+} from "../../services/bids/store.ts";
+import type { Iso } from "../../services/market/zones.ts";
+import type { Transaction } from "../../db/database.ts";
+import { define, type State } from "../../utils.ts";
+
+type Action = "submit" | "withdraw" | "delete";
+
+interface Data {
+  bid: BidView;
+  history: BidHistoryEntry[];
+  canWrite: boolean;
+  deadline: string;
+  open: boolean;
+  latestRt: number | null;
+  notice: string | null;
+  error: { message: string; details: string[] } | null;
+}
+
+const DONE: Record<string, string> = {
+  submitted: "Submitted to the market.",
+  withdrawn: "The bid was withdrawn.",
+};
+
+function bidId(ctx: FreshContext<State>): string {
+  const r = z.uuid().safeParse(ctx.params.id);
+  if (!r.success) throw new HttpError(404, "No such bid");
+  return r.data;
+}
+
+async function load(
+  ctx: FreshContext<State>,
+  p: Principal,
+  id: string,
+  extra: Partial<Data> = {},
+): Promise<Data> {
+  const { services } = ctx.state;
+  const db = services.db();
+  const bid = await getBid(db, p.orgId, id);
+  const [history, latest] = await Promise.all([
+    bidHistory(db, p.orgId, id),
+    services.market.latest([bid.zone as Iso]).catch(() => []),
+  ]);
+  const deadline = submissionDeadline(bid.zone as Iso, bid.market, bid.interval_start);
+  return {
+    bid,
+    history,
+    canWrite: can(p.role, "bids:write"),
+    deadline: deadline.toISOString(),
+    open: Date.now() < deadline.getTime(),
+    latestRt: latest.find((t) => t.market === "RT")?.lmp ?? null,
+    notice: null,
+    error: null,
+    ...extra,
+  };
+}
+
+/** The rules of POST /api/bids/:id/submit and /withdraw and DELETE /api/bids/:id, for forms without JavaScript. */
+async function act(tx: Transaction, p: Principal, id: string, action: Action, version: number | undefined) {
+  const bid = await getBid(tx, p.orgId, id);
+  switch (action) {
+    case "submit": {
+      if (bid.status !== "draft") {
+        throw new HttpError(409, `A ${bid.status} bid cannot be submitted`, { code: "invalid_transition" });
+      }
+      const { asset_id, zone, market, interval_start, side, segments } = bid;
+      // Checked again now: the gate may have closed since the draft was saved.
+      await validated(
+        tx,
+        p,
+        { asset_id, zone: zone as Iso, market, interval_start, side, segments },
+        new Date(),
+        "bid",
+      );
+      await transition(tx, p.orgId, id, ["draft"], "submitted", p, {
+        expectedVersion: version,
+        set: { submitted_at: new Date() },
+      });
+      return;
+    }
+    case "withdraw": {
+      const deadline = submissionDeadline(bid.zone as Iso, bid.market, bid.interval_start);
+      if (Date.now() >= deadline.getTime()) {
+        throw new HttpError(409, `The gate for this interval closed at ${deadline.toISOString()}`, {
+          code: "gate_closed",
+        });
+      }
+      await transition(tx, p.orgId, id, ["draft", "submitted"], "withdrawn", p, { expectedVersion: version });
+      return;
+    }
+    case "delete":
+      await deleteDraft(tx, p, id, version);
+      return;
+  }
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "bids:read");
+    if (p instanceof Response) return p;
+    const id = bidId(ctx);
+    return page<Data>(await load(ctx, p, id, { notice: DONE[ctx.url.searchParams.get("done") ?? ""] ?? null }));
+  },
+  async POST(ctx) {
+    const p = pageUser(ctx, "bids:write");
+    if (p instanceof Response) return p;
+    const id = bidId(ctx);
+    const values = await formObject(ctx.req);
+    const action = values._action as Action;
+    const version = /^\d+$/.test(values.version ?? "") ? Number(values.version) : undefined;
+    const { services } = ctx.state;
+    try {
+      if (!["submit", "withdraw", "delete"].includes(action)) {
+        throw new HttpError(400, `Unknown action "${values._action ?? ""}"`);
+      }
+      await services.db().transaction((tx: Transaction) => act(tx, p, id, action, version));
+      services.bids.kick();
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status >= 500 || e.status === 404) throw e;
+      const details = Array.isArray(e.options.details)
+        ? (e.options.details as { message?: string }[]).map((d) => String(d.message ?? ""))
+        : [];
+      return page<Data>(
+        await load(ctx, p, id, {
+          error: { message: details.length ? "The bid was not submitted:" : e.message, details },
+        }),
+        { status: e.status },
+      );
+    }
+    if (action === "delete") return redirect("/bidding?done=deleted");
+    return redirect(`/bidding/${id}?done=${action === "submit" ? "submitted" : "withdrawn"}`);
+  },
+});
+
+function actor(h: BidHistoryEntry): string {
+  if (h.actor_system) return `system (${h.actor_system})`;
+  if (h.actor_email) return h.actor_email;
+  return h.actor_user_id ? "a user" : "an API key";
+}
+
+function historyDetails(h: BidHistoryEntry): string {
+  const d = h.details ?? {};
+  const parts: string[] = [];
+  if (d.edited) parts.push("curve edited");
+  if (typeof d.awarded_mw === "number") parts.push(`awarded ${mw(d.awarded_mw)}`);
+  if (typeof d.clearing_price === "number") parts.push(`at ${usd(d.clearing_price)}/MWh`);
+  if (typeof d.revenue === "number") parts.push(`revenue ${usd(d.revenue)}`);
+  return parts.join(" ");
+}
+
+function ActionButton(props: { action: Action; version: number; label: string; variant: "primary" | "danger" }) {
+  const styles = props.variant === "primary"
+    ? "bg-brand-600 text-white hover:bg-brand-700"
+    : "bg-white text-red-700 ring-1 ring-red-300 hover:bg-red-50";
+  return (
+    <form method="post">
+      <input type="hidden" name="_action" value={props.action} />
+      <input type="hidden" name="version" value={String(props.version)} />
+      <button
+        type="submit"
+        data-action={props.action}
+        class={`w-full rounded-md px-4 py-2 text-sm font-semibold shadow-sm sm:w-auto ${styles}`}
+      >
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+export default define.page<typeof handler>(function BidDetail({ data }) {
+  const { bid } = data;
+  const zone = bid.zone as Iso;
+  const lines: RefLine[] = [];
+  if (bid.clearing_price !== null) lines.push({ kind: "clearing", label: "Clearing", price: bid.clearing_price });
+  else if (data.latestRt !== null) lines.push({ kind: "latest", label: "Latest RT", price: data.latestRt });
+  const settledOrCleared = ["cleared", "settled", "rejected"].includes(bid.status);
+  const canSubmit = data.canWrite && bid.status === "draft";
+  const canWithdraw = data.canWrite && bid.status === "submitted" && data.open &&
+    canTransition(bid.status, "withdrawn");
+  return (
+    <div class="mx-auto max-w-5xl space-y-6">
+      <nav class="text-sm">
+        <a href="/bidding" class="font-medium text-brand-600 hover:underline">← Bidding</a>
+      </nav>
+      <header class="flex flex-wrap items-start justify-between gap-3">
+        <div class="min-w-0">
+          <h1 class="text-2xl font-bold tracking-tight">
+            {bid.side === "offer" ? "Offer" : "Bid"} · {bid.asset_name}
+          </h1>
+          <p class="mt-1 text-sm text-slate-600">
+            {zone} {bid.market === "DA" ? "day-ahead" : "real-time"} ·{" "}
+            <span class="whitespace-nowrap">{intervalLabel(bid.interval_start, bid.interval_end)}</span>
+          </p>
+        </div>
+        <div class="text-lg">
+          <BidStatusBadge status={bid.status} />
+        </div>
+      </header>
+
+      {data.notice && <Notice kind="success">{data.notice}</Notice>}
+      {data.error && (
+        <Notice kind="error">
+          <p data-testid="action-error">{data.error.message}</p>
+          {data.error.details.length > 0 && (
+            <ul class="mt-1 list-disc pl-5">
+              {data.error.details.map((d) => <li key={d}>{d}</li>)}
+            </ul>
+          )}
+        </Notice>
+      )}
+
+      {(canSubmit || canWithdraw) && (
+        <div class="flex flex-col gap-2 sm:flex-row" data-testid="bid-actions">
+          {canSubmit && (
+            <ActionButton action="submit" version={bid.version} label="Submit to market" variant="primary" />
+          )}
+          {canWithdraw && <ActionButton action="withdraw" version={bid.version} label="Withdraw" variant="danger" />}
+          {canSubmit && <ActionButton action="delete" version={bid.version} label="Delete draft" variant="danger" />}
+        </div>
+      )}
+
+      <div class="grid gap-6 lg:grid-cols-2">
+        <Card title="Bid">
+          <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm" data-testid="bid-fields">
+            <dt class="text-slate-500">Asset</dt>
+            <dd>{bid.asset_name}</dd>
+            <dt class="text-slate-500">Zone, market</dt>
+            <dd>{zone}, {bid.market === "DA" ? "day-ahead (hourly)" : "real-time (5-minute)"}</dd>
+            <dt class="text-slate-500">Delivery</dt>
+            <dd>
+              {intervalLabel(bid.interval_start, bid.interval_end)}
+              <span class="block text-xs text-slate-500">
+                {marketClock(zone, Date.parse(bid.interval_start))} on {zone}'s clock
+              </span>
+            </dd>
+            <dt class="text-slate-500">Side</dt>
+            <dd>{bid.side === "offer" ? "offer (sell)" : "bid (buy)"}</dd>
+            <dt class="text-slate-500">Gate</dt>
+            <dd>
+              {data.open ? "closes" : "closed"} {utcMinute(data.deadline)} UTC
+            </dd>
+            <dt class="text-slate-500">Created</dt>
+            <dd>{utcMinute(bid.created_at)} UTC</dd>
+            {bid.submitted_at && (
+              <>
+                <dt class="text-slate-500">Submitted</dt>
+                <dd>{utcMinute(bid.submitted_at)} UTC</dd>
+              </>
+            )}
+            <dt class="text-slate-500">Version</dt>
+            <dd class="tabular-nums">{bid.version}</dd>
+            <dt class="text-slate-500">Id</dt>
+            <dd class="break-all font-mono text-xs">{bid.id}</dd>
+          </dl>
+        </Card>
+
+        <Card title="Result">
+          {settledOrCleared
+            ? (
+              <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm tabular-nums" data-testid="bid-award">
+                <dt class="text-slate-500">Awarded</dt>
+                <dd>{mw(bid.awarded_mw)}</dd>
+                <dt class="text-slate-500">Clearing price</dt>
+                <dd>{usd(bid.clearing_price)}/MWh</dd>
+                <dt class="text-slate-500">DA revenue</dt>
+                <dd>{usd(bid.da_revenue)}</dd>
+                <dt class="text-slate-500">RT revenue</dt>
+                <dd>{usd(bid.rt_revenue)}</dd>
+                <dt class="font-medium text-slate-700">Total</dt>
+                <dd class="font-semibold">{usd(bid.revenue)}</dd>
+                {bid.reject_reason && (
+                  <>
+                    <dt class="text-slate-500">Reason</dt>
+                    <dd class="text-rose-700">{bid.reject_reason}</dd>
+                  </>
+                )}
+              </dl>
+            )
+            : (
+              <p class="text-sm text-slate-600" data-testid="bid-award">
+                {bid.status === "withdrawn"
+                  ? "Withdrawn: no award."
+                  : bid.status === "draft"
+                  ? "A draft: not sent to the market."
+                  : "Not cleared yet: the result comes when the market's price for the interval is published."}
+              </p>
+            )}
+        </Card>
+      </div>
+
+      <Card title="Curve" description={curveSummary(bid.segments)}>
+        <div class="grid gap-4 md:grid-cols-2">
+          <table class="w-full self-start text-sm tabular-nums" data-testid="bid-curve">
+            <thead class="text-left text-xs text-slate-500">
+              <tr>
+                <th class="py-1 font-medium">#</th>
+                <th class="py-1 text-right font-medium">Price $/MWh</th>
+                <th class="py-1 text-right font-medium">MW</th>
+                <th class="py-1 text-right font-medium">Cumulative</th>
+              </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+              {bid.segments.map((s, i) => (
+                <tr key={i}>
+                  <td class="py-1.5 text-slate-500">{i + 1}</td>
+                  <td class="py-1.5 text-right">{usd(s.price)}</td>
+                  <td class="py-1.5 text-right">{s.quantity}</td>
+                  <td class="py-1.5 text-right text-slate-500">
+                    {Number(bid.segments.slice(0, i + 1).reduce((t, x) => t + x.quantity, 0).toFixed(3))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <CurveChart segments={bid.segments} side={bid.side} lines={lines} testId="bid-chart" />
+        </div>
+      </Card>
+
+      <Card title="History">
+        <ol class="space-y-3" data-testid="bid-history">
+          {data.history.map((h, i) => (
+            <li key={i} class="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm" data-history-to={h.to}>
+              <time datetime={h.at} class="shrink-0 whitespace-nowrap tabular-nums text-slate-500 sm:w-40">
+                {utcMinute(h.at)} UTC
+              </time>
+              <span class="flex items-center gap-1.5">
+                {h.from ? <BidStatusBadge status={h.from} /> : <span class="text-xs text-slate-500">created</span>}
+                <span aria-hidden="true" class="text-slate-400">→</span>
+                <span class="sr-only">to</span>
+                <BidStatusBadge status={h.to} />
+              </span>
+              <span class="text-slate-600">
+                by {actor(h)}
+                {historyDetails(h) && <span class="text-slate-500">· {historyDetails(h)}</span>}
+              </span>
+            </li>
+          ))}
+        </ol>
+      </Card>
+    </div>
+  );
+});

@@ -1,0 +1,135 @@
+import { page } from "fresh";
+import { z } from "zod";
+import { Card, Notice } from "../../components/Form.tsx";
+import { type BidFilters, type BidRow, PAGE_SIZE, toRow } from "../../components/bid_format.ts";
+import type { BuilderAsset } from "../../components/bid_form.ts";
+import BidBuilder, { type LatestPrice } from "../../islands/BidBuilder.tsx";
+import BidList from "../../islands/BidList.tsx";
+import { listAssets } from "../../services/assets/store.ts";
+import { pageUser } from "../../services/auth/pages.ts";
+import { can } from "../../services/auth/rbac.ts";
+import { BID_STATUSES } from "../../services/bids/schema.ts";
+import { listBids } from "../../services/bids/store.ts";
+import { bidFilterQuery } from "../../services/bids/api.ts";
+import { MARKETS } from "../../services/market/types.ts";
+import { type Iso, ISOS } from "../../services/market/zones.ts";
+import { HttpError } from "../../framework/http_error.ts";
+import { define } from "../../utils.ts";
+
+/** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
+function filtersOf(url: URL): BidFilters {
+  const out: Record<string, string> = {};
+  for (const k of ["status", "zone", "market", "asset_id"] as const) {
+    const r = bidFilterQuery.shape[k].safeParse(url.searchParams.get(k) || undefined);
+    if (r.success && r.data) out[k] = r.data;
+  }
+  return out as BidFilters;
+}
+
+/** A cursor as listBids makes them: base64 of [interval_start, id]. Anything else starts at the newest page. */
+function isCursor(c: string): boolean {
+  if (c.length > 200) return false;
+  try {
+    const v = JSON.parse(atob(c));
+    return Array.isArray(v) && v.length === 2 && z.iso.datetime({ offset: true }).safeParse(v[0]).success &&
+      z.uuid().safeParse(v[1]).success;
+  } catch {
+    return false;
+  }
+}
+
+const NOTICES: Record<string, string> = {
+  deleted: "The draft was deleted.",
+};
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "bids:read");
+    if (p instanceof Response) return p;
+    const { services } = ctx.state;
+    const db = services.db();
+    const filters = filtersOf(ctx.url);
+    const rawCursor = ctx.url.searchParams.get("cursor");
+    const cursor = rawCursor && isCursor(rawCursor) ? rawCursor : null;
+    let shownCursor = cursor;
+    const list = (c: string | null) => listBids(db, p.orgId, { ...filters, limit: PAGE_SIZE, cursor: c ?? undefined });
+    // One round trip per source, in parallel.
+    const [assets, ticks, bids] = await Promise.all([
+      listAssets(db, p.orgId),
+      services.market.latest(ISOS),
+      list(cursor).catch((e) => {
+        // A cursor that is not one of ours: show the newest page instead of an error page.
+        if (!(e instanceof HttpError) || e.status !== 400) throw e;
+        shownCursor = null;
+        return list(null);
+      }),
+    ]);
+    const latest: Record<string, LatestPrice> = {};
+    for (const zone of ISOS) {
+      const rt = ticks.find((t) => t.zone === zone && t.market === "RT");
+      const da = ticks.find((t) => t.zone === zone && t.market === "DA");
+      latest[zone] = {
+        rt: rt ? { lmp: rt.lmp, interval_start: rt.interval_start } : null,
+        da: da ? { lmp: da.lmp, interval_start: da.interval_start } : null,
+      };
+    }
+    const builderAssets: BuilderAsset[] = assets.map((a) => ({
+      id: a.id,
+      name: a.name,
+      site_name: a.site_name,
+      kind: a.kind,
+      zone: a.zone,
+      capacity_mw: a.capacity_mw,
+      charge_mw: a.charge_mw,
+      discharge_mw: a.discharge_mw,
+    }));
+    return page({
+      canWrite: can(p.role, "bids:write"),
+      assets: builderAssets,
+      latest,
+      items: bids.items.map((b) => toRow(b as BidRow)),
+      nextCursor: bids.next_cursor,
+      cursor: shownCursor,
+      filters,
+      notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null,
+      now: new Date().toISOString(),
+    });
+  },
+});
+
+export default define.page<typeof handler>(function Bidding({ data }) {
+  const zones = [...new Set(data.assets.map((a) => a.zone))] as Iso[];
+  return (
+    <div class="space-y-6">
+      <header>
+        <h1 class="text-2xl font-bold tracking-tight">Bidding</h1>
+        <p class="mt-1 text-sm text-slate-600">
+          Build offer and bid curves for your assets and send them to the market. Times are UTC.
+        </p>
+      </header>
+      {data.notice && <Notice kind="success">{data.notice}</Notice>}
+      {data.canWrite
+        ? (
+          <Card title="New bid" id="builder">
+            <BidBuilder assets={data.assets} latest={data.latest} now={data.now} />
+          </Card>
+        )
+        : (
+          <p class="rounded-md bg-slate-100 px-4 py-3 text-sm text-slate-700" data-testid="read-only">
+            Your role can see bids but not create or change them.
+          </p>
+        )}
+      <Card title="Bids" id="bids">
+        <BidList
+          items={data.items}
+          nextCursor={data.nextCursor}
+          cursor={data.cursor}
+          filters={data.filters}
+          assets={data.assets.map((a) => ({ id: a.id, name: a.name }))}
+          zones={zones}
+          options={{ statuses: BID_STATUSES, zones: ISOS, markets: MARKETS }}
+        />
+      </Card>
+    </div>
+  );
+});
