@@ -1,0 +1,294 @@
+/**
+ * The bidding page in a real browser, at phone width: a curve with decreasing offer prices is refused
+ * beside the field before anything is sent; fixed, it is saved (with an Idempotency-Key) and submitted,
+ * and shows in the list as submitted. An alert from the realtime hub makes the list fetch itself again
+ * without a reload. The bid's page shows its history, and its Withdraw button works as a plain form.
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../helpers/browser.ts";
+import { serviceTest } from "../helpers/services.ts";
+import { spawnApp } from "../helpers/spawn_app.ts";
+
+const PASSWORD = "granite-Otter-meadow-47!";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+serviceTest("bidding: live validation, save and submit, live list, detail with history, no-JS withdraw", [
+  "chromium",
+], async () => {
+  const app = await spawnApp({
+    MARKET_BACKFILL_DAYS: "1",
+    JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+  });
+  const browser = await launchBrowser();
+  try {
+    await app.waitReady();
+    const email = `bidder-${Date.now()}@example.com`;
+    const reg = await fetch(`${app.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD, name: "Bea Bidder", organization_name: "Bid Power" }),
+    });
+    const registered = await reg.text();
+    assert.equal(reg.status, 201, registered);
+    const { access_token } = JSON.parse(registered);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${app.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    const site = await api("POST", "/api/sites", {
+      name: "Ridge",
+      zone: "PJM",
+      node: "WESTERN HUB",
+      latitude: 39.9,
+      longitude: -77.1,
+    });
+    const asset = await api("POST", "/api/assets", {
+      site_id: site.id,
+      name: "Ridge Solar",
+      kind: "solar",
+      capacity_mw: 80,
+    });
+
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    const bidCalls: { method: string; path: string; key: string | null; body: string | null }[] = [];
+    page.on("request", (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith("/api/bids")) {
+        bidCalls.push({
+          method: r.method(),
+          path: u.pathname,
+          key: r.headers()["idempotency-key"] ?? null,
+          body: r.postData(),
+        });
+      }
+    });
+
+    await page.goto(`${app.url}/bidding`);
+    assert.equal(new URL(page.url()).pathname, "/login");
+    await page.fill("#f-email", email);
+    await page.fill("#f-password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${app.url}/bidding`);
+    await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
+    await page.waitForSelector("fresh-island[data-island=BidList][data-hydrated]");
+    await page.waitForSelector("[data-testid=bid-list-empty]");
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    assert.equal(await page.inputValue("#bb-asset"), asset.id);
+    assert.match(await page.textContent("[data-testid=asset-zone]") ?? "", /Zone PJM/);
+    assert.ok(await page.isDisabled("input[name=side][value=bid]"), "a solar asset can only offer");
+
+    // A curve whose second price is below the first: refused beside that field, nothing sent.
+    await page.fill("#bb-price-0", "30");
+    await page.fill("#bb-qty-0", "20");
+    await page.click("text=+ Add segment");
+    await page.fill("#bb-price-1", "25");
+    await page.fill("#bb-qty-1", "10");
+    const priceError = page.locator('[data-field-error="segments.1.price"]');
+    await priceError.waitFor();
+    assert.match(
+      await priceError.textContent() ?? "",
+      /segments\.1\.price \$25\/MWh is below segments\.0\.price.*must not decrease/,
+    );
+    assert.equal(await page.getAttribute("#bb-price-1", "aria-invalid"), "true");
+    // The message sits right under the row with the field (not somewhere else on the page).
+    const row = await page.locator("[data-row='1']").boundingBox();
+    const msg = await priceError.boundingBox();
+    assert.ok(row && msg && msg.y >= row.y + row.height - 1 && msg.y - (row.y + row.height) < 40, "beside its field");
+    // Saving is refused in the browser too.
+    await page.click("button[value=save]");
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      "bb-price-1",
+      "the first wrong field has focus",
+    );
+    assert.deepEqual(bidCalls.filter((c) => c.method !== "GET"), [], "no request for an invalid bid");
+    // The chart draws what was typed: two steps.
+    assert.equal(await page.getAttribute("[data-testid=curve-chart]", "data-points"), "4");
+
+    await page.fill("#bb-price-1", "45");
+    await priceError.waitFor({ state: "detached" });
+    assert.equal(await page.locator("[data-field-error]").count(), 0);
+    // The latest price (from /api/market-data/latest) is drawn as a line; no forecast is made up.
+    await page.waitForSelector("[data-testid=curve-chart] [data-line=latest]");
+    assert.match(await page.textContent("[data-testid=forecast]") ?? "", /no forecast yet|DA price of this hour/);
+
+    await page.click("button[value=save]");
+    await page.waitForSelector("[data-testid=builder-outcome]:has-text('Draft saved')");
+    await page.click("button[value=submit]");
+    await page.waitForSelector("[data-testid=builder-outcome]:has-text('Bid submitted')");
+    const href = await page.getAttribute("[data-testid=builder-outcome] a", "href");
+    const bidId = href!.split("/").pop()!;
+    const writes = bidCalls.filter((c) => c.method !== "GET");
+    assert.deepEqual(writes.map((c) => `${c.method} ${c.path}`), ["POST /api/bids", `POST /api/bids/${bidId}/submit`]);
+    assert.match(writes[0].key ?? "", UUID, "create carries an Idempotency-Key");
+    assert.match(writes[1].key ?? "", UUID);
+    assert.notEqual(writes[0].key, writes[1].key);
+    assert.deepEqual(JSON.parse(writes[0].body!).segments, [{ price: 30, quantity: 20 }, { price: 45, quantity: 10 }]);
+
+    // The list shows it as submitted, without a reload.
+    await page.waitForSelector(`[data-bid-id="${bidId}"] [data-bid-status=submitted]`);
+
+    // A bid the page does not know about, then an alert as the clearing job sends them: the list fetches again.
+    const other = await api("POST", "/api/bids", {
+      asset_id: asset.id,
+      zone: "PJM",
+      market: JSON.parse(writes[0].body!).market,
+      interval_start: JSON.parse(writes[0].body!).interval_start,
+      side: "offer",
+      segments: [{ price: 10, quantity: 5 }],
+    });
+    await page.waitForSelector("[data-connection=open]", { timeout: 15_000 });
+    await api("POST", "/api/ws/broadcast/alert", { level: "info", title: "Bid cleared", message: "Bid 1234 cleared" });
+    await page.waitForSelector("[data-alert=info]:has-text('Bid cleared')");
+    await page.waitForSelector(`[data-bid-id="${other.id}"] [data-bid-status=draft]`, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 42, "no reload");
+
+    // The detail page, wide: fields, curve and history (who, from → to).
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click(`[data-bid-id="${bidId}"] a`);
+    await page.waitForURL(`${app.url}/bidding/${bidId}`);
+    const history = page.locator("[data-testid=bid-history] li");
+    assert.equal(await history.count(), 2);
+    assert.equal(await history.nth(0).getAttribute("data-history-to"), "draft");
+    assert.equal(await history.nth(1).getAttribute("data-history-to"), "submitted");
+    assert.match(
+      await history.nth(1).textContent() ?? "",
+      new RegExp(`draft.*submitted.*by ${email.replace(".", "\\.")}`),
+    );
+    assert.match(await page.textContent("[data-testid=bid-fields]") ?? "", /Ridge Solar/);
+    assert.equal(await page.locator("[data-testid=bid-curve] tbody tr").count(), 2);
+    assert.match(await page.textContent("[data-testid=bid-award]") ?? "", /Not cleared yet/);
+
+    // Withdraw is a plain form post (works without JavaScript): back on the page with the new state.
+    await page.click("button[data-action=withdraw]");
+    await page.waitForURL(`${app.url}/bidding/${bidId}?done=withdrawn`);
+    assert.equal(await history.count(), 3);
+    assert.equal(await history.nth(2).getAttribute("data-history-to"), "withdrawn");
+    assert.equal(await page.locator("header [data-bid-status=withdrawn]").count(), 1);
+    assert.equal(await page.locator("button[data-action]").count(), 0, "nothing more to do with it");
+
+    // Filters are a GET form: status=withdrawn lists just that bid.
+    await page.goto(`${app.url}/bidding?status=withdrawn`);
+    await page.waitForSelector(`[data-bid-id="${bidId}"]`);
+    assert.equal(await page.locator("[data-bid-id]").count(), 1);
+    assert.equal(await page.inputValue("select[name=status]"), "withdrawn");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+});
+
+serviceTest("bidding without JavaScript: the list and filters render, a draft is submitted and deleted by forms", [
+  "chromium",
+], async () => {
+  const app = await spawnApp({ MARKET_BACKFILL_DAYS: "1", JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret" });
+  const browser = await launchBrowser();
+  try {
+    await app.waitReady();
+    const email = `nojs-${Date.now()}@example.com`;
+    const reg = await fetch(`${app.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD, name: "Noah Script", organization_name: "Plain Power" }),
+    });
+    const { access_token } = await reg.json();
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${app.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const site = await api("POST", "/api/sites", {
+      name: "S",
+      zone: "ERCOT",
+      node: "HB_NORTH",
+      latitude: 32,
+      longitude: -97,
+    });
+    const asset = await api("POST", "/api/assets", {
+      site_id: site.id,
+      name: "Batt",
+      kind: "storage",
+      capacity_mw: 20,
+      energy_mwh: 40,
+      charge_mw: 20,
+      discharge_mw: 20,
+      round_trip_efficiency: 0.9,
+      min_soc: 0.1,
+      max_soc: 0.9,
+    });
+    const start = new Date(Math.ceil((Date.now() + 3 * 3_600_000) / 3_600_000) * 3_600_000).toISOString();
+    const draft = (price: number) =>
+      api("POST", "/api/bids", {
+        asset_id: asset.id,
+        zone: "ERCOT",
+        market: "RT",
+        interval_start: start,
+        side: "bid",
+        segments: [{ price, quantity: 5 }],
+      });
+    const a = await draft(30);
+    const b = await draft(20);
+
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/login?next=/bidding`);
+    await page.fill("#f-email", email);
+    await page.fill("#f-password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${app.url}/bidding`);
+    assert.equal(await page.locator("[data-bid-id]").count(), 2);
+    assert.equal(await page.locator("[data-testid=bid-builder]").count(), 1, "the builder is server-rendered too");
+
+    await page.selectOption("select[name=zone]", "ERCOT");
+    await page.selectOption("select[name=status]", "draft");
+    await page.click("[data-testid=bid-filters] button[type=submit]");
+    await page.waitForURL(/status=draft/);
+    assert.equal(await page.locator("[data-bid-id]").count(), 2);
+
+    await page.goto(`${app.url}/bidding/${a.id}`);
+    await page.click("button[data-action=submit]");
+    await page.waitForURL(`${app.url}/bidding/${a.id}?done=submitted`);
+    assert.equal(await page.locator("header [data-bid-status=submitted]").count(), 1);
+
+    await page.goto(`${app.url}/bidding/${b.id}`);
+    await page.click("button[data-action=delete]");
+    await page.waitForURL(`${app.url}/bidding?done=deleted`);
+    assert.equal(await page.locator("[data-bid-id]").count(), 1);
+
+    // A stale page: the draft changed meanwhile (version 1 → 2), so its Submit answers 409 with the reason.
+    const c = await draft(25);
+    await page.goto(`${app.url}/bidding/${c.id}`);
+    await api("PUT", `/api/bids/${c.id}`, {
+      asset_id: asset.id,
+      zone: "ERCOT",
+      market: "RT",
+      interval_start: start,
+      side: "bid",
+      segments: [{ price: 26, quantity: 5 }],
+      version: 1,
+    });
+    await page.click("button[data-action=submit]");
+    assert.match(await page.textContent("[data-testid=action-error]") ?? "", /changed since you read it/);
+    await context.close();
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+});

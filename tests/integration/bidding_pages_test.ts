@@ -1,0 +1,203 @@
+/**
+ * The bidding pages without a browser: login required, viewers read only, another organization's bid is
+ * a 404, filters and cursors that are not ours are ignored rather than errors, and the bid page's forms
+ * submit, refuse stale versions and unknown actions as the API does.
+ */
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import appConfig from "../../fresh.config.ts";
+import manifest from "../../fresh.gen.ts";
+import { createApp } from "../../services/server/app.ts";
+import { call, createOrg, expectStatus, type Member, orgWithAllRoles } from "../helpers/auth.ts";
+import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+/**
+ * The shared test app renders without a client build (islands would fail); these pages have islands,
+ * so they are served by an app over the same services with a stand-in build naming the island bundles.
+ */
+const pagesBuild: BuildInfo = {
+  sourceHash: "test",
+  builtAt: new Date(0).toISOString(),
+  css: null,
+  boot: "/_fresh/boot-test.js",
+  islands: { BidBuilder: "/_fresh/islands/BidBuilder-test.js", BidList: "/_fresh/islands/BidList-test.js" },
+  files: {},
+};
+const pageApps = new WeakMap<TestApp, Hono>();
+function pageApp(t: TestApp): Hono {
+  let app = pageApps.get(t);
+  if (!app) {
+    app = createApp({ services: t.services, manifest: manifest as Manifest, build: pagesBuild, root: appConfig.root });
+    pageApps.set(t, app);
+  }
+  return app;
+}
+
+/** An hour three days ahead: every zone's DA gate for it is still open. */
+function deliveryHour(): string {
+  const d = new Date(Date.now() + 3 * 86_400_000);
+  d.setUTCHours(15, 0, 0, 0);
+  return d.toISOString();
+}
+
+async function page(t: TestApp, m: Member | null, path: string, form?: Record<string, string>) {
+  const headers: Record<string, string> = { accept: "text/html" };
+  if (m) headers.authorization = `Bearer ${m.tokens.access_token}`;
+  if (form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    headers.origin = t.origin;
+  }
+  const req = new Request(new URL(path, t.origin), {
+    method: form ? "POST" : "GET",
+    headers,
+    body: form ? new URLSearchParams(form).toString() : undefined,
+    redirect: "manual",
+  });
+  const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
+  const res = await pageApp(t).fetch(req, info);
+  return { status: res.status, location: res.headers.get("location"), html: await res.text() };
+}
+
+async function setup(tag: string) {
+  const t = await testApp();
+  const { org, members } = await orgWithAllRoles(t, tag);
+  const token = org.admin.tokens.access_token;
+  const site = await call(t, "POST", "/api/sites", {
+    token,
+    body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
+  });
+  expectStatus(site, 201);
+  const asset = await call(t, "POST", "/api/assets", {
+    token,
+    body: { site_id: site.body.id, name: "Page Solar", kind: "solar", capacity_mw: 20 },
+  });
+  expectStatus(asset, 201);
+  const draft = async (price = 30) => {
+    const r = await call(t, "POST", "/api/bids", {
+      token,
+      body: {
+        asset_id: asset.body.id,
+        zone: "PJM",
+        market: "DA",
+        interval_start: deliveryHour(),
+        side: "offer",
+        segments: [{ price, quantity: 5 }],
+      },
+    });
+    expectStatus(r, 201);
+    return r.body as { id: string; version: number };
+  };
+  return { t, org, members, asset: asset.body, draft };
+}
+
+Deno.test(
+  "bidding pages: login required; viewers see bids but no builder and no buttons, and cannot post",
+  opts,
+  async () => {
+    const { t, members, draft } = await setup("bidpages-rbac");
+    const bid = await draft();
+
+    const anon = await page(t, null, "/bidding?status=draft");
+    assert.equal(anon.status, 303);
+    assert.equal(anon.location, `/login?next=${encodeURIComponent("/bidding?status=draft")}`);
+
+    const viewer = await page(t, members.viewer, "/bidding");
+    assert.equal(viewer.status, 200);
+    assert.match(viewer.html, /data-testid="read-only"/);
+    assert.doesNotMatch(viewer.html, /data-testid="bid-builder"/);
+    assert.match(viewer.html, new RegExp(`data-bid-id="${bid.id}"`));
+    const detail = await page(t, members.viewer, `/bidding/${bid.id}`);
+    assert.equal(detail.status, 200);
+    assert.match(detail.html, /data-testid="bid-history"/);
+    assert.doesNotMatch(detail.html, /data-action=/);
+    const post = await page(t, members.viewer, `/bidding/${bid.id}`, { _action: "submit", version: "1" });
+    assert.equal(post.status, 403);
+
+    const trader = await page(t, members.trader, "/bidding");
+    assert.match(trader.html, /data-testid="bid-builder"/);
+    assert.match(trader.html, /data-island="BidBuilder"/);
+    // The builder gets what it shows: the assets and the latest prices; the list its rows.
+    assert.match(trader.html, /Page Solar/);
+  },
+);
+
+Deno.test("bidding list: filters narrow it, bad filter values and foreign cursors are ignored", opts, async () => {
+  const { t, org, draft } = await setup("bidpages-filters");
+  const bid = await draft();
+  const rows = (html: string) => [...html.matchAll(/<tr[^>]*data-bid-id="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(rows((await page(t, org.admin, "/bidding?status=draft&zone=PJM&market=DA")).html), [bid.id]);
+  assert.deepEqual(rows((await page(t, org.admin, "/bidding?status=submitted")).html), []);
+  assert.deepEqual(rows((await page(t, org.admin, "/bidding?zone=ERCOT")).html), []);
+  const ignored = await page(t, org.admin, "/bidding?status=bogus&zone=MARS&asset_id=nope");
+  assert.equal(ignored.status, 200);
+  assert.deepEqual(rows(ignored.html), [bid.id]);
+  for (const cursor of ["garbage", btoa(JSON.stringify(["not a time", "x"])), "x".repeat(500)]) {
+    const r = await page(t, org.admin, `/bidding?cursor=${encodeURIComponent(cursor)}`);
+    assert.equal(r.status, 200, cursor);
+    assert.deepEqual(rows(r.html), [bid.id]);
+  }
+});
+
+Deno.test("bid page: another organization's bid is not found; a bad id is not found", opts, async () => {
+  const { t, draft } = await setup("bidpages-tenancy");
+  const bid = await draft();
+  const other = await createOrg(t, "bidpages-other");
+  assert.equal((await page(t, other.admin, `/bidding/${bid.id}`)).status, 404);
+  assert.equal((await page(t, other.admin, `/bidding/${bid.id}`, { _action: "delete" })).status, 404);
+  assert.equal((await page(t, other.admin, "/bidding/not-a-uuid")).status, 404);
+});
+
+Deno.test(
+  "bid page forms: submit with the version read, stale versions and unknown actions refused",
+  opts,
+  async () => {
+    const { t, members, draft } = await setup("bidpages-forms");
+    const bid = await draft();
+
+    const unknown = await page(t, members.trader, `/bidding/${bid.id}`, { _action: "launch" });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.html, /Unknown action/);
+
+    const stale = await page(t, members.trader, `/bidding/${bid.id}`, { _action: "submit", version: "7" });
+    assert.equal(stale.status, 409);
+    assert.match(stale.html, /changed since you read it/);
+
+    const ok = await page(t, members.trader, `/bidding/${bid.id}`, { _action: "submit", version: String(bid.version) });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.location, `/bidding/${bid.id}?done=submitted`);
+    const after = await call(t, "GET", `/api/bids/${bid.id}`, { token: members.trader.tokens.access_token });
+    assert.equal(after.body.status, "submitted");
+    const last = after.body.history.at(-1);
+    assert.deepEqual([last.from, last.to, last.actor_email], ["draft", "submitted", members.trader.email]);
+
+    const shown = await page(t, members.trader, `/bidding/${bid.id}?done=submitted`);
+    assert.match(shown.html, /Submitted to the market/);
+    assert.match(shown.html, /data-action="withdraw"/);
+    assert.doesNotMatch(shown.html, /data-action="submit"/);
+
+    // Submitting twice is the API's 409, shown on the page.
+    const again = await page(t, members.trader, `/bidding/${bid.id}`, { _action: "submit" });
+    assert.equal(again.status, 409);
+    assert.match(again.html, /A submitted bid cannot be submitted/);
+
+    // A submitted bid is not deleted; a draft is, and the list says so.
+    assert.equal((await page(t, members.trader, `/bidding/${bid.id}`, { _action: "delete" })).status, 409);
+    const other = await draft(40);
+    const del = await page(t, members.trader, `/bidding/${other.id}`, { _action: "delete", version: "1" });
+    assert.equal(del.status, 303);
+    assert.equal(del.location, "/bidding?done=deleted");
+    assert.equal(
+      (await call(t, "GET", `/api/bids/${other.id}`, { token: members.trader.tokens.access_token })).status,
+      404,
+    );
+
+    const withdrawn = await page(t, members.trader, `/bidding/${bid.id}`, { _action: "withdraw" });
+    assert.equal(withdrawn.status, 303);
+    const final = await page(t, members.trader, `/bidding/${bid.id}?done=withdrawn`);
+    assert.match(final.html, /data-bid-status="withdrawn"/);
+    assert.match(final.html, /data-history-to="withdrawn"/);
+  },
+);
