@@ -104,6 +104,11 @@ export interface HubStats {
   /** Flushes run, and the time spent in them (serialising and send() calls): the fan-out's CPU cost. */
   flushes: number;
   flush_busy_ms: number;
+  /**
+   * Over the last 1,024 windows with ticks: ms from the oldest tick's publish time to the window's last
+   * send() — how stale updates are when they leave this instance (the network and the client add the rest).
+   */
+  window_age_ms: { p50: number; p99: number; max: number };
   bus: ReturnType<RealtimeBus["stats"]>;
 }
 
@@ -172,6 +177,8 @@ export class RealtimeHub {
   #flushAt = 0;
   #flushing = false;
   #flushAgain = false;
+  readonly #ages = new Float64Array(1024);
+  #agesNext = 0;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #slow = 0;
   #started = false;
@@ -304,8 +311,17 @@ export class RealtimeHub {
       flush_window_ms: this.#flushMs,
       flushes: c.flushes,
       flush_busy_ms: Math.round(c.flushMs),
+      window_age_ms: this.#windowAges(),
       bus: this.#bus.stats(),
     };
+  }
+
+  #windowAges(): HubStats["window_age_ms"] {
+    const n = Math.min(this.#agesNext, this.#ages.length);
+    if (n === 0) return { p50: 0, p99: 0, max: 0 };
+    const sorted = this.#ages.slice(0, n).sort();
+    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))];
+    return { p50: at(0.5), p99: at(0.99), max: sorted[n - 1] };
   }
 
   /** Closes every connection (1001: going away, so clients reconnect elsewhere) and the bus. */
@@ -565,6 +581,7 @@ export class RealtimeHub {
       }
       this.#flushing = false;
       this.#c.flushes++;
+      if (window.size || orgWindows.size) this.#ages[this.#agesNext++ % this.#ages.length] = Date.now() - openedAt;
       if (this.#flushAgain) {
         this.#flushAgain = false;
         this.#scheduleFlush(0);

@@ -24,6 +24,7 @@ export const hubStatsSchema = z.object({
   flush_window_ms: z.number(),
   flushes: count,
   flush_busy_ms: count,
+  window_age_ms: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
   bus: z.object({
     kind: z.enum(["redis", "broadcast-channel", "none"]),
     connected: z.boolean(),
