@@ -68,13 +68,13 @@ export function CurveChart(props: {
         aria-label={summary}
         preserveAspectRatio="xMidYMid meet"
       >
-        {ticks(d.yMin, d.yMax).map((v) => (
+        {ticks(d.yMin, d.yMax, d.yStep).map((v) => (
           <g key={`y${v}`}>
             <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" stroke-width="1" />
             <text x={M.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#64748b">{usd(v, 0)}</text>
           </g>
         ))}
-        {ticks(d.xMin, d.xMax).map((v) => (
+        {ticks(d.xMin, d.xMax, d.xStep).map((v) => (
           <text key={`x${v}`} x={x(v)} y={H - M.bottom + 16} text-anchor="middle" font-size="11" fill="#64748b">
             {v}
           </text>

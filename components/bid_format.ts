@@ -57,38 +57,43 @@ export function curveSteps(segments: readonly { price: number; quantity: number 
   return points;
 }
 
-/** "nice" axis bounds that contain every value (and some headroom), with zero on the MW axis. */
-export function chartDomain(points: readonly Point[], lines: readonly (number | null | undefined)[]) {
+/** The "nice" step (1, 2, 2.5 or 5 × a power of ten) that cuts `span` into about `count` parts. */
+export function tickStep(span: number, count = 4): number {
+  const raw = Math.max(Math.abs(span), 1e-9) / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * p;
+}
+
+/**
+ * Axis bounds that contain every value with some headroom, on multiples of the tick step (so the ticks
+ * end on the bounds), with zero on the MW axis.
+ */
+export function chartDomain(points: readonly Point[], lines: readonly (number | null | undefined)[], count = 4) {
   const ys = [...points.map((p) => p.y), ...lines.filter((v): v is number => typeof v === "number")];
-  const xMax = Math.max(1, ...points.map((p) => p.x));
-  let yMin = ys.length ? Math.min(...ys) : 0;
-  let yMax = ys.length ? Math.max(...ys) : 100;
-  if (yMin === yMax) {
-    yMin -= 10;
-    yMax += 10;
+  let lo = ys.length ? Math.min(...ys) : 0;
+  let hi = ys.length ? Math.max(...ys) : 100;
+  if (lo === hi) {
+    lo -= 10;
+    hi += 10;
   }
-  const pad = (yMax - yMin) * 0.1;
-  return { xMin: 0, xMax: niceCeil(xMax), yMin: niceFloor(yMin - pad), yMax: niceCeil(yMax + pad) };
+  const pad = (hi - lo) * 0.08;
+  const yStep = tickStep(hi - lo + 2 * pad, count);
+  const xMax = Math.max(1, ...points.map((p) => p.x));
+  const xStep = tickStep(xMax, count);
+  return {
+    xMin: 0,
+    xMax: Math.ceil(xMax / xStep - 1e-9) * xStep,
+    xStep,
+    yMin: Math.floor((lo - pad) / yStep) * yStep,
+    yMax: Math.ceil((hi + pad) / yStep) * yStep,
+    yStep,
+  };
 }
 
-function niceStep(span: number): number {
-  const p = 10 ** Math.floor(Math.log10(Math.max(span, 1e-9)));
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => span / s <= 5) ?? 10 * p;
-}
-function niceCeil(v: number): number {
-  const s = niceStep(Math.abs(v) || 1);
-  return Math.ceil(v / s) * s;
-}
-function niceFloor(v: number): number {
-  const s = niceStep(Math.abs(v) || 1);
-  return Math.floor(v / s) * s;
-}
-
-/** Evenly spaced tick values from min to max (both included when they fall on the step). */
-export function ticks(min: number, max: number, count = 4): number[] {
-  const step = niceStep((max - min) / count);
+/** Tick values from min to max, every `step`. */
+export function ticks(min: number, max: number, step: number): number[] {
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(6)));
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(6)));
   return out;
 }
 

@@ -374,8 +374,12 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
       <div class="grid gap-4 sm:grid-cols-2">
         <fieldset class="space-y-1">
           <legend class="block text-sm font-medium text-slate-700">Delivery interval (UTC)</legend>
-          <div class="flex flex-wrap items-end gap-2">
-            <div class="min-w-[9.5rem] flex-1">
+          <div
+            class={`grid gap-2 ${
+              form.market === "RT" ? "grid-cols-[minmax(0,1fr)_5rem_4.5rem]" : "grid-cols-[minmax(0,1fr)_5rem]"
+            }`}
+          >
+            <div class="min-w-0">
               <label for="bb-date" class="sr-only">Date (UTC)</label>
               <input
                 id="bb-date"
@@ -388,24 +392,24 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
                 onInput={(e) => update({ date: e.currentTarget.value }, ["interval_start"])}
               />
             </div>
-            <div class="w-24">
+            <div>
               <label for="bb-hour" class="sr-only">Hour (UTC)</label>
               <select
                 id="bb-hour"
                 name="hour"
-                class={control(err("interval_start"))}
+                class={control(err("interval_start"), "px-2")}
                 onChange={(e) => update({ hour: Number(e.currentTarget.value) }, ["interval_start"])}
               >
                 {HOURS.map((h) => <option key={h} value={h} selected={h === form.hour}>{pad(h)}:00</option>)}
               </select>
             </div>
             {form.market === "RT" && (
-              <div class="w-24">
+              <div>
                 <label for="bb-minute" class="sr-only">Minute</label>
                 <select
                   id="bb-minute"
                   name="minute"
-                  class={control(err("interval_start"))}
+                  class={control(err("interval_start"), "px-2")}
                   onChange={(e) => update({ minute: Number(e.currentTarget.value) }, ["interval_start"])}
                 >
                   {MINUTES.map((m) => <option key={m} value={m} selected={m === form.minute}>:{pad(m)}</option>)}
@@ -661,8 +665,8 @@ function isShown(path: string, touched: ReadonlySet<string>): boolean {
   return true;
 }
 
-function control(errors: string[] | undefined): string {
-  return `block w-full min-w-0 rounded-md border bg-white px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
+function control(errors: string[] | undefined, padding = "px-3"): string {
+  return `block w-full min-w-0 rounded-md border bg-white ${padding} py-2 text-sm shadow-sm focus:outline-none focus:ring-2 ${
     errors
       ? "border-red-400 focus:border-red-500 focus:ring-red-200"
       : "border-slate-300 focus:border-brand-500 focus:ring-brand-100"

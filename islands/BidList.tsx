@@ -167,7 +167,7 @@ export default function BidList(props: BidListProps) {
               <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                 <tr>
                   <th class="px-5 py-2 font-medium">Delivery</th>
-                  <th class="px-3 py-2 font-medium">Asset</th>
+                  <th class="py-2 pl-3 pr-5 font-medium sm:pr-3">Asset</th>
                   <th class="hidden px-3 py-2 font-medium md:table-cell">Curve</th>
                   <th class="hidden px-3 py-2 font-medium sm:table-cell">Status</th>
                   <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Award</th>
@@ -191,7 +191,7 @@ export default function BidList(props: BidListProps) {
                         <BidStatusBadge status={b.status} />
                       </span>
                     </td>
-                    <td class="px-3 py-2">
+                    <td class="py-2 pl-3 pr-5 sm:pr-3">
                       <span class="block max-w-[9rem] truncate sm:max-w-none">{b.asset_name}</span>
                       <span class="block text-xs text-slate-500">
                         {b.zone} {b.market} · {b.side}

@@ -352,7 +352,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
               </span>
               <span class="text-slate-600">
                 by {actor(h)}
-                {historyDetails(h) && <span class="text-slate-500">· {historyDetails(h)}</span>}
+                {historyDetails(h) && <span class="text-slate-500">{" "}· {historyDetails(h)}</span>}
               </span>
             </li>
           ))}

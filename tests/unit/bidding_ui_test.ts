@@ -21,6 +21,7 @@ import {
   intervalLabel,
   listQuery,
   ticks,
+  tickStep,
   usd,
 } from "../../components/bid_format.ts";
 import { CurveChart } from "../../components/CurveChart.tsx";
@@ -70,16 +71,27 @@ Deno.test("curveSteps: flat runs at each price over cumulative MW, joined by ris
   assert.deepEqual(curveSteps([]), []);
 });
 
-Deno.test("chart domain holds the curve and the reference lines; ticks fall inside it", () => {
-  const d = chartDomain(curveSteps([{ price: 20, quantity: 10 }, { price: 90, quantity: 35 }]), [120, null]);
-  assert.equal(d.xMin, 0);
-  assert.ok(d.xMax >= 45);
-  assert.ok(d.yMin <= 20 && d.yMax >= 120);
-  const t = ticks(d.yMin, d.yMax);
-  assert.ok(t.length >= 3 && t.every((v) => v >= d.yMin && v <= d.yMax));
-  // A single price still gets a span.
-  const flat = chartDomain(curveSteps([{ price: 30, quantity: 5 }]), []);
+Deno.test("chart domain holds the curve and the reference lines, on whole ticks of a nice step", () => {
+  const d = chartDomain(
+    curveSteps([{ price: 20, quantity: 20 }, { price: 45, quantity: 15 }, { price: 90, quantity: 10 }]),
+    [
+      77.5,
+      null,
+    ],
+  );
+  assert.deepEqual(d, { xMin: 0, xMax: 60, xStep: 20, yMin: 0, yMax: 100, yStep: 25 });
+  assert.deepEqual(ticks(d.yMin, d.yMax, d.yStep), [0, 25, 50, 75, 100]);
+  assert.deepEqual(ticks(d.xMin, d.xMax, d.xStep), [0, 20, 40, 60]);
+  // Negative prices, a reference line above the curve.
+  const neg = chartDomain(curveSteps([{ price: 60, quantity: 10 }, { price: -20, quantity: 20 }]), [82.16]);
+  assert.ok(neg.yMin <= -20 && neg.yMax >= 82.16 && neg.yMin % neg.yStep === 0);
+  assert.ok(ticks(neg.yMin, neg.yMax, neg.yStep).length <= 6, "a handful of ticks, not a crowd");
+  // A single price still gets a span; small MW get fractional ticks.
+  const flat = chartDomain(curveSteps([{ price: 30, quantity: 0.5 }]), []);
   assert.ok(flat.yMin < 30 && flat.yMax > 30);
+  assert.deepEqual(ticks(flat.xMin, flat.xMax, flat.xStep), [0, 0.25, 0.5, 0.75, 1]);
+  assert.equal(tickStep(140, 4), 50);
+  assert.equal(tickStep(100, 4), 25);
 });
 
 Deno.test("the form becomes the API's body; typed text is judged by the schema as typed", () => {
