@@ -6,8 +6,11 @@ import type { Database } from "../../db/database.ts";
 import type { Queue } from "../queue/queue.ts";
 import { BID_EVENTS_TOPIC, startOutboxRelay } from "./outbox.ts";
 import { startClearingJob } from "./clearing_job.ts";
+import { type BidWriter, createBidWriter } from "./writer.ts";
 
 export interface BidsService {
+  /** Creates drafts, coalescing concurrent creations into shared statements. */
+  readonly writer: BidWriter;
   /** A change committed: relay its events now rather than at the next tick. */
   kick(): void;
   /** Prices arrived: clear and settle what they allow now. */
@@ -35,6 +38,7 @@ export function createBids(deps: {
   let clearing: ReturnType<typeof startClearingJob> | null = null;
   let unsubscribe: (() => Promise<void>) | null = null;
   return {
+    writer: createBidWriter(deps.db),
     kick: () => relay?.kick(),
     clearNow: async () => {
       await clearing?.run();

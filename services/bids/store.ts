@@ -130,6 +130,53 @@ export async function insertBid(
   return row;
 }
 
+/**
+ * Creates many drafts (of any callers) in one statement: each with its history
+ * row and outbox event, all or none. Ids are chosen here so each caller finds
+ * its own row in the result.
+ */
+export async function insertBids(
+  q: Queryable,
+  items: { p: Principal; bid: BidInput & { interval_end: string } }[],
+): Promise<BidView[]> {
+  const ids = items.map(() => crypto.randomUUID());
+  const col = <T>(f: (i: (typeof items)[number]) => T) => items.map(f);
+  const rows = await q.query<BidView>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
+                            $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])
+         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id)),
+     b AS (
+       INSERT INTO bids (id, org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
+       SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id FROM input RETURNING *),
+     history AS (
+       INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id)
+       SELECT b.id, b.org_id, NULL, 'draft', i.user_id, i.key_id FROM b JOIN input i ON i.id = b.id),
+     event AS (
+       INSERT INTO outbox (topic, key, payload)
+       SELECT $12, id::text, jsonb_build_object('type', 'bid.created', 'bid_id', id, 'org_id', org_id, 'from', NULL,
+                                                'status', 'draft', 'version', version,
+                                                'at', ${iso("now()")}) FROM b ORDER BY id)
+     SELECT ${BID_COLUMNS} FROM b JOIN assets a ON a.id = b.asset_id`,
+    [
+      ids,
+      col((i) => i.p.orgId),
+      col((i) => i.bid.asset_id),
+      col((i) => i.bid.zone),
+      col((i) => i.bid.market),
+      col((i) => i.bid.interval_start),
+      col((i) => i.bid.interval_end),
+      col((i) => i.bid.side),
+      col((i) => JSON.stringify(i.bid.segments)),
+      col((i) => i.p.userId),
+      col((i) => i.p.apiKeyId ?? null),
+      BID_EVENTS_TOPIC,
+    ],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
+}
+
 /** Why an UPDATE matched no row: not there (404), not editable in its state, or someone else changed it (409). */
 async function explainMiss(
   q: Queryable,

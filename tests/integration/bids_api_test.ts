@@ -185,3 +185,30 @@ Deno.test("bids: another organization's bids and assets are 404", opts, async ()
   assert.equal((await b.call("POST", "/api/bids", offer(a.pv))).status, 404, "another org's asset");
   assert.equal((await a.call("GET", `/api/bids/${bid.body.id}`)).body.status, "draft");
 });
+
+Deno.test("bids: concurrent creations share statements, yet each gets its own committed bid", opts, async () => {
+  const { t, call, pv, bess } = await trader("burst");
+  const bodies = Array.from(
+    { length: 40 },
+    (_, i) =>
+      i % 2
+        ? offer(pv, deliveryHour(i % 8))
+        : { ...offer(bess, deliveryHour(i % 8)), segments: [{ price: i, quantity: 1 }] },
+  );
+  const results = await Promise.all(bodies.map((b) => call("POST", "/api/bids", b)));
+  assert.ok(results.every((r) => r.status === 201), JSON.stringify(results.find((r) => r.status !== 201)?.body));
+  const ids = results.map((r) => r.body.id);
+  assert.equal(new Set(ids).size, 40);
+  results.forEach((r, i) => assert.equal(r.body.asset_id, bodies[i].asset_id, "each caller gets its own bid"));
+  const db = t.services.db();
+  const [{ n }] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM bid_events WHERE bid_id = ANY($1::uuid[]) AND to_status = 'draft'`,
+    [ids],
+  );
+  assert.equal(n, 40, "one history row each");
+  const [{ o }] = await db.query<{ o: number }>(
+    `SELECT count(*)::int AS o FROM outbox WHERE key = ANY($1::text[])`,
+    [ids],
+  );
+  assert.equal(o, 40, "one outbox event each");
+});

@@ -40,10 +40,19 @@ export const handler = define.api({
       422: { description: "Idempotency-Key reused for another request" },
     },
     async handler(ctx, { body }) {
+      // With an Idempotency-Key the bid and the stored answer commit together; without one, concurrent
+      // creations share statements (services/bids/writer.ts).
+      if (!ctx.req.headers.has("idempotency-key")) {
+        const p = principal(ctx);
+        const bid = await validated(ctx.state.services.db(), p, body);
+        const created = await ctx.state.services.bids.writer.insert(p, bid);
+        ctx.state.services.bids.kick();
+        return { status: 201, body: created };
+      }
       return await runIdempotent(ctx, body, async (tx, p) => {
         const bid = await validated(tx, p, body);
         return { status: 201, body: await insertBid(tx, p, bid) };
-      }, { atomicWithoutTransaction: true });
+      });
     },
   },
 });
