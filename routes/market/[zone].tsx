@@ -13,6 +13,19 @@ const TABLE_ROWS = 24;
 /** Other instances' commits are not counted in `version()`: their prices show within this. */
 const MAX_STALE_MS = 5_000;
 
+/** The next DA gate of a zone, worked out once a minute (time-zone arithmetic is not free per request). */
+const gates = new Map<Iso, { minute: number; gate: ReturnType<typeof nextGateClosure> }>();
+function gateOf(zone: Iso) {
+  const minute = Math.floor(Date.now() / 60_000);
+  let hit = gates.get(zone);
+  // At the gate instant it moves to the next day: recompute when the cached one has passed.
+  if (!hit || hit.minute !== minute || hit.gate.closesAt.getTime() <= Date.now()) {
+    hit = { minute, gate: nextGateClosure(zone, new Date()) };
+    gates.set(zone, hit);
+  }
+  return hit.gate;
+}
+
 /** The newest RT rows per zone, read once per data version (every viewer sees the same rows). */
 const recentRows = new Map<string, { key: string; rows: Promise<PriceTick[]> }>();
 
@@ -40,7 +53,7 @@ export const handler = define.handlers({
     const { services } = ctx.state;
     const recent = newestRows(services.db(), zone, services.market.version());
     const rows = await recent.rows;
-    const gate = nextGateClosure(zone, new Date());
+    const gate = gateOf(zone);
     // The page shows the viewer (navigation) and the rows: both are in the key.
     const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.key}:${gate.closesAt.getTime()}`;
     return page({ zone, rows, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, { cacheKey });
