@@ -83,6 +83,52 @@ export function formToInput(f: BuilderForm, asset: BuilderAsset | undefined): Re
   };
 }
 
+/**
+ * The builder's fields as a browser posts them without JavaScript (names as the island renders them:
+ * asset_id, market, date, hour, minute, side, segments.N.price, segments.N.quantity) back into the form.
+ * Anything out of range falls back to a default; the bid's own rules judge the rest.
+ */
+export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm {
+  const int = (s: string | undefined, min: number, max: number) => {
+    const n = Number(s);
+    return Number.isInteger(n) && n >= min && n <= max ? n : min;
+  };
+  const rows: CurveRow[] = [];
+  for (let i = 0; i < MAX_SEGMENTS; i++) {
+    const price = v[`segments.${i}.price`];
+    const quantity = v[`segments.${i}.quantity`];
+    if (price === undefined && quantity === undefined) continue;
+    rows.push({ key: i, price: price ?? "", quantity: quantity ?? "" });
+  }
+  const minute = int(v.minute, 0, 55);
+  return {
+    assetId: v.asset_id ?? "",
+    market: v.market === "RT" ? "RT" : "DA",
+    date: v.date ?? "",
+    hour: int(v.hour, 0, 23),
+    minute: minute - (minute % 5),
+    side: v.side === "bid" ? "bid" : "offer",
+    rows: rows.length ? rows : [{ key: 0, price: "", quantity: "" }],
+  };
+}
+
+/** The builder's row buttons without JavaScript: "add_row" and "remove:N" change the rows, nothing else. */
+export function applyRowAction(f: BuilderForm, action: string, zone: Iso | undefined): BuilderForm | null {
+  if (action === "add_row") {
+    if (f.rows.length >= maxRows(zone)) return f;
+    const last = f.rows[f.rows.length - 1];
+    const key = Math.max(...f.rows.map((r) => r.key)) + 1;
+    return { ...f, rows: [...f.rows, { key, price: last?.price ?? "", quantity: "" }] };
+  }
+  const m = /^remove:(\d+)$/.exec(action);
+  if (m) {
+    const i = Number(m[1]);
+    if (f.rows.length <= 1 || i >= f.rows.length) return f;
+    return { ...f, rows: f.rows.filter((_, j) => j !== i) };
+  }
+  return null;
+}
+
 /** The segments of the form that are numbers already (for the chart while the user types). */
 export function typedSegments(rows: readonly CurveRow[]): Segment[] {
   const out: Segment[] = [];

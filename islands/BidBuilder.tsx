@@ -41,6 +41,13 @@ export interface BidBuilderProps {
   latest: Record<string, LatestPrice>;
   /** The server's clock when it rendered (the first default interval; validation uses the browser's clock). */
   now: string;
+  /**
+   * Without JavaScript the builder is a plain form posted to the page: the key makes a repeated post
+   * (reload, double click) create the bid once.
+   */
+  formKey: string;
+  /** The form as posted without JavaScript, with the server's verdict, when the page renders it again. */
+  initial?: { form: BuilderForm; issues: Issue[]; attempted: boolean };
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
@@ -60,8 +67,9 @@ interface Draft {
 
 type Outcome = { kind: "success" | "error"; text: string; bidId?: string } | null;
 
-export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
+export default function BidBuilder({ assets, latest, now, formKey, initial }: BidBuilderProps) {
   const [form, setForm] = useState<BuilderForm>(() => {
+    if (initial) return { ...initial.form, rows: initial.form.rows.map((r) => newRow(r.price, r.quantity)) };
     const asset = assets[0];
     const zone = asset?.zone ?? "PJM";
     return {
@@ -73,8 +81,8 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
     };
   });
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
-  const [attempted, setAttempted] = useState(false);
-  const [server, setServer] = useState<Issue[]>([]);
+  const [attempted, setAttempted] = useState(initial?.attempted ?? false);
+  const [server, setServer] = useState<Issue[]>(initial?.issues ?? []);
   const [busy, setBusy] = useState<"" | "save" | "submit">("");
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -301,6 +309,8 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
   return (
     <form
       ref={root}
+      method="post"
+      action="/bidding"
       class="space-y-5"
       novalidate
       data-testid="bid-builder"
@@ -310,6 +320,11 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
         void save(submitter?.value === "submit");
       }}
     >
+      {/* Enter in a field presses the form's first submit button: let that be "Save draft", not a row's ×. */}
+      <button type="submit" name="action" value="default" class="sr-only" tabIndex={-1} aria-hidden="true">
+        Save draft
+      </button>
+      <input type="hidden" name="idempotency_key" value={formKey} />
       {draft && (
         <p class="flex flex-wrap items-center justify-between gap-2 rounded-md bg-slate-100 px-3 py-2 text-xs text-slate-700">
           <span>
@@ -515,11 +530,16 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
                       </td>
                       <td class="py-1.5 text-right">
                         <button
-                          type="button"
+                          type="submit"
+                          name="action"
+                          value={`remove:${i}`}
                           class="inline-flex h-9 w-9 items-center justify-center rounded-md text-slate-500 ring-1 ring-slate-200 hover:bg-slate-50 hover:text-red-600 disabled:opacity-40"
                           aria-label={`Remove segment ${i + 1}`}
                           disabled={form.rows.length <= 1}
-                          onClick={() => removeRow(i)}
+                          onClick={(e) => {
+                            e.preventDefault();
+                            removeRow(i);
+                          }}
                         >
                           ×
                         </button>
@@ -542,10 +562,15 @@ export default function BidBuilder({ assets, latest, now }: BidBuilderProps) {
           </table>
           <div class="flex flex-wrap items-center justify-between gap-2">
             <button
-              type="button"
+              type="submit"
+              name="action"
+              value="add_row"
               class="rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50"
               disabled={form.rows.length >= rowsMax}
-              onClick={addRow}
+              onClick={(e) => {
+                e.preventDefault();
+                addRow();
+              }}
             >
               + Add segment
             </button>

@@ -148,13 +148,22 @@ export default function BidList(props: BidListProps) {
 
       <div class="flex items-center justify-between gap-2 text-xs text-slate-500">
         <span data-testid="list-refreshed" data-refreshed={refreshed.value ?? ""}>
-          {refreshed.value ? `Updated ${refreshed.value.slice(11, 19)} UTC` : "Updates live as bids clear"}
+          {refreshed.value
+            ? `Updated ${refreshed.value.slice(11, 19)} UTC`
+            : client.value
+            ? "Updates live as bids clear"
+            : ""}
         </span>
         <span class="flex items-center gap-3">
-          <a href={`/api/bids/export.csv?${listQuery(f)}`} download class="font-medium text-brand-600 hover:underline">
+          <a
+            href={`/api/bids/export.csv?${listQuery(f)}`}
+            download
+            class="whitespace-nowrap font-medium text-brand-600 hover:underline"
+          >
             Export CSV
           </a>
-          <LiveBadge client={client.value} />
+          {/* Server-rendered (and without JavaScript) there is no connection to show. */}
+          {client.value && <LiveBadge client={client.value} />}
         </span>
       </div>
       <ReconnectBanner client={client.value} />

@@ -39,6 +39,7 @@ interface Data {
 }
 
 const DONE: Record<string, string> = {
+  saved: "Draft saved.",
   submitted: "Submitted to the market.",
   withdrawn: "The bid was withdrawn.",
 };
@@ -352,7 +353,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
               </span>
               <span class="text-slate-600">
                 by {actor(h)}
-                {historyDetails(h) && <span class="text-slate-500">{" "}· {historyDetails(h)}</span>}
+                {historyDetails(h) && <span class="ml-1 text-slate-500">· {historyDetails(h)}</span>}
               </span>
             </li>
           ))}

@@ -1,20 +1,23 @@
 import { page } from "fresh";
+import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { Card, Notice } from "../../components/Form.tsx";
 import { type BidFilters, type BidRow, PAGE_SIZE, toRow } from "../../components/bid_format.ts";
-import type { BuilderAsset } from "../../components/bid_form.ts";
-import BidBuilder, { type LatestPrice } from "../../islands/BidBuilder.tsx";
+import { applyRowAction, type BuilderAsset, formFromFields, formToInput } from "../../components/bid_form.ts";
+import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../islands/BidBuilder.tsx";
 import BidList from "../../islands/BidList.tsx";
 import { listAssets } from "../../services/assets/store.ts";
-import { pageUser } from "../../services/auth/pages.ts";
+import { formObject, pageUser, redirect } from "../../services/auth/pages.ts";
+import type { Principal } from "../../services/auth/principal.ts";
 import { can } from "../../services/auth/rbac.ts";
-import { BID_STATUSES } from "../../services/bids/schema.ts";
-import { listBids } from "../../services/bids/store.ts";
-import { bidFilterQuery } from "../../services/bids/api.ts";
+import { BID_STATUSES, type BidInput, type Issue } from "../../services/bids/schema.ts";
+import { insertBid, listBids, transition } from "../../services/bids/store.ts";
+import { bidFilterQuery, validated } from "../../services/bids/api.ts";
+import { idempotent } from "../../services/bids/idempotency.ts";
 import { MARKETS } from "../../services/market/types.ts";
 import { type Iso, ISOS } from "../../services/market/zones.ts";
 import { HttpError } from "../../framework/http_error.ts";
-import { define } from "../../utils.ts";
+import { define, type State } from "../../utils.ts";
 
 /** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
 function filtersOf(url: URL): BidFilters {
@@ -42,38 +45,51 @@ const NOTICES: Record<string, string> = {
   deleted: "The draft was deleted.",
 };
 
-export const handler = define.handlers({
-  async GET(ctx) {
-    const p = pageUser(ctx, "bids:read");
-    if (p instanceof Response) return p;
-    const { services } = ctx.state;
-    const db = services.db();
-    const filters = filtersOf(ctx.url);
-    const rawCursor = ctx.url.searchParams.get("cursor");
-    const cursor = rawCursor && isCursor(rawCursor) ? rawCursor : null;
-    let shownCursor = cursor;
-    const list = (c: string | null) => listBids(db, p.orgId, { ...filters, limit: PAGE_SIZE, cursor: c ?? undefined });
-    // One round trip per source, in parallel.
-    const [assets, ticks, bids] = await Promise.all([
-      listAssets(db, p.orgId),
-      services.market.latest(ISOS),
-      list(cursor).catch((e) => {
-        // A cursor that is not one of ours: show the newest page instead of an error page.
-        if (!(e instanceof HttpError) || e.status !== 400) throw e;
-        shownCursor = null;
-        return list(null);
-      }),
-    ]);
-    const latest: Record<string, LatestPrice> = {};
-    for (const zone of ISOS) {
-      const rt = ticks.find((t) => t.zone === zone && t.market === "RT");
-      const da = ticks.find((t) => t.zone === zone && t.market === "DA");
-      latest[zone] = {
-        rt: rt ? { lmp: rt.lmp, interval_start: rt.interval_start } : null,
-        da: da ? { lmp: da.lmp, interval_start: da.interval_start } : null,
-      };
-    }
-    const builderAssets: BuilderAsset[] = assets.map((a) => ({
+interface Data {
+  canWrite: boolean;
+  assets: BuilderAsset[];
+  latest: Record<string, LatestPrice>;
+  items: BidRow[];
+  nextCursor: string | null;
+  cursor: string | null;
+  filters: BidFilters;
+  notice: string | null;
+  now: string;
+  formKey: string;
+  builder?: BidBuilderProps["initial"];
+}
+
+async function load(ctx: FreshContext<State>, p: Principal, builder?: Data["builder"]): Promise<Data> {
+  const { services } = ctx.state;
+  const db = services.db();
+  const filters = filtersOf(ctx.url);
+  const rawCursor = ctx.url.searchParams.get("cursor");
+  const cursor = rawCursor && isCursor(rawCursor) ? rawCursor : null;
+  let shownCursor = cursor;
+  const list = (c: string | null) => listBids(db, p.orgId, { ...filters, limit: PAGE_SIZE, cursor: c ?? undefined });
+  // One round trip per source, in parallel.
+  const [assets, ticks, bids] = await Promise.all([
+    listAssets(db, p.orgId),
+    services.market.latest(ISOS),
+    list(cursor).catch((e) => {
+      // A cursor that is not one of ours: show the newest page instead of an error page.
+      if (!(e instanceof HttpError) || e.status !== 400) throw e;
+      shownCursor = null;
+      return list(null);
+    }),
+  ]);
+  const latest: Record<string, LatestPrice> = {};
+  for (const zone of ISOS) {
+    const rt = ticks.find((t) => t.zone === zone && t.market === "RT");
+    const da = ticks.find((t) => t.zone === zone && t.market === "DA");
+    latest[zone] = {
+      rt: rt ? { lmp: rt.lmp, interval_start: rt.interval_start } : null,
+      da: da ? { lmp: da.lmp, interval_start: da.interval_start } : null,
+    };
+  }
+  return {
+    canWrite: can(p.role, "bids:write"),
+    assets: assets.map((a) => ({
       id: a.id,
       name: a.name,
       site_name: a.site_name,
@@ -82,18 +98,85 @@ export const handler = define.handlers({
       capacity_mw: a.capacity_mw,
       charge_mw: a.charge_mw,
       discharge_mw: a.discharge_mw,
-    }));
-    return page({
-      canWrite: can(p.role, "bids:write"),
-      assets: builderAssets,
-      latest,
-      items: bids.items.map((b) => toRow(b as BidRow)),
-      nextCursor: bids.next_cursor,
-      cursor: shownCursor,
-      filters,
-      notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null,
-      now: new Date().toISOString(),
-    });
+    })),
+    latest,
+    items: bids.items.map((b) => toRow(b as BidRow)),
+    nextCursor: bids.next_cursor,
+    cursor: shownCursor,
+    filters,
+    notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null,
+    now: new Date().toISOString(),
+    formKey: crypto.randomUUID(),
+    builder,
+  };
+}
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const p = pageUser(ctx, "bids:read");
+    if (p instanceof Response) return p;
+    return page<Data>(await load(ctx, p));
+  },
+  /**
+   * The builder without JavaScript: its row buttons and Save/Submit post the form here. The same checks
+   * as POST /api/bids (and /submit), and the form's key makes a repeated post create the bid once.
+   */
+  async POST(ctx) {
+    const p = pageUser(ctx, "bids:write");
+    if (p instanceof Response) return p;
+    const { services } = ctx.state;
+    const values = await formObject(ctx.req);
+    const form = formFromFields(values);
+    // "default" is the hidden first button that Enter in a field presses: it saves a draft.
+    const action = !values.action || values.action === "default" ? "save" : values.action;
+    const again = (issues: Issue[], status = 200) =>
+      load(ctx, p, { form, issues, attempted: issues.length > 0 }).then((d) => page<Data>(d, { status }));
+
+    const assets = await listAssets(services.db(), p.orgId);
+    const asset = assets.find((a) => a.id === form.assetId);
+    const rows = applyRowAction(form, action, asset?.zone);
+    if (rows) return await load(ctx, p, { form: rows, issues: [], attempted: false }).then((d) => page<Data>(d));
+    if (action !== "save" && action !== "submit") {
+      return await again([{ path: "_form", message: `Unknown action "${action}"`, code: "bad_request" }], 400);
+    }
+    if (!asset) {
+      return await again(
+        [{ path: "asset_id", message: "asset_id: choose one of your assets", code: "not_found" }],
+        400,
+      );
+    }
+    const input = formToInput(form, asset) as unknown as BidInput;
+    const key = KEY.test(values.idempotency_key ?? "") ? values.idempotency_key : null;
+    let bid: { id: string };
+    try {
+      const r = await idempotent(
+        services.db(),
+        { orgId: p.orgId, key, method: "POST", path: "/bidding", body: { input, action } },
+        async (tx) => {
+          const checked = await validated(tx, p, input);
+          let created = await insertBid(tx, p, checked);
+          if (action === "submit") {
+            created = await transition(tx, p.orgId, created.id, ["draft"], "submitted", p, {
+              expectedVersion: created.version,
+              set: { submitted_at: new Date() },
+            });
+          }
+          return { status: 201, body: created };
+        },
+      );
+      bid = r.body as { id: string };
+      services.bids.kick();
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status >= 500) throw e;
+      const details = Array.isArray(e.options.details) ? e.options.details as Issue[] : [];
+      const issues = details.length
+        ? details.map((d) => ({ path: String(d.path), message: String(d.message), code: String(d.code ?? "") }))
+        : [{ path: "_form", message: e.message, code: e.options.code ?? "" }];
+      return await again(issues, e.status);
+    }
+    return redirect(`/bidding/${bid.id}?done=${action === "submit" ? "submitted" : "saved"}`);
   },
 });
 
@@ -111,7 +194,13 @@ export default define.page<typeof handler>(function Bidding({ data }) {
       {data.canWrite
         ? (
           <Card title="New bid" id="builder">
-            <BidBuilder assets={data.assets} latest={data.latest} now={data.now} />
+            <BidBuilder
+              assets={data.assets}
+              latest={data.latest}
+              now={data.now}
+              formKey={data.formKey}
+              initial={data.builder}
+            />
           </Card>
         )
         : (

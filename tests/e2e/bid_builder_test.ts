@@ -288,6 +288,26 @@ serviceTest("bidding without JavaScript: the list and filters render, a draft is
     await page.waitForURL(`${app.url}/bidding?done=deleted`);
     assert.equal(await page.locator("[data-bid-id]").count(), 1);
 
+    // The builder is a plain form too: a row added by a post, then submitted.
+    await page.goto(`${app.url}/bidding`);
+    await page.check("input[name=side][value=bid]");
+    await page.fill("#bb-price-0", "35");
+    await page.fill("#bb-qty-0", "4");
+    await page.click("button[value=add_row]");
+    await page.waitForSelector("#bb-price-1");
+    assert.equal(await page.inputValue("#bb-price-1"), "35");
+    assert.equal(await page.isChecked("input[name=side][value=bid]"), true, "the form is kept");
+    await page.fill("#bb-price-1", "40");
+    await page.fill("#bb-qty-1", "4");
+    await page.click("button[value=submit]");
+    // Bid prices must not increase: refused beside the field, by the server this time.
+    await page.waitForSelector('[data-field-error="segments.1.price"]');
+    assert.match(await page.textContent('[data-field-error="segments.1.price"]') ?? "", /bid prices must not increase/);
+    await page.fill("#bb-price-1", "25");
+    await page.click("button[value=submit]");
+    await page.waitForURL(/\/bidding\/[0-9a-f-]{36}\?done=submitted$/);
+    assert.equal(await page.locator("header [data-bid-status=submitted]").count(), 1);
+
     // A stale page: the draft changed meanwhile (version 1 → 2), so its Submit answers 409 with the reason.
     const c = await draft(25);
     await page.goto(`${app.url}/bidding/${c.id}`);

@@ -201,3 +201,71 @@ Deno.test(
     assert.match(final.html, /data-history-to="withdrawn"/);
   },
 );
+
+Deno.test(
+  "the builder without JavaScript: rows added by a post, errors beside fields, a repeated post creates once",
+  opts,
+  async () => {
+    const { t, members, asset } = await setup("bidpages-nojs");
+    const day = deliveryHour();
+    const fields = (extra: Record<string, string>) => ({
+      idempotency_key: crypto.randomUUID(),
+      asset_id: asset.id,
+      market: "DA",
+      date: day.slice(0, 10),
+      hour: day.slice(11, 13),
+      side: "offer",
+      "segments.0.price": "30",
+      "segments.0.quantity": "5",
+      ...extra,
+    });
+
+    const added = await page(t, members.trader, "/bidding", fields({ action: "add_row" }));
+    assert.equal(added.status, 200);
+    assert.match(added.html, /name="segments\.1\.price"[^>]*value="30"/, "a new row starts at the last price");
+    assert.doesNotMatch(added.html, /data-field-error/);
+
+    const wrong = await page(
+      t,
+      members.trader,
+      "/bidding",
+      fields({ "segments.1.price": "20", "segments.1.quantity": "5" }),
+    );
+    assert.equal(wrong.status, 400);
+    assert.match(
+      wrong.html,
+      /data-field-error="segments\.1\.price"[^>]*><li[^>]*>segments\.1\.price \$20\/MWh is below/,
+    );
+    assert.match(wrong.html, /name="segments\.1\.price"[^>]*value="20"/, "what was typed stays");
+
+    const good = fields({ "segments.1.price": "40", "segments.1.quantity": "5", action: "save" });
+    const saved = await page(t, members.trader, "/bidding", good);
+    assert.equal(saved.status, 303, saved.html.slice(0, 500));
+    assert.match(saved.location ?? "", /^\/bidding\/[0-9a-f-]{36}\?done=saved$/);
+    const replay = await page(t, members.trader, "/bidding", good);
+    assert.equal(replay.location, saved.location, "the same form key: the same bid");
+    const id = saved.location!.split("/")[2].split("?")[0];
+    const bid = await call(t, "GET", `/api/bids/${id}`, { token: members.trader.tokens.access_token });
+    assert.equal(bid.body.status, "draft");
+    assert.deepEqual(bid.body.segments, [{ price: 30, quantity: 5 }, { price: 40, quantity: 5 }]);
+
+    const submitted = await page(t, members.trader, "/bidding", fields({ action: "submit" }));
+    assert.equal(submitted.status, 303);
+    assert.match(submitted.location ?? "", /\?done=submitted$/);
+    const sid = submitted.location!.split("/")[2].split("?")[0];
+    assert.equal(
+      (await call(t, "GET", `/api/bids/${sid}`, { token: members.trader.tokens.access_token })).body.status,
+      "submitted",
+    );
+
+    assert.equal((await page(t, members.viewer, "/bidding", fields({ action: "save" }))).status, 403);
+    const foreign = await page(
+      t,
+      members.trader,
+      "/bidding",
+      fields({ asset_id: crypto.randomUUID(), action: "save" }),
+    );
+    assert.equal(foreign.status, 400);
+    assert.match(foreign.html, /data-field-error="asset_id"/);
+  },
+);

@@ -3,9 +3,11 @@ import { renderToString } from "preact-render-to-string";
 import { h } from "preact";
 import { AttemptKeys, send } from "../../components/bid_api.ts";
 import {
+  applyRowAction,
   type BuilderAsset,
   type BuilderForm,
   defaultInterval,
+  formFromFields,
   formToInput,
   intervalStartOf,
   issuesByField,
@@ -256,4 +258,45 @@ Deno.test("send: one Idempotency-Key per attempt, the same on every retry, a new
   assert.equal(keys.pendingKey, "key-3");
   assert.equal(keys.keyFor(`POST /api/bids ${JSON.stringify({ a: 2 })}`), "key-3");
   assert.equal(keys.keyFor(`POST /api/bids ${JSON.stringify({ a: 3 })}`), "key-4");
+});
+
+Deno.test("formFromFields: the builder's posted fields back into the form; out-of-range values fall back", () => {
+  const f = formFromFields({
+    asset_id: battery.id,
+    market: "RT",
+    date: "2026-01-06",
+    hour: "15",
+    minute: "37",
+    side: "bid",
+    "segments.0.price": "20",
+    "segments.0.quantity": "10",
+    "segments.2.price": "15",
+  });
+  assert.deepEqual(f, {
+    assetId: battery.id,
+    market: "RT",
+    date: "2026-01-06",
+    hour: 15,
+    minute: 35,
+    side: "bid",
+    rows: [{ key: 0, price: "20", quantity: "10" }, { key: 2, price: "15", quantity: "" }],
+  });
+  const odd = formFromFields({ market: "XX", hour: "99", minute: "-5", side: "sell" });
+  assert.deepEqual([odd.market, odd.hour, odd.minute, odd.side, odd.rows.length], ["DA", 0, 0, "offer", 1]);
+});
+
+Deno.test("applyRowAction: add starts at the last price, remove keeps one row, other actions are not row actions", () => {
+  const f = form({ rows: rows(["20", "10"], ["30", "5"]) });
+  assert.deepEqual(applyRowAction(f, "add_row", "PJM")!.rows.map((r) => [r.price, r.quantity]), [
+    ["20", "10"],
+    ["30", "5"],
+    ["30", ""],
+  ]);
+  assert.deepEqual(applyRowAction(f, "remove:0", "PJM")!.rows.map((r) => r.price), ["30"]);
+  const one = form();
+  assert.equal(applyRowAction(one, "remove:0", "PJM")!.rows.length, 1);
+  assert.equal(applyRowAction(f, "remove:9", "PJM")!.rows.length, 2);
+  const full = form({ rows: Array.from({ length: 10 }, (_, key) => ({ key, price: "1", quantity: "1" })) });
+  assert.equal(applyRowAction(full, "add_row", "PJM")!.rows.length, 10);
+  assert.equal(applyRowAction(f, "save", "PJM"), null);
 });
