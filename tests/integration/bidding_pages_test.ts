@@ -269,3 +269,19 @@ Deno.test(
     assert.match(foreign.html, /data-field-error="asset_id"/);
   },
 );
+
+Deno.test("bidding list: 20 a page, an Older link with the filters kept, Newest back", opts, async () => {
+  const { t, org, draft } = await setup("bidpages-pages");
+  for (let i = 0; i < 21; i++) await draft(30 + i);
+  const rows = (html: string) => [...html.matchAll(/<tr[^>]*data-bid-id="([^"]+)"/g)].map((m) => m[1]);
+  const first = await page(t, org.admin, "/bidding?status=draft");
+  assert.equal(rows(first.html).length, 20);
+  assert.match(first.html, /data-testid="older"/);
+  const href = /href="(\/bidding\?status=draft&amp;cursor=[^"]+)"/.exec(first.html)?.[1].replaceAll("&amp;", "&");
+  assert.ok(href, "the Older link keeps the filter");
+  const second = await page(t, org.admin, href);
+  assert.equal(rows(second.html).length, 1);
+  assert.ok(!rows(first.html).includes(rows(second.html)[0]));
+  assert.match(second.html, /href="\/bidding\?status=draft"[^>]*>← Newest/);
+  assert.doesNotMatch(second.html, /data-testid="older"/);
+});
