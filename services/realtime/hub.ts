@@ -127,6 +127,9 @@ interface Client {
   pendingSince: number;
   pendingAlerts: AlertMessage[];
   awaitingPong: boolean;
+  /** Messages in the current rate window, and when it began. */
+  inbound: number;
+  inboundSince: number;
   missed: number;
   open: boolean;
 }
@@ -140,6 +143,9 @@ interface FlushWindow {
 }
 
 const MAX_PENDING_ALERTS = 16;
+/** Messages a client may send per window; the rest are ignored (a UI sends a handful). */
+const INBOUND_LIMIT = 50;
+const INBOUND_WINDOW_MS = 10_000;
 /** Clients served per turn of the event loop during a flush. */
 const FLUSH_CHUNK = 250;
 /** Control frames (errors, pongs, alerts) are dropped past this multiple of the backlog limit. */
@@ -276,6 +282,8 @@ export class RealtimeHub {
       pendingSince: 0,
       pendingAlerts: [],
       awaitingPong: false,
+      inbound: 0,
+      inboundSince: 0,
       missed: 0,
       open: false,
     };
@@ -370,6 +378,18 @@ export class RealtimeHub {
     // Any frame is a sign of life.
     c.awaitingPong = false;
     c.missed = 0;
+    // Each subscribe costs a snapshot (maybe a cache read): a client gets a budget, and one error past it.
+    const now = performance.now();
+    if (now - c.inboundSince > INBOUND_WINDOW_MS) {
+      c.inboundSince = now;
+      c.inbound = 0;
+    }
+    if (++c.inbound > INBOUND_LIMIT) {
+      if (c.inbound === INBOUND_LIMIT + 1) {
+        this.#error(c, "rate_limited", `At most ${INBOUND_LIMIT} messages per ${INBOUND_WINDOW_MS / 1000} s`);
+      }
+      return;
+    }
     if (typeof data !== "string") {
       return this.#error(c, "invalid_message", "Send JSON text frames; binary frames are not accepted");
     }

@@ -50,7 +50,8 @@
  * Any frame from the client counts as a sign of life. A connection that lets
  * two heartbeats in a row go unanswered is closed (code 4000). Error codes:
  * `invalid_json`, `invalid_message` (details: the zod issues), `unknown_zone`
- * (details: the names), `message_too_large`.
+ * (details: the names), `message_too_large`, `rate_limited` (more than 50
+ * messages in 10 s; sent once, the rest of the window's messages are ignored).
  *
  * Close codes: 1001 server shutting down, 4000 heartbeat missed (reconnect),
  * 4404 unknown zone at connect (do not retry).
@@ -112,7 +113,7 @@ export interface PongMessage {
   ts: number;
   id?: string | number;
 }
-export type ErrorCode = "invalid_json" | "invalid_message" | "unknown_zone" | "message_too_large";
+export type ErrorCode = "invalid_json" | "invalid_message" | "unknown_zone" | "message_too_large" | "rate_limited";
 export interface ErrorMessage {
   type: "error";
   code: ErrorCode;

@@ -167,6 +167,17 @@ Deno.test("bad frames get error frames and the connection keeps working", () => 
   hub.close();
 });
 
+Deno.test("a client flooding the hub is told once and then ignored until its window passes", () => {
+  const hub = new RealtimeHub();
+  const s = connect(hub, ["PJM"]);
+  s.frames = [];
+  for (let i = 0; i < 80; i++) s.fromClient({ type: "ping", id: i });
+  assert.equal(s.of("pong").length, 50);
+  const errors = s.of("error");
+  assert.deepEqual(errors.map((e) => e.code), ["rate_limited"]);
+  hub.close();
+});
+
 Deno.test("a slow client is skipped, then gets the latest tick per zone+market in one coalesced frame", async () => {
   const hub = new RealtimeHub({ flushMs: 5, maxBufferedBytes: 1000 });
   const fast = connect(hub);
