@@ -18,5 +18,12 @@ try {
 }
 setLogLevel(config.logLevel);
 
+// The embedded database is the slowest part of a start and depends on nothing else: open it
+// while the app's modules load (the database adapter picks it up).
+if (!config.databaseUrl) {
+  const { preopenPglite } = await import("./services/adapters/pglite.ts");
+  preopenPglite(config.onDenoDeploy ? null : `${config.dataDir}/pg`);
+}
+
 const { startServer } = await import("./services/server/start.ts");
 await startServer(config);

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from "../services/config/env.ts";
 import { openPglite } from "../services/adapters/pglite.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 import { hashPassword } from "../services/auth/password.ts";
-import { checkPassword } from "../services/auth/password_policy.ts";
+import { checkPassword, loadPasswordPolicy } from "../services/auth/password_policy.ts";
 import { randomToken } from "../services/auth/opaque.ts";
 import { ROLES } from "../services/auth/rbac.ts";
 import { migrate } from "./migrate.ts";
@@ -20,6 +20,7 @@ try {
   const config = loadConfig(Deno.env.toObject());
   const fixed = Deno.env.get("SEED_PASSWORD");
   if (fixed) {
+    await loadPasswordPolicy();
     const check = checkPassword(fixed);
     if (!check.ok) throw new ConfigError([{ variable: "SEED_PASSWORD", message: check.reason }]);
   }

@@ -1,7 +1,29 @@
 /** PGlite: Postgres compiled to WASM, the zero-dependency system of record (data in `${DATA_DIR}/pg`). */
 import type { Database, Transaction } from "../../db/database.ts";
 
-export async function openPglite(dataDir: string | null): Promise<Database> {
+let early: { dataDir: string | null; db: Promise<Database> } | null = null;
+
+/**
+ * Starts opening the embedded database before the rest of the app has loaded:
+ * its WASM engine and data directory are the longest part of a start, and they
+ * need nothing else. The database adapter's `openPglite` then takes this one.
+ */
+export function preopenPglite(dataDir: string | null): void {
+  const db = open(dataDir);
+  db.catch(() => {}); // the adapter reports a failure when it asks for it
+  early = { dataDir, db };
+}
+
+export function openPglite(dataDir: string | null): Promise<Database> {
+  if (early && early.dataDir === dataDir) {
+    const { db } = early;
+    early = null;
+    return db;
+  }
+  return open(dataDir);
+}
+
+async function open(dataDir: string | null): Promise<Database> {
   const { PGlite, types } = await import("@electric-sql/pglite");
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
   // int8 and numeric as strings, like postgres.js: exact, never rounded through a float.

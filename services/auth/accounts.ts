@@ -9,7 +9,7 @@ import { audit } from "./audit.ts";
 import { type JwtKeys, signAccessToken } from "./jwt.ts";
 import { sha256Hex } from "./opaque.ts";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
-import { checkPassword } from "./password_policy.ts";
+import { checkPassword, loadPasswordPolicy } from "./password_policy.ts";
 import type { Principal } from "./principal.ts";
 import { AUTH_LIMITS, type RateLimiter, type RateRule } from "./rate_limit.ts";
 import type { Role } from "./rbac.ts";
@@ -119,7 +119,8 @@ export function createAccounts(deps: AccountDeps) {
     };
   }
 
-  function requireStrongPassword(password: string, inputs: string[]) {
+  async function requireStrongPassword(password: string, inputs: string[]) {
+    await loadPasswordPolicy();
     const check = checkPassword(password, inputs);
     if (!check.ok) throw fieldError("password", check.reason, "weak_password");
   }
@@ -173,7 +174,7 @@ export function createAccounts(deps: AccountDeps) {
     ): Promise<TokenPair> {
       await limit(AUTH_LIMITS.registerPerIp, meta.ip);
       const email = input.email.trim();
-      requireStrongPassword(input.password, [email, input.name, input.organization_name ?? ""]);
+      await requireStrongPassword(input.password, [email, input.name, input.organization_name ?? ""]);
       const passwordHash = await hashPassword(input.password);
       return await deps.db().transaction(async (tx) => {
         const [taken] = await tx.query(`SELECT 1 FROM users WHERE lower(email) = lower($1)`, [email]);
@@ -416,6 +417,7 @@ export function createAccounts(deps: AccountDeps) {
       if (!(await verifyPassword(current, user.password_hash))) {
         throw fieldError("current_password", "is wrong", "invalid_credentials");
       }
+      await loadPasswordPolicy();
       const check = checkPassword(next, [user.email, user.name]);
       if (!check.ok) throw fieldError("new_password", check.reason, "weak_password");
       const hash = await hashPassword(next);

@@ -2,10 +2,7 @@
  * Password policy (NIST SP 800-63B style): length bounds plus a zxcvbn strength
  * estimate, instead of composition rules that push people towards "Password1!".
  */
-import { ZxcvbnFactory } from "@zxcvbn-ts/core";
-import type { ZxcvbnResult } from "@zxcvbn-ts/core";
-import * as zxcvbnCommon from "@zxcvbn-ts/language-common";
-import * as zxcvbnEn from "@zxcvbn-ts/language-en";
+import type { ZxcvbnFactory, ZxcvbnResult } from "@zxcvbn-ts/core";
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
@@ -38,16 +35,33 @@ const ZXCVBN_OPTIONS = { maxLength: 64, l33tMaxSubstitutions: 20 } as const;
 const MIN_TOKEN = 3;
 
 let instance: ZxcvbnFactory | undefined;
+let loading: Promise<void> | undefined;
 
-// Ranking the dictionaries takes ~200 ms; only the first check pays for it, and modules
-// that merely import this file (routes at startup) pay nothing.
+/**
+ * Loads and ranks the dictionaries (~100 ms to import, ~200 ms to rank): not at
+ * start-up, where every route module imports this file, but before the first
+ * check. `checkPassword` needs it done; callers await this first (it is cheap
+ * once loaded), and the server warms it up in the background after it listens.
+ */
+export function loadPasswordPolicy(): Promise<void> {
+  loading ??= (async () => {
+    const [{ ZxcvbnFactory }, common, en] = await Promise.all([
+      import("@zxcvbn-ts/core"),
+      import("@zxcvbn-ts/language-common"),
+      import("@zxcvbn-ts/language-en"),
+    ]);
+    instance = new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...en.dictionary, context: CONTEXT_WORDS },
+      graphs: common.adjacencyGraphs,
+      translations: en.translations,
+      ...ZXCVBN_OPTIONS,
+    });
+  })();
+  return loading;
+}
+
 function zxcvbn(): ZxcvbnFactory {
-  instance ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary, context: CONTEXT_WORDS },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    translations: zxcvbnEn.translations,
-    ...ZXCVBN_OPTIONS,
-  });
+  if (!instance) throw new Error("password policy not loaded: await loadPasswordPolicy() first");
   return instance;
 }
 

@@ -4,7 +4,6 @@
  * Every `now` here is epoch milliseconds, like `Date.now()`.
  */
 import { Secret, TOTP } from "otpauth";
-import QRCode from "qrcode";
 
 // SHA1 / 6 digits / 30 s is the only combination every authenticator app honours; apps
 // that ignore the URI parameters silently fall back to it and then never match.
@@ -97,6 +96,8 @@ export function totpCode(secret: string, now?: number): string {
 
 /** The text as a QR code in SVG, for inline rendering (no image request that could leak the secret). */
 export async function qrSvg(text: string): Promise<string> {
+  // Loaded on first use: only MFA setup draws QR codes.
+  const { default: QRCode } = await import("qrcode");
   return await QRCode.toString(text, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
 }
 

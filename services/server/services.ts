@@ -23,6 +23,7 @@ import {
 } from "../health/report.ts";
 import { createQueue, type Queue } from "../queue/queue.ts";
 import { type AuthService, createAuth } from "../auth/service.ts";
+import { loadPasswordPolicy } from "../auth/password_policy.ts";
 import { createRealtimeBus } from "../realtime/bus.ts";
 import { RealtimeHub } from "../realtime/hub.ts";
 import { createMarket, type MarketService } from "../market/service.ts";
@@ -59,10 +60,15 @@ export interface AppServices {
   liveness(): HealthReport<LivenessResponse>;
   readiness(): HealthReport<ReadinessResponse>;
   start(): Promise<void>;
+  /** Resolves once the background work (feed, consumers, relays, clearing) has started after `start()`. */
+  backgroundStarted(): Promise<void>;
   /** Readiness turns 503 at once so load balancers stop sending traffic while requests drain. */
   beginShutdown(): void;
   stop(): Promise<void>;
 }
+
+/** How long after the required services are up the background work (feed, consumers, relays) starts. */
+export const BACKGROUND_DELAY_MS = 250;
 
 export function createServices(config: Config): AppServices {
   const startedAt = Date.now();
@@ -82,6 +88,8 @@ export function createServices(config: Config): AppServices {
     if (state.name === "kafka" && state.status === "available") queue.kafkaAvailable();
   });
   let shuttingDown = false;
+  let backgroundTimer: ReturnType<typeof setTimeout> | undefined;
+  const background = Promise.withResolvers<void>();
 
   const kv = () => adapters.kv.kv();
   const cache = createCache({
@@ -153,14 +161,24 @@ export function createServices(config: Config): AppServices {
     async start() {
       realtime.start();
       await registry.start();
-      market.start();
-      bids.start();
+      // Background work starts a moment after the app is ready, so that the first requests (a
+      // load balancer's readiness probe) are not queued behind it on the one JS thread.
+      backgroundTimer = setTimeout(() => {
+        if (shuttingDown) return;
+        market.start();
+        bids.start();
+        background.resolve();
+        // The first sign-up should not pay for the password dictionaries.
+        setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
+      }, BACKGROUND_DELAY_MS);
     },
+    backgroundStarted: () => background.promise,
     beginShutdown() {
       shuttingDown = true;
       version++;
     },
     async stop() {
+      clearTimeout(backgroundTimer);
       await bids.stop();
       await market.stop();
       await realtime.close();

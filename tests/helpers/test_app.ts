@@ -62,6 +62,7 @@ async function makeApp(env: Record<string, string>): Promise<TestApp> {
   setBuildInfo(await readBuildInfo(appConfig.root));
   const services = createServices(config);
   await services.start();
+  await services.backgroundStarted();
   const app = createApp({ services, manifest: manifest as Manifest, build: null, root: appConfig.root });
   globalThis.addEventListener("unload", () => {
     services.stop().catch(() => {});

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { checkPassword, MIN_SCORE, PASSWORD_MAX, PASSWORD_MIN } from "../../services/auth/password_policy.ts";
+import {
+  checkPassword,
+  loadPasswordPolicy,
+  MIN_SCORE,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+} from "../../services/auth/password_policy.ts";
+
+await loadPasswordPolicy();
 
 const user = ["alice.smith@acme-energy.com", "Alice Smith", "Acme Energy"];
 
