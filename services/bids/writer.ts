@@ -29,16 +29,16 @@ export function createBidWriter(db: () => Database) {
     const batch = queue;
     queue = [];
     if (!batch.length) return;
-    if (batch.length === 1) {
-      const [one] = batch;
-      await insertBid(db(), one.p, one.bid).then(one.resolve, one.reject);
-      return;
-    }
+    // Every failure ends in the callers' promises: `db()` itself throws while the database is
+    // being reconnected, and an unhandled rejection here would take the process down.
+    const alone = (item: Pending) =>
+      Promise.resolve().then(() => insertBid(db(), item.p, item.bid)).then(item.resolve, item.reject);
+    if (batch.length === 1) return await alone(batch[0]);
     try {
       const rows = await insertBids(db(), batch);
       batch.forEach((item, i) => item.resolve(rows[i]));
     } catch {
-      await Promise.all(batch.map((item) => insertBid(db(), item.p, item.bid).then(item.resolve, item.reject)));
+      await Promise.all(batch.map(alone));
     }
   }
 
@@ -46,11 +46,11 @@ export function createBidWriter(db: () => Database) {
     insert(p: Principal, bid: BidInput & { interval_end: string }): Promise<BidView> {
       return new Promise<BidView>((resolve, reject) => {
         queue.push({ p, bid, resolve, reject });
-        if (queue.length >= MAX_BATCH) void flush();
+        if (queue.length >= MAX_BATCH) flush().catch(() => {});
         else if (!scheduled) {
           scheduled = true;
           // After the requests already in this turn of the event loop have queued theirs.
-          setTimeout(() => void flush(), 0);
+          setTimeout(() => flush().catch(() => {}), 0);
         }
       });
     },

@@ -37,6 +37,14 @@ export async function startServer(
     configureApp?: (app: Hono) => void;
   } = {},
 ): Promise<RunningServer> {
+  // A background task's bug must not take every request down with it: log it and keep serving.
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    const err = e.reason;
+    log.error("unhandled rejection in a background task", {
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    });
+  });
   const build = await ensureBuild(config);
   setBuildInfo(build);
   // Imported after the build, which may have just regenerated the manifest.

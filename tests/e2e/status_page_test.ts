@@ -15,8 +15,10 @@ function freePort(): number {
 }
 
 /** Enough of MLflow's REST API for the adapter's health check. */
-function fakeMlflow(port: number) {
+function fakeMlflow(port: number, isUp: () => boolean) {
   return Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, (req) => {
+    // Held from the start (a port picked and left free could be taken meanwhile); "down" answers 503.
+    if (!isUp()) return new Response("starting", { status: 503 });
     const url = new URL(req.url);
     if (url.pathname.startsWith("/api/2.0/mlflow/experiments/search")) {
       return Response.json({ experiments: [{ experiment_id: "0", name: "Default", lifecycle_stage: "active" }] });
@@ -27,9 +29,10 @@ function fakeMlflow(port: number) {
 
 serviceTest("status page: island hydrates and shows a service coming up without a reload", ["chromium"], async () => {
   const mlflowPort = freePort();
+  let up = false;
+  const mlflow: Deno.HttpServer = fakeMlflow(mlflowPort, () => up);
   const app = await spawnApp({ MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}` });
   const browser = await launchBrowser();
-  let mlflow: Deno.HttpServer | null = null;
   try {
     await app.waitReady();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -44,7 +47,7 @@ serviceTest("status page: island hydrates and shows a service coming up without 
     assert.equal(await mlflowStatus(), "unavailable");
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
-    mlflow = fakeMlflow(mlflowPort);
+    up = true;
     // The registry retries with backoff; the board picks up the change on Refresh (or its 10 s timer).
     const deadline = Date.now() + 30_000;
     while ((await mlflowStatus()) !== "available") {
