@@ -36,7 +36,10 @@ export type Publish = (events: OutboxEvent[]) => Promise<void>;
  * order, as one message per topic per pass (a message holds them in id order),
  * so a busy outbox costs one publish per pass, not one per event.
  */
-export async function relayOutbox(db: Database, publish: Publish, limit = 200): Promise<number> {
+/** Events per pass: one message holds them all, and a Deno KV message must stay under 64 KiB. */
+export const RELAY_BATCH = 100;
+
+export async function relayOutbox(db: Database, publish: Publish, limit = RELAY_BATCH): Promise<number> {
   return await db.transaction(async (tx) => {
     const [{ locked }] = await tx.query<{ locked: boolean }>(
       `SELECT pg_try_advisory_xact_lock(hashtext('optibid.outbox')) AS locked`,
@@ -86,7 +89,7 @@ export function startOutboxRelay(opts: { db: () => Database; publish: Publish; e
       do {
         again = false;
         try {
-          while ((await relayOutbox(opts.db(), opts.publish)) === 200) { /* a full page: keep going */ }
+          while ((await relayOutbox(opts.db(), opts.publish)) === RELAY_BATCH) { /* a full page: keep going */ }
         } catch (e) {
           log.warn("outbox relay pass failed", { error: e instanceof Error ? e.message : String(e) });
         }
@@ -102,7 +105,7 @@ export function startOutboxRelay(opts: { db: () => Database; publish: Publish; e
       soon ??= setTimeout(() => {
         soon = undefined;
         void run();
-      }, 20);
+      }, 50);
     },
     async stop() {
       clearInterval(timer);
