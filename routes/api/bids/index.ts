@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { principal } from "../../../services/auth/http.ts";
-import { bidFilterQuery, bidSchema, runIdempotent, validated } from "../../../services/bids/api.ts";
+import { bidFilterQuery, bidSchema, runIdempotent, validated, validatedParsed } from "../../../services/bids/api.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { insertBid, listBids } from "../../../services/bids/store.ts";
 import { define } from "../../../utils.ts";
@@ -44,7 +44,7 @@ export const handler = define.api({
       // creations share statements (services/bids/writer.ts).
       if (!ctx.req.headers.has("idempotency-key")) {
         const p = principal(ctx);
-        const bid = await validated(ctx.state.services.db(), p, body);
+        const bid = await validatedParsed(ctx.state.services.db(), p, body);
         const created = await ctx.state.services.bids.writer.insert(p, bid);
         ctx.state.services.bids.kick();
         return { status: 201, body: created };
