@@ -1,4 +1,5 @@
 /** Sites and assets of an organization. Every statement is scoped by org_id: another org's row is not found. */
+import { isoUtc } from "../../db/sql.ts";
 import { HttpError } from "../../framework/http_error.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { AssetView } from "./schemas.ts";
@@ -8,7 +9,7 @@ import type { assetInput, siteInput } from "./schemas.ts";
 type SiteInput = z.infer<typeof siteInput>;
 type AssetInput = z.infer<typeof assetInput>;
 
-const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = isoUtc;
 const SITE_COLUMNS = `s.id, s.name, s.zone, s.node, s.latitude, s.longitude, ${iso("s.created_at")} AS created_at,
   ${iso("s.updated_at")} AS updated_at, (SELECT count(*)::int FROM assets a WHERE a.site_id = s.id) AS asset_count`;
 const ASSET_COLUMNS = `a.id, a.site_id, s.name AS site_name, s.zone, s.node, a.name, a.kind,

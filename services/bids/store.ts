@@ -3,6 +3,7 @@
  * check, history, listing. Every change writes its history row and its outbox
  * event in the same transaction as the change itself.
  */
+import { isoUtc } from "../../db/sql.ts";
 import { HttpError } from "../../framework/http_error.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -32,7 +33,7 @@ export interface BidView {
   reject_reason: string | null;
 }
 
-const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = isoUtc;
 export const BID_COLUMNS = `b.id, b.asset_id, a.name AS asset_name, b.zone, b.market,
   ${iso("b.interval_start")} AS interval_start, ${iso("b.interval_end")} AS interval_end, b.side, b.segments,
   b.status, b.version, ${iso("b.created_at")} AS created_at, ${iso("b.updated_at")} AS updated_at,

@@ -13,7 +13,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Database } from "../../db/database.ts";
-import type { HistoryQuery } from "./store.ts";
+import { type HistoryQuery, TICK_COLUMNS } from "./store.ts";
 import { MARKETS, type PriceTick } from "./types.ts";
 import { ISOS } from "./zones.ts";
 
@@ -103,11 +103,7 @@ export async function syncToClickhouse(db: Database, client: ClickHouseClient, m
     // The watermark is the last copied row's key: many rows share one ingested_at (one statement).
     const from: [string, string, string, string] = mark ? JSON.parse(mark.value) : ["-infinity", "", "", "-infinity"];
     const rows = await db.query<PriceTick & { source: string; ingested: string; raw_start: string }>(
-      `SELECT zone, market,
-              to_char(interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_start,
-              to_char(interval_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_end,
-              lmp::float8 AS lmp, energy::float8 AS energy, congestion::float8 AS congestion, loss::float8 AS loss,
-              source, ingested_at::text AS ingested, interval_start::text AS raw_start
+      `SELECT ${TICK_COLUMNS}, source, ingested_at::text AS ingested, interval_start::text AS raw_start
          FROM market_prices
         WHERE (ingested_at, zone, market, interval_start) > ($1::timestamptz, $2, $3, $4::timestamptz)
         ORDER BY ingested_at, zone, market, interval_start LIMIT $5`,

@@ -2,6 +2,7 @@
  * market_prices: batched, idempotent writes and the reads the API and pages need.
  * Prices are numeric in the table (exact cents) and float8 in answers (JSON numbers).
  */
+import { isoUtc } from "../../db/sql.ts";
 import type { Database, Queryable } from "../../db/database.ts";
 import type { Market, PriceTick } from "./types.ts";
 import type { Iso } from "./zones.ts";
@@ -44,9 +45,9 @@ export async function writeTicks(q: Queryable, ticks: PriceTick[], source: strin
   return rows.length;
 }
 
-const TICK_COLUMNS = `zone, market,
-  to_char(interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_start,
-  to_char(interval_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS interval_end,
+/** A price row as a `PriceTick` (ISO times, numbers). */
+export const TICK_COLUMNS = `zone, market,
+  ${isoUtc("interval_start")} AS interval_start, ${isoUtc("interval_end")} AS interval_end,
   lmp::float8 AS lmp, energy::float8 AS energy, congestion::float8 AS congestion, loss::float8 AS loss`;
 
 /** The newest tick per zone and market. */
