@@ -3,19 +3,13 @@
  * price pushed by the server moves a tile without a reload, and when the server
  * stops and starts again the page reconnects (or offers Reconnect) and is live again.
  */
+import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
 import { serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 const PASSWORD = "granite-Otter-meadow-47!";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 serviceTest("dashboard: live tiles, a pushed price shows without reload, recovers after a server restart", [
   "chromium",

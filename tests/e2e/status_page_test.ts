@@ -2,17 +2,11 @@
  * The status page in a real browser: the island hydrates, and a service that
  * comes up shows up without a page reload (a fake MLflow we switch on).
  */
+import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
 import { serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** Enough of MLflow's REST API for the adapter's health check. */
 function fakeMlflow(port: number, isUp: () => boolean) {

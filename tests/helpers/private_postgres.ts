@@ -4,6 +4,7 @@
  * use. Runs as the `postgres` OS user when the test runs as root (Postgres
  * refuses root). Skipped when the binaries are not installed.
  */
+import { freePort } from "./ports.ts";
 const BIN = (() => {
   try {
     for (const v of [...Deno.readDirSync("/usr/lib/postgresql")].map((e) => e.name).sort().reverse()) {
@@ -15,13 +16,6 @@ const BIN = (() => {
 })();
 
 export const privatePostgresAvailable = BIN !== null;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function run(args: string[]): Promise<void> {
   const asRoot = Deno.uid?.() === 0;

@@ -6,6 +6,7 @@
  *   the cache keeps answering from KV while it is down, the adapter reports it
  *   unavailable, and both come back to Redis when it returns. The shared Redis is never stopped.
  */
+import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createRedisAdapter, type RedisAdapter } from "../../services/adapters/redis.ts";
@@ -191,13 +192,6 @@ const haveRedisServer = (() => {
     return false;
   }
 })();
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** A redis-server of this test's own, without persistence, on `port`; resolves once it accepts connections. */
 async function startRedisServer(port: number): Promise<Deno.ChildProcess> {

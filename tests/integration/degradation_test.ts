@@ -4,6 +4,7 @@
  * answers (the case that hangs naive clients). Either way start-up must not wait, and
  * the service must be reported unavailable within the attempt timeout.
  */
+import { freePort as closedPort, silentListener } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { createClickhouseAdapter } from "../../services/adapters/clickhouse.ts";
 import { createKafkaAdapter, type KafkaAdapter } from "../../services/adapters/kafka.ts";
@@ -51,37 +52,6 @@ cases.push(
     handle: (adapter) => (adapter as KafkaAdapter).producer(),
   },
 );
-
-/** A loopback port with nothing listening on it. */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** A loopback listener that accepts every connection and never writes a byte. */
-function silentListener(): { port: number; close(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) conns.push(conn);
-    } catch { /* closed */ }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed by the peer already */ }
-      }
-      void accepting;
-    },
-  };
-}
 
 async function expectUnavailableWithoutBlocking(c: Case, port: number): Promise<void> {
   const adapter = c.make(port);

@@ -6,6 +6,7 @@
  * publishing still delivers, through KV, without waiting on Kafka.
  * The Kafka path's own logic (what is sent, malformed messages) runs against a fake client.
  */
+import { freePort as closedPort, silentListener } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import type { Kafka, Producer } from "kafkajs";
 import { createKafkaAdapter } from "../../services/adapters/kafka.ts";
@@ -237,34 +238,6 @@ Deno.test("KV queue: after unsubscribe, the handler gets nothing more", async ()
 // ---------------------------------------------------------------- Kafka configured but absent
 
 const ATTEMPT_MS = 500;
-
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-function silentListener(): { port: number; close(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  (async () => {
-    try {
-      for await (const conn of listener) conns.push(conn);
-    } catch { /* closed */ }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed already */ }
-      }
-    },
-  };
-}
 
 async function fallbackWithBrokerAt(port: number): Promise<void> {
   const kafka = createKafkaAdapter(
