@@ -264,19 +264,22 @@ export async function transition(
   const set = opts.set ?? {};
   const cols = Object.keys(set);
   const assignments = cols.map((c, i) => `${c} = $${i + 6}`).join(", ");
-  const rows = await q.query<{ id: string; org_id: string; version: number; status: BidStatus }>(
-    `UPDATE bids SET status = $4, version = version + 1, updated_at = now()${assignments ? ", " + assignments : ""}
-      WHERE org_id = $1 AND id = $2 AND status = ANY($3::text[]) AND ($5::int IS NULL OR version = $5)
-      RETURNING id, org_id, version`,
+  // The status it had comes from the row itself (locked, so it is the one this UPDATE changes), and the
+  // updated bid comes back in the same statement.
+  const rows = await q.query<BidView & { org_id: string; from_status: BidStatus }>(
+    `WITH old AS (SELECT id, status FROM bids WHERE org_id = $1 AND id = $2 FOR UPDATE),
+     u AS (
+       UPDATE bids SET status = $4, version = version + 1, updated_at = now()${assignments ? ", " + assignments : ""}
+         FROM old
+        WHERE bids.id = old.id AND old.status = ANY($3::text[]) AND ($5::int IS NULL OR bids.version = $5)
+        RETURNING bids.*, old.status AS from_status)
+     SELECT ${BID_COLUMNS}, b.org_id, b.from_status FROM u b JOIN assets a ON a.id = b.asset_id`,
     [orgId, id, from, to, opts.expectedVersion ?? null, ...cols.map((c) => set[c])],
   );
   if (!rows.length) await explainMiss(q, orgId, id, opts.expectedVersion, from);
-  const [before] = await q.query<{ from_status: BidStatus }>(
-    `SELECT to_status AS from_status FROM bid_events WHERE bid_id = $1 ORDER BY id DESC LIMIT 1`,
-    [id],
-  );
-  await record(q, rows[0], before?.from_status ?? null, to, actor, opts.details);
-  return await getBid(q, orgId, id);
+  const { org_id: _org, from_status, ...bid } = rows[0];
+  await record(q, { id: bid.id, org_id: orgId, version: bid.version }, from_status, to, actor, opts.details);
+  return bid;
 }
 
 export interface BidHistoryEntry {
