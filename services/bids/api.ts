@@ -9,7 +9,16 @@ import { principal } from "../auth/http.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ISOS } from "../market/zones.ts";
 import { idempotencyKeyOf, idempotent, type StoredResult } from "./idempotency.ts";
-import { BID_SIDES, BID_STATUSES, type BidInput, checkBid, intervalEnd, validateBid } from "./schema.ts";
+import {
+  BID_SIDES,
+  BID_STATUSES,
+  type BidInput,
+  bidInputSchema,
+  intervalEnd,
+  type Issue,
+  issuesFromZod,
+  validateBid,
+} from "./schema.ts";
 import type { Transaction } from "../../db/database.ts";
 
 export const bidSchema = z.object({
@@ -49,28 +58,18 @@ export const versionBody = z.object({
   version: z.number().int().positive().optional().describe("The version you read; a stale one gets 409"),
 }).optional();
 
-/**
- * The same checks for a body the API layer has already parsed with `bidInputSchema`
- * (the hot path of bid creation: the shape is not parsed a second time).
- */
-export async function validatedParsed(
-  q: Queryable,
-  p: Principal,
-  input: BidInput,
-): Promise<BidInput & { interval_end: string }> {
-  const asset = await getAssetCached(q, p.orgId, input.asset_id);
-  const issues = validateBid(input, { asset, now: new Date() });
-  if (issues.length) {
-    throw new HttpError(400, "The bid is invalid: " + issues.map((i) => i.message).join("; "), {
-      code: "validation_failed",
-      details: issues.map((i) => ({ ...i, path: `body.${i.path}` })),
-    });
-  }
-  return { ...input, interval_end: intervalEnd(input.market, input.interval_start) };
+function invalid(issues: Issue[], prefix: string): HttpError {
+  return new HttpError(400, "The bid is invalid: " + issues.map((i) => i.message).join("; "), {
+    code: "validation_failed",
+    details: issues.map((i) => ({ ...i, path: `${prefix}.${i.path}` })),
+  });
 }
 
-/** Checks a bid against its asset (which must be the caller's) and the rules at `now`: 400 naming each field. */
-export async function validated(
+/**
+ * Checks a bid already parsed with `bidInputSchema` (as the API layer does for a body) against its
+ * asset, which must be the caller's, and the rules at `now`: 400 naming each field.
+ */
+export async function validatedParsed(
   q: Queryable,
   p: Principal,
   input: BidInput,
@@ -78,14 +77,22 @@ export async function validated(
   prefix = "body",
 ): Promise<BidInput & { interval_end: string }> {
   const asset = await getAssetCached(q, p.orgId, input.asset_id);
-  const r = checkBid(input, { asset, now });
-  if (!r.ok) {
-    throw new HttpError(400, "The bid is invalid: " + r.issues.map((i) => i.message).join("; "), {
-      code: "validation_failed",
-      details: r.issues.map((i) => ({ ...i, path: `${prefix}.${i.path}` })),
-    });
-  }
-  return r.bid;
+  const issues = validateBid(input, { asset, now });
+  if (issues.length) throw invalid(issues, prefix);
+  return { ...input, interval_end: intervalEnd(input.market, input.interval_start) };
+}
+
+/** The same for input whose shape is not checked yet (a row, a form): parsed first. */
+export async function validated(
+  q: Queryable,
+  p: Principal,
+  input: BidInput,
+  now = new Date(),
+  prefix = "body",
+): Promise<BidInput & { interval_end: string }> {
+  const parsed = bidInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid(issuesFromZod(parsed.error), prefix);
+  return await validatedParsed(q, p, parsed.data, now, prefix);
 }
 
 /** Runs a state-changing bid operation once per Idempotency-Key; the 2xx means it is committed. */
