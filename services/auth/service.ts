@@ -6,11 +6,11 @@ import { createAccounts } from "./accounts.ts";
 import type { JwtKeys } from "./jwt.ts";
 import { loadJwtKeys } from "./keys.ts";
 import { createOrganization } from "./organization.ts";
-import { API_KEY_PREFIX, principalFromAccessToken, principalFromApiKey, type Resolved } from "./principal.ts";
+import { API_KEY_PREFIX, principalFromApiKey, principalFromClaims, type Resolved } from "./principal.ts";
 import { createRateLimiter } from "./rate_limit.ts";
 import { PrincipalCache } from "./principal_cache.ts";
 import { sha256Hex } from "./opaque.ts";
-import { type AccessClaims, verifyAccessToken } from "./jwt.ts";
+import { type AccessClaims, TokenError, verifyAccessToken } from "./jwt.ts";
 
 export interface AuthDeps {
   config: Pick<Config, "jwt" | "redisKeyPrefix">;
@@ -65,15 +65,16 @@ export function createAuth(deps: AuthDeps) {
     if (!claims) {
       try {
         claims = await verifyAccessToken(keys, token);
-      } catch {
-        return await principalFromAccessToken(deps.db(), keys, token, via);
+      } catch (e) {
+        if (e instanceof TokenError) return { ok: false, code: e.code };
+        throw e;
       }
       if (verified.size >= 10_000) verified.clear();
       verified.set(token, claims);
     }
     const r = await cached(
       `at:${claims.sub}:${claims.org}:${claims.sid}:${claims.iat}`,
-      () => principalFromAccessToken(deps.db(), keys, token, "bearer"),
+      () => principalFromClaims(deps.db(), claims, "bearer"),
     );
     return r.ok ? { ok: true, principal: { ...r.principal, via } } : r;
   }
