@@ -109,26 +109,28 @@ export async function getAssetCached(q: Queryable, orgId: string, id: string): P
   return asset;
 }
 
+/** The writable columns of an asset, in the order `assetValues` gives them. */
+const ASSET_FIELDS = [
+  "site_id",
+  "name",
+  "kind",
+  "capacity_mw",
+  "energy_mwh",
+  "charge_mw",
+  "discharge_mw",
+  "round_trip_efficiency",
+  "min_soc",
+  "max_soc",
+] as const;
+const assetValues = (a: AssetInput) => ASSET_FIELDS.map((f) => a[f] ?? null);
+
 export async function createAsset(q: Queryable, orgId: string, a: AssetInput): Promise<AssetView> {
   await getSite(q, orgId, a.site_id); // the site must be this organization's
   try {
     const [{ id }] = await q.query<{ id: string }>(
-      `INSERT INTO assets (org_id, site_id, name, kind, capacity_mw, energy_mwh, charge_mw, discharge_mw,
-                           round_trip_efficiency, min_soc, max_soc)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [
-        orgId,
-        a.site_id,
-        a.name,
-        a.kind,
-        a.capacity_mw,
-        a.energy_mwh ?? null,
-        a.charge_mw ?? null,
-        a.discharge_mw ?? null,
-        a.round_trip_efficiency ?? null,
-        a.min_soc ?? null,
-        a.max_soc ?? null,
-      ],
+      `INSERT INTO assets (org_id, ${ASSET_FIELDS.join(", ")})
+       VALUES ($1, ${ASSET_FIELDS.map((_, i) => `$${i + 2}`).join(", ")}) RETURNING id`,
+      [orgId, ...assetValues(a)],
     );
     return await getAsset(q, orgId, id);
   } catch (e) {
@@ -138,31 +140,18 @@ export async function createAsset(q: Queryable, orgId: string, a: AssetInput): P
 
 export async function updateAsset(q: Queryable, orgId: string, id: string, a: AssetInput): Promise<AssetView> {
   await getAsset(q, orgId, id);
-  assetCache.delete(`${orgId}:${id}`);
   await getSite(q, orgId, a.site_id);
   try {
     await q.query(
-      `UPDATE assets SET site_id = $3, name = $4, kind = $5, capacity_mw = $6, energy_mwh = $7, charge_mw = $8,
-              discharge_mw = $9, round_trip_efficiency = $10, min_soc = $11, max_soc = $12, updated_at = now()
+      `UPDATE assets SET ${ASSET_FIELDS.map((f, i) => `${f} = $${i + 3}`).join(", ")}, updated_at = now()
         WHERE org_id = $1 AND id = $2`,
-      [
-        orgId,
-        id,
-        a.site_id,
-        a.name,
-        a.kind,
-        a.capacity_mw,
-        a.energy_mwh ?? null,
-        a.charge_mw ?? null,
-        a.discharge_mw ?? null,
-        a.round_trip_efficiency ?? null,
-        a.min_soc ?? null,
-        a.max_soc ?? null,
-      ],
+      [orgId, id, ...assetValues(a)],
     );
   } catch (e) {
     conflictOnDuplicate(e, "asset");
   }
+  // After the write: a bid validated meanwhile must not cache the old limits again.
+  assetCache.delete(`${orgId}:${id}`);
   return await getAsset(q, orgId, id);
 }
 
