@@ -2,43 +2,37 @@ import { page } from "fresh";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import LiveZoneTiles from "../islands/LiveZoneTiles.tsx";
 import { can } from "../services/auth/rbac.ts";
-import { overviewMemo, type ZoneOverview } from "../services/market/overview.ts";
+import { type ZoneOverview, zoneOverview } from "../services/market/overview.ts";
+import { memoReads } from "../services/memo.ts";
 import { pnl } from "../services/bids/pnl.ts";
 import { PnlTable } from "../components/PnlTable.tsx";
-import type { Database } from "../db/database.ts";
 
-const overview = overviewMemo();
-
+/** Zone tiles: the same for every viewer, read at most every 2 s. */
+const overview = memoReads<ZoneOverview[]>(2_000);
 /** The week's P&L per organization, read at most every 10 s (it changes when bids settle). */
-const weekPnl = new Map<string, { at: number; data: Promise<Awaited<ReturnType<typeof pnl>>> }>();
-function pnlOfWeek(db: Database, orgId: string) {
-  const hit = weekPnl.get(orgId);
-  if (hit && Date.now() - hit.at < 10_000) return hit;
-  const data = pnl(db, orgId, {
-    from: new Date(Date.now() - 7 * 86_400_000),
-    to: new Date(Date.now() + 86_400_000),
-    groupBy: "day",
-  });
-  const entry = { at: Date.now(), data };
-  data.catch(() => weekPnl.delete(orgId));
-  if (weekPnl.size > 1000) weekPnl.clear();
-  weekPnl.set(orgId, entry);
-  return entry;
-}
+const weekPnl = memoReads<Awaited<ReturnType<typeof pnl>>>(10_000, 1000);
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
     const { services } = ctx.state;
     const auth = ctx.state.auth;
-    const memo = auth && can(auth.role, "market:read") ? overview.get(services.db()) : null;
-    const zones: ZoneOverview[] | null = memo ? await memo.data : null;
-    const week = auth && can(auth.role, "bids:read") ? pnlOfWeek(services.db(), auth.orgId) : null;
-    const profit = week ? await week.data : null;
+    const db = services.db();
+    const memo = auth && can(auth.role, "market:read") ? overview.get("all", () => zoneOverview(db)) : null;
+    const zones: ZoneOverview[] | null = memo ? await memo.value : null;
+    const week = auth && can(auth.role, "bids:read")
+      ? weekPnl.get(auth.orgId, () =>
+        pnl(db, auth.orgId, {
+          from: new Date(Date.now() - 7 * 86_400_000),
+          to: new Date(Date.now() + 86_400_000),
+          groupBy: "day",
+        }))
+      : null;
+    const profit = week ? await week.value : null;
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
-    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.version ?? 0}:${week?.at ?? 0}:${
+    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.at ?? 0}:${week?.at ?? 0}:${
       Math.floor(Date.now() / 1000)
     }`;
     return page({ report: services.healthReport().body, zones, profit, signedIn: Boolean(auth) }, { cacheKey });

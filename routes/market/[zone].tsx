@@ -1,3 +1,4 @@
+import { memoReads } from "../../services/memo.ts";
 import { page } from "fresh";
 import { HttpError } from "../../framework/http_error.ts";
 import PriceChart from "../../islands/PriceChart.tsx";
@@ -27,20 +28,15 @@ function gateOf(zone: Iso) {
 }
 
 /** The newest RT rows per zone, read once per data version (every viewer sees the same rows). */
-const recentRows = new Map<string, { key: string; rows: Promise<PriceTick[]> }>();
+const recentRows = memoReads<PriceTick[]>(MAX_STALE_MS, 100);
 
-function newestRows(db: Database, zone: Iso, version: number): { key: string; rows: Promise<PriceTick[]> } {
-  const key = `${version}:${Math.floor(Date.now() / MAX_STALE_MS)}`;
-  const hit = recentRows.get(zone);
-  if (hit && hit.key === key) return hit;
-  const to = new Date();
-  // The newest 24 RT intervals: read the last 3 hours (36 intervals) and keep the tail.
-  const rows = history(db, { zone, market: "RT", from: new Date(to.getTime() - 3 * 3_600_000), to, limit: 100 })
-    .then((page) => page.items.slice(-TABLE_ROWS).reverse());
-  rows.catch(() => recentRows.delete(zone));
-  const entry = { key, rows };
-  recentRows.set(zone, entry);
-  return entry;
+function newestRows(db: Database, zone: Iso, version: number) {
+  return recentRows.get(`${zone}:${version}`, () => {
+    const to = new Date();
+    // The newest 24 RT intervals: read the last 3 hours (36 intervals) and keep the tail.
+    return history(db, { zone, market: "RT", from: new Date(to.getTime() - 3 * 3_600_000), to, limit: 100 })
+      .then((page) => page.items.slice(-TABLE_ROWS).reverse());
+  });
 }
 
 export const handler = define.handlers({
@@ -52,10 +48,10 @@ export const handler = define.handlers({
     if (zone !== ctx.params.zone) return ctx.redirect(`/market/${zone}`, 301);
     const { services } = ctx.state;
     const recent = newestRows(services.db(), zone, services.market.version());
-    const rows = await recent.rows;
+    const rows = await recent.value;
     const gate = gateOf(zone);
     // The page shows the viewer (navigation) and the rows: both are in the key.
-    const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.key}:${gate.closesAt.getTime()}`;
+    const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gate.closesAt.getTime()}`;
     return page({ zone, rows, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, { cacheKey });
   },
 });

@@ -1,4 +1,5 @@
 /** Sites and assets of an organization. Every statement is scoped by org_id: another org's row is not found. */
+import { memoReads } from "../memo.ts";
 import { isoUtc } from "../../db/sql.ts";
 import { HttpError } from "../../framework/http_error.ts";
 import type { Queryable } from "../../db/database.ts";
@@ -96,17 +97,10 @@ export async function getAsset(q: Queryable, orgId: string, id: string): Promise
  * instance empty it at once; another instance's change shows within the TTL
  * (and the bid's foreign key still guards against a deleted asset).
  */
-const assetCache = new Map<string, { at: number; asset: AssetView }>();
-const ASSET_TTL_MS = 2_000;
+const assetCache = memoReads<AssetView>(2_000);
 
-export async function getAssetCached(q: Queryable, orgId: string, id: string): Promise<AssetView> {
-  const key = `${orgId}:${id}`;
-  const hit = assetCache.get(key);
-  if (hit && Date.now() - hit.at < ASSET_TTL_MS) return hit.asset;
-  const asset = await getAsset(q, orgId, id);
-  if (assetCache.size > 10_000) assetCache.clear();
-  assetCache.set(key, { at: Date.now(), asset });
-  return asset;
+export function getAssetCached(q: Queryable, orgId: string, id: string): Promise<AssetView> {
+  return assetCache.get(`${orgId}:${id}`, () => getAsset(q, orgId, id)).value;
 }
 
 /** The writable columns of an asset, in the order `assetValues` gives them. */

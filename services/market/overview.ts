@@ -56,27 +56,3 @@ export async function zoneOverview(q: Queryable, now = new Date()): Promise<Zone
     };
   });
 }
-
-/**
- * The overview is the same for every viewer and changes at most every few
- * seconds (5-minute prices), so one read serves every dashboard render for
- * `ttlMs`. `version` names the read, for render caches keyed by data version.
- */
-export function overviewMemo(ttlMs = 2000) {
-  let current: { at: number; version: number; data: Promise<ZoneOverview[]> } | null = null;
-  let version = 0;
-  return {
-    get(q: Queryable, now = Date.now()): { version: number; data: Promise<ZoneOverview[]> } {
-      if (!current || now - current.at >= ttlMs) {
-        const data = zoneOverview(q);
-        current = { at: now, version: ++version, data };
-        // A failed read is not kept: the next request tries again.
-        data.catch(() => (current = null));
-      }
-      return current;
-    },
-    invalidate() {
-      current = null;
-    },
-  };
-}
