@@ -1,9 +1,10 @@
+import { csvResponse } from "../../../services/http/csv.ts";
 import { historyQuery } from "../../../services/market/api_schemas.ts";
 import { history } from "../../../services/market/store.ts";
 import { define } from "../../../utils.ts";
 
 const PAGE = 5000;
-const HEADER = "interval_start_utc,interval_end_utc,zone,market,lmp,energy,congestion,loss\n";
+const HEADER = "interval_start_utc,interval_end_utc,zone,market,lmp,energy,congestion,loss";
 
 export const handler = define.api({
   GET: {
@@ -16,16 +17,9 @@ export const handler = define.api({
     responses: { 200: { description: "CSV", contentType: "text/csv" } },
     handler(ctx, { query }) {
       const db = ctx.state.services.db();
-      const encoder = new TextEncoder();
-      let after: string | undefined;
-      let started = false;
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (!started) {
-            started = true;
-            controller.enqueue(encoder.encode(HEADER));
-            return;
-          }
+      async function* pages() {
+        let after: string | undefined;
+        do {
           const page = await history(db, {
             zone: query.zone,
             market: query.market,
@@ -34,25 +28,14 @@ export const handler = define.api({
             limit: PAGE,
             after,
           });
-          if (page.items.length) {
-            controller.enqueue(encoder.encode(
-              page.items.map((t) =>
-                `${t.interval_start},${t.interval_end},${t.zone},${t.market},${t.lmp},${t.energy},${t.congestion},${t.loss}\n`
-              ).join(""),
-            ));
-          }
-          if (!page.next) controller.close();
-          else after = page.next;
-        },
-      });
+          yield page.items.map((t) =>
+            `${t.interval_start},${t.interval_end},${t.zone},${t.market},${t.lmp},${t.energy},${t.congestion},${t.loss}`
+          );
+          after = page.next ?? undefined;
+        } while (after);
+      }
       const name = `${query.zone}_${query.market}_${query.from.slice(0, 10)}_${query.to.slice(0, 10)}.csv`;
-      return new Response(body, {
-        headers: {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="${name}"`,
-          "cache-control": "no-store",
-        },
-      });
+      return csvResponse(name, HEADER, pages());
     },
   },
 });
