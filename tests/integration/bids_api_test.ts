@@ -51,7 +51,7 @@ async function trader(tag: string) {
     min_soc: 0.1,
     max_soc: 0.9,
   });
-  return { t, call, pv: pv.body.id as string, bess: bess.body.id as string };
+  return { t, call, token: access_token as string, pv: pv.body.id as string, bess: bess.body.id as string };
 }
 
 const offer = (asset: string, start = deliveryHour()) => ({
@@ -211,4 +211,23 @@ Deno.test("bids: concurrent creations share statements, yet each gets its own co
     [ids],
   );
   assert.equal(o, 40, "one outbox event each");
+});
+
+Deno.test("bids: export.csv streams the organization's filtered bids with a header", opts, async () => {
+  const mine = await trader("csv-mine");
+  const other = await trader("csv-other");
+  for (let i = 0; i < 3; i++) await mine.call("POST", "/api/bids", offer(mine.pv, deliveryHour(i)));
+  await other.call("POST", "/api/bids", offer(other.pv));
+  const res = await mine.t.fetch("/api/bids/export.csv?market=DA", {
+    headers: { authorization: `Bearer ${mine.token}` },
+  });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-disposition") ?? "", /bids\.csv/);
+  const lines = (await res.text()).trim().split("\n");
+  assert.equal(
+    lines[0],
+    "id,asset,zone,market,interval_start_utc,interval_end_utc,side,segments,status,awarded_mw,clearing_price,revenue",
+  );
+  assert.equal(lines.length, 4, "three bids, none of the other organization");
+  assert.match(lines[1], /,PV 1,PJM,DA,.*,offer,5@20 10@35\.5,draft,,,$/);
 });
