@@ -3,6 +3,7 @@
  * targets, form parsing with per-field errors, and turning a service error
  * into a message beside the field it is about.
  */
+import { withCookies } from "./http.ts";
 import type { z } from "zod";
 import { HttpError } from "../../framework/http_error.ts";
 import type { FreshContext } from "../../framework/types.ts";
@@ -19,7 +20,7 @@ export function safeNext(next: string | null | undefined): string {
 
 export function loginRedirect(ctx: FreshContext<State>): Response {
   const next = ctx.url.pathname + ctx.url.search;
-  return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(next)}` } });
+  return redirect(`/login?next=${encodeURIComponent(next)}`);
 }
 
 /** The signed-in user of a page, or a redirect to the login page (a 403 page without the permission). */
@@ -64,8 +65,7 @@ export function formErrorsOf(e: unknown): FieldErrors {
   return { _form: e.message };
 }
 
+/** 303 to `location` (a form's answer), with the session cookies it sets, if any. */
 export function redirect(location: string, cookies: string[] = []): Response {
-  const headers = new Headers({ location });
-  for (const c of cookies) headers.append("Set-Cookie", c);
-  return new Response(null, { status: 303, headers });
+  return withCookies(new Response(null, { status: 303, headers: { location } }), cookies);
 }
