@@ -13,8 +13,10 @@ export interface BidsService {
   readonly writer: BidWriter;
   /** A change committed: relay its events now rather than at the next tick. */
   kick(): void;
-  /** Prices arrived: clear and settle what they allow now. */
+  /** Clear and settle what the prices in the database allow, now. */
   clearNow(): Promise<void>;
+  /** Prices were committed: clear soon (a burst of batches is one clearing pass, not one each). */
+  pricesArrived(): void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -36,12 +38,19 @@ export function createBids(deps: {
 }): BidsService {
   let relay: ReturnType<typeof startOutboxRelay> | null = null;
   let clearing: ReturnType<typeof startClearingJob> | null = null;
+  let soon: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => Promise<void>) | null = null;
   return {
     writer: createBidWriter(deps.db),
     kick: () => relay?.kick(),
     clearNow: async () => {
       await clearing?.run();
+    },
+    pricesArrived() {
+      soon ??= setTimeout(() => {
+        soon = undefined;
+        void clearing?.run();
+      }, 200);
     },
     start() {
       clearing = startClearingJob({ db: deps.db, onChange: () => relay?.kick() });
@@ -72,6 +81,7 @@ export function createBids(deps: {
       });
     },
     async stop() {
+      clearTimeout(soon);
       await clearing?.stop();
       await relay?.stop();
       await unsubscribe?.();

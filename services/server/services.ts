@@ -116,7 +116,7 @@ export function createServices(config: Config): AppServices {
     clickhouse: adapters.clickhouse,
     onCommitted: (ticks) => {
       realtime.publishPrices(ticks);
-      void bids.clearNow();
+      bids.pricesArrived();
     },
   });
   const bids = createBids({
