@@ -22,7 +22,9 @@ function percentile(xs: number[], p: number): number {
 
 export async function benchAuth(): Promise<Record<string, number>> {
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-auth-" });
-  const app = await spawnServer({ env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "warn" } });
+  const app = await spawnServer({
+    env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "warn", MARKET_SOURCE: "off" },
+  });
   let ip = 0;
   const post = (path: string, body: unknown) =>
     fetch(app.url + path, {

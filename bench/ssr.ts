@@ -36,13 +36,16 @@ async function signIn(url: string): Promise<Record<string, string>> {
   });
   if (r.status !== 201) throw new Error(`register: ${r.status} ${await r.text()}`);
   const { access_token } = await r.json();
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const latest = await fetch(url + "/api/market-data/latest?zones=PJM", {
       headers: { authorization: `Bearer ${access_token}` },
     });
     const body = await latest.json();
-    if (body.items?.[0]?.rt) break;
+    // The first-start backfill runs oldest day first: wait until it has reached the present, so the
+    // measurement does not share the CPU with it.
+    const rt = body.items?.[0]?.rt;
+    if (rt && Date.now() - Date.parse(rt.interval_start) < 30 * 60_000) break;
     await new Promise((res) => setTimeout(res, 250));
   }
   return { Cookie: `ob_at=${access_token}` };
