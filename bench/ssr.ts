@@ -78,7 +78,8 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
     for (const { path, file, bytes, ssr } of pages) {
       const same = await spawnServer({
         args: ["run", "-A", "--unstable-kv", "bench/app_baseline.ts", path, file],
-        env: { DATA_DIR: template },
+        // Quiet like the measured app once its backfill is done: no feed working beside the baseline.
+        env: { DATA_DIR: template, MARKET_SOURCE: "off" },
       });
       let base: WrkResult;
       try {
