@@ -5,8 +5,9 @@
  *
  * Frames are not JSON-parsed: the client would be the bottleneck. Each tick's
  * latency is its receive time minus the publish time the bench put in its
- * `congestion` field (the bench's ticks are fake; see ws_fanout.ts); the
- * frame's `published_at` (its oldest tick's arrival at the hub) is read too.
+ * `congestion` field (ms since the epoch that comes with "measure"; the
+ * bench's ticks are fake, see ws_fanout.ts); the frame's `published_at` (its
+ * oldest tick's arrival at the hub) is read too.
  */
 
 interface Config {
@@ -26,6 +27,7 @@ const hist = new Float64Array(100_001);
 const frameHist = new Float64Array(100_001);
 const bucket = (ms: number) => Math.min(hist.length - 1, Math.max(0, Math.round(ms * 10)));
 let measuring = false;
+let epoch = 0;
 let frames = 0;
 let ticks = 0;
 let bytes = 0;
@@ -43,10 +45,16 @@ function onMessage(ev: MessageEvent): void {
   const received = now();
   const at = data.indexOf('"published_at":') + 15;
   frameHist[bucket(received - Number(data.slice(at, data.indexOf(",", at))))]++;
+  // Rows are [zone, market, start, end, lmp, energy, congestion, loss]: congestion is between the
+  // last two commas of a row.
   let n = 0;
-  for (let i = data.indexOf('"congestion":'); i !== -1; i = data.indexOf('"congestion":', i + 13)) {
-    hist[bucket(received - Number(data.slice(i + 13, data.indexOf(",", i + 13))))]++;
+  for (let i = data.indexOf("[[") + 1; i > 0; i = data.indexOf(",[", i) + 1) {
+    const end = data.indexOf("]", i);
+    const c2 = data.lastIndexOf(",", end);
+    const c1 = data.lastIndexOf(",", c2 - 1);
+    hist[bucket(received - epoch - Number(data.slice(c1 + 1, c2)))]++;
     n++;
+    i = end;
   }
   frames++;
   ticks += n;
@@ -97,7 +105,8 @@ let started = 0;
 let cpu0 = 0;
 for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
   for (const line of chunk.split("\n").map((l) => l.trim()).filter(Boolean)) {
-    if (line === "measure") {
+    if (line.startsWith("measure")) {
+      epoch = Number(line.split(" ")[1]);
       hist.fill(0);
       frameHist.fill(0);
       frames = ticks = bytes = 0;

@@ -13,9 +13,9 @@
  *
  * Reported: tick-to-client latency p50/p99 — from the moment the bench
  * published the tick to its arrival at a client, per tick and client; the
- * bench's ticks are fake, so each carries its publish time (epoch ms) in
- * `congestion` (with `energy` set so that lmp = energy + congestion + loss
- * still holds); frames/s and ticks/s delivered against what the
+ * bench's ticks are fake, so each carries its publish time in `congestion`
+ * (ms since the bench's epoch, so the numbers are as short as real prices;
+ * `energy` set so that lmp = energy + congestion + loss still holds); frames/s and ticks/s delivered against what the
  * subscriptions call for; and CPU of both sides. Target: p99 < 50 ms.
  *
  * On a 2-core machine the client process is as busy as the server (every
@@ -193,10 +193,11 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     let seq = 0;
     const base = Date.UTC(2030, 0, 1);
     const startedAt = performance.now();
+    const epoch = performance.timeOrigin + startedAt;
     const batch = (): PriceTick[] => {
       const due = Math.floor(((performance.now() - startedAt) / 1000) * rate) - seq;
       const ticks: PriceTick[] = [];
-      const publishedAt = performance.timeOrigin + performance.now();
+      const stamp = Math.round((performance.timeOrigin + performance.now() - epoch) * 100) / 100;
       for (let i = 0; i < due; i++, seq++) {
         const start = base + seq * 300_000;
         const lmp = 20 + (seq % 500) / 10;
@@ -206,8 +207,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
           interval_start: new Date(start).toISOString(),
           interval_end: new Date(start + 300_000).toISOString(),
           lmp,
-          energy: lmp - publishedAt - 0.5,
-          congestion: publishedAt,
+          energy: Math.round((lmp - stamp - 0.5) * 100) / 100,
+          congestion: stamp,
           loss: 0.5,
         });
       }
@@ -237,7 +238,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     const cpu0 = cpuSecondsOf(app.child.pid);
     const sys0 = systemBusySeconds();
     const load0 = loadavg();
-    await say("measure");
+    await say(`measure ${epoch}`);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     await say("stop");

@@ -29,6 +29,7 @@ import type {
   SnapshotMessage,
   WelcomeMessage,
 } from "./protocol.ts";
+import { ticksOf } from "./rows.ts";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "failed" | "closed";
 
@@ -269,10 +270,12 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
         merge(msg.ticks, msg.zones);
         opts.onSnapshot?.(msg);
         return;
-      case "prices":
-        merge(msg.ticks);
-        opts.onPrices?.(msg.ticks, msg);
+      case "prices": {
+        const ticks = ticksOf(msg);
+        merge(ticks);
+        opts.onPrices?.(ticks, msg);
         return;
+      }
       case "subscribed": {
         zones.value = msg.zones;
         const keep = new Set<string>(msg.zones);

@@ -34,6 +34,7 @@ import {
   parseZones,
   type ServerMessage,
 } from "./protocol.ts";
+import { PRICE_FIELDS, type PriceRow, priceRow } from "./rows.ts";
 
 /** What the hub needs of a socket: Deno's server-side WebSocket, or a fake in unit tests. */
 export interface HubSocket {
@@ -362,6 +363,7 @@ export class RealtimeHub {
       heartbeat_ms: this.#heartbeatMs,
       zones: [...c.zones],
       markets: [...MARKETS],
+      price_fields: PRICE_FIELDS,
     });
     this.#snapshot(c, [...c.zones]);
   }
@@ -682,7 +684,7 @@ export class RealtimeHub {
     if (ticks.length) {
       this.#sendFrame(
         c,
-        JSON.stringify({ type: "prices", published_at: c.pendingSince, ticks, coalesced: true }),
+        JSON.stringify({ type: "prices", published_at: c.pendingSince, rows: ticks.map(priceRow), coalesced: true }),
         ticks.length,
       );
     }
@@ -757,6 +759,14 @@ function groupByZone(ticks: Iterable<PriceTick>): Map<Iso, PriceTick[]> {
   return out;
 }
 
+/** A tick is turned into a row once per window, however many frames carry it. */
+const rows = new WeakMap<PriceTick, PriceRow>();
+function rowOf(t: PriceTick): PriceRow {
+  let r = rows.get(t);
+  if (!r) rows.set(t, r = priceRow(t));
+  return r;
+}
+
 /** A serialised `prices` frame of the window's ticks for these zones, or null when there are none. */
 function frameOf(
   byZone: Map<Iso, PriceTick[]>,
@@ -764,12 +774,12 @@ function frameOf(
   publishedAt: number,
   admin: boolean,
 ): { text: string; n: number } | null {
-  const ticks = ticksFor(byZone, zones);
-  if (!ticks.length) return null;
+  const rows = ticksFor(byZone, zones).map(rowOf);
+  if (!rows.length) return null;
   const msg = admin
-    ? { type: "prices", published_at: publishedAt, ticks, source: "admin" }
-    : { type: "prices", published_at: publishedAt, ticks };
-  return { text: JSON.stringify(msg), n: ticks.length };
+    ? { type: "prices", published_at: publishedAt, rows, source: "admin" }
+    : { type: "prices", published_at: publishedAt, rows };
+  return { text: JSON.stringify(msg), n: rows.length };
 }
 
 function ticksFor(byZone: Map<Iso, PriceTick[]>, zones: Set<Iso>): PriceTick[] {

@@ -18,18 +18,24 @@
  *
  * | type         | fields                                                              | when                               |
  * |--------------|---------------------------------------------------------------------|------------------------------------|
- * | `welcome`    | connection_id, instance_id, server_time, heartbeat_ms, zones, markets | first frame, at once on open       |
+ * | `welcome`    | connection_id, instance_id, server_time, heartbeat_ms, zones, markets, price_fields | first frame, at once on open |
  * | `snapshot`   | zones, ticks (latest PriceTick per zone+market)                     | after welcome; after each subscribe (for the zones it names) |
- * | `prices`     | published_at, ticks, coalesced?, source?                             | updates, at most one frame per flush window |
+ * | `prices`     | published_at, rows, coalesced?, source?                              | updates, at most one frame per flush window |
  * | `alert`      | id, level (info, warning, critical), title, message, at, source?   | operator or system alerts (toasts) |
  * | `subscribed` | zones (the whole subscription now)                                   | after subscribe / unsubscribe      |
  * | `heartbeat`  | ts                                                                  | every heartbeat_ms (20 s)          |
  * | `pong`       | ts, id?                                                             | answer to `ping`                   |
  * | `error`      | code, message, details?                                             | a bad frame or zone; the connection stays open, except for an unknown zone at connect |
  *
- * `prices.ticks` holds every tick that reached this instance in the window for
+ * `prices.rows` holds every tick that reached this instance in the window for
  * the subscribed zones (a later tick for the same zone, market and interval
- * replaces an earlier one). `published_at` (epoch ms) is when the oldest of
+ * replaces an earlier one), each as an array in the order of `PRICE_FIELDS`
+ * (also sent as the welcome's `price_fields`): zone, market, interval start
+ * and end (epoch ms), lmp, energy, congestion, loss. Rows, not objects,
+ * because updates are most of the stream's bytes: a row is about a third of
+ * the tick object, and at 2,000 clients the bytes (copied by the server, the
+ * kernel and every client) are what limits the fan-out. `ticksOf()` turns a
+ * frame back into `PriceTick`s; snapshots, rare and small, carry objects. `published_at` (epoch ms) is when the oldest of
  * them reached the hub, or earlier: clients can show staleness from it and the
  * benchmark measures latency with it. A client that reads too slowly is not
  * buffered for without bound: while its socket's backlog is over the limit it
@@ -59,6 +65,7 @@
 import { z } from "zod";
 import type { Market, PriceTick } from "../market/types.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
+import type { PRICE_FIELDS, PriceRow } from "./rows.ts";
 
 export const HEARTBEAT_MS = 20_000;
 /** Closed for missing heartbeats: the client should reconnect. */
@@ -78,6 +85,7 @@ export interface WelcomeMessage {
   heartbeat_ms: number;
   zones: Iso[];
   markets: Market[];
+  price_fields: typeof PRICE_FIELDS;
 }
 export interface SnapshotMessage {
   type: "snapshot";
@@ -87,7 +95,7 @@ export interface SnapshotMessage {
 export interface PricesMessage {
   type: "prices";
   published_at: number;
-  ticks: PriceTick[];
+  rows: PriceRow[];
   coalesced?: true;
   source?: "admin";
 }

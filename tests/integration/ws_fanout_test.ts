@@ -17,6 +17,7 @@ import { serviceTest, testServices } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 import { GOOD_PASSWORD, TEST_JWT_SECRET, uniqueEmail } from "../helpers/test_app.ts";
 import { waitFor, WsProbe } from "../helpers/ws.ts";
+import { ticksOf } from "../../services/realtime/rows.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +51,7 @@ function fakeClient(hub: RealtimeHub, orgId = "org"): ServerMessage[] {
   return frames;
 }
 
-const pricesOf = (frames: ServerMessage[]) => frames.flatMap((f) => f.type === "prices" ? f.ticks : []);
+const pricesOf = (frames: ServerMessage[]) => frames.flatMap((f) => f.type === "prices" ? ticksOf(f) : []);
 
 serviceTest("two hubs share prices and alerts through Redis, without echo", ["redis"], async () => {
   const url = testServices.redis!;
@@ -192,7 +193,7 @@ serviceTest(
       assert.equal(al.status, 202, await al.clone().text());
 
       for (const probe of [onA, onB]) {
-        assert.deepEqual((await probe.next("prices", 3000)).ticks, [posted]);
+        assert.deepEqual(ticksOf(await probe.next("prices", 3000)), [posted]);
         assert.equal((await probe.next("alert", 3000)).title, "From b");
       }
       await sleep(200);

@@ -11,6 +11,7 @@ import { testApp } from "../helpers/test_app.ts";
 import { rawHandshake, serve, WsProbe } from "../helpers/ws.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
+import { ticksOf } from "../../services/realtime/rows.ts";
 
 const t = await testApp();
 const srv = serve(t.app);
@@ -67,7 +68,7 @@ Deno.test("welcome within 1 s, then a snapshot of the latest prices, then update
     const update = freshTick("CAISO", 55);
     t.services.realtime.publishPrices([update, freshTick("PJM", 1)]);
     const prices = await ws.next("prices");
-    assert.deepEqual(prices.ticks, [update], "only the zone of the stream");
+    assert.deepEqual(ticksOf(prices), [update], "only the zone of the stream");
     assert.ok(Date.now() - prices.published_at < 1000);
   } finally {
     await ws.close();
@@ -93,8 +94,8 @@ Deno.test("/api/ws/prices: every zone, ?zones=, subscribe replaces the default, 
 
     const ticks = [freshTick("MISO", 1), freshTick("NYISO", 2), freshTick("SPP", 3), freshTick("ERCOT", 4)];
     t.services.realtime.publishPrices(ticks);
-    assert.deepEqual((await all.next("prices")).ticks.map((x) => x.zone), ["NYISO"]);
-    assert.deepEqual((await some.next("prices")).ticks.map((x) => x.zone).sort(), ["ERCOT", "SPP"]);
+    assert.deepEqual(ticksOf(await all.next("prices")).map((x) => x.zone), ["NYISO"]);
+    assert.deepEqual(ticksOf(await some.next("prices")).map((x) => x.zone).sort(), ["ERCOT", "SPP"]);
   } finally {
     await all.close();
     await some.close();
@@ -229,7 +230,7 @@ Deno.test("admin broadcasts reach every client of the admin's organization, and 
 
     const prices = await mine.next("prices");
     assert.equal(prices.source, "admin");
-    assert.deepEqual(prices.ticks, [tick]);
+    assert.deepEqual(ticksOf(prices), [tick]);
     const alert = await mine.next("alert");
     assert.deepEqual([alert.id, alert.level, alert.title, alert.source], [
       a.body.id,

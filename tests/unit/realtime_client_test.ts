@@ -15,6 +15,7 @@ import {
 import type { PriceTick } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
+import { PRICE_FIELDS, priceRow, ticksOf } from "../../services/realtime/rows.ts";
 
 class FakeSocket implements ClientSocket {
   sent: unknown[] = [];
@@ -100,6 +101,7 @@ function welcome(zones: Iso[] = ALL, heartbeat_ms = 20_000): ServerMessage {
     heartbeat_ms,
     zones,
     markets: ["DA", "RT"],
+    price_fields: PRICE_FIELDS,
   };
 }
 
@@ -129,7 +131,7 @@ Deno.test("connects, takes the welcome, the snapshot and updates into signals", 
   last().receive({ type: "snapshot", zones: ALL, ticks: [tick("PJM", 30, 5), tick("ERCOT", 20, 5)] });
   assert.equal(client.prices.value["PJM|RT"].lmp, 30);
   const before = client.prices.value;
-  last().receive({ type: "prices", published_at: 0, ticks: [tick("PJM", 31, 10), tick("ERCOT", 19, 0)] });
+  last().receive({ type: "prices", published_at: 0, rows: [tick("PJM", 31, 10), tick("ERCOT", 19, 0)].map(priceRow) });
   assert.notEqual(client.prices.value, before, "a new object per frame, so signal readers re-render");
   assert.equal(client.prices.value["PJM|RT"].lmp, 31, "a newer interval replaces");
   assert.equal(client.prices.value["ERCOT|RT"].lmp, 20, "an older interval does not");
@@ -147,7 +149,7 @@ Deno.test("callbacks get prices, snapshots, alerts and server errors; the connec
   last().open();
   last().receive(welcome());
   last().receive({ type: "snapshot", zones: ["PJM"], ticks: [] });
-  last().receive({ type: "prices", published_at: 1, ticks: [tick("PJM", 1)], coalesced: true });
+  last().receive({ type: "prices", published_at: 1, rows: [priceRow(tick("PJM", 1))], coalesced: true });
   for (const title of ["a", "b", "c"]) {
     last().receive({ type: "alert", id: title, level: "info", title, message: "m", at: "" });
   }
@@ -312,9 +314,25 @@ Deno.test("close() stops everything; late events of the old socket change nothin
   assert.equal(timers.pending.size, 0, "no timers left behind");
 });
 
-Deno.test("the module is browser-safe: no Deno APIs, and only @preact/signals at run time", async () => {
-  const src = await Deno.readTextFile(new URL("../../services/realtime/client.ts", import.meta.url));
-  assert.ok(!/\bDeno\./.test(src), "uses no Deno APIs");
-  const runtimeImports = [...src.matchAll(/^import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]);
-  assert.deepEqual(runtimeImports, ["@preact/signals"]);
+Deno.test("the module is browser-safe: no Deno APIs, and only @preact/signals and rows.ts at run time", async () => {
+  const runtimeImportsOf = async (file: string) => {
+    const src = await Deno.readTextFile(new URL(`../../services/realtime/${file}`, import.meta.url));
+    assert.ok(!/\bDeno\./.test(src), `${file} uses no Deno APIs`);
+    return [...src.matchAll(/^import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]);
+  };
+  assert.deepEqual(await runtimeImportsOf("client.ts"), ["@preact/signals", "./rows.ts"]);
+  assert.deepEqual(await runtimeImportsOf("rows.ts"), [], "rows.ts keeps zod out of island bundles");
+});
+
+Deno.test("a price row is the tick it came from, and a third of its bytes or less", () => {
+  const t = tick("CAISO", -12.5, 35, "RT");
+  const row = priceRow(t);
+  assert.deepEqual(row.length, PRICE_FIELDS.length);
+  assert.deepEqual(ticksOf({ rows: [row] }), [t]);
+  assert.deepEqual(Object.fromEntries(PRICE_FIELDS.map((f, i) => [f, row[i]])), {
+    ...t,
+    interval_start: Date.parse(t.interval_start),
+    interval_end: Date.parse(t.interval_end),
+  });
+  assert.ok(JSON.stringify(row).length * 2.5 < JSON.stringify(t).length, JSON.stringify(row));
 });

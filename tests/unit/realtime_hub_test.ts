@@ -11,6 +11,7 @@ import { type HubSocket, RealtimeHub } from "../../services/realtime/hub.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
+import { ticksOf } from "../../services/realtime/rows.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,8 +84,8 @@ Deno.test("ticks of one window reach a client as one frame; a repeated interval 
   await sleep(60);
   const frames = s.of("prices");
   assert.equal(frames.length, 1);
-  assert.equal(frames[0].ticks.length, 11, "10 PJM intervals and 1 MISO interval");
-  assert.equal(frames[0].ticks.find((t) => t.zone === "MISO")!.lmp, 99, "the last value of an interval wins");
+  assert.equal(ticksOf(frames[0]).length, 11, "10 PJM intervals and 1 MISO interval");
+  assert.equal(ticksOf(frames[0]).find((t) => t.zone === "MISO")!.lmp, 99, "the last value of an interval wins");
   const st = hub.stats();
   assert.equal(st.frames_sent, 1);
   assert.equal(st.ticks_delivered, 11);
@@ -102,7 +103,7 @@ Deno.test("a flush larger than one chunk reaches every client, windows in order"
   }
   await sleep(100);
   for (const c of clients) {
-    const lmps = c.of("prices").flatMap((f) => f.ticks.map((t) => t.lmp));
+    const lmps = c.of("prices").flatMap((f) => ticksOf(f).map((t) => t.lmp));
     assert.deepEqual(lmps, Array.from({ length: 40 }, (_, i) => i));
   }
   await hub.close();
@@ -115,8 +116,8 @@ Deno.test("each client gets only its zones; subscribe and unsubscribe change tha
   await sleep(1);
   hub.publishPrices([tick("PJM", 1), tick("ERCOT", 2)]);
   await sleep(20);
-  assert.deepEqual(all.of("prices").flatMap((f) => f.ticks.map((t) => t.zone)), ["PJM", "ERCOT"]);
-  assert.deepEqual(pjm.of("prices").flatMap((f) => f.ticks.map((t) => t.zone)), ["PJM"]);
+  assert.deepEqual(all.of("prices").flatMap((f) => ticksOf(f).map((t) => t.zone)), ["PJM", "ERCOT"]);
+  assert.deepEqual(pjm.of("prices").flatMap((f) => ticksOf(f).map((t) => t.zone)), ["PJM"]);
 
   // On the every-zone default, the first subscribe replaces it.
   all.fromClient({ type: "subscribe", zones: ["ercot"] });
@@ -131,8 +132,8 @@ Deno.test("each client gets only its zones; subscribe and unsubscribe change tha
   pjm.frames = [];
   hub.publishPrices([tick("PJM", 3), tick("ERCOT", 4), tick("ISONE", 5)]);
   await sleep(20);
-  assert.deepEqual(all.of("prices").flatMap((f) => f.ticks.map((t) => t.zone)), ["ERCOT"]);
-  assert.deepEqual(pjm.of("prices").flatMap((f) => f.ticks.map((t) => t.zone)), ["ISONE"]);
+  assert.deepEqual(all.of("prices").flatMap((f) => ticksOf(f).map((t) => t.zone)), ["ERCOT"]);
+  assert.deepEqual(pjm.of("prices").flatMap((f) => ticksOf(f).map((t) => t.zone)), ["ISONE"]);
   assert.deepEqual(hub.stats().subscriptions, { PJM: 0, CAISO: 0, ERCOT: 1, NYISO: 0, MISO: 0, SPP: 0, ISONE: 1 });
   await hub.close();
 });
@@ -201,7 +202,7 @@ Deno.test("a slow client is skipped, then gets the latest tick per zone+market i
   const frames = slow.of("prices");
   assert.equal(frames.length, 1);
   assert.equal(frames[0].coalesced, true);
-  assert.deepEqual(frames[0].ticks.map((t) => `${t.zone}:${t.market}:${t.lmp}`).sort(), [
+  assert.deepEqual(ticksOf(frames[0]).map((t) => `${t.zone}:${t.market}:${t.lmp}`).sort(), [
     "PJM:DA:109",
     "PJM:RT:9",
     "SPP:RT:209",
@@ -302,7 +303,7 @@ Deno.test("admin prices and alerts stay inside their organization and out of sna
   });
   hub.publishAlert({ level: "critical", title: "Everyone", message: "System-wide" });
   await sleep(20);
-  assert.deepEqual(mine.of("prices").map((f) => [f.source, f.ticks[0].lmp]), [["admin", 500]]);
+  assert.deepEqual(mine.of("prices").map((f) => [f.source, ticksOf(f)[0].lmp]), [["admin", 500]]);
   assert.equal(theirs.of("prices").length, 0);
   assert.deepEqual(mine.of("alert").map((a) => a.title), ["Drill", "Everyone"]);
   assert.deepEqual(theirs.of("alert").map((a) => a.title), ["Everyone"]);
@@ -324,7 +325,7 @@ Deno.test("two hubs on a bus: what one publishes reaches the other's clients onc
     b.publishAlert({ level: "info", title: "Hello", message: "from b" });
     await sleep(40);
     for (const s of [onA, onB]) {
-      assert.deepEqual(s.of("prices").flatMap((f) => f.ticks.map((t) => t.lmp)), [42]);
+      assert.deepEqual(s.of("prices").flatMap((f) => ticksOf(f).map((t) => t.lmp)), [42]);
       assert.deepEqual(s.of("alert").map((x) => x.title), ["Hello"]);
     }
     assert.deepEqual(b.lastSeen(["NYISO"]).map((t) => t.lmp), [42], "peer ticks feed snapshots too");
