@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { principal } from "../../../../services/auth/http.ts";
+import { uuidParam } from "../../../../services/auth/schemas.ts";
+import {
+  MAX_RANGE_DAYS,
+  MAX_READING_MINUTES,
+  MAX_READINGS,
+  readingsBody,
+  readingSchema,
+  readingsQuery,
+} from "../../../../services/assets/meter_schemas.ts";
+import { listReadings, writeReadings } from "../../../../services/assets/meter_store.ts";
+import { getAsset } from "../../../../services/assets/store.ts";
+import type { Transaction } from "../../../../db/database.ts";
+import { define } from "../../../../utils.ts";
+
+export const handler = define.api({
+  GET: {
+    summary: "Meter readings of an asset",
+    description: `Readings whose interval starts in [from, to), oldest first; at most ${MAX_RANGE_DAYS} days.`,
+    tags: ["assets"],
+    permission: "assets:read",
+    params: uuidParam,
+    query: readingsQuery,
+    responses: {
+      200: { description: "Readings", schema: z.object({ items: z.array(readingSchema) }) },
+      404: { description: "No such asset" },
+    },
+    async handler(ctx, { params, query }) {
+      const to = query.to ?? new Date().toISOString();
+      const from = query.from ?? new Date(Date.parse(to) - 86_400_000).toISOString();
+      const db = ctx.state.services.db();
+      const { orgId } = principal(ctx);
+      await getAsset(db, orgId, params.id);
+      const items = await listReadings(db, orgId, params.id, {
+        from,
+        to,
+        limit: MAX_RANGE_DAYS * 288 + 1,
+      });
+      return { body: { items } };
+    },
+  },
+  PUT: {
+    summary: "Record meter readings of an asset",
+    description: `1–${MAX_READINGS} readings of past intervals on the 5-minute grid, up to ${MAX_READING_MINUTES} ` +
+      "minutes each, not overlapping. `mw` is the average net injection: + generation or discharge, " +
+      "− consumption or charge, within the asset's power for that direction. A reading for an interval start " +
+      "already recorded replaces it (a correction). A cleared day-ahead bid settles its deviation from these " +
+      "at the real-time price; a reading in the hour of a settled one is refused (409): settlement is final. " +
+      "All or nothing.",
+    tags: ["assets"],
+    permission: "assets:write",
+    params: uuidParam,
+    body: readingsBody,
+    responses: {
+      200: {
+        description: "Written",
+        schema: z.object({
+          items: z.array(readingSchema),
+          created: z.number().int(),
+          corrected: z.number().int(),
+        }),
+      },
+      400: { description: "Invalid readings, each naming its index" },
+      404: { description: "No such asset" },
+      409: { description: "A reading falls in a settled bid, or overlaps a stored reading of another interval" },
+    },
+    async handler(ctx, { params, body }) {
+      const p = principal(ctx);
+      const written = await ctx.state.services.db().transaction((tx: Transaction) =>
+        writeReadings(tx, p, params.id, body.readings)
+      );
+      return { body: written };
+    },
+  },
+});

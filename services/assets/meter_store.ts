@@ -1,0 +1,176 @@
+/**
+ * Meter readings of an organization's assets. Every statement is scoped by org_id: another
+ * organization's asset is not found.
+ *
+ * Settlement is final: a reading that falls in the hour of a settled day-ahead bid of the asset is
+ * refused (409), since that bid's revenue is already on the P&L. The clearing job waits for a metered
+ * asset's readings before it settles (services/bids/clearing_job.ts), so this only refuses readings that
+ * come after that wait. An RT award settles as awarded whatever the meter says, so a reading beside a
+ * settled RT bid is accepted.
+ */
+import { isoUtc } from "../../db/sql.ts";
+import { HttpError } from "../../framework/http_error.ts";
+import type { Queryable } from "../../db/database.ts";
+import type { Principal } from "../auth/principal.ts";
+import { sideLimitMw } from "../bids/schema.ts";
+import type { ReadingInput, ReadingView } from "./meter_schemas.ts";
+import { getAsset, notFound } from "./store.ts";
+
+const iso = isoUtc;
+const COLUMNS = `${iso("m.interval_start")} AS interval_start, ${iso("m.interval_end")} AS interval_end,
+  m.mw::float8 AS mw, ${iso("m.recorded_at")} AS recorded_at, m.recorded_by`;
+
+interface Issue {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** Readings whose interval starts in [from, to). Another organization's asset has none (its 404 is the caller's). */
+export async function listReadings(
+  q: Queryable,
+  orgId: string,
+  assetId: string,
+  f: { from?: string | Date; to?: string | Date; limit: number; newestFirst?: boolean },
+): Promise<ReadingView[]> {
+  return await q.query<ReadingView>(
+    `SELECT ${COLUMNS} FROM meter_readings m
+      WHERE m.org_id = $1 AND m.asset_id = $2 AND ($3::timestamptz IS NULL OR m.interval_start >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR m.interval_start < $4::timestamptz)
+      ORDER BY m.interval_start ${f.newestFirst ? "DESC" : ""} LIMIT $5`,
+    [orgId, assetId, f.from ?? null, f.to ?? null, f.limit],
+  );
+}
+
+const mwText = (v: number) => `${v < 0 ? "−" : ""}${Math.abs(v)} MW`;
+
+/** Readings outside the asset's power for their direction, each naming its index. */
+function capacityIssues(asset: Awaited<ReturnType<typeof getAsset>>, readings: readonly ReadingInput[]): Issue[] {
+  const out = sideLimitMw(asset, "offer") ?? 0;
+  const into = sideLimitMw(asset, "bid") ?? 0;
+  const issues: Issue[] = [];
+  readings.forEach((r, i) => {
+    const path = `body.readings.${i}.mw`;
+    if (r.mw > out) {
+      const what = asset.kind === "storage" ? "discharge power" : "capacity";
+      issues.push({
+        path,
+        code: "reading_exceeds_capacity",
+        message: `${path} ${mwText(r.mw)} is more than the asset's ${what} of ${out} MW`,
+      });
+    } else if (r.mw < -into) {
+      issues.push({
+        path,
+        code: "reading_exceeds_capacity",
+        message: into === 0
+          ? `${path} ${mwText(r.mw)}: a ${asset.kind} asset only injects, so a reading is 0 MW or more`
+          : `${path} ${mwText(r.mw)} draws more than the asset's charge power of ${into} MW`,
+      });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Writes readings of one asset, all or none: a reading for an interval start the asset already has
+ * replaces it (a correction). Run in a transaction.
+ */
+export async function writeReadings(
+  tx: Queryable,
+  p: Principal,
+  assetId: string,
+  readings: readonly ReadingInput[],
+): Promise<{ items: ReadingView[]; created: number; corrected: number }> {
+  // One meter write per asset at a time, so the overlap check below still holds at commit. NO KEY: new
+  // bids on the asset (their foreign key takes KEY SHARE) are not held up by it.
+  const lock = await tx.query(`SELECT 1 FROM assets WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE`, [
+    p.orgId,
+    assetId,
+  ]);
+  if (!lock.length) throw notFound("Asset");
+  const asset = await getAsset(tx, p.orgId, assetId);
+  const invalid = capacityIssues(asset, readings);
+  if (invalid.length) {
+    throw new HttpError(400, "The readings are invalid: " + invalid.map((i) => i.message).join("; "), {
+      code: "validation_failed",
+      details: invalid,
+    });
+  }
+
+  const starts = readings.map((r) => r.interval_start);
+  const ends = readings.map((r) => r.interval_end);
+  const first = Math.min(...starts.map((s) => Date.parse(s)));
+  const last = Math.max(...ends.map((e) => Date.parse(e)));
+  // Locked, not only read: the clearing job locks a DA bid before it reads its readings, so it either
+  // sees these once committed or settles first and this write finds the bid settled. Submitted bids too:
+  // one could clear and settle while this transaction is still open.
+  const bids = await tx.query<{ id: string; status: string; start: string; end: string }>(
+    `SELECT b.id, b.status, ${iso("b.interval_start")} AS start, ${iso("b.interval_end")} AS "end"
+       FROM bids b
+      WHERE b.org_id = $1 AND b.asset_id = $2 AND b.market = 'DA' AND b.status IN ('submitted', 'cleared', 'settled')
+        AND b.interval_start < $4 AND b.interval_end > $3
+      ORDER BY b.interval_start, b.id FOR UPDATE`,
+    [p.orgId, assetId, new Date(first).toISOString(), new Date(last).toISOString()],
+  );
+  const settled = bids.filter((b) => b.status === "settled");
+  const final: (Issue & { bid_id: string })[] = [];
+  readings.forEach((r, i) => {
+    const s = Date.parse(r.interval_start), e = Date.parse(r.interval_end);
+    const bid = settled.find((b) => Date.parse(b.start) < e && Date.parse(b.end) > s);
+    if (bid) {
+      final.push({
+        path: `body.readings.${i}`,
+        code: "settled",
+        bid_id: bid.id,
+        message: `readings.${i} (${r.interval_start}) falls in the day-ahead bid ${bid.id} for ` +
+          `${bid.start}–${bid.end}, which is settled; settlement is final`,
+      });
+    }
+  });
+  if (final.length) {
+    throw new HttpError(409, `${final.length} reading(s) fall in settled bids; nothing was written`, {
+      code: "settled",
+      details: final,
+    });
+  }
+
+  // A stored reading whose start is not in this batch and that overlaps one of it: a different grid.
+  // Readings last at most an hour, which bounds the look-back on the primary key.
+  const clashes = await tx.query<{ index: number; start: string; end: string }>(
+    `SELECT i.idx::int - 1 AS index, ${iso("m.interval_start")} AS start, ${iso("m.interval_end")} AS "end"
+       FROM unnest($3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS i(s, e, idx)
+       JOIN meter_readings m ON m.org_id = $1 AND m.asset_id = $2 AND m.interval_start < i.e
+        AND m.interval_start > i.s - interval '1 hour' AND m.interval_end > i.s
+        AND m.interval_start <> ALL($3::timestamptz[])
+      ORDER BY 1`,
+    [p.orgId, assetId, starts, ends],
+  );
+  if (clashes.length) {
+    throw new HttpError(
+      409,
+      `${clashes.length} reading(s) overlap stored readings with another interval_start; nothing was written`,
+      {
+        code: "reading_overlap",
+        details: clashes.map((c) => ({
+          path: `body.readings.${c.index}`,
+          code: "reading_overlap",
+          message: `readings.${c.index} overlaps the stored reading ${c.start}–${c.end}`,
+        })),
+      },
+    );
+  }
+
+  const rows = await tx.query<ReadingView & { created: boolean }>(
+    `WITH w AS (
+       INSERT INTO meter_readings AS m (org_id, asset_id, interval_start, interval_end, mw, recorded_by)
+       SELECT $1, $2, s, e, mw, $6 FROM unnest($3::timestamptz[], $4::timestamptz[], $5::float8[]) AS t(s, e, mw)
+       ON CONFLICT (org_id, asset_id, interval_start) DO UPDATE
+         SET interval_end = excluded.interval_end, mw = excluded.mw, recorded_at = now(),
+             recorded_by = excluded.recorded_by
+       RETURNING m.*, (m.xmax = 0) AS created)
+     SELECT ${COLUMNS}, m.created FROM w m ORDER BY m.interval_start`,
+    [p.orgId, assetId, starts, ends, readings.map((r) => r.mw), p.userId],
+  );
+  const created = rows.filter((r) => r.created).length;
+  return { items: rows.map(({ created: _, ...r }) => r), created, corrected: rows.length - created };
+}
