@@ -2,14 +2,17 @@ import { page } from "fresh";
 import { Card } from "../../components/Form.tsx";
 import { PnlTable } from "../../components/PnlTable.tsx";
 import { pageUser } from "../../services/auth/pages.ts";
+import { listReadings } from "../../services/assets/meter_store.ts";
 import { getAsset } from "../../services/assets/store.ts";
-import { pnl } from "../../services/bids/pnl.ts";
+import { deviationRevenue, pnl } from "../../services/bids/pnl.ts";
+import { mw, usd } from "../../components/bid_format.ts";
 import { listBids } from "../../services/bids/store.ts";
 import { define } from "../../utils.ts";
 import { HttpError } from "../../framework/http_error.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAYS = 30;
+const READINGS = 24;
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -20,13 +23,21 @@ export const handler = define.handlers({
     const asset = await getAsset(db, p.orgId, ctx.params.id);
     const to = new Date(Date.now() + 3 * 86_400_000);
     const from = new Date(Date.now() - DAYS * 86_400_000);
-    const [bids, profit] = await Promise.all([
+    const [bids, profit, readings, deviation] = await Promise.all([
       listBids(db, p.orgId, { asset_id: asset.id, limit: 50 }),
       pnl(db, p.orgId, { from, to, groupBy: "day", asset_id: asset.id }),
+      listReadings(db, p.orgId, asset.id, { limit: READINGS, newestFirst: true }),
+      deviationRevenue(db, p.orgId, { from, to, asset_id: asset.id }),
     ]);
-    return page({ asset, bids: bids.items, profit });
+    return page({ asset, bids: bids.items, profit, readings, deviation });
   },
 });
+
+/** "2025-08-13 14:15–14:30" (UTC); the end's date only when it differs. */
+function span(start: string, end: string): string {
+  const s = start.slice(0, 16).replace("T", " ");
+  return `${s}–${start.slice(0, 10) === end.slice(0, 10) ? end.slice(11, 16) : end.slice(0, 16).replace("T", " ")}`;
+}
 
 const STATUS_STYLE: Record<string, string> = {
   draft: "bg-slate-100 text-slate-700",
@@ -71,6 +82,55 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
           </Card>
         </div>
       </div>
+      <Card
+        title="Metering"
+        description="Net injection as metered: + generation or discharge, − consumption or charge. A day-ahead position settles its deviation from it at the real-time price."
+      >
+        <div class="space-y-4" data-testid="meter-readings">
+          <dl class="grid grid-cols-[1fr_auto] gap-x-4 gap-y-1 text-sm tabular-nums sm:grid-cols-[auto_1fr]">
+            <dt class="text-slate-500">Deviation revenue, last {DAYS} days</dt>
+            <dd
+              data-testid="deviation-revenue"
+              class={`font-semibold ${data.deviation.revenue < 0 ? "text-rose-600" : "text-emerald-700"}`}
+            >
+              {usd(data.deviation.revenue)}
+            </dd>
+            <dt class="text-slate-500">Settled day-ahead bids</dt>
+            <dd>{data.deviation.bids}</dd>
+          </dl>
+          {data.readings.length === 0
+            ? (
+              <p class="text-sm text-slate-600">
+                No meter readings yet: send them with{" "}
+                <code class="break-all text-xs">PUT /api/assets/{asset.id}/meter-readings</code>.
+              </p>
+            )
+            : (
+              <div class="-mx-5 overflow-x-auto">
+                <table class="min-w-full text-sm tabular-nums">
+                  <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                    <tr>
+                      <th class="px-5 py-2 font-medium">Interval (UTC)</th>
+                      <th class="px-3 py-2 text-right font-medium">Metered</th>
+                      <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Recorded (UTC)</th>
+                    </tr>
+                  </thead>
+                  <tbody class="divide-y divide-slate-100">
+                    {data.readings.map((r) => (
+                      <tr key={r.interval_start}>
+                        <td class="whitespace-nowrap px-5 py-1.5">{span(r.interval_start, r.interval_end)}</td>
+                        <td class={`px-3 py-1.5 text-right ${r.mw < 0 ? "text-rose-600" : ""}`}>{mw(r.mw)}</td>
+                        <td class="hidden whitespace-nowrap px-5 py-1.5 text-right text-slate-500 sm:table-cell">
+                          {r.recorded_at.slice(0, 16).replace("T", " ")}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+        </div>
+      </Card>
       <Card title="Bids">
         {data.bids.length === 0
           ? <p class="text-sm text-slate-600">No bids for this asset yet.</p>
@@ -103,7 +163,13 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
                       <td class="hidden px-3 py-1.5 text-right sm:table-cell">
                         {b.awarded_mw === null ? "—" : `${b.awarded_mw} MW`}
                       </td>
-                      <td class="px-5 py-1.5 text-right">{b.revenue === null ? "—" : `$${b.revenue.toFixed(2)}`}</td>
+                      <td class="px-5 py-1.5 text-right">
+                        {b.revenue === null ? "—" : usd(b.revenue)}
+                        {b.market === "DA" && b.status === "settled" && (
+                          // A settled DA position's RT revenue is its metered deviation.
+                          <span class="block text-xs text-slate-500">deviation {usd(b.rt_revenue)}</span>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -160,6 +160,9 @@ function actor(h: BidHistoryEntry): string {
   return h.actor_user_id ? "a user" : "an API key";
 }
 
+/** "+1.5", "−0.5833" (a real minus sign, as money is shown). */
+const signed = (v: unknown) => typeof v === "number" ? `${v < 0 ? "−" : v > 0 ? "+" : ""}${Math.abs(v)}` : "?";
+
 function historyDetails(h: BidHistoryEntry): string {
   const d = h.details ?? {};
   const parts: string[] = [];
@@ -167,6 +170,12 @@ function historyDetails(h: BidHistoryEntry): string {
   if (typeof d.awarded_mw === "number") parts.push(`awarded ${mw(d.awarded_mw)}`);
   if (typeof d.clearing_price === "number") parts.push(`at ${usd(d.clearing_price)}/MWh`);
   if (typeof d.revenue === "number") parts.push(`revenue ${usd(d.revenue)}`);
+  if (typeof d.metered_intervals === "number" && typeof d.rt_revenue === "number") {
+    parts.push(
+      `(metered ${d.metered_intervals} of ${d.rt_intervals} RT intervals: deviation ${signed(d.deviation_mwh)} MWh, ` +
+        `${usd(d.rt_revenue)} at RT prices)`,
+    );
+  }
   return parts.join(" ");
 }
 
@@ -286,7 +295,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
                 <dd>{usd(bid.clearing_price)}/MWh</dd>
                 <dt class="text-slate-500">DA revenue</dt>
                 <dd>{usd(bid.da_revenue)}</dd>
-                <dt class="text-slate-500">RT revenue</dt>
+                <dt class="text-slate-500">{bid.market === "DA" ? "RT deviation" : "RT revenue"}</dt>
                 <dd>{usd(bid.rt_revenue)}</dd>
                 <dt class="font-medium text-slate-700">Total</dt>
                 <dd class="font-semibold">{usd(bid.revenue)}</dd>

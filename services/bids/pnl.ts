@@ -53,3 +53,22 @@ export async function pnl(
     },
   };
 }
+
+/**
+ * What deviating from day-ahead positions earned (+) or cost (−): the real-time revenue of settled DA
+ * bids, which is their metered deviation at the RT price (services/bids/deviation.ts).
+ */
+export async function deviationRevenue(
+  q: Queryable,
+  orgId: string,
+  f: { from: Date | string; to: Date | string; asset_id: string },
+): Promise<{ bids: number; revenue: number }> {
+  const [row] = await q.query<{ bids: number; revenue: number }>(
+    `SELECT count(*)::int AS bids, round(coalesce(sum(b.rt_revenue), 0), 2)::float8 AS revenue
+       FROM bids b
+      WHERE b.org_id = $1 AND b.asset_id = $2 AND b.market = 'DA' AND b.status = 'settled'
+        AND b.interval_start >= $3 AND b.interval_start < $4`,
+    [orgId, f.asset_id, f.from, f.to],
+  );
+  return row;
+}
