@@ -112,6 +112,26 @@ export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm
   };
 }
 
+/** A saved bid back into the builder's form, to edit it (a draft). */
+export function formFromBid(bid: {
+  asset_id: string;
+  market: Market;
+  interval_start: string;
+  side: BidSide;
+  segments: readonly Segment[];
+}): BuilderForm {
+  const start = new Date(bid.interval_start);
+  return {
+    assetId: bid.asset_id,
+    market: bid.market,
+    date: start.toISOString().slice(0, 10),
+    hour: start.getUTCHours(),
+    minute: start.getUTCMinutes(),
+    side: bid.side,
+    rows: bid.segments.map((s, i) => ({ key: i, price: String(s.price), quantity: String(s.quantity) })),
+  };
+}
+
 /** The builder's row buttons without JavaScript: "add_row" and "remove:N" change the rows, nothing else. */
 export function applyRowAction(f: BuilderForm, action: string, zone: Iso | undefined): BuilderForm | null {
   if (action === "add_row") {

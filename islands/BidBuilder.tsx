@@ -6,7 +6,8 @@
  * still refuses (its clock and asset data count) is shown the same way.
  *
  * "Save draft" creates the bid (POST /api/bids, with an Idempotency-Key per attempt) or, once this
- * builder holds a draft, edits it (PUT with its version); "Submit" saves and then submits it.
+ * builder holds a draft — saved here, or opened with /bidding?edit=<id> — edits it (PUT with its version,
+ * so someone else's change since is a 409, not overwritten); "Submit" saves and then submits it.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type ComponentChildren, Fragment } from "preact";
@@ -47,7 +48,16 @@ export interface BidBuilderProps {
    */
   formKey: string;
   /** The form as posted without JavaScript, with the server's verdict, when the page renders it again. */
-  initial?: { form: BuilderForm; issues: Issue[]; attempted: boolean };
+  initial?: {
+    form: BuilderForm;
+    issues: Issue[];
+    attempted: boolean;
+    /**
+     * The draft this form edits, with the version it was read at. `fresh`: the form is the draft as saved
+     * (opened from it, not posted back), so submitting it unchanged needs no save first.
+     */
+    editing?: { id: string; version: number; fresh?: boolean };
+  };
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
@@ -65,7 +75,7 @@ interface Draft {
   saved: string;
 }
 
-type Outcome = { kind: "success" | "error"; text: string; bidId?: string } | null;
+type Outcome = { kind: "success" | "error"; text: string; bidId?: string; reload?: boolean } | null;
 
 export default function BidBuilder({ assets, latest, now, formKey, initial }: BidBuilderProps) {
   const [form, setForm] = useState<BuilderForm>(() => {
@@ -85,7 +95,14 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
   const [server, setServer] = useState<Issue[]>(initial?.issues ?? []);
   const [busy, setBusy] = useState<"" | "save" | "submit">("");
   const [outcome, setOutcome] = useState<Outcome>(null);
-  const [draft, setDraft] = useState<Draft | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(() => {
+    const e = initial?.editing;
+    if (!e) return null;
+    const saved = e.fresh
+      ? JSON.stringify(formToInput(initial.form, assets.find((a) => a.id === initial.form.assetId)))
+      : "";
+    return { id: e.id, version: e.version, status: "draft", saved };
+  });
   /** The bid last submitted from here: the same again is most likely a double click, not a second bid. */
   const [lastSubmitted, setLastSubmitted] = useState<string | null>(null);
   const [prices, setPrices] = useState<Record<string, LatestPrice>>(latest);
@@ -238,6 +255,10 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
         const answer = current && current.status === "draft"
           ? await send(`/api/bids/${current.id}`, { method: "PUT", body: { ...body, version: current.version } })
           : await send("/api/bids", { method: "POST", body, keys: createKeys.current });
+        if (!answer.ok && answer.status === 409 && current) {
+          setOutcome(conflict(answer.body, current.id));
+          return;
+        }
         if (!answer.ok) {
           setServer(answerIssues(answer));
           setTimeout(focusFirstError, 0);
@@ -268,6 +289,7 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
         return;
       }
       // Submitted: the builder starts a new bid (same asset, market and curve, for the next interval).
+      leaveEdit();
       setDraft(null);
       setLastSubmitted(saved);
       setAttempted(false);
@@ -279,6 +301,7 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
   }
 
   function startNew() {
+    leaveEdit();
     setDraft(null);
     setOutcome(null);
     setServer([]);
@@ -325,6 +348,13 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
         Save draft
       </button>
       <input type="hidden" name="idempotency_key" value={formKey} />
+      {draft?.status === "draft" && (
+        // Without JavaScript the page's POST edits this draft rather than creating a bid.
+        <>
+          <input type="hidden" name="edit_id" value={draft.id} />
+          <input type="hidden" name="edit_version" value={String(draft.version)} />
+        </>
+      )}
       {draft && (
         <p class="flex flex-wrap items-center justify-between gap-2 rounded-md bg-slate-100 px-3 py-2 text-xs text-slate-700">
           <span>
@@ -619,8 +649,13 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
               : "bg-emerald-50 text-emerald-800 ring-emerald-200"
           }`}
         >
-          {outcome.text}{" "}
-          {outcome.bidId && <a class="font-semibold underline" href={`/bidding/${outcome.bidId}`}>View bid</a>}
+          {outcome.text} {outcome.reload && outcome.bidId
+            ? (
+              <a class="font-semibold underline" href={`/bidding?edit=${outcome.bidId}`} data-testid="reload-draft">
+                Reload the draft
+              </a>
+            )
+            : outcome.bidId && <a class="font-semibold underline" href={`/bidding/${outcome.bidId}`}>View bid</a>}
         </div>
       )}
       <div class="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
@@ -647,12 +682,42 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
   );
 }
 
+/** The builder holds no draft any more: a reload must not open the one of ?edit= again. */
+function leaveEdit() {
+  if (new URLSearchParams(location.search).has("edit")) history.replaceState(null, "", "/bidding");
+}
+
 function changed() {
   globalThis.dispatchEvent?.(new CustomEvent(BIDS_CHANGED_EVENT));
 }
 
 function hourOf(start: string): string {
   return new Date(Math.floor(Date.parse(start) / 3_600_000) * 3_600_000).toISOString();
+}
+
+/**
+ * A 409 on saving a draft: someone else changed it since it was read (its version moved on), or it is no
+ * longer a draft. Either way this form was not saved, and says so with the way forward.
+ */
+function conflict(body: unknown, bidId: string): Outcome {
+  const error = (body as { error?: { code?: string; details?: { current_version?: number; status?: string } } })
+    ?.error;
+  if (error?.code === "version_conflict" && (error.details?.status ?? "draft") === "draft") {
+    return {
+      kind: "error",
+      text: `Not saved: this draft was changed by someone else since you opened it (it is now version ${
+        error.details?.current_version ?? "newer"
+      }). Your changes are still in the form; reload the draft to see theirs, then edit it again.`,
+      bidId,
+      reload: true,
+    };
+  }
+  const status = error?.details?.status;
+  return {
+    kind: "error",
+    text: `Not saved: this bid is ${status ? `${status}, ` : ""}no longer a draft, so it cannot be edited.`,
+    bidId,
+  };
 }
 
 /** Issues of a failed call: field-level from a 400's details, else one for the whole form. */

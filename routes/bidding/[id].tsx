@@ -243,6 +243,16 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
       {(canSubmit || canWithdraw) && (
         <div class="flex flex-col gap-2 sm:flex-row" data-testid="bid-actions">
           {canSubmit && (
+            // Only a draft is edited: once submitted, the bid is what the market received.
+            <a
+              href={`/bidding?edit=${bid.id}#builder`}
+              data-testid="edit-draft"
+              class="w-full rounded-md bg-white px-4 py-2 text-center text-sm font-semibold text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50 sm:w-auto"
+            >
+              Edit
+            </a>
+          )}
+          {canSubmit && (
             <ActionButton action="submit" version={bid.version} label="Submit to market" variant="primary" />
           )}
           {canWithdraw && <ActionButton action="withdraw" version={bid.version} label="Withdraw" variant="danger" />}

@@ -3,7 +3,13 @@ import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { Card, Notice } from "../../components/Form.tsx";
 import { type BidFilters, type BidRow, PAGE_SIZE, toRow } from "../../components/bid_format.ts";
-import { applyRowAction, type BuilderAsset, formFromFields, formToInput } from "../../components/bid_form.ts";
+import {
+  applyRowAction,
+  type BuilderAsset,
+  formFromBid,
+  formFromFields,
+  formToInput,
+} from "../../components/bid_form.ts";
 import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../islands/BidBuilder.tsx";
 import BidList from "../../islands/BidList.tsx";
 import { listAssets } from "../../services/assets/store.ts";
@@ -11,7 +17,7 @@ import { formObject, pageUser, redirect } from "../../services/auth/pages.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { can } from "../../services/auth/rbac.ts";
 import { BID_STATUSES, type BidInput, type Issue } from "../../services/bids/schema.ts";
-import { insertBid, listBids, transition } from "../../services/bids/store.ts";
+import { getBid, insertBid, listBids, transition, updateDraft } from "../../services/bids/store.ts";
 import { bidFilterQuery, validated } from "../../services/bids/api.ts";
 import { idempotent } from "../../services/bids/idempotency.ts";
 import { MARKETS } from "../../services/market/types.ts";
@@ -54,12 +60,19 @@ interface Data {
   cursor: string | null;
   filters: BidFilters;
   notice: string | null;
+  /** A bid asked for with ?edit= that is no longer a draft. */
+  warning: string | null;
   now: string;
   formKey: string;
   builder?: BidBuilderProps["initial"];
 }
 
-async function load(ctx: FreshContext<State>, p: Principal, builder?: Data["builder"]): Promise<Data> {
+async function load(
+  ctx: FreshContext<State>,
+  p: Principal,
+  builder?: Data["builder"],
+  warning: string | null = null,
+): Promise<Data> {
   const { services } = ctx.state;
   const db = services.db();
   const filters = filtersOf(ctx.url);
@@ -105,6 +118,7 @@ async function load(ctx: FreshContext<State>, p: Principal, builder?: Data["buil
     cursor: shownCursor,
     filters,
     notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null,
+    warning,
     now: new Date().toISOString(),
     formKey: crypto.randomUUID(),
     builder,
@@ -117,7 +131,23 @@ export const handler = define.handlers({
   async GET(ctx) {
     const p = pageUser(ctx, "bids:read");
     if (p instanceof Response) return p;
-    return page<Data>(await load(ctx, p));
+    const edit = ctx.url.searchParams.get("edit");
+    if (edit === null || !can(p.role, "bids:write")) return page<Data>(await load(ctx, p));
+    // ?edit=<id> opens a draft in the builder. Another organization's bid, or no bid, is a 404 as on its page.
+    const id = z.uuid().safeParse(edit);
+    if (!id.success) throw new HttpError(404, "No such bid");
+    const bid = await getBid(ctx.state.services.db(), p.orgId, id.data);
+    if (bid.status !== "draft") {
+      return page<Data>(await load(ctx, p, undefined, `That bid is ${bid.status}: only drafts can be edited.`));
+    }
+    return page<Data>(
+      await load(ctx, p, {
+        form: formFromBid(bid),
+        issues: [],
+        attempted: false,
+        editing: { id: bid.id, version: bid.version, fresh: true },
+      }),
+    );
   },
   /**
    * The builder without JavaScript: its row buttons and Save/Submit post the form here. The same checks
@@ -131,13 +161,21 @@ export const handler = define.handlers({
     const form = formFromFields(values);
     // "default" is the hidden first button that Enter in a field presses: it saves a draft.
     const action = !values.action || values.action === "default" ? "save" : values.action;
+    // The draft this form edits (hidden fields the builder renders while it holds one); else a new bid.
+    const editId = z.uuid().safeParse(values.edit_id);
+    const editVersion = Number(values.edit_version);
+    const editing = editId.success && Number.isInteger(editVersion) && editVersion > 0
+      ? { id: editId.data, version: editVersion }
+      : undefined;
     const again = (issues: Issue[], status = 200) =>
-      load(ctx, p, { form, issues, attempted: issues.length > 0 }).then((d) => page<Data>(d, { status }));
+      load(ctx, p, { form, issues, attempted: issues.length > 0, editing }).then((d) => page<Data>(d, { status }));
 
     const assets = await listAssets(services.db(), p.orgId);
     const asset = assets.find((a) => a.id === form.assetId);
     const rows = applyRowAction(form, action, asset?.zone);
-    if (rows) return await load(ctx, p, { form: rows, issues: [], attempted: false }).then((d) => page<Data>(d));
+    if (rows) {
+      return await load(ctx, p, { form: rows, issues: [], attempted: false, editing }).then((d) => page<Data>(d));
+    }
     if (action !== "save" && action !== "submit") {
       return await again([{ path: "_form", message: `Unknown action "${action}"`, code: "bad_request" }], 400);
     }
@@ -153,17 +191,20 @@ export const handler = define.handlers({
     try {
       const r = await idempotent(
         services.db(),
-        { orgId: p.orgId, key, method: "POST", path: "/bidding", body: { input, action } },
+        { orgId: p.orgId, key, method: "POST", path: "/bidding", body: { input, action, editing } },
         async (tx) => {
           const checked = await validated(tx, p, input);
-          let created = await insertBid(tx, p, checked);
+          // An edit carries the version the form was loaded with: a draft changed since is a 409, as in the API.
+          let saved = editing
+            ? await updateDraft(tx, p, editing.id, editing.version, checked)
+            : await insertBid(tx, p, checked);
           if (action === "submit") {
-            created = await transition(tx, p.orgId, created.id, ["draft"], "submitted", p, {
-              expectedVersion: created.version,
+            saved = await transition(tx, p.orgId, saved.id, ["draft"], "submitted", p, {
+              expectedVersion: saved.version,
               set: { submitted_at: new Date() },
             });
           }
-          return { status: 201, body: created };
+          return { status: 201, body: saved };
         },
       );
       bid = r.body as { id: string };
@@ -191,9 +232,10 @@ export default define.page<typeof handler>(function Bidding({ data }) {
         </p>
       </header>
       {data.notice && <Notice kind="success">{data.notice}</Notice>}
+      {data.warning && <Notice kind="error">{data.warning}</Notice>}
       {data.canWrite
         ? (
-          <Card title="New bid" id="builder">
+          <Card title={data.builder?.editing ? "Edit draft" : "New bid"} id="builder">
             <BidBuilder
               assets={data.assets}
               latest={data.latest}

@@ -2,7 +2,9 @@
  * The bidding page in a real browser, at phone width: a curve with decreasing offer prices is refused
  * beside the field before anything is sent; fixed, it is saved (with an Idempotency-Key) and submitted,
  * and shows in the list as submitted. An alert from the realtime hub makes the list fetch itself again
- * without a reload. The bid's page shows its history, and its Withdraw button works as a plain form.
+ * without a reload. The bid's page shows its history, and its Withdraw button works as a plain form. A
+ * draft's Edit opens the builder with it: a change made meanwhile elsewhere is a clear 409, and after a
+ * reload the edit is saved (PUT with the version read), shows on the bid's page, and can be submitted.
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
@@ -12,7 +14,7 @@ import { spawnApp } from "../helpers/spawn_app.ts";
 const PASSWORD = "granite-Otter-meadow-47!";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-serviceTest("bidding: live validation, save and submit, live list, detail with history, no-JS withdraw", [
+serviceTest("bidding: live validation, save and submit, live list, detail with history, no-JS withdraw, edit", [
   "chromium",
 ], async () => {
   const app = await spawnApp({
@@ -59,8 +61,8 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => {
-      // The browser logs every 4xx it fetched; the one this test provokes on purpose is not an error.
-      if (m.type() === "error" && !/status of 400/.test(m.text())) errors.push(m.text());
+      // The browser logs every 4xx it fetched; the ones this test provokes on purpose are not errors.
+      if (m.type() === "error" && !/status of (400|409)/.test(m.text())) errors.push(m.text());
     });
     const bidCalls: { method: string; path: string; key: string | null; body: string | null }[] = [];
     page.on("request", (r) => {
@@ -199,6 +201,85 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
     await page.waitForSelector(`[data-bid-id="${bidId}"]`);
     assert.equal(await page.locator("[data-bid-id]").count(), 1);
     assert.equal(await page.inputValue("select[name=status]"), "withdrawn");
+
+    // Editing a draft, at phone width: its page's Edit opens the builder with the draft in it.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${app.url}/bidding/${other.id}`);
+    await page.click("[data-testid=edit-draft]");
+    await page.waitForURL(`${app.url}/bidding?edit=${other.id}#builder`);
+    await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
+    assert.equal(await page.inputValue("#bb-asset"), asset.id);
+    assert.equal(await page.inputValue("#bb-price-0"), "10");
+    assert.equal(await page.inputValue("#bb-qty-0"), "5");
+    assert.equal(await page.locator("#bb-price-1").count(), 0);
+    assert.match(await page.textContent("#builder h2") ?? "", /Edit draft/);
+
+    // Someone else changes the draft meanwhile: saving is a 409, said plainly, and nothing is overwritten.
+    await api("PUT", `/api/bids/${other.id}`, {
+      asset_id: asset.id,
+      zone: "PJM",
+      market: other.market,
+      interval_start: other.interval_start,
+      side: "offer",
+      segments: [{ price: 11, quantity: 5 }],
+      version: 1,
+    });
+    await page.fill("#bb-price-0", "12");
+    await page.click("button[value=save]");
+    const outcome = page.locator("[data-testid=builder-outcome]");
+    await outcome.waitFor();
+    assert.match(
+      await outcome.textContent() ?? "",
+      /changed by someone else since you opened it \(it is now version 2\)/,
+    );
+    assert.equal(await outcome.getAttribute("role"), "alert");
+    assert.equal((await api("GET", `/api/bids/${other.id}`)).segments[0].price, 11);
+
+    // Reloaded, it shows their change; edited again and saved with the version now read.
+    await page.click("[data-testid=reload-draft]");
+    await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
+    assert.equal(await page.inputValue("#bb-price-0"), "11");
+    await page.fill("#bb-price-0", "12");
+    await page.click("text=+ Add segment");
+    await page.fill("#bb-price-1", "20");
+    await page.fill("#bb-qty-1", "3");
+    await page.click("button[value=save]");
+    await page.waitForSelector("[data-testid=builder-outcome]:has-text('Draft saved')");
+    const puts = bidCalls.filter((c) => c.method === "PUT");
+    assert.deepEqual(puts.map((c) => c.path), [`/api/bids/${other.id}`, `/api/bids/${other.id}`]);
+    assert.equal(JSON.parse(puts[0].body!).version, 1);
+    const edit = JSON.parse(puts[1].body!);
+    assert.equal(edit.version, 2);
+    assert.deepEqual(edit.segments, [{ price: 12, quantity: 5 }, { price: 20, quantity: 3 }]);
+    assert.equal(bidCalls.filter((c) => c.method === "POST" && c.path === "/api/bids").length, 2, "no new bid");
+
+    // The bid's page shows the new curve, still a draft.
+    await page.click("[data-testid=builder-outcome] a");
+    await page.waitForURL(`${app.url}/bidding/${other.id}`);
+    const curve = page.locator("[data-testid=bid-curve] tbody tr");
+    assert.equal(await curve.count(), 2);
+    assert.match(await curve.nth(0).textContent() ?? "", /\$12\.00\s*5/);
+    assert.match(await curve.nth(1).textContent() ?? "", /\$20\.00\s*3/);
+    assert.equal(await page.locator("header [data-bid-status=draft]").count(), 1);
+    assert.match(await page.textContent("[data-testid=bid-history]") ?? "", /curve edited/);
+
+    // Edit again and submit straight away: saved, then submitted, with the version each step returned.
+    await page.click("[data-testid=edit-draft]");
+    await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
+    await page.fill("#bb-qty-1", "4");
+    await page.click("button[value=submit]");
+    await page.waitForSelector("[data-testid=builder-outcome]:has-text('Bid submitted')");
+    assert.equal(new URL(page.url()).search, "", "the builder no longer holds the draft");
+    const submitted = await api("GET", `/api/bids/${other.id}`);
+    assert.equal(submitted.status, "submitted");
+    assert.deepEqual(submitted.segments, [{ price: 12, quantity: 5 }, { price: 20, quantity: 4 }]);
+    const last = bidCalls.filter((c) => c.method !== "GET").slice(-2);
+    assert.deepEqual(last.map((c) => `${c.method} ${c.path}`), [
+      `PUT /api/bids/${other.id}`,
+      `POST /api/bids/${other.id}/submit`,
+    ]);
+    assert.equal(JSON.parse(last[0].body!).version, 3);
+    assert.equal(JSON.parse(last[1].body!).version, 4);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -270,6 +270,81 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "editing a draft: its page links to the builder preloaded with it; the form saves it with its version",
+  opts,
+  async () => {
+    const { t, members, asset, draft } = await setup("bidpages-edit");
+    const bid = await draft(31);
+    const token = members.trader.tokens.access_token;
+
+    const detail = await page(t, members.trader, `/bidding/${bid.id}`);
+    assert.match(detail.html, new RegExp(`href="/bidding\\?edit=${bid.id}#builder"`));
+    assert.doesNotMatch((await page(t, members.viewer, `/bidding/${bid.id}`)).html, /data-testid="edit-draft"/);
+
+    const opened = await page(t, members.trader, `/bidding?edit=${bid.id}`);
+    assert.equal(opened.status, 200);
+    assert.match(opened.html, />Edit draft</);
+    assert.match(opened.html, /name="segments\.0\.price"[^>]*value="31"/);
+    assert.match(opened.html, /name="segments\.0\.quantity"[^>]*value="5"/);
+    assert.match(opened.html, new RegExp(`name="edit_id" value="${bid.id}"`));
+    assert.match(opened.html, /name="edit_version" value="1"/);
+    assert.match(opened.html, new RegExp(`<option\\s+value="${asset.id}"\\s+selected`));
+    // Another organization's bid, or none, is not found; a bid that is no longer a draft says so.
+    const other = await createOrg(t, "bidpages-edit-other");
+    assert.equal((await page(t, other.admin, `/bidding?edit=${bid.id}`)).status, 404);
+    assert.equal((await page(t, members.trader, "/bidding?edit=nope")).status, 404);
+
+    const day = deliveryHour();
+    const fields = (extra: Record<string, string>) => ({
+      idempotency_key: crypto.randomUUID(),
+      edit_id: bid.id,
+      edit_version: "1",
+      asset_id: asset.id,
+      market: "DA",
+      date: day.slice(0, 10),
+      hour: day.slice(11, 13),
+      side: "offer",
+      "segments.0.price": "33",
+      "segments.0.quantity": "4",
+      ...extra,
+    });
+    const added = await page(t, members.trader, "/bidding", fields({ action: "add_row" }));
+    assert.match(added.html, /name="edit_version" value="1"/, "a row added by a post keeps editing the draft");
+    const saved = await page(t, members.trader, "/bidding", fields({ action: "save" }));
+    assert.equal(saved.status, 303, saved.html.slice(0, 300));
+    assert.equal(saved.location, `/bidding/${bid.id}?done=saved`);
+    const after = await call(t, "GET", `/api/bids/${bid.id}`, { token });
+    assert.deepEqual([after.body.status, after.body.version], ["draft", 2]);
+    assert.deepEqual(after.body.segments, [{ price: 33, quantity: 4 }]);
+    assert.equal(after.body.history.at(-1).details.edited, true);
+
+    // The same form again (version 1): the draft changed since, so 409 with the reason — nothing overwritten.
+    const stale = await page(t, members.trader, "/bidding", fields({ "segments.0.price": "99", action: "save" }));
+    assert.equal(stale.status, 409);
+    assert.match(stale.html, /changed since you read it/);
+    assert.deepEqual((await call(t, "GET", `/api/bids/${bid.id}`, { token })).body.segments, [{
+      price: 33,
+      quantity: 4,
+    }]);
+
+    // Submitting from the edit form saves, then submits; after that it can no longer be opened for editing.
+    const submitted = await page(
+      t,
+      members.trader,
+      "/bidding",
+      fields({ edit_version: "2", "segments.0.price": "34", action: "submit" }),
+    );
+    assert.equal(submitted.location, `/bidding/${bid.id}?done=submitted`);
+    const final = (await call(t, "GET", `/api/bids/${bid.id}`, { token })).body;
+    assert.deepEqual([final.status, final.segments[0].price], ["submitted", 34]);
+    const closed = await page(t, members.trader, `/bidding?edit=${bid.id}`);
+    assert.equal(closed.status, 200);
+    assert.match(closed.html, /That bid is submitted: only drafts can be edited\./);
+    assert.match(closed.html, />New bid</);
+  },
+);
+
 Deno.test("bidding list: 20 a page, an Older link with the filters kept, Newest back", opts, async () => {
   const { t, org, draft } = await setup("bidpages-pages");
   for (let i = 0; i < 21; i++) await draft(30 + i);

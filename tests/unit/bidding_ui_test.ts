@@ -7,6 +7,7 @@ import {
   type BuilderAsset,
   type BuilderForm,
   defaultInterval,
+  formFromBid,
   formFromFields,
   formToInput,
   intervalStartOf,
@@ -283,6 +284,29 @@ Deno.test("formFromFields: the builder's posted fields back into the form; out-o
   });
   const odd = formFromFields({ market: "XX", hour: "99", minute: "-5", side: "sell" });
   assert.deepEqual([odd.market, odd.hour, odd.minute, odd.side, odd.rows.length], ["DA", 0, 0, "offer", 1]);
+});
+
+Deno.test("formFromBid: a saved draft back into the form, and the form into the same bid again", () => {
+  const saved = {
+    asset_id: battery.id,
+    zone: "PJM" as const,
+    market: "RT" as const,
+    interval_start: "2026-01-06T15:35:00.000Z",
+    side: "bid" as const,
+    segments: [{ price: 42.5, quantity: 10 }, { price: 30, quantity: 2.25 }],
+  };
+  const f = formFromBid(saved);
+  assert.deepEqual({ ...f, rows: f.rows.map((r) => [r.price, r.quantity]) }, {
+    assetId: battery.id,
+    market: "RT",
+    date: "2026-01-06",
+    hour: 15,
+    minute: 35,
+    side: "bid",
+    rows: [["42.5", "10"], ["30", "2.25"]],
+  });
+  // Unchanged, it is the body that was saved: the builder knows it need not save again before submitting.
+  assert.deepEqual(formToInput(f, battery), saved);
 });
 
 Deno.test("applyRowAction: add starts at the last price, remove keeps one row, other actions are not row actions", () => {
