@@ -111,7 +111,7 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
                   <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                     <tr>
                       <th class="px-5 py-2 font-medium">Interval (UTC)</th>
-                      <th class="px-3 py-2 text-right font-medium">Metered</th>
+                      <th class="px-5 py-2 text-right font-medium sm:px-3">Metered</th>
                       <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Recorded (UTC)</th>
                     </tr>
                   </thead>
@@ -119,7 +119,7 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
                     {data.readings.map((r) => (
                       <tr key={r.interval_start}>
                         <td class="whitespace-nowrap px-5 py-1.5">{span(r.interval_start, r.interval_end)}</td>
-                        <td class={`px-3 py-1.5 text-right ${r.mw < 0 ? "text-rose-600" : ""}`}>{mw(r.mw)}</td>
+                        <td class={`px-5 py-1.5 text-right sm:px-3 ${r.mw < 0 ? "text-rose-600" : ""}`}>{mw(r.mw)}</td>
                         <td class="hidden whitespace-nowrap px-5 py-1.5 text-right text-slate-500 sm:table-cell">
                           {r.recorded_at.slice(0, 16).replace("T", " ")}
                         </td>
