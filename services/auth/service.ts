@@ -36,6 +36,7 @@ export function createAuth(deps: AuthDeps) {
   const verified = new Map<string, AccessClaims>();
 
   const principals = new PrincipalCache();
+  const lookups = new Map<string, { epoch: number; result: Promise<Resolved> }>();
   const changed = () => principals.bump();
   const limiter = createRateLimiter({ kv: deps.kv, redis: deps.redis, prefix: deps.config.redisKeyPrefix });
   return {
@@ -83,9 +84,19 @@ export function createAuth(deps: AuthDeps) {
     const hit = principals.get(key);
     if (hit) return { ok: true, principal: hit };
     const startedAt = principals.epoch();
-    const r = await resolve();
-    if (r.ok) principals.set(key, r.principal, startedAt);
-    return r;
+    // When an entry expires, every request of that session in flight misses at once: one lookup
+    // answers them all, instead of a burst of identical queries queueing for the pool.
+    const flight = lookups.get(key);
+    if (flight && flight.epoch === startedAt) return await flight.result;
+    const result = resolve();
+    lookups.set(key, { epoch: startedAt, result });
+    try {
+      const r = await result;
+      if (r.ok) principals.set(key, r.principal, startedAt);
+      return r;
+    } finally {
+      if (lookups.get(key)?.result === result) lookups.delete(key);
+    }
   }
 }
 
