@@ -82,6 +82,7 @@ export async function spawnServer(
 
 export interface WrkResult {
   requestsPerSec: number;
+  meanMs: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -112,12 +113,13 @@ export async function wrk(
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) throw new Error(`wrk failed: ${new TextDecoder().decode(out.stderr)}`);
   const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const mean = toMs(text.match(/Latency\s+(\S+)/)?.[1] ?? "");
   const p50 = toMs(text.match(/\s50%\s+(\S+)/)?.[1] ?? "");
   const p99 = toMs(text.match(/\s99%\s+(\S+)/)?.[1] ?? "");
   const non2xx = Number(text.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
   const sockErr = text.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
   const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { requestsPerSec: rps, p50Ms: p50, p99Ms: p99, errors };
+  return { requestsPerSec: rps, meanMs: mean, p50Ms: p50, p99Ms: p99, errors };
 }
 
 export function median(xs: number[]): number {
