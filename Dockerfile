@@ -40,4 +40,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["deno", "eval", "--no-config", "const r = await fetch(`http://127.0.0.1:${Deno.env.get('PORT') || '8000'}/health/live`, { signal: AbortSignal.timeout(4000) }); await r.body?.cancel(); Deno.exit(r.ok ? 0 : 1);"]
 
 # The base image's entrypoint (tini + docker-entrypoint.sh) prefixes `deno`.
-CMD ["run", "-A", "--unstable-kv", "--frozen", "main.ts"]
+# node_modules/ was installed above: --node-modules-dir=manual uses it as it is, where the default
+# ("auto", from deno.json) would check it against deno.lock at every start (~0.6 s of each start).
+CMD ["run", "-A", "--unstable-kv", "--frozen", "--node-modules-dir=manual", "main.ts"]

@@ -3,8 +3,21 @@
  * The server listens at once; required services (database, KV) make it ready,
  * optional ones connect in the background and never block it.
  */
-import { ConfigError, loadConfig } from "./services/config/env.ts";
-import { setLogLevel } from "./services/log/logger.ts";
+
+// The embedded database is the slowest part of a start and needs nothing but where its files are: open it,
+// on a thread of its own, before anything else loads (the database adapter picks it up). Read straight from
+// the environment because the configuration module is not loaded yet; a bad configuration still stops the
+// process below, before the server starts. On Deno Deploy the adapter opens it in memory, in-process.
+{
+  const env = Deno.env.toObject();
+  if (!env.DATABASE_URL && !env.DENO_DEPLOYMENT_ID) {
+    const { preopenPglite } = await import("./services/adapters/pglite.ts");
+    preopenPglite(`${env.DATA_DIR || "./data"}/pg`);
+  }
+}
+
+const { ConfigError, loadConfig } = await import("./services/config/env.ts");
+const { setLogLevel } = await import("./services/log/logger.ts");
 
 let config;
 try {
@@ -17,13 +30,6 @@ try {
   throw e;
 }
 setLogLevel(config.logLevel);
-
-// The embedded database is the slowest part of a start and depends on nothing else: open it
-// while the app's modules load (the database adapter picks it up).
-if (!config.databaseUrl) {
-  const { preopenPglite } = await import("./services/adapters/pglite.ts");
-  preopenPglite(config.onDenoDeploy ? null : `${config.dataDir}/pg`);
-}
 
 const { startServer } = await import("./services/server/start.ts");
 await startServer(config);

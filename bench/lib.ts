@@ -38,14 +38,16 @@ export async function spawnServer(
   opts: {
     env?: Record<string, string>;
     args?: string[];
-    core?: number;
+    /** The core to pin it to (default 0, leaving the other to the load generator); null: not pinned. */
+    core?: number | null;
     readyPath?: string;
     timeoutMs?: number;
   } = {},
 ): Promise<BenchProcess> {
   const port = freePort();
-  const args = opts.args ?? ["run", "-A", "--unstable-kv", "main.ts"];
-  const cmd = pinned(opts.core ?? 0, [Deno.execPath(), ...args]);
+  // As `deno task start` and the Docker image run it: node_modules/ installed beforehand, used as it is.
+  const args = opts.args ?? ["run", "-A", "--unstable-kv", "--node-modules-dir=manual", "main.ts"];
+  const cmd = opts.core === null ? [Deno.execPath(), ...args] : pinned(opts.core ?? 0, [Deno.execPath(), ...args]);
   const t0 = performance.now();
   const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),

@@ -20,7 +20,9 @@ function optionalAt(port: number): Record<string, string> {
 async function measure(label: string, env: Record<string, string>, runs: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const server = await spawnServer({ env });
+    // Not pinned: nothing else runs, and a server may use every core to start (PGlite opens on a thread
+    // of its own while the app's modules load).
+    const server = await spawnServer({ env, core: null });
     times.push(server.readyMs);
     await server.stop();
   }

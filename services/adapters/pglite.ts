@@ -1,17 +1,20 @@
 /** PGlite: Postgres compiled to WASM, the zero-dependency system of record (data in `${DATA_DIR}/pg`). */
 import type { Database, Transaction } from "../../db/database.ts";
+import { openPgliteRemote } from "./pglite_remote.ts";
 
-const SHARED_BUFFERS = "16MB";
+const SHARED_BUFFERS = "8MB";
 
 let early: { dataDir: string | null; db: Promise<Database> } | null = null;
 
 /**
- * Starts opening the embedded database before the rest of the app has loaded:
- * its WASM engine and data directory are the longest part of a start, and they
- * need nothing else. The database adapter's `openPglite` then takes this one.
+ * Starts opening the embedded database, on a worker thread, before the rest of
+ * the app has loaded: its WASM engine and data directory are the longest part
+ * of a start and need nothing else, and on a thread of their own they no longer
+ * hold up (nor wait for) the loading of the app's modules. The database
+ * adapter's `openPglite` then takes this one.
  */
 export function preopenPglite(dataDir: string | null): void {
-  const db = open(dataDir);
+  const db = openPgliteRemote(dataDir);
   db.catch(() => {}); // the adapter reports a failure when it asks for it
   early = { dataDir, db };
 }
@@ -22,10 +25,11 @@ export function openPglite(dataDir: string | null): Promise<Database> {
     early = null;
     return db;
   }
-  return open(dataDir);
+  return openPgliteHere(dataDir);
 }
 
-async function open(dataDir: string | null): Promise<Database> {
+/** PGlite on this thread (tests, the CLI tools, and the worker of `preopenPglite`). */
+export async function openPgliteHere(dataDir: string | null): Promise<Database> {
   const { PGlite, types } = await import("@electric-sql/pglite");
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
   // int8 and numeric as strings, like postgres.js: exact, never rounded through a float.

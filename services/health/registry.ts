@@ -44,6 +44,10 @@ export interface HealthRegistryOptions {
 /** `from` is "starting" for the first outcome of a service, which has no status of its own yet. */
 export type StateChangeListener = (state: ServiceState, from: ServiceStatus | "starting") => void;
 
+/** The longest optional adapters wait for the required ones before they start anyway. */
+const OPTIONAL_START_DELAY_MS = 1_000;
+const OPTIONAL_AFTER_READY_MS = 250;
+
 const DEFAULTS = {
   requiredAttemptTimeoutMs: 60_000,
   requiredStartAttempts: 3,
@@ -209,16 +213,34 @@ export class HealthRegistry {
     if (this.#stopping) return Promise.reject(new Error("HealthRegistry.start() called after stop()"));
     this.#startCalled = true;
     const required: Promise<void>[] = [];
+    const optional: Entry[] = [];
     for (const entry of this.#entries.values()) {
       if (!entry.adapter.configured) continue;
       if (entry.adapter.required) {
         entry.startLoop = this.#startRequired(entry).finally(() => entry.startLoop = undefined);
         required.push(entry.startLoop);
       } else {
-        void this.#cycle(entry);
+        optional.push(entry);
       }
     }
-    return Promise.all(required).then(() => {});
+    // Optional adapters start once the required ones have (or after OPTIONAL_START_DELAY_MS at most): their
+    // clients' set-up would otherwise share the start's busiest moment with the required ones, and delay
+    // readiness for services the app can do without.
+    const all = Promise.all(required).then(() => {});
+    let go: ReturnType<typeof setTimeout> | undefined;
+    const startOptional = () => {
+      clearTimeout(go);
+      if (this.#stopping) return;
+      for (const entry of optional.splice(0)) void this.#cycle(entry);
+    };
+    go = setTimeout(startOptional, OPTIONAL_START_DELAY_MS);
+    // A moment after readiness, not at it: the first requests (the readiness probe's among them) go first.
+    const soon = () => {
+      clearTimeout(go);
+      go = setTimeout(startOptional, OPTIONAL_AFTER_READY_MS);
+    };
+    all.then(soon, soon);
+    return all;
   }
 
   states(): ServiceState[] {

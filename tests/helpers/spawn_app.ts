@@ -37,7 +37,7 @@ export async function spawnApp(
   const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "optibid-app-" });
   const ownsDataDir = !env.DATA_DIR;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "main.ts"],
+    args: ["run", "-A", "--unstable-kv", "--node-modules-dir=manual", "main.ts"],
     cwd: ROOT,
     env: { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, APP_ENV: "test", LOG_LEVEL: "info", ...env },
     clearEnv: false,

@@ -14,6 +14,7 @@ import postgres from "postgres";
 import type { Database } from "../../db/database.ts";
 import { loadMigrations, migrate, MigrationError } from "../../db/migrate.ts";
 import { openPglite } from "../../services/adapters/pglite.ts";
+import { openPgliteRemote } from "../../services/adapters/pglite_remote.ts";
 import { openPostgres } from "../../services/adapters/postgres.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
 
@@ -289,6 +290,41 @@ Deno.test({
     } finally {
       await db.close();
     }
+  },
+});
+
+Deno.test({
+  name: "database contract on PGlite on a worker thread (as the app runs it)",
+  async fn(t) {
+    const db = await openPgliteRemote(null);
+    try {
+      assert.equal(db.kind, "pglite");
+      const target: Target = {
+        db: () => db,
+        async fresh() {
+          await db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+          return db;
+        },
+      };
+      await queryContract(t, target);
+      await migrationContract(t, target);
+      await t.step("a failed COMMIT reaches the caller; a closed database rejects", async () => {
+        const name = table();
+        await db.exec(`CREATE TABLE ${name} (id integer PRIMARY KEY DEFERRABLE INITIALLY DEFERRED)`);
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            await tx.query(`INSERT INTO ${name} VALUES (1), (1)`);
+          }),
+          { code: "23505" },
+          "the deferred unique check fails at COMMIT",
+        );
+        assert.deepEqual(await db.query(`SELECT * FROM ${name}`), []);
+        await db.exec(`DROP TABLE ${name}`);
+      });
+    } finally {
+      await db.close();
+    }
+    await assert.rejects(db.query("SELECT 1"), /closed/);
   },
 });
 

@@ -85,6 +85,11 @@ Deno.test("start() awaits required adapters but never an optional one", async ()
     assert.equal(slow.status, "unavailable");
     assert.equal(slow.lastCheck, null, "the optional start is still pending, so nothing was recorded");
     assert.equal(reg.overall(), "degraded");
+    // Optional adapters start a moment after the required ones are up, so readiness is not shared with them.
+    assert.equal(slowAdapter.starts.length, 0, "not started yet");
+    const t0 = performance.now();
+    while (slowAdapter.starts.length === 0) await sleep(10);
+    assert.ok(performance.now() - t0 < 1000, "started within a second");
 
     releaseOptional();
     await reg.checkNow("slow"); // awaits the attempt in flight, then checks afresh

@@ -1,0 +1,111 @@
+/**
+ * The main thread's side of PGlite on a worker (see pglite_worker.ts): the same
+ * `Database` interface, each call a message. Rows, parameters and errors cross
+ * by structured clone, so Dates, arrays and JSON values arrive as they left;
+ * an error keeps its SQLSTATE `code` and the other fields callers read.
+ */
+import type { Database, Transaction } from "../../db/database.ts";
+
+export type Request =
+  | { id: number; op: "open"; dataDir: string | null }
+  | { id: number; op: "query"; text: string; params?: unknown[]; tx?: number }
+  | { id: number; op: "exec"; sql: string; tx?: number }
+  | { id: number; op: "begin" }
+  | { id: number; op: "end"; tx: number; commit: boolean }
+  | { id: number; op: "close" };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  [field: string]: string | number;
+}
+
+export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+
+type Call = Request extends infer R ? R extends { id: number } ? Omit<R, "id"> : never : never;
+
+function revive(e: SerializedError): Error {
+  const err = Object.assign(new Error(e.message), e);
+  err.name = e.name;
+  return err;
+}
+
+/** Opens PGlite on a worker thread. Resolves once the engine is up (or rejects with its error). */
+export async function openPgliteRemote(dataDir: string | null): Promise<Database> {
+  const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 1;
+  let broken: Error | null = null;
+
+  const fail = (e: Error) => {
+    broken = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  worker.onmessage = (e: MessageEvent<Reply>) => {
+    const r = e.data;
+    const p = pending.get(r.id);
+    if (!p) return;
+    pending.delete(r.id);
+    if (r.ok) p.resolve(r.value);
+    else p.reject(revive(r.error));
+  };
+  worker.onerror = (e) => {
+    // An uncaught error in the worker would otherwise end this process too.
+    e.preventDefault();
+    fail(new Error(`the PGlite worker failed: ${e.message}`));
+    worker.terminate();
+  };
+
+  const call = <T>(msg: Call): Promise<T> => {
+    if (broken) return Promise.reject(broken);
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...msg, id });
+    });
+  };
+
+  try {
+    await call({ op: "open", dataDir });
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+
+  const on = (tx?: number): Transaction => ({
+    query: <T>(text: string, params?: unknown[]) => call<T[]>({ op: "query", text, params, tx }),
+    exec: async (sql: string) => {
+      await call({ op: "exec", sql, tx });
+    },
+  });
+  const base = on();
+  let closed = false;
+  return {
+    kind: "pglite",
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+      const tx = await call<number>({ op: "begin" });
+      let result: T;
+      try {
+        result = await fn(on(tx));
+      } catch (e) {
+        await call({ op: "end", tx, commit: false }).catch(() => {});
+        throw e;
+      }
+      await call({ op: "end", tx, commit: true });
+      return result;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await call({ op: "close" });
+      } finally {
+        worker.terminate();
+        fail(new Error("the database is closed"));
+      }
+    },
+  };
+}
