@@ -1,7 +1,7 @@
 /**
  * WebSocket fan-out: 2,000 clients (half on /api/ws/prices with every zone,
  * half on one zone each) of one app server pinned to core 0; the clients run
- * in a process of their own (bench/ws_clients.ts) pinned to core 1. Ticks go
+ * in a Node.js process of their own (bench/ws_clients.mjs: why Node, there) pinned to core 1. Ticks go
  * in at 1,000/s spread over the 7 zones, each tick a new interval (so none is
  * coalesced away), in batches every 10 ms:
  *
@@ -162,12 +162,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       }
     }
 
-    const cmd = pinned(1, [
-      Deno.execPath(),
-      "run",
-      "-A",
-      "bench/ws_clients.ts",
-    ]);
+    // Node.js runs the clients: it is on every machine this runs on (Deno itself comes through npx).
+    const cmd = pinned(1, ["node", "bench/ws_clients.mjs"]);
     clientProc = new Deno.Command(cmd[0], {
       args: cmd.slice(1),
       cwd: new URL("../", import.meta.url),
