@@ -14,7 +14,8 @@ let early: { dataDir: string | null; db: Promise<Database> } | null = null;
  * adapter's `openPglite` then takes this one.
  */
 export function preopenPglite(dataDir: string | null): void {
-  const db = openPgliteRemote(dataDir);
+  // Only the app preopens, and its database adapter migrates what it opens: the worker does it first.
+  const db = openPgliteRemote(dataDir, { migrate: true });
   db.catch(() => {}); // the adapter reports a failure when it asks for it
   early = { dataDir, db };
 }

@@ -7,7 +7,7 @@
 import type { Database, Transaction } from "../../db/database.ts";
 
 export type Request =
-  | { id: number; op: "open"; dataDir: string | null }
+  | { id: number; op: "open"; dataDir: string | null; migrate?: boolean }
   | { id: number; op: "query"; text: string; params?: unknown[]; tx?: number }
   | { id: number; op: "exec"; sql: string; tx?: number }
   | { id: number; op: "begin" }
@@ -30,8 +30,11 @@ function revive(e: SerializedError): Error {
   return err;
 }
 
-/** Opens PGlite on a worker thread. Resolves once the engine is up (or rejects with its error). */
-export async function openPgliteRemote(dataDir: string | null): Promise<Database> {
+/**
+ * Opens PGlite on a worker thread. Resolves once the engine is up (or rejects with its error); with
+ * `migrate`, once the migrations are applied too (on the worker: see pglite_worker.ts).
+ */
+export async function openPgliteRemote(dataDir: string | null, opts: { migrate?: boolean } = {}): Promise<Database> {
   const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
@@ -67,7 +70,7 @@ export async function openPgliteRemote(dataDir: string | null): Promise<Database
   };
 
   try {
-    await call({ op: "open", dataDir });
+    await call({ op: "open", dataDir, migrate: opts.migrate ?? false });
   } catch (e) {
     worker.terminate();
     throw e;

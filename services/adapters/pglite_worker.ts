@@ -6,6 +6,7 @@
  */
 /// <reference lib="deno.worker" />
 import type { Database, Transaction } from "../../db/database.ts";
+import { migrate } from "../../db/migrate.ts";
 import { openPgliteHere } from "./pglite.ts";
 import type { Reply, Request, SerializedError } from "./pglite_remote.ts";
 
@@ -33,6 +34,9 @@ async function handle(req: Request): Promise<unknown> {
   switch (req.op) {
     case "open":
       db = await openPgliteHere(req.dataDir);
+      // Here, next to the data: without a message per statement, and the first queries' cold start (catalog
+      // reads) is paid on this thread. The adapter's own migrate() then finds nothing to do.
+      if (req.migrate) await migrate(db);
       return null;
     case "query":
       return await (req.tx ? txOf(req.tx) : open()).query(req.text, req.params);
