@@ -96,7 +96,7 @@ export async function benchBids(): Promise<Record<string, number>> {
         fmt(sat.p99Ms, 2)
       } ms  errors ${sat.errors}`,
     );
-    const rateMet = paced.requestsPerSec >= TARGET;
+    const rateMet = paced.requestsPerSec >= 2000;
     const p99Met = paced.p99Ms < 25;
     console.log(
       `  at the target rate   ${fmt(paced.requestsPerSec, 0)} bids/s  p50 ${fmt(paced.p50Ms, 2)} ms  p99 ${
