@@ -53,10 +53,26 @@ const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
+export interface MigrationResult {
+  /** Migrations applied now, as `NNN_name`. */
+  applied: string[];
+  version: number;
+}
+
+/** A database just opened, with its migrations applied; closed again if they fail. */
+export async function migrated(db: Database): Promise<{ db: Database; migration: MigrationResult }> {
+  try {
+    return { db, migration: await migrate(db) };
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+}
+
 export async function migrate(
   db: Database,
   dir: URL = MIGRATIONS_DIR,
-): Promise<{ applied: string[]; version: number }> {
+): Promise<MigrationResult> {
   const migrations = await loadMigrations(dir);
   const applied: string[] = [];
   // One transaction for the check and for each migration: the xact lock serialises instances.

@@ -1,10 +1,10 @@
 /** The system of record as a required health-registry service: PGlite by default, Postgres with DATABASE_URL. */
 import type { Database } from "../../db/database.ts";
-import { migrate } from "../../db/migrate.ts";
+import { migrated } from "../../db/migrate.ts";
 import type { Config } from "../config/env.ts";
 import type { ServiceAdapter } from "../health/types.ts";
 import { log } from "../log/logger.ts";
-import { openPglite } from "./pglite.ts";
+import { openMigratedPglite, pgliteDir } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 
 export interface DatabaseAdapter extends ServiceAdapter {
@@ -33,16 +33,17 @@ export function createDatabaseAdapter(
     configured: true,
     features: ["system of record", kind === "postgres" ? "Postgres" : "PGlite (embedded)"],
     async start(signal) {
-      const opened = config.databaseUrl
-        ? await openPostgres(config.databaseUrl)
-        : await openPglite(config.onDenoDeploy ? null : `${config.dataDir}/pg`);
+      const { db: opened, migration } = config.databaseUrl
+        ? await migrated(await openPostgres(config.databaseUrl))
+        : await openMigratedPglite(config.onDenoDeploy ? null : pgliteDir(config.dataDir));
       if (signal.aborted) {
         await opened.close();
         throw signal.reason;
       }
-      const result = await migrate(opened);
-      if (result.applied.length) log.info("migrations applied", { applied: result.applied, version: result.version });
-      version = result.version;
+      if (migration.applied.length) {
+        log.info("migrations applied", { applied: migration.applied, version: migration.version });
+      }
+      version = migration.version;
       db = opened;
     },
     async check() {

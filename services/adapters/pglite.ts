@@ -1,36 +1,42 @@
 /** PGlite: Postgres compiled to WASM, the zero-dependency system of record (data in `${DATA_DIR}/pg`). */
 import type { Database, Transaction } from "../../db/database.ts";
+import { migrated, type MigrationResult } from "../../db/migrate.ts";
 import { openPgliteRemote } from "./pglite_remote.ts";
 
 const SHARED_BUFFERS = "8MB";
 
-let early: { dataDir: string | null; db: Promise<Database> } | null = null;
+/** Where PGlite keeps its files under DATA_DIR. */
+export const pgliteDir = (dataDir: string): string => `${dataDir}/pg`;
+
+let early: { dataDir: string | null; opened: Promise<Migrated> } | null = null;
+
+type Migrated = { db: Database; migration: MigrationResult };
 
 /**
  * Starts opening the embedded database, on a worker thread, before the rest of
  * the app has loaded: its WASM engine and data directory are the longest part
  * of a start and need nothing else, and on a thread of their own they no longer
- * hold up (nor wait for) the loading of the app's modules. The database
- * adapter's `openPglite` then takes this one.
+ * hold up (nor wait for) the loading of the app's modules. The worker applies
+ * the migrations too; the database adapter's `openMigratedPglite` takes it.
  */
 export function preopenPglite(dataDir: string | null): void {
-  // Only the app preopens, and its database adapter migrates what it opens: the worker does it first.
-  const db = openPgliteRemote(dataDir, { migrate: true });
-  db.catch(() => {}); // the adapter reports a failure when it asks for it
-  early = { dataDir, db };
+  const opened = openPgliteRemote(dataDir, { migrate: true }) as Promise<Migrated>;
+  opened.catch(() => {}); // the adapter reports a failure when it asks for it
+  early = { dataDir, opened };
 }
 
-export function openPglite(dataDir: string | null): Promise<Database> {
+/** The database of the app: the one `preopenPglite` started, else opened here; migrated either way. */
+export async function openMigratedPglite(dataDir: string | null): Promise<Migrated> {
   if (early && early.dataDir === dataDir) {
-    const { db } = early;
+    const { opened } = early;
     early = null;
-    return db;
+    return await opened;
   }
-  return openPgliteHere(dataDir);
+  return await migrated(await openPglite(dataDir));
 }
 
 /** PGlite on this thread (tests, the CLI tools, and the worker of `preopenPglite`). */
-export async function openPgliteHere(dataDir: string | null): Promise<Database> {
+export async function openPglite(dataDir: string | null): Promise<Database> {
   const { PGlite, types } = await import("@electric-sql/pglite");
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
   // int8 and numeric as strings, like postgres.js: exact, never rounded through a float.

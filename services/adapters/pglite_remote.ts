@@ -5,6 +5,7 @@
  * an error keeps its SQLSTATE `code` and the other fields callers read.
  */
 import type { Database, Transaction } from "../../db/database.ts";
+import type { MigrationResult } from "../../db/migrate.ts";
 
 export type Request =
   | { id: number; op: "open"; dataDir: string | null; migrate?: boolean }
@@ -32,9 +33,12 @@ function revive(e: SerializedError): Error {
 
 /**
  * Opens PGlite on a worker thread. Resolves once the engine is up (or rejects with its error); with
- * `migrate`, once the migrations are applied too (on the worker: see pglite_worker.ts).
+ * `migrate`, once the migrations are applied too (on the worker: see pglite_worker.ts), with what they did.
  */
-export async function openPgliteRemote(dataDir: string | null, opts: { migrate?: boolean } = {}): Promise<Database> {
+export async function openPgliteRemote(
+  dataDir: string | null,
+  opts: { migrate?: boolean } = {},
+): Promise<{ db: Database; migration: MigrationResult | null }> {
   const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
@@ -69,8 +73,9 @@ export async function openPgliteRemote(dataDir: string | null, opts: { migrate?:
     });
   };
 
+  let migration: MigrationResult | null;
   try {
-    await call({ op: "open", dataDir, migrate: opts.migrate ?? false });
+    migration = await call<MigrationResult | null>({ op: "open", dataDir, migrate: opts.migrate ?? false });
   } catch (e) {
     worker.terminate();
     throw e;
@@ -84,7 +89,7 @@ export async function openPgliteRemote(dataDir: string | null, opts: { migrate?:
   });
   const base = on();
   let closed = false;
-  return {
+  const db: Database = {
     kind: "pglite",
     query: base.query,
     exec: base.exec,
@@ -111,4 +116,5 @@ export async function openPgliteRemote(dataDir: string | null, opts: { migrate?:
       }
     },
   };
+  return { db, migration };
 }

@@ -7,7 +7,7 @@
 /// <reference lib="deno.worker" />
 import type { Database, Transaction } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
-import { openPgliteHere } from "./pglite.ts";
+import { openPglite } from "./pglite.ts";
 import type { Reply, Request, SerializedError } from "./pglite_remote.ts";
 
 let db: Database | null = null;
@@ -33,11 +33,10 @@ const reply = (r: Reply) => self.postMessage(r);
 async function handle(req: Request): Promise<unknown> {
   switch (req.op) {
     case "open":
-      db = await openPgliteHere(req.dataDir);
+      db = await openPglite(req.dataDir);
       // Here, next to the data: without a message per statement, and the first queries' cold start (catalog
-      // reads) is paid on this thread. The adapter's own migrate() then finds nothing to do.
-      if (req.migrate) await migrate(db);
-      return null;
+      // reads) is paid on this thread.
+      return req.migrate ? await migrate(db) : null;
     case "query":
       return await (req.tx ? txOf(req.tx) : open()).query(req.text, req.params);
     case "exec":

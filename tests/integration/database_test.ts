@@ -272,21 +272,25 @@ Deno.test("loadMigrations: sorted by number, named NNN_name.sql, one file per ve
 
 // ---------------------------------------------------------------- PGlite
 
+/** One PGlite database serves both: a fresh schema is the public one dropped and made again. */
+function pgliteTarget(db: Database): Target {
+  return {
+    db: () => db,
+    async fresh() {
+      await db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+      return db;
+    },
+  };
+}
+
 Deno.test({
   name: "database contract on PGlite (in memory)",
   async fn(t) {
     const db = await openPglite(null);
     try {
       assert.equal(db.kind, "pglite");
-      const target: Target = {
-        db: () => db,
-        async fresh() {
-          await db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-          return db;
-        },
-      };
-      await queryContract(t, target);
-      await migrationContract(t, target);
+      await queryContract(t, pgliteTarget(db));
+      await migrationContract(t, pgliteTarget(db));
     } finally {
       await db.close();
     }
@@ -296,18 +300,11 @@ Deno.test({
 Deno.test({
   name: "database contract on PGlite on a worker thread (as the app runs it)",
   async fn(t) {
-    const db = await openPgliteRemote(null);
+    const { db } = await openPgliteRemote(null);
     try {
       assert.equal(db.kind, "pglite");
-      const target: Target = {
-        db: () => db,
-        async fresh() {
-          await db.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-          return db;
-        },
-      };
-      await queryContract(t, target);
-      await migrationContract(t, target);
+      await queryContract(t, pgliteTarget(db));
+      await migrationContract(t, pgliteTarget(db));
       await t.step("a failed COMMIT reaches the caller; a closed database rejects", async () => {
         const name = table();
         await db.exec(`CREATE TABLE ${name} (id integer PRIMARY KEY DEFERRABLE INITIALLY DEFERRED)`);
