@@ -58,12 +58,13 @@ export function tzOffsetMs(timeZone: string, instant: number): number {
   let offset = offsets.get(key);
   if (offset === undefined) {
     if (offsets.size >= 50_000) offsets.clear();
-    offsets.set(key, offset = readOffsetMs(timeZone, instant));
+    offsets.set(key, offset = tzOffsetUncachedMs(timeZone, instant));
   }
   return offset;
 }
 
-function readOffsetMs(timeZone: string, instant: number): number {
+/** The same, read from Intl every time (what the cache holds; tests compare the two). */
+export function tzOffsetUncachedMs(timeZone: string, instant: number): number {
   const parts = formatter(timeZone).formatToParts(new Date(instant));
   const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
