@@ -11,8 +11,9 @@
 {
   const env = Deno.env.toObject();
   if (!env.DATABASE_URL && !env.DENO_DEPLOYMENT_ID) {
-    const { preopenPglite } = await import("./services/adapters/pglite.ts");
-    preopenPglite(`${env.DATA_DIR || "./data"}/pg`);
+    const { pgliteDir, preopenPglite } = await import("./services/adapters/pglite.ts");
+    const { DEFAULT_DATA_DIR } = await import("./services/config/defaults.ts");
+    preopenPglite(pgliteDir(env.DATA_DIR || DEFAULT_DATA_DIR));
   }
 }
 

@@ -1,12 +1,12 @@
 /** `deno task migrate`: apply pending migrations to the configured database, without serving. */
 import { ConfigError, loadConfig } from "../services/config/env.ts";
-import { openPglite } from "../services/adapters/pglite.ts";
+import { openPglite, pgliteDir } from "../services/adapters/pglite.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 import { migrate } from "./migrate.ts";
 
 try {
   const config = loadConfig(Deno.env.toObject());
-  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(`${config.dataDir}/pg`);
+  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(pgliteDir(config.dataDir));
   try {
     const { applied, version } = await migrate(db);
     console.log(

@@ -5,7 +5,7 @@
  * With PGlite, stop the app first: one process at a time opens its data folder.
  */
 import { ConfigError, loadConfig } from "../services/config/env.ts";
-import { openPglite } from "../services/adapters/pglite.ts";
+import { openPglite, pgliteDir } from "../services/adapters/pglite.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 import { hashPassword } from "../services/auth/password.ts";
 import { checkPassword, loadPasswordPolicy } from "../services/auth/password_policy.ts";
@@ -24,7 +24,7 @@ try {
     const check = checkPassword(fixed);
     if (!check.ok) throw new ConfigError([{ variable: "SEED_PASSWORD", message: check.reason }]);
   }
-  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(`${config.dataDir}/pg`);
+  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(pgliteDir(config.dataDir));
   try {
     await migrate(db);
     const credentials: { role: string; email: string; password: string }[] = [];

@@ -3,6 +3,7 @@
  * A wrong value stops the app with one message naming the variable (see main.ts).
  */
 import { z } from "zod";
+import { DEFAULT_DATA_DIR } from "./defaults.ts";
 
 const optionalUrl = (protocols: string[]) =>
   z.string().trim().optional().transform((v) => (v ? v : undefined)).refine(
@@ -24,7 +25,7 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   APP_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  DATA_DIR: z.string().min(1).default("./data"),
+  DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
   KV_PATH: z.string().optional(),
   REDIS_URL: optionalUrl(["redis:", "rediss:"]),
