@@ -53,6 +53,19 @@ const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
+/** What `schema_migrations` holds, or null before the first migration created it. */
+async function appliedChecksums(db: Database): Promise<Map<number, string> | null> {
+  try {
+    const rows = await db.query<{ version: number; checksum: string }>(
+      "SELECT version, checksum FROM schema_migrations",
+    );
+    return new Map(rows.map((r) => [Number(r.version), r.checksum]));
+  } catch (e) {
+    if ((e as { code?: string }).code === "42P01") return null; // undefined_table: a new database
+    throw e;
+  }
+}
+
 export interface MigrationResult {
   /** Migrations applied now, as `NNN_name`. */
   applied: string[];
@@ -72,12 +85,18 @@ export async function migrated(db: Database): Promise<{ db: Database; migration:
 export async function migrate(
   db: Database,
   dir: URL = MIGRATIONS_DIR,
+  loaded?: Promise<Migration[]>,
 ): Promise<MigrationResult> {
-  const migrations = await loadMigrations(dir);
+  const migrations = await (loaded ?? loadMigrations(dir));
   const applied: string[] = [];
-  // One transaction for the check and for each migration: the xact lock serialises instances.
-  // The check first, in one transaction: a start with nothing to apply (nearly every start) costs a handful
-  // of round trips, not a transaction per migration.
+  // Nearly every start has nothing to apply: one read, no transaction, no lock. Applied rows are never
+  // removed, so a read that finds every file applied with its checksum is the answer whatever another
+  // instance is doing; anything else goes the careful way below.
+  const current = await appliedChecksums(db);
+  if (current && migrations.every((m) => current.get(m.version) === m.checksum)) {
+    return { applied, version: Math.max(0, ...current.keys()) };
+  }
+  // The check again under the lock, in one transaction: the xact lock serialises instances.
   const done = await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
     await tx.exec(BOOKKEEPING);

@@ -32,10 +32,16 @@ async function run(args: string[], cwd: URL): Promise<void> {
 }
 
 async function walk(dir: URL, prefix = ""): Promise<string[]> {
+  return await Promise.resolve(walkSync(dir, prefix));
+}
+
+// Synchronous on purpose: `start` hashes a few hundred small files before it serves, and one
+// async operation per directory and file costs more than the reading itself.
+function walkSync(dir: URL, prefix = ""): string[] {
   const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) out.push(...await walk(new URL(e.name + "/", dir), prefix + e.name + "/"));
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory) out.push(...walkSync(new URL(e.name + "/", dir), prefix + e.name + "/"));
       else out.push(prefix + e.name);
     }
   } catch (e) {
@@ -48,14 +54,14 @@ async function walk(dir: URL, prefix = ""): Promise<string[]> {
 export async function sourceHash(root: URL, css = "static/styles.css"): Promise<string> {
   const parts: string[] = [];
   for (const dir of ["islands/", "components/", "routes/", "framework/client/", "services/"]) {
-    for (const f of await walk(new URL(dir, root))) {
+    for (const f of walkSync(new URL(dir, root))) {
       if (!/\.(tsx?|jsx?|css)$/.test(f)) continue;
-      parts.push(dir + f, await Deno.readTextFile(new URL(dir + f, root)));
+      parts.push(dir + f, Deno.readTextFileSync(new URL(dir + f, root)));
     }
   }
   for (const f of [css, "deno.json", "framework/serialize.ts"]) {
     try {
-      parts.push(f, await Deno.readTextFile(new URL(f, root)));
+      parts.push(f, Deno.readTextFileSync(new URL(f, root)));
     } catch { /* optional */ }
   }
   return await sha(parts.join("\0"));

@@ -6,7 +6,8 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+// Types only: the library loads with the first data (its own chunk), never on the server.
+import type uPlot from "uplot";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
 import type { PriceTick } from "../services/market/types.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
@@ -93,8 +94,8 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
     const to = new Date();
     const from = new Date(to.getTime() - range.value * 86_400_000);
     status.value = "loading";
-    Promise.all([fetchSeries(zone, "RT", from, to), fetchSeries(zone, "DA", from, to)])
-      .then(([rt, da]) => {
+    Promise.all([fetchSeries(zone, "RT", from, to), fetchSeries(zone, "DA", from, to), import("uplot")])
+      .then(([rt, da, { default: UPlot }]) => {
         if (cancelled || !box.current) return;
         const data = alignSeries(rt, da);
         series.current = {
@@ -102,7 +103,7 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
           daByHour: new Map(da.map((t) => [Math.floor(Date.parse(t.interval_start) / 3_600_000), t.lmp])),
         };
         plot.current?.destroy();
-        plot.current = new uPlot(
+        plot.current = new UPlot(
           {
             width: box.current.clientWidth || 600,
             height: 300,
@@ -111,7 +112,7 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
             series: [
               {},
               { label: "Real-time", stroke: "#2f6fed", width: 1.5 },
-              { label: "Day-ahead", stroke: "#f59e0b", width: 1.5, paths: uPlot.paths.stepped!({ align: 1 }) },
+              { label: "Day-ahead", stroke: "#f59e0b", width: 1.5, paths: UPlot.paths.stepped!({ align: 1 }) },
             ],
           },
           data,

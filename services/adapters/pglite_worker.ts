@@ -6,7 +6,7 @@
  */
 /// <reference lib="deno.worker" />
 import type { Database, Transaction } from "../../db/database.ts";
-import { migrate } from "../../db/migrate.ts";
+import { loadMigrations, migrate } from "../../db/migrate.ts";
 import { openPglite } from "./pglite.ts";
 import type { Reply, Request, SerializedError } from "./pglite_remote.ts";
 
@@ -32,11 +32,14 @@ const reply = (r: Reply) => self.postMessage(r);
 
 async function handle(req: Request): Promise<unknown> {
   switch (req.op) {
-    case "open":
+    case "open": {
+      // The migration files are read while the engine starts (it waits on its WASM compile in between);
+      // they are applied here, next to the data, without a message per statement.
+      const migrations = req.migrate ? loadMigrations() : undefined;
+      migrations?.catch(() => {}); // reported by migrate() below
       db = await openPglite(req.dataDir);
-      // Here, next to the data: without a message per statement, and the first queries' cold start (catalog
-      // reads) is paid on this thread.
-      return req.migrate ? await migrate(db) : null;
+      return migrations ? await migrate(db, undefined, migrations) : null;
+    }
     case "query":
       return await (req.tx ? txOf(req.tx) : open()).query(req.text, req.params);
     case "exec":

@@ -3,7 +3,9 @@
  * stored as PHC strings so parameters can be raised later without a migration
  * (see `needsRehash`).
  */
-import { argon2id, argon2Verify } from "hash-wasm";
+// Loaded with the first password to hash or check, not at start-up: the module carries every
+// algorithm's WASM inline and parsing it is time a start does not need to spend.
+const hashWasm = () => import("hash-wasm");
 
 /** OWASP Password Storage Cheat Sheet, argon2id option 1 (19 MiB, t=2, p=1). */
 export const ARGON2_PARAMS = {
@@ -66,6 +68,7 @@ export async function hashPassword(password: string): Promise<string> {
     throw new TypeError("password must be a non-empty string");
   }
   if (password.length > MAX_INPUT_UNITS) throw new RangeError("password is too long to hash");
+  const { argon2id } = await hashWasm();
   return await argon2id({
     password: normalise(password),
     salt: crypto.getRandomValues(new Uint8Array(ARGON2_PARAMS.saltLength)),
@@ -85,6 +88,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (typeof password !== "string" || password.length === 0 || password.length > MAX_INPUT_UNITS) return false;
   if (!parseStored(stored)) return false;
   try {
+    const { argon2Verify } = await hashWasm();
     return await argon2Verify({ password: normalise(password), hash: stored });
   } catch {
     return false;

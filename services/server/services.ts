@@ -159,12 +159,13 @@ export function createServices(config: Config): AppServices {
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),
     async start() {
-      realtime.start();
       await registry.start();
       // Background work starts a moment after the app is ready, so that the first requests (a
       // load balancer's readiness probe) are not queued behind it on the one JS thread.
       backgroundTimer = setTimeout(() => {
         if (shuttingDown) return;
+        // The cross-instance bus too: its Redis client is not needed to be ready, and loading it is not free.
+        realtime.start();
         market.start();
         bids.start();
         background.resolve();

@@ -188,8 +188,17 @@ async function migrationContract(t: Deno.TestContext, target: Target): Promise<v
         balance: "12.50",
       }]);
 
-      const again = await migrate(db, dir.url);
+      // Nothing to apply (nearly every start): one read, no transaction and so no lock.
+      const calls: string[] = [];
+      const watched: Database = {
+        ...db,
+        query: (text, params) => (calls.push(`query ${text}`), db.query(text, params)),
+        exec: (sql) => (calls.push(`exec ${sql}`), db.exec(sql)),
+        transaction: (fn) => (calls.push("transaction"), db.transaction(fn)),
+      };
+      const again = await migrate(watched, dir.url);
       assert.deepEqual(again, { applied: [], version: 10 });
+      assert.deepEqual(calls, ["query SELECT version, checksum FROM schema_migrations"]);
       assert.deepEqual(await db.query("SELECT version FROM applied_log ORDER BY version"), [
         { version: 1 },
         { version: 2 },
