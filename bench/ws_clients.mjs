@@ -1,6 +1,7 @@
 /**
- * The client side of bench/ws_fanout.ts: 2,000 WebSocket clients in one
- * Node.js process (pinned to the other core), the WebSocket protocol read
+ * The client side of bench/ws_fanout.ts on a machine without a C compiler
+ * (bench/ws_clients.c otherwise, about half the CPU a frame): 2,000 WebSocket
+ * clients in one Node.js process (pinned to the other core), the WebSocket protocol read
  * straight off `net` sockets. This is the load generator, and on a 2-core
  * machine it shares the machine with the server it measures: with Deno's
  * WebSocket client (one receive op and one event per frame, ~18 µs a frame

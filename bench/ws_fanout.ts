@@ -1,7 +1,9 @@
 /**
  * WebSocket fan-out: 2,000 clients (half on /api/ws/prices with every zone,
  * half on one zone each) of one app server pinned to core 0; the clients run
- * in a Node.js process of their own (bench/ws_clients.mjs: why Node, there) pinned to core 1. Ticks go
+ * in a process of their own pinned to core 1: bench/ws_clients.c, compiled here
+ * when a C compiler is at hand (`--client=c`, the default then), else the same
+ * clients on Node.js (bench/ws_clients.mjs, `--client=node`). Ticks go
  * in at 1,000/s spread over the 7 zones, each tick a new interval (so none is
  * coalesced away), in batches every 10 ms:
  *
@@ -27,13 +29,13 @@
  * CPU taken by everything else on the machine is printed too.
  *
  *   deno task bench ws_fanout
- *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis
+ *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis --client=c
  */
 import { parseArgs } from "node:util";
 import { ISOS } from "../services/market/zones.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { BUS_VERSION } from "../services/realtime/bus.ts";
-import { cores, fmt, pinned, spawnServer } from "./lib.ts";
+import { cores, fmt, haveCommand, pinned, spawnServer } from "./lib.ts";
 
 interface ClientResult {
   seconds: number;
@@ -114,6 +116,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       seconds: { type: "string", default: "10" },
       "all-share": { type: "string", default: "0.5" },
       via: { type: "string" },
+      // c: bench/ws_clients.c, compiled here (the default when a C compiler is at hand); node: ws_clients.mjs.
+      client: { type: "string" },
       "redis-url": { type: "string", default: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379" },
     },
   });
@@ -162,8 +166,23 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       }
     }
 
-    // Node.js runs the clients: it is on every machine this runs on (Deno itself comes through npx).
-    const cmd = pinned(1, ["node", "bench/ws_clients.mjs"]);
+    // The clients: in C when a compiler is here (the leanest load generator: see ws_clients.c), else on
+    // Node.js, which is on every machine this runs on (Deno itself comes through npx).
+    const wsUrl = new URL(app.url);
+    const clientKind = values.client ?? (haveCommand("cc") ? "c" : "node");
+    let clientCmd: string[];
+    if (clientKind === "c") {
+      const exe = `${dataDir}/ws_clients`;
+      const cc = await new Deno.Command("cc", {
+        args: ["-O2", "-o", exe, new URL("./ws_clients.c", import.meta.url).pathname],
+        stderr: "inherit",
+      }).output();
+      if (!cc.success) throw new Error("cc could not build bench/ws_clients.c");
+      clientCmd = [exe];
+    } else {
+      clientCmd = ["node", "bench/ws_clients.mjs"];
+    }
+    const cmd = pinned(1, clientCmd);
     clientProc = new Deno.Command(cmd[0], {
       args: cmd.slice(1),
       cwd: new URL("../", import.meta.url),
@@ -175,6 +194,12 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
           allShare,
           zones: ISOS,
         }),
+        WS_HOST: wsUrl.hostname,
+        WS_PORT: wsUrl.port,
+        WS_TOKEN: token,
+        WS_CLIENTS: String(clients),
+        WS_ALL: String(Math.round(clients * allShare)),
+        WS_ZONES: ISOS.join(","),
       },
       stdin: "piped",
       stdout: "piped",
@@ -263,7 +288,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     console.log(
       `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
         clients - allClients
-      } on one zone each), ${rate} ticks/s via ${via}, ${seconds} s; server on core 0, clients on core 1 of ${cores}`,
+      } on one zone each), ${rate} ticks/s via ${via}, ${seconds} s; server on core 0, clients (${clientKind}) on core 1 of ${cores}`,
     );
     console.log(
       `  tick→client latency  p50 ${fmt(result.p50)} ms  p90 ${fmt(result.p90)} ms  p99 ${fmt(result.p99)} ms  max ${
