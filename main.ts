@@ -16,13 +16,15 @@ const load = <T>(specifier: string): Promise<T> => import(specifier);
 {
   const env = Deno.env.toObject();
   if (!env.DATABASE_URL && !env.DENO_DEPLOYMENT_ID) {
+    // Its thread first, so that it loads its modules while this one loads the adapter's.
+    const worker = new Worker(new URL("./services/adapters/pglite_worker.ts", import.meta.url), { type: "module" });
     const { pgliteDir, preopenPglite } = await load<typeof import("./services/adapters/pglite.ts")>(
       "./services/adapters/pglite.ts",
     );
     const { DEFAULT_DATA_DIR } = await load<typeof import("./services/config/defaults.ts")>(
       "./services/config/defaults.ts",
     );
-    preopenPglite(pgliteDir(env.DATA_DIR || DEFAULT_DATA_DIR));
+    preopenPglite(pgliteDir(env.DATA_DIR || DEFAULT_DATA_DIR), worker);
   }
 }
 

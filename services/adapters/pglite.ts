@@ -19,8 +19,8 @@ type Migrated = { db: Database; migration: MigrationResult };
  * hold up (nor wait for) the loading of the app's modules. The worker applies
  * the migrations too; the database adapter's `openMigratedPglite` takes it.
  */
-export function preopenPglite(dataDir: string | null): void {
-  const opened = openPgliteRemote(dataDir, { migrate: true }) as Promise<Migrated>;
+export function preopenPglite(dataDir: string | null, worker?: Worker): void {
+  const opened = openPgliteRemote(dataDir, { migrate: true, worker }) as Promise<Migrated>;
   opened.catch(() => {}); // the adapter reports a failure when it asks for it
   early = { dataDir, opened };
 }

@@ -37,9 +37,10 @@ function revive(e: SerializedError): Error {
  */
 export async function openPgliteRemote(
   dataDir: string | null,
-  opts: { migrate?: boolean } = {},
+  opts: { migrate?: boolean; worker?: Worker } = {},
 ): Promise<{ db: Database; migration: MigrationResult | null }> {
-  const worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
+  // A caller may have started the worker already, to have its modules loading sooner (main.ts does).
+  const worker = opts.worker ?? new Worker(new URL("./pglite_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
   let broken: Error | null = null;

@@ -10,6 +10,9 @@ import { loadMigrations, migrate } from "../../db/migrate.ts";
 import { openPglite } from "./pglite.ts";
 import type { Reply, Request, SerializedError } from "./pglite_remote.ts";
 
+// The engine's module starts loading now, before the "open" message comes (openPglite imports the same).
+import("@electric-sql/pglite").catch(() => {});
+
 let db: Database | null = null;
 /** Open transactions by id: each waits inside `db.transaction` until the main thread ends it. */
 const txs = new Map<number, { tx: Transaction; end: (commit: boolean) => void; done: Promise<void> }>();

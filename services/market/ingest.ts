@@ -13,7 +13,7 @@ import { log } from "../log/logger.ts";
 import type { Queue, Unsubscribe } from "../queue/queue.ts";
 import { sha256Hex } from "../auth/opaque.ts";
 import { type Market, type PriceTick, TICK_BATCH_VERSION, type TickBatch, tickBatchSchema } from "./types.ts";
-import { writeTicks } from "./store.ts";
+import { WRITE_CHUNK, writeTicks } from "./store.ts";
 import { type Iso, ISOS } from "./zones.ts";
 
 export const topicOf = (zone: Iso) => `market_data.${zone}`;
@@ -109,8 +109,51 @@ export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Prom
   return values.filter((v): v is PriceTick => Boolean(v));
 }
 
+/**
+ * `applyBatch` for batches that arrive together: the KV queue delivers many messages at once, and batches
+ * of one source queued in the same turn of the event loop go to the database as one statement (up to
+ * WRITE_CHUNK ticks), not one each. Every caller still resolves only once its own ticks are committed; if a
+ * shared write fails, each batch is applied alone, so one bad batch never fails the others.
+ */
+export function coalescedApply(sinks: IngestSinks): (batch: TickBatch) => Promise<void> {
+  let pending: { batch: TickBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const flush = async () => {
+    const items = pending;
+    pending = [];
+    const groups: (typeof items)[] = [];
+    const open = new Map<string, { group: typeof items; ticks: number }>();
+    for (const item of items) {
+      let g = open.get(item.batch.source);
+      if (!g || g.ticks + item.batch.ticks.length > WRITE_CHUNK) {
+        g = { group: [], ticks: 0 };
+        open.set(item.batch.source, g);
+        groups.push(g.group);
+      }
+      g.group.push(item);
+      g.ticks += item.batch.ticks.length;
+    }
+    await Promise.all(groups.map(async (group) => {
+      const alone = (item: (typeof items)[number]) => applyBatch(sinks, item.batch).then(item.resolve, item.reject);
+      if (group.length === 1) return await alone(group[0]);
+      const merged: TickBatch = { ...group[0].batch, ticks: group.flatMap((i) => i.batch.ticks) };
+      try {
+        await applyBatch(sinks, merged);
+        for (const item of group) item.resolve();
+      } catch {
+        await Promise.all(group.map(alone));
+      }
+    }));
+  };
+  return (batch) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.length === 0) setTimeout(() => flush().catch(() => {}), 0);
+      pending.push({ batch, resolve, reject });
+    });
+}
+
 /** Subscribes the consumer to every zone's topic. */
 export function startConsumer(queue: Queue, sinks: IngestSinks): Unsubscribe {
+  const apply = coalescedApply(sinks);
   const subs = ISOS.map((zone) =>
     queue.subscribe(topicOf(zone), "ingest", async (msg) => {
       const parsed = tickBatchSchema.safeParse(msg.payload);
@@ -119,7 +162,7 @@ export function startConsumer(queue: Queue, sinks: IngestSinks): Unsubscribe {
         log.error("malformed tick batch dropped", { topic: msg.topic, error: parsed.error.message.slice(0, 500) });
         return;
       }
-      await applyBatch(sinks, parsed.data);
+      await apply(parsed.data);
     })
   );
   return async () => {

@@ -2,7 +2,7 @@
  * market_prices: batched, idempotent writes and the reads the API and pages need.
  * Prices are numeric in the table (exact cents) and float8 in answers (JSON numbers).
  */
-import { isoUtc } from "../../db/sql.ts";
+import { isoUtc, pgArray } from "../../db/sql.ts";
 import type { Database, Queryable } from "../../db/database.ts";
 import type { Market, PriceTick } from "./types.ts";
 import type { Iso } from "./zones.ts";
@@ -30,14 +30,14 @@ export async function writeTicks(q: Queryable, ticks: PriceTick[], source: strin
              congestion = excluded.congestion, loss = excluded.loss, source = excluded.source,
              ingested_at = now()`,
       [
-        chunk.map((t) => t.zone),
-        chunk.map((t) => t.market),
-        chunk.map((t) => t.interval_start),
-        chunk.map((t) => t.interval_end),
-        chunk.map((t) => t.lmp),
-        chunk.map((t) => t.energy),
-        chunk.map((t) => t.congestion),
-        chunk.map((t) => t.loss),
+        pgArray(chunk.map((t) => t.zone)),
+        pgArray(chunk.map((t) => t.market)),
+        pgArray(chunk.map((t) => t.interval_start)),
+        pgArray(chunk.map((t) => t.interval_end)),
+        pgArray(chunk.map((t) => t.lmp)),
+        pgArray(chunk.map((t) => t.energy)),
+        pgArray(chunk.map((t) => t.congestion)),
+        pgArray(chunk.map((t) => t.loss)),
         source,
       ],
     );

@@ -13,13 +13,14 @@ import { createQueue } from "../../services/queue/queue.ts";
 import {
   applyBatch,
   batchSizeFor,
+  coalescedApply,
   latestFromCache,
   publishTicks,
   startConsumer,
   updateLatest,
 } from "../../services/market/ingest.ts";
 import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
-import { type PriceTick, TICK_BATCH_VERSION } from "../../services/market/types.ts";
+import { type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import { serviceTest } from "../helpers/services.ts";
 
@@ -145,6 +146,46 @@ Deno.test("bus → consumer → store → cache → hub, with duplicates deliver
     await stop();
   } finally {
     await queue.close();
+    kv.close();
+    await db.close();
+  }
+});
+
+Deno.test("batches arriving together share one write; a batch that fails is applied alone", opts, async () => {
+  const db = await openPglite("memory://");
+  const kv = await Deno.openKv(":memory:");
+  const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
+  try {
+    await migrate(db);
+    const inserts: number[] = [];
+    const watched: Database = {
+      ...db,
+      query: (text, params) => {
+        if (text.includes("INSERT INTO market_prices")) inserts.push(1);
+        return db.query(text, params);
+      },
+    };
+    const committed: PriceTick[] = [];
+    const apply = coalescedApply({ db: () => watched, cache, onCommitted: (t) => committed.push(...t) });
+    const zones: Iso[] = ["PJM", "MISO", "ERCOT", "CAISO", "SPP"];
+    const batches: TickBatch[] = zones.map((z) => ({ v: TICK_BATCH_VERSION, source: "sim", ticks: series(z, 40) }));
+    await Promise.all(batches.map((b) => apply(b)));
+    assert.equal(inserts.length, 1, "five batches queued together: one INSERT");
+    assert.equal(committed.length, 200);
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+    assert.equal(n, 200, "every caller resolved after its ticks were committed");
+
+    // One batch the database refuses (lmp beyond numeric(12,4)): the others still land, it alone fails.
+    inserts.length = 0;
+    const bad: TickBatch = { v: TICK_BATCH_VERSION, source: "sim", ticks: [{ ...series("NYISO", 1)[0], lmp: 1e12 }] };
+    const good: TickBatch = { v: TICK_BATCH_VERSION, source: "sim", ticks: series("ISONE", 10) };
+    const results = await Promise.allSettled([apply(good), apply(bad)]);
+    assert.equal(results[0].status, "fulfilled");
+    assert.equal(results[1].status, "rejected");
+    assert.equal(inserts.length, 3, "the shared write, then each batch alone");
+    const [{ m }] = await db.query<{ m: number }>(`SELECT count(*)::int AS m FROM market_prices WHERE zone = 'ISONE'`);
+    assert.equal(m, 10);
+  } finally {
     kv.close();
     await db.close();
   }
