@@ -118,6 +118,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       via: { type: "string" },
       // c: bench/ws_clients.c, compiled here (the default when a C compiler is at hand); node: ws_clients.mjs.
       client: { type: "string" },
+      // The hub's window (REALTIME_FLUSH_MS); the app's default when not given.
+      "flush-ms": { type: "string" },
       "redis-url": { type: "string", default: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379" },
     },
   });
@@ -136,6 +138,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       LOG_LEVEL: "warn",
       // Only the bench's ticks: the simulator would add its own.
       MARKET_SOURCE: "off",
+      ...(values["flush-ms"] ? { REALTIME_FLUSH_MS: values["flush-ms"] } : {}),
       ...(via === "redis" ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
     },
   });

@@ -42,6 +42,7 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   SERVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(2000).default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  REALTIME_FLUSH_MS: z.coerce.number().int().min(1).max(1000).default(15),
   APP_VERSION: z.string().optional(),
   JWT_SECRET: z.string().optional().refine((v) => v === undefined || new TextEncoder().encode(v).length >= 32, {
     message: "must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
@@ -94,6 +95,8 @@ export interface Config {
   /** Upper bound of one connection attempt or check of an optional service (≤ 2 s). */
   serviceTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** The WebSocket fan-out window: a client gets at most one frame of prices per window. */
+  realtimeFlushMs: number;
   appVersion: string;
   /** Set on Deno Deploy: KV is native there and no local files are written. */
   onDenoDeploy: boolean;
@@ -176,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    realtimeFlushMs: e.REALTIME_FLUSH_MS,
     appVersion: e.APP_VERSION ?? defaults.appVersion ?? "0.1.0",
     onDenoDeploy,
     jwt: {

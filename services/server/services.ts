@@ -103,6 +103,7 @@ export function createServices(config: Config): AppServices {
   const instanceId = crypto.randomUUID().slice(0, 8);
   const realtime: RealtimeHub = new RealtimeHub({
     instanceId,
+    flushMs: config.realtimeFlushMs,
     bus: createRealtimeBus(config, instanceId, () => adapters.redis.client()),
     // Snapshots: the latest-price cache (shared by instances), then the database.
     latest: (zones) => market.latest(zones),
