@@ -97,6 +97,14 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
       { timeout: 10_000 },
     );
     assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 7, "no reload");
+
+    // The market page's chart: uPlot comes in a chunk of its own with the first data, and draws.
+    await page.goto(`${app.url}/market/PJM`);
+    await page.waitForSelector("[data-chart-status=ready]", { timeout: 15_000 });
+    await page.waitForSelector("[data-testid=price-chart] canvas");
+    if (Deno.env.get("E2E_SCREENSHOTS")) {
+      await page.screenshot({ path: `${Deno.env.get("E2E_SCREENSHOTS")}/market.png` });
+    }
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
