@@ -8,28 +8,19 @@
 // on a thread of its own, before anything else loads (the database adapter picks it up). Read straight from
 // the environment because the configuration module is not loaded yet; a bad configuration still stops the
 // process below, before the server starts. On Deno Deploy the adapter opens it in memory, in-process.
-// Modules load through `load`, with their specifiers in a variable: a literal `import("…")` here would make
-// Deno read and walk the whole app's module graph before this file's first line ran, ~30 ms by which the
-// database's open would start later. The `typeof import` annotations keep the types (type-only, not loaded).
-const load = <T>(specifier: string): Promise<T> => import(specifier);
-
 {
   const env = Deno.env.toObject();
   if (!env.DATABASE_URL && !env.DENO_DEPLOYMENT_ID) {
     // Its thread first, so that it loads its modules while this one loads the adapter's.
     const worker = new Worker(new URL("./services/adapters/pglite_worker.ts", import.meta.url), { type: "module" });
-    const { pgliteDir, preopenPglite } = await load<typeof import("./services/adapters/pglite.ts")>(
-      "./services/adapters/pglite.ts",
-    );
-    const { DEFAULT_DATA_DIR } = await load<typeof import("./services/config/defaults.ts")>(
-      "./services/config/defaults.ts",
-    );
+    const { pgliteDir, preopenPglite } = await import("./services/adapters/pglite.ts");
+    const { DEFAULT_DATA_DIR } = await import("./services/config/defaults.ts");
     preopenPglite(pgliteDir(env.DATA_DIR || DEFAULT_DATA_DIR), worker);
   }
 }
 
-const { ConfigError, loadConfig } = await load<typeof import("./services/config/env.ts")>("./services/config/env.ts");
-const { setLogLevel } = await load<typeof import("./services/log/logger.ts")>("./services/log/logger.ts");
+const { ConfigError, loadConfig } = await import("./services/config/env.ts");
+const { setLogLevel } = await import("./services/log/logger.ts");
 
 let config;
 try {
@@ -43,5 +34,5 @@ try {
 }
 setLogLevel(config.logLevel);
 
-const { startServer } = await load<typeof import("./services/server/start.ts")>("./services/server/start.ts");
+const { startServer } = await import("./services/server/start.ts");
 await startServer(config);
