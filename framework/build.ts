@@ -31,17 +31,13 @@ async function run(args: string[], cwd: URL): Promise<void> {
   }
 }
 
-async function walk(dir: URL, prefix = ""): Promise<string[]> {
-  return await Promise.resolve(walkSync(dir, prefix));
-}
-
 // Synchronous on purpose: `start` hashes a few hundred small files before it serves, and one
 // async operation per directory and file costs more than the reading itself.
-function walkSync(dir: URL, prefix = ""): string[] {
+function walk(dir: URL, prefix = ""): string[] {
   const out: string[] = [];
   try {
     for (const e of Deno.readDirSync(dir)) {
-      if (e.isDirectory) out.push(...walkSync(new URL(e.name + "/", dir), prefix + e.name + "/"));
+      if (e.isDirectory) out.push(...walk(new URL(e.name + "/", dir), prefix + e.name + "/"));
       else out.push(prefix + e.name);
     }
   } catch (e) {
@@ -54,7 +50,7 @@ function walkSync(dir: URL, prefix = ""): string[] {
 export async function sourceHash(root: URL, css = "static/styles.css"): Promise<string> {
   const parts: string[] = [];
   for (const dir of ["islands/", "components/", "routes/", "framework/client/", "services/"]) {
-    for (const f of walkSync(new URL(dir, root))) {
+    for (const f of walk(new URL(dir, root))) {
       if (!/\.(tsx?|jsx?|css)$/.test(f)) continue;
       parts.push(dir + f, Deno.readTextFileSync(new URL(dir + f, root)));
     }
@@ -88,7 +84,7 @@ export async function build(opts: BuildOptions): Promise<BuildInfo> {
   await Deno.mkdir(tmp, { recursive: true });
 
   // Islands: one bundle run over boot + every island, code-split into shared chunks.
-  const islandFiles = (await walk(new URL("islands/", root))).filter((f) => /\.(tsx|ts|jsx|js)$/.test(f));
+  const islandFiles = walk(new URL("islands/", root)).filter((f) => /\.(tsx|ts|jsx|js)$/.test(f));
   const islands: Record<string, string> = {};
   let boot: string | null = null;
   if (islandFiles.length) {
@@ -118,7 +114,7 @@ export async function build(opts: BuildOptions): Promise<BuildInfo> {
     const bundleDir = new URL("bundle/", tmp);
     // Entries are renamed with their content hash; esbuild names shared chunks by hash already.
     const renamed = new Map<string, string>();
-    for (const f of await walk(bundleDir)) {
+    for (const f of walk(bundleDir)) {
       const bytes = await Deno.readFile(new URL(f, bundleDir));
       const isEntry = /(^|\/)boot\.js$/.test(f) || f.startsWith("islands/");
       const target = isEntry ? f.replace(/\.js$/, `-${await sha(bytes)}.js`) : f;
