@@ -3,7 +3,7 @@
  * transaction, recorded in `schema_migrations` with a checksum. A transaction-level
  * advisory lock makes instances that start together apply each one exactly once.
  */
-import type { Database } from "./database.ts";
+import type { Database, Queryable } from "./database.ts";
 
 const LOCK_KEY = 7_240_119; // any constant shared by every instance of this app
 
@@ -53,10 +53,10 @@ const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
-/** What `schema_migrations` holds, or null before the first migration created it. */
-async function appliedChecksums(db: Database): Promise<Map<number, string> | null> {
+/** What `schema_migrations` holds (checksum by version), or null before the first migration created it. */
+async function appliedChecksums(q: Queryable): Promise<Map<number, string> | null> {
   try {
-    const rows = await db.query<{ version: number; checksum: string }>(
+    const rows = await q.query<{ version: number; checksum: string }>(
       "SELECT version, checksum FROM schema_migrations",
     );
     return new Map(rows.map((r) => [Number(r.version), r.checksum]));
@@ -97,13 +97,12 @@ export async function migrate(
     return { applied, version: Math.max(0, ...current.keys()) };
   }
   // The check again under the lock, in one transaction: the xact lock serialises instances.
-  const done = await db.transaction(async (tx) => {
+  const checksums = await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
     await tx.exec(BOOKKEEPING);
-    return await tx.query<{ version: number; checksum: string }>("SELECT version, checksum FROM schema_migrations");
+    return (await appliedChecksums(tx))!; // the table exists: BOOKKEEPING just made sure
   });
-  const checksums = new Map(done.map((r) => [Number(r.version), r.checksum]));
-  const pending = migrations.filter((m) => !checksums.has(m.version) || checksums.get(m.version) !== m.checksum);
+  const pending = migrations.filter((m) => checksums.get(m.version) !== m.checksum);
   // A changed file is found below, in order, under the lock, exactly as when something is to apply.
   for (const m of pending) {
     await db.transaction(async (tx) => {
