@@ -22,8 +22,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { createInterface } from "node:readline";
 
-const config = JSON.parse(process.env.WS_BENCH_CONFIG ?? "{}");
-const url = new URL(config.ws);
+// The same environment as ws_clients.c reads (see there).
+const env = (k) => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error(`${k} is not set`);
+  return v;
+};
+const config = {
+  token: env("WS_TOKEN"),
+  clients: Number(env("WS_CLIENTS")),
+  allCount: Number(env("WS_ALL")),
+  zones: env("WS_ZONES").split(","),
+};
+const url = new URL(`ws://${env("WS_HOST")}:${env("WS_PORT")}`);
 const now = () => performance.timeOrigin + performance.now();
 
 /** 0.1 ms buckets up to 10 s: per tick, and per frame (oldest tick, from `published_at`). */
@@ -140,11 +151,10 @@ function open(path) {
 
 const sockets = [];
 const t0 = performance.now();
-const allCount = Math.round(config.clients * config.allShare);
 for (let i = 0; i < config.clients; i += 100) {
   const batch = [];
   for (let j = i; j < Math.min(config.clients, i + 100); j++) {
-    batch.push(open(j < allCount ? "/api/ws/prices" : `/api/ws/market/${config.zones[j % config.zones.length]}`));
+    batch.push(open(j < config.allCount ? "/api/ws/prices" : `/api/ws/market/${config.zones[j % config.zones.length]}`));
   }
   sockets.push(...await Promise.all(batch));
 }

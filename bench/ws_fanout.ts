@@ -190,13 +190,6 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       args: cmd.slice(1),
       cwd: new URL("../", import.meta.url),
       env: {
-        WS_BENCH_CONFIG: JSON.stringify({
-          ws: app.url.replace("http", "ws"),
-          token,
-          clients,
-          allShare,
-          zones: ISOS,
-        }),
         WS_HOST: wsUrl.hostname,
         WS_PORT: wsUrl.port,
         WS_TOKEN: token,
