@@ -9,6 +9,7 @@
  */
 import type { Database } from "../../db/database.ts";
 import type { Cache } from "../cache/cache.ts";
+import { coalesce } from "../coalesce.ts";
 import { log } from "../log/logger.ts";
 import type { Queue, Unsubscribe } from "../queue/queue.ts";
 import { sha256Hex } from "../auth/opaque.ts";
@@ -110,45 +111,22 @@ export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Prom
 }
 
 /**
- * `applyBatch` for batches that arrive together: the KV queue delivers many messages at once, and batches
- * of one source queued in the same turn of the event loop go to the database as one statement (up to
- * WRITE_CHUNK ticks), not one each. Every caller still resolves only once its own ticks are committed; if a
- * shared write fails, each batch is applied alone, so one bad batch never fails the others.
+ * `applyBatch` for batches that arrive together (services/coalesce.ts): the KV queue delivers many messages at
+ * once, and the batches of one source queued in the same turn go to the database as one statement (up to
+ * WRITE_CHUNK ticks), not one each. Each caller resolves only once its own ticks are committed; if a shared
+ * write fails, each batch is applied alone, so one bad batch never fails the others.
  */
 export function coalescedApply(sinks: IngestSinks): (batch: TickBatch) => Promise<void> {
-  let pending: { batch: TickBatch; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  const flush = async () => {
-    const items = pending;
-    pending = [];
-    const groups: (typeof items)[] = [];
-    const open = new Map<string, { group: typeof items; ticks: number }>();
-    for (const item of items) {
-      let g = open.get(item.batch.source);
-      if (!g || g.ticks + item.batch.ticks.length > WRITE_CHUNK) {
-        g = { group: [], ticks: 0 };
-        open.set(item.batch.source, g);
-        groups.push(g.group);
-      }
-      g.group.push(item);
-      g.ticks += item.batch.ticks.length;
-    }
-    await Promise.all(groups.map(async (group) => {
-      const alone = (item: (typeof items)[number]) => applyBatch(sinks, item.batch).then(item.resolve, item.reject);
-      if (group.length === 1) return await alone(group[0]);
-      const merged: TickBatch = { ...group[0].batch, ticks: group.flatMap((i) => i.batch.ticks) };
-      try {
-        await applyBatch(sinks, merged);
-        for (const item of group) item.resolve();
-      } catch {
-        await Promise.all(group.map(alone));
-      }
-    }));
-  };
-  return (batch) =>
-    new Promise<void>((resolve, reject) => {
-      if (pending.length === 0) setTimeout(() => flush().catch(() => {}), 0);
-      pending.push({ batch, resolve, reject });
-    });
+  return coalesce<TickBatch, void>({
+    together: async (batches) => {
+      await applyBatch(sinks, { ...batches[0], ticks: batches.flatMap((b) => b.ticks) });
+      return batches.map(() => undefined);
+    },
+    alone: (batch) => applyBatch(sinks, batch),
+    max: WRITE_CHUNK,
+    size: (batch) => batch.ticks.length,
+    key: (batch) => batch.source,
+  });
 }
 
 /** Subscribes the consumer to every zone's topic. */

@@ -1,0 +1,81 @@
+/**
+ * Calls that arrive together run together: items queued in the same turn of the
+ * event loop go to `together` in one call (one statement, one commit), so a
+ * burst costs the database a handful of round trips, not one each. Every caller
+ * still gets its own result, and only once its own item is done. If a shared
+ * run fails, each of its items runs `alone`, so one caller's problem is never
+ * another's error.
+ */
+export interface CoalesceOptions<T, R> {
+  /** Runs items together; one result per item, in order. */
+  together: (items: T[]) => Promise<R[]>;
+  alone: (item: T) => Promise<R>;
+  /** Queued size at which the queue runs at once rather than at the end of the turn, and the most a run holds. */
+  max: number;
+  /** An item's share of `max` (default 1). An item over `max` runs alone. */
+  size?: (item: T) => number;
+  /** Items of different keys never share a run (default: all may). */
+  key?: (item: T) => string;
+}
+
+interface Queued<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promise<R> {
+  const size = opts.size ?? (() => 1);
+  let queue: Queued<T, R>[] = [];
+  let queued = 0;
+  let scheduled = false;
+
+  // Every failure ends in the callers' promises: a sync throw (`db()` while the database reconnects)
+  // included, since an unhandled rejection here would take the process down.
+  const alone = (q: Queued<T, R>) => Promise.resolve().then(() => opts.alone(q.item)).then(q.resolve, q.reject);
+
+  async function run(items: Queued<T, R>[]) {
+    if (items.length === 1) return await alone(items[0]);
+    try {
+      const results = await opts.together(items.map((q) => q.item));
+      items.forEach((q, i) => q.resolve(results[i]));
+    } catch {
+      await Promise.all(items.map(alone));
+    }
+  }
+
+  async function flush() {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    queued = 0;
+    // Runs by key, each up to `max`, in arrival order within a key.
+    const runs: Queued<T, R>[][] = [];
+    const open = new Map<string, { items: Queued<T, R>[]; size: number }>();
+    for (const q of batch) {
+      const k = opts.key?.(q.item) ?? "";
+      const n = size(q.item);
+      let r = open.get(k);
+      if (!r || r.size + n > opts.max) {
+        r = { items: [], size: 0 };
+        open.set(k, r);
+        runs.push(r.items);
+      }
+      r.items.push(q);
+      r.size += n;
+    }
+    await Promise.all(runs.map(run));
+  }
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      queued += size(item);
+      if (queued >= opts.max) flush().catch(() => {});
+      else if (!scheduled) {
+        scheduled = true;
+        // After the calls already in this turn of the event loop have queued theirs.
+        setTimeout(() => flush().catch(() => {}), 0);
+      }
+    });
+}
