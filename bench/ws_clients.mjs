@@ -154,7 +154,9 @@ const t0 = performance.now();
 for (let i = 0; i < config.clients; i += 100) {
   const batch = [];
   for (let j = i; j < Math.min(config.clients, i + 100); j++) {
-    batch.push(open(j < config.allCount ? "/api/ws/prices" : `/api/ws/market/${config.zones[j % config.zones.length]}`));
+    batch.push(
+      open(j < config.allCount ? "/api/ws/prices" : `/api/ws/market/${config.zones[j % config.zones.length]}`),
+    );
   }
   sockets.push(...await Promise.all(batch));
 }
