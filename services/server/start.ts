@@ -38,12 +38,18 @@ export async function startServer(
   } = {},
 ): Promise<RunningServer> {
   // A background task's bug must not take every request down with it: log it and keep serving.
+  const logged = (err: unknown) =>
+    err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err);
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
-    const err = e.reason;
-    log.error("unhandled rejection in a background task", {
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
-    });
+    log.error("unhandled rejection in a background task", { error: logged(e.reason) });
+  });
+  // The same for an exception thrown in a library's callback: postgres.js 3.4 can write to a connection that
+  // closed in the same turn (its deferred write finds `socket` null) when the database goes away under load,
+  // and that connection is dropped and reopened anyway; the process must not go down with it.
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    log.error("uncaught exception in a callback", { error: logged(e.error) });
   });
   const build = await ensureBuild(config);
   setBuildInfo(build);
