@@ -74,8 +74,9 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
       if (queued >= opts.max) flush().catch(() => {});
       else if (!scheduled) {
         scheduled = true;
-        // After the calls already in this turn of the event loop have queued theirs.
-        setTimeout(() => flush().catch(() => {}), 0);
+        // After the calls already in this turn of the event loop have queued theirs. Not setTimeout(0):
+        // a timer waits for the clock's next tick, ~2 ms a call here, half of a lone bid's whole latency.
+        setImmediate(() => flush().catch(() => {}));
       }
     });
 }
