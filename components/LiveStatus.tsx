@@ -61,8 +61,23 @@ export function AlertToasts({ client }: { client: RealtimeClient | null }) {
               : "bg-white text-slate-800 ring-slate-200"
           }`}
         >
-          <p class="font-semibold">{a.title}</p>
-          <p class="mt-0.5">{a.message}</p>
+          <div class="flex items-start gap-3">
+            <div class="min-w-0 flex-1">
+              <p class="font-semibold">{a.title}</p>
+              <p class="mt-0.5 break-words">{a.message}</p>
+            </div>
+            <button
+              type="button"
+              data-dismiss-alert
+              aria-label={`Dismiss: ${a.title}`}
+              class={`-mr-1 -mt-0.5 rounded px-1.5 text-lg leading-none ${
+                a.level === "critical" ? "hover:bg-red-700" : "hover:bg-black/5"
+              }`}
+              onClick={() => client?.dismissAlert(a.id)}
+            >
+              ×
+            </button>
+          </div>
         </div>
       ))}
     </div>

@@ -83,6 +83,8 @@ export interface RealtimeClient {
   readonly connectionId: Signal<string | null>;
   subscribe(zones: Iso[]): void;
   unsubscribe(zones: Iso[]): void;
+  /** Removes an alert from `alerts` (the reader closed its toast). */
+  dismissAlert(id: string): void;
   /** Starts over after "failed" (or at any time): a fresh connection and a fresh attempt budget. */
   reconnect(): void;
   close(): void;
@@ -314,6 +316,9 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
       // As on the server: the first subscribe replaces the "every zone" default.
       wanted = wanted === "all" ? new Set(list) : new Set([...wanted, ...list]);
       send({ type: "subscribe", zones: list });
+    },
+    dismissAlert(id) {
+      alerts.value = alerts.value.filter((a) => a.id !== id);
     },
     unsubscribe(list) {
       if (!list.length) return;

@@ -153,6 +153,8 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
     await page.waitForSelector("[data-alert=info]:has-text('Bid cleared')");
     await page.waitForSelector(`[data-bid-id="${other.id}"] [data-bid-status=draft]`, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 42, "no reload");
+    await page.click("[data-alert=info] [data-dismiss-alert]");
+    await page.waitForSelector("[data-alert=info]", { state: "detached" });
 
     // What only the server knows is shown beside the field too: the asset shrank since the page loaded.
     await api("PUT", `/api/assets/${asset.id}`, {

@@ -156,6 +156,8 @@ Deno.test("callbacks get prices, snapshots, alerts and server errors; the connec
   last().receive({ type: "error", code: "unknown_zone", message: "Unknown zone: XX" });
   assert.deepEqual(got, ["snapshot:PJM", "prices:1:true", "alert:a", "alert:b", "alert:c", "error:unknown_zone"]);
   assert.deepEqual(client.alerts.value.map((a) => a.title), ["b", "c"], "only the newest alerts are kept");
+  client.dismissAlert("b");
+  assert.deepEqual(client.alerts.value.map((a) => a.title), ["c"], "a dismissed alert is gone");
   assert.equal(client.lastError.value, "Unknown zone: XX");
   assert.equal(client.state.value, "open");
 });
