@@ -15,7 +15,7 @@ export const handler = define.api({
       const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>OptiBid API reference</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
-<body><div id="api-reference" data-url="/api/openapi.json"></div>
+<body><div id="api-docs" data-openapi="/api/openapi.json"></div>
 <script src="${asset("/scalar.js")}"></script><script src="/api-docs.js"></script></body></html>`;
       return new Response(html, {
         headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
