@@ -88,6 +88,18 @@ export const readingsQuery = z.strictObject({
   }
 }, { when: (payload) => payload.issues.length === 0 });
 
+/** What DELETE removes: both ends required (no default range for a deletion), at most MAX_RANGE_DAYS apart. */
+export const readingsDeleteQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).describe("Interval starts from (inclusive)"),
+  to: z.iso.datetime({ offset: true }).describe("Interval starts before (exclusive)"),
+}).superRefine((q, ctx) => {
+  const from = Date.parse(q.from), to = Date.parse(q.to);
+  if (to <= from) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
+  else if (to - from > MAX_RANGE_DAYS * 86_400_000) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: `must be at most ${MAX_RANGE_DAYS} days after from` });
+  }
+}, { when: (payload) => payload.issues.length === 0 });
+
 export const readingSchema = z.object({
   interval_start: z.string(),
   interval_end: z.string(),

@@ -72,6 +72,88 @@ function capacityIssues(asset: Awaited<ReturnType<typeof getAsset>>, readings: r
 }
 
 /**
+ * One meter change per asset at a time, so the checks of a write still hold at commit. NO KEY: new bids
+ * on the asset (their foreign key takes KEY SHARE) are not held up by it. Another organization's asset: 404.
+ */
+async function lockMeter(tx: Queryable, orgId: string, assetId: string): Promise<void> {
+  const lock = await tx.query(`SELECT 1 FROM assets WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE`, [
+    orgId,
+    assetId,
+  ]);
+  if (!lock.length) throw notFound("Asset");
+}
+
+type SettledBid = { id: string; start: string; end: string };
+
+/**
+ * The asset's settled DA bids overlapping [from, to). Locked, not only read, with the submitted and cleared
+ * ones: the clearing job locks a DA bid before it reads its readings, so it either sees this change once
+ * committed or settles first and this change finds the bid settled (one could clear and settle while this
+ * transaction is still open).
+ */
+async function settledDaBids(tx: Queryable, orgId: string, assetId: string, from: number, to: number) {
+  const bids = await tx.query<SettledBid & { status: string }>(
+    `SELECT b.id, b.status, ${iso("b.interval_start")} AS start, ${iso("b.interval_end")} AS "end"
+       FROM bids b
+      WHERE b.org_id = $1 AND b.asset_id = $2 AND b.market = 'DA' AND b.status IN ('submitted', 'cleared', 'settled')
+        AND b.interval_start < $4 AND b.interval_end > $3
+      ORDER BY b.interval_start, b.id FOR UPDATE`,
+    [orgId, assetId, new Date(from).toISOString(), new Date(to).toISOString()],
+  );
+  return bids.filter((b) => b.status === "settled").map(({ status: _, ...b }): SettledBid => b);
+}
+
+/**
+ * Deletes the asset's readings whose interval starts in [from, to), all or none: refused (409, naming the
+ * bids) when one falls in a settled DA bid, whose settlement used it. Run in a transaction.
+ */
+export async function deleteReadings(
+  tx: Queryable,
+  orgId: string,
+  assetId: string,
+  range: { from: string; to: string },
+): Promise<{ deleted: number }> {
+  await lockMeter(tx, orgId, assetId);
+  const readings = await tx.query<{ start: string; end: string }>(
+    `SELECT ${iso("interval_start")} AS start, ${iso("interval_end")} AS "end" FROM meter_readings
+      WHERE org_id = $1 AND asset_id = $2 AND interval_start >= $3 AND interval_start < $4`,
+    [orgId, assetId, range.from, range.to],
+  );
+  if (!readings.length) return { deleted: 0 };
+  const spans = readings.map((r) => [Date.parse(r.start), Date.parse(r.end)]);
+  const candidates = await settledDaBids(
+    tx,
+    orgId,
+    assetId,
+    Math.min(...spans.map(([s]) => s)),
+    Math.max(...spans.map(([, e]) => e)),
+  );
+  // Only a bid that a deleted reading overlaps: a settled hour in a gap between readings is not touched.
+  const settled = candidates.filter((b) => {
+    const s = Date.parse(b.start), e = Date.parse(b.end);
+    return spans.some(([rs, re]) => rs < e && re > s);
+  });
+  if (settled.length) {
+    throw new HttpError(409, `Readings in ${settled.length} settled bid(s) cannot be deleted; nothing was deleted`, {
+      code: "settled",
+      details: settled.map((b) => ({
+        code: "settled",
+        bid_id: b.id,
+        message: `the day-ahead bid ${b.id} for ${b.start}–${b.end} is settled with these readings; ` +
+          "settlement is final",
+      })),
+    });
+  }
+  const rows = await tx.query<{ n: number }>(
+    `WITH d AS (DELETE FROM meter_readings WHERE org_id = $1 AND asset_id = $2 AND interval_start >= $3
+                  AND interval_start < $4 RETURNING 1)
+     SELECT count(*)::int AS n FROM d`,
+    [orgId, assetId, range.from, range.to],
+  );
+  return { deleted: rows[0].n };
+}
+
+/**
  * Writes readings of one asset, all or none: a reading for an interval start the asset already has
  * replaces it (a correction). Run in a transaction.
  */
@@ -81,13 +163,7 @@ export async function writeReadings(
   assetId: string,
   readings: readonly ReadingInput[],
 ): Promise<{ items: ReadingView[]; created: number; corrected: number }> {
-  // One meter write per asset at a time, so the overlap check below still holds at commit. NO KEY: new
-  // bids on the asset (their foreign key takes KEY SHARE) are not held up by it.
-  const lock = await tx.query(`SELECT 1 FROM assets WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE`, [
-    p.orgId,
-    assetId,
-  ]);
-  if (!lock.length) throw notFound("Asset");
+  await lockMeter(tx, p.orgId, assetId);
   const asset = await getAsset(tx, p.orgId, assetId);
   const invalid = capacityIssues(asset, readings);
   if (invalid.length) {
@@ -101,18 +177,7 @@ export async function writeReadings(
   const ends = readings.map((r) => r.interval_end);
   const first = Math.min(...starts.map((s) => Date.parse(s)));
   const last = Math.max(...ends.map((e) => Date.parse(e)));
-  // Locked, not only read: the clearing job locks a DA bid before it reads its readings, so it either
-  // sees these once committed or settles first and this write finds the bid settled. Submitted bids too:
-  // one could clear and settle while this transaction is still open.
-  const bids = await tx.query<{ id: string; status: string; start: string; end: string }>(
-    `SELECT b.id, b.status, ${iso("b.interval_start")} AS start, ${iso("b.interval_end")} AS "end"
-       FROM bids b
-      WHERE b.org_id = $1 AND b.asset_id = $2 AND b.market = 'DA' AND b.status IN ('submitted', 'cleared', 'settled')
-        AND b.interval_start < $4 AND b.interval_end > $3
-      ORDER BY b.interval_start, b.id FOR UPDATE`,
-    [p.orgId, assetId, new Date(first).toISOString(), new Date(last).toISOString()],
-  );
-  const settled = bids.filter((b) => b.status === "settled");
+  const settled = await settledDaBids(tx, p.orgId, assetId, first, last);
   const final: (Issue & { bid_id: string })[] = [];
   readings.forEach((r, i) => {
     const s = Date.parse(r.interval_start), e = Date.parse(r.interval_end);

@@ -159,7 +159,7 @@ export async function settleCleared(db: Database): Promise<number> {
 
 /**
  * The asset's readings and other awards over a DA bid's hour. The bid is locked first: a meter write
- * locks the DA bids it touches before it checks them (services/assets/meter_readings.ts), so either it
+ * locks the DA bids it touches before it checks them (services/assets/meter_store.ts), so either it
  * commits before these reads see the readings, or it waits and then finds the bid settled. null: the bid
  * changed since the batch was read.
  */

@@ -149,6 +149,21 @@ Deno.test("a DA position settles its metered deviation at the RT price, by hand"
     }),
     200,
   );
+  // Nor can the readings settlement used be deleted: a range reaching into the settled hour deletes nothing.
+  const rangeDelete = (from: number, to: number) =>
+    call(t, "DELETE", `/api/assets/${asset.id}/meter-readings?from=${at(from)}&to=${at(to)}`, { token });
+  const refused = await rangeDelete(hour - HOUR, hour + 3 * HOUR);
+  expectError(refused, 409, "settled");
+  assert.deepEqual(refused.body.error.details.map((d: { bid_id: string }) => d.bid_id), [bidId]);
+  const kept = await call(
+    t,
+    "GET",
+    `/api/assets/${asset.id}/meter-readings?from=${at(hour - HOUR)}&to=${at(hour + 3 * HOUR)}`,
+    { token },
+  );
+  assert.equal(kept.body.items.length, 5, "nothing deleted");
+  // A range outside it goes.
+  assert.deepEqual((await rangeDelete(hour + 2 * HOUR, hour + 3 * HOUR)).body, { deleted: 1 });
 
   // The asset's page shows the readings and the deviation revenue, at phone width too (no wide table).
   const res = await t.fetch(`/assets/${asset.id}`, {
@@ -277,11 +292,20 @@ Deno.test("meter readings: the API's rules, each naming the reading", opts, asyn
   );
   expectStatus(await put(wind.id, [reading(base, 5, 1)], members.viewer), 403);
   expectStatus(await put(wind.id, [reading(base, 5, 1)], members.analyst), 403);
+  const del = (s: string, m: Member = members.trader) =>
+    call(t, "DELETE", `/api/assets/${wind.id}/meter-readings?${s}`, { token: m.tokens.access_token });
+  expectStatus(await del(`from=${at(base)}&to=${at(base + HOUR)}`, members.viewer), 403);
+
+  // Deleting: both ends required (no default range for a deletion), [from, to), at most 7 days.
+  expectError(await del(`from=${at(base)}`), 400, "validation_failed");
+  expectError(await del(`from=${at(base)}&to=${at(base)}`), 400, "validation_failed");
+  expectError(await del(`from=${at(base)}&to=${at(base + 8 * 86_400_000)}`), 400, "validation_failed");
+  expectError(await del(`from=${at(base)}&to=${at(base + HOUR)}&all=1`), 400, "validation_failed");
 
   // Tenants: another organization's asset is not found, for reading and writing alike.
   const other = await createOrg(t, "meter-other");
-  for (const method of ["GET", "PUT"]) {
-    const r = await call(t, method, `/api/assets/${wind.id}/meter-readings`, {
+  for (const method of ["GET", "PUT", "DELETE"]) {
+    const r = await call(t, method, `/api/assets/${wind.id}/meter-readings?from=${at(base)}&to=${at(base + HOUR)}`, {
       token: other.admin.tokens.access_token,
       body: method === "PUT" ? { readings: [reading(base, 5, 1)] } : undefined,
     });
@@ -289,6 +313,18 @@ Deno.test("meter readings: the API's rules, each naming the reading", opts, asyn
   }
   const untouched = await q(`from=${at(base)}&to=${at(base + 5 * MIN)}`);
   assert.deepEqual(untouched.body.items.map((r: { mw: number }) => r.mw), [20]);
+
+  // The caller's own: the readings starting in [from, to) go, the one starting at `to` stays.
+  const gone = await del(`from=${at(base)}&to=${at(base + 5 * MIN)}`);
+  expectStatus(gone, 200);
+  assert.deepEqual(gone.body, { deleted: 1 });
+  assert.deepEqual(
+    (await q(`from=${at(base)}&to=${at(base + 10 * MIN)}`)).body.items.map((r: { mw: number }) => r.mw),
+    [
+      0,
+    ],
+  );
+  assert.deepEqual((await del(`from=${at(base)}&to=${at(base + 5 * MIN)}`)).body, { deleted: 0 });
 });
 
 Deno.test("a metered asset's DA hour waits for its readings, then settles with them", opts, async () => {

@@ -7,9 +7,10 @@ import {
   MAX_READINGS,
   readingsBody,
   readingSchema,
+  readingsDeleteQuery,
   readingsQuery,
 } from "../../../../services/assets/meter_schemas.ts";
-import { listReadings, writeReadings } from "../../../../services/assets/meter_store.ts";
+import { deleteReadings, listReadings, writeReadings } from "../../../../services/assets/meter_store.ts";
 import { getAsset } from "../../../../services/assets/store.ts";
 import type { Transaction } from "../../../../db/database.ts";
 import { define } from "../../../../utils.ts";
@@ -71,6 +72,30 @@ export const handler = define.api({
         writeReadings(tx, p, params.id, body.readings)
       );
       return { body: written };
+    },
+  },
+  DELETE: {
+    summary: "Delete meter readings of an asset",
+    description: `Deletes the readings whose interval starts in [from, to), at most ${MAX_RANGE_DAYS} days; both ` +
+      "ends are required. All or nothing: refused (409) when a reading falls in a settled day-ahead bid, whose " +
+      "settlement used it. Settled bids aside, a deleted reading is as if never recorded: a cleared bid of its " +
+      "hour settles without it.",
+    tags: ["assets"],
+    permission: "assets:write",
+    params: uuidParam,
+    query: readingsDeleteQuery,
+    responses: {
+      200: { description: "Deleted", schema: z.object({ deleted: z.number().int() }) },
+      400: { description: "A missing or bad range" },
+      404: { description: "No such asset" },
+      409: { description: "A reading falls in a settled bid" },
+    },
+    async handler(ctx, { params, query }) {
+      const { orgId } = principal(ctx);
+      const result = await ctx.state.services.db().transaction((tx: Transaction) =>
+        deleteReadings(tx, orgId, params.id, query)
+      );
+      return { body: result };
     },
   },
 });
