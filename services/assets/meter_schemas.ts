@@ -76,29 +76,29 @@ export const readingsBody = z.strictObject({
   }
 }, { when: (payload) => payload.issues.length === 0 });
 
+/** A read or delete range: `to` after `from`, at most MAX_RANGE_DAYS later. */
+function checkRange(from: number, to: number, ctx: z.RefinementCtx) {
+  if (to <= from) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
+  else if (to - from > MAX_RANGE_DAYS * 86_400_000) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: `must be at most ${MAX_RANGE_DAYS} days after from` });
+  }
+}
+
 export const readingsQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional().describe("Interval starts from (inclusive); default `to` − 1 day"),
   to: z.iso.datetime({ offset: true }).optional().describe("Interval starts before (exclusive); default now"),
 }).superRefine((q, ctx) => {
   const to = q.to ? Date.parse(q.to) : Date.now();
-  const from = q.from ? Date.parse(q.from) : to - 86_400_000;
-  if (to <= from) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
-  else if (to - from > MAX_RANGE_DAYS * 86_400_000) {
-    ctx.addIssue({ code: "custom", path: ["to"], message: `must be at most ${MAX_RANGE_DAYS} days after from` });
-  }
+  checkRange(q.from ? Date.parse(q.from) : to - 86_400_000, to, ctx);
 }, { when: (payload) => payload.issues.length === 0 });
 
-/** What DELETE removes: both ends required (no default range for a deletion), at most MAX_RANGE_DAYS apart. */
+/** What DELETE removes: both ends required (no default range for a deletion). */
 export const readingsDeleteQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).describe("Interval starts from (inclusive)"),
   to: z.iso.datetime({ offset: true }).describe("Interval starts before (exclusive)"),
-}).superRefine((q, ctx) => {
-  const from = Date.parse(q.from), to = Date.parse(q.to);
-  if (to <= from) ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
-  else if (to - from > MAX_RANGE_DAYS * 86_400_000) {
-    ctx.addIssue({ code: "custom", path: ["to"], message: `must be at most ${MAX_RANGE_DAYS} days after from` });
-  }
-}, { when: (payload) => payload.issues.length === 0 });
+}).superRefine((q, ctx) => checkRange(Date.parse(q.from), Date.parse(q.to), ctx), {
+  when: (payload) => payload.issues.length === 0,
+});
 
 export const readingSchema = z.object({
   interval_start: z.string(),
