@@ -103,9 +103,15 @@ async function settledDaBids(tx: Queryable, orgId: string, assetId: string, from
   return bids.filter((b) => b.status === "settled").map(({ status: _, ...b }): SettledBid => b);
 }
 
+/** Whether two [start, end) intervals, as ISO strings, share any time. */
+function overlaps(a: { start: string; end: string }, b: { start: string; end: string }): boolean {
+  return Date.parse(a.start) < Date.parse(b.end) && Date.parse(a.end) > Date.parse(b.start);
+}
+
 /**
  * Deletes the asset's readings whose interval starts in [from, to), all or none: refused (409, naming the
- * bids) when one falls in a settled DA bid, whose settlement used it. Run in a transaction.
+ * bids) when one falls in a settled DA bid, whose settlement used it. Run in a transaction: a refusal comes
+ * after the DELETE, whose rows say which hours it touched, and rolls it back.
  */
 export async function deleteReadings(
   tx: Queryable,
@@ -114,25 +120,21 @@ export async function deleteReadings(
   range: { from: string; to: string },
 ): Promise<{ deleted: number }> {
   await lockMeter(tx, orgId, assetId);
-  const readings = await tx.query<{ start: string; end: string }>(
-    `SELECT ${iso("interval_start")} AS start, ${iso("interval_end")} AS "end" FROM meter_readings
-      WHERE org_id = $1 AND asset_id = $2 AND interval_start >= $3 AND interval_start < $4`,
+  const deleted = await tx.query<{ start: string; end: string }>(
+    `DELETE FROM meter_readings WHERE org_id = $1 AND asset_id = $2 AND interval_start >= $3 AND interval_start < $4
+     RETURNING ${iso("interval_start")} AS start, ${iso("interval_end")} AS "end"`,
     [orgId, assetId, range.from, range.to],
   );
-  if (!readings.length) return { deleted: 0 };
-  const spans = readings.map((r) => [Date.parse(r.start), Date.parse(r.end)]);
+  if (!deleted.length) return { deleted: 0 };
   const candidates = await settledDaBids(
     tx,
     orgId,
     assetId,
-    Math.min(...spans.map(([s]) => s)),
-    Math.max(...spans.map(([, e]) => e)),
+    Math.min(...deleted.map((r) => Date.parse(r.start))),
+    Math.max(...deleted.map((r) => Date.parse(r.end))),
   );
   // Only a bid that a deleted reading overlaps: a settled hour in a gap between readings is not touched.
-  const settled = candidates.filter((b) => {
-    const s = Date.parse(b.start), e = Date.parse(b.end);
-    return spans.some(([rs, re]) => rs < e && re > s);
-  });
+  const settled = candidates.filter((b) => deleted.some((r) => overlaps(r, b)));
   if (settled.length) {
     throw new HttpError(409, `Readings in ${settled.length} settled bid(s) cannot be deleted; nothing was deleted`, {
       code: "settled",
@@ -144,13 +146,7 @@ export async function deleteReadings(
       })),
     });
   }
-  const rows = await tx.query<{ n: number }>(
-    `WITH d AS (DELETE FROM meter_readings WHERE org_id = $1 AND asset_id = $2 AND interval_start >= $3
-                  AND interval_start < $4 RETURNING 1)
-     SELECT count(*)::int AS n FROM d`,
-    [orgId, assetId, range.from, range.to],
-  );
-  return { deleted: rows[0].n };
+  return { deleted: deleted.length };
 }
 
 /**
@@ -180,8 +176,7 @@ export async function writeReadings(
   const settled = await settledDaBids(tx, p.orgId, assetId, first, last);
   const final: (Issue & { bid_id: string })[] = [];
   readings.forEach((r, i) => {
-    const s = Date.parse(r.interval_start), e = Date.parse(r.interval_end);
-    const bid = settled.find((b) => Date.parse(b.start) < e && Date.parse(b.end) > s);
+    const bid = settled.find((b) => overlaps({ start: r.interval_start, end: r.interval_end }, b));
     if (bid) {
       final.push({
         path: `body.readings.${i}`,
