@@ -34,5 +34,5 @@ try {
 }
 setLogLevel(config.logLevel);
 
-const { startServer } = await import("./services/server/start.ts");
+const { startServer } = await import("./server/start.ts");
 await startServer(config);

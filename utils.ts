@@ -1,5 +1,5 @@
 import { createDefine } from "fresh";
-import type { AppServices } from "./services/server/services.ts";
+import type { AppServices } from "./services/wiring.ts";
 import type { Principal } from "./services/auth/principal.ts";
 
 /** Per-request state shared by middleware, handlers and pages. */

@@ -4,7 +4,7 @@
  * rendered. The ratio against it is the cost of rendering alone.
  */
 import { loadConfig } from "../services/config/env.ts";
-import { startServer } from "../services/server/start.ts";
+import { startServer } from "../server/start.ts";
 
 const [path, file] = Deno.args;
 const bytes = await Deno.readFile(file);

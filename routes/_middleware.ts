@@ -13,8 +13,8 @@ import {
   requestIp,
   sessionCookies,
   withCookies,
-} from "../services/auth/http.ts";
-import { HttpError } from "../framework/http_error.ts";
+} from "../server/auth_http.ts";
+import { toHttpError } from "../server/errors.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.middleware(async (ctx) => {
@@ -42,7 +42,8 @@ export const handler = define.middleware(async (ctx) => {
         if (renewed.ok) ctx.state.auth = renewed.principal;
         setCookies = sessionCookies(ctx.url, tokens);
       } catch (e) {
-        if (!(e instanceof HttpError) || e.status >= 500) throw e;
+        const http = toHttpError(e);
+        if (!http || http.status >= 500) throw e;
         setCookies = clearedCookies(ctx.url);
       }
     } else if (r) ctx.state.authError = r.code;

@@ -2,9 +2,9 @@ import { page } from "fresh";
 import { z } from "zod";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button, Field, type FieldErrors, Notice } from "../components/Form.tsx";
-import { metaOf, sessionCookies } from "../services/auth/http.ts";
-import { formErrorsOf, formObject, parseForm, redirect, safeNext } from "../services/auth/pages.ts";
-import { HttpError } from "../framework/http_error.ts";
+import { metaOf, sessionCookies } from "../server/auth_http.ts";
+import { formErrorsOf, formObject, parseForm, redirect, safeNext } from "../server/pages.ts";
+import { toHttpError } from "../server/errors.ts";
 import { define } from "../utils.ts";
 
 interface Data {
@@ -45,14 +45,15 @@ export const handler = define.handlers({
       return redirect(next, sessionCookies(ctx.url, tokens));
     } catch (e) {
       const errors = formErrorsOf(e);
-      const code = e instanceof HttpError ? e.options.code : undefined;
+      const http = toHttpError(e);
+      const code = http?.options.code;
       const askCode = code === "mfa_required" || code === "invalid_mfa_code";
       if (askCode) {
         errors.totp_code = errors._form;
         delete errors._form;
       }
-      const status = e instanceof HttpError ? e.status : 400;
-      const headers = e instanceof HttpError ? e.options.headers : undefined;
+      const status = http?.status ?? 400;
+      const headers = http?.options.headers;
       return page<Data>({ email: rest.email, next, errors, askCode }, { status, headers });
     }
   },

@@ -1,8 +1,8 @@
 import { page } from "fresh";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button } from "../components/Form.tsx";
-import { clearedCookies, cookiesOf, metaOf, REFRESH_COOKIE } from "../services/auth/http.ts";
-import { redirect } from "../services/auth/pages.ts";
+import { clearedCookies, cookiesOf, metaOf, REFRESH_COOKIE } from "../server/auth_http.ts";
+import { redirect } from "../server/pages.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({

@@ -2,10 +2,10 @@ import { page } from "fresh";
 import { z } from "zod";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button, Field, type FieldErrors, Notice } from "../components/Form.tsx";
-import { metaOf, sessionCookies } from "../services/auth/http.ts";
-import { formErrorsOf, formObject, parseForm, redirect } from "../services/auth/pages.ts";
+import { metaOf, sessionCookies } from "../server/auth_http.ts";
+import { formErrorsOf, formObject, parseForm, redirect } from "../server/pages.ts";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../services/auth/password_policy.ts";
-import { HttpError } from "../framework/http_error.ts";
+import { toHttpError } from "../server/errors.ts";
 import { define } from "../utils.ts";
 
 interface Data {
@@ -47,15 +47,16 @@ export const handler = define.handlers({
       }, metaOf(ctx));
       return redirect("/", sessionCookies(ctx.url, tokens));
     } catch (e) {
-      const status = e instanceof HttpError ? e.status : 400;
+      const http = toHttpError(e);
+      const status = http?.status ?? 400;
       const errors = formErrorsOf(e);
-      if (e instanceof HttpError && e.options.code === "email_taken") {
-        errors.email = e.message;
+      if (http?.options.code === "email_taken") {
+        errors.email = http.message;
         delete errors._form;
       }
       return page<Data>({ values, invitation, errors }, {
         status,
-        headers: e instanceof HttpError ? e.options.headers : undefined,
+        headers: http?.options.headers,
       });
     }
   },

@@ -5,7 +5,7 @@ import type { FreshContext } from "../../framework/types.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { State } from "../../utils.ts";
 import { getAssetCached } from "../assets/store.ts";
-import { principal } from "../auth/http.ts";
+import { principal } from "../../server/auth_http.ts";
 import type { Principal } from "../auth/principal.ts";
 import { ISOS } from "../market/zones.ts";
 import { idempotencyKeyOf, idempotent, type StoredResult } from "./idempotency.ts";

@@ -16,8 +16,8 @@ import appConfig from "../../fresh.config.ts";
 import manifest from "../../fresh.gen.ts";
 import { loadConfig } from "../../services/config/env.ts";
 import { setLogLevel } from "../../services/log/logger.ts";
-import { createApp } from "../../services/server/app.ts";
-import { type AppServices, createServices } from "../../services/server/services.ts";
+import { createApp } from "../../server/app.ts";
+import { type AppServices, createServices } from "../../services/wiring.ts";
 
 export interface TestApp {
   services: AppServices;

@@ -4,7 +4,7 @@
  * origin. Bearer requests are not subject to it: a browser never adds that header.
  */
 import assert from "node:assert/strict";
-import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../services/auth/http.ts";
+import { ACCESS_COOKIE, REFRESH_COOKIE } from "../../server/auth_http.ts";
 import { call, createOrg, expectError, expectStatus, newSession, opts, type TokenPair } from "../helpers/auth.ts";
 import { GOOD_PASSWORD, TEST_ORIGIN, testApp } from "../helpers/test_app.ts";
 

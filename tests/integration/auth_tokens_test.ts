@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
-import { ACCESS_COOKIE } from "../../services/auth/http.ts";
+import { ACCESS_COOKIE } from "../../server/auth_http.ts";
 import {
   call,
   claimsOf,

@@ -8,7 +8,7 @@ import type { Hono } from "hono";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import appConfig from "../../fresh.config.ts";
 import manifest from "../../fresh.gen.ts";
-import { createApp } from "../../services/server/app.ts";
+import { createApp } from "../../server/app.ts";
 import { call, createOrg, expectStatus, type Member, orgWithAllRoles } from "../helpers/auth.ts";
 import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listAudit } from "../../../services/auth/audit.ts";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { auditEntrySchema, plain } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 

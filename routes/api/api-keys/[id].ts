@@ -1,4 +1,4 @@
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 

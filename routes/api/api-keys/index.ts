@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { apiKeySchema, plain, roleSchema } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 

@@ -1,4 +1,4 @@
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { assetInput, assetSchema } from "../../../services/assets/schemas.ts";
 import { deleteAsset, getAsset, updateAsset } from "../../../services/assets/store.ts";

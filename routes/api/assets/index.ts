@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { ASSET_KIND_LIST, assetInput, assetSchema } from "../../../services/assets/schemas.ts";
 import { createAsset, listAssets } from "../../../services/assets/store.ts";
 import { define } from "../../../utils.ts";

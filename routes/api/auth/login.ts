@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { metaOf } from "../../../services/auth/http.ts";
+import { metaOf } from "../../../server/auth_http.ts";
 import { emailSchema, passwordInput, tokenPairSchema } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { permissionsOf } from "../../../services/auth/rbac.ts";
 import { meSchema, preferencesSchema } from "../../../services/auth/schemas.ts";
 import type { State } from "../../../utils.ts";

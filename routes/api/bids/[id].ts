@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { bidSchema, validated } from "../../../services/bids/api.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";

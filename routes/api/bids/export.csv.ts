@@ -1,4 +1,4 @@
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { csvField, csvResponse } from "../../../services/http/csv.ts";
 import { bidFilterQuery } from "../../../services/bids/api.ts";
 import { listBids } from "../../../services/bids/store.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import { bidFilterQuery, bidSchema, runIdempotent, validated, validatedParsed } from "../../../services/bids/api.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { insertBid, listBids } from "../../../services/bids/store.ts";

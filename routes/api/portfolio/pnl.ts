@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principal } from "../../../services/auth/http.ts";
+import { principal } from "../../../server/auth_http.ts";
 import type { Database } from "../../../db/database.ts";
 import { pnl } from "../../../services/bids/pnl.ts";
 import { define } from "../../../utils.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "../../../framework/api.ts";
 import { ISOS } from "../../../services/market/zones.ts";
-import { upgradeToStream } from "../../../services/realtime/http.ts";
+import { upgradeToStream } from "../../../server/realtime_http.ts";
 import { parseZones } from "../../../services/realtime/protocol.ts";
 import { define } from "../../../utils.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { metaOf, principal } from "../../../../services/auth/http.ts";
+import { metaOf, principal } from "../../../../server/auth_http.ts";
 import { passwordInput } from "../../../../services/auth/schemas.ts";
 import { define } from "../../../../utils.ts";
 

@@ -1,14 +1,14 @@
-import { memoReads } from "../../services/memo.ts";
+import { memoReads } from "../../../services/memo.ts";
 import { page } from "fresh";
-import { HttpError } from "../../framework/http_error.ts";
-import PriceChart from "../../islands/PriceChart.tsx";
-import { Card } from "../../components/Form.tsx";
-import { pageUser } from "../../services/auth/pages.ts";
-import { history } from "../../services/market/store.ts";
-import type { PriceTick } from "../../services/market/types.ts";
-import { isIso, type Iso, ISOS, nextGateClosure, ZONES } from "../../services/market/zones.ts";
-import type { Database } from "../../db/database.ts";
-import { define } from "../../utils.ts";
+import { HttpError } from "../../../framework/http_error.ts";
+import PriceChart from "../../../islands/PriceChart.tsx";
+import { Card } from "../../../components/Form.tsx";
+import { pageUser } from "../../../server/pages.ts";
+import { history } from "../../../services/market/store.ts";
+import type { PriceTick } from "../../../services/market/types.ts";
+import { isIso, type Iso, ISOS, nextGateClosure, ZONES } from "../../../services/market/zones.ts";
+import type { Database } from "../../../db/database.ts";
+import { define } from "../../../utils.ts";
 
 const TABLE_ROWS = 24;
 /** Other instances' commits are not counted in `version()`: their prices show within this. */

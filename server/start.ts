@@ -1,13 +1,13 @@
 /** Starts the whole app for `main.ts` and for tests and benchmarks that boot it in-process. */
-import { readBuildInfo, sourceHash } from "../../framework/build.ts";
-import { setBuildInfo } from "../../framework/assets.ts";
-import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import { readBuildInfo, sourceHash } from "../framework/build.ts";
+import { setBuildInfo } from "../framework/assets.ts";
+import type { BuildInfo, Manifest } from "../framework/types.ts";
 import type { Hono } from "hono";
-import appConfig from "../../fresh.config.ts";
-import type { Config } from "../config/env.ts";
-import { flushLogs, log } from "../log/logger.ts";
+import appConfig from "../fresh.config.ts";
+import type { Config } from "../services/config/env.ts";
+import { flushLogs, log } from "../services/log/logger.ts";
 import { createApp } from "./app.ts";
-import { createServices } from "./services.ts";
+import { createServices } from "../services/wiring.ts";
 
 export interface RunningServer {
   url: string;
@@ -23,7 +23,7 @@ export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
   if (config.onDenoDeploy) return current;
   if (current && current.sourceHash === await sourceHash(root, appConfig.build.css)) return current;
   log.info(current ? "client sources changed: rebuilding" : "no client build: building");
-  const { buildApp } = await import("../../build.ts");
+  const { buildApp } = await import("../build.ts");
   await buildApp((msg) => log.info(msg));
   return await readBuildInfo(root);
 }
@@ -54,7 +54,7 @@ export async function startServer(
   const build = await ensureBuild(config);
   setBuildInfo(build);
   // Imported after the build, which may have just regenerated the manifest.
-  const manifest = (await import("../../fresh.gen.ts")).default as Manifest;
+  const manifest = (await import("../fresh.gen.ts")).default as Manifest;
   const services = createServices(config);
   const app = createApp({ services, manifest, build, root: appConfig.root, configure: options.configureApp });
 

@@ -3,15 +3,15 @@
  * adapter per external system, and the data layer on top of them. Nothing here
  * waits for an optional service; `start()` resolves when the required ones are up.
  */
-import type { Config } from "../config/env.ts";
-import { createClickhouseAdapter } from "../adapters/clickhouse.ts";
-import { createDatabaseAdapter } from "../adapters/database.ts";
-import { createKafkaAdapter } from "../adapters/kafka.ts";
-import { createKvAdapter } from "../adapters/kv.ts";
-import { createMlflowAdapter } from "../adapters/mlflow.ts";
-import { createRedisAdapter } from "../adapters/redis.ts";
-import { type Cache, createCache } from "../cache/cache.ts";
-import { HealthRegistry } from "../health/registry.ts";
+import type { Config } from "./config/env.ts";
+import { createClickhouseAdapter } from "./adapters/clickhouse.ts";
+import { createDatabaseAdapter } from "./adapters/database.ts";
+import { createKafkaAdapter } from "./adapters/kafka.ts";
+import { createKvAdapter } from "./adapters/kv.ts";
+import { createMlflowAdapter } from "./adapters/mlflow.ts";
+import { createRedisAdapter } from "./adapters/redis.ts";
+import { type Cache, createCache } from "./cache/cache.ts";
+import { HealthRegistry } from "./health/registry.ts";
 import {
   buildHealthReport,
   type HealthReport,
@@ -20,15 +20,15 @@ import {
   type LivenessResponse,
   readiness,
   type ReadinessResponse,
-} from "../health/report.ts";
-import { createQueue, type Queue } from "../queue/queue.ts";
-import { type AuthService, createAuth } from "../auth/service.ts";
-import { loadPasswordPolicy } from "../auth/password_policy.ts";
-import { createRealtimeBus } from "../realtime/bus.ts";
-import { RealtimeHub } from "../realtime/hub.ts";
-import { createMarket, type MarketService } from "../market/service.ts";
-import { type BidsService, createBids } from "../bids/service.ts";
-import type { Database } from "../../db/database.ts";
+} from "./health/report.ts";
+import { createQueue, type Queue } from "./queue/queue.ts";
+import { type AuthService, createAuth } from "./auth/service.ts";
+import { loadPasswordPolicy } from "./auth/password_policy.ts";
+import { createRealtimeBus } from "./realtime/bus.ts";
+import { RealtimeHub } from "./realtime/hub.ts";
+import { createMarket, type MarketService } from "./market/service.ts";
+import { type BidsService, createBids } from "./bids/service.ts";
+import type { Database } from "../db/database.ts";
 
 export interface AppServices {
   readonly config: Config;

@@ -1,13 +1,13 @@
 import { page } from "fresh";
 import { z } from "zod";
-import { Button, Card, Field, type FieldErrors, Notice, Select } from "../components/Form.tsx";
-import { SecretBox } from "../components/SecretBox.tsx";
-import { metaOf, sessionCookies } from "../services/auth/http.ts";
-import type { ApiKeyView } from "../services/auth/organization.ts";
-import { formErrorsOf, formObject, pageUser, parseForm } from "../services/auth/pages.ts";
-import type { Principal } from "../services/auth/principal.ts";
-import { ROLES, roleWithin } from "../services/auth/rbac.ts";
-import { define, type State } from "../utils.ts";
+import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
+import { SecretBox } from "../../components/SecretBox.tsx";
+import { metaOf, sessionCookies } from "../../server/auth_http.ts";
+import type { ApiKeyView } from "../../services/auth/organization.ts";
+import { formErrorsOf, formObject, pageUser, parseForm } from "../../server/pages.ts";
+import type { Principal } from "../../services/auth/principal.ts";
+import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
+import { define, type State } from "../../utils.ts";
 import type { FreshContext } from "fresh";
 
 interface Data {

@@ -3,14 +3,15 @@
  * targets, form parsing with per-field errors, and turning a service error
  * into a message beside the field it is about.
  */
-import { withCookies } from "./http.ts";
+import { withCookies } from "./auth_http.ts";
 import type { z } from "zod";
-import { HttpError } from "../../framework/http_error.ts";
-import type { FreshContext } from "../../framework/types.ts";
-import type { State } from "../../utils.ts";
-import type { FieldErrors } from "../../components/Form.tsx";
-import type { Principal } from "./principal.ts";
-import { can, type Permission } from "./rbac.ts";
+import { HttpError } from "../framework/http_error.ts";
+import { toHttpError } from "./errors.ts";
+import type { FreshContext } from "../framework/types.ts";
+import type { State } from "../utils.ts";
+import type { FieldErrors } from "../components/Form.tsx";
+import type { Principal } from "../services/auth/principal.ts";
+import { can, type Permission } from "../services/auth/rbac.ts";
 
 /** Only same-site paths: `//evil.example` and `/\evil` are protocol-relative URLs to browsers. */
 export function safeNext(next: string | null | undefined): string {
@@ -52,8 +53,9 @@ export function parseForm<S extends z.ZodType>(schema: S, values: Record<string,
 
 /** A service's 4xx as form errors: field-level when the error names a body field, else a form-level message. */
 export function formErrorsOf(e: unknown): FieldErrors {
-  if (!(e instanceof HttpError) || e.status >= 500) throw e;
-  const details = e.options.details;
+  const http = toHttpError(e);
+  if (!http || http.status >= 500) throw e;
+  const details = http.options.details;
   if (Array.isArray(details) && details.length) {
     const errors: FieldErrors = {};
     for (const d of details as { path?: string; message?: string }[]) {
@@ -62,7 +64,7 @@ export function formErrorsOf(e: unknown): FieldErrors {
     }
     return errors;
   }
-  return { _form: e.message };
+  return { _form: http.message };
 }
 
 /** 303 to `location` (a form's answer), with the session cookies it sets, if any. */

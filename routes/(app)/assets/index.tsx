@@ -1,15 +1,15 @@
 import { page } from "fresh";
 import { z } from "zod";
-import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
-import { formErrorsOf, formObject, pageUser, parseForm } from "../../services/auth/pages.ts";
-import { can } from "../../services/auth/rbac.ts";
-import { ASSET_KIND_LIST, assetInput, siteInput } from "../../services/assets/schemas.ts";
-import { createAsset, createSite, listAssets, listSites } from "../../services/assets/store.ts";
-import type { AssetView } from "../../services/assets/schemas.ts";
-import { ISOS } from "../../services/market/zones.ts";
-import type { Principal } from "../../services/auth/principal.ts";
+import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
+import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
+import { can } from "../../../services/auth/rbac.ts";
+import { ASSET_KIND_LIST, assetInput, siteInput } from "../../../services/assets/schemas.ts";
+import { createAsset, createSite, listAssets, listSites } from "../../../services/assets/store.ts";
+import type { AssetView } from "../../../services/assets/schemas.ts";
+import { ISOS } from "../../../services/market/zones.ts";
+import type { Principal } from "../../../services/auth/principal.ts";
 import type { FreshContext } from "fresh";
-import { define, type State } from "../../utils.ts";
+import { define, type State } from "../../../utils.ts";
 
 interface SiteRow {
   id: string;

@@ -8,16 +8,16 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { serveStatic } from "hono/deno";
 import { etag } from "hono/etag";
-import { configureApi } from "../../framework/api.ts";
-import { HttpError } from "../../framework/http_error.ts";
-import { mountManifest } from "../../framework/server.ts";
-import type { BuildInfo, Manifest } from "../../framework/types.ts";
-import { log } from "../log/logger.ts";
-import { authorize } from "../auth/http.ts";
+import { configureApi } from "../framework/api.ts";
+import { HttpError } from "../framework/http_error.ts";
+import { mountManifest } from "../framework/server.ts";
+import type { BuildInfo, Manifest } from "../framework/types.ts";
+import { log } from "../services/log/logger.ts";
+import { authorize } from "./auth_http.ts";
 import { classifyError } from "./errors.ts";
-import { isWebSocketUpgrade } from "../realtime/http.ts";
-import type { State } from "../../utils.ts";
-import type { AppServices } from "./services.ts";
+import { isWebSocketUpgrade } from "./realtime_http.ts";
+import type { State } from "../utils.ts";
+import type { AppServices } from "../services/wiring.ts";
 
 export interface CreateAppOptions {
   services: AppServices;

@@ -5,13 +5,13 @@
  */
 import { parse, serialize } from "hono/utils/cookie";
 import { getConnInfo } from "hono/deno";
-import { HttpError } from "../../framework/http_error.ts";
-import type { FreshContext } from "../../framework/types.ts";
-import type { State } from "../../utils.ts";
-import type { TokenPair } from "./accounts.ts";
-import { clientIp } from "./client_ip.ts";
-import { can, isPermission } from "./rbac.ts";
-import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
+import { HttpError } from "../framework/http_error.ts";
+import type { FreshContext } from "../framework/types.ts";
+import type { State } from "../utils.ts";
+import type { TokenPair } from "../services/auth/accounts.ts";
+import { clientIp } from "../services/auth/client_ip.ts";
+import { can, isPermission } from "../services/auth/rbac.ts";
+import { SESSION_ABSOLUTE_MS } from "../services/auth/sessions.ts";
 
 export const ACCESS_COOKIE = "ob_at";
 export const REFRESH_COOKIE = "ob_rt";

@@ -1,5 +1,5 @@
-import { define } from "../../utils.ts";
-import { pageUser } from "../../services/auth/pages.ts";
+import { define } from "../../../utils.ts";
+import { pageUser } from "../../../server/pages.ts";
 
 /** /market opens the viewer's default zone (Settings), PJM otherwise. */
 export const handler = define.handlers({

@@ -2,12 +2,12 @@
  * The WebSocket routes' upgrade: by then the API layer has answered 401/403
  * (permission `market:read`), so here only the handshake itself is checked.
  */
-import { HttpError } from "../../framework/http_error.ts";
-import type { FreshContext } from "../../framework/types.ts";
-import type { State } from "../../utils.ts";
-import { ownOrigin, principal } from "../auth/http.ts";
-import type { Iso } from "../market/zones.ts";
-import { CLOSE_UNKNOWN_ZONE, type ErrorMessage } from "./protocol.ts";
+import { HttpError } from "../framework/http_error.ts";
+import type { FreshContext } from "../framework/types.ts";
+import type { State } from "../utils.ts";
+import { ownOrigin, principal } from "./auth_http.ts";
+import type { Iso } from "../services/market/zones.ts";
+import { CLOSE_UNKNOWN_ZONE, type ErrorMessage } from "../services/realtime/protocol.ts";
 
 export function isWebSocketUpgrade(req: Request): boolean {
   return (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";

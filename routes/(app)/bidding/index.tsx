@@ -1,29 +1,29 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
 import { z } from "zod";
-import { Card, Notice } from "../../components/Form.tsx";
-import { type BidFilters, type BidRow, PAGE_SIZE, toRow } from "../../components/bid_format.ts";
+import { Card, Notice } from "../../../components/Form.tsx";
+import { type BidFilters, type BidRow, PAGE_SIZE, toRow } from "../../../components/bid_format.ts";
 import {
   applyRowAction,
   type BuilderAsset,
   formFromBid,
   formFromFields,
   formToInput,
-} from "../../components/bid_form.ts";
-import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../islands/BidBuilder.tsx";
-import BidList from "../../islands/BidList.tsx";
-import { listAssets } from "../../services/assets/store.ts";
-import { formObject, pageUser, redirect } from "../../services/auth/pages.ts";
-import type { Principal } from "../../services/auth/principal.ts";
-import { can } from "../../services/auth/rbac.ts";
-import { BID_STATUSES, type BidInput, type Issue } from "../../services/bids/schema.ts";
-import { getBid, insertBid, listBids, transition, updateDraft } from "../../services/bids/store.ts";
-import { bidFilterQuery, validated } from "../../services/bids/api.ts";
-import { idempotent } from "../../services/bids/idempotency.ts";
-import { MARKETS } from "../../services/market/types.ts";
-import { type Iso, ISOS } from "../../services/market/zones.ts";
-import { HttpError } from "../../framework/http_error.ts";
-import { define, type State } from "../../utils.ts";
+} from "../../../components/bid_form.ts";
+import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../../islands/BidBuilder.tsx";
+import BidList from "../../../islands/BidList.tsx";
+import { listAssets } from "../../../services/assets/store.ts";
+import { formObject, pageUser, redirect } from "../../../server/pages.ts";
+import type { Principal } from "../../../services/auth/principal.ts";
+import { can } from "../../../services/auth/rbac.ts";
+import { BID_STATUSES, type BidInput, type Issue } from "../../../services/bids/schema.ts";
+import { getBid, insertBid, listBids, transition, updateDraft } from "../../../services/bids/store.ts";
+import { bidFilterQuery, validated } from "../../../services/bids/api.ts";
+import { idempotent } from "../../../services/bids/idempotency.ts";
+import { MARKETS } from "../../../services/market/types.ts";
+import { type Iso, ISOS } from "../../../services/market/zones.ts";
+import { HttpError } from "../../../framework/http_error.ts";
+import { define, type State } from "../../../utils.ts";
 
 /** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
 function filtersOf(url: URL): BidFilters {

@@ -1,18 +1,18 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
 import { z } from "zod";
-import { BidStatusBadge } from "../../components/BidStatusBadge.tsx";
-import { CurveChart, type RefLine } from "../../components/CurveChart.tsx";
-import { Card, Notice } from "../../components/Form.tsx";
-import { curveSummary, intervalLabel, mw, usd, utcMinute } from "../../components/bid_format.ts";
-import { marketClock } from "../../components/bid_form.ts";
-import { HttpError } from "../../framework/http_error.ts";
-import { formObject, pageUser, redirect } from "../../services/auth/pages.ts";
-import type { Principal } from "../../services/auth/principal.ts";
-import { can } from "../../services/auth/rbac.ts";
-import { validated } from "../../services/bids/api.ts";
-import { canTransition } from "../../services/bids/lifecycle.ts";
-import { submissionDeadline } from "../../services/bids/schema.ts";
+import { BidStatusBadge } from "../../../components/BidStatusBadge.tsx";
+import { CurveChart, type RefLine } from "../../../components/CurveChart.tsx";
+import { Card, Notice } from "../../../components/Form.tsx";
+import { curveSummary, intervalLabel, mw, usd, utcMinute } from "../../../components/bid_format.ts";
+import { marketClock } from "../../../components/bid_form.ts";
+import { HttpError } from "../../../framework/http_error.ts";
+import { formObject, pageUser, redirect } from "../../../server/pages.ts";
+import type { Principal } from "../../../services/auth/principal.ts";
+import { can } from "../../../services/auth/rbac.ts";
+import { validated } from "../../../services/bids/api.ts";
+import { canTransition } from "../../../services/bids/lifecycle.ts";
+import { submissionDeadline } from "../../../services/bids/schema.ts";
 import {
   bidHistory,
   type BidHistoryEntry,
@@ -20,10 +20,10 @@ import {
   deleteDraft,
   getBid,
   transition,
-} from "../../services/bids/store.ts";
-import type { Iso } from "../../services/market/zones.ts";
-import type { Transaction } from "../../db/database.ts";
-import { define, type State } from "../../utils.ts";
+} from "../../../services/bids/store.ts";
+import type { Iso } from "../../../services/market/zones.ts";
+import type { Transaction } from "../../../db/database.ts";
+import { define, type State } from "../../../utils.ts";
 
 type Action = "submit" | "withdraw" | "delete";
 

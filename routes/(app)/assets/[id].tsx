@@ -1,14 +1,14 @@
 import { page } from "fresh";
-import { Card } from "../../components/Form.tsx";
-import { PnlTable } from "../../components/PnlTable.tsx";
-import { pageUser } from "../../services/auth/pages.ts";
-import { listReadings } from "../../services/assets/meter_store.ts";
-import { getAsset } from "../../services/assets/store.ts";
-import { deviationRevenue, pnl } from "../../services/bids/pnl.ts";
-import { mw, usd } from "../../components/bid_format.ts";
-import { listBids } from "../../services/bids/store.ts";
-import { define } from "../../utils.ts";
-import { HttpError } from "../../framework/http_error.ts";
+import { Card } from "../../../components/Form.tsx";
+import { PnlTable } from "../../../components/PnlTable.tsx";
+import { pageUser } from "../../../server/pages.ts";
+import { listReadings } from "../../../services/assets/meter_store.ts";
+import { getAsset } from "../../../services/assets/store.ts";
+import { deviationRevenue, pnl } from "../../../services/bids/pnl.ts";
+import { mw, usd } from "../../../components/bid_format.ts";
+import { listBids } from "../../../services/bids/store.ts";
+import { define } from "../../../utils.ts";
+import { HttpError } from "../../../framework/http_error.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAYS = 30;

@@ -1,11 +1,11 @@
 import { page } from "fresh";
 import { z } from "zod";
-import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../components/Form.tsx";
-import { formObject, pageUser, parseForm } from "../services/auth/pages.ts";
-import { type Preferences, preferencesSchema } from "../services/auth/schemas.ts";
-import { ISOS } from "../services/market/zones.ts";
-import { define } from "../utils.ts";
-import type { Database } from "../db/database.ts";
+import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
+import { formObject, pageUser, parseForm } from "../../server/pages.ts";
+import { type Preferences, preferencesSchema } from "../../services/auth/schemas.ts";
+import { ISOS } from "../../services/market/zones.ts";
+import { define } from "../../utils.ts";
+import type { Database } from "../../db/database.ts";
 
 interface Data {
   prefs: Preferences;
