@@ -366,13 +366,9 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
   return issues;
 }
 
-/** A ZodError of the bid schemas as `Issue`s (dotted paths; rule codes restored from `params.code`). */
+/** A ZodError of the bid schema as `Issue`s, with dotted paths. */
 export function issuesFromZod(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({
-    path: pathString(i.path),
-    message: i.message,
-    code: i.code === "custom" && typeof i.params?.code === "string" ? i.params.code : i.code,
-  }));
+  return error.issues.map((i) => ({ path: pathString(i.path), message: i.message, code: i.code }));
 }
 
 /**
