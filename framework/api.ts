@@ -134,14 +134,17 @@ export function queryObject(params: URLSearchParams): Record<string, string | st
   return out;
 }
 
-/** An optional body may be left out entirely; a body that is sent must be JSON. */
+/**
+ * An optional body may be left out entirely, whatever Content-Type the client sets on an empty request
+ * (many send `application/json` with no body); a body that is sent must be JSON.
+ */
 async function readBody(req: Request, schema: AnyZod): Promise<unknown> {
-  const empty = !req.body || req.headers.get("content-length") === "0";
-  if (empty && !req.headers.get("content-type") && schema.safeParse(undefined).success) return undefined;
-  return await readJson(req);
+  const optional = schema.safeParse(undefined).success;
+  if (optional && (!req.body || req.headers.get("content-length") === "0")) return undefined;
+  return await readJson(req, optional);
 }
 
-async function readJson(req: Request): Promise<unknown> {
+async function readJson(req: Request, optional = false): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new HttpError(415, "Send the body as JSON with Content-Type: application/json", {
@@ -149,6 +152,7 @@ async function readJson(req: Request): Promise<unknown> {
     });
   }
   const text = await req.text();
+  if (!text && optional) return undefined;
   if (!text) throw new HttpError(400, "The request body is empty; a JSON body is required", { code: "invalid_json" });
   try {
     return JSON.parse(text);

@@ -2,9 +2,10 @@
  * What a bid is and the rules it must respect: one definition for the API and the bid builder island.
  *
  * Browser-safe on purpose (the island bundles it): it imports zod and the market's zone rules only, and
- * uses no Deno API. `validateBid` is a pure function of the bid, the asset's limits and `now`, so the
- * server and the browser reach the same verdict with the same messages; the server's verdict is the one
- * that counts, since the browser's clock and asset data may be stale.
+ * uses no Deno API. `checkBid` is THE check of a bid, a pure function of the input, the asset's limits
+ * and `now`: the browser calls it directly (islands/BidBuilder.tsx), the server through
+ * `checkedBid` (services/bids/validation.ts), which loads the asset first. Same verdict, same messages;
+ * the server's is the one that counts, since the browser's clock and asset data may be stale.
  */
 import { z } from "zod";
 import { MARKETS } from "../market/types.ts";
@@ -73,7 +74,8 @@ export type Segment = z.infer<typeof segmentSchema>;
 
 export const bidInputSchema = z.strictObject({
   asset_id: z.uuid({ error: named("an asset id (UUID)") }),
-  zone: z.enum(ISOS, { error: named(`one of ${ISOS.join(", ")}`) }),
+  /** The asset's zone, which fixes it: optional, and when sent it must be the asset's. */
+  zone: z.enum(ISOS, { error: named(`one of ${ISOS.join(", ")}`) }).optional(),
   market: z.enum(MARKETS, { error: named(`one of ${MARKETS.join(", ")}`) }),
   /**
    * Start of the delivery interval, ISO-8601 with "Z" or an offset. The interval's end is not sent: it
@@ -91,6 +93,9 @@ export const bidInputSchema = z.strictObject({
       : named("an object")(iss),
 }).meta({ id: "BidInput" });
 export type BidInput = z.infer<typeof bidInputSchema>;
+
+/** A bid that passed `checkBid`: its zone (the asset's) and its interval's end are filled in. */
+export type CheckedBid = BidInput & { zone: Iso; interval_end: string };
 
 /** The end of the delivery interval that starts at `start`: 1 h for DA, 5 min for RT (ISO string, UTC). */
 export function intervalEnd(market: Market, start: string | Date): string {
@@ -232,20 +237,22 @@ export function sideLimitMw(asset: AssetLimits, side: BidSide): number | null {
 
 /**
  * Every market rule a (schema-valid) bid breaks, in field order; [] when it may be submitted at `now`.
+ * Not exported: `checkBid` is the entry point (parse, then these rules).
  * Rules: zone of the asset; segment count of the zone; prices within the zone's floor and cap; offer
  * prices non-decreasing, bid prices non-increasing; the side allowed for the asset and total MW within
  * its power for that side; interval aligned to the market; DA before the zone's gate for the delivery
  * day, RT before the zone's lead time.
  */
-export function validateBid(input: BidInput, ctx: BidContext): Issue[] {
+function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
   const issues: Issue[] = [];
   const add = (path: string, code: IssueCode, message: string) => issues.push({ path, code, message });
   const { asset, now } = ctx;
-  const rules = ZONES[input.zone];
 
-  if (input.zone !== asset.zone) {
-    add("zone", "zone_mismatch", `zone ${input.zone} is not the asset's zone (${asset.zone})`);
+  if (bid.zone !== undefined && bid.zone !== asset.zone) {
+    add("zone", "zone_mismatch", `zone ${bid.zone} is not the asset's zone (${asset.zone})`);
   }
+  const input = { ...bid, zone: bid.zone ?? asset.zone };
+  const rules = ZONES[input.zone];
 
   // A bid is checked against the rules of the zone it is sent to.
   if (input.segments.length > rules.maxOfferSegments) {
@@ -359,56 +366,29 @@ export function validateBid(input: BidInput, ctx: BidContext): Issue[] {
   return issues;
 }
 
-/** "segments.2.price" → ["segments", 2, "price"] (zod paths keep array indices as numbers). */
-function pathArray(path: string): (string | number)[] {
-  return path ? path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+/** A ZodError of the bid schema as `Issue`s, with dotted paths. */
+export function issuesFromZod(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ path: pathString(i.path), message: i.message, code: i.code }));
 }
 
 /**
- * `bidInputSchema` plus `validateBid` for one asset at one instant: the form schema of the island and a
- * schema the API can parse with once it has loaded the asset. The rules run once the shape is valid. Each rule's issue keeps its `code` in
- * zod's `params.code` (zod itself reports custom issues as code "custom").
+ * THE check of a bid: parse it (`bidInputSchema`), then apply the market rules for its asset at `now`.
+ * The bid with its zone and interval_end filled in, or every issue found (paths relative to the bid).
  */
-export function makeBidSchema(ctx: BidContext) {
-  return bidInputSchema.superRefine((bid, zctx) => {
-    for (const issue of validateBid(bid, ctx)) {
-      zctx.addIssue({
-        code: "custom",
-        path: pathArray(issue.path),
-        message: issue.message,
-        params: { code: issue.code },
-      });
-    }
-  }, {
-    // zod runs refinements after non-aborting issues too (a malformed date, an empty list); the rules
-    // assume a well-formed bid and would repeat those issues in other words, so they wait for one.
-    when: (payload) => payload.issues.length === 0,
-  });
-}
-
-/** Same function as `makeBidSchema` under the name the bid builder uses. */
-export const bidFormSchema = makeBidSchema;
-
-/** A ZodError of the bid schemas as `Issue`s (dotted paths; rule codes restored from `params.code`). */
-export function issuesFromZod(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({
-    path: pathString(i.path),
-    message: i.message,
-    code: i.code === "custom" && typeof i.params?.code === "string" ? i.params.code : i.code,
-  }));
-}
-
-/** Parse and validate in one step: the bid (with its derived interval_end), or every issue found. */
 export function checkBid(
   input: unknown,
   ctx: BidContext,
-): { ok: true; bid: BidInput & { interval_end: string } } | { ok: false; issues: Issue[] } {
+): { ok: true; bid: CheckedBid } | { ok: false; issues: Issue[] } {
   const parsed = bidInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
   const issues = validateBid(parsed.data, ctx);
   if (issues.length) return { ok: false, issues };
   return {
     ok: true,
-    bid: { ...parsed.data, interval_end: intervalEnd(parsed.data.market, parsed.data.interval_start) },
+    bid: {
+      ...parsed.data,
+      zone: ctx.asset.zone,
+      interval_end: intervalEnd(parsed.data.market, parsed.data.interval_start),
+    },
   };
 }

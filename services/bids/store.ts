@@ -4,11 +4,11 @@
  * event in the same transaction as the change itself.
  */
 import { isoUtc } from "../../db/sql.ts";
-import { HttpError } from "../../framework/http_error.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
-import type { BidInput, BidStatus } from "./schema.ts";
+import type { BidStatus, CheckedBid } from "./schema.ts";
 
 export interface BidView {
   id: string;
@@ -49,7 +49,7 @@ const actorColumns = (actor: Actor) =>
 
 export async function getBid(q: Queryable, orgId: string, id: string): Promise<BidView> {
   const [row] = await q.query<BidView>(`SELECT ${BID_COLUMNS} ${FROM} WHERE b.org_id = $1 AND b.id = $2`, [orgId, id]);
-  if (!row) throw new HttpError(404, "Bid not found", { code: "not_found" });
+  if (!row) throw notFound("Bid not found", { code: "not_found" });
   return row;
 }
 
@@ -91,16 +91,30 @@ async function record(
   );
 }
 
+/** What the audit log keeps of a bid's terms (its `before` / `after`). */
+export function bidTerms(
+  b: Pick<BidView, "asset_id" | "market" | "interval_start" | "side" | "segments"> & { zone: string },
+) {
+  return {
+    asset_id: b.asset_id,
+    zone: b.zone,
+    market: b.market,
+    interval_start: b.interval_start,
+    side: b.side,
+    segments: b.segments,
+  };
+}
+
+/** Who creates a draft: the principal and the address the request came from (for the audit log). */
+export type Creator = Pick<Principal, "orgId" | "userId" | "apiKeyId"> & { ip?: string | null };
+
 /**
- * Creates a draft with its history row and its outbox event in ONE statement:
- * atomic without an explicit transaction, and one round trip (the hot path of
- * bid submission).
+ * Creates a draft with its history row, its outbox event and its audit entry in
+ * ONE statement: atomic without an explicit transaction, and one round trip (the
+ * hot path of bid submission). The audit entry is the one services/auth/audit.ts
+ * writes, inlined so the statement stays single.
  */
-export async function insertBid(
-  q: Queryable,
-  p: Principal,
-  bid: BidInput & { interval_end: string },
-): Promise<BidView> {
+export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Promise<BidView> {
   const [row] = await q.query<BidView>(
     `WITH b AS (
        INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
@@ -112,7 +126,10 @@ export async function insertBid(
        INSERT INTO outbox (topic, key, payload)
        SELECT $11, id::text, jsonb_build_object('type', 'bid.created', 'bid_id', id, 'org_id', org_id, 'from', NULL,
                                                 'status', 'draft', 'version', version,
-                                                'at', ${iso("now()")}) FROM b)
+                                                'at', ${iso("now()")}) FROM b),
+     audit AS (
+       INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
+       SELECT org_id, $9, $10, 'bid.created', 'bid', id::text, $12, $13::jsonb FROM b)
      SELECT ${BID_COLUMNS} FROM b JOIN assets a ON a.id = b.asset_id`,
     [
       p.orgId,
@@ -126,6 +143,8 @@ export async function insertBid(
       p.userId,
       p.apiKeyId ?? null,
       BID_EVENTS_TOPIC,
+      p.ip ?? null,
+      JSON.stringify({ after: bidTerms(bid) }),
     ],
   );
   return row;
@@ -136,17 +155,15 @@ export async function insertBid(
  * row and outbox event, all or none. Ids are chosen here so each caller finds
  * its own row in the result.
  */
-export async function insertBids(
-  q: Queryable,
-  items: { p: Principal; bid: BidInput & { interval_end: string } }[],
-): Promise<BidView[]> {
+export async function insertBids(q: Queryable, items: { p: Creator; bid: CheckedBid }[]): Promise<BidView[]> {
   const ids = items.map(() => crypto.randomUUID());
   const col = <T>(f: (i: (typeof items)[number]) => T) => items.map(f);
   const rows = await q.query<BidView>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
-                            $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[])
-         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id)),
+                            $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[], $13::text[],
+                            $14::text[])
+         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id, ip, audit)),
      b AS (
        INSERT INTO bids (id, org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
        SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id FROM input RETURNING *),
@@ -157,7 +174,11 @@ export async function insertBids(
        INSERT INTO outbox (topic, key, payload)
        SELECT $12, id::text, jsonb_build_object('type', 'bid.created', 'bid_id', id, 'org_id', org_id, 'from', NULL,
                                                 'status', 'draft', 'version', version,
-                                                'at', ${iso("now()")}) FROM b ORDER BY id)
+                                                'at', ${iso("now()")}) FROM b ORDER BY id),
+     audit AS (
+       INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
+       SELECT b.org_id, i.user_id, i.key_id, 'bid.created', 'bid', b.id::text, i.ip, i.audit::jsonb
+         FROM b JOIN input i ON i.id = b.id ORDER BY b.id)
      SELECT ${BID_COLUMNS} FROM b JOIN assets a ON a.id = b.asset_id`,
     [
       ids,
@@ -172,6 +193,8 @@ export async function insertBids(
       col((i) => i.p.userId),
       col((i) => i.p.apiKeyId ?? null),
       BID_EVENTS_TOPIC,
+      col((i) => i.p.ip ?? null),
+      col((i) => JSON.stringify({ after: bidTerms(i.bid) })),
     ],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -188,18 +211,18 @@ async function explainMiss(
 ) {
   const bid = await getBid(q, orgId, id);
   if (expected !== undefined && bid.version !== expected) {
-    throw new HttpError(409, `The bid changed since you read it (version ${bid.version}, not ${expected})`, {
+    throw conflict(`The bid changed since you read it (version ${bid.version}, not ${expected})`, {
       code: "version_conflict",
       details: { current_version: bid.version, status: bid.status },
     });
   }
   if (!allowed.includes(bid.status)) {
-    throw new HttpError(409, `A ${bid.status} bid cannot be changed this way`, {
+    throw conflict(`A ${bid.status} bid cannot be changed this way`, {
       code: "invalid_transition",
       details: { status: bid.status, allowed_from: allowed },
     });
   }
-  throw new HttpError(409, "The bid changed concurrently; read it again", { code: "version_conflict" });
+  throw conflict("The bid changed concurrently; read it again", { code: "version_conflict" });
 }
 
 export async function updateDraft(
@@ -207,7 +230,7 @@ export async function updateDraft(
   p: Principal,
   id: string,
   expectedVersion: number,
-  bid: BidInput & { interval_end: string },
+  bid: CheckedBid,
 ): Promise<BidView> {
   const rows = await q.query<{ id: string; org_id: string; version: number }>(
     `UPDATE bids SET asset_id = $4, zone = $5, market = $6, interval_start = $7, interval_end = $8, side = $9,
@@ -320,7 +343,10 @@ export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
     try {
       after = JSON.parse(atob(f.cursor));
     } catch {
-      throw new HttpError(400, "query.cursor: not a cursor from a previous page", { code: "validation_failed" });
+      throw invalid("cursor: not a cursor from a previous page", {
+        code: "validation_failed",
+        details: [{ path: "cursor", code: "invalid_cursor", message: "cursor: not a cursor from a previous page" }],
+      });
     }
   }
   const rows = await q.query<BidView>(

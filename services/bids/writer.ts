@@ -7,12 +7,11 @@
  * concurrently deleted asset) is never another's error.
  */
 import type { Database } from "../../db/database.ts";
-import type { Principal } from "../auth/principal.ts";
 import { coalesce } from "../coalesce.ts";
-import type { BidInput } from "./schema.ts";
-import { type BidView, insertBid, insertBids } from "./store.ts";
+import type { CheckedBid } from "./schema.ts";
+import { type BidView, type Creator, insertBid, insertBids } from "./store.ts";
 
-type NewBid = { p: Principal; bid: BidInput & { interval_end: string } };
+type NewBid = { p: Creator; bid: CheckedBid };
 
 const MAX_BATCH = 256;
 
@@ -23,7 +22,7 @@ export function createBidWriter(db: () => Database) {
     max: MAX_BATCH,
   });
   return {
-    insert: (p: Principal, bid: BidInput & { interval_end: string }): Promise<BidView> => write({ p, bid }),
+    insert: (p: Creator, bid: CheckedBid): Promise<BidView> => write({ p, bid }),
   };
 }
 

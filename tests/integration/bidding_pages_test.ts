@@ -360,3 +360,30 @@ Deno.test("bidding list: 20 a page, an Older link with the filters kept, Newest 
   assert.match(second.html, /href="\/bidding\?status=draft"[^>]*>← Newest/);
   assert.doesNotMatch(second.html, /data-testid="older"/);
 });
+
+Deno.test(
+  "bid page: the buttons are the lifecycle table's — a draft past its gate offers Withdraw, not Submit",
+  opts,
+  async () => {
+    const { t, org, members, asset } = await setup("bidpages-gate");
+    // Placed directly: no bid is created past its gate through the app.
+    const start = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000);
+    const [{ id }] = await t.services.db().query<{ id: string }>(
+      `INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
+       VALUES ($1, $2, 'PJM', 'DA', $3, $4, 'offer', '[{"price": 20, "quantity": 5}]'::jsonb, $5) RETURNING id`,
+      [org.id, asset.id, start.toISOString(), new Date(start.getTime() + 3_600_000).toISOString(), org.admin.userId],
+    );
+    const shown = await page(t, members.trader, `/bidding/${id}`);
+    assert.equal(shown.status, 200);
+    assert.doesNotMatch(shown.html, /data-action="submit"/);
+    assert.match(shown.html, /data-action="withdraw"/);
+    assert.match(shown.html, /data-action="delete"/);
+    // Posted anyway (a stale page): the market is closed for it.
+    const late = await page(t, members.trader, `/bidding/${id}`, { _action: "submit" });
+    assert.equal(late.status, 409);
+    assert.match(late.html, /market closed for this interval/);
+    const withdrawn = await page(t, members.trader, `/bidding/${id}`, { _action: "withdraw" });
+    assert.equal(withdrawn.status, 303);
+    assert.equal(withdrawn.location, `/bidding/${id}?done=withdrawn`);
+  },
+);

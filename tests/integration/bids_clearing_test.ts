@@ -107,7 +107,7 @@ Deno.test("bids clear at their interval's LMP, settle two ways, and show in the 
   const pnl = await (await t.fetch(
     `/api/portfolio/pnl?from=${hour.toISOString()}&to=${
       new Date(hour.getTime() + 86_400_000).toISOString()
-    }&groupBy=asset`,
+    }&group_by=asset`,
     { headers: { authorization: auth.authorization } },
   )).json();
   assert.equal(pnl.items.length, 1);

@@ -118,7 +118,7 @@ Deno.test("a DA position settles its metered deviation at the RT price, by hand"
   });
   assert.deepEqual(settled.details.intervals[0], { start: at(hour), rt_lmp: 40, actual_mw: null, deviation_mw: 0 });
 
-  const pnl = await call(t, "GET", `/api/portfolio/pnl?from=${at(hour)}&to=${at(hour + 86_400_000)}&groupBy=asset`, {
+  const pnl = await call(t, "GET", `/api/portfolio/pnl?from=${at(hour)}&to=${at(hour + 86_400_000)}&group_by=asset`, {
     token,
   });
   expectStatus(pnl, 200);

@@ -3,7 +3,7 @@ import { localDayBounds, tzOffsetMs } from "../../services/market/clock.ts";
 import { type Iso, ISOS, ZONES } from "../../services/market/zones.ts";
 import {
   type AssetLimits,
-  bidFormSchema,
+  type BidContext,
   type BidInput,
   bidInputSchema,
   checkBid,
@@ -11,12 +11,16 @@ import {
   intervalEnd,
   type Issue,
   issuesFromZod,
-  makeBidSchema,
   RT_LEAD_MINUTES,
   rtBidDeadline,
   submissionDeadline,
-  validateBid,
 } from "../../services/bids/schema.ts";
+
+/** The rules' verdict through the one entry point: its issues, [] when the bid passes. */
+function validateBid(input: BidInput, ctx: BidContext): Issue[] {
+  const r = checkBid(input, ctx);
+  return r.ok ? [] : r.issues;
+}
 
 const ASSET_ID = "0a1b2c3d-0000-4000-8000-000000000001";
 const SECOND = 1000;
@@ -197,9 +201,9 @@ Deno.test("rules: total MW up to the asset's power for the side, exactly at it i
 
 Deno.test("rules: the bid goes to the asset's zone; the zone's segment limit applies", () => {
   assert.deepEqual(check(bid({ zone: "MISO" }), solar), ["zone:zone_mismatch"]);
-  // The schema stops at 10; a zone's own limit is checked too (all are 10 today), past the schema.
+  // The schema stops at 10 (every zone's own limit today, which the rules check too, past the schema).
   const eleven = segs(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11).map((s) => ({ ...s, quantity: 0.5 }));
-  assert.deepEqual(check(bid({ segments: eleven }), solar), ["segments:too_many_segments"]);
+  assert.deepEqual(check(bid({ segments: eleven }), solar), ["segments:too_big"]);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -390,12 +394,12 @@ Deno.test("rules: RT bids close the zone's lead time before the operating hour",
 // ---------------------------------------------------------------------------------------------------
 // One schema for API and island
 
-Deno.test("makeBidSchema/bidFormSchema apply validateBid with the same paths, messages and codes", () => {
-  assert.equal(bidFormSchema, makeBidSchema);
+Deno.test("checkBid: every rule at once, in field order, with the schema's paths and codes", () => {
   const ctx = { asset: solar, now: new Date("2025-07-01T00:00:00Z") };
   const input = bid({ side: "bid", interval_start: "2025-07-01T14:30:00Z", segments: segs(10, 20, 1200) });
-  const direct = validateBid(input, ctx);
-  assert.deepEqual(found(direct), [
+  const r = checkBid(input, ctx);
+  assert.ok(!r.ok);
+  assert.deepEqual(found(r.issues), [
     "segments.1.price:price_order",
     "segments.2.price:price_above_cap",
     "segments.2.price:price_order",
@@ -403,23 +407,30 @@ Deno.test("makeBidSchema/bidFormSchema apply validateBid with the same paths, me
     "interval_start:interval_misaligned",
     "interval_start:gate_closed",
   ]);
-  const r = makeBidSchema(ctx).safeParse(input);
-  assert.equal(r.success, false);
-  const viaZod = issuesFromZod(r.error!);
-  assert.deepEqual(
-    viaZod.map((i) => [i.path, i.code, i.message]),
-    direct.map((i) => [i.path, i.code, i.message]),
-  );
-  assert.deepEqual(r.error!.issues[0].path, ["segments", 1, "price"]);
-
-  const ok = makeBidSchema({ asset: solar, now: EARLY }).safeParse(bid());
-  assert.ok(ok.success);
-  // Shape errors stop before the rules: zod would otherwise run them on an empty list or a bad date too.
+  // Shape errors stop before the rules: the rules would otherwise run on an empty list or a bad date too.
   for (const over of [{ segments: [] }, { interval_start: "2025-07-01 14:00" }, { asset_id: "x" }]) {
-    const shape = makeBidSchema(ctx).safeParse({ ...bid(), ...over });
-    assert.equal(shape.error!.issues.length, 1, JSON.stringify(over));
-    assert.notEqual(shape.error!.issues[0].code, "custom");
+    const shape = checkBid({ ...bid(), ...over }, ctx);
+    assert.ok(!shape.ok);
+    assert.equal(shape.issues.length, 1, JSON.stringify(over));
+    assert.notEqual(shape.issues[0].code, "custom");
   }
+});
+
+Deno.test("checkBid: zone is optional (the asset fixes it); one that is sent must be the asset's", () => {
+  const { zone: _, ...noZone } = bid();
+  const r = checkBid(noZone, { asset: solar, now: EARLY });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.bid.zone, "PJM");
+  const other = checkBid(bid({ zone: "ERCOT" }), { asset: solar, now: EARLY });
+  assert.ok(!other.ok);
+  assert.deepEqual(found(other.issues), ["zone:zone_mismatch"]);
+  // The asset's zone's rules apply to a bid without one: ERCOT's gate, not PJM's.
+  const ercot: AssetLimits = { ...solar, zone: "ERCOT" };
+  const gate = daGate("ERCOT", noZone.interval_start).closesAt;
+  const late = checkBid(noZone, { asset: ercot, now: gate });
+  assert.ok(!late.ok);
+  assert.deepEqual(found(late.issues), ["interval_start:gate_closed"]);
+  assert.ok(checkBid(noZone, { asset: ercot, now: new Date(gate.getTime() - 1) }).ok);
 });
 
 Deno.test("checkBid: parse, validate and derive interval_end in one call", () => {

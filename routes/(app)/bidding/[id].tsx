@@ -10,22 +10,18 @@ import { HttpError } from "../../../framework/http_error.ts";
 import { formObject, pageUser, redirect } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
-import { validated } from "../../../services/bids/api.ts";
-import { canTransition } from "../../../services/bids/lifecycle.ts";
+import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/actions.ts";
+import { allowedActions, type BidAction } from "../../../services/bids/lifecycle.ts";
 import { submissionDeadline } from "../../../services/bids/schema.ts";
-import {
-  bidHistory,
-  type BidHistoryEntry,
-  type BidView,
-  deleteDraft,
-  getBid,
-  transition,
-} from "../../../services/bids/store.ts";
+import { bidHistory, type BidHistoryEntry, type BidView, getBid } from "../../../services/bids/store.ts";
 import type { Iso } from "../../../services/market/zones.ts";
-import type { Transaction } from "../../../db/database.ts";
+import { bidDeps, caller } from "../../../server/bids_http.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { define, type State } from "../../../utils.ts";
 
-type Action = "submit" | "withdraw" | "delete";
+/** The actions this page's forms post (editing is the builder's, on /bidding). */
+const ACTIONS = { submit: submitBid, withdraw: withdrawBid, delete: deleteDraft } as const;
+type Action = keyof typeof ACTIONS;
 
 interface Data {
   bid: BidView;
@@ -33,6 +29,8 @@ interface Data {
   canWrite: boolean;
   deadline: string;
   open: boolean;
+  /** What the lifecycle table lets a user do with the bid now. */
+  actions: BidAction[];
   latestRt: number | null;
   notice: string | null;
   error: { message: string; details: string[] } | null;
@@ -70,50 +68,12 @@ async function load(
     canWrite: can(p.role, "bids:write"),
     deadline: deadline.toISOString(),
     open: Date.now() < deadline.getTime(),
+    actions: allowedActions(bid, new Date()),
     latestRt: latest.find((t) => t.market === "RT")?.lmp ?? null,
     notice: null,
     error: null,
     ...extra,
   };
-}
-
-/** The rules of POST /api/bids/:id/submit and /withdraw and DELETE /api/bids/:id, for forms without JavaScript. */
-async function act(tx: Transaction, p: Principal, id: string, action: Action, version: number | undefined) {
-  const bid = await getBid(tx, p.orgId, id);
-  switch (action) {
-    case "submit": {
-      if (bid.status !== "draft") {
-        throw new HttpError(409, `A ${bid.status} bid cannot be submitted`, { code: "invalid_transition" });
-      }
-      const { asset_id, zone, market, interval_start, side, segments } = bid;
-      // Checked again now: the gate may have closed since the draft was saved.
-      await validated(
-        tx,
-        p,
-        { asset_id, zone: zone as Iso, market, interval_start, side, segments },
-        new Date(),
-        "bid",
-      );
-      await transition(tx, p.orgId, id, ["draft"], "submitted", p, {
-        expectedVersion: version,
-        set: { submitted_at: new Date() },
-      });
-      return;
-    }
-    case "withdraw": {
-      const deadline = submissionDeadline(bid.zone as Iso, bid.market, bid.interval_start);
-      if (Date.now() >= deadline.getTime()) {
-        throw new HttpError(409, `The gate for this interval closed at ${deadline.toISOString()}`, {
-          code: "gate_closed",
-        });
-      }
-      await transition(tx, p.orgId, id, ["draft", "submitted"], "withdrawn", p, { expectedVersion: version });
-      return;
-    }
-    case "delete":
-      await deleteDraft(tx, p, id, version);
-      return;
-  }
 }
 
 export const handler = define.handlers({
@@ -130,23 +90,21 @@ export const handler = define.handlers({
     const values = await formObject(ctx.req);
     const action = values._action as Action;
     const version = /^\d+$/.test(values.version ?? "") ? Number(values.version) : undefined;
-    const { services } = ctx.state;
     try {
-      if (!["submit", "withdraw", "delete"].includes(action)) {
-        throw new HttpError(400, `Unknown action "${values._action ?? ""}"`);
-      }
-      await services.db().transaction((tx: Transaction) => act(tx, p, id, action, version));
-      services.bids.kick();
+      if (!Object.hasOwn(ACTIONS, action)) throw new HttpError(400, `Unknown action "${values._action ?? ""}"`);
+      await ACTIONS[action](bidDeps(ctx), caller(ctx, p), id, { version });
     } catch (e) {
-      if (!(e instanceof HttpError) || e.status >= 500 || e.status === 404) throw e;
-      const details = Array.isArray(e.options.details)
-        ? (e.options.details as { message?: string }[]).map((d) => String(d.message ?? ""))
+      const http = toHttpError(e);
+      if (!http || http.status >= 500 || http.status === 404) throw e;
+      // Field issues (a submit checked again) are listed; a refusal of the action itself is its message.
+      const details = Array.isArray(http.options.details)
+        ? (http.options.details as { message?: string }[]).map((d) => String(d.message ?? ""))
         : [];
       return page<Data>(
         await load(ctx, p, id, {
-          error: { message: details.length ? "The bid was not submitted:" : e.message, details },
+          error: { message: details.length ? "The bid was not submitted:" : http.message, details },
         }),
-        { status: e.status },
+        { status: http.status },
       );
     }
     if (action === "delete") return redirect("/bidding?done=deleted");
@@ -205,9 +163,10 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
   if (bid.clearing_price !== null) lines.push({ kind: "clearing", label: "Clearing", price: bid.clearing_price });
   else if (data.latestRt !== null) lines.push({ kind: "latest", label: "Latest RT", price: data.latestRt });
   const settledOrCleared = ["cleared", "settled", "rejected"].includes(bid.status);
-  const canSubmit = data.canWrite && bid.status === "draft";
-  const canWithdraw = data.canWrite && bid.status === "submitted" && data.open &&
-    canTransition(bid.status, "withdrawn");
+  const may = (a: BidAction) => data.canWrite && data.actions.includes(a);
+  const canSubmit = may("submit");
+  // A draft the market can still take has "Delete draft"; one past its gate is closed out by withdrawing.
+  const canWithdraw = may("withdraw") && (bid.status !== "draft" || !canSubmit);
   return (
     <div class="mx-auto max-w-5xl space-y-6">
       <nav class="text-sm">
@@ -240,9 +199,9 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
         </Notice>
       )}
 
-      {(canSubmit || canWithdraw) && (
+      {data.canWrite && data.actions.length > 0 && (
         <div class="flex flex-col gap-2 sm:flex-row" data-testid="bid-actions">
-          {canSubmit && (
+          {may("edit") && (
             // Only a draft is edited: once submitted, the bid is what the market received.
             <a
               href={`/bidding?edit=${bid.id}#builder`}
@@ -256,7 +215,9 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
             <ActionButton action="submit" version={bid.version} label="Submit to market" variant="primary" />
           )}
           {canWithdraw && <ActionButton action="withdraw" version={bid.version} label="Withdraw" variant="danger" />}
-          {canSubmit && <ActionButton action="delete" version={bid.version} label="Delete draft" variant="danger" />}
+          {may("delete") && (
+            <ActionButton action="delete" version={bid.version} label="Delete draft" variant="danger" />
+          )}
         </div>
       )}
 

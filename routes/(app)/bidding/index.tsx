@@ -16,13 +16,18 @@ import { listAssets } from "../../../services/assets/store.ts";
 import { formObject, pageUser, redirect } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
-import { BID_STATUSES, type BidInput, type Issue } from "../../../services/bids/schema.ts";
-import { getBid, insertBid, listBids, transition, updateDraft } from "../../../services/bids/store.ts";
-import { bidFilterQuery, validated } from "../../../services/bids/api.ts";
-import { idempotent } from "../../../services/bids/idempotency.ts";
+import { BID_STATUSES, type Issue } from "../../../services/bids/schema.ts";
+import { getBid, listBids } from "../../../services/bids/store.ts";
+import { createBid, editDraft } from "../../../services/bids/actions.ts";
+import { isIdempotencyKey } from "../../../services/bids/idempotency.ts";
+import { allows } from "../../../services/bids/lifecycle.ts";
+import { bidFilterQuery } from "../../../services/bids/views.ts";
+import { bidDeps, caller } from "../../../server/bids_http.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { MARKETS } from "../../../services/market/types.ts";
 import { type Iso, ISOS } from "../../../services/market/zones.ts";
 import { HttpError } from "../../../framework/http_error.ts";
+import { DomainError } from "../../../services/errors.ts";
 import { define, type State } from "../../../utils.ts";
 
 /** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
@@ -86,7 +91,7 @@ async function load(
     services.market.latest(ISOS),
     list(cursor).catch((e) => {
       // A cursor that is not one of ours: show the newest page instead of an error page.
-      if (!(e instanceof HttpError) || e.status !== 400) throw e;
+      if (!(e instanceof DomainError) || e.kind !== "invalid") throw e;
       shownCursor = null;
       return list(null);
     }),
@@ -125,8 +130,6 @@ async function load(
   };
 }
 
-const KEY = /^[\x21-\x7e]{1,200}$/;
-
 export const handler = define.handlers({
   async GET(ctx) {
     const p = pageUser(ctx, "bids:read");
@@ -137,7 +140,7 @@ export const handler = define.handlers({
     const id = z.uuid().safeParse(edit);
     if (!id.success) throw new HttpError(404, "No such bid");
     const bid = await getBid(ctx.state.services.db(), p.orgId, id.data);
-    if (bid.status !== "draft") {
+    if (!allows(bid, "edit", new Date())) {
       return page<Data>(await load(ctx, p, undefined, `That bid is ${bid.status}: only drafts can be edited.`));
     }
     return page<Data>(
@@ -185,37 +188,26 @@ export const handler = define.handlers({
         400,
       );
     }
-    const input = formToInput(form, asset) as unknown as BidInput;
-    const key = KEY.test(values.idempotency_key ?? "") ? values.idempotency_key : null;
+    const input = formToInput(form, asset);
+    const key = isIdempotencyKey(values.idempotency_key ?? "") ? values.idempotency_key : null;
+    // The form's key makes a repeated post (reload, double click) save once: the same bid comes back.
+    const idempotency = key ? { key, method: "POST", path: "/bidding", body: { input, action, editing } } : null;
+    const opts = { submit: action === "submit", idempotency };
     let bid: { id: string };
     try {
-      const r = await idempotent(
-        services.db(),
-        { orgId: p.orgId, key, method: "POST", path: "/bidding", body: { input, action, editing } },
-        async (tx) => {
-          const checked = await validated(tx, p, input);
-          // An edit carries the version the form was loaded with: a draft changed since is a 409, as in the API.
-          let saved = editing
-            ? await updateDraft(tx, p, editing.id, editing.version, checked)
-            : await insertBid(tx, p, checked);
-          if (action === "submit") {
-            saved = await transition(tx, p.orgId, saved.id, ["draft"], "submitted", p, {
-              expectedVersion: saved.version,
-              set: { submitted_at: new Date() },
-            });
-          }
-          return { status: 201, body: saved };
-        },
-      );
-      bid = r.body as { id: string };
-      services.bids.kick();
+      // An edit carries the version the form was loaded with: a draft changed since is a 409, as in the API.
+      const out = editing
+        ? await editDraft(bidDeps(ctx), caller(ctx, p), editing.id, { version: editing.version, bid: input }, opts)
+        : await createBid(bidDeps(ctx), caller(ctx, p), input, opts);
+      bid = out.value;
     } catch (e) {
-      if (!(e instanceof HttpError) || e.status >= 500) throw e;
-      const details = Array.isArray(e.options.details) ? e.options.details as Issue[] : [];
+      const http = toHttpError(e);
+      if (!http || http.status >= 500) throw e;
+      const details = Array.isArray(http.options.details) ? http.options.details as Issue[] : [];
       const issues = details.length
         ? details.map((d) => ({ path: String(d.path), message: String(d.message), code: String(d.code ?? "") }))
-        : [{ path: "_form", message: e.message, code: e.options.code ?? "" }];
-      return await again(issues, e.status);
+        : [{ path: "_form", message: http.message, code: http.options.code ?? "" }];
+      return await again(issues, http.status);
     }
     return redirect(`/bidding/${bid.id}?done=${action === "submit" ? "submitted" : "saved"}`);
   },

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
+import { bidDeps, caller, withBody } from "../../../server/bids_http.ts";
+import { answer, keyedRequest } from "../../../server/idempotency_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
-import { bidSchema, validated } from "../../../services/bids/api.ts";
+import { deleteDraft, editDraft } from "../../../services/bids/actions.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
-import { bidHistory, deleteDraft, getBid, updateDraft } from "../../../services/bids/store.ts";
-import type { Transaction } from "../../../db/database.ts";
+import { bidHistory, getBid } from "../../../services/bids/store.ts";
+import { bidSchema } from "../../../services/bids/views.ts";
 import { define } from "../../../utils.ts";
 
 const historySchema = z.array(z.object({
@@ -36,7 +38,8 @@ export const handler = define.api({
   },
   PUT: {
     summary: "Edit a draft",
-    description: "Only drafts are edited. Send the `version` you read: if the bid changed since, 409.",
+    description: "Only drafts are edited. Send the `version` you read: if the bid changed since, 409. " +
+      "Accepts `Idempotency-Key`.",
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
@@ -46,14 +49,13 @@ export const handler = define.api({
       409: { description: "Changed meanwhile, or not a draft" },
     },
     async handler(ctx, { params, body }) {
-      const p = principal(ctx);
-      const { version, ...input } = body;
-      const bid = await ctx.state.services.db().transaction(async (tx: Transaction) => {
-        const checked = await validated(tx, p, input);
-        return await updateDraft(tx, p, params.id, version, checked);
-      });
-      ctx.state.services.bids.kick();
-      return { body: bid };
+      const { version, ...bid } = body;
+      const out = await withBody(() =>
+        editDraft(bidDeps(ctx), caller(ctx), params.id, { version, bid }, {
+          idempotency: keyedRequest(ctx, { id: params.id, ...body }),
+        })
+      );
+      return answer(out, 200);
     },
   },
   DELETE: {
@@ -64,9 +66,7 @@ export const handler = define.api({
     query: z.object({ version: z.coerce.number().int().positive().optional() }),
     responses: { 204: { description: "Deleted" }, 409: { description: "Not a draft, or changed meanwhile" } },
     async handler(ctx, { params, query }) {
-      const p = principal(ctx);
-      await ctx.state.services.db().transaction((tx: Transaction) => deleteDraft(tx, p, params.id, query.version));
-      ctx.state.services.bids.kick();
+      await deleteDraft(bidDeps(ctx), caller(ctx), params.id, { version: query.version });
       return { status: 204, body: null };
     },
   },

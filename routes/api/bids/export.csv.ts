@@ -1,6 +1,6 @@
 import { principal } from "../../../server/auth_http.ts";
 import { csvField, csvResponse } from "../../../services/http/csv.ts";
-import { bidFilterQuery } from "../../../services/bids/api.ts";
+import { bidFilterQuery } from "../../../services/bids/views.ts";
 import { listBids } from "../../../services/bids/store.ts";
 import { define } from "../../../utils.ts";
 

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
-import { bidFilterQuery, bidSchema, runIdempotent, validated, validatedParsed } from "../../../services/bids/api.ts";
+import { bidDeps, caller, withBody } from "../../../server/bids_http.ts";
+import { answer, keyedRequest } from "../../../server/idempotency_http.ts";
+import { createBid } from "../../../services/bids/actions.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
-import { insertBid, listBids } from "../../../services/bids/store.ts";
+import { listBids } from "../../../services/bids/store.ts";
+import { bidFilterQuery, bidPageSchema, bidSchema } from "../../../services/bids/views.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -16,12 +19,7 @@ export const handler = define.api({
       limit: z.coerce.number().int().min(1).max(500).default(100),
       cursor: z.string().max(200).optional(),
     }),
-    responses: {
-      200: {
-        description: "A page of bids",
-        schema: z.object({ items: z.array(bidSchema), next_cursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: "A page of bids", schema: bidPageSchema } },
     async handler(ctx, { query }) {
       return { body: await listBids(ctx.state.services.db(), principal(ctx).orgId, query) };
     },
@@ -29,7 +27,9 @@ export const handler = define.api({
   POST: {
     summary: "Create a bid (a draft)",
     description: "Validated against the asset and the zone's rules (segments, prices, capacity, gate closure). " +
-      "Send `Idempotency-Key` to make a retry safe: the same key returns the first answer and creates nothing.",
+      "`zone` may be left out: the asset fixes it (if sent, it must be the asset's). " +
+      "Send `Idempotency-Key` to make a retry safe: the same key returns the first answer, byte for byte, " +
+      "and creates nothing.",
     tags: ["bids"],
     permission: "bids:write",
     body: bidInputSchema,
@@ -40,19 +40,10 @@ export const handler = define.api({
       422: { description: "Idempotency-Key reused for another request" },
     },
     async handler(ctx, { body }) {
-      // With an Idempotency-Key the bid and the stored answer commit together; without one, concurrent
-      // creations share statements (services/bids/writer.ts).
-      if (!ctx.req.headers.has("idempotency-key")) {
-        const p = principal(ctx);
-        const bid = await validatedParsed(ctx.state.services.db(), p, body);
-        const created = await ctx.state.services.bids.writer.insert(p, bid);
-        ctx.state.services.bids.kick();
-        return { status: 201, body: created };
-      }
-      return await runIdempotent(ctx, body, async (tx, p) => {
-        const bid = await validated(tx, p, body);
-        return { status: 201, body: await insertBid(tx, p, bid) };
-      });
+      const out = await withBody(() =>
+        createBid(bidDeps(ctx), caller(ctx), body, { idempotency: keyedRequest(ctx, body) })
+      );
+      return answer(out, 201);
     },
   },
 });

@@ -2,7 +2,11 @@ import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import type { Database } from "../../../db/database.ts";
 import { pnl } from "../../../services/bids/pnl.ts";
+import { rangeCheck, rangeFields, type RangeRule, resolveRange } from "../../../services/http/range.ts";
 import { define } from "../../../utils.ts";
+
+/** Without `from` and `to`: the last 30 days of deliveries, a month's P&L. */
+const RANGE: RangeRule = { defaultDays: 30 };
 
 const row = z.object({
   key: z.string(),
@@ -18,25 +22,33 @@ export const handler = define.api({
   GET: {
     summary: "Profit and loss of settled bids",
     description: "Revenue of settled bids with delivery in [from, to): day-ahead, real-time and total, in $, " +
-      "grouped by asset, zone or (UTC) day. Offers earn (+), bids pay (−).",
+      "grouped (`group_by`) by asset, zone or (UTC) day. Offers earn (+), bids pay (−). " +
+      `\`to\` defaults to now and \`from\` to ${RANGE.defaultDays} days before \`to\`; the answer says which ` +
+      "range it covers.",
     tags: ["portfolio"],
     permission: "bids:read",
     query: z.object({
-      from: z.iso.datetime({ offset: true }),
-      to: z.iso.datetime({ offset: true }),
-      groupBy: z.enum(["asset", "zone", "day"]).default("day"),
+      ...rangeFields(RANGE),
+      group_by: z.enum(["asset", "zone", "day"]).default("day"),
       asset_id: z.uuid().optional(),
-    }).refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: "from must be before to", path: ["from"] }),
+    }).superRefine(rangeCheck(RANGE)),
     responses: {
       200: {
         description: "P&L",
-        schema: z.object({ group_by: z.string(), items: z.array(row), total: row.omit({ key: true, label: true }) }),
+        schema: z.object({
+          from: z.string(),
+          to: z.string(),
+          group_by: z.string(),
+          items: z.array(row),
+          total: row.omit({ key: true, label: true }),
+        }),
       },
     },
     async handler(ctx, { query }) {
       const db: Database = ctx.state.services.db();
-      const r = await pnl(db, principal(ctx).orgId, query);
-      return { body: { group_by: query.groupBy, ...r } };
+      const { from, to } = resolveRange(query, RANGE);
+      const r = await pnl(db, principal(ctx).orgId, { from, to, groupBy: query.group_by, asset_id: query.asset_id });
+      return { body: { from: from.toISOString(), to: to.toISOString(), group_by: query.group_by, ...r } };
     },
   },
 });

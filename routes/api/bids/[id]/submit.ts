@@ -1,36 +1,29 @@
-import { HttpError } from "../../../../framework/http_error.ts";
 import { uuidParam } from "../../../../services/auth/schemas.ts";
-import { bidSchema, runIdempotent, validated, versionBody } from "../../../../services/bids/api.ts";
-import { getBid, transition } from "../../../../services/bids/store.ts";
+import { bidDeps, caller } from "../../../../server/bids_http.ts";
+import { answer, keyedRequest } from "../../../../server/idempotency_http.ts";
+import { submitBid } from "../../../../services/bids/actions.ts";
+import { bidSchema, versionBody } from "../../../../services/bids/views.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
   POST: {
     summary: "Submit a draft to the market",
-    description: "Checked again now (the gate may have closed since the draft was made). Accepts `Idempotency-Key`.",
+    description: "Checked again now (the gate may have closed since the draft was made). The body is optional: " +
+      "send `{ version }` to refuse (409) a draft changed since you read it. Accepts `Idempotency-Key`.",
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
     body: versionBody,
     responses: {
       200: { description: "Submitted", schema: bidSchema },
-      400: { description: "No longer valid (e.g. gate closed)" },
-      409: { description: "Not a draft, or changed meanwhile" },
+      400: { description: "No longer valid (e.g. its asset's limits changed)" },
+      409: { description: "Not a draft, the market closed for it, or changed meanwhile" },
     },
     async handler(ctx, { params, body }) {
-      return await runIdempotent(ctx, { id: params.id, ...body }, async (tx, p) => {
-        const bid = await getBid(tx, p.orgId, params.id);
-        if (bid.status !== "draft") {
-          throw new HttpError(409, `A ${bid.status} bid cannot be submitted`, { code: "invalid_transition" });
-        }
-        const { asset_id, zone, market, interval_start, side, segments } = bid;
-        await validated(tx, p, { asset_id, zone: zone as never, market, interval_start, side, segments });
-        const submitted = await transition(tx, p.orgId, params.id, ["draft"], "submitted", p, {
-          expectedVersion: body?.version,
-          set: { submitted_at: new Date() },
-        });
-        return { status: 200, body: submitted };
+      const out = await submitBid(bidDeps(ctx), caller(ctx), params.id, body ?? {}, {
+        idempotency: keyedRequest(ctx, { id: params.id, ...body }),
       });
+      return answer(out, 200);
     },
   },
 });

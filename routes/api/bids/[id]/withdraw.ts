@@ -1,36 +1,28 @@
-import { HttpError } from "../../../../framework/http_error.ts";
 import { uuidParam } from "../../../../services/auth/schemas.ts";
-import { bidSchema, runIdempotent, versionBody } from "../../../../services/bids/api.ts";
-import { submissionDeadline } from "../../../../services/bids/schema.ts";
-import { getBid, transition } from "../../../../services/bids/store.ts";
-import type { Iso } from "../../../../services/market/zones.ts";
+import { bidDeps, caller } from "../../../../server/bids_http.ts";
+import { answer, keyedRequest } from "../../../../server/idempotency_http.ts";
+import { withdrawBid } from "../../../../services/bids/actions.ts";
+import { bidSchema, versionBody } from "../../../../services/bids/views.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
   POST: {
-    summary: "Withdraw a draft or submitted bid before the gate closes",
+    summary: "Withdraw a draft (any time) or a submitted bid (while its market is open)",
+    description: "The body is optional: send `{ version }` to refuse (409) a bid changed since you read it. " +
+      "Accepts `Idempotency-Key`.",
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
     body: versionBody,
     responses: {
       200: { description: "Withdrawn", schema: bidSchema },
-      409: { description: "Gate closed, already cleared, or changed meanwhile" },
+      409: { description: "Market closed for a submitted bid, already cleared, or changed meanwhile" },
     },
     async handler(ctx, { params, body }) {
-      return await runIdempotent(ctx, { id: params.id, ...body }, async (tx, p) => {
-        const bid = await getBid(tx, p.orgId, params.id);
-        const deadline = submissionDeadline(bid.zone as Iso, bid.market, bid.interval_start);
-        if (Date.now() >= deadline.getTime()) {
-          throw new HttpError(409, `The gate for this interval closed at ${deadline.toISOString()}`, {
-            code: "gate_closed",
-          });
-        }
-        const out = await transition(tx, p.orgId, params.id, ["draft", "submitted"], "withdrawn", p, {
-          expectedVersion: body?.version,
-        });
-        return { status: 200, body: out };
+      const out = await withdrawBid(bidDeps(ctx), caller(ctx), params.id, body ?? {}, {
+        idempotency: keyedRequest(ctx, { id: params.id, ...body }),
       });
+      return answer(out, 200);
     },
   },
 });

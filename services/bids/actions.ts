@@ -1,0 +1,281 @@
+/**
+ * What a user does with bids, in one place: create (one or a batch), edit a draft, submit, withdraw,
+ * delete a draft. Each action owns its transaction, its validation (services/bids/validation.ts), the
+ * lifecycle rule (services/bids/lifecycle.ts, asked before every change), the commitment check of a bid
+ * going live, the idempotency key, the audit entry and the follow-up (the outbox relay is kicked after
+ * the commit). API routes and page forms call these and nothing else to change a bid.
+ *
+ * Plain data in, DomainError out: no HTTP here. Issue paths in a refusal are relative to the input
+ * (`segments.1.price`, `bids.2.zone`); the HTTP layer says where the input was (`body.`).
+ */
+import type { Database, Transaction } from "../../db/database.ts";
+import { audit } from "../auth/audit.ts";
+import type { Principal } from "../auth/principal.ts";
+import { conflict, DomainError, invalid } from "../errors.ts";
+import { checkCommitment } from "./commitment.ts";
+import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
+import { assertAllowed } from "./lifecycle.ts";
+import {
+  bidTerms,
+  type BidView,
+  type Creator,
+  deleteDraft as removeDraft,
+  getBid,
+  insertBid,
+  insertBids,
+  transition,
+  updateDraft,
+} from "./store.ts";
+import { checkedBid } from "./validation.ts";
+import type { BidWriter } from "./writer.ts";
+
+export type { Outcome } from "./idempotency.ts";
+
+export interface BidDeps {
+  db: Database;
+  /** The coalescing writer of drafts, and the follow-up after a commit (relay the bid events now). */
+  bids: { readonly writer: BidWriter; kick(): void };
+  now?: () => Date;
+}
+
+/** Who acts, and from which address (for the audit log). */
+export interface Caller {
+  principal: Principal;
+  ip?: string | null;
+}
+
+export interface ActionOptions {
+  /** A retry with the same key gets the first outcome, byte for byte, and changes nothing. */
+  idempotency?: KeyedRequest | null;
+}
+
+/** The most bids one batch may create. */
+export const MAX_BATCH = 500;
+
+const creator = (c: Caller): Creator => ({
+  orgId: c.principal.orgId,
+  userId: c.principal.userId,
+  apiKeyId: c.principal.apiKeyId,
+  ip: c.ip,
+});
+
+function auditBid(tx: Transaction, c: Caller, action: string, bidId: string, details: Record<string, unknown>) {
+  return audit(tx, {
+    orgId: c.principal.orgId,
+    actorUserId: c.principal.userId,
+    actorApiKeyId: c.principal.apiKeyId ?? null,
+    action,
+    targetType: "bid",
+    targetId: bidId,
+    ip: c.ip ?? null,
+    details,
+  });
+}
+
+/** Runs `run` in a transaction (once per idempotency key), then kicks the relay of what it committed. */
+async function act<T>(
+  deps: BidDeps,
+  c: Caller,
+  opts: ActionOptions,
+  run: (tx: Transaction, now: Date) => Promise<T>,
+): Promise<Outcome<T>> {
+  const now = deps.now?.() ?? new Date();
+  const out = await once(deps.db, c.principal.orgId, opts.idempotency ?? null, (tx) => run(tx, now));
+  deps.bids.kick();
+  return out;
+}
+
+/** The version the client read, if it sent one, must be the bid's: else someone changed it meanwhile. */
+function assertVersion(bid: BidView, expected: number | undefined) {
+  if (expected !== undefined && expected !== bid.version) {
+    throw conflict(`The bid changed since you read it (version ${bid.version}, not ${expected})`, {
+      code: "version_conflict",
+      details: { current_version: bid.version, status: bid.status },
+    });
+  }
+}
+
+/**
+ * A draft goes to the market: the lifecycle rule, the bid's rules again at `now` (the gate may have
+ * closed since it was saved), the asset's commitments, then the change. The one place a bid goes live.
+ */
+async function goLive(tx: Transaction, c: Caller, draft: BidView, now: Date): Promise<BidView> {
+  const orgId = c.principal.orgId;
+  assertAllowed(draft, "submit", now);
+  await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
+  await checkCommitment(tx, orgId, {
+    id: draft.id,
+    asset_id: draft.asset_id,
+    market: draft.market,
+    zone: draft.zone,
+    interval_start: draft.interval_start,
+    interval_end: draft.interval_end,
+    side: draft.side,
+    segments: draft.segments,
+    status: draft.status,
+  });
+  // The version checked above: a change made meanwhile was not validated, so it is a 409.
+  const submitted = await transition(tx, orgId, draft.id, ["draft"], "submitted", c.principal, {
+    expectedVersion: draft.version,
+    set: { submitted_at: now },
+  });
+  await auditBid(tx, c, "bid.submitted", draft.id, { version: submitted.version });
+  return submitted;
+}
+
+/** A stored bid as the input that would create it. */
+function bidInputOf(b: BidView) {
+  const { asset_id, zone, market, interval_start, side, segments } = b;
+  return { asset_id, zone, market, interval_start, side, segments };
+}
+
+/**
+ * Creates a draft (and submits it at once with `submit`). Without a key or a submit there is no
+ * transaction: concurrent creations share one statement (services/bids/writer.ts), history, outbox
+ * event and audit entry included.
+ */
+export async function createBid(
+  deps: BidDeps,
+  c: Caller,
+  input: unknown,
+  opts: ActionOptions & { submit?: boolean } = {},
+): Promise<Outcome<BidView>> {
+  const orgId = c.principal.orgId;
+  if (!opts.idempotency && !opts.submit) {
+    const bid = await checkedBid(deps.db, orgId, input, deps.now?.() ?? new Date());
+    const created = await deps.bids.writer.insert(creator(c), bid);
+    deps.bids.kick();
+    return { value: created, json: JSON.stringify(created), replayed: false };
+  }
+  return await act(deps, c, opts, async (tx, now) => {
+    const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
+    return opts.submit ? await goLive(tx, c, created, now) : created;
+  });
+}
+
+export interface BatchIssue {
+  index: number;
+  path: string;
+  message: string;
+  code: string;
+}
+
+/**
+ * Creates up to MAX_BATCH drafts (and submits them with `submit`), all or nothing: if any bid is
+ * invalid, nothing is created and the refusal lists the issues per item (`index`, `path` = `bids.N.…`).
+ */
+export async function createBids(
+  deps: BidDeps,
+  c: Caller,
+  input: { bids: readonly unknown[]; submit?: boolean },
+  opts: ActionOptions = {},
+): Promise<Outcome<{ items: BidView[] }>> {
+  if (input.bids.length < 1 || input.bids.length > MAX_BATCH) {
+    throw invalid(`bids must hold 1 to ${MAX_BATCH} bids`, { code: "validation_failed" });
+  }
+  const orgId = c.principal.orgId;
+  return await act(deps, c, opts, async (tx, now) => {
+    const issues: BatchIssue[] = [];
+    const checked = [];
+    for (const [index, bid] of input.bids.entries()) {
+      try {
+        checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
+      } catch (e) {
+        if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
+        const details = e.kind === "invalid"
+          ? e.options.details as Omit<BatchIssue, "index">[]
+          : [{ path: `bids.${index}.asset_id`, message: e.message, code: e.code }];
+        issues.push(...details.map((d) => ({ index, ...d })));
+      }
+    }
+    if (issues.length) {
+      throw invalid(
+        `${new Set(issues.map((e) => e.index)).size} of ${input.bids.length} bids are invalid; none were created`,
+        { code: "validation_failed", details: issues },
+      );
+    }
+    const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
+    if (!input.submit) return { items: created };
+    const items: BidView[] = [];
+    for (const draft of created) items.push(await goLive(tx, c, draft, now));
+    return { items };
+  });
+}
+
+/** Edits a draft read at `version` (a change made since is a 409), and submits it with `submit`. */
+export async function editDraft(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { version: number; bid: unknown },
+  opts: ActionOptions & { submit?: boolean } = {},
+): Promise<Outcome<BidView>> {
+  const orgId = c.principal.orgId;
+  return await act(deps, c, opts, async (tx, now) => {
+    const before = await getBid(tx, orgId, id);
+    assertAllowed(before, "edit", now);
+    const bid = await checkedBid(tx, orgId, input.bid, now);
+    const after = await updateDraft(tx, c.principal, id, input.version, bid);
+    await auditBid(tx, c, "bid.edited", id, {
+      version: after.version,
+      before: bidTerms(before),
+      after: bidTerms(after),
+    });
+    return opts.submit ? await goLive(tx, c, after, now) : after;
+  });
+}
+
+/** Submits a draft to the market. */
+export async function submitBid(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { version?: number } = {},
+  opts: ActionOptions = {},
+): Promise<Outcome<BidView>> {
+  return await act(deps, c, opts, async (tx, now) => {
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, "submit", now);
+    assertVersion(bid, input.version);
+    return await goLive(tx, c, bid, now);
+  });
+}
+
+/** Withdraws a draft (at any time) or a submitted bid (while its market is open). */
+export async function withdrawBid(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { version?: number } = {},
+  opts: ActionOptions = {},
+): Promise<Outcome<BidView>> {
+  return await act(deps, c, opts, async (tx, now) => {
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, "withdraw", now);
+    assertVersion(bid, input.version);
+    // From the status the rule was checked for, at the version read: anything since is a 409.
+    const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
+      expectedVersion: bid.version,
+    });
+    await auditBid(tx, c, "bid.withdrawn", id, { from: bid.status, version: out.version });
+    return out;
+  });
+}
+
+/** Deletes a draft; its audit entry keeps what it was. */
+export async function deleteDraft(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { version?: number } = {},
+  opts: ActionOptions = {},
+): Promise<Outcome<null>> {
+  return await act(deps, c, opts, async (tx, now) => {
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, "delete", now);
+    assertVersion(bid, input.version);
+    await removeDraft(tx, c.principal, id, bid.version);
+    await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
+    return null;
+  });
+}

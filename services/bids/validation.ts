@@ -1,0 +1,34 @@
+/**
+ * The server's one entry point for checking a bid: its shape, the caller's asset (another
+ * organization's is not found: 404), then `checkBid` (services/bids/schema.ts, the browser's entry point,
+ * over the same schema and rules). A refusal is a DomainError `invalid` / `validation_failed` whose
+ * details name each field relative to the bid (`segments.1.price`); `at` prefixes them for a bid inside
+ * a larger input (`bids.2`).
+ */
+import type { Queryable } from "../../db/database.ts";
+import { getAssetCached } from "../assets/store.ts";
+import { DomainError } from "../errors.ts";
+import { bidInputSchema, checkBid, type CheckedBid, type Issue, issuesFromZod } from "./schema.ts";
+
+export function invalidBid(issues: readonly Issue[], at = ""): DomainError {
+  return new DomainError("invalid", "The bid is invalid: " + issues.map((i) => i.message).join("; "), {
+    code: "validation_failed",
+    details: issues.map((i) => ({ ...i, path: at ? `${at}.${i.path}` : i.path })),
+  });
+}
+
+export async function checkedBid(
+  q: Queryable,
+  orgId: string,
+  input: unknown,
+  now: Date,
+  at = "",
+): Promise<CheckedBid> {
+  // The shape first: the asset is looked up only by a well-formed id.
+  const shape = bidInputSchema.safeParse(input);
+  if (!shape.success) throw invalidBid(issuesFromZod(shape.error), at);
+  const asset = await getAssetCached(q, orgId, shape.data.asset_id);
+  const r = checkBid(shape.data, { asset, now });
+  if (!r.ok) throw invalidBid(r.issues, at);
+  return r.bid;
+}

@@ -1,0 +1,46 @@
+/** The bid API's shapes as clients see them: the bid, the list filters, the optional version body. */
+import { z } from "zod";
+import { MARKETS } from "../market/types.ts";
+import { ISOS } from "../market/zones.ts";
+import { BID_SIDES, BID_STATUSES } from "./schema.ts";
+
+export const bidSchema = z.object({
+  id: z.uuid(),
+  asset_id: z.uuid(),
+  asset_name: z.string(),
+  zone: z.enum(ISOS),
+  market: z.enum(MARKETS),
+  interval_start: z.string(),
+  interval_end: z.string(),
+  side: z.enum(BID_SIDES),
+  segments: z.array(z.object({ price: z.number(), quantity: z.number() })),
+  status: z.enum(BID_STATUSES),
+  version: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  submitted_at: z.string().nullable(),
+  awarded_mw: z.number().nullable(),
+  clearing_price: z.number().nullable(),
+  da_revenue: z.number().nullable(),
+  rt_revenue: z.number().nullable(),
+  revenue: z.number().nullable(),
+  reject_reason: z.string().nullable(),
+}).meta({ id: "Bid" });
+
+/** A page of bids: the one pagination shape of the API. */
+export const bidPageSchema = z.object({ items: z.array(bidSchema), next_cursor: z.string().nullable() });
+
+/** The filters of GET /api/bids and its CSV export. */
+export const bidFilterQuery = z.object({
+  status: z.enum(BID_STATUSES).optional(),
+  zone: z.enum(ISOS).optional(),
+  market: z.enum(MARKETS).optional(),
+  asset_id: z.uuid().optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** The body of submit and withdraw: optional as a whole (no body at all is fine). */
+export const versionBody = z.object({
+  version: z.number().int().positive().optional().describe("The version you read; a stale one gets 409"),
+}).optional();
