@@ -11,6 +11,8 @@ import { formObject, pageUser, redirect } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { validated } from "../../../services/bids/api.ts";
+import { checkCommitment } from "../../../services/bids/commitment.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { canTransition } from "../../../services/bids/lifecycle.ts";
 import { submissionDeadline } from "../../../services/bids/schema.ts";
 import {
@@ -94,6 +96,7 @@ async function act(tx: Transaction, p: Principal, id: string, action: Action, ve
         new Date(),
         "bid",
       );
+      await checkCommitment(tx, p.orgId, bid).catch((e) => Promise.reject(toHttpError(e) ?? e));
       await transition(tx, p.orgId, id, ["draft"], "submitted", p, {
         expectedVersion: version,
         set: { submitted_at: new Date() },

@@ -18,6 +18,8 @@ import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { BID_STATUSES, type BidInput, type Issue } from "../../../services/bids/schema.ts";
 import { getBid, insertBid, listBids, transition, updateDraft } from "../../../services/bids/store.ts";
+import { checkCommitment } from "../../../services/bids/commitment.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { bidFilterQuery, validated } from "../../../services/bids/api.ts";
 import { idempotent } from "../../../services/bids/idempotency.ts";
 import { MARKETS } from "../../../services/market/types.ts";
@@ -199,6 +201,7 @@ export const handler = define.handlers({
             ? await updateDraft(tx, p, editing.id, editing.version, checked)
             : await insertBid(tx, p, checked);
           if (action === "submit") {
+            await checkCommitment(tx, p.orgId, saved).catch((e) => Promise.reject(toHttpError(e) ?? e));
             saved = await transition(tx, p.orgId, saved.id, ["draft"], "submitted", p, {
               expectedVersion: saved.version,
               set: { submitted_at: new Date() },

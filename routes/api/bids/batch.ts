@@ -3,6 +3,7 @@ import { HttpError } from "../../../framework/http_error.ts";
 import { bidSchema, runIdempotent, validated } from "../../../services/bids/api.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { type BidView, insertBid, transition } from "../../../services/bids/store.ts";
+import { checkCommitment, lockAssets } from "../../../services/bids/commitment.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -43,8 +44,10 @@ export const handler = define.api({
           );
         }
         const items: BidView[] = [];
+        if (body.submit) await lockAssets(tx, p.orgId, checked.map((b) => b.asset_id));
         for (const bid of checked) {
           const created = await insertBid(tx, p, bid);
+          if (body.submit) await checkCommitment(tx, p.orgId, created);
           items.push(
             body.submit
               ? await transition(tx, p.orgId, created.id, ["draft"], "submitted", p, { set: { submitted_at: now } })

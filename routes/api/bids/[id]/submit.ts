@@ -2,6 +2,7 @@ import { HttpError } from "../../../../framework/http_error.ts";
 import { uuidParam } from "../../../../services/auth/schemas.ts";
 import { bidSchema, runIdempotent, validated, versionBody } from "../../../../services/bids/api.ts";
 import { getBid, transition } from "../../../../services/bids/store.ts";
+import { checkCommitment } from "../../../../services/bids/commitment.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
@@ -25,6 +26,7 @@ export const handler = define.api({
         }
         const { asset_id, zone, market, interval_start, side, segments } = bid;
         await validated(tx, p, { asset_id, zone: zone as never, market, interval_start, side, segments });
+        await checkCommitment(tx, p.orgId, bid);
         const submitted = await transition(tx, p.orgId, params.id, ["draft"], "submitted", p, {
           expectedVersion: body?.version,
           set: { submitted_at: new Date() },
