@@ -9,7 +9,7 @@
  * settled RT bid is accepted.
  */
 import { isoUtc } from "../../db/sql.ts";
-import { HttpError } from "../../framework/http_error.ts";
+import { conflict, DomainError } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
 import { sideLimitMw } from "../bids/schema.ts";
@@ -136,7 +136,7 @@ export async function deleteReadings(
   // Only a bid that a deleted reading overlaps: a settled hour in a gap between readings is not touched.
   const settled = candidates.filter((b) => deleted.some((r) => overlaps(r, b)));
   if (settled.length) {
-    throw new HttpError(409, `Readings in ${settled.length} settled bid(s) cannot be deleted; nothing was deleted`, {
+    throw conflict(`Readings in ${settled.length} settled bid(s) cannot be deleted; nothing was deleted`, {
       code: "settled",
       details: settled.map((b) => ({
         code: "settled",
@@ -163,7 +163,7 @@ export async function writeReadings(
   const asset = await getAsset(tx, p.orgId, assetId);
   const invalid = capacityIssues(asset, readings);
   if (invalid.length) {
-    throw new HttpError(400, "The readings are invalid: " + invalid.map((i) => i.message).join("; "), {
+    throw new DomainError("invalid", "The readings are invalid: " + invalid.map((i) => i.message).join("; "), {
       code: "validation_failed",
       details: invalid,
     });
@@ -188,7 +188,7 @@ export async function writeReadings(
     }
   });
   if (final.length) {
-    throw new HttpError(409, `${final.length} reading(s) fall in settled bids; nothing was written`, {
+    throw conflict(`${final.length} reading(s) fall in settled bids; nothing was written`, {
       code: "settled",
       details: final,
     });
@@ -206,8 +206,7 @@ export async function writeReadings(
     [p.orgId, assetId, starts, ends],
   );
   if (clashes.length) {
-    throw new HttpError(
-      409,
+    throw conflict(
       `${clashes.length} reading(s) overlap stored readings with another interval_start; nothing was written`,
       {
         code: "reading_overlap",

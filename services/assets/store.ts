@@ -1,7 +1,7 @@
 /** Sites and assets of an organization. Every statement is scoped by org_id: another org's row is not found. */
 import { memoReads } from "../memo.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { HttpError } from "../../framework/http_error.ts";
+import { conflict, DomainError } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { AssetView } from "./schemas.ts";
 import type { z } from "zod";
@@ -19,12 +19,12 @@ const ASSET_COLUMNS = `a.id, a.site_id, s.name AS site_name, s.zone, s.node, a.n
   a.min_soc::float8 AS min_soc, a.max_soc::float8 AS max_soc,
   ${iso("a.created_at")} AS created_at, ${iso("a.updated_at")} AS updated_at`;
 
-export const notFound = (what: string) => new HttpError(404, `${what} not found`, { code: "not_found" });
+export const notFound = (what: string) => new DomainError("not_found", `${what} not found`, { code: "not_found" });
 
 /** Unique names per organization: a clear 409, not a database error. */
 function conflictOnDuplicate(e: unknown, what: string): never {
   if ((e as { code?: string })?.code === "23505") {
-    throw new HttpError(409, `A ${what} with this name exists`, { code: "duplicate_name" });
+    throw conflict(`A ${what} with this name exists`, { code: "duplicate_name" });
   }
   throw e;
 }
@@ -69,7 +69,7 @@ export async function updateSite(q: Queryable, orgId: string, id: string, s: Par
 export async function deleteSite(q: Queryable, orgId: string, id: string) {
   await getSite(q, orgId, id);
   const [used] = await q.query(`SELECT 1 FROM assets WHERE site_id = $1 LIMIT 1`, [id]);
-  if (used) throw new HttpError(409, "The site still has assets; delete or move them first", { code: "site_in_use" });
+  if (used) throw conflict("The site still has assets; delete or move them first", { code: "site_in_use" });
   await q.query(`DELETE FROM sites WHERE org_id = $1 AND id = $2`, [orgId, id]);
 }
 
@@ -98,6 +98,11 @@ export async function getAsset(q: Queryable, orgId: string, id: string): Promise
  * (and the bid's foreign key still guards against a deleted asset).
  */
 const assetCache = memoReads<AssetView>(2_000);
+
+/** Drops the cached limits of an asset (after a change commits). */
+export function forgetAsset(orgId: string, id: string): void {
+  assetCache.delete(`${orgId}:${id}`);
+}
 
 export function getAssetCached(q: Queryable, orgId: string, id: string): Promise<AssetView> {
   return assetCache.get(`${orgId}:${id}`, () => getAsset(q, orgId, id)).value;
@@ -152,7 +157,7 @@ export async function updateAsset(q: Queryable, orgId: string, id: string, a: As
 export async function deleteAsset(q: Queryable, orgId: string, id: string): Promise<void> {
   await getAsset(q, orgId, id);
   const [used] = await q.query(`SELECT 1 FROM bids WHERE asset_id = $1 LIMIT 1`, [id]);
-  if (used) throw new HttpError(409, "The asset has bids; it cannot be deleted", { code: "asset_in_use" });
+  if (used) throw conflict("The asset has bids; it cannot be deleted", { code: "asset_in_use" });
   await q.query(`DELETE FROM assets WHERE org_id = $1 AND id = $2`, [orgId, id]);
   assetCache.delete(`${orgId}:${id}`);
 }

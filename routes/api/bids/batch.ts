@@ -4,6 +4,7 @@ import { bidSchema, runIdempotent, validated } from "../../../services/bids/api.
 import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { type BidView, insertBid, transition } from "../../../services/bids/store.ts";
 import { checkCommitment, lockAssets } from "../../../services/bids/commitment.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -27,9 +28,10 @@ export const handler = define.api({
           try {
             checked.push(await validated(tx, p, input, now, `body.bids.${index}`));
           } catch (e) {
-            if (!(e instanceof HttpError) || e.status >= 500) throw e;
-            const details = (e.options.details as { path: string; message: string; code: string }[] | undefined) ??
-              [{ path: `body.bids.${index}.asset_id`, message: e.message, code: e.options.code ?? "invalid" }];
+            const http = toHttpError(e); // an unknown asset is a DomainError from the assets store
+            if (!http || http.status >= 500) throw e;
+            const details = (http.options.details as { path: string; message: string; code: string }[] | undefined) ??
+              [{ path: `body.bids.${index}.asset_id`, message: http.message, code: http.options.code ?? "invalid" }];
             errors.push(...details.map((d) => ({ index, ...d })));
           }
         }
