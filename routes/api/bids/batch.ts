@@ -18,6 +18,7 @@ export const handler = define.api({
     responses: {
       201: { description: "All created", schema: z.object({ items: z.array(bidSchema) }) },
       400: { description: "Errors per item; nothing created" },
+      409: { description: "With `submit`, a bid the asset cannot take on (`over_committed`); nothing created" },
     },
     async handler(ctx, { body }) {
       return await runIdempotent(ctx, body, async (tx, p) => {

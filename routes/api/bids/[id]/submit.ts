@@ -16,7 +16,7 @@ export const handler = define.api({
     responses: {
       200: { description: "Submitted", schema: bidSchema },
       400: { description: "No longer valid (e.g. gate closed)" },
-      409: { description: "Not a draft, or changed meanwhile" },
+      409: { description: "Not a draft, changed meanwhile, or the asset cannot also take it on (`over_committed`)" },
     },
     async handler(ctx, { params, body }) {
       return await runIdempotent(ctx, { id: params.id, ...body }, async (tx, p) => {
