@@ -9,7 +9,7 @@
  * settled RT bid is accepted.
  */
 import { isoUtc } from "../../db/sql.ts";
-import { conflict, invalid as refused } from "../errors.ts";
+import { conflict, DomainError } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
 import { sideLimitMw } from "../bids/schema.ts";
@@ -163,7 +163,7 @@ export async function writeReadings(
   const asset = await getAsset(tx, p.orgId, assetId);
   const invalid = capacityIssues(asset, readings);
   if (invalid.length) {
-    throw refused("The readings are invalid: " + invalid.map((i) => i.message).join("; "), {
+    throw new DomainError("invalid", "The readings are invalid: " + invalid.map((i) => i.message).join("; "), {
       code: "validation_failed",
       details: invalid,
     });

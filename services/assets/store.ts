@@ -1,7 +1,7 @@
 /** Sites and assets of an organization. Every statement is scoped by org_id: another org's row is not found. */
 import { memoReads } from "../memo.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { conflict, notFound as missing } from "../errors.ts";
+import { conflict, DomainError } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { AssetView } from "./schemas.ts";
 import type { z } from "zod";
@@ -19,7 +19,7 @@ const ASSET_COLUMNS = `a.id, a.site_id, s.name AS site_name, s.zone, s.node, a.n
   a.min_soc::float8 AS min_soc, a.max_soc::float8 AS max_soc,
   ${iso("a.created_at")} AS created_at, ${iso("a.updated_at")} AS updated_at`;
 
-export const notFound = (what: string) => missing(`${what} not found`, { code: "not_found" });
+export const notFound = (what: string) => new DomainError("not_found", `${what} not found`, { code: "not_found" });
 
 /** Unique names per organization: a clear 409, not a database error. */
 function conflictOnDuplicate(e: unknown, what: string): never {
@@ -98,6 +98,11 @@ export async function getAsset(q: Queryable, orgId: string, id: string): Promise
  * (and the bid's foreign key still guards against a deleted asset).
  */
 const assetCache = memoReads<AssetView>(2_000);
+
+/** Drops the cached limits of an asset (after a change commits). */
+export function forgetAsset(orgId: string, id: string): void {
+  assetCache.delete(`${orgId}:${id}`);
+}
 
 export function getAssetCached(q: Queryable, orgId: string, id: string): Promise<AssetView> {
   return assetCache.get(`${orgId}:${id}`, () => getAsset(q, orgId, id)).value;

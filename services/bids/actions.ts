@@ -12,7 +12,7 @@ import type { Database, Transaction } from "../../db/database.ts";
 import { audit } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
-import { checkCommitment } from "./commitment.ts";
+import { checkCommitment, lockAssets } from "./commitment.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
 import { assertAllowed } from "./lifecycle.ts";
 import {
@@ -196,6 +196,8 @@ export async function createBids(
     }
     const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
     if (!input.submit) return { items: created };
+    // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
+    await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
     const items: BidView[] = [];
     for (const draft of created) items.push(await goLive(tx, c, draft, now));
     return { items };

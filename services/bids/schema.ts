@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { MARKETS } from "../market/types.ts";
 import type { Market } from "../market/types.ts";
-import { gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
+import { bidHorizonEnd, gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
 
 export const BID_SIDES = ["offer", "bid"] as const;
 export type BidSide = typeof BID_SIDES[number];
@@ -215,7 +215,8 @@ export type IssueCode =
   | "interval_misaligned"
   | "invalid_datetime"
   | "gate_closed"
-  | "rt_deadline_passed";
+  | "rt_deadline_passed"
+  | "beyond_horizon";
 
 /**
  * Sums of MW with binary floats: 0.1 + 0.2 exceeds 0.3 by 5.5e-17. Quantities are stored to 3 decimals
@@ -362,6 +363,20 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
           `minutes before the operating hour, at ${deadline.toISOString()}`,
       );
     }
+  }
+
+  // Horizon (ZoneRules.daHorizonDays / rtHorizonHours): how far ahead a bid may be, per market.
+  const horizon = bidHorizonEnd(input.zone, input.market, now);
+  if (start >= horizon.getTime()) {
+    add(
+      "interval_start",
+      "beyond_horizon",
+      `interval_start ${input.interval_start} is too far ahead: ${input.zone} ${input.market} bids are accepted ` +
+        (input.market === "DA"
+          ? `for delivery days up to ${rules.daHorizonDays} days ahead`
+          : `for intervals starting within ${rules.rtHorizonHours} hours`) +
+        `, before ${horizon.toISOString()}`,
+    );
   }
   return issues;
 }

@@ -46,7 +46,18 @@ export interface ZoneRules {
   maxOfferSegments: number;
   /** Negative LMPs are a routine occurrence (solar at midday, wind at night), not an anomaly. */
   negativePricesCommon: boolean;
+  /**
+   * How far ahead OptiBid accepts a day-ahead bid: delivery days up to this many days after the current
+   * operating day. OptiBid's policy, not the ISO's: a far-dated bid (2030 for 2026) is almost always a typo,
+   * and the asset's limits and the market's rules may change before then.
+   */
+  daHorizonDays: number;
+  /** How far ahead OptiBid accepts a real-time bid: intervals starting within this many hours (policy). */
+  rtHorizonHours: number;
 }
+
+/** OptiBid's bid horizon, the same in every zone today (`ZoneRules.daHorizonDays`, `rtHorizonHours`). */
+const HORIZON = { daHorizonDays: 7, rtHorizonHours: 24 } as const;
 
 export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
   {
@@ -71,6 +82,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -1000,
       maxOfferSegments: 10, // PJM Manual 11 offer curves: 10 segments (from memory; OptiBid's uniform limit)
       negativePricesCommon: false,
+      ...HORIZON,
     },
     CAISO: {
       zone: "CAISO",
@@ -88,6 +100,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -150,
       maxOfferSegments: 10, // CAISO BPM for Market Instruments: energy bid curves of up to 10 segments (from memory)
       negativePricesCommon: true, // midday solar surplus, notably in spring
+      ...HORIZON,
     },
     ERCOT: {
       zone: "ERCOT",
@@ -107,6 +120,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -250, // ERCOT Nodal Protocols §4.4.9 energy offer curves: floor −$250/MWh (from memory)
       maxOfferSegments: 10, // ERCOT energy offer curves: up to 10 price/quantity pairs (from memory)
       negativePricesCommon: true, // West Texas wind at night, solar at midday
+      ...HORIZON,
     },
     NYISO: {
       zone: "NYISO",
@@ -125,6 +139,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       // NYISO allows more points on some curves; 10 is OptiBid's uniform bid-builder limit.
       maxOfferSegments: 10,
       negativePricesCommon: false,
+      ...HORIZON,
     },
     MISO: {
       zone: "MISO",
@@ -147,6 +162,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -500, // MISO BPM-002 Energy and Operating Reserve Markets: offer floor −$500/MWh (from memory)
       maxOfferSegments: 10, // MISO BPM-002: 10 offer curve blocks (from memory; OptiBid's uniform limit)
       negativePricesCommon: false, // wind drives some negative nodal prices in the west, not at the hubs
+      ...HORIZON,
     },
     SPP: {
       zone: "SPP",
@@ -165,6 +181,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -500,
       maxOfferSegments: 10, // SPP EIS offer-curve data: "a maximum of 10 pairs for every hour"
       negativePricesCommon: true, // wind on the plains, mostly at night and in spring
+      ...HORIZON,
     },
     ISONE: {
       zone: "ISONE",
@@ -183,6 +200,7 @@ export const ZONES: Readonly<Record<Iso, Readonly<ZoneRules>>> = Object.freeze(
       offerFloor: -150,
       maxOfferSegments: 10, // ISO-NE eMarket offer blocks (from memory; OptiBid's uniform limit)
       negativePricesCommon: false,
+      ...HORIZON,
     },
   } satisfies Record<Iso, ZoneRules>,
 );
@@ -203,6 +221,8 @@ export const zoneRulesSchema = z.object({
   offerFloor: z.number(),
   maxOfferSegments: z.number().int().positive(),
   negativePricesCommon: z.boolean(),
+  daHorizonDays: z.number().int().positive(),
+  rtHorizonHours: z.number().int().positive(),
 }).strict().meta({ id: "ZoneRules" });
 export type ZoneRulesJson = z.infer<typeof zoneRulesSchema>;
 
@@ -241,6 +261,17 @@ export function nextGateClosure(zone: Iso, now: Date): { deliveryDate: string; c
     if (closesAt.getTime() > t) return { deliveryDate, closesAt };
     deliveryDate = addDays(deliveryDate, 1);
   }
+}
+
+/**
+ * The first instant a bid's interval may no longer start at, bid at `now`: the start of the operating day
+ * `daHorizonDays` after today's for DA (days of the market clock, DST-correct), `now` plus
+ * `rtHorizonHours` for RT.
+ */
+export function bidHorizonEnd(zone: Iso, market: "DA" | "RT", now: Date): Date {
+  const r = ZONES[zone];
+  if (market === "RT") return new Date(now.getTime() + r.rtHorizonHours * 3_600_000);
+  return zonedTimeToUtc(r.timeZone, addDays(operatingDate(zone, now), r.daHorizonDays + 1));
 }
 
 /** The market-clock calendar date (operating day) containing `instant`. */

@@ -26,8 +26,10 @@ const ASSET_ID = "0a1b2c3d-0000-4000-8000-000000000001";
 const SECOND = 1000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-/** Long before any July 2025 gate: only the rule under test can fail. */
-const EARLY = new Date("2025-06-01T00:00:00Z");
+/** Before any July 2025 gate, and within the DA horizon of 2025-07-01: only the rule under test can fail. */
+const EARLY = new Date("2025-06-28T00:00:00Z");
+/** The same for RT bids on 2025-07-01 (their horizon is hours, not days). */
+const EARLY_RT = new Date("2025-07-01T00:00:00Z");
 
 const solar: AssetLimits = { kind: "solar", zone: "PJM", capacity_mw: 10 };
 const battery: AssetLimits = { kind: "storage", zone: "PJM", capacity_mw: 20, charge_mw: 8, discharge_mw: 10 };
@@ -222,7 +224,8 @@ Deno.test("rules: DA intervals start on the hour, RT on a 5-minute boundary", ()
     ["RT", "2025-07-01T14:05:30Z", ["interval_start:interval_misaligned"]],
   ];
   for (const [market, start, want] of cases) {
-    assert.deepEqual(check(bid({ market, interval_start: start }), solar), want, `${market} ${start}`);
+    const now = market === "RT" ? EARLY_RT : EARLY;
+    assert.deepEqual(check(bid({ market, interval_start: start }), solar, now), want, `${market} ${start}`);
   }
 });
 
@@ -389,6 +392,33 @@ Deno.test("rules: RT bids close the zone's lead time before the operating hour",
   });
   assert.match(issue.message, /^interval_start 2025-07-01T18:55:00Z: PJM real-time bids close 65 minutes/);
   assert.equal(submissionDeadline("PJM", "DA", "2025-07-01T18:00:00Z").toISOString(), "2025-06-30T14:30:00.000Z");
+});
+
+Deno.test("rules: bids beyond the zone's horizon are refused — DA by operating day, RT by hours", () => {
+  for (const zone of ISOS) {
+    const asset = { ...solar, zone };
+    const { daHorizonDays, rtHorizonHours, timeZone } = ZONES[zone];
+    assert.equal(daHorizonDays, 7);
+    assert.equal(rtHorizonHours, 24);
+    const now = new Date("2025-07-01T12:00:00Z");
+    // The last hour of the 7th operating day after today's is in; the first hour of the 8th is not.
+    const [, lastDayEnd] = localDayBounds(timeZone, "2025-07-08");
+    const inside = bid({ zone, interval_start: new Date(lastDayEnd - HOUR).toISOString() });
+    const beyond = bid({ zone, interval_start: new Date(lastDayEnd).toISOString() });
+    assert.deepEqual(check(inside, asset, now), [], zone);
+    assert.deepEqual(check(beyond, asset, now), ["interval_start:beyond_horizon"], zone);
+    const rtAt = (ms: number) => bid({ zone, market: "RT", interval_start: new Date(ms).toISOString() });
+    const t = now.getTime();
+    assert.deepEqual(check(rtAt(t + rtHorizonHours * HOUR - 5 * MINUTE), asset, now), [], zone);
+    assert.deepEqual(check(rtAt(t + rtHorizonHours * HOUR), asset, now), ["interval_start:beyond_horizon"], zone);
+  }
+  // The bid of the issue: a DA hour in 2030.
+  const [issue] = validateBid(bid({ interval_start: "2030-07-01T14:00:00Z" }), { asset: solar, now: EARLY });
+  assert.equal(issue.code, "beyond_horizon");
+  assert.match(
+    issue.message,
+    /^interval_start 2030-07-01T14:00:00Z is too far ahead: PJM DA bids .* up to 7 days ahead/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------

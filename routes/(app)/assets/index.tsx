@@ -2,9 +2,11 @@ import { page } from "fresh";
 import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { ASSET_KIND_LIST, assetInput, siteInput } from "../../../services/assets/schemas.ts";
-import { createAsset, createSite, listAssets, listSites } from "../../../services/assets/store.ts";
+import { listAssets, listSites } from "../../../services/assets/store.ts";
+import { createAsset, createSite } from "../../../services/assets/actions.ts";
 import type { AssetView } from "../../../services/assets/schemas.ts";
 import { ISOS } from "../../../services/market/zones.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
@@ -84,14 +86,15 @@ export const handler = define.handlers({
     const parsed = parseForm(form === "site" ? siteForm : assetForm, values);
     if (!parsed.ok) return page<Data>(await load(ctx, p, { form, errors: parsed.errors, values }), { status: 400 });
     try {
-      if (form === "site") await createSite(db, p.orgId, parsed.data as z.infer<typeof siteInput>);
-      else await createAsset(db, p.orgId, parsed.data as z.infer<typeof assetInput>);
+      const actor = { principal: p, ip: ctx.state.ip };
+      if (form === "site") await createSite(db, actor, parsed.data as z.infer<typeof siteInput>);
+      else await createAsset(db, actor, parsed.data as z.infer<typeof assetInput>);
       return page<Data>(await load(ctx, p, { notice: form === "site" ? "Site added." : "Asset added." }), {
         status: 201,
       });
     } catch (e) {
       return page<Data>(await load(ctx, p, { form, errors: formErrorsOf(e), values }), {
-        status: (e as { status?: number }).status ?? 400,
+        status: toHttpError(e)?.status ?? 400,
       });
     }
   },

@@ -128,6 +128,8 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
             <dd>{usd(rules.offerFloor)}</dd>
             <dt class="text-slate-500">Offer segments</dt>
             <dd>up to {rules.maxOfferSegments}</dd>
+            <dt class="text-slate-500">Bid horizon</dt>
+            <dd data-testid="bid-horizon">DA {rules.daHorizonDays} days, RT {rules.rtHorizonHours} h ahead</dd>
           </dl>
         </Card>
         <div class="min-w-0 lg:col-span-2">

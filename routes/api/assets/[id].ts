@@ -1,7 +1,8 @@
 import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { assetInput, assetSchema } from "../../../services/assets/schemas.ts";
-import { deleteAsset, getAsset, updateAsset } from "../../../services/assets/store.ts";
+import { getAsset } from "../../../services/assets/store.ts";
+import { deleteAsset, updateAsset } from "../../../services/assets/actions.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -23,7 +24,8 @@ export const handler = define.api({
     body: assetInput,
     responses: { 200: { description: "Updated", schema: assetSchema }, 404: { description: "Not found" } },
     async handler(ctx, { params, body }) {
-      return { body: await updateAsset(ctx.state.services.db(), principal(ctx).orgId, params.id, body) };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { body: await updateAsset(ctx.state.services.db(), actor, params.id, body) };
     },
   },
   DELETE: {
@@ -33,7 +35,7 @@ export const handler = define.api({
     params: uuidParam,
     responses: { 204: { description: "Deleted" }, 409: { description: "Has bids" } },
     async handler(ctx, { params }) {
-      await deleteAsset(ctx.state.services.db(), principal(ctx).orgId, params.id);
+      await deleteAsset(ctx.state.services.db(), { principal: principal(ctx), ip: ctx.state.ip }, params.id);
       return { status: 204, body: null };
     },
   },

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import { ASSET_KIND_LIST, assetInput, assetSchema } from "../../../services/assets/schemas.ts";
-import { createAsset, listAssets } from "../../../services/assets/store.ts";
+import { listAssets } from "../../../services/assets/store.ts";
+import { createAsset } from "../../../services/assets/actions.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -24,7 +25,8 @@ export const handler = define.api({
     body: assetInput,
     responses: { 201: { description: "Created", schema: assetSchema }, 409: { description: "Name taken" } },
     async handler(ctx, { body }) {
-      return { status: 201, body: await createAsset(ctx.state.services.db(), principal(ctx).orgId, body) };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { status: 201, body: await createAsset(ctx.state.services.db(), actor, body) };
     },
   },
 });

@@ -1,7 +1,8 @@
 import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { siteInput, siteSchema } from "../../../services/assets/schemas.ts";
-import { deleteSite, getSite, updateSite } from "../../../services/assets/store.ts";
+import { getSite } from "../../../services/assets/store.ts";
+import { deleteSite, updateSite } from "../../../services/assets/actions.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -23,7 +24,8 @@ export const handler = define.api({
     body: siteInput.partial(),
     responses: { 200: { description: "Updated", schema: siteSchema }, 404: { description: "Not found" } },
     async handler(ctx, { params, body }) {
-      return { body: await updateSite(ctx.state.services.db(), principal(ctx).orgId, params.id, body) };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { body: await updateSite(ctx.state.services.db(), actor, params.id, body) };
     },
   },
   DELETE: {
@@ -33,7 +35,7 @@ export const handler = define.api({
     params: uuidParam,
     responses: { 204: { description: "Deleted" }, 409: { description: "Has assets" } },
     async handler(ctx, { params }) {
-      await deleteSite(ctx.state.services.db(), principal(ctx).orgId, params.id);
+      await deleteSite(ctx.state.services.db(), { principal: principal(ctx), ip: ctx.state.ip }, params.id);
       return { status: 204, body: null };
     },
   },

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import { siteInput, siteSchema } from "../../../services/assets/schemas.ts";
-import { createSite, listSites } from "../../../services/assets/store.ts";
+import { listSites } from "../../../services/assets/store.ts";
+import { createSite } from "../../../services/assets/actions.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -21,7 +22,8 @@ export const handler = define.api({
     body: siteInput,
     responses: { 201: { description: "Created", schema: siteSchema }, 409: { description: "Name taken" } },
     async handler(ctx, { body }) {
-      return { status: 201, body: await createSite(ctx.state.services.db(), principal(ctx).orgId, body) };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { status: 201, body: await createSite(ctx.state.services.db(), actor, body) };
     },
   },
 });

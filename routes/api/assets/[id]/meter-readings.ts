@@ -10,9 +10,9 @@ import {
   readingsDeleteQuery,
   readingsQuery,
 } from "../../../../services/assets/meter_schemas.ts";
-import { deleteReadings, listReadings, writeReadings } from "../../../../services/assets/meter_store.ts";
+import { listReadings } from "../../../../services/assets/meter_store.ts";
+import { deleteReadings, writeReadings } from "../../../../services/assets/actions.ts";
 import { getAsset } from "../../../../services/assets/store.ts";
-import type { Transaction } from "../../../../db/database.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
@@ -67,11 +67,8 @@ export const handler = define.api({
       409: { description: "A reading falls in a settled bid, or overlaps a stored reading of another interval" },
     },
     async handler(ctx, { params, body }) {
-      const p = principal(ctx);
-      const written = await ctx.state.services.db().transaction((tx: Transaction) =>
-        writeReadings(tx, p, params.id, body.readings)
-      );
-      return { body: written };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { body: await writeReadings(ctx.state.services.db(), actor, params.id, body.readings) };
     },
   },
   DELETE: {
@@ -91,11 +88,8 @@ export const handler = define.api({
       409: { description: "A reading falls in a settled bid" },
     },
     async handler(ctx, { params, query }) {
-      const { orgId } = principal(ctx);
-      const result = await ctx.state.services.db().transaction((tx: Transaction) =>
-        deleteReadings(tx, orgId, params.id, query)
-      );
-      return { body: result };
+      const actor = { principal: principal(ctx), ip: ctx.state.ip };
+      return { body: await deleteReadings(ctx.state.services.db(), actor, params.id, query) };
     },
   },
 });
