@@ -172,7 +172,7 @@ function answerIssues(answer: { status: number; body: unknown; networkError?: st
   if (answer.status === 401) {
     return [{
       path: "_form",
-      message: "Your session has ended: sign in again (the prompt above opens a new tab), then retry. " +
+      message: "Your session has ended: sign in again (the sign-in prompt opens a new tab), then retry. " +
         "Your bid is still here.",
       code: "401",
     }];
