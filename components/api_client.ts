@@ -40,12 +40,14 @@ export function setTransport(f: Fetch): void {
 export function renewSession(): Promise<boolean> {
   renewal ??= (async () => {
     try {
-      const res = await transport(REFRESH_URL, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: "{}",
-        credentials: "same-origin",
-      });
+      const res = await oneTabAtATime(() =>
+        transport(REFRESH_URL, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: "{}",
+          credentials: "same-origin",
+        })
+      );
       await res.body?.cancel();
       if (res.ok) {
         generation++;
@@ -61,6 +63,16 @@ export function renewSession(): Promise<boolean> {
     }
   })();
   return renewal;
+}
+
+/**
+ * The tabs of a browser share its cookies: a renewal started in one while another tab's is in flight would
+ * present the refresh token the other has just spent, which the server takes for a stolen token. Web Locks
+ * make them take turns; the later one then sends the cookie the earlier one set.
+ */
+function oneTabAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return locks ? locks.request("optibid-session-renewal", fn) : fn();
 }
 
 /** `fetch` for the app's API: same-origin credentials, and a 401 renews the session and retries once. */

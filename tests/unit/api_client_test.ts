@@ -66,3 +66,32 @@ Deno.test("a refresh that does not reach the server is no verdict on the session
   assert.equal(r.status, 401);
   assert.equal(sessionEnded.value, false);
 });
+
+Deno.test("two tabs renewing at once take turns, so neither presents a spent refresh token", async () => {
+  // Two copies of the module are two tabs of one browser: one cookie jar, one server.
+  const tabA = await import("../../components/api_client.ts?tab=a");
+  const tabB = await import("../../components/api_client.ts?tab=b");
+  const jar = { access: false, refresh: "rt-1" as string | null };
+  let serial = 1;
+  const server = async (_url: string, init?: RequestInit) => {
+    // The browser attaches the cookie when it sends the request.
+    const presented = jar.refresh;
+    const isRefresh = _url === REFRESH_URL;
+    await new Promise((r) => setTimeout(r, 20));
+    if (!isRefresh) return new Response(null, { status: jar.access ? 200 : 401 });
+    assert.equal(init?.method, "POST");
+    if (!presented || presented !== jar.refresh) {
+      jar.refresh = null; // reuse: the whole session is revoked
+      return new Response(null, { status: 401 });
+    }
+    jar.refresh = `rt-${++serial}`;
+    jar.access = true;
+    return new Response(null, { status: 204 });
+  };
+  tabA.setTransport(server);
+  tabB.setTransport(server);
+  const [a, b] = await Promise.all([tabA.renewSession(), tabB.renewSession()]);
+  assert.deepEqual([a, b], [true, true]);
+  assert.equal(jar.refresh, "rt-3", "renewed twice, one after the other");
+  assert.equal(tabA.sessionEnded.value || tabB.sessionEnded.value, false);
+});
