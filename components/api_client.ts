@@ -95,6 +95,11 @@ export async function apiFetch(input: string, init: RequestInit = {}): Promise<R
   return again;
 }
 
+/** What to tell the reader when a call failed with this status (the prompt says how to sign in again). */
+export function failureText(status: number): string {
+  return status === 401 ? "your session has ended" : `the server answered ${status}`;
+}
+
 /** GET JSON through apiFetch; null for any answer that is not a 2xx (the caller keeps what it shows). */
 export async function getJson<T>(url: string, init: RequestInit = {}): Promise<T | null> {
   const res = await apiFetch(url, { ...init, headers: { accept: "application/json", ...init.headers } });

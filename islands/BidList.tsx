@@ -21,7 +21,7 @@ import {
 } from "../components/bid_format.ts";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
-import { apiFetch, checkSession } from "../components/api_client.ts";
+import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 import type { BidStatus } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
@@ -56,7 +56,7 @@ export default function BidList(props: BidListProps) {
     try {
       const q = listQuery(props.filters, { cursor: props.cursor, limit: PAGE_SIZE });
       const res = await apiFetch(`/api/bids?${q}`, { headers: { accept: "application/json" }, signal: ctl.signal });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new Error(failureText(res.status));
       const body = await res.json() as { items: BidRow[]; next_cursor: string | null };
       const before = new Map(items.value.map((b) => [b.id, b.status]));
       const moved = body.items.filter((b) => before.get(b.id) !== b.status).map((b) => b.id);

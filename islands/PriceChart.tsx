@@ -11,7 +11,7 @@ import type uPlot from "uplot";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
 import type { PriceTick } from "../services/market/types.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
-import { apiFetch, checkSession } from "../components/api_client.ts";
+import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 
 export interface PriceChartProps {
@@ -30,7 +30,7 @@ async function fetchSeries(zone: string, market: "RT" | "DA", from: Date, to: Da
   const url = `/api/market-data/history?zone=${zone}&market=${market}&from=${from.toISOString()}` +
     `&to=${to.toISOString()}&limit=10000`;
   const res = await apiFetch(url, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`history ${market}: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`history ${market}: ${failureText(res.status)}`);
   return (await res.json()).items as Tick[];
 }
 

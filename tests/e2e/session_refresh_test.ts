@@ -149,6 +149,9 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
     assert.equal(await page.inputValue("#bb-price-0"), "33", "what was typed is still there");
     assert.equal(await page.inputValue("#bb-qty-0"), "12");
     assert.match(await page.textContent("[data-field-error=_form]") ?? "", /session has ended/);
+    // The list cannot refresh either, and says why in words.
+    await page.evaluate(() => dispatchEvent(new CustomEvent("optibid:bids-changed")));
+    await page.waitForSelector("[role=alert]:has-text('Could not refresh the list: your session has ended')");
     await noHttp401();
     await shoot(page, "session-prompt");
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -168,6 +171,7 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
     await page.click("button[value=save]");
     await page.waitForSelector("[data-testid=builder-outcome]:has-text('Draft saved')");
     assert.equal(await page.inputValue("#bb-price-0"), "33");
+    await page.waitForSelector("[role=alert]:has-text('Could not refresh the list')", { state: "detached" });
     await noHttp401();
     assert.deepEqual(pageErrors, []);
     await context.close();
