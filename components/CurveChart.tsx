@@ -59,6 +59,8 @@ export function CurveChart(props: {
   const summary = `${props.side === "offer" ? "Offer" : "Bid"} curve: ` +
     props.segments.map((s) => `${s.quantity} MW at ${usd(s.price)}`).join(", ") +
     (lines.length ? `. ${lines.map((l) => `${l.label} ${usd(l.price)}`).join(", ")}` : "");
+  // As many decimals as the step needs: a $0.5 step labelled in whole dollars reads "$31, $31, $32".
+  const yDigits = [0, 1, 2].find((n) => Math.abs(Math.round(d.yStep * 10 ** n) - d.yStep * 10 ** n) < 1e-9) ?? 2;
   return (
     <figure class="m-0" data-testid={props.testId} data-points={points.length}>
       <svg
@@ -71,7 +73,7 @@ export function CurveChart(props: {
         {ticks(d.yMin, d.yMax, d.yStep).map((v) => (
           <g key={`y${v}`}>
             <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" stroke-width="1" />
-            <text x={M.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#64748b">{usd(v, 0)}</text>
+            <text x={M.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#64748b">{usd(v, yDigits)}</text>
           </g>
         ))}
         {ticks(d.xMin, d.xMax, d.xStep).map((v) => (

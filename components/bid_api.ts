@@ -3,8 +3,10 @@
  * `Idempotency-Key`: one UUID per attempt, sent again unchanged when the attempt is retried (after a
  * network failure or a 502/503/504, automatically a few times, then when the user presses the button
  * again with the same bid), so a retry can never create a second bid. A definitive answer (any other
- * status) ends the attempt; the next call gets a fresh key.
+ * status) ends the attempt; the next call gets a fresh key. Calls go through apiFetch, which renews an
+ * expired session and sends the same request (same key) again.
  */
+import { apiFetch } from "./api_client.ts";
 
 export interface ApiAnswer {
   /** 0 when no answer arrived (network failure). */
@@ -72,7 +74,7 @@ export interface SendOptions {
 }
 
 export async function send(url: string, opts: SendOptions): Promise<ApiAnswer> {
-  const fetcher = opts.fetch ?? ((u, i) => fetch(u, i));
+  const fetcher = opts.fetch ?? apiFetch;
   const sleep = opts.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = { accept: "application/json" };

@@ -21,6 +21,8 @@ import {
 } from "../components/bid_format.ts";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
+import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
+import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 import type { BidStatus } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import type { Iso } from "../services/market/zones.ts";
@@ -53,8 +55,8 @@ export default function BidList(props: BidListProps) {
     inflight.current = ctl;
     try {
       const q = listQuery(props.filters, { cursor: props.cursor, limit: PAGE_SIZE });
-      const res = await fetch(`/api/bids?${q}`, { headers: { accept: "application/json" }, signal: ctl.signal });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const res = await apiFetch(`/api/bids?${q}`, { headers: { accept: "application/json" }, signal: ctl.signal });
+      if (!res.ok) throw new Error(failureText(res.status));
       const body = await res.json() as { items: BidRow[]; next_cursor: string | null };
       const before = new Map(items.value.map((b) => [b.id, b.status]));
       const moved = body.items.filter((b) => before.get(b.id) !== b.status).map((b) => b.id);
@@ -74,9 +76,11 @@ export default function BidList(props: BidListProps) {
   }
 
   useEffect(() => {
+    mountSessionPrompt();
     let snapshots = 0;
     const c = connectRealtime({
       url: "/api/ws/prices",
+      checkSession,
       zones: props.zones.length ? props.zones : undefined,
       onAlert: (a) => {
         if (/^Bid\b/.test(a.title)) void refresh();

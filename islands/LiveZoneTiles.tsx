@@ -10,6 +10,8 @@ import { ZoneTile } from "../components/ZoneTile.tsx";
 import type { PriceTick } from "../services/market/types.ts";
 import type { ZoneOverview } from "../services/market/overview.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
+import { checkSession } from "../components/api_client.ts";
+import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 
 /** Applies ticks to the overview; pure, so it is tested without a browser. */
 export function applyTicks(tiles: ZoneOverview[], ticks: PriceTick[], now = Date.now()): ZoneOverview[] {
@@ -37,8 +39,10 @@ export default function LiveZoneTiles({ initial }: { initial: ZoneOverview[] }) 
   const client = useSignal<RealtimeClient | null>(null);
 
   useEffect(() => {
+    mountSessionPrompt();
     const c = connectRealtime({
       url: "/api/ws/prices",
+      checkSession,
       onSnapshot: (msg) => (tiles.value = applyTicks(tiles.value, msg.ticks)),
       onPrices: (ticks) => (tiles.value = applyTicks(tiles.value, ticks)),
     });

@@ -11,6 +11,8 @@ import type uPlot from "uplot";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
 import type { PriceTick } from "../services/market/types.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
+import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
+import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 
 export interface PriceChartProps {
   zone: string;
@@ -27,8 +29,8 @@ const RANGES = [1, 7, 30] as const;
 async function fetchSeries(zone: string, market: "RT" | "DA", from: Date, to: Date): Promise<Tick[]> {
   const url = `/api/market-data/history?zone=${zone}&market=${market}&from=${from.toISOString()}` +
     `&to=${to.toISOString()}&limit=10000`;
-  const res = await fetch(url, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`history ${market}: HTTP ${res.status}`);
+  const res = await apiFetch(url, { headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`history ${market}: ${failureText(res.status)}`);
   return (await res.json()).items as Tick[];
 }
 
@@ -73,8 +75,10 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
   const series = useRef<{ data: uPlot.AlignedData; daByHour: Map<number, number> } | null>(null);
 
   useEffect(() => {
+    mountSessionPrompt();
     const c = connectRealtime({
       url: `/api/ws/market/${zone}`,
+      checkSession,
       onPrices: (ticks) => {
         const s = series.current;
         if (!s) return;

@@ -4,6 +4,7 @@
  */
 import { useSignal } from "@preact/signals";
 import { useCallback, useEffect } from "preact/hooks";
+import { apiFetch } from "../components/api_client.ts";
 import { ServiceTable } from "../components/ServiceTable.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import type { HealthResponse } from "../services/health/report.ts";
@@ -29,7 +30,7 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
     loading.value = true;
     try {
       // /health answers 503 with the same body when unhealthy: still a successful refresh.
-      const res = await fetch("/health", { headers: { accept: "application/json" }, cache: "no-store" });
+      const res = await apiFetch("/health", { headers: { accept: "application/json" }, cache: "no-store" });
       const body = await res.json() as HealthResponse;
       if (!body || !Array.isArray(body.services)) throw new Error(`unexpected answer (HTTP ${res.status})`);
       report.value = body;

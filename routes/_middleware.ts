@@ -46,7 +46,10 @@ export const handler = define.middleware(async (ctx) => {
         if (!http || http.status >= 500) throw e;
         setCookies = clearedCookies(ctx.url);
       }
-    } else if (r) ctx.state.authError = r.code;
+    } else {
+      // The browser drops the access cookie when it expires; the refresh cookie alone means just that.
+      ctx.state.authError = r?.code ?? "expired_token";
+    }
   }
   assertSameOrigin(ctx, cookieBound);
   const res = await ctx.next();

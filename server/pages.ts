@@ -7,7 +7,7 @@ import { withCookies } from "./auth_http.ts";
 import type { z } from "zod";
 import { HttpError } from "../framework/http_error.ts";
 import { toHttpError } from "./errors.ts";
-import type { FreshContext } from "../framework/types.ts";
+import type { FreshContext, Middleware } from "../framework/types.ts";
 import type { State } from "../utils.ts";
 import type { FieldErrors } from "../components/Form.tsx";
 import type { Principal } from "../services/auth/principal.ts";
@@ -24,11 +24,46 @@ export function loginRedirect(ctx: FreshContext<State>): Response {
   return redirect(`/login?next=${encodeURIComponent(next)}`);
 }
 
-/** The signed-in user of a page, or a redirect to the login page (a 403 page without the permission). */
-export function pageUser(ctx: FreshContext<State>, permission: Permission = "self"): Principal | Response {
+/**
+ * The `(app)` group's gate (routes/(app)/_middleware.ts): pages below it need a signed-in member; anyone
+ * else is sent to the login page, which comes back here afterwards.
+ */
+export const requireSignIn: Middleware<State> = (ctx) => ctx.state.auth ? ctx.next() : loginRedirect(ctx);
+
+/** Who may use the pages of a folder: `read` for GET/HEAD, `write` for every other method. */
+export interface PagePolicy {
+  read: Permission;
+  /** Omitted: the folder's pages take no writes, and any is refused. */
+  write?: Permission;
+}
+
+/** The permission a request needs under `policy`; null: refused whoever asks. */
+export function permissionFor(policy: PagePolicy, method: string): Permission | null {
+  return method === "GET" || method === "HEAD" ? policy.read : policy.write ?? null;
+}
+
+export type PermissionMiddleware = Middleware<State> & { policy: PagePolicy };
+
+/**
+ * A folder's `_middleware.ts` under `(app)`: the permission its pages need, declared once. Runs after
+ * `requireSignIn` (outer folders' middleware runs first); the policy is kept on the function so a test
+ * can check that every page has one.
+ */
+export function requirePermission(policy: PagePolicy): PermissionMiddleware {
+  const mw: Middleware<State> = (ctx) => {
+    const needed = permissionFor(policy, ctx.req.method);
+    const p = ctx.state.auth;
+    if (!p) return Promise.resolve(loginRedirect(ctx));
+    if (!needed || !can(p.role, needed)) throw new HttpError(403, "Your role does not give access to this page");
+    return ctx.next();
+  };
+  return Object.assign(mw, { policy });
+}
+
+/** The member a page under `(app)` serves; its middleware has already sent everyone else away. */
+export function signedIn(ctx: FreshContext<State>): Principal {
   const p = ctx.state.auth;
-  if (!p) return loginRedirect(ctx);
-  if (!can(p.role, permission)) throw new HttpError(403, "Your role does not give access to this page");
+  if (!p) throw new Error(`${ctx.route}: signedIn() outside the (app) group, whose middleware requires a user`);
   return p;
 }
 

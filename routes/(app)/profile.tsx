@@ -4,7 +4,7 @@ import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../com
 import { SecretBox } from "../../components/SecretBox.tsx";
 import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
-import { formErrorsOf, formObject, pageUser, parseForm } from "../../server/pages.ts";
+import { formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
 import { define, type State } from "../../utils.ts";
@@ -62,13 +62,11 @@ const forms = {
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx);
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     return page<Data>(await load(ctx, p));
   },
   async POST(ctx) {
-    const p = pageUser(ctx);
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const { auth, db } = ctx.state.services;
     const values = await formObject(ctx.req);
     const action = values._action as keyof typeof forms | "mfa_setup";

@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
-import { formObject, pageUser, parseForm } from "../../server/pages.ts";
+import { formObject, parseForm, signedIn } from "../../server/pages.ts";
 import { type Preferences, preferencesSchema } from "../../services/auth/schemas.ts";
 import { ISOS } from "../../services/market/zones.ts";
 import { define } from "../../utils.ts";
@@ -58,13 +58,11 @@ async function loadPrefs(db: () => Database, userId: string): Promise<Preference
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx);
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     return page<Data>({ prefs: await loadPrefs(ctx.state.services.db, p.userId), errors: {}, saved: false });
   },
   async POST(ctx) {
-    const p = pageUser(ctx);
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const { db } = ctx.state.services;
     const parsed = parseForm(form, await formObject(ctx.req));
     if (!parsed.ok) {

@@ -16,6 +16,7 @@ import type { Role } from "./rbac.ts";
 import { claimRefreshToken, endAllSessions, issueRefreshToken, revokeFamily } from "./sessions.ts";
 import { generateBackupCodes, generateTotpSecret, hashBackupCode, qrSvg, totpUri, verifyTotp } from "./totp.ts";
 
+/** The default access-token lifetime; ACCESS_TOKEN_TTL_S overrides it (services/config/env.ts). */
 export const ACCESS_TTL_S = 900;
 export const LOCKOUT_THRESHOLD = 5;
 export const LOCKOUT_MS = 15 * 60_000;
@@ -42,6 +43,8 @@ export interface AccountDeps {
   limiter: RateLimiter;
   /** Sessions, roles or user status changed (committed): cached principals are stale. */
   changed: () => void;
+  /** Access-token lifetime in seconds (default ACCESS_TTL_S). */
+  accessTtlS?: number;
 }
 
 interface UserRow {
@@ -106,11 +109,11 @@ export function createAccounts(deps: AccountDeps) {
       org: org.id,
       role: org.role,
       sid: refresh.familyId,
-    }, { ttlSeconds: ACCESS_TTL_S });
+    }, { ttlSeconds: deps.accessTtlS ?? ACCESS_TTL_S });
     return {
       access_token: access,
       token_type: "Bearer",
-      expires_in: ACCESS_TTL_S,
+      expires_in: deps.accessTtlS ?? ACCESS_TTL_S,
       refresh_token: refresh.token,
       refresh_expires_at: refresh.expiresAt.toISOString(),
       user: { id: user.id, email: user.email, name: user.name },

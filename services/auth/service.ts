@@ -13,7 +13,7 @@ import { sha256Hex } from "./opaque.ts";
 import { type AccessClaims, TokenError, verifyAccessToken } from "./jwt.ts";
 
 export interface AuthDeps {
-  config: Pick<Config, "jwt" | "redisKeyPrefix">;
+  config: Pick<Config, "jwt" | "redisKeyPrefix" | "accessTokenTtlS">;
   db: () => Database;
   kv: () => Deno.Kv;
   redis: () => Redis | null;
@@ -43,7 +43,7 @@ export function createAuth(deps: AuthDeps) {
     keys: getKeys,
     limiter,
     principals,
-    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed }),
+    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed, accessTtlS: deps.config.accessTokenTtlS }),
     org: createOrganization({ db: deps.db, changed }),
     /** A Bearer value: an API key by its prefix, else an access token. */
     async fromBearer(value: string): Promise<Resolved> {

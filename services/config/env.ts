@@ -52,6 +52,7 @@ export const envSchema = z.object({
   JWT_PUBLIC_KEY: z.string().optional(),
   JWT_ISSUER: z.string().min(1).default("optibid"),
   JWT_AUDIENCE: z.string().min(1).default("optibid"),
+  ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(1).max(86_400).default(900),
   TRUSTED_PROXIES: z.string().trim().optional().transform((v) =>
     v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
   ).refine((list) => list.every(isIpOrCidr), { message: "must be a comma-separated list of IP addresses or CIDRs" }),
@@ -108,6 +109,8 @@ export interface Config {
     issuer: string;
     audience: string;
   };
+  /** Access-token lifetime in seconds; a session lasts as long as its refresh token. */
+  accessTokenTtlS: number;
   /** Peers whose X-Forwarded-For is believed (reverse proxies, load balancers). */
   trustedProxies: string[];
   /** The app's public origin (scheme://host[:port]) for CSRF checks; unset → the request's own Host. */
@@ -190,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
     },
+    accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     trustedProxies: e.TRUSTED_PROXIES,
     publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
     market: {

@@ -17,6 +17,11 @@
  * snapshot. It answers heartbeats, and treats a server that has sent nothing
  * for 2.5 heartbeats as gone (closing cleanly could take as long again, so it
  * drops the socket and reconnects).
+ *
+ * A browser cannot see why a WebSocket upgrade failed, and an expired access token fails it (401): when a
+ * connection closes before its welcome, `checkSession` (components/api_client.ts in pages) renews the
+ * session if it has to, then the client reconnects as usual; if the session has ended the state is "failed"
+ * with that reason, since retrying cannot help until the user signs in again.
  */
 import { type Signal, signal } from "@preact/signals";
 import type { PriceTick } from "../market/types.ts";
@@ -68,6 +73,8 @@ export interface RealtimeClientOptions {
   onSnapshot?: (msg: SnapshotMessage) => void;
   onAlert?: (alert: AlertMessage) => void;
   onServerError?: (msg: ErrorMessage) => void;
+  /** Asked when a connection closes before its welcome: renew the session if it must be. */
+  checkSession?: () => Promise<"ok" | "ended" | "unknown">;
 }
 
 export interface RealtimeClient {
@@ -141,6 +148,8 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
   let watchdog: unknown = null;
   let heartbeatMs = opts.heartbeatMs ?? 20_000;
   let closedByUser = false;
+  /** The current socket got its welcome (it was not refused at the upgrade). */
+  let welcomed = false;
 
   function send(msg: unknown): void {
     if (state.value !== "open" || !socket) return;
@@ -191,6 +200,7 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
       return;
     }
     socket = s;
+    welcomed = false;
     s.onopen = () => armWatchdog();
     s.onmessage = (ev) => {
       if (socket !== s) return;
@@ -214,8 +224,21 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
         return;
       }
       if (ev.reason) lastError.value = ev.reason;
+      if (!welcomed && opts.checkSession) return void recheckSession(opts.checkSession);
       scheduleRetry();
     };
+  }
+
+  async function recheckSession(check: NonNullable<RealtimeClientOptions["checkSession"]>): Promise<void> {
+    const verdict = await check().catch(() => "unknown" as const);
+    if (closedByUser || socket) return;
+    if (verdict === "ended") {
+      lastError.value = "Your session has ended: sign in again";
+      state.value = "failed";
+      return;
+    }
+    // Renewed if it had to be, or the failure was not the session's: the usual backoff either way.
+    scheduleRetry();
   }
 
   function scheduleRetry(): void {
@@ -234,6 +257,7 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
   }
 
   function onWelcome(msg: WelcomeMessage): void {
+    welcomed = true;
     heartbeatMs = msg.heartbeat_ms;
     connectionId.value = msg.connection_id;
     zones.value = msg.zones;

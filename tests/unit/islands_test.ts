@@ -73,3 +73,100 @@ Deno.test("island state cannot break out of its script element", () => {
   assert.doesNotMatch(out, /<\/script>/);
   assert.deepEqual(JSON.parse(out), { s: "</script><script>alert(1)</script>\u2028" });
 });
+
+/**
+ * What an island may run in the browser. Its module graph (runtime imports only: `import type` is erased
+ * from the bundle) may reach islands/ and components/, these few services/ modules that are pure data
+ * and rules shared with the server, and these npm packages. Anything else — db/, server/, framework's
+ * server side, routes/, utils.ts, the rest of services/, node: builtins, postgres, hono — fails the test.
+ */
+const BROWSER_SAFE_SERVICES = new Set([
+  "services/bids/schema.ts",
+  "services/market/clock.ts",
+  "services/market/types.ts",
+  "services/market/zones.ts",
+  "services/realtime/client.ts",
+  "services/realtime/rows.ts",
+]);
+const BROWSER_SAFE_NPM = new Set(["preact", "@preact/signals", "uplot", "zod"]);
+const ROOT = new URL("../../", import.meta.url);
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { specifier: string; code?: { specifier: string } }[];
+}
+
+/** The modules an entry imports at run time, transitively (files) and directly from npm or elsewhere. */
+async function runtimeGraph(entry: string): Promise<{ files: Set<string>; external: Map<string, string> }> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", entry], cwd: ROOT }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { roots: string[]; modules: InfoModule[] };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const files = new Set<string>();
+  const external = new Map<string, string>();
+  const todo = [...info.roots];
+  while (todo.length) {
+    const spec = todo.pop()!;
+    if (files.has(spec)) continue;
+    files.add(spec);
+    for (const dep of bySpecifier.get(spec)?.dependencies ?? []) {
+      const target = dep.code?.specifier;
+      if (!target) continue; // type-only
+      if (target.startsWith("file:")) todo.push(target);
+      else external.set(target, spec);
+    }
+  }
+  return { files, external };
+}
+
+/** Why each module of the graph may not be in a browser bundle (empty: all fine). */
+async function serverOnlyModules(entry: string): Promise<string[]> {
+  const { files, external } = await runtimeGraph(entry);
+  const bad: string[] = [];
+  const rel = (url: string) => url.slice(ROOT.href.length);
+  const entryRel = rel(new URL(entry, ROOT).href);
+  for (const url of files) {
+    const path = rel(url);
+    if (path === entryRel || path.startsWith("islands/") || path.startsWith("components/")) continue;
+    if (BROWSER_SAFE_SERVICES.has(path)) continue;
+    bad.push(path);
+  }
+  for (const [spec, from] of external) {
+    const npm = /^npm:\/?((?:@[^/]+\/)?[^@/]+)/.exec(spec)?.[1];
+    if (npm && BROWSER_SAFE_NPM.has(npm)) continue;
+    bad.push(`${spec} (imported by ${rel(from)})`);
+  }
+  return bad.sort();
+}
+
+Deno.test("islands import only browser-safe modules", async () => {
+  const islands = [...Deno.readDirSync(new URL("islands/", ROOT))].filter((e) => e.isFile).map((e) => e.name);
+  assert.ok(islands.length >= 5);
+  for (const name of islands) {
+    assert.deepEqual(await serverOnlyModules(`islands/${name}`), [], `islands/${name} reaches server-only modules`);
+  }
+});
+
+Deno.test("the browser-safety check names a server module reached through a component", async () => {
+  // Beside this test, not in components/: the build hashes that folder, maybe while this runs.
+  const dir = await Deno.makeTempDir({ dir: new URL("./", import.meta.url).pathname, prefix: ".islands-fixture-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/leak.ts`,
+      `import { safeNext } from "../../../server/pages.ts";\nimport "node:crypto";\nexport const f = safeNext;\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/Island.tsx`,
+      `import type { Principal } from "../../../services/auth/principal.ts";\nimport { f } from "./leak.ts";\n` +
+        `export default (p: Principal) => f(p.name);\n`,
+    );
+    const bad = await serverOnlyModules(`${dir.slice(ROOT.pathname.length)}/Island.tsx`);
+    assert.ok(bad.some((b) => b.endsWith("/leak.ts")), bad.join("\n"));
+    assert.ok(bad.includes("server/pages.ts"), bad.join("\n"));
+    assert.ok(bad.some((b) => b.startsWith("node:crypto")), bad.join("\n"));
+    assert.ok(bad.includes("services/auth/rbac.ts"), "and what server/pages.ts imports");
+    assert.ok(!bad.includes("services/auth/principal.ts"), "a type-only import is not in the bundle");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

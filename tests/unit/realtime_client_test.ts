@@ -338,3 +338,43 @@ Deno.test("a price row is the tick it came from, and a third of its bytes or les
   });
   assert.ok(JSON.stringify(row).length * 2.5 < JSON.stringify(t).length, JSON.stringify(row));
 });
+
+Deno.test("refused before its welcome (an expired token): the session is renewed, then it reconnects", async () => {
+  const checks: string[] = [];
+  const { client, sockets, timers, last } = setup({
+    checkSession: () => {
+      checks.push("check");
+      return Promise.resolve("ok");
+    },
+  });
+  last().drop(1006);
+  assert.equal(timers.pending.size, 0, "no retry before the session is checked");
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(checks, ["check"]);
+  assert.equal(client.state.value, "reconnecting");
+  timers.advance(10_000);
+  assert.equal(sockets.length, 2);
+  last().open();
+  last().receive(welcome());
+  assert.equal(client.state.value, "open");
+  // A connection that had its welcome and then drops is a network matter: no session check.
+  last().drop(1006);
+  assert.deepEqual(checks, ["check"]);
+  assert.equal(client.state.value, "reconnecting");
+  client.close();
+});
+
+Deno.test("refused before its welcome with the session over: failed, with that reason, no retries", async () => {
+  const { client, sockets, timers, last } = setup({ checkSession: () => Promise.resolve("ended") });
+  last().drop(1006);
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(client.state.value, "failed");
+  assert.match(client.lastError.value ?? "", /session has ended/);
+  timers.advance(60_000);
+  assert.equal(sockets.length, 1);
+  client.reconnect();
+  assert.equal(sockets.length, 2);
+  client.close();
+});

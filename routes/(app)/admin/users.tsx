@@ -4,7 +4,7 @@ import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { SecretBox } from "../../../components/SecretBox.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
-import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
+import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
 import { define, type State } from "../../../utils.ts";
@@ -37,13 +37,11 @@ const forms = {
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "users:manage");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     return page<Data>(await load(ctx, p));
   },
   async POST(ctx) {
-    const p = pageUser(ctx, "users:manage");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const { org } = ctx.state.services.auth;
     const values = await formObject(ctx.req);
     const action = values._action as keyof typeof forms;

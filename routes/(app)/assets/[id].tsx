@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import { Card } from "../../../components/Form.tsx";
 import { PnlTable } from "../../../components/PnlTable.tsx";
-import { pageUser } from "../../../server/pages.ts";
+import { signedIn } from "../../../server/pages.ts";
 import { listReadings } from "../../../services/assets/meter_store.ts";
 import { getAsset } from "../../../services/assets/store.ts";
 import { deviationRevenue, pnl } from "../../../services/bids/pnl.ts";
@@ -16,8 +16,7 @@ const READINGS = 24;
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "assets:read");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     if (!UUID.test(ctx.params.id)) throw new HttpError(404, "No such asset");
     const db = ctx.state.services.db();
     const asset = await getAsset(db, p.orgId, ctx.params.id);

@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
-import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
+import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { ASSET_KIND_LIST, assetInput, siteInput } from "../../../services/assets/schemas.ts";
@@ -72,13 +72,11 @@ const assetForm = z.record(z.string(), z.string()).transform((f) => {
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "assets:read");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     return page<Data>(await load(ctx, p));
   },
   async POST(ctx) {
-    const p = pageUser(ctx, "assets:write");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const values = await formObject(ctx.req);
     const form = values._action === "site" ? "site" : "asset";
     delete values._action;

@@ -7,7 +7,7 @@ import { Card, Notice } from "../../../components/Form.tsx";
 import { curveSummary, intervalLabel, mw, usd, utcMinute } from "../../../components/bid_format.ts";
 import { marketClock } from "../../../components/bid_form.ts";
 import { HttpError } from "../../../framework/http_error.ts";
-import { formObject, pageUser, redirect } from "../../../server/pages.ts";
+import { formObject, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/actions.ts";
@@ -78,14 +78,12 @@ async function load(
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "bids:read");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const id = bidId(ctx);
     return page<Data>(await load(ctx, p, id, { notice: DONE[ctx.url.searchParams.get("done") ?? ""] ?? null }));
   },
   async POST(ctx) {
-    const p = pageUser(ctx, "bids:write");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const id = bidId(ctx);
     const values = await formObject(ctx.req);
     const action = values._action as Action;

@@ -13,7 +13,7 @@ import {
 import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../../islands/BidBuilder.tsx";
 import BidList from "../../../islands/BidList.tsx";
 import { listAssets } from "../../../services/assets/store.ts";
-import { formObject, pageUser, redirect } from "../../../server/pages.ts";
+import { formObject, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { BID_STATUSES, type Issue } from "../../../services/bids/schema.ts";
@@ -132,8 +132,7 @@ async function load(
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "bids:read");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const edit = ctx.url.searchParams.get("edit");
     if (edit === null || !can(p.role, "bids:write")) return page<Data>(await load(ctx, p));
     // ?edit=<id> opens a draft in the builder. Another organization's bid, or no bid, is a 404 as on its page.
@@ -157,8 +156,7 @@ export const handler = define.handlers({
    * as POST /api/bids (and /submit), and the form's key makes a repeated post create the bid once.
    */
   async POST(ctx) {
-    const p = pageUser(ctx, "bids:write");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const { services } = ctx.state;
     const values = await formObject(ctx.req);
     const form = formFromFields(values);

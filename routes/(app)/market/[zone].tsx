@@ -3,7 +3,7 @@ import { page } from "fresh";
 import { HttpError } from "../../../framework/http_error.ts";
 import PriceChart from "../../../islands/PriceChart.tsx";
 import { Card } from "../../../components/Form.tsx";
-import { pageUser } from "../../../server/pages.ts";
+import { signedIn } from "../../../server/pages.ts";
 import { history } from "../../../services/market/store.ts";
 import type { PriceTick } from "../../../services/market/types.ts";
 import { isIso, type Iso, ISOS, nextGateClosure, ZONES } from "../../../services/market/zones.ts";
@@ -41,8 +41,7 @@ function newestRows(db: Database, zone: Iso, version: number) {
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const p = pageUser(ctx, "market:read");
-    if (p instanceof Response) return p;
+    const p = signedIn(ctx);
     const zone = ctx.params.zone.toUpperCase();
     if (!isIso(zone)) throw new HttpError(404, `No market zone "${ctx.params.zone}"`);
     if (zone !== ctx.params.zone) return ctx.redirect(`/market/${zone}`, 301);

@@ -1,0 +1,77 @@
+/**
+ * A page's session renews itself with the refresh cookie (islands call POST /api/auth/refresh with no
+ * token when their access token has expired): a 204 that sets new cookies and shows no token to scripts,
+ * only from the app's own origin. An API call that carries only the refresh cookie (the browser dropped
+ * the expired access cookie) is told `expired_token`, so the page knows a refresh is worth trying.
+ * ACCESS_TOKEN_TTL_S sets the access-token lifetime.
+ */
+import assert from "node:assert/strict";
+import { call, claimsOf, createOrg, expectError, expectStatus, newSession, opts } from "../helpers/auth.ts";
+import { testApp, uniqueIp } from "../helpers/test_app.ts";
+
+function cookieValue(setCookies: string[], name: string): string | null {
+  for (const c of setCookies) {
+    const m = new RegExp(`^${name}=([^;]*)`).exec(c);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+function refreshByCookie(t: Awaited<ReturnType<typeof testApp>>, cookie: string, origin: string | null) {
+  const headers: Record<string, string> = { cookie, "content-type": "application/json" };
+  if (origin) headers.origin = origin;
+  return t.fetch("/api/auth/refresh", { method: "POST", headers, body: "{}", ip: uniqueIp() });
+}
+
+Deno.test("cookie refresh: 204 with new cookies, same origin only, a spent cookie is refused", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "cookie-refresh");
+  const tokens = await newSession(t, org.admin);
+
+  const crossSite = await refreshByCookie(t, `ob_rt=${tokens.refresh_token}`, "https://evil.example");
+  assert.equal(crossSite.status, 403);
+  assert.equal((await crossSite.json()).error.code, "csrf_rejected");
+
+  const res = await refreshByCookie(t, `ob_rt=${tokens.refresh_token}`, t.origin);
+  assert.equal(res.status, 204, await res.clone().text());
+  assert.equal(await res.text(), "", "no token in the body");
+  const set = res.headers.getSetCookie();
+  const access = cookieValue(set, "ob_at");
+  const refresh = cookieValue(set, "ob_rt");
+  assert.ok(access && refresh && refresh !== tokens.refresh_token, "both cookies renewed");
+  assert.ok(set.every((c) => /HttpOnly/i.test(c)));
+  assert.equal(claimsOf(access).sub, org.admin.userId);
+
+  const me = await t.fetch("/api/auth/me", { headers: { cookie: `ob_at=${access}` }, ip: uniqueIp() });
+  assert.equal(me.status, 200);
+  await me.body?.cancel();
+
+  // The cookie just spent: reuse is refused (and ends the session, as with a body token).
+  const spent = await refreshByCookie(t, `ob_rt=${tokens.refresh_token}`, t.origin);
+  assert.equal(spent.status, 401);
+  await spent.body?.cancel();
+
+  const none = await refreshByCookie(t, "other=1", t.origin);
+  assert.equal(none.status, 401);
+  assert.equal((await none.json()).error.code, "unauthenticated");
+});
+
+Deno.test("an API call with only the refresh cookie is expired_token, not unauthenticated", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "cookie-expired");
+  const tokens = await newSession(t, org.admin);
+  const r = await call(t, "GET", "/api/bids", { headers: { cookie: `ob_rt=${tokens.refresh_token}` } });
+  expectError(r, 401, "expired_token");
+  const anon = await call(t, "GET", "/api/bids");
+  expectError(anon, 401, "unauthenticated");
+});
+
+Deno.test("ACCESS_TOKEN_TTL_S sets the access-token lifetime", opts, async () => {
+  const t = await testApp({ ACCESS_TOKEN_TTL_S: "42" });
+  const org = await createOrg(t, "ttl");
+  assert.equal(org.admin.tokens.expires_in, 42);
+  const claims = claimsOf(org.admin.tokens.access_token) as { iat: number; exp: number };
+  assert.equal(claims.exp - claims.iat, 42);
+  const r = await call(t, "GET", "/api/auth/me", { token: org.admin.tokens.access_token });
+  expectStatus(r, 200);
+});
