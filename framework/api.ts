@@ -84,7 +84,6 @@ export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
       }
       const issues: Issue[] = [];
       refuseNul([...ctx.url.searchParams], "query");
-      refuseNul(ctx.params, "path");
       const input = {
         params: parsePart(params, ctx.params, "params", issues),
         query: parsePart(query, queryObject(ctx.url.searchParams), "query", issues),
@@ -139,12 +138,14 @@ export function queryObject(params: URLSearchParams): Record<string, string | st
 /**
  * Postgres cannot store U+0000 in text or jsonb, so no field may carry it. The schemas refuse control
  * characters field by field (services/schemas/text.ts); this check at the edge covers a field whose
- * schema forgot, and inputs no schema reads.
+ * schema forgot, and inputs no schema reads. (Path parameters are left to their schemas: ids are UUIDs.)
  */
 function refuseNul(value: unknown, where: string): void {
   if (containsNul(value)) {
-    throw new HttpError(400, `The request ${where} contains a NUL character (U+0000), which cannot be stored`, {
-      code: "invalid_text",
+    const message = "contains a NUL character (U+0000), which cannot be stored";
+    throw new HttpError(400, `The request is invalid: ${where}: ${message}`, {
+      code: "validation_failed",
+      details: [{ path: where, message, code: "invalid_text" }],
     });
   }
 }

@@ -53,6 +53,15 @@ export function decimal(type: NumericType, bounds: DecimalBounds = {}) {
   }).meta({ multipleOf: step });
 }
 
+/** The largest value of a Postgres `int` (int4) column, e.g. `bids.version`. */
+export const INT4_MAX = 2_147_483_647;
+
+/** A whole number an `int` column stores: past 2^31 − 1 Postgres answers "out of range". */
+export function int4(bounds: { min?: number; max?: number } = {}) {
+  return z.number().int().min(Math.max(bounds.min ?? -INT4_MAX - 1, -INT4_MAX - 1))
+    .max(Math.min(bounds.max ?? INT4_MAX, INT4_MAX));
+}
+
 /** `numeric(p, s)` */
 export const numeric = (precision: number, scale: number): NumericType => ({ precision, scale });
 

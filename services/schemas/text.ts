@@ -57,7 +57,7 @@ export function text(opts: TextOptions) {
     const s = ctx.value;
     const problem = textProblem(s, multiline);
     if (problem) {
-      ctx.issues.push({ code: "custom", message: problem, input: s, params: { code: "invalid_text" } });
+      ctx.issues.push({ code: "custom", message: problem, input: s, params: { code: "invalid_text" }, continue: true });
       return;
     }
     const n = charLength(s);
@@ -69,6 +69,8 @@ export function text(opts: TextOptions) {
         inclusive: true,
         input: s,
         message: opts.minMessage ?? (min === 1 ? "must not be empty" : `must have at least ${min} characters`),
+        // Still a string: refinements of the enclosing object run too, as zod's own length checks let them.
+        continue: true,
       });
     } else if (n > max) {
       ctx.issues.push({
@@ -78,6 +80,7 @@ export function text(opts: TextOptions) {
         inclusive: true,
         input: s,
         message: `must have at most ${max} characters`,
+        continue: true,
       });
     }
   }).meta({ minLength: min || undefined, maxLength: max });

@@ -3,6 +3,7 @@ import { principal } from "../../../server/auth_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { bidSchema, validated } from "../../../services/bids/api.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
+import { int4, INT4_MAX } from "../../../services/schemas/numeric.ts";
 import { bidHistory, deleteDraft, getBid, updateDraft } from "../../../services/bids/store.ts";
 import type { Transaction } from "../../../db/database.ts";
 import { define } from "../../../utils.ts";
@@ -40,7 +41,7 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
-    body: bidInputSchema.extend({ version: z.number().int().positive() }),
+    body: bidInputSchema.extend({ version: int4({ min: 1 }) }),
     responses: {
       200: { description: "Updated", schema: bidSchema },
       409: { description: "Changed meanwhile, or not a draft" },
@@ -61,7 +62,7 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
-    query: z.object({ version: z.coerce.number().int().positive().optional() }),
+    query: z.object({ version: z.coerce.number().int().positive().max(INT4_MAX).optional() }),
     responses: { 204: { description: "Deleted" }, 409: { description: "Not a draft, or changed meanwhile" } },
     async handler(ctx, { params, query }) {
       const p = principal(ctx);
