@@ -10,8 +10,8 @@
  * sent to the real app on real Postgres as the admin of a fresh organization, with ids of that
  * organization's rows mixed in so handlers get past "not found" to the database.
  *
- * FUZZ_RUNS (per operation, default 30) and FUZZ_SEED reproduce or widen a run; a failure prints the
- * seed, the request and the response.
+ * FUZZ_RUNS (per operation, default 30), FUZZ_BUDGET_MS (default 35 s) and FUZZ_SEED widen or replay a
+ * run; a failure prints the seed, the request and the response.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -37,7 +37,7 @@ import { GOOD_PASSWORD, type TestApp, testApp, testDatabaseUrl, uniqueIp } from 
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 30);
 const SEED = Deno.env.get("FUZZ_SEED") ? Number(Deno.env.get("FUZZ_SEED")) : undefined;
 /** Past this, the remaining operations get a few runs each, so the test stays well under a minute. */
-const BUDGET_MS = 35_000;
+const BUDGET_MS = Number(Deno.env.get("FUZZ_BUDGET_MS") ?? 35_000);
 const RUNS_OVER_BUDGET = 3;
 
 interface Operation {
