@@ -216,6 +216,9 @@ Deno.test("numbers: a CHECK or range refusal that reaches the database is a 4xx 
     [`INSERT INTO input_rules_probe (qty, label) VALUES (1, 'abcdef')`, 400, "value_too_long", /./],
     [`SELECT E'a\\000b'`, 400, "invalid_text", /./],
     [`SELECT '"a\\u0000b"'::jsonb ->> 0`, 400, "invalid_text", /./],
+    // Any other data exception (class 22): a value of the wrong form for its column.
+    [`SELECT 'not-a-uuid'::uuid`, 400, "invalid_value", /./],
+    [`SELECT 'yesterday-ish'::timestamptz`, 400, "invalid_value", /./],
   ];
   for (const [sql, status, code, names] of expectations) {
     const e = classifyError(await failure(sql));
