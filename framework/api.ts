@@ -83,6 +83,7 @@ export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
         await runtime.authorize(ctx, op.permission);
       }
       const issues: Issue[] = [];
+      refuseNul([...ctx.url.searchParams], "query");
       const input = {
         params: parsePart(params, ctx.params, "params", issues),
         query: parsePart(query, queryObject(ctx.url.searchParams), "query", issues),
@@ -135,6 +136,74 @@ export function queryObject(params: URLSearchParams): Record<string, string | st
 }
 
 /**
+ * Postgres cannot store U+0000 in text or jsonb, so no field may carry it. The schemas refuse control
+ * characters field by field (services/schemas/text.ts); this check at the edge covers a field whose
+ * schema forgot, and inputs no schema reads. (Path parameters are left to their schemas: ids are UUIDs.)
+ */
+function refuseNul(value: unknown, where: string): void {
+  if (containsNul(value)) {
+    const message = "contains a NUL character (U+0000), which cannot be stored";
+    throw new HttpError(400, `The request is invalid: ${where}: ${message}`, {
+      code: "validation_failed",
+      details: [{ path: where, message, code: "invalid_text" }],
+    });
+  }
+}
+
+/** Iterative, so a deeply nested body cannot overflow the stack. */
+function containsNul(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes("\u0000")) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+/** JSON media types: application/json and application/*+json. */
+export function isJsonMediaType(contentType: string | null): boolean {
+  return /^application\/(.+\+)?json\s*(;|$)/i.test(contentType ?? "");
+}
+
+/**
+ * The body as text. A body that cannot be read (the client sent less than its Content-Length and
+ * half-closed, or reset) is the client's fault: 400, not the "BadResource" a read throws.
+ */
+export async function readBodyText(req: Request): Promise<string> {
+  try {
+    return await req.text();
+  } catch (e) {
+    throw unreadable(e);
+  }
+}
+
+/** The body as form fields (urlencoded or multipart); an unreadable or malformed body is a 400. */
+export async function readFormData(req: Request): Promise<FormData> {
+  try {
+    return await req.formData();
+  } catch (e) {
+    throw unreadable(e);
+  }
+}
+
+function unreadable(e: unknown): HttpError {
+  // An HttpError here is the body limit's 413, raised while the body streams in.
+  if (e instanceof HttpError) return e;
+  return new HttpError(400, `The request body could not be read: ${(e as Error)?.message ?? String(e)}`, {
+    code: "unreadable_body",
+  });
+}
+
+/**
  * An optional body may be left out entirely, whatever Content-Type the client sets on an empty request
  * (many send `application/json` with no body); a body that is sent must be JSON.
  */
@@ -145,20 +214,22 @@ async function readBody(req: Request, schema: AnyZod): Promise<unknown> {
 }
 
 async function readJson(req: Request, optional = false): Promise<unknown> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+  if (!isJsonMediaType(req.headers.get("content-type"))) {
     throw new HttpError(415, "Send the body as JSON with Content-Type: application/json", {
       code: "unsupported_media_type",
     });
   }
-  const text = await req.text();
+  const text = await readBodyText(req);
   if (!text && optional) return undefined;
   if (!text) throw new HttpError(400, "The request body is empty; a JSON body is required", { code: "invalid_json" });
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new HttpError(400, `The request body is not valid JSON: ${(e as Error).message}`, { code: "invalid_json" });
   }
+  refuseNul(value, "body");
+  return value;
 }
 
 function jsonResult(

@@ -6,6 +6,7 @@ import { metaOf, sessionCookies } from "../server/auth_http.ts";
 import { formErrorsOf, formObject, parseForm, redirect } from "../server/pages.ts";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../services/auth/password_policy.ts";
 import { toHttpError } from "../server/errors.ts";
+import { text } from "../services/schemas/text.ts";
 import { define } from "../utils.ts";
 
 interface Data {
@@ -15,10 +16,10 @@ interface Data {
 }
 
 const form = z.object({
-  name: z.string().trim().min(1, "Enter your name").max(120),
+  name: text({ min: 1, max: 120, minMessage: "Enter your name" }),
   email: z.string().trim().min(1, "Enter your email").email("Enter a valid email address"),
   password: z.string().min(1, "Choose a password").max(PASSWORD_MAX, `At most ${PASSWORD_MAX} characters`),
-  organization_name: z.string().trim().max(120).optional(),
+  organization_name: text({ max: 120 }).optional(),
   invitation_token: z.string().trim().max(200).optional(),
 }).refine((f) => f.invitation_token || (f.organization_name && f.organization_name.length >= 2), {
   message: "Name your organization (at least 2 characters)",

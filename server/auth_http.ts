@@ -5,6 +5,7 @@
  */
 import { parse, serialize } from "hono/utils/cookie";
 import { getConnInfo } from "hono/deno";
+import { isJsonMediaType } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import type { FreshContext } from "../framework/types.ts";
 import type { State } from "../utils.ts";
@@ -82,11 +83,23 @@ export function ownOrigin(ctx: FreshContext<State>): string {
  * A state-changing request that a browser could send on its own (it carries our
  * cookies, or is a form post) must come from one of our pages: same Origin, or
  * failing that, same-origin Referer.
+ *
+ * Order matters: an API write whose body is not JSON is refused as such (415)
+ * before this check, since no API route would read it; and a request that
+ * authenticates with an `Authorization` header (access token, API key) is not a
+ * browser acting on its own — no page can make a browser attach that header
+ * cross-site — so it needs no same-origin proof whatever its Content-Type.
  */
 export function assertSameOrigin(ctx: FreshContext<State>, cookieBound: boolean): void {
   if (SAFE_METHODS.has(ctx.req.method)) return;
-  const type = ctx.req.headers.get("content-type") ?? "";
-  const formLike = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i.test(type);
+  const type = ctx.req.headers.get("content-type");
+  if (type !== null && !isJsonMediaType(type) && isApiPath(ctx.url.pathname)) {
+    throw new HttpError(415, "Send the body as JSON with Content-Type: application/json", {
+      code: "unsupported_media_type",
+    });
+  }
+  if (!cookieBound && ctx.req.headers.has("authorization")) return;
+  const formLike = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i.test(type ?? "");
   if (!cookieBound && !formLike) return;
   const origin = ctx.req.headers.get("origin");
   const referer = ctx.req.headers.get("referer");
@@ -103,6 +116,11 @@ export function assertSameOrigin(ctx: FreshContext<State>, cookieBound: boolean)
       code: "csrf_rejected",
     });
   }
+}
+
+/** Every API route lives under /api/ and takes JSON bodies only (framework/api.ts). */
+function isApiPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
 }
 
 /** The API layer's permission hook: 401 without valid credentials, 403 without the permission. */

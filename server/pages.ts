@@ -5,6 +5,7 @@
  */
 import { withCookies } from "./auth_http.ts";
 import type { z } from "zod";
+import { readFormData } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import { toHttpError } from "./errors.ts";
 import type { FreshContext, Middleware } from "../framework/types.ts";
@@ -12,10 +13,13 @@ import type { State } from "../utils.ts";
 import type { FieldErrors } from "../components/Form.tsx";
 import type { Principal } from "../services/auth/principal.ts";
 import { can, type Permission } from "../services/auth/rbac.ts";
+import { textProblem } from "../services/schemas/text.ts";
 
 /** Only same-site paths: `//evil.example` and `/\evil` are protocol-relative URLs to browsers. */
 export function safeNext(next: string | null | undefined): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  // A control character cannot go into a Location header (and has no business in a path).
+  if (textProblem(next)) return "/";
   return next;
 }
 
@@ -69,7 +73,7 @@ export function signedIn(ctx: FreshContext<State>): Principal {
 
 export async function formObject(req: Request): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of await req.formData()) if (typeof v === "string") out[k] = v;
+  for (const [k, v] of await readFormData(req)) if (typeof v === "string") out[k] = v;
   return out;
 }
 

@@ -7,6 +7,7 @@ import type { ApiKeyView } from "../../services/auth/organization.ts";
 import { formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
+import { text } from "../../services/schemas/text.ts";
 import { define, type State } from "../../utils.ts";
 import type { FreshContext } from "fresh";
 
@@ -42,7 +43,7 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
 }
 
 const forms = {
-  name: z.object({ name: z.string().trim().min(1, "Enter your name").max(120) }),
+  name: z.object({ name: text({ min: 1, max: 120, minMessage: "Enter your name" }) }),
   password: z.object({
     current_password: z.string().min(1, "Enter your current password"),
     new_password: z.string().min(1, "Choose a new password").max(128),
@@ -56,7 +57,7 @@ const forms = {
     password: z.string().min(1, "Enter your password"),
     code: z.string().trim().min(6, "Enter a code"),
   }),
-  api_key_create: z.object({ name: z.string().trim().min(1, "Name the key").max(80), role: z.enum(ROLES) }),
+  api_key_create: z.object({ name: text({ min: 1, max: 80, minMessage: "Name the key" }), role: z.enum(ROLES) }),
   api_key_revoke: z.object({ id: z.uuid() }),
 };
 

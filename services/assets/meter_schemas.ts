@@ -1,5 +1,6 @@
 /** Meter readings: what the API accepts and returns. The rules that need the asset are in meter_store.ts. */
 import { z } from "zod";
+import { COLUMNS, decimal } from "../schemas/numeric.ts";
 
 export const MAX_READINGS = 2_000;
 /** Every zone's RT interval is 5 minutes (services/bids/schema.ts): a reading on that grid maps onto it. */
@@ -20,7 +21,7 @@ export const readingInput = z.strictObject({
   interval_start: instant("the start of the metered interval"),
   interval_end: instant("its end"),
   /** Average net injection over the interval: + generation/discharge, − consumption/charge. */
-  mw: z.number({ error: "must be a finite number of MW (+ injection, − consumption)" }),
+  mw: decimal(COLUMNS["meter_readings.mw"], { error: "must be a finite number of MW (+ injection, − consumption)" }),
 }).superRefine((r, ctx) => {
   const start = Date.parse(r.interval_start);
   const end = Date.parse(r.interval_end);

@@ -1,13 +1,15 @@
 /** Sites and assets: what the API accepts and returns. */
 import { z } from "zod";
 import { ISOS } from "../market/zones.ts";
+import { COLUMNS, decimal } from "../schemas/numeric.ts";
+import { text } from "../schemas/text.ts";
 
 export const ASSET_KIND_LIST = ["solar", "wind", "storage", "thermal"] as const;
 
 export const siteInput = z.object({
-  name: z.string().trim().min(1).max(120),
+  name: text({ min: 1, max: 120 }),
   zone: z.enum(ISOS),
-  node: z.string().trim().min(1, "name the pricing node or hub").max(120),
+  node: text({ min: 1, max: 120, minMessage: "name the pricing node or hub" }),
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
 });
@@ -18,20 +20,22 @@ export const siteSchema = siteInput.extend({
   asset_count: z.number().int(),
 }).meta({ id: "Site" });
 
-const mw = z.number().positive().max(100_000);
-const fraction = z.number().min(0).max(1);
+/** Power and energy: what the columns store (3 decimals), above 0 as their CHECKs want, up to 100 GW(h). */
+const mw = (column: keyof typeof COLUMNS) => decimal(COLUMNS[column], { gt: 0, max: 100_000 });
+/** State of charge: 4 decimals, so `min_soc < max_soc` is decided on the values stored. */
+const fraction = (column: keyof typeof COLUMNS) => decimal(COLUMNS[column], { min: 0, max: 1 });
 
 export const assetInput = z.object({
   site_id: z.uuid(),
-  name: z.string().trim().min(1).max(120),
+  name: text({ min: 1, max: 120 }),
   kind: z.enum(ASSET_KIND_LIST),
-  capacity_mw: mw,
-  energy_mwh: mw.optional(),
-  charge_mw: mw.optional(),
-  discharge_mw: mw.optional(),
-  round_trip_efficiency: z.number().gt(0).max(1).optional(),
-  min_soc: fraction.optional(),
-  max_soc: fraction.optional(),
+  capacity_mw: mw("assets.capacity_mw"),
+  energy_mwh: mw("assets.energy_mwh").optional(),
+  charge_mw: mw("assets.charge_mw").optional(),
+  discharge_mw: mw("assets.discharge_mw").optional(),
+  round_trip_efficiency: decimal(COLUMNS["assets.round_trip_efficiency"], { gt: 0, max: 1 }).optional(),
+  min_soc: fraction("assets.min_soc").optional(),
+  max_soc: fraction("assets.max_soc").optional(),
 }).superRefine((a, ctx) => {
   const storage = ["energy_mwh", "charge_mw", "discharge_mw", "round_trip_efficiency", "min_soc", "max_soc"] as const;
   if (a.kind === "storage") {

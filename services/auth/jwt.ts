@@ -160,16 +160,22 @@ export async function createJwtKeys(opts: CreateJwtKeysOptions): Promise<JwtKeys
 }
 
 const id = z.string().min(1).max(255);
+/**
+ * Users, organizations and sessions are keyed by UUID columns: a correctly signed token with any other
+ * `sub`, `org` or `sid` (a bug, a key shared with another issuer) is refused here, before a query would
+ * fail on it.
+ */
+const rowId = z.uuid();
 
-const signClaimsSchema = z.object({ sub: id, org: id, role: z.enum(ROLES), sid: id });
+const signClaimsSchema = z.object({ sub: rowId, org: rowId, role: z.enum(ROLES), sid: rowId });
 
 const payloadSchema = z.object({
   iss: z.string(),
   aud: z.string(),
-  sub: id,
-  org: id,
+  sub: rowId,
+  org: rowId,
   role: z.enum(ROLES),
-  sid: id,
+  sid: rowId,
   jti: id,
   iat: z.int(),
   nbf: z.int(),

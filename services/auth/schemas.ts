@@ -3,11 +3,22 @@ import { z } from "zod";
 import { ISOS } from "../market/zones.ts";
 import { PASSWORD_MAX } from "./password_policy.ts";
 import { PERMISSIONS, ROLES } from "./rbac.ts";
+import { text } from "../schemas/text.ts";
 
 export const roleSchema = z.enum(ROLES);
 export const emailSchema = z.email().max(254);
 /** Length and strength are judged by the password policy, which gives the reason; this only bounds the input. */
 export const passwordInput = z.string().min(1, "is required").max(PASSWORD_MAX);
+/** A person's display name. */
+export const personName = text({ min: 1, max: 120 });
+/** An organization's name: 2–120 characters, as the table's CHECK says. */
+export const organizationName = text({ min: 2, max: 120 });
+export const apiKeyName = text({ min: 1, max: 80 });
+/** Free-form organization settings (jsonb): short keys, text, numbers or booleans. */
+export const organizationSettings = z.record(
+  text({ min: 1, max: 64 }),
+  z.union([text({ max: 500 }), z.number(), z.boolean()]),
+);
 export const uuidParam = z.object({ id: z.uuid({ message: "must be a UUID" }) });
 const timestamp = z.iso.datetime({ offset: true });
 

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { MARKETS } from "../market/types.ts";
 import type { Market } from "../market/types.ts";
 import { bidHorizonEnd, gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
+import { COLUMNS, fitsScale } from "../schemas/numeric.ts";
 
 export const BID_SIDES = ["offer", "bid"] as const;
 export type BidSide = typeof BID_SIDES[number];
@@ -58,12 +59,20 @@ function named(what: string) {
 // ---------------------------------------------------------------------------------------------------
 // Schemas
 
+/** Decimals of the columns an award copies a segment into, so clearing stores what was offered. */
+const PRICE_SCALE = COLUMNS["bids.clearing_price"].scale;
+const QUANTITY_SCALE = COLUMNS["bids.awarded_mw"].scale;
+
 export const segmentSchema = z.strictObject({
   /** $/MWh; may be negative (down to the zone's floor). */
-  price: z.number({ error: named("a price in $/MWh") }).finite({ error: named("a finite price in $/MWh") }),
+  price: z.number({ error: named("a price in $/MWh") }).finite({ error: named("a finite price in $/MWh") })
+    .refine((x) => fitsScale(x, PRICE_SCALE), { error: named(`a price with at most ${PRICE_SCALE} decimals`) }),
   /** MW, strictly positive: a zero-MW segment says nothing and would hide a typo. */
   quantity: z.number({ error: named("a quantity in MW") }).positive({ error: named("a quantity above 0 MW") })
-    .finite({ error: named("a finite quantity in MW") }),
+    .finite({ error: named("a finite quantity in MW") })
+    .refine((x) => fitsScale(x, QUANTITY_SCALE), {
+      error: named(`a quantity with at most ${QUANTITY_SCALE} decimals`),
+    }),
 }, {
   error: (iss) =>
     iss.code === "unrecognized_keys"

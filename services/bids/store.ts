@@ -3,6 +3,7 @@
  * check, history, listing. Every change writes its history row and its outbox
  * event in the same transaction as the change itself.
  */
+import { z } from "zod";
 import { isoUtc } from "../../db/sql.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
@@ -336,13 +337,20 @@ export interface BidFilter {
   cursor?: string;
 }
 
+const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
+
 /** Newest delivery first; the cursor is the last row's (interval_start, id). */
 export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
   let after: [string, string] | null = null;
   if (f.cursor) {
+    // Checked in shape before it reaches the query: a forged cursor is the client's mistake, not a database error.
+    let parsed: unknown = null;
     try {
-      after = JSON.parse(atob(f.cursor));
-    } catch {
+      parsed = JSON.parse(atob(f.cursor));
+    } catch { /* refused below */ }
+    const ok = cursorShape.safeParse(parsed);
+    if (ok.success) after = ok.data;
+    else {
       throw invalid("cursor: not a cursor from a previous page", {
         code: "validation_failed",
         details: [{ path: "cursor", code: "invalid_cursor", message: "cursor: not a cursor from a previous page" }],

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MARKETS } from "../market/types.ts";
 import { ISOS } from "../market/zones.ts";
 import { BID_SIDES, BID_STATUSES } from "./schema.ts";
+import { int4 } from "../schemas/numeric.ts";
 
 export const bidSchema = z.object({
   id: z.uuid(),
@@ -42,5 +43,5 @@ export const bidFilterQuery = z.object({
 
 /** The body of submit and withdraw: optional as a whole (no body at all is fine). */
 export const versionBody = z.object({
-  version: z.number().int().positive().optional().describe("The version you read; a stale one gets 409"),
+  version: int4({ min: 1 }).optional().describe("The version you read; a stale one gets 409"),
 }).optional();

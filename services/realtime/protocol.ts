@@ -65,6 +65,7 @@
 import { z } from "zod";
 import type { Market, PriceTick } from "../market/types.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
+import { text } from "../schemas/text.ts";
 import type { PRICE_FIELDS, PriceRow } from "./rows.ts";
 
 export const HEARTBEAT_MS = 20_000;
@@ -170,7 +171,7 @@ export function parseZones(names: readonly string[]): { zones: Iso[]; unknown: s
 /** The alert a caller (pipeline, admin) publishes. */
 export const alertInputSchema = z.object({
   level: z.enum(["info", "warning", "critical"]),
-  title: z.string().trim().min(1).max(120),
-  message: z.string().trim().min(1).max(1000),
+  title: text({ min: 1, max: 120 }),
+  message: text({ min: 1, max: 1000, multiline: true }),
 }).strict().meta({ id: "AlertInput" });
 export type AlertInput = z.infer<typeof alertInputSchema>;

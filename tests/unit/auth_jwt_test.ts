@@ -12,7 +12,12 @@ import {
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const NOW_S = NOW / 1000;
 const SECRET = "k3y-for-tests-only-0123456789abcdefghijklmnopqrstuv";
-const claims = { sub: "user-1", org: "org-1", role: "trader", sid: "sess-1" } as const;
+const claims = {
+  sub: "5b0e3a8e-8f1c-4a47-9d2e-0c6f1a2b3c4d",
+  org: "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+  role: "trader",
+  sid: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+} as const;
 
 async function pemPair(alg: "EdDSA" | "ES256") {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -133,7 +138,7 @@ for (const [alg, keys] of Object.entries(keySets)) {
     assert.equal((await verifyAccessToken(keys, await forge(hdr, payload(keys), key), { now: NOW })).role, "trader");
     if (alg === "HS256") {
       const raw = new TextEncoder().encode(SECRET);
-      assert.equal((await verifyAccessToken(keys, await forge(hdr, payload(keys), raw), { now: NOW })).sub, "user-1");
+      assert.equal((await verifyAccessToken(keys, await forge(hdr, payload(keys), raw), { now: NOW })).sub, claims.sub);
     }
 
     const cases: [string, string | Promise<string>, TokenError["code"]][] = [
@@ -192,6 +197,10 @@ for (const [alg, keys] of Object.entries(keySets)) {
       ["missing sid", forge(hdr, { ...payload(keys), sid: undefined }, key), "invalid_token"],
       ["missing sub", forge(hdr, { ...payload(keys), sub: undefined }, key), "invalid_token"],
       ["empty sub", forge(hdr, payload(keys, { sub: "" }), key), "invalid_token"],
+      // Correctly signed, but not the UUIDs our rows are keyed by: refused before any query sees them.
+      ["sub not a UUID", forge(hdr, payload(keys, { sub: "user-1" }), key), "invalid_token"],
+      ["org not a UUID", forge(hdr, payload(keys, { org: "1 OR 1=1" }), key), "invalid_token"],
+      ["sid not a UUID", forge(hdr, payload(keys, { sid: "sess\u0000" }), key), "invalid_token"],
       ["missing exp", forge(hdr, { ...payload(keys), exp: undefined }, key), "invalid_token"],
       ["missing nbf", forge(hdr, { ...payload(keys), nbf: undefined }, key), "invalid_token"],
       ["missing jti", forge(hdr, { ...payload(keys), jti: undefined }, key), "invalid_token"],

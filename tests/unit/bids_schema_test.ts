@@ -475,7 +475,7 @@ Deno.test("checkBid: parse, validate and derive interval_end in one call", () =>
   assert.deepEqual(found(late.issues), ["interval_start:gate_closed"]);
 });
 
-Deno.test("schema.ts is browser-safe: only zod and the market's zone rules, no Deno API, in its whole graph", async () => {
+Deno.test("schema.ts is browser-safe: only zod, the market's zone rules and the column precisions, no Deno API, in its whole graph", async () => {
   const seen = new Set<string>();
   const visit = async (url: URL) => {
     if (seen.has(url.href)) return;
@@ -494,5 +494,6 @@ Deno.test("schema.ts is browser-safe: only zod and the market's zone rules, no D
     "services/market/clock.ts",
     "services/market/types.ts",
     "services/market/zones.ts",
+    "services/schemas/numeric.ts",
   ]);
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
-import { apiKeySchema, plain, roleSchema } from "../../../services/auth/schemas.ts";
+import { apiKeyName, apiKeySchema, plain, roleSchema } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -21,7 +21,7 @@ export const handler = define.api({
     tags: ["api-keys"],
     permission: "api_keys:manage",
     body: z.object({
-      name: z.string().trim().min(1).max(80),
+      name: apiKeyName,
       role: roleSchema.optional(),
       expires_in_days: z.number().int().min(1).max(3650).optional(),
     }),

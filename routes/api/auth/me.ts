@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import { permissionsOf } from "../../../services/auth/rbac.ts";
-import { meSchema, preferencesSchema } from "../../../services/auth/schemas.ts";
+import { meSchema, personName, preferencesSchema } from "../../../services/auth/schemas.ts";
 import type { State } from "../../../utils.ts";
 import type { FreshContext } from "fresh";
 import { define } from "../../../utils.ts";
@@ -46,7 +46,7 @@ export const handler = define.api({
     tags: ["auth"],
     permission: "self",
     body: z.object({
-      name: z.string().trim().min(1).max(120).optional(),
+      name: personName.optional(),
       preferences: preferencesSchema.optional(),
     }),
     responses: { 200: { description: "Updated", schema: meSchema } },

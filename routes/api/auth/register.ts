@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { metaOf } from "../../../server/auth_http.ts";
-import { emailSchema, passwordInput, tokenPairSchema } from "../../../services/auth/schemas.ts";
+import { emailSchema, organizationName, passwordInput, tokenPairSchema } from "../../../services/auth/schemas.ts";
+import { text } from "../../../services/schemas/text.ts";
 import { define } from "../../../utils.ts";
 
 const body = z.object({
   email: emailSchema,
   password: passwordInput,
-  name: z.string().trim().min(1, "is required").max(120),
-  organization_name: z.string().trim().min(2, "must be at least 2 characters").max(120).optional(),
+  name: text({ min: 1, max: 120, minMessage: "is required" }),
+  organization_name: organizationName.optional(),
   invitation_token: z.string().min(10).max(200).optional(),
 }).refine((b) => Boolean(b.organization_name) !== Boolean(b.invitation_token), {
   message: "give organization_name to create an organization, or invitation_token to join one (not both)",

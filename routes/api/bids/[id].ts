@@ -7,6 +7,7 @@ import { deleteDraft, editDraft } from "../../../services/bids/actions.ts";
 import { bidInputSchema } from "../../../services/bids/schema.ts";
 import { bidHistory, getBid } from "../../../services/bids/store.ts";
 import { bidSchema } from "../../../services/bids/views.ts";
+import { int4, INT4_MAX } from "../../../services/schemas/numeric.ts";
 import { define } from "../../../utils.ts";
 
 const historySchema = z.array(z.object({
@@ -43,7 +44,7 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
-    body: bidInputSchema.extend({ version: z.number().int().positive() }),
+    body: bidInputSchema.extend({ version: int4({ min: 1 }) }),
     responses: {
       200: { description: "Updated", schema: bidSchema },
       409: { description: "Changed meanwhile, or not a draft" },
@@ -63,7 +64,7 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
-    query: z.object({ version: z.coerce.number().int().positive().optional() }),
+    query: z.object({ version: z.coerce.number().int().positive().max(INT4_MAX).optional() }),
     responses: { 204: { description: "Deleted" }, 409: { description: "Not a draft, or changed meanwhile" } },
     async handler(ctx, { params, query }) {
       await deleteDraft(bidDeps(ctx), caller(ctx), params.id, { version: query.version });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
-import { organizationSchema, plain } from "../../../services/auth/schemas.ts";
+import { organizationName, organizationSchema, organizationSettings, plain } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -18,8 +18,8 @@ export const handler = define.api({
     tags: ["organizations"],
     permission: "org:update",
     body: z.object({
-      name: z.string().trim().min(2).max(120).optional(),
-      settings: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+      name: organizationName.optional(),
+      settings: organizationSettings.optional(),
     }),
     responses: { 200: { description: "Updated", schema: organizationSchema } },
     async handler(ctx, { body }) {

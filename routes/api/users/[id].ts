@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
-import { memberSchema, plain, roleSchema, uuidParam } from "../../../services/auth/schemas.ts";
+import { memberSchema, personName, plain, roleSchema, uuidParam } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -24,7 +24,7 @@ export const handler = define.api({
     body: z.object({
       role: roleSchema.optional(),
       status: z.enum(["active", "disabled"]).optional(),
-      name: z.string().trim().min(1).max(120).optional(),
+      name: personName.optional(),
     }),
     responses: {
       200: { description: "Updated", schema: memberSchema },
