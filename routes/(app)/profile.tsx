@@ -5,6 +5,7 @@ import { SecretBox } from "../../components/SecretBox.tsx";
 import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
 import { formErrorsOf, formObject, pageUser, parseForm } from "../../server/pages.ts";
+import { toHttpError } from "../../server/errors.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
 import { define, type State } from "../../utils.ts";
@@ -113,7 +114,7 @@ export const handler = define.handlers({
           return page<Data>(await load(ctx, p, { form: action, notice: "API key revoked." }));
       }
     } catch (e) {
-      return await fail(formErrorsOf(e), (e as { status?: number }).status ?? 400);
+      return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
     }
   },
 });

@@ -5,6 +5,7 @@ import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../
 import { SecretBox } from "../../../components/SecretBox.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
 import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
 import { define, type State } from "../../../utils.ts";
@@ -76,7 +77,7 @@ export const handler = define.handlers({
           return page<Data>(await load(ctx, p, { form: action, notice: "Invitation revoked." }));
       }
     } catch (e) {
-      return await fail(formErrorsOf(e), (e as { status?: number }).status ?? 400);
+      return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
     }
   },
 });
