@@ -26,10 +26,8 @@ interface Data {
 
 async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data> = {}): Promise<Data> {
   const { services } = ctx.state;
-  const [u] = await services.db().query<{ name: string; email: string; mfa_enabled: boolean }>(
-    `SELECT name, email, mfa_enabled FROM users WHERE id = $1`,
-    [p.userId],
-  );
+  const { name, email, mfa_enabled } = (await services.auth.profile.me(p)).user;
+  const u = { name, email, mfa_enabled };
   const keys = p.role === "viewer" ? [] : await services.auth.org.apiKeys(p, { own: true });
   const pending = u.mfa_enabled ? null : await services.auth.accounts.mfaPending(p);
   return {
@@ -70,7 +68,7 @@ export const handler = define.handlers({
   async POST(ctx) {
     const p = pageUser(ctx);
     if (p instanceof Response) return p;
-    const { auth, db } = ctx.state.services;
+    const { auth } = ctx.state.services;
     const values = await formObject(ctx.req);
     const action = values._action as keyof typeof forms | "mfa_setup";
     const meta = metaOf(ctx);
@@ -88,7 +86,7 @@ export const handler = define.handlers({
       const d = parsed.data as Record<string, string>;
       switch (action) {
         case "name":
-          await db().query(`UPDATE users SET name = $2, updated_at = now() WHERE id = $1`, [p.userId, d.name]);
+          await auth.profile.update(p.userId, { name: d.name });
           return page<Data>(await load(ctx, { ...p, name: d.name }, { form: action, notice: "Name saved." }));
         case "password": {
           const tokens = await auth.accounts.changePassword(p, d.current_password, d.new_password, meta);

@@ -6,6 +6,7 @@ import { createAccounts } from "./accounts.ts";
 import type { JwtKeys } from "./jwt.ts";
 import { loadJwtKeys } from "./keys.ts";
 import { createOrganization } from "./organization.ts";
+import { createProfile } from "./profile.ts";
 import { API_KEY_PREFIX, principalFromApiKey, principalFromClaims, type Resolved } from "./principal.ts";
 import { createRateLimiter } from "./rate_limit.ts";
 import { PrincipalCache } from "./principal_cache.ts";
@@ -45,6 +46,7 @@ export function createAuth(deps: AuthDeps) {
     principals,
     accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed }),
     org: createOrganization({ db: deps.db, changed }),
+    profile: createProfile({ db: deps.db }),
     /** A Bearer value: an API key by its prefix, else an access token. */
     async fromBearer(value: string): Promise<Resolved> {
       if (value.startsWith(API_KEY_PREFIX)) {

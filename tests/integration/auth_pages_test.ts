@@ -229,6 +229,10 @@ Deno.test("settings form saves preferences and rejects unknown values beside the
   assert.equal(prefs.default_zone, "ERCOT");
   assert.equal(prefs.notifications.price_alerts, true);
   assert.equal(prefs.notifications.bid_cleared, false);
+  // /market opens the saved default zone.
+  const market = await t.fetch("/market", { headers: { cookie }, redirect: "manual" });
+  assert.equal(market.status, 303);
+  assert.equal(market.headers.get("location"), "/market/ERCOT");
 
   const bad = await t.fetch("/settings", form({ ...good, time_zone: "Mars/Olympus", default_zone: "XYZ" }, cookie));
   assert.equal(bad.status, 400);
