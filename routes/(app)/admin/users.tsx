@@ -3,6 +3,7 @@ import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { SecretBox } from "../../../components/SecretBox.tsx";
+import { AdminNav } from "../../../components/AdminNav.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
 import { formErrorsOf, formObject, pageUser, parseForm } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
@@ -89,6 +90,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
   const rowError = (id: string) => data.target === id && data.errors._form ? data.errors._form : undefined;
   return (
     <div class="space-y-6">
+      <AdminNav current="/admin/users" />
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Members</h1>
         <p class="mt-1 text-sm text-slate-600">Who can use {data.orgName}, and what they may do.</p>
