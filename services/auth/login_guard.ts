@@ -11,6 +11,10 @@
  *   factor for an account with MFA, are not slowed: guessing a password is
  *   worthless there, and they are how the owner gets in during an attack.
  *
+ * The account-wide state is `users.failed_logins` (failures in a row, any
+ * address) and `users.locked_until`, which no longer locks anyone: it is when
+ * an unfamiliar address may next try.
+ *
  * The address counts come from `login_attempts`, where each attempt is written
  * before its password is checked, under a lock per account and address, so
  * concurrent guesses from one address see each other instead of all reading

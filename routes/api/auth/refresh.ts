@@ -7,7 +7,8 @@ export const handler = define.api({
   POST: {
     summary: "Exchange a refresh token for a new session pair",
     description: "The refresh token is rotated: the one presented is spent. Presenting a spent token again ends " +
-      "the whole session (reuse detection).",
+      "the whole session (reuse detection) — except within 5 s of its rotation, when it is taken for a concurrent " +
+      "refresh (two tabs) and gets a successor of its own in the same session.",
     tags: ["auth"],
     permission: "public",
     body: z.object({ refresh_token: z.string().min(1).max(200) }),
