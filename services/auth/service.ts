@@ -18,6 +18,8 @@ export interface AuthDeps {
   db: () => Database;
   kv: () => Deno.Kv;
   redis: () => Redis | null;
+  /** REFRESH_GRACE_MS unless given (tests, or a deployment that wants another window). */
+  refreshGraceMs?: number;
 }
 
 export function createAuth(deps: AuthDeps) {
@@ -44,7 +46,7 @@ export function createAuth(deps: AuthDeps) {
     keys: getKeys,
     limiter,
     principals,
-    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed }),
+    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed, refreshGraceMs: deps.refreshGraceMs }),
     org: createOrganization({ db: deps.db, changed }),
     profile: createProfile({ db: deps.db }),
     /** A Bearer value: an API key by its prefix, else an access token. */

@@ -21,7 +21,9 @@ import {
 } from "../helpers/auth.ts";
 import { sha256Hex } from "../../services/auth/opaque.ts";
 import { REFRESH_GRACE_MS } from "../../services/auth/sessions.ts";
-import { type TestApp, testApp } from "../helpers/test_app.ts";
+import { createAuth } from "../../services/auth/service.ts";
+import { DomainError } from "../../services/errors.ts";
+import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const NEW_PASSWORD = "quartz-Heron-lantern-83?";
 
@@ -269,5 +271,29 @@ Deno.test("removing a member ends their sessions and revokes their keys at once"
   expectStatus(
     await call(t, "GET", `/api/users/${viewer.userId}`, { token: org.admin.tokens.access_token }),
     404,
+  );
+});
+
+Deno.test("refresh: the grace window is injectable; with none, a second use is reuse at once", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "nograce");
+  const strict = createAuth({
+    config: t.services.config,
+    db: t.services.db,
+    kv: t.services.kv,
+    redis: () => null,
+    refreshGraceMs: 0,
+  });
+  const s = await newSession(t, org.admin);
+  const meta = { ip: uniqueIp() };
+  const next = await strict.accounts.refresh(s.refresh_token, meta);
+  await assert.rejects(
+    strict.accounts.refresh(s.refresh_token, meta),
+    (e: unknown) => e instanceof DomainError && e.code === "refresh_token_reused",
+  );
+  await assert.rejects(
+    strict.accounts.refresh(next.refresh_token, meta),
+    (e: unknown) => e instanceof DomainError && e.code === "invalid_refresh_token",
+    "the family is revoked",
   );
 });
