@@ -60,14 +60,17 @@ export const handler = define.handlers({
       const errors = formErrorsOf(e);
       const http = toHttpError(e);
       const code = http?.options.code;
-      // The code step continues with the challenge just issued, or the one the form carried.
+      // The code step continues with the challenge just issued, or the one the form carried (until it is
+      // refused itself: then back to the password).
       const challenge = code === "mfa_required"
         ? challengeOf(http?.options.details)
-        : code === "invalid_mfa_code" && mfa_challenge
+        : code !== "mfa_challenge_invalid"
         ? mfa_challenge
         : undefined;
-      if (challenge) {
-        errors.totp_code = code === "mfa_required" ? undefined : errors._form;
+      if (challenge && (code === "mfa_required" || code === "invalid_mfa_code" || code === "invalid_credentials")) {
+        // With a challenge the password is known good, so a refusal is about the code (an account under
+        // attack answers invalid_credentials for either half: see login_guard.ts).
+        errors.totp_code = code === "mfa_required" ? undefined : "The authentication code is wrong or was already used";
         delete errors._form;
       }
       const status = code === "mfa_required" ? 200 : http?.status ?? 400;
