@@ -82,7 +82,8 @@ export async function addressLockMs(
         AND created_at > now() - make_interval(secs => $5::float8 / 1000)
         AND (id < $3::bigint OR ($4 AND id = $3::bigint))
         AND id > coalesce((SELECT max(id) FROM login_attempts
-                            WHERE lower(email) = $1 AND ip = $2 AND success), 0)
+                            WHERE lower(email) = $1 AND ip = $2 AND success
+                              AND created_at > now() - make_interval(secs => $5::float8 / 1000)), 0)
       ORDER BY id DESC OFFSET $7 LIMIT 1`,
     [a.email, a.ip, a.upTo, a.inclusive, LOCKOUT_MS, FAILURES, LOCKOUT_THRESHOLD - 1],
   );
