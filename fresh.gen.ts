@@ -7,66 +7,67 @@ import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
 import * as $4 from "./routes/(app)/_middleware.ts";
 import * as $5 from "./routes/(app)/admin/_middleware.ts";
-import * as $6 from "./routes/(app)/admin/users.tsx";
-import * as $7 from "./routes/(app)/assets/_middleware.ts";
-import * as $8 from "./routes/(app)/assets/[id].tsx";
-import * as $9 from "./routes/(app)/assets/index.tsx";
-import * as $10 from "./routes/(app)/bidding/_middleware.ts";
-import * as $11 from "./routes/(app)/bidding/[id].tsx";
-import * as $12 from "./routes/(app)/bidding/index.tsx";
-import * as $13 from "./routes/(app)/market/_middleware.ts";
-import * as $14 from "./routes/(app)/market/[zone].tsx";
-import * as $15 from "./routes/(app)/market/index.tsx";
-import * as $16 from "./routes/(app)/profile.tsx";
-import * as $17 from "./routes/(app)/settings.tsx";
-import * as $18 from "./routes/api/admin/audit-logs.ts";
-import * as $19 from "./routes/api/api-keys/[id].ts";
-import * as $20 from "./routes/api/api-keys/index.ts";
-import * as $21 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $22 from "./routes/api/assets/[id].ts";
-import * as $23 from "./routes/api/assets/index.ts";
-import * as $24 from "./routes/api/auth/login.ts";
-import * as $25 from "./routes/api/auth/logout.ts";
-import * as $26 from "./routes/api/auth/me.ts";
-import * as $27 from "./routes/api/auth/mfa/disable.ts";
-import * as $28 from "./routes/api/auth/mfa/setup.ts";
-import * as $29 from "./routes/api/auth/mfa/verify.ts";
-import * as $30 from "./routes/api/auth/password.ts";
-import * as $31 from "./routes/api/auth/refresh.ts";
-import * as $32 from "./routes/api/auth/register.ts";
-import * as $33 from "./routes/api/bids/[id]/submit.ts";
-import * as $34 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $35 from "./routes/api/bids/[id].ts";
-import * as $36 from "./routes/api/bids/batch.ts";
-import * as $37 from "./routes/api/bids/export.csv.ts";
-import * as $38 from "./routes/api/bids/index.ts";
-import * as $39 from "./routes/api/docs.ts";
-import * as $40 from "./routes/api/market-data/export.csv.ts";
-import * as $41 from "./routes/api/market-data/history.ts";
-import * as $42 from "./routes/api/market-data/latest.ts";
-import * as $43 from "./routes/api/market-data/zones.ts";
-import * as $44 from "./routes/api/openapi.json.ts";
-import * as $45 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $46 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $47 from "./routes/api/organizations/current.ts";
-import * as $48 from "./routes/api/portfolio/pnl.ts";
-import * as $49 from "./routes/api/sites/[id].ts";
-import * as $50 from "./routes/api/sites/index.ts";
-import * as $51 from "./routes/api/users/[id].ts";
-import * as $52 from "./routes/api/users/index.ts";
-import * as $53 from "./routes/api/ws/broadcast/alert.ts";
-import * as $54 from "./routes/api/ws/broadcast/price.ts";
-import * as $55 from "./routes/api/ws/market/[zone].ts";
-import * as $56 from "./routes/api/ws/prices.ts";
-import * as $57 from "./routes/api/ws/stats.ts";
-import * as $58 from "./routes/health/index.ts";
-import * as $59 from "./routes/health/live.ts";
-import * as $60 from "./routes/health/ready.ts";
-import * as $61 from "./routes/index.tsx";
-import * as $62 from "./routes/login.tsx";
-import * as $63 from "./routes/logout.tsx";
-import * as $64 from "./routes/register.tsx";
-import * as $65 from "./routes/system-status.tsx";
+import * as $6 from "./routes/(app)/admin/audit.tsx";
+import * as $7 from "./routes/(app)/admin/users.tsx";
+import * as $8 from "./routes/(app)/assets/_middleware.ts";
+import * as $9 from "./routes/(app)/assets/[id].tsx";
+import * as $10 from "./routes/(app)/assets/index.tsx";
+import * as $11 from "./routes/(app)/bidding/_middleware.ts";
+import * as $12 from "./routes/(app)/bidding/[id].tsx";
+import * as $13 from "./routes/(app)/bidding/index.tsx";
+import * as $14 from "./routes/(app)/market/_middleware.ts";
+import * as $15 from "./routes/(app)/market/[zone].tsx";
+import * as $16 from "./routes/(app)/market/index.tsx";
+import * as $17 from "./routes/(app)/profile.tsx";
+import * as $18 from "./routes/(app)/settings.tsx";
+import * as $19 from "./routes/api/admin/audit-logs.ts";
+import * as $20 from "./routes/api/api-keys/[id].ts";
+import * as $21 from "./routes/api/api-keys/index.ts";
+import * as $22 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $23 from "./routes/api/assets/[id].ts";
+import * as $24 from "./routes/api/assets/index.ts";
+import * as $25 from "./routes/api/auth/login.ts";
+import * as $26 from "./routes/api/auth/logout.ts";
+import * as $27 from "./routes/api/auth/me.ts";
+import * as $28 from "./routes/api/auth/mfa/disable.ts";
+import * as $29 from "./routes/api/auth/mfa/setup.ts";
+import * as $30 from "./routes/api/auth/mfa/verify.ts";
+import * as $31 from "./routes/api/auth/password.ts";
+import * as $32 from "./routes/api/auth/refresh.ts";
+import * as $33 from "./routes/api/auth/register.ts";
+import * as $34 from "./routes/api/bids/[id]/submit.ts";
+import * as $35 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $36 from "./routes/api/bids/[id].ts";
+import * as $37 from "./routes/api/bids/batch.ts";
+import * as $38 from "./routes/api/bids/export.csv.ts";
+import * as $39 from "./routes/api/bids/index.ts";
+import * as $40 from "./routes/api/docs.ts";
+import * as $41 from "./routes/api/market-data/export.csv.ts";
+import * as $42 from "./routes/api/market-data/history.ts";
+import * as $43 from "./routes/api/market-data/latest.ts";
+import * as $44 from "./routes/api/market-data/zones.ts";
+import * as $45 from "./routes/api/openapi.json.ts";
+import * as $46 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $47 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $48 from "./routes/api/organizations/current.ts";
+import * as $49 from "./routes/api/portfolio/pnl.ts";
+import * as $50 from "./routes/api/sites/[id].ts";
+import * as $51 from "./routes/api/sites/index.ts";
+import * as $52 from "./routes/api/users/[id].ts";
+import * as $53 from "./routes/api/users/index.ts";
+import * as $54 from "./routes/api/ws/broadcast/alert.ts";
+import * as $55 from "./routes/api/ws/broadcast/price.ts";
+import * as $56 from "./routes/api/ws/market/[zone].ts";
+import * as $57 from "./routes/api/ws/prices.ts";
+import * as $58 from "./routes/api/ws/stats.ts";
+import * as $59 from "./routes/health/index.ts";
+import * as $60 from "./routes/health/live.ts";
+import * as $61 from "./routes/health/ready.ts";
+import * as $62 from "./routes/index.tsx";
+import * as $63 from "./routes/login.tsx";
+import * as $64 from "./routes/logout.tsx";
+import * as $65 from "./routes/register.tsx";
+import * as $66 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/LiveZoneTiles.tsx";
@@ -82,66 +83,67 @@ const manifest: Manifest = {
     "./routes/_middleware.ts": $3,
     "./routes/(app)/_middleware.ts": $4,
     "./routes/(app)/admin/_middleware.ts": $5,
-    "./routes/(app)/admin/users.tsx": $6,
-    "./routes/(app)/assets/_middleware.ts": $7,
-    "./routes/(app)/assets/[id].tsx": $8,
-    "./routes/(app)/assets/index.tsx": $9,
-    "./routes/(app)/bidding/_middleware.ts": $10,
-    "./routes/(app)/bidding/[id].tsx": $11,
-    "./routes/(app)/bidding/index.tsx": $12,
-    "./routes/(app)/market/_middleware.ts": $13,
-    "./routes/(app)/market/[zone].tsx": $14,
-    "./routes/(app)/market/index.tsx": $15,
-    "./routes/(app)/profile.tsx": $16,
-    "./routes/(app)/settings.tsx": $17,
-    "./routes/api/admin/audit-logs.ts": $18,
-    "./routes/api/api-keys/[id].ts": $19,
-    "./routes/api/api-keys/index.ts": $20,
-    "./routes/api/assets/[id]/meter-readings.ts": $21,
-    "./routes/api/assets/[id].ts": $22,
-    "./routes/api/assets/index.ts": $23,
-    "./routes/api/auth/login.ts": $24,
-    "./routes/api/auth/logout.ts": $25,
-    "./routes/api/auth/me.ts": $26,
-    "./routes/api/auth/mfa/disable.ts": $27,
-    "./routes/api/auth/mfa/setup.ts": $28,
-    "./routes/api/auth/mfa/verify.ts": $29,
-    "./routes/api/auth/password.ts": $30,
-    "./routes/api/auth/refresh.ts": $31,
-    "./routes/api/auth/register.ts": $32,
-    "./routes/api/bids/[id]/submit.ts": $33,
-    "./routes/api/bids/[id]/withdraw.ts": $34,
-    "./routes/api/bids/[id].ts": $35,
-    "./routes/api/bids/batch.ts": $36,
-    "./routes/api/bids/export.csv.ts": $37,
-    "./routes/api/bids/index.ts": $38,
-    "./routes/api/docs.ts": $39,
-    "./routes/api/market-data/export.csv.ts": $40,
-    "./routes/api/market-data/history.ts": $41,
-    "./routes/api/market-data/latest.ts": $42,
-    "./routes/api/market-data/zones.ts": $43,
-    "./routes/api/openapi.json.ts": $44,
-    "./routes/api/organizations/current/invitations/[id].ts": $45,
-    "./routes/api/organizations/current/invitations/index.ts": $46,
-    "./routes/api/organizations/current.ts": $47,
-    "./routes/api/portfolio/pnl.ts": $48,
-    "./routes/api/sites/[id].ts": $49,
-    "./routes/api/sites/index.ts": $50,
-    "./routes/api/users/[id].ts": $51,
-    "./routes/api/users/index.ts": $52,
-    "./routes/api/ws/broadcast/alert.ts": $53,
-    "./routes/api/ws/broadcast/price.ts": $54,
-    "./routes/api/ws/market/[zone].ts": $55,
-    "./routes/api/ws/prices.ts": $56,
-    "./routes/api/ws/stats.ts": $57,
-    "./routes/health/index.ts": $58,
-    "./routes/health/live.ts": $59,
-    "./routes/health/ready.ts": $60,
-    "./routes/index.tsx": $61,
-    "./routes/login.tsx": $62,
-    "./routes/logout.tsx": $63,
-    "./routes/register.tsx": $64,
-    "./routes/system-status.tsx": $65,
+    "./routes/(app)/admin/audit.tsx": $6,
+    "./routes/(app)/admin/users.tsx": $7,
+    "./routes/(app)/assets/_middleware.ts": $8,
+    "./routes/(app)/assets/[id].tsx": $9,
+    "./routes/(app)/assets/index.tsx": $10,
+    "./routes/(app)/bidding/_middleware.ts": $11,
+    "./routes/(app)/bidding/[id].tsx": $12,
+    "./routes/(app)/bidding/index.tsx": $13,
+    "./routes/(app)/market/_middleware.ts": $14,
+    "./routes/(app)/market/[zone].tsx": $15,
+    "./routes/(app)/market/index.tsx": $16,
+    "./routes/(app)/profile.tsx": $17,
+    "./routes/(app)/settings.tsx": $18,
+    "./routes/api/admin/audit-logs.ts": $19,
+    "./routes/api/api-keys/[id].ts": $20,
+    "./routes/api/api-keys/index.ts": $21,
+    "./routes/api/assets/[id]/meter-readings.ts": $22,
+    "./routes/api/assets/[id].ts": $23,
+    "./routes/api/assets/index.ts": $24,
+    "./routes/api/auth/login.ts": $25,
+    "./routes/api/auth/logout.ts": $26,
+    "./routes/api/auth/me.ts": $27,
+    "./routes/api/auth/mfa/disable.ts": $28,
+    "./routes/api/auth/mfa/setup.ts": $29,
+    "./routes/api/auth/mfa/verify.ts": $30,
+    "./routes/api/auth/password.ts": $31,
+    "./routes/api/auth/refresh.ts": $32,
+    "./routes/api/auth/register.ts": $33,
+    "./routes/api/bids/[id]/submit.ts": $34,
+    "./routes/api/bids/[id]/withdraw.ts": $35,
+    "./routes/api/bids/[id].ts": $36,
+    "./routes/api/bids/batch.ts": $37,
+    "./routes/api/bids/export.csv.ts": $38,
+    "./routes/api/bids/index.ts": $39,
+    "./routes/api/docs.ts": $40,
+    "./routes/api/market-data/export.csv.ts": $41,
+    "./routes/api/market-data/history.ts": $42,
+    "./routes/api/market-data/latest.ts": $43,
+    "./routes/api/market-data/zones.ts": $44,
+    "./routes/api/openapi.json.ts": $45,
+    "./routes/api/organizations/current/invitations/[id].ts": $46,
+    "./routes/api/organizations/current/invitations/index.ts": $47,
+    "./routes/api/organizations/current.ts": $48,
+    "./routes/api/portfolio/pnl.ts": $49,
+    "./routes/api/sites/[id].ts": $50,
+    "./routes/api/sites/index.ts": $51,
+    "./routes/api/users/[id].ts": $52,
+    "./routes/api/users/index.ts": $53,
+    "./routes/api/ws/broadcast/alert.ts": $54,
+    "./routes/api/ws/broadcast/price.ts": $55,
+    "./routes/api/ws/market/[zone].ts": $56,
+    "./routes/api/ws/prices.ts": $57,
+    "./routes/api/ws/stats.ts": $58,
+    "./routes/health/index.ts": $59,
+    "./routes/health/live.ts": $60,
+    "./routes/health/ready.ts": $61,
+    "./routes/index.tsx": $62,
+    "./routes/login.tsx": $63,
+    "./routes/logout.tsx": $64,
+    "./routes/register.tsx": $65,
+    "./routes/system-status.tsx": $66,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

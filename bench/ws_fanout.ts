@@ -132,8 +132,11 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   const prefix = `optibid-bench-${crypto.randomUUID().slice(0, 8)}:`;
 
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-ws-" });
+  // The hub's counters are instance-wide: the platform operator's view of /api/ws/stats.
+  const operator = `ws-bench-${Date.now()}@example.com`;
   const app = await spawnServer({
     env: {
+      OPERATOR_EMAILS: operator,
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
       // Only the bench's ticks: the simulator would add its own.
@@ -151,7 +154,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        email: `ws-bench-${Date.now()}@example.com`,
+        email: operator,
         password: "granite-Otter-meadow-47!",
         name: "WS Bench",
         organization_name: "WS Bench",

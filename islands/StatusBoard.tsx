@@ -7,10 +7,11 @@ import { useCallback, useEffect } from "preact/hooks";
 import { apiFetch } from "../components/api_client.ts";
 import { ServiceTable } from "../components/ServiceTable.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
-import type { HealthResponse } from "../services/health/report.ts";
+import type { HealthResponse, HealthSummary } from "../services/health/report.ts";
 
 export interface StatusBoardProps {
-  initial: HealthResponse;
+  /** The summary alone for visitors who are not admins (what /health tells them too). */
+  initial: HealthResponse | HealthSummary;
   /** Refresh period; 10 s by default. */
   intervalMs?: number;
 }
@@ -31,8 +32,8 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
     try {
       // /health answers 503 with the same body when unhealthy: still a successful refresh.
       const res = await apiFetch("/health", { headers: { accept: "application/json" }, cache: "no-store" });
-      const body = await res.json() as HealthResponse;
-      if (!body || !Array.isArray(body.services)) throw new Error(`unexpected answer (HTTP ${res.status})`);
+      const body = await res.json() as HealthResponse | HealthSummary;
+      if (!body || typeof body.status !== "string") throw new Error(`unexpected answer (HTTP ${res.status})`);
       report.value = body;
       refreshedAt.value = new Date();
       error.value = null;
@@ -49,6 +50,27 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
   }, [intervalMs]);
 
   const r = report.value;
+  if (!("services" in r)) {
+    return (
+      <section aria-labelledby="status-heading" class="space-y-4" data-testid="status-board">
+        <div class="flex flex-wrap items-center gap-3">
+          <h2 id="status-heading" class="text-lg font-semibold">Overall</h2>
+          <span data-testid="overall">
+            <StatusBadge status={r.status} />
+          </span>
+          <span aria-live="polite" class="text-sm text-slate-600" data-testid="refreshed">
+            {error.value
+              ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {error.value}</span>
+              : <>Last refreshed {clock(refreshedAt.value)}</>}
+          </span>
+        </div>
+        <p class="text-sm text-slate-600" data-testid="details-hidden">
+          Each service's details are shown to an organization's admins.{" "}
+          <a class="text-brand-600 hover:underline" href="/login?next=/system-status">Sign in</a>
+        </p>
+      </section>
+    );
+  }
   const counts = r.services.reduce<Record<string, number>>((acc, s) => {
     acc[s.status] = (acc[s.status] ?? 0) + 1;
     return acc;

@@ -11,34 +11,47 @@ interface Data {
   email: string;
   next: string;
   errors: FieldErrors;
-  askCode: boolean;
+  /**
+   * The code step: the password was right, and this signed, short-lived token says so, so the
+   * page never sends the password back to the browser and the code is posted without it.
+   */
+  challenge?: string;
 }
 
 const form = z.object({
   email: z.string().trim().min(1, "Enter your email").email("Enter a valid email address"),
-  password: z.string().min(1, "Enter your password").max(128),
+  password: z.string().max(128).optional(),
+  mfa_challenge: z.string().max(2048).optional(),
   totp_code: z.string().trim().regex(/^(\d{6})?$/, "The code has 6 digits").optional(),
   backup_code: z.string().trim().max(32).optional(),
   next: z.string().optional(),
-});
+}).refine((f) => f.password || f.mfa_challenge, { message: "Enter your password", path: ["password"] });
+
+const challengeOf = (details: unknown): string | undefined => {
+  const c = (details as { mfa_challenge?: unknown } | null)?.mfa_challenge;
+  return typeof c === "string" ? c : undefined;
+};
 
 export const handler = define.handlers({
   GET(ctx) {
     const next = safeNext(ctx.url.searchParams.get("next"));
     if (ctx.state.auth) return ctx.redirect(next, 303);
-    return page<Data>({ email: "", next, errors: {}, askCode: false });
+    return page<Data>({ email: "", next, errors: {} });
   },
   async POST(ctx) {
     const values = await formObject(ctx.req);
     const next = safeNext(values.next);
     const parsed = parseForm(form, values);
     if (!parsed.ok) {
-      return page<Data>({ email: values.email ?? "", next, errors: parsed.errors, askCode: false }, { status: 400 });
+      const challenge = values.mfa_challenge || undefined;
+      return page<Data>({ email: values.email ?? "", next, errors: parsed.errors, challenge }, { status: 400 });
     }
-    const { totp_code, backup_code, ...rest } = parsed.data;
+    const { email, password, mfa_challenge, totp_code, backup_code } = parsed.data;
     try {
       const tokens = await ctx.state.services.auth.accounts.login({
-        ...rest,
+        email,
+        // On the code step the challenge stands for the password.
+        ...(mfa_challenge ? { mfa_challenge } : { password }),
         totp_code: totp_code || undefined,
         backup_code: backup_code || undefined,
       }, metaOf(ctx));
@@ -47,14 +60,22 @@ export const handler = define.handlers({
       const errors = formErrorsOf(e);
       const http = toHttpError(e);
       const code = http?.options.code;
-      const askCode = code === "mfa_required" || code === "invalid_mfa_code";
-      if (askCode) {
-        errors.totp_code = errors._form;
+      // The code step continues with the challenge just issued, or the one the form carried (until it is
+      // refused itself: then back to the password).
+      const challenge = code === "mfa_required"
+        ? challengeOf(http?.options.details)
+        : code !== "mfa_challenge_invalid"
+        ? mfa_challenge
+        : undefined;
+      if (challenge && (code === "mfa_required" || code === "invalid_mfa_code" || code === "invalid_credentials")) {
+        // With a challenge the password is known good, so a refusal is about the code (an account under
+        // attack answers invalid_credentials for either half: see login_guard.ts).
+        errors.totp_code = code === "mfa_required" ? undefined : "The authentication code is wrong or was already used";
         delete errors._form;
       }
-      const status = http?.status ?? 400;
+      const status = code === "mfa_required" ? 200 : http?.status ?? 400;
       const headers = http?.options.headers;
-      return page<Data>({ email: rest.email, next, errors, askCode }, { status, headers });
+      return page<Data>({ email, next, errors, challenge }, { status, headers });
     }
   },
 });
@@ -83,17 +104,10 @@ export default define.page<typeof handler>(function Login({ data }) {
           autocomplete="username"
           required
         />
-        <Field
-          name="password"
-          label="Password"
-          type="password"
-          error={errors.password}
-          autocomplete="current-password"
-          required
-        />
-        {data.askCode
+        {data.challenge
           ? (
             <>
+              <input type="hidden" name="mfa_challenge" value={data.challenge} />
               <Field
                 name="totp_code"
                 label="Authentication code"
@@ -105,7 +119,16 @@ export default define.page<typeof handler>(function Login({ data }) {
               <Field name="backup_code" label="Or a backup code" autocomplete="off" error={errors.backup_code} />
             </>
           )
-          : <input type="hidden" name="totp_code" value="" />}
+          : (
+            <Field
+              name="password"
+              label="Password"
+              type="password"
+              error={errors.password}
+              autocomplete="current-password"
+              required
+            />
+          )}
         <Button>Sign in</Button>
       </form>
     </AuthCard>

@@ -1,5 +1,7 @@
 import { page } from "fresh";
 import StatusBoard from "../islands/StatusBoard.tsx";
+import { mayInspectInstance } from "../services/auth/operator.ts";
+import { summarize } from "../services/health/report.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
@@ -9,7 +11,10 @@ export const handler = define.handlers({
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
     const cacheKey = `${viewer}:${services.stateVersion()}:${Math.floor(Date.now() / 1000)}`;
-    return page({ report: services.healthReport().body }, { cacheKey });
+    // The same rule as /health: each service's details are for admins; anyone sees the overall status.
+    const report = services.healthReport();
+    const detailed = mayInspectInstance(ctx.state.auth, services.config.operatorEmails);
+    return page({ report: detailed ? report.body : summarize(report).body }, { cacheKey });
   },
 });
 

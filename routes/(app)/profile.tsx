@@ -5,6 +5,7 @@ import { SecretBox } from "../../components/SecretBox.tsx";
 import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
 import { formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
+import { toHttpError } from "../../server/errors.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
 import { text } from "../../services/schemas/text.ts";
@@ -26,10 +27,8 @@ interface Data {
 
 async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data> = {}): Promise<Data> {
   const { services } = ctx.state;
-  const [u] = await services.db().query<{ name: string; email: string; mfa_enabled: boolean }>(
-    `SELECT name, email, mfa_enabled FROM users WHERE id = $1`,
-    [p.userId],
-  );
+  const { name, email, mfa_enabled } = (await services.auth.profile.me(p)).user;
+  const u = { name, email, mfa_enabled };
   const keys = p.role === "viewer" ? [] : await services.auth.org.apiKeys(p, { own: true });
   const pending = u.mfa_enabled ? null : await services.auth.accounts.mfaPending(p);
   return {
@@ -68,7 +67,7 @@ export const handler = define.handlers({
   },
   async POST(ctx) {
     const p = signedIn(ctx);
-    const { auth, db } = ctx.state.services;
+    const { auth } = ctx.state.services;
     const values = await formObject(ctx.req);
     const action = values._action as keyof typeof forms | "mfa_setup";
     const meta = metaOf(ctx);
@@ -86,7 +85,7 @@ export const handler = define.handlers({
       const d = parsed.data as Record<string, string>;
       switch (action) {
         case "name":
-          await db().query(`UPDATE users SET name = $2, updated_at = now() WHERE id = $1`, [p.userId, d.name]);
+          await auth.profile.update(p.userId, { name: d.name });
           return page<Data>(await load(ctx, { ...p, name: d.name }, { form: action, notice: "Name saved." }));
         case "password": {
           const tokens = await auth.accounts.changePassword(p, d.current_password, d.new_password, meta);
@@ -112,7 +111,7 @@ export const handler = define.handlers({
           return page<Data>(await load(ctx, p, { form: action, notice: "API key revoked." }));
       }
     } catch (e) {
-      return await fail(formErrorsOf(e), (e as { status?: number }).status ?? 400);
+      return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
     }
   },
 });

@@ -5,7 +5,6 @@ import { formObject, parseForm, signedIn } from "../../server/pages.ts";
 import { type Preferences, preferencesSchema } from "../../services/auth/schemas.ts";
 import { ISOS } from "../../services/market/zones.ts";
 import { define } from "../../utils.ts";
-import type { Database } from "../../db/database.ts";
 
 interface Data {
   prefs: Preferences;
@@ -51,28 +50,21 @@ const form = z.object({
   return r.data;
 });
 
-async function loadPrefs(db: () => Database, userId: string): Promise<Preferences> {
-  const [row] = await db().query<{ preferences: Preferences }>(`SELECT preferences FROM users WHERE id = $1`, [userId]);
-  return row?.preferences ?? {};
-}
-
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>({ prefs: await loadPrefs(ctx.state.services.db, p.userId), errors: {}, saved: false });
+    return page<Data>({ prefs: await ctx.state.services.auth.profile.preferences(p.userId), errors: {}, saved: false });
   },
   async POST(ctx) {
     const p = signedIn(ctx);
-    const { db } = ctx.state.services;
+    const { profile } = ctx.state.services.auth;
     const parsed = parseForm(form, await formObject(ctx.req));
     if (!parsed.ok) {
-      return page<Data>({ prefs: await loadPrefs(db, p.userId), errors: parsed.errors, saved: false }, { status: 400 });
+      const prefs = await profile.preferences(p.userId);
+      return page<Data>({ prefs, errors: parsed.errors, saved: false }, { status: 400 });
     }
-    await db().query(
-      `UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now() WHERE id = $1`,
-      [p.userId, JSON.stringify(parsed.data)],
-    );
-    return page<Data>({ prefs: await loadPrefs(db, p.userId), errors: {}, saved: true });
+    await profile.update(p.userId, { preferences: parsed.data });
+    return page<Data>({ prefs: await profile.preferences(p.userId), errors: {}, saved: true });
   },
 });
 

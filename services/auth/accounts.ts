@@ -3,23 +3,35 @@
  * rotation and reuse detection, logout, password change, MFA enrolment.
  * Every outcome a security reviewer asks about is audited.
  */
-import { HttpError } from "../../framework/http_error.ts";
 import type { Database, Queryable } from "../../db/database.ts";
+import { conflict, DomainError, forbidden, invalid } from "../errors.ts";
 import { audit } from "./audit.ts";
 import { type JwtKeys, signAccessToken } from "./jwt.ts";
 import { sha256Hex } from "./opaque.ts";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
 import { checkPassword, loadPasswordPolicy } from "./password_policy.ts";
+import {
+  addressLockMs,
+  admitAttempt,
+  claimThrottleSlot,
+  clearFailures,
+  countFailure,
+  finishAttempt,
+  isFamiliar,
+  LOCKOUT_MS,
+  LOCKOUT_THRESHOLD,
+  THROTTLE_AFTER,
+} from "./login_guard.ts";
+import { signMfaChallenge, verifyMfaChallenge } from "./mfa_challenge.ts";
 import type { Principal } from "./principal.ts";
 import { AUTH_LIMITS, type RateLimiter, type RateRule } from "./rate_limit.ts";
 import type { Role } from "./rbac.ts";
-import { claimRefreshToken, endAllSessions, issueRefreshToken, revokeFamily } from "./sessions.ts";
+import { claimRefreshToken, endAllSessions, issueRefreshToken, REFRESH_GRACE_MS, revokeFamily } from "./sessions.ts";
 import { generateBackupCodes, generateTotpSecret, hashBackupCode, qrSvg, totpUri, verifyTotp } from "./totp.ts";
 
 /** The default access-token lifetime; ACCESS_TOKEN_TTL_S overrides it (services/config/env.ts). */
 export const ACCESS_TTL_S = 900;
-export const LOCKOUT_THRESHOLD = 5;
-export const LOCKOUT_MS = 15 * 60_000;
+export { LOCKOUT_MS, LOCKOUT_THRESHOLD };
 
 export interface RequestMeta {
   ip: string;
@@ -45,6 +57,8 @@ export interface AccountDeps {
   changed: () => void;
   /** Access-token lifetime in seconds (default ACCESS_TTL_S). */
   accessTtlS?: number;
+  /** See REFRESH_GRACE_MS; tests shorten it. */
+  refreshGraceMs?: number;
 }
 
 interface UserRow {
@@ -60,22 +74,24 @@ interface UserRow {
   mfa_last_step: string | null;
 }
 
-const emailTaken = () =>
-  new HttpError(409, "An account with this email exists; log in instead", { code: "email_taken" });
+const emailTaken = () => conflict("An account with this email exists; log in instead", { code: "email_taken" });
 
 /** SQLSTATE 23505 from either driver (postgres.js and PGlite both set `code`). */
 const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | null)?.code === "23505";
 
 const fieldError = (field: string, message: string, code = "validation_failed") =>
-  new HttpError(400, `${field}: ${message}`, { code, details: [{ path: `body.${field}`, message, code }] });
+  invalid(`${field}: ${message}`, { code, details: [{ path: `body.${field}`, message, code }] });
+
+const unauthenticated = (message: string, code: string, details?: unknown) =>
+  new DomainError("unauthenticated", message, { code, details });
 
 export function createAccounts(deps: AccountDeps) {
   async function limit(rule: RateRule, id: string) {
     const d = await deps.limiter.hit(rule, id);
     if (!d.allowed) {
-      throw new HttpError(429, `Too many attempts; try again in ${d.retryAfterS} s`, {
+      throw new DomainError("rate_limited", `Too many attempts; try again in ${d.retryAfterS} s`, {
         code: "rate_limited",
-        headers: { "Retry-After": String(d.retryAfterS) },
+        retryAfter: d.retryAfterS,
       });
     }
   }
@@ -126,16 +142,6 @@ export function createAccounts(deps: AccountDeps) {
     await loadPasswordPolicy();
     const check = checkPassword(password, inputs);
     if (!check.ok) throw fieldError("password", check.reason, "weak_password");
-  }
-
-  async function recordAttempt(
-    q: Queryable,
-    a: { email: string; userId?: string; ip: string; success: boolean; reason?: string },
-  ) {
-    await q.query(
-      `INSERT INTO login_attempts (email, user_id, ip, success, reason) VALUES ($1, $2, $3, $4, $5)`,
-      [a.email.toLowerCase(), a.userId ?? null, a.ip, a.success, a.reason ?? null],
-    );
   }
 
   /** Checks a TOTP or backup code and consumes it; false when wrong or already used. */
@@ -242,56 +248,80 @@ export function createAccounts(deps: AccountDeps) {
       });
     },
 
+    /**
+     * Password (or the `mfa_challenge` a password step issued) plus the second factor when the
+     * account has one. Who may try now is login_guard.ts's rule.
+     */
     async login(
-      input: { email: string; password: string; totp_code?: string; backup_code?: string },
+      input: { email: string; password?: string; mfa_challenge?: string; totp_code?: string; backup_code?: string },
       meta: RequestMeta,
     ): Promise<TokenPair> {
       const email = input.email.trim().toLowerCase();
       await limit(AUTH_LIMITS.loginPerIp, meta.ip);
-      await limit(AUTH_LIMITS.loginPerAccount, email);
       const db = deps.db();
+      const { id: attempt, lockedMs: lockedFor } = await admitAttempt(db, email, meta.ip);
+      if (lockedFor > 0) {
+        await finishAttempt(db, attempt, { success: false, reason: "locked" });
+        throw locked(lockedFor);
+      }
       const [user] = await db.query<UserRow>(
         `SELECT id, email, name, password_hash, status, failed_logins, locked_until, mfa_enabled, mfa_secret,
                 mfa_last_step::text AS mfa_last_step
            FROM users WHERE lower(email) = $1`,
         [email],
       );
-      const invalid = () => new HttpError(401, "Email or password is wrong", { code: "invalid_credentials" });
+      const invalidCredentials = () => unauthenticated("Email or password is wrong", "invalid_credentials");
       if (!user) {
         // Same work as a real check, so response time does not reveal which emails exist.
-        await verifyAgainstDummy(input.password);
-        await recordAttempt(db, { email, ip: meta.ip, success: false, reason: "unknown_email" });
-        throw invalid();
+        await verifyAgainstDummy(input.password ?? "");
+        await finishAttempt(db, attempt, { success: false, reason: "unknown_email" });
+        await lockIfDue(null);
+        throw invalidCredentials();
       }
       const org = await orgOf(db, user.id);
-      const lockedFor = user.locked_until ? user.locked_until.getTime() - Date.now() : 0;
-      if (lockedFor > 0) {
-        await recordAttempt(db, { email, userId: user.id, ip: meta.ip, success: false, reason: "locked" });
-        throw locked(lockedFor);
+      const withCode = Boolean(input.totp_code || input.backup_code);
+      // An MFA account's attempt with a code is a guess at both: not worth slowing for the owner.
+      const secondFactorAttempt = user.mfa_enabled && withCode;
+      if (
+        user.failed_logins >= THROTTLE_AFTER && !secondFactorAttempt &&
+        !(await isFamiliar(db, { email, userId: user.id, ip: meta.ip }))
+      ) {
+        const slot = await claimThrottleSlot(db, user.id);
+        if (!slot.ok) {
+          await finishAttempt(db, attempt, { success: false, reason: "throttled", userId: user.id });
+          throw new DomainError(
+            "rate_limited",
+            "Too many failed sign-ins to this account lately; try again later, sign in from a device you have " +
+              "used before, or use your authentication code",
+            { code: "login_throttled", retryAfter: Math.ceil(slot.ms / 1000) },
+          );
+        }
       }
-      const passwordOk = await verifyPassword(input.password, user.password_hash);
+      let passwordOk: boolean;
+      if (input.mfa_challenge) {
+        if (!(await verifyMfaChallenge(await deps.keys(), input.mfa_challenge, user))) {
+          // A forged or stale challenge is no password guess: nothing to count, just start over.
+          await finishAttempt(db, attempt, { success: false, reason: "mfa_challenge_invalid", userId: user.id });
+          throw unauthenticated("The sign-in took too long; enter your password again", "mfa_challenge_invalid");
+        }
+        passwordOk = true;
+      } else {
+        passwordOk = await verifyPassword(input.password ?? "", user.password_hash);
+      }
       let factorOk: "totp" | "backup" | false | "none" = "none";
       if (passwordOk && user.mfa_enabled) {
-        if (!input.totp_code && !input.backup_code) {
-          await recordAttempt(db, { email, userId: user.id, ip: meta.ip, success: false, reason: "mfa_required" });
-          throw new HttpError(401, "Enter the code from your authenticator app (or a backup code)", {
-            code: "mfa_required",
+        if (!withCode) {
+          await finishAttempt(db, attempt, { success: false, reason: "mfa_required", userId: user.id });
+          throw unauthenticated("Enter the code from your authenticator app (or a backup code)", "mfa_required", {
+            mfa_challenge: await signMfaChallenge(await deps.keys(), user.id, user.password_hash),
           });
         }
         factorOk = await consumeSecondFactor(db, user, { totp: input.totp_code, backup: input.backup_code });
       }
       if (!passwordOk || factorOk === false) {
         const reason = passwordOk ? "invalid_mfa_code" : "invalid_password";
-        // Counted and locked in one statement, so concurrent failures cannot slip past the threshold.
-        const [after] = await db.query<{ failed_logins: number; locked_until: Date | null }>(
-          `UPDATE users SET
-              failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-              locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + ($3 || ' milliseconds')::interval
-                                  ELSE locked_until END
-            WHERE id = $1 RETURNING failed_logins, locked_until`,
-          [user.id, LOCKOUT_THRESHOLD, String(LOCKOUT_MS)],
-        );
-        await recordAttempt(db, { email, userId: user.id, ip: meta.ip, success: false, reason });
+        const failures = await countFailure(db, user.id);
+        await finishAttempt(db, attempt, { success: false, reason, userId: user.id });
         await audit(db, {
           orgId: org?.id ?? null,
           actorUserId: user.id,
@@ -299,32 +329,33 @@ export function createAccounts(deps: AccountDeps) {
           ip: meta.ip,
           details: { reason },
         });
-        if (after.locked_until && after.locked_until.getTime() > Date.now()) {
+        if (failures === THROTTLE_AFTER) {
           await audit(db, {
             orgId: org?.id ?? null,
             actorUserId: user.id,
-            action: "auth.lockout",
+            action: "auth.login_throttled",
             ip: meta.ip,
-            details: { until: after.locked_until.toISOString(), failures: LOCKOUT_THRESHOLD },
-          });
-          throw locked(after.locked_until.getTime() - Date.now());
-        }
-        if (reason === "invalid_mfa_code") {
-          throw new HttpError(401, "The authentication code is wrong or was already used", {
-            code: "invalid_mfa_code",
+            details: { failures },
           });
         }
-        throw invalid();
+        await lockIfDue(org?.id ?? null, user.id);
+        // While an account is under attack, the answer to a password-and-code guess must not say
+        // which half was right, or the code would be a way around the throttle.
+        if (reason === "invalid_mfa_code" && user.failed_logins < THROTTLE_AFTER) {
+          throw unauthenticated("The authentication code is wrong or was already used", "invalid_mfa_code");
+        }
+        throw invalidCredentials();
       }
       if (user.status !== "active") {
-        await recordAttempt(db, { email, userId: user.id, ip: meta.ip, success: false, reason: "disabled" });
-        throw new HttpError(403, "This account is disabled; ask an admin of your organization", {
-          code: "account_disabled",
-        });
+        await finishAttempt(db, attempt, { success: false, reason: "disabled", userId: user.id });
+        throw forbidden("This account is disabled; ask an admin of your organization", { code: "account_disabled" });
       }
-      if (!org) throw new HttpError(403, "This account belongs to no organization", { code: "no_organization" });
-      await db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [user.id]);
-      await recordAttempt(db, { email, userId: user.id, ip: meta.ip, success: true });
+      if (!org) {
+        await finishAttempt(db, attempt, { success: false, reason: "no_organization", userId: user.id });
+        throw forbidden("This account belongs to no organization", { code: "no_organization" });
+      }
+      await clearFailures(db, user.id);
+      await finishAttempt(db, attempt, { success: true, userId: user.id });
       await audit(db, {
         orgId: org.id,
         actorUserId: user.id,
@@ -333,12 +364,28 @@ export function createAccounts(deps: AccountDeps) {
         details: factorOk === "backup" ? { mfa: "backup_code" } : factorOk === "totp" ? { mfa: "totp" } : {},
       });
       return await startSession(db, user, org, meta);
+
+      /** After a failure: if it was this address's last allowed one, say so now (audited once). */
+      async function lockIfDue(orgId: string | null, userId?: string) {
+        const ms = await addressLockMs(db, { email, ip: meta.ip, upTo: attempt, inclusive: true });
+        if (ms <= 0) return;
+        if (userId) {
+          await audit(db, {
+            orgId,
+            actorUserId: userId,
+            action: "auth.lockout",
+            ip: meta.ip,
+            details: { until: new Date(Date.now() + ms).toISOString(), failures: LOCKOUT_THRESHOLD, scope: "address" },
+          });
+        }
+        throw locked(ms);
+      }
     },
 
     async refresh(token: string, meta: RequestMeta): Promise<TokenPair> {
       await limit(AUTH_LIMITS.refreshPerIp, meta.ip);
       const db = deps.db();
-      const claim = await claimRefreshToken(db, token);
+      const claim = await claimRefreshToken(db, token, deps.refreshGraceMs ?? REFRESH_GRACE_MS);
       if (!claim.ok) {
         if (claim.reason === "reused" && claim.session) {
           const revoked = await revokeFamily(db, claim.session.family_id, "reuse_detected");
@@ -352,11 +399,12 @@ export function createAccounts(deps: AccountDeps) {
             ip: meta.ip,
             details: { revoked_tokens: revoked },
           });
-          throw new HttpError(401, "This refresh token was already used; the session has been ended", {
-            code: "refresh_token_reused",
-          });
+          throw unauthenticated(
+            "This refresh token was already used; the session has been ended",
+            "refresh_token_reused",
+          );
         }
-        throw new HttpError(401, "The refresh token is invalid or expired", { code: "invalid_refresh_token" });
+        throw unauthenticated("The refresh token is invalid or expired", "invalid_refresh_token");
       }
       const s = claim.session;
       const [row] = await db.query<{ email: string; name: string; status: string; org_name: string; role: Role }>(
@@ -368,8 +416,10 @@ export function createAccounts(deps: AccountDeps) {
       if (!row || row.status !== "active") {
         await revokeFamily(db, s.family_id, "user_inactive");
         deps.changed();
-        throw new HttpError(401, "The refresh token is invalid or expired", { code: "invalid_refresh_token" });
+        throw unauthenticated("The refresh token is invalid or expired", "invalid_refresh_token");
       }
+      // A concurrent refresh (see REFRESH_GRACE_MS) gets a successor of its own in the same family:
+      // the plain token of the winner's is not stored anywhere to hand out twice.
       return await startSession(
         db,
         { id: s.user_id, email: row.email, name: row.name },
@@ -439,9 +489,7 @@ export function createAccounts(deps: AccountDeps) {
       const db = deps.db();
       const [u] = await db.query<{ mfa_enabled: boolean }>(`SELECT mfa_enabled FROM users WHERE id = $1`, [p.userId]);
       if (u.mfa_enabled) {
-        throw new HttpError(409, "Two-factor authentication is already on; disable it first", {
-          code: "mfa_already_enabled",
-        });
+        throw conflict("Two-factor authentication is already on; disable it first", { code: "mfa_already_enabled" });
       }
       const secret = generateTotpSecret();
       await db.query(`UPDATE users SET mfa_secret = $2, mfa_last_step = NULL WHERE id = $1`, [p.userId, secret]);
@@ -469,9 +517,9 @@ export function createAccounts(deps: AccountDeps) {
         [p.userId],
       );
       if (u.mfa_enabled) {
-        throw new HttpError(409, "Two-factor authentication is already on", { code: "mfa_already_enabled" });
+        throw conflict("Two-factor authentication is already on", { code: "mfa_already_enabled" });
       }
-      if (!u.mfa_secret) throw new HttpError(409, "Start the setup first", { code: "mfa_setup_required" });
+      if (!u.mfa_secret) throw conflict("Start the setup first", { code: "mfa_setup_required" });
       if (!(await consumeSecondFactor(db, u, { totp: code }))) {
         throw fieldError("code", "is wrong or expired; check your device's clock", "invalid_mfa_code");
       }
@@ -498,7 +546,7 @@ export function createAccounts(deps: AccountDeps) {
           WHERE id = $1`,
         [p.userId],
       );
-      if (!u.mfa_enabled) throw new HttpError(409, "Two-factor authentication is off", { code: "mfa_not_enabled" });
+      if (!u.mfa_enabled) throw conflict("Two-factor authentication is off", { code: "mfa_not_enabled" });
       if (!(await verifyPassword(input.password, u.password_hash))) {
         throw fieldError("password", "is wrong", "invalid_credentials");
       }
@@ -519,10 +567,12 @@ export function createAccounts(deps: AccountDeps) {
 
 export type Accounts = ReturnType<typeof createAccounts>;
 
-function locked(ms: number): HttpError {
+/** This address, for this account only: the owner elsewhere is not refused. */
+function locked(ms: number): DomainError {
   const s = Math.max(1, Math.ceil(ms / 1000));
-  return new HttpError(423, `Too many failed logins: this account is locked for ${Math.ceil(s / 60)} more minute(s)`, {
-    code: "account_locked",
-    headers: { "Retry-After": String(s) },
-  });
+  return new DomainError(
+    "rate_limited",
+    `Too many failed sign-ins from here: try again in ${Math.ceil(s / 60)} minute(s)`,
+    { code: "login_locked", retryAfter: s },
+  );
 }

@@ -4,8 +4,8 @@
  * scopes every statement by its org_id; a row of another organization is
  * simply not found (404).
  */
-import { HttpError } from "../../framework/http_error.ts";
 import type { Database, Queryable } from "../../db/database.ts";
+import { conflict, forbidden, notFound as notFoundError } from "../errors.ts";
 import { audit } from "./audit.ts";
 import { randomToken, sha256Hex } from "./opaque.ts";
 import { API_KEY_PREFIX, type Principal } from "./principal.ts";
@@ -14,7 +14,7 @@ import { endAllSessions } from "./sessions.ts";
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 
-const notFound = (what: string) => new HttpError(404, `${what} not found`, { code: "not_found" });
+const notFound = (what: string) => notFoundError(`${what} not found`, { code: "not_found" });
 const actor = (p: Principal) => ({ orgId: p.orgId, actorUserId: p.userId, actorApiKeyId: p.apiKeyId ?? null });
 
 export interface OrgView {
@@ -48,7 +48,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
       [orgId],
     );
     if (!admins.some((a) => a.user_id !== userId)) {
-      throw new HttpError(409, "An organization must keep at least one active admin", { code: "last_admin" });
+      throw conflict("An organization must keep at least one active admin", { code: "last_admin" });
     }
   }
 
@@ -175,13 +175,13 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     async invite(p: Principal, input: { email: string; role: Role }, ip: string) {
       const db = deps.db();
       if (!roleWithin(input.role, p.role)) {
-        throw new HttpError(403, "You cannot invite someone with a role above your own", { code: "role_too_high" });
+        throw forbidden("You cannot invite someone with a role above your own", { code: "role_too_high" });
       }
       const [member] = await db.query(
         `SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND lower(u.email) = lower($2)`,
         [p.orgId, input.email],
       );
-      if (member) throw new HttpError(409, "This person is already a member", { code: "already_member" });
+      if (member) throw conflict("This person is already a member", { code: "already_member" });
       const token = randomToken("obi_");
       const [inv] = await db.query<InvitationView>(
         `INSERT INTO invitations (org_id, email, role, token_hash, invited_by, expires_at)
@@ -228,13 +228,13 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     async createApiKey(p: Principal, input: { name: string; role?: Role; expires_in_days?: number }, ip: string) {
       // A leaked key must not be able to mint its own successor that outlives its revocation.
       if (p.via === "api_key") {
-        throw new HttpError(403, "API keys are created by a signed-in user, not by another API key", {
+        throw forbidden("API keys are created by a signed-in user, not by another API key", {
           code: "api_key_cannot_create_keys",
         });
       }
       const role = input.role ?? p.role;
       if (!roleWithin(role, p.role)) {
-        throw new HttpError(403, `An API key's role cannot be above your own (${p.role})`, { code: "role_too_high" });
+        throw forbidden(`An API key's role cannot be above your own (${p.role})`, { code: "role_too_high" });
       }
       const key = randomToken(API_KEY_PREFIX);
       const db = deps.db();

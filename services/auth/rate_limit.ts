@@ -66,10 +66,13 @@ export function createRateLimiter(opts: {
   };
 }
 
-/** The auth endpoints' limits. Failed logins also lock the account (see lockout). */
+/**
+ * The auth endpoints' limits. Sign-in has no per-account counter here: one any stranger can fill
+ * would refuse the owner too; failures per account are login_guard.ts's (per address, and a
+ * growing delay only for addresses the account never used).
+ */
 export const AUTH_LIMITS = {
   loginPerIp: { scope: "login:ip", limit: 30, windowMs: 60_000 },
-  loginPerAccount: { scope: "login:account", limit: 10, windowMs: 60_000 },
   registerPerIp: { scope: "register:ip", limit: 10, windowMs: 3_600_000 },
   refreshPerIp: { scope: "refresh:ip", limit: 60, windowMs: 60_000 },
   mfaPerAccount: { scope: "mfa:account", limit: 10, windowMs: 60_000 },

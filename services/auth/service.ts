@@ -6,6 +6,7 @@ import { createAccounts } from "./accounts.ts";
 import type { JwtKeys } from "./jwt.ts";
 import { loadJwtKeys } from "./keys.ts";
 import { createOrganization } from "./organization.ts";
+import { createProfile } from "./profile.ts";
 import { API_KEY_PREFIX, principalFromApiKey, principalFromClaims, type Resolved } from "./principal.ts";
 import { createRateLimiter } from "./rate_limit.ts";
 import { PrincipalCache } from "./principal_cache.ts";
@@ -17,6 +18,8 @@ export interface AuthDeps {
   db: () => Database;
   kv: () => Deno.Kv;
   redis: () => Redis | null;
+  /** REFRESH_GRACE_MS unless given (tests, or a deployment that wants another window). */
+  refreshGraceMs?: number;
 }
 
 export function createAuth(deps: AuthDeps) {
@@ -43,8 +46,16 @@ export function createAuth(deps: AuthDeps) {
     keys: getKeys,
     limiter,
     principals,
-    accounts: createAccounts({ db: deps.db, keys: getKeys, limiter, changed, accessTtlS: deps.config.accessTokenTtlS }),
+    accounts: createAccounts({
+      db: deps.db,
+      keys: getKeys,
+      limiter,
+      changed,
+      accessTtlS: deps.config.accessTokenTtlS,
+      refreshGraceMs: deps.refreshGraceMs,
+    }),
     org: createOrganization({ db: deps.db, changed }),
+    profile: createProfile({ db: deps.db }),
     /** A Bearer value: an API key by its prefix, else an access token. */
     async fromBearer(value: string): Promise<Resolved> {
       if (value.startsWith(API_KEY_PREFIX)) {

@@ -43,16 +43,29 @@ export async function issueRefreshToken(
   return { token, familyId: row.family_id, expiresAt };
 }
 
+/**
+ * How long a just-rotated token still buys a successor. Two tabs (or a retried request whose
+ * answer was lost) refresh with the same token at once: the loser would otherwise look like a
+ * thief and end the session of both. Past this window a second use is treated as reuse.
+ */
+export const REFRESH_GRACE_MS = 5_000;
+
 export type RotateResult =
-  | { ok: true; session: SessionRow }
+  /** `concurrent`: the token was rotated within the grace window; the caller issues a sibling successor. */
+  | { ok: true; session: SessionRow; concurrent?: boolean }
   | { ok: false; reason: "unknown" | "expired" | "revoked" | "reused"; session?: SessionRow };
 
 /**
  * Claims the token for one rotation. The UPDATE's WHERE is the lock: of two
  * concurrent refreshes with one token only one row update succeeds; the other
- * sees a rotated token and is treated as reuse.
+ * sees a rotated token, which within `graceMs` of its rotation (and with the
+ * family still live) is a concurrent refresh rather than reuse.
  */
-export async function claimRefreshToken(db: Database, token: string): Promise<RotateResult> {
+export async function claimRefreshToken(
+  db: Database,
+  token: string,
+  graceMs = REFRESH_GRACE_MS,
+): Promise<RotateResult> {
   if (!token.startsWith(REFRESH_PREFIX)) return { ok: false, reason: "unknown" };
   const hash = await sha256Hex(token);
   const claimed = await db.query<SessionRow>(
@@ -63,14 +76,30 @@ export async function claimRefreshToken(db: Database, token: string): Promise<Ro
     [hash],
   );
   if (claimed.length) return { ok: true, session: claimed[0] };
-  const [row] = await db.query<SessionRow & { rotated_at: Date | null; revoked_at: Date | null }>(
-    `SELECT id, family_id, user_id, org_id, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = $1`,
-    [hash],
+  const [row] = await db.query<
+    SessionRow & { rotated_at: Date | null; revoked_at: Date | null; in_grace: boolean; live: boolean }
+  >(
+    `SELECT id, family_id, user_id, org_id, expires_at, rotated_at, revoked_at,
+            rotated_at > now() - make_interval(secs => $2::float8 / 1000) AS in_grace,
+            expires_at > now() AND idle_expires_at > now() AS live
+       FROM refresh_tokens WHERE token_hash = $1`,
+    [hash, graceMs],
   );
   if (!row) return { ok: false, reason: "unknown" };
-  if (row.rotated_at) return { ok: false, reason: "reused", session: row };
-  if (row.revoked_at) return { ok: false, reason: "revoked", session: row };
-  return { ok: false, reason: "expired", session: row };
+  const session = {
+    id: row.id,
+    family_id: row.family_id,
+    user_id: row.user_id,
+    org_id: row.org_id,
+    expires_at: row.expires_at,
+  };
+  if (row.revoked_at) return { ok: false, reason: row.rotated_at ? "reused" : "revoked", session };
+  if (row.rotated_at) {
+    return row.in_grace && row.live
+      ? { ok: true, session, concurrent: true }
+      : { ok: false, reason: "reused", session };
+  }
+  return { ok: false, reason: "expired", session };
 }
 
 export async function revokeFamily(q: Queryable, familyId: string, reason: string): Promise<number> {

@@ -57,6 +57,11 @@ export const envSchema = z.object({
     v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
   ).refine((list) => list.every(isIpOrCidr), { message: "must be a comma-separated list of IP addresses or CIDRs" }),
   PUBLIC_ORIGIN: optionalUrl(["http:", "https:"]),
+  OPERATOR_EMAILS: z.string().trim().optional().transform((v) =>
+    v ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : []
+  ).refine((list) => list.every((e) => z.email().safeParse(e).success), {
+    message: "must be a comma-separated list of e-mail addresses",
+  }),
   MARKET_SOURCE: z.enum(["simulator", "replay", "off"]).default("simulator"),
   MARKET_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(20_240_501),
   MARKET_BACKFILL_DAYS: z.coerce.number().int().min(0).max(365).default(30),
@@ -115,6 +120,11 @@ export interface Config {
   trustedProxies: string[];
   /** The app's public origin (scheme://host[:port]) for CSRF checks; unset → the request's own Host. */
   publicOrigin?: string;
+  /**
+   * Lower-cased e-mails of the platform operators: the people running this instance, who see
+   * figures across all organizations (realtime stats). Empty: nobody does.
+   */
+  operatorEmails: string[];
   market: {
     source: Env["MARKET_SOURCE"];
     seed: number;
@@ -196,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     trustedProxies: e.TRUSTED_PROXIES,
     publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
+    operatorEmails: e.OPERATOR_EMAILS,
     market: {
       source: e.MARKET_SOURCE,
       seed: e.MARKET_SEED,

@@ -34,6 +34,15 @@ export const healthResponseSchema = z.object({
   services: z.array(serviceHealthSchema),
 }).meta({ id: "HealthResponse" });
 
+/**
+ * What anyone may know: up or not. Versions, uptime, latencies and error messages help an
+ * attacker pick an exploit and time it, so they are for admins (see routes/health/index.ts).
+ */
+export const healthSummarySchema = z.object({
+  status: overallStatusSchema,
+  time: z.iso.datetime(),
+}).meta({ id: "HealthSummary" });
+
 export const livenessResponseSchema = z.object({
   status: z.literal("ok"),
   uptimeSeconds: z.number().nonnegative(),
@@ -50,6 +59,7 @@ export const readinessResponseSchema = z.object({
 
 export type ServiceHealth = z.infer<typeof serviceHealthSchema>;
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
+export type HealthSummary = z.infer<typeof healthSummarySchema>;
 export type LivenessResponse = z.infer<typeof livenessResponseSchema>;
 export type ReadinessResponse = z.infer<typeof readinessResponseSchema>;
 
@@ -94,6 +104,10 @@ export function buildHealthReport(input: HealthReportInput): HealthReport<Health
       })),
     },
   };
+}
+
+export function summarize(report: HealthReport<HealthResponse>): HealthReport<HealthSummary> {
+  return { httpStatus: report.httpStatus, body: { status: report.body.status, time: report.body.time } };
 }
 
 /** The process runs and its event loop turns: nothing else is asked, so a dead database cannot get it restarted. */

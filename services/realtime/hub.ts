@@ -113,6 +113,20 @@ export interface HubStats {
   bus: ReturnType<RealtimeBus["stats"]>;
 }
 
+/** One organization's share of this instance: what its admin may see (HubStats is the operator's). */
+export interface OrgHubStats {
+  instance_id: string;
+  started_at: string;
+  organization_id: string;
+  connections: number;
+  subscriptions: Record<Iso, number>;
+  slow_clients: number;
+  /** Since this instance started, to the organization's connections (closed ones included). */
+  messages_sent: number;
+  frames_sent: number;
+  ticks_delivered: number;
+}
+
 interface Client {
   id: string;
   socket: HubSocket;
@@ -207,6 +221,8 @@ export class RealtimeHub {
     flushes: 0,
     flushMs: 0,
   };
+  /** The sending counters again, per organization (the key connections carry), for OrgHubStats. */
+  readonly #orgCounters = new Map<string, { messages: number; frames: number; delivered: number }>();
 
   constructor(opts: HubOptions = {}) {
     this.instanceId = opts.instanceId ?? crypto.randomUUID().slice(0, 8);
@@ -323,6 +339,39 @@ export class RealtimeHub {
       window_age_ms: this.#windowAges(),
       bus: this.#bus.stats(),
     };
+  }
+
+  orgStats(orgId: string): OrgHubStats {
+    const subscriptions = Object.fromEntries(ISOS.map((z) => [z, 0])) as Record<Iso, number>;
+    let connections = 0;
+    let slow = 0;
+    for (const c of this.#clients) {
+      if (c.orgId !== orgId) continue;
+      connections++;
+      if (c.pending) slow++;
+      for (const z of c.zones) subscriptions[z]++;
+    }
+    const n = this.#orgCounters.get(orgId);
+    return {
+      instance_id: this.instanceId,
+      started_at: this.#startedAt,
+      organization_id: orgId,
+      connections,
+      subscriptions,
+      slow_clients: slow,
+      messages_sent: n?.messages ?? 0,
+      frames_sent: n?.frames ?? 0,
+      ticks_delivered: n?.delivered ?? 0,
+    };
+  }
+
+  #countFor(orgId: string) {
+    let n = this.#orgCounters.get(orgId);
+    if (!n) {
+      n = { messages: 0, frames: 0, delivered: 0 };
+      this.#orgCounters.set(orgId, n);
+    }
+    return n;
   }
 
   #windowAges(): HubStats["window_age_ms"] {
@@ -715,6 +764,9 @@ export class RealtimeHub {
     if (this.#sendText(c, text)) {
       this.#c.frames++;
       this.#c.delivered += ticks;
+      const n = this.#countFor(c.orgId);
+      n.frames++;
+      n.delivered += ticks;
     }
   }
 
@@ -737,6 +789,7 @@ export class RealtimeHub {
     try {
       c.socket.send(text);
       this.#c.messages++;
+      this.#countFor(c.orgId).messages++;
       return true;
     } catch {
       // Closed under us; the close event removes it.

@@ -1,12 +1,14 @@
 /**
  * Signing in in a real browser: a page that needs a login sends you to
  * /login?next=…, a wrong password shows its error beside the form, the right
- * one brings you back where you were, and signing out ends the session.
+ * one brings you back where you were, and signing out ends the session. With
+ * two-factor authentication on, the code step signs in with the code alone.
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
 import { serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
+import { totpCode } from "../../services/auth/totp.ts";
 
 const PASSWORD = "granite-Otter-meadow-47!";
 
@@ -23,7 +25,8 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password: PASSWORD, name: "Erin Example", organization_name: "E2E Power" }),
     });
-    assert.equal(reg.status, 201, await reg.text());
+    const registered = await reg.text();
+    assert.equal(reg.status, 201, registered);
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors: string[] = [];
@@ -61,6 +64,30 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
     await page.waitForURL(`${app.url}/login`);
     await page.goto(`${app.url}/profile`);
     assert.equal(new URL(page.url()).pathname, "/login");
+
+    // Two-factor authentication on (through the API), then the two steps in the browser.
+    const bearer = {
+      authorization: `Bearer ${JSON.parse(registered).access_token}`,
+      "content-type": "application/json",
+    };
+    const setup = await (await fetch(`${app.url}/api/auth/mfa/setup`, { method: "POST", headers: bearer })).json();
+    const verifiedAt = Date.now();
+    const verify = await fetch(`${app.url}/api/auth/mfa/verify`, {
+      method: "POST",
+      headers: bearer,
+      body: JSON.stringify({ code: totpCode(setup.secret, verifiedAt) }),
+    });
+    assert.equal(verify.status, 200, await verify.text());
+    await page.goto(`${app.url}/login?next=/settings`);
+    await page.fill("#f-email", email);
+    await page.fill("#f-password", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#f-totp_code");
+    assert.equal(await page.$("#f-password"), null, "the code step asks for the code only");
+    await page.fill("#f-totp_code", totpCode(setup.secret, verifiedAt + 30_000));
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${app.url}/settings`);
+    assert.match(await page.textContent("h1") ?? "", /Settings/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -1,6 +1,8 @@
 /**
  * The status page in a real browser: the island hydrates, and a service that
- * comes up shows up without a page reload (a fake MLflow we switch on).
+ * comes up shows up without a page reload (a fake MLflow we switch on). Each
+ * service's details are an admin's view, so the test signs in as one; a
+ * visitor sees the overall status only.
  */
 import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
@@ -29,11 +31,30 @@ serviceTest("status page: island hydrates and shows a service coming up without 
   const browser = await launchBrowser();
   try {
     await app.waitReady();
+    const email = `status-${Date.now()}@example.com`;
+    const password = "granite-Otter-meadow-47!";
+    const reg = await fetch(`${app.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password, name: "Stat Admin", organization_name: "Status Power" }),
+    });
+    assert.equal(reg.status, 201, await reg.text());
+
+    const visitor = await browser.newPage();
+    await visitor.goto(`${app.url}/system-status`);
+    await visitor.waitForSelector('[data-testid="details-hidden"]');
+    assert.equal(await visitor.$('[data-service="mlflow"]'), null, "a visitor sees no service details");
+    await visitor.close();
+
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${app.url}/login?next=/system-status`);
+    await page.fill("#f-email", email);
+    await page.fill("#f-password", password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${app.url}/system-status`);
     const consoleErrors: string[] = [];
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     page.on("pageerror", (e) => consoleErrors.push(e.message));
-    await page.goto(`${app.url}/system-status`);
     await page.waitForSelector("html[data-islands-hydrated=true]", { timeout: 15_000 });
     assert.equal(await page.getAttribute("fresh-island", "data-hydrated"), "true");
 
@@ -46,7 +67,7 @@ serviceTest("status page: island hydrates and shows a service coming up without 
     const deadline = Date.now() + 30_000;
     while ((await mlflowStatus()) !== "available") {
       if (Date.now() > deadline) {
-        const h = await (await fetch(`${app.url}/health`)).text();
+        const h = await page.evaluate(() => fetch("/health").then((r) => r.text()));
         throw new Error(`mlflow never showed as available; /health: ${h}; page: ${await page.textContent("main")}`);
       }
       await page.click('[data-testid="refresh"]');

@@ -5,8 +5,34 @@ import { spawnApp } from "../helpers/spawn_app.ts";
 
 type Health = { status: string; schemaVersion: number | null; services: { name: string; status: string }[] };
 
+const adminTokens = new Map<string, Promise<string>>();
+
+/** Each service's details are an admin's view of /health: the first call on an app registers one. */
+function adminToken(url: string): Promise<string> {
+  let token = adminTokens.get(url);
+  if (!token) {
+    token = (async () => {
+      const res = await fetch(`${url}/api/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          email: `boot-${crypto.randomUUID()}@example.com`,
+          password: "granite-Otter-meadow-47!",
+          name: "Boot Admin",
+          organization_name: "Boot Power",
+        }),
+      });
+      const body = await res.json();
+      assert.equal(res.status, 201, JSON.stringify(body));
+      return body.access_token as string;
+    })();
+    adminTokens.set(url, token);
+  }
+  return token;
+}
+
 async function health(url: string): Promise<{ code: number; body: Health }> {
-  const res = await fetch(`${url}/health`);
+  const res = await fetch(`${url}/health`, { headers: { authorization: `Bearer ${await adminToken(url)}` } });
   return { code: res.status, body: await res.json() };
 }
 

@@ -1,9 +1,11 @@
 /**
- * Account lockout after failed logins, the auth endpoints' rate limits, and
- * which client address they count: X-Forwarded-For only from a trusted proxy.
+ * Sign-in throttling (README "Security"): a lock per account and address, a
+ * growing delay per account for unfamiliar addresses, neither of which keeps
+ * the owner out; the auth endpoints' rate limits, and which client address
+ * they count: X-Forwarded-For only from a trusted proxy.
  */
 import assert from "node:assert/strict";
-import { LOCKOUT_MS, LOCKOUT_THRESHOLD } from "../../services/auth/accounts.ts";
+import { LOCKOUT_MS, LOCKOUT_THRESHOLD, THROTTLE_AFTER, THROTTLE_BASE_MS } from "../../services/auth/login_guard.ts";
 import { AUTH_LIMITS } from "../../services/auth/rate_limit.ts";
 import {
   auditLog,
@@ -17,7 +19,7 @@ import {
   opts,
   refresh,
 } from "../helpers/auth.ts";
-import { GOOD_PASSWORD, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
+import { GOOD_PASSWORD, type TestApp, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 const WRONG = "definitely-Wrong-password-1";
 
@@ -29,8 +31,18 @@ function expectRetryAfter(r: CallResult, maxS: number): number {
   return s;
 }
 
+/** Moves this account's recorded attempts back in time, as if `ms` had passed (instead of waiting). */
+async function age(t: TestApp, email: string, ms: number) {
+  await t.services.db().query(
+    `UPDATE login_attempts SET created_at = created_at - make_interval(secs => $2::float8 / 1000)
+      WHERE lower(email) = lower($1)`,
+    [email, ms],
+  );
+}
+
 Deno.test(
-  "lockout: 5 wrong passwords → 423 with Retry-After; locked even with the right password; open after expiry",
+  "lockout: 5 wrong passwords from one address lock that address out of the account (429, even with the right " +
+    "password), not the owner elsewhere; it runs out",
   opts,
   async () => {
     assert.equal(LOCKOUT_THRESHOLD, 5);
@@ -38,33 +50,107 @@ Deno.test(
     const org = await createOrg(t, "lockout");
     const user = org.admin;
     const ip = uniqueIp();
-    // 9 attempts on this account in all: under the per-account limit even within one window.
 
     for (let i = 1; i < LOCKOUT_THRESHOLD; i++) {
       expectError(await login(t, user, { password: WRONG, ip }), 401, "invalid_credentials", `attempt ${i}`);
     }
     const locked = await login(t, user, { password: WRONG, ip });
-    expectError(locked, 423, "account_locked", `attempt ${LOCKOUT_THRESHOLD}`);
+    expectError(locked, 429, "login_locked", `attempt ${LOCKOUT_THRESHOLD}`);
     const retry = expectRetryAfter(locked, LOCKOUT_MS / 1000);
     assert.ok(retry > LOCKOUT_MS / 1000 - 60, `locked for about 15 minutes, not ${retry} s`);
 
     const right = await login(t, user, { ip });
-    expectError(right, 423, "account_locked", "the right password while locked");
+    expectError(right, 429, "login_locked", "the right password from the locked address");
     expectRetryAfter(right, LOCKOUT_MS / 1000);
-    // From anywhere: the lock is on the account, not the address.
-    expectError(await login(t, user, { ip: uniqueIp() }), 423, "account_locked", "from another address");
+    // The lock is on this address for this account: the owner elsewhere signs in.
+    expectStatus(await login(t, user, { ip: uniqueIp() }), 200, "the right password from another address");
 
     const log = await auditLog(t, { ...user, tokens: user.tokens }, `action=auth.lockout&actor=${user.userId}`);
     expectStatus(log, 200);
     assert.equal(log.body.items.length, 1, "the lockout is audited once");
 
-    // The lock runs out (moved into the past rather than waiting 15 minutes).
-    await t.services.db().query(`UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1`, [
-      user.userId,
-    ]);
+    // The lock runs out (the attempts moved into the past rather than waiting 15 minutes).
+    await age(t, user.email, LOCKOUT_MS + 1000);
     expectStatus(await login(t, user, { ip }), 200, "after the lock expired");
-    // The failure count started over: one more wrong password is a plain 401, not a new lock.
+    // The count started over: one more wrong password is a plain 401, not a new lock.
     expectError(await login(t, user, { password: WRONG, ip }), 401, "invalid_credentials");
+  },
+);
+
+Deno.test(
+  "lockout: an attacker failing many times from other addresses does not stop the owner signing in from theirs",
+  opts,
+  async () => {
+    const t = await testApp();
+    const org = await createOrg(t, "dos");
+    const owner = org.admin;
+    const ownerIp = uniqueIp();
+    expectStatus(await login(t, owner, { ip: ownerIp }), 200, "the owner's usual address");
+
+    // Well past every threshold: 5 addresses × 5 wrong passwords, then more. Once the account has had
+    // ten failures the attacker's addresses are throttled (or locked): refused either way.
+    const attackers = Array.from({ length: 5 }, () => uniqueIp());
+    for (const ip of attackers) {
+      for (let i = 0; i < LOCKOUT_THRESHOLD; i++) await login(t, owner, { password: WRONG, ip });
+    }
+    const refused = (r: CallResult, what: string) => {
+      expectStatus(r, 429, what);
+      assert.ok(["login_locked", "login_throttled"].includes(r.body.error.code), r.text);
+    };
+    for (const ip of attackers) {
+      refused(await login(t, owner, { password: WRONG, ip }), `attacker ${ip}`);
+      refused(await login(t, owner, { ip }), `right password from attacker ${ip}`);
+    }
+
+    expectStatus(await login(t, owner, { ip: ownerIp }), 200, "the owner, right password, own address");
+    // And again: the owner's success does not need the attack to stop.
+    expectStatus(await login(t, owner, { ip: ownerIp }), 200, "the owner again");
+  },
+);
+
+Deno.test(
+  "throttle: after 10 failures in a row, an unfamiliar address waits a growing delay (429, even with the right " +
+    "password); the owner's familiar address does not",
+  opts,
+  async () => {
+    assert.equal(THROTTLE_AFTER, 10);
+    const t = await testApp();
+    const org = await createOrg(t, "throttle");
+    const owner = org.admin;
+    const ownerIp = uniqueIp();
+    expectStatus(await login(t, owner, { ip: ownerIp }), 200, "the owner's usual address");
+
+    // A guesser spreading over many addresses, each below the per-address lock.
+    for (let i = 1; i <= THROTTLE_AFTER; i++) {
+      expectError(await login(t, owner, { password: WRONG, ip: uniqueIp() }), 401, "invalid_credentials", `#${i}`);
+    }
+    const waited = await login(t, owner, { ip: uniqueIp() });
+    expectError(waited, 429, "login_throttled", "the right password from a new address while throttled");
+    const first = expectRetryAfter(waited, THROTTLE_BASE_MS / 1000);
+    expectError(await login(t, owner, { password: WRONG, ip: uniqueIp() }), 429, "login_throttled", "a guess");
+
+    // The owner's address is not slowed.
+    expectStatus(await login(t, owner, { ip: ownerIp }), 200, "the owner, familiar address");
+
+    // The owner's success starts the account's count over...
+    expectStatus(await login(t, owner, { ip: uniqueIp() }), 200, "a new address after the owner's success");
+    // ...and after another run of failures the delay grows with each further one.
+    for (let i = 1; i <= THROTTLE_AFTER; i++) {
+      await login(t, owner, { password: WRONG, ip: uniqueIp() });
+    }
+    await t.services.db().query(`UPDATE users SET locked_until = now() - interval '1 second' WHERE id = $1`, [
+      owner.userId,
+    ]);
+    expectError(await login(t, owner, { password: WRONG, ip: uniqueIp() }), 401, "invalid_credentials", "next slot");
+    const second = expectRetryAfter(
+      await login(t, owner, { password: WRONG, ip: uniqueIp() }),
+      2 * THROTTLE_BASE_MS / 1000,
+    );
+    assert.ok(second > THROTTLE_BASE_MS / 1000, `the delay doubled: ${first} s, then ${second} s`);
+
+    const log = await auditLog(t, owner, `action=auth.login_throttled&actor=${owner.userId}`);
+    expectStatus(log, 200);
+    assert.equal(log.body.items.length, 2, "each run into the throttle is audited");
   },
 );
 
@@ -85,20 +171,6 @@ Deno.test("rate limit: login per IP → 429 with Retry-After, whoever the accoun
   expectError(await login(t, org.admin, { ip }), 429, "rate_limited", "valid login from a limited address");
   // ...while another address is unaffected.
   expectStatus(await login(t, org.admin, { ip: uniqueIp() }), 200, "another address");
-});
-
-Deno.test("rate limit: login per account → 429 even from a new address each time", opts, async () => {
-  const t = await testApp();
-  const rule = AUTH_LIMITS.loginPerAccount;
-  const email = uniqueEmail("rlacct");
-  await inOneWindow(rule.windowMs, 8_000);
-  for (let i = 0; i < rule.limit; i++) {
-    expectError(await login(t, { email }, { ip: uniqueIp() }), 401, "invalid_credentials", `#${i + 1}`);
-  }
-  const over = await login(t, { email: email.toUpperCase() }, { ip: uniqueIp() });
-  expectError(over, 429, "rate_limited", "the same account, any case");
-  expectRetryAfter(over, rule.windowMs / 1000);
-  expectError(await login(t, { email: uniqueEmail("other") }, { ip: uniqueIp() }), 401, "invalid_credentials");
 });
 
 Deno.test("rate limit: registration per IP → 429", opts, async () => {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { totpCode } from "../../services/auth/totp.ts";
 import { addMember, call, createOrg, expectError, expectStatus, login, type Member, opts } from "../helpers/auth.ts";
-import { GOOD_PASSWORD, type TestApp, testApp } from "../helpers/test_app.ts";
+import { THROTTLE_AFTER } from "../../services/auth/login_guard.ts";
+import { GOOD_PASSWORD, type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const STEP_MS = 30_000;
 
@@ -93,7 +94,6 @@ Deno.test("MFA: verify enables it with 10 backup codes; login then needs a code,
   assert.equal(me.body.user.mfa_enabled, true);
   expectError(await call(t, "POST", "/api/auth/mfa/setup", { token }), 409, "mfa_already_enabled");
 
-  // (At most 9 logins below: the per-account limit is 10 a minute.)
   expectError(await login(t, user), 401, "mfa_required", "no code");
   // The next step's code (the current one was spent by verify).
   const next = totpCode(secret, verifiedAt + STEP_MS);
@@ -171,19 +171,109 @@ Deno.test("MFA: disable needs the password and a code (backup or TOTP); then log
   expectStatus(await login(t, trader), 200);
 });
 
-Deno.test("MFA: wrong codes with the right password count as failed logins and lock the account", opts, async () => {
+Deno.test(
+  "MFA: wrong codes with the right password count as failed logins and lock that address out",
+  opts,
+  async () => {
+    const t = await testApp();
+    const org = await createOrg(t, "mfalock");
+    const user = org.admin;
+    const ip = uniqueIp();
+    const { secret, verifiedAt } = await enrol(t, user);
+    // Asking for the code is no failure.
+    for (let i = 0; i < 2; i++) expectError(await login(t, user, { ip }), 401, "mfa_required");
+    for (let i = 1; i < 5; i++) {
+      expectError(await login(t, user, { ip, totp_code: wrongCode(secret) }), 401, "invalid_mfa_code", `code #${i}`);
+    }
+    const locked = await login(t, user, { ip, totp_code: wrongCode(secret) });
+    expectError(locked, 429, "login_locked", "the fifth wrong code");
+    assert.ok(Number(locked.headers.get("retry-after")) > 0);
+    // Now even a valid code is refused from this address until the lock ends...
+    const code = totpCode(secret, verifiedAt + STEP_MS);
+    expectError(await login(t, user, { ip, totp_code: code }), 429, "login_locked");
+    // ...while the owner elsewhere gets in.
+    expectStatus(await login(t, user, { ip: uniqueIp(), totp_code: code }), 200, "another address");
+  },
+);
+
+Deno.test("MFA: the password step's challenge stands in for the password at the code step", opts, async () => {
   const t = await testApp();
-  const org = await createOrg(t, "mfalock");
+  const org = await createOrg(t, "mfachallenge");
   const user = org.admin;
+  const ip = uniqueIp();
   const { secret, verifiedAt } = await enrol(t, user);
-  // Asking for the code is no failure.
-  for (let i = 0; i < 2; i++) expectError(await login(t, user), 401, "mfa_required");
-  for (let i = 1; i < 5; i++) {
-    expectError(await login(t, user, { totp_code: wrongCode(secret) }), 401, "invalid_mfa_code", `code #${i}`);
-  }
-  const locked = await login(t, user, { totp_code: wrongCode(secret) });
-  expectError(locked, 423, "account_locked", "the fifth wrong code");
-  assert.ok(Number(locked.headers.get("retry-after")) > 0);
-  // Now even a valid code is refused until the lock ends.
-  expectError(await login(t, user, { totp_code: totpCode(secret, verifiedAt + STEP_MS) }), 423, "account_locked");
+  const step1 = await login(t, user, { ip });
+  expectError(step1, 401, "mfa_required");
+  const challenge = step1.body.error.details?.mfa_challenge;
+  assert.equal(typeof challenge, "string", step1.text);
+
+  const withChallenge = (body: Record<string, string>) =>
+    call(t, "POST", "/api/auth/login", { body: { email: user.email, ...body }, ip });
+  // A challenge is no session by itself, and no access token either.
+  expectError(await withChallenge({ mfa_challenge: challenge }), 401, "mfa_required");
+  expectError(await call(t, "GET", "/api/auth/me", { token: challenge }), 401, "invalid_token");
+  // Not for another account, and not forged.
+  const other = await createOrg(t, "mfachallenge-other");
+  expectError(
+    await call(t, "POST", "/api/auth/login", {
+      body: { email: other.admin.email, mfa_challenge: challenge, totp_code: "123456" },
+      ip,
+    }),
+    401,
+    "mfa_challenge_invalid",
+  );
+  expectError(
+    await withChallenge({ mfa_challenge: challenge.slice(0, -2) + "xx", totp_code: "123456" }),
+    401,
+    "mfa_challenge_invalid",
+  );
+  // A wrong code keeps the challenge usable; the right one signs in.
+  expectError(await withChallenge({ mfa_challenge: challenge, totp_code: wrongCode(secret) }), 401, "invalid_mfa_code");
+  const ok = await withChallenge({ mfa_challenge: challenge, totp_code: totpCode(secret, verifiedAt + STEP_MS) });
+  expectStatus(ok, 200, "challenge + code");
+  assert.equal(ok.body.user.id, user.userId);
+
+  // A password change voids challenges issued before it.
+  const changed = await call(t, "PUT", "/api/auth/password", {
+    token: ok.body.access_token,
+    body: { current_password: GOOD_PASSWORD, new_password: "another-Granite-otter-58?" },
+    ip,
+  });
+  expectStatus(changed, 200, "password changed");
+  expectError(
+    await withChallenge({ mfa_challenge: challenge, totp_code: totpCode(secret, verifiedAt + 2 * STEP_MS) }),
+    401,
+    "mfa_challenge_invalid",
+  );
 });
+
+Deno.test(
+  "MFA: a code with the password passes the account-wide throttle; the answer does not tell which half was wrong",
+  opts,
+  async () => {
+    const t = await testApp();
+    const org = await createOrg(t, "mfathrottle");
+    const user = org.admin;
+    const { secret, verifiedAt } = await enrol(t, user);
+    for (let i = 0; i < THROTTLE_AFTER; i++) {
+      expectError(await login(t, user, { password: "wrong-Password-000", ip: uniqueIp() }), 401, "invalid_credentials");
+    }
+    // From a new address: a password alone waits...
+    expectError(await login(t, user, { ip: uniqueIp() }), 429, "login_throttled", "password alone");
+    // ...a guess at both does not, and learns nothing about the password.
+    expectError(
+      await login(t, user, { ip: uniqueIp(), totp_code: wrongCode(secret) }),
+      401,
+      "invalid_credentials",
+      "right password, wrong code, while throttled",
+    );
+    expectError(
+      await login(t, user, { password: "wrong-Password-001", ip: uniqueIp(), totp_code: wrongCode(secret) }),
+      401,
+      "invalid_credentials",
+      "wrong password, wrong code",
+    );
+    // The owner with their code gets in from anywhere.
+    expectStatus(await login(t, user, { ip: uniqueIp(), totp_code: totpCode(secret, verifiedAt + STEP_MS) }), 200);
+  },
+);

@@ -4,6 +4,7 @@
  * login redirect to it, and the member admin page for admins only.
  */
 import assert from "node:assert/strict";
+import { totpCode } from "../../services/auth/totp.ts";
 import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -89,6 +90,82 @@ Deno.test("session cookies are HttpOnly, SameSite=Lax, and Secure except on plai
   for (const c of remote.headers.getSetCookie()) assert.match(c, /Secure/);
 });
 
+/** `<input ... name="x" ... value="v">` → v (attributes in any order). */
+function inputValue(html: string, name: string): string | undefined {
+  for (const m of html.matchAll(/<input\b[^>]*>/g)) {
+    if (!new RegExp(`\\bname="${name}"`).test(m[0])) continue;
+    return /\bvalue="([^"]*)"/.exec(m[0])?.[1] ?? "";
+  }
+  return undefined;
+}
+
+Deno.test(
+  "login form with two-factor authentication: the code step signs in without the password being sent again",
+  opts,
+  async () => {
+    const { t, email, ip } = await signUp("loginmfa");
+    // Turn two-factor authentication on through the API with this user's session.
+    const session = await (await t.fetch("/api/auth/login", { ...json({ email, password: GOOD_PASSWORD }), ip }))
+      .json();
+    const bearer = { authorization: `Bearer ${session.access_token}`, "content-type": "application/json" };
+    const setup = await (await t.fetch("/api/auth/mfa/setup", { method: "POST", headers: bearer, ip })).json();
+    const verifiedAt = Date.now();
+    const verify = await t.fetch("/api/auth/mfa/verify", {
+      method: "POST",
+      headers: bearer,
+      body: JSON.stringify({ code: totpCode(setup.secret, verifiedAt) }),
+      ip,
+    });
+    assert.equal(verify.status, 200, await verify.clone().text());
+    await verify.body?.cancel();
+
+    // Step 1: the password. The answer is the code step, without the password in it.
+    const step1 = await t.fetch("/login", { ...form({ email, password: GOOD_PASSWORD, next: "/settings" }), ip });
+    assert.equal(step1.status, 200);
+    const html1 = await step1.text();
+    assert.equal(inputValue(html1, "password"), undefined, "no password field on the code step");
+    assert.doesNotMatch(html1, new RegExp(GOOD_PASSWORD.replace(/[-!]/g, "\\$&")), "the password is not echoed");
+    assert.ok(inputValue(html1, "totp_code") !== undefined, "asks for the code");
+    const challenge = inputValue(html1, "mfa_challenge");
+    assert.ok(challenge, "carries the challenge");
+    assert.equal(step1.headers.getSetCookie().length, 0, "no session yet");
+
+    // A wrong code: still on the code step, the challenge kept, the error beside the code.
+    const wrong = await t.fetch("/login", {
+      ...form({ email, mfa_challenge: challenge!, totp_code: "000000", next: "/settings" }),
+      ip,
+    });
+    assert.equal(wrong.status, 401);
+    const htmlWrong = await wrong.text();
+    assert.ok(fieldErrors(htmlWrong).totp_code, "the error is beside the code");
+    assert.equal(inputValue(htmlWrong, "mfa_challenge"), challenge);
+
+    // Step 2: the code alone, with the challenge, signs in.
+    const step2 = await t.fetch("/login", {
+      ...form({
+        email,
+        mfa_challenge: challenge!,
+        totp_code: totpCode(setup.secret, verifiedAt + 30_000),
+        next: "/settings",
+      }),
+      ip,
+    });
+    assert.equal(step2.status, 303, await step2.text());
+    assert.equal(step2.headers.get("location"), "/settings");
+    assert.match(cookieHeader(step2), /ob_at=/);
+
+    // A forged challenge is sent back to the password step.
+    const forged = await t.fetch("/login", {
+      ...form({ email, mfa_challenge: "forged", totp_code: "123456" }),
+      ip: uniqueIp(),
+    });
+    assert.equal(forged.status, 401);
+    const htmlForged = await forged.text();
+    assert.ok(inputValue(htmlForged, "password") !== undefined, "back to the password");
+    assert.match(htmlForged, /enter your password again/);
+  },
+);
+
 Deno.test("login form: wrong password is an error on the page; next goes only to this site", opts, async () => {
   const { t, email } = await signUp("loginform");
   const wrong = await t.fetch("/login", {
@@ -152,6 +229,10 @@ Deno.test("settings form saves preferences and rejects unknown values beside the
   assert.equal(prefs.default_zone, "ERCOT");
   assert.equal(prefs.notifications.price_alerts, true);
   assert.equal(prefs.notifications.bid_cleared, false);
+  // /market opens the saved default zone.
+  const market = await t.fetch("/market", { headers: { cookie }, redirect: "manual" });
+  assert.equal(market.status, 303);
+  assert.equal(market.headers.get("location"), "/market/ERCOT");
 
   const bad = await t.fetch("/settings", form({ ...good, time_zone: "Mars/Olympus", default_zone: "XYZ" }, cookie));
   assert.equal(bad.status, 400);

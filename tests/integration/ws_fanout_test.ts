@@ -134,7 +134,10 @@ serviceTest(
   "two app instances on two ports share the stream over Redis",
   ["postgres", "redis"],
   async () => {
+    // The bus counters are the instance's: the platform operator's view.
+    const operator = uniqueEmail("fanout");
     const env = {
+      OPERATOR_EMAILS: operator,
       DATABASE_URL: testServices.postgres!,
       JWT_SECRET: TEST_JWT_SECRET,
       REDIS_URL: testServices.redis!,
@@ -151,7 +154,7 @@ serviceTest(
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
-          email: uniqueEmail("fanout"),
+          email: operator,
           password: GOOD_PASSWORD,
           name: "Fan Out",
           organization_name: `Fanout ${Date.now()}`,

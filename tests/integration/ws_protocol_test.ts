@@ -6,14 +6,16 @@
  * admin endpoints (stats, broadcasts) with their permissions and tenant scope.
  */
 import assert from "node:assert/strict";
-import { addMember, call, createOrg, expectError, expectStatus, opts } from "../helpers/auth.ts";
-import { testApp } from "../helpers/test_app.ts";
+import { addMember, call, createOrg, expectError, expectStatus, opts, type TokenPair } from "../helpers/auth.ts";
+import { GOOD_PASSWORD, testApp, uniqueEmail } from "../helpers/test_app.ts";
 import { rawHandshake, serve, WsProbe } from "../helpers/ws.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import { ticksOf } from "../../services/realtime/rows.ts";
 
-const t = await testApp();
+/** The platform operator of this app (OPERATOR_EMAILS): sees the instance's counters. */
+const OPERATOR = uniqueEmail("ws-operator");
+const t = await testApp({ OPERATOR_EMAILS: OPERATOR });
 const srv = serve(t.app);
 const org = await createOrg(t, "ws");
 const viewer = await addMember(t, org, "viewer", "ws-viewer");
@@ -247,8 +249,20 @@ Deno.test("admin broadcasts reach every client of the admin's organization, and 
   }
 });
 
-Deno.test("stats count connections, subscriptions and what was sent", opts, async () => {
-  const before = t.services.realtime.stats();
+Deno.test("stats: an org admin sees their organization's figures, the operator the instance's", opts, async () => {
+  const reg = await call(t, "POST", "/api/auth/register", {
+    body: { email: OPERATOR, password: GOOD_PASSWORD, name: "Op Erator", organization_name: "Operations" },
+  });
+  expectStatus(reg, 201, "operator registers");
+  const operatorToken = (reg.body as TokenPair).access_token;
+  const stats = async (token: string) => {
+    const r = await call(t, "GET", "/api/ws/stats", { token });
+    expectStatus(r, 200, "stats");
+    return r.body;
+  };
+  const before = await stats(org.admin.tokens.access_token);
+  const beforeInstance = await stats(operatorToken);
+  const otherBefore = await stats(other.admin.tokens.access_token);
   const a = await WsProbe.open(`${srv.ws}/api/ws/market/NYISO`, adminAuth);
   const b = await WsProbe.open(`${srv.ws}/api/ws/prices?zones=NYISO,MISO`, adminAuth);
   try {
@@ -257,20 +271,35 @@ Deno.test("stats count connections, subscriptions and what was sent", opts, asyn
     t.services.realtime.publishPrices([freshTick("NYISO", 7), freshTick("NYISO", 8)]);
     await a.next("prices");
     await b.next("prices");
-    const r = await call(t, "GET", "/api/ws/stats", { token: org.admin.tokens.access_token });
-    expectStatus(r, 200, "stats");
-    const s = r.body;
+
+    const s = await stats(org.admin.tokens.access_token);
+    assert.equal(s.scope, "organization");
+    assert.equal(s.organization_id, org.id);
     assert.equal(s.connections, before.connections + 2);
     assert.equal(s.subscriptions.NYISO, before.subscriptions.NYISO + 2);
     assert.equal(s.subscriptions.MISO, before.subscriptions.MISO + 1);
     assert.equal(s.frames_sent, before.frames_sent + 2, "one frame per client for both ticks");
     assert.equal(s.ticks_delivered, before.ticks_delivered + 4);
-    assert.equal(s.ticks_published, before.ticks_published + 2);
-    assert.equal(s.bus.kind, "none");
+    for (const key of ["ticks_published", "bus", "alerts_published", "flushes"]) {
+      assert.ok(!(key in s), `no instance-wide ${key} for an organization's admin`);
+    }
+
+    // Another organization's admin sees none of it.
+    const o = await stats(other.admin.tokens.access_token);
+    assert.equal(o.scope, "organization");
+    assert.equal(o.connections, otherBefore.connections);
+    assert.equal(o.frames_sent, otherBefore.frames_sent);
+
+    // The operator sees the instance: every organization's connections and the bus.
+    const i = await stats(operatorToken);
+    assert.equal(i.scope, "instance");
+    assert.equal(i.connections, beforeInstance.connections + 2);
+    assert.equal(i.ticks_published, beforeInstance.ticks_published + 2);
+    assert.equal(i.bus.kind, "none");
   } finally {
     await a.close();
     await b.close();
   }
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(t.services.realtime.stats().connections, before.connections, "closed connections are dropped");
+  assert.equal(t.services.realtime.stats().connections, beforeInstance.connections, "closed connections are dropped");
 });

@@ -67,3 +67,15 @@ Deno.test("config: ENV_VARS lists every variable of the schema", () => {
     assert.ok((ENV_VARS as string[]).includes(v), v);
   }
 });
+
+Deno.test("config: OPERATOR_EMAILS is a comma-separated list of e-mails, compared lower-cased", () => {
+  assert.deepEqual(loadConfig({}).operatorEmails, []);
+  assert.deepEqual(loadConfig({ OPERATOR_EMAILS: " Ops@Example.com, , root@example.org " }).operatorEmails, [
+    "ops@example.com",
+    "root@example.org",
+  ]);
+  assert.throws(
+    () => loadConfig({ OPERATOR_EMAILS: "ops@example.com;root" }),
+    (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.variable === "OPERATOR_EMAILS"),
+  );
+});

@@ -3,8 +3,10 @@ import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { SecretBox } from "../../../components/SecretBox.tsx";
+import { AdminNav } from "../../../components/AdminNav.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
 import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
+import { toHttpError } from "../../../server/errors.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
 import { define, type State } from "../../../utils.ts";
@@ -74,7 +76,7 @@ export const handler = define.handlers({
           return page<Data>(await load(ctx, p, { form: action, notice: "Invitation revoked." }));
       }
     } catch (e) {
-      return await fail(formErrorsOf(e), (e as { status?: number }).status ?? 400);
+      return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
     }
   },
 });
@@ -86,6 +88,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
   const rowError = (id: string) => data.target === id && data.errors._form ? data.errors._form : undefined;
   return (
     <div class="space-y-6">
+      <AdminNav current="/admin/users" />
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Members</h1>
         <p class="mt-1 text-sm text-slate-600">Who can use {data.orgName}, and what they may do.</p>

@@ -5,10 +5,7 @@ import { signedIn } from "../../../server/pages.ts";
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    const [row] = await ctx.state.services.db().query<{ zone: string | null }>(
-      `SELECT preferences->>'default_zone' AS zone FROM users WHERE id = $1`,
-      [p.userId],
-    );
-    return ctx.redirect(`/market/${row?.zone ?? "PJM"}`, 303);
+    const zone = await ctx.state.services.auth.profile.defaultZone(p.userId);
+    return ctx.redirect(`/market/${zone ?? "PJM"}`, 303);
   },
 });

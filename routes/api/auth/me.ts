@@ -8,22 +8,10 @@ import { define } from "../../../utils.ts";
 
 async function me(ctx: FreshContext<State>) {
   const p = principal(ctx);
-  const [row] = await ctx.state.services.db().query<
-    { email: string; name: string; mfa_enabled: boolean; preferences: z.infer<typeof preferencesSchema>; org: string }
-  >(
-    `SELECT u.email, u.name, u.mfa_enabled, u.preferences, o.name AS org
-       FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`,
-    [p.userId, p.orgId],
-  );
+  const { user, organization } = await ctx.state.services.auth.profile.me(p);
   return {
-    user: {
-      id: p.userId,
-      email: row.email,
-      name: row.name,
-      mfa_enabled: row.mfa_enabled,
-      preferences: row.preferences,
-    },
-    organization: { id: p.orgId, name: row.org },
+    user,
+    organization,
     role: p.role,
     permissions: permissionsOf(p.role),
     authenticated_by: p.via,
@@ -51,12 +39,7 @@ export const handler = define.api({
     }),
     responses: { 200: { description: "Updated", schema: meSchema } },
     async handler(ctx, { body }) {
-      const p = principal(ctx);
-      await ctx.state.services.db().query(
-        `UPDATE users SET name = coalesce($2, name), preferences = preferences || coalesce($3::jsonb, '{}'::jsonb),
-                updated_at = now() WHERE id = $1`,
-        [p.userId, body.name ?? null, body.preferences ? JSON.stringify(body.preferences) : null],
-      );
+      await ctx.state.services.auth.profile.update(principal(ctx).userId, body);
       return { body: await me(ctx) };
     },
   },

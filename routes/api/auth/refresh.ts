@@ -8,9 +8,11 @@ export const handler = define.api({
   POST: {
     summary: "Exchange a refresh token for a new session pair",
     description: "The refresh token is rotated: the one presented is spent. Presenting a spent token again ends " +
-      "the whole session (reuse detection). Without `refresh_token` in the body, the session cookie is renewed " +
-      "instead (what the app's pages do when their access token expires): the answer is a 204 that sets new " +
-      "cookies and shows no token to scripts. Such a cookie-bound request must come from the app's own origin.",
+      "the whole session (reuse detection) — except within 5 s of its rotation, when it is taken for a concurrent " +
+      "refresh (two tabs) and gets a successor of its own in the same session. Without `refresh_token` in the " +
+      "body, the session cookie is renewed instead (what the app's pages do when their access token expires): the " +
+      "answer is a 204 that sets new cookies and shows no token to scripts. Such a cookie-bound request must come " +
+      "from the app's own origin.",
     tags: ["auth"],
     permission: "public",
     body: z.object({ refresh_token: z.string().min(1).max(200).optional() }).optional(),

@@ -1,0 +1,68 @@
+/**
+ * A user's own account data: name and preferences (time zone, default zone,
+ * units, notifications). Every function is keyed by the caller's own user id;
+ * the routes (/api/auth/me, /profile, /settings, /market) call these instead
+ * of querying `users` themselves.
+ */
+import type { Database } from "../../db/database.ts";
+import type { Principal } from "./principal.ts";
+import type { Preferences } from "./schemas.ts";
+
+export interface Me {
+  user: { id: string; email: string; name: string; mfa_enabled: boolean; preferences: Preferences };
+  organization: { id: string; name: string };
+}
+
+export function createProfile(deps: { db: () => Database }) {
+  async function preferences(userId: string): Promise<Preferences> {
+    const [row] = await deps.db().query<{ preferences: Preferences }>(
+      `SELECT preferences FROM users WHERE id = $1`,
+      [userId],
+    );
+    return row?.preferences ?? {};
+  }
+
+  return {
+    async me(p: Pick<Principal, "userId" | "orgId">): Promise<Me> {
+      const [row] = await deps.db().query<
+        { email: string; name: string; mfa_enabled: boolean; preferences: Preferences; org: string }
+      >(
+        `SELECT u.email, u.name, u.mfa_enabled, u.preferences, o.name AS org
+           FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`,
+        [p.userId, p.orgId],
+      );
+      return {
+        user: {
+          id: p.userId,
+          email: row.email,
+          name: row.name,
+          mfa_enabled: row.mfa_enabled,
+          preferences: row.preferences,
+        },
+        organization: { id: p.orgId, name: row.org },
+      };
+    },
+
+    /** Name replaced when given; preferences merged into the stored ones (a partial update keeps the rest). */
+    async update(userId: string, change: { name?: string; preferences?: Preferences }): Promise<void> {
+      await deps.db().query(
+        `UPDATE users SET name = coalesce($2, name), preferences = preferences || coalesce($3::jsonb, '{}'::jsonb),
+                updated_at = now() WHERE id = $1`,
+        [userId, change.name ?? null, change.preferences ? JSON.stringify(change.preferences) : null],
+      );
+    },
+
+    preferences,
+
+    /** The market zone /market opens, when the user chose one. */
+    async defaultZone(userId: string): Promise<string | null> {
+      const [row] = await deps.db().query<{ zone: string | null }>(
+        `SELECT preferences->>'default_zone' AS zone FROM users WHERE id = $1`,
+        [userId],
+      );
+      return row?.zone ?? null;
+    },
+  };
+}
+
+export type Profile = ReturnType<typeof createProfile>;
