@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import type { Role } from "../../services/auth/rbac.ts";
+import { sha256Hex } from "../../services/auth/opaque.ts";
+import { REFRESH_GRACE_MS } from "../../services/auth/sessions.ts";
 import { GOOD_PASSWORD, json, TEST_JWT_SECRET, type TestApp, uniqueEmail, uniqueIp } from "./test_app.ts";
 
 /** Every test of the in-process app shares it across tests, so the sanitizers must be off. */
@@ -278,4 +280,13 @@ export function uuidPathOperations(
     }
   }
   return out;
+}
+
+/** As if REFRESH_GRACE_MS had passed since `token` was rotated (instead of waiting). */
+export async function pastGrace(t: TestApp, token: string) {
+  await t.services.db().query(
+    `UPDATE refresh_tokens SET rotated_at = rotated_at - make_interval(secs => $2::float8 / 1000)
+      WHERE token_hash = $1`,
+    [await sha256Hex(token), REFRESH_GRACE_MS + 1000],
+  );
 }

@@ -16,25 +16,15 @@ import {
   meStatus,
   newSession,
   opts,
+  pastGrace,
   refresh,
   type TokenPair,
 } from "../helpers/auth.ts";
-import { sha256Hex } from "../../services/auth/opaque.ts";
-import { REFRESH_GRACE_MS } from "../../services/auth/sessions.ts";
 import { createAuth } from "../../services/auth/service.ts";
 import { DomainError } from "../../services/errors.ts";
 import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const NEW_PASSWORD = "quartz-Heron-lantern-83?";
-
-/** As if REFRESH_GRACE_MS had passed since `token` was rotated (instead of waiting). */
-async function pastGrace(t: TestApp, token: string) {
-  await t.services.db().query(
-    `UPDATE refresh_tokens SET rotated_at = rotated_at - make_interval(secs => $2::float8 / 1000)
-      WHERE token_hash = $1`,
-    [await sha256Hex(token), REFRESH_GRACE_MS + 1000],
-  );
-}
 
 Deno.test(
   "refresh: rotation issues a new pair in the same session and spends the old refresh token",
