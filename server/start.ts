@@ -9,6 +9,7 @@ import { flushLogs, log } from "../services/log/logger.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "../services/wiring.ts";
 import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/deadline.ts";
+import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
 
 /** How long the listener stays open after a shutdown signal (responses already say `Connection: close`). */
 const ACCEPT_AFTER_SIGNAL_MS = 500;
@@ -77,6 +78,19 @@ export async function startServer(
   const services = createServices(config);
   const app = createApp({ services, manifest, build, root: appConfig.root, configure: options.configureApp });
 
+  /** DATA_DIR/app.pid says which app uses the folder and where it listens (`deno task seed` reads it). */
+  const recordInDataDir = (url: string) => {
+    if (config.onDenoDeploy || options.handleSignals === false) return;
+    const me = { url, database: config.databaseUrl ? "postgres" : "pglite", role: "app" } as const;
+    try {
+      // With PGlite the database adapter took the folder before opening it; with Postgres it is taken here.
+      if (config.databaseUrl) claimDataDir(config.dataDir, me);
+      else updateDataDirClaim(config.dataDir, me);
+    } catch (e) {
+      log.warn("data folder in use by another process", { error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
   let draining = false;
   const handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     // Every request's database work shares one budget (services/adapters/deadline.ts): an outage is a 503 in
@@ -89,9 +103,9 @@ export async function startServer(
     port: config.port,
     hostname: config.host,
     onListen: (addr) => {
-      log.info("listening", {
-        url: `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`,
-      });
+      const url = `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`;
+      recordInDataDir(url);
+      log.info("listening", { url });
       options.onListen?.(addr);
     },
   }, handle);
@@ -124,6 +138,7 @@ export async function startServer(
       // Stop accepting, let in-flight requests finish, then close adapters.
       await Promise.race([server.shutdown(), timeout]);
       await services.stop();
+      if (!config.onDenoDeploy) releaseDataDir(config.dataDir);
       log.info("stopped");
     })();
     return stopping;
