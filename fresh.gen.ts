@@ -15,53 +15,54 @@ import * as $10 from "./routes/(app)/market/index.tsx";
 import * as $11 from "./routes/(app)/profile.tsx";
 import * as $12 from "./routes/(app)/settings.tsx";
 import * as $13 from "./routes/api/admin/audit-logs.ts";
-import * as $14 from "./routes/api/api-keys/[id].ts";
-import * as $15 from "./routes/api/api-keys/index.ts";
-import * as $16 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $17 from "./routes/api/assets/[id].ts";
-import * as $18 from "./routes/api/assets/index.ts";
-import * as $19 from "./routes/api/auth/login.ts";
-import * as $20 from "./routes/api/auth/logout.ts";
-import * as $21 from "./routes/api/auth/me.ts";
-import * as $22 from "./routes/api/auth/mfa/disable.ts";
-import * as $23 from "./routes/api/auth/mfa/setup.ts";
-import * as $24 from "./routes/api/auth/mfa/verify.ts";
-import * as $25 from "./routes/api/auth/password.ts";
-import * as $26 from "./routes/api/auth/refresh.ts";
-import * as $27 from "./routes/api/auth/register.ts";
-import * as $28 from "./routes/api/bids/[id]/submit.ts";
-import * as $29 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $30 from "./routes/api/bids/[id].ts";
-import * as $31 from "./routes/api/bids/batch.ts";
-import * as $32 from "./routes/api/bids/export.csv.ts";
-import * as $33 from "./routes/api/bids/index.ts";
-import * as $34 from "./routes/api/docs.ts";
-import * as $35 from "./routes/api/market-data/export.csv.ts";
-import * as $36 from "./routes/api/market-data/history.ts";
-import * as $37 from "./routes/api/market-data/latest.ts";
-import * as $38 from "./routes/api/market-data/zones.ts";
-import * as $39 from "./routes/api/openapi.json.ts";
-import * as $40 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $41 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $42 from "./routes/api/organizations/current.ts";
-import * as $43 from "./routes/api/portfolio/pnl.ts";
-import * as $44 from "./routes/api/sites/[id].ts";
-import * as $45 from "./routes/api/sites/index.ts";
-import * as $46 from "./routes/api/users/[id].ts";
-import * as $47 from "./routes/api/users/index.ts";
-import * as $48 from "./routes/api/ws/broadcast/alert.ts";
-import * as $49 from "./routes/api/ws/broadcast/price.ts";
-import * as $50 from "./routes/api/ws/market/[zone].ts";
-import * as $51 from "./routes/api/ws/prices.ts";
-import * as $52 from "./routes/api/ws/stats.ts";
-import * as $53 from "./routes/health/index.ts";
-import * as $54 from "./routes/health/live.ts";
-import * as $55 from "./routes/health/ready.ts";
-import * as $56 from "./routes/index.tsx";
-import * as $57 from "./routes/login.tsx";
-import * as $58 from "./routes/logout.tsx";
-import * as $59 from "./routes/register.tsx";
-import * as $60 from "./routes/system-status.tsx";
+import * as $14 from "./routes/api/admin/queue/redrive.ts";
+import * as $15 from "./routes/api/api-keys/[id].ts";
+import * as $16 from "./routes/api/api-keys/index.ts";
+import * as $17 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $18 from "./routes/api/assets/[id].ts";
+import * as $19 from "./routes/api/assets/index.ts";
+import * as $20 from "./routes/api/auth/login.ts";
+import * as $21 from "./routes/api/auth/logout.ts";
+import * as $22 from "./routes/api/auth/me.ts";
+import * as $23 from "./routes/api/auth/mfa/disable.ts";
+import * as $24 from "./routes/api/auth/mfa/setup.ts";
+import * as $25 from "./routes/api/auth/mfa/verify.ts";
+import * as $26 from "./routes/api/auth/password.ts";
+import * as $27 from "./routes/api/auth/refresh.ts";
+import * as $28 from "./routes/api/auth/register.ts";
+import * as $29 from "./routes/api/bids/[id]/submit.ts";
+import * as $30 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $31 from "./routes/api/bids/[id].ts";
+import * as $32 from "./routes/api/bids/batch.ts";
+import * as $33 from "./routes/api/bids/export.csv.ts";
+import * as $34 from "./routes/api/bids/index.ts";
+import * as $35 from "./routes/api/docs.ts";
+import * as $36 from "./routes/api/market-data/export.csv.ts";
+import * as $37 from "./routes/api/market-data/history.ts";
+import * as $38 from "./routes/api/market-data/latest.ts";
+import * as $39 from "./routes/api/market-data/zones.ts";
+import * as $40 from "./routes/api/openapi.json.ts";
+import * as $41 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $42 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $43 from "./routes/api/organizations/current.ts";
+import * as $44 from "./routes/api/portfolio/pnl.ts";
+import * as $45 from "./routes/api/sites/[id].ts";
+import * as $46 from "./routes/api/sites/index.ts";
+import * as $47 from "./routes/api/users/[id].ts";
+import * as $48 from "./routes/api/users/index.ts";
+import * as $49 from "./routes/api/ws/broadcast/alert.ts";
+import * as $50 from "./routes/api/ws/broadcast/price.ts";
+import * as $51 from "./routes/api/ws/market/[zone].ts";
+import * as $52 from "./routes/api/ws/prices.ts";
+import * as $53 from "./routes/api/ws/stats.ts";
+import * as $54 from "./routes/health/index.ts";
+import * as $55 from "./routes/health/live.ts";
+import * as $56 from "./routes/health/ready.ts";
+import * as $57 from "./routes/index.tsx";
+import * as $58 from "./routes/login.tsx";
+import * as $59 from "./routes/logout.tsx";
+import * as $60 from "./routes/register.tsx";
+import * as $61 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/LiveZoneTiles.tsx";
@@ -85,53 +86,54 @@ const manifest: Manifest = {
     "./routes/(app)/profile.tsx": $11,
     "./routes/(app)/settings.tsx": $12,
     "./routes/api/admin/audit-logs.ts": $13,
-    "./routes/api/api-keys/[id].ts": $14,
-    "./routes/api/api-keys/index.ts": $15,
-    "./routes/api/assets/[id]/meter-readings.ts": $16,
-    "./routes/api/assets/[id].ts": $17,
-    "./routes/api/assets/index.ts": $18,
-    "./routes/api/auth/login.ts": $19,
-    "./routes/api/auth/logout.ts": $20,
-    "./routes/api/auth/me.ts": $21,
-    "./routes/api/auth/mfa/disable.ts": $22,
-    "./routes/api/auth/mfa/setup.ts": $23,
-    "./routes/api/auth/mfa/verify.ts": $24,
-    "./routes/api/auth/password.ts": $25,
-    "./routes/api/auth/refresh.ts": $26,
-    "./routes/api/auth/register.ts": $27,
-    "./routes/api/bids/[id]/submit.ts": $28,
-    "./routes/api/bids/[id]/withdraw.ts": $29,
-    "./routes/api/bids/[id].ts": $30,
-    "./routes/api/bids/batch.ts": $31,
-    "./routes/api/bids/export.csv.ts": $32,
-    "./routes/api/bids/index.ts": $33,
-    "./routes/api/docs.ts": $34,
-    "./routes/api/market-data/export.csv.ts": $35,
-    "./routes/api/market-data/history.ts": $36,
-    "./routes/api/market-data/latest.ts": $37,
-    "./routes/api/market-data/zones.ts": $38,
-    "./routes/api/openapi.json.ts": $39,
-    "./routes/api/organizations/current/invitations/[id].ts": $40,
-    "./routes/api/organizations/current/invitations/index.ts": $41,
-    "./routes/api/organizations/current.ts": $42,
-    "./routes/api/portfolio/pnl.ts": $43,
-    "./routes/api/sites/[id].ts": $44,
-    "./routes/api/sites/index.ts": $45,
-    "./routes/api/users/[id].ts": $46,
-    "./routes/api/users/index.ts": $47,
-    "./routes/api/ws/broadcast/alert.ts": $48,
-    "./routes/api/ws/broadcast/price.ts": $49,
-    "./routes/api/ws/market/[zone].ts": $50,
-    "./routes/api/ws/prices.ts": $51,
-    "./routes/api/ws/stats.ts": $52,
-    "./routes/health/index.ts": $53,
-    "./routes/health/live.ts": $54,
-    "./routes/health/ready.ts": $55,
-    "./routes/index.tsx": $56,
-    "./routes/login.tsx": $57,
-    "./routes/logout.tsx": $58,
-    "./routes/register.tsx": $59,
-    "./routes/system-status.tsx": $60,
+    "./routes/api/admin/queue/redrive.ts": $14,
+    "./routes/api/api-keys/[id].ts": $15,
+    "./routes/api/api-keys/index.ts": $16,
+    "./routes/api/assets/[id]/meter-readings.ts": $17,
+    "./routes/api/assets/[id].ts": $18,
+    "./routes/api/assets/index.ts": $19,
+    "./routes/api/auth/login.ts": $20,
+    "./routes/api/auth/logout.ts": $21,
+    "./routes/api/auth/me.ts": $22,
+    "./routes/api/auth/mfa/disable.ts": $23,
+    "./routes/api/auth/mfa/setup.ts": $24,
+    "./routes/api/auth/mfa/verify.ts": $25,
+    "./routes/api/auth/password.ts": $26,
+    "./routes/api/auth/refresh.ts": $27,
+    "./routes/api/auth/register.ts": $28,
+    "./routes/api/bids/[id]/submit.ts": $29,
+    "./routes/api/bids/[id]/withdraw.ts": $30,
+    "./routes/api/bids/[id].ts": $31,
+    "./routes/api/bids/batch.ts": $32,
+    "./routes/api/bids/export.csv.ts": $33,
+    "./routes/api/bids/index.ts": $34,
+    "./routes/api/docs.ts": $35,
+    "./routes/api/market-data/export.csv.ts": $36,
+    "./routes/api/market-data/history.ts": $37,
+    "./routes/api/market-data/latest.ts": $38,
+    "./routes/api/market-data/zones.ts": $39,
+    "./routes/api/openapi.json.ts": $40,
+    "./routes/api/organizations/current/invitations/[id].ts": $41,
+    "./routes/api/organizations/current/invitations/index.ts": $42,
+    "./routes/api/organizations/current.ts": $43,
+    "./routes/api/portfolio/pnl.ts": $44,
+    "./routes/api/sites/[id].ts": $45,
+    "./routes/api/sites/index.ts": $46,
+    "./routes/api/users/[id].ts": $47,
+    "./routes/api/users/index.ts": $48,
+    "./routes/api/ws/broadcast/alert.ts": $49,
+    "./routes/api/ws/broadcast/price.ts": $50,
+    "./routes/api/ws/market/[zone].ts": $51,
+    "./routes/api/ws/prices.ts": $52,
+    "./routes/api/ws/stats.ts": $53,
+    "./routes/health/index.ts": $54,
+    "./routes/health/live.ts": $55,
+    "./routes/health/ready.ts": $56,
+    "./routes/index.tsx": $57,
+    "./routes/login.tsx": $58,
+    "./routes/logout.tsx": $59,
+    "./routes/register.tsx": $60,
+    "./routes/system-status.tsx": $61,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,
