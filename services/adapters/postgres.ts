@@ -51,7 +51,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
    * `inTransaction`: a statement of an open transaction is cancelled on the server only once sent (the
    * transaction then rolls back); cancelling one still queued behind its connection would leave that
    * connection stuck. A lone query still waiting for a connection is taken out of the pool's queue, so it
-   * never runs after its client was told 503.
+   * never runs after its client was told 503 — unless the pool was saturated and postgres.js had already
+   * pipelined it behind another statement: then it is cancelled when its turn comes, which may be too late
+   * for a short one. Writes that must not happen after a 503 belong in a transaction.
    */
   // deno-lint-ignore no-explicit-any
   const wrap = (q: any, inTransaction: boolean): Transaction => ({
