@@ -12,8 +12,9 @@
  * claim is put back on the queue for when that claim ends instead of failing (a
  * failure would spend one of its retries); and `close()` lets running handlers
  * finish for a moment, then releases the claims still held and queues their
- * messages again, so the next process runs them at once. What still exhausts its retries is parked under
- * ["queue_dead", …], counted (`deadLetterCount`) and can be re-driven (`redrive`).
+ * messages again, so the next process runs them at once. What still exhausts
+ * its retries is parked under ["queue_dead", …], counted (`deadLetterCount`)
+ * and can be re-driven (`redrive`).
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
@@ -129,20 +130,25 @@ export function createQueue(opts: QueueOptions): Queue {
     const claim = { key, versionstamp, env, done: finished.promise };
     held.set(id, claim);
     // Renewed while the handler runs, so a long handler keeps its claim and a dead one loses it soon.
-    const renew = setInterval(async () => {
-      const res = await kv.atomic().check({ key, versionstamp: claim.versionstamp })
-        .set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs }).commit().catch(() => null);
-      if (res?.ok) claim.versionstamp = res.versionstamp;
+    let renewing: Promise<unknown> = Promise.resolve();
+    const renew = setInterval(() => {
+      renewing = kv.atomic().check({ key, versionstamp: claim.versionstamp })
+        .set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs }).commit()
+        .then((res) => res.ok && (claim.versionstamp = res.versionstamp), () => {});
     }, Math.max(10, Math.floor(leaseMs / 3)));
+    let failure: { error: unknown } | null = null;
     try {
       await s.handler(env);
-    } catch (e) {
+    } catch (error) {
+      failure = { error };
+    }
+    clearInterval(renew);
+    await renewing; // so that the release below checks the claim's latest version
+    held.delete(id);
+    finished.resolve();
+    if (failure) {
       await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
-      throw e;
-    } finally {
-      clearInterval(renew);
-      held.delete(id);
-      finished.resolve();
+      throw failure.error;
     }
     await kv.set(key, Date.now(), { expireIn: doneTtl });
   }
