@@ -8,6 +8,26 @@ import type { Config } from "../services/config/env.ts";
 import { flushLogs, log } from "../services/log/logger.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "../services/wiring.ts";
+import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/deadline.ts";
+import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
+
+/** How long the listener stays open after a shutdown signal (responses already say `Connection: close`). */
+const ACCEPT_AFTER_SIGNAL_MS = 500;
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The response with `Connection: close` (a copy when its headers are immutable); a WebSocket's 101 as it is. */
+function closingConnection(res: Response): Response {
+  if (res.status === 101) return res;
+  try {
+    res.headers.set("Connection", "close");
+    return res;
+  } catch {
+    const headers = new Headers(res.headers);
+    headers.set("Connection", "close");
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
+}
 
 export interface RunningServer {
   url: string;
@@ -58,16 +78,37 @@ export async function startServer(
   const services = createServices(config);
   const app = createApp({ services, manifest, build, root: appConfig.root, configure: options.configureApp });
 
+  /** DATA_DIR/app.pid says which app uses the folder and where it listens (`deno task seed` reads it). */
+  const recordInDataDir = (url: string) => {
+    if (config.onDenoDeploy || options.handleSignals === false) return;
+    const me = { url, database: config.databaseUrl ? "postgres" : "pglite", role: "app" } as const;
+    try {
+      // With PGlite the database adapter took the folder before opening it; with Postgres it is taken here.
+      if (config.databaseUrl) claimDataDir(config.dataDir, me);
+      else updateDataDirClaim(config.dataDir, me);
+    } catch (e) {
+      log.warn("data folder in use by another process", { error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  let draining = false;
+  const handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    // Every request's database work shares one budget (services/adapters/deadline.ts): an outage is a 503 in
+    // under 5 s, however many queries the route makes.
+    const res = await withDeadline(REQUEST_DATABASE_BUDGET_MS, () => app.fetch(req, info));
+    return draining ? closingConnection(res) : res;
+  };
+
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
     onListen: (addr) => {
-      log.info("listening", {
-        url: `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`,
-      });
+      const url = `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`;
+      recordInDataDir(url);
+      log.info("listening", { url });
       options.onListen?.(addr);
     },
-  }, app.fetch);
+  }, handle);
   const addr = server.addr as Deno.NetAddr;
 
   // Not awaited: the server answers /health and pages while services connect.
@@ -79,7 +120,10 @@ export async function startServer(
   const shutdown = (reason = "shutdown") => {
     stopping ??= (async () => {
       log.info("shutting down", { reason });
+      // Readiness answers 503 from now on, and every response says `Connection: close`, so that a keep-alive
+      // client opens its next request elsewhere instead of sending it on a connection about to close.
       services.beginShutdown();
+      draining = true;
       const timeout = new Promise<void>((resolve) => {
         const id = setTimeout(() => {
           log.warn("shutdown timed out; closing anyway", { ms: config.shutdownTimeoutMs });
@@ -87,9 +131,14 @@ export async function startServer(
         }, config.shutdownTimeoutMs);
         Deno.unrefTimer(id);
       });
+      // Still accepting for a moment: connections the kernel already accepted (the listen backlog) and
+      // requests on their way are served rather than reset when the listener closes, and a load balancer
+      // has time to see readiness turn 503.
+      await Promise.race([delay(Math.min(ACCEPT_AFTER_SIGNAL_MS, config.shutdownTimeoutMs / 4)), timeout]);
       // Stop accepting, let in-flight requests finish, then close adapters.
       await Promise.race([server.shutdown(), timeout]);
       await services.stop();
+      if (!config.onDenoDeploy) releaseDataDir(config.dataDir);
       log.info("stopped");
     })();
     return stopping;

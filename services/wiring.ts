@@ -156,6 +156,7 @@ export function createServices(config: Config): AppServices {
         version: config.appVersion,
         schemaVersion: adapters.database.migrationVersion(),
         startedAt,
+        queue: { backend: queue.backend(), dead_letters: queue.deadLetters() },
       }),
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),

@@ -2,11 +2,13 @@
 import type { Database, Transaction } from "../../db/database.ts";
 import { migrated, type MigrationResult } from "../../db/migrate.ts";
 import { openPgliteRemote } from "./pglite_remote.ts";
+import { claimDataDir, releaseDataDir } from "./data_dir_lock.ts";
 
 const SHARED_BUFFERS = "8MB";
 
 /** Where PGlite keeps its files under DATA_DIR. */
 export const pgliteDir = (dataDir: string): string => `${dataDir}/pg`;
+const dataDirOf = (pgDir: string): string => pgDir.replace(/\/pg$/, "") || ".";
 
 let early: { dataDir: string | null; opened: Promise<Migrated> } | null = null;
 
@@ -20,7 +22,21 @@ type Migrated = { db: Database; migration: MigrationResult };
  * the migrations too; the database adapter's `openMigratedPglite` takes it.
  */
 export function preopenPglite(dataDir: string | null, worker?: Worker): void {
-  const opened = openPgliteRemote(dataDir, { migrate: true, worker }) as Promise<Migrated>;
+  let opened: Promise<Migrated>;
+  try {
+    // Before the files are opened: a second process (another app, a seed) on the same folder is refused.
+    if (dataDir) claimDataDir(dataDirOf(dataDir), { database: "pglite", role: "app" });
+    opened = (openPgliteRemote(dataDir, { migrate: true, worker }) as Promise<Migrated>).then(
+      releasedOnClose(dataDir),
+      (e) => {
+        if (dataDir) releaseDataDir(dataDirOf(dataDir));
+        throw e;
+      },
+    );
+  } catch (e) {
+    worker?.terminate();
+    opened = Promise.reject(e);
+  }
   opened.catch(() => {}); // the adapter reports a failure when it asks for it
   early = { dataDir, opened };
 }
@@ -32,7 +48,34 @@ export async function openMigratedPglite(dataDir: string | null): Promise<Migrat
     early = null;
     return await opened;
   }
-  return await migrated(await openPglite(dataDir));
+  if (dataDir) claimDataDir(dataDirOf(dataDir), { database: "pglite", role: "app" });
+  try {
+    return releasedOnClose(dataDir)(await migrated(await openPglite(dataDir)));
+  } catch (e) {
+    if (dataDir) releaseDataDir(dataDirOf(dataDir));
+    throw e;
+  }
+}
+
+/** The database whose close also gives DATA_DIR back. */
+function releasedOnClose(dataDir: string | null) {
+  return (m: Migrated): Migrated => {
+    if (!dataDir) return m;
+    const close = m.db.close;
+    return {
+      ...m,
+      db: {
+        ...m.db,
+        close: async () => {
+          try {
+            await close();
+          } finally {
+            releaseDataDir(dataDirOf(dataDir));
+          }
+        },
+      },
+    };
+  };
 }
 
 /** PGlite on this thread (tests, the CLI tools, and the worker of `preopenPglite`). */

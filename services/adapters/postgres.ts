@@ -1,5 +1,6 @@
 /** Postgres through postgres.js, for DATABASE_URL. */
 import type { Database, Transaction } from "../../db/database.ts";
+import { bounded, DatabaseDeadlineError, remainingMs } from "./deadline.ts";
 
 export interface PostgresOptions {
   /** Pool size. */
@@ -7,14 +8,32 @@ export interface PostgresOptions {
   connectTimeoutSeconds?: number;
 }
 
+/**
+ * Pause before reconnecting after a failed connection. postgres.js grows it to 10–20 s with one
+ * counter for the whole pool, so an app kept waiting long after Postgres was back; a short constant
+ * brings it back within a fraction of a second. Only a query that waits for a connection triggers an
+ * attempt, and each request's wait is bounded by its deadline, so a long outage costs one quick
+ * refused connection per pause, not a storm.
+ */
+const RECONNECT_PAUSE_S = 0.2;
+
+/** postgres.js' query object: a lazy promise that can be cancelled (its state is set once it was sent). */
+interface PgQuery<T> extends Promise<T> {
+  cancel(): Promise<void> | undefined;
+  state?: unknown;
+}
+
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const sql = postgres(url, {
     // Concurrent transactions share commit flushes; more than a handful of connections is what keeps them busy.
     max: opts.max ?? 20,
-    // Bounded so a request meets an outage with a 503 in under 5 s, never a hang.
+    // One connection attempt; the request's deadline (deadline.ts) bounds the whole wait.
     connect_timeout: opts.connectTimeoutSeconds ?? 4,
+    backoff: () => RECONNECT_PAUSE_S,
     idle_timeout: 30,
+    // Connections are renewed every few minutes, so none outlives a server restart it missed for long.
+    max_lifetime: 5 * 60,
     onnotice: () => {},
     // Dates as Date (default); int8/numeric as strings (default), matching PGlite's setup.
     // json/jsonb parameters as PGlite serialises them: a string is taken as JSON text
@@ -28,22 +47,70 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       },
     },
   });
+  /**
+   * `inTransaction`: a statement of an open transaction is cancelled on the server only once sent (the
+   * transaction then rolls back); cancelling one still queued behind its connection would leave that
+   * connection stuck. A lone query still waiting for a connection is taken out of the pool's queue, so it
+   * never runs after its client was told 503 — unless the pool was saturated and postgres.js had already
+   * pipelined it behind another statement: then it is cancelled when its turn comes, which may be too late
+   * for a short one. Writes that must not happen after a 503 belong in a transaction.
+   */
   // deno-lint-ignore no-explicit-any
-  const wrap = (q: any): Transaction => ({
+  const wrap = (q: any, inTransaction: boolean): Transaction => ({
     async query<T>(text: string, params: unknown[] = []) {
-      return [...await q.unsafe(text, params as never[])] as T[];
+      const query = q.unsafe(text, params as never[]) as PgQuery<Iterable<T>>;
+      const rows = await bounded(Promise.resolve(query), () => {
+        if (!inTransaction || query.state) query.cancel()?.catch(() => {});
+      });
+      return [...rows];
     },
     async exec(text: string) {
       await q.unsafe(text);
     },
   });
-  const base = wrap(sql);
+  const base = wrap(sql, false);
   await base.query("select 1");
+
+  /**
+   * A transaction inside a request is bounded by its deadline up to the moment it commits: until then a
+   * late start or a slow statement rolls it back and the client gets 503. Once COMMIT is sent its outcome
+   * is awaited, so a client is never told 503 for work that was committed.
+   */
+  function transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const left = remainingMs();
+    if (left === null) return sql.begin((tx) => fn(wrap(tx, true))) as Promise<T>;
+    if (left <= 0) return Promise.reject(new DatabaseDeadlineError());
+    let expired = false;
+    let committing = false;
+    const run = sql.begin(async (tx) => {
+      if (expired) throw new DatabaseDeadlineError();
+      const result = await fn(wrap(tx, true));
+      if (expired) throw new DatabaseDeadlineError();
+      committing = true;
+      return result;
+    }) as Promise<T>;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (committing) return;
+        expired = true;
+        run.catch(() => {});
+        reject(new DatabaseDeadlineError());
+      }, left);
+      run.then((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      }, (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+
   return {
     kind: "postgres",
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => sql.begin((tx) => fn(wrap(tx))) as ReturnType<typeof fn>,
+    transaction,
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -32,6 +32,12 @@ export const healthResponseSchema = z.object({
   ),
   time: z.iso.datetime(),
   services: z.array(serviceHealthSchema),
+  queue: z.object({
+    backend: z.enum(["kafka", "kv"]).describe("Where the last message was published."),
+    dead_letters: z.number().int().nonnegative().nullable().describe(
+      "Messages parked after their last retry (null until first counted); POST /api/admin/queue/redrive re-drives them.",
+    ),
+  }).optional(),
 }).meta({ id: "HealthResponse" });
 
 /**
@@ -74,6 +80,7 @@ export interface HealthReportInput {
   schemaVersion: number | null;
   /** Process start, ms since the epoch. */
   startedAt: number;
+  queue?: HealthResponse["queue"];
   now?: Date;
 }
 
@@ -102,6 +109,7 @@ export function buildHealthReport(input: HealthReportInput): HealthReport<Health
         lastCheck: s.lastCheck,
         features: [...s.features],
       })),
+      ...(input.queue ? { queue: input.queue } : {}),
     },
   };
 }

@@ -5,6 +5,16 @@
  * (topic, group, idempotency key) is handled once: a delivery first claims the
  * key atomically with a lease, runs the handler, then marks the key done; a
  * failed handler releases its claim so the redelivery runs it again.
+ *
+ * Claims and the KV queue's retries are kept apart, so a restart cannot burn a
+ * message's retries: a claim is short and renewed while its handler runs (a
+ * crashed process's claim lapses within one lease); a delivery that finds a live
+ * claim is put back on the queue for when that claim ends instead of failing (a
+ * failure would spend one of its retries); and `close()` lets running handlers
+ * finish for a moment, then releases the claims still held and queues their
+ * messages again, so the next process runs them at once. What still exhausts
+ * its retries is parked under ["queue_dead", …], counted (`deadLetterCount`)
+ * and can be re-driven (`redrive`).
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
@@ -20,8 +30,19 @@ export interface Queue {
   backend(): "kafka" | "kv";
   /** Attach Kafka consumers for existing subscriptions (called when Kafka becomes available). */
   kafkaAvailable(): Promise<void>;
+  /** Messages parked after their last retry (counted up to DEAD_LETTER_COUNT_LIMIT). */
+  deadLetterCount(): Promise<number>;
+  /** The last count, refreshed in the background when older than a few seconds; null before the first. */
+  deadLetters(): number | null;
+  /** Puts parked messages back on the queue with fresh retries (each once, atomically); how many. */
+  redrive(opts?: { topic?: string; limit?: number }): Promise<{ redriven: number; remaining: number }>;
   close(): Promise<void>;
 }
+
+export const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
+/** A count past this says "at least"; /health must not scan an unbounded list. */
+export const DEAD_LETTER_COUNT_LIMIT = 10_000;
+const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 
 export interface QueueOptions {
   kv: () => Deno.Kv;
@@ -31,20 +52,24 @@ export interface QueueOptions {
   /** How long a "handled" marker is kept: longer than any redelivery. */
   doneTtlMs?: number;
   /**
-   * How long a claim on a message holds off other deliveries of the same key (a
-   * handler running longer than this may run twice); a crashed handler's claim
-   * lapses after it, so the redelivery can run.
+   * How long a claim on a message holds off other deliveries of the same key; renewed every third of
+   * it while the handler runs. A crashed process's claim lapses after it, so the redelivery can run.
    */
   leaseMs?: number;
+  /** How long `close()` waits for running handlers before releasing their claims. */
+  drainMs?: number;
 }
 
 /** A delivery of the same key is running elsewhere: this one is retried later (never dropped). */
 export class DeliveryInProgressError extends Error {
-  constructor(topic: string, idempotencyKey: string) {
+  constructor(topic: string, idempotencyKey: string, readonly leaseUntil: number) {
     super(`message ${idempotencyKey} of ${topic} is being handled by another delivery; retrying later`);
     this.name = "DeliveryInProgressError";
   }
 }
+
+/** This process is closing: the delivery is put back on the queue for after the restart. */
+class QueueClosingError extends Error {}
 
 /** The marker under ["queue_done", …]: a number (when it was handled) once done, a claim while running. */
 type DoneMarker = number | { leaseUntil: number };
@@ -59,10 +84,15 @@ interface Subscription {
 export function createQueue(opts: QueueOptions): Queue {
   const subs = new Set<Subscription>();
   const doneTtl = opts.doneTtlMs ?? 7 * 24 * 3600_000;
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const backoffSchedule = opts.backoffSchedule ?? DEFAULT_BACKOFF_MS;
   let listening = false;
   let last: "kafka" | "kv" = "kv";
   let closed = false;
+  /** Claims held by handlers running in this process: released by `close()` if they outlive its drain. */
+  const held = new Map<string, { key: Deno.KvKey; versionstamp: string; env: Envelope; done: Promise<void> }>();
+  let deadCount: { value: number; at: number } | null = null;
+  let counting: Promise<number> | null = null;
 
   const doneKey = (
     s: Subscription,
@@ -76,31 +106,67 @@ export function createQueue(opts: QueueOptions): Queue {
    * then finds the key done (or the claim released after a failure, and runs it).
    */
   async function deliver(s: Subscription, env: Envelope): Promise<void> {
+    if (closed) throw new QueueClosingError();
     const kv = opts.kv();
     const key = doneKey(s, env);
-    let claim: Deno.KvCommitResult;
+    let versionstamp: string;
     for (;;) {
       const seen = await kv.get<DoneMarker>(key);
       const marker = seen.value;
       if (typeof marker === "number") return;
       if (marker !== null && marker.leaseUntil > Date.now()) {
-        throw new DeliveryInProgressError(env.topic, env.idempotencyKey);
+        throw new DeliveryInProgressError(env.topic, env.idempotencyKey, marker.leaseUntil);
       }
       const res = await kv.atomic().check(seen).set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs })
         .commit();
       if (res.ok) {
-        claim = res;
+        versionstamp = res.versionstamp;
         break;
       }
       // Another delivery changed the marker between our read and write: read it again.
     }
+    const id = JSON.stringify(key);
+    const finished = Promise.withResolvers<void>();
+    const claim = { key, versionstamp, env, done: finished.promise };
+    held.set(id, claim);
+    // Renewed while the handler runs, so a long handler keeps its claim and a dead one loses it soon.
+    let renewing: Promise<unknown> = Promise.resolve();
+    const renew = setInterval(() => {
+      renewing = kv.atomic().check({ key, versionstamp: claim.versionstamp })
+        .set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs }).commit()
+        .then((res) => res.ok && (claim.versionstamp = res.versionstamp), () => {});
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    let failure: { error: unknown } | null = null;
     try {
       await s.handler(env);
-    } catch (e) {
+    } catch (error) {
+      failure = { error };
+    }
+    clearInterval(renew);
+    await renewing; // so that the release below checks the claim's latest version
+    held.delete(id);
+    finished.resolve();
+    if (failure) {
       await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
-      throw e;
+      throw failure.error;
     }
     await kv.set(key, Date.now(), { expireIn: doneTtl });
+  }
+
+  /** The message again on the KV queue after `delayMs`, with its full retries and dead-letter key. */
+  function requeue(env: Envelope, delayMs: number): Promise<unknown> {
+    return opts.kv().enqueue(env, {
+      delay: Math.max(0, Math.ceil(delayMs)),
+      backoffSchedule,
+      keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
+    });
+  }
+
+  async function countDeadLetters(): Promise<number> {
+    let n = 0;
+    for await (const _ of opts.kv().list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) n++;
+    deadCount = { value: n, at: Date.now() };
+    return n;
   }
 
   function ensureKvListener() {
@@ -116,6 +182,7 @@ export function createQueue(opts: QueueOptions): Queue {
         return;
       }
       const failures: unknown[] = [];
+      let retryAt = 0;
       const targets = [...subs].filter((s) => s.topic === env.topic);
       if (targets.length === 0) {
         // Not acknowledged, so not lost: retried by its backoff, then parked under ["queue_dead", …].
@@ -125,11 +192,18 @@ export function createQueue(opts: QueueOptions): Queue {
         try {
           await deliver(s, env);
         } catch (e) {
-          failures.push(e);
+          if (e instanceof DeliveryInProgressError) retryAt = Math.max(retryAt, e.leaseUntil);
+          else if (e instanceof QueueClosingError) retryAt = Math.max(retryAt, Date.now() + 1_000);
+          else failures.push(e);
         }
       }
       // Throwing makes KV redeliver; groups that succeeded skip it through their marker.
       if (failures.length) throw failures[0];
+      // Waiting on a claim (or on a restart) is not a failure: the message comes back when the claim ends,
+      // with its retries intact. The acknowledgement of this delivery follows the enqueue, so a crash in
+      // between leaves a duplicate, which the markers absorb, never a loss.
+      // It is looked at again soon (the claim's handler may finish early), never later than the claim ends.
+      if (retryAt) await requeue(env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000));
     }).catch((e) => {
       if (!closed) log.error("queue: KV listener stopped", { error: String(e) });
     });
@@ -183,10 +257,7 @@ export function createQueue(opts: QueueOptions): Queue {
         }
       }
       last = "kv";
-      await opts.kv().enqueue(env, {
-        backoffSchedule: opts.backoffSchedule ?? [1_000, 5_000, 15_000, 60_000],
-        keysIfUndelivered: [["queue_dead", topic, o.idempotencyKey]],
-      });
+      await requeue(env, 0);
     },
     subscribe(topic, group, handler) {
       const s: Subscription = { topic, group, handler, consumer: null };
@@ -202,8 +273,57 @@ export function createQueue(opts: QueueOptions): Queue {
     async kafkaAvailable() {
       await Promise.all([...subs].map(attachKafka));
     },
+    deadLetterCount: countDeadLetters,
+    deadLetters() {
+      if ((!deadCount || Date.now() - deadCount.at > 5_000) && !counting && !closed) {
+        counting = countDeadLetters().catch(() => deadCount?.value ?? 0).finally(() => (counting = null));
+      }
+      return deadCount?.value ?? null;
+    },
+    async redrive(o = {}) {
+      const kv = opts.kv();
+      const prefix = o.topic ? [...DEAD_LETTER_PREFIX, o.topic] : [...DEAD_LETTER_PREFIX];
+      let redriven = 0;
+      for await (const entry of kv.list<unknown>({ prefix }, { limit: o.limit ?? 1_000 })) {
+        let env: Envelope;
+        try {
+          env = decode(entry.value);
+        } catch {
+          continue; // not a message of ours: left for an operator to look at
+        }
+        // Atomic: a parked message goes back once, however many redrives run at the same time.
+        const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, {
+          backoffSchedule,
+          keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
+        }).commit();
+        if (res.ok) redriven++;
+      }
+      if (redriven) log.info("queue: dead letters re-driven", { redriven, topic: o.topic ?? null });
+      return { redriven, remaining: await countDeadLetters() };
+    },
     async close() {
       closed = true;
+      // Running handlers get a moment to finish; the claims of those that do not are released, so that
+      // their redelivery after a restart runs at once instead of spending retries on a claim nobody holds.
+      const running = [...held.values()];
+      if (running.length) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(running.map((c) => c.done)),
+          new Promise<void>((r) => (timer = setTimeout(r, opts.drainMs ?? 5_000))),
+        ]);
+        clearTimeout(timer);
+        // The KV queue itself hands an interrupted delivery out again only ~60 s later: a fresh copy, queued
+        // with the release in one atomic step, is what the next process picks up at once. The original
+        // still comes back later and finds the message done.
+        for (const c of held.values()) {
+          await opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key)
+            .enqueue(c.env, {
+              backoffSchedule,
+              keysIfUndelivered: [[...DEAD_LETTER_PREFIX, c.env.topic, c.env.idempotencyKey]],
+            }).commit().catch(() => {});
+        }
+      }
       await Promise.allSettled([...subs].map((s) => s.consumer?.disconnect()));
       subs.clear();
     },

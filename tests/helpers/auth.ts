@@ -90,10 +90,10 @@ export function expectError(r: CallResult, status: number, code: string, what = 
 
 let orgCounter = 0;
 
-/** A new organization with its first admin, by registration. */
-export async function createOrg(t: TestApp, tag = "org"): Promise<Org> {
+/** A new organization with its first admin, by registration (`email` when the test must know it beforehand). */
+export async function createOrg(t: TestApp, tag = "org", o: { email?: string } = {}): Promise<Org> {
   const ip = uniqueIp();
-  const email = uniqueEmail(`${tag}-admin`);
+  const email = o.email ?? uniqueEmail(`${tag}-admin`);
   const name = `${tag} Admin`;
   const orgName = `${tag} Energy ${Date.now().toString(36)}${orgCounter++}`;
   const r = await call(t, "POST", "/api/auth/register", {

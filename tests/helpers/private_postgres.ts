@@ -26,7 +26,10 @@ async function run(args: string[]): Promise<void> {
 
 export interface PrivatePostgres {
   url: string;
+  port: number;
   stop(): Promise<void>;
+  /** SIGKILL to the server and every backend at once, as a crashed host or an OOM kill does. */
+  kill(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -54,6 +57,32 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    async kill() {
+      const pid = Number((await Deno.readTextFile(`${dir}/data/postmaster.pid`)).split("\n")[0]);
+      const ps = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)], stdout: "piped" })
+        .output();
+      const children = new TextDecoder().decode(ps.stdout).split(/\s+/).filter(Boolean).map(Number);
+      for (const p of [pid, ...children]) {
+        try {
+          Deno.kill(p, "SIGKILL");
+        } catch { /* already gone */ }
+      }
+      // Gone once none of them is left (a backend still attached to the shared memory would stop a restart).
+      const alive = (p: number) => {
+        try {
+          return !Deno.readTextFileSync(`/proc/${p}/stat`).includes(") Z ");
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 200 && [pid, ...children].some(alive); i++) await new Promise((r) => setTimeout(r, 25));
+      // The killed server may linger as a zombie (nothing here reaps daemons), and Postgres takes a lock file
+      // (and the socket's) naming a pid that still exists for a live server: remove them, as an operator would after a crash.
+      for (const f of [`${dir}/data/postmaster.pid`, `${dir}/.s.PGSQL.${port}.lock`, `${dir}/.s.PGSQL.${port}`]) {
+        await Deno.remove(f).catch(() => {});
+      }
+    },
     stop: () => run([`${BIN}/pg_ctl`, "-D", `${dir}/data`, "-w", "-m", "immediate", "stop"]),
     start,
     async destroy() {

@@ -86,6 +86,7 @@ Deno.test("health report schema rejects what the contract does not allow", () =>
   assert.equal(json.$ref, "#/$defs/HealthResponse");
   assert.ok(json.$defs.ServiceHealth);
   assert.deepEqual(Object.keys(json.$defs.HealthResponse.properties).sort(), [
+    "queue",
     "schemaVersion",
     "services",
     "status",
@@ -93,6 +94,17 @@ Deno.test("health report schema rejects what the contract does not allow", () =>
     "uptimeSeconds",
     "version",
   ]);
+});
+
+Deno.test("health report carries the queue's dead-letter figure when given", () => {
+  const { body } = buildHealthReport({
+    ...base,
+    states: [st("database", true, "available")],
+    queue: { backend: "kv", dead_letters: 3 },
+  });
+  assert.deepEqual(body.queue, { backend: "kv", dead_letters: 3 });
+  assert.equal(healthResponseSchema.safeParse(body).success, true);
+  assert.equal(healthResponseSchema.safeParse({ ...body, queue: { backend: "kv", dead_letters: -1 } }).success, false);
 });
 
 Deno.test("liveness is always 200", () => {
