@@ -12,6 +12,7 @@ import type { State } from "../utils.ts";
 import type { TokenPair } from "../services/auth/accounts.ts";
 import { clientIp } from "../services/auth/client_ip.ts";
 import { can, isPermission } from "../services/auth/rbac.ts";
+import { isOperator, OPERATOR_PERMISSION } from "../services/auth/operator.ts";
 import { SESSION_ABSOLUTE_MS } from "../services/auth/sessions.ts";
 
 export const ACCESS_COOKIE = "ob_at";
@@ -131,6 +132,10 @@ export function authorize(ctx: FreshContext<State>, permission: string): void {
       code: ctx.state.authError ?? "unauthenticated",
       headers: { "WWW-Authenticate": `Bearer realm="optibid"${ctx.state.authError ? `, error="invalid_token"` : ""}` },
     });
+  }
+  if (permission === OPERATOR_PERMISSION) {
+    if (isOperator(p, ctx.state.services.config.operatorEmails)) return;
+    throw new HttpError(403, "Only the platform operator may do this", { code: "forbidden" });
   }
   if (!isPermission(permission) || !can(p.role, permission)) {
     throw new HttpError(403, `Your role (${p.role}) does not allow this (${permission})`, { code: "forbidden" });

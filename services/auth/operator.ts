@@ -4,6 +4,12 @@
  */
 import type { Principal } from "./principal.ts";
 
+/**
+ * The permission a route declares when only the platform operator may call it (what it touches spans
+ * every organization). No role grants it: the API layer checks the caller against OPERATOR_EMAILS.
+ */
+export const OPERATOR_PERMISSION = "operator";
+
 export function isOperator(p: Pick<Principal, "email" | "via"> | null | undefined, operatorEmails: string[]): boolean {
   // An API key acts for its organization, never for the person who made it.
   if (!p || p.via === "api_key" || !p.email) return false;

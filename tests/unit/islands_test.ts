@@ -130,6 +130,9 @@ async function serverOnlyModules(entry: string): Promise<string[]> {
     const path = rel(url);
     if (path === entryRel || path.startsWith("islands/") || path.startsWith("components/")) continue;
     if (BROWSER_SAFE_SERVICES.has(path)) continue;
+    // With a manual node_modules/ (deno.json), npm packages resolve to files inside it: judge the package.
+    const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(path)?.[1];
+    if (pkg && BROWSER_SAFE_NPM.has(pkg)) continue;
     bad.push(path);
   }
   for (const [spec, from] of external) {

@@ -1,7 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "../../../../framework/http_error.ts";
-import { principal } from "../../../../server/auth_http.ts";
-import { isOperator } from "../../../../services/auth/operator.ts";
+import { OPERATOR_PERMISSION } from "../../../../services/auth/operator.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
@@ -12,7 +10,7 @@ export const handler = define.api({
       "idempotent per message, so a message some consumer group already handled is not handled again by it. " +
       "Dead letters span every organization, so only the platform operator (`OPERATOR_EMAILS`) may re-drive them.",
     tags: ["admin"],
-    permission: "admin:flags",
+    permission: OPERATOR_PERMISSION,
     query: z.object({
       topic: z.string().regex(/^[\w.-]{1,200}$/, "a topic name: letters, digits, . _ - only").optional(),
       limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
@@ -25,9 +23,6 @@ export const handler = define.api({
       },
     },
     async handler(ctx, { query }) {
-      if (!isOperator(principal(ctx), ctx.state.services.config.operatorEmails)) {
-        throw new HttpError(403, "Only the platform operator may re-drive the queue", { code: "operator_only" });
-      }
       return { body: await ctx.state.services.queue.redrive({ topic: query.topic, limit: query.limit }) };
     },
   },
