@@ -7,7 +7,8 @@
 import { HttpError } from "../../framework/http_error.ts";
 import type { Database, Queryable } from "../../db/database.ts";
 import { audit } from "./audit.ts";
-import { randomToken, sha256Hex } from "./opaque.ts";
+import { randomToken } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { API_KEY_PREFIX, type Principal } from "./principal.ts";
 import { type Role, roleWithin } from "./rbac.ts";
 import { endAllSessions } from "./sessions.ts";

@@ -7,7 +7,7 @@
  */
 import { HttpError } from "../../framework/http_error.ts";
 import type { Database, Transaction } from "../../db/database.ts";
-import { sha256Hex } from "../auth/opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 
 export interface StoredResult {
   status: number;
