@@ -3,7 +3,7 @@ import { z } from "zod";
 
 export const MAX_READINGS = 2_000;
 /** Every zone's RT interval is 5 minutes (services/bids/schema.ts): a reading on that grid maps onto it. */
-export const READING_STEP_MINUTES = 5;
+const READING_STEP_MINUTES = 5;
 /**
  * Meters report 5-, 15- or 60-minute values. A longer reading would spread one number over several DA
  * hours; the bound also keeps the overlap look-ups to a one-hour window.
@@ -16,7 +16,7 @@ const MINUTE = 60_000;
 const instant = (what: string) =>
   z.iso.datetime({ offset: true, error: `must be an ISO-8601 date-time (${what}), e.g. 2025-07-01T14:05:00Z` });
 
-export const readingInput = z.strictObject({
+const readingInput = z.strictObject({
   interval_start: instant("the start of the metered interval"),
   interval_end: instant("its end"),
   /** Average net injection over the interval: + generation/discharge, − consumption/charge. */
