@@ -1,9 +1,17 @@
 /**
  * `deno task test`: give this run its own Postgres database, Redis key prefix
- * and ClickHouse database, run every test, then drop them again.
+ * and ClickHouse database, run every test file in parallel, then drop them again.
  * Services that do not answer are left unset; tests needing them skip (or fail in CI).
+ *
+ * Files run concurrently (`deno test --parallel`, DENO_JOBS at a time, default 4:
+ * most of a file's time is spent waiting on a database, a child app or a browser,
+ * not on a core). So no file shares mutable state with another: each takes a
+ * database, key prefix or ClickHouse database of its own (tests/helpers/services.ts),
+ * copied in a fraction of a second from the run's migrated template database.
  */
 import postgres from "postgres";
+import { migrated } from "../db/migrate.ts";
+import { openPostgres } from "../services/adapters/postgres.ts";
 
 const runId = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 const env: Record<string, string> = {};
@@ -43,6 +51,14 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
       for (const { datname } of extra) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       await admin.end();
     });
+    // The migrated schema every test app copies its own database from (CREATE DATABASE … TEMPLATE).
+    const template = `${dbName}_template`;
+    await admin.unsafe(`CREATE DATABASE "${template}"`);
+    const templateUrl = new URL(pgAdminUrl);
+    templateUrl.pathname = `/${template}`;
+    const { db } = await migrated(await openPostgres(templateUrl.toString(), { max: 1 }));
+    await db.close();
+    env.TEST_PG_TEMPLATE = template;
   }
 }
 
@@ -58,7 +74,7 @@ const redisUrl = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
 
 const clickhouseUrl = Deno.env.get("TEST_CLICKHOUSE_URL") ?? "http://127.0.0.1:8123";
 try {
-  const res = await fetch(`${clickhouseUrl}/ping`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`${clickhouseUrl}/ping`, { signal: AbortSignal.timeout(3000) });
   await res.body?.cancel();
   if (res.ok) {
     const db = `optibid_test_${runId}`;
@@ -68,8 +84,15 @@ try {
       env.TEST_CLICKHOUSE_URL = clickhouseUrl;
       env.TEST_CLICKHOUSE_DB = db;
       cleanups.push(async () => {
-        const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${db}` });
-        await r.body?.cancel();
+        // Tests take databases of their own named after the run's (tests/helpers/services.ts).
+        const list = await fetch(clickhouseUrl, {
+          method: "POST",
+          body: `SELECT name FROM system.databases WHERE startsWith(name, '${db}')`,
+        });
+        for (const name of (await list.text()).split("\n").filter(Boolean)) {
+          const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${name}` });
+          await r.body?.cancel();
+        }
       });
     }
   }
@@ -124,9 +147,10 @@ console.log(
 let code = 1;
 try {
   const args = Deno.args.length ? Deno.args : ["tests/"];
+  const jobs = Deno.env.get("DENO_JOBS") ?? "4";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", "--unstable-kv", ...args],
-    env,
+    args: ["test", "-A", "--unstable-kv", "--parallel", ...args],
+    env: { ...env, DENO_JOBS: jobs },
     stdin: "null",
   }).spawn();
   const stop = () => child.kill("SIGTERM");

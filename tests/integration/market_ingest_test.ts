@@ -22,7 +22,7 @@ import {
 import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
 import { type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
@@ -94,7 +94,7 @@ Deno.test("market_prices on PGlite: batched upserts, history pages, latest", opt
 });
 
 serviceTest("market_prices on Postgres: the same contract", ["postgres"], async () => {
-  const db = await openPostgres(Deno.env.get("TEST_DATABASE_URL")!);
+  const db = await openPostgres(await freshPostgresUrl("ingest"));
   try {
     await contract(db);
   } finally {
