@@ -1,5 +1,6 @@
 /** Meter readings: what the API accepts and returns. The rules that need the asset are in meter_store.ts. */
 import { z } from "zod";
+import { pageQuery } from "../pagination.ts";
 
 export const MAX_READINGS = 2_000;
 /** Every zone's RT interval is 5 minutes (services/bids/schema.ts): a reading on that grid maps onto it. */
@@ -87,6 +88,7 @@ function checkRange(from: number, to: number, ctx: z.RefinementCtx) {
 export const readingsQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional().describe("Interval starts from (inclusive); default `to` − 1 day"),
   to: z.iso.datetime({ offset: true }).optional().describe("Interval starts before (exclusive); default now"),
+  ...pageQuery({ defaultLimit: 1000, maxLimit: 10_000 }).shape,
 }).superRefine((q, ctx) => {
   const to = q.to ? Date.parse(q.to) : Date.now();
   checkRange(q.from ? Date.parse(q.from) : to - 86_400_000, to, ctx);

@@ -137,3 +137,48 @@ Deno.test("lists: fixed sets (zones, latest prices) have the same shape, on one 
     assert.equal(r.body.items.length, 7);
   }
 });
+
+Deno.test("lists: meter readings page by interval start within their range", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "readpages");
+  const as = { token: org.admin.tokens.access_token, ip: org.admin.ip };
+  const site = await call(t, "POST", "/api/sites", {
+    ...as,
+    body: { name: "Meter Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
+  });
+  expectStatus(site, 201, "site");
+  const asset = await call(t, "POST", "/api/assets", {
+    ...as,
+    body: { site_id: site.body.id, name: "Metered", kind: "solar", capacity_mw: 10 },
+  });
+  expectStatus(asset, 201, "asset");
+  // Seven 5-minute readings, ending an hour ago (on the grid).
+  const step = 5 * 60_000;
+  const end = Math.floor((Date.now() - 3_600_000) / step) * step;
+  const starts = Array.from({ length: 7 }, (_, i) => end - (7 - i) * step);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const readings = starts.map((s, i) => ({ interval_start: iso(s), interval_end: iso(s + step), mw: i }));
+  expectStatus(await call(t, "PUT", `/api/assets/${asset.body.id}/meter-readings`, { ...as, body: { readings } }), 200);
+
+  const range = `from=${iso(starts[0])}&to=${iso(end)}`;
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r = await call(
+      t,
+      "GET",
+      `/api/assets/${asset.body.id}/meter-readings?${range}&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      as,
+    );
+    expectStatus(r, 200, "readings page");
+    assert.deepEqual(Object.keys(r.body).sort(), ["items", "next_cursor"]);
+    seen.push(...r.body.items.map((x: { mw: number }) => x.mw));
+    cursor = r.body.next_cursor;
+    pages++;
+  } while (cursor !== null && pages < 10);
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6], "oldest first, each once");
+  assert.equal(pages, 3);
+  const bad = await call(t, "GET", `/api/assets/${asset.body.id}/meter-readings?${range}&cursor=nope`, as);
+  expectError(bad, 400, "invalid_cursor");
+});
