@@ -13,6 +13,14 @@ import postgres from "postgres";
 import { migrated } from "../db/migrate.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 
+const building = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", "build.ts"],
+  cwd: new URL("../", import.meta.url),
+  stdin: "null",
+  stdout: "piped",
+  stderr: "piped",
+}).output();
+
 const runId = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 const env: Record<string, string> = {};
 const cleanups: (() => Promise<void>)[] = [];
@@ -131,13 +139,9 @@ console.log(
   }`,
 );
 
-// Build once, before any test boots the app: parallel boots must not race to build.
+// Built once, before any test boots the app (parallel boots must not race to build), while the services are set up.
 {
-  const build = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "build.ts"],
-    cwd: new URL("../", import.meta.url),
-    stdin: "null",
-  }).output();
+  const build = await building;
   if (!build.success) {
     console.error("build failed:\n" + new TextDecoder().decode(build.stderr));
     Deno.exit(1);
