@@ -42,7 +42,8 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
 {
   const u = new URL(pgAdminUrl);
   if (await reachable(u.hostname, Number(u.port || 5432))) {
-    const admin = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+    // A few connections: the databases the tests made are dropped a few at a time at the end.
+    const admin = postgres(pgAdminUrl, { max: 4, onnotice: () => {} });
     const dbName = `optibid_test_${runId}`;
     await admin.unsafe(`CREATE DATABASE "${dbName}"`);
     const dbUrl = new URL(pgAdminUrl);
@@ -56,7 +57,7 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
         `SELECT datname FROM pg_database WHERE datname LIKE $1`,
         [`optibid_test_${runId}_%`],
       );
-      for (const { datname } of extra) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await Promise.all(extra.map(({ datname }) => admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)));
       await admin.end();
     });
     // The migrated schema every test app copies its own database from (CREATE DATABASE … TEMPLATE).
