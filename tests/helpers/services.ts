@@ -34,7 +34,7 @@ export const inCI = ["true", "1"].includes(Deno.env.get("CI") ?? "");
  * Test files run concurrently (tests/run.ts: `deno test --parallel`), so nothing a test writes may be
  * shared with another file: each test that needs Postgres, Redis or ClickHouse takes a database or key
  * prefix of its own from the helpers below. Their names start with the run's, so tests/run.ts drops them
- * with the run's at the end. The run's own database is the template and is not written to.
+ * with the run's at the end. The migrated template (TEST_PG_TEMPLATE) is only ever copied, never opened.
  */
 
 const suffix = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
