@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { migrated } from "../db/migrate.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 
+const T0 = performance.now();
 const building = new Deno.Command(Deno.execPath(), {
   args: ["run", "-A", "build.ts"],
   cwd: new URL("../", import.meta.url),
@@ -162,6 +163,7 @@ try {
   Deno.addSignalListener("SIGINT", stop);
   code = (await child.status).code;
 } finally {
+  const tests = performance.now();
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();
@@ -169,5 +171,8 @@ try {
       console.error("cleanup failed:", e instanceof Error ? e.message : e);
     }
   }
+  // Where a slow run's time went: set-up and tests, then dropping what the run made.
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`test run ${runId}: ${s(tests - T0)} to the end of the tests, ${s(performance.now() - tests)} clean-up`);
 }
 Deno.exit(code);
