@@ -1,4 +1,4 @@
-/** The app's configuration: what the build produces and how the server is wired (Fresh's fresh.config.ts). */
+/** The app's configuration: what the build produces and where the server finds it (Fresh's fresh.config.ts). */
 export default {
   root: new URL("./", import.meta.url),
   build: {
@@ -8,9 +8,5 @@ export default {
     extraFiles: {
       "/scalar.js": "node_modules/@scalar/api-reference/dist/browser/standalone.js",
     },
-  },
-  server: {
-    /** Paths answered with JSON errors rather than error pages. */
-    apiPrefixes: ["/api", "/health"],
   },
 };

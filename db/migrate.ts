@@ -4,6 +4,7 @@
  * advisory lock makes instances that start together apply each one exactly once.
  */
 import type { Database, Queryable } from "./database.ts";
+import { sha256Hex } from "../services/crypto/sha256.ts";
 
 const LOCK_KEY = 7_240_119; // any constant shared by every instance of this app
 
@@ -21,10 +22,7 @@ export class MigrationError extends Error {
   }
 }
 
-async function checksum(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const checksum = sha256Hex;
 
 export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 

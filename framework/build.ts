@@ -3,7 +3,7 @@
  * with code splitting, so Preact and signals exist once in the graph), Tailwind
  * CSS, and `_fresh/build.json` naming the content-hashed files.
  */
-import { encodeHex } from "./hex.ts";
+import { sha256Hex } from "../services/crypto/sha256.ts";
 import { writeManifest } from "./manifest.ts";
 import type { BuildInfo } from "./types.ts";
 
@@ -20,8 +20,7 @@ export interface BuildOptions {
 export const OUT_DIR = "_fresh/";
 
 async function sha(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return encodeHex(await crypto.subtle.digest("SHA-256", bytes as BufferSource)).slice(0, 12);
+  return (await sha256Hex(data)).slice(0, 12);
 }
 
 async function run(args: string[], cwd: URL): Promise<void> {

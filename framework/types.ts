@@ -11,8 +11,8 @@ export interface PageResult<Data> {
   headers?: HeadersInit;
   /**
    * Names the version of the data the page shows: pages rendered with the same
-   * route and key are rendered once and served from memory (DESIGN.md: cache
-   * rendered output keyed by the version of its data, not per request).
+   * route and key are rendered once and served from memory (docs/ARCHITECTURE.md,
+   * "Performance notes": cache rendered output by the version of its data, not per request).
    * The key must cover everything the page shows: params, the viewer, the data version.
    */
   cacheKey?: string;

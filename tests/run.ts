@@ -1,9 +1,26 @@
 /**
  * `deno task test`: give this run its own Postgres database, Redis key prefix
- * and ClickHouse database, run every test, then drop them again.
+ * and ClickHouse database, run every test file in parallel, then drop them again.
  * Services that do not answer are left unset; tests needing them skip (or fail in CI).
+ *
+ * Files run concurrently (`deno test --parallel`, DENO_JOBS at a time, default 4:
+ * most of a file's time is spent waiting on a database, a child app or a browser,
+ * not on a core). So no file shares mutable state with another: each takes a
+ * database, key prefix or ClickHouse database of its own (tests/helpers/services.ts),
+ * copied in a fraction of a second from the run's migrated template database.
  */
 import postgres from "postgres";
+import { migrated } from "../db/migrate.ts";
+import { openPostgres } from "../services/adapters/postgres.ts";
+
+const T0 = performance.now();
+const building = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", "build.ts"],
+  cwd: new URL("../", import.meta.url),
+  stdin: "null",
+  stdout: "piped",
+  stderr: "piped",
+}).output();
 
 const runId = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 const env: Record<string, string> = {};
@@ -26,7 +43,8 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
 {
   const u = new URL(pgAdminUrl);
   if (await reachable(u.hostname, Number(u.port || 5432))) {
-    const admin = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+    // A few connections: the databases the tests made are dropped a few at a time at the end.
+    const admin = postgres(pgAdminUrl, { max: 4, onnotice: () => {} });
     const dbName = `optibid_test_${runId}`;
     await admin.unsafe(`CREATE DATABASE "${dbName}"`);
     const dbUrl = new URL(pgAdminUrl);
@@ -40,9 +58,17 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
         `SELECT datname FROM pg_database WHERE datname LIKE $1`,
         [`optibid_test_${runId}_%`],
       );
-      for (const { datname } of extra) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await Promise.all(extra.map(({ datname }) => admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)));
       await admin.end();
     });
+    // The migrated schema every test app copies its own database from (CREATE DATABASE … TEMPLATE).
+    const template = `${dbName}_template`;
+    await admin.unsafe(`CREATE DATABASE "${template}"`);
+    const templateUrl = new URL(pgAdminUrl);
+    templateUrl.pathname = `/${template}`;
+    const { db } = await migrated(await openPostgres(templateUrl.toString(), { max: 1 }));
+    await db.close();
+    env.TEST_PG_TEMPLATE = template;
   }
 }
 
@@ -58,7 +84,7 @@ const redisUrl = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
 
 const clickhouseUrl = Deno.env.get("TEST_CLICKHOUSE_URL") ?? "http://127.0.0.1:8123";
 try {
-  const res = await fetch(`${clickhouseUrl}/ping`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`${clickhouseUrl}/ping`, { signal: AbortSignal.timeout(3000) });
   await res.body?.cancel();
   if (res.ok) {
     const db = `optibid_test_${runId}`;
@@ -68,8 +94,15 @@ try {
       env.TEST_CLICKHOUSE_URL = clickhouseUrl;
       env.TEST_CLICKHOUSE_DB = db;
       cleanups.push(async () => {
-        const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${db}` });
-        await r.body?.cancel();
+        // Tests take databases of their own named after the run's (tests/helpers/services.ts).
+        const list = await fetch(clickhouseUrl, {
+          method: "POST",
+          body: `SELECT name FROM system.databases WHERE startsWith(name, '${db}')`,
+        });
+        for (const name of (await list.text()).split("\n").filter(Boolean)) {
+          const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${name}` });
+          await r.body?.cancel();
+        }
       });
     }
   }
@@ -108,13 +141,9 @@ console.log(
   }`,
 );
 
-// Build once, before any test boots the app: parallel boots must not race to build.
+// Built once, before any test boots the app (parallel boots must not race to build), while the services are set up.
 {
-  const build = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "build.ts"],
-    cwd: new URL("../", import.meta.url),
-    stdin: "null",
-  }).output();
+  const build = await building;
   if (!build.success) {
     console.error("build failed:\n" + new TextDecoder().decode(build.stderr));
     Deno.exit(1);
@@ -124,15 +153,17 @@ console.log(
 let code = 1;
 try {
   const args = Deno.args.length ? Deno.args : ["tests/"];
+  const jobs = Deno.env.get("DENO_JOBS") ?? "4";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", "--unstable-kv", ...args],
-    env,
+    args: ["test", "-A", "--unstable-kv", "--parallel", ...args],
+    env: { ...env, DENO_JOBS: jobs },
     stdin: "null",
   }).spawn();
   const stop = () => child.kill("SIGTERM");
   Deno.addSignalListener("SIGINT", stop);
   code = (await child.status).code;
 } finally {
+  const tests = performance.now();
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();
@@ -140,5 +171,8 @@ try {
       console.error("cleanup failed:", e instanceof Error ? e.message : e);
     }
   }
+  // Where a slow run's time went: set-up and tests, then dropping what the run made.
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`test run ${runId}: ${s(tests - T0)} to the end of the tests, ${s(performance.now() - tests)} clean-up`);
 }
 Deno.exit(code);

@@ -1,10 +1,11 @@
 /** Meter readings: what the API accepts and returns. The rules that need the asset are in meter_store.ts. */
 import { z } from "zod";
 import { COLUMNS, decimal } from "../schemas/numeric.ts";
+import { pageQuery } from "../pagination.ts";
 
 export const MAX_READINGS = 2_000;
 /** Every zone's RT interval is 5 minutes (services/bids/schema.ts): a reading on that grid maps onto it. */
-export const READING_STEP_MINUTES = 5;
+const READING_STEP_MINUTES = 5;
 /**
  * Meters report 5-, 15- or 60-minute values. A longer reading would spread one number over several DA
  * hours; the bound also keeps the overlap look-ups to a one-hour window.
@@ -17,7 +18,7 @@ const MINUTE = 60_000;
 const instant = (what: string) =>
   z.iso.datetime({ offset: true, error: `must be an ISO-8601 date-time (${what}), e.g. 2025-07-01T14:05:00Z` });
 
-export const readingInput = z.strictObject({
+const readingInput = z.strictObject({
   interval_start: instant("the start of the metered interval"),
   interval_end: instant("its end"),
   /** Average net injection over the interval: + generation/discharge, − consumption/charge. */
@@ -88,6 +89,7 @@ function checkRange(from: number, to: number, ctx: z.RefinementCtx) {
 export const readingsQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional().describe("Interval starts from (inclusive); default `to` − 1 day"),
   to: z.iso.datetime({ offset: true }).optional().describe("Interval starts before (exclusive); default now"),
+  ...pageQuery({ defaultLimit: 1000, maxLimit: 10_000 }).shape,
 }).superRefine((q, ctx) => {
   const to = q.to ? Date.parse(q.to) : Date.now();
   checkRange(q.from ? Date.parse(q.from) : to - 86_400_000, to, ctx);

@@ -15,6 +15,8 @@ import type { Principal } from "../auth/principal.ts";
 import { sideLimitMw } from "../bids/schema.ts";
 import type { ReadingInput, ReadingView } from "./meter_schemas.ts";
 import { getAsset, notFound } from "./store.ts";
+import { z } from "zod";
+import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
 
 const iso = isoUtc;
 const COLUMNS = `${iso("m.interval_start")} AS interval_start, ${iso("m.interval_end")} AS interval_end,
@@ -31,15 +33,28 @@ export async function listReadings(
   q: Queryable,
   orgId: string,
   assetId: string,
-  f: { from?: string | Date; to?: string | Date; limit: number; newestFirst?: boolean },
+  f: { from?: string | Date; to?: string | Date; limit: number; newestFirst?: boolean; after?: string },
 ): Promise<ReadingView[]> {
   return await q.query<ReadingView>(
     `SELECT ${COLUMNS} FROM meter_readings m
       WHERE m.org_id = $1 AND m.asset_id = $2 AND ($3::timestamptz IS NULL OR m.interval_start >= $3::timestamptz)
         AND ($4::timestamptz IS NULL OR m.interval_start < $4::timestamptz)
+        AND ($6::text IS NULL OR m.interval_start ${f.newestFirst ? "<" : ">"} $6::text::timestamptz)
       ORDER BY m.interval_start ${f.newestFirst ? "DESC" : ""} LIMIT $5`,
-    [orgId, assetId, f.from ?? null, f.to ?? null, f.limit],
+    [orgId, assetId, f.from ?? null, f.to ?? null, f.limit, f.after ?? null],
   );
+}
+
+/** A page of readings in [from, to), oldest first; the cursor is the last reading's interval start. */
+export async function readingsPage(
+  q: Queryable,
+  orgId: string,
+  assetId: string,
+  f: { from: string; to: string } & PageRequest,
+): Promise<Page<ReadingView>> {
+  const after = decodeCursor(f.cursor, [z.iso.datetime()]);
+  const rows = await listReadings(q, orgId, assetId, { from: f.from, to: f.to, limit: f.limit + 1, after: after?.[0] });
+  return pageOf(rows, f.limit, (r) => [r.interval_start]);
 }
 
 const mwText = (v: number) => `${v < 0 ? "−" : ""}${Math.abs(v)} MW`;

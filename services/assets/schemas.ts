@@ -76,3 +76,4 @@ export const assetSchema = z.object({
   updated_at: z.string(),
 }).meta({ id: "Asset" });
 export type AssetView = z.infer<typeof assetSchema>;
+export type SiteView = z.infer<typeof siteSchema>;

@@ -3,9 +3,10 @@ import { memoReads } from "../memo.ts";
 import { isoUtc } from "../../db/sql.ts";
 import { conflict, DomainError } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
-import type { AssetView } from "./schemas.ts";
-import type { z } from "zod";
+import type { AssetView, SiteView } from "./schemas.ts";
+import { z } from "zod";
 import type { assetInput, siteInput } from "./schemas.ts";
+import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
 
 type SiteInput = z.infer<typeof siteInput>;
 type AssetInput = z.infer<typeof assetInput>;
@@ -29,8 +30,20 @@ function conflictOnDuplicate(e: unknown, what: string): never {
   throw e;
 }
 
+/** Sites by name (then id, so the order is total and a page ends where the next begins). */
+export async function sitesPage(q: Queryable, orgId: string, page: PageRequest): Promise<Page<SiteView>> {
+  const after = decodeCursor(page.cursor, [z.string(), z.uuid()]);
+  const rows = await q.query<SiteView>(
+    `SELECT ${SITE_COLUMNS} FROM sites s
+      WHERE s.org_id = $1 AND ($2::text IS NULL OR (s.name, s.id) > ($2::text, $3::uuid))
+      ORDER BY s.name, s.id LIMIT $4`,
+    [orgId, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
+  );
+  return pageOf(rows, page.limit, (r) => [r.name, r.id]);
+}
+
 export async function listSites(q: Queryable, orgId: string) {
-  return await q.query(`SELECT ${SITE_COLUMNS} FROM sites s WHERE s.org_id = $1 ORDER BY s.name LIMIT 1000`, [orgId]);
+  return (await sitesPage(q, orgId, { limit: 1000 })).items;
 }
 
 export async function getSite(q: Queryable, orgId: string, id: string) {
@@ -73,13 +86,26 @@ export async function deleteSite(q: Queryable, orgId: string, id: string) {
   await q.query(`DELETE FROM sites WHERE org_id = $1 AND id = $2`, [orgId, id]);
 }
 
-export async function listAssets(q: Queryable, orgId: string, filter: { site_id?: string; kind?: string } = {}) {
-  return await q.query<AssetView>(
+/** Assets by name (then id), optionally of one site or kind. */
+export async function assetsPage(
+  q: Queryable,
+  orgId: string,
+  filter: { site_id?: string; kind?: string },
+  page: PageRequest,
+): Promise<Page<AssetView>> {
+  const after = decodeCursor(page.cursor, [z.string(), z.uuid()]);
+  const rows = await q.query<AssetView>(
     `SELECT ${ASSET_COLUMNS} FROM assets a JOIN sites s ON s.id = a.site_id
       WHERE a.org_id = $1 AND ($2::uuid IS NULL OR a.site_id = $2::uuid) AND ($3::text IS NULL OR a.kind = $3)
-      ORDER BY a.name LIMIT 1000`,
-    [orgId, filter.site_id ?? null, filter.kind ?? null],
+        AND ($4::text IS NULL OR (a.name, a.id) > ($4::text, $5::uuid))
+      ORDER BY a.name, a.id LIMIT $6`,
+    [orgId, filter.site_id ?? null, filter.kind ?? null, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
   );
+  return pageOf(rows, page.limit, (r) => [r.name, r.id]);
+}
+
+export async function listAssets(q: Queryable, orgId: string, filter: { site_id?: string; kind?: string } = {}) {
+  return (await assetsPage(q, orgId, filter, { limit: 1000 })).items;
 }
 
 export async function getAsset(q: Queryable, orgId: string, id: string): Promise<AssetView> {

@@ -7,7 +7,7 @@ import type { Database, Queryable } from "../../db/database.ts";
 import { conflict, DomainError, forbidden, invalid } from "../errors.ts";
 import { audit } from "./audit.ts";
 import { type JwtKeys, signAccessToken } from "./jwt.ts";
-import { sha256Hex } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
 import { checkPassword, loadPasswordPolicy } from "./password_policy.ts";
 import {

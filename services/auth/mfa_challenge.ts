@@ -6,7 +6,7 @@
  */
 import { jwtVerify, SignJWT } from "jose";
 import type { JwtKeys } from "./jwt.ts";
-import { sha256Hex } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 
 export const MFA_CHALLENGE_TTL_S = 300;
 const TYP = "mfa-challenge+jwt";

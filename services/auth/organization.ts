@@ -7,14 +7,22 @@
 import type { Database, Queryable } from "../../db/database.ts";
 import { conflict, forbidden, notFound as notFoundError } from "../errors.ts";
 import { audit } from "./audit.ts";
-import { randomToken, sha256Hex } from "./opaque.ts";
+import { randomToken } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { API_KEY_PREFIX, type Principal } from "./principal.ts";
 import { type Role, roleWithin } from "./rbac.ts";
 import { endAllSessions } from "./sessions.ts";
+import { z } from "zod";
+import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600_000;
 
 const notFound = (what: string) => notFoundError(`${what} not found`, { code: "not_found" });
+/**
+ * A timestamp as page keys compare it: to the millisecond, the precision it has in a cursor (a JS Date), so
+ * a row is never skipped or repeated for its microseconds.
+ */
+const MS = (col: string) => `date_trunc('milliseconds', ${col})`;
 const actor = (p: Principal) => ({ orgId: p.orgId, actorUserId: p.userId, actorApiKeyId: p.apiKeyId ?? null });
 
 export interface OrgView {
@@ -61,7 +69,48 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     return m;
   }
 
+  /** Members by when they joined. */
+  async function membersPage(p: Principal, page: PageRequest): Promise<Page<MemberView>> {
+    const after = decodeCursor(page.cursor, [z.iso.datetime(), z.uuid()]);
+    const rows = await deps.db().query<MemberView>(
+      `${MEMBER_SELECT} WHERE m.org_id = $1
+         AND ($2::timestamptz IS NULL OR (${MS("m.created_at")}, u.id) > ($2::timestamptz, $3::uuid))
+       ORDER BY ${MS("m.created_at")}, u.id LIMIT $4`,
+      [p.orgId, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
+    );
+    return pageOf(rows, page.limit, (r) => [new Date(r.joined_at).toISOString(), r.id]);
+  }
+
+  /** Pending invitations, newest first. */
+  async function invitationsPage(p: Principal, page: PageRequest): Promise<Page<InvitationView>> {
+    const after = decodeCursor(page.cursor, [z.iso.datetime(), z.uuid()]);
+    const rows = await deps.db().query<InvitationView>(
+      `SELECT ${INVITATION_COLUMNS} FROM invitations
+        WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+          AND ($2::timestamptz IS NULL OR (${MS("created_at")}, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY ${MS("created_at")} DESC, id DESC LIMIT $4`,
+      [p.orgId, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
+    );
+    return pageOf(rows, page.limit, (r) => [new Date(r.created_at).toISOString(), r.id]);
+  }
+
+  /** Keys not revoked, newest first: an admin's view has every key of the organization, others their own. */
+  async function apiKeysPage(p: Principal, page: PageRequest, opts: { own?: boolean } = {}): Promise<Page<ApiKeyView>> {
+    const after = decodeCursor(page.cursor, [z.iso.datetime(), z.uuid()]);
+    const rows = await deps.db().query<ApiKeyView>(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys
+        WHERE org_id = $1 AND revoked_at IS NULL AND ($2 OR user_id = $3)
+          AND ($4::timestamptz IS NULL OR (${MS("created_at")}, id) < ($4::timestamptz, $5::uuid))
+        ORDER BY ${MS("created_at")} DESC, id DESC LIMIT $6`,
+      [p.orgId, p.role === "admin" && !opts.own, p.userId, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
+    );
+    return pageOf(rows, page.limit, (r) => [new Date(r.created_at).toISOString(), r.id]);
+  }
+
   return {
+    membersPage,
+    invitationsPage,
+    apiKeysPage,
     async get(p: Principal): Promise<OrgView> {
       const [o] = await deps.db().query<OrgView>(
         `SELECT o.id, o.name, o.settings, o.created_at,
@@ -94,9 +143,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     },
 
     async members(p: Principal): Promise<MemberView[]> {
-      return await deps.db().query<MemberView>(`${MEMBER_SELECT} WHERE m.org_id = $1 ORDER BY m.created_at, u.email`, [
-        p.orgId,
-      ]);
+      return (await membersPage(p, { limit: 1000 })).items;
     },
 
     member: (p: Principal, userId: string) => memberIn(deps.db(), p.orgId, userId),
@@ -207,11 +254,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     },
 
     async invitations(p: Principal): Promise<InvitationView[]> {
-      return await deps.db().query<InvitationView>(
-        `SELECT ${INVITATION_COLUMNS} FROM invitations
-          WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 200`,
-        [p.orgId],
-      );
+      return (await invitationsPage(p, { limit: 200 })).items;
     },
 
     async revokeInvitation(p: Principal, id: string, ip: string) {
@@ -257,11 +300,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
 
     /** Admins see every key of the organization; others see their own. */
     async apiKeys(p: Principal, opts: { own?: boolean } = {}): Promise<ApiKeyView[]> {
-      return await deps.db().query<ApiKeyView>(
-        `SELECT ${API_KEY_COLUMNS} FROM api_keys
-          WHERE org_id = $1 AND revoked_at IS NULL AND ($2 OR user_id = $3) ORDER BY created_at DESC LIMIT 200`,
-        [p.orgId, p.role === "admin" && !opts.own, p.userId],
-      );
+      return (await apiKeysPage(p, { limit: 200 }, opts)).items;
     },
 
     async revokeApiKey(p: Principal, id: string, ip: string) {

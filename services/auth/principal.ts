@@ -5,7 +5,7 @@
  */
 import type { Database } from "../../db/database.ts";
 import type { AccessClaims } from "./jwt.ts";
-import { sha256Hex } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { commonRole, type Role } from "./rbac.ts";
 
 export const API_KEY_PREFIX = "obk_";

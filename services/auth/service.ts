@@ -10,7 +10,7 @@ import { createProfile } from "./profile.ts";
 import { API_KEY_PREFIX, principalFromApiKey, principalFromClaims, type Resolved } from "./principal.ts";
 import { createRateLimiter } from "./rate_limit.ts";
 import { PrincipalCache } from "./principal_cache.ts";
-import { sha256Hex } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { type AccessClaims, TokenError, verifyAccessToken } from "./jwt.ts";
 
 export interface AuthDeps {

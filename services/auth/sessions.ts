@@ -5,7 +5,8 @@
  * means it was stolen or replayed, so the whole family is revoked.
  */
 import type { Database, Queryable } from "../../db/database.ts";
-import { randomToken, sha256Hex } from "./opaque.ts";
+import { randomToken } from "./opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 3600_000;
 export const SESSION_IDLE_MS = 7 * 24 * 3600_000;

@@ -4,6 +4,7 @@
  * Every `now` here is epoch milliseconds, like `Date.now()`.
  */
 import { Secret, TOTP } from "otpauth";
+import { sha256Hex } from "../crypto/sha256.ts";
 
 // SHA1 / 6 digits / 30 s is the only combination every authenticator app honours; apps
 // that ignore the URI parameters silently fall back to it and then never match.
@@ -144,6 +145,5 @@ export function normaliseBackupCode(code: string): string {
  * keeps "which code was used" a plain equality lookup.
  */
 export async function hashBackupCode(code: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(normaliseBackupCode(code)));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return await sha256Hex(normaliseBackupCode(code));
 }

@@ -65,7 +65,10 @@ function awardedMw(bid: ClearableBid, lmp: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Many bids
+// Many bids. Not on the request path: the clearing job (clearing_job.ts) joins each bid with its price in
+// SQL and calls `clearBid`. `clearBids` and `clearColumns` clear in bulk, in memory (bench/clearing.ts,
+// backtests over price files: tests/unit/bids_pjm_prices_test.ts); their tests check them against
+// `clearBid`, the reference rule.
 
 export interface ClearingBid extends ClearableBid {
   id: string;
@@ -194,13 +197,6 @@ export function signedMw(side: BidSide, mw: number): number {
   return side === "offer" ? mw : -mw;
 }
 
-/** Net position of several awards for one asset and interval (storage with an offer and a bid). */
-export function netPositionMw(awards: readonly { side: BidSide; awarded_mw: number }[]): number {
-  let net = 0;
-  for (const a of awards) net += signedMw(a.side, a.awarded_mw);
-  return roundMw(net);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Two-settlement
 
@@ -254,43 +250,4 @@ export function settle(
     if (deviation !== 0) rtRevenue += deviation * finite(`rt[${i}].rtLmp`, r.rtLmp) * hours;
   }
   return { da_revenue: daRevenue, rt_revenue: rtRevenue, total: daRevenue + rtRevenue };
-}
-
-/**
- * One interval of `hours`: the DA position over that interval (a 5-minute slice of an hourly position
- * when `hours` is 5/60) and the real-time deviation in it.
- */
-export function settleInterval(i: {
-  daAwardMw: number;
-  daLmp: number;
-  rtAwardMw?: number;
-  actualMw?: number;
-  rtLmp: number;
-  hours: number;
-}): Settlement {
-  return settle({ daAwardMw: i.daAwardMw, daLmp: i.daLmp, daHours: i.hours }, [
-    { rtLmp: i.rtLmp, hours: i.hours, actualMw: i.actualMw, rtAwardMw: i.rtAwardMw },
-  ]);
-}
-
-/**
- * An hourly DA position against the real-time intervals of its hour: 12 five-minute intervals, 4 of 15
- * minutes (ERCOT settles RT on 15-minute prices), or 1 hourly RT price (PJM's hourly RT LMP files). The
- * intervals split the hour evenly; any other count (11: a missing interval) is refused rather than
- * silently stretching the others.
- */
-export function settleHour(
-  daAwardMw: number,
-  daLmp: number,
-  rtIntervals: readonly { actualMw: number; rtLmp: number }[],
-): Settlement {
-  const n = rtIntervals.length;
-  if (n < 1 || n > 12 || 60 % n !== 0) {
-    throw new RangeError(`an hour splits into 1, 2, 3, 4, 5, 6, 10 or 12 RT intervals, got ${n}`);
-  }
-  const hours = 1 / n;
-  return settle(
-    { daAwardMw, daLmp, daHours: 1 },
-    rtIntervals.map((r) => ({ rtLmp: r.rtLmp, actualMw: r.actualMw, hours })),
-  );
 }

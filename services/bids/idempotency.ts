@@ -8,7 +8,7 @@
  * returns the same bytes, not a re-serialisation with its keys reordered as jsonb would.
  */
 import type { Database, Transaction } from "../../db/database.ts";
-import { sha256Hex } from "../auth/opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { DomainError } from "../errors.ts";
 
 /** The request a key stands for: the same key with another request is refused. */

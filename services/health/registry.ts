@@ -1,5 +1,5 @@
 /**
- * The health registry (DESIGN.md, "Health registry"): starts every adapter,
+ * The health registry (docs/ARCHITECTURE.md, "Health registry and adapters"): starts every adapter,
  * keeps one ServiceState per service, and re-checks them in the background.
  *
  * Principle 2 lives here: `start()` awaits only required adapters; each

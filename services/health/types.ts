@@ -1,4 +1,4 @@
-/** The contract between the health registry and every adapter (DESIGN.md, "Health registry"). */
+/** The contract between the health registry and every adapter (docs/ARCHITECTURE.md, "Health registry and adapters"). */
 export type ServiceStatus = "available" | "degraded" | "unavailable" | "disabled";
 
 export interface ServiceAdapter {

@@ -16,6 +16,7 @@ export const zoneListQuery = z.string().max(200).optional().transform((v, ctx) =
 
 export const latestResponse = z.object({
   items: z.array(z.object({ zone: z.enum(ISOS), rt: priceTickSchema.nullable(), da: priceTickSchema.nullable() })),
+  next_cursor: z.null().describe("Always null: every zone asked for is on the one page"),
 }).meta({ id: "LatestPrices" });
 
 export const MAX_HISTORY_LIMIT = 10_000;

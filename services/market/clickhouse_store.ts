@@ -100,12 +100,14 @@ export async function syncToClickhouse(db: Database, client: ClickHouseClient, m
   let copied = 0;
   for (let i = 0; i < maxBatches; i++) {
     const [mark] = await db.query<{ value: string }>(`SELECT value FROM app_meta WHERE key = $1`, [WATERMARK_KEY]);
-    // The watermark is the last copied row's key: many rows share one ingested_at (one statement).
+    // The watermark is the last copied row's key: many rows share one ingested_at (one statement). Its times
+    // go to SQL as text: postgres.js sends a timestamptz parameter through a JS Date, which drops the
+    // microseconds (rows copied twice or skipped) and cannot hold "-infinity".
     const from: [string, string, string, string] = mark ? JSON.parse(mark.value) : ["-infinity", "", "", "-infinity"];
     const rows = await db.query<PriceTick & { source: string; ingested: string; raw_start: string }>(
       `SELECT ${TICK_COLUMNS}, source, ingested_at::text AS ingested, interval_start::text AS raw_start
          FROM market_prices
-        WHERE (ingested_at, zone, market, interval_start) > ($1::timestamptz, $2, $3, $4::timestamptz)
+        WHERE (ingested_at, zone, market, interval_start) > ($1::text::timestamptz, $2, $3, $4::text::timestamptz)
         ORDER BY ingested_at, zone, market, interval_start LIMIT $5`,
       [...from, SYNC_BATCH],
     );

@@ -13,7 +13,7 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** The wall clock of an instant in a time zone. `weekday`: 0 = Sunday … 6 = Saturday. */
-export interface LocalParts {
+interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -73,7 +73,7 @@ export function tzOffsetUncachedMs(timeZone: string, instant: number): number {
 }
 
 /** Year, month, day, hour, minute and weekday of `instant` on the zone's wall clock. */
-export function localParts(timeZone: string, instant: number): LocalParts {
+function localParts(timeZone: string, instant: number): LocalParts {
   const d = new Date(instant + tzOffsetMs(timeZone, instant));
   return {
     year: d.getUTCFullYear(),
@@ -102,15 +102,6 @@ export function parseDate(date: string): number {
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   if (new Date(ms).toISOString().slice(0, 10) !== date) throw new RangeError(`no such date: ${date}`);
   return ms;
-}
-
-export function isDate(date: string): boolean {
-  try {
-    parseDate(date);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The calendar date `days` after (or before, if negative) `date`. */

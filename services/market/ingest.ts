@@ -12,7 +12,7 @@ import type { Cache } from "../cache/cache.ts";
 import { coalesce } from "../coalesce.ts";
 import { log } from "../log/logger.ts";
 import type { Queue, Unsubscribe } from "../queue/queue.ts";
-import { sha256Hex } from "../auth/opaque.ts";
+import { sha256Hex } from "../crypto/sha256.ts";
 import { type Market, type PriceTick, TICK_BATCH_VERSION, type TickBatch, tickBatchSchema } from "./types.ts";
 import { WRITE_CHUNK, writeTicks } from "./store.ts";
 import { type Iso, ISOS } from "./zones.ts";

@@ -84,23 +84,6 @@ export async function history(q: Queryable, h: HistoryQuery): Promise<{ items: P
   return { items, next: more ? items[items.length - 1].interval_start : null };
 }
 
-/** Hourly averages of RT (and DA as is) for sparklines and long charts: [interval_start, lmp][]. */
-export async function hourlySeries(
-  q: Queryable,
-  zone: Iso,
-  market: Market,
-  from: Date,
-  to: Date,
-): Promise<{ t: string; lmp: number }[]> {
-  return await q.query<{ t: string; lmp: number }>(
-    `SELECT to_char(date_trunc('hour', interval_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t,
-            round(avg(lmp), 2)::float8 AS lmp
-       FROM market_prices WHERE zone = $1 AND market = $2 AND interval_start >= $3 AND interval_start < $4
-      GROUP BY 1 ORDER BY 1`,
-    [zone, market, from, to],
-  );
-}
-
 export async function countTicks(db: Database): Promise<number> {
   const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
   return r.n;

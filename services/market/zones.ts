@@ -7,7 +7,7 @@
  * for settlement.
  */
 import { z } from "zod";
-import { addDays, localDate, parseDate, zonedTimeToUtc } from "./clock.ts";
+import { addDays, localDate, zonedTimeToUtc } from "./clock.ts";
 
 export const ISOS = ["PJM", "CAISO", "ERCOT", "NYISO", "MISO", "SPP", "ISONE"] as const;
 export type Iso = typeof ISOS[number];
@@ -277,9 +277,4 @@ export function bidHorizonEnd(zone: Iso, market: "DA" | "RT", now: Date): Date {
 /** The market-clock calendar date (operating day) containing `instant`. */
 export function operatingDate(zone: Iso, instant: Date | number): string {
   return localDate(ZONES[zone].timeZone, typeof instant === "number" ? instant : instant.getTime());
-}
-
-/** Validates "YYYY-MM-DD" (throws RangeError otherwise); re-exported for callers of the zone helpers. */
-export function assertDate(date: string): void {
-  parseDate(date);
 }

@@ -3,7 +3,7 @@
  * subscribers (protocol in ./protocol.ts) and, through the bus, to the other
  * app instances.
  *
- * Fan-out is syscall-bound (DESIGN.md, performance notes): one send() per tick
+ * Fan-out is syscall-bound (docs/ARCHITECTURE.md, "Performance notes"): one send() per tick
  * per client tops out near 100–140k messages/s. So ticks are not sent as they
  * come: they collect in a window of `flushMs`, and each client gets at most one
  * `prices` frame per window. Clients with the same subscription share one

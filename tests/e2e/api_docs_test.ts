@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 serviceTest("API reference: renders the document, fetches nothing off-site, offers no hosted services", [
   "chromium",
 ], async () => {
-  const app = await spawnApp({ MARKET_SOURCE: "off" });
+  const app = await spawnApp({ MARKET_SOURCE: "off", ...await appDatabaseEnv("apidocs") });
   const browser = await launchBrowser();
   try {
     await app.waitReady();

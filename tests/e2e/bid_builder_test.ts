@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 const PASSWORD = "granite-Otter-meadow-47!";
@@ -20,6 +20,7 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
   const app = await spawnApp({
     MARKET_BACKFILL_DAYS: "1",
     JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+    ...await appDatabaseEnv("builder"),
   });
   const browser = await launchBrowser();
   try {
@@ -294,7 +295,11 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
 serviceTest("bidding without JavaScript: the list and filters render, a draft is submitted and deleted by forms", [
   "chromium",
 ], async () => {
-  const app = await spawnApp({ MARKET_BACKFILL_DAYS: "1", JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret" });
+  const app = await spawnApp({
+    MARKET_BACKFILL_DAYS: "1",
+    JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+    ...await appDatabaseEnv("nojs"),
+  });
   const browser = await launchBrowser();
   try {
     await app.waitReady();

@@ -6,7 +6,7 @@
 import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 const PASSWORD = "granite-Otter-meadow-47!";
@@ -19,6 +19,8 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
     DATA_DIR: await Deno.makeTempDir({ prefix: "optibid-e2e-live-" }),
     MARKET_BACKFILL_DAYS: "1",
     JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+    // Kept across the restart, as the data folder is.
+    ...await appDatabaseEnv("dashboard"),
   };
   let app = await spawnApp(env);
   const browser = await launchBrowser();

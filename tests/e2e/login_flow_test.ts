@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 import { totpCode } from "../../services/auth/totp.ts";
 
@@ -15,7 +15,7 @@ const PASSWORD = "granite-Otter-meadow-47!";
 serviceTest("login page: redirect to /login?next=, error shown, back to the page after login, logout", [
   "chromium",
 ], async () => {
-  const app = await spawnApp();
+  const app = await spawnApp({ MARKET_BACKFILL_DAYS: "1", ...await appDatabaseEnv("login") });
   const browser = await launchBrowser();
   try {
     await app.waitReady();

@@ -7,7 +7,7 @@
 import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 /** Enough of MLflow's REST API for the adapter's health check. */
@@ -27,7 +27,11 @@ serviceTest("status page: island hydrates and shows a service coming up without 
   const mlflowPort = freePort();
   let up = false;
   const mlflow: Deno.HttpServer = fakeMlflow(mlflowPort, () => up);
-  const app = await spawnApp({ MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}` });
+  const app = await spawnApp({
+    MLFLOW_TRACKING_URI: `http://127.0.0.1:${mlflowPort}`,
+    MARKET_BACKFILL_DAYS: "1",
+    ...await appDatabaseEnv("status"),
+  });
   const browser = await launchBrowser();
   try {
     await app.waitReady();

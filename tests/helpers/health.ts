@@ -9,7 +9,7 @@ export function waitForStatus(
   registry: HealthRegistry,
   name: string,
   status: ServiceStatus,
-  ms = 3000,
+  ms = 10_000,
 ): Promise<ServiceState> {
   return new Promise((resolve, reject) => {
     const now = registry.state(name);

@@ -30,6 +30,58 @@ function defaultSharedData(): string | undefined {
 
 export const inCI = ["true", "1"].includes(Deno.env.get("CI") ?? "");
 
+/*
+ * Test files run concurrently (tests/run.ts: `deno test --parallel`), so nothing a test writes may be
+ * shared with another file: each test that needs Postgres, Redis or ClickHouse takes a database or key
+ * prefix of its own from the helpers below. Their names start with the run's, so tests/run.ts drops them
+ * with the run's at the end. The migrated template (TEST_PG_TEMPLATE) is only ever copied, never opened.
+ */
+
+const suffix = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+
+/**
+ * A Postgres database of the caller's own, as a URL. `migrated`: a copy of the run's migrated template
+ * (about 0.2 s, no migration to run), else empty (for tests of the migrations themselves).
+ */
+export async function freshPostgresUrl(tag: string, opts: { migrated?: boolean } = {}): Promise<string> {
+  const base = new URL(testServices.postgres!);
+  const name = `${base.pathname.slice(1)}_${tag.replace(/\W/g, "").slice(0, 12)}_${suffix()}`;
+  const template = opts.migrated ? Deno.env.get("TEST_PG_TEMPLATE") : undefined;
+  const { default: postgres } = await import("postgres");
+  const admin = postgres(testServices.postgresAdmin!, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ""}`);
+  } finally {
+    await admin.end();
+  }
+  base.pathname = `/${name}`;
+  return base.toString();
+}
+
+/**
+ * The database of an app a test spawns (tests/helpers/spawn_app.ts) when the test is not about the database:
+ * a Postgres database of its own when the run has Postgres (no WASM engine to start, no migrations to run:
+ * seconds of CPU per app), else nothing, and the app opens PGlite in its data folder.
+ */
+export async function appDatabaseEnv(tag: string): Promise<Record<string, string>> {
+  if (!testServices.postgres || !Deno.env.get("TEST_PG_TEMPLATE")) return {};
+  return { DATABASE_URL: await freshPostgresUrl(tag, { migrated: true }) };
+}
+
+/** A Redis key prefix (and pub/sub channel prefix) of the caller's own. */
+export function freshRedisPrefix(tag: string): string {
+  return `${testServices.redisPrefix}${tag}-${suffix()}:`;
+}
+
+/** A ClickHouse database of the caller's own, as the URL the app takes (`http://host:port/db`). */
+export async function freshClickhouseUrl(tag: string): Promise<string> {
+  const name = `${testServices.clickhouseDb}_${tag.replace(/\W/g, "").slice(0, 12)}_${suffix()}`;
+  const res = await fetch(testServices.clickhouse!, { method: "POST", body: `CREATE DATABASE ${name}` });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`CREATE DATABASE ${name}: ${res.status} ${text}`);
+  return `${testServices.clickhouse}/${name}`;
+}
+
 function have(name: ServiceName): boolean {
   switch (name) {
     case "postgres":

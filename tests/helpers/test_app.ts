@@ -1,9 +1,14 @@
 /**
- * The real app in this test process: the same services and Hono app as
+ * The real app in this test file: the same services and Hono app as
  * `main.ts`, answered through `app.fetch` with a chosen client address, no
- * socket. PGlite costs seconds to initialise, so one app per configuration is
- * made per test process and shared by every test file that asks for it; tests
- * keep apart by using their own organizations, emails and client addresses.
+ * socket. One app per configuration is made per test file (each file runs in
+ * an isolate of its own) and shared by its tests, which keep apart by using
+ * their own organizations, emails and client addresses.
+ *
+ * Its database is a Postgres database of its own, copied from the run's
+ * migrated template (tests/run.ts) in a fraction of a second; PGlite, which
+ * costs seconds of CPU to initialise in every file, only when the run has no
+ * Postgres (or a test passes DATABASE_URL: "" to ask for it).
  *
  * Tests that use it set `sanitizeResources: false, sanitizeOps: false`: the app
  * outlives a single test on purpose and is closed when the process ends.
@@ -18,6 +23,7 @@ import { loadConfig } from "../../services/config/env.ts";
 import { setLogLevel } from "../../services/log/logger.ts";
 import { createApp } from "../../server/app.ts";
 import { type AppServices, createServices } from "../../services/wiring.ts";
+import { freshPostgresUrl, testServices } from "./services.ts";
 
 export interface TestApp {
   services: AppServices;
@@ -31,7 +37,7 @@ const apps = new Map<string, Promise<TestApp>>();
 
 export const TEST_ORIGIN = "http://localhost";
 
-/** `env` adds to the defaults (PGlite in memory, KV in memory, no optional services). */
+/** `env` adds to the defaults (a database of its own, KV in memory, no optional services). */
 export function testApp(env: Record<string, string> = {}): Promise<TestApp> {
   const key = JSON.stringify(env);
   let app = apps.get(key);
@@ -42,11 +48,11 @@ export function testApp(env: Record<string, string> = {}): Promise<TestApp> {
   return app;
 }
 
-/** The per-run Postgres database (tests/run.ts), when there is one. */
-export const testDatabaseUrl = Deno.env.get("TEST_DATABASE_URL");
-
 async function makeApp(env: Record<string, string>): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-test-app-" });
+  if (!("DATABASE_URL" in env) && testServices.postgres && Deno.env.get("TEST_PG_TEMPLATE")) {
+    env = { ...env, DATABASE_URL: await freshPostgresUrl("app", { migrated: true }) };
+  }
   const config = loadConfig({
     APP_ENV: "test",
     LOG_LEVEL: "error",

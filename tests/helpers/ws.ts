@@ -43,7 +43,7 @@ export class WsProbe {
   }
 
   /** The oldest frame of `type` not yet taken (frames of other types stay for their own next()). */
-  async next<T extends ServerMessage["type"]>(type: T, timeoutMs = 2000): Promise<Frame<T>> {
+  async next<T extends ServerMessage["type"]>(type: T, timeoutMs = 10_000): Promise<Frame<T>> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const i = this.#queue.findIndex((m) => m.type === type);
@@ -172,7 +172,7 @@ export function serve(app: Hono): { port: number; url: string; ws: string; serve
   return { port, server, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
 }
 
-export async function waitFor(pred: () => boolean, timeoutMs = 3000, what = "condition"): Promise<void> {
+export async function waitFor(pred: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!pred()) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);

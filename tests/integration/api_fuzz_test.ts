@@ -31,8 +31,8 @@ import {
   RAW_BODIES,
   withOneHostileLeaf,
 } from "../helpers/schema_arbitrary.ts";
-import { serviceTest } from "../helpers/services.ts";
-import { GOOD_PASSWORD, type TestApp, testApp, testDatabaseUrl, uniqueIp } from "../helpers/test_app.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
+import { GOOD_PASSWORD, type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 30);
 const SEED = Deno.env.get("FUZZ_SEED") ? Number(Deno.env.get("FUZZ_SEED")) : undefined;
@@ -256,7 +256,7 @@ serviceTest(
   "fuzz: no API request, however malformed, gets a 5xx; every 4xx is a JSON error",
   ["postgres"],
   async () => {
-    const t = await testApp({ DATABASE_URL: testDatabaseUrl! });
+    const t = await testApp({ DATABASE_URL: await freshPostgresUrl("fuzz", { migrated: true }) });
     let fixture = await makeFixture(t);
     const ctx: ArbitraryContext = {
       defs: {},

@@ -1,6 +1,13 @@
 /** The real app, booted as `deno task start` boots it, on each backing store and with optional services. */
 import assert from "node:assert/strict";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import {
+  appDatabaseEnv,
+  freshClickhouseUrl,
+  freshPostgresUrl,
+  freshRedisPrefix,
+  serviceTest,
+  testServices,
+} from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
 type Health = { status: string; schemaVersion: number | null; services: { name: string; status: string }[] };
@@ -51,7 +58,7 @@ async function waitFor(url: string, name: string, want: string, timeoutMs = 15_0
 }
 
 Deno.test("boots on PGlite with nothing else configured: pages, health, headers, errors", async () => {
-  const app = await spawnApp();
+  const app = await spawnApp({ MARKET_BACKFILL_DAYS: "1" });
   try {
     await app.waitReady();
     const { code, body } = await health(app.url);
@@ -113,7 +120,7 @@ Deno.test("boots on PGlite with nothing else configured: pages, health, headers,
 });
 
 Deno.test("every route under /api is in the OpenAPI document, and the reference page loads its bundle", async () => {
-  const app = await spawnApp();
+  const app = await spawnApp({ MARKET_SOURCE: "off", ...await appDatabaseEnv("openapi") });
   try {
     const doc = await (await fetch(`${app.url}/api/openapi.json`)).json();
     assert.equal(doc.openapi, "3.1.0");
@@ -155,7 +162,10 @@ Deno.test("a wrong environment variable stops the app with one clear message and
   assert.doesNotMatch(err, /^\s+at /m, "no stack trace");
 });
 
-Deno.test("optional services unreachable or silent: the app serves, reports them, and starts fast", async () => {
+// That start-up never awaits an optional service is proved without a clock in degradation_test.ts (start()
+// resolves before the adapter has an outcome); bench/startup.ts reports how fast it is. Here: the real app
+// comes up and serves with every optional service broken.
+Deno.test("optional services unreachable or silent: the app serves and reports them", async () => {
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const closedPort = (closed.addr as Deno.NetAddr).port;
   closed.close();
@@ -167,18 +177,16 @@ Deno.test("optional services unreachable or silent: the app serves, reports them
   const silentPort = (silent.addr as Deno.NetAddr).port;
   try {
     for (const port of [closedPort, silentPort]) {
-      const t0 = performance.now();
       const app = await spawnApp({
+        MARKET_SOURCE: "off",
+        ...await appDatabaseEnv("optional"),
         REDIS_URL: `redis://127.0.0.1:${port}`,
         KAFKA_BROKERS: `127.0.0.1:${port}`,
         CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
         MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`,
       });
       try {
-        await app.waitReady(10_000);
-        const readyMs = performance.now() - t0;
-        // Generous for a loaded CI machine; the bench reports the real figure.
-        assert.ok(readyMs < 8_000, `ready after ${Math.round(readyMs)} ms`);
+        await app.waitReady();
         for (const name of ["redis", "kafka", "clickhouse", "mlflow"]) await waitFor(app.url, name, "unavailable");
         const { code, body } = await health(app.url);
         assert.equal(code, 200);
@@ -198,7 +206,7 @@ Deno.test("optional services unreachable or silent: the app serves, reports them
 });
 
 Deno.test("SIGTERM drains and stops cleanly", async () => {
-  const app = await spawnApp();
+  const app = await spawnApp({ MARKET_SOURCE: "off", ...await appDatabaseEnv("sigterm") });
   await app.waitReady();
   const status = await app.stop();
   assert.equal(status.code, 0);
@@ -207,7 +215,8 @@ Deno.test("SIGTERM drains and stops cleanly", async () => {
 });
 
 serviceTest("boots on Postgres (DATABASE_URL)", ["postgres"], async () => {
-  const app = await spawnApp({ DATABASE_URL: testServices.postgres! });
+  // An empty database of its own: the app migrates it at start.
+  const app = await spawnApp({ DATABASE_URL: await freshPostgresUrl("boot") });
   try {
     await app.waitReady();
     const { body } = await health(app.url);
@@ -219,12 +228,11 @@ serviceTest("boots on Postgres (DATABASE_URL)", ["postgres"], async () => {
 });
 
 serviceTest("Redis and ClickHouse report available when configured", ["redis", "clickhouse"], async () => {
-  const ch = new URL(testServices.clickhouse!);
-  ch.pathname = `/${testServices.clickhouseDb ?? "default"}`;
   const app = await spawnApp({
+    ...await appDatabaseEnv("services"),
     REDIS_URL: testServices.redis!,
-    REDIS_KEY_PREFIX: testServices.redisPrefix,
-    CLICKHOUSE_URL: ch.toString(),
+    REDIS_KEY_PREFIX: freshRedisPrefix("boot"),
+    CLICKHOUSE_URL: await freshClickhouseUrl("boot"),
   });
   try {
     await app.waitReady();

@@ -4,7 +4,7 @@
  * and a revoked or expired key is refused.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../services/auth/opaque.ts";
+import { sha256Hex } from "../../services/crypto/sha256.ts";
 import type { Role } from "../../services/auth/rbac.ts";
 import { call, createOrg, expectError, expectStatus, opts, orgWithAllRoles } from "../helpers/auth.ts";
 import { testApp } from "../helpers/test_app.ts";

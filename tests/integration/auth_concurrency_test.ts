@@ -5,9 +5,8 @@
  * `tests/run.ts` drops it afterwards.
  */
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { LOCKOUT_THRESHOLD, THROTTLE_AFTER } from "../../services/auth/login_guard.ts";
-import { sha256Hex } from "../../services/auth/opaque.ts";
+import { sha256Hex } from "../../services/crypto/sha256.ts";
 import { AUTH_LIMITS } from "../../services/auth/rate_limit.ts";
 import { REFRESH_GRACE_MS } from "../../services/auth/sessions.ts";
 import { totpCode } from "../../services/auth/totp.ts";
@@ -18,38 +17,30 @@ import {
   createOrg,
   expectError,
   expectStatus,
-  inOneWindow,
   login,
   meStatus,
   newSession,
   opts,
   refresh,
+  withinOneWindow,
 } from "../helpers/auth.ts";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
 import { GOOD_PASSWORD, type TestApp, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 let app: Promise<TestApp> | undefined;
+const redisPrefix = freshRedisPrefix("auth");
 
 function pgApp(): Promise<TestApp> {
   app ??= (async () => {
-    const url = new URL(testServices.postgres!);
-    const name = `${url.pathname.slice(1)}_auth`;
-    const admin = postgres(testServices.postgresAdmin!, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.unsafe(`CREATE DATABASE "${name}"`);
-    } finally {
-      await admin.end();
-    }
-    url.pathname = `/${name}`;
     const t = await testApp({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: await freshPostgresUrl("auth", { migrated: true }),
       REDIS_URL: testServices.redis!,
-      REDIS_KEY_PREFIX: `${testServices.redisPrefix}auth:`,
+      REDIS_KEY_PREFIX: redisPrefix,
     });
     assert.equal(t.services.db().kind, "postgres");
-    // Rate limits must run on Redis here, not fall back to KV: wait for the connection.
-    for (let i = 0; i < 50 && !t.services.adapters.redis.client(); i++) await new Promise((r) => setTimeout(r, 100));
+    // Rate limits must run on Redis here, not fall back to KV: wait (a bound) for the connection.
+    const deadline = Date.now() + 30_000;
+    while (!t.services.adapters.redis.client() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.ok(t.services.adapters.redis.client(), "Redis connected");
     return t;
   })();
@@ -222,16 +213,18 @@ serviceTest("concurrency: one TOTP code, and one backup code, log in at most onc
 serviceTest("concurrency: the per-IP limit is exact under a burst (Redis counter)", [...needs], async () => {
   const t = await pgApp();
   const rule = AUTH_LIMITS.refreshPerIp;
-  const ip = uniqueIp();
-  await inOneWindow(rule.windowMs, 8_000);
-  const results = await Promise.all(
-    Array.from({ length: rule.limit + 20 }, () => refresh(t, "obr_unknown", ip)),
-  );
-  const limited = results.filter((r) => r.status === 429).length;
-  assert.equal(limited, 20, results.map((r) => r.status).join());
+  const ip = await withinOneWindow(rule.windowMs, async () => {
+    const ip = uniqueIp();
+    const results = await Promise.all(
+      Array.from({ length: rule.limit + 20 }, () => refresh(t, "obr_unknown", ip)),
+    );
+    const limited = results.filter((r) => r.status === 429).length;
+    assert.equal(limited, 20, results.map((r) => r.status).join());
+    return ip;
+  });
   // The counter is in Redis, under this app's prefix.
   const redis = t.services.adapters.redis.client();
   assert.ok(redis, "Redis is connected");
-  const keys = await redis.keys(`${testServices.redisPrefix}auth:ratelimit:refresh:ip:${ip}:*`);
+  const keys = await redis.keys(`${redisPrefix}ratelimit:refresh:ip:${ip}:*`);
   assert.equal(keys.length, 1);
 }, opts);

@@ -22,7 +22,7 @@ import {
 } from "../helpers/auth.ts";
 import { createAuth } from "../../services/auth/service.ts";
 import { DomainError } from "../../services/errors.ts";
-import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
+import { testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const NEW_PASSWORD = "quartz-Heron-lantern-83?";
 

@@ -9,9 +9,8 @@ import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import appConfig from "../../fresh.config.ts";
 import manifest from "../../fresh.gen.ts";
 import { createApp } from "../../server/app.ts";
-import postgres from "postgres";
 import { call, createOrg, expectError, expectStatus, type Org } from "../helpers/auth.ts";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
 import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -23,17 +22,7 @@ const opts = { sanitizeResources: false, sanitizeOps: false };
 let app: Promise<TestApp> | undefined;
 function pgApp(): Promise<TestApp> {
   app ??= (async () => {
-    const url = new URL(testServices.postgres!);
-    const name = `${url.pathname.slice(1)}_commit`;
-    const admin = postgres(testServices.postgresAdmin!, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.unsafe(`CREATE DATABASE "${name}"`);
-    } finally {
-      await admin.end();
-    }
-    url.pathname = `/${name}`;
-    const t = await testApp({ DATABASE_URL: url.toString() });
+    const t = await testApp({ DATABASE_URL: await freshPostgresUrl("commit", { migrated: true }) });
     assert.equal(t.services.db().kind, "postgres");
     return t;
   })();

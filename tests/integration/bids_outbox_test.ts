@@ -1,15 +1,15 @@
 /** The outbox relay with a publisher that fails, then recovers: nothing lost, nothing reordered per bid. */
 import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
-import { openPglite } from "../../services/adapters/pglite.ts";
 import { enqueueEvent, type OutboxEvent, relayOutbox, startOutboxRelay } from "../../services/bids/outbox.ts";
 import { setLogSink } from "../../services/log/logger.ts";
+import { testDatabase } from "../helpers/database.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test("outbox: a failing publisher delays events; after recovery all arrive, in order per bid", opts, async () => {
   const restore = setLogSink(() => {});
-  const db = await openPglite("memory://");
+  const db = await testDatabase("outbox");
   try {
     await migrate(db);
     const bids = ["bid-a", "bid-b", "bid-c"];
@@ -51,7 +51,7 @@ Deno.test("outbox: a failing publisher delays events; after recovery all arrive,
 });
 
 Deno.test("outbox relay runs on a timer and on kick", opts, async () => {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("outbox");
   try {
     await migrate(db);
     const seen: string[] = [];

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { openPostgres } from "../../services/adapters/postgres.ts";
 import { DatabaseDeadlineError, withDeadline } from "../../services/adapters/deadline.ts";
 import { DomainError } from "../../services/errors.ts";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
 
 serviceTest("database deadline: a request waiting for a busy pool gets 503 in time; its transaction never commits", [
   "postgres",
 ], async () => {
   // One connection, held by a slow statement outside any request.
-  const db = await openPostgres(testServices.postgres!, { max: 1 });
+  const db = await openPostgres(await freshPostgresUrl("deadline"), { max: 1 });
   const table = `deadline_${crypto.randomUUID().slice(0, 8)}`;
   try {
     await db.exec(`CREATE TABLE ${table} (id int)`);
@@ -55,7 +55,7 @@ serviceTest("database deadline: a request waiting for a busy pool gets 503 in ti
 serviceTest("database deadline: a statement past the budget is cancelled and its transaction rolled back", [
   "postgres",
 ], async () => {
-  const db = await openPostgres(testServices.postgres!, { max: 2 });
+  const db = await openPostgres(await freshPostgresUrl("deadline"), { max: 2 });
   const table = `deadline_${crypto.randomUUID().slice(0, 8)}`;
   try {
     await db.exec(`CREATE TABLE ${table} (id int)`);

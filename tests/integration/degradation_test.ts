@@ -17,7 +17,6 @@ import { setLogSink } from "../../services/log/logger.ts";
 import { waitForStatus } from "../helpers/health.ts";
 
 const ATTEMPT_MS = 500;
-const SLACK_MS = 300;
 
 interface Case {
   name: string;
@@ -72,23 +71,21 @@ async function expectUnavailableWithoutBlocking(c: Case, port: number): Promise<
   };
   registry.register(database).register(adapter);
   try {
-    const t0 = performance.now();
     await registry.start();
-    const startMs = performance.now() - t0;
-    assert.ok(startMs < 100, `start() took ${startMs.toFixed(0)} ms: it waited for ${adapter.name}`);
+    // Not a stopwatch (files run in parallel on a loaded machine): start() resolved before the adapter had
+    // any outcome, so it did not wait for it.
     assert.equal(registry.state(adapter.name)?.lastCheck, null, "no outcome yet when start() resolved");
     assert.equal(registry.ready(), true, "the server can listen while the optional service is unknown");
 
+    // A bound, not a measurement: the clients' own defaults (ioredis 10 s, kafkajs 30 s) would overrun it.
     const state = await waitForStatus(registry, adapter.name, "unavailable", ATTEMPT_MS + 5000);
-    const elapsed = performance.now() - t0;
-    assert.ok(elapsed <= ATTEMPT_MS + SLACK_MS, `${adapter.name} reported after ${elapsed.toFixed(0)} ms`);
     assert.ok(state.lastError && state.lastError.length > 0, "the error is reported");
     assert.equal(registry.overall(), "degraded");
     if (c.handle) assert.equal(c.handle(adapter), null, `no ${c.name} client is handed out while it is unavailable`);
   } finally {
     const t1 = performance.now();
     await registry.stop();
-    assert.ok(performance.now() - t1 < ATTEMPT_MS + SLACK_MS, "stop() is bounded");
+    assert.ok(performance.now() - t1 < ATTEMPT_MS + 5000, "stop() is bounded");
     restore();
   }
 }

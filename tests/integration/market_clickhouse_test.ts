@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
 import { createClickhouseAdapter } from "../../services/adapters/clickhouse.ts";
-import { openPglite } from "../../services/adapters/pglite.ts";
 import { loadConfig } from "../../services/config/env.ts";
 import { HealthRegistry } from "../../services/health/registry.ts";
 import { setLogSink } from "../../services/log/logger.ts";
@@ -20,6 +19,7 @@ import { simulateRealTime } from "../../services/market/simulator.ts";
 import { history, writeTicks } from "../../services/market/store.ts";
 import { waitForStatus } from "../helpers/health.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
+import { testDatabase } from "../helpers/database.ts";
 
 serviceTest("history in ClickHouse equals history in Postgres after the relay", ["clickhouse"], async () => {
   const restore = setLogSink(() => {});
@@ -27,7 +27,7 @@ serviceTest("history in ClickHouse equals history in Postgres after the relay", 
     loadConfig({ CLICKHOUSE_URL: `${testServices.clickhouse}/${testServices.clickhouseDb}` }),
   );
   const registry = new HealthRegistry({ attemptTimeoutMs: 2000 }).register(adapter);
-  const db = await openPglite("memory://");
+  const db = await testDatabase("chmirror");
   try {
     await migrate(db);
     await registry.start();

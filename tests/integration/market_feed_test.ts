@@ -1,7 +1,6 @@
 /** The feed inside the app: a first start fills in history, DA prices go out once published; replay plays a file. */
 import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
-import { openPglite } from "../../services/adapters/pglite.ts";
 import { createCache } from "../../services/cache/cache.ts";
 import { loadConfig } from "../../services/config/env.ts";
 import { startFeed } from "../../services/market/feed.ts";
@@ -9,11 +8,12 @@ import { startConsumer } from "../../services/market/ingest.ts";
 import { ISOS, operatingDate } from "../../services/market/zones.ts";
 import { createQueue } from "../../services/queue/queue.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
+import { testDatabase } from "../helpers/database.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
 async function pipeline() {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("feed");
   await migrate(db);
   const kv = await Deno.openKv(":memory:");
   const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "app" });

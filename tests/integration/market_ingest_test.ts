@@ -22,7 +22,8 @@ import {
 import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
 import { type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
-import { serviceTest } from "../helpers/services.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
+import { testDatabase } from "../helpers/database.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
@@ -94,7 +95,7 @@ Deno.test("market_prices on PGlite: batched upserts, history pages, latest", opt
 });
 
 serviceTest("market_prices on Postgres: the same contract", ["postgres"], async () => {
-  const db = await openPostgres(Deno.env.get("TEST_DATABASE_URL")!);
+  const db = await openPostgres(await freshPostgresUrl("ingest"));
   try {
     await contract(db);
   } finally {
@@ -103,7 +104,7 @@ serviceTest("market_prices on Postgres: the same contract", ["postgres"], async 
 });
 
 Deno.test("a batch that fails is not half-applied", opts, async () => {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("ingest");
   try {
     await migrate(db);
     const good = series("MISO", 10);
@@ -117,7 +118,7 @@ Deno.test("a batch that fails is not half-applied", opts, async () => {
 });
 
 Deno.test("bus → consumer → store → cache → hub, with duplicates delivered twice", opts, async () => {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("ingest");
   const kv = await Deno.openKv(":memory:");
   const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
   const queue = createQueue({ kv: () => kv, backoffSchedule: [50, 100] });
@@ -152,7 +153,7 @@ Deno.test("bus → consumer → store → cache → hub, with duplicates deliver
 });
 
 Deno.test("batches arriving together share one write; a batch that fails is applied alone", opts, async () => {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("ingest");
   const kv = await Deno.openKv(":memory:");
   const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
   try {
@@ -192,7 +193,7 @@ Deno.test("batches arriving together share one write; a batch that fails is appl
 });
 
 Deno.test("a malformed batch on the bus is dropped, not retried forever", opts, async () => {
-  const db = await openPglite("memory://");
+  const db = await testDatabase("ingest");
   const kv = await Deno.openKv(":memory:");
   const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
   const queue = createQueue({ kv: () => kv, backoffSchedule: [50] });

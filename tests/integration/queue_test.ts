@@ -20,7 +20,7 @@ import { waitForStatus } from "../helpers/health.ts";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` until true; fails with `what` after `ms`. */
-async function eventually(what: string, cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+async function eventually(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
@@ -237,7 +237,9 @@ Deno.test("KV queue: after unsubscribe, the handler gets nothing more", async ()
 
 // ---------------------------------------------------------------- Kafka configured but absent
 
-const ATTEMPT_MS = 500;
+// The longest attempt the config allows: a publish that waited for Kafka's attempt would take this long,
+// far beyond what a KV publish costs even on a loaded machine, so the bounds below tell the two apart.
+const ATTEMPT_MS = 2000;
 
 async function fallbackWithBrokerAt(port: number): Promise<void> {
   const kafka = createKafkaAdapter(
@@ -257,27 +259,26 @@ async function fallbackWithBrokerAt(port: number): Promise<void> {
       await queue.kafkaAvailable(); // nothing to attach while Kafka is down; must not wait
       await queue.publish("bids.events", { bid: 1 }, { key: "org-1", idempotencyKey: "k1" });
       const publishMs = performance.now() - t0;
-      assert.ok(publishMs < 200, `start + subscribe + publish took ${publishMs.toFixed(0)} ms`);
+      assert.ok(publishMs < ATTEMPT_MS / 2, `start + subscribe + publish took ${publishMs.toFixed(0)} ms`);
       assert.equal(queue.backend(), "kv");
-      await eventually("delivered through KV", () => seen.length === 1, ATTEMPT_MS + 1000);
+      await eventually("delivered through KV", () => seen.length === 1, 10_000);
       assert.deepEqual(seen[0].payload, { bid: 1 });
 
-      const state = await waitForStatus(registry, "kafka", "unavailable", ATTEMPT_MS + 2000);
-      const elapsed = performance.now() - t0;
-      assert.ok(elapsed < ATTEMPT_MS + 300, `kafka reported unavailable after ${elapsed.toFixed(0)} ms`);
+      // A bound (kafkajs's own timeouts are 10–30 s), not a stopwatch.
+      const state = await waitForStatus(registry, "kafka", "unavailable", ATTEMPT_MS + 5000);
       assert.ok(state.lastError);
       assert.equal(kafka.producer(), null);
 
       // Still down: later publishes keep going through KV, each without waiting.
       const t1 = performance.now();
       await queue.publish("bids.events", { bid: 2 }, { idempotencyKey: "k2" });
-      assert.ok(performance.now() - t1 < 100, "publish did not wait on Kafka");
+      assert.ok(performance.now() - t1 < ATTEMPT_MS / 2, "publish did not wait on Kafka");
       await eventually("second delivered", () => seen.length === 2);
       assert.equal(queue.backend(), "kv");
     } finally {
       const t2 = performance.now();
       await registry.stop();
-      assert.ok(performance.now() - t2 < ATTEMPT_MS + 300, "stop is bounded");
+      assert.ok(performance.now() - t2 < ATTEMPT_MS + 5000, "stop is bounded");
     }
   });
 }

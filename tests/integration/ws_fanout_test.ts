@@ -13,7 +13,7 @@ import { createRedisBus } from "../../services/realtime/bus.ts";
 import { type HubSocket, RealtimeHub } from "../../services/realtime/hub.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 import { GOOD_PASSWORD, TEST_JWT_SECRET, uniqueEmail } from "../helpers/test_app.ts";
 import { waitFor, WsProbe } from "../helpers/ws.ts";
@@ -138,10 +138,10 @@ serviceTest(
     const operator = uniqueEmail("fanout");
     const env = {
       OPERATOR_EMAILS: operator,
-      DATABASE_URL: testServices.postgres!,
+      DATABASE_URL: await freshPostgresUrl("fanout", { migrated: true }),
       JWT_SECRET: TEST_JWT_SECRET,
       REDIS_URL: testServices.redis!,
-      REDIS_KEY_PREFIX: `${testServices.redisPrefix}fanout-${crypto.randomUUID().slice(0, 8)}:`,
+      REDIS_KEY_PREFIX: freshRedisPrefix("fanout"),
       // Only the test's prices: the simulator would stream its own.
       MARKET_SOURCE: "off",
     };

@@ -4,7 +4,8 @@
  * replay parser for the functions under test, and by a plain line split for the expected figures.
  */
 import assert from "node:assert/strict";
-import { clearBid, clearBids, type ClearingBid, priceKey, settleHour } from "../../services/bids/clearing.ts";
+import { clearBid, clearBids, type ClearingBid, priceKey } from "../../services/bids/clearing.ts";
+import { settleHour } from "../helpers/settlement.ts";
 import { readReplayFile } from "../../services/market/replay.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";

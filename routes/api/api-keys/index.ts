@@ -1,17 +1,21 @@
 import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import { apiKeyName, apiKeySchema, plain, roleSchema } from "../../../services/auth/schemas.ts";
+import { pageQuery, pageSchema } from "../../../services/pagination.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
   GET: {
     summary: "API keys",
-    description: "Admins see every key of the organization; others see their own. Secrets are never shown again.",
+    description: "Admins see every key of the organization; others see their own. Secrets are never shown again. " +
+      "Newest first; page with `cursor` = the previous page's `next_cursor`.",
     tags: ["api-keys"],
     permission: "api_keys:manage",
-    responses: { 200: { description: "Keys", schema: z.object({ items: z.array(apiKeySchema) }) } },
-    async handler(ctx) {
-      return { body: { items: plain(await ctx.state.services.auth.org.apiKeys(principal(ctx))) } };
+    query: pageQuery({ defaultLimit: 100, maxLimit: 500 }),
+    responses: { 200: { description: "A page of keys", schema: pageSchema(apiKeySchema) } },
+    async handler(ctx, { query }) {
+      const page = await ctx.state.services.auth.org.apiKeysPage(principal(ctx), query);
+      return { body: { items: plain(page.items), next_cursor: page.next_cursor } };
     },
   },
   POST: {

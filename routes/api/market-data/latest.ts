@@ -2,6 +2,7 @@ import { z } from "zod";
 import { latestResponse, zoneListQuery } from "../../../services/market/api_schemas.ts";
 import type { PriceTick } from "../../../services/market/types.ts";
 import type { Iso } from "../../../services/market/zones.ts";
+import { onePage } from "../../../services/pagination.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -21,7 +22,7 @@ export const handler = define.api({
         rt: ticks.find((t) => t.zone === zone && t.market === "RT") ?? null,
         da: ticks.find((t) => t.zone === zone && t.market === "DA") ?? null,
       }));
-      return { body: { items } };
+      return { body: onePage(items) };
     },
   },
 });

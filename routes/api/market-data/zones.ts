@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { nextGateClosure, zoneRulesJson, zoneRulesSchema } from "../../../services/market/zones.ts";
+import { onePage } from "../../../services/pagination.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
@@ -16,6 +17,7 @@ export const handler = define.api({
           items: z.array(zoneRulesSchema.extend({
             next_gate_closure: z.object({ delivery_date: z.string(), closes_at: z.string() }),
           })),
+          next_cursor: z.null().describe("Always null: every zone is on the one page"),
         }),
       },
     },
@@ -28,7 +30,7 @@ export const handler = define.api({
           next_gate_closure: { delivery_date: next.deliveryDate, closes_at: next.closesAt.toISOString() },
         };
       });
-      return { body: { items } };
+      return { body: onePage(items) };
     },
   },
 });

@@ -1,18 +1,20 @@
-import { z } from "zod";
 import { principal } from "../../../server/auth_http.ts";
 import { siteInput, siteSchema } from "../../../services/assets/schemas.ts";
-import { listSites } from "../../../services/assets/store.ts";
+import { sitesPage } from "../../../services/assets/store.ts";
 import { createSite } from "../../../services/assets/actions.ts";
+import { pageQuery, pageSchema } from "../../../services/pagination.ts";
 import { define } from "../../../utils.ts";
 
 export const handler = define.api({
   GET: {
     summary: "Sites of your organization",
+    description: "By name. Page with `cursor` = the previous page's `next_cursor`.",
     tags: ["assets"],
     permission: "assets:read",
-    responses: { 200: { description: "Sites", schema: z.object({ items: z.array(siteSchema) }) } },
-    async handler(ctx) {
-      return { body: { items: await listSites(ctx.state.services.db(), principal(ctx).orgId) } };
+    query: pageQuery({ defaultLimit: 100, maxLimit: 500 }),
+    responses: { 200: { description: "A page of sites", schema: pageSchema(siteSchema) } },
+    async handler(ctx, { query }) {
+      return { body: await sitesPage(ctx.state.services.db(), principal(ctx).orgId, query) };
     },
   },
   POST: {

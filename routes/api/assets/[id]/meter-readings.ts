@@ -10,21 +10,23 @@ import {
   readingsDeleteQuery,
   readingsQuery,
 } from "../../../../services/assets/meter_schemas.ts";
-import { listReadings } from "../../../../services/assets/meter_store.ts";
+import { readingsPage } from "../../../../services/assets/meter_store.ts";
 import { deleteReadings, writeReadings } from "../../../../services/assets/actions.ts";
+import { pageSchema } from "../../../../services/pagination.ts";
 import { getAsset } from "../../../../services/assets/store.ts";
 import { define } from "../../../../utils.ts";
 
 export const handler = define.api({
   GET: {
     summary: "Meter readings of an asset",
-    description: `Readings whose interval starts in [from, to), oldest first; at most ${MAX_RANGE_DAYS} days.`,
+    description: `Readings whose interval starts in [from, to), oldest first; at most ${MAX_RANGE_DAYS} days. ` +
+      "Page with `cursor` = the previous page's `next_cursor`.",
     tags: ["assets"],
     permission: "assets:read",
     params: uuidParam,
     query: readingsQuery,
     responses: {
-      200: { description: "Readings", schema: z.object({ items: z.array(readingSchema) }) },
+      200: { description: "A page of readings", schema: pageSchema(readingSchema) },
       404: { description: "No such asset" },
     },
     async handler(ctx, { params, query }) {
@@ -33,12 +35,7 @@ export const handler = define.api({
       const db = ctx.state.services.db();
       const { orgId } = principal(ctx);
       await getAsset(db, orgId, params.id);
-      const items = await listReadings(db, orgId, params.id, {
-        from,
-        to,
-        limit: MAX_RANGE_DAYS * 288 + 1,
-      });
-      return { body: { items } };
+      return { body: await readingsPage(db, orgId, params.id, { from, to, limit: query.limit, cursor: query.cursor }) };
     },
   },
   PUT: {

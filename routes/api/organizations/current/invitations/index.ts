@@ -1,16 +1,20 @@
 import { z } from "zod";
 import { principal } from "../../../../../server/auth_http.ts";
 import { emailSchema, invitationSchema, plain, roleSchema } from "../../../../../services/auth/schemas.ts";
+import { pageQuery, pageSchema } from "../../../../../services/pagination.ts";
 import { define } from "../../../../../utils.ts";
 
 export const handler = define.api({
   GET: {
     summary: "Pending invitations",
+    description: "Newest first. Page with `cursor` = the previous page's `next_cursor`.",
     tags: ["organizations"],
     permission: "invitations:manage",
-    responses: { 200: { description: "Invitations", schema: z.object({ items: z.array(invitationSchema) }) } },
-    async handler(ctx) {
-      return { body: { items: plain(await ctx.state.services.auth.org.invitations(principal(ctx))) } };
+    query: pageQuery({ defaultLimit: 100, maxLimit: 500 }),
+    responses: { 200: { description: "A page of invitations", schema: pageSchema(invitationSchema) } },
+    async handler(ctx, { query }) {
+      const page = await ctx.state.services.auth.org.invitationsPage(principal(ctx), query);
+      return { body: { items: plain(page.items), next_cursor: page.next_cursor } };
     },
   },
   POST: {
