@@ -207,13 +207,13 @@ Deno.test("numbers: a CHECK or range refusal that reaches the database is a 4xx 
     }
     throw new Error(`expected ${sql} to fail`);
   };
-  await db.query(
-    `CREATE TEMP TABLE IF NOT EXISTS input_rules_probe (qty numeric(5, 2) CHECK (qty > 0), label varchar(3))`,
-  );
+  // A plain table, not a TEMP one: on Postgres the pool may run each statement on another connection.
+  const probe = `input_rules_probe_${crypto.randomUUID().slice(0, 8)}`;
+  await db.query(`CREATE TABLE ${probe} (qty numeric(5, 2) CHECK (qty > 0), label varchar(3))`);
   const expectations: [string, number, string, RegExp][] = [
-    [`INSERT INTO input_rules_probe (qty) VALUES (0.001)`, 400, "check_violation", /qty/],
-    [`INSERT INTO input_rules_probe (qty) VALUES (1e6)`, 400, "number_out_of_range", /./],
-    [`INSERT INTO input_rules_probe (qty, label) VALUES (1, 'abcdef')`, 400, "value_too_long", /./],
+    [`INSERT INTO ${probe} (qty) VALUES (0.001)`, 400, "check_violation", /qty/],
+    [`INSERT INTO ${probe} (qty) VALUES (1e6)`, 400, "number_out_of_range", /./],
+    [`INSERT INTO ${probe} (qty, label) VALUES (1, 'abcdef')`, 400, "value_too_long", /./],
     [`SELECT E'a\\000b'`, 400, "invalid_text", /./],
     [`SELECT '"a\\u0000b"'::jsonb ->> 0`, 400, "invalid_text", /./],
     // Any other data exception (class 22): a value of the wrong form for its column.
@@ -231,6 +231,7 @@ Deno.test("numbers: a CHECK or range refusal that reaches the database is a 4xx 
     assert.equal(e?.status, 400, code);
     assert.match(e!.message, /capacity_mw/, code);
   }
+  await db.query(`DROP TABLE ${probe}`);
 });
 
 /** Sends a request whose body is shorter than its Content-Length, then half-closes; returns the status line. */
