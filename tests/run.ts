@@ -24,7 +24,8 @@ const building = new Deno.Command(Deno.execPath(), {
 
 const runId = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 const env: Record<string, string> = {};
-const cleanups: (() => Promise<void>)[] = [];
+/** What the run made, dropped at the end; each says how much it dropped and the run reports how long it took. */
+const cleanups: { what: string; run: () => Promise<number | void> }[] = [];
 
 async function reachable(host: string, port: number, ms = 1000): Promise<boolean> {
   try {
@@ -52,15 +53,18 @@ const pgAdminUrl = Deno.env.get("TEST_PG_ADMIN_URL") ?? "postgres://postgres@127
     dbUrl.pathname = `/${dbName}`;
     env.TEST_DATABASE_URL = dbUrl.toString();
     env.TEST_PG_ADMIN_URL = pgAdminUrl;
-    cleanups.push(async () => {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-      // Tests may create databases of their own with this run's id; drop them too.
-      const extra = await admin.unsafe<{ datname: string }[]>(
-        `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-        [`optibid_test_${runId}_%`],
-      );
-      await Promise.all(extra.map(({ datname }) => admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)));
-      await admin.end();
+    cleanups.push({
+      what: "Postgres databases",
+      run: async () => {
+        // The run's database, its template and the tests' own (named after the run's), all in flight together.
+        const made = await admin.unsafe<{ datname: string }[]>(
+          `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
+          [dbName, `${dbName}\\_%`],
+        );
+        await Promise.all(made.map(({ datname }) => admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)));
+        await admin.end();
+        return made.length;
+      },
     });
     // The migrated schema every test app copies its own database from (CREATE DATABASE … TEMPLATE).
     const template = `${dbName}_template`;
@@ -79,7 +83,10 @@ const redisUrl = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
   if (await reachable(u.hostname, Number(u.port || 6379))) {
     env.TEST_REDIS_URL = redisUrl;
     env.TEST_REDIS_PREFIX = `optibid-test-${runId}:`;
-    cleanups.push(() => deleteRedisPrefix(u.hostname, Number(u.port || 6379), env.TEST_REDIS_PREFIX));
+    cleanups.push({
+      what: "Redis keys",
+      run: () => deleteRedisPrefix(u.hostname, Number(u.port || 6379), env.TEST_REDIS_PREFIX),
+    });
   }
 }
 
@@ -94,16 +101,21 @@ try {
     if (create.ok) {
       env.TEST_CLICKHOUSE_URL = clickhouseUrl;
       env.TEST_CLICKHOUSE_DB = db;
-      cleanups.push(async () => {
-        // Tests take databases of their own named after the run's (tests/helpers/services.ts).
-        const list = await fetch(clickhouseUrl, {
-          method: "POST",
-          body: `SELECT name FROM system.databases WHERE startsWith(name, '${db}')`,
-        });
-        for (const name of (await list.text()).split("\n").filter(Boolean)) {
-          const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${name}` });
-          await r.body?.cancel();
-        }
+      cleanups.push({
+        what: "ClickHouse databases",
+        run: async () => {
+          // Tests take databases of their own named after the run's (tests/helpers/services.ts).
+          const list = await fetch(clickhouseUrl, {
+            method: "POST",
+            body: `SELECT name FROM system.databases WHERE startsWith(name, '${db}')`,
+          });
+          const names = (await list.text()).split("\n").filter(Boolean);
+          for (const name of names) {
+            const r = await fetch(clickhouseUrl, { method: "POST", body: `DROP DATABASE IF EXISTS ${name}` });
+            await r.body?.cancel();
+          }
+          return names.length;
+        },
       });
     }
   }
@@ -165,15 +177,22 @@ try {
   code = (await child.status).code;
 } finally {
   const tests = performance.now();
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (e) {
-      console.error("cleanup failed:", e instanceof Error ? e.message : e);
-    }
-  }
   // Where a slow run's time went: set-up and tests, then dropping what the run made.
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  console.log(`test run ${runId}: ${s(tests - T0)} to the end of the tests, ${s(performance.now() - tests)} clean-up`);
+  const spent: string[] = [];
+  for (const cleanup of cleanups.reverse()) {
+    const t0 = performance.now();
+    try {
+      const n = await cleanup.run();
+      spent.push(`${cleanup.what}${typeof n === "number" ? ` (${n})` : ""} ${s(performance.now() - t0)}`);
+    } catch (e) {
+      console.error(`cleanup of ${cleanup.what} failed:`, e instanceof Error ? e.message : e);
+    }
+  }
+  console.log(
+    `test run ${runId}: ${s(tests - T0)} to the end of the tests, ${s(performance.now() - tests)} clean-up: ${
+      spent.join(", ")
+    }`,
+  );
 }
 Deno.exit(code);
