@@ -29,6 +29,8 @@ export interface LarsPath {
   alphas: Float64Array;
   /** Coefficients at each knot (in the scale of the Gram matrix given). */
   coefs: Float64Array[];
+  /** ‖y − Xw‖² at each knot (‖y‖² − 2wᵀXᵀy + wᵀGw, with G·w carried along the path). */
+  rss: Float64Array;
   /** Variables active at the end, in order of entry. */
   active: number[];
   nIter: number;
@@ -50,13 +52,14 @@ function minPositive(values: Float64Array, count: number): number {
 
 /**
  * The lasso path from the Gram matrix `gram` (p × p) and `xty` = Xᵀy of a centred problem with
- * `n` samples.
+ * `n` samples; `yy` = ‖y‖² only serves the RSS of the knots.
  */
 export function larsLassoPath(
   gram: Float64Array,
   xty: Float64Array,
   n: number,
   { maxIter = 500, eps = FLOAT64_EPS }: LarsOptions = {},
+  yy = 0,
 ): LarsPath {
   const p = xty.length;
   const cov = Float64Array.from(xty); // Xᵀr, meaningful for inactive variables
@@ -76,6 +79,19 @@ export function larsLassoPath(
   const ls = new Float64Array(maxK);
   const corrEq = new Float64Array(p);
   const ratios = new Float64Array(p);
+  const gw = new Float64Array(p); // G·w at the current knot, for the residual sum of squares
+  let residue: [number, number][] = [];
+  const rss: number[] = [];
+  const knotRss = () => {
+    let wq = 0;
+    let wgw = 0;
+    for (let j = 0; j < p; j++) {
+      if (coef[j] === 0) continue;
+      wq += coef[j] * xty[j];
+      wgw += coef[j] * gw[j];
+    }
+    return Math.max(yy - 2 * wq + wgw, 0);
+  };
 
   for (;;) {
     let cIdx = -1;
@@ -92,6 +108,7 @@ export function larsLassoPath(
     const alpha = c / n;
     alphas[nIter] = alpha;
     coefs[nIter] = coef;
+    rss[nIter] = knotRss();
     if (alpha <= FLOAT32_EPS) {
       alphas[nIter] = 0; // the path has reached the least-squares fit (or the data are exhausted)
       break;
@@ -130,14 +147,18 @@ export function larsLassoPath(
     if (!Number.isFinite(aa)) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
     for (let a = 0; a < k; a++) ls[a] *= aa;
 
+    // u = G[:, active]·ls for every variable, row by row of the (symmetric) Gram so the inner loop is
+    // contiguous; the inactive entries are the correlations with the equiangular direction.
+    corrEq.fill(0);
+    for (let a = 0; a < k; a++) {
+      const row = active[a] * p;
+      const la = ls[a];
+      for (let j = 0; j < p; j++) corrEq[j] += gram[row + j] * la;
+    }
     let inactive = 0;
     for (let j = 0; j < p; j++) {
       if (isActive[j]) continue;
-      let d = 0;
-      const row = j * p;
-      for (let a = 0; a < k; a++) d += gram[row + active[a]] * ls[a];
-      corrEq[j] = d;
-      ratios[inactive++] = (c - cov[j]) / (aa - d + FLOAT32_TINY);
+      ratios[inactive++] = (c - cov[j]) / (aa - corrEq[j] + FLOAT32_TINY);
     }
     const g1 = minPositive(ratios, inactive);
     inactive = 0;
@@ -162,6 +183,13 @@ export function larsLassoPath(
     const next = new Float64Array(p);
     for (let a = 0; a < k; a++) next[active[a]] = coef[active[a]] + gamma * ls[a];
     for (let j = 0; j < p; j++) if (!isActive[j]) cov[j] -= gamma * corrEq[j];
+    // G·w follows the step; a variable dropped at the previous knot leaves its rounding residue behind.
+    for (let j = 0; j < p; j++) gw[j] += gamma * corrEq[j];
+    for (const [j, v] of residue) {
+      const row = j * p;
+      for (let i = 0; i < p; i++) gw[i] -= gram[row + i] * v;
+    }
+    residue = [];
     prevAlpha = alpha;
     coef = next;
 
@@ -169,6 +197,7 @@ export function larsLassoPath(
       // Positions in descending order, so earlier removals do not shift later ones.
       for (const pos of dropped) {
         const j = active[pos];
+        residue.push([j, coef[j]]);
         choleskyDelete(L, maxK, active.length, pos);
         active.splice(pos, 1);
         signs.splice(pos, 1);
@@ -181,7 +210,13 @@ export function larsLassoPath(
       }
     }
   }
-  return { alphas: Float64Array.from(alphas.slice(0, coefs.length)), coefs, active, nIter };
+  return {
+    alphas: Float64Array.from(alphas.slice(0, coefs.length)),
+    coefs,
+    rss: Float64Array.from(rss.slice(0, coefs.length)),
+    active,
+    nIter,
+  };
 }
 
 /** Solves L z = b in place (L lower, k × k, stride `ld`). */
@@ -304,26 +339,15 @@ export function lassoLarsICCentred(
     }
     sigma2 = olsResidualSumOfSquares(gram, xty, target.yy) / (n - p - 1);
   }
-  const path = larsLassoPath(gram, xty, n, options);
+  const path = larsLassoPath(gram, xty, n, options, target.yy);
   const m = path.coefs.length;
   const criterion = new Float64Array(m);
   const df = new Int32Array(m);
-  const gw = new Float64Array(p);
   for (let t = 0; t < m; t++) {
     const w = path.coefs[t];
-    let wq = 0;
     let count = 0;
-    gw.fill(0);
-    for (let j = 0; j < p; j++) {
-      if (w[j] === 0) continue;
-      if (Math.abs(w[j]) > FLOAT64_EPS) count++;
-      wq += w[j] * xty[j];
-      const row = j * p;
-      for (let i = 0; i < p; i++) gw[i] += gram[row + i] * w[j];
-    }
-    let wgw = 0;
-    for (let j = 0; j < p; j++) wgw += w[j] * gw[j];
-    const rss = Math.max(target.yy - 2 * wq + wgw, 0);
+    for (let j = 0; j < p; j++) if (Math.abs(w[j]) > FLOAT64_EPS) count++;
+    const rss = path.rss[t];
     df[t] = count;
     criterion[t] = noise === "legacy"
       ? rss / (target.yy / n + FLOAT64_EPS) + k * count
