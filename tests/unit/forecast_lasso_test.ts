@@ -198,3 +198,36 @@ Deno.test("lassoLarsIC: the OLS noise variance is RSS_ols/(n − p − 1), and i
   close(ic.criterion[last], n * Math.log(2 * Math.PI * sigma2) + rss / sigma2 + 2 * p, 1e-8, "criterion at OLS");
   assert.throws(() => lassoLarsIC(prepareDesign(x.slice(0, 5 * p), 5, p), y.slice(0, 5), { noiseVariance: "ols" }));
 });
+
+Deno.test("lars: a path where variables leave the active set (the lasso modification) still matches CD", () => {
+  const r = rng(9);
+  const n = 20;
+  const p = 6;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const c = r();
+    for (let j = 0; j < p; j++) x[i * p + j] = r() + 1.5 * c * (j % 2 ? 1 : -1);
+  }
+  const y = Array.from({ length: n }, (_, i) => 2 * x[i * p] + 1.9 * x[i * p + 1] - x[i * p + 3] + 0.5 * r());
+  const design = prepareDesign(x, n, p);
+  const target = centreTarget(design, y);
+  const path = larsLassoPath(design.gram, target.xty, n, {}, target.yy);
+  let drops = 0;
+  for (let k = 1; k < path.coefs.length; k++) {
+    for (let j = 0; j < p; j++) if (path.coefs[k - 1][j] !== 0 && Math.abs(path.coefs[k][j]) < 1e-12) drops++;
+  }
+  assert.ok(drops >= 1, "this problem has a coefficient crossing zero on its path");
+  for (let k = 0; k < path.coefs.length; k++) {
+    const w = path.coefs[k];
+    // The RSS carried along the path is the residual's, computed directly.
+    const rss = sumOver(n, (i) => {
+      let f = target.yMean;
+      for (let j = 0; j < p; j++) f += w[j] * (x[i * p + j] - design.xMean[j]);
+      return (y[i] - f) ** 2;
+    });
+    close(path.rss[k], rss, 1e-9, `rss at knot ${k}`);
+    if (k === 0 || path.alphas[k] <= 0) continue;
+    const fit = lasso(design, y, path.alphas[k], { tol: 1e-15, maxIter: 500000 });
+    fit.coef.forEach((v, j) => close(v, w[j], 1e-9, `knot ${k} coef ${j}`));
+  }
+});
