@@ -4,7 +4,7 @@
  * (plus that day's load forecasts), recalibrating every day, as the paper's protocol.
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
- *                      [--noise=legacy|ols] [--data=../shared/data]
+ *                      [--noise=legacy|ols] [--refit=cd|lars] [--data=../shared/data]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
  * the same days beside ours) and prints the table, with the CPU time per day.
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     windows: { type: "string", default: "56,84" },
     workers: { type: "string", default: String(Math.max(1, navigator.hardwareConcurrency)) },
     noise: { type: "string", default: "legacy" },
+    refit: { type: "string", default: "cd" },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
   },
 });
@@ -33,6 +34,7 @@ const nDays = Number(args.days);
 const windows = args.windows!.split(",").map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
+const refit = args.refit === "lars" ? "lars" : "cd";
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
 
@@ -48,7 +50,7 @@ const days = Array.from({ length: nDays }, (_, k) => first + k);
 // Longest windows first, so the short ones balance the end of the run.
 const tasks: BacktestTask[] = [];
 for (const window of [...windows].sort((a, b) => b - a)) {
-  for (const day of days) tasks.push({ id: tasks.length, day, window, options: { noiseVariance: noise } });
+  for (const day of days) tasks.push({ id: tasks.length, day, window, options: { noiseVariance: noise, refit } });
 }
 const queue = [...tasks];
 const results = new Map<number, BacktestResult>();
@@ -154,6 +156,7 @@ const report = {
     days: nDays,
     windows,
     noiseVariance: noise,
+    refit,
     rmae: "MAE / MAE of the lag-7 (weekly) naive forecast on the same days",
   },
   rows,
@@ -164,7 +167,7 @@ const report = {
 
 const f2 = (v: number) => v.toFixed(3);
 const md = [
-  `# LEAR backtest, ${nDays} days from ${args.start} (windows ${windows.join(", ")}, AIC ${noise})`,
+  `# LEAR backtest, ${nDays} days from ${args.start} (windows ${windows.join(", ")}, AIC ${noise}, refit ${refit})`,
   "",
   "| model | MAE | RMSE | sMAPE % | rMAE | published MAE | ours vs published |",
   "|---|---|---|---|---|---|---|",

@@ -41,6 +41,11 @@ export interface LarsOptions {
   maxIter?: number;
   /** Floor of a Cholesky pivot (sklearn: double eps). */
   eps?: number;
+  /**
+   * Stop the path at this penalty, interpolating linearly between the two knots around it (sklearn's
+   * `alpha_min`): the last point is then the exact LASSO solution at `alphaMin`.
+   */
+  alphaMin?: number;
 }
 
 /** Smallest strictly positive value, or +∞ when there is none (sklearn's `min_pos`). */
@@ -58,7 +63,7 @@ export function larsLassoPath(
   gram: Float64Array,
   xty: Float64Array,
   n: number,
-  { maxIter = 500, eps = FLOAT64_EPS }: LarsOptions = {},
+  { maxIter = 500, eps = FLOAT64_EPS, alphaMin = 0 }: LarsOptions = {},
   yy = 0,
 ): LarsPath {
   const p = xty.length;
@@ -80,6 +85,7 @@ export function larsLassoPath(
   const corrEq = new Float64Array(p);
   const ratios = new Float64Array(p);
   const gw = new Float64Array(p); // G·w at the current knot, for the residual sum of squares
+  const prevGw = new Float64Array(p);
   let residue: [number, number][] = [];
   const rss: number[] = [];
   const knotRss = () => {
@@ -109,8 +115,20 @@ export function larsLassoPath(
     alphas[nIter] = alpha;
     coefs[nIter] = coef;
     rss[nIter] = knotRss();
-    if (alpha <= FLOAT32_EPS) {
-      alphas[nIter] = 0; // the path has reached the least-squares fit (or the data are exhausted)
+    if (alpha <= alphaMin + FLOAT32_EPS) {
+      // At α = 0 the path has reached the least-squares fit (or exhausted the data); above it, the
+      // solution at alphaMin lies on the segment from the previous knot (the path is piecewise linear).
+      if (Math.abs(alpha - alphaMin) > FLOAT32_EPS && nIter > 0) {
+        const ss = (prevAlpha - alphaMin) / (prevAlpha - alpha);
+        const prev = coefs[nIter - 1];
+        const at = new Float64Array(p);
+        for (let j = 0; j < p; j++) at[j] = prev[j] + ss * (coef[j] - prev[j]);
+        coefs[nIter] = at;
+        for (let j = 0; j < p; j++) gw[j] = prevGw[j] + ss * (gw[j] - prevGw[j]);
+        coef = at;
+        rss[nIter] = knotRss();
+      }
+      alphas[nIter] = alphaMin;
       break;
     }
     if (nIter >= maxIter || active.length >= p) break;
@@ -183,6 +201,7 @@ export function larsLassoPath(
     const next = new Float64Array(p);
     for (let a = 0; a < k; a++) next[active[a]] = coef[active[a]] + gamma * ls[a];
     for (let j = 0; j < p; j++) if (!isActive[j]) cov[j] -= gamma * corrEq[j];
+    prevGw.set(gw);
     // G·w follows the step; a variable dropped at the previous knot leaves its rounding residue behind.
     for (let j = 0; j < p; j++) gw[j] += gamma * corrEq[j];
     for (const [j, v] of residue) {

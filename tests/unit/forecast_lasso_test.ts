@@ -231,3 +231,32 @@ Deno.test("lars: a path where variables leave the active set (the lasso modifica
     fit.coef.forEach((v, j) => close(v, w[j], 1e-9, `knot ${k} coef ${j}`));
   }
 });
+
+Deno.test("lars: stopped at alphaMin between knots, the path's end is the exact LASSO at alphaMin", () => {
+  const r = rng(9);
+  const n = 20;
+  const p = 6;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const c = r();
+    for (let j = 0; j < p; j++) x[i * p + j] = r() + 1.5 * c * (j % 2 ? 1 : -1);
+  }
+  const y = Array.from({ length: n }, (_, i) => 2 * x[i * p] + 1.9 * x[i * p + 1] - x[i * p + 3] + 0.5 * r());
+  const design = prepareDesign(x, n, p);
+  const target = centreTarget(design, y);
+  const full = larsLassoPath(design.gram, target.xty, n, {}, target.yy);
+  for (let k = 1; k < full.alphas.length - 1; k++) {
+    const alphaMin = (full.alphas[k] + full.alphas[k + 1]) / 2; // strictly between two knots
+    const stopped = larsLassoPath(design.gram, target.xty, n, { alphaMin }, target.yy);
+    assert.equal(stopped.alphas[stopped.alphas.length - 1], alphaMin);
+    const end = stopped.coefs[stopped.coefs.length - 1];
+    const fit = lasso(design, y, alphaMin, { tol: 1e-15, maxIter: 500000 });
+    fit.coef.forEach((v, j) => close(end[j], v, 1e-9, `alphaMin ${alphaMin} coef ${j}`));
+    const resid = sumOver(n, (i) => {
+      let f = target.yMean;
+      for (let j = 0; j < p; j++) f += end[j] * (x[i * p + j] - design.xMean[j]);
+      return (y[i] - f) ** 2;
+    });
+    close(stopped.rss[stopped.rss.length - 1], resid, 1e-9, "rss at alphaMin");
+  }
+});
