@@ -31,6 +31,11 @@ export interface LarsPath {
   coefs: Float64Array[];
   /** ‖y − Xw‖² at each knot (‖y‖² − 2wᵀXᵀy + wᵀGw, with G·w carried along the path). */
   rss: Float64Array;
+  /**
+   * The column order sklearn's data-based path leaves its X in: it swaps an entering column into the
+   * active block and bubbles a leaving one out, in place. Column i of that X is original column order[i].
+   */
+  order: Int32Array;
   /** Variables active at the end, in order of entry. */
   active: number[];
   nIter: number;
@@ -69,6 +74,7 @@ export function larsLassoPath(
   const p = xty.length;
   const cov = Float64Array.from(xty); // Xᵀr, meaningful for inactive variables
   const isActive = new Uint8Array(p);
+  const order = Int32Array.from({ length: p }, (_, i) => i);
   const active: number[] = [];
   const signs: number[] = [];
   const maxK = p;
@@ -148,6 +154,9 @@ export function larsLassoPath(
       }
       for (let a = 0; a < k; a++) L[k * maxK + a] = work[a];
       L[k * maxK + k] = diag;
+      const at = order.indexOf(cIdx);
+      order[at] = order[k];
+      order[k] = cIdx;
       active.push(cIdx);
       signs.push(Math.sign(cSigned));
       isActive[cIdx] = 1;
@@ -217,6 +226,7 @@ export function larsLassoPath(
       for (const pos of dropped) {
         const j = active[pos];
         residue.push([j, coef[j]]);
+        for (let i = pos; i < active.length - 1; i++) [order[i], order[i + 1]] = [order[i + 1], order[i]];
         choleskyDelete(L, maxK, active.length, pos);
         active.splice(pos, 1);
         signs.splice(pos, 1);
@@ -233,6 +243,7 @@ export function larsLassoPath(
     alphas: Float64Array.from(alphas.slice(0, coefs.length)),
     coefs,
     rss: Float64Array.from(rss.slice(0, coefs.length)),
+    order,
     active,
     nIter,
   };
@@ -309,6 +320,13 @@ export interface LassoLarsICOptions extends LarsOptions {
   noiseVariance?: NoiseVariance;
   /** Normalise the centred inputs to unit norm before the path. Default: true for legacy, false for ols. */
   normalize?: boolean;
+  /**
+   * Reproduce a quirk of sklearn ≤ 1.0 (default: on with "legacy"): with `precompute="auto"` and
+   * n ≤ p, `lars_path` runs on X itself without copying it and swaps its columns in place, and
+   * `LassoLarsIC` then computes the residuals of the criterion with that permuted X. It changes the
+   * penalty chosen for the 56- and 84-day windows, and the published forecasts carry it.
+   */
+  inPlaceSwapQuirk?: boolean;
 }
 
 export interface LassoLarsICFit {
@@ -362,11 +380,12 @@ export function lassoLarsICCentred(
   const m = path.coefs.length;
   const criterion = new Float64Array(m);
   const df = new Int32Array(m);
+  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
   for (let t = 0; t < m; t++) {
     const w = path.coefs[t];
     let count = 0;
     for (let j = 0; j < p; j++) if (Math.abs(w[j]) > FLOAT64_EPS) count++;
-    const rss = path.rss[t];
+    const rss = quirk ? permutedRss(design, target, scale, path.order, w) : path.rss[t];
     df[t] = count;
     criterion[t] = noise === "legacy"
       ? rss / (target.yy / n + FLOAT64_EPS) + k * count
@@ -379,6 +398,30 @@ export function lassoLarsICCentred(
   let intercept = target.yMean;
   for (let j = 0; j < p; j++) intercept -= design.xMean[j] * coef[j];
   return { alpha: path.alphas[best], alphas: path.alphas, criterion, df, best, coef, intercept };
+}
+
+/** ‖yc − Xc[:, order]·w‖² with the centred (and scaled) inputs: the residual sklearn's quirk computes. */
+function permutedRss(
+  design: Design,
+  target: CentredTarget,
+  scale: Float64Array,
+  order: Int32Array,
+  w: Float64Array,
+): number {
+  const { n, p, x, xMean } = design;
+  const nz: number[] = [];
+  for (let j = 0; j < p; j++) if (w[j] !== 0) nz.push(j);
+  let rss = 0;
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    for (const j of nz) {
+      const col = order[j];
+      f += w[j] * (x[i * p + col] - xMean[col]) / scale[col];
+    }
+    const r = target.yc[i] - f;
+    rss += r * r;
+  }
+  return rss;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface CentredTarget {
   xty: Float64Array;
   yMean: number;
   yy: number;
+  /** y − ȳ. */
+  yc: Float64Array;
 }
 
 export function centreTarget(design: Design, y: ArrayLike<number>): CentredTarget {
@@ -58,14 +60,16 @@ export function centreTarget(design: Design, y: ArrayLike<number>): CentredTarge
   for (let i = 0; i < n; i++) yMean += y[i];
   yMean /= n;
   const xty = new Float64Array(p);
+  const yc = new Float64Array(n);
   let yy = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i] - yMean;
+    yc[i] = yi;
     yy += yi * yi;
     if (yi === 0) continue;
     for (let j = 0; j < p; j++) xty[j] += (x[i * p + j] - xMean[j]) * yi;
   }
-  return { xty, yMean, yy };
+  return { xty, yMean, yy, yc };
 }
 
 export interface LassoOptions {

@@ -20,6 +20,8 @@ export interface LearOptions {
   transform?: TransformKind;
   /** How LassoLarsIC estimates σ² (lars.ts). Default "legacy", as the published forecasts. */
   noiseVariance?: NoiseVariance;
+  /** sklearn ≤ 1.0's in-place column swap in the criterion for n ≤ p (lars.ts). Default: on with "legacy". */
+  inPlaceSwapQuirk?: boolean;
   /** Lags of the exogenous inputs besides day D. Default [1, 7] (the paper). */
   exogenousLags?: readonly number[];
   /**
@@ -81,6 +83,7 @@ export function learForecastDay(series: DailySeries, d: number, options: LearOpt
     const ic = lassoLarsICCentred(design, target, {
       criterion: "aic",
       noiseVariance: options.noiseVariance ?? "legacy",
+      inPlaceSwapQuirk: options.inPlaceSwapQuirk,
       maxIter: options.larsMaxIter ?? 2500,
     });
     const fit = options.refit === "lars"

@@ -128,6 +128,11 @@ Deno.test("lars: on an orthogonal design the knots are the sorted |correlations|
   const expected = [[0, 0, 0], [1, 0, 0], [2, -1, 0], [3, -2, 1]];
   path.coefs.forEach((c, k) => c.forEach((w, j) => close(w, expected[k][j], 1e-12, `knot ${k} coef ${j}`)));
   assert.deepEqual(path.active, [0, 1, 2]);
+  // Entering in the order 1, 2, 0 swaps columns (0 ↔ 1), then (1 ↔ 2): sklearn leaves X as [1, 2, 0].
+  const swapped = centreTarget(design, [5 + 1 - 3 + 2, 5 + 1 + 3 - 2, 5 - 1 - 3 - 2, 5 - 1 + 3 + 2]);
+  const path2 = larsLassoPath(design.gram, swapped.xty, 4);
+  assert.deepEqual(path2.active, [1, 2, 0]);
+  assert.deepEqual(Array.from(path2.order), [1, 2, 0]);
   // Legacy AIC = RSS / (‖y − ȳ‖²/n) + 2·df. With Xᵀy/n = (3, −0.5, 0.25), ‖y − ȳ‖² = 4·9.3125:
   // knots α = 3, 0.5, 0.25, 0 with coefficients 0, (2.5), (2.75, −0.25), (3, −0.5, 0.25) and
   // RSS = 37.25, 2.25, 0.75, 0 → criteria 4, 2.24, 4.08, 6: the second knot (α = 0.5) wins.
@@ -217,6 +222,8 @@ Deno.test("lars: a path where variables leave the active set (the lasso modifica
     for (let j = 0; j < p; j++) if (path.coefs[k - 1][j] !== 0 && Math.abs(path.coefs[k][j]) < 1e-12) drops++;
   }
   assert.ok(drops >= 1, "this problem has a coefficient crossing zero on its path");
+  // sklearn's in-place column order keeps the active block first, in the active list's order.
+  assert.deepEqual(Array.from(path.order.slice(0, path.active.length)), path.active);
   for (let k = 0; k < path.coefs.length; k++) {
     const w = path.coefs[k];
     // The RSS carried along the path is the residual's, computed directly.
@@ -259,4 +266,47 @@ Deno.test("lars: stopped at alphaMin between knots, the path's end is the exact 
     });
     close(stopped.rss[stopped.rss.length - 1], resid, 1e-9, "rss at alphaMin");
   }
+});
+
+Deno.test("lassoLarsIC legacy, n ≤ p: the criterion uses X with sklearn's in-place column swaps", () => {
+  const r = rng(21);
+  const n = 8;
+  const p = 12;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n * p; i++) x[i] = r();
+  const y = Array.from({ length: n }, (_, i) => x[i * p + 5] - 2 * x[i * p + 9] + 0.1 * r());
+  const design = prepareDesign(x, n, p);
+  const target = centreTarget(design, y);
+  const scale = Array.from({ length: p }, (_, j) => Math.sqrt(design.gram[j * p + j]));
+  const xn = (i: number, j: number) => (x[i * p + j] - design.xMean[j]) / scale[j];
+  const quirk = lassoLarsIC(design, y);
+  const plain = lassoLarsIC(design, y, { inPlaceSwapQuirk: false });
+  // The same path either way; only the residuals of the criterion differ.
+  assert.deepEqual(Array.from(quirk.alphas), Array.from(plain.alphas));
+  // Rebuild the path on the normalised problem to get its coefficients and column order.
+  const gn = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b < p; b++) gn[a * p + b] = design.gram[a * p + b] / (scale[a] * scale[b]);
+  }
+  const path = larsLassoPath(gn, target.xty.map((v, j) => v / scale[j]), n, {}, target.yy);
+  assert.deepEqual(Array.from(path.order).sort((a, b) => a - b), Array.from({ length: p }, (_, i) => i));
+  for (let k = 0; k < path.coefs.length; k++) {
+    const w = path.coefs[k];
+    const df = w.filter((v) => Math.abs(v) > 2.220446049250313e-16).length;
+    const rss = (perm: (j: number) => number) =>
+      sumOver(n, (i) => {
+        let f = 0;
+        for (let j = 0; j < p; j++) f += w[j] * xn(i, perm(j));
+        return (target.yc[i] - f) ** 2;
+      });
+    close(quirk.criterion[k], rss((j) => path.order[j]) / (target.yy / n) + 2 * df, 1e-8, `quirk criterion ${k}`);
+    close(plain.criterion[k], rss((j) => j) / (target.yy / n) + 2 * df, 1e-8, `plain criterion ${k}`);
+  }
+  assert.notDeepEqual(Array.from(path.order), Array.from({ length: p }, (_, i) => i), "the path did swap columns");
+  // With n > p sklearn works on the Gram matrix and X is left alone: no quirk.
+  const big = prepareDesign(x.slice(0, 8 * 6), 8, 6);
+  assert.deepEqual(
+    Array.from(lassoLarsIC(big, y).criterion),
+    Array.from(lassoLarsIC(big, y, { inPlaceSwapQuirk: false }).criterion),
+  );
 });
