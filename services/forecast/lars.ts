@@ -1,0 +1,455 @@
+/**
+ * The LASSO regularisation path by LARS (Efron, Hastie, Johnstone, Tibshirani 2004, with the lasso
+ * modification: a variable whose coefficient would cross zero leaves the active set) and the choice
+ * of the penalty on it by an information criterion, as scikit-learn's `LassoLarsIC` does it.
+ *
+ * The path follows sklearn's `lars_path(method="lasso")` step by step on the Gram matrix: the same
+ * α = max|Xᵀr| / n at each knot, the same equiangular step (γ = min of the entering, the crossing and
+ * the remaining-correlation bounds), the same numerical guards (a candidate whose Cholesky pivot is
+ * below 1e-7 is "dropped for good", the path stops when α stops decreasing or reaches float32 eps).
+ *
+ * Two criteria are offered because the two sklearn generations differ and the published LEAR
+ * forecasts of Lago et al. (2021) were made with the first:
+ *  - "legacy" (sklearn ≤ 1.0, the default then): inputs normalised to unit L2 norm after centring,
+ *    AIC = n·MSE/Var(y) + 2·df (Zou, Hastie, Tibshirani 2007, eq. 2.15). Works for n ≤ p (the 56-
+ *    and 84-day windows have 49 and 77 samples for 247 features).
+ *  - "ols" (sklearn ≥ 1.1): AIC = n·log(2πσ²) + RSS/σ² + 2·df with σ² from the OLS fit,
+ *    RSS_ols / (n − p − 1); sklearn refuses n ≤ p + 1 and so does this. No normalisation (sklearn 1.2
+ *    removed it).
+ * df is the number of non-zero coefficients at the knot (|w| > double eps), as in both.
+ */
+import { type CentredTarget, centreTarget, type Design } from "./lasso.ts";
+
+const FLOAT64_EPS = 2.220446049250313e-16;
+const FLOAT32_EPS = 1.1920928955078125e-7;
+const FLOAT32_TINY = 1.1754943508222875e-38;
+
+export interface LarsPath {
+  /** α at each knot, decreasing; the first is max|Xᵀy| / n. */
+  alphas: Float64Array;
+  /** Coefficients at each knot (in the scale of the Gram matrix given). */
+  coefs: Float64Array[];
+  /** ‖y − Xw‖² at each knot (‖y‖² − 2wᵀXᵀy + wᵀGw, with G·w carried along the path). */
+  rss: Float64Array;
+  /**
+   * The column order sklearn's data-based path leaves its X in: it swaps an entering column into the
+   * active block and bubbles a leaving one out, in place. Column i of that X is original column order[i].
+   */
+  order: Int32Array;
+  /** Variables active at the end, in order of entry. */
+  active: number[];
+  nIter: number;
+}
+
+export interface LarsOptions {
+  /** Maximum number of LARS steps (sklearn default 500; the LEAR model uses 2500). */
+  maxIter?: number;
+  /** Floor of a Cholesky pivot (sklearn: double eps). */
+  eps?: number;
+  /**
+   * Stop the path at this penalty, interpolating linearly between the two knots around it (sklearn's
+   * `alpha_min`): the last point is then the exact LASSO solution at `alphaMin`.
+   */
+  alphaMin?: number;
+}
+
+/** Smallest strictly positive value, or +∞ when there is none (sklearn's `min_pos`). */
+function minPositive(values: Float64Array, count: number): number {
+  let best = Infinity;
+  for (let i = 0; i < count; i++) if (values[i] > 0 && values[i] < best) best = values[i];
+  return best;
+}
+
+/**
+ * The lasso path from the Gram matrix `gram` (p × p) and `xty` = Xᵀy of a centred problem with
+ * `n` samples; `yy` = ‖y‖² only serves the RSS of the knots.
+ */
+export function larsLassoPath(
+  gram: Float64Array,
+  xty: Float64Array,
+  n: number,
+  { maxIter = 500, eps = FLOAT64_EPS, alphaMin = 0 }: LarsOptions = {},
+  yy = 0,
+): LarsPath {
+  const p = xty.length;
+  const cov = Float64Array.from(xty); // Xᵀr, meaningful for inactive variables
+  const isActive = new Uint8Array(p);
+  const order = Int32Array.from({ length: p }, (_, i) => i);
+  const active: number[] = [];
+  const signs: number[] = [];
+  const maxK = p;
+  const L = new Float64Array(maxK * maxK); // lower Cholesky factor of the active Gram, stride maxK
+  const alphas: number[] = [];
+  const coefs: Float64Array[] = [];
+  let coef = new Float64Array(p);
+  let prevAlpha = 0;
+  let nIter = 0;
+  let drop = false;
+  let dropped: number[] = [];
+  const work = new Float64Array(maxK);
+  const ls = new Float64Array(maxK);
+  const corrEq = new Float64Array(p);
+  const ratios = new Float64Array(p);
+  const gw = new Float64Array(p); // G·w at the current knot, for the residual sum of squares
+  const prevGw = new Float64Array(p);
+  let residue: [number, number][] = [];
+  const rss: number[] = [];
+  const knotRss = () => {
+    let wq = 0;
+    let wgw = 0;
+    for (let j = 0; j < p; j++) {
+      if (coef[j] === 0) continue;
+      wq += coef[j] * xty[j];
+      wgw += coef[j] * gw[j];
+    }
+    return Math.max(yy - 2 * wq + wgw, 0);
+  };
+
+  for (;;) {
+    let cIdx = -1;
+    let cSigned = 0;
+    let c = 0;
+    for (let j = 0; j < p; j++) {
+      if (isActive[j]) continue;
+      if (cIdx < 0 || Math.abs(cov[j]) > c) {
+        cIdx = j;
+        cSigned = cov[j];
+        c = Math.abs(cov[j]);
+      }
+    }
+    const alpha = c / n;
+    alphas[nIter] = alpha;
+    coefs[nIter] = coef;
+    rss[nIter] = knotRss();
+    if (alpha <= alphaMin + FLOAT32_EPS) {
+      // At α = 0 the path has reached the least-squares fit (or exhausted the data); above it, the
+      // solution at alphaMin lies on the segment from the previous knot (the path is piecewise linear).
+      if (Math.abs(alpha - alphaMin) > FLOAT32_EPS && nIter > 0) {
+        const ss = (prevAlpha - alphaMin) / (prevAlpha - alpha);
+        const prev = coefs[nIter - 1];
+        const at = new Float64Array(p);
+        for (let j = 0; j < p; j++) at[j] = prev[j] + ss * (coef[j] - prev[j]);
+        coefs[nIter] = at;
+        for (let j = 0; j < p; j++) gw[j] = prevGw[j] + ss * (gw[j] - prevGw[j]);
+        coef = at;
+        rss[nIter] = knotRss();
+      }
+      alphas[nIter] = alphaMin;
+      break;
+    }
+    if (nIter >= maxIter || active.length >= p) break;
+
+    if (!drop) {
+      // Append cIdx to the Cholesky factor: L w = G[active, j], pivot √(G_jj − w·w).
+      const k = active.length;
+      for (let a = 0; a < k; a++) work[a] = gram[active[a] * p + cIdx];
+      forwardSolve(L, maxK, k, work);
+      let v = 0;
+      for (let a = 0; a < k; a++) v += work[a] * work[a];
+      const diag = Math.max(Math.sqrt(Math.abs(gram[cIdx * p + cIdx] - v)), eps);
+      if (diag < 1e-7) {
+        // Degenerate with the active set: sklearn zeroes its correlation and looks again.
+        cov[cIdx] = 0;
+        continue;
+      }
+      for (let a = 0; a < k; a++) L[k * maxK + a] = work[a];
+      L[k * maxK + k] = diag;
+      const at = order.indexOf(cIdx);
+      order[at] = order[k];
+      order[k] = cIdx;
+      active.push(cIdx);
+      signs.push(Math.sign(cSigned));
+      isActive[cIdx] = 1;
+    }
+
+    if (nIter > 0 && prevAlpha < alpha) break; // rounding now dominates the remaining correlation
+
+    const k = active.length;
+    for (let a = 0; a < k; a++) ls[a] = signs[a];
+    forwardSolve(L, maxK, k, ls);
+    backSolve(L, maxK, k, ls);
+    let s = 0;
+    for (let a = 0; a < k; a++) s += ls[a] * signs[a];
+    let aa = 1 / Math.sqrt(s);
+    if (!Number.isFinite(aa)) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
+    for (let a = 0; a < k; a++) ls[a] *= aa;
+
+    // u = G[:, active]·ls for every variable, row by row of the (symmetric) Gram so the inner loop is
+    // contiguous; the inactive entries are the correlations with the equiangular direction.
+    corrEq.fill(0);
+    for (let a = 0; a < k; a++) {
+      const row = active[a] * p;
+      const la = ls[a];
+      for (let j = 0; j < p; j++) corrEq[j] += gram[row + j] * la;
+    }
+    let inactive = 0;
+    for (let j = 0; j < p; j++) {
+      if (isActive[j]) continue;
+      ratios[inactive++] = (c - cov[j]) / (aa - corrEq[j] + FLOAT32_TINY);
+    }
+    const g1 = minPositive(ratios, inactive);
+    inactive = 0;
+    for (let j = 0; j < p; j++) {
+      if (isActive[j]) continue;
+      ratios[inactive++] = (c + cov[j]) / (aa + corrEq[j] + FLOAT32_TINY);
+    }
+    const g2 = minPositive(ratios, inactive);
+    let gamma = Math.min(g1, g2, c / aa);
+
+    drop = false;
+    for (let a = 0; a < k; a++) ratios[a] = -coef[active[a]] / (ls[a] + FLOAT32_TINY);
+    const zPos = minPositive(ratios, k);
+    if (zPos < gamma) {
+      dropped = [];
+      for (let a = k - 1; a >= 0; a--) if (ratios[a] === zPos) dropped.push(a);
+      gamma = zPos;
+      drop = true;
+    }
+
+    nIter++;
+    const next = new Float64Array(p);
+    for (let a = 0; a < k; a++) next[active[a]] = coef[active[a]] + gamma * ls[a];
+    for (let j = 0; j < p; j++) if (!isActive[j]) cov[j] -= gamma * corrEq[j];
+    prevGw.set(gw);
+    // G·w follows the step; a variable dropped at the previous knot leaves its rounding residue behind.
+    for (let j = 0; j < p; j++) gw[j] += gamma * corrEq[j];
+    for (const [j, v] of residue) {
+      const row = j * p;
+      for (let i = 0; i < p; i++) gw[i] -= gram[row + i] * v;
+    }
+    residue = [];
+    prevAlpha = alpha;
+    coef = next;
+
+    if (drop) {
+      // Positions in descending order, so earlier removals do not shift later ones.
+      for (const pos of dropped) {
+        const j = active[pos];
+        residue.push([j, coef[j]]);
+        for (let i = pos; i < active.length - 1; i++) [order[i], order[i + 1]] = [order[i + 1], order[i]];
+        choleskyDelete(L, maxK, active.length, pos);
+        active.splice(pos, 1);
+        signs.splice(pos, 1);
+        isActive[j] = 0;
+        // Its correlation with the current residual: Xⱼᵀ(y − Xw) = (Xᵀy)ⱼ − Gⱼ·w.
+        let r = xty[j];
+        const row = j * p;
+        for (let a = 0; a < p; a++) if (coef[a] !== 0) r -= gram[row + a] * coef[a];
+        cov[j] = r;
+      }
+    }
+  }
+  return {
+    alphas: Float64Array.from(alphas.slice(0, coefs.length)),
+    coefs,
+    rss: Float64Array.from(rss.slice(0, coefs.length)),
+    order,
+    active,
+    nIter,
+  };
+}
+
+/** Solves L z = b in place (L lower, k × k, stride `ld`). */
+function forwardSolve(L: Float64Array, ld: number, k: number, b: Float64Array): void {
+  for (let i = 0; i < k; i++) {
+    let s = b[i];
+    const row = i * ld;
+    for (let j = 0; j < i; j++) s -= L[row + j] * b[j];
+    b[i] = s / L[row + i];
+  }
+}
+
+/** Solves Lᵀ z = b in place. */
+function backSolve(L: Float64Array, ld: number, k: number, b: Float64Array): void {
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let j = i + 1; j < k; j++) s -= L[j * ld + i] * b[j];
+    b[i] = s / L[i * ld + i];
+  }
+}
+
+/** sklearn's remedy for an ill-conditioned factor: add growing multiples of eps to the diagonal. */
+function jitteredDirection(
+  L: Float64Array,
+  ld: number,
+  k: number,
+  signs: number[],
+  ls: Float64Array,
+  eps: number,
+): number {
+  const Lj = new Float64Array(L);
+  for (let i = 0;; i++) {
+    for (let a = 0; a < k; a++) Lj[a * ld + a] += 2 ** i * eps;
+    for (let a = 0; a < k; a++) ls[a] = signs[a];
+    forwardSolve(Lj, ld, k, ls);
+    backSolve(Lj, ld, k, ls);
+    let s = 0;
+    for (let a = 0; a < k; a++) s += ls[a] * signs[a];
+    const aa = 1 / Math.sqrt(Math.max(s, eps));
+    if (Number.isFinite(aa)) return aa;
+  }
+}
+
+/** Removes row and column `pos` from a k × k Cholesky factor, restoring triangularity by Givens rotations. */
+function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number): void {
+  for (let r = pos; r < k - 1; r++) {
+    for (let c = 0; c <= r + 1; c++) L[r * ld + c] = L[(r + 1) * ld + c];
+  }
+  for (let c = 0; c < k; c++) L[(k - 1) * ld + c] = 0;
+  for (let c = pos; c < k - 1; c++) {
+    const a = L[c * ld + c];
+    const b = L[c * ld + c + 1];
+    const h = Math.hypot(a, b);
+    if (h === 0) continue;
+    const cs = a / h;
+    const sn = b / h;
+    for (let r = c; r < k - 1; r++) {
+      const x = L[r * ld + c];
+      const y = L[r * ld + c + 1];
+      L[r * ld + c] = cs * x + sn * y;
+      L[r * ld + c + 1] = -sn * x + cs * y;
+    }
+  }
+}
+
+export type NoiseVariance = "legacy" | "ols";
+
+export interface LassoLarsICOptions extends LarsOptions {
+  criterion?: "aic" | "bic";
+  /** How σ² is estimated (see the module comment). Default "legacy", as the published LEAR. */
+  noiseVariance?: NoiseVariance;
+  /** Normalise the centred inputs to unit norm before the path. Default: true for legacy, false for ols. */
+  normalize?: boolean;
+  /**
+   * Reproduce a quirk of sklearn ≤ 1.0 (default: on with "legacy"): with `precompute="auto"` and
+   * n ≤ p, `lars_path` runs on X itself without copying it and swaps its columns in place, and
+   * `LassoLarsIC` then computes the residuals of the criterion with that permuted X. It changes the
+   * penalty chosen for the 56- and 84-day windows, and the published forecasts carry it.
+   */
+  inPlaceSwapQuirk?: boolean;
+}
+
+export interface LassoLarsICFit {
+  /** The selected penalty, in the scale of the problem the path was run on. */
+  alpha: number;
+  alphas: Float64Array;
+  criterion: Float64Array;
+  df: Int32Array;
+  best: number;
+  /** Coefficients at the selected knot, in the units of the original (unnormalised) inputs. */
+  coef: Float64Array;
+  intercept: number;
+}
+
+export function lassoLarsIC(design: Design, y: ArrayLike<number>, options: LassoLarsICOptions = {}): LassoLarsICFit {
+  return lassoLarsICCentred(design, centreTarget(design, y), options);
+}
+
+export function lassoLarsICCentred(
+  design: Design,
+  target: CentredTarget,
+  options: LassoLarsICOptions = {},
+): LassoLarsICFit {
+  const { n, p } = design;
+  const noise = options.noiseVariance ?? "legacy";
+  const normalize = options.normalize ?? noise === "legacy";
+  const k = options.criterion === "bic" ? Math.log(n) : 2;
+  const scale = new Float64Array(p).fill(1);
+  let gram = design.gram;
+  let xty = target.xty;
+  if (normalize) {
+    for (let j = 0; j < p; j++) {
+      const s = Math.sqrt(design.gram[j * p + j]);
+      scale[j] = s > 0 ? s : 1;
+    }
+    gram = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b < p; b++) gram[a * p + b] = design.gram[a * p + b] / (scale[a] * scale[b]);
+    }
+    xty = new Float64Array(p);
+    for (let j = 0; j < p; j++) xty[j] = target.xty[j] / scale[j];
+  }
+  let sigma2 = 0;
+  if (noise === "ols") {
+    if (n <= p + 1) {
+      throw new RangeError(`the OLS noise variance needs more samples than features + 1 (n=${n}, p=${p})`);
+    }
+    sigma2 = olsResidualSumOfSquares(gram, xty, target.yy) / (n - p - 1);
+  }
+  const path = larsLassoPath(gram, xty, n, options, target.yy);
+  const m = path.coefs.length;
+  const criterion = new Float64Array(m);
+  const df = new Int32Array(m);
+  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
+  for (let t = 0; t < m; t++) {
+    const w = path.coefs[t];
+    let count = 0;
+    for (let j = 0; j < p; j++) if (Math.abs(w[j]) > FLOAT64_EPS) count++;
+    const rss = quirk ? permutedRss(design, target, scale, path.order, w) : path.rss[t];
+    df[t] = count;
+    criterion[t] = noise === "legacy"
+      ? rss / (target.yy / n + FLOAT64_EPS) + k * count
+      : n * Math.log(2 * Math.PI * sigma2) + rss / sigma2 + k * count;
+  }
+  let best = 0;
+  for (let t = 1; t < m; t++) if (criterion[t] < criterion[best]) best = t;
+  const coef = new Float64Array(p);
+  for (let j = 0; j < p; j++) coef[j] = path.coefs[best][j] / scale[j];
+  let intercept = target.yMean;
+  for (let j = 0; j < p; j++) intercept -= design.xMean[j] * coef[j];
+  return { alpha: path.alphas[best], alphas: path.alphas, criterion, df, best, coef, intercept };
+}
+
+/** ‖yc − Xc[:, order]·w‖² with the centred (and scaled) inputs: the residual sklearn's quirk computes. */
+function permutedRss(
+  design: Design,
+  target: CentredTarget,
+  scale: Float64Array,
+  order: Int32Array,
+  w: Float64Array,
+): number {
+  const { n, p, x, xMean } = design;
+  const nz: number[] = [];
+  for (let j = 0; j < p; j++) if (w[j] !== 0) nz.push(j);
+  let rss = 0;
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    for (const j of nz) {
+      const col = order[j];
+      f += w[j] * (x[i * p + col] - xMean[col]) / scale[col];
+    }
+    const r = target.yc[i] - f;
+    rss += r * r;
+  }
+  return rss;
+}
+
+/**
+ * RSS of the least-squares fit from Gram quantities, tolerating rank deficiency (the seven weekday
+ * dummies sum to one, so after centring they are collinear): columns whose Cholesky pivot vanishes
+ * relative to their norm are left out, which projects onto the same column space.
+ */
+function olsResidualSumOfSquares(gram: Float64Array, xty: Float64Array, yy: number): number {
+  const p = xty.length;
+  const kept: number[] = [];
+  const L = new Float64Array(p * p);
+  const w = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const k = kept.length;
+    for (let a = 0; a < k; a++) w[a] = gram[kept[a] * p + j];
+    forwardSolve(L, p, k, w);
+    let v = 0;
+    for (let a = 0; a < k; a++) v += w[a] * w[a];
+    const d2 = gram[j * p + j] - v;
+    if (!(d2 > 1e-10 * gram[j * p + j])) continue;
+    for (let a = 0; a < k; a++) L[k * p + a] = w[a];
+    L[k * p + k] = Math.sqrt(d2);
+    kept.push(j);
+  }
+  const z = new Float64Array(kept.length);
+  for (let a = 0; a < kept.length; a++) z[a] = xty[kept[a]];
+  forwardSolve(L, p, kept.length, z);
+  let explained = 0;
+  for (let a = 0; a < z.length; a++) explained += z[a] * z[a];
+  return Math.max(yy - explained, 0);
+}
