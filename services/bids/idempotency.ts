@@ -43,10 +43,9 @@ export async function once<T>(
   orgId: string,
   req: KeyedRequest | null,
   run: (tx: Transaction) => Promise<T>,
-  opts: { atomicWithoutTransaction?: boolean } = {},
 ): Promise<Outcome<T>> {
   if (!req) {
-    const value = opts.atomicWithoutTransaction ? await run(db as unknown as Transaction) : await db.transaction(run);
+    const value = await db.transaction(run);
     return { value, json: JSON.stringify(value ?? null), replayed: false };
   }
   if (!isIdempotencyKey(req.key)) {
