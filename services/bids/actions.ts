@@ -14,7 +14,7 @@ import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
 import { checkCommitment, lockAssets } from "./commitment.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
-import { assertAllowed } from "./lifecycle.ts";
+import { assertAllowed, type BidAction } from "./lifecycle.ts";
 import {
   bidTerms,
   type BidView,
@@ -83,6 +83,27 @@ async function act<T>(
   const out = await once(deps.db, c.principal.orgId, opts.idempotency ?? null, (tx) => run(tx, now));
   deps.bids.kick();
   return out;
+}
+
+/**
+ * `act` on one stored bid: read it, ask the lifecycle rule for `action` and check the version the
+ * client read, then `run` with the bid as read.
+ */
+function actOnBid<T>(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  action: BidAction,
+  version: number | undefined,
+  opts: ActionOptions,
+  run: (tx: Transaction, bid: BidView, now: Date) => Promise<T>,
+): Promise<Outcome<T>> {
+  return act(deps, c, opts, async (tx, now) => {
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, action, now);
+    assertVersion(bid, version);
+    return await run(tx, bid, now);
+  });
 }
 
 /** The version the client read, if it sent one, must be the bid's: else someone changed it meanwhile. */
@@ -235,12 +256,7 @@ export async function submitBid(
   input: { version?: number } = {},
   opts: ActionOptions = {},
 ): Promise<Outcome<BidView>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "submit", now);
-    assertVersion(bid, input.version);
-    return await goLive(tx, c, bid, now);
-  });
+  return await actOnBid(deps, c, id, "submit", input.version, opts, (tx, bid, now) => goLive(tx, c, bid, now));
 }
 
 /** Withdraws a draft (at any time) or a submitted bid (while its market is open). */
@@ -251,10 +267,7 @@ export async function withdrawBid(
   input: { version?: number } = {},
   opts: ActionOptions = {},
 ): Promise<Outcome<BidView>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "withdraw", now);
-    assertVersion(bid, input.version);
+  return await actOnBid(deps, c, id, "withdraw", input.version, opts, async (tx, bid) => {
     // From the status the rule was checked for, at the version read: anything since is a 409.
     const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
       expectedVersion: bid.version,
@@ -272,10 +285,7 @@ export async function deleteDraft(
   input: { version?: number } = {},
   opts: ActionOptions = {},
 ): Promise<Outcome<null>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "delete", now);
-    assertVersion(bid, input.version);
+  return await actOnBid(deps, c, id, "delete", input.version, opts, async (tx, bid) => {
     await removeDraft(tx, c.principal, id, bid.version);
     await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
     return null;
