@@ -86,24 +86,27 @@ async function act<T>(
 }
 
 /**
- * `act` on one stored bid: read it, ask the lifecycle rule for `action` and check the version the
- * client read, then `run` with the bid as read.
+ * An action on one stored bid, as the API calls it: `act` that reads the bid, asks the lifecycle rule
+ * for `action`, checks the version the client read, then runs `run` with the bid as read (and `id` as
+ * the caller wrote it, which the audit entry keeps).
  */
-function actOnBid<T>(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
+function onStoredBid<T>(
   action: BidAction,
-  version: number | undefined,
-  opts: ActionOptions,
-  run: (tx: Transaction, bid: BidView, now: Date) => Promise<T>,
-): Promise<Outcome<T>> {
-  return act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, action, now);
-    assertVersion(bid, version);
-    return await run(tx, bid, now);
-  });
+  run: (tx: Transaction, c: Caller, bid: BidView, now: Date, id: string) => Promise<T>,
+) {
+  return (
+    deps: BidDeps,
+    c: Caller,
+    id: string,
+    input: { version?: number } = {},
+    opts: ActionOptions = {},
+  ): Promise<Outcome<T>> =>
+    act(deps, c, opts, async (tx, now) => {
+      const bid = await getBid(tx, c.principal.orgId, id);
+      assertAllowed(bid, action, now);
+      assertVersion(bid, input.version);
+      return await run(tx, c, bid, now, id);
+    });
 }
 
 /** The version the client read, if it sent one, must be the bid's: else someone changed it meanwhile. */
@@ -249,45 +252,21 @@ export async function editDraft(
 }
 
 /** Submits a draft to the market. */
-export async function submitBid(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<BidView>> {
-  return await actOnBid(deps, c, id, "submit", input.version, opts, (tx, bid, now) => goLive(tx, c, bid, now));
-}
+export const submitBid = onStoredBid("submit", goLive);
 
 /** Withdraws a draft (at any time) or a submitted bid (while its market is open). */
-export async function withdrawBid(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<BidView>> {
-  return await actOnBid(deps, c, id, "withdraw", input.version, opts, async (tx, bid) => {
-    // From the status the rule was checked for, at the version read: anything since is a 409.
-    const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
-      expectedVersion: bid.version,
-    });
-    await auditBid(tx, c, "bid.withdrawn", id, { from: bid.status, version: out.version });
-    return out;
+export const withdrawBid = onStoredBid("withdraw", async (tx, c, bid, _now, id) => {
+  // From the status the rule was checked for, at the version read: anything since is a 409.
+  const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
+    expectedVersion: bid.version,
   });
-}
+  await auditBid(tx, c, "bid.withdrawn", id, { from: bid.status, version: out.version });
+  return out;
+});
 
 /** Deletes a draft; its audit entry keeps what it was. */
-export async function deleteDraft(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<null>> {
-  return await actOnBid(deps, c, id, "delete", input.version, opts, async (tx, bid) => {
-    await removeDraft(tx, c.principal, id, bid.version);
-    await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
-    return null;
-  });
-}
+export const deleteDraft = onStoredBid("delete", async (tx, c, bid, _now, id) => {
+  await removeDraft(tx, c.principal, id, bid.version);
+  await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
+  return null;
+});
