@@ -110,6 +110,16 @@ export const handler = define.handlers({
 
 const KIND_LABEL = { solar: "Solar", wind: "Wind", storage: "Storage", thermal: "Thermal" } as const;
 
+/** A form's own error (not one field's), across the whole grid. */
+function FormError({ message }: { message?: string }) {
+  if (!message) return null;
+  return (
+    <div class="sm:col-span-2 lg:col-span-3">
+      <Notice kind="error">{message}</Notice>
+    </div>
+  );
+}
+
 export default define.page<typeof handler>(function Assets({ data }) {
   const e = (form: string) => data.form === form ? data.errors : {};
   const v = (form: string, k: string) => data.form === form ? data.values[k] : undefined;
@@ -169,11 +179,7 @@ export default define.page<typeof handler>(function Assets({ data }) {
         {data.canWrite && (
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="site" />
-            {e("site")._form && (
-              <div class="sm:col-span-2 lg:col-span-3">
-                <Notice kind="error">{e("site")._form}</Notice>
-              </div>
-            )}
+            <FormError message={e("site")._form} />
             <Field name="name" label="Site name" value={v("site", "name")} error={e("site").name} />
             <Select name="zone" label="Zone" options={ISOS} value={v("site", "zone") ?? "PJM"} error={e("site").zone} />
             <Field name="node" label="Pricing node or hub" value={v("site", "node")} error={e("site").node} />
@@ -205,11 +211,7 @@ export default define.page<typeof handler>(function Assets({ data }) {
         >
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="asset" />
-            {e("asset")._form && (
-              <div class="sm:col-span-2 lg:col-span-3">
-                <Notice kind="error">{e("asset")._form}</Notice>
-              </div>
-            )}
+            <FormError message={e("asset")._form} />
             <Select
               name="site_id"
               label="Site"
