@@ -113,6 +113,20 @@ export function Button(
   );
 }
 
+/**
+ * A destructive action on one row, as a form of its own so it works without JavaScript: posts
+ * `_action` and the row's id under `field`.
+ */
+export function RowAction(props: { action: string; field: string; id: string; children: ComponentChildren }) {
+  return (
+    <form method="post">
+      <input type="hidden" name="_action" value={props.action} />
+      <input type="hidden" name={props.field} value={props.id} />
+      <Button variant="danger">{props.children}</Button>
+    </form>
+  );
+}
+
 export function Notice(props: { kind: "error" | "success" | "info"; children: ComponentChildren }) {
   const styles = {
     error: "bg-red-50 text-red-800 ring-red-200",

@@ -41,39 +41,25 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
               <Fragment key={r.key}>
                 <tr class="align-top" data-row={i}>
                   <td class="py-1.5 pt-3.5 text-xs tabular-nums text-slate-500">{i + 1}</td>
-                  <td class="py-1.5 pr-2">
-                    <label for={`bb-price-${i}`} class="sr-only">Segment {i + 1} price ($/MWh)</label>
-                    <input
-                      id={`bb-price-${i}`}
-                      name={`segments.${i}.price`}
-                      type="number"
-                      step="any"
-                      inputMode="decimal"
-                      placeholder="e.g. 35"
-                      value={r.price}
-                      class={control(pe)}
-                      aria-invalid={pe ? "true" : undefined}
-                      aria-describedby={pe ? `bb-price-${i}-errors` : undefined}
-                      onInput={(e) => setRow(i, "price", e.currentTarget.value)}
-                    />
-                  </td>
-                  <td class="py-1.5 pr-2">
-                    <label for={`bb-qty-${i}`} class="sr-only">Segment {i + 1} quantity (MW)</label>
-                    <input
-                      id={`bb-qty-${i}`}
-                      name={`segments.${i}.quantity`}
-                      type="number"
-                      step="any"
-                      min="0"
-                      inputMode="decimal"
-                      placeholder="MW"
-                      value={r.quantity}
-                      class={control(qe)}
-                      aria-invalid={qe ? "true" : undefined}
-                      aria-describedby={qe ? `bb-qty-${i}-errors` : undefined}
-                      onInput={(e) => setRow(i, "quantity", e.currentTarget.value)}
-                    />
-                  </td>
+                  <SegmentCell
+                    id={`bb-price-${i}`}
+                    name={`segments.${i}.price`}
+                    label={`Segment ${i + 1} price ($/MWh)`}
+                    placeholder="e.g. 35"
+                    value={r.price}
+                    errors={pe}
+                    onInput={(v) => setRow(i, "price", v)}
+                  />
+                  <SegmentCell
+                    id={`bb-qty-${i}`}
+                    name={`segments.${i}.quantity`}
+                    label={`Segment ${i + 1} quantity (MW)`}
+                    placeholder="MW"
+                    min="0"
+                    value={r.quantity}
+                    errors={qe}
+                    onInput={(v) => setRow(i, "quantity", v)}
+                  />
                   <td class="py-1.5 text-right">
                     <button
                       type="submit"
@@ -126,5 +112,38 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
       </div>
       <FieldErrors id="bb-segments-errors" field="segments" messages={err("segments")} />
     </fieldset>
+  );
+}
+
+/** A segment's price or quantity: its label is for screen readers, its messages sit under the row (`${id}-errors`). */
+function SegmentCell(props: {
+  id: string;
+  name: string;
+  label: string;
+  placeholder: string;
+  min?: string;
+  value: string;
+  errors: string[] | undefined;
+  onInput: (value: string) => void;
+}) {
+  const { id, errors } = props;
+  return (
+    <td class="py-1.5 pr-2">
+      <label for={id} class="sr-only">{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type="number"
+        step="any"
+        min={props.min}
+        inputMode="decimal"
+        placeholder={props.placeholder}
+        value={props.value}
+        class={control(errors)}
+        aria-invalid={errors ? "true" : undefined}
+        aria-describedby={errors ? `${id}-errors` : undefined}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </td>
   );
 }

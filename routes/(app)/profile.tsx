@@ -1,6 +1,6 @@
 import { page } from "fresh";
 import { z } from "zod";
-import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
+import { Button, Card, Field, type FieldErrors, Notice, RowAction, Select } from "../../components/Form.tsx";
 import { SecretBox } from "../../components/SecretBox.tsx";
 import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
@@ -276,11 +276,7 @@ export default define.page<typeof handler>(function Profile({ data }) {
                               : "never"}
                           </p>
                         </div>
-                        <form method="post">
-                          <input type="hidden" name="_action" value="api_key_revoke" />
-                          <input type="hidden" name="id" value={k.id} />
-                          <Button variant="danger">Revoke</Button>
-                        </form>
+                        <RowAction action="api_key_revoke" field="id" id={k.id}>Revoke</RowAction>
                       </li>
                     ))}
                   </ul>

@@ -75,8 +75,10 @@ export class DatabaseDeadlineError extends DomainError {
 /**
  * Settles like `work`, or rejects with DatabaseDeadlineError when the request's budget runs out
  * first (then `onExpired` is called, to cancel what can be cancelled). Outside a request: `work`.
+ * Once `settling()` is true the budget no longer applies: `work` has reached a point whose outcome
+ * the client must be told (a COMMIT sent), so it is awaited however long it takes.
  */
-export function bounded<T>(work: Promise<T>, onExpired?: () => void): Promise<T> {
+export function bounded<T>(work: Promise<T>, onExpired?: () => void, settling?: () => boolean): Promise<T> {
   const left = remainingMs();
   if (left === null) return work;
   if (left <= 0) {
@@ -87,6 +89,7 @@ export function bounded<T>(work: Promise<T>, onExpired?: () => void): Promise<T>
   const end = databaseWork();
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
+      if (settling?.()) return;
       end();
       work.catch(() => {}); // settles later, unobserved
       onExpired?.();

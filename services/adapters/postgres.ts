@@ -1,6 +1,6 @@
 /** Postgres through postgres.js, for DATABASE_URL. */
 import type { Database, Transaction } from "../../db/database.ts";
-import { bounded, DatabaseDeadlineError, databaseWork, remainingMs } from "./deadline.ts";
+import { bounded, DatabaseDeadlineError, remainingMs } from "./deadline.ts";
 
 export interface PostgresOptions {
   /** Pool size. */
@@ -81,7 +81,6 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     if (left === null) return sql.begin((tx) => fn(wrap(tx, true))) as Promise<T>;
     if (left <= 0) return Promise.reject(new DatabaseDeadlineError());
     // A transaction holds a connection from BEGIN to COMMIT: all of it is the request's database time.
-    const end = databaseWork();
     let expired = false;
     let committing = false;
     const run = sql.begin(async (tx) => {
@@ -91,24 +90,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       committing = true;
       return result;
     }) as Promise<T>;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (committing) return;
-        expired = true;
-        end();
-        run.catch(() => {});
-        reject(new DatabaseDeadlineError());
-      }, left);
-      run.then((v) => {
-        end();
-        clearTimeout(timer);
-        resolve(v);
-      }, (e) => {
-        end();
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
+    return bounded(run, () => {
+      expired = true;
+    }, () => committing);
   }
 
   return {

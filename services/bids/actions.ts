@@ -14,7 +14,7 @@ import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
 import { checkCommitment, lockAssets } from "./commitment.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
-import { assertAllowed } from "./lifecycle.ts";
+import { assertAllowed, type BidAction } from "./lifecycle.ts";
 import {
   bidTerms,
   type BidView,
@@ -83,6 +83,30 @@ async function act<T>(
   const out = await once(deps.db, c.principal.orgId, opts.idempotency ?? null, (tx) => run(tx, now));
   deps.bids.kick();
   return out;
+}
+
+/**
+ * An action on one stored bid, as the API calls it: `act` that reads the bid, asks the lifecycle rule
+ * for `action`, checks the version the client read, then runs `run` with the bid as read (and `id` as
+ * the caller wrote it, which the audit entry keeps).
+ */
+function onStoredBid<T>(
+  action: BidAction,
+  run: (tx: Transaction, c: Caller, bid: BidView, now: Date, id: string) => Promise<T>,
+) {
+  return (
+    deps: BidDeps,
+    c: Caller,
+    id: string,
+    input: { version?: number } = {},
+    opts: ActionOptions = {},
+  ): Promise<Outcome<T>> =>
+    act(deps, c, opts, async (tx, now) => {
+      const bid = await getBid(tx, c.principal.orgId, id);
+      assertAllowed(bid, action, now);
+      assertVersion(bid, input.version);
+      return await run(tx, c, bid, now, id);
+    });
 }
 
 /** The version the client read, if it sent one, must be the bid's: else someone changed it meanwhile. */
@@ -228,56 +252,21 @@ export async function editDraft(
 }
 
 /** Submits a draft to the market. */
-export async function submitBid(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<BidView>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "submit", now);
-    assertVersion(bid, input.version);
-    return await goLive(tx, c, bid, now);
-  });
-}
+export const submitBid = onStoredBid("submit", goLive);
 
 /** Withdraws a draft (at any time) or a submitted bid (while its market is open). */
-export async function withdrawBid(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<BidView>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "withdraw", now);
-    assertVersion(bid, input.version);
-    // From the status the rule was checked for, at the version read: anything since is a 409.
-    const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
-      expectedVersion: bid.version,
-    });
-    await auditBid(tx, c, "bid.withdrawn", id, { from: bid.status, version: out.version });
-    return out;
+export const withdrawBid = onStoredBid("withdraw", async (tx, c, bid, _now, id) => {
+  // From the status the rule was checked for, at the version read: anything since is a 409.
+  const out = await transition(tx, c.principal.orgId, id, [bid.status], "withdrawn", c.principal, {
+    expectedVersion: bid.version,
   });
-}
+  await auditBid(tx, c, "bid.withdrawn", id, { from: bid.status, version: out.version });
+  return out;
+});
 
 /** Deletes a draft; its audit entry keeps what it was. */
-export async function deleteDraft(
-  deps: BidDeps,
-  c: Caller,
-  id: string,
-  input: { version?: number } = {},
-  opts: ActionOptions = {},
-): Promise<Outcome<null>> {
-  return await act(deps, c, opts, async (tx, now) => {
-    const bid = await getBid(tx, c.principal.orgId, id);
-    assertAllowed(bid, "delete", now);
-    assertVersion(bid, input.version);
-    await removeDraft(tx, c.principal, id, bid.version);
-    await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
-    return null;
-  });
-}
+export const deleteDraft = onStoredBid("delete", async (tx, c, bid, _now, id) => {
+  await removeDraft(tx, c.principal, id, bid.version);
+  await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
+  return null;
+});

@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
 import { z } from "zod";
-import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
+import { Button, Card, Field, type FieldErrors, Notice, RowAction, Select } from "../../../components/Form.tsx";
 import { SecretBox } from "../../../components/SecretBox.tsx";
 import { AdminNav } from "../../../components/AdminNav.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
@@ -130,11 +130,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
                   </div>
                   <Button variant="secondary">Save</Button>
                 </form>
-                <form method="post">
-                  <input type="hidden" name="_action" value="remove" />
-                  <input type="hidden" name="user_id" value={m.id} />
-                  <Button variant="danger">Remove</Button>
-                </form>
+                <RowAction action="remove" field="user_id" id={m.id}>Remove</RowAction>
               </div>
             </li>
           ))}
@@ -163,11 +159,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
                       {i.email} · <span class="capitalize">{i.role}</span>
                       <span class="text-xs text-slate-500">· expires {date(i.expires_at)}</span>
                     </p>
-                    <form method="post">
-                      <input type="hidden" name="_action" value="revoke_invitation" />
-                      <input type="hidden" name="id" value={i.id} />
-                      <Button variant="danger">Revoke</Button>
-                    </form>
+                    <RowAction action="revoke_invitation" field="id" id={i.id}>Revoke</RowAction>
                   </li>
                 ))}
               </ul>

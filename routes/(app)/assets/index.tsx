@@ -46,6 +46,16 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
   };
 }
 
+/** What a storage asset adds to the form (field, label); the others leave these out. */
+const STORAGE_FIELDS = [
+  ["energy_mwh", "Energy (MWh, storage)"],
+  ["charge_mw", "Charge (MW, storage)"],
+  ["discharge_mw", "Discharge (MW, storage)"],
+  ["round_trip_efficiency", "Round-trip efficiency (0–1)"],
+  ["min_soc", "Min state of charge (0–1)"],
+  ["max_soc", "Max state of charge (0–1)"],
+] as const;
+
 /** Form fields are text; the API's schemas take numbers. Empty optional fields are left out. */
 const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
 const siteForm = z.object({
@@ -63,7 +73,7 @@ const assetForm = z.record(z.string(), z.string()).transform((f) => {
     capacity_mw: num(f.capacity_mw),
   };
   if (f.kind === "storage") {
-    for (const k of ["energy_mwh", "charge_mw", "discharge_mw", "round_trip_efficiency", "min_soc", "max_soc"]) {
+    for (const [k] of STORAGE_FIELDS) {
       out[k] = num(f[k]);
     }
   }
@@ -99,6 +109,16 @@ export const handler = define.handlers({
 });
 
 const KIND_LABEL = { solar: "Solar", wind: "Wind", storage: "Storage", thermal: "Thermal" } as const;
+
+/** A form's own error (not one field's), across the whole grid. */
+function FormError({ message }: { message?: string }) {
+  if (!message) return null;
+  return (
+    <div class="sm:col-span-2 lg:col-span-3">
+      <Notice kind="error">{message}</Notice>
+    </div>
+  );
+}
 
 export default define.page<typeof handler>(function Assets({ data }) {
   const e = (form: string) => data.form === form ? data.errors : {};
@@ -159,11 +179,7 @@ export default define.page<typeof handler>(function Assets({ data }) {
         {data.canWrite && (
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="site" />
-            {e("site")._form && (
-              <div class="sm:col-span-2 lg:col-span-3">
-                <Notice kind="error">{e("site")._form}</Notice>
-              </div>
-            )}
+            <FormError message={e("site")._form} />
             <Field name="name" label="Site name" value={v("site", "name")} error={e("site").name} />
             <Select name="zone" label="Zone" options={ISOS} value={v("site", "zone") ?? "PJM"} error={e("site").zone} />
             <Field name="node" label="Pricing node or hub" value={v("site", "node")} error={e("site").node} />
@@ -195,11 +211,7 @@ export default define.page<typeof handler>(function Assets({ data }) {
         >
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="asset" />
-            {e("asset")._form && (
-              <div class="sm:col-span-2 lg:col-span-3">
-                <Notice kind="error">{e("asset")._form}</Notice>
-              </div>
-            )}
+            <FormError message={e("asset")._form} />
             <Select
               name="site_id"
               label="Site"
@@ -221,42 +233,9 @@ export default define.page<typeof handler>(function Assets({ data }) {
               value={v("asset", "capacity_mw")}
               error={e("asset").capacity_mw}
             />
-            <Field
-              name="energy_mwh"
-              label="Energy (MWh, storage)"
-              value={v("asset", "energy_mwh")}
-              error={e("asset").energy_mwh}
-            />
-            <Field
-              name="charge_mw"
-              label="Charge (MW, storage)"
-              value={v("asset", "charge_mw")}
-              error={e("asset").charge_mw}
-            />
-            <Field
-              name="discharge_mw"
-              label="Discharge (MW, storage)"
-              value={v("asset", "discharge_mw")}
-              error={e("asset").discharge_mw}
-            />
-            <Field
-              name="round_trip_efficiency"
-              label="Round-trip efficiency (0–1)"
-              value={v("asset", "round_trip_efficiency")}
-              error={e("asset").round_trip_efficiency}
-            />
-            <Field
-              name="min_soc"
-              label="Min state of charge (0–1)"
-              value={v("asset", "min_soc")}
-              error={e("asset").min_soc}
-            />
-            <Field
-              name="max_soc"
-              label="Max state of charge (0–1)"
-              value={v("asset", "max_soc")}
-              error={e("asset").max_soc}
-            />
+            {STORAGE_FIELDS.map(([name, label]) => (
+              <Field key={name} name={name} label={label} value={v("asset", name)} error={e("asset")[name]} />
+            ))}
             <div class="flex items-end">
               <Button>Add asset</Button>
             </div>
