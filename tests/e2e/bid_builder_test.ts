@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
+import { jsonApi, register, ridgeSolar, signIn } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
-const PASSWORD = "granite-Otter-meadow-47!";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 serviceTest("bidding: live validation, save and submit, live list, detail with history, no-JS withdraw, edit", [
@@ -26,37 +26,9 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
   try {
     await app.waitReady();
     const email = `bidder-${Date.now()}@example.com`;
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: PASSWORD, name: "Bea Bidder", organization_name: "Bid Power" }),
-    });
-    const registered = await reg.text();
-    assert.equal(reg.status, 201, registered);
-    const { access_token } = JSON.parse(registered);
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-      return text ? JSON.parse(text) : null;
-    };
-    const site = await api("POST", "/api/sites", {
-      name: "Ridge",
-      zone: "PJM",
-      node: "WESTERN HUB",
-      latitude: 39.9,
-      longitude: -77.1,
-    });
-    const asset = await api("POST", "/api/assets", {
-      site_id: site.id,
-      name: "Ridge Solar",
-      kind: "solar",
-      capacity_mw: 80,
-    });
+    const { access_token } = await register(app.url, { email, name: "Bea Bidder", organization_name: "Bid Power" });
+    const api = jsonApi(app.url, () => access_token);
+    const asset = await ridgeSolar(api);
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors: string[] = [];
@@ -80,10 +52,7 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
 
     await page.goto(`${app.url}/bidding`);
     assert.equal(new URL(page.url()).pathname, "/login");
-    await page.fill("#f-email", email);
-    await page.fill("#f-password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/bidding`);
+    await signIn(page, email, `${app.url}/bidding`);
     await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
     await page.waitForSelector("fresh-island[data-island=BidList][data-hydrated]");
     await page.waitForSelector("[data-testid=bid-list-empty]");
@@ -161,7 +130,7 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
 
     // What only the server knows is shown beside the field too: the asset shrank since the page loaded.
     await api("PUT", `/api/assets/${asset.id}`, {
-      site_id: site.id,
+      site_id: asset.site_id,
       name: "Ridge Solar",
       kind: "solar",
       capacity_mw: 10,
@@ -304,22 +273,12 @@ serviceTest("bidding without JavaScript: the list and filters render, a draft is
   try {
     await app.waitReady();
     const email = `nojs-${Date.now()}@example.com`;
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: PASSWORD, name: "Noah Script", organization_name: "Plain Power" }),
+    const { access_token } = await register(app.url, {
+      email,
+      name: "Noah Script",
+      organization_name: "Plain Power",
     });
-    const { access_token } = await reg.json();
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text);
-    };
+    const api = jsonApi(app.url, () => access_token);
     const site = await api("POST", "/api/sites", {
       name: "S",
       zone: "ERCOT",
@@ -355,10 +314,7 @@ serviceTest("bidding without JavaScript: the list and filters render, a draft is
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${app.url}/login?next=/bidding`);
-    await page.fill("#f-email", email);
-    await page.fill("#f-password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/bidding`);
+    await signIn(page, email, `${app.url}/bidding`);
     assert.equal(await page.locator("[data-bid-id]").count(), 2);
     assert.equal(await page.locator("[data-testid=bid-builder]").count(), 1, "the builder is server-rendered too");
 

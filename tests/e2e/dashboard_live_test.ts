@@ -6,10 +6,9 @@
 import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
+import { register, signIn } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
-
-const PASSWORD = "granite-Otter-meadow-47!";
 
 serviceTest("dashboard: live tiles, a pushed price shows without reload, recovers after a server restart", [
   "chromium",
@@ -27,22 +26,13 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
   try {
     await app.waitReady();
     const email = `live-${Date.now()}@example.com`;
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: PASSWORD, name: "Liv Trader", organization_name: "Live Power" }),
-    });
-    assert.equal(reg.status, 201);
-    const { access_token } = await reg.json();
+    const { access_token } = await register(app.url, { email, name: "Liv Trader", organization_name: "Live Power" });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${app.url}/login`);
-    await page.fill("#f-email", email);
-    await page.fill("#f-password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/`);
+    await signIn(page, email, `${app.url}/`);
     await page.waitForSelector("[data-testid=zone-tiles] [data-zone=PJM]");
     await page.waitForSelector("[data-connection=open]", { timeout: 15_000 });
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));

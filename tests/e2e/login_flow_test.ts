@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
+import { PASSWORD, register } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 import { totpCode } from "../../services/auth/totp.ts";
-
-const PASSWORD = "granite-Otter-meadow-47!";
 
 serviceTest("login page: redirect to /login?next=, error shown, back to the page after login, logout", [
   "chromium",
@@ -20,13 +19,7 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
   try {
     await app.waitReady();
     const email = `e2e-${Date.now()}@example.com`;
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: PASSWORD, name: "Erin Example", organization_name: "E2E Power" }),
-    });
-    const registered = await reg.text();
-    assert.equal(reg.status, 201, registered);
+    const registered = await register(app.url, { email, name: "Erin Example", organization_name: "E2E Power" });
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors: string[] = [];
@@ -67,7 +60,7 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
 
     // Two-factor authentication on (through the API), then the two steps in the browser.
     const bearer = {
-      authorization: `Bearer ${JSON.parse(registered).access_token}`,
+      authorization: `Bearer ${registered.access_token}`,
       "content-type": "application/json",
     };
     const setup = await (await fetch(`${app.url}/api/auth/mfa/setup`, { method: "POST", headers: bearer })).json();

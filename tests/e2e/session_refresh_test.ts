@@ -11,10 +11,10 @@
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
+import { jsonApi, register, ridgeSolar, signIn } from "../helpers/e2e.ts";
 import { serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
-const PASSWORD = "granite-Otter-meadow-47!";
 const shots = Deno.env.get("E2E_SCREENSHOTS");
 
 async function shoot(page: Page, name: string) {
@@ -47,17 +47,15 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
   try {
     await app.waitReady();
     const email = `renewer-${Date.now()}@example.com`;
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: PASSWORD, name: "Rene Renewer", organization_name: "Renew Power" }),
+    const registered = await register(app.url, {
+      email,
+      name: "Rene Renewer",
+      organization_name: "Renew Power",
     });
-    const registered = await reg.text();
-    assert.equal(reg.status, 201, registered);
-    assert.equal(JSON.parse(registered).expires_in, 3);
-    let refreshToken: string = JSON.parse(registered).refresh_token;
+    assert.equal(registered.expires_in, 3);
+    let refreshToken = registered.refresh_token;
     /** The setup's own API calls: a fresh token pair for each (tokens last 3 s). */
-    const api = async (method: string, path: string, body?: unknown) => {
+    const api = jsonApi(app.url, async () => {
       const r = await fetch(`${app.url}/api/auth/refresh`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -66,23 +64,9 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
       const pair = await r.json();
       assert.equal(r.status, 200, JSON.stringify(pair));
       refreshToken = pair.refresh_token;
-      const res = await fetch(`${app.url}${path}`, {
-        method,
-        headers: { "content-type": "application/json", authorization: `Bearer ${pair.access_token}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-      return text ? JSON.parse(text) : null;
-    };
-    const site = await api("POST", "/api/sites", {
-      name: "Ridge",
-      zone: "PJM",
-      node: "WESTERN HUB",
-      latitude: 39.9,
-      longitude: -77.1,
+      return pair.access_token;
     });
-    await api("POST", "/api/assets", { site_id: site.id, name: "Ridge Solar", kind: "solar", capacity_mw: 80 });
+    await ridgeSolar(api);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -98,10 +82,7 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
     const noHttp401 = async () => assert.doesNotMatch(await page.textContent("body") ?? "", /HTTP 401/);
 
     await page.goto(`${app.url}/bidding`);
-    await page.fill("#f-email", email);
-    await page.fill("#f-password", PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/bidding`);
+    await signIn(page, email, `${app.url}/bidding`);
     await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
     await page.waitForSelector("fresh-island[data-island=BidList][data-hydrated]");
     await page.fill("#bb-price-0", "31");
@@ -159,10 +140,7 @@ serviceTest("a page keeps working past its access token; a session ended elsewhe
     // Sign in again in the tab the prompt opens; back here, the same save goes through.
     const [login] = await Promise.all([context.waitForEvent("page"), page.click("[data-testid=session-sign-in]")]);
     await login.waitForLoadState();
-    await login.fill("#f-email", email);
-    await login.fill("#f-password", PASSWORD);
-    await login.click("button[type=submit]");
-    await login.waitForURL(`${app.url}/bidding`);
+    await signIn(login, email, `${app.url}/bidding`);
     await login.close();
     await page.bringToFront();
     // Coming back may already have checked the session (focus); else the button does.

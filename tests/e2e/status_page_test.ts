@@ -7,6 +7,7 @@
 import { freePort } from "../helpers/ports.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
+import { register, signIn } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
@@ -36,13 +37,7 @@ serviceTest("status page: island hydrates and shows a service coming up without 
   try {
     await app.waitReady();
     const email = `status-${Date.now()}@example.com`;
-    const password = "granite-Otter-meadow-47!";
-    const reg = await fetch(`${app.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password, name: "Stat Admin", organization_name: "Status Power" }),
-    });
-    assert.equal(reg.status, 201, await reg.text());
+    await register(app.url, { email, name: "Stat Admin", organization_name: "Status Power" });
 
     const visitor = await browser.newPage();
     await visitor.goto(`${app.url}/system-status`);
@@ -52,10 +47,7 @@ serviceTest("status page: island hydrates and shows a service coming up without 
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${app.url}/login?next=/system-status`);
-    await page.fill("#f-email", email);
-    await page.fill("#f-password", password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/system-status`);
+    await signIn(page, email, `${app.url}/system-status`);
     const consoleErrors: string[] = [];
     page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
     page.on("pageerror", (e) => consoleErrors.push(e.message));

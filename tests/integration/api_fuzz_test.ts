@@ -22,6 +22,7 @@ import type { Manifest } from "../../framework/types.ts";
 import manifest from "../../fresh.gen.ts";
 import { ISOS } from "../../services/market/zones.ts";
 import { call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
+import { battery, deliveryHour, pjmSite } from "../helpers/bids.ts";
 import {
   type ArbitraryContext,
   arbitraryOf,
@@ -93,36 +94,16 @@ async function makeFixture(t: TestApp): Promise<Fixture> {
     const r = await call(t, "POST", path, { token, body, ip: org.admin.ip });
     return r.status < 300 ? r.body : null;
   };
-  const site = await post("/api/sites", {
-    name: "Fuzz Site",
-    zone: "PJM",
-    node: "WESTERN HUB",
-    latitude: 39.9,
-    longitude: -77.2,
-  });
+  const site = await post("/api/sites", pjmSite("Fuzz Site"));
   if (site) ids.sites.push(site.id);
-  const asset = site &&
-    await post("/api/assets", {
-      site_id: site.id,
-      name: "Fuzz BESS",
-      kind: "storage",
-      capacity_mw: 50,
-      energy_mwh: 200,
-      charge_mw: 50,
-      discharge_mw: 50,
-      round_trip_efficiency: 0.87,
-      min_soc: 0.1,
-      max_soc: 0.95,
-    });
+  const asset = site && await post("/api/assets", { site_id: site.id, ...battery("Fuzz BESS") });
   if (asset) ids.assets.push(asset.id);
   if (asset) {
-    const start = new Date(Date.now() + 3 * 86_400_000);
-    start.setUTCHours(15, 0, 0, 0);
     const bid = await post("/api/bids", {
       asset_id: asset.id,
       zone: "PJM",
       market: "DA",
-      interval_start: start.toISOString(),
+      interval_start: deliveryHour(),
       side: "offer",
       segments: [{ price: 25, quantity: 10 }],
     });

@@ -1,5 +1,6 @@
 /** Sites and assets: CRUD, storage rules, unique names, tenant walls, viewers read and traders write. */
 import assert from "node:assert/strict";
+import { battery as storageAsset, pjmSite } from "../helpers/bids.ts";
 import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -23,18 +24,8 @@ async function org(tag: string) {
   return { t, call };
 }
 
-const site = { name: "Solar Ridge", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 };
-const battery = {
-  name: "BESS 1",
-  kind: "storage",
-  capacity_mw: 50,
-  energy_mwh: 200,
-  charge_mw: 50,
-  discharge_mw: 50,
-  round_trip_efficiency: 0.87,
-  min_soc: 0.1,
-  max_soc: 0.95,
-};
+const site = pjmSite("Solar Ridge");
+const battery = storageAsset("BESS 1");
 
 Deno.test("sites and assets: create, read, update, delete with their rules", opts, async () => {
   const { call } = await org("assets");

@@ -4,82 +4,25 @@
  * submit, refuse stale versions and unknown actions as the API does.
  */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
-import type { BuildInfo, Manifest } from "../../framework/types.ts";
-import appConfig from "../../fresh.config.ts";
-import manifest from "../../fresh.gen.ts";
-import { createApp } from "../../server/app.ts";
 import { call, createOrg, expectStatus, type Member, orgWithAllRoles } from "../helpers/auth.ts";
-import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
+import { bidPage, deliveryHour, siteWithAsset } from "../helpers/bids.ts";
+import { type TestApp, testApp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
-/**
- * The shared test app renders without a client build (islands would fail); these pages have islands,
- * so they are served by an app over the same services with a stand-in build naming the island bundles.
- */
-const pagesBuild: BuildInfo = {
-  sourceHash: "test",
-  builtAt: new Date(0).toISOString(),
-  css: null,
-  boot: "/_fresh/boot-test.js",
-  islands: { BidBuilder: "/_fresh/islands/BidBuilder-test.js", BidList: "/_fresh/islands/BidList-test.js" },
-  files: {},
-};
-const pageApps = new WeakMap<TestApp, Hono>();
-function pageApp(t: TestApp): Hono {
-  let app = pageApps.get(t);
-  if (!app) {
-    app = createApp({ services: t.services, manifest: manifest as Manifest, build: pagesBuild, root: appConfig.root });
-    pageApps.set(t, app);
-  }
-  return app;
-}
-
-/** An hour three days ahead: every zone's DA gate for it is still open. */
-function deliveryHour(): string {
-  const d = new Date(Date.now() + 3 * 86_400_000);
-  d.setUTCHours(15, 0, 0, 0);
-  return d.toISOString();
-}
-
-async function page(t: TestApp, m: Member | null, path: string, form?: Record<string, string>) {
-  const headers: Record<string, string> = { accept: "text/html" };
-  if (m) headers.authorization = `Bearer ${m.tokens.access_token}`;
-  if (form) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    headers.origin = t.origin;
-  }
-  const req = new Request(new URL(path, t.origin), {
-    method: form ? "POST" : "GET",
-    headers,
-    body: form ? new URLSearchParams(form).toString() : undefined,
-    redirect: "manual",
-  });
-  const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
-  const res = await pageApp(t).fetch(req, info);
-  return { status: res.status, location: res.headers.get("location"), html: await res.text() };
-}
+const page = (t: TestApp, m: Member | null, path: string, form?: Record<string, string>) =>
+  bidPage(t, m?.tokens.access_token ?? null, path, form);
 
 async function setup(tag: string) {
   const t = await testApp();
   const { org, members } = await orgWithAllRoles(t, tag);
   const token = org.admin.tokens.access_token;
-  const site = await call(t, "POST", "/api/sites", {
-    token,
-    body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
-  });
-  expectStatus(site, 201);
-  const asset = await call(t, "POST", "/api/assets", {
-    token,
-    body: { site_id: site.body.id, name: "Page Solar", kind: "solar", capacity_mw: 20 },
-  });
-  expectStatus(asset, 201);
+  const { asset } = await siteWithAsset(t, token, { name: "Page Solar", kind: "solar", capacity_mw: 20 });
   const draft = async (price = 30) => {
     const r = await call(t, "POST", "/api/bids", {
       token,
       body: {
-        asset_id: asset.body.id,
+        asset_id: asset.id,
         zone: "PJM",
         market: "DA",
         interval_start: deliveryHour(),
@@ -90,7 +33,7 @@ async function setup(tag: string) {
     expectStatus(r, 201);
     return r.body as { id: string; version: number };
   };
-  return { t, org, members, asset: asset.body, draft };
+  return { t, org, members, asset, draft };
 }
 
 Deno.test(

@@ -18,32 +18,20 @@ import {
 } from "../../services/bids/actions.ts";
 import { submissionDeadline } from "../../services/bids/schema.ts";
 import { DomainError } from "../../services/errors.ts";
-import { call, createOrg, expectStatus } from "../helpers/auth.ts";
+import { createOrg } from "../helpers/auth.ts";
+import { deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { type TestApp, testApp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
-/** An hour three days ahead: every zone's DA gate for it is still open. */
-function deliveryHour(offsetHours = 0): string {
-  const d = new Date(Date.now() + 3 * 86_400_000);
-  d.setUTCHours(15 + offsetHours, 0, 0, 0);
-  return d.toISOString();
-}
-
 async function setup(tag: string) {
   const t = await testApp();
   const org = await createOrg(t, tag);
-  const token = org.admin.tokens.access_token;
-  const site = await call(t, "POST", "/api/sites", {
-    token,
-    body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
+  const { assetId } = await siteWithAsset(t, org.admin.tokens.access_token, {
+    name: "Act Solar",
+    kind: "solar",
+    capacity_mw: 20,
   });
-  expectStatus(site, 201);
-  const asset = await call(t, "POST", "/api/assets", {
-    token,
-    body: { site_id: site.body.id, name: "Act Solar", kind: "solar", capacity_mw: 20 },
-  });
-  expectStatus(asset, 201);
   const principal: Principal = {
     userId: org.admin.userId,
     orgId: org.id,
@@ -60,13 +48,13 @@ async function setup(tag: string) {
     now: now ? () => now : undefined,
   });
   const offer = (start = deliveryHour(), price = 20) => ({
-    asset_id: asset.body.id as string,
+    asset_id: assetId,
     market: "DA",
     interval_start: start,
     side: "offer",
     segments: [{ price, quantity: 5 }],
   });
-  return { t, org, caller, deps, offer, kicks: () => kicks, assetId: asset.body.id as string };
+  return { t, org, caller, deps, offer, kicks: () => kicks, assetId };
 }
 
 async function auditOf(t: TestApp, orgId: string) {

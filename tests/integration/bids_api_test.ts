@@ -1,15 +1,9 @@
 /** The bid API: validation naming fields, lifecycle with history, 409 on conflicts, idempotent retries, batches. */
 import assert from "node:assert/strict";
+import { deliveryHour, pjmSite } from "../helpers/bids.ts";
 import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
-
-/** An hour three days ahead: every zone's DA gate for it is still open. */
-function deliveryHour(offsetHours = 0): string {
-  const d = new Date(Date.now() + 3 * 86_400_000);
-  d.setUTCHours(15 + offsetHours, 0, 0, 0);
-  return d.toISOString();
-}
 
 async function trader(tag: string) {
   const t = await testApp();
@@ -31,13 +25,7 @@ async function trader(tag: string) {
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
-  const site = await call("POST", "/api/sites", {
-    name: "Hub Site",
-    zone: "PJM",
-    node: "WESTERN HUB",
-    latitude: 39.9,
-    longitude: -77.2,
-  });
+  const site = await call("POST", "/api/sites", pjmSite("Hub Site"));
   const pv = await call("POST", "/api/assets", { site_id: site.body.id, name: "PV 1", kind: "solar", capacity_mw: 20 });
   const bess = await call("POST", "/api/assets", {
     site_id: site.body.id,

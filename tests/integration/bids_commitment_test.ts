@@ -4,14 +4,10 @@
  * API, the page forms and batches, and under parallel submissions.
  */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
-import type { BuildInfo, Manifest } from "../../framework/types.ts";
-import appConfig from "../../fresh.config.ts";
-import manifest from "../../fresh.gen.ts";
-import { createApp } from "../../server/app.ts";
 import { call, createOrg, expectError, expectStatus, type Org } from "../helpers/auth.ts";
+import { bidPage, hourAhead, siteWithAsset } from "../helpers/bids.ts";
 import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
-import { type TestApp, testApp, uniqueIp } from "../helpers/test_app.ts";
+import { type TestApp, testApp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
@@ -30,79 +26,27 @@ function pgApp(): Promise<TestApp> {
 }
 const test = (name: string, fn: () => Promise<void>) => serviceTest(name, ["postgres"], fn, opts);
 
-const pagesBuild: BuildInfo = {
-  sourceHash: "test",
-  builtAt: new Date(0).toISOString(),
-  css: null,
-  boot: "/_fresh/boot-test.js",
-  islands: { BidBuilder: "/_fresh/islands/BidBuilder-test.js", BidList: "/_fresh/islands/BidList-test.js" },
-  files: {},
-};
-let pages: Hono | null = null;
-
-/** A bid page's form post (submit, withdraw), as a browser without JavaScript sends it. */
-async function pageForm(t: TestApp, token: string, path: string, form: Record<string, string>) {
-  pages ??= createApp({
-    services: t.services,
-    manifest: manifest as Manifest,
-    build: pagesBuild,
-    root: appConfig.root,
-  });
-  const req = new Request(new URL(path, t.origin), {
-    method: "POST",
-    headers: {
-      accept: "text/html",
-      authorization: `Bearer ${token}`,
-      "content-type": "application/x-www-form-urlencoded",
-      origin: t.origin,
-    },
-    body: new URLSearchParams(form).toString(),
-    redirect: "manual",
-  });
-  const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
-  const res = await pages.fetch(req, info);
-  return { status: res.status, html: await res.text() };
-}
-
-/** Hour `h` (UTC) three days ahead; 15Z–23Z lie in one PJM operating day whatever the season. */
-function hour(h: number): string {
-  const d = new Date(Date.now() + 3 * 86_400_000);
-  d.setUTCHours(h, 0, 0, 0);
-  return d.toISOString();
-}
-
 /** The battery of the issue: 50 MW / 200 MWh, 160 MWh usable (10–90 %), 90 % round trip. */
 async function battery(tag: string) {
   const t = await pgApp();
   const org: Org = await createOrg(t, tag);
   const token = org.admin.tokens.access_token;
-  const site = await call(t, "POST", "/api/sites", {
-    token,
-    body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
+  const { assetId } = await siteWithAsset(t, token, {
+    name: "BESS 50/200",
+    kind: "storage",
+    capacity_mw: 50,
+    energy_mwh: 200,
+    charge_mw: 50,
+    discharge_mw: 50,
+    round_trip_efficiency: 0.9,
+    min_soc: 0.1,
+    max_soc: 0.9,
   });
-  expectStatus(site, 201);
-  const asset = await call(t, "POST", "/api/assets", {
-    token,
-    body: {
-      site_id: site.body.id,
-      name: "BESS 50/200",
-      kind: "storage",
-      capacity_mw: 50,
-      energy_mwh: 200,
-      charge_mw: 50,
-      discharge_mw: 50,
-      round_trip_efficiency: 0.9,
-      min_soc: 0.1,
-      max_soc: 0.9,
-    },
-  });
-  expectStatus(asset, 201);
-  const assetId = asset.body.id as string;
   const bid = (h: number, side: "offer" | "bid", mw: number) => ({
     asset_id: assetId,
     zone: "PJM",
     market: "DA",
-    interval_start: hour(h),
+    interval_start: hourAhead(h),
     side,
     segments: [{ price: side === "offer" ? 40 : 20, quantity: mw }],
   });
@@ -124,7 +68,7 @@ test("commitment: a second 50 MW offer for the same hour is refused, page then A
   const b = await battery("commit-double");
   // From the page, then the API.
   const first = await b.draft(15, "offer", 50);
-  const viaPage = await pageForm(b.t, b.token, `/bidding/${first}`, { _action: "submit", version: "1" });
+  const viaPage = await bidPage(b.t, b.token, `/bidding/${first}`, { _action: "submit", version: "1" });
   assert.equal(viaPage.status, 303, viaPage.html.slice(0, 300));
   const second = await b.draft(15, "offer", 50);
   const r = await b.submit(second);
@@ -137,7 +81,7 @@ test("commitment: a second 50 MW offer for the same hour is refused, page then A
   const third = await b.draft(16, "offer", 30);
   expectStatus(await b.submit(third), 200);
   const fourth = await b.draft(16, "offer", 30);
-  const refused = await pageForm(b.t, b.token, `/bidding/${fourth}`, { _action: "submit", version: "1" });
+  const refused = await bidPage(b.t, b.token, `/bidding/${fourth}`, { _action: "submit", version: "1" });
   assert.equal(refused.status, 409);
   assert.match(refused.html, /more than the asset(&#39;|&#x27;|')s discharge power of 50 MW/);
   const byId = new Map((await b.statuses()).map((x) => [x.id, x.status]));

@@ -6,35 +6,21 @@
 import assert from "node:assert/strict";
 import { call, createOrg, expectError, expectStatus } from "../helpers/auth.ts";
 import { submissionDeadline } from "../../services/bids/schema.ts";
+import { deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { testApp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 const DAY = 86_400_000;
 
-function deliveryHour(offsetHours = 0): string {
-  const d = new Date(Date.now() + 3 * DAY);
-  d.setUTCHours(15 + offsetHours, 0, 0, 0);
-  return d.toISOString();
-}
-
 async function setup(tag: string) {
   const t = await testApp();
   const org = await createOrg(t, tag);
   const token = org.admin.tokens.access_token;
-  const site = await call(t, "POST", "/api/sites", {
-    token,
-    body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
-  });
-  expectStatus(site, 201);
-  const asset = await call(t, "POST", "/api/assets", {
-    token,
-    body: { site_id: site.body.id, name: "Conv Solar", kind: "solar", capacity_mw: 20 },
-  });
-  expectStatus(asset, 201);
+  const { assetId } = await siteWithAsset(t, token, { name: "Conv Solar", kind: "solar", capacity_mw: 20 });
   const api = (method: string, path: string, o: { body?: unknown; headers?: Record<string, string> } = {}) =>
     call(t, method, path, { token, ...o });
   const offer = (start = deliveryHour()) => ({
-    asset_id: asset.body.id as string,
+    asset_id: assetId,
     zone: "PJM",
     market: "DA",
     interval_start: start,
@@ -45,7 +31,7 @@ async function setup(tag: string) {
     const { zone: _, ...rest } = offer(start);
     return rest;
   };
-  return { t, org, api, offer, noZone, assetId: asset.body.id as string };
+  return { t, org, api, offer, noZone, assetId };
 }
 
 Deno.test("idempotent replay: the same key twice answers byte-identical bodies", opts, async () => {

@@ -1,6 +1,7 @@
 /** The bid horizon: declared in the zone rules the API publishes, enforced on every bid (issue 13: a DA bid for 2030). */
 import assert from "node:assert/strict";
 import { call, createOrg, expectError, expectStatus, opts } from "../helpers/auth.ts";
+import { siteWithAsset } from "../helpers/bids.ts";
 import { testApp } from "../helpers/test_app.ts";
 
 Deno.test(
@@ -15,16 +16,9 @@ Deno.test(
     const pjm = (zones.body.items ?? zones.body).find((z: { zone: string }) => z.zone === "PJM");
     assert.equal(pjm.daHorizonDays, 7);
     assert.equal(pjm.rtHorizonHours, 24);
-    const site = await call(t, "POST", "/api/sites", {
-      token,
-      body: { name: "Site", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 },
-    });
-    const asset = await call(t, "POST", "/api/assets", {
-      token,
-      body: { site_id: site.body.id, name: "PV", kind: "solar", capacity_mw: 20 },
-    });
+    const { assetId } = await siteWithAsset(t, token, { name: "PV", kind: "solar", capacity_mw: 20 });
     const bid = (market: "DA" | "RT", start: Date) => ({
-      asset_id: asset.body.id,
+      asset_id: assetId,
       zone: "PJM",
       market,
       interval_start: start.toISOString(),

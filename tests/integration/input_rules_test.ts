@@ -17,20 +17,11 @@ import {
   opts,
   type Org,
 } from "../helpers/auth.ts";
+import { battery as storageAsset, pjmSite } from "../helpers/bids.ts";
 import { GOOD_PASSWORD, TEST_ORIGIN, type TestApp, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
-const site = { name: "Solar Ridge", zone: "PJM", node: "WESTERN HUB", latitude: 39.9, longitude: -77.2 };
-const battery = {
-  name: "BESS",
-  kind: "storage",
-  capacity_mw: 50,
-  energy_mwh: 200,
-  charge_mw: 50,
-  discharge_mw: 50,
-  round_trip_efficiency: 0.87,
-  min_soc: 0.1,
-  max_soc: 0.95,
-};
+const site = pjmSite("Solar Ridge");
+const battery = storageAsset("BESS");
 
 /** A 4xx with the API's error body, never a 5xx. */
 function expectClientError(r: CallResult, what: string): void {

@@ -53,13 +53,18 @@ Deno.test({
 
       app = await spawnApp({ DATA_DIR: dataDir, PORT: String(port), MARKET_SOURCE: "off" });
       await app.waitReady();
-      const login = await fetch(`${app.url}/api/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.41" },
-        body: JSON.stringify({ email: trader[1], password: trader[2] }),
-      });
-      assert.equal(login.status, 200, "the printed password works in the app");
-      await login.body?.cancel();
+      const appUrl = app.url;
+      /** The status of the seeded trader's login from `ip`. */
+      const traderLogin = async (ip: string) => {
+        const res = await fetch(`${appUrl}/api/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": ip },
+          body: JSON.stringify({ email: trader[1], password: trader[2] }),
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await traderLogin("198.51.100.41"), 200, "the printed password works in the app");
 
       // The app runs on this folder: the seed refuses, and says why and what to do.
       const refused = await seed({ DATA_DIR: dataDir });
@@ -67,13 +72,7 @@ Deno.test({
       assert.match(refused.stderr, /The app is running on .* \(pid \d+, http:\/\/127\.0\.0\.1:\d+\)/);
       assert.match(refused.stderr, /Stop it/);
       assert.equal(refused.stdout, "", "no credentials printed");
-      const still = await fetch(`${app.url}/api/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.42" },
-        body: JSON.stringify({ email: trader[1], password: trader[2] }),
-      });
-      assert.equal(still.status, 200, "the app's users are untouched");
-      await still.body?.cancel();
+      assert.equal(await traderLogin("198.51.100.42"), 200, "the app's users are untouched");
 
       // With Postgres elsewhere the seed does not touch the app's embedded database either.
       const wrongDb = await seed({ DATA_DIR: dataDir, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });

@@ -31,12 +31,19 @@ const battery: StorageLimits = {
 };
 const solar: StorageLimits = { kind: "solar", zone: "PJM", capacity_mw: 30 };
 
-function da(hour: number, side: BidSide, mw: number, extra: Partial<CommitmentBid> = {}): CommitmentBid {
-  const start = DAY + hour * HOUR;
+/** A submitted one-segment bid for `mw` over [start, start + length). */
+function bid(
+  market: "DA" | "RT",
+  start: number,
+  length: number,
+  side: BidSide,
+  mw: number,
+  extra: Partial<CommitmentBid> = {},
+): CommitmentBid {
   return {
-    market: "DA",
+    market,
     interval_start: new Date(start).toISOString(),
-    interval_end: new Date(start + HOUR).toISOString(),
+    interval_end: new Date(start + length).toISOString(),
     side,
     segments: [{ price: 30, quantity: mw }],
     status: "submitted",
@@ -44,16 +51,12 @@ function da(hour: number, side: BidSide, mw: number, extra: Partial<CommitmentBi
   };
 }
 
+function da(hour: number, side: BidSide, mw: number, extra: Partial<CommitmentBid> = {}): CommitmentBid {
+  return bid("DA", DAY + hour * HOUR, HOUR, side, mw, extra);
+}
+
 function rt(minute: number, side: BidSide, mw: number): CommitmentBid {
-  const start = DAY + minute * 60_000;
-  return {
-    market: "RT",
-    interval_start: new Date(start).toISOString(),
-    interval_end: new Date(start + FIVE_MIN).toISOString(),
-    side,
-    segments: [{ price: 30, quantity: mw }],
-    status: "submitted",
-  };
+  return bid("RT", DAY + minute * 60_000, FIVE_MIN, side, mw);
 }
 
 const codes = (issues: { code: string }[]) => issues.map((i) => i.code);

@@ -204,7 +204,8 @@ Deno.test("lassoLarsIC: the OLS noise variance is RSS_ols/(n − p − 1), and i
   assert.throws(() => lassoLarsIC(prepareDesign(x.slice(0, 5 * p), 5, p), y.slice(0, 5), { noiseVariance: "ols" }));
 });
 
-Deno.test("lars: a path where variables leave the active set (the lasso modification) still matches CD", () => {
+/** 20 rows of 6 correlated columns whose LARS path has a coefficient crossing zero (a variable leaves). */
+function crossingProblem() {
   const r = rng(9);
   const n = 20;
   const p = 6;
@@ -216,6 +217,28 @@ Deno.test("lars: a path where variables leave the active set (the lasso modifica
   const y = Array.from({ length: n }, (_, i) => 2 * x[i * p] + 1.9 * x[i * p + 1] - x[i * p + 3] + 0.5 * r());
   const design = prepareDesign(x, n, p);
   const target = centreTarget(design, y);
+  return { n, p, x, y, design, target };
+}
+
+/** The residual sum of squares of coefficients `w` (on the centred columns) around `yMean`, computed directly. */
+function residualSS(
+  x: Float64Array,
+  y: number[],
+  design: ReturnType<typeof prepareDesign>,
+  yMean: number,
+  w: ArrayLike<number>,
+) {
+  const n = y.length;
+  const p = design.xMean.length;
+  return sumOver(n, (i) => {
+    let f = yMean;
+    for (let j = 0; j < p; j++) f += w[j] * (x[i * p + j] - design.xMean[j]);
+    return (y[i] - f) ** 2;
+  });
+}
+
+Deno.test("lars: a path where variables leave the active set (the lasso modification) still matches CD", () => {
+  const { n, p, x, y, design, target } = crossingProblem();
   const path = larsLassoPath(design.gram, target.xty, n, {}, target.yy);
   let drops = 0;
   for (let k = 1; k < path.coefs.length; k++) {
@@ -227,11 +250,7 @@ Deno.test("lars: a path where variables leave the active set (the lasso modifica
   for (let k = 0; k < path.coefs.length; k++) {
     const w = path.coefs[k];
     // The RSS carried along the path is the residual's, computed directly.
-    const rss = sumOver(n, (i) => {
-      let f = target.yMean;
-      for (let j = 0; j < p; j++) f += w[j] * (x[i * p + j] - design.xMean[j]);
-      return (y[i] - f) ** 2;
-    });
+    const rss = residualSS(x, y, design, target.yMean, w);
     close(path.rss[k], rss, 1e-9, `rss at knot ${k}`);
     if (k === 0 || path.alphas[k] <= 0) continue;
     const fit = lasso(design, y, path.alphas[k], { tol: 1e-15, maxIter: 500000 });
@@ -240,17 +259,7 @@ Deno.test("lars: a path where variables leave the active set (the lasso modifica
 });
 
 Deno.test("lars: stopped at alphaMin between knots, the path's end is the exact LASSO at alphaMin", () => {
-  const r = rng(9);
-  const n = 20;
-  const p = 6;
-  const x = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    const c = r();
-    for (let j = 0; j < p; j++) x[i * p + j] = r() + 1.5 * c * (j % 2 ? 1 : -1);
-  }
-  const y = Array.from({ length: n }, (_, i) => 2 * x[i * p] + 1.9 * x[i * p + 1] - x[i * p + 3] + 0.5 * r());
-  const design = prepareDesign(x, n, p);
-  const target = centreTarget(design, y);
+  const { n, x, y, design, target } = crossingProblem();
   const full = larsLassoPath(design.gram, target.xty, n, {}, target.yy);
   for (let k = 1; k < full.alphas.length - 1; k++) {
     const alphaMin = (full.alphas[k] + full.alphas[k + 1]) / 2; // strictly between two knots
@@ -259,11 +268,7 @@ Deno.test("lars: stopped at alphaMin between knots, the path's end is the exact 
     const end = stopped.coefs[stopped.coefs.length - 1];
     const fit = lasso(design, y, alphaMin, { tol: 1e-15, maxIter: 500000 });
     fit.coef.forEach((v, j) => close(end[j], v, 1e-9, `alphaMin ${alphaMin} coef ${j}`));
-    const resid = sumOver(n, (i) => {
-      let f = target.yMean;
-      for (let j = 0; j < p; j++) f += end[j] * (x[i * p + j] - design.xMean[j]);
-      return (y[i] - f) ** 2;
-    });
+    const resid = residualSS(x, y, design, target.yMean, end);
     close(stopped.rss[stopped.rss.length - 1], resid, 1e-9, "rss at alphaMin");
   }
 });

@@ -69,20 +69,30 @@ Deno.test("LEAR on a synthetic series beats the naive forecast (the model learns
   assert.ok(errLear < 0.9 * errNaive, `LEAR ${errLear / 240} vs naive ${errNaive / 240}`);
 });
 
+/** The PJM data set, the index of 2016-12-28 in it, and the epftoolbox forecast `column` published for that day. */
+async function publishedDay(column: string) {
+  const dir = testServices.sharedData!;
+  const data = parseEpfDataset(await Deno.readTextFile(`${dir}/epftoolbox_pjm_2013-2018.csv`));
+  const pub = parseEpfForecasts(await Deno.readTextFile(`${dir}/epftoolbox_pjm_forecasts_2017-2018.csv`));
+  const day = 1; // 2016-12-28
+  const d = dayIndex(data.firstDay, pub.firstDay) + day;
+  return { data, d, published: pub.columns.get(column)!.subarray(day * 24, day * 24 + 24) };
+}
+
+/** The mean absolute gap over a day's 24 hours. */
+function meanGap(ours: ArrayLike<number>, published: ArrayLike<number>): number {
+  let diff = 0;
+  for (let h = 0; h < 24; h++) diff += Math.abs(ours[h] - published[h]) / 24;
+  return diff;
+}
+
 serviceTest(
   "LEAR reproduces the published LEAR 1092 forecast of 2016-12-28 (PJM), with either refit",
   ["shared-data"],
   async () => {
-    const dir = testServices.sharedData!;
-    const data = parseEpfDataset(await Deno.readTextFile(`${dir}/epftoolbox_pjm_2013-2018.csv`));
-    const pub = parseEpfForecasts(await Deno.readTextFile(`${dir}/epftoolbox_pjm_forecasts_2017-2018.csv`));
-    const day = 1; // 2016-12-28
-    const d = dayIndex(data.firstDay, pub.firstDay) + day;
-    const published = pub.columns.get("LEAR 1092")!.subarray(day * 24, day * 24 + 24);
+    const { data, d, published } = await publishedDay("LEAR 1092");
     for (const refit of ["cd", "lars"] as const) {
-      const ours = learForecastDay(data, d, { window: 1092, refit }).price;
-      let diff = 0;
-      for (let h = 0; h < 24; h++) diff += Math.abs(ours[h] - published[h]) / 24;
+      const diff = meanGap(learForecastDay(data, d, { window: 1092, refit }).price, published);
       // Same inputs, same path and refit: the mean gap measured 0.045 $/MWh (cd, capped at 2500 sweeps
       // like the published run) and 0.033 (the exact LASSO), on prices of ~27.
       assert.ok(diff < 0.1, `${refit}: mean |ours − published| = ${diff}`);
@@ -94,18 +104,9 @@ serviceTest(
   "LEAR 56 matches the published forecast better with sklearn's in-place swap quirk (n < p)",
   ["shared-data"],
   async () => {
-    const dir = testServices.sharedData!;
-    const data = parseEpfDataset(await Deno.readTextFile(`${dir}/epftoolbox_pjm_2013-2018.csv`));
-    const pub = parseEpfForecasts(await Deno.readTextFile(`${dir}/epftoolbox_pjm_forecasts_2017-2018.csv`));
-    const day = 1; // 2016-12-28
-    const d = dayIndex(data.firstDay, pub.firstDay) + day;
-    const published = pub.columns.get("LEAR 56")!.subarray(day * 24, day * 24 + 24);
-    const gap = (inPlaceSwapQuirk: boolean) => {
-      const ours = learForecastDay(data, d, { window: 56, inPlaceSwapQuirk }).price;
-      let diff = 0;
-      for (let h = 0; h < 24; h++) diff += Math.abs(ours[h] - published[h]) / 24;
-      return diff;
-    };
+    const { data, d, published } = await publishedDay("LEAR 56");
+    const gap = (inPlaceSwapQuirk: boolean) =>
+      meanGap(learForecastDay(data, d, { window: 56, inPlaceSwapQuirk }).price, published);
     // Measured: 0.19 $/MWh with the quirk, 0.44 without (the penalty of several hours differs).
     const withQuirk = gap(true);
     const without = gap(false);
