@@ -5,15 +5,19 @@
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
  *                      [--noise=legacy|ols] [--refit=cd|lars] [--data=../shared/data]
+ *                      [--lookback=182] [--min-history=28]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
- * the same days beside ours) and prints the table, with the CPU time per day.
+ * the same days beside ours) and prints the table, with the CPU time per day. Prediction intervals
+ * (10/50/90 %) of each of our models come from its own residuals on the earlier days of the run
+ * (`--lookback` days at most, none before `--min-history` days), so they start after that many days.
  */
 import { parseArgs } from "node:util";
 import type { BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { dieboldMariano } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
+import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
 import { mae, naiveForecast, rmae, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
@@ -27,6 +31,8 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: String(Math.max(1, navigator.hardwareConcurrency)) },
     noise: { type: "string", default: "legacy" },
     refit: { type: "string", default: "cd" },
+    lookback: { type: "string", default: "182" },
+    "min-history": { type: "string", default: "28" },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
   },
 });
@@ -35,6 +41,7 @@ const windows = args.windows!.split(",").map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
 const refit = args.refit === "lars" ? "lars" : "cd";
+const intervalOptions = { lookback: Number(args.lookback), minHistory: Number(args["min-history"]) };
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
 
@@ -109,8 +116,29 @@ interface Row {
   rmaeEpftoolbox?: number;
   publishedMae?: number;
   maeVsPublished?: number;
+  /** Our models only, over the days that had enough past residuals for a band. */
+  intervals?: IntervalSummary;
 }
-const row = (model: string, f: Float64Array, ref?: Float64Array): Row => ({
+interface IntervalSummary {
+  days: number;
+  from: string;
+  /** Fraction of prices inside [q10, q90] (nominal 0.8). */
+  coverage80: number;
+  /** Mean pinball loss over q10, q50, q90. */
+  pinballMean: number;
+  pinball: IntervalEvaluation["pinball"];
+}
+const intervalSummary = (f: Float64Array): IntervalSummary | undefined => {
+  const ev = evaluateIntervals(actual, f, intervalOptions);
+  return ev && {
+    days: ev.days,
+    from: dayDate(args.start!, ev.firstDay),
+    coverage80: ev.coverage80,
+    pinballMean: ev.pinballMean,
+    pinball: ev.pinball,
+  };
+};
+const row = (model: string, f: Float64Array, ref?: Float64Array, withIntervals = false): Row => ({
   model,
   mae: mae(actual, f),
   rmse: rmse(actual, f),
@@ -118,17 +146,18 @@ const row = (model: string, f: Float64Array, ref?: Float64Array): Row => ({
   rmae: rmae(actual, f, naive),
   ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
   ...(ref ? { publishedMae: mae(actual, ref), maeVsPublished: mae(actual, f) / mae(actual, ref) - 1 } : {}),
+  ...(withIntervals ? { intervals: intervalSummary(f) } : {}),
 });
 const rows: Row[] = [];
 for (const window of windows) {
   const name = `LEAR ${window}`;
-  rows.push(row(`ours ${name}`, ours.get(window)!, pub.columns.has(name) ? published(name) : undefined));
+  rows.push(row(`ours ${name}`, ours.get(window)!, pub.columns.has(name) ? published(name) : undefined, true));
 }
 const ourEnsemble = meanForecast(windows.map((w) => ours.get(w)!));
 const pubSameWindows = windows.every((w) => pub.columns.has(`LEAR ${w}`))
   ? meanForecast(windows.map((w) => published(`LEAR ${w}`)))
   : undefined;
-rows.push(row(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble, pubSameWindows));
+rows.push(row(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble, pubSameWindows, true));
 for (const window of windows) {
   if (pub.columns.has(`LEAR ${window}`)) rows.push(row(`published LEAR ${window}`, published(`LEAR ${window}`)));
 }
@@ -163,6 +192,11 @@ const report = {
     rmae: "MAE / MAE of the lag-7 (weekly) naive forecast on the same days (history before the slice allowed)",
     rmaeEpftoolbox:
       "epftoolbox rMAE(m='W'): the weekly naive built from the slice alone, so its first week is left out",
+    intervals: {
+      ...intervalOptions,
+      method: "per-hour empirical 10/50/90 % quantiles of the model's residuals on earlier days of the run, " +
+        "added to its point forecast (split-conformal)",
+    },
   },
   rows,
   dm,
@@ -183,6 +217,19 @@ const md = [
       r.maeVsPublished === undefined ? "" : `${(100 * r.maeVsPublished).toFixed(1)} %`
     } |`
   ),
+  "",
+  `Prediction intervals (per-hour residual quantiles of the last ${intervalOptions.lookback} days, from ${intervalOptions.minHistory} days of history):`,
+  "",
+  "| model | days with band | from | coverage 10–90 (nominal 0.80) | mean pinball | pinball q10 / q50 / q90 |",
+  "|---|---|---|---|---|---|",
+  ...rows.filter((r) => "intervals" in r).map((r) => {
+    const iv = r.intervals;
+    return iv
+      ? `| ${r.model} | ${iv.days} | ${iv.from} | ${f2(iv.coverage80)} | ${f2(iv.pinballMean)} | ${
+        f2(iv.pinball.q10)
+      } / ${f2(iv.pinball.q50)} / ${f2(iv.pinball.q90)} |`
+      : `| ${r.model} | 0 | | | | |`;
+  }),
   "",
   `DM (multivariate, norm 1, one-sided: small p = ours more accurate): vs published LEAR Ensemble p = ${
     dm.vsPublishedLearEnsemble.pValue.toFixed(4)
