@@ -11,6 +11,8 @@
  * the same days beside ours) and prints the table, with the CPU time per day. Prediction intervals
  * (10/50/90 %) of each of our models come from its own residuals on the earlier days of the run
  * (`--lookback` days at most, none before `--min-history` days), so they start after that many days.
+ * A chart of the run's last week (real price, our ensemble and its band, the published LEAR
+ * ensemble) is written beside the report as backtest-<time>-week.svg.
  */
 import { parseArgs } from "node:util";
 import type { BacktestResult, BacktestTask } from "./backtest_worker.ts";
@@ -19,6 +21,7 @@ import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
+import { weekChartSvg } from "../services/forecast/week_chart.ts";
 import { mae, naiveForecast, rmae, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
 
@@ -248,7 +251,45 @@ const md = [
 const outDir = new URL("./results/", import.meta.url);
 await Deno.mkdir(outDir, { recursive: true });
 const stamp = report.generatedAt.replace(/[:.]/g, "-");
+
+// The sample week: the run's last 7 days (the ones most likely to have a band).
+const weekDays = Math.min(7, nDays);
+const weekFrom = (nDays - weekDays) * HOURS, weekTo = nDays * HOURS;
+const ensembleBands = evaluateIntervals(actual, ourEnsemble, intervalOptions)?.bands;
+const chartFile = `backtest-${stamp}-week.svg`;
+await Deno.writeTextFile(
+  new URL(chartFile, outDir),
+  weekChartSvg({
+    title: `PJM day-ahead price, ${dayDate(args.start!, nDays - weekDays)} + ${weekDays} days`,
+    firstLabel: dayDate(args.start!, nDays - weekDays),
+    yLabel: "$/MWh",
+    lines: [
+      { name: "real price", values: actual.subarray(weekFrom, weekTo), color: "#111" },
+      {
+        name: `ours LEAR ensemble (${windows.join("+")})`,
+        values: ourEnsemble.subarray(weekFrom, weekTo),
+        color: "#c0392b",
+      },
+      {
+        name: "published LEAR ensemble",
+        values: published("LEAR Ensemble").subarray(weekFrom, weekTo),
+        color: "#2471a3",
+        dash: "5 3",
+      },
+    ],
+    ...(ensembleBands
+      ? {
+        band: {
+          name: "ours 10–90 %",
+          lower: ensembleBands.q10.subarray(weekFrom, weekTo),
+          upper: ensembleBands.q90.subarray(weekFrom, weekTo),
+          color: "#c0392b",
+        },
+      }
+      : {}),
+  }),
+);
 await Deno.writeTextFile(new URL(`backtest-${stamp}.json`, outDir), JSON.stringify(report, null, 2));
-await Deno.writeTextFile(new URL(`backtest-${stamp}.md`, outDir), md);
+await Deno.writeTextFile(new URL(`backtest-${stamp}.md`, outDir), `${md}\n![sample week](${chartFile})\n`);
 console.log("\n" + md);
-console.log(`written bench/results/backtest-${stamp}.{json,md}`);
+console.log(`written bench/results/backtest-${stamp}.{json,md} and ${chartFile}`);
