@@ -13,6 +13,7 @@ import { audit } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
 import { checkCommitment, lockAssets } from "./commitment.ts";
+import type { StorageLimits } from "./feasibility.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
 import { assertAllowed, type BidAction } from "./lifecycle.ts";
 import {
@@ -122,22 +123,20 @@ function assertVersion(bid: BidView, expected: number | undefined) {
 /**
  * A draft goes to the market: the lifecycle rule, the bid's rules again at `now` (the gate may have
  * closed since it was saved), the asset's commitments, then the change. The one place a bid goes live.
+ * `fresh`: the draft was checked at `now` in this transaction (created or edited just before), so its
+ * rules are not run again; `asset`: its asset as `lockAssets` already locked it.
  */
-async function goLive(tx: Transaction, c: Caller, draft: BidView, now: Date): Promise<BidView> {
+async function goLive(
+  tx: Transaction,
+  c: Caller,
+  draft: BidView,
+  now: Date,
+  opts: { fresh?: boolean; asset?: StorageLimits } = {},
+): Promise<BidView> {
   const orgId = c.principal.orgId;
   assertAllowed(draft, "submit", now);
-  await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
-  await checkCommitment(tx, orgId, {
-    id: draft.id,
-    asset_id: draft.asset_id,
-    market: draft.market,
-    zone: draft.zone,
-    interval_start: draft.interval_start,
-    interval_end: draft.interval_end,
-    side: draft.side,
-    segments: draft.segments,
-    status: draft.status,
-  });
+  if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
+  await checkCommitment(tx, orgId, draft, opts.asset);
   // The version checked above: a change made meanwhile was not validated, so it is a 409.
   const submitted = await transition(tx, orgId, draft.id, ["draft"], "submitted", c.principal, {
     expectedVersion: draft.version,
@@ -173,7 +172,7 @@ export async function createBid(
   }
   return await act(deps, c, opts, async (tx, now) => {
     const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
-    return opts.submit ? await goLive(tx, c, created, now) : created;
+    return opts.submit ? await goLive(tx, c, created, now, { fresh: true }) : created;
   });
 }
 
@@ -221,9 +220,11 @@ export async function createBids(
     const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
     if (!input.submit) return { items: created };
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
-    await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+    const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
     const items: BidView[] = [];
-    for (const draft of created) items.push(await goLive(tx, c, draft, now));
+    for (const draft of created) {
+      items.push(await goLive(tx, c, draft, now, { fresh: true, asset: assets.get(draft.asset_id) }));
+    }
     return { items };
   });
 }
@@ -247,12 +248,12 @@ export async function editDraft(
       before: bidTerms(before),
       after: bidTerms(after),
     });
-    return opts.submit ? await goLive(tx, c, after, now) : after;
+    return opts.submit ? await goLive(tx, c, after, now, { fresh: true }) : after;
   });
 }
 
 /** Submits a draft to the market. */
-export const submitBid = onStoredBid("submit", goLive);
+export const submitBid = onStoredBid("submit", (tx, c, bid, now) => goLive(tx, c, bid, now));
 
 /** Withdraws a draft (at any time) or a submitted bid (while its market is open). */
 export const withdrawBid = onStoredBid("withdraw", async (tx, c, bid, _now, id) => {

@@ -44,23 +44,32 @@ async function lockAsset(q: Queryable, orgId: string, assetId: string): Promise<
 
 /**
  * Locks several assets in one order (by id), so two transactions locking overlapping sets (a batch of
- * bids on several assets) cannot deadlock. Call before `checkCommitment` on each of the bids.
+ * bids on several assets) cannot deadlock. Pass each bid's asset from the result to `checkCommitment`
+ * (the lock is held to the end of the transaction, so it is not taken again per bid).
  */
-export async function lockAssets(tx: Transaction, orgId: string, assetIds: readonly string[]): Promise<void> {
-  for (const id of [...new Set(assetIds)].sort()) await lockAsset(tx, orgId, id);
+export async function lockAssets(
+  tx: Transaction,
+  orgId: string,
+  assetIds: readonly string[],
+): Promise<Map<string, StorageLimits>> {
+  const locked = new Map<string, StorageLimits>();
+  for (const id of [...new Set(assetIds)].sort()) locked.set(id, await lockAsset(tx, orgId, id));
+  return locked;
 }
 
 /**
  * Refuses (409 `over_committed`, every broken rule in `details`) a bid that the asset cannot deliver on
  * top of its live bids. Call it inside the transaction that makes the bid live, before or after its
- * status changes (the bid itself is never counted twice).
+ * status changes (the bid itself is never counted twice). `locked`: the asset as `lockAssets` already
+ * locked it in this transaction.
  */
 export async function checkCommitment(
   tx: Transaction,
   orgId: string,
   bid: CandidateBid,
+  locked?: StorageLimits,
 ): Promise<void> {
-  const asset = await lockAsset(tx, orgId, bid.asset_id);
+  const asset = locked ?? await lockAsset(tx, orgId, bid.asset_id);
   const zone = asset.zone as Iso;
   // The bid's whole operating day: storage energy is judged per day (feasibility.ts).
   const [from, to] = localDayBounds(ZONES[zone].timeZone, operatingDate(zone, new Date(bid.interval_start)));
