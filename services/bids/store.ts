@@ -233,11 +233,14 @@ export async function updateDraft(
   expectedVersion: number,
   bid: CheckedBid,
 ): Promise<BidView> {
-  const rows = await q.query<{ id: string; org_id: string; version: number }>(
-    `UPDATE bids SET asset_id = $4, zone = $5, market = $6, interval_start = $7, interval_end = $8, side = $9,
-            segments = $10::jsonb, version = version + 1, updated_at = now()
-      WHERE org_id = $1 AND id = $2 AND version = $3 AND status = 'draft'
-      RETURNING id, org_id, version`,
+  // The edited bid comes back in the same statement, as getBid reads it.
+  const rows = await q.query<BidView & { org_id: string }>(
+    `WITH u AS (
+       UPDATE bids SET asset_id = $4, zone = $5, market = $6, interval_start = $7, interval_end = $8, side = $9,
+              segments = $10::jsonb, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND version = $3 AND status = 'draft'
+        RETURNING *)
+     SELECT ${BID_COLUMNS}, b.org_id FROM u b JOIN assets a ON a.id = b.asset_id`,
     [
       p.orgId,
       id,
@@ -252,8 +255,9 @@ export async function updateDraft(
     ],
   );
   if (!rows.length) await explainMiss(q, p.orgId, id, expectedVersion, ["draft"]);
-  await record(q, rows[0], "draft", "draft", p, { edited: true });
-  return await getBid(q, p.orgId, id);
+  const { org_id, ...after } = rows[0];
+  await record(q, { id: after.id, org_id, version: after.version }, "draft", "draft", p, { edited: true });
+  return after;
 }
 
 export async function deleteDraft(q: Queryable, p: Principal, id: string, expectedVersion?: number) {
