@@ -164,14 +164,14 @@ export async function createAsset(q: Queryable, orgId: string, a: AssetInput): P
 }
 
 export async function updateAsset(q: Queryable, orgId: string, id: string, a: AssetInput): Promise<AssetView> {
-  await getAsset(q, orgId, id);
-  await getSite(q, orgId, a.site_id);
+  await getSite(q, orgId, a.site_id); // the site must be this organization's
   try {
-    await q.query(
+    const rows = await q.query(
       `UPDATE assets SET ${ASSET_FIELDS.map((f, i) => `${f} = $${i + 3}`).join(", ")}, updated_at = now()
-        WHERE org_id = $1 AND id = $2`,
+        WHERE org_id = $1 AND id = $2 RETURNING id`,
       [orgId, id, ...assetValues(a)],
     );
+    if (!rows.length) throw notFound("Asset");
   } catch (e) {
     conflictOnDuplicate(e, "asset");
   }
