@@ -22,7 +22,7 @@ import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
-import { mae, naiveForecast, rmae, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
+import { mae, naiveForecast, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
 
 const { values: args } = parseArgs({
@@ -141,16 +141,21 @@ const intervalSummary = (f: Float64Array): IntervalSummary | undefined => {
     pinball: ev.pinball,
   };
 };
-const row = (model: string, f: Float64Array, ref?: Float64Array, withIntervals = false): Row => ({
-  model,
-  mae: mae(actual, f),
-  rmse: rmse(actual, f),
-  smapePct: 100 * smape(actual, f),
-  rmae: rmae(actual, f, naive),
-  ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
-  ...(ref ? { publishedMae: mae(actual, ref), maeVsPublished: mae(actual, f) / mae(actual, ref) - 1 } : {}),
-  ...(withIntervals ? { intervals: intervalSummary(f) } : {}),
-});
+const naiveMae = mae(actual, naive);
+const row = (model: string, f: Float64Array, ref?: Float64Array, withIntervals = false): Row => {
+  const fMae = mae(actual, f);
+  const refMae = ref && mae(actual, ref);
+  return {
+    model,
+    mae: fMae,
+    rmse: rmse(actual, f),
+    smapePct: 100 * smape(actual, f),
+    rmae: fMae / naiveMae,
+    ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
+    ...(refMae !== undefined ? { publishedMae: refMae, maeVsPublished: fMae / refMae - 1 } : {}),
+    ...(withIntervals ? { intervals: intervalSummary(f) } : {}),
+  };
+};
 const rows: Row[] = [];
 for (const window of windows) {
   const name = `LEAR ${window}`;
