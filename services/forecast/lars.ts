@@ -18,7 +18,7 @@
  *    removed it).
  * df is the number of non-zero coefficients at the knot (|w| > double eps), as in both.
  */
-import { type CentredTarget, centreTarget, type Design } from "./lasso.ts";
+import { type CentredTarget, centreTarget, type Design, interceptOf } from "./lasso.ts";
 
 const FLOAT64_EPS = 2.220446049250313e-16;
 const FLOAT32_EPS = 1.1920928955078125e-7;
@@ -395,8 +395,7 @@ export function lassoLarsICCentred(
   for (let t = 1; t < m; t++) if (criterion[t] < criterion[best]) best = t;
   const coef = new Float64Array(p);
   for (let j = 0; j < p; j++) coef[j] = path.coefs[best][j] / scale[j];
-  let intercept = target.yMean;
-  for (let j = 0; j < p; j++) intercept -= design.xMean[j] * coef[j];
+  const intercept = interceptOf(design, target, coef);
   return { alpha: path.alphas[best], alphas: path.alphas, criterion, df, best, coef, intercept };
 }
 
