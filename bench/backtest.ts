@@ -22,7 +22,7 @@ import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
-import { mae, naiveForecast, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
+import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
 
 const { values: args } = parseArgs({
@@ -139,17 +139,16 @@ const intervalSummary = (ev: IntervalEvaluation | undefined): IntervalSummary | 
     pinballMean: ev.pinballMean,
     pinball: ev.pinball,
   };
-const naiveMae = mae(actual, naive);
 /** `intervals`: our models' walk-forward interval evaluation (none for the published ones). */
 const row = (model: string, f: Float64Array, ref?: Float64Array, intervals?: { ev?: IntervalEvaluation }): Row => {
-  const fMae = mae(actual, f);
+  const { mae: fMae, rmse, smape, rmae } = pointMetrics(actual, f, naive);
   const refMae = ref && mae(actual, ref);
   return {
     model,
     mae: fMae,
-    rmse: rmse(actual, f),
-    smapePct: 100 * smape(actual, f),
-    rmae: fMae / naiveMae,
+    rmse,
+    smapePct: 100 * smape,
+    rmae,
     ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
     ...(refMae !== undefined ? { publishedMae: refMae, maeVsPublished: fMae / refMae - 1 } : {}),
     ...(intervals ? { intervals: intervalSummary(intervals.ev) } : {}),
