@@ -22,7 +22,7 @@ import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
-import { mae, naiveForecast, rmae, rmaeEpftoolbox, rmse, smape } from "../services/forecast/metrics.ts";
+import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
 
 const { values: args } = parseArgs({
@@ -131,36 +131,43 @@ interface IntervalSummary {
   pinballMean: number;
   pinball: IntervalEvaluation["pinball"];
 }
-const intervalSummary = (f: Float64Array): IntervalSummary | undefined => {
-  const ev = evaluateIntervals(actual, f, intervalOptions);
-  return ev && {
+const intervalSummary = (ev: IntervalEvaluation | undefined): IntervalSummary | undefined =>
+  ev && {
     days: ev.days,
     from: dayDate(args.start!, ev.firstDay),
     coverage80: ev.coverage80,
     pinballMean: ev.pinballMean,
     pinball: ev.pinball,
   };
+/** `intervals`: our models' walk-forward interval evaluation (none for the published ones). */
+const row = (model: string, f: Float64Array, ref?: Float64Array, intervals?: { ev?: IntervalEvaluation }): Row => {
+  const { mae: fMae, rmse, smape, rmae } = pointMetrics(actual, f, naive);
+  const refMae = ref && mae(actual, ref);
+  return {
+    model,
+    mae: fMae,
+    rmse,
+    smapePct: 100 * smape,
+    rmae,
+    ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
+    ...(refMae !== undefined ? { publishedMae: refMae, maeVsPublished: fMae / refMae - 1 } : {}),
+    ...(intervals ? { intervals: intervalSummary(intervals.ev) } : {}),
+  };
 };
-const row = (model: string, f: Float64Array, ref?: Float64Array, withIntervals = false): Row => ({
-  model,
-  mae: mae(actual, f),
-  rmse: rmse(actual, f),
-  smapePct: 100 * smape(actual, f),
-  rmae: rmae(actual, f, naive),
-  ...(nDays > 7 ? { rmaeEpftoolbox: rmaeEpftoolbox(actual, f, args.start!, "weekly") } : {}),
-  ...(ref ? { publishedMae: mae(actual, ref), maeVsPublished: mae(actual, f) / mae(actual, ref) - 1 } : {}),
-  ...(withIntervals ? { intervals: intervalSummary(f) } : {}),
-});
 const rows: Row[] = [];
 for (const window of windows) {
   const name = `LEAR ${window}`;
-  rows.push(row(`ours ${name}`, ours.get(window)!, pub.columns.has(name) ? published(name) : undefined, true));
+  const f = ours.get(window)!;
+  rows.push(row(`ours ${name}`, f, pub.columns.has(name) ? published(name) : undefined, {
+    ev: evaluateIntervals(actual, f, intervalOptions),
+  }));
 }
 const ourEnsemble = meanForecast(windows.map((w) => ours.get(w)!));
 const pubSameWindows = windows.every((w) => pub.columns.has(`LEAR ${w}`))
   ? meanForecast(windows.map((w) => published(`LEAR ${w}`)))
   : undefined;
-rows.push(row(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble, pubSameWindows, true));
+const ensembleIntervals = evaluateIntervals(actual, ourEnsemble, intervalOptions);
+rows.push(row(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble, pubSameWindows, { ev: ensembleIntervals }));
 for (const window of windows) {
   if (pub.columns.has(`LEAR ${window}`)) rows.push(row(`published LEAR ${window}`, published(`LEAR ${window}`)));
 }
@@ -255,7 +262,7 @@ const stamp = report.generatedAt.replace(/[:.]/g, "-");
 // The sample week: the run's last 7 days (the ones most likely to have a band).
 const weekDays = Math.min(7, nDays);
 const weekFrom = (nDays - weekDays) * HOURS, weekTo = nDays * HOURS;
-const ensembleBands = evaluateIntervals(actual, ourEnsemble, intervalOptions)?.bands;
+const ensembleBands = ensembleIntervals?.bands;
 const chartFile = `backtest-${stamp}-week.svg`;
 await Deno.writeTextFile(
   new URL(chartFile, outDir),

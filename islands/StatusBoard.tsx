@@ -20,6 +20,29 @@ function clock(d: Date): string {
   return d.toISOString().slice(11, 19) + " UTC";
 }
 
+/** The heading and overall badge, the same for the summary and the admins' details. */
+function Overall({ status }: { status: HealthSummary["status"] }) {
+  return (
+    <>
+      <h2 id="status-heading" class="text-lg font-semibold">Overall</h2>
+      <span data-testid="overall">
+        <StatusBadge status={status} />
+      </span>
+    </>
+  );
+}
+
+/** When the board was last refreshed, or why the last refresh failed. */
+function Refreshed(props: { error: string | null; at: Date; class?: string }) {
+  return (
+    <span aria-live="polite" class={props.class} data-testid="refreshed">
+      {props.error
+        ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {props.error}</span>
+        : <>Last refreshed {clock(props.at)}</>}
+    </span>
+  );
+}
+
 export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoardProps) {
   const report = useSignal(initial);
   const refreshedAt = useSignal(new Date(initial.time));
@@ -54,15 +77,8 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
     return (
       <section aria-labelledby="status-heading" class="space-y-4" data-testid="status-board">
         <div class="flex flex-wrap items-center gap-3">
-          <h2 id="status-heading" class="text-lg font-semibold">Overall</h2>
-          <span data-testid="overall">
-            <StatusBadge status={r.status} />
-          </span>
-          <span aria-live="polite" class="text-sm text-slate-600" data-testid="refreshed">
-            {error.value
-              ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {error.value}</span>
-              : <>Last refreshed {clock(refreshedAt.value)}</>}
-          </span>
+          <Overall status={r.status} />
+          <Refreshed class="text-sm text-slate-600" error={error.value} at={refreshedAt.value} />
         </div>
         <p class="text-sm text-slate-600" data-testid="details-hidden">
           Each service's details are shown to an organization's admins.{" "}
@@ -80,17 +96,10 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
     <section aria-labelledby="status-heading" class="space-y-4" data-testid="status-board">
       <div class="flex flex-wrap items-center justify-between gap-3">
         <div class="flex items-center gap-3">
-          <h2 id="status-heading" class="text-lg font-semibold">Overall</h2>
-          <span data-testid="overall">
-            <StatusBadge status={r.status} />
-          </span>
+          <Overall status={r.status} />
         </div>
         <div class="flex items-center gap-3 text-sm text-slate-600">
-          <span aria-live="polite" data-testid="refreshed">
-            {error.value
-              ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {error.value}</span>
-              : <>Last refreshed {clock(refreshedAt.value)}</>}
-          </span>
+          <Refreshed error={error.value} at={refreshedAt.value} />
           <button
             type="button"
             onClick={refresh}

@@ -29,18 +29,19 @@ export function useLatestPrice(zone: Iso, initial: Record<string, LatestPrice>):
   return prices[zone];
 }
 
-export function hourOf(start: string): string {
+function hourOf(start: string): string {
   return new Date(Math.floor(Date.parse(start) / 3_600_000) * 3_600_000).toISOString();
 }
 
 /** The DA price of the hour of `start` in `zone`, once read (undefined before, or for another interval). */
 export function useForecast(zone: Iso, start: string | null): number | null | undefined {
-  const [forecast, setForecast] = useState<{ start: string; lmp: number | null } | null>(null);
+  const [forecast, setForecast] = useState<{ key: string; lmp: number | null } | null>(null);
+  // Keyed by the hour: another minute of the same hour (RT) needs no new read.
+  const from = start ? hourOf(start) : "";
+  const key = `${zone}|${from}`;
   useEffect(() => {
-    if (!start) return;
-    const hour = Math.floor(Date.parse(start) / 3_600_000) * 3_600_000;
-    const from = new Date(hour).toISOString();
-    const to = new Date(hour + 3_600_000).toISOString();
+    if (!from) return;
+    const to = new Date(Date.parse(from) + 3_600_000).toISOString();
     let stop = false;
     // Typing a date fires per keystroke: read once it settles.
     const t = setTimeout(() => {
@@ -48,7 +49,7 @@ export function useForecast(zone: Iso, start: string | null): number | null | un
         `/api/market-data/history?zone=${zone}&market=DA&from=${from}&to=${to}&limit=1`,
       )
         .then((b) => {
-          if (!stop && b) setForecast({ start: `${zone}|${from}`, lmp: b.items?.[0]?.lmp ?? null });
+          if (!stop && b) setForecast({ key, lmp: b.items?.[0]?.lmp ?? null });
         })
         .catch(() => {});
     }, 250);
@@ -56,6 +57,6 @@ export function useForecast(zone: Iso, start: string | null): number | null | un
       stop = true;
       clearTimeout(t);
     };
-  }, [zone, start]);
-  return forecast && forecast.start === `${zone}|${start ? hourOf(start) : ""}` ? forecast.lmp : undefined;
+  }, [key]);
+  return forecast?.key === key ? forecast.lmp : undefined;
 }

@@ -18,7 +18,7 @@
  *    removed it).
  * df is the number of non-zero coefficients at the knot (|w| > double eps), as in both.
  */
-import { type CentredTarget, centreTarget, type Design } from "./lasso.ts";
+import { type CentredTarget, centreTarget, type Design, interceptOf } from "./lasso.ts";
 
 const FLOAT64_EPS = 2.220446049250313e-16;
 const FLOAT32_EPS = 1.1920928955078125e-7;
@@ -354,18 +354,9 @@ export function lassoLarsICCentred(
   const noise = options.noiseVariance ?? "legacy";
   const normalize = options.normalize ?? noise === "legacy";
   const k = options.criterion === "bic" ? Math.log(n) : 2;
-  const scale = new Float64Array(p).fill(1);
-  let gram = design.gram;
+  const { scale, gram } = normalize ? normalized(design) : { scale: new Float64Array(p).fill(1), gram: design.gram };
   let xty = target.xty;
   if (normalize) {
-    for (let j = 0; j < p; j++) {
-      const s = Math.sqrt(design.gram[j * p + j]);
-      scale[j] = s > 0 ? s : 1;
-    }
-    gram = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) gram[a * p + b] = design.gram[a * p + b] / (scale[a] * scale[b]);
-    }
     xty = new Float64Array(p);
     for (let j = 0; j < p; j++) xty[j] = target.xty[j] / scale[j];
   }
@@ -395,9 +386,32 @@ export function lassoLarsICCentred(
   for (let t = 1; t < m; t++) if (criterion[t] < criterion[best]) best = t;
   const coef = new Float64Array(p);
   for (let j = 0; j < p; j++) coef[j] = path.coefs[best][j] / scale[j];
-  let intercept = target.yMean;
-  for (let j = 0; j < p; j++) intercept -= design.xMean[j] * coef[j];
+  const intercept = interceptOf(design, target, coef);
   return { alpha: path.alphas[best], alphas: path.alphas, criterion, df, best, coef, intercept };
+}
+
+const normalizedDesigns = new WeakMap<Design, { scale: Float64Array; gram: Float64Array }>();
+
+/**
+ * The Gram of the columns scaled to unit norm, and those norms: a property of the design alone, so
+ * computed once for all the targets (hours) fitted on it.
+ */
+function normalized(design: Design): { scale: Float64Array; gram: Float64Array } {
+  let out = normalizedDesigns.get(design);
+  if (out) return out;
+  const { p } = design;
+  const scale = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const s = Math.sqrt(design.gram[j * p + j]);
+    scale[j] = s > 0 ? s : 1;
+  }
+  const gram = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b < p; b++) gram[a * p + b] = design.gram[a * p + b] / (scale[a] * scale[b]);
+  }
+  out = { scale, gram };
+  normalizedDesigns.set(design, out);
+  return out;
 }
 
 /** ‖yc − Xc[:, order]·w‖² with the centred (and scaled) inputs: the residual sklearn's quirk computes. */

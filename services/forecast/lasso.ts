@@ -142,9 +142,14 @@ export function lassoCentred(
       }
     }
   }
+  return { coef: w, intercept: interceptOf(design, target, w), nIter: sweep, gap, converged };
+}
+
+/** The intercept of a fit on the centred problem: ȳ − x̄ · coef. */
+export function interceptOf(design: Design, target: CentredTarget, coef: Float64Array): number {
   let intercept = target.yMean;
-  for (let j = 0; j < p; j++) intercept -= design.xMean[j] * w[j];
-  return { coef: w, intercept, nIter: sweep, gap, converged };
+  for (let j = 0; j < design.p; j++) intercept -= design.xMean[j] * coef[j];
+  return intercept;
 }
 
 /** The LASSO duality gap from Gram quantities (the residual is never formed). */

@@ -7,7 +7,15 @@
  * forecasts of several windows (the paper: 56, 84, 1092 and 1456 days).
  */
 import { type DailySeries, EXOGENOUS_LAGS_PAPER, HOURS, trainTestSplit, WEEKDAYS } from "./features.ts";
-import { type CentredTarget, centreTarget, type Design, lassoCentred, predictRow, prepareDesign } from "./lasso.ts";
+import {
+  type CentredTarget,
+  centreTarget,
+  type Design,
+  interceptOf,
+  lassoCentred,
+  predictRow,
+  prepareDesign,
+} from "./lasso.ts";
 import { larsLassoPath, lassoLarsICCentred, type NoiseVariance } from "./lars.ts";
 import { fitScaler, inverseTransform, transform, type TransformKind } from "./transforms.ts";
 
@@ -100,9 +108,7 @@ export function learForecastDay(series: DailySeries, d: number, options: LearOpt
 function lassoByLars(design: Design, target: CentredTarget, alpha: number, maxIter: number) {
   const path = larsLassoPath(design.gram, target.xty, design.n, { maxIter, alphaMin: alpha });
   const coef = path.coefs[path.coefs.length - 1];
-  let intercept = target.yMean;
-  for (let j = 0; j < design.p; j++) intercept -= design.xMean[j] * coef[j];
-  return { coef, intercept };
+  return { coef, intercept: interceptOf(design, target, coef) };
 }
 
 /** Mean of the forecasts of several windows (the LEAR ensemble). */

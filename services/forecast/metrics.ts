@@ -132,10 +132,6 @@ export function pointMetrics(
   forecast: ArrayLike<number>,
   naive: ArrayLike<number>,
 ): PointMetrics {
-  return {
-    mae: mae(actual, forecast),
-    rmse: rmse(actual, forecast),
-    smape: smape(actual, forecast),
-    rmae: rmae(actual, forecast, naive),
-  };
+  const m = mae(actual, forecast);
+  return { mae: m, rmse: rmse(actual, forecast), smape: smape(actual, forecast), rmae: m / mae(actual, naive) };
 }
