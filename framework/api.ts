@@ -179,7 +179,7 @@ export function isJsonMediaType(contentType: string | null): boolean {
  * The body as text. A body that cannot be read (the client sent less than its Content-Length and
  * half-closed, or reset) is the client's fault: 400, not the "BadResource" a read throws.
  */
-export async function readBodyText(req: Request): Promise<string> {
+async function readBodyText(req: Request): Promise<string> {
   try {
     return await req.text();
   } catch (e) {

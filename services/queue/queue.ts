@@ -39,9 +39,9 @@ export interface Queue {
   close(): Promise<void>;
 }
 
-export const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
+const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
 /** A count past this says "at least"; /health must not scan an unbounded list. */
-export const DEAD_LETTER_COUNT_LIMIT = 10_000;
+const DEAD_LETTER_COUNT_LIMIT = 10_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 
 export interface QueueOptions {
