@@ -22,8 +22,6 @@ export class MigrationError extends Error {
   }
 }
 
-const checksum = sha256Hex;
-
 export const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 
 export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
@@ -33,7 +31,7 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
     const m = entry.name.match(/^(\d{3})_([\w-]+)\.sql$/);
     if (!m) throw new MigrationError(`migration file "${entry.name}" must be named NNN_name.sql`);
     const sql = await Deno.readTextFile(new URL(entry.name, dir));
-    out.push({ version: Number(m[1]), name: m[2], sql, checksum: await checksum(sql) });
+    out.push({ version: Number(m[1]), name: m[2], sql, checksum: await sha256Hex(sql) });
   }
   out.sort((a, b) => a.version - b.version);
   for (let i = 1; i < out.length; i++) {

@@ -21,7 +21,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
 };
 
 /** The one mapping from the domain's refusals to HTTP. */
-export function httpErrorOf(err: DomainError): HttpError {
+function httpErrorOf(err: DomainError): HttpError {
   const headers = err.options.retryAfter !== undefined
     ? { "Retry-After": String(Math.max(1, Math.ceil(err.options.retryAfter))) }
     : undefined;
@@ -43,7 +43,7 @@ const CONNECTION_CODES = new Set([
   "57P03", // cannot_connect_now (starting up)
 ]);
 
-export function isDatabaseOutage(err: unknown): boolean {
+function isDatabaseOutage(err: unknown): boolean {
   if (err instanceof DatabaseUnavailableError) return true;
   const e = err as { code?: unknown; errno?: unknown; name?: unknown } | null;
   if (!e || typeof e !== "object") return false;

@@ -37,7 +37,7 @@ export interface RunningServer {
 }
 
 /** Builds when the client assets are missing or older than their sources; never on Deno Deploy. */
-export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
+async function ensureBuild(config: Config): Promise<BuildInfo | null> {
   const root = appConfig.root;
   const current = await readBuildInfo(root);
   if (config.onDenoDeploy) return current;

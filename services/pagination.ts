@@ -40,7 +40,7 @@ export function onePage<T>(items: T[]): Page<T> {
 
 type KeyPart = string | number;
 
-export function encodeCursor(key: readonly KeyPart[]): string {
+function encodeCursor(key: readonly KeyPart[]): string {
   const bytes = new TextEncoder().encode(JSON.stringify(key));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -27,7 +27,7 @@ export class DataDirInUseError extends Error {
   }
 }
 
-export const lockFile = (dataDir: string): string => `${dataDir}/app.pid`;
+const lockFile = (dataDir: string): string => `${dataDir}/app.pid`;
 
 function alive(pid: number): boolean {
   if (pid === Deno.pid) return true;

@@ -24,15 +24,7 @@ type Migrated = { db: Database; migration: MigrationResult };
 export function preopenPglite(dataDir: string | null, worker?: Worker): void {
   let opened: Promise<Migrated>;
   try {
-    // Before the files are opened: a second process (another app, a seed) on the same folder is refused.
-    if (dataDir) claimDataDir(dataDirOf(dataDir), { database: "pglite", role: "app" });
-    opened = (openPgliteRemote(dataDir, { migrate: true, worker }) as Promise<Migrated>).then(
-      releasedOnClose(dataDir),
-      (e) => {
-        if (dataDir) releaseDataDir(dataDirOf(dataDir));
-        throw e;
-      },
-    );
+    opened = openClaimed(dataDir, () => openPgliteRemote(dataDir, { migrate: true, worker }) as Promise<Migrated>);
   } catch (e) {
     worker?.terminate();
     opened = Promise.reject(e);
@@ -48,34 +40,39 @@ export async function openMigratedPglite(dataDir: string | null): Promise<Migrat
     early = null;
     return await opened;
   }
-  if (dataDir) claimDataDir(dataDirOf(dataDir), { database: "pglite", role: "app" });
-  try {
-    return releasedOnClose(dataDir)(await migrated(await openPglite(dataDir)));
-  } catch (e) {
-    if (dataDir) releaseDataDir(dataDirOf(dataDir));
-    throw e;
-  }
+  return await openClaimed(dataDir, async () => await migrated(await openPglite(dataDir)));
 }
 
-/** The database whose close also gives DATA_DIR back. */
-function releasedOnClose(dataDir: string | null) {
-  return (m: Migrated): Migrated => {
-    if (!dataDir) return m;
-    const close = m.db.close;
-    return {
-      ...m,
-      db: {
-        ...m.db,
-        close: async () => {
-          try {
-            await close();
-          } finally {
-            releaseDataDir(dataDirOf(dataDir));
-          }
-        },
-      },
-    };
+/**
+ * `open()` with DATA_DIR taken for this process before the files are opened (a second process, another app
+ * or a seed, on the same folder is refused: this throws DataDirInUseError), given back if opening fails and
+ * when the database closes.
+ */
+function openClaimed(pgDir: string | null, open: () => Promise<Migrated>): Promise<Migrated> {
+  if (!pgDir) return open();
+  const dataDir = dataDirOf(pgDir);
+  claimDataDir(dataDir, { database: "pglite", role: "app" });
+  const released = <T>(e: T) => {
+    releaseDataDir(dataDir);
+    return e;
   };
+  let opening: Promise<Migrated>;
+  try {
+    opening = open();
+  } catch (e) {
+    throw released(e);
+  }
+  return opening.then((m) => {
+    const close = m.db.close;
+    const closeAndRelease = async () => {
+      try {
+        await close();
+      } finally {
+        releaseDataDir(dataDir);
+      }
+    };
+    return { ...m, db: { ...m.db, close: closeAndRelease } };
+  }, (e) => Promise.reject(released(e)));
 }
 
 /** PGlite on this thread (tests, the CLI tools, and the worker of `preopenPglite`). */

@@ -39,9 +39,9 @@ export interface Queue {
   close(): Promise<void>;
 }
 
-export const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
+const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
 /** A count past this says "at least"; /health must not scan an unbounded list. */
-export const DEAD_LETTER_COUNT_LIMIT = 10_000;
+const DEAD_LETTER_COUNT_LIMIT = 10_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 
 export interface QueueOptions {
@@ -153,13 +153,16 @@ export function createQueue(opts: QueueOptions): Queue {
     await kv.set(key, Date.now(), { expireIn: doneTtl });
   }
 
+  /** KV enqueue options: full retries, parked under its dead-letter key after the last. */
+  const enqueueOptions = (env: Envelope, delayMs = 0) => ({
+    delay: Math.max(0, Math.ceil(delayMs)),
+    backoffSchedule,
+    keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
+  });
+
   /** The message again on the KV queue after `delayMs`, with its full retries and dead-letter key. */
   function requeue(env: Envelope, delayMs: number): Promise<unknown> {
-    return opts.kv().enqueue(env, {
-      delay: Math.max(0, Math.ceil(delayMs)),
-      backoffSchedule,
-      keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
-    });
+    return opts.kv().enqueue(env, enqueueOptions(env, delayMs));
   }
 
   async function countDeadLetters(): Promise<number> {
@@ -292,10 +295,7 @@ export function createQueue(opts: QueueOptions): Queue {
           continue; // not a message of ours: left for an operator to look at
         }
         // Atomic: a parked message goes back once, however many redrives run at the same time.
-        const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, {
-          backoffSchedule,
-          keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
-        }).commit();
+        const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, enqueueOptions(env)).commit();
         if (res.ok) redriven++;
       }
       if (redriven) log.info("queue: dead letters re-driven", { redriven, topic: o.topic ?? null });
@@ -318,10 +318,7 @@ export function createQueue(opts: QueueOptions): Queue {
         // still comes back later and finds the message done.
         for (const c of held.values()) {
           await opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key)
-            .enqueue(c.env, {
-              backoffSchedule,
-              keysIfUndelivered: [[...DEAD_LETTER_PREFIX, c.env.topic, c.env.idempotencyKey]],
-            }).commit().catch(() => {});
+            .enqueue(c.env, enqueueOptions(c.env)).commit().catch(() => {});
         }
       }
       await Promise.allSettled([...subs].map((s) => s.consumer?.disconnect()));

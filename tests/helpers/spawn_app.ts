@@ -28,8 +28,6 @@ export interface SpawnedApp {
   /** Sends a signal and returns at once (`exited` tells when the process is gone). */
   signal(signal: Deno.Signal): void;
   exited: Promise<Deno.CommandStatus>;
-  /** Everything the process wrote to stdout and stderr, line by line. */
-  output(): string[];
   dataDir: string;
 }
 
@@ -55,10 +53,8 @@ export async function spawnApp(
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] =
     [];
   const stderrChunks: string[] = [];
-  const stdoutLines: string[] = [];
   const pump = (async () => {
     for await (const line of lines(child.stdout)) {
-      stdoutLines.push(line);
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(line);
@@ -118,7 +114,6 @@ export async function spawnApp(
         child.kill(sig);
       } catch { /* already gone */ }
     },
-    output: () => [...stdoutLines, ...stderrChunks.join("").split("\n").filter((l) => l !== "")],
     async waitReady(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
