@@ -4,6 +4,7 @@
  * event in the same transaction as the change itself.
  */
 import { z } from "zod";
+import { decodeCursor, pageOf } from "../pagination.ts";
 import { isoUtc } from "../../db/sql.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
@@ -341,26 +342,10 @@ export interface BidFilter {
   cursor?: string;
 }
 
-const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
-
 /** Newest delivery first; the cursor is the last row's (interval_start, id). */
 export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
-  let after: [string, string] | null = null;
-  if (f.cursor) {
-    // Checked in shape before it reaches the query: a forged cursor is the client's mistake, not a database error.
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(atob(f.cursor));
-    } catch { /* refused below */ }
-    const ok = cursorShape.safeParse(parsed);
-    if (ok.success) after = ok.data;
-    else {
-      throw invalid("cursor: not a cursor from a previous page", {
-        code: "validation_failed",
-        details: [{ path: "cursor", code: "invalid_cursor", message: "cursor: not a cursor from a previous page" }],
-      });
-    }
-  }
+  // The list's key, checked in shape before it reaches the query (services/pagination.ts).
+  const after = decodeCursor(f.cursor, [z.iso.datetime({ offset: true }), z.uuid()]);
   const rows = await q.query<BidView>(
     `SELECT ${BID_COLUMNS} ${FROM}
       WHERE b.org_id = $1 AND ($2::text IS NULL OR b.status = $2) AND ($3::text IS NULL OR b.zone = $3)
@@ -382,8 +367,5 @@ export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
       f.limit + 1,
     ],
   );
-  const more = rows.length > f.limit;
-  const items = more ? rows.slice(0, f.limit) : rows;
-  const last = items[items.length - 1];
-  return { items, next_cursor: more ? btoa(JSON.stringify([last.interval_start, last.id])) : null };
+  return pageOf(rows, f.limit, (b) => [b.interval_start, b.id]);
 }
