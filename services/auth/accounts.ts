@@ -264,10 +264,19 @@ export function createAccounts(deps: AccountDeps) {
         await finishAttempt(db, attempt, { success: false, reason: "locked" });
         throw locked(lockedFor);
       }
-      const [user] = await db.query<UserRow>(
-        `SELECT id, email, name, password_hash, status, failed_logins, locked_until, mfa_enabled, mfa_secret,
-                mfa_last_step::text AS mfa_last_step
-           FROM users WHERE lower(email) = $1`,
+      // The account and its organization (as orgOf picks it) in one round trip.
+      const [user] = await db.query<
+        UserRow & { org_id: string | null; org_name: string | null; org_role: Role | null }
+      >(
+        `SELECT u.id, u.email, u.name, u.password_hash, u.status, u.failed_logins, u.locked_until, u.mfa_enabled,
+                u.mfa_secret, u.mfa_last_step::text AS mfa_last_step,
+                o.id AS org_id, o.name AS org_name, o.role AS org_role
+           FROM users u
+           LEFT JOIN LATERAL (
+             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+              WHERE m.user_id = u.id ORDER BY m.created_at LIMIT 1
+           ) o ON true
+          WHERE lower(u.email) = $1`,
         [email],
       );
       const invalidCredentials = () => unauthenticated("Email or password is wrong", "invalid_credentials");
@@ -278,7 +287,7 @@ export function createAccounts(deps: AccountDeps) {
         await lockIfDue(null);
         throw invalidCredentials();
       }
-      const org = await orgOf(db, user.id);
+      const org = user.org_id ? { id: user.org_id, name: user.org_name!, role: user.org_role! } : null;
       const withCode = Boolean(input.totp_code || input.backup_code);
       // An MFA account's attempt with a code is a guess at both: not worth slowing for the owner.
       const secondFactorAttempt = user.mfa_enabled && withCode;
