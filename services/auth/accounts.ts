@@ -26,7 +26,7 @@ import { signMfaChallenge, verifyMfaChallenge } from "./mfa_challenge.ts";
 import type { Principal } from "./principal.ts";
 import { AUTH_LIMITS, type RateLimiter, type RateRule } from "./rate_limit.ts";
 import type { Role } from "./rbac.ts";
-import { claimRefreshToken, endAllSessions, issueRefreshToken, REFRESH_GRACE_MS, revokeFamily } from "./sessions.ts";
+import { claimRefreshToken, endAllSessions, issueRefreshToken, revokeFamily } from "./sessions.ts";
 import { generateBackupCodes, generateTotpSecret, hashBackupCode, qrSvg, totpUri, verifyTotp } from "./totp.ts";
 
 /** The default access-token lifetime; ACCESS_TOKEN_TTL_S overrides it (services/config/env.ts). */
@@ -394,7 +394,7 @@ export function createAccounts(deps: AccountDeps) {
     async refresh(token: string, meta: RequestMeta): Promise<TokenPair> {
       await limit(AUTH_LIMITS.refreshPerIp, meta.ip);
       const db = deps.db();
-      const claim = await claimRefreshToken(db, token, deps.refreshGraceMs ?? REFRESH_GRACE_MS);
+      const claim = await claimRefreshToken(db, token, deps.refreshGraceMs);
       if (!claim.ok) {
         if (claim.reason === "reused" && claim.session) {
           const revoked = await revokeFamily(db, claim.session.family_id, "reuse_detected");
