@@ -27,10 +27,14 @@ interface Data {
 
 async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data> = {}): Promise<Data> {
   const { services } = ctx.state;
-  const { name, email, mfa_enabled } = (await services.auth.profile.me(p)).user;
+  // Independent reads, so at once (mfaPending is null itself once MFA is on).
+  const [me, keys, pending] = await Promise.all([
+    services.auth.profile.me(p),
+    p.role === "viewer" ? [] : services.auth.org.apiKeys(p, { own: true }),
+    services.auth.accounts.mfaPending(p),
+  ]);
+  const { name, email, mfa_enabled } = me.user;
   const u = { name, email, mfa_enabled };
-  const keys = p.role === "viewer" ? [] : await services.auth.org.apiKeys(p, { own: true });
-  const pending = u.mfa_enabled ? null : await services.auth.accounts.mfaPending(p);
   return {
     user: { ...u, role: p.role },
     keys,

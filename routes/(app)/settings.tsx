@@ -63,8 +63,8 @@ export const handler = define.handlers({
       const prefs = await profile.preferences(p.userId);
       return page<Data>({ prefs, errors: parsed.errors, saved: false }, { status: 400 });
     }
-    await profile.update(p.userId, { preferences: parsed.data });
-    return page<Data>({ prefs: await profile.preferences(p.userId), errors: {}, saved: true });
+    const prefs = await profile.update(p.userId, { preferences: parsed.data });
+    return page<Data>({ prefs, errors: {}, saved: true });
   },
 });
 

@@ -26,7 +26,7 @@ import { signMfaChallenge, verifyMfaChallenge } from "./mfa_challenge.ts";
 import type { Principal } from "./principal.ts";
 import { AUTH_LIMITS, type RateLimiter, type RateRule } from "./rate_limit.ts";
 import type { Role } from "./rbac.ts";
-import { claimRefreshToken, endAllSessions, issueRefreshToken, REFRESH_GRACE_MS, revokeFamily } from "./sessions.ts";
+import { claimRefreshToken, endAllSessions, issueRefreshToken, revokeFamily } from "./sessions.ts";
 import { generateBackupCodes, generateTotpSecret, hashBackupCode, qrSvg, totpUri, verifyTotp } from "./totp.ts";
 
 /** The default access-token lifetime; ACCESS_TOKEN_TTL_S overrides it (services/config/env.ts). */
@@ -264,10 +264,19 @@ export function createAccounts(deps: AccountDeps) {
         await finishAttempt(db, attempt, { success: false, reason: "locked" });
         throw locked(lockedFor);
       }
-      const [user] = await db.query<UserRow>(
-        `SELECT id, email, name, password_hash, status, failed_logins, locked_until, mfa_enabled, mfa_secret,
-                mfa_last_step::text AS mfa_last_step
-           FROM users WHERE lower(email) = $1`,
+      // The account and its organization (as orgOf picks it) in one round trip.
+      const [user] = await db.query<
+        UserRow & { org_id: string | null; org_name: string | null; org_role: Role | null }
+      >(
+        `SELECT u.id, u.email, u.name, u.password_hash, u.status, u.failed_logins, u.locked_until, u.mfa_enabled,
+                u.mfa_secret, u.mfa_last_step::text AS mfa_last_step,
+                o.id AS org_id, o.name AS org_name, o.role AS org_role
+           FROM users u
+           LEFT JOIN LATERAL (
+             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+              WHERE m.user_id = u.id ORDER BY m.created_at LIMIT 1
+           ) o ON true
+          WHERE lower(u.email) = $1`,
         [email],
       );
       const invalidCredentials = () => unauthenticated("Email or password is wrong", "invalid_credentials");
@@ -278,7 +287,7 @@ export function createAccounts(deps: AccountDeps) {
         await lockIfDue(null);
         throw invalidCredentials();
       }
-      const org = await orgOf(db, user.id);
+      const org = user.org_id ? { id: user.org_id, name: user.org_name!, role: user.org_role! } : null;
       const withCode = Boolean(input.totp_code || input.backup_code);
       // An MFA account's attempt with a code is a guess at both: not worth slowing for the owner.
       const secondFactorAttempt = user.mfa_enabled && withCode;
@@ -354,7 +363,8 @@ export function createAccounts(deps: AccountDeps) {
         await finishAttempt(db, attempt, { success: false, reason: "no_organization", userId: user.id });
         throw forbidden("This account belongs to no organization", { code: "no_organization" });
       }
-      await clearFailures(db, user.id);
+      // Most sign-ins follow no failure: nothing to reset then.
+      if (user.failed_logins > 0 || user.locked_until) await clearFailures(db, user.id);
       await finishAttempt(db, attempt, { success: true, userId: user.id });
       await audit(db, {
         orgId: org.id,
@@ -385,7 +395,7 @@ export function createAccounts(deps: AccountDeps) {
     async refresh(token: string, meta: RequestMeta): Promise<TokenPair> {
       await limit(AUTH_LIMITS.refreshPerIp, meta.ip);
       const db = deps.db();
-      const claim = await claimRefreshToken(db, token, deps.refreshGraceMs ?? REFRESH_GRACE_MS);
+      const claim = await claimRefreshToken(db, token, deps.refreshGraceMs);
       if (!claim.ok) {
         if (claim.reason === "reused" && claim.session) {
           const revoked = await revokeFamily(db, claim.session.family_id, "reuse_detected");

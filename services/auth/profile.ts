@@ -43,24 +43,24 @@ export function createProfile(deps: { db: () => Database }) {
       };
     },
 
-    /** Name replaced when given; preferences merged into the stored ones (a partial update keeps the rest). */
-    async update(userId: string, change: { name?: string; preferences?: Preferences }): Promise<void> {
-      await deps.db().query(
+    /**
+     * Name replaced when given; preferences merged into the stored ones (a partial update keeps the rest).
+     * Returns the preferences as stored now.
+     */
+    async update(userId: string, change: { name?: string; preferences?: Preferences }): Promise<Preferences> {
+      const [row] = await deps.db().query<{ preferences: Preferences }>(
         `UPDATE users SET name = coalesce($2, name), preferences = preferences || coalesce($3::jsonb, '{}'::jsonb),
-                updated_at = now() WHERE id = $1`,
+                updated_at = now() WHERE id = $1 RETURNING preferences`,
         [userId, change.name ?? null, change.preferences ? JSON.stringify(change.preferences) : null],
       );
+      return row?.preferences ?? {};
     },
 
     preferences,
 
     /** The market zone /market opens, when the user chose one. */
     async defaultZone(userId: string): Promise<string | null> {
-      const [row] = await deps.db().query<{ zone: string | null }>(
-        `SELECT preferences->>'default_zone' AS zone FROM users WHERE id = $1`,
-        [userId],
-      );
-      return row?.zone ?? null;
+      return (await preferences(userId)).default_zone ?? null;
     },
   };
 }

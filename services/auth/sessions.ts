@@ -52,8 +52,8 @@ export async function issueRefreshToken(
 export const REFRESH_GRACE_MS = 5_000;
 
 export type RotateResult =
-  /** `concurrent`: the token was rotated within the grace window; the caller issues a sibling successor. */
-  | { ok: true; session: SessionRow; concurrent?: boolean }
+  /** Also when the token was rotated within the grace window: the caller issues a sibling successor. */
+  | { ok: true; session: SessionRow }
   | { ok: false; reason: "unknown" | "expired" | "revoked" | "reused"; session?: SessionRow };
 
 /**
@@ -87,19 +87,9 @@ export async function claimRefreshToken(
     [hash, graceMs],
   );
   if (!row) return { ok: false, reason: "unknown" };
-  const session = {
-    id: row.id,
-    family_id: row.family_id,
-    user_id: row.user_id,
-    org_id: row.org_id,
-    expires_at: row.expires_at,
-  };
-  if (row.revoked_at) return { ok: false, reason: row.rotated_at ? "reused" : "revoked", session };
-  if (row.rotated_at) {
-    return row.in_grace && row.live
-      ? { ok: true, session, concurrent: true }
-      : { ok: false, reason: "reused", session };
-  }
+  const { rotated_at, revoked_at, in_grace, live, ...session } = row;
+  if (revoked_at) return { ok: false, reason: rotated_at ? "reused" : "revoked", session };
+  if (rotated_at) return in_grace && live ? { ok: true, session } : { ok: false, reason: "reused", session };
   return { ok: false, reason: "expired", session };
 }
 

@@ -127,11 +127,19 @@ export interface OrgHubStats {
   ticks_delivered: number;
 }
 
+interface OrgCounters {
+  messages: number;
+  frames: number;
+  delivered: number;
+}
+
 interface Client {
   id: string;
   socket: HubSocket;
   userId: string;
   orgId: string;
+  /** Its organization's sending counters (shared by the organization's connections), for OrgHubStats. */
+  orgCounters: OrgCounters;
   zones: Set<Iso>;
   /** On the "every zone" default of /api/ws/prices, which the first subscribe replaces. */
   allByDefault: boolean;
@@ -222,7 +230,7 @@ export class RealtimeHub {
     flushMs: 0,
   };
   /** The sending counters again, per organization (the key connections carry), for OrgHubStats. */
-  readonly #orgCounters = new Map<string, { messages: number; frames: number; delivered: number }>();
+  readonly #orgCounters = new Map<string, OrgCounters>();
 
   constructor(opts: HubOptions = {}) {
     this.instanceId = opts.instanceId ?? crypto.randomUUID().slice(0, 8);
@@ -292,6 +300,7 @@ export class RealtimeHub {
       socket,
       userId: info.userId,
       orgId: info.orgId,
+      orgCounters: this.#countFor(info.orgId),
       zones: new Set(all ? ISOS : info.zones as Iso[]),
       allByDefault: all,
       sig: "",
@@ -365,7 +374,7 @@ export class RealtimeHub {
     };
   }
 
-  #countFor(orgId: string) {
+  #countFor(orgId: string): OrgCounters {
     let n = this.#orgCounters.get(orgId);
     if (!n) {
       n = { messages: 0, frames: 0, delivered: 0 };
@@ -764,9 +773,8 @@ export class RealtimeHub {
     if (this.#sendText(c, text)) {
       this.#c.frames++;
       this.#c.delivered += ticks;
-      const n = this.#countFor(c.orgId);
-      n.frames++;
-      n.delivered += ticks;
+      c.orgCounters.frames++;
+      c.orgCounters.delivered += ticks;
     }
   }
 
@@ -789,7 +797,7 @@ export class RealtimeHub {
     try {
       c.socket.send(text);
       this.#c.messages++;
-      this.#countFor(c.orgId).messages++;
+      c.orgCounters.messages++;
       return true;
     } catch {
       // Closed under us; the close event removes it.
