@@ -363,8 +363,7 @@ export function createAccounts(deps: AccountDeps) {
         await finishAttempt(db, attempt, { success: false, reason: "no_organization", userId: user.id });
         throw forbidden("This account belongs to no organization", { code: "no_organization" });
       }
-      // Most sign-ins follow no failure: nothing to reset then.
-      if (user.failed_logins > 0 || user.locked_until) await clearFailures(db, user.id);
+      await clearFailures(db, user.id);
       await finishAttempt(db, attempt, { success: true, userId: user.id });
       await audit(db, {
         orgId: org.id,
