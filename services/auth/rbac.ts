@@ -21,8 +21,12 @@ export const PERMISSIONS = [
   "bids:read",
   "bids:write",
   "analytics:read",
+  /** Price forecasts and the model registry (analysts and above). */
   "forecast:read",
+  /** Run a forecast or a training now. */
   "forecast:write",
+  /** Promote a model version to production, or roll back. */
+  "models:promote",
   "admin:flags",
 ] as const;
 export type Permission = typeof PERMISSIONS[number];
@@ -34,13 +38,12 @@ const READ: Permission[] = [
   "assets:read",
   "bids:read",
   "analytics:read",
-  "forecast:read",
 ];
 
 export const MATRIX: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
-  trader: new Set([...READ, "users:read", "api_keys:manage", "assets:write", "bids:write"]),
-  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:write"]),
+  trader: new Set([...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"]),
+  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"]),
   viewer: new Set(READ),
 };
 

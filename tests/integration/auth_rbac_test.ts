@@ -90,18 +90,28 @@ const PROBE_BODY = { __rbac_probe__: true };
 
 Deno.test("RBAC: the matrix is the one the issue specifies", () => {
   // Pinned, so a change to rbac.ts that widens a role fails here instead of silently passing below.
-  const READ = ["self", "org:read", "market:read", "assets:read", "bids:read", "analytics:read", "forecast:read"];
+  const READ = ["self", "org:read", "market:read", "assets:read", "bids:read", "analytics:read"];
   const expected: Record<Role, string[]> = {
     admin: [...PERMISSIONS],
-    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write"],
-    analyst: [...READ, "users:read", "api_keys:manage", "forecast:write"],
+    // Forecasts: analysts and above (issue 14); a viewer sees prices, not the desk's forecasts.
+    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"],
+    analyst: [...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"],
     viewer: READ,
   };
   for (const role of ROLES) {
     assert.deepEqual([...MATRIX[role]].sort(), [...expected[role]].sort(), `permissions of ${role}`);
   }
   // Admin-only.
-  for (const p of ["org:update", "users:manage", "invitations:manage", "audit:read", "admin:flags"] as const) {
+  for (
+    const p of [
+      "org:update",
+      "users:manage",
+      "invitations:manage",
+      "audit:read",
+      "admin:flags",
+      "models:promote",
+    ] as const
+  ) {
     assert.deepEqual(ROLES.filter((r) => can(r, p)), ["admin"], p);
   }
 });
