@@ -15,7 +15,8 @@
  * ensemble) is written beside the report as backtest-<time>-week.svg.
  */
 import { parseArgs } from "node:util";
-import type { BacktestResult, BacktestTask } from "./backtest_worker.ts";
+import { type BacktestResult, type BacktestTask, learMemberKey } from "./backtest_worker.ts";
+import { appendMember, loadMember } from "./member_cache.ts";
 import { dieboldMariano } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
@@ -57,13 +58,23 @@ if (pubOffset < 0 || pubOffset + nDays > pub.columns.get("Real price")!.length /
 }
 const days = Array.from({ length: nDays }, (_, k) => first + k);
 
-// Longest windows first, so the short ones balance the end of the run.
+// Longest windows first, so the short ones balance the end of the run. Days already in a member's
+// cache (bench/member_cache.ts) are read from it instead of recomputed.
 const tasks: BacktestTask[] = [];
-for (const window of [...windows].sort((a, b) => b - a)) {
-  for (const day of days) tasks.push({ id: tasks.length, day, window, options: { noiseVariance: noise, refit } });
-}
-const queue = [...tasks];
 const results = new Map<number, BacktestResult>();
+const queue: BacktestTask[] = [];
+for (const window of [...windows].sort((a, b) => b - a)) {
+  const options = { noiseVariance: noise, refit } as const;
+  const key = learMemberKey({ window, ...options });
+  const cached = await loadMember(key);
+  for (const day of days) {
+    const task: BacktestTask = { id: tasks.length, day, window, options, key };
+    tasks.push(task);
+    const hit = cached.get(dayDate(series.firstDay, day));
+    if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms });
+    else queue.push(task);
+  }
+}
 const t0 = performance.now();
 await Promise.all(Array.from({ length: Math.min(nWorkers, tasks.length) }, () => runWorker()));
 const wallMs = performance.now() - t0;
@@ -73,11 +84,12 @@ async function runWorker(): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       worker.onerror = (e) => reject(e);
-      worker.onmessage = (e) => {
+      worker.onmessage = async (e) => {
         if ("ready" in e.data) return next();
         const r = e.data as BacktestResult;
         results.set(r.id, r);
         const task = tasks[r.id];
+        await appendMember(task.key, { day: dayDate(series.firstDay, task.day), price: r.price, ms: r.ms });
         const done = results.size;
         console.log(
           `${dayDate(series.firstDay, task.day)} LEAR ${task.window}: ${r.ms.toFixed(0)} ms (${done}/${tasks.length})`,

@@ -12,6 +12,22 @@ export interface BacktestTask {
   day: number;
   window: number;
   options: Omit<LearOptions, "window">;
+  /** The member's cache key (learMemberKey). */
+  key: string;
+}
+
+/** Cache key of a LEAR member: every option that changes its forecasts. */
+export function learMemberKey(o: LearOptions): string {
+  return [
+    "lear",
+    `w${o.window}`,
+    o.transform ?? "invariant",
+    o.criterion ?? "aic",
+    o.noiseVariance ?? "legacy",
+    o.refit ?? "cd",
+    ...(o.inPlaceSwapQuirk === undefined ? [] : [`swap${o.inPlaceSwapQuirk}`]),
+    ...(o.exogenousLags ? [`ex${o.exogenousLags.join("+")}`] : []),
+  ].join("_");
 }
 
 export interface BacktestResult {

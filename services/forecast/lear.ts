@@ -26,6 +26,8 @@ export interface LearOptions {
   window: number;
   /** Variance-stabilising transform of inputs and targets. Default "invariant" (asinh), as the paper. */
   transform?: TransformKind;
+  /** Information criterion that picks the penalty on the LARS path. Default "aic", as the paper. */
+  criterion?: "aic" | "bic";
   /** How LassoLarsIC estimates σ² (lars.ts). Default "legacy", as the published forecasts. */
   noiseVariance?: NoiseVariance;
   /** sklearn ≤ 1.0's in-place column swap in the criterion for n ≤ p (lars.ts). Default: on with "legacy". */
@@ -89,7 +91,7 @@ export function learForecastDay(series: DailySeries, d: number, options: LearOpt
     for (let i = 0; i < rows; i++) yh[i] = y[i * HOURS + h];
     const target = centreTarget(design, yh);
     const ic = lassoLarsICCentred(design, target, {
-      criterion: "aic",
+      criterion: options.criterion ?? "aic",
       noiseVariance: options.noiseVariance ?? "legacy",
       inPlaceSwapQuirk: options.inPlaceSwapQuirk,
       maxIter: options.larsMaxIter ?? 2500,
