@@ -15,9 +15,10 @@
  * ensemble) is written beside the report as backtest-<time>-week.svg.
  */
 import { parseArgs } from "node:util";
-import { type BacktestResult, type BacktestTask, learMemberKey } from "./backtest_worker.ts";
-import { appendMember, loadMember } from "./member_cache.ts";
-import { dieboldMariano } from "../services/forecast/dm.ts";
+import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
+import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
+import { BEST_MODEL, bestForecast, mlpMembers } from "../services/forecast/best.ts";
+import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
@@ -31,21 +32,28 @@ const { values: args } = parseArgs({
   options: {
     days: { type: "string", default: "14" },
     start: { type: "string", default: "2016-12-27" },
-    windows: { type: "string", default: "56,84" },
+    windows: { type: "string" },
     workers: { type: "string", default: String(Math.max(1, navigator.hardwareConcurrency)) },
     noise: { type: "string", default: "legacy" },
     refit: { type: "string", default: "cd" },
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
+    model: { type: "string", default: "lear" },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
   },
 });
 const nDays = Number(args.days);
-const windows = args.windows!.split(",").map(Number);
+const windows = (args.windows ?? (args.model === "best" ? BEST_MODEL.learWindows.join(",") : "56,84")).split(",")
+  .map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
 const refit = args.refit === "lars" ? "lars" : "cd";
 const intervalOptions = { lookback: Number(args.lookback), minHistory: Number(args["min-history"]) };
+/** --model=best adds our best model (services/forecast/best.ts): the LEAR ensemble of --windows averaged with MLPs. */
+const bestModel = args.model === "best";
+if (bestModel && windows.join(",") !== BEST_MODEL.learWindows.join(",")) {
+  throw new RangeError(`--model=best uses the LEAR windows ${BEST_MODEL.learWindows.join(",")}`);
+}
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
 
@@ -58,17 +66,43 @@ if (pubOffset < 0 || pubOffset + nDays > pub.columns.get("Real price")!.length /
 }
 const days = Array.from({ length: nDays }, (_, k) => first + k);
 
-// Longest windows first, so the short ones balance the end of the run. Days already in a member's
+// Longest windows first, so the short ones balance the end of the run; with --model=best the MLP
+// runs (whole walk-forward runs, the longest tasks) go first of all. Days already in a member's
 // cache (bench/member_cache.ts) are read from it instead of recomputed.
+type LearTask = Extract<BacktestTask, { kind: "lear" }>;
+type MlpTask = Extract<BacktestTask, { kind: "mlp" }>;
 const tasks: BacktestTask[] = [];
 const results = new Map<number, BacktestResult>();
 const queue: BacktestTask[] = [];
+const mlpForecasts = new Map<string, Float64Array>();
+const mlpMs = new Map<string, Float64Array>();
+if (bestModel) {
+  for (const options of mlpMembers(BEST_MODEL)) {
+    const key = mlpMemberKey(options, args.start!);
+    const cached = await loadMember(key);
+    const f = new Float64Array(nDays * HOURS), ms = new Float64Array(nDays);
+    mlpForecasts.set(key, f);
+    mlpMs.set(key, ms);
+    const task: MlpTask = { kind: "mlp", id: tasks.length, first, nDays, options, key };
+    tasks.push(task);
+    if (days.every((d) => cached.has(dayDate(series.firstDay, d)))) {
+      days.forEach((d, k) => {
+        const hit = cached.get(dayDate(series.firstDay, d))!;
+        f.set(hit.price, k * HOURS);
+        ms[k] = hit.ms;
+      });
+      results.set(task.id, { id: task.id, price: [], ms: 0 });
+    } else {
+      queue.push(task);
+    }
+  }
+}
 for (const window of [...windows].sort((a, b) => b - a)) {
   const options = { noiseVariance: noise, refit } as const;
   const key = learMemberKey({ window, ...options });
   const cached = await loadMember(key);
   for (const day of days) {
-    const task: BacktestTask = { id: tasks.length, day, window, options, key };
+    const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
     tasks.push(task);
     const hit = cached.get(dayDate(series.firstDay, day));
     if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms });
@@ -76,7 +110,7 @@ for (const window of [...windows].sort((a, b) => b - a)) {
   }
 }
 const t0 = performance.now();
-await Promise.all(Array.from({ length: Math.min(nWorkers, tasks.length) }, () => runWorker()));
+await Promise.all(Array.from({ length: Math.min(nWorkers, queue.length) }, () => runWorker()));
 const wallMs = performance.now() - t0;
 
 async function runWorker(): Promise<void> {
@@ -84,16 +118,28 @@ async function runWorker(): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       worker.onerror = (e) => reject(e);
-      worker.onmessage = async (e) => {
-        if ("ready" in e.data) return next();
-        const r = e.data as BacktestResult;
-        results.set(r.id, r);
-        const task = tasks[r.id];
-        await appendMember(task.key, { day: dayDate(series.firstDay, task.day), price: r.price, ms: r.ms });
-        const done = results.size;
-        console.log(
-          `${dayDate(series.firstDay, task.day)} LEAR ${task.window}: ${r.ms.toFixed(0)} ms (${done}/${tasks.length})`,
-        );
+      worker.onmessage = async (e: MessageEvent<{ ready: true } | BacktestProgress | BacktestResult>) => {
+        const msg = e.data;
+        if ("ready" in msg) return next();
+        const task = tasks[msg.id];
+        if ("progress" in msg) {
+          if (task.kind !== "mlp") return;
+          const date = dayDate(series.firstDay, msg.day);
+          mlpForecasts.get(task.key)!.set(msg.price, (msg.day - first) * HOURS);
+          mlpMs.get(task.key)![msg.day - first] = msg.ms;
+          await appendMember(task.key, { day: date, price: msg.price, ms: msg.ms });
+          if ((msg.day - first) % 28 === 27) console.log(`${date} ${task.key}: ${msg.ms.toFixed(0)} ms`);
+          return;
+        }
+        results.set(msg.id, msg);
+        if (task.kind === "lear") {
+          await appendMember(task.key, { day: dayDate(series.firstDay, task.day), price: msg.price, ms: msg.ms });
+          console.log(
+            `${dayDate(series.firstDay, task.day)} LEAR ${task.window}: ${
+              msg.ms.toFixed(0)
+            } ms (${results.size}/${tasks.length})`,
+          );
+        }
         next();
       };
       const next = () => {
@@ -113,10 +159,12 @@ const ours = new Map<number, Float64Array>();
 for (const window of windows) ours.set(window, new Float64Array(nDays * HOURS));
 const msPerDay = new Float64Array(nDays);
 for (const task of tasks) {
+  if (task.kind !== "lear") continue;
   const r = results.get(task.id)!;
   ours.get(task.window)!.set(r.price, (task.day - first) * HOURS);
   msPerDay[task.day - first] += r.ms;
 }
+for (const ms of mlpMs.values()) ms.forEach((v, k) => (msPerDay[k] += v));
 const actual = series.price.slice(first * HOURS, (first + nDays) * HOURS);
 const naive = naiveForecast(series.price, series.firstDay, first, first + nDays, "weekly");
 const published = (name: string) => pub.columns.get(name)!.slice(pubOffset * HOURS, (pubOffset + nDays) * HOURS);
@@ -185,10 +233,28 @@ for (const window of windows) {
 }
 rows.push(row("published LEAR Ensemble (4 windows)", published("LEAR Ensemble")));
 rows.push(row("published DNN Ensemble", published("DNN Ensemble")));
-const dm = {
-  vsPublishedLearEnsemble: dieboldMariano(actual, published("LEAR Ensemble"), ourEnsemble),
-  vsPublishedDnnEnsemble: dieboldMariano(actual, published("DNN Ensemble"), ourEnsemble),
-};
+const dm: Record<string, { vsPublishedLearEnsemble: DmResult; vsPublishedDnnEnsemble: DmResult }> = {};
+const dmOf = (name: string, f: Float64Array) =>
+  dm[name] = {
+    vsPublishedLearEnsemble: dieboldMariano(actual, published("LEAR Ensemble"), f),
+    vsPublishedDnnEnsemble: dieboldMariano(actual, published("DNN Ensemble"), f),
+  };
+dmOf(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble);
+if (bestModel) {
+  // The members of the best model and the model itself, each with its own walk-forward intervals.
+  const mlps = [...mlpForecasts.values()];
+  mlps.forEach((f, k) => rows.push(row(`ours MLP seed ${BEST_MODEL.mlpSeeds[k]}`, f)));
+  const mlpEnsemble = meanForecast(mlps);
+  rows.push(row(`ours MLP ensemble (${mlps.length} seeds)`, mlpEnsemble, undefined, {
+    ev: evaluateIntervals(actual, mlpEnsemble, intervalOptions),
+  }));
+  dmOf(`ours MLP ensemble (${mlps.length} seeds)`, mlpEnsemble);
+  const best = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
+  rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, {
+    ev: evaluateIntervals(actual, best, intervalOptions),
+  }));
+  dmOf("ours BEST", best);
+}
 
 const sortedMs = Array.from(msPerDay).sort((a, b) => a - b);
 const timing = {
@@ -198,7 +264,7 @@ const timing = {
   cpuMsPerDayMedian: sortedMs[Math.floor(nDays / 2)],
   cpuMsPerDayMax: sortedMs[nDays - 1],
   cpuMsPerWindowDay: Object.fromEntries(windows.map((w) => {
-    const ms = tasks.filter((t) => t.window === w).map((t) => results.get(t.id)!.ms);
+    const ms = tasks.filter((t) => t.kind === "lear" && t.window === w).map((t) => results.get(t.id)!.ms);
     return [w, ms.reduce((a, b) => a + b, 0) / ms.length];
   })),
 };
@@ -253,9 +319,13 @@ const md = [
       : `| ${r.model} | 0 | | | | |`;
   }),
   "",
-  `DM (multivariate, norm 1, one-sided: small p = ours more accurate): vs published LEAR Ensemble p = ${
-    dm.vsPublishedLearEnsemble.pValue.toFixed(4)
-  }, vs published DNN Ensemble p = ${dm.vsPublishedDnnEnsemble.pValue.toFixed(4)}.`,
+  "DM (multivariate, norm 1, one-sided: small p = ours more accurate than the published):",
+  "",
+  "| ours | p vs published LEAR Ensemble | p vs published DNN Ensemble |",
+  "|---|---|---|",
+  ...Object.entries(dm).map(([name, r]) =>
+    `| ${name} | ${r.vsPublishedLearEnsemble.pValue.toFixed(4)} | ${r.vsPublishedDnnEnsemble.pValue.toFixed(4)} |`
+  ),
   "",
   `Time: ${timing.wallSeconds.toFixed(1)} s wall on ${nWorkers} workers; CPU per day (all windows) mean ${
     (timing.cpuMsPerDayMean / 1000).toFixed(2)

@@ -1,37 +1,36 @@
 /// <reference lib="deno.worker" />
 /**
- * A backtest worker: loads the benchmark's data set once, then forecasts (day, window) tasks as the
- * main thread hands them out, one at a time, so the fast short windows fill the gaps of the slow
- * long ones.
+ * A backtest worker: loads the benchmark's data set once, then runs the tasks the main thread hands
+ * out, one at a time: a LEAR (day, window) forecast, or a whole walk-forward MLP run (it is
+ * warm-started, so its days must run in order in one place; each day is posted as it is done so the
+ * main thread can cache it). Short tasks fill the gaps of the long ones.
  */
 import { parseEpfDataset } from "../services/forecast/epf_csv.ts";
 import { learForecastDay, type LearOptions } from "../services/forecast/lear.ts";
+import { type MlpOptions, MlpWalkForward } from "../services/forecast/mlp.ts";
 
-export interface BacktestTask {
-  id: number;
-  day: number;
-  window: number;
-  options: Omit<LearOptions, "window">;
-  /** The member's cache key (learMemberKey). */
-  key: string;
-}
+export type BacktestTask =
+  | {
+    kind: "lear";
+    id: number;
+    day: number;
+    window: number;
+    options: Omit<LearOptions, "window">;
+    /** The member's cache key (member_cache.ts). */
+    key: string;
+  }
+  | { kind: "mlp"; id: number; first: number; nDays: number; options: MlpOptions; key: string };
 
-/** Cache key of a LEAR member: every option that changes its forecasts. */
-export function learMemberKey(o: LearOptions): string {
-  return [
-    "lear",
-    `w${o.window}`,
-    o.transform ?? "invariant",
-    o.criterion ?? "aic",
-    o.noiseVariance ?? "legacy",
-    o.refit ?? "cd",
-    ...(o.inPlaceSwapQuirk === undefined ? [] : [`swap${o.inPlaceSwapQuirk}`]),
-    ...(o.exogenousLags ? [`ex${o.exogenousLags.join("+")}`] : []),
-  ].join("_");
-}
-
+/** A finished task; an MLP run also posts one `progress` message per day before it. */
 export interface BacktestResult {
   id: number;
+  price: number[];
+  ms: number;
+}
+export interface BacktestProgress {
+  progress: true;
+  id: number;
+  day: number;
   price: number[];
   ms: number;
 }
@@ -46,6 +45,18 @@ self.onmessage = async (e: MessageEvent<{ dataFile: string } | BacktestTask>) =>
     return;
   }
   const t0 = performance.now();
-  const f = learForecastDay(series!, msg.day, { ...msg.options, window: msg.window });
-  self.postMessage({ id: msg.id, price: Array.from(f.price), ms: performance.now() - t0 } satisfies BacktestResult);
+  if (msg.kind === "lear") {
+    const f = learForecastDay(series!, msg.day, { ...msg.options, window: msg.window });
+    self.postMessage({ id: msg.id, price: Array.from(f.price), ms: performance.now() - t0 } satisfies BacktestResult);
+    return;
+  }
+  const model = new MlpWalkForward(msg.options);
+  for (let day = msg.first; day < msg.first + msg.nDays; day++) {
+    const t = performance.now();
+    const f = model.forecastDay(series!, day);
+    self.postMessage(
+      { progress: true, id: msg.id, day, price: Array.from(f), ms: performance.now() - t } satisfies BacktestProgress,
+    );
+  }
+  self.postMessage({ id: msg.id, price: [], ms: performance.now() - t0 } satisfies BacktestResult);
 };

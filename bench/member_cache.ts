@@ -7,6 +7,8 @@
  * day their run started, which is part of their key.
  */
 import { HOURS } from "../services/forecast/features.ts";
+import type { LearOptions } from "../services/forecast/lear.ts";
+import type { MlpOptions } from "../services/forecast/mlp.ts";
 
 const cacheDir = new URL("./results/cache/", import.meta.url);
 
@@ -48,4 +50,23 @@ export async function loadMember(key: string): Promise<Map<string, { price: Floa
 export async function appendMember(key: string, row: CachedDay): Promise<void> {
   await Deno.mkdir(cacheDir, { recursive: true });
   await Deno.writeTextFile(fileOf(key), JSON.stringify(row) + "\n", { append: true });
+}
+
+/** Cache key of a LEAR member: every option that changes its forecasts. */
+export function learMemberKey(o: LearOptions): string {
+  return [
+    "lear",
+    `w${o.window}`,
+    o.transform ?? "invariant",
+    o.criterion ?? "aic",
+    o.noiseVariance ?? "legacy",
+    o.refit ?? "cd",
+    ...(o.inPlaceSwapQuirk === undefined ? [] : [`swap${o.inPlaceSwapQuirk}`]),
+    ...(o.exogenousLags ? [`ex${o.exogenousLags.join("+")}`] : []),
+  ].join("_");
+}
+
+/** Cache key of a walk-forward MLP member: its settings and the day its run started from scratch. */
+export function mlpMemberKey(o: MlpOptions, start: string): string {
+  return `mlp_h${o.hidden}_w${o.window}_e${o.epochsInitial}+${o.epochsDaily}_lr${o.learningRate}_wd${o.weightDecay}_b${o.batchSize}_s${o.seed}_from${start}`;
 }

@@ -13,7 +13,7 @@ import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { type MlpOptions, MlpWalkForward } from "../services/forecast/mlp.ts";
 import { mae } from "../services/forecast/metrics.ts";
-import { appendMember, loadMember } from "./member_cache.ts";
+import { appendMember, loadMember, mlpMemberKey } from "./member_cache.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -31,10 +31,6 @@ const { values: args } = parseArgs({
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
   },
 });
-
-export function mlpMemberKey(o: MlpOptions, start: string): string {
-  return `mlp_h${o.hidden}_w${o.window}_e${o.epochsInitial}+${o.epochsDaily}_lr${o.learningRate}_wd${o.weightDecay}_b${o.batchSize}_s${o.seed}_from${start}`;
-}
 
 const options: MlpOptions = {
   window: Number(args.window),

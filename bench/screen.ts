@@ -6,7 +6,7 @@
  *   deno run -A bench/screen.ts --start=2016-09-06 --days=112 --lear=56,84,1092 [--transforms=invariant]
  *       [--criteria=aic] --mlp=<cache key>,<cache key> [--groups="a+b;c+d"]
  *
- * Members are named L<window>/<transform>/<criterion> or by their MLP cache key; a group is a '+'-list
+ * Members are named L<window>/<transform>/<criterion> or by their MLP cache key; a group is an '&'-list
  * of members (or the aliases LEAR = every LEAR member, MLP = every MLP member) averaged with equal weight.
  */
 import { parseArgs } from "node:util";
@@ -15,8 +15,7 @@ import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { learForecastDay, meanForecast } from "../services/forecast/lear.ts";
 import { mae, naiveForecast, rmae } from "../services/forecast/metrics.ts";
 import type { TransformKind } from "../services/forecast/transforms.ts";
-import { learMemberKey } from "./backtest_worker.ts";
-import { appendMember, loadMember } from "./member_cache.ts";
+import { appendMember, learMemberKey, loadMember } from "./member_cache.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -87,7 +86,7 @@ const expand = (m: string) =>
     : [m];
 for (const g of args.groups ? args.groups.split(";") : []) {
   // A member may be weighted as 'name*2'.
-  const parts = g.split("+").flatMap((p) => {
+  const parts = g.split("&").flatMap((p) => {
     const [m, times] = p.split("*");
     return expand(m).flatMap((k) => Array(Number(times ?? 1)).fill(k));
   });

@@ -1,0 +1,68 @@
+/**
+ * The best model (LEAR ensemble + MLP ensemble): its combination by hand, and no look-ahead end to
+ * end — day D's forecast is identical whether the data after D exist or not.
+ */
+import assert from "node:assert/strict";
+import { BEST_MODEL, bestForecast, type BestModel, mlpMembers } from "../../services/forecast/best.ts";
+import type { DailySeries } from "../../services/forecast/features.ts";
+import { learEnsembleDay, meanForecast } from "../../services/forecast/lear.ts";
+import { MlpWalkForward } from "../../services/forecast/mlp.ts";
+
+function synthetic(days: number): DailySeries {
+  let s = 4242;
+  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const price = new Float64Array(days * 24);
+  const load = new Float64Array(days * 24);
+  for (let d = 0; d < days; d++) {
+    for (let h = 0; h < 24; h++) {
+      const l = 1000 + 300 * Math.sin((Math.PI * h) / 24) + 80 * ((d % 7) < 5 ? 1 : 0) + 40 * noise();
+      load[d * 24 + h] = l;
+      price[d * 24 + h] = 10 + 0.03 * l + 4 * noise() + (d > 0 ? 0.3 * (price[(d - 1) * 24 + h] - 40) : 0);
+    }
+  }
+  return { price, exogenous: [load], firstDay: "2024-01-01" };
+}
+
+Deno.test("best model: equal weights average the two ensembles hour by hour", () => {
+  const day = (v: number) => new Array(24).fill(v);
+  const actual = [...day(0), ...day(0)];
+  const out = bestForecast(actual, [...day(10), ...day(20)], [...day(30), ...day(10)], BEST_MODEL);
+  assert.deepEqual(Array.from(out), [...day(20), ...day(15)]);
+  assert.equal(mlpMembers(BEST_MODEL).length, BEST_MODEL.mlpSeeds.length);
+  assert.deepEqual(mlpMembers(BEST_MODEL).map((o) => o.seed), [...BEST_MODEL.mlpSeeds]);
+});
+
+Deno.test("best model has no look-ahead: day D's forecast is identical with or without the data after D", () => {
+  const full = synthetic(110);
+  const start = 88, d = 92;
+  const cut: DailySeries = {
+    firstDay: full.firstDay,
+    price: Float64Array.from(full.price, (v, i) => (i >= d * 24 ? NaN : v)),
+    exogenous: full.exogenous.map((e) => Float64Array.from(e, (v, i) => (i >= (d + 1) * 24 ? NaN : v))),
+  };
+  // The production structure at a size a unit test affords: two windows, two small MLPs.
+  const model: BestModel = {
+    ...BEST_MODEL,
+    learWindows: [56, 84],
+    mlp: { ...BEST_MODEL.mlp, window: 70, hidden: 6, epochsInitial: 10 },
+    mlpSeeds: [1, 2],
+  };
+  const forecastOfD = (series: DailySeries) => {
+    const mlps = mlpMembers(model).map((o) => new MlpWalkForward(o));
+    let last = new Float64Array(0) as Float64Array;
+    const actual: number[] = [];
+    const lear: number[] = [];
+    const mlp: number[] = [];
+    for (let k = start; k <= d; k++) {
+      lear.push(...learEnsembleDay(series, k, model.learWindows, { refit: "lars" }).price);
+      mlp.push(...meanForecast(mlps.map((m) => m.forecastDay(series, k))));
+      actual.push(...series.price.subarray(k * 24, (k + 1) * 24));
+      last = bestForecast(actual, lear, mlp, model).slice((k - start) * 24);
+    }
+    return last;
+  };
+  const a = forecastOfD(full);
+  assert.equal(a.length, 24);
+  assert.ok(a.every(Number.isFinite));
+  assert.deepEqual(Array.from(forecastOfD(cut)), Array.from(a));
+});
