@@ -21,6 +21,11 @@ export interface Design {
   xMean: Float64Array;
   /** Xcᵀ Xc of the centred inputs, p × p, symmetric. */
   gram: Float64Array;
+  /**
+   * The centred inputs column by column (p × n, column j at j·n): every product with the design then
+   * runs along contiguous memory. Entry (j, i) is exactly x[i·p + j] − xMean[j].
+   */
+  xcT: Float64Array;
 }
 
 export function prepareDesign(x: Float64Array, n: number, p: number): Design {
@@ -29,19 +34,22 @@ export function prepareDesign(x: Float64Array, n: number, p: number): Design {
   const xMean = new Float64Array(p);
   for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xMean[j] += x[i * p + j];
   for (let j = 0; j < p; j++) xMean[j] /= n;
-  const row = new Float64Array(p);
+  const xcT = new Float64Array(p * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xcT[j * n + i] = x[i * p + j] - xMean[j];
+  // The upper triangle as dot products of columns (one accumulator, rows in order: the same sums as
+  // accumulating the rows' outer products), mirrored into the lower one.
   const gram = new Float64Array(p * p);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < p; j++) row[j] = x[i * p + j] - xMean[j];
-    for (let a = 0; a < p; a++) {
-      const ra = row[a];
-      if (ra === 0) continue;
-      const base = a * p;
-      for (let b = a; b < p; b++) gram[base + b] += ra * row[b];
+  for (let a = 0; a < p; a++) {
+    const ca = a * n;
+    for (let b = a; b < p; b++) {
+      const cb = b * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += xcT[ca + i] * xcT[cb + i];
+      gram[a * p + b] = s;
     }
   }
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a];
-  return { n, p, x, xMean, gram };
+  return { n, p, x, xMean, gram, xcT };
 }
 
 /** The target's side of the centred problem: Xcᵀ yc, ȳ and ‖yc‖². */
@@ -54,20 +62,24 @@ export interface CentredTarget {
 }
 
 export function centreTarget(design: Design, y: ArrayLike<number>): CentredTarget {
-  const { n, p, x, xMean } = design;
+  const { n, p, xcT } = design;
   if (y.length !== n) throw new RangeError(`target has ${y.length} values, design ${n} rows`);
   let yMean = 0;
   for (let i = 0; i < n; i++) yMean += y[i];
   yMean /= n;
-  const xty = new Float64Array(p);
   const yc = new Float64Array(n);
   let yy = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i] - yMean;
     yc[i] = yi;
     yy += yi * yi;
-    if (yi === 0) continue;
-    for (let j = 0; j < p; j++) xty[j] += (x[i * p + j] - xMean[j]) * yi;
+  }
+  const xty = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const col = j * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xcT[col + i] * yc[i];
+    xty[j] = s;
   }
   return { xty, yMean, yy, yc };
 }
