@@ -29,7 +29,7 @@ export interface LarsPath {
   alphas: Float64Array;
   /** Coefficients at each knot (in the scale of the Gram matrix given). */
   coefs: Float64Array[];
-  /** ‖y − Xw‖² at each knot (‖y‖² − wᵀXᵀy − n·α·‖w‖₁, from the equal correlations of the active set). */
+  /** ‖y − Xw‖² at each knot (NaN when ‖y‖² was not given). */
   rss: Float64Array;
   /**
    * The column order sklearn's data-based path leaves its X in: it swaps an entering column into the
@@ -62,19 +62,19 @@ function minPositive(values: Float64Array, count: number): number {
 
 /**
  * The lasso path from the Gram matrix `gram` (p × p, symmetric) and `xty` = Xᵀy of a centred problem
- * with `n` samples; `yy` = ‖y‖² only serves the RSS of the knots.
+ * with `n` samples; `yy` = ‖y‖² only serves the RSS of the knots (NaN without it).
  *
  * The coefficients are computed with the arithmetic of a straightforward implementation (every sum in
- * the same order, so bit for bit the same path), only organised so a step costs O(k·(p − k) + k²)
- * instead of O(k·p + k²) with k active variables, over contiguous memory: each LEAR forecast runs 48
- * of these paths on p = 247 inputs.
+ * the same order, so bit for bit the same path), only organised for speed, since each LEAR forecast
+ * runs 48 of these paths on p = 247 inputs: a step costs O(k·(p − k) + k²) with k active variables
+ * instead of O(k·p + k²), with the triangular solves along contiguous rows and no p × p allocation.
  */
 export function larsLassoPath(
   gram: Float64Array,
   xty: Float64Array,
   n: number,
   { maxIter = 500, eps = FLOAT64_EPS, alphaMin = 0 }: LarsOptions = {},
-  yy = 0,
+  yy?: number,
 ): LarsPath {
   const p = xty.length;
   const cov = Float64Array.from(xty); // Xᵀr, meaningful for inactive variables
@@ -84,10 +84,8 @@ export function larsLassoPath(
   const signs: number[] = [];
   const maxK = p;
   // L: the lower Cholesky factor of the active Gram, row-major (stride maxK); Lt its transpose, so both
-  // the forward and the back substitution run along contiguous rows. cols[j·maxK + a] = G[j, active[a]]:
-  // the Gram's columns of the active variables compacted in active order, so the per-step correlations
-  // with the direction are contiguous dot products (summed in the same order as G[j, active]·ls).
-  const { L, Lt, cols } = workspace(p);
+  // the forward and the back substitution run along contiguous rows.
+  const { L, Lt } = workspace(p);
   // z = L⁻¹·signs. Row i of the forward substitution only reads rows ≤ i of L and of the signs, which
   // an entering variable leaves untouched (it appends a row), so z is extended, not recomputed; a
   // leaving variable invalidates it from its position on. `zValid` rows are up to date.
@@ -105,19 +103,49 @@ export function larsLassoPath(
   const corrEq = new Float64Array(p);
   const ratios = new Float64Array(p);
   const rss: number[] = [];
-  // On the lasso path every variable with a non-zero coefficient has Xⱼᵀr = sign(wⱼ)·n·α (the equal
-  // correlations), so wᵀXᵀr = n·α·‖w‖₁ and ‖r‖² = yᵀr − wᵀXᵀr = ‖y‖² − wᵀXᵀy − n·α·‖w‖₁: O(p) per
-  // knot, where carrying G·w along the path would need the active variables' correlations, O(k²) a step.
-  const knotRss = (w: Float64Array, alpha: number) => {
+  // ‖y − Xw‖² = ‖y‖² − 2wᵀXᵀy + wᵀGw, and with w on the active set A, wᵀGw = w_Aᵀ L Lᵀ w_A = ‖ltw‖²
+  // with ltw = Lᵀw_A. A step adds γ·ls to w_A, and Lᵀls = aa·L⁻¹signs = aa·z, so ltw follows in O(k): an entering
+  // variable adds a zero, a leaving one takes its (rounding-sized) coefficient out and the Givens
+  // rotations of the factor. So the RSS costs O(k) a knot, where carrying G·w along the path would need
+  // every active variable's correlation with the direction, O(k²) a step. (The identity Xⱼᵀr = sⱼ·n·α
+  // would be O(p) too, but fails after a degenerate candidate, which lowers α below the active
+  // correlations as sklearn does; the collinear weekday dummies make one on every long path.)
+  // Not computed without ‖y‖².
+  const wantRss = yy !== undefined;
+  const yy2 = yy ?? 0;
+  const ltw = new Float64Array(maxK); // Lᵀw_A
+  const act = new Int32Array(maxK); // `active` as a typed array, for the inner loops
+  const knotRss = (w: Float64Array) => {
     let wq = 0;
-    let l1 = 0;
-    for (let j = 0; j < p; j++) {
-      const v = w[j];
-      if (v === 0) continue;
-      wq += v * xty[j];
-      l1 += Math.abs(v);
+    let wgw = 0;
+    for (let a = 0; a < active.length; a++) {
+      wq += w[active[a]] * xty[active[a]];
+      wgw += ltw[a] * ltw[a];
     }
-    return Math.max(yy - wq - n * alpha * l1, 0);
+    return Math.max(yy2 - 2 * wq + wgw, 0);
+  };
+  /** ltw from scratch (after a jittered direction, which is not the factor's). */
+  const resetV = (w: Float64Array) => {
+    for (let i = 0; i < active.length; i++) {
+      const row = i * maxK;
+      let s = 0;
+      for (let j = i; j < active.length; j++) s += Lt[row + j] * w[active[j]];
+      ltw[i] = s;
+    }
+  };
+  // Between knots the active set of the segment is not the factor's (a variable may have left at its
+  // end), so the point at alphaMin takes wᵀGw from the Gram itself.
+  const pointRss = (w: Float64Array) => {
+    let wq = 0;
+    let wgw = 0;
+    for (let a = 0; a < p; a++) {
+      if (w[a] === 0) continue;
+      wq += w[a] * xty[a];
+      let ga = 0;
+      for (let b = 0; b < p; b++) if (w[b] !== 0) ga += gram[a * p + b] * w[b];
+      wgw += w[a] * ga;
+    }
+    return Math.max(yy2 - 2 * wq + wgw, 0);
   };
 
   for (;;) {
@@ -149,10 +177,10 @@ export function larsLassoPath(
         at = alphaMin;
       }
       alphas[nIter] = alphaMin;
-      rss[nIter] = knotRss(coef, at);
+      rss[nIter] = !wantRss ? NaN : at === alpha ? knotRss(coef) : pointRss(coef);
       break;
     }
-    rss[nIter] = knotRss(coef, alpha);
+    rss[nIter] = wantRss ? knotRss(coef) : NaN;
     if (nIter >= maxIter || active.length >= p) break;
 
     if (!drop) {
@@ -175,7 +203,8 @@ export function larsLassoPath(
       }
       L[k * maxK + k] = diag;
       Lt[k * maxK + k] = diag;
-      for (let j = 0; j < p; j++) cols[j * maxK + k] = gram[cRow + j];
+      ltw[k] = 0;
+      act[k] = cIdx;
       const at = order.indexOf(cIdx);
       order[at] = order[k];
       order[k] = cIdx;
@@ -200,7 +229,8 @@ export function larsLassoPath(
     let s = 0;
     for (let a = 0; a < k; a++) s += ls[a] * signs[a];
     let aa = 1 / Math.sqrt(s);
-    if (!Number.isFinite(aa)) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
+    const jittered = !Number.isFinite(aa);
+    if (jittered) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
     for (let a = 0; a < k; a++) ls[a] *= aa;
 
     // For each inactive variable, its correlation with the direction, G[j, active]·ls (the active ones
@@ -210,9 +240,9 @@ export function larsLassoPath(
     let g2 = Infinity;
     for (let j = 0; j < p; j++) {
       if (isActive[j]) continue;
-      const row = j * maxK;
+      const row = j * p;
       let u = 0;
-      for (let a = 0; a < k; a++) u += cols[row + a] * ls[a];
+      for (let a = 0; a < k; a++) u += gram[row + act[a]] * ls[a];
       corrEq[j] = u;
       const r1 = (c - cov[j]) / (aa - u + FLOAT32_TINY);
       if (r1 > 0 && r1 < g1) g1 = r1;
@@ -237,14 +267,22 @@ export function larsLassoPath(
     for (let j = 0; j < p; j++) if (!isActive[j]) cov[j] -= gamma * corrEq[j];
     prevAlpha = alpha;
     coef = next;
+    if (wantRss) {
+      if (jittered) resetV(next);
+      else for (let a = 0; a < k; a++) ltw[a] += gamma * aa * z[a];
+    }
 
     if (drop) {
       // Positions in descending order, so earlier removals do not shift later ones.
       for (const pos of dropped) {
         const j = active[pos];
         for (let i = pos; i < active.length - 1; i++) [order[i], order[i + 1]] = [order[i + 1], order[i]];
-        choleskyDelete(L, maxK, active.length, pos);
-        for (let i = 0; i < p; i++) cols.copyWithin(i * maxK + pos, i * maxK + pos + 1, i * maxK + active.length);
+        if (wantRss) {
+          const row = pos * maxK;
+          for (let i = 0; i <= pos; i++) ltw[i] -= L[row + i] * coef[j];
+        }
+        choleskyDelete(L, maxK, active.length, pos, wantRss ? ltw : undefined);
+        act.copyWithin(pos, pos + 1, active.length);
         active.splice(pos, 1);
         signs.splice(pos, 1);
         isActive[j] = 0;
@@ -272,15 +310,14 @@ export function larsLassoPath(
 }
 
 /**
- * The path's three p × p work matrices, kept from call to call: a LEAR forecast runs 48 paths, and
- * fresh multi-megabyte buffers (page faults, zeroing) cost as much as a short window's whole path.
- * L is cleared as a fresh one would be; Lt and cols are only read where this path has written them.
+ * The path's two p × p work matrices, kept from call to call: a LEAR forecast runs 48 paths, and fresh
+ * megabyte buffers (page faults, zeroing) cost as much as a short window's whole path. L is cleared
+ * as a fresh one would be; Lt is only read where this path has written it.
  */
-let scratch: { p: number; L: Float64Array; Lt: Float64Array; cols: Float64Array } | undefined;
+let scratch: { p: number; L: Float64Array; Lt: Float64Array } | undefined;
 function workspace(p: number) {
-  if (scratch?.p !== p) {
-    scratch = { p, L: new Float64Array(p * p), Lt: new Float64Array(p * p), cols: new Float64Array(p * p) };
-  } else scratch.L.fill(0);
+  if (scratch?.p !== p) scratch = { p, L: new Float64Array(p * p), Lt: new Float64Array(p * p) };
+  else scratch.L.fill(0);
   return scratch;
 }
 
@@ -335,26 +372,49 @@ function jitteredDirection(
   }
 }
 
-/** Removes row and column `pos` from a k × k Cholesky factor, restoring triangularity by Givens rotations. */
-function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number): void {
-  for (let r = pos; r < k - 1; r++) {
-    for (let c = 0; c <= r + 1; c++) L[r * ld + c] = L[(r + 1) * ld + c];
-  }
+/**
+ * Removes row and column `pos` from a k × k Cholesky factor, restoring triangularity by Givens
+ * rotations of the column pairs (c, c + 1), c = pos … k − 2; `v` (Lᵀw, for the path's RSS) gets the same
+ * rotations. Done row by row, so memory is read contiguously: row r takes rotations pos … r in turn,
+ * rotation c being set by row c once the earlier ones have reached it, which is exactly the arithmetic
+ * of rotating whole column pairs one after the other.
+ */
+function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number, v?: Float64Array): void {
+  L.copyWithin(pos * ld, (pos + 1) * ld, k * ld);
   for (let c = 0; c < k; c++) L[(k - 1) * ld + c] = 0;
-  for (let c = pos; c < k - 1; c++) {
-    const a = L[c * ld + c];
-    const b = L[c * ld + c + 1];
-    const h = Math.hypot(a, b);
-    if (h === 0) continue;
-    const cs = a / h;
-    const sn = b / h;
-    for (let r = c; r < k - 1; r++) {
-      const x = L[r * ld + c];
-      const y = L[r * ld + c + 1];
-      L[r * ld + c] = cs * x + sn * y;
-      L[r * ld + c + 1] = -sn * x + cs * y;
+  const cs = new Float64Array(k);
+  const sn = new Float64Array(k);
+  const skip = new Uint8Array(k); // a zero pair needs no rotation
+  for (let r = pos; r < k - 1; r++) {
+    const row = r * ld;
+    for (let c = pos; c < r; c++) {
+      if (skip[c]) continue;
+      const x = L[row + c];
+      const y = L[row + c + 1];
+      L[row + c] = cs[c] * x + sn[c] * y;
+      L[row + c + 1] = -sn[c] * x + cs[c] * y;
     }
+    const a = L[row + r];
+    const b = L[row + r + 1];
+    const h = Math.hypot(a, b);
+    if (h === 0) {
+      skip[r] = 1;
+      continue;
+    }
+    cs[r] = a / h;
+    sn[r] = b / h;
+    L[row + r] = cs[r] * a + sn[r] * b;
+    L[row + r + 1] = -sn[r] * a + cs[r] * b;
   }
+  if (!v) return;
+  for (let c = pos; c < k - 1; c++) {
+    if (skip[c]) continue;
+    const x = v[c];
+    const y = v[c + 1];
+    v[c] = cs[c] * x + sn[c] * y;
+    v[c + 1] = -sn[c] * x + cs[c] * y;
+  }
+  v[k - 1] = 0;
 }
 
 export type NoiseVariance = "legacy" | "ols";
@@ -412,11 +472,12 @@ export function lassoLarsICCentred(
     }
     sigma2 = olsResidualSumOfSquares(gram, xty, target.yy) / (n - p - 1);
   }
-  const path = larsLassoPath(gram, xty, n, options, target.yy);
+  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
+  // The quirk takes its residuals from the permuted X, so the path's own RSS would go unused.
+  const path = larsLassoPath(gram, xty, n, options, quirk ? undefined : target.yy);
   const m = path.coefs.length;
   const criterion = new Float64Array(m);
   const df = new Int32Array(m);
-  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
   for (let t = 0; t < m; t++) {
     const w = path.coefs[t];
     let count = 0;
