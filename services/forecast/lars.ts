@@ -115,6 +115,7 @@ export function larsLassoPath(
   const yy2 = yy ?? 0;
   const ltw = new Float64Array(maxK); // Lᵀw_A
   const act = new Int32Array(maxK); // `active` as a typed array, for the inner loops
+  const inact = new Int32Array(p);
   const knotRss = (w: Float64Array) => {
     let wq = 0;
     let wgw = 0;
@@ -217,12 +218,8 @@ export function larsLassoPath(
 
     // The equiangular direction: ls = aa·G_AA⁻¹·signs with aa = (signsᵀ G_AA⁻¹ signs)^(−½).
     const k = active.length;
-    for (let i = zValid; i < k; i++) {
-      let s = signs[i];
-      const row = i * maxK;
-      for (let j = 0; j < i; j++) s -= L[row + j] * z[j];
-      z[i] = s / L[row + i];
-    }
+    for (let i = zValid; i < k; i++) z[i] = signs[i];
+    forwardSolve(L, maxK, k, z, zValid);
     zValid = k;
     ls.set(z.subarray(0, k));
     backSolveUpper(Lt, maxK, k, ls);
@@ -233,21 +230,45 @@ export function larsLassoPath(
     if (jittered) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
     for (let a = 0; a < k; a++) ls[a] *= aa;
 
-    // For each inactive variable, its correlation with the direction, G[j, active]·ls (the active ones
-    // are aa·sⱼ by construction and unused), and the step at which its correlation would reach the
-    // active ones', from either side: sklearn's min_pos over (C − cⱼ)/(A − aⱼ) and (C + cⱼ)/(A + aⱼ).
-    let g1 = Infinity;
-    let g2 = Infinity;
-    for (let j = 0; j < p; j++) {
-      if (isActive[j]) continue;
-      const row = j * p;
+    // Each inactive variable's correlation with the direction, G[j, active]·ls (the active ones are
+    // aa·sⱼ by construction and unused). Four variables at a time: each sum keeps its own single
+    // accumulator and order, but four independent chains of additions keep the FPU busy.
+    let nIn = 0;
+    for (let j = 0; j < p; j++) if (!isActive[j]) inact[nIn++] = j;
+    let t = 0;
+    for (; t + 3 < nIn; t += 4) {
+      const r0 = inact[t] * p, r1 = inact[t + 1] * p, r2 = inact[t + 2] * p, r3 = inact[t + 3] * p;
+      let u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+      for (let a = 0; a < k; a++) {
+        const col = act[a];
+        const la = ls[a];
+        u0 += gram[r0 + col] * la;
+        u1 += gram[r1 + col] * la;
+        u2 += gram[r2 + col] * la;
+        u3 += gram[r3 + col] * la;
+      }
+      corrEq[inact[t]] = u0;
+      corrEq[inact[t + 1]] = u1;
+      corrEq[inact[t + 2]] = u2;
+      corrEq[inact[t + 3]] = u3;
+    }
+    for (; t < nIn; t++) {
+      const row = inact[t] * p;
       let u = 0;
       for (let a = 0; a < k; a++) u += gram[row + act[a]] * ls[a];
-      corrEq[j] = u;
-      const r1 = (c - cov[j]) / (aa - u + FLOAT32_TINY);
-      if (r1 > 0 && r1 < g1) g1 = r1;
-      const r2 = (c + cov[j]) / (aa + u + FLOAT32_TINY);
-      if (r2 > 0 && r2 < g2) g2 = r2;
+      corrEq[inact[t]] = u;
+    }
+    // The step at which an inactive correlation would reach the active ones', from either side:
+    // sklearn's min_pos over (C − cⱼ)/(A − aⱼ) and (C + cⱼ)/(A + aⱼ).
+    let g1 = Infinity;
+    let g2 = Infinity;
+    for (let t = 0; t < nIn; t++) {
+      const j = inact[t];
+      const u = corrEq[j];
+      const q1 = (c - cov[j]) / (aa - u + FLOAT32_TINY);
+      if (q1 > 0 && q1 < g1) g1 = q1;
+      const q2 = (c + cov[j]) / (aa + u + FLOAT32_TINY);
+      if (q2 > 0 && q2 < g2) g2 = q2;
     }
     let gamma = Math.min(g1, g2, c / aa);
 
@@ -321,9 +342,30 @@ function workspace(p: number) {
   return scratch;
 }
 
-/** Solves L z = b in place (L lower, k × k, stride `ld`). */
-function forwardSolve(L: Float64Array, ld: number, k: number, b: Float64Array): void {
-  for (let i = 0; i < k; i++) {
+/**
+ * Solves L z = b in place (L lower, k × k, stride `ld`) for rows `from` … k − 1, rows before `from`
+ * being solved already. Row i is b_i minus its terms in the order j = 0 … i − 1, then divided by the
+ * pivot, as plain substitution does; but two rows run together, their shared terms j < i side by side,
+ * so two independent chains of additions keep the FPU busy.
+ */
+function forwardSolve(L: Float64Array, ld: number, k: number, b: Float64Array, from = 0): void {
+  let i = from;
+  for (; i + 1 < k; i += 2) {
+    const r0 = i * ld;
+    const r1 = r0 + ld;
+    let s0 = b[i];
+    let s1 = b[i + 1];
+    for (let j = 0; j < i; j++) {
+      const bj = b[j];
+      s0 -= L[r0 + j] * bj;
+      s1 -= L[r1 + j] * bj;
+    }
+    const x0 = s0 / L[r0 + i];
+    b[i] = x0;
+    s1 -= L[r1 + i] * x0;
+    b[i + 1] = s1 / L[r1 + i + 1];
+  }
+  if (i < k) {
     let s = b[i];
     const row = i * ld;
     for (let j = 0; j < i; j++) s -= L[row + j] * b[j];
@@ -385,26 +427,53 @@ function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number, v?:
   const cs = new Float64Array(k);
   const sn = new Float64Array(k);
   const skip = new Uint8Array(k); // a zero pair needs no rotation
-  for (let r = pos; r < k - 1; r++) {
-    const row = r * ld;
-    for (let c = pos; c < r; c++) {
-      if (skip[c]) continue;
-      const x = L[row + c];
-      const y = L[row + c + 1];
-      L[row + c] = cs[c] * x + sn[c] * y;
-      L[row + c + 1] = -sn[c] * x + cs[c] * y;
-    }
-    const a = L[row + r];
-    const b = L[row + r + 1];
+  // Rotation r, set by row r once rotations pos … r − 1 have reached it, applied to row `row`.
+  const rotate = (row: number, c: number) => {
+    const x = L[row + c];
+    const y = L[row + c + 1];
+    L[row + c] = cs[c] * x + sn[c] * y;
+    L[row + c + 1] = -sn[c] * x + cs[c] * y;
+  };
+  const setRotation = (r: number) => {
+    const a = L[r * ld + r];
+    const b = L[r * ld + r + 1];
     const h = Math.hypot(a, b);
     if (h === 0) {
       skip[r] = 1;
-      continue;
+      return;
     }
     cs[r] = a / h;
     sn[r] = b / h;
-    L[row + r] = cs[r] * a + sn[r] * b;
-    L[row + r + 1] = -sn[r] * a + cs[r] * b;
+  };
+  // Two rows at a time (independent chains), each taking its rotations in order.
+  let r = pos;
+  for (; r + 1 < k - 1; r += 2) {
+    const r0 = r * ld;
+    const r1 = r0 + ld;
+    for (let c = pos; c < r; c++) {
+      if (skip[c]) continue;
+      const x0 = L[r0 + c];
+      const y0 = L[r0 + c + 1];
+      const x1 = L[r1 + c];
+      const y1 = L[r1 + c + 1];
+      L[r0 + c] = cs[c] * x0 + sn[c] * y0;
+      L[r0 + c + 1] = -sn[c] * x0 + cs[c] * y0;
+      L[r1 + c] = cs[c] * x1 + sn[c] * y1;
+      L[r1 + c + 1] = -sn[c] * x1 + cs[c] * y1;
+    }
+    setRotation(r);
+    if (!skip[r]) {
+      rotate(r0, r);
+      rotate(r1, r);
+    }
+    setRotation(r + 1);
+    if (!skip[r + 1]) rotate(r1, r + 1);
+  }
+  if (r < k - 1) {
+    const row = r * ld;
+    for (let c = pos; c < r; c++) if (!skip[c]) rotate(row, c);
+    setRotation(r);
+    if (!skip[r]) rotate(row, r);
   }
   if (!v) return;
   for (let c = pos; c < k - 1; c++) {

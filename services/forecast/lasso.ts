@@ -36,12 +36,29 @@ export function prepareDesign(x: Float64Array, n: number, p: number): Design {
   for (let j = 0; j < p; j++) xMean[j] /= n;
   const xcT = new Float64Array(p * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xcT[j * n + i] = x[i * p + j] - xMean[j];
-  // The upper triangle as dot products of columns (one accumulator, rows in order: the same sums as
-  // accumulating the rows' outer products), mirrored into the lower one.
+  // The upper triangle as dot products of columns (one accumulator each, rows in order: the same sums
+  // as accumulating the rows' outer products), four at a time so four independent chains of additions
+  // keep the FPU busy; mirrored into the lower triangle.
   const gram = new Float64Array(p * p);
   for (let a = 0; a < p; a++) {
     const ca = a * n;
-    for (let b = a; b < p; b++) {
+    let b = a;
+    for (; b + 3 < p; b += 4) {
+      const c0 = b * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const xa = xcT[ca + i];
+        s0 += xa * xcT[c0 + i];
+        s1 += xa * xcT[c1 + i];
+        s2 += xa * xcT[c2 + i];
+        s3 += xa * xcT[c3 + i];
+      }
+      gram[a * p + b] = s0;
+      gram[a * p + b + 1] = s1;
+      gram[a * p + b + 2] = s2;
+      gram[a * p + b + 3] = s3;
+    }
+    for (; b < p; b++) {
       const cb = b * n;
       let s = 0;
       for (let i = 0; i < n; i++) s += xcT[ca + i] * xcT[cb + i];
@@ -75,7 +92,23 @@ export function centreTarget(design: Design, y: ArrayLike<number>): CentredTarge
     yy += yi * yi;
   }
   const xty = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
+  let j = 0;
+  for (; j + 3 < p; j += 4) { // four independent sums at a time, as in prepareDesign
+    const c0 = j * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const yi = yc[i];
+      s0 += xcT[c0 + i] * yi;
+      s1 += xcT[c1 + i] * yi;
+      s2 += xcT[c2 + i] * yi;
+      s3 += xcT[c3 + i] * yi;
+    }
+    xty[j] = s0;
+    xty[j + 1] = s1;
+    xty[j + 2] = s2;
+    xty[j + 3] = s3;
+  }
+  for (; j < p; j++) {
     const col = j * n;
     let s = 0;
     for (let i = 0; i < n; i++) s += xcT[col + i] * yc[i];
