@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
 import { BEST_MODEL, bestForecast, mlpMembers } from "../services/forecast/best.ts";
+import { combineWalkForward } from "../services/forecast/combine.ts";
 import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
@@ -254,6 +255,10 @@ if (bestModel) {
     ev: evaluateIntervals(actual, best, intervalOptions),
   }));
   dmOf("ours BEST", best);
+  // Measured beside it, not chosen: the LEAR/MLP weight learnt each day from the past 56 days' errors.
+  const learnt = combineWalkForward(actual, [ourEnsemble, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
+  rows.push(row("ours LEAR ens. + MLP ens., convex weight from the past 56 days", learnt));
+  dmOf("ours LEAR ens. + MLP ens., past-56-day weight", learnt);
 }
 
 const sortedMs = Array.from(msPerDay).sort((a, b) => a - b);
