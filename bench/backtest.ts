@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
-import { BEST_MODEL, bestForecast, mlpMembers } from "../services/forecast/best.ts";
+import { BEST_MODEL, bestForecast, mlpName } from "../services/forecast/best.ts";
 import { combineWalkForward } from "../services/forecast/combine.ts";
 import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
@@ -78,7 +78,7 @@ const queue: BacktestTask[] = [];
 const mlpForecasts = new Map<string, Float64Array>();
 const mlpMs = new Map<string, Float64Array>();
 if (bestModel) {
-  for (const options of mlpMembers(BEST_MODEL)) {
+  for (const options of BEST_MODEL.mlps) {
     const key = mlpMemberKey(options, args.start!);
     const cached = await loadMember(key);
     const f = new Float64Array(nDays * HOURS), ms = new Float64Array(nDays);
@@ -244,12 +244,12 @@ dmOf(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble);
 if (bestModel) {
   // The members of the best model and the model itself, each with its own walk-forward intervals.
   const mlps = [...mlpForecasts.values()];
-  mlps.forEach((f, k) => rows.push(row(`ours MLP seed ${BEST_MODEL.mlpSeeds[k]}`, f)));
+  mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(BEST_MODEL.mlps[k])}`, f)));
   const mlpEnsemble = meanForecast(mlps);
-  rows.push(row(`ours MLP ensemble (${mlps.length} seeds)`, mlpEnsemble, undefined, {
+  rows.push(row(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble, undefined, {
     ev: evaluateIntervals(actual, mlpEnsemble, intervalOptions),
   }));
-  dmOf(`ours MLP ensemble (${mlps.length} seeds)`, mlpEnsemble);
+  dmOf(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble);
   const best = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
   rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, {
     ev: evaluateIntervals(actual, best, intervalOptions),

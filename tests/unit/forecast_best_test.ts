@@ -3,7 +3,7 @@
  * end — day D's forecast is identical whether the data after D exist or not.
  */
 import assert from "node:assert/strict";
-import { BEST_MODEL, bestForecast, type BestModel, mlpMembers } from "../../services/forecast/best.ts";
+import { BEST_MODEL, bestForecast, type BestModel } from "../../services/forecast/best.ts";
 import type { DailySeries } from "../../services/forecast/features.ts";
 import { learEnsembleDay, meanForecast } from "../../services/forecast/lear.ts";
 import { MlpWalkForward } from "../../services/forecast/mlp.ts";
@@ -28,8 +28,8 @@ Deno.test("best model: equal weights average the two ensembles hour by hour", ()
   const actual = [...day(0), ...day(0)];
   const out = bestForecast(actual, [...day(10), ...day(20)], [...day(30), ...day(10)], BEST_MODEL);
   assert.deepEqual(Array.from(out), [...day(20), ...day(15)]);
-  assert.equal(mlpMembers(BEST_MODEL).length, BEST_MODEL.mlpSeeds.length);
-  assert.deepEqual(mlpMembers(BEST_MODEL).map((o) => o.seed), [...BEST_MODEL.mlpSeeds]);
+  // Distinct members: no two MLPs with the same settings and seed.
+  assert.equal(new Set(BEST_MODEL.mlps.map((o) => JSON.stringify(o))).size, BEST_MODEL.mlps.length);
 });
 
 Deno.test("best model has no look-ahead: day D's forecast is identical with or without the data after D", () => {
@@ -44,11 +44,10 @@ Deno.test("best model has no look-ahead: day D's forecast is identical with or w
   const model: BestModel = {
     ...BEST_MODEL,
     learWindows: [56, 84],
-    mlp: { ...BEST_MODEL.mlp, window: 70, hidden: 6, epochsInitial: 10 },
-    mlpSeeds: [1, 2],
+    mlps: [1, 2].map((seed) => ({ ...BEST_MODEL.mlps[0], window: 70, hidden: 6, epochsInitial: 10, seed })),
   };
   const forecastOfD = (series: DailySeries) => {
-    const mlps = mlpMembers(model).map((o) => new MlpWalkForward(o));
+    const mlps = model.mlps.map((o) => new MlpWalkForward(o));
     let last = new Float64Array(0) as Float64Array;
     const actual: number[] = [];
     const lear: number[] = [];
