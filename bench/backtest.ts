@@ -308,6 +308,7 @@ const report = {
 };
 
 const f2 = (v: number) => v.toFixed(3);
+const pText = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 const md = [
   `# LEAR backtest, ${nDays} days from ${args.start} (windows ${windows.join(", ")}, AIC ${noise}, refit ${refit})`,
   "",
@@ -339,7 +340,7 @@ const md = [
   "| ours | p vs published LEAR Ensemble | p vs published DNN Ensemble |",
   "|---|---|---|",
   ...Object.entries(dm).map(([name, r]) =>
-    `| ${name} | ${r.vsPublishedLearEnsemble.pValue.toFixed(4)} | ${r.vsPublishedDnnEnsemble.pValue.toFixed(4)} |`
+    `| ${name} | ${pText(r.vsPublishedLearEnsemble.pValue)} | ${pText(r.vsPublishedDnnEnsemble.pValue)} |`
   ),
   "",
   `Time: ${
