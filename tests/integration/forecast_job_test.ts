@@ -167,3 +167,32 @@ Deno.test("forecast job: a zone without load runs price-only; too little history
     await job.stop();
   }
 });
+
+Deno.test(
+  "forecast job: two instances at once store one run (advisory lock)",
+  opts,
+  async () => {
+    const t = await testApp();
+    const db = t.services.db();
+    const name = `${MODEL}-lock`;
+    await db.query(
+      `INSERT INTO models (name, version, params, stage) VALUES ($1, 1, $2::jsonb, 'production')`,
+      [name, JSON.stringify({ ...PARAMS, windows: [56], backcast_days: 1 })],
+    );
+    const clock = Date.parse("2025-05-14T21:00:00Z"); // after SPP's 14:00 CDT results for 2025-05-15
+    await seed("SPP", "2025-02-01", "2025-05-15", true);
+    const a = createForecastLive({ enabled: false, db: () => db, now: () => clock, modelName: name });
+    const b = createForecastLive({ enabled: false, db: () => db, now: () => clock, modelName: name });
+    try {
+      const [ra, rb] = await Promise.all([a.runOnce({ zones: ["SPP"] }), b.runOnce({ zones: ["SPP"] })]);
+      const outcomes = [ra.get("SPP"), rb.get("SPP")].filter((x) => x !== undefined);
+      assert.equal(outcomes.length, 1, "one pass ran, the other found the lock taken");
+      stored(outcomes[0]);
+      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM forecast_runs WHERE zone = 'SPP'`);
+      assert.equal(n, 1);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  },
+);

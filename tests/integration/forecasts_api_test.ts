@@ -211,3 +211,37 @@ Deno.test("forecasts: analysts and traders read, viewers get 403, anonymous 401"
     expectStatus(await call(t, "GET", path), 401, `anonymous ${path}`);
   }
 });
+
+Deno.test(
+  "productionModel: creates version 1 once (concurrent callers agree), then returns what is in production",
+  opts,
+  async () => {
+    const t = await testApp();
+    const db = t.services.db();
+    const defaults = { windows: [56, 84], refit: "lars" };
+    const made = await Promise.all([1, 2, 3].map(() => productionModel(db, "test-prod-model", defaults)));
+    assert.equal(new Set(made.map((m) => m.id)).size, 1);
+    assert.deepEqual({ ...made[0], id: "" }, { id: "", name: "test-prod-model", version: 1, params: defaults });
+    const [row] = await db.query<{ stage: string; created_by: string | null; n: number }>(
+      `SELECT stage, created_by, (SELECT count(*)::int FROM models WHERE name = 'test-prod-model') AS n
+       FROM models WHERE id = $1`,
+      [made[0].id],
+    );
+    assert.deepEqual(row, { stage: "production", created_by: null, n: 1 });
+    // A promoted version 2 is what the job gets from then on; the defaults no longer matter.
+    const [{ id: v2 }] = await db.query<{ id: string }>(
+      `INSERT INTO models (name, version, params, stage) VALUES ('test-prod-model', 2, '{"windows":[56]}', 'staging')
+     RETURNING id::text AS id`,
+    );
+    await db.transaction(async (tx) => {
+      await tx.query(`UPDATE models SET stage = 'archived' WHERE name = 'test-prod-model' AND version = 1`);
+      await tx.query(`UPDATE models SET stage = 'production' WHERE id = $1`, [v2]);
+    });
+    const now = await productionModel(db, "test-prod-model", defaults);
+    assert.equal(now.id, v2);
+    assert.equal(now.version, 2);
+    // Versions but none in production: a refusal, not a new version 1.
+    await db.query(`UPDATE models SET stage = 'archived' WHERE name = 'test-prod-model'`);
+    await assert.rejects(() => productionModel(db, "test-prod-model", defaults), /none in production/);
+  },
+);

@@ -97,3 +97,30 @@ Deno.test("compute: the target day's forecast is the same whether or not later d
   assert.deepEqual(cut.windows, [56]);
   assert.throws(() => computeForecast({ ...req(target + 1), windows: [84, 1092] }), /no calibration window/);
 });
+
+Deno.test("runner: the computation runs in a worker; one past its timeout is killed and the next one served", async () => {
+  const { workerRunner } = await import("../../services/forecast_live/runner.ts");
+  const tz = "America/Chicago";
+  const price: number[] = [];
+  for (const c of dayAheadHistory(["SPP"], "2025-01-01", "2025-03-31", 11)) {
+    price.push(...toSlots(tz, c.ticks.map((x) => Date.parse(x.interval_start)), c.ticks.map((x) => x.lmp)));
+  }
+  const req = {
+    firstDay: "2025-01-01",
+    price: new Float64Array(price),
+    load: null,
+    target: 70,
+    backcastDays: [],
+    windows: [56],
+    refit: "lars" as const,
+  };
+  const runner = workerRunner();
+  try {
+    await assert.rejects(() => runner.run(req, 1), /exceeded 1 ms/);
+    const r = await runner.run(req, 60_000);
+    assert.deepEqual(r.point, computeForecast(req).point, "the worker computes what the library does");
+    await assert.rejects(() => runner.run({ ...req, windows: [200] }, 60_000), /no calibration window/);
+  } finally {
+    runner.stop();
+  }
+});
