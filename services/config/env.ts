@@ -136,7 +136,7 @@ export interface Config {
     replayFile?: string;
     replaySpeed: number;
   };
-  /** Whether this instance runs the live forecast job (default on, off under APP_ENV=test). */
+  /** Whether this instance runs the live forecast job (default on; off under APP_ENV=test and on Deno Deploy). */
   forecastJob: boolean;
 }
 
@@ -221,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
       replayFile: e.MARKET_REPLAY_FILE,
       replaySpeed: e.MARKET_REPLAY_SPEED,
     },
-    forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test",
+    // Deno Deploy runs no Web Workers, and the job computes only in one: there it is off unless asked for.
+    forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test" && !e.DENO_DEPLOYMENT_ID,
   };
 }

@@ -124,3 +124,13 @@ Deno.test("runner: the computation runs in a worker; one past its timeout is kil
     runner.stop();
   }
 });
+
+Deno.test("config: the job runs by default, not under APP_ENV=test or on Deno Deploy unless FORECAST_JOB=on", async () => {
+  const { loadConfig } = await import("../../services/config/env.ts");
+  assert.equal(loadConfig({}).forecastJob, true);
+  assert.equal(loadConfig({ APP_ENV: "test" }).forecastJob, false);
+  assert.equal(loadConfig({ APP_ENV: "test", FORECAST_JOB: "on" }).forecastJob, true);
+  assert.equal(loadConfig({ DENO_DEPLOYMENT_ID: "abc" }).forecastJob, false);
+  assert.equal(loadConfig({ FORECAST_JOB: "off" }).forecastJob, false);
+  assert.equal(loadConfig({}).market.daHistoryDays, 182);
+});
