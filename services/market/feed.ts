@@ -1,11 +1,9 @@
 /**
  * The price source that runs inside the app (MARKET_SOURCE):
  * - simulator: on a first start (no prices yet) it writes MARKET_BACKFILL_DAYS of
- *   history straight to the store, so every page has data at once, and DA prices and
- *   load back to MARKET_DA_HISTORY_DAYS (what the forecast job recalibrates on; only
- *   the days missing before the earliest DA day, so it also tops up an older database);
- *   then at each
- *   5-minute boundary it publishes the RT prices of the interval that just ended,
+ *   history straight to the store, so every page has data at once; at every start it
+ *   fills the DA prices and load missing in the last MARKET_DA_HISTORY_DAYS (what the
+ *   forecast job recalibrates on). Then at each 5-minute boundary it publishes the RT prices of the interval that just ended,
  *   and each zone's next-day DA prices once that zone's results time has passed
  *   (re-publishing is harmless: ingest is an upsert), all through the bus. Load is not
  *   a price and goes to market_load directly: the day-ahead forecast of the next day
@@ -19,12 +17,12 @@ import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import type { Queue } from "../queue/queue.ts";
 import { applyBatch, type IngestSinks, publishTicks } from "./ingest.ts";
-import { backfill, dayAheadHistory, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
+import { backfill, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
 import { countTicks, writeTicks } from "./store.ts";
 import { writeLoad } from "./load_store.ts";
 import { TICK_BATCH_VERSION } from "./types.ts";
-import { daResultsUtc, type Iso, ISOS, operatingDate } from "./zones.ts";
-import { addDays } from "./clock.ts";
+import { daResultsUtc, type Iso, ISOS, operatingDate, ZONES } from "./zones.ts";
+import { addDays, localDayBounds } from "./clock.ts";
 import type { LoadPoint } from "./types.ts";
 
 const RT_MS = 5 * 60_000;
@@ -79,37 +77,46 @@ export function startFeed(opts: {
   })().catch((e) => log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e) }));
 
   /**
-   * DA prices (straight to the store: history is not news for the live screens) and load of the days before the
-   * earliest DA day held, back to daHistoryDays; and the load of the last few days again, so actuals missed while
-   * the app was down are filled. Idempotent upserts: a crash midway is finished by the next start.
+   * DA prices and load of every day in [today − daHistoryDays, today) that lacks them (a first start, a database
+   * from before load existed, days the app was down), straight to the store: history is not news for the live
+   * screens. The last few days' load again too, for the actuals of hours missed while down. Idempotent upserts:
+   * a crash midway is finished by the next start.
    */
   async function fillDayAheadHistory() {
     const t = now();
     const db = opts.db();
     let rows = 0;
     for (const zone of ISOS) {
+      if (controller.signal.aborted) return;
       const today = operatingDate(zone, t);
       const want = addDays(today, -market.daHistoryDays);
-      const [{ first }] = await db.query<{ first: Date | null }>(
-        `SELECT min(interval_start) AS first FROM market_prices WHERE zone = $1 AND market = 'DA'`,
-        [zone],
+      const since = new Date(localDayBounds(ZONES[zone].timeZone, want)[0]);
+      const perDay = async (sql: string) => {
+        const counts = new Map<string, number>();
+        for (const r of await db.query<{ s: Date }>(sql, [zone, since])) {
+          const d = operatingDate(zone, r.s);
+          counts.set(d, (counts.get(d) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const da = await perDay(
+        `SELECT interval_start AS s FROM market_prices WHERE zone = $1 AND market = 'DA' AND interval_start >= $2`,
       );
-      const until = first ? addDays(operatingDate(zone, first), -1) : addDays(today, -1);
-      // One zone's history is a few thousand rows: one statement each, not one per day.
-      const ticks = [], load = [];
-      for (const chunk of dayAheadHistory([zone], want, until, market.seed, t)) {
-        ticks.push(...chunk.ticks);
-        load.push(...chunk.load);
+      const load = await perDay(
+        `SELECT interval_start AS s FROM market_load WHERE zone = $1 AND interval_start >= $2 AND forecast_mw IS NOT NULL`,
+      );
+      const ticks = [], points: LoadPoint[] = [];
+      for (let date = want; date <= addDays(today, 1); date = addDays(date, 1)) {
+        const [start, end] = localDayBounds(ZONES[zone].timeZone, date);
+        const hours = (end - start) / HOUR_MS;
+        if (date < today && (da.get(date) ?? 0) < hours) ticks.push(...simulateDayAhead(zone, date, market.seed));
+        if ((load.get(date) ?? 0) < hours || date >= addDays(today, -3)) {
+          points.push(...simulateLoad(zone, date, market.seed, t));
+        }
       }
-      if (controller.signal.aborted) return;
       await writeTicks(db, ticks, "simulator");
-      await writeLoad(db, load, "simulator");
+      await writeLoad(db, points, "simulator");
       rows += ticks.length;
-      const recent: LoadPoint[] = [];
-      for (let k = -Math.min(market.daHistoryDays, market.backfillDays + 2); k <= 0; k++) {
-        recent.push(...simulateLoad(zone, addDays(today, k), market.seed, t));
-      }
-      await writeLoad(db, recent, "simulator");
     }
     if (rows) log.info("DA history filled", { ticks: rows, days: market.daHistoryDays });
   }
