@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyTicks } from "../../islands/LiveZoneTiles.tsx";
-import { alignSeries, appendTicks } from "../../islands/PriceChart.tsx";
+import { addTicks, bandHours, buildSeries, chartState, COL } from "../../components/price_series.ts";
 import type { ZoneOverview } from "../../services/market/overview.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 
@@ -46,16 +46,47 @@ Deno.test("live tiles: a newer RT tick moves the price and the sparkline's curre
 Deno.test("chart: DA is held over its hour on the RT grid; live RT ticks append in order", () => {
   const rt = [tick("RT", "2026-01-05T10:00:00.000Z", 40), tick("RT", "2026-01-05T10:55:00.000Z", 42)];
   const da = [tick("DA", "2026-01-05T10:00:00.000Z", 39)];
-  const data = alignSeries(rt, da);
-  assert.deepEqual(data[2], [39, 39]);
-  const daByHour = new Map<number, number>();
-  const next = appendTicks(data, daByHour, [
+  const s = chartState(rt, da);
+  assert.deepEqual(buildSeries(s)[COL.da], [39, 39]);
+  const changed = addTicks(s, [
     tick("DA", "2026-01-05T11:00:00.000Z", 45),
     tick("RT", "2026-01-05T10:55:00.000Z", 1), // not newer
     tick("RT", "2026-01-05T11:00:00.000Z", 43),
   ]);
-  assert.ok(next);
-  assert.deepEqual(next[1], [40, 42, 43]);
-  assert.deepEqual(next[2], [39, 39, 45]);
-  assert.equal(appendTicks(next, daByHour, [tick("RT", "2026-01-05T10:00:00.000Z", 5)]), null);
+  assert.ok(changed);
+  const data = buildSeries(s);
+  assert.deepEqual(data[COL.rt], [40, 42, 43]);
+  assert.deepEqual(data[COL.da], [39, 39, 45]);
+  assert.equal(addTicks(s, [tick("RT", "2026-01-05T10:00:00.000Z", 5)]), false);
+});
+
+Deno.test("chart: the forecast is held over its hour; hours after the last RT price get hourly points and a close", () => {
+  const h = (iso: string) => Date.parse(iso) / 1000;
+  const rt = [tick("RT", "2026-01-05T22:00:00.000Z", 40), tick("RT", "2026-01-05T22:05:00.000Z", 41)];
+  const fc = [
+    { interval_start: "2026-01-05T22:00:00.000Z", p10: 30, p50: 38, p90: 50 },
+    // Tomorrow, before its DA prices: two hours, the second without a band yet.
+    { interval_start: "2026-01-06T05:00:00.000Z", p10: 20, p50: 25, p90: 33 },
+    { interval_start: "2026-01-06T06:00:00.000Z", p10: null, p50: 27, p90: null },
+  ];
+  const s = chartState(rt, [tick("DA", "2026-01-06T05:00:00.000Z", 26)], fc);
+  const data = buildSeries(s);
+  assert.deepEqual(data[COL.x], [
+    h("2026-01-05T22:00:00Z"),
+    h("2026-01-05T22:05:00Z"),
+    h("2026-01-06T05:00:00Z"),
+    h("2026-01-06T06:00:00Z"),
+    h("2026-01-06T07:00:00Z"), // the close of the last hour
+  ]);
+  assert.deepEqual(data[COL.rt], [40, 41, null, null, null]);
+  assert.deepEqual(data[COL.p50], [38, 38, 25, 27, 27]);
+  assert.deepEqual(data[COL.p10], [30, 30, 20, null, null]);
+  assert.deepEqual(data[COL.p90], [50, 50, 33, null, null]);
+  assert.deepEqual(data[COL.da], [null, null, 26, null, null]);
+  assert.equal(bandHours(s), 2);
+  // A live RT price inside a forecast hour lands on the grid in order.
+  addTicks(s, [tick("RT", "2026-01-06T05:00:00.000Z", 24)]);
+  const next = buildSeries(s);
+  assert.deepEqual(next[COL.x], data[COL.x]);
+  assert.deepEqual(next[COL.rt], [40, 41, 24, null, null]);
 });

@@ -2,6 +2,8 @@ import { memoReads } from "../../../services/memo.ts";
 import { page } from "fresh";
 import { HttpError } from "../../../framework/http_error.ts";
 import PriceChart from "../../../islands/PriceChart.tsx";
+import ForecastAccuracy from "../../../islands/ForecastAccuracy.tsx";
+import { can } from "../../../services/auth/rbac.ts";
 import { Card } from "../../../components/Form.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { history } from "../../../services/market/store.ts";
@@ -11,6 +13,7 @@ import type { Database } from "../../../db/database.ts";
 import { define } from "../../../utils.ts";
 
 const TABLE_ROWS = 24;
+const ACCURACY_DAYS = 30;
 /** Other instances' commits are not counted in `version()`: their prices show within this. */
 const MAX_STALE_MS = 5_000;
 
@@ -49,9 +52,13 @@ export const handler = define.handlers({
     const recent = newestRows(services.db(), zone, services.market.version());
     const rows = await recent.value;
     const gate = gateOf(zone);
-    // The page shows the viewer (navigation) and the rows: both are in the key.
+    // The page shows the viewer (navigation, and the forecast by role) and the rows: all are in the key.
     const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gate.closesAt.getTime()}`;
-    return page({ zone, rows, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, { cacheKey });
+    // Viewers see prices only: their page neither draws nor asks for a forecast.
+    const forecast = can(p.role, "forecast:read");
+    return page({ zone, rows, forecast, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, {
+      cacheKey,
+    });
   },
 });
 
@@ -99,8 +106,17 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
       </header>
 
       <section class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5" aria-label="Price chart">
-        <PriceChart zone={data.zone} days={1} />
+        <PriceChart zone={data.zone} days={1} forecast={data.forecast} />
       </section>
+
+      {data.forecast && (
+        <Card
+          title="Forecast accuracy, last 30 days"
+          description="The live day-ahead forecasts, each as it was made before its gate, against the prices that came."
+        >
+          <ForecastAccuracy zone={data.zone} days={ACCURACY_DAYS} />
+        </Card>
+      )}
 
       <div class="grid gap-6 lg:grid-cols-3">
         <Card title="Market rules">
