@@ -73,10 +73,9 @@ import * as $68 from "./routes/register.tsx";
 import * as $69 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
-import * as $$2 from "./islands/ForecastAccuracy.tsx";
-import * as $$3 from "./islands/LiveZoneTiles.tsx";
-import * as $$4 from "./islands/PriceChart.tsx";
-import * as $$5 from "./islands/StatusBoard.tsx";
+import * as $$2 from "./islands/LiveZoneTiles.tsx";
+import * as $$3 from "./islands/PriceChart.tsx";
+import * as $$4 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -155,10 +154,9 @@ const manifest: Manifest = {
   islands: {
     "./islands/BidBuilder.tsx": $$0,
     "./islands/BidList.tsx": $$1,
-    "./islands/ForecastAccuracy.tsx": $$2,
-    "./islands/LiveZoneTiles.tsx": $$3,
-    "./islands/PriceChart.tsx": $$4,
-    "./islands/StatusBoard.tsx": $$5,
+    "./islands/LiveZoneTiles.tsx": $$2,
+    "./islands/PriceChart.tsx": $$3,
+    "./islands/StatusBoard.tsx": $$4,
   },
   baseUrl: import.meta.url,
 };

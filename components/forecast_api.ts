@@ -1,46 +1,13 @@
 /**
- * The forecasts API as the pages read it (browser-safe): the shapes of `GET /api/forecasts` and
- * `GET /api/forecasts/accuracy`, the calls, and the words the pages use for them.
+ * The forecasts API as the islands read it (browser-safe): the call to `GET /api/forecasts` (shapes in
+ * services/forecast_live/schema.ts), and the words the pages use for a forecast.
  */
 import { getJson } from "./api_client.ts";
+import type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
 
-export interface ForecastModel {
-  id: string;
-  name: string;
-  version: number;
-}
-
-export interface ForecastItem {
-  interval_start: string;
-  interval_end: string;
-  delivery_date: string;
-  p10: number | null;
-  p50: number;
-  p90: number | null;
-  made_at: string;
-  run_id: string;
-  model: ForecastModel;
-}
-
-export interface ForecastsResponse {
-  zone: string;
-  market: "DA";
-  as_of: string;
-  items: ForecastItem[];
-  next_cursor: string | null;
-}
-
-export interface ForecastAccuracy {
-  zone: string;
-  days: number;
-  n_days: number;
-  n_hours: number;
-  mae: number | null;
-  rmae: number | null;
-  smape: number | null;
-  coverage_80: number | null;
-  daily: { date: string; mae: number | null; rmae: number | null }[];
-}
+export type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
+export type { AccuracyResponse as ForecastAccuracy } from "../services/forecast_live/schema.ts";
+type ForecastModel = ForecastItem["model"];
 
 /** The forecasts for delivery intervals in [from, to) as known now; null when the API refused or failed. */
 export async function fetchForecasts(zone: string, from: Date, to: Date): Promise<ForecastItem[] | null> {
@@ -48,10 +15,6 @@ export async function fetchForecasts(zone: string, from: Date, to: Date): Promis
     `/api/forecasts?zone=${zone}&from=${from.toISOString()}&to=${to.toISOString()}`,
   );
   return body ? body.items : null;
-}
-
-export function fetchAccuracy(zone: string, days = 30): Promise<ForecastAccuracy | null> {
-  return getJson<ForecastAccuracy>(`/api/forecasts/accuracy?zone=${zone}&days=${days}`);
 }
 
 /** "09:12 UTC" of an ISO instant, with its date in front when that is not today's (UTC). */

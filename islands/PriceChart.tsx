@@ -29,8 +29,11 @@ import {
 export interface PriceChartProps {
   zone: string;
   days?: 1 | 7 | 30;
-  /** The reader may see forecasts (`forecast:read`): only then is the forecast asked for and drawn. */
-  forecast?: boolean;
+  /**
+   * For readers of forecasts (`forecast:read`) only: the newest run as the page read it (null: none yet),
+   * named under the chart until the chart's own read answers. Absent, no forecast is asked for or drawn.
+   */
+  forecast?: { latest: ForecastItem | null } | null;
 }
 
 const RANGES = [1, 7, 30] as const;
@@ -64,19 +67,22 @@ function columns(s: ChartState, forecast: boolean): uPlot.AlignedData {
 
 type ForecastState =
   | { kind: "off" }
-  | { kind: "loading" }
   | { kind: "none" }
   | { kind: "failed" }
-  | { kind: "shown"; latest: ForecastItem; hours: number; band: number };
+  /** `hours`/`band`: how many hours the chart draws a median / a band for, once it is drawn. */
+  | { kind: "shown"; latest: ForecastItem; hours?: number; band?: number };
 
-export default function PriceChart({ zone, days = 1, forecast = false }: PriceChartProps) {
+export default function PriceChart({ zone, days = 1, forecast: initial = null }: PriceChartProps) {
+  const forecast = initial !== null;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const range = useSignal<number>(days);
   const status = useSignal<"loading" | "ready" | "error">("loading");
   const error = useSignal("");
   const client = useSignal<RealtimeClient | null>(null);
-  const fc = useSignal<ForecastState>({ kind: forecast ? "loading" : "off" });
+  const fc = useSignal<ForecastState>(
+    !initial ? { kind: "off" } : initial.latest ? { kind: "shown", latest: initial.latest } : { kind: "none" },
+  );
   const state = useRef<ChartState | null>(null);
 
   useEffect(() => {
@@ -201,8 +207,8 @@ export default function PriceChart({ zone, days = 1, forecast = false }: PriceCh
         ref={box}
         class="min-h-[300px] w-full"
         data-testid="price-chart"
-        data-forecast-hours={f.kind === "shown" ? f.hours : undefined}
-        data-band-hours={f.kind === "shown" ? f.band : undefined}
+        data-forecast-hours={f.kind === "shown" ? f.hours : f.kind === "none" ? 0 : undefined}
+        data-band-hours={f.kind === "shown" ? f.band : f.kind === "none" ? 0 : undefined}
       />
       {f.kind !== "off" && <ForecastCaption state={f} />}
     </div>
@@ -211,6 +217,9 @@ export default function PriceChart({ zone, days = 1, forecast = false }: PriceCh
 
 /** Which forecast the chart draws, or why it draws none. */
 function ForecastCaption({ state }: { state: ForecastState }) {
+  // Before the chart is drawn, the page's newest run says whether there is a band.
+  const hasBand = state.kind === "shown" &&
+    (state.band !== undefined ? state.band > 0 : state.latest.p10 !== null && state.latest.p90 !== null);
   const text = state.kind === "shown"
     ? (
       <>
@@ -221,14 +230,12 @@ function ForecastCaption({ state }: { state: ForecastState }) {
         />
         Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at)} by{" "}
         <span class="font-medium text-slate-800">{modelText(state.latest.model)}</span>
-        {state.band ? "; shaded: 10–90 % interval" : "; no interval yet (too little history of its errors)"}
+        {hasBand ? "; shaded: 10–90 % interval" : "; no interval yet (too little history of its errors)"}
       </>
     )
     : state.kind === "none"
     ? "No forecast for this zone yet."
-    : state.kind === "failed"
-    ? "The forecast could not be loaded."
-    : "Loading the forecast…";
+    : "The forecast could not be loaded.";
   return (
     <p class="mt-2 text-xs text-slate-600" data-testid="forecast-caption" data-forecast={state.kind}>
       {text}
