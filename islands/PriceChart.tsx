@@ -134,9 +134,9 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
         ];
         if (forecast) {
           series.push(
-            { label: "Forecast (median)", stroke: COLOURS.forecast, width: 1.5, dash: [6, 3], paths: hourly },
-            { label: "Forecast 10 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
-            { label: "Forecast 90 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
+            { label: "Forecast", stroke: COLOURS.forecast, width: 1.5, dash: [6, 3], paths: hourly },
+            { label: "10 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
+            { label: "90 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
           );
         }
         plot.current?.destroy();
