@@ -115,7 +115,12 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     const lastHour = tomorrowHours[tomorrowHours.length - 1].start + 3_600_000;
     const split = 24 * 3_600_000 / (lastHour - (Date.now() - 24 * 3_600_000));
     const px = await bandPixels(page, split);
-    if (SHOTS) await page.screenshot({ path: `${SHOTS}/fui-market-1280.png`, fullPage: true });
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/fui-market-1280.png`, fullPage: true });
+      await page.locator("section[aria-label='Price chart']").screenshot({
+        path: `${SHOTS}/fui-market-1280-chart.png`,
+      });
+    }
     assert.ok(px, "the chart has a canvas");
     // A band $60 high over a day of hours: a thousand pixels and more, not a stray few.
     assert.ok(px.right > 1_000, `band pixels right of now: ${JSON.stringify(px)}`);
@@ -129,7 +134,10 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     });
     const narrow = await bandPixels(page, split);
     assert.ok(narrow && narrow.right > 250, `band at 390 px: ${JSON.stringify(narrow)}`);
-    if (SHOTS) await page.screenshot({ path: `${SHOTS}/fui-market-390.png`, fullPage: true });
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/fui-market-390.png`, fullPage: true });
+      await page.locator("section[aria-label='Price chart']").screenshot({ path: `${SHOTS}/fui-market-390-chart.png` });
+    }
 
     // The bid builder: DA, an hour of tomorrow's run.
     await page.setViewportSize({ width: 1280, height: 900 });
