@@ -66,3 +66,14 @@ export function dayShape(starts: number[], base = 40, spread = 8): RunHour[] {
     return { start, p10: Math.round((p50 - spread) * 100) / 100, p50, p90: Math.round((p50 + spread) * 100) / 100 };
   });
 }
+
+/** DA prices of `zone` written as the market feed stores them. */
+export async function insertDaPrices(db: Queryable, zone: Iso, prices: { start: number; lmp: number }[]) {
+  for (const p of prices) {
+    await db.query(
+      `INSERT INTO market_prices (zone, market, interval_start, interval_end, lmp, energy, congestion, loss, source)
+       VALUES ($1, 'DA', $2, $3, $4, $4, 0, 0, 'test')`,
+      [zone, new Date(p.start), new Date(p.start + 3_600_000), p.lmp],
+    );
+  }
+}

@@ -11,7 +11,9 @@ import appConfig from "../../fresh.config.ts";
 import manifest from "../../fresh.gen.ts";
 import { createApp } from "../../server/app.ts";
 import { type Member, opts, orgWithAllRoles } from "../helpers/auth.ts";
-import { dayShape, insertRun, modelVersion, operatingHours, tomorrowOf } from "../helpers/forecasts.ts";
+import { dayShape, insertDaPrices, insertRun, modelVersion, operatingHours, tomorrowOf } from "../helpers/forecasts.ts";
+import { addDays } from "../../services/market/clock.ts";
+import { gateClosureUtc } from "../../services/market/zones.ts";
 import { testApp, uniqueIp } from "../helpers/test_app.ts";
 
 /** Pages with islands need a client build to render: one that names a bundle for every island. */
@@ -98,6 +100,46 @@ Deno.test(
     assert.match(shown, /data-accuracy="none"/);
   },
 );
+
+Deno.test("market page: the accuracy card shows the figures of a day forecast before its gate", opts, async () => {
+  const t = await testApp();
+  const app = pageApp(t.services);
+  const { members } = await orgWithAllRoles(t, "fcacc");
+  const db = t.services.db();
+  // Two days ago on NYISO's clock: forecast before its gate, its DA prices came; errors alternate +5 / −3.
+  const date = addDays(tomorrowOf("NYISO"), -3);
+  const hours = dayShape(operatingHours("NYISO", date), 50, 8);
+  const actual = hours.map((h, i) => h.p50 + (i % 2 ? 5 : -3));
+  await insertRun(db, {
+    zone: "NYISO",
+    deliveryDate: date,
+    modelId: await modelVersion(db, "lear-ensemble", 1),
+    madeAt: new Date(gateClosureUtc("NYISO", date).getTime() - 3_600_000),
+    hours,
+  });
+  await insertDaPrices(db, "NYISO", hours.map((h, i) => ({ start: h.start, lmp: actual[i] })));
+  // The naive forecast's day (the day before or a week before, by weekday): $8 off every hour.
+  for (const back of [1, 7]) {
+    const naiveHours = operatingHours("NYISO", addDays(date, -back));
+    if (naiveHours.length !== hours.length) continue; // a DST day between: no exact hour-for-hour naive
+    await insertDaPrices(db, "NYISO", naiveHours.map((start, i) => ({ start, lmp: actual[i] + 8 })));
+  }
+
+  const page = await html(app, "/market/NYISO", members.analyst);
+  assert.match(page, /data-accuracy="shown"/);
+  const fig = (k: string) => page.match(new RegExp(`data-figure="${k}"[^>]*>([^<]+)<`))?.[1];
+  const mae = hours.reduce((s, _, i) => s + Math.abs(actual[i] - hours[i].p50), 0) / hours.length;
+  const smape = hours.reduce(
+    (s, h, i) => s + Math.abs(actual[i] - h.p50) / ((Math.abs(actual[i]) + Math.abs(h.p50)) / 2),
+    0,
+  ) / hours.length;
+  assert.equal(fig("mae"), `$${mae.toFixed(2)}/MWh`);
+  assert.equal(fig("smape"), `${(smape * 100).toFixed(1)} %`);
+  // Every price within ± $8 of the median: all inside the band.
+  assert.equal(fig("coverage"), "100 %");
+  if (hours.length === 24) assert.equal(fig("rmae"), (mae / 8).toFixed(3));
+  assert.match(page, new RegExp(`1 day \\(${hours.length} hours\\) in the last 30`));
+});
 
 Deno.test("bidding page: the builder is told that a trader reads forecasts", opts, async () => {
   const t = await testApp();
