@@ -28,6 +28,7 @@ import { createRealtimeBus } from "./realtime/bus.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
 import { createMarket, type MarketService } from "./market/service.ts";
 import { type BidsService, createBids } from "./bids/service.ts";
+import { createForecastLive, type ForecastLiveService } from "./forecast_live/service.ts";
 import type { Database } from "../db/database.ts";
 
 export interface AppServices {
@@ -48,6 +49,8 @@ export interface AppServices {
   readonly market: MarketService;
   /** Bid events relay and clearing. */
   readonly bids: BidsService;
+  /** The live forecast job (services/forecast_live/). */
+  readonly forecasts: ForecastLiveService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -118,6 +121,7 @@ export function createServices(config: Config): AppServices {
     onCommitted: (ticks) => {
       realtime.publishPrices(ticks);
       bids.pricesArrived();
+      if (ticks.some((t) => t.market === "DA")) forecasts.kick();
     },
   });
   const bids = createBids({
@@ -136,6 +140,14 @@ export function createServices(config: Config): AppServices {
     },
   });
 
+  const forecasts = createForecastLive({
+    enabled: config.forecastJob,
+    db: () => adapters.database.db(),
+    // MLFLOW HOOK: the coordinator wires the registry's training-run logging here, e.g.
+    // `onTrainingRun: (run) => logTrainingRun(...)`. Until then runs are only in forecast_runs and models.
+    onTrainingRun: undefined,
+  });
+
   return {
     config,
     registry,
@@ -147,6 +159,7 @@ export function createServices(config: Config): AppServices {
     realtime,
     market,
     bids,
+    forecasts,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -170,6 +183,7 @@ export function createServices(config: Config): AppServices {
         realtime.start();
         market.start();
         bids.start();
+        forecasts.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -182,6 +196,7 @@ export function createServices(config: Config): AppServices {
     },
     async stop() {
       clearTimeout(backgroundTimer);
+      await forecasts.stop();
       await bids.stop();
       await market.stop();
       await realtime.close();

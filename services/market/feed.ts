@@ -1,10 +1,15 @@
 /**
  * The price source that runs inside the app (MARKET_SOURCE):
  * - simulator: on a first start (no prices yet) it writes MARKET_BACKFILL_DAYS of
- *   history straight to the store, so every page has data at once; then at each
+ *   history straight to the store, so every page has data at once, and DA prices and
+ *   load back to MARKET_DA_HISTORY_DAYS (what the forecast job recalibrates on; only
+ *   the days missing before the earliest DA day, so it also tops up an older database);
+ *   then at each
  *   5-minute boundary it publishes the RT prices of the interval that just ended,
  *   and each zone's next-day DA prices once that zone's results time has passed
- *   (re-publishing is harmless: ingest is an upsert), all through the bus.
+ *   (re-publishing is harmless: ingest is an upsert), all through the bus. Load is not
+ *   a price and goes to market_load directly: the day-ahead forecast of the next day
+ *   with each DA publication (known before that day's gate), actuals hourly.
  * - replay: plays MARKET_REPLAY_FILE through the bus at MARKET_REPLAY_SPEED.
  * - off: nothing (tests, or an instance that only serves).
  * Nothing here blocks start-up; failures are logged and retried at the next tick.
@@ -14,13 +19,16 @@ import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import type { Queue } from "../queue/queue.ts";
 import { applyBatch, type IngestSinks, publishTicks } from "./ingest.ts";
-import { backfill, simulateDayAhead, simulateRealTime } from "./simulator.ts";
-import { countTicks } from "./store.ts";
+import { backfill, dayAheadHistory, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
+import { countTicks, writeTicks } from "./store.ts";
+import { writeLoad } from "./load_store.ts";
 import { TICK_BATCH_VERSION } from "./types.ts";
 import { daResultsUtc, type Iso, ISOS, operatingDate } from "./zones.ts";
 import { addDays } from "./clock.ts";
+import type { LoadPoint } from "./types.ts";
 
 const RT_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface Feed {
   stop(): Promise<void>;
@@ -66,21 +74,62 @@ export function startFeed(opts: {
         ms: Math.round(performance.now() - t0),
       });
     }
+    if (market.daHistoryDays > 0) await fillDayAheadHistory();
     await publishDayAhead();
   })().catch((e) => log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e) }));
+
+  /**
+   * DA prices (straight to the store: history is not news for the live screens) and load of the days before the
+   * earliest DA day held, back to daHistoryDays; and the load of the last few days again, so actuals missed while
+   * the app was down are filled. Idempotent upserts: a crash midway is finished by the next start.
+   */
+  async function fillDayAheadHistory() {
+    const t = now();
+    const db = opts.db();
+    let rows = 0;
+    for (const zone of ISOS) {
+      const today = operatingDate(zone, t);
+      const want = addDays(today, -market.daHistoryDays);
+      const [{ first }] = await db.query<{ first: Date | null }>(
+        `SELECT min(interval_start) AS first FROM market_prices WHERE zone = $1 AND market = 'DA'`,
+        [zone],
+      );
+      const until = first ? addDays(operatingDate(zone, first), -1) : addDays(today, -1);
+      // One zone's history is a few thousand rows: one statement each, not one per day.
+      const ticks = [], load = [];
+      for (const chunk of dayAheadHistory([zone], want, until, market.seed, t)) {
+        ticks.push(...chunk.ticks);
+        load.push(...chunk.load);
+      }
+      if (controller.signal.aborted) return;
+      await writeTicks(db, ticks, "simulator");
+      await writeLoad(db, load, "simulator");
+      rows += ticks.length;
+      const recent: LoadPoint[] = [];
+      for (let k = -Math.min(market.daHistoryDays, market.backfillDays + 2); k <= 0; k++) {
+        recent.push(...simulateLoad(zone, addDays(today, k), market.seed, t));
+      }
+      await writeLoad(db, recent, "simulator");
+    }
+    if (rows) log.info("DA history filled", { ticks: rows, days: market.daHistoryDays });
+  }
 
   async function publishDayAhead() {
     const t = now();
     const ticks = [];
+    const load: LoadPoint[] = [];
     for (const zone of ISOS) {
       const today = operatingDate(zone, t);
       for (const date of [today, addDays(today, 1)]) {
         const key = `${zone}|${date}`;
         if (published.has(key) || daResultsUtc(zone, date).getTime() > t) continue;
         ticks.push(...simulateDayAhead(zone as Iso, date, market.seed));
+        // The next day's load forecast comes out with these results: a day before its own gate.
+        load.push(...simulateLoad(zone, date, market.seed, t), ...simulateLoad(zone, addDays(date, 1), market.seed, t));
         published.add(key);
       }
     }
+    if (load.length) await writeLoad(opts.db(), load, "simulator");
     if (ticks.length) await publishTicks(opts.queue, ticks, "simulator");
   }
 
@@ -88,6 +137,11 @@ export function startFeed(opts: {
     const end = Math.floor(now() / RT_MS) * RT_MS;
     const ticks = ISOS.flatMap((zone) => simulateRealTime(zone, new Date(end - RT_MS), new Date(end), market.seed));
     await publishTicks(opts.queue, ticks, "simulator");
+    if (end % HOUR_MS === 0) {
+      // The hour that just ended has its actual load now.
+      const actual = ISOS.flatMap((zone) => simulateLoad(zone, operatingDate(zone, end - 1), market.seed, end));
+      await writeLoad(opts.db(), actual, "simulator");
+    }
     await publishDayAhead();
   }
 
@@ -115,13 +169,25 @@ export function startFeed(opts: {
   };
 }
 
-async function runReplay(opts: { config: Pick<Config, "market">; queue: Queue }, signal: AbortSignal) {
+async function runReplay(
+  opts: { config: Pick<Config, "market">; queue: Queue; db: () => Database },
+  signal: AbortSignal,
+) {
   const { replayFile, replaySpeed } = opts.config.market;
   const { readReplayFile, replaySchedule } = await import("./replay.ts");
-  for await (const step of replaySchedule(readReplayFile(replayFile!), replaySpeed)) {
+  // A file's load columns: stored as they are read (the schedule runs ahead of its delays by at most one step).
+  let load: LoadPoint[] = [];
+  const onLoad = (p: LoadPoint) => void load.push(p);
+  for await (const step of replaySchedule(readReplayFile(replayFile!, { onLoad }), replaySpeed)) {
     if (signal.aborted) return;
     if (step.delayMs > 0) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (load.length) {
+      const points = load;
+      load = [];
+      await writeLoad(opts.db(), points, "replay");
+    }
     await publishTicks(opts.queue, step.ticks, "replay");
   }
+  if (load.length) await writeLoad(opts.db(), load, "replay");
   log.info("replay finished", { file: replayFile });
 }

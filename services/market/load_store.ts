@@ -5,16 +5,10 @@
  */
 import type { Queryable } from "../../db/database.ts";
 import { isoUtc, pgArray } from "../../db/sql.ts";
+import type { LoadPoint } from "./types.ts";
 import type { Iso } from "./zones.ts";
 
-export interface LoadPoint {
-  zone: Iso;
-  interval_start: string;
-  interval_end: string;
-  /** MW; null or absent when not known (yet). */
-  actual_mw?: number | null;
-  forecast_mw?: number | null;
-}
+export type { LoadPoint };
 
 const CHUNK = 5000;
 

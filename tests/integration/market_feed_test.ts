@@ -56,6 +56,18 @@ Deno.test(
         `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
       );
       assert.ok(rt >= 7 * 2 * 288 - 7 * 12, `two days of 5-minute prices for 7 zones (${rt})`);
+      // DA prices and load go back MARKET_DA_HISTORY_DAYS (182 by default): the forecast job's history.
+      const days = await p.db.query<{ zone: string; days: number; load_days: number }>(
+        `SELECT p.zone, count(DISTINCT date_trunc('day', p.interval_start))::int AS days,
+                (SELECT count(DISTINCT date_trunc('day', l.interval_start))::int FROM market_load l
+                  WHERE l.zone = p.zone AND l.forecast_mw IS NOT NULL) AS load_days
+           FROM market_prices p WHERE p.market = 'DA' GROUP BY p.zone`,
+      );
+      assert.equal(days.length, ISOS.length);
+      for (const d of days) {
+        assert.ok(d.days >= 182, `${d.zone}: ${d.days} days of DA prices`);
+        assert.ok(d.load_days >= 182, `${d.zone}: ${d.load_days} days of load forecasts`);
+      }
       // Today's DA prices: published by then in every zone (results come out the day before).
       await until(async () => {
         const rows = await p.db.query<{ zone: string }>(
