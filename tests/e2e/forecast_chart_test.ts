@@ -47,6 +47,9 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
   const dbEnv = await appDatabaseEnv("fcchart");
   const app = await spawnApp({
     MARKET_BACKFILL_DAYS: "1",
+    // The runs are the test's own: no live job adding vintages, and no long DA history for it.
+    FORECAST_JOB: "off",
+    MARKET_DA_HISTORY_DAYS: "2",
     JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
     ...dbEnv,
   });
