@@ -2,7 +2,7 @@
  * The zone chart's data (browser-safe, pure): real-time prices on their 5-minute grid, and the hourly
  * series (day-ahead prices, the forecast's median and its 10/90 % bounds) held over their hour on that
  * grid. Hours after the last RT price (tomorrow's forecast before its DA prices, or tomorrow's DA once
- * published) get hourly points of their own, closed at the end of the last hour so its step is drawn.
+ * published) get hourly points of their own.
  */
 import type uPlot from "uplot";
 
@@ -43,32 +43,37 @@ export function chartState(rt: Tick[], da: Tick[], fc: ForecastHour[] = []): Cha
 
 export function buildSeries(s: ChartState): uPlot.AlignedData {
   const rtXs = [...s.rt.keys()].sort((a, b) => a - b);
-  const lastRt = rtXs.length ? rtXs[rtXs.length - 1] : -Infinity;
   const xs = new Set(rtXs);
-  // Hours not covered by the RT grid: whole hours after the hour of the last RT price.
-  let closing = -Infinity;
+  // Hours after the RT grid get a point at every hour boundary through the end of the last hour, so each
+  // hour's step (the last one's too) is drawn to its end and a missing hour is a gap, not a held value.
+  let first = rtXs.length ? Math.floor(rtXs[rtXs.length - 1] / 3600) + 1 : Infinity;
+  let last = -Infinity;
   for (const h of [...s.da.keys(), ...s.fc.keys()]) {
-    const x = h * 3600;
-    if (x <= lastRt - (lastRt % 3600)) continue;
-    xs.add(x);
-    closing = Math.max(closing, x + 3600);
+    if (!rtXs.length) first = Math.min(first, h);
+    last = Math.max(last, h);
   }
-  if (closing > -Infinity) xs.add(closing);
+  for (let h = first; h <= last + 1; h++) xs.add(h * 3600);
   const sorted = [...xs].sort((a, b) => a - b);
-  const cols: (number | null)[][] = [[], [], [], [], []];
-  for (const x of sorted) {
-    // The closing point repeats the hour before it, so that hour's step reaches its end.
-    const h = Math.floor((x === closing ? x - 1 : x) / 3600);
-    const f = s.fc.get(h);
-    cols[0].push(s.rt.get(x) ?? null);
-    cols[1].push(s.da.get(h) ?? null);
-    cols[2].push(f?.p50 ?? null);
-    // A band needs both bounds: an hour with one bound missing is drawn without one.
-    const banded = f && f.p10 !== null && f.p90 !== null;
-    cols[3].push(banded ? f.p10 : null);
-    cols[4].push(banded ? f.p90 : null);
-  }
-  return [sorted, ...cols] as uPlot.AlignedData;
+  const banded = (f: ForecastHour | undefined) => f && f.p10 !== null && f.p90 !== null ? f : undefined;
+  const hourly: ((h: number) => number | null)[] = [
+    (h) => s.da.get(h) ?? null,
+    (h) => s.fc.get(h)?.p50 ?? null,
+    // A band needs both bounds: an hour with one missing is drawn without one.
+    (h) => banded(s.fc.get(h))?.p10 ?? null,
+    (h) => banded(s.fc.get(h))?.p90 ?? null,
+  ];
+  const cols = hourly.map((at) => {
+    const col = sorted.map((x) => at(Math.floor(x / 3600)));
+    // A point at the end of an hour whose next hour has no value repeats the hour before it: a stepped
+    // line is drawn up to its next point, so without it a run's last hour would stop at its start.
+    for (let i = 0; i < col.length; i++) {
+      const x = sorted[i];
+      if (col[i] !== null || x % 3600 !== 0 || (i + 1 < col.length && col[i + 1] !== null)) continue;
+      col[i] = at(x / 3600 - 1);
+    }
+    return col;
+  });
+  return [sorted, sorted.map((x) => s.rt.get(x) ?? null), ...cols] as uPlot.AlignedData;
 }
 
 /**

@@ -126,7 +126,8 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
             ? { kind: "shown", latest, hours: s.fc.size, band: bandHours(s) }
             : { kind: "none" };
         }
-        const hourly = UPlot.paths.stepped!({ align: 1 });
+        // alignGaps 1: an hour followed by a gap (no price or forecast for the next hour) is still drawn to its end.
+        const hourly = UPlot.paths.stepped!({ align: 1, alignGaps: 1 });
         const series: uPlot.Series[] = [
           {},
           { label: "Real-time", stroke: COLOURS.rt, width: 1.5 },
