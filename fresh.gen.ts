@@ -48,29 +48,30 @@ import * as $43 from "./routes/api/forecasts/index.ts";
 import * as $44 from "./routes/api/market-data/export.csv.ts";
 import * as $45 from "./routes/api/market-data/history.ts";
 import * as $46 from "./routes/api/market-data/latest.ts";
-import * as $47 from "./routes/api/market-data/zones.ts";
-import * as $48 from "./routes/api/openapi.json.ts";
-import * as $49 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $50 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $51 from "./routes/api/organizations/current.ts";
-import * as $52 from "./routes/api/portfolio/pnl.ts";
-import * as $53 from "./routes/api/sites/[id].ts";
-import * as $54 from "./routes/api/sites/index.ts";
-import * as $55 from "./routes/api/users/[id].ts";
-import * as $56 from "./routes/api/users/index.ts";
-import * as $57 from "./routes/api/ws/broadcast/alert.ts";
-import * as $58 from "./routes/api/ws/broadcast/price.ts";
-import * as $59 from "./routes/api/ws/market/[zone].ts";
-import * as $60 from "./routes/api/ws/prices.ts";
-import * as $61 from "./routes/api/ws/stats.ts";
-import * as $62 from "./routes/health/index.ts";
-import * as $63 from "./routes/health/live.ts";
-import * as $64 from "./routes/health/ready.ts";
-import * as $65 from "./routes/index.tsx";
-import * as $66 from "./routes/login.tsx";
-import * as $67 from "./routes/logout.tsx";
-import * as $68 from "./routes/register.tsx";
-import * as $69 from "./routes/system-status.tsx";
+import * as $47 from "./routes/api/market-data/load.ts";
+import * as $48 from "./routes/api/market-data/zones.ts";
+import * as $49 from "./routes/api/openapi.json.ts";
+import * as $50 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $51 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $52 from "./routes/api/organizations/current.ts";
+import * as $53 from "./routes/api/portfolio/pnl.ts";
+import * as $54 from "./routes/api/sites/[id].ts";
+import * as $55 from "./routes/api/sites/index.ts";
+import * as $56 from "./routes/api/users/[id].ts";
+import * as $57 from "./routes/api/users/index.ts";
+import * as $58 from "./routes/api/ws/broadcast/alert.ts";
+import * as $59 from "./routes/api/ws/broadcast/price.ts";
+import * as $60 from "./routes/api/ws/market/[zone].ts";
+import * as $61 from "./routes/api/ws/prices.ts";
+import * as $62 from "./routes/api/ws/stats.ts";
+import * as $63 from "./routes/health/index.ts";
+import * as $64 from "./routes/health/live.ts";
+import * as $65 from "./routes/health/ready.ts";
+import * as $66 from "./routes/index.tsx";
+import * as $67 from "./routes/login.tsx";
+import * as $68 from "./routes/logout.tsx";
+import * as $69 from "./routes/register.tsx";
+import * as $70 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/LiveZoneTiles.tsx";
@@ -127,29 +128,30 @@ const manifest: Manifest = {
     "./routes/api/market-data/export.csv.ts": $44,
     "./routes/api/market-data/history.ts": $45,
     "./routes/api/market-data/latest.ts": $46,
-    "./routes/api/market-data/zones.ts": $47,
-    "./routes/api/openapi.json.ts": $48,
-    "./routes/api/organizations/current/invitations/[id].ts": $49,
-    "./routes/api/organizations/current/invitations/index.ts": $50,
-    "./routes/api/organizations/current.ts": $51,
-    "./routes/api/portfolio/pnl.ts": $52,
-    "./routes/api/sites/[id].ts": $53,
-    "./routes/api/sites/index.ts": $54,
-    "./routes/api/users/[id].ts": $55,
-    "./routes/api/users/index.ts": $56,
-    "./routes/api/ws/broadcast/alert.ts": $57,
-    "./routes/api/ws/broadcast/price.ts": $58,
-    "./routes/api/ws/market/[zone].ts": $59,
-    "./routes/api/ws/prices.ts": $60,
-    "./routes/api/ws/stats.ts": $61,
-    "./routes/health/index.ts": $62,
-    "./routes/health/live.ts": $63,
-    "./routes/health/ready.ts": $64,
-    "./routes/index.tsx": $65,
-    "./routes/login.tsx": $66,
-    "./routes/logout.tsx": $67,
-    "./routes/register.tsx": $68,
-    "./routes/system-status.tsx": $69,
+    "./routes/api/market-data/load.ts": $47,
+    "./routes/api/market-data/zones.ts": $48,
+    "./routes/api/openapi.json.ts": $49,
+    "./routes/api/organizations/current/invitations/[id].ts": $50,
+    "./routes/api/organizations/current/invitations/index.ts": $51,
+    "./routes/api/organizations/current.ts": $52,
+    "./routes/api/portfolio/pnl.ts": $53,
+    "./routes/api/sites/[id].ts": $54,
+    "./routes/api/sites/index.ts": $55,
+    "./routes/api/users/[id].ts": $56,
+    "./routes/api/users/index.ts": $57,
+    "./routes/api/ws/broadcast/alert.ts": $58,
+    "./routes/api/ws/broadcast/price.ts": $59,
+    "./routes/api/ws/market/[zone].ts": $60,
+    "./routes/api/ws/prices.ts": $61,
+    "./routes/api/ws/stats.ts": $62,
+    "./routes/health/index.ts": $63,
+    "./routes/health/live.ts": $64,
+    "./routes/health/ready.ts": $65,
+    "./routes/index.tsx": $66,
+    "./routes/login.tsx": $67,
+    "./routes/logout.tsx": $68,
+    "./routes/register.tsx": $69,
+    "./routes/system-status.tsx": $70,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

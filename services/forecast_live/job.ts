@@ -84,6 +84,12 @@ export async function runZone(deps: JobDeps, zone: Iso, opts: { force?: boolean 
   const { deliveryDate: target, closesAt: gate } = nextGateClosure(zone, new Date(deps.now()));
   const prev = addDays(target, -1);
 
+  // Cheap check first: most ticks of a waiting zone end here.
+  const prevStarts = dayHours(tz, prev);
+  const prevPrices = await daPrices(db, zone, new Date(prevStarts[0]), new Date(prevStarts.at(-1)! + 3_600_000));
+  if (prevPrices.length < prevStarts.length) {
+    return { status: "waiting", deliveryDate: target, reason: `DA prices of ${prev} are not all in` };
+  }
   const model = await productionModel(db, deps.modelName ?? LIVE_MODEL, LIVE_DEFAULTS);
   const params = paramsSchema.parse(model.params ?? {});
   if (!opts.force && (await hasRun(db, zone, target, model.id, gate))) {
