@@ -28,6 +28,7 @@ import { createRealtimeBus } from "./realtime/bus.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
 import { createMarket, type MarketService } from "./market/service.ts";
 import { type BidsService, createBids } from "./bids/service.ts";
+import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 
 export interface AppServices {
@@ -48,6 +49,8 @@ export interface AppServices {
   readonly market: MarketService;
   /** Bid events relay and clearing. */
   readonly bids: BidsService;
+  /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
+  readonly models: ModelsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -135,6 +138,7 @@ export function createServices(config: Config): AppServices {
       });
     },
   });
+  const models = createModels({ db: () => adapters.database.db(), config });
 
   return {
     config,
@@ -147,6 +151,7 @@ export function createServices(config: Config): AppServices {
     realtime,
     market,
     bids,
+    models,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -170,6 +175,7 @@ export function createServices(config: Config): AppServices {
         realtime.start();
         market.start();
         bids.start();
+        models.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -183,6 +189,7 @@ export function createServices(config: Config): AppServices {
     async stop() {
       clearTimeout(backgroundTimer);
       await bids.stop();
+      await models.stop();
       await market.stop();
       await realtime.close();
       await queue.close();
