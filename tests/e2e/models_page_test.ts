@@ -54,7 +54,9 @@ serviceTest(
         await page.goto(`${app.url}/login?next=/models`);
         await signIn(page, email, `${app.url}/models`);
         await page.waitForSelector('[data-model="lear-ensemble@3"]');
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate(() =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth
+        );
         assert.ok(overflow <= 0, `${width} px: the page scrolls sideways by ${overflow} px`);
         assert.match(await page.textContent('[data-model="lear-ensemble@3"] [data-metrics]') ?? "", /rMAE\s*0\.450/);
         if (shots) await page.screenshot({ path: `${shots}/models-${width}.png`, fullPage: true });
