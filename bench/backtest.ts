@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
+    register: { type: "boolean", default: false },
+    model: { type: "string", default: "lear-ensemble" },
   },
 });
 const nDays = Number(args.days);
@@ -300,3 +302,8 @@ await Deno.writeTextFile(new URL(`backtest-${stamp}.json`, outDir), JSON.stringi
 await Deno.writeTextFile(new URL(`backtest-${stamp}.md`, outDir), `${md}\n![sample week](${chartFile})\n`);
 console.log("\n" + md);
 console.log(`written bench/results/backtest-${stamp}.{json,md} and ${chartFile}`);
+if (args.register) {
+  const { registerBacktest } = await import("./backtest_register.ts");
+  const m = await registerBacktest(report, { name: args.model });
+  console.log(`registered ${m.name} v${m.version} (${m.id}), stage ${m.stage}; its MLflow run waits in the outbox`);
+}

@@ -29,6 +29,7 @@ import { RealtimeHub } from "./realtime/hub.ts";
 import { createMarket, type MarketService } from "./market/service.ts";
 import { type BidsService, createBids } from "./bids/service.ts";
 import { createForecastLive, type ForecastLiveService } from "./forecast_live/service.ts";
+import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 
 export interface AppServices {
@@ -51,6 +52,8 @@ export interface AppServices {
   readonly bids: BidsService;
   /** The live forecast job (services/forecast_live/). */
   readonly forecasts: ForecastLiveService;
+  /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
+  readonly models: ModelsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -139,13 +142,11 @@ export function createServices(config: Config): AppServices {
       });
     },
   });
+  const models = createModels({ db: () => adapters.database.db(), config });
 
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
     db: () => adapters.database.db(),
-    // MLFLOW HOOK: the coordinator wires the registry's training-run logging here, e.g.
-    // `onTrainingRun: (run) => logTrainingRun(...)`. Until then runs are only in forecast_runs and models.
-    onTrainingRun: undefined,
   });
 
   return {
@@ -160,6 +161,7 @@ export function createServices(config: Config): AppServices {
     market,
     bids,
     forecasts,
+    models,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -184,6 +186,7 @@ export function createServices(config: Config): AppServices {
         market.start();
         bids.start();
         forecasts.start();
+        models.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -198,6 +201,7 @@ export function createServices(config: Config): AppServices {
       clearTimeout(backgroundTimer);
       await forecasts.stop();
       await bids.stop();
+      await models.stop();
       await market.stop();
       await realtime.close();
       await queue.close();

@@ -15,6 +15,7 @@ import { productionModel } from "../models/production.ts";
 import { fittingWindows } from "./compute.ts";
 import { dayHours, fromSlots, SLOTS, toSlots } from "./dst.ts";
 import type { ComputeRunner } from "./runner.ts";
+import { logTrainingRun } from "../models/mlflow_events.ts";
 import { daPrices, hasRun, insertRun, readBackcasts, writeBackcasts } from "./store.ts";
 
 export const LIVE_MODEL = "lear-ensemble";
@@ -80,6 +81,7 @@ interface Day {
 
 export async function runZone(deps: JobDeps, zone: Iso, opts: { force?: boolean } = {}): Promise<RunOutcome> {
   const db = deps.db();
+  const startedAt = new Date(deps.now());
   const tz = ZONES[zone].timeZone;
   const { deliveryDate: target, closesAt: gate } = nextGateClosure(zone, new Date(deps.now()));
   const prev = addDays(target, -1);
@@ -204,6 +206,16 @@ export async function runZone(deps: JobDeps, zone: Iso, opts: { force?: boolean 
       ...result.backcasts.map((b) => ({ date: history[b.day].date, point: b.point })),
       { date: target, point: result.point },
     ], madeAt);
+    // The training reaches MLflow (through the outbox) if and only if its forecast is stored.
+    await logTrainingRun(tx, {
+      model_id: model.id,
+      kind: "training",
+      params: { ...model.params, windows_used: result.windows.join(","), uses_load: load !== null },
+      metrics: { history_days: n, backcasts: result.backcasts.length, cpu_ms: Math.round(result.cpuMs) },
+      tags: { zone, delivery_date: target, forecast_run_id: id },
+      started_at: startedAt,
+      ended_at: madeAt,
+    });
     return id;
   });
   return {

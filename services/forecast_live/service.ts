@@ -8,19 +8,12 @@
 import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
-import { type JobDeps, type RunOutcome, runZone, type TrainingRun } from "./job.ts";
+import { type JobDeps, type RunOutcome, runZone } from "./job.ts";
 import { type ComputeRunner, workerRunner } from "./runner.ts";
 
 const TICK_MS = 60_000;
 const FIRST_TICK_MS = 5_000;
 const KICK_DELAY_MS = 2_000;
-
-/**
- * MLFLOW HOOK: called after each stored run with what the training was (model version, params, windows,
- * history, whether load entered). The coordinator wires it to the registry's MLflow logging; its failures
- * are logged and never fail the run (the registry's outbox owns delivery).
- */
-export type TrainingRunHook = (run: TrainingRun) => Promise<void>;
 
 export interface ForecastLiveService {
   start(): void;
@@ -34,7 +27,6 @@ export interface ForecastLiveService {
 export function createForecastLive(deps: {
   enabled: boolean;
   db: () => Database;
-  onTrainingRun?: TrainingRunHook;
   now?: () => number;
   runner?: ComputeRunner;
   modelName?: string;
@@ -64,9 +56,6 @@ export function createForecastLive(deps: {
               backcasts: r.run.backcasts,
               cpu_ms: Math.round(r.run.cpuMs),
             });
-            await deps.onTrainingRun?.(r.run).catch((e) =>
-              log.warn("training run hook failed", { zone, error: e instanceof Error ? e.message : String(e) })
-            );
           }
         } catch (e) {
           out.set(zone, e instanceof Error ? e : new Error(String(e)));

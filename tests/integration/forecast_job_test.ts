@@ -104,6 +104,14 @@ Deno.test("forecast job: waits for the prices, stores before the gate, keeps vin
     const earlier = await q(new Date(first.madeAt.getTime() + 60_000).toISOString());
     assert.ok(earlier.body.items.every((x: { run_id: string }) => x.run_id === first.runId));
     assert.equal((await db.query(`SELECT 1 FROM forecast_runs WHERE zone = 'PJM'`)).length, 2, "never overwritten");
+    // Each stored run is a training run for MLflow, enqueued in the run's own transaction.
+    const logged = await db.query<{ key: string; payload: { kind: string; tags: Record<string, string> } }>(
+      `SELECT key, payload FROM outbox WHERE topic = 'mlflow.runs' ORDER BY id`,
+    );
+    assert.deepEqual(
+      logged.map((e) => [e.key, e.payload.kind, e.payload.tags.forecast_run_id]),
+      [[first.model.id, "training", first.runId], [second.model.id, "training", second.runId]],
+    );
 
     // DST: 2025-11-02 has 25 hours (01:00 twice, one slot), 2025-03-09 has 23.
     await seed("PJM", "2025-07-12", "2025-11-01", true);
