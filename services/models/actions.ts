@@ -104,7 +104,7 @@ export function listModels(q: Queryable, query: ModelListQuery): Promise<Page<Mo
 
 export async function getModel(q: Queryable, id: string): Promise<ModelView> {
   const model = await store.getModel(q, id);
-  if (!model) throw notFound(`No model ${id}`, { code: "model_not_found" });
+  if (!model) throw notFound("No such model version", { code: "model_not_found" });
   return model;
 }
 
