@@ -4,7 +4,7 @@
  * (plus that day's load forecasts), recalibrating every day, as the paper's protocol.
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
- *                      [--noise=legacy|ols] [--refit=cd|lars] [--data=../shared/data]
+ *                      [--noise=legacy|ols] [--refit=lars|cd] [--data=../shared/data]
  *                      [--lookback=182] [--min-history=28]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     windows: { type: "string", default: "56,84" },
     workers: { type: "string", default: String(Math.max(1, navigator.hardwareConcurrency)) },
     noise: { type: "string", default: "legacy" },
-    refit: { type: "string", default: "cd" },
+    refit: { type: "string", default: "lars" },
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
