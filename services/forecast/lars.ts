@@ -29,7 +29,7 @@ export interface LarsPath {
   alphas: Float64Array;
   /** Coefficients at each knot (in the scale of the Gram matrix given). */
   coefs: Float64Array[];
-  /** ‖y − Xw‖² at each knot (‖y‖² − 2wᵀXᵀy + wᵀGw, with G·w carried along the path). */
+  /** ‖y − Xw‖² at each knot (NaN when ‖y‖² was not given). */
   rss: Float64Array;
   /**
    * The column order sklearn's data-based path leaves its X in: it swaps an entering column into the
@@ -61,15 +61,20 @@ function minPositive(values: Float64Array, count: number): number {
 }
 
 /**
- * The lasso path from the Gram matrix `gram` (p × p) and `xty` = Xᵀy of a centred problem with
- * `n` samples; `yy` = ‖y‖² only serves the RSS of the knots.
+ * The lasso path from the Gram matrix `gram` (p × p, symmetric) and `xty` = Xᵀy of a centred problem
+ * with `n` samples; `yy` = ‖y‖² only serves the RSS of the knots (NaN without it).
+ *
+ * The coefficients are computed with the arithmetic of a straightforward implementation (every sum in
+ * the same order, so bit for bit the same path), only organised for speed, since each LEAR forecast
+ * runs 48 of these paths on p = 247 inputs: a step costs O(k·(p − k) + k²) with k active variables
+ * instead of O(k·p + k²), with the triangular solves along contiguous rows and no p × p allocation.
  */
 export function larsLassoPath(
   gram: Float64Array,
   xty: Float64Array,
   n: number,
   { maxIter = 500, eps = FLOAT64_EPS, alphaMin = 0 }: LarsOptions = {},
-  yy = 0,
+  yy?: number,
 ): LarsPath {
   const p = xty.length;
   const cov = Float64Array.from(xty); // Xᵀr, meaningful for inactive variables
@@ -78,7 +83,14 @@ export function larsLassoPath(
   const active: number[] = [];
   const signs: number[] = [];
   const maxK = p;
-  const L = new Float64Array(maxK * maxK); // lower Cholesky factor of the active Gram, stride maxK
+  // L: the lower Cholesky factor of the active Gram, row-major (stride maxK); Lt its transpose, so both
+  // the forward and the back substitution run along contiguous rows.
+  const { L, Lt } = workspace(p);
+  // z = L⁻¹·signs. Row i of the forward substitution only reads rows ≤ i of L and of the signs, which
+  // an entering variable leaves untouched (it appends a row), so z is extended, not recomputed; a
+  // leaving variable invalidates it from its position on. `zValid` rows are up to date.
+  const z = new Float64Array(maxK);
+  let zValid = 0;
   const alphas: number[] = [];
   const coefs: Float64Array[] = [];
   let coef = new Float64Array(p);
@@ -90,19 +102,51 @@ export function larsLassoPath(
   const ls = new Float64Array(maxK);
   const corrEq = new Float64Array(p);
   const ratios = new Float64Array(p);
-  const gw = new Float64Array(p); // G·w at the current knot, for the residual sum of squares
-  const prevGw = new Float64Array(p);
-  let residue: [number, number][] = [];
   const rss: number[] = [];
-  const knotRss = () => {
+  // ‖y − Xw‖² = ‖y‖² − 2wᵀXᵀy + wᵀGw, and with w on the active set A, wᵀGw = w_Aᵀ L Lᵀ w_A = ‖ltw‖²
+  // with ltw = Lᵀw_A. A step adds γ·ls to w_A, and Lᵀls = aa·L⁻¹signs = aa·z, so ltw follows in O(k): an entering
+  // variable adds a zero, a leaving one takes its (rounding-sized) coefficient out and the Givens
+  // rotations of the factor. So the RSS costs O(k) a knot, where carrying G·w along the path would need
+  // every active variable's correlation with the direction, O(k²) a step. (The identity Xⱼᵀr = sⱼ·n·α
+  // would be O(p) too, but fails after a degenerate candidate, which lowers α below the active
+  // correlations as sklearn does; the collinear weekday dummies make one on every long path.)
+  // Not computed without ‖y‖².
+  const wantRss = yy !== undefined;
+  const yy2 = yy ?? 0;
+  const ltw = new Float64Array(maxK); // Lᵀw_A
+  const act = new Int32Array(maxK); // `active` as a typed array, for the inner loops
+  const inact = new Int32Array(p);
+  const knotRss = (w: Float64Array) => {
     let wq = 0;
     let wgw = 0;
-    for (let j = 0; j < p; j++) {
-      if (coef[j] === 0) continue;
-      wq += coef[j] * xty[j];
-      wgw += coef[j] * gw[j];
+    for (let a = 0; a < active.length; a++) {
+      wq += w[active[a]] * xty[active[a]];
+      wgw += ltw[a] * ltw[a];
     }
-    return Math.max(yy - 2 * wq + wgw, 0);
+    return Math.max(yy2 - 2 * wq + wgw, 0);
+  };
+  /** ltw from scratch (after a jittered direction, which is not the factor's). */
+  const resetV = (w: Float64Array) => {
+    for (let i = 0; i < active.length; i++) {
+      const row = i * maxK;
+      let s = 0;
+      for (let j = i; j < active.length; j++) s += Lt[row + j] * w[active[j]];
+      ltw[i] = s;
+    }
+  };
+  // Between knots the active set of the segment is not the factor's (a variable may have left at its
+  // end), so the point at alphaMin takes wᵀGw from the Gram itself.
+  const pointRss = (w: Float64Array) => {
+    let wq = 0;
+    let wgw = 0;
+    for (let a = 0; a < p; a++) {
+      if (w[a] === 0) continue;
+      wq += w[a] * xty[a];
+      let ga = 0;
+      for (let b = 0; b < p; b++) if (w[b] !== 0) ga += gram[a * p + b] * w[b];
+      wgw += w[a] * ga;
+    }
+    return Math.max(yy2 - 2 * wq + wgw, 0);
   };
 
   for (;;) {
@@ -120,40 +164,48 @@ export function larsLassoPath(
     const alpha = c / n;
     alphas[nIter] = alpha;
     coefs[nIter] = coef;
-    rss[nIter] = knotRss();
     if (alpha <= alphaMin + FLOAT32_EPS) {
       // At α = 0 the path has reached the least-squares fit (or exhausted the data); above it, the
       // solution at alphaMin lies on the segment from the previous knot (the path is piecewise linear).
+      let at = alpha;
       if (Math.abs(alpha - alphaMin) > FLOAT32_EPS && nIter > 0) {
         const ss = (prevAlpha - alphaMin) / (prevAlpha - alpha);
         const prev = coefs[nIter - 1];
-        const at = new Float64Array(p);
-        for (let j = 0; j < p; j++) at[j] = prev[j] + ss * (coef[j] - prev[j]);
-        coefs[nIter] = at;
-        for (let j = 0; j < p; j++) gw[j] = prevGw[j] + ss * (gw[j] - prevGw[j]);
-        coef = at;
-        rss[nIter] = knotRss();
+        const w = new Float64Array(p);
+        for (let j = 0; j < p; j++) w[j] = prev[j] + ss * (coef[j] - prev[j]);
+        coefs[nIter] = w;
+        coef = w;
+        at = alphaMin;
       }
       alphas[nIter] = alphaMin;
+      rss[nIter] = !wantRss ? NaN : at === alpha ? knotRss(coef) : pointRss(coef);
       break;
     }
+    rss[nIter] = wantRss ? knotRss(coef) : NaN;
     if (nIter >= maxIter || active.length >= p) break;
 
     if (!drop) {
       // Append cIdx to the Cholesky factor: L w = G[active, j], pivot √(G_jj − w·w).
       const k = active.length;
-      for (let a = 0; a < k; a++) work[a] = gram[active[a] * p + cIdx];
+      const cRow = cIdx * p;
+      for (let a = 0; a < k; a++) work[a] = gram[cRow + active[a]];
       forwardSolve(L, maxK, k, work);
       let v = 0;
       for (let a = 0; a < k; a++) v += work[a] * work[a];
-      const diag = Math.max(Math.sqrt(Math.abs(gram[cIdx * p + cIdx] - v)), eps);
+      const diag = Math.max(Math.sqrt(Math.abs(gram[cRow + cIdx] - v)), eps);
       if (diag < 1e-7) {
         // Degenerate with the active set: sklearn zeroes its correlation and looks again.
         cov[cIdx] = 0;
         continue;
       }
-      for (let a = 0; a < k; a++) L[k * maxK + a] = work[a];
+      for (let a = 0; a < k; a++) {
+        L[k * maxK + a] = work[a];
+        Lt[a * maxK + k] = work[a];
+      }
       L[k * maxK + k] = diag;
+      Lt[k * maxK + k] = diag;
+      ltw[k] = 0;
+      act[k] = cIdx;
       const at = order.indexOf(cIdx);
       order[at] = order[k];
       order[k] = cIdx;
@@ -164,36 +216,60 @@ export function larsLassoPath(
 
     if (nIter > 0 && prevAlpha < alpha) break; // rounding now dominates the remaining correlation
 
+    // The equiangular direction: ls = aa·G_AA⁻¹·signs with aa = (signsᵀ G_AA⁻¹ signs)^(−½).
     const k = active.length;
-    for (let a = 0; a < k; a++) ls[a] = signs[a];
-    forwardSolve(L, maxK, k, ls);
-    backSolve(L, maxK, k, ls);
+    for (let i = zValid; i < k; i++) z[i] = signs[i];
+    forwardSolve(L, maxK, k, z, zValid);
+    zValid = k;
+    ls.set(z.subarray(0, k));
+    backSolveUpper(Lt, maxK, k, ls);
     let s = 0;
     for (let a = 0; a < k; a++) s += ls[a] * signs[a];
     let aa = 1 / Math.sqrt(s);
-    if (!Number.isFinite(aa)) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
+    const jittered = !Number.isFinite(aa);
+    if (jittered) aa = jitteredDirection(L, maxK, k, signs, ls, eps);
     for (let a = 0; a < k; a++) ls[a] *= aa;
 
-    // u = G[:, active]·ls for every variable, row by row of the (symmetric) Gram so the inner loop is
-    // contiguous; the inactive entries are the correlations with the equiangular direction.
-    corrEq.fill(0);
-    for (let a = 0; a < k; a++) {
-      const row = active[a] * p;
-      const la = ls[a];
-      for (let j = 0; j < p; j++) corrEq[j] += gram[row + j] * la;
+    // Each inactive variable's correlation with the direction, G[j, active]·ls (the active ones are
+    // aa·sⱼ by construction and unused). Four variables at a time: each sum keeps its own single
+    // accumulator and order, but four independent chains of additions keep the FPU busy.
+    let nIn = 0;
+    for (let j = 0; j < p; j++) if (!isActive[j]) inact[nIn++] = j;
+    let t = 0;
+    for (; t + 3 < nIn; t += 4) {
+      const r0 = inact[t] * p, r1 = inact[t + 1] * p, r2 = inact[t + 2] * p, r3 = inact[t + 3] * p;
+      let u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+      for (let a = 0; a < k; a++) {
+        const col = act[a];
+        const la = ls[a];
+        u0 += gram[r0 + col] * la;
+        u1 += gram[r1 + col] * la;
+        u2 += gram[r2 + col] * la;
+        u3 += gram[r3 + col] * la;
+      }
+      corrEq[inact[t]] = u0;
+      corrEq[inact[t + 1]] = u1;
+      corrEq[inact[t + 2]] = u2;
+      corrEq[inact[t + 3]] = u3;
     }
-    let inactive = 0;
-    for (let j = 0; j < p; j++) {
-      if (isActive[j]) continue;
-      ratios[inactive++] = (c - cov[j]) / (aa - corrEq[j] + FLOAT32_TINY);
+    for (; t < nIn; t++) {
+      const row = inact[t] * p;
+      let u = 0;
+      for (let a = 0; a < k; a++) u += gram[row + act[a]] * ls[a];
+      corrEq[inact[t]] = u;
     }
-    const g1 = minPositive(ratios, inactive);
-    inactive = 0;
-    for (let j = 0; j < p; j++) {
-      if (isActive[j]) continue;
-      ratios[inactive++] = (c + cov[j]) / (aa + corrEq[j] + FLOAT32_TINY);
+    // The step at which an inactive correlation would reach the active ones', from either side:
+    // sklearn's min_pos over (C − cⱼ)/(A − aⱼ) and (C + cⱼ)/(A + aⱼ).
+    let g1 = Infinity;
+    let g2 = Infinity;
+    for (let t = 0; t < nIn; t++) {
+      const j = inact[t];
+      const u = corrEq[j];
+      const q1 = (c - cov[j]) / (aa - u + FLOAT32_TINY);
+      if (q1 > 0 && q1 < g1) g1 = q1;
+      const q2 = (c + cov[j]) / (aa + u + FLOAT32_TINY);
+      if (q2 > 0 && q2 < g2) g2 = q2;
     }
-    const g2 = minPositive(ratios, inactive);
     let gamma = Math.min(g1, g2, c / aa);
 
     drop = false;
@@ -210,27 +286,32 @@ export function larsLassoPath(
     const next = new Float64Array(p);
     for (let a = 0; a < k; a++) next[active[a]] = coef[active[a]] + gamma * ls[a];
     for (let j = 0; j < p; j++) if (!isActive[j]) cov[j] -= gamma * corrEq[j];
-    prevGw.set(gw);
-    // G·w follows the step; a variable dropped at the previous knot leaves its rounding residue behind.
-    for (let j = 0; j < p; j++) gw[j] += gamma * corrEq[j];
-    for (const [j, v] of residue) {
-      const row = j * p;
-      for (let i = 0; i < p; i++) gw[i] -= gram[row + i] * v;
-    }
-    residue = [];
     prevAlpha = alpha;
     coef = next;
+    if (wantRss) {
+      if (jittered) resetV(next);
+      else for (let a = 0; a < k; a++) ltw[a] += gamma * aa * z[a];
+    }
 
     if (drop) {
       // Positions in descending order, so earlier removals do not shift later ones.
       for (const pos of dropped) {
         const j = active[pos];
-        residue.push([j, coef[j]]);
         for (let i = pos; i < active.length - 1; i++) [order[i], order[i + 1]] = [order[i + 1], order[i]];
-        choleskyDelete(L, maxK, active.length, pos);
+        if (wantRss) {
+          const row = pos * maxK;
+          for (let i = 0; i <= pos; i++) ltw[i] -= L[row + i] * coef[j];
+        }
+        choleskyDelete(L, maxK, active.length, pos, wantRss ? ltw : undefined);
+        act.copyWithin(pos, pos + 1, active.length);
         active.splice(pos, 1);
         signs.splice(pos, 1);
         isActive[j] = 0;
+        // Rows from pos on changed (shifted and rotated): refresh their transpose and the cached z.
+        for (let r = pos; r < active.length; r++) {
+          for (let col = 0; col <= r; col++) Lt[col * maxK + r] = L[r * maxK + col];
+        }
+        if (zValid > pos) zValid = pos;
         // Its correlation with the current residual: Xⱼᵀ(y − Xw) = (Xᵀy)ⱼ − Gⱼ·w.
         let r = xty[j];
         const row = j * p;
@@ -249,9 +330,42 @@ export function larsLassoPath(
   };
 }
 
-/** Solves L z = b in place (L lower, k × k, stride `ld`). */
-function forwardSolve(L: Float64Array, ld: number, k: number, b: Float64Array): void {
-  for (let i = 0; i < k; i++) {
+/**
+ * The path's two p × p work matrices, kept from call to call: a LEAR forecast runs 48 paths, and fresh
+ * megabyte buffers (page faults, zeroing) cost as much as a short window's whole path. L is cleared
+ * as a fresh one would be; Lt is only read where this path has written it.
+ */
+let scratch: { p: number; L: Float64Array; Lt: Float64Array } | undefined;
+function workspace(p: number) {
+  if (scratch?.p !== p) scratch = { p, L: new Float64Array(p * p), Lt: new Float64Array(p * p) };
+  else scratch.L.fill(0);
+  return scratch;
+}
+
+/**
+ * Solves L z = b in place (L lower, k × k, stride `ld`) for rows `from` … k − 1, rows before `from`
+ * being solved already. Row i is b_i minus its terms in the order j = 0 … i − 1, then divided by the
+ * pivot, as plain substitution does; but two rows run together, their shared terms j < i side by side,
+ * so two independent chains of additions keep the FPU busy.
+ */
+function forwardSolve(L: Float64Array, ld: number, k: number, b: Float64Array, from = 0): void {
+  let i = from;
+  for (; i + 1 < k; i += 2) {
+    const r0 = i * ld;
+    const r1 = r0 + ld;
+    let s0 = b[i];
+    let s1 = b[i + 1];
+    for (let j = 0; j < i; j++) {
+      const bj = b[j];
+      s0 -= L[r0 + j] * bj;
+      s1 -= L[r1 + j] * bj;
+    }
+    const x0 = s0 / L[r0 + i];
+    b[i] = x0;
+    s1 -= L[r1 + i] * x0;
+    b[i + 1] = s1 / L[r1 + i + 1];
+  }
+  if (i < k) {
     let s = b[i];
     const row = i * ld;
     for (let j = 0; j < i; j++) s -= L[row + j] * b[j];
@@ -265,6 +379,16 @@ function backSolve(L: Float64Array, ld: number, k: number, b: Float64Array): voi
     let s = b[i];
     for (let j = i + 1; j < k; j++) s -= L[j * ld + i] * b[j];
     b[i] = s / L[i * ld + i];
+  }
+}
+
+/** Solves U z = b in place for U upper triangular, stored row-major (U = Lᵀ, so its rows are contiguous). */
+function backSolveUpper(U: Float64Array, ld: number, k: number, b: Float64Array): void {
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i];
+    const row = i * ld;
+    for (let j = i + 1; j < k; j++) s -= U[row + j] * b[j];
+    b[i] = s / U[row + i];
   }
 }
 
@@ -290,26 +414,76 @@ function jitteredDirection(
   }
 }
 
-/** Removes row and column `pos` from a k × k Cholesky factor, restoring triangularity by Givens rotations. */
-function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number): void {
-  for (let r = pos; r < k - 1; r++) {
-    for (let c = 0; c <= r + 1; c++) L[r * ld + c] = L[(r + 1) * ld + c];
-  }
+/**
+ * Removes row and column `pos` from a k × k Cholesky factor, restoring triangularity by Givens
+ * rotations of the column pairs (c, c + 1), c = pos … k − 2; `v` (Lᵀw, for the path's RSS) gets the same
+ * rotations. Done row by row, so memory is read contiguously: row r takes rotations pos … r in turn,
+ * rotation c being set by row c once the earlier ones have reached it, which is exactly the arithmetic
+ * of rotating whole column pairs one after the other.
+ */
+function choleskyDelete(L: Float64Array, ld: number, k: number, pos: number, v?: Float64Array): void {
+  L.copyWithin(pos * ld, (pos + 1) * ld, k * ld);
   for (let c = 0; c < k; c++) L[(k - 1) * ld + c] = 0;
-  for (let c = pos; c < k - 1; c++) {
-    const a = L[c * ld + c];
-    const b = L[c * ld + c + 1];
+  const cs = new Float64Array(k);
+  const sn = new Float64Array(k);
+  const skip = new Uint8Array(k); // a zero pair needs no rotation
+  // Rotation r, set by row r once rotations pos … r − 1 have reached it, applied to row `row`.
+  const rotate = (row: number, c: number) => {
+    const x = L[row + c];
+    const y = L[row + c + 1];
+    L[row + c] = cs[c] * x + sn[c] * y;
+    L[row + c + 1] = -sn[c] * x + cs[c] * y;
+  };
+  const setRotation = (r: number) => {
+    const a = L[r * ld + r];
+    const b = L[r * ld + r + 1];
     const h = Math.hypot(a, b);
-    if (h === 0) continue;
-    const cs = a / h;
-    const sn = b / h;
-    for (let r = c; r < k - 1; r++) {
-      const x = L[r * ld + c];
-      const y = L[r * ld + c + 1];
-      L[r * ld + c] = cs * x + sn * y;
-      L[r * ld + c + 1] = -sn * x + cs * y;
+    if (h === 0) {
+      skip[r] = 1;
+      return;
     }
+    cs[r] = a / h;
+    sn[r] = b / h;
+  };
+  // Two rows at a time (independent chains), each taking its rotations in order.
+  let r = pos;
+  for (; r + 1 < k - 1; r += 2) {
+    const r0 = r * ld;
+    const r1 = r0 + ld;
+    for (let c = pos; c < r; c++) {
+      if (skip[c]) continue;
+      const x0 = L[r0 + c];
+      const y0 = L[r0 + c + 1];
+      const x1 = L[r1 + c];
+      const y1 = L[r1 + c + 1];
+      L[r0 + c] = cs[c] * x0 + sn[c] * y0;
+      L[r0 + c + 1] = -sn[c] * x0 + cs[c] * y0;
+      L[r1 + c] = cs[c] * x1 + sn[c] * y1;
+      L[r1 + c + 1] = -sn[c] * x1 + cs[c] * y1;
+    }
+    setRotation(r);
+    if (!skip[r]) {
+      rotate(r0, r);
+      rotate(r1, r);
+    }
+    setRotation(r + 1);
+    if (!skip[r + 1]) rotate(r1, r + 1);
   }
+  if (r < k - 1) {
+    const row = r * ld;
+    for (let c = pos; c < r; c++) if (!skip[c]) rotate(row, c);
+    setRotation(r);
+    if (!skip[r]) rotate(row, r);
+  }
+  if (!v) return;
+  for (let c = pos; c < k - 1; c++) {
+    if (skip[c]) continue;
+    const x = v[c];
+    const y = v[c + 1];
+    v[c] = cs[c] * x + sn[c] * y;
+    v[c + 1] = -sn[c] * x + cs[c] * y;
+  }
+  v[k - 1] = 0;
 }
 
 export type NoiseVariance = "legacy" | "ols";
@@ -367,11 +541,12 @@ export function lassoLarsICCentred(
     }
     sigma2 = olsResidualSumOfSquares(gram, xty, target.yy) / (n - p - 1);
   }
-  const path = larsLassoPath(gram, xty, n, options, target.yy);
+  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
+  // The quirk takes its residuals from the permuted X, so the path's own RSS would go unused.
+  const path = larsLassoPath(gram, xty, n, options, quirk ? undefined : target.yy);
   const m = path.coefs.length;
   const criterion = new Float64Array(m);
   const df = new Int32Array(m);
-  const quirk = (options.inPlaceSwapQuirk ?? noise === "legacy") && n <= p;
   for (let t = 0; t < m; t++) {
     const w = path.coefs[t];
     let count = 0;
@@ -422,17 +597,20 @@ function permutedRss(
   order: Int32Array,
   w: Float64Array,
 ): number {
-  const { n, p, x, xMean } = design;
-  const nz: number[] = [];
-  for (let j = 0; j < p; j++) if (w[j] !== 0) nz.push(j);
+  const { n, p, xcT } = design;
+  // Column by column over contiguous memory; each row's fit still sums its terms in feature order.
+  const fit = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const wj = w[j];
+    if (wj === 0) continue;
+    const col = order[j];
+    const sc = scale[col];
+    const base = col * n;
+    for (let i = 0; i < n; i++) fit[i] += wj * xcT[base + i] / sc;
+  }
   let rss = 0;
   for (let i = 0; i < n; i++) {
-    let f = 0;
-    for (const j of nz) {
-      const col = order[j];
-      f += w[j] * (x[i * p + col] - xMean[col]) / scale[col];
-    }
-    const r = target.yc[i] - f;
+    const r = target.yc[i] - fit[i];
     rss += r * r;
   }
   return rss;

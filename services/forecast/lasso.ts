@@ -21,6 +21,11 @@ export interface Design {
   xMean: Float64Array;
   /** Xcᵀ Xc of the centred inputs, p × p, symmetric. */
   gram: Float64Array;
+  /**
+   * The centred inputs column by column (p × n, column j at j·n): every product with the design then
+   * runs along contiguous memory. Entry (j, i) is exactly x[i·p + j] − xMean[j].
+   */
+  xcT: Float64Array;
 }
 
 export function prepareDesign(x: Float64Array, n: number, p: number): Design {
@@ -29,19 +34,39 @@ export function prepareDesign(x: Float64Array, n: number, p: number): Design {
   const xMean = new Float64Array(p);
   for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xMean[j] += x[i * p + j];
   for (let j = 0; j < p; j++) xMean[j] /= n;
-  const row = new Float64Array(p);
+  const xcT = new Float64Array(p * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xcT[j * n + i] = x[i * p + j] - xMean[j];
+  // The upper triangle as dot products of columns (one accumulator each, rows in order: the same sums
+  // as accumulating the rows' outer products), four at a time so four independent chains of additions
+  // keep the FPU busy; mirrored into the lower triangle.
   const gram = new Float64Array(p * p);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < p; j++) row[j] = x[i * p + j] - xMean[j];
-    for (let a = 0; a < p; a++) {
-      const ra = row[a];
-      if (ra === 0) continue;
-      const base = a * p;
-      for (let b = a; b < p; b++) gram[base + b] += ra * row[b];
+  for (let a = 0; a < p; a++) {
+    const ca = a * n;
+    let b = a;
+    for (; b + 3 < p; b += 4) {
+      const c0 = b * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const xa = xcT[ca + i];
+        s0 += xa * xcT[c0 + i];
+        s1 += xa * xcT[c1 + i];
+        s2 += xa * xcT[c2 + i];
+        s3 += xa * xcT[c3 + i];
+      }
+      gram[a * p + b] = s0;
+      gram[a * p + b + 1] = s1;
+      gram[a * p + b + 2] = s2;
+      gram[a * p + b + 3] = s3;
+    }
+    for (; b < p; b++) {
+      const cb = b * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += xcT[ca + i] * xcT[cb + i];
+      gram[a * p + b] = s;
     }
   }
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a];
-  return { n, p, x, xMean, gram };
+  return { n, p, x, xMean, gram, xcT };
 }
 
 /** The target's side of the centred problem: Xcᵀ yc, ȳ and ‖yc‖². */
@@ -54,20 +79,40 @@ export interface CentredTarget {
 }
 
 export function centreTarget(design: Design, y: ArrayLike<number>): CentredTarget {
-  const { n, p, x, xMean } = design;
+  const { n, p, xcT } = design;
   if (y.length !== n) throw new RangeError(`target has ${y.length} values, design ${n} rows`);
   let yMean = 0;
   for (let i = 0; i < n; i++) yMean += y[i];
   yMean /= n;
-  const xty = new Float64Array(p);
   const yc = new Float64Array(n);
   let yy = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i] - yMean;
     yc[i] = yi;
     yy += yi * yi;
-    if (yi === 0) continue;
-    for (let j = 0; j < p; j++) xty[j] += (x[i * p + j] - xMean[j]) * yi;
+  }
+  const xty = new Float64Array(p);
+  let j = 0;
+  for (; j + 3 < p; j += 4) { // four independent sums at a time, as in prepareDesign
+    const c0 = j * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const yi = yc[i];
+      s0 += xcT[c0 + i] * yi;
+      s1 += xcT[c1 + i] * yi;
+      s2 += xcT[c2 + i] * yi;
+      s3 += xcT[c3 + i] * yi;
+    }
+    xty[j] = s0;
+    xty[j + 1] = s1;
+    xty[j + 2] = s2;
+    xty[j + 3] = s3;
+  }
+  for (; j < p; j++) {
+    const col = j * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xcT[col + i] * yc[i];
+    xty[j] = s;
   }
   return { xty, yMean, yy, yc };
 }
