@@ -4,15 +4,19 @@
  * (plus that day's load forecasts), recalibrating every day, as the paper's protocol.
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
- *                      [--noise=legacy|ols] [--refit=cd|lars] [--data=../shared/data]
- *                      [--lookback=182] [--min-history=28]
+ *                      [--noise=legacy|ols] [--refit=lars|cd] [--data=../shared/data]
+ *                      [--lookback=182] [--min-history=28] [--best]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
- * the same days beside ours) and prints the table, with the CPU time per day. Prediction intervals
- * (10/50/90 %) of each of our models come from its own residuals on the earlier days of the run
- * (`--lookback` days at most, none before `--min-history` days), so they start after that many days.
+ * the same days beside ours) and prints the table, with the CPU time per day (the workers' thread
+ * CPU, which other processes on the machine do not inflate) and the load average during the run.
+ * Prediction intervals (10/50/90 %) of each of our models come from its own residuals on the earlier
+ * days of the run (`--lookback` days at most, none before `--min-history` days), so they start after
+ * that many days.
  * A chart of the run's last week (real price, our ensemble and its band, the published LEAR
  * ensemble) is written beside the report as backtest-<time>-week.svg.
+ * --best adds our best model (services/forecast/best.ts: the LEAR ensemble + walk-forward MLPs), its
+ * members and its DM tests. Every member's forecasts are cached per day (bench/member_cache.ts).
  */
 import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
@@ -36,24 +40,27 @@ const { values: args } = parseArgs({
     windows: { type: "string" },
     workers: { type: "string", default: String(Math.max(1, navigator.hardwareConcurrency)) },
     noise: { type: "string", default: "legacy" },
-    refit: { type: "string", default: "cd" },
+    refit: { type: "string", default: "lars" },
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
-    model: { type: "string", default: "lear" },
+    best: { type: "boolean", default: false },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
+    register: { type: "boolean", default: false },
+    model: { type: "string", default: "lear-ensemble" },
   },
 });
 const nDays = Number(args.days);
-const windows = (args.windows ?? (args.model === "best" ? BEST_MODEL.learWindows.join(",") : "56,84")).split(",")
+const windows = (args.windows ?? (args.best ? BEST_MODEL.learWindows.join(",") : "56,84")).split(",")
   .map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
-const refit = args.refit === "lars" ? "lars" : "cd";
+if (args.refit !== "lars" && args.refit !== "cd") throw new RangeError(`--refit is lars or cd, not ${args.refit}`);
+const refit: "lars" | "cd" = args.refit;
 const intervalOptions = { lookback: Number(args.lookback), minHistory: Number(args["min-history"]) };
-/** --model=best adds our best model (services/forecast/best.ts): the LEAR ensemble of --windows averaged with MLPs. */
-const bestModel = args.model === "best";
+/** --best adds our best model (services/forecast/best.ts): the LEAR ensemble of --windows averaged with MLPs. */
+const bestModel = args.best === true;
 if (bestModel && windows.join(",") !== BEST_MODEL.learWindows.join(",")) {
-  throw new RangeError(`--model=best uses the LEAR windows ${BEST_MODEL.learWindows.join(",")}`);
+  throw new RangeError(`--best uses the LEAR windows ${BEST_MODEL.learWindows.join(",")}`);
 }
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
@@ -67,7 +74,7 @@ if (pubOffset < 0 || pubOffset + nDays > pub.columns.get("Real price")!.length /
 }
 const days = Array.from({ length: nDays }, (_, k) => first + k);
 
-// Longest windows first, so the short ones balance the end of the run; with --model=best the MLP
+// Longest windows first, so the short ones balance the end of the run; with --best the MLP
 // runs (whole walk-forward runs, the longest tasks) go first of all. Days already in a member's
 // cache (bench/member_cache.ts) are read from it instead of recomputed.
 type LearTask = Extract<BacktestTask, { kind: "lear" }>;
@@ -106,14 +113,17 @@ for (const window of [...windows].sort((a, b) => b - a)) {
     const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
     tasks.push(task);
     const hit = cached.get(dayDate(series.firstDay, day));
-    if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms });
+    if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms, cpuMs: hit.cpuMs });
     else queue.push(task);
   }
 }
 const computedTasks = queue.length;
+// The cores may be shared: the load average beside the wall time says how much.
+const loadAtStart = Deno.loadavg();
 const t0 = performance.now();
 await Promise.all(Array.from({ length: Math.min(nWorkers, queue.length) }, () => runWorker()));
 const wallMs = performance.now() - t0;
+const loadAtEnd = Deno.loadavg();
 
 async function runWorker(): Promise<void> {
   const worker = new Worker(new URL("./backtest_worker.ts", import.meta.url).href, { type: "module" });
@@ -135,7 +145,12 @@ async function runWorker(): Promise<void> {
         }
         results.set(msg.id, msg);
         if (task.kind === "lear") {
-          await appendMember(task.key, { day: dayDate(series.firstDay, task.day), price: msg.price, ms: msg.ms });
+          await appendMember(task.key, {
+            day: dayDate(series.firstDay, task.day),
+            price: msg.price,
+            ms: msg.ms,
+            cpuMs: msg.cpuMs,
+          });
           console.log(
             `${dayDate(series.firstDay, task.day)} LEAR ${task.window}: ${
               msg.ms.toFixed(0)
@@ -159,12 +174,18 @@ async function runWorker(): Promise<void> {
 // Assemble day-major forecasts per window.
 const ours = new Map<number, Float64Array>();
 for (const window of windows) ours.set(window, new Float64Array(nDays * HOURS));
+// CPU per day: the workers' thread CPU where the OS gives it (it does not grow with other processes'
+// load), else the tasks' wall time.
+const haveCpu = tasks.every((t) => t.kind !== "lear" || results.get(t.id)!.cpuMs !== undefined);
+const cpuOf = (r: BacktestResult) => haveCpu ? r.cpuMs! : r.ms;
 const msPerDay = new Float64Array(nDays);
+const taskWallPerDay = new Float64Array(nDays);
 for (const task of tasks) {
   if (task.kind !== "lear") continue;
   const r = results.get(task.id)!;
   ours.get(task.window)!.set(r.price, (task.day - first) * HOURS);
-  msPerDay[task.day - first] += r.ms;
+  msPerDay[task.day - first] += cpuOf(r);
+  taskWallPerDay[task.day - first] += r.ms;
 }
 for (const ms of mlpMs.values()) ms.forEach((v, k) => (msPerDay[k] += v));
 const actual = series.price.slice(first * HOURS, (first + nDays) * HOURS);
@@ -235,7 +256,7 @@ for (const window of windows) {
 }
 rows.push(row("published LEAR Ensemble (4 windows)", published("LEAR Ensemble")));
 rows.push(row("published DNN Ensemble", published("DNN Ensemble")));
-/** The model drawn in the sample week: the LEAR ensemble, or the best model with --model=best. */
+/** The model drawn in the sample week: the LEAR ensemble, or the best model with --best. */
 let charted = {
   name: `ours LEAR ensemble (${windows.join("+")})`,
   values: ourEnsemble,
@@ -275,11 +296,14 @@ const timing = {
   computedTasks,
   cachedTasks: tasks.length - computedTasks,
   workers: nWorkers,
+  cpuSource: haveCpu ? "worker thread CPU time (/proc/thread-self/stat)" : "task wall time",
+  loadAverage: { start: loadAtStart, end: loadAtEnd },
+  taskWallMsPerDayMean: taskWallPerDay.reduce((a, b) => a + b, 0) / nDays,
   cpuMsPerDayMean: msPerDay.reduce((a, b) => a + b, 0) / nDays,
   cpuMsPerDayMedian: sortedMs[Math.floor(nDays / 2)],
   cpuMsPerDayMax: sortedMs[nDays - 1],
   cpuMsPerWindowDay: Object.fromEntries(windows.map((w) => {
-    const ms = tasks.filter((t) => t.kind === "lear" && t.window === w).map((t) => results.get(t.id)!.ms);
+    const ms = tasks.filter((t) => t.kind === "lear" && t.window === w).map((t) => cpuOf(results.get(t.id)!));
     return [w, ms.reduce((a, b) => a + b, 0) / ms.length];
   })),
 };
@@ -345,13 +369,15 @@ const md = [
   "",
   `Time: ${
     timing.wallSeconds.toFixed(1)
-  } s wall on ${nWorkers} workers for ${computedTasks} of ${tasks.length} tasks (the others from the member cache, bench/results/cache); CPU per day (all windows) mean ${
-    (timing.cpuMsPerDayMean / 1000).toFixed(2)
-  } s, median ${(timing.cpuMsPerDayMedian / 1000).toFixed(2)} s, max ${
-    (timing.cpuMsPerDayMax / 1000).toFixed(2)
-  } s; per window-day ${
+  } s wall on ${nWorkers} workers for ${computedTasks} of ${tasks.length} tasks (the others from the member cache, bench/results/cache; load average ${
+    loadAtStart[0].toFixed(2)
+  } at the start, ${loadAtEnd[0].toFixed(2)} at the end, ${navigator.hardwareConcurrency} cores); ${
+    haveCpu ? "thread CPU" : "task time"
+  } per day (all windows) mean ${(timing.cpuMsPerDayMean / 1000).toFixed(2)} s, median ${
+    (timing.cpuMsPerDayMedian / 1000).toFixed(2)
+  } s, max ${(timing.cpuMsPerDayMax / 1000).toFixed(2)} s; per window-day ${
     Object.entries(timing.cpuMsPerWindowDay).map(([w, ms]) => `${w}: ${(ms / 1000).toFixed(2)} s`).join(", ")
-  }.`,
+  }; task wall time per day mean ${(timing.taskWallMsPerDayMean / 1000).toFixed(2)} s.`,
   "",
 ].join("\n");
 
@@ -400,3 +426,8 @@ await Deno.writeTextFile(new URL(`backtest-${stamp}.json`, outDir), JSON.stringi
 await Deno.writeTextFile(new URL(`backtest-${stamp}.md`, outDir), `${md}\n![sample week](${chartFile})\n`);
 console.log("\n" + md);
 console.log(`written bench/results/backtest-${stamp}.{json,md} and ${chartFile}`);
+if (args.register) {
+  const { registerBacktest } = await import("./backtest_register.ts");
+  const m = await registerBacktest(report, { name: args.model });
+  console.log(`registered ${m.name} v${m.version} (${m.id}), stage ${m.stage}; its MLflow run waits in the outbox`);
+}

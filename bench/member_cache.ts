@@ -15,7 +15,9 @@ const cacheDir = new URL("./results/cache/", import.meta.url);
 export interface CachedDay {
   day: string;
   price: number[];
+  /** Wall time of the forecast, and the thread CPU time where the backtest measured it. */
   ms: number;
+  cpuMs?: number;
 }
 
 function fileOf(key: string): URL {
@@ -24,8 +26,10 @@ function fileOf(key: string): URL {
 }
 
 /** Every cached day of a member: ISO date → 24 prices and the CPU ms it took. */
-export async function loadMember(key: string): Promise<Map<string, { price: Float64Array; ms: number }>> {
-  const out = new Map<string, { price: Float64Array; ms: number }>();
+export async function loadMember(
+  key: string,
+): Promise<Map<string, { price: Float64Array; ms: number; cpuMs?: number }>> {
+  const out = new Map<string, { price: Float64Array; ms: number; cpuMs?: number }>();
   let text: string;
   try {
     text = await Deno.readTextFile(fileOf(key));
@@ -41,7 +45,9 @@ export async function loadMember(key: string): Promise<Map<string, { price: Floa
     } catch {
       continue; // a line cut short by an interrupted run
     }
-    if (row.price?.length === HOURS) out.set(row.day, { price: Float64Array.from(row.price), ms: row.ms });
+    if (row.price?.length === HOURS) {
+      out.set(row.day, { price: Float64Array.from(row.price), ms: row.ms, cpuMs: row.cpuMs });
+    }
   }
   return out;
 }

@@ -8,7 +8,14 @@ import { chartDomain, curveSteps, ticks, usd } from "./bid_format.ts";
 export interface RefLine {
   label: string;
   price: number;
-  kind: "latest" | "forecast" | "clearing";
+  kind: "latest" | "da" | "forecast" | "clearing";
+}
+
+/** A price range shaded across the chart: the forecast's 10–90 % interval. */
+export interface RefBand {
+  label: string;
+  low: number;
+  high: number;
 }
 
 /**
@@ -21,14 +28,18 @@ const DEFAULT_H = 200;
 const M = { top: 12, right: 12, bottom: 28, left: 52 };
 const LINE_COLOURS: Record<RefLine["kind"], { stroke: string; text: string; dash: string }> = {
   latest: { stroke: "#d97706", text: "#b45309", dash: "6 4" },
-  forecast: { stroke: "#0f766e", text: "#0f766e", dash: "2 3" },
+  da: { stroke: "#475569", text: "#334155", dash: "2 3" },
+  forecast: { stroke: "#0f766e", text: "#0f766e", dash: "6 3" },
   clearing: { stroke: "#059669", text: "#047857", dash: "8 3" },
 };
+
+const BAND_FILL = "rgba(15, 118, 110, 0.14)";
 
 export function CurveChart(props: {
   segments: readonly { price: number; quantity: number }[];
   side: "offer" | "bid";
   lines?: readonly RefLine[];
+  band?: RefBand;
   /** Shown instead of the chart when no segment is complete. */
   emptyText?: string;
   testId?: string;
@@ -50,7 +61,8 @@ export function CurveChart(props: {
       </div>
     );
   }
-  const d = chartDomain(points, lines.map((l) => l.price));
+  const band = props.band;
+  const d = chartDomain(points, [...lines.map((l) => l.price), band?.low, band?.high]);
   const x = (v: number) => M.left + ((v - d.xMin) / (d.xMax - d.xMin)) * (W - M.left - M.right);
   const y = (v: number) => M.top + (1 - (v - d.yMin) / (d.yMax - d.yMin)) * (H - M.top - M.bottom);
   const path = points.map((p, i) => `${i ? "L" : "M"}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join("");
@@ -58,7 +70,8 @@ export function CurveChart(props: {
   const total = points[points.length - 1].x;
   const summary = `${props.side === "offer" ? "Offer" : "Bid"} curve: ` +
     props.segments.map((s) => `${s.quantity} MW at ${usd(s.price)}`).join(", ") +
-    (lines.length ? `. ${lines.map((l) => `${l.label} ${usd(l.price)}`).join(", ")}` : "");
+    (lines.length ? `. ${lines.map((l) => `${l.label} ${usd(l.price)}`).join(", ")}` : "") +
+    (band ? `. ${band.label} ${usd(band.low)}–${usd(band.high)}` : "");
   // As many decimals as the step needs: a $0.5 step labelled in whole dollars reads "$31, $31, $32".
   const yDigits = [0, 1, 2].find((n) => Math.abs(Math.round(d.yStep * 10 ** n) - d.yStep * 10 ** n) < 1e-9) ?? 2;
   return (
@@ -92,6 +105,18 @@ export function CurveChart(props: {
         />
         {d.yMin < 0 && d.yMax > 0 && (
           <line x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} stroke="#94a3b8" stroke-width="1" />
+        )}
+        {band && (
+          <rect
+            data-band="forecast"
+            x={M.left}
+            width={W - M.left - M.right}
+            y={y(band.high)}
+            height={Math.max(1, y(band.low) - y(band.high))}
+            fill={BAND_FILL}
+          >
+            <title>{band.label} {usd(band.low)}–{usd(band.high)}</title>
+          </rect>
         )}
         {lines.map((l) => (
           <g key={l.kind} data-line={l.kind}>

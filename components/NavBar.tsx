@@ -1,3 +1,7 @@
+import { can, type Role, ROLES } from "../services/auth/rbac.ts";
+
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+
 /** The app's main navigation. Sections not built yet are shown, but not linked, so no link leads to a 404. */
 export interface NavItem {
   href: string;
@@ -11,6 +15,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/bidding", label: "Bidding", available: true },
   { href: "/assets", label: "Assets", available: true },
   { href: "/analytics", label: "Analytics", available: false },
+  { href: "/models", label: "Models", available: true },
   { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
@@ -27,8 +32,12 @@ export interface NavUser {
 }
 
 function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
-  // Admin is for admins; everything else shows to all (pages ask for a login themselves).
-  const items = NAV_ITEMS.filter((i) => i.label !== "Admin" || user?.role === "admin");
+  // Admin is for admins, Models for forecast readers; everything else shows to all (pages ask for a login
+  // themselves).
+  const items = NAV_ITEMS.filter((i) =>
+    (i.label !== "Admin" || user?.role === "admin") &&
+    (i.label !== "Models" || (!!user && isRole(user.role) && can(user.role, "forecast:read")))
+  );
   return (
     <ul class={vertical ? "flex flex-col gap-1 py-2" : "flex items-center gap-1"}>
       {items.map((item) => (

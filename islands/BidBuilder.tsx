@@ -1,11 +1,11 @@
 /**
  * The bid builder: pick an asset (its zone comes with it), the market, the delivery interval and the
  * side, type a curve of 1–10 (price, quantity) segments, and see it as a step chart against the latest
- * price. Every keystroke is checked with the API's own rules, each message beside its field; what the
+ * price, the hour's published DA price and its forecast. Every keystroke is checked with the API's own rules, each message beside its field; what the
  * server still refuses (its clock and asset data count) is shown the same way.
  *
  * The parts (components/bid_builder/): the form's state and rules (useBidForm), saving and submitting
- * (useBidSave), the prices (useLatestPrice, useForecast), and one component per area of the form.
+ * (useBidSave), the prices (useLatestPrice, usePublishedDa, useForecast), and one component per area of the form.
  * Without JavaScript the same markup is a plain form posted to /bidding.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -18,19 +18,20 @@ import { SubmitBar } from "../components/bid_builder/SubmitBar.tsx";
 import type { BidBuilderProps } from "../components/bid_builder/types.ts";
 import { useBidForm } from "../components/bid_builder/use_bid_form.ts";
 import { type Outcome, useBidSave } from "../components/bid_builder/use_bid_save.ts";
-import { useForecast, useLatestPrice } from "../components/bid_builder/use_prices.ts";
+import { useForecast, useLatestPrice, usePublishedDa } from "../components/bid_builder/use_prices.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 
 export type { BidBuilderProps, LatestPrice } from "../components/bid_builder/types.ts";
 
-export default function BidBuilder({ assets, latest, now, formKey, initial }: BidBuilderProps) {
+export default function BidBuilder({ assets, latest, now, formKey, initial, canForecast = false }: BidBuilderProps) {
   const [outcome, setOutcome] = useState<Outcome>(null);
   const root = useRef<HTMLFormElement>(null);
   const bid = useBidForm({ assets, now, initial }, () => setOutcome(null));
   const focusFirstError = () => root.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   const { busy, draft, save, startNew } = useBidSave({ bid, assets, initial, setOutcome, focusFirstError });
   const price = useLatestPrice(bid.zone, latest);
-  const fc = useForecast(bid.zone, bid.start);
+  const da = usePublishedDa(bid.zone, bid.start);
+  const fc = useForecast(bid.zone, bid.start, canForecast);
   useEffect(mountSessionPrompt, []);
 
   if (!assets.length) {
@@ -87,7 +88,15 @@ export default function BidBuilder({ assets, latest, now, formKey, initial }: Bi
 
       <div class="grid gap-5 lg:grid-cols-2">
         <CurveEditor bid={bid} />
-        <StepChart segments={typedSegments(bid.form.rows)} side={bid.form.side} zone={bid.zone} price={price} fc={fc} />
+        <StepChart
+          segments={typedSegments(bid.form.rows)}
+          side={bid.form.side}
+          zone={bid.zone}
+          price={price}
+          da={da}
+          fc={fc}
+          canForecast={canForecast}
+        />
       </div>
 
       <SubmitBar formErrors={bid.errors["_form"]} outcome={outcome} busy={busy} editing={draft !== null} />

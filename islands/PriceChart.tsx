@@ -1,30 +1,55 @@
 /**
  * The zone page's chart: real-time (5-minute) and day-ahead (hourly) prices over
  * the last 1, 7 or 30 days, drawn by uPlot (small and fast: 8,640 points a
- * month draw in a few milliseconds). Data comes from the history API; live
- * ticks are appended by the page's realtime connection (see `appendTick`).
+ * month draw in a few milliseconds), and for readers of forecasts the DA price
+ * forecast: its median as a line and its 10–90 % interval as a shaded band,
+ * through tomorrow (shown before tomorrow's DA prices exist). Data comes from
+ * the history and forecasts APIs; live ticks are added by the page's realtime
+ * connection.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 // Types only: the library loads with the first data (its own chunk), never on the server.
 import type uPlot from "uplot";
 import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatus.tsx";
-import type { PriceTick } from "../services/market/types.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
+import { fetchForecasts, type ForecastItem, madeAtText, modelText, newestRun } from "../components/forecast_api.ts";
+import {
+  addTicks,
+  bandHours,
+  buildSeries,
+  type ChartState,
+  chartState,
+  COL,
+  type Tick,
+} from "../components/price_series.ts";
 
 export interface PriceChartProps {
   zone: string;
   days?: 1 | 7 | 30;
-}
-
-interface Tick {
-  interval_start: string;
-  lmp: number;
+  /**
+   * For readers of forecasts (`forecast:read`) only: the newest run as the page read it (null: none yet),
+   * named under the chart until the chart's own read answers. Absent, no forecast is asked for or drawn.
+   */
+  forecast?: { latest: ForecastItem | null } | null;
 }
 
 const RANGES = [1, 7, 30] as const;
+/** The forecast reaches past the zone's next operating day from any time zone: read two days ahead. */
+const AHEAD_MS = 2 * 86_400_000;
+/** The forecasts API answers at most this range per call (flive's contract). */
+const MAX_FORECAST_RANGE_MS = 31 * 86_400_000;
+
+export const COLOURS = {
+  rt: "#2f6fed",
+  da: "#f59e0b",
+  forecast: "#0f766e",
+  /** The 10–90 % band: the forecast's colour, light enough for the prices to read through it. */
+  band: "rgba(15, 118, 110, 0.16)",
+  bandEdge: "rgba(15, 118, 110, 0.35)",
+} as const;
 
 async function fetchSeries(zone: string, market: "RT" | "DA", from: Date, to: Date): Promise<Tick[]> {
   const url = `/api/market-data/history?zone=${zone}&market=${market}&from=${from.toISOString()}` +
@@ -34,45 +59,31 @@ async function fetchSeries(zone: string, market: "RT" | "DA", from: Date, to: Da
   return (await res.json()).items as Tick[];
 }
 
-/** RT on its own 5-minute grid; DA held for its hour on the same grid (a step line). */
-export function alignSeries(rt: Tick[], da: Tick[]): uPlot.AlignedData {
-  const xs = rt.map((t) => Date.parse(t.interval_start) / 1000);
-  const daByHour = new Map(da.map((t) => [Math.floor(Date.parse(t.interval_start) / 3_600_000), t.lmp]));
-  const daYs = xs.map((x) => daByHour.get(Math.floor(x / 3600)) ?? null);
-  return [xs, rt.map((t) => t.lmp), daYs];
+/** uPlot's columns: without the forecast's three when the reader may not see forecasts (no series for them). */
+function columns(s: ChartState, forecast: boolean): uPlot.AlignedData {
+  const data = buildSeries(s);
+  return forecast ? data : data.slice(0, COL.p50) as uPlot.AlignedData;
 }
 
-/** Appends live RT ticks newer than the last point (and records DA prices for their hours). */
-export function appendTicks(
-  data: uPlot.AlignedData,
-  daByHour: Map<number, number>,
-  ticks: PriceTick[],
-): uPlot.AlignedData | null {
-  const [xs, rt, da] = data as [number[], (number | null)[], (number | null)[]];
-  let changed = false;
-  for (const t of ticks) {
-    const x = Date.parse(t.interval_start) / 1000;
-    if (t.market === "DA") {
-      daByHour.set(Math.floor(x / 3600), t.lmp);
-      continue;
-    }
-    if (xs.length && x <= xs[xs.length - 1]) continue;
-    xs.push(x);
-    rt.push(t.lmp);
-    da.push(daByHour.get(Math.floor(x / 3600)) ?? null);
-    changed = true;
-  }
-  return changed ? [xs, rt, da] : null;
-}
+type ForecastState =
+  | { kind: "off" }
+  | { kind: "none" }
+  | { kind: "failed" }
+  /** `hours`/`band`: how many hours the chart draws a median / a band for, once it is drawn. */
+  | { kind: "shown"; latest: ForecastItem; hours?: number; band?: number };
 
-export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
+export default function PriceChart({ zone, days = 1, forecast: initial = null }: PriceChartProps) {
+  const forecast = initial !== null;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const range = useSignal<number>(days);
   const status = useSignal<"loading" | "ready" | "error">("loading");
   const error = useSignal("");
   const client = useSignal<RealtimeClient | null>(null);
-  const series = useRef<{ data: uPlot.AlignedData; daByHour: Map<number, number> } | null>(null);
+  const fc = useSignal<ForecastState>(
+    !initial ? { kind: "off" } : initial.latest ? { kind: "shown", latest: initial.latest } : { kind: "none" },
+  );
+  const state = useRef<ChartState | null>(null);
 
   useEffect(() => {
     mountSessionPrompt();
@@ -80,13 +91,8 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
       url: `/api/ws/market/${zone}`,
       checkSession,
       onPrices: (ticks) => {
-        const s = series.current;
-        if (!s) return;
-        const next = appendTicks(s.data, s.daByHour, ticks);
-        if (next) {
-          s.data = next;
-          plot.current?.setData(next);
-        }
+        const s = state.current;
+        if (s && addTicks(s, ticks)) plot.current?.setData(columns(s, forecast));
       },
     });
     client.value = c;
@@ -95,17 +101,45 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
 
   useEffect(() => {
     let cancelled = false;
-    const to = new Date();
-    const from = new Date(to.getTime() - range.value * 86_400_000);
+    const now = new Date();
+    const from = new Date(now.getTime() - range.value * 86_400_000);
+    const ahead = new Date(now.getTime() + AHEAD_MS);
+    const fcFrom = new Date(Math.max(from.getTime(), ahead.getTime() - MAX_FORECAST_RANGE_MS));
     status.value = "loading";
-    Promise.all([fetchSeries(zone, "RT", from, to), fetchSeries(zone, "DA", from, to), import("uplot")])
-      .then(([rt, da, { default: UPlot }]) => {
+    Promise.all([
+      fetchSeries(zone, "RT", from, now),
+      // DA through tomorrow: once published, tomorrow's prices sit beside its forecast.
+      fetchSeries(zone, "DA", from, ahead),
+      // A forecast that cannot be read leaves the prices drawn: it is said beside the chart.
+      forecast ? fetchForecasts(zone, fcFrom, ahead).catch(() => null) : Promise.resolve([]),
+      import("uplot"),
+    ])
+      .then(([rt, da, items, { default: UPlot }]) => {
         if (cancelled || !box.current) return;
-        const data = alignSeries(rt, da);
-        series.current = {
-          data,
-          daByHour: new Map(da.map((t) => [Math.floor(Date.parse(t.interval_start) / 3_600_000), t.lmp])),
-        };
+        const s = chartState(rt, da, items ?? []);
+        state.current = s;
+        if (forecast) {
+          const latest = items ? newestRun(items) : null;
+          fc.value = items === null
+            ? { kind: "failed" }
+            : latest
+            ? { kind: "shown", latest, hours: s.fc.size, band: bandHours(s) }
+            : { kind: "none" };
+        }
+        // alignGaps 1: an hour followed by a gap (no price or forecast for the next hour) is still drawn to its end.
+        const hourly = UPlot.paths.stepped!({ align: 1, alignGaps: 1 });
+        const series: uPlot.Series[] = [
+          {},
+          { label: "Real-time", stroke: COLOURS.rt, width: 1.5 },
+          { label: "Day-ahead", stroke: COLOURS.da, width: 1.5, paths: hourly },
+        ];
+        if (forecast) {
+          series.push(
+            { label: "Forecast", stroke: COLOURS.forecast, width: 1.5, dash: [6, 3], paths: hourly },
+            { label: "10 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
+            { label: "90 %", stroke: COLOURS.bandEdge, width: 1, paths: hourly },
+          );
+        }
         plot.current?.destroy();
         plot.current = new UPlot(
           {
@@ -113,13 +147,10 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
             height: 300,
             scales: { x: { time: true } },
             axes: [{}, { label: "$/MWh", size: 60 }],
-            series: [
-              {},
-              { label: "Real-time", stroke: "#2f6fed", width: 1.5 },
-              { label: "Day-ahead", stroke: "#f59e0b", width: 1.5, paths: UPlot.paths.stepped!({ align: 1 }) },
-            ],
+            series,
+            bands: forecast ? [{ series: [COL.p90, COL.p10], fill: COLOURS.band }] : [],
           },
-          data,
+          columns(s, forecast),
           box.current,
         );
         status.value = "ready";
@@ -145,6 +176,7 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
     };
   }, []);
 
+  const f = fc.value;
   return (
     <div>
       <div class="mb-3 flex items-center justify-between gap-2">
@@ -172,7 +204,42 @@ export default function PriceChart({ zone, days = 1 }: PriceChartProps) {
         <ReconnectBanner client={client.value} />
       </div>
       <AlertToasts client={client.value} />
-      <div ref={box} class="min-h-[300px] w-full" data-testid="price-chart" />
+      <div
+        ref={box}
+        class="min-h-[300px] w-full"
+        data-testid="price-chart"
+        data-forecast-hours={f.kind === "shown" ? f.hours : f.kind === "none" ? 0 : undefined}
+        data-band-hours={f.kind === "shown" ? f.band : f.kind === "none" ? 0 : undefined}
+      />
+      {f.kind !== "off" && <ForecastCaption state={f} />}
     </div>
+  );
+}
+
+/** Which forecast the chart draws, or why it draws none. */
+function ForecastCaption({ state }: { state: ForecastState }) {
+  // Before the chart is drawn, the page's newest run says whether there is a band.
+  const hasBand = state.kind === "shown" &&
+    (state.band !== undefined ? state.band > 0 : state.latest.p10 !== null && state.latest.p90 !== null);
+  const text = state.kind === "shown"
+    ? (
+      <>
+        <span
+          class="mr-1.5 inline-block h-2.5 w-4 rounded-sm align-middle"
+          style={{ background: COLOURS.band, border: `1px solid ${COLOURS.forecast}` }}
+          aria-hidden="true"
+        />
+        Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at)} by{" "}
+        <span class="font-medium text-slate-800">{modelText(state.latest.model)}</span>
+        {hasBand ? "; shaded: 10–90 % interval" : "; no interval yet (too little history of its errors)"}
+      </>
+    )
+    : state.kind === "none"
+    ? "No forecast for this zone yet."
+    : "The forecast could not be loaded.";
+  return (
+    <p class="mt-2 text-xs text-slate-600" data-testid="forecast-caption" data-forecast={state.kind}>
+      {text}
+    </p>
   );
 }

@@ -28,6 +28,8 @@ import { createRealtimeBus } from "./realtime/bus.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
 import { createMarket, type MarketService } from "./market/service.ts";
 import { type BidsService, createBids } from "./bids/service.ts";
+import { createForecastLive, type ForecastLiveService } from "./forecast_live/service.ts";
+import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 
 export interface AppServices {
@@ -48,6 +50,10 @@ export interface AppServices {
   readonly market: MarketService;
   /** Bid events relay and clearing. */
   readonly bids: BidsService;
+  /** The live forecast job (services/forecast_live/). */
+  readonly forecasts: ForecastLiveService;
+  /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
+  readonly models: ModelsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -118,6 +124,7 @@ export function createServices(config: Config): AppServices {
     onCommitted: (ticks) => {
       realtime.publishPrices(ticks);
       bids.pricesArrived();
+      if (ticks.some((t) => t.market === "DA")) forecasts.kick();
     },
   });
   const bids = createBids({
@@ -135,6 +142,12 @@ export function createServices(config: Config): AppServices {
       });
     },
   });
+  const models = createModels({ db: () => adapters.database.db(), config });
+
+  const forecasts = createForecastLive({
+    enabled: config.forecastJob,
+    db: () => adapters.database.db(),
+  });
 
   return {
     config,
@@ -147,6 +160,8 @@ export function createServices(config: Config): AppServices {
     realtime,
     market,
     bids,
+    forecasts,
+    models,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -170,6 +185,8 @@ export function createServices(config: Config): AppServices {
         realtime.start();
         market.start();
         bids.start();
+        forecasts.start();
+        models.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -182,7 +199,9 @@ export function createServices(config: Config): AppServices {
     },
     async stop() {
       clearTimeout(backgroundTimer);
+      await forecasts.stop();
       await bids.stop();
+      await models.stop();
       await market.stop();
       await realtime.close();
       await queue.close();

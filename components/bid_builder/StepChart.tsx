@@ -1,21 +1,28 @@
 /**
- * The curve as a step chart against the latest RT price and the hour's DA price, drawn at its box's size
- * so its labels stay readable from a phone to a wide screen, with those prices spelled out under it.
+ * The curve as a step chart against the latest RT price, the hour's published DA price and its forecast
+ * (the median as a line, the 10–90 % interval shaded), drawn at its box's size so its labels stay
+ * readable from a phone to a wide screen, with those prices spelled out under it.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { CurveChart, type RefLine } from "../CurveChart.tsx";
+import { CurveChart, type RefBand, type RefLine } from "../CurveChart.tsx";
 import { usd, utcMinute } from "../bid_format.ts";
+import { madeAtText, modelText } from "../forecast_api.ts";
+import type { ForecastItem } from "../forecast_api.ts";
 import type { Segment } from "../../services/bids/schema.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import type { LatestPrice } from "./types.ts";
 
-export function StepChart({ segments, side, zone, price, fc }: {
+export function StepChart({ segments, side, zone, price, da, fc, canForecast }: {
   segments: Segment[];
   side: "offer" | "bid";
   zone: Iso;
   price: LatestPrice | undefined;
-  /** The DA price of the interval's hour, once read. */
-  fc: number | null | undefined;
+  /** The published DA price of the interval's hour, once read (null: not published yet). */
+  da: number | null | undefined;
+  /** The forecast of the interval's hour, once read (null: no forecast covers it). */
+  fc: ForecastItem | null | undefined;
+  /** The reader may see forecasts: without it the forecast row is not shown at all. */
+  canForecast: boolean;
 }) {
   const chartBox = useRef<HTMLDivElement>(null);
   const [chartWidth, setChartWidth] = useState<number | undefined>(undefined);
@@ -30,13 +37,18 @@ export function StepChart({ segments, side, zone, price, fc }: {
   }, []);
   const lines: RefLine[] = [];
   if (price?.rt) lines.push({ kind: "latest", label: "Latest RT", price: price.rt.lmp });
-  if (typeof fc === "number") lines.push({ kind: "forecast", label: "DA", price: fc });
+  if (typeof da === "number") lines.push({ kind: "da", label: "DA", price: da });
+  if (fc) lines.push({ kind: "forecast", label: "Forecast", price: fc.p50 });
+  const band: RefBand | undefined = fc && fc.p10 !== null && fc.p90 !== null
+    ? { label: "Forecast 10–90 %", low: fc.p10, high: fc.p90 }
+    : undefined;
   return (
     <div class="min-w-0 space-y-2" ref={chartBox}>
       <CurveChart
         segments={segments}
         side={side}
         lines={lines}
+        band={band}
         testId="curve-chart"
         emptyText="Type a price and a quantity to see the curve."
         width={chartWidth}
@@ -49,11 +61,35 @@ export function StepChart({ segments, side, zone, price, fc }: {
             ? `${usd(price.rt.lmp)}/MWh at ${utcMinute(price.rt.interval_start).slice(11)} UTC`
             : "no price yet"}
         </dd>
-        <dt class="text-slate-500">Forecast</dt>
-        <dd class="text-slate-800" data-testid="forecast">
-          {typeof fc === "number"
-            ? `DA price of this hour: ${usd(fc)}/MWh (published)`
-            : <span class="text-slate-500">no forecast yet</span>}
+        {canForecast && (
+          <>
+            <dt class="text-slate-500">Forecast</dt>
+            <dd
+              class="text-slate-800"
+              data-testid="forecast"
+              data-forecast={fc ? "shown" : fc === null ? "none" : "loading"}
+            >
+              {fc
+                ? (
+                  <>
+                    <span class="font-semibold tabular-nums" data-forecast-p50={fc.p50}>{usd(fc.p50)}/MWh</span>
+                    {fc.p10 !== null && fc.p90 !== null && (
+                      <span class="tabular-nums">, 10–90 %: {usd(fc.p10)} to {usd(fc.p90)}</span>
+                    )}
+                    <span class="block text-slate-500">
+                      DA forecast of this hour, made {madeAtText(fc.made_at)} by {modelText(fc.model)}
+                    </span>
+                  </>
+                )
+                : <span class="text-slate-500">{fc === null ? "no forecast for this interval" : "…"}</span>}
+            </dd>
+          </>
+        )}
+        <dt class="text-slate-500">DA price</dt>
+        <dd class="tabular-nums text-slate-800" data-testid="da-price">
+          {typeof da === "number"
+            ? `${usd(da)}/MWh (published)`
+            : <span class="text-slate-500">{da === null ? "not published yet" : "…"}</span>}
         </dd>
       </dl>
     </div>

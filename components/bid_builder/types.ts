@@ -18,6 +18,8 @@ export interface BidBuilderProps {
    * (reload, double click) create the bid once.
    */
   formKey: string;
+  /** The reader may see forecasts (`forecast:read`): the builder then shows the interval's forecast. */
+  canForecast?: boolean;
   /** The form as posted without JavaScript, with the server's verdict, when the page renders it again. */
   initial?: {
     form: BuilderForm;

@@ -1,10 +1,11 @@
 /**
  * The prices the builder draws against: the latest RT price of the asset's zone (again when the zone
- * changes and every minute) and, as the forecast until there is a forecast service, the published DA
- * price of the interval's hour. A failed read keeps what is shown.
+ * changes and every minute), the published DA price of the interval's hour when it exists, and the
+ * forecast of that hour (median and 10–90 % band) from the forecasts API. A failed read keeps what is shown.
  */
 import { useEffect, useState } from "preact/hooks";
 import { getJson } from "../api_client.ts";
+import { fetchForecasts, type ForecastItem } from "../forecast_api.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import type { LatestPrice } from "./types.ts";
 
@@ -33,23 +34,27 @@ function hourOf(start: string): string {
   return new Date(Math.floor(Date.parse(start) / 3_600_000) * 3_600_000).toISOString();
 }
 
-/** The DA price of the hour of `start` in `zone`, once read (undefined before, or for another interval). */
-export function useForecast(zone: Iso, start: string | null): number | null | undefined {
-  const [forecast, setForecast] = useState<{ key: string; lmp: number | null } | null>(null);
-  // Keyed by the hour: another minute of the same hour (RT) needs no new read.
-  const from = start ? hourOf(start) : "";
+/**
+ * A read keyed by the hour of `start` in `zone`: undefined before it answers (or for another hour), then
+ * what `read` gave. Another minute of the same hour (RT) needs no new read; a date typed per keystroke is
+ * read once it settles. `read` answering undefined (a failed call) keeps the state unanswered.
+ */
+function useHourRead<T>(
+  zone: Iso,
+  start: string | null,
+  read: (from: Date, to: Date) => Promise<T | undefined>,
+  enabled = true,
+): T | undefined {
+  const [got, setGot] = useState<{ key: string; value: T } | null>(null);
+  const from = start && enabled ? hourOf(start) : "";
   const key = `${zone}|${from}`;
   useEffect(() => {
     if (!from) return;
-    const to = new Date(Date.parse(from) + 3_600_000).toISOString();
     let stop = false;
-    // Typing a date fires per keystroke: read once it settles.
     const t = setTimeout(() => {
-      getJson<{ items?: { lmp: number }[] }>(
-        `/api/market-data/history?zone=${zone}&market=DA&from=${from}&to=${to}&limit=1`,
-      )
-        .then((b) => {
-          if (!stop && b) setForecast({ key, lmp: b.items?.[0]?.lmp ?? null });
+      read(new Date(from), new Date(Date.parse(from) + 3_600_000))
+        .then((value) => {
+          if (!stop && value !== undefined) setGot({ key, value });
         })
         .catch(() => {});
     }, 250);
@@ -58,5 +63,26 @@ export function useForecast(zone: Iso, start: string | null): number | null | un
       clearTimeout(t);
     };
   }, [key]);
-  return forecast?.key === key ? forecast.lmp : undefined;
+  return got?.key === key ? got.value : undefined;
+}
+
+/** The published DA price of the hour of `start` in `zone` (null when there is none yet). */
+export function usePublishedDa(zone: Iso, start: string | null): number | null | undefined {
+  return useHourRead(zone, start, (from, to) =>
+    getJson<{ items?: { lmp: number }[] }>(
+      `/api/market-data/history?zone=${zone}&market=DA&from=${from.toISOString()}&to=${to.toISOString()}&limit=1`,
+    ).then((b) => (b ? b.items?.[0]?.lmp ?? null : undefined)));
+}
+
+/**
+ * The forecast of the DA price of the hour of `start` in `zone`, as known now (null when no run covers
+ * it). Only for readers of forecasts (`enabled`): for others it stays undefined and nothing is asked.
+ */
+export function useForecast(zone: Iso, start: string | null, enabled: boolean): ForecastItem | null | undefined {
+  return useHourRead(
+    zone,
+    start,
+    (from, to) => fetchForecasts(zone, from, to).then((items) => (items ? items[0] ?? null : undefined)),
+    enabled,
+  );
 }

@@ -51,6 +51,17 @@ export interface SearchExperimentsResult {
 
 export interface MlflowClient {
   searchExperiments(options?: SearchExperimentsOptions): Promise<SearchExperimentsResult>;
+  /**
+   * One REST call under the tracking URI (`api/2.0/mlflow/...`): a JSON body for POST, query
+   * parameters for GET; the parsed JSON answer, or an MlflowError (its status and error_code).
+   */
+  request(
+    method: "GET" | "POST",
+    path: string,
+    input?: { body?: unknown; query?: Record<string, string>; signal?: AbortSignal },
+  ): Promise<unknown>;
+  /** Uploads a file through the artifact proxy (`PUT api/2.0/mlflow-artifacts/artifacts/<path>`). */
+  putArtifact(path: string, body: string, contentType: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface MlflowAdapter extends ServiceAdapter {
@@ -77,25 +88,54 @@ export function createMlflowClient(trackingUri: string, options: { timeoutMs: nu
   }
   if (!base.pathname.endsWith("/")) base.pathname += "/";
 
-  async function call(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  // Every call is bounded: a hung server costs at most timeoutMs, never a stuck caller.
+  async function send(
+    method: string,
+    url: URL,
+    init: { body?: string; headers?: Record<string, string> },
+    signal?: AbortSignal,
+  ) {
     const timeout = AbortSignal.timeout(options.timeoutMs);
-    const res = await fetch(new URL(path, base), {
-      method: "POST",
-      headers,
-      body: JSON.stringify(body),
+    const h: Record<string, string> = { ...headers, ...init.headers };
+    if (init.body === undefined) delete h["content-type"];
+    const res = await fetch(url, {
+      method,
+      headers: h,
+      body: init.body,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    const text = await res.text();
+    return { res, text: await res.text() };
+  }
+
+  function failure(res: Response, text: string): MlflowError {
+    let parsed: z.infer<typeof errorBodySchema> = {};
+    try {
+      parsed = errorBodySchema.parse(JSON.parse(text));
+    } catch { /* a proxy's HTML error page, say */ }
+    return new MlflowError(
+      res.status,
+      parsed.error_code ?? null,
+      parsed.message ?? (text.slice(0, 200) || res.statusText),
+    );
+  }
+
+  async function call(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    method: "GET" | "POST" = "POST",
+    query?: Record<string, string>,
+  ): Promise<unknown> {
+    const url = new URL(path, base);
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+    const { res, text } = await send(
+      method,
+      url,
+      method === "POST" ? { body: JSON.stringify(body ?? {}) } : {},
+      signal,
+    );
     if (!res.ok) {
-      let parsed: z.infer<typeof errorBodySchema> = {};
-      try {
-        parsed = errorBodySchema.parse(JSON.parse(text));
-      } catch { /* a proxy's HTML error page, say */ }
-      throw new MlflowError(
-        res.status,
-        parsed.error_code ?? null,
-        parsed.message ?? (text.slice(0, 200) || res.statusText),
-      );
+      throw failure(res, text);
     }
     try {
       return JSON.parse(text);
@@ -117,6 +157,15 @@ export function createMlflowClient(trackingUri: string, options: { timeoutMs: nu
         throw new MlflowError(200, null, `unexpected experiments/search answer: ${parsed.error.issues[0]?.message}`);
       }
       return { experiments: parsed.data.experiments ?? [], nextPageToken: parsed.data.next_page_token || null };
+    },
+    request: (method, path, input = {}) => call(path, input.body, input.signal, method, input.query),
+    async putArtifact(path, body, contentType, signal) {
+      const url = new URL(
+        "api/2.0/mlflow-artifacts/artifacts/" + path.split("/").map(encodeURIComponent).join("/"),
+        base,
+      );
+      const { res, text } = await send("PUT", url, { body, headers: { "content-type": contentType } }, signal);
+      if (!res.ok) throw failure(res, text);
     },
   };
 }

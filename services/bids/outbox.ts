@@ -10,6 +10,13 @@ import type { Database, Queryable } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 
 export const BID_EVENTS_TOPIC = "bids.events";
+/** Model runs for MLflow: written here, delivered by their own relay (services/models/mlflow_relay.ts). */
+export const MLFLOW_RUNS_TOPIC = "mlflow.runs";
+/**
+ * Topics that go to an external system rather than the bus: the bus relay leaves them alone, so
+ * an MLflow outage neither blocks bid events nor lets MLflow's events leak onto the bus.
+ */
+export const OWN_RELAY_TOPICS: readonly string[] = [MLFLOW_RUNS_TOPIC];
 
 export interface OutboxEvent {
   id: string;
@@ -46,8 +53,9 @@ export async function relayOutbox(db: Database, publish: Publish, limit = RELAY_
     );
     if (!locked) return 0;
     const events = await tx.query<OutboxEvent>(
-      `SELECT id::text AS id, topic, key, payload FROM outbox WHERE sent_at IS NULL ORDER BY outbox.id LIMIT $1`,
-      [limit],
+      `SELECT id::text AS id, topic, key, payload FROM outbox
+        WHERE sent_at IS NULL AND topic <> ALL($2::text[]) ORDER BY outbox.id LIMIT $1`,
+      [limit, OWN_RELAY_TOPICS],
     );
     if (!events.length) return 0;
     // Topics in the order their first event appears; within a topic, id order.

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { decodeCursor, pageOf } from "../pagination.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { conflict, invalid, notFound } from "../errors.ts";
+import { conflict, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";

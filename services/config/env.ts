@@ -65,8 +65,10 @@ export const envSchema = z.object({
   MARKET_SOURCE: z.enum(["simulator", "replay", "off"]).default("simulator"),
   MARKET_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(20_240_501),
   MARKET_BACKFILL_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  MARKET_DA_HISTORY_DAYS: z.coerce.number().int().min(0).max(1500).default(182),
   MARKET_REPLAY_FILE: z.string().optional(),
   MARKET_REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
+  FORECAST_JOB: z.enum(["on", "off"]).optional(),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
@@ -129,9 +131,13 @@ export interface Config {
     source: Env["MARKET_SOURCE"];
     seed: number;
     backfillDays: number;
+    /** Days of DA prices and load the simulator keeps behind today (cheap: 24 rows a zone-day), for the forecast job. */
+    daHistoryDays: number;
     replayFile?: string;
     replaySpeed: number;
   };
+  /** Whether this instance runs the live forecast job (default on; off under APP_ENV=test and on Deno Deploy). */
+  forecastJob: boolean;
 }
 
 export class ConfigError extends Error {
@@ -211,8 +217,11 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
       source: e.MARKET_SOURCE,
       seed: e.MARKET_SEED,
       backfillDays: e.MARKET_BACKFILL_DAYS,
+      daHistoryDays: e.MARKET_DA_HISTORY_DAYS,
       replayFile: e.MARKET_REPLAY_FILE,
       replaySpeed: e.MARKET_REPLAY_SPEED,
     },
+    // Deno Deploy runs no Web Workers, and the job computes only in one: there it is off unless asked for.
+    forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test" && !e.DENO_DEPLOYMENT_ID,
   };
 }

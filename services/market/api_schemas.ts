@@ -40,3 +40,19 @@ export const historyResponse = z.object({
   items: z.array(priceTickSchema),
   next_cursor: z.string().nullable(),
 }).meta({ id: "PriceHistory" });
+
+/** The longest range one load request may ask for: hourly rows, so 31 days is ≤ 745 rows, one page. */
+export const MAX_LOAD_RANGE_DAYS = 31;
+
+export const loadResponse = z.object({
+  zone: z.enum(ISOS),
+  items: z.array(
+    z.object({
+      interval_start: z.string(),
+      interval_end: z.string(),
+      actual_mw: z.number().nullable().describe("Metered system load, once the hour is over"),
+      forecast_mw: z.number().nullable().describe("Day-ahead load forecast, known before the DA gate of its day"),
+    }).strict(),
+  ),
+  next_cursor: z.null().describe(`Always null: a range of at most ${MAX_LOAD_RANGE_DAYS} days is one page`),
+}).meta({ id: "SystemLoad" });

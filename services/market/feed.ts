@@ -1,10 +1,13 @@
 /**
  * The price source that runs inside the app (MARKET_SOURCE):
  * - simulator: on a first start (no prices yet) it writes MARKET_BACKFILL_DAYS of
- *   history straight to the store, so every page has data at once; then at each
- *   5-minute boundary it publishes the RT prices of the interval that just ended,
+ *   history straight to the store, so every page has data at once; at every start it
+ *   fills the DA prices and load missing in the last MARKET_DA_HISTORY_DAYS (what the
+ *   forecast job recalibrates on). Then at each 5-minute boundary it publishes the RT prices of the interval that just ended,
  *   and each zone's next-day DA prices once that zone's results time has passed
- *   (re-publishing is harmless: ingest is an upsert), all through the bus.
+ *   (re-publishing is harmless: ingest is an upsert), all through the bus. Load is not
+ *   a price and goes to market_load directly: the day-ahead forecast of the next day
+ *   with each DA publication (known before that day's gate), actuals hourly.
  * - replay: plays MARKET_REPLAY_FILE through the bus at MARKET_REPLAY_SPEED.
  * - off: nothing (tests, or an instance that only serves).
  * Nothing here blocks start-up; failures are logged and retried at the next tick.
@@ -14,13 +17,16 @@ import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import type { Queue } from "../queue/queue.ts";
 import { applyBatch, type IngestSinks, publishTicks } from "./ingest.ts";
-import { backfill, simulateDayAhead, simulateRealTime } from "./simulator.ts";
-import { countTicks } from "./store.ts";
+import { backfill, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
+import { countTicks, writeTicks } from "./store.ts";
+import { writeLoad } from "./load_store.ts";
 import { TICK_BATCH_VERSION } from "./types.ts";
-import { daResultsUtc, type Iso, ISOS, operatingDate } from "./zones.ts";
-import { addDays } from "./clock.ts";
+import { daResultsUtc, type Iso, ISOS, operatingDate, ZONES } from "./zones.ts";
+import { addDays, localDayBounds } from "./clock.ts";
+import type { LoadPoint } from "./types.ts";
 
 const RT_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface Feed {
   stop(): Promise<void>;
@@ -66,21 +72,71 @@ export function startFeed(opts: {
         ms: Math.round(performance.now() - t0),
       });
     }
+    if (market.daHistoryDays > 0) await fillDayAheadHistory();
     await publishDayAhead();
   })().catch((e) => log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e) }));
+
+  /**
+   * DA prices and load of every day in [today − daHistoryDays, today) that lacks them (a first start, a database
+   * from before load existed, days the app was down), straight to the store: history is not news for the live
+   * screens. The last few days' load again too, for the actuals of hours missed while down. Idempotent upserts:
+   * a crash midway is finished by the next start.
+   */
+  async function fillDayAheadHistory() {
+    const t = now();
+    const db = opts.db();
+    let rows = 0;
+    for (const zone of ISOS) {
+      if (controller.signal.aborted) return;
+      const today = operatingDate(zone, t);
+      const want = addDays(today, -market.daHistoryDays);
+      const since = new Date(localDayBounds(ZONES[zone].timeZone, want)[0]);
+      const perDay = async (sql: string) => {
+        const counts = new Map<string, number>();
+        for (const r of await db.query<{ s: Date }>(sql, [zone, since])) {
+          const d = operatingDate(zone, r.s);
+          counts.set(d, (counts.get(d) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const da = await perDay(
+        `SELECT interval_start AS s FROM market_prices WHERE zone = $1 AND market = 'DA' AND interval_start >= $2`,
+      );
+      const load = await perDay(
+        `SELECT interval_start AS s FROM market_load WHERE zone = $1 AND interval_start >= $2 AND forecast_mw IS NOT NULL`,
+      );
+      const ticks = [], points: LoadPoint[] = [];
+      for (let date = want; date <= addDays(today, 1); date = addDays(date, 1)) {
+        const [start, end] = localDayBounds(ZONES[zone].timeZone, date);
+        const hours = (end - start) / HOUR_MS;
+        if (date < today && (da.get(date) ?? 0) < hours) ticks.push(...simulateDayAhead(zone, date, market.seed));
+        if ((load.get(date) ?? 0) < hours || date >= addDays(today, -3)) {
+          points.push(...simulateLoad(zone, date, market.seed, t));
+        }
+      }
+      await writeTicks(db, ticks, "simulator");
+      await writeLoad(db, points, "simulator");
+      rows += ticks.length;
+    }
+    if (rows) log.info("DA history filled", { ticks: rows, days: market.daHistoryDays });
+  }
 
   async function publishDayAhead() {
     const t = now();
     const ticks = [];
+    const load: LoadPoint[] = [];
     for (const zone of ISOS) {
       const today = operatingDate(zone, t);
       for (const date of [today, addDays(today, 1)]) {
         const key = `${zone}|${date}`;
         if (published.has(key) || daResultsUtc(zone, date).getTime() > t) continue;
         ticks.push(...simulateDayAhead(zone as Iso, date, market.seed));
+        // The next day's load forecast comes out with these results: a day before its own gate.
+        load.push(...simulateLoad(zone, date, market.seed, t), ...simulateLoad(zone, addDays(date, 1), market.seed, t));
         published.add(key);
       }
     }
+    if (load.length) await writeLoad(opts.db(), load, "simulator");
     if (ticks.length) await publishTicks(opts.queue, ticks, "simulator");
   }
 
@@ -88,6 +144,11 @@ export function startFeed(opts: {
     const end = Math.floor(now() / RT_MS) * RT_MS;
     const ticks = ISOS.flatMap((zone) => simulateRealTime(zone, new Date(end - RT_MS), new Date(end), market.seed));
     await publishTicks(opts.queue, ticks, "simulator");
+    if (end % HOUR_MS === 0) {
+      // The hour that just ended has its actual load now.
+      const actual = ISOS.flatMap((zone) => simulateLoad(zone, operatingDate(zone, end - 1), market.seed, end));
+      await writeLoad(opts.db(), actual, "simulator");
+    }
     await publishDayAhead();
   }
 
@@ -115,13 +176,25 @@ export function startFeed(opts: {
   };
 }
 
-async function runReplay(opts: { config: Pick<Config, "market">; queue: Queue }, signal: AbortSignal) {
+async function runReplay(
+  opts: { config: Pick<Config, "market">; queue: Queue; db: () => Database },
+  signal: AbortSignal,
+) {
   const { replayFile, replaySpeed } = opts.config.market;
   const { readReplayFile, replaySchedule } = await import("./replay.ts");
-  for await (const step of replaySchedule(readReplayFile(replayFile!), replaySpeed)) {
+  // A file's load columns: stored as they are read (the schedule runs ahead of its delays by at most one step).
+  let load: LoadPoint[] = [];
+  const onLoad = (p: LoadPoint) => void load.push(p);
+  for await (const step of replaySchedule(readReplayFile(replayFile!, { onLoad }), replaySpeed)) {
     if (signal.aborted) return;
     if (step.delayMs > 0) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (load.length) {
+      const points = load;
+      load = [];
+      await writeLoad(opts.db(), points, "replay");
+    }
     await publishTicks(opts.queue, step.ticks, "replay");
   }
+  if (load.length) await writeLoad(opts.db(), load, "replay");
   log.info("replay finished", { file: replayFile });
 }

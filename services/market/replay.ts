@@ -5,6 +5,9 @@
  * - gridstatus' LMP schema: `Interval Start, Interval End, Market, Location, Location Type, LMP, Energy,
  *   Congestion, Loss` (times ISO-8601 with a UTC offset; `Market` like DAY_AHEAD_HOURLY, REAL_TIME_5_MIN).
  *   The schema has no ISO column: the zone comes from the `zone` option, else from a known hub name.
+ *   Optional load columns, in MW: `Load` (actual system load) and `Load Forecast` (the day-ahead load forecast,
+ *   known before the DA gate of its day). Read on hourly rows only (DA rows, or any 1-hour interval) and handed
+ *   to `onLoad`, one point per interval; the forecast job uses `Load Forecast` as its exogenous input.
  * - PJM Data Miner 2 `da_hrl_lmps` / `rt_hrl_lmps` exports: `datetime_beginning_utc` (M/D/YYYY h:mm:ss AM),
  *   `pnode_name`, `system_energy_price_{da|rt}`, `total_lmp_*`, `congestion_price_*`,
  *   `marginal_loss_price_*`, `row_is_current`. Zone "PJM"; RT rows are hourly (1-hour intervals).
@@ -15,7 +18,7 @@
  */
 import { Buffer } from "node:buffer";
 import { parse } from "csv-parse/stream";
-import type { Market, PriceTick } from "./types.ts";
+import type { LoadPoint, Market, PriceTick } from "./types.ts";
 import { isIso, type Iso } from "./zones.ts";
 
 export type ReplayFormat = "gridstatus" | "pjm";
@@ -29,6 +32,8 @@ export interface ReplayOptions {
   batchSize?: number;
   /** Skip (and count) rows that cannot be read instead of failing on the first one. */
   skipInvalid?: boolean;
+  /** Receives the load of hourly rows that carry a `Load` or `Load Forecast` value (gridstatus files). */
+  onLoad?: (point: LoadPoint) => void;
 }
 
 /** What a replay read, returned when the generator finishes. */
@@ -39,6 +44,8 @@ export interface ReplaySummary {
   rows: number;
   ticks: number;
   skipped: { otherLocation: number; notCurrent: number; duplicate: number; invalid: number };
+  /** Load points handed to `onLoad`. */
+  load: number;
   /** Rows whose own energy + congestion + loss differs from their LMP by more than a cent (LMP wins). */
   inconsistent: number;
   /** First reasons rows were skipped as invalid (line numbers are 1-based file lines). */
@@ -72,6 +79,9 @@ interface RowPrice {
   loss: number;
   /** As published, when the file has it: only used to flag rows whose components do not add up. */
   energy?: number;
+  /** MW, from the optional load columns. */
+  loadActual?: number;
+  loadForecast?: number;
 }
 
 const GRIDSTATUS_COLUMNS = ["Interval Start", "Interval End", "Market", "Location", "LMP"];
@@ -146,6 +156,8 @@ function gridstatusReader(): Reader {
         // Components an ISO does not publish (ERCOT has no loss component) count as zero.
         congestion: num(row, "Congestion", false) ?? 0,
         loss: num(row, "Loss", false) ?? 0,
+        loadActual: num(row, "Load", false),
+        loadForecast: num(row, "Load Forecast", false),
       };
     },
   };
@@ -247,6 +259,7 @@ export async function* replayTicks(
     rows: 0,
     ticks: 0,
     skipped: { otherLocation: 0, notCurrent: 0, duplicate: 0, invalid: 0 },
+    load: 0,
     inconsistent: 0,
     errors: [],
     locations: [],
@@ -316,6 +329,22 @@ export async function* replayTicks(
     if (r.energy !== undefined && Math.abs(r.energy + r.congestion + r.loss - r.lmp) > 0.01) summary.inconsistent++;
     batch.push(toTick(zone, r));
     summary.ticks++;
+    if (
+      options.onLoad && r.end - r.start === 3_600_000 && (r.loadActual !== undefined || r.loadForecast !== undefined)
+    ) {
+      if ((r.loadActual ?? 0) < 0 || (r.loadForecast ?? 0) < 0) {
+        summary.inconsistent++; // a negative system load is a broken file, not a price: the price is kept
+      } else {
+        options.onLoad({
+          zone,
+          interval_start: new Date(r.start).toISOString(),
+          interval_end: new Date(r.end).toISOString(),
+          actual_mw: r.loadActual ?? null,
+          forecast_mw: r.loadForecast ?? null,
+        });
+        summary.load++;
+      }
+    }
     if (batch.length >= batchSize) {
       yield batch;
       batch = [];

@@ -22,7 +22,7 @@
  * and loss components rounded to cents, with lmp their exact sum.
  */
 import { addDays, formatDate, localDayBounds, parseDate, tzOffsetMs } from "./clock.ts";
-import type { PriceTick } from "./types.ts";
+import type { LoadPoint, PriceTick } from "./types.ts";
 import { daResultsUtc, type Iso, ISOS, ZONES } from "./zones.ts";
 
 const MIN5 = 300_000;
@@ -95,6 +95,8 @@ interface ShapeParams {
 interface ZoneModel {
   /** Shoulder-season level, $/MWh, before the seasonal and shape multipliers. */
   level: number;
+  /** Shoulder-season system load, MW: with the seasons the annual mean is ~10 % higher (rough 2024 ISO figures). */
+  loadMw: number;
   /** Log-multipliers at full summer and full winter. */
   summer: number;
   winter: number;
@@ -147,6 +149,7 @@ const SHAPE_TEXAS_SUMMER: ShapeParams = { evening: 0.75, morning: 0.0, afternoon
 const MODELS: Record<Iso, ZoneModel> = {
   PJM: {
     level: 35,
+    loadMw: 81000,
     summer: 0.2,
     winter: 0.3,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_EAST_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -170,6 +173,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   CAISO: {
     level: 38,
+    loadMw: 23500,
     summer: 0.15,
     winter: 0.2,
     shapes: { shoulder: SHAPE_DUCK, summer: SHAPE_DUCK, winter: SHAPE_EAST_WINTER },
@@ -193,6 +197,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   ERCOT: {
     level: 30,
+    loadMw: 45000,
     summer: 0.35,
     winter: 0.1,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_TEXAS_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -216,6 +221,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   NYISO: {
     level: 40,
+    loadMw: 15300,
     summer: 0.15,
     winter: 0.4,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_EAST_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -239,6 +245,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   MISO: {
     level: 32,
+    loadMw: 68000,
     summer: 0.2,
     winter: 0.2,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_EAST_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -262,6 +269,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   SPP: {
     level: 30,
+    loadMw: 29000,
     summer: 0.2,
     winter: 0.1,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_TEXAS_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -285,6 +293,7 @@ const MODELS: Record<Iso, ZoneModel> = {
   },
   ISONE: {
     level: 40,
+    loadMw: 11700,
     summer: 0.1,
     winter: 0.5,
     shapes: { shoulder: SHAPE_EAST_SHOULDER, summer: SHAPE_EAST_SUMMER, winter: SHAPE_EAST_WINTER },
@@ -311,11 +320,21 @@ const MODELS: Record<Iso, ZoneModel> = {
 // Random streams: one per kind of shock, so adding a stream never shifts another's numbers.
 const S_DAILY = 1, S_HEAT = 2, S_VOL = 3, S_HOURLY = 4, S_CLOUD = 5, S_WIND = 6, S_DA_SPIKE = 7;
 const S_RT = 8, S_RT_EPISODE = 9, S_RT_DIP = 10, S_CONGESTION = 11, S_LOSS = 12, S_RT_SPLIT = 13;
-const S_RT_DIP_SPLIT = 14;
+const S_RT_DIP_SPLIT = 14, S_LOAD = 15;
 
 // Truncation of the moving sums: the first dropped weight φᴷ is 0.7–2% of the newest shock's.
 const K_DAILY = 14, K_VOL = 20, K_HOURLY = 30, K_WIND = 60, K_RT = 45, K_CONGESTION = 24;
 const HEAT_PROFILE = [0.55, 1, 0.9, 0.55, 0.25]; // days since the event started
+/**
+ * Load follows the processes prices do, with smaller amplitudes (price is convex in load): log-load =
+ * level + season + weekday + LOAD_SHAPE·shape(hour) + LOAD_WEATHER·W(D) + LOAD_HEAT·log(1 + heat(D))·peak(hour). That is the
+ * day-ahead forecast: every term is known before D's gate. The actual adds LOAD_SURPRISE of the hour's own price
+ * shock E(H) (a load surprise moves price) and a small hourly AR(1) error, the forecast's own error. Heat enters
+ * through log(1 + heat): air conditioning saturates, so a severe event lifts load ~1.5×, not the price's multiple.
+ */
+const LOAD_SHAPE = 0.45, LOAD_WEATHER = 0.6, LOAD_HEAT = 0.35, LOAD_SURPRISE = 0.2, LOAD_ERR_SD = 0.01;
+const LOAD_SUMMER = 0.14, LOAD_WINTER = 0.1, K_LOAD = 12, LOAD_PHI = 0.8;
+const LOAD_WEEKDAY = [-0.09, -0.01, 0, 0, 0, -0.01, -0.06]; // Sunday … Saturday
 const DA_PREMIUM = 0.05;
 const WIND_PHI = 0.93, VOL_PHI = 0.8, VOL_SD = 0.22, CONGESTION_PHI = 0.85;
 
@@ -403,6 +422,9 @@ const WEEKDAY_LOG = [-0.14, -0.02, 0, 0, 0, -0.01, -0.08]; // Sunday … Saturda
 
 interface DayState {
   logBase: number; // level · season · week · W(D), in log
+  weather: number; // W(D)
+  holiday: boolean;
+  weekday: number;
   heat: number;
   vol: number; // exp(stochastic log-volatility)
   cloud: number; // 0 clear … 1 overcast
@@ -418,6 +440,8 @@ interface HourState {
   vol: number;
   night: number; // 0…1 night-ness, for where negative dips happen
   solar: number; // 0…1 solar output share
+  loadForecast: number; // MW, day-ahead forecast
+  loadActual: number; // MW
 }
 
 class ZoneSim {
@@ -492,6 +516,9 @@ class ZoneSim {
     d = {
       logBase: Math.log(m.level) + m.summer * season.s + m.winter * season.w +
         (isHoliday(dayNumber) ? WEEKDAY_LOG[0] : WEEKDAY_LOG[weekday]) + weather,
+      weather,
+      holiday: isHoliday(dayNumber),
+      weekday,
       heat: this.heat(dayNumber),
       vol: Math.exp(logVol - VOL_SD ** 2 / (2 * (1 - VOL_PHI ** 2))), // mean-one multiplier
       cloud: this.rand(S_CLOUD, dayNumber)(),
@@ -539,7 +566,23 @@ class ZoneSim {
     let da = base - solarCut - windCut;
     const spike = this.rand(S_DA_SPIKE, utcHour);
     if (spike() < 0.0015 * peak * d.vol) da += base * (1 - Math.log(1 - spike())); // rare DA scarcity hour
-    st = { da, localHour, dayNumber, heatPeak: d.heat * peak, vol: d.vol, night, solar };
+    const z0 = this.zone.model;
+    const logLoad = Math.log(z0.loadMw) + LOAD_SUMMER * s + LOAD_WINTER * w +
+      (d.holiday ? LOAD_WEEKDAY[0] : LOAD_WEEKDAY[d.weekday]) + LOAD_SHAPE * shape + LOAD_WEATHER * d.weather +
+      LOAD_HEAT * Math.log1p(d.heat) * peak;
+    let loadErr = 0;
+    for (let k = 0; k <= K_LOAD; k++) loadErr += LOAD_PHI ** k * LOAD_ERR_SD * this.normalAt(S_LOAD, utcHour - k);
+    st = {
+      da,
+      localHour,
+      dayNumber,
+      heatPeak: d.heat * peak,
+      vol: d.vol,
+      night,
+      solar,
+      loadForecast: Math.exp(logLoad),
+      loadActual: Math.exp(logLoad + LOAD_SURPRISE * e + loadErr),
+    };
     this.hours.set(utcHour, st);
     return st;
   }
@@ -648,6 +691,48 @@ function realTimeWith(s: ZoneSim, from: number, to: number): PriceTick[] {
 export function simulateDayAhead(zone: Iso, deliveryDate: string, seed: number): PriceTick[] {
   parseDate(deliveryDate);
   return dayAheadWith(sim(zone, seed), deliveryDate);
+}
+
+const mw = (x: number) => Math.round(x * 100) / 100;
+
+function loadWith(s: ZoneSim, deliveryDate: string, actualUntil: number): LoadPoint[] {
+  const [start, end] = localDayBounds(s.zone.tz, deliveryDate);
+  const out: LoadPoint[] = [];
+  for (let t = start; t < end; t += HOUR) {
+    const h = s.hour(t / HOUR);
+    out.push({
+      zone: s.zone.iso,
+      interval_start: new Date(t).toISOString(),
+      interval_end: new Date(t + HOUR).toISOString(),
+      forecast_mw: mw(h.loadForecast),
+      actual_mw: t + HOUR <= actualUntil ? mw(h.loadActual) : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Hourly system load of the zone's operating day `deliveryDate` (MW, to the hundredth): the day-ahead forecast
+ * of every hour, and the actual of the hours that ended by `actualUntil` (default: all of them) — the actual
+ * is not known before its hour is over. Driven by the same weather and heat processes as the prices.
+ */
+export function simulateLoad(zone: Iso, deliveryDate: string, seed: number, actualUntil = Infinity): LoadPoint[] {
+  parseDate(deliveryDate);
+  return loadWith(sim(zone, seed), deliveryDate, actualUntil);
+}
+
+/** DA prices and load of the operating days `from` … `to` (inclusive), one chunk per zone and day, oldest first. */
+export function* dayAheadHistory(
+  zones: readonly Iso[],
+  from: string,
+  to: string,
+  seed: number,
+  actualUntil = Infinity,
+): Generator<{ ticks: PriceTick[]; load: LoadPoint[] }> {
+  const sims = zones.map((z) => sim(z, seed));
+  for (let date = from; date <= to; date = addDays(date, 1)) {
+    for (const s of sims) yield { ticks: dayAheadWith(s, date), load: loadWith(s, date, actualUntil) };
+  }
 }
 
 /**

@@ -21,6 +21,18 @@ export const priceTickSchema = z.object({
 }).strict().meta({ id: "PriceTick" });
 export type PriceTick = z.infer<typeof priceTickSchema>;
 
+/**
+ * Hourly system load of a zone (MW): the day-ahead forecast (known before the zone's DA gate for that day) and
+ * the actual once the hour is over. Either may be missing.
+ */
+export interface LoadPoint {
+  zone: typeof ISOS[number];
+  interval_start: string;
+  interval_end: string;
+  actual_mw?: number | null;
+  forecast_mw?: number | null;
+}
+
 /** A batch of ticks as it travels on the ingest bus (Kafka topic `market_data.<zone>` or the KV queue). */
 export const TICK_BATCH_VERSION = 1;
 export const tickBatchSchema = z.object({

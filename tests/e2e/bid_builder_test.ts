@@ -91,7 +91,11 @@ serviceTest("bidding: live validation, save and submit, live list, detail with h
     assert.equal(await page.locator("[data-field-error]").count(), 0);
     // The latest price (from /api/market-data/latest) is drawn as a line; no forecast is made up.
     await page.waitForSelector("[data-testid=curve-chart] [data-line=latest]");
-    assert.match(await page.textContent("[data-testid=forecast]") ?? "", /no forecast yet|DA price of this hour/);
+    await page.waitForSelector("[data-testid=forecast]:not([data-forecast=loading])");
+    assert.match(
+      await page.textContent("[data-testid=forecast]") ?? "",
+      /no forecast for this interval|DA forecast of/,
+    );
 
     await page.click("button[value=save]");
     await page.waitForSelector("[data-testid=builder-outcome]:has-text('Draft saved')");

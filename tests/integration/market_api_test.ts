@@ -110,3 +110,32 @@ Deno.test("export.csv streams every row of the range with a header", opts, async
   assert.ok(chunks >= 3, `streamed in pieces (${chunks})`);
   assert.equal(lines[1], `${rt("ISONE", 0).interval_start},${rt("ISONE", 0).interval_end},ISONE,RT,40,38,1.5,0.5`);
 });
+
+Deno.test("load: hourly actual and forecast MW of a zone, oldest first; range capped", opts, async () => {
+  const { t, get } = await session();
+  const { writeLoad } = await import("../../services/market/load_store.ts");
+  const at = (h: number) => new Date(BASE + h * 3_600_000).toISOString();
+  await writeLoad(t.services.db(), [
+    { zone: "ISONE", interval_start: at(1), interval_end: at(2), forecast_mw: 12000.5 },
+    { zone: "ISONE", interval_start: at(0), interval_end: at(1), forecast_mw: 11000, actual_mw: 11100.25 },
+  ], "test");
+  // A later write with only the actual keeps the forecast already known.
+  await writeLoad(
+    t.services.db(),
+    [{ zone: "ISONE", interval_start: at(1), interval_end: at(2), actual_mw: 12100 }],
+    "t",
+  );
+  const r = await get(`/api/market-data/load?zone=ISONE&from=${at(0)}&to=${at(24)}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(await r.json(), {
+    zone: "ISONE",
+    items: [
+      { interval_start: at(0), interval_end: at(1), actual_mw: 11100.25, forecast_mw: 11000 },
+      { interval_start: at(1), interval_end: at(2), actual_mw: 12100, forecast_mw: 12000.5 },
+    ],
+    next_cursor: null,
+  });
+  const long = await get(`/api/market-data/load?zone=ISONE&from=2025-01-01T00:00:00Z&to=2025-03-01T00:00:00Z`);
+  assert.equal(long.status, 400);
+  await long.body?.cancel();
+});

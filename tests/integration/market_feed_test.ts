@@ -6,6 +6,7 @@ import { loadConfig } from "../../services/config/env.ts";
 import { startFeed } from "../../services/market/feed.ts";
 import { startConsumer } from "../../services/market/ingest.ts";
 import { ISOS, operatingDate } from "../../services/market/zones.ts";
+import { addDays, localDayBounds } from "../../services/market/clock.ts";
 import { createQueue } from "../../services/queue/queue.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
 import { testDatabase } from "../helpers/database.ts";
@@ -56,6 +57,18 @@ Deno.test(
         `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
       );
       assert.ok(rt >= 7 * 2 * 288 - 7 * 12, `two days of 5-minute prices for 7 zones (${rt})`);
+      // DA prices and load go back MARKET_DA_HISTORY_DAYS (182 by default): the forecast job's history.
+      const days = await p.db.query<{ zone: string; days: number; load_days: number }>(
+        `SELECT p.zone, count(DISTINCT date_trunc('day', p.interval_start))::int AS days,
+                (SELECT count(DISTINCT date_trunc('day', l.interval_start))::int FROM market_load l
+                  WHERE l.zone = p.zone AND l.forecast_mw IS NOT NULL) AS load_days
+           FROM market_prices p WHERE p.market = 'DA' GROUP BY p.zone`,
+      );
+      assert.equal(days.length, ISOS.length);
+      for (const d of days) {
+        assert.ok(d.days >= 182, `${d.zone}: ${d.days} days of DA prices`);
+        assert.ok(d.load_days >= 182, `${d.zone}: ${d.load_days} days of load forecasts`);
+      }
       // Today's DA prices: published by then in every zone (results come out the day before).
       await until(async () => {
         const rows = await p.db.query<{ zone: string }>(
@@ -63,12 +76,30 @@ Deno.test(
         );
         return rows.length === ISOS.length;
       });
+      // A day missing from the DA history (the app was down) is filled at the next start, prices and load.
+      const gap = addDays(operatingDate("PJM", Date.now()), -40);
+      const [gs, ge] = localDayBounds("America/New_York", gap);
+      await p.db.query(
+        `DELETE FROM market_prices WHERE zone = 'PJM' AND market = 'DA' AND interval_start >= $1 AND interval_start < $2`,
+        [new Date(gs), new Date(ge)],
+      );
+      await p.db.query(`DELETE FROM market_load WHERE zone = 'PJM' AND interval_start >= $1 AND interval_start < $2`, [
+        new Date(gs),
+        new Date(ge),
+      ]);
       // A second start finds prices and does not backfill again.
       const before = p.committed();
       const again = startFeed({ config, db: () => p.db, queue: p.queue, sinks: p.sinks });
       await again.ready;
       const [{ n }] = await p.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
       assert.ok(p.committed() - before < 7 * 100, "no second backfill");
+      const [{ refilled }] = await p.db.query<{ refilled: number }>(
+        `SELECT (SELECT count(*) FROM market_prices WHERE zone = 'PJM' AND market = 'DA' AND interval_start >= $1
+                   AND interval_start < $2) + (SELECT count(*) FROM market_load WHERE zone = 'PJM'
+                   AND interval_start >= $1 AND interval_start < $2 AND forecast_mw IS NOT NULL) AS refilled`,
+        [new Date(gs), new Date(ge)],
+      );
+      assert.equal(Number(refilled), 2 * (ge - gs) / 3_600_000, "the missing day's DA prices and load are back");
       assert.ok(n > rt);
       await again.stop();
       await feed.stop();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyTicks } from "../../islands/LiveZoneTiles.tsx";
-import { alignSeries, appendTicks } from "../../islands/PriceChart.tsx";
+import { addTicks, bandHours, buildSeries, chartState, COL } from "../../components/price_series.ts";
 import type { ZoneOverview } from "../../services/market/overview.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 
@@ -43,19 +43,57 @@ Deno.test("live tiles: a newer RT tick moves the price and the sparkline's curre
   assert.equal(da[0].da, 41, "only the DA price of the current hour");
 });
 
-Deno.test("chart: DA is held over its hour on the RT grid; live RT ticks append in order", () => {
+const secs = (iso: string) => Date.parse(iso) / 1000;
+
+Deno.test("chart: DA is held over its hour on the RT grid, to the hour's end; live RT ticks append in order", () => {
   const rt = [tick("RT", "2026-01-05T10:00:00.000Z", 40), tick("RT", "2026-01-05T10:55:00.000Z", 42)];
   const da = [tick("DA", "2026-01-05T10:00:00.000Z", 39)];
-  const data = alignSeries(rt, da);
-  assert.deepEqual(data[2], [39, 39]);
-  const daByHour = new Map<number, number>();
-  const next = appendTicks(data, daByHour, [
+  const s = chartState(rt, da);
+  const first = buildSeries(s);
+  assert.deepEqual(first[COL.x], ["10:00", "10:55", "11:00"].map((t) => secs(`2026-01-05T${t}:00Z`)));
+  assert.deepEqual(first[COL.rt], [40, 42, null]);
+  // 11:00 closes the 10:00 hour: a step line is drawn up to its next point.
+  assert.deepEqual(first[COL.da], [39, 39, 39]);
+  const changed = addTicks(s, [
     tick("DA", "2026-01-05T11:00:00.000Z", 45),
     tick("RT", "2026-01-05T10:55:00.000Z", 1), // not newer
     tick("RT", "2026-01-05T11:00:00.000Z", 43),
   ]);
-  assert.ok(next);
-  assert.deepEqual(next[1], [40, 42, 43]);
-  assert.deepEqual(next[2], [39, 39, 45]);
-  assert.equal(appendTicks(next, daByHour, [tick("RT", "2026-01-05T10:00:00.000Z", 5)]), null);
+  assert.ok(changed);
+  const data = buildSeries(s);
+  assert.deepEqual(data[COL.rt], [40, 42, 43, null]);
+  assert.deepEqual(data[COL.da], [39, 39, 45, 45]);
+  assert.equal(addTicks(s, [tick("RT", "2026-01-05T10:00:00.000Z", 5)]), false);
+});
+
+Deno.test("chart: the forecast after the last RT price gets a point per hour; gaps stay gaps, every step ends", () => {
+  const rt = [tick("RT", "2026-01-05T22:00:00.000Z", 40), tick("RT", "2026-01-05T22:05:00.000Z", 41)];
+  const fc = [
+    { interval_start: "2026-01-05T22:00:00.000Z", p10: 30, p50: 38, p90: 50 },
+    // Tomorrow, before its DA prices: two hours, the second without a band yet.
+    { interval_start: "2026-01-06T05:00:00.000Z", p10: 20, p50: 25, p90: 33 },
+    { interval_start: "2026-01-06T06:00:00.000Z", p10: null, p50: 27, p90: null },
+  ];
+  const s = chartState(rt, [tick("DA", "2026-01-06T05:00:00.000Z", 26)], fc);
+  const data = buildSeries(s);
+  assert.deepEqual(data[COL.x], [
+    secs("2026-01-05T22:00:00Z"),
+    secs("2026-01-05T22:05:00Z"),
+    ...[23, 24, 25, 26, 27, 28, 29, 30, 31].map((h) => secs("2026-01-05T00:00:00Z") + h * 3600),
+  ]);
+  const _ = null;
+  assert.deepEqual(data[COL.rt], [40, 41, _, _, _, _, _, _, _, _, _]);
+  // Hour 22 held to 23:00, nothing through 05:00, hours 05 and 06 each to their end.
+  assert.deepEqual(data[COL.p50], [38, 38, 38, _, _, _, _, _, 25, 27, 27]);
+  // Hour 06 has no band: the band of 05 ends at 06:00.
+  assert.deepEqual(data[COL.p10], [30, 30, 30, _, _, _, _, _, 20, 20, _]);
+  assert.deepEqual(data[COL.p90], [50, 50, 50, _, _, _, _, _, 33, 33, _]);
+  assert.deepEqual(data[COL.da], [_, _, _, _, _, _, _, _, 26, 26, _]);
+  assert.equal(bandHours(s), 2);
+  // A live RT price inside a forecast hour: the grid is RT's up to it, hourly after.
+  addTicks(s, [tick("RT", "2026-01-06T05:00:00.000Z", 24)]);
+  const next = buildSeries(s);
+  assert.deepEqual(next[COL.x], [data[COL.x][0], data[COL.x][1], ...data[COL.x].slice(-3)]);
+  assert.deepEqual(next[COL.rt], [40, 41, 24, _, _]);
+  assert.deepEqual(next[COL.p50], [38, 38, 25, 27, 27]);
 });

@@ -58,6 +58,7 @@ const NOTICES: Record<string, string> = {
 
 interface Data {
   canWrite: boolean;
+  canForecast: boolean;
   assets: BuilderAsset[];
   latest: Record<string, LatestPrice>;
   items: BidRow[];
@@ -107,6 +108,7 @@ async function load(
   }
   return {
     canWrite: can(p.role, "bids:write"),
+    canForecast: can(p.role, "forecast:read"),
     assets: assets.map((a) => ({
       id: a.id,
       name: a.name,
@@ -232,6 +234,7 @@ export default define.page<typeof handler>(function Bidding({ data }) {
               now={data.now}
               formKey={data.formKey}
               initial={data.builder}
+              canForecast={data.canForecast}
             />
           </Card>
         )

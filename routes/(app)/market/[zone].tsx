@@ -2,6 +2,12 @@ import { memoReads } from "../../../services/memo.ts";
 import { page } from "fresh";
 import { HttpError } from "../../../framework/http_error.ts";
 import PriceChart from "../../../islands/PriceChart.tsx";
+import { ForecastAccuracyView } from "../../../components/ForecastAccuracyView.tsx";
+import { newestRun } from "../../../components/forecast_api.ts";
+import { can } from "../../../services/auth/rbac.ts";
+import { accuracy, forecasts } from "../../../services/forecast_live/reads.ts";
+import type { AccuracyResponse, ForecastItem } from "../../../services/forecast_live/schema.ts";
+import { log } from "../../../services/log/logger.ts";
 import { Card } from "../../../components/Form.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { history } from "../../../services/market/store.ts";
@@ -11,6 +17,7 @@ import type { Database } from "../../../db/database.ts";
 import { define } from "../../../utils.ts";
 
 const TABLE_ROWS = 24;
+const ACCURACY_DAYS = 30;
 /** Other instances' commits are not counted in `version()`: their prices show within this. */
 const MAX_STALE_MS = 5_000;
 
@@ -39,6 +46,38 @@ function newestRows(db: Database, zone: Iso, version: number) {
   });
 }
 
+interface ForecastSummary {
+  /** The run of the newest delivery day forecast from yesterday on (null: none yet). */
+  latest: ForecastItem | null;
+  /** null: the figures could not be read (the page says so rather than failing). */
+  accuracy: AccuracyResponse | null;
+}
+
+/**
+ * The forecast part of the page, the same for every reader of a zone: read at most once per window. A new
+ * run (once a day) or a new day of prices shows within it.
+ */
+const FORECAST_STALE_MS = 30_000;
+const forecastSummaries = memoReads<ForecastSummary>(FORECAST_STALE_MS, 100);
+
+function forecastSummary(db: Database, zone: Iso) {
+  return forecastSummaries.get(zone, async () => {
+    const now = Date.now();
+    const [runs, acc] = await Promise.all([
+      forecasts(db, {
+        zone,
+        from: new Date(now - 86_400_000).toISOString(),
+        to: new Date(now + 2 * 86_400_000).toISOString(),
+      }),
+      accuracy(db, zone, ACCURACY_DAYS).catch((e) => {
+        log.warn("forecast accuracy could not be read", { zone, error: String(e) });
+        return null;
+      }),
+    ]);
+    return { latest: newestRun(runs.items), accuracy: acc };
+  });
+}
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
@@ -49,9 +88,14 @@ export const handler = define.handlers({
     const recent = newestRows(services.db(), zone, services.market.version());
     const rows = await recent.value;
     const gate = gateOf(zone);
-    // The page shows the viewer (navigation) and the rows: both are in the key.
+    // The page shows the viewer (navigation, and the forecast by role) and the rows: all are in the key.
     const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gate.closesAt.getTime()}`;
-    return page({ zone, rows, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, { cacheKey });
+    // Viewers see prices only: their page neither draws nor asks for a forecast.
+    const summary = can(p.role, "forecast:read") ? forecastSummary(services.db(), zone) : null;
+    const forecast = summary ? await summary.value : null;
+    return page({ zone, rows, forecast, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, {
+      cacheKey: summary ? `${cacheKey}:${summary.at}` : cacheKey,
+    });
   },
 });
 
@@ -99,8 +143,17 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
       </header>
 
       <section class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5" aria-label="Price chart">
-        <PriceChart zone={data.zone} days={1} />
+        <PriceChart zone={data.zone} days={1} forecast={data.forecast && { latest: data.forecast.latest }} />
       </section>
+
+      {data.forecast && (
+        <Card
+          title="Forecast accuracy, last 30 days"
+          description="The live day-ahead forecasts, each as it was made before its gate, against the prices that came."
+        >
+          <ForecastAccuracyView acc={data.forecast.accuracy} days={ACCURACY_DAYS} />
+        </Card>
+      )}
 
       <div class="grid gap-6 lg:grid-cols-3">
         <Card title="Market rules">

@@ -1,0 +1,42 @@
+/**
+ * The forecasts API as the islands read it (browser-safe): the call to `GET /api/forecasts` (shapes in
+ * services/forecast_live/schema.ts), and the words the pages use for a forecast.
+ */
+import { getJson } from "./api_client.ts";
+import type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
+
+export type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
+export type { AccuracyResponse as ForecastAccuracy } from "../services/forecast_live/schema.ts";
+type ForecastModel = ForecastItem["model"];
+
+/** The forecasts for delivery intervals in [from, to) as known now; null when the API refused or failed. */
+export async function fetchForecasts(zone: string, from: Date, to: Date): Promise<ForecastItem[] | null> {
+  const body = await getJson<ForecastsResponse>(
+    `/api/forecasts?zone=${zone}&from=${from.toISOString()}&to=${to.toISOString()}`,
+  );
+  return body ? body.items : null;
+}
+
+/** "09:12 UTC" of an ISO instant, with its date in front when that is not today's (UTC). */
+export function madeAtText(madeAt: string, now = new Date()): string {
+  const iso = new Date(madeAt).toISOString();
+  const time = `${iso.slice(11, 16)} UTC`;
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}
+
+/** "lear-ensemble v1". */
+export function modelText(m: ForecastModel): string {
+  return `${m.name} v${m.version}`;
+}
+
+/**
+ * The run behind the newest delivery day of `items` (the API answers one vintage per interval, so a day's
+ * hours share their run): what the page names as "forecast made … by …".
+ */
+export function newestRun(items: readonly ForecastItem[]): ForecastItem | null {
+  let best: ForecastItem | null = null;
+  for (const it of items) {
+    if (!best || it.delivery_date > best.delivery_date) best = it;
+  }
+  return best;
+}
