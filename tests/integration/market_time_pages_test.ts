@@ -1,0 +1,136 @@
+/**
+ * Market time on the pages, rendered on the server: zone spellings and trailing slashes redirect to the
+ * canonical URL, every page's title says where you are, the market page shows the zone's own clock
+ * (named, interval-ending) and the viewer's `/settings` units change what it shows.
+ */
+import assert from "node:assert/strict";
+import { type Member, opts, orgWithAllRoles } from "../helpers/auth.ts";
+import { bidPage } from "../helpers/bids.ts";
+import { type TestApp, testApp } from "../helpers/test_app.ts";
+import { writeTicks } from "../../services/market/store.ts";
+
+const page = (t: TestApp, m: Member | null, path: string, form?: Record<string, string>) =>
+  bidPage(t, m?.tokens.access_token ?? null, path, form);
+
+/** The wall clock of an instant in a zone, read from Intl directly (not through the module under test). */
+function wallClock(timeZone: string, ms: number): { hhmm: string; abbrev: string } {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).formatToParts(new Date(ms));
+  const get = (type: string) => parts.find((p) => p.type === type)!.value;
+  return { hhmm: `${get("hour")}:${get("minute")}`, abbrev: get("timeZoneName") };
+}
+
+Deno.test(
+  "zone spellings and trailing slashes redirect to the canonical URL; unknown zones are 404",
+  opts,
+  async () => {
+    const t = await testApp();
+    const { org } = await orgWithAllRoles(t, "mtime-redirects");
+    const cases: [string, string][] = [
+      ["/market/ISO-NE", "/market/ISONE"],
+      ["/market/iso-ne", "/market/ISONE"],
+      ["/market/isone", "/market/ISONE"],
+      ["/market/ISO%20New%20England", "/market/ISONE"],
+      ["/market/ercot", "/market/ERCOT"],
+      ["/market/New%20York%20ISO", "/market/NYISO"],
+      ["/market/caiso", "/market/CAISO"],
+    ];
+    for (const [from, to] of cases) {
+      const r = await page(t, org.admin, from);
+      assert.equal(r.status, 301, from);
+      assert.equal(r.location, to, from);
+    }
+    assert.equal((await page(t, org.admin, "/market/ATLANTIS")).status, 404);
+
+    for (
+      const [from, to] of [["/bidding/", "/bidding"], ["/market/PJM/?x=1", "/market/PJM?x=1"], [
+        "/settings/",
+        "/settings",
+      ]]
+    ) {
+      const r = await page(t, org.admin, from);
+      assert.equal(r.status, 301, from);
+      assert.equal(new URL(r.location!, t.origin).pathname + new URL(r.location!, t.origin).search, to, from);
+    }
+  },
+);
+
+Deno.test("every page's title says where you are", opts, async () => {
+  const t = await testApp();
+  const { org } = await orgWithAllRoles(t, "mtime-titles");
+  const titles: [string, string][] = [
+    ["/bidding", "Bidding · OptiBid"],
+    ["/assets", "Assets · OptiBid"],
+    ["/settings", "Settings · OptiBid"],
+    ["/profile", "Profile · OptiBid"],
+    // Not ERCOT: the market page keeps a zone's rows for a few seconds per data version, across test apps.
+    ["/market/MISO", "Midcontinent ISO market · OptiBid"],
+    ["/market/ISONE", "ISO New England market · OptiBid"],
+    ["/admin/audit", "Audit log · Admin · OptiBid"],
+    ["/no-such-page", "Page not found · OptiBid"],
+  ];
+  for (const [path, title] of titles) {
+    const r = await page(t, org.admin, path);
+    assert.equal(r.html.match(/<title>([^<]*)<\/title>/)?.[1]?.replace(/&amp;/g, "&"), title, path);
+  }
+  const login = await page(t, null, "/login");
+  assert.match(login.html, /<title>Sign in · OptiBid<\/title>/);
+});
+
+Deno.test(
+  "market page: the zone's clock named, interval ending; /settings units change what it shows",
+  opts,
+  async () => {
+    const t = await testApp();
+    const { org } = await orgWithAllRoles(t, "mtime-market");
+    // The newest ERCOT RT interval: it ended within the last 5 minutes.
+    const end = Math.floor(Date.now() / 300_000) * 300_000;
+    const start = end - 300_000;
+    await writeTicks(t.services.db(), [{
+      zone: "ERCOT",
+      market: "RT",
+      interval_start: new Date(start).toISOString(),
+      interval_end: new Date(end).toISOString(),
+      lmp: 53.44,
+      energy: 50,
+      congestion: 3,
+      loss: 0.44,
+    }], "test");
+
+    const before = await page(t, org.admin, "/market/ERCOT");
+    assert.equal(before.status, 200);
+    const { hhmm, abbrev } = wallClock("America/Chicago", end);
+    assert.match(abbrev, /^C[SD]T$/);
+    const ie = hhmm === "00:00" ? "24:00" : hhmm;
+    const latest = before.html.match(/data-testid="latest-interval"[^>]*>([^<]*)</)?.[1]?.trim();
+    assert.match(latest ?? "", new RegExp(`^\\d{4}-\\d{2}-\\d{2} IE ${ie}\\*? ${abbrev}$`));
+    assert.match(before.html, /data-testid="market-clock"[^>]*>Central prevailing time \(CPT\)/);
+    assert.match(before.html, /data-testid="latest-price"[^>]*>\s*\$53\.44\/MWh/);
+    assert.match(before.html, /LMP \(\$\/MWh\)/);
+    assert.match(before.html, />53\.44</);
+    assert.doesNotMatch(before.html, /\d\d:\d\d UTC/, "no UTC on the page");
+    // The chart is told the unit.
+    assert.match(before.html, /&quot;priceUnit&quot;:&quot;\$\/MWh&quot;|"priceUnit":"\$\/MWh"/);
+
+    const saved = await page(t, org.admin, "/settings", {
+      time_zone: "America/Los_Angeles",
+      default_zone: "ERCOT",
+      energy: "kWh",
+      price: "¢/kWh",
+      channel: "in_app",
+    });
+    assert.ok(saved.status === 200 || saved.status === 303, String(saved.status));
+
+    const after = await page(t, org.admin, "/market/ERCOT");
+    assert.match(after.html, /data-testid="latest-price"[^>]*>\s*5\.344¢\/kWh/);
+    assert.match(after.html, /LMP \(¢\/kWh\)/);
+    assert.match(after.html, />5\.344</);
+    assert.doesNotMatch(after.html, /\$53\.44/);
+    assert.match(after.html, /"priceUnit":"¢\/kWh"|&quot;priceUnit&quot;:&quot;¢\/kWh&quot;/);
+  },
+);
