@@ -4,8 +4,8 @@
  * (named, interval-ending) and the viewer's `/settings` units change what it shows.
  */
 import assert from "node:assert/strict";
-import { type Member, opts, orgWithAllRoles } from "../helpers/auth.ts";
-import { bidPage } from "../helpers/bids.ts";
+import { call, expectStatus, type Member, opts, orgWithAllRoles } from "../helpers/auth.ts";
+import { bidPage, deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { type TestApp, testApp } from "../helpers/test_app.ts";
 import { writeTicks } from "../../services/market/store.ts";
 
@@ -132,5 +132,63 @@ Deno.test(
     assert.match(after.html, />5\.344</);
     assert.doesNotMatch(after.html, /\$53\.44/);
     assert.match(after.html, /"priceUnit":"¢\/kWh"|&quot;priceUnit&quot;:&quot;¢\/kWh&quot;/);
+  },
+);
+
+Deno.test(
+  "bid pages: delivery in hour ending on the zone's clock, other times in the user's zone, prices in their unit",
+  opts,
+  async () => {
+    const t = await testApp();
+    const { org } = await orgWithAllRoles(t, "mtime-bids");
+    const token = org.admin.tokens.access_token;
+    const { asset } = await siteWithAsset(t, token, { name: "Clock Solar", kind: "solar", capacity_mw: 20 });
+    const start = deliveryHour();
+    const r = await call(t, "POST", "/api/bids", {
+      token,
+      body: {
+        asset_id: asset.id,
+        zone: "PJM",
+        market: "DA",
+        interval_start: start,
+        side: "offer",
+        segments: [{ price: 42.5, quantity: 5 }],
+      },
+    });
+    expectStatus(r, 201);
+    const id = r.body.id as string;
+    // The API keeps UTC with an offset.
+    assert.match(r.body.interval_start, /Z$|[+-]\d\d:\d\d$/);
+
+    const { hhmm, abbrev } = wallClock("America/New_York", Date.parse(start));
+    const he = `HE${Number(hhmm.slice(0, 2)) + 1}`;
+    const list = await page(t, org.admin, "/bidding");
+    assert.match(list.html, /data-testid="bid-hour"[^>]*>([^<]*)</);
+    assert.equal(list.html.match(/data-testid="bid-hour"[^>]*>([^<]*)</)?.[1], `${he} ${abbrev}`);
+    const detail = await page(t, org.admin, `/bidding/${id}`);
+    assert.match(detail.html, new RegExp(`data-testid="bid-delivery"[^>]*>\\d{4}-\\d{2}-\\d{2} ${he} ${abbrev}<`));
+    assert.match(detail.html, /Price \$\/MWh/);
+    assert.match(detail.html, /\$42\.50/);
+    // No zone chosen yet: times with no market are UTC, named.
+    assert.match(detail.html, /data-testid="bid-created"[^>]*>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC</);
+
+    await page(t, org.admin, "/settings", {
+      time_zone: "America/Los_Angeles",
+      default_zone: "PJM",
+      energy: "MWh",
+      price: "¢/kWh",
+      channel: "in_app",
+    });
+    const after = await page(t, org.admin, `/bidding/${id}`);
+    const created = wallClock("America/Los_Angeles", Date.now());
+    assert.match(
+      after.html,
+      new RegExp(`data-testid="bid-created"[^>]*>\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} ${created.abbrev}<`),
+    );
+    assert.match(after.html, /Price ¢\/kWh/);
+    assert.match(after.html, />4\.250¢</);
+    assert.doesNotMatch(after.html, /\$42\.50/);
+    // The market clock does not follow the user's zone.
+    assert.match(after.html, new RegExp(`data-testid="bid-delivery"[^>]*>\\d{4}-\\d{2}-\\d{2} ${he} ${abbrev}<`));
   },
 );
