@@ -151,7 +151,7 @@ export const handler = define.handlers({
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid(bid),
+        form: formFromBid({ ...bid, zone: bid.zone as Iso }),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },
