@@ -27,7 +27,7 @@ import {
 } from "../components/price_series.ts";
 import { formatMarketClock, formatMarketTime, marketClock, resolveZone } from "../services/market/market_time.ts";
 import { priceIn, type PriceUnit } from "../services/market/units.ts";
-import { ZONES } from "../services/market/zones.ts";
+import { type Iso, ZONES } from "../services/market/zones.ts";
 
 export interface PriceChartProps {
   zone: string;
@@ -149,6 +149,7 @@ export default function PriceChart(
         const hourly = UPlot.paths.stepped!({ align: 1, alignGaps: 1 });
         const series: uPlot.Series[] = [
           {
+            label: `Market time (${clockShort})`,
             value: (_u, v) =>
               v === null ? "—" : iso ? formatMarketTime(iso, v * 1000) : new Date(v * 1000).toISOString(),
           },
@@ -173,7 +174,7 @@ export default function PriceChart(
             tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), timeZone),
             axes: [
               {
-                label: `Market time (${clockShort})`,
+                // The clock is named in the legend ("Market time (EPT)"): no axis label, the plot keeps its height.
                 values: (_u, splits) =>
                   splits.map((ts, i) => {
                     if (!iso) return new Date(ts * 1000).toISOString().slice(11, 16);
@@ -182,7 +183,7 @@ export default function PriceChart(
                       ? `${clock}\n${formatMarketTime(iso, ts * 1000).slice(5, 10)}`
                       : clock;
                   }),
-                size: 56,
+                size: 44,
               },
               { label: priceUnit, size: 60 },
             ],
@@ -251,13 +252,13 @@ export default function PriceChart(
         data-forecast-hours={f.kind === "shown" ? f.hours : f.kind === "none" ? 0 : undefined}
         data-band-hours={f.kind === "shown" ? f.band : f.kind === "none" ? 0 : undefined}
       />
-      {f.kind !== "off" && <ForecastCaption state={f} />}
+      {f.kind !== "off" && <ForecastCaption state={f} zone={iso ?? undefined} />}
     </div>
   );
 }
 
 /** Which forecast the chart draws, or why it draws none. */
-function ForecastCaption({ state }: { state: ForecastState }) {
+function ForecastCaption({ state, zone }: { state: ForecastState; zone?: Iso }) {
   // Before the chart is drawn, the page's newest run says whether there is a band.
   const hasBand = state.kind === "shown" &&
     (state.band !== undefined ? state.band > 0 : state.latest.p10 !== null && state.latest.p90 !== null);
@@ -269,7 +270,7 @@ function ForecastCaption({ state }: { state: ForecastState }) {
           style={{ background: COLOURS.band, border: `1px solid ${COLOURS.forecast}` }}
           aria-hidden="true"
         />
-        Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at)} by{" "}
+        Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at, new Date(), zone)} by{" "}
         <span class="font-medium text-slate-800">{modelText(state.latest.model)}</span>
         {hasBand ? "; shaded: 10–90 % interval" : "; no interval yet (too little history of its errors)"}
       </>
