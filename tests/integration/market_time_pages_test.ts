@@ -192,3 +192,27 @@ Deno.test(
     assert.match(after.html, new RegExp(`data-testid="bid-delivery"[^>]*>\\d{4}-\\d{2}-\\d{2} ${he} ${abbrev}<`));
   },
 );
+
+Deno.test("P&L by operating day counts each bid on its zone's market clock, not UTC", opts, async () => {
+  const t = await testApp();
+  const { org } = await orgWithAllRoles(t, "mtime-pnl");
+  const token = org.admin.tokens.access_token;
+  const { asset } = await siteWithAsset(t, token, { name: "Day Solar", kind: "solar", capacity_mw: 20 });
+  const db = t.services.db();
+  // 23:00 EDT on 1 July and 01:00 EDT on 2 July: the same UTC day, two PJM operating days.
+  for (const [start, revenue] of [["2025-07-02T03:00:00Z", 100], ["2025-07-02T05:00:00Z", 50]] as const) {
+    await db.query(
+      `INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, status,
+                         created_by, submitted_at, awarded_mw, clearing_price, da_revenue, rt_revenue, revenue)
+       VALUES ($1, $2, 'PJM', 'DA', $3, $4, 'offer', '[{"price":10,"quantity":5}]'::jsonb, 'settled',
+               (SELECT id FROM users WHERE email = $5), now(), 5, 20, $6, 0, $6)`,
+      [org.id, asset.id, new Date(start), new Date(Date.parse(start) + 3_600_000), org.admin.email, revenue],
+    );
+  }
+  const { pnl } = await import("../../services/bids/pnl.ts");
+  const range = { from: "2025-07-01T00:00:00Z", to: "2025-07-03T00:00:00Z", asset_id: asset.id };
+  const byMarketDay = await pnl(db, org.id, { ...range, groupBy: "market_day" });
+  assert.deepEqual(byMarketDay.items.map((r) => [r.label, r.revenue]), [["2025-07-01", 100], ["2025-07-02", 50]]);
+  const byUtcDay = await pnl(db, org.id, { ...range, groupBy: "day" });
+  assert.deepEqual(byUtcDay.items.map((r) => [r.label, r.revenue]), [["2025-07-02", 150]]);
+});

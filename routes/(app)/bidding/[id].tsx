@@ -136,8 +136,8 @@ function historyDetails(h: BidHistoryEntry, units: Units): string {
   if (typeof d.metered_intervals === "number" && typeof d.rt_revenue === "number") {
     parts.push(
       `(metered ${d.metered_intervals} of ${d.rt_intervals} RT intervals: deviation ${
-        typeof d.deviation_mwh === "number"
-          ? `${d.deviation_mwh > 0 ? "+" : ""}${formatEnergy(d.deviation_mwh, units.energy)}`
+        units.energy === "kWh" && typeof d.deviation_mwh === "number"
+          ? `${d.deviation_mwh > 0 ? "+" : ""}${formatEnergy(d.deviation_mwh, "kWh")}`
           : `${signed(d.deviation_mwh)} MWh`
       }, ` +
         `${usd(d.rt_revenue)} at RT prices)`,
