@@ -91,7 +91,8 @@ export default define.page<typeof handler>(function Settings({ data }) {
               options={prefs.time_zone && !TIME_ZONES.includes(prefs.time_zone)
                 ? [prefs.time_zone, ...TIME_ZONES]
                 : TIME_ZONES}
-              value={prefs.time_zone ?? "America/New_York"}
+              // What pages use until one is chosen: times with no market show in UTC, named.
+              value={prefs.time_zone ?? "UTC"}
               error={errors.time_zone}
             />
             <Select
