@@ -80,9 +80,10 @@ import * as $75 from "./routes/register.tsx";
 import * as $76 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
-import * as $$2 from "./islands/LiveZoneTiles.tsx";
-import * as $$3 from "./islands/PriceChart.tsx";
-import * as $$4 from "./islands/StatusBoard.tsx";
+import * as $$2 from "./islands/GateCountdowns.tsx";
+import * as $$3 from "./islands/LiveZoneTiles.tsx";
+import * as $$4 from "./islands/PriceChart.tsx";
+import * as $$5 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -168,9 +169,10 @@ const manifest: Manifest = {
   islands: {
     "./islands/BidBuilder.tsx": $$0,
     "./islands/BidList.tsx": $$1,
-    "./islands/LiveZoneTiles.tsx": $$2,
-    "./islands/PriceChart.tsx": $$3,
-    "./islands/StatusBoard.tsx": $$4,
+    "./islands/GateCountdowns.tsx": $$2,
+    "./islands/LiveZoneTiles.tsx": $$3,
+    "./islands/PriceChart.tsx": $$4,
+    "./islands/StatusBoard.tsx": $$5,
   },
   baseUrl: import.meta.url,
 };

@@ -35,6 +35,7 @@ export interface Gate {
   delivery_date: string;
   closes_at: string;
   time_zone: string;
+  /** "10:30 EDT": the gate on the clock the ISO states it in, zone named. */
   local_time: string;
 }
 
@@ -84,10 +85,17 @@ export interface TraderDashboard {
 const round2 = (v: number) => Math.round(v * 100) / 100;
 const mean = (xs: number[]) => xs.length ? round2(xs.reduce((s, x) => s + x, 0) / xs.length) : null;
 
-/** "10:30" on `tz`'s wall clock. */
+/** "10:30 EDT" on `tz`'s wall clock. */
 function wallTime(tz: string, t: number): string {
-  return new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-    .format(t);
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: tz,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).formatToParts(t);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
 }
 
 /** The next DA gate of every zone, soonest first. Pure. */

@@ -5,11 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { traderDashboard } from "../../services/dashboard/reads.ts";
-import { call, createOrg, expectStatus } from "../helpers/auth.ts";
+import { noticeAlert } from "../../services/bids/notice_read.ts";
+import { addMember, call, createOrg, expectStatus } from "../helpers/auth.ts";
 import { battery, pjmSite } from "../helpers/bids.ts";
 import { dayShape, insertDaPrices, insertRun, modelVersion, operatingHours } from "../helpers/forecasts.ts";
 import { testApp } from "../helpers/test_app.ts";
 import type { Queryable } from "../../db/database.ts";
+import type { BuildInfo, Manifest } from "../../framework/types.ts";
+import appConfig from "../../fresh.config.ts";
+import manifest from "../../fresh.gen.ts";
+import { createApp } from "../../server/app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
 const H = 3_600_000;
@@ -192,7 +197,7 @@ Deno.test("dashboard: positions, gates, tomorrow, spread, P&L and alerts at a fi
   assert.deepEqual([gate("PJM").delivery_date, gate("PJM").closes_at, gate("PJM").local_time], [
     "2025-11-03",
     "2025-11-02T15:30:00.000Z",
-    "10:30",
+    "10:30 EST",
   ]);
   assert.equal(gate("ERCOT").closes_at, "2025-11-02T16:00:00.000Z");
   assert.deepEqual(d.gates.map((g) => g.closes_at), [...d.gates.map((g) => g.closes_at)].sort());
@@ -230,9 +235,53 @@ Deno.test("dashboard: positions, gates, tomorrow, spread, P&L and alerts at a fi
   ]);
   assert.deepEqual(d.alerts.map((x) => x.level), ["warning", "info"]);
 
+  // The toast of the clearing names the asset and the market hour; another organization cannot read it.
+  assert.deepEqual(
+    await noticeAlert(db, { orgId: a.org, bidId: he17, status: "cleared", details: {} }),
+    {
+      level: "info",
+      title: "Keystone Battery · PJM DA HE17",
+      message: "Keystone Battery · PJM DA HE17: cleared 10 MW at $53.44",
+    },
+  );
+  await assert.rejects(
+    noticeAlert(db, { orgId: other.org, bidId: he17, status: "cleared", details: {} }),
+    /not found/i,
+  );
+
   // The other organization sees only its own.
   const b = await traderDashboard(db, other.org, { now: NOW, timeZone: "America/New_York" });
   assert.deepEqual(b.positions.map((p) => [p.asset_name, p.day, p.awarded_mwh]), [["Other Battery", "today", 7]]);
   assert.deepEqual(b.alerts.map((x) => x.message), ["Other Battery · PJM DA HE17: cleared 7 MW at $50.00"]);
   assert.equal(b.pnl.week.revenue, 0);
+});
+
+Deno.test("dashboard page: a trader's panels; the services panel only for admins", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "dash-page");
+  const trader = await addMember(t, org, "trader");
+  // The page has islands: a stand-in client build, as a browser without JavaScript would get.
+  const build: BuildInfo = {
+    sourceHash: "test",
+    builtAt: new Date(0).toISOString(),
+    css: null,
+    boot: "/_fresh/boot-test.js",
+    islands: { LiveZoneTiles: "/_fresh/islands/L.js", GateCountdowns: "/_fresh/islands/G.js" },
+    files: {},
+  };
+  const app = createApp({ services: t.services, manifest: manifest as Manifest, build, root: appConfig.root });
+  const get = async (token: string) => {
+    const res = await app.request("http://localhost/", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    return await res.text();
+  };
+  const mine = await get(trader.tokens.access_token);
+  for (const id of ["positions", "next-gates", "tomorrow", "pnl", "spread", "alerts"]) {
+    assert.match(mine, new RegExp(`data-testid="${id}"`), id);
+  }
+  assert.equal((mine.match(/<li[^>]*data-zone="/g) ?? []).length >= 7, true, "a gate per zone");
+  assert.match(mine, /data-field="countdown"[^>]*>(\d+d )?\d\d:\d\d:\d\d</);
+  assert.doesNotMatch(mine, /data-testid="services-up"/, "a trader's dashboard has no services panel");
+  assert.match(mine, /href="\/system-status"/);
+  assert.match(await get(org.admin.tokens.access_token), /data-testid="services-up"/);
 });
