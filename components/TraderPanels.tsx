@@ -68,7 +68,7 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
         <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
           <tr>
             <th class="px-5 py-2 font-medium">Asset</th>
-            <th class="px-3 py-2 font-medium">Day</th>
+            <th class="hidden px-3 py-2 font-medium sm:table-cell">Day</th>
             <th class="px-3 py-2 text-right font-medium">Awarded</th>
             <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Avg price</th>
             <th class="px-5 py-2 text-right font-medium">Pending</th>
@@ -79,9 +79,11 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
             <tr key={`${p.asset_id}-${p.day}`} data-asset={p.asset_name} data-day={p.day}>
               <td class="px-5 py-2">
                 <a href={`/assets/${p.asset_id}`} class="font-medium hover:text-brand-700">{p.asset_name}</a>
-                <span class="block text-xs text-slate-500">{p.zone} DA</span>
+                <span class="block text-xs text-slate-500">
+                  {p.zone} DA<span class="sm:hidden">&nbsp;· {p.day === "today" ? "today" : "tomorrow"}</span>
+                </span>
               </td>
-              <td class="px-3 py-2">
+              <td class="hidden px-3 py-2 sm:table-cell">
                 {p.day === "today" ? "Today" : "Tomorrow"}
                 <span class="block text-xs text-slate-500">{p.date}</span>
               </td>
@@ -91,7 +93,7 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
               </td>
               <td class="hidden px-3 py-2 text-right sm:table-cell">{price(p.avg_price)}</td>
               <td class="px-5 py-2 text-right" data-field="pending">
-                {p.pending} submitted
+                {p.pending ? `${p.pending} submitted` : "—"}
                 {p.drafts > 0 && <span class="block text-xs text-slate-500">{p.drafts} draft(s)</span>}
               </td>
             </tr>

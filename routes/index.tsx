@@ -78,7 +78,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       {d && (
         <>
           <div class="grid gap-6 lg:grid-cols-3">
-            <div class="lg:col-span-2">
+            <div class="min-w-0 lg:col-span-2">
               <Panel title="My open positions" id="positions" action={{ href: "/bidding", label: "Bids →" }}>
                 <PositionsTable positions={d.positions} />
               </Panel>
