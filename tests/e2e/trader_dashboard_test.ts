@@ -120,6 +120,20 @@ serviceTest(
       );
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390 px: ${wide.join(" | ")}`);
+
+      // The asset form shows the storage fields only for storage (CSS, before any script).
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${app.url}/assets`);
+      const addForm = page.locator("form:has(input[name=_action][value=asset])");
+      assert.equal(await addForm.locator("[name=energy_mwh]").isVisible(), false, "solar: no storage fields");
+      await addForm.locator("select[name=kind]").selectOption("storage");
+      assert.equal(await addForm.locator("[name=energy_mwh]").isVisible(), true, "storage: its fields");
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/assets-1280.png`, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${app.url}/assets/${asset.id}`);
+      const editForm = page.locator("[data-testid=asset-edit]");
+      assert.equal(await editForm.locator("[name=max_soc]").isVisible(), true, "a battery's edit form has them");
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/asset-390.png`, fullPage: true });
       assert.deepEqual(errors, []);
     } finally {
       await sql.end();
