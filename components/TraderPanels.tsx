@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import type { Alert, Position, Spread, TomorrowPrices } from "../services/dashboard/reads.ts";
 import type { PnlTotal } from "../services/bids/pnl.ts";
+import { formatUserTime } from "../services/market/market_time.ts";
 
 const usd = (v: number) =>
   `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -215,19 +216,6 @@ export function SpreadTable({ spreads }: { spreads: Spread[] }) {
   );
 }
 
-/** "Nov 1, 14:30 EST": an event's time on the reader's clock (no market implied). */
-function when(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).format(new Date(iso));
-}
-
 export function AlertList({ alerts, timeZone }: { alerts: Alert[]; timeZone: string }) {
   if (!alerts.length) return <p class="text-sm text-slate-600">No bid has cleared or been rejected yet.</p>;
   return (
@@ -243,7 +231,7 @@ export function AlertList({ alerts, timeZone }: { alerts: Alert[]; timeZone: str
           <div class="min-w-0 flex-1">
             <a href={`/bidding/${a.bid_id}`} class="break-words hover:text-brand-700">{a.message}</a>
             <p class="text-xs text-slate-500">
-              <time dateTime={a.at}>{when(a.at, timeZone)}</time>
+              <time dateTime={a.at}>{formatUserTime(timeZone, a.at)}</time>
             </p>
           </div>
         </li>

@@ -4,8 +4,8 @@
  *
  * Pure (no I/O): the hub's notifier and the dashboard's reads both call it with a bid they loaded.
  */
-import { localDayBounds, tzOffsetMs as offset } from "../market/clock.ts";
-import { isIso, type Iso, operatingDate, ZONES } from "../market/zones.ts";
+import { hourEndingLabel, intervalEndingLabel } from "../market/market_time.ts";
+import { isIso } from "../market/zones.ts";
 
 export interface NoticeBid {
   asset_name: string;
@@ -20,36 +20,12 @@ export interface NoticeBid {
   reject_reason: string | null;
 }
 
-const HOUR_MS = 3_600_000;
-
-/**
- * Hour-ending label of the hour starting at `start` in the zone's operating day: HE1 is the hour ending
- * at 01:00. On the autumn DST day the repeated hour is "HE2*"; on the spring day HE3 does not exist.
- * (A local stand-in for the market-time module; it follows the same convention.)
- */
-export function hourEnding(zone: Iso, start: number): string {
-  const tz = ZONES[zone].timeZone;
-  const [dayStart] = localDayBounds(tz, operatingDate(zone, start));
-  const wallHour = Math.floor((start - dayStart) / HOUR_MS);
-  // Hours elapsed since midnight on the wall clock differ from elapsed real hours only on DST days.
-  const local = new Date(start + offset(tz, start)).getUTCHours();
-  const repeated = wallHour > 0 && local === new Date(start - HOUR_MS + offset(tz, start - HOUR_MS)).getUTCHours();
-  return `HE${local + 1}${repeated ? "*" : ""}`;
-}
-
-/** "14:35" on the zone's market clock: the end of a 5-minute interval (interval-ending). */
-export function intervalEnding(zone: Iso, end: number): string {
-  const d = new Date(end + offset(ZONES[zone].timeZone, end));
-  const hh = d.getUTCHours() === 0 && d.getUTCMinutes() === 0 ? 24 : d.getUTCHours();
-  return `${String(hh).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
-}
-
-/** "PJM DA HE17" or "CAISO RT 14:35": the market and the hour (or interval) in the market's clock. */
+/** "PJM DA HE17" or "CAISO RT IE 14:35": the market and the hour (or interval) in the market's clock. */
 export function marketSlot(b: Pick<NoticeBid, "zone" | "market" | "interval_start" | "interval_end">): string {
   if (!isIso(b.zone)) return `${b.zone} ${b.market}`;
   const when = b.market === "DA"
-    ? hourEnding(b.zone, Date.parse(b.interval_start))
-    : intervalEnding(b.zone, Date.parse(b.interval_end));
+    ? hourEndingLabel(b.zone, b.interval_start)
+    : intervalEndingLabel(b.zone, b.interval_start, b.interval_end);
   return `${b.zone} ${b.market} ${when}`;
 }
 

@@ -8,7 +8,8 @@ import { addDays, localDate, localDayBounds } from "../market/clock.ts";
 import { type Iso, ISOS, nextGateClosure, operatingDate, ZONES } from "../market/zones.ts";
 import { forecastsAsOf } from "../forecast_live/store.ts";
 import { pnl, type PnlTotal } from "../bids/pnl.ts";
-import { hourEnding, noticeLevel, noticeText } from "../bids/notice.ts";
+import { noticeLevel, noticeText } from "../bids/notice.ts";
+import { hourEndingLabel as hourEnding } from "../market/market_time.ts";
 import { hourlyPrices, latestOutcomes, positionBids } from "./store.ts";
 
 const HOUR_MS = 3_600_000;
