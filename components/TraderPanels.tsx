@@ -3,11 +3,20 @@ import type { ComponentChildren } from "preact";
 import type { Alert, Position, Spread, TomorrowPrices } from "../services/dashboard/reads.ts";
 import type { PnlTotal } from "../services/bids/pnl.ts";
 import { formatUserTime } from "../services/market/market_time.ts";
+import { formatEnergy, priceIn, type PriceUnit, type Units } from "../services/market/units.ts";
 
 const usd = (v: number) =>
   `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const price = (v: number | null) => (v === null ? "—" : usd(v));
-const signed = (v: number | null) => (v === null ? "—" : `${v > 0 ? "+" : ""}${usd(v)}`);
+const money = (v: number) => `${v > 0 ? "+" : ""}${usd(v)}`;
+/** A $/MWh price in the reader's unit, short for tables: "$53.44" or "5.344¢" (the panel names the unit). */
+function price(v: number | null, unit: PriceUnit, sign = false): string {
+  if (v === null) return "—";
+  const n = priceIn(v, unit);
+  const digits = unit === "¢/kWh" ? 3 : 2;
+  const abs = Math.abs(n).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const s = n < 0 ? "−" : sign && n > 0 ? "+" : "";
+  return unit === "¢/kWh" ? `${s}${abs}¢` : `${s}$${abs}`;
+}
 
 export function Panel(
   props: { title: string; id: string; children: ComponentChildren; action?: { href: string; label: string } },
@@ -31,7 +40,9 @@ export function Panel(
   );
 }
 
-export function PnlCards({ today, week, timeZone }: { today: PnlTotal; week: PnlTotal; timeZone: string }) {
+export function PnlCards(
+  { today, week, timeZone, units }: { today: PnlTotal; week: PnlTotal; timeZone: string; units: Units },
+) {
   const card = (label: string, t: PnlTotal, testid: string) => (
     <div class="rounded-lg border border-slate-200 px-3 py-2" data-testid={testid}>
       <p class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
@@ -39,9 +50,9 @@ export function PnlCards({ today, week, timeZone }: { today: PnlTotal; week: Pnl
         class={`mt-1 text-xl font-semibold tabular-nums ${t.revenue < 0 ? "text-rose-700" : "text-slate-900"}`}
         data-field="revenue"
       >
-        {signed(t.revenue)}
+        {money(t.revenue)}
       </p>
-      <p class="text-xs tabular-nums text-slate-500">{t.bids} settled · {t.awarded_mwh} MWh</p>
+      <p class="text-xs tabular-nums text-slate-500">{t.bids} settled · {formatEnergy(t.awarded_mwh, units.energy)}</p>
     </div>
   );
   return (
@@ -55,7 +66,7 @@ export function PnlCards({ today, week, timeZone }: { today: PnlTotal; week: Pnl
   );
 }
 
-export function PositionsTable({ positions }: { positions: Position[] }) {
+export function PositionsTable({ positions, units }: { positions: Position[]; units: Units }) {
   if (!positions.length) {
     return (
       <p class="text-sm text-slate-600">
@@ -89,10 +100,10 @@ export function PositionsTable({ positions }: { positions: Position[] }) {
                 <span class="block text-xs text-slate-500">{p.date}</span>
               </td>
               <td class="px-3 py-2 text-right" data-field="awarded">
-                {p.awarded_hours ? `${p.awarded_mwh} MWh` : "—"}
+                {p.awarded_hours ? formatEnergy(p.awarded_mwh, units.energy) : "—"}
                 {p.awarded_hours > 0 && <span class="block text-xs text-slate-500">{p.awarded_hours} h</span>}
               </td>
-              <td class="hidden px-3 py-2 text-right sm:table-cell">{price(p.avg_price)}</td>
+              <td class="hidden px-3 py-2 text-right sm:table-cell">{price(p.avg_price, units.price)}</td>
               <td class="px-5 py-2 text-right" data-field="pending">
                 {p.pending ? `${p.pending} submitted` : "—"}
                 {p.drafts > 0 && <span class="block text-xs text-slate-500">{p.drafts} draft(s)</span>}
@@ -142,7 +153,7 @@ function DayChart({ t }: { t: TomorrowPrices }) {
   );
 }
 
-export function TomorrowGrid({ items }: { items: TomorrowPrices[] }) {
+export function TomorrowGrid({ items, units }: { items: TomorrowPrices[]; units: Units }) {
   return (
     <ul class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
       {items.map((t) => (
@@ -167,8 +178,9 @@ export function TomorrowGrid({ items }: { items: TomorrowPrices[] }) {
               <>
                 <DayChart t={t} />
                 <p class="mt-1 text-xs tabular-nums text-slate-600">
-                  avg <span class="font-semibold text-slate-900" data-field="avg">{price(t.avg)}</span> · peak{" "}
-                  {price(t.max)} {t.peak}
+                  avg <span class="font-semibold text-slate-900" data-field="avg">{price(t.avg, units.price)}</span>
+                  {" "}
+                  · peak {price(t.max, units.price)} {t.peak}
                 </p>
               </>
             )
@@ -179,7 +191,7 @@ export function TomorrowGrid({ items }: { items: TomorrowPrices[] }) {
   );
 }
 
-export function SpreadTable({ spreads }: { spreads: Spread[] }) {
+export function SpreadTable({ spreads, units }: { spreads: Spread[]; units: Units }) {
   return (
     <div class="-mx-5 overflow-x-auto">
       <table class="min-w-full text-sm tabular-nums" data-testid="spread-table">
@@ -197,21 +209,23 @@ export function SpreadTable({ spreads }: { spreads: Spread[] }) {
             <tr key={s.zone} data-zone={s.zone}>
               <td class="px-5 py-1.5 font-medium">{s.zone}</td>
               <td class="px-3 py-1.5 text-right">{s.hours}</td>
-              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{price(s.da_avg)}</td>
-              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{price(s.rt_avg)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{price(s.da_avg, units.price)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{price(s.rt_avg, units.price)}</td>
               <td
                 class={`px-5 py-1.5 text-right font-semibold ${
                   s.spread === null ? "text-slate-400" : s.spread < 0 ? "text-rose-700" : "text-emerald-700"
                 }`}
                 data-field="spread"
               >
-                {signed(s.spread)}
+                {price(s.spread, units.price, true)}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <p class="px-5 pt-2 text-xs text-slate-500">$/MWh, today's operating day in each zone's market clock so far.</p>
+      <p class="px-5 pt-2 text-xs text-slate-500">
+        {units.price}, today's operating day in each zone's market clock so far.
+      </p>
     </div>
   );
 }

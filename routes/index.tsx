@@ -10,6 +10,7 @@ import { PnlTable } from "../components/PnlTable.tsx";
 import GateCountdowns from "../islands/GateCountdowns.tsx";
 import { AlertList, Panel, PnlCards, PositionsTable, SpreadTable, TomorrowGrid } from "../components/TraderPanels.tsx";
 import { type TraderDashboard, traderDashboard } from "../services/dashboard/reads.ts";
+import { unitsOf } from "../services/market/units.ts";
 
 /** Zone tiles: the same for every viewer, read at most every 2 s. */
 const overview = memoReads<ZoneOverview[]>(2_000);
@@ -27,7 +28,9 @@ export const handler = define.handlers({
     const memo = auth && can(auth.role, "market:read") ? overview.get("all", () => zoneOverview(db)) : null;
     const zones: ZoneOverview[] | null = memo ? await memo.value : null;
     const trader = auth && can(auth.role, "bids:read");
-    const timeZone = trader ? (await services.auth.profile.preferences(auth.userId)).time_zone ?? "UTC" : "UTC";
+    const prefs = trader ? await services.auth.profile.preferences(auth.userId) : null;
+    const timeZone = prefs?.time_zone ?? "UTC";
+    const units = unitsOf(prefs);
     const mine = trader
       ? desk.get(`${auth.orgId}|${timeZone}`, () => traderDashboard(db, auth.orgId, { timeZone }))
       : null;
@@ -46,14 +49,16 @@ export const handler = define.handlers({
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
-    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.at ?? 0}:${week?.at ?? 0}:${mine?.at ?? 0}:${
-      Math.floor(Date.now() / 1000)
-    }`;
+    // The reader's units and clock change the page too.
+    const cacheKey = `${viewer}:${units.price}|${units.energy}|${timeZone}:${services.stateVersion()}:${
+      memo?.at ?? 0
+    }:${week?.at ?? 0}:${mine?.at ?? 0}:${Math.floor(Date.now() / 1000)}`;
     return page({
       report: services.healthReport().body,
       zones,
       profit,
       dashboard,
+      units,
       admin,
       signedIn: Boolean(auth),
     }, { cacheKey });
@@ -80,27 +85,19 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
           <div class="grid gap-6 lg:grid-cols-3">
             <div class="min-w-0 lg:col-span-2">
               <Panel title="My open positions" id="positions" action={{ href: "/bidding", label: "Bids →" }}>
-                <PositionsTable positions={d.positions} />
+                <PositionsTable positions={d.positions} units={data.units} />
               </Panel>
             </div>
             <Panel title="Next gate per zone" id="next-gates">
-              <GateCountdowns
-                serverNow={d.now}
-                gates={d.gates.map((g) => ({
-                  zone: g.zone,
-                  delivery_date: g.delivery_date,
-                  closes_at: g.closes_at,
-                  local: g.local_time,
-                }))}
-              />
+              <GateCountdowns serverNow={d.now} gates={d.gates} />
             </Panel>
           </div>
           <Panel title="Tomorrow's day-ahead prices" id="tomorrow" action={{ href: "/market", label: "Markets →" }}>
-            <TomorrowGrid items={d.tomorrow} />
+            <TomorrowGrid items={d.tomorrow} units={data.units} />
           </Panel>
           <div class="grid gap-6 lg:grid-cols-3">
             <Panel title="My P&L" id="pnl" action={{ href: "/assets", label: "By asset →" }}>
-              <PnlCards today={d.pnl.today} week={d.pnl.week} timeZone={d.pnl.time_zone} />
+              <PnlCards today={d.pnl.today} week={d.pnl.week} timeZone={d.pnl.time_zone} units={data.units} />
               {data.profit && data.profit.items.length > 0 && (
                 <div class="mt-4">
                   <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
@@ -108,7 +105,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
               )}
             </Panel>
             <Panel title="DA–RT spread so far today" id="spread">
-              <SpreadTable spreads={d.spreads} />
+              <SpreadTable spreads={d.spreads} units={data.units} />
             </Panel>
             <Panel title="Latest alerts" id="alerts" action={{ href: "/bidding", label: "All bids →" }}>
               <AlertList alerts={d.alerts} timeZone={d.pnl.time_zone} />

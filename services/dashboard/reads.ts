@@ -5,7 +5,8 @@
  */
 import type { Queryable } from "../../db/database.ts";
 import { addDays, localDate, localDayBounds } from "../market/clock.ts";
-import { type Iso, ISOS, nextGateClosure, operatingDate, ZONES } from "../market/zones.ts";
+import { type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
+import { type Gate, nextGates } from "./gates.ts";
 import { forecastsAsOf } from "../forecast_live/store.ts";
 import { pnl, type PnlTotal } from "../bids/pnl.ts";
 import { noticeLevel, noticeText } from "../bids/notice.ts";
@@ -29,15 +30,6 @@ export interface Position {
   /** Submitted, not yet cleared. */
   pending: number;
   drafts: number;
-}
-
-export interface Gate {
-  zone: Iso;
-  delivery_date: string;
-  closes_at: string;
-  time_zone: string;
-  /** "10:30 EDT": the gate on the clock the ISO states it in, zone named. */
-  local_time: string;
 }
 
 export interface TomorrowPrices {
@@ -83,36 +75,10 @@ export interface TraderDashboard {
   alerts: Alert[];
 }
 
+export type { Gate };
+
 const round2 = (v: number) => Math.round(v * 100) / 100;
 const mean = (xs: number[]) => xs.length ? round2(xs.reduce((s, x) => s + x, 0) / xs.length) : null;
-
-/** "10:30 EDT" on `tz`'s wall clock. */
-function wallTime(tz: string, t: number): string {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).formatToParts(t);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("hour")}:${part("minute")} ${part("timeZoneName")}`;
-}
-
-/** The next DA gate of every zone, soonest first. Pure. */
-export function nextGates(now: Date): Gate[] {
-  return ISOS.map((zone) => {
-    const g = nextGateClosure(zone, now);
-    const tz = ZONES[zone].gateTimeZone;
-    return {
-      zone,
-      delivery_date: g.deliveryDate,
-      closes_at: g.closesAt.toISOString(),
-      time_zone: tz,
-      local_time: wallTime(tz, g.closesAt.getTime()),
-    };
-  }).sort((a, b) => a.closes_at.localeCompare(b.closes_at) || a.zone.localeCompare(b.zone));
-}
 
 export async function traderDashboard(
   q: Queryable,

@@ -284,4 +284,28 @@ Deno.test("dashboard page: a trader's panels; the services panel only for admins
   assert.doesNotMatch(mine, /data-testid="services-up"/, "a trader's dashboard has no services panel");
   assert.match(mine, /href="\/system-status"/);
   assert.match(await get(org.admin.tokens.access_token), /data-testid="services-up"/);
+
+  // The reader's /settings units change what the panels show: this hour's PJM DA $50 against RT $45.
+  const db = t.services.db();
+  const hour = Math.floor(Date.now() / H) * H;
+  await insertDaPrices(db, "PJM", [{ start: hour, lmp: 50 }]);
+  await db.query(
+    `INSERT INTO market_prices (zone, market, interval_start, interval_end, lmp, energy, congestion, loss, source)
+     VALUES ('PJM', 'RT', $1, $2, 45, 45, 0, 0, 'test') ON CONFLICT DO NOTHING`,
+    [new Date(hour), new Date(hour + 300_000)],
+  );
+  const spreadCell = (html: string) =>
+    /<tr[^>]*data-zone="PJM"[^>]*>(?:(?!<\/tr>)[\s\S])*data-field="spread"[^>]*>([^<]*)</.exec(html)?.[1];
+  // Each page read is memoised for 2 s per organization: wait for a fresh one.
+  await new Promise((r) => setTimeout(r, 2_100));
+  assert.equal(spreadCell(await get(trader.tokens.access_token)), "+$5.00");
+  const prefs = await call(t, "PUT", "/api/auth/me", {
+    token: trader.tokens.access_token,
+    body: { preferences: { units: { price: "¢/kWh", energy: "kWh" }, time_zone: "Asia/Tokyo" } },
+  });
+  expectStatus(prefs, 200);
+  const cents = await get(trader.tokens.access_token);
+  assert.equal(spreadCell(cents), "+0.500¢");
+  assert.match(cents, /¢\/kWh, today/);
+  assert.match(cents, /Days on your clock \(Asia\/Tokyo\)/);
 });
