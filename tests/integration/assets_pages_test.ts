@@ -110,7 +110,7 @@ Deno.test("assets pages: add a site and a storage asset by form; errors beside f
   assert.match(after, /100 MWh/);
 
   // A site with an asset cannot be deleted: refused with the reason, on the page.
-  const siteRefused = await t.fetch(`/assets/sites/${siteId}`, form({ _action: "delete" }, cookie));
+  const siteRefused = await t.fetch(`/assets/sites/${siteId}`, form({ _action: "delete", confirm: "yes" }, cookie));
   assert.equal(siteRefused.status, 409);
   assert.match(await siteRefused.text(), /still has assets/);
   // Edit the site.
@@ -132,15 +132,19 @@ Deno.test("assets pages: add a site and a storage asset by form; errors beside f
      VALUES ($1, $2, 'CAISO', 'DA', '2025-06-01T10:00:00Z', '2025-06-01T11:00:00Z', 'offer', '[]'::jsonb) RETURNING id`,
     [org_id, assetId],
   );
-  const refused = await t.fetch(`/assets/${assetId}`, form({ _action: "delete" }, cookie));
+  const refused = await t.fetch(`/assets/${assetId}`, form({ _action: "delete", confirm: "yes" }, cookie));
   assert.equal(refused.status, 409);
   assert.match(await refused.text(), /The asset has bids; it cannot be deleted/);
   await t2.query(`DELETE FROM bids WHERE id = $1`, [bidId]);
-  const gone = await t.fetch(`/assets/${assetId}`, form({ _action: "delete" }, cookie));
+  // Not confirmed: nothing happens, and the form says what is missing.
+  const unconfirmed = await t.fetch(`/assets/${assetId}`, form({ _action: "delete" }, cookie));
+  assert.equal(unconfirmed.status, 400);
+  assert.match(await unconfirmed.text(), /to confirm/);
+  const gone = await t.fetch(`/assets/${assetId}`, form({ _action: "delete", confirm: "yes" }, cookie));
   assert.equal(gone.status, 303);
   assert.equal(gone.headers.get("location"), "/assets?done=asset-deleted");
   assert.equal((await t.fetch(`/assets/${assetId}`, { headers: { cookie } })).status, 404);
-  const siteGone = await t.fetch(`/assets/sites/${siteId}`, form({ _action: "delete" }, cookie));
+  const siteGone = await t.fetch(`/assets/sites/${siteId}`, form({ _action: "delete", confirm: "yes" }, cookie));
   assert.equal(siteGone.status, 303);
   assert.equal(siteGone.headers.get("location"), "/assets?done=site-deleted");
 });

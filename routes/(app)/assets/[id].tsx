@@ -58,6 +58,9 @@ async function load(ctx: FreshContext<State>, p: Principal, state: FormState = {
   };
 }
 
+/** A delete is confirmed on the form itself (a box to tick), so it works without JavaScript. */
+const CONFIRM = "Tick “Yes, delete” to confirm.";
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
@@ -74,6 +77,9 @@ export const handler = define.handlers({
     const actor = { principal: p, ip: ctx.state.ip };
     try {
       if (action === "delete") {
+        if (values.confirm !== "yes") {
+          return page(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM } }), { status: 400 });
+        }
         await deleteAsset(db, actor, ctx.params.id);
         return redirect("/assets?done=asset-deleted");
       }
@@ -260,6 +266,10 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
             <form method="post" class="space-y-3" data-testid="asset-delete">
               <input type="hidden" name="_action" value="delete" />
               {data.form === "delete" && data.errors._form && <Notice kind="error">{data.errors._form}</Notice>}
+              <label class="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
+                Yes, delete {asset.name}
+              </label>
               <Button variant="danger">Delete {asset.name}</Button>
             </form>
           </Card>

@@ -30,6 +30,9 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
   return { site, canWrite: can(p.role, "assets:write"), errors: {}, ...extra };
 }
 
+/** A delete is confirmed on the form itself (a box to tick), so it works without JavaScript. */
+const CONFIRM = "Tick “Yes, delete” to confirm.";
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
@@ -46,6 +49,9 @@ export const handler = define.handlers({
     const actor = { principal: p, ip: ctx.state.ip };
     try {
       if (action === "delete") {
+        if (values.confirm !== "yes") {
+          return page<Data>(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM } }), { status: 400 });
+        }
         await deleteSite(db, actor, ctx.params.id);
         return redirect("/assets?done=site-deleted");
       }
@@ -97,6 +103,10 @@ export default define.page<typeof handler>(function SiteEdit({ data }) {
             <form method="post" class="space-y-3" data-testid="site-delete">
               <input type="hidden" name="_action" value="delete" />
               {data.form === "delete" && data.errors._form && <Notice kind="error">{data.errors._form}</Notice>}
+              <label class="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
+                Yes, delete {site.name}
+              </label>
               <Button variant="danger">Delete {site.name}</Button>
             </form>
           </Card>
