@@ -19,12 +19,20 @@ function price(v: number | null, unit: PriceUnit, sign = false): string {
 }
 
 export function Panel(
-  props: { title: string; id: string; children: ComponentChildren; action?: { href: string; label: string } },
+  props: {
+    title: string;
+    id: string;
+    children: ComponentChildren;
+    action?: { href: string; label: string };
+    /** Re-rendered in place when a bid outcome arrives (components/live_panels.ts); holds no island. */
+    live?: boolean;
+  },
 ) {
   return (
     <section
       aria-labelledby={`${props.id}-heading`}
       data-testid={props.id}
+      data-live-panel={props.live ? props.id : undefined}
       class="min-w-0 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"
     >
       <div class="flex flex-wrap items-center justify-between gap-2">

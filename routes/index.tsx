@@ -84,7 +84,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         <>
           <div class="grid gap-6 lg:grid-cols-3">
             <div class="min-w-0 lg:col-span-2">
-              <Panel title="My open positions" id="positions" action={{ href: "/bidding", label: "Bids →" }}>
+              <Panel title="My open positions" id="positions" live action={{ href: "/bidding", label: "Bids →" }}>
                 <PositionsTable positions={d.positions} units={data.units} />
               </Panel>
             </div>
@@ -92,11 +92,16 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
               <GateCountdowns serverNow={d.now} gates={d.gates} />
             </Panel>
           </div>
-          <Panel title="Tomorrow's day-ahead prices" id="tomorrow" action={{ href: "/market", label: "Markets →" }}>
+          <Panel
+            title="Tomorrow's day-ahead prices"
+            id="tomorrow"
+            live
+            action={{ href: "/market", label: "Markets →" }}
+          >
             <TomorrowGrid items={d.tomorrow} units={data.units} />
           </Panel>
           <div class="grid gap-6 lg:grid-cols-3">
-            <Panel title="My P&L" id="pnl" action={{ href: "/assets", label: "By asset →" }}>
+            <Panel title="My P&L" id="pnl" live action={{ href: "/assets", label: "By asset →" }}>
               <PnlCards today={d.pnl.today} week={d.pnl.week} timeZone={d.pnl.time_zone} units={data.units} />
               {data.profit && data.profit.items.length > 0 && (
                 <div class="mt-4">
@@ -104,10 +109,10 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
                 </div>
               )}
             </Panel>
-            <Panel title="DA–RT spread so far today" id="spread">
+            <Panel title="DA–RT spread so far today" id="spread" live>
               <SpreadTable spreads={d.spreads} units={data.units} />
             </Panel>
-            <Panel title="Latest alerts" id="alerts" action={{ href: "/bidding", label: "All bids →" }}>
+            <Panel title="Latest alerts" id="alerts" live action={{ href: "/bidding", label: "All bids →" }}>
               <AlertList alerts={d.alerts} timeZone={d.pnl.time_zone} />
             </Panel>
           </div>
@@ -116,7 +121,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       {zones
         ? (
           <section aria-label="Prices by zone">
-            <LiveZoneTiles initial={zones} />
+            <LiveZoneTiles initial={zones} livePanels={Boolean(d)} />
           </section>
         )
         : !data.signedIn && (

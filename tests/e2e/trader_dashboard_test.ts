@@ -1,6 +1,7 @@
 /**
  * The trader's dashboard in a real browser: a known award and pending bid show as positions, the gate
- * countdowns tick, toasts stack and go away by themselves unless critical; screenshots at 1280 and 390 px.
+ * countdowns tick, toasts stack and go away by themselves unless critical, a bid the clearing job clears
+ * comes as a toast naming asset and hour and updates the panels in place; screenshots at 1280 and 390 px.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
@@ -107,6 +108,26 @@ serviceTest(
       assert.equal(await page.locator("[data-alert=critical]").count(), 1, "a critical toast stays");
       await page.click("[data-alert=critical] [data-dismiss-alert]");
       await page.waitForSelector("[data-alert=critical]", { state: "detached" });
+
+      // A bid the market clears while the page is open: the clearing job's outcome comes as a toast naming the
+      // asset and the market hour, and the positions and alerts panels update in place (no reload).
+      await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 7));
+      await sql`
+        INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, status)
+        VALUES (${org_id}, ${asset.id}, 'PJM', 'DA', ${hour}, ${new Date(hour.getTime() + 3_600_000)}, 'offer',
+                '[{"price": -100, "quantity": 7}]'::jsonb, 'submitted')`;
+      await page.waitForSelector("[data-alert=info]:has-text('Keystone Battery · PJM DA HE')", { timeout: 30_000 });
+      assert.match(
+        await page.locator("[data-alert=info]").first().innerText(),
+        /Keystone Battery · PJM DA HE\d+: cleared 7 MW at −?\$[\d.]+/,
+      );
+      await page.waitForFunction(
+        () => /17 MWh/.test(document.querySelector("tr[data-day=today] [data-field=awarded]")?.textContent ?? ""),
+        undefined,
+        { timeout: 15_000 },
+      );
+      assert.equal(await page.locator("[data-testid=alert-list] li").count(), 2);
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 7, "no reload");
 
       await page.setViewportSize({ width: 390, height: 844 });
       await page.reload();
