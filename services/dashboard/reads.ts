@@ -122,7 +122,7 @@ export async function traderDashboard(
 }
 
 function positionsOf(bids: Awaited<ReturnType<typeof positionBids>>, t: number): Position[] {
-  const byKey = new Map<string, Position & { priced: number; value: number }>();
+  const byKey = new Map<string, Position & { priced: number; value: number; hours: Set<string> }>();
   for (const b of bids) {
     const zone = b.zone as Iso;
     const today = operatingDate(zone, t);
@@ -145,6 +145,7 @@ function positionsOf(bids: Awaited<ReturnType<typeof positionBids>>, t: number):
         drafts: 0,
         priced: 0,
         value: 0,
+        hours: new Set(),
       };
       byKey.set(key, p);
     }
@@ -153,7 +154,9 @@ function positionsOf(bids: Awaited<ReturnType<typeof positionBids>>, t: number):
     else if (b.awarded_mw !== null && b.awarded_mw !== 0) {
       const hours = (Date.parse(b.interval_end) - Date.parse(b.interval_start)) / HOUR_MS;
       const signed = (b.side === "offer" ? 1 : -1) * b.awarded_mw * hours;
-      p.awarded_hours++;
+      // Two awards in one hour (two bids of the asset) are still one hour of position.
+      p.hours.add(b.interval_start);
+      p.awarded_hours = p.hours.size;
       p.awarded_mwh += signed;
       if (b.clearing_price !== null) {
         p.priced += Math.abs(signed);
@@ -162,7 +165,7 @@ function positionsOf(bids: Awaited<ReturnType<typeof positionBids>>, t: number):
     }
   }
   return [...byKey.values()]
-    .map(({ priced, value, ...p }) => ({
+    .map(({ priced, value, hours: _hours, ...p }) => ({
       ...p,
       awarded_mwh: Math.round(p.awarded_mwh * 1000) / 1000,
       avg_price: priced > 0 ? round2(value / priced) : null,

@@ -96,6 +96,15 @@ Deno.test("dashboard: positions, gates, tomorrow, spread, P&L and alerts at a fi
     price: 40,
     revenue: 200,
   });
+  // A second award in HE17 (another bid): one more MWh, still two hours of position.
+  await insertBid(db, {
+    org: a.org,
+    asset: a.asset,
+    start: "2025-11-01T20:00:00Z",
+    status: "cleared",
+    awarded: 1,
+    price: 53.44,
+  });
   // Tomorrow (the 25-hour day): two submitted, one draft; withdrawn ones and later days are not positions.
   await insertBid(db, { org: a.org, asset: a.asset, start: "2025-11-02T06:00:00Z", status: "submitted" });
   await insertBid(db, { org: a.org, asset: a.asset, start: "2025-11-02T07:00:00Z", status: "submitted" });
@@ -185,7 +194,7 @@ Deno.test("dashboard: positions, gates, tomorrow, spread, P&L and alerts at a fi
       p,
     ) => [p.asset_name, p.day, p.date, p.awarded_hours, p.awarded_mwh, p.avg_price, p.pending, p.drafts]),
     [
-      ["Keystone Battery", "today", "2025-11-01", 2, 15, 48.96, 0, 0],
+      ["Keystone Battery", "today", "2025-11-01", 2, 16, 49.24, 0, 0],
       ["Keystone Battery", "tomorrow", "2025-11-02", 0, 0, null, 2, 1],
     ],
   );
