@@ -119,10 +119,9 @@ Deno.test("assets pages: add a site and a storage asset by form; errors beside f
     form({ _action: "edit", name: "Coast 2", zone: "CAISO", node: "SP15", latitude: "34", longitude: "-118" }, cookie),
   );
   assert.equal(siteSaved.status, 303);
-  assert.match(
-    await (await t.fetch(siteSaved.headers.get("location")!, { headers: { cookie } })).text(),
-    /Site Coast 2/,
-  );
+  const sitePage = await (await t.fetch(siteSaved.headers.get("location")!, { headers: { cookie } })).text();
+  assert.match(sitePage, /Site Coast 2/);
+  assert.match(sitePage, /<title>Site · Assets · OptiBid<\/title>/);
 
   // An asset with bids cannot be deleted: refused with the reason; without bids it goes, then its site can.
   const t2 = t.services.db();
