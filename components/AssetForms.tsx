@@ -21,6 +21,22 @@ export const STORAGE_FIELDS = [
   ["max_soc", "Max state of charge (0–1)"],
 ] as const;
 
+/** Each form's fields as its labels name them: validation messages name the field the same way (parseForm). */
+export const SITE_LABELS = {
+  name: "Site name",
+  zone: "Zone",
+  node: "Pricing node or hub",
+  latitude: "Latitude",
+  longitude: "Longitude",
+} as const;
+export const ASSET_LABELS = {
+  site_id: "Site",
+  name: "Asset name",
+  kind: "Kind",
+  capacity_mw: "Capacity (MW)",
+  ...Object.fromEntries(STORAGE_FIELDS),
+} as Readonly<Record<string, string>>;
+
 const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
 
 export const siteForm = z.object({
@@ -59,11 +75,23 @@ export function SiteFields(
   return (
     <>
       <FormError message={errors._form} />
-      <Field name="name" label="Site name" value={values.name} error={errors.name} />
-      <Select name="zone" label="Zone" options={ISOS} value={values.zone ?? "PJM"} error={errors.zone} />
-      <Field name="node" label="Pricing node or hub" value={values.node} error={errors.node} />
-      <Field name="latitude" label="Latitude" inputmode="text" value={values.latitude} error={errors.latitude} />
-      <Field name="longitude" label="Longitude" inputmode="text" value={values.longitude} error={errors.longitude} />
+      <Field name="name" label={SITE_LABELS.name} value={values.name} error={errors.name} />
+      <Select name="zone" label={SITE_LABELS.zone} options={ISOS} value={values.zone ?? "PJM"} error={errors.zone} />
+      <Field name="node" label={SITE_LABELS.node} value={values.node} error={errors.node} />
+      <Field
+        name="latitude"
+        label={SITE_LABELS.latitude}
+        inputmode="text"
+        value={values.latitude}
+        error={errors.latitude}
+      />
+      <Field
+        name="longitude"
+        label={SITE_LABELS.longitude}
+        inputmode="text"
+        value={values.longitude}
+        error={errors.longitude}
+      />
     </>
   );
 }

@@ -255,3 +255,31 @@ Deno.test("audit page: times shown and typed in the user's /settings time zone",
   const later = await page(t, org.admin, `/admin/audit?from=${encodeURIComponent(chicago(Date.now() + 1_800_000))}`);
   assert.deepEqual(rows(later.html), []);
 });
+
+Deno.test("the asset form's messages name the field as it is labelled, in plain words", opts, async () => {
+  const t = await testApp();
+  const { org } = await orgWithAllRoles(t, "mtime-forms");
+  const token = org.admin.tokens.access_token;
+  const { siteId } = await siteWithAsset(t, token, { name: "First", kind: "solar", capacity_mw: 5 });
+  const r = await page(t, org.admin, "/assets", {
+    _action: "asset",
+    site_id: siteId,
+    name: "",
+    kind: "solar",
+    capacity_mw: "0",
+  });
+  assert.equal(r.status, 400);
+  assert.match(r.html, /Capacity must be more than 0 MW/);
+  assert.match(r.html, /Asset name must not be empty/);
+  assert.doesNotMatch(r.html, /Too small|expected number|Invalid input/);
+  const site = await page(t, org.admin, "/assets", {
+    _action: "site",
+    name: "S",
+    zone: "PJM",
+    node: "HUB",
+    latitude: "91",
+    longitude: "x",
+  });
+  assert.match(site.html, /Latitude must be at most 90/);
+  assert.match(site.html, /Longitude (is required|must be a number)/);
+});

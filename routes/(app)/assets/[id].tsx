@@ -1,7 +1,7 @@
 import { type FreshContext, page } from "fresh";
 import type { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
-import { AssetFields, assetForm, asValues } from "../../../components/AssetForms.tsx";
+import { ASSET_LABELS, AssetFields, assetForm, asValues } from "../../../components/AssetForms.tsx";
 import { formErrorsOf, formObject, parseForm, redirect } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
@@ -89,7 +89,7 @@ export const handler = define.handlers({
         await deleteAsset(db, actor, ctx.params.id);
         return redirect("/assets?done=asset-deleted");
       }
-      const parsed = parseForm(assetForm, values);
+      const parsed = parseForm(assetForm, values, ASSET_LABELS);
       if (!parsed.ok) return page(await load(ctx, p, { form: "edit", errors: parsed.errors, values }), { status: 400 });
       await updateAsset(db, actor, ctx.params.id, parsed.data as z.infer<typeof assetInput>);
       return redirect(`/assets/${ctx.params.id}?done=saved`);

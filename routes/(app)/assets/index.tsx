@@ -1,7 +1,15 @@
 import { page } from "fresh";
 import type { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
-import { AssetFields, assetForm, KIND_LABEL, SiteFields, siteForm } from "../../../components/AssetForms.tsx";
+import {
+  ASSET_LABELS,
+  AssetFields,
+  assetForm,
+  KIND_LABEL,
+  SITE_LABELS,
+  SiteFields,
+  siteForm,
+} from "../../../components/AssetForms.tsx";
 import { formErrorsOf, formObject, parseForm, redirect, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
@@ -66,7 +74,11 @@ export const handler = define.handlers({
     const form = values._action === "site" ? "site" : "asset";
     delete values._action;
     const db = ctx.state.services.db();
-    const parsed = parseForm(form === "site" ? siteForm : assetForm, values);
+    const parsed = parseForm(
+      form === "site" ? siteForm : assetForm,
+      values,
+      form === "site" ? SITE_LABELS : ASSET_LABELS,
+    );
     if (!parsed.ok) return page<Data>(await load(ctx, p, { form, errors: parsed.errors, values }), { status: 400 });
     try {
       const actor = { principal: p, ip: ctx.state.ip };

@@ -2,7 +2,7 @@
 import { type FreshContext, page } from "fresh";
 import type { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../../components/Form.tsx";
-import { asValues, SiteFields, siteForm } from "../../../../components/AssetForms.tsx";
+import { asValues, SITE_LABELS, SiteFields, siteForm } from "../../../../components/AssetForms.tsx";
 import { formErrorsOf, formObject, parseForm, redirect, signedIn } from "../../../../server/pages.ts";
 import { toHttpError } from "../../../../server/errors.ts";
 import { HttpError } from "../../../../framework/http_error.ts";
@@ -55,7 +55,7 @@ export const handler = define.handlers({
         await deleteSite(db, actor, ctx.params.id);
         return redirect("/assets?done=site-deleted");
       }
-      const parsed = parseForm(siteForm, values);
+      const parsed = parseForm(siteForm, values, SITE_LABELS);
       if (!parsed.ok) {
         return page<Data>(await load(ctx, p, { form: "edit", errors: parsed.errors, values }), { status: 400 });
       }
