@@ -34,6 +34,7 @@ function placeOf(pathname: string): string | null {
     return zone ? `${ZONES[zone].name} market` : null;
   }
   if (section === "bidding" && id) return "Bid · Bidding";
+  if (section === "assets" && id === "sites") return "Site · Assets";
   if (section === "assets" && id) return "Asset · Assets";
   return null;
 }

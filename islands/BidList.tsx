@@ -1,7 +1,7 @@
 /**
  * The organization's bids, newest delivery first, server-rendered with a filter form (a GET form: it
  * works without JavaScript) and an "Older" link. Once hydrated the list stays current: when the
- * clearing job moves a bid, the realtime hub sends the organization an alert ("Bid cleared", …), which
+ * clearing job moves a bid, the realtime hub sends the organization an alert ("Keystone Battery · PJM DA HE17: cleared 10 MW at $53.44"), which
  * shows as a toast and makes the list fetch the same page again; so does a bid saved by the builder.
  */
 import { useSignal } from "@preact/signals";
@@ -95,7 +95,8 @@ export default function BidList(props: BidListProps) {
       checkSession,
       zones: props.zones.length ? props.zones : undefined,
       onAlert: (a) => {
-        if (/^Bid\b/.test(a.title)) void refresh();
+        // The system's alerts to an organization are bid outcomes ("Asset · PJM DA HE17: cleared …").
+        if (a.source !== "admin" || /^Bid\b/.test(a.title)) void refresh();
       },
       // After a reconnect, alerts sent meanwhile were missed: read the list again.
       onSnapshot: () => {

@@ -12,6 +12,7 @@ import type { ZoneOverview } from "../services/market/overview.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 import { checkSession } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
+import { panelRefresher } from "../components/live_panels.ts";
 
 /** Applies ticks to the overview; pure, so it is tested without a browser. */
 export function applyTicks(tiles: ZoneOverview[], ticks: PriceTick[], now = Date.now()): ZoneOverview[] {
@@ -34,7 +35,8 @@ export function applyTicks(tiles: ZoneOverview[], ticks: PriceTick[], now = Date
   });
 }
 
-export default function LiveZoneTiles({ initial }: { initial: ZoneOverview[] }) {
+/** `livePanels`: the page's `data-live-panel` sections are read again when a bid outcome arrives. */
+export default function LiveZoneTiles({ initial, livePanels }: { initial: ZoneOverview[]; livePanels?: boolean }) {
   const tiles = useSignal(initial);
   const client = useSignal<RealtimeClient | null>(null);
 
@@ -45,6 +47,8 @@ export default function LiveZoneTiles({ initial }: { initial: ZoneOverview[] }) 
       checkSession,
       onSnapshot: (msg) => (tiles.value = applyTicks(tiles.value, msg.ticks)),
       onPrices: (ticks) => (tiles.value = applyTicks(tiles.value, ticks)),
+      // The system's alerts to an organization are its bid outcomes; an admin's message changes no panel.
+      onAlert: livePanels ? ((refresh) => (a) => a.source !== "admin" && refresh())(panelRefresher()) : undefined,
     });
     client.value = c;
     return () => c.close();

@@ -1,16 +1,23 @@
 import { page } from "fresh";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import type { HealthResponse } from "../services/health/report.ts";
 import LiveZoneTiles from "../islands/LiveZoneTiles.tsx";
 import { can } from "../services/auth/rbac.ts";
 import { type ZoneOverview, zoneOverview } from "../services/market/overview.ts";
 import { memoReads } from "../services/memo.ts";
 import { pnl } from "../services/bids/pnl.ts";
 import { PnlTable } from "../components/PnlTable.tsx";
+import GateCountdowns from "../islands/GateCountdowns.tsx";
+import { AlertList, Panel, PnlCards, PositionsTable, SpreadTable, TomorrowGrid } from "../components/TraderPanels.tsx";
+import { type TraderDashboard, traderDashboard } from "../services/dashboard/reads.ts";
+import { unitsOf } from "../services/market/units.ts";
 
 /** Zone tiles: the same for every viewer, read at most every 2 s. */
 const overview = memoReads<ZoneOverview[]>(2_000);
 /** The week's P&L per organization, read at most every 10 s (it changes when bids settle). */
 const weekPnl = memoReads<Awaited<ReturnType<typeof pnl>>>(10_000, 1000);
+/** The trader's panels per organization and reader's time zone, read at most every 2 s. */
+const desk = memoReads<TraderDashboard>(2_000, 1000);
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
@@ -20,7 +27,17 @@ export const handler = define.handlers({
     const db = services.db();
     const memo = auth && can(auth.role, "market:read") ? overview.get("all", () => zoneOverview(db)) : null;
     const zones: ZoneOverview[] | null = memo ? await memo.value : null;
-    const week = auth && can(auth.role, "bids:read")
+    const trader = auth && can(auth.role, "bids:read");
+    const prefs = trader ? await services.auth.profile.preferences(auth.userId) : null;
+    const timeZone = prefs?.time_zone ?? "UTC";
+    const units = unitsOf(prefs);
+    const mine = trader
+      ? desk.get(`${auth.orgId}|${timeZone}`, () => traderDashboard(db, auth.orgId, { timeZone }))
+      : null;
+    const dashboard = mine ? await mine.value : null;
+    // Services panel: admins run the platform; everyone else has the status page.
+    const admin = auth?.role === "admin";
+    const week = trader
       ? weekPnl.get(auth.orgId, () =>
         pnl(db, auth.orgId, {
           from: new Date(Date.now() - 7 * 86_400_000),
@@ -32,32 +49,79 @@ export const handler = define.handlers({
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
     const viewer = ctx.state.auth ? `${ctx.state.auth.userId}:${ctx.state.auth.role}:${ctx.state.auth.name}` : "-";
-    const cacheKey = `${viewer}:${services.stateVersion()}:${memo?.at ?? 0}:${week?.at ?? 0}:${
-      Math.floor(Date.now() / 1000)
-    }`;
-    return page({ report: services.healthReport().body, zones, profit, signedIn: Boolean(auth) }, { cacheKey });
+    // The reader's units and clock change the page too.
+    const cacheKey = `${viewer}:${units.price}|${units.energy}|${timeZone}:${services.stateVersion()}:${
+      memo?.at ?? 0
+    }:${week?.at ?? 0}:${mine?.at ?? 0}:${Math.floor(Date.now() / 1000)}`;
+    return page({
+      report: services.healthReport().body,
+      zones,
+      profit,
+      dashboard,
+      units,
+      admin,
+      signedIn: Boolean(auth),
+    }, { cacheKey });
   },
 });
 
 export default define.page<typeof handler>(function Dashboard({ data }) {
-  const { report, zones } = data;
-  const up = report.services.filter((s) => s.status === "available").length;
-  const configured = report.services.filter((s) => s.status !== "disabled").length;
+  const { report, zones, dashboard: d } = data;
   return (
     <div class="space-y-6">
       <header class="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 class="text-2xl font-bold tracking-tight">Dashboard</h1>
-          <p class="mt-1 text-sm text-slate-600">The platform at a glance.</p>
+          <p class="mt-1 text-sm text-slate-600">
+            {d ? "Your positions, the next gates and the prices that matter today." : "The platform at a glance."}
+          </p>
         </div>
         <a href="/system-status" class="text-sm font-medium text-brand-600 hover:text-brand-700">
-          Live status →
+          System status →
         </a>
       </header>
+      {d && (
+        <>
+          <div class="grid gap-6 lg:grid-cols-3">
+            <div class="min-w-0 lg:col-span-2">
+              <Panel title="My open positions" id="positions" live action={{ href: "/bidding", label: "Bids →" }}>
+                <PositionsTable positions={d.positions} units={data.units} />
+              </Panel>
+            </div>
+            <Panel title="Next gate per zone" id="next-gates">
+              <GateCountdowns serverNow={d.now} gates={d.gates} />
+            </Panel>
+          </div>
+          <Panel
+            title="Tomorrow's day-ahead prices"
+            id="tomorrow"
+            live
+            action={{ href: "/market", label: "Markets →" }}
+          >
+            <TomorrowGrid items={d.tomorrow} units={data.units} />
+          </Panel>
+          <div class="grid gap-6 lg:grid-cols-3">
+            <Panel title="My P&L" id="pnl" live action={{ href: "/assets", label: "By asset →" }}>
+              <PnlCards today={d.pnl.today} week={d.pnl.week} timeZone={d.pnl.time_zone} units={data.units} />
+              {data.profit && data.profit.items.length > 0 && (
+                <div class="mt-4">
+                  <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+                </div>
+              )}
+            </Panel>
+            <Panel title="DA–RT spread so far today" id="spread" live>
+              <SpreadTable spreads={d.spreads} units={data.units} />
+            </Panel>
+            <Panel title="Latest alerts" id="alerts" live action={{ href: "/bidding", label: "All bids →" }}>
+              <AlertList alerts={d.alerts} timeZone={d.pnl.time_zone} />
+            </Panel>
+          </div>
+        </>
+      )}
       {zones
         ? (
           <section aria-label="Prices by zone">
-            <LiveZoneTiles initial={zones} />
+            <LiveZoneTiles initial={zones} livePanels={Boolean(d)} />
           </section>
         )
         : !data.signedIn && (
@@ -82,38 +146,44 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
             </div>
           </section>
         )}
-      {data.profit && (
+      {!d && data.profit && (
         <section aria-labelledby="pnl-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
-          <div class="flex flex-wrap items-center justify-between gap-3">
-            <h2 id="pnl-heading" class="text-base font-semibold">P&L, last 7 days</h2>
-            <a href="/assets" class="text-sm font-medium text-brand-600 hover:text-brand-700">By asset →</a>
-          </div>
+          <h2 id="pnl-heading" class="text-base font-semibold">P&L, last 7 days</h2>
           <div class="mt-4">
             <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
           </div>
         </section>
       )}
-      <section aria-labelledby="services-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
-        <div class="flex flex-wrap items-center justify-between gap-3">
-          <h2 id="services-heading" class="text-base font-semibold">Services</h2>
-          <StatusBadge status={report.status} />
-        </div>
-        <p class="mt-2 text-sm text-slate-600">
-          <span class="font-semibold tabular-nums text-slate-900" data-testid="services-up">{up}</span> of{" "}
-          <span class="tabular-nums">{configured}</span> configured services available · version {report.version}
-        </p>
-        <ul class="mt-4 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          {report.services.map((s) => (
-            <li key={s.name} class="flex items-center justify-between rounded-lg border border-slate-200 px-3 py-2">
-              <div>
-                <p class="text-sm font-medium">{s.name}</p>
-                <p class="text-xs text-slate-500">{s.features.join(", ")}</p>
-              </div>
-              <StatusBadge status={s.status} />
-            </li>
-          ))}
-        </ul>
-      </section>
+      {data.admin && <ServicesPanel report={report} />}
     </div>
   );
 });
+
+/** The platform's services, for admins (everyone else finds them on /system-status). */
+function ServicesPanel({ report }: { report: HealthResponse }) {
+  const up = report.services.filter((s) => s.status === "available").length;
+  const configured = report.services.filter((s) => s.status !== "disabled").length;
+  return (
+    <section aria-labelledby="services-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+      <div class="flex flex-wrap items-center justify-between gap-3">
+        <h2 id="services-heading" class="text-base font-semibold">Services</h2>
+        <StatusBadge status={report.status} />
+      </div>
+      <p class="mt-2 text-sm text-slate-600">
+        <span class="font-semibold tabular-nums text-slate-900" data-testid="services-up">{up}</span> of{" "}
+        <span class="tabular-nums">{configured}</span> configured services available · version {report.version}
+      </p>
+      <ul class="mt-4 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
+        {report.services.map((s) => (
+          <li key={s.name} class="flex items-center justify-between rounded-lg border border-slate-200 px-3 py-2">
+            <div>
+              <p class="text-sm font-medium">{s.name}</p>
+              <p class="text-xs text-slate-500">{s.features.join(", ")}</p>
+            </div>
+            <StatusBadge status={s.status} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -31,6 +31,8 @@ import { type BidsService, createBids } from "./bids/service.ts";
 import { createForecastLive, type ForecastLiveService } from "./forecast_live/service.ts";
 import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
+import { log } from "./log/logger.ts";
+import { noticeAlert } from "./bids/notice_read.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -131,15 +133,9 @@ export function createServices(config: Config): AppServices {
     db: () => adapters.database.db(),
     queue,
     notify: (n) => {
-      const mw = typeof n.details.awarded_mw === "number" ? ` ${n.details.awarded_mw} MW` : "";
-      const at = typeof n.details.clearing_price === "number" ? ` at $${n.details.clearing_price}/MWh` : "";
-      realtime.publishAlert({
-        level: "info",
-        title: `Bid ${n.status}`,
-        message: `Bid ${n.bidId.slice(0, 8)}${mw}${at}`,
-      }, {
-        orgId: n.orgId,
-      });
+      // The toast names the asset, the market and the hour, so the bid is read back (by its organization).
+      void noticeAlert(adapters.database.db(), n).then((alert) => realtime.publishAlert(alert, { orgId: n.orgId }))
+        .catch((e) => log.warn("bid notice not sent", { bid: n.bidId, error: String(e) }));
     },
   });
   const models = createModels({ db: () => adapters.database.db(), config });

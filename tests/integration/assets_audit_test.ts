@@ -112,7 +112,7 @@ Deno.test("audit: meter readings written and deleted, and an asset added by the 
       .toString(),
     ip: uniqueIp(),
   });
-  assert.equal(page.status, 201, (await page.text()).slice(0, 300));
+  assert.equal(page.status, 303, (await page.text()).slice(0, 300));
   const created = await auditLog(t, org.admin, "action=asset.created");
   assert.equal(created.body.items.length, 1);
   const assetId = created.body.items[0].target_id as string;

@@ -82,6 +82,7 @@ Deno.test("island state cannot break out of its script element", () => {
  */
 const BROWSER_SAFE_SERVICES = new Set([
   "services/bids/schema.ts",
+  "services/dashboard/gates.ts",
   "services/forecast_live/schema.ts",
   "services/market/clock.ts",
   "services/market/market_time.ts",

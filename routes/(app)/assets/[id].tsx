@@ -1,5 +1,14 @@
-import { page } from "fresh";
-import { Card } from "../../../components/Form.tsx";
+import { type FreshContext, page } from "fresh";
+import type { z } from "zod";
+import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
+import { ASSET_LABELS, AssetFields, assetForm, asValues } from "../../../components/AssetForms.tsx";
+import { formErrorsOf, formObject, parseForm, redirect } from "../../../server/pages.ts";
+import { toHttpError } from "../../../server/errors.ts";
+import { can } from "../../../services/auth/rbac.ts";
+import { deleteAsset, updateAsset } from "../../../services/assets/actions.ts";
+import type { assetInput } from "../../../services/assets/schemas.ts";
+import { listSites } from "../../../services/assets/store.ts";
+import type { Principal } from "../../../services/auth/principal.ts";
 import { PnlTable } from "../../../components/PnlTable.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { listReadings } from "../../../services/assets/meter_store.ts";
@@ -7,7 +16,7 @@ import { getAsset } from "../../../services/assets/store.ts";
 import { deviationRevenue, pnl } from "../../../services/bids/pnl.ts";
 import { mw, usd } from "../../../components/bid_format.ts";
 import { listBids } from "../../../services/bids/store.ts";
-import { define } from "../../../utils.ts";
+import { define, type State } from "../../../utils.ts";
 import { formatMarketInterval, formatUserTime, marketClock } from "../../../services/market/market_time.ts";
 import { formatEnergy, unitsOf } from "../../../services/market/units.ts";
 import type { Iso } from "../../../services/market/zones.ts";
@@ -17,23 +26,79 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAYS = 30;
 const READINGS = 24;
 
+/** Which form failed, with what, and the values to show again; or the notice of a finished one. */
+interface FormState {
+  form?: "edit" | "delete";
+  errors: FieldErrors;
+  values?: Record<string, string>;
+  notice?: string;
+}
+
+const DONE: Record<string, string> = { saved: "Asset saved." };
+
+async function load(ctx: FreshContext<State>, p: Principal, state: FormState = { errors: {} }) {
+  if (!UUID.test(ctx.params.id)) throw new HttpError(404, "No such asset");
+  const db = ctx.state.services.db();
+  const asset = await getAsset(db, p.orgId, ctx.params.id);
+  const to = new Date(Date.now() + 3 * 86_400_000);
+  const from = new Date(Date.now() - DAYS * 86_400_000);
+  const [bids, profit, readings, deviation, prefs, sites] = await Promise.all([
+    listBids(db, p.orgId, { asset_id: asset.id, limit: 50 }),
+    pnl(db, p.orgId, { from, to, groupBy: "market_day", asset_id: asset.id }),
+    listReadings(db, p.orgId, asset.id, { limit: READINGS, newestFirst: true }),
+    deviationRevenue(db, p.orgId, { from, to, asset_id: asset.id }),
+    ctx.state.services.auth.profile.preferences(p.userId),
+    listSites(db, p.orgId) as Promise<{ id: string; name: string; zone: string }[]>,
+  ]);
+  const display = { timeZone: prefs.time_zone ?? "UTC", units: unitsOf(prefs) };
+  return {
+    asset,
+    bids: bids.items,
+    profit,
+    readings,
+    deviation,
+    display,
+    sites,
+    canWrite: can(p.role, "assets:write"),
+    ...state,
+  };
+}
+
+/** A delete is confirmed on the form itself (a box to tick), so it works without JavaScript. */
+const CONFIRM = "Tick “Yes, delete” to confirm.";
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
+    const notice = DONE[ctx.url.searchParams.get("done") ?? ""];
+    return page(await load(ctx, p, { errors: {}, notice }));
+  },
+  async POST(ctx) {
+    const p = signedIn(ctx);
     if (!UUID.test(ctx.params.id)) throw new HttpError(404, "No such asset");
+    const values = await formObject(ctx.req);
+    const action = values._action === "delete" ? "delete" : "edit";
+    delete values._action;
     const db = ctx.state.services.db();
-    const asset = await getAsset(db, p.orgId, ctx.params.id);
-    const to = new Date(Date.now() + 3 * 86_400_000);
-    const from = new Date(Date.now() - DAYS * 86_400_000);
-    const [bids, profit, readings, deviation, prefs] = await Promise.all([
-      listBids(db, p.orgId, { asset_id: asset.id, limit: 50 }),
-      pnl(db, p.orgId, { from, to, groupBy: "market_day", asset_id: asset.id }),
-      listReadings(db, p.orgId, asset.id, { limit: READINGS, newestFirst: true }),
-      deviationRevenue(db, p.orgId, { from, to, asset_id: asset.id }),
-      ctx.state.services.auth.profile.preferences(p.userId),
-    ]);
-    const display = { timeZone: prefs.time_zone ?? "UTC", units: unitsOf(prefs) };
-    return page({ asset, bids: bids.items, profit, readings, deviation, display });
+    const actor = { principal: p, ip: ctx.state.ip };
+    try {
+      if (action === "delete") {
+        if (values.confirm !== "yes") {
+          return page(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM } }), { status: 400 });
+        }
+        await deleteAsset(db, actor, ctx.params.id);
+        return redirect("/assets?done=asset-deleted");
+      }
+      const parsed = parseForm(assetForm, values, ASSET_LABELS);
+      if (!parsed.ok) return page(await load(ctx, p, { form: "edit", errors: parsed.errors, values }), { status: 400 });
+      await updateAsset(db, actor, ctx.params.id, parsed.data as z.infer<typeof assetInput>);
+      return redirect(`/assets/${ctx.params.id}?done=saved`);
+    } catch (e) {
+      // A refusal (the asset has bids, a name taken) comes back on the form that asked, with its reason.
+      return page(await load(ctx, p, { form: action, errors: formErrorsOf(e), values }), {
+        status: toHttpError(e)?.status ?? 400,
+      });
+    }
   },
 });
 
@@ -67,6 +132,7 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
         </p>
         <h1 class="text-2xl font-bold tracking-tight">{asset.name}</h1>
       </header>
+      {data.notice && <Notice kind="success">{data.notice}</Notice>}
       <div class="grid gap-6 lg:grid-cols-3">
         <Card title="Asset">
           <dl class="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
@@ -182,6 +248,40 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
             </div>
           )}
       </Card>
+      {data.canWrite && (
+        <div class="grid gap-6 lg:grid-cols-3">
+          <div class="min-w-0 lg:col-span-2">
+            <Card title="Edit asset" id="edit">
+              <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate data-testid="asset-edit">
+                <input type="hidden" name="_action" value="edit" />
+                <AssetFields
+                  sites={data.sites}
+                  values={data.form === "edit" && data.values ? data.values : asValues(asset)}
+                  errors={data.form === "edit" ? data.errors : {}}
+                />
+                <div class="flex items-end">
+                  <Button>Save asset</Button>
+                </div>
+              </form>
+            </Card>
+          </div>
+          <Card
+            title="Delete asset"
+            id="delete"
+            description="Only an asset without bids can be deleted: its bids are the record of what was offered."
+          >
+            <form method="post" class="space-y-3" data-testid="asset-delete">
+              <input type="hidden" name="_action" value="delete" />
+              {data.form === "delete" && data.errors._form && <Notice kind="error">{data.errors._form}</Notice>}
+              <label class="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
+                Yes, delete {asset.name}
+              </label>
+              <Button variant="danger">Delete {asset.name}</Button>
+            </form>
+          </Card>
+        </div>
+      )}
     </div>
   );
 });

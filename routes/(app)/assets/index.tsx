@@ -1,14 +1,22 @@
 import { page } from "fresh";
-import { z } from "zod";
-import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
-import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
+import type { z } from "zod";
+import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
+import {
+  ASSET_LABELS,
+  AssetFields,
+  assetForm,
+  KIND_LABEL,
+  SITE_LABELS,
+  SiteFields,
+  siteForm,
+} from "../../../components/AssetForms.tsx";
+import { formErrorsOf, formObject, parseForm, redirect, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
-import { ASSET_KIND_LIST, assetInput, siteInput } from "../../../services/assets/schemas.ts";
+import type { assetInput, siteInput } from "../../../services/assets/schemas.ts";
 import { listAssets, listSites } from "../../../services/assets/store.ts";
 import { createAsset, createSite } from "../../../services/assets/actions.ts";
 import type { AssetView } from "../../../services/assets/schemas.ts";
-import { ISOS } from "../../../services/market/zones.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import type { FreshContext } from "fresh";
 import { define, type State } from "../../../utils.ts";
@@ -46,56 +54,19 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
   };
 }
 
-/** What a storage asset adds to the form (field, label); the others leave these out. */
-const STORAGE_FIELDS = [
-  ["energy_mwh", "Energy (MWh, storage)"],
-  ["charge_mw", "Charge (MW, storage)"],
-  ["discharge_mw", "Discharge (MW, storage)"],
-  ["round_trip_efficiency", "Round-trip efficiency (0–1)"],
-  ["min_soc", "Min state of charge (0–1)"],
-  ["max_soc", "Max state of charge (0–1)"],
-] as const;
-
-/** Each form's fields as its labels name them: validation messages name the field the same way. */
-const FORM_LABELS = {
-  site: { name: "Site name", zone: "Zone", node: "Pricing node or hub", latitude: "Latitude", longitude: "Longitude" },
-  asset: {
-    site_id: "Site",
-    name: "Asset name",
-    kind: "Kind",
-    capacity_mw: "Capacity (MW)",
-    ...Object.fromEntries(STORAGE_FIELDS),
-  },
-} as const;
-
-/** Form fields are text; the API's schemas take numbers. Empty optional fields are left out. */
-const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
-const siteForm = z.object({
-  name: z.string(),
-  zone: z.string(),
-  node: z.string(),
-  latitude: z.string(),
-  longitude: z.string(),
-}).transform((f) => ({ ...f, latitude: num(f.latitude), longitude: num(f.longitude) })).pipe(siteInput);
-const assetForm = z.record(z.string(), z.string()).transform((f) => {
-  const out: Record<string, unknown> = {
-    site_id: f.site_id,
-    name: f.name,
-    kind: f.kind,
-    capacity_mw: num(f.capacity_mw),
-  };
-  if (f.kind === "storage") {
-    for (const [k] of STORAGE_FIELDS) {
-      out[k] = num(f[k]);
-    }
-  }
-  return out;
-}).pipe(assetInput);
+/** What a finished form says after its redirect (`?done=`): a reload shows the page, not the POST again. */
+export const DONE: Record<string, string> = {
+  "site-added": "Site added.",
+  "asset-added": "Asset added.",
+  "site-deleted": "Site deleted.",
+  "asset-deleted": "Asset deleted.",
+};
 
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>(await load(ctx, p));
+    const done = DONE[ctx.url.searchParams.get("done") ?? ""];
+    return page<Data>(await load(ctx, p, done ? { notice: done } : {}));
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -103,15 +74,17 @@ export const handler = define.handlers({
     const form = values._action === "site" ? "site" : "asset";
     delete values._action;
     const db = ctx.state.services.db();
-    const parsed = parseForm(form === "site" ? siteForm : assetForm, values, FORM_LABELS[form]);
+    const parsed = parseForm(
+      form === "site" ? siteForm : assetForm,
+      values,
+      form === "site" ? SITE_LABELS : ASSET_LABELS,
+    );
     if (!parsed.ok) return page<Data>(await load(ctx, p, { form, errors: parsed.errors, values }), { status: 400 });
     try {
       const actor = { principal: p, ip: ctx.state.ip };
       if (form === "site") await createSite(db, actor, parsed.data as z.infer<typeof siteInput>);
       else await createAsset(db, actor, parsed.data as z.infer<typeof assetInput>);
-      return page<Data>(await load(ctx, p, { notice: form === "site" ? "Site added." : "Asset added." }), {
-        status: 201,
-      });
+      return redirect(`/assets?done=${form}-added`);
     } catch (e) {
       return page<Data>(await load(ctx, p, { form, errors: formErrorsOf(e), values }), {
         status: toHttpError(e)?.status ?? 400,
@@ -120,21 +93,8 @@ export const handler = define.handlers({
   },
 });
 
-const KIND_LABEL = { solar: "Solar", wind: "Wind", storage: "Storage", thermal: "Thermal" } as const;
-
-/** A form's own error (not one field's), across the whole grid. */
-function FormError({ message }: { message?: string }) {
-  if (!message) return null;
-  return (
-    <div class="sm:col-span-2 lg:col-span-3">
-      <Notice kind="error">{message}</Notice>
-    </div>
-  );
-}
-
 export default define.page<typeof handler>(function Assets({ data }) {
   const e = (form: string) => data.form === form ? data.errors : {};
-  const v = (form: string, k: string) => data.form === form ? data.values[k] : undefined;
   return (
     <div class="space-y-6">
       <header>
@@ -180,7 +140,14 @@ export default define.page<typeof handler>(function Assets({ data }) {
           <ul class="mb-4 grid gap-2 sm:grid-cols-2">
             {data.sites.map((s) => (
               <li key={s.id} class="rounded-lg border border-slate-200 px-3 py-2 text-sm">
-                <p class="font-medium">{s.name}</p>
+                <p class="flex items-baseline justify-between gap-2 font-medium">
+                  {s.name}
+                  {data.canWrite && (
+                    <a href={`/assets/sites/${s.id}`} class="text-xs font-medium text-brand-600 hover:underline">
+                      Edit
+                    </a>
+                  )}
+                </p>
                 <p class="text-xs text-slate-500">
                   {s.zone} · {s.node} · {s.latitude.toFixed(3)}, {s.longitude.toFixed(3)} · {s.asset_count} asset(s)
                 </p>
@@ -191,24 +158,7 @@ export default define.page<typeof handler>(function Assets({ data }) {
         {data.canWrite && (
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="site" />
-            <FormError message={e("site")._form} />
-            <Field name="name" label="Site name" value={v("site", "name")} error={e("site").name} />
-            <Select name="zone" label="Zone" options={ISOS} value={v("site", "zone") ?? "PJM"} error={e("site").zone} />
-            <Field name="node" label="Pricing node or hub" value={v("site", "node")} error={e("site").node} />
-            <Field
-              name="latitude"
-              label="Latitude"
-              inputmode="text"
-              value={v("site", "latitude")}
-              error={e("site").latitude}
-            />
-            <Field
-              name="longitude"
-              label="Longitude"
-              inputmode="text"
-              value={v("site", "longitude")}
-              error={e("site").longitude}
-            />
+            <SiteFields values={data.form === "site" ? data.values : {}} errors={e("site")} />
             <div class="flex items-end">
               <Button variant="secondary">Add site</Button>
             </div>
@@ -223,31 +173,11 @@ export default define.page<typeof handler>(function Assets({ data }) {
         >
           <form method="post" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" noValidate>
             <input type="hidden" name="_action" value="asset" />
-            <FormError message={e("asset")._form} />
-            <Select
-              name="site_id"
-              label="Site"
-              options={data.sites.map((s) => ({ value: s.id, label: `${s.name} (${s.zone})` }))}
-              value={v("asset", "site_id")}
-              error={e("asset").site_id}
+            <AssetFields
+              sites={data.sites}
+              values={data.form === "asset" ? data.values : {}}
+              errors={e("asset")}
             />
-            <Field name="name" label="Asset name" value={v("asset", "name")} error={e("asset").name} />
-            <Select
-              name="kind"
-              label="Kind"
-              options={ASSET_KIND_LIST.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
-              value={v("asset", "kind") ?? "solar"}
-              error={e("asset").kind}
-            />
-            <Field
-              name="capacity_mw"
-              label="Capacity (MW)"
-              value={v("asset", "capacity_mw")}
-              error={e("asset").capacity_mw}
-            />
-            {STORAGE_FIELDS.map(([name, label]) => (
-              <Field key={name} name={name} label={label} value={v("asset", name)} error={e("asset")[name]} />
-            ))}
             <div class="flex items-end">
               <Button>Add asset</Button>
             </div>
