@@ -74,6 +74,9 @@ async function orgWithBattery(t: Awaited<ReturnType<typeof testApp>>, tag: strin
 
 Deno.test("dashboard: positions, gates, tomorrow, spread, P&L and alerts at a fixed clock", opts, async () => {
   const t = await testApp();
+  // The fixture's days are in the past of the real clock: the clearing job (every 5 s) would clear its
+  // submitted bids between the inserts and the read.
+  await t.services.bids.stop();
   const db = t.services.db();
   const a = await orgWithBattery(t, "dash-a", "Keystone Battery");
   const other = await orgWithBattery(t, "dash-b", "Other Battery");
