@@ -12,7 +12,7 @@ import type { Database, Transaction } from "../../db/database.ts";
 import { audit } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
-import { checkCommitment, lockAssets } from "./commitment.ts";
+import { checkBatchCommitment, checkCommitment, lockAssets } from "./commitment.ts";
 import type { StorageLimits } from "./feasibility.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
 import { assertAllowed, type BidAction } from "./lifecycle.ts";
@@ -131,12 +131,13 @@ async function goLive(
   c: Caller,
   draft: BidView,
   now: Date,
-  opts: { fresh?: boolean; asset?: StorageLimits } = {},
+  opts: { fresh?: boolean; asset?: StorageLimits; committed?: boolean } = {},
 ): Promise<BidView> {
   const orgId = c.principal.orgId;
   assertAllowed(draft, "submit", now);
   if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
-  await checkCommitment(tx, orgId, draft, opts.asset);
+  // `committed`: the batch checked this bid's commitment together with the rest of the batch.
+  if (!opts.committed) await checkCommitment(tx, orgId, draft, opts.asset);
   // The version checked above: a change made meanwhile was not validated, so it is a 409.
   const submitted = await transition(tx, orgId, draft.id, ["draft"], "submitted", c.principal, {
     expectedVersion: draft.version,
@@ -186,6 +187,10 @@ export interface BatchIssue {
 /**
  * Creates up to MAX_BATCH drafts (and submits them with `submit`), all or nothing: if any bid is
  * invalid, nothing is created and the refusal lists the issues per item (`index`, `path` = `bids.N.…`).
+ * This is also how a day grid submits an operating day (24 hours, 23 or 25 on DST days): with `submit`,
+ * the batch's bids are judged together against each asset's live bids (a storage asset's energy across
+ * the day), one read per asset, and a batch that over-commits an asset is a 409 whose details name each
+ * bid (`index`) — nothing is created.
  */
 export async function createBids(
   deps: BidDeps,
@@ -221,9 +226,10 @@ export async function createBids(
     if (!input.submit) return { items: created };
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
     const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+    await checkBatchCommitment(tx, c.principal.orgId, created, assets);
     const items: BidView[] = [];
     for (const draft of created) {
-      items.push(await goLive(tx, c, draft, now, { fresh: true, asset: assets.get(draft.asset_id) }));
+      items.push(await goLive(tx, c, draft, now, { fresh: true, committed: true }));
     }
     return { items };
   });

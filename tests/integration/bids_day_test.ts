@@ -1,0 +1,137 @@
+/**
+ * A day-ahead operating day through the batch API, as the day grid sends it: 24 hours of a battery in one
+ * request, submitted together (the asset's energy judged across the day with its live bids), all or
+ * nothing, and a retry with the same Idempotency-Key replays the answer and creates nothing.
+ */
+import assert from "node:assert/strict";
+import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
+import { battery, pjmSite } from "../helpers/bids.ts";
+import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+async function trader(tag: string) {
+  const t = await testApp();
+  const r = await t.fetch("/api/auth/register", {
+    ...json({ email: uniqueEmail(tag), password: GOOD_PASSWORD, name: "T", organization_name: `${tag} Org` }),
+    ip: uniqueIp(),
+  });
+  const { access_token } = await r.json();
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await t.fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${access_token}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
+  };
+  const site = await call("POST", "/api/sites", pjmSite("Day Site"));
+  const bess = await call("POST", "/api/assets", { site_id: site.body.id, ...battery("Day BESS") });
+  assert.equal(bess.status, 201);
+  return { call, bess: bess.body.id as string };
+}
+
+/** A day the gate is open for (the day after the default, so the gate cannot close during the test). */
+function openDay() {
+  const date = addDays(defaultDay("PJM", new Date()), 1);
+  return { date, hours: dayHours("PJM", date) };
+}
+
+/**
+ * The battery's day: charge 20 MW for HE1–HE6, discharge 20 MW for HE17–HE22, 1 MW offers at $500 in the
+ * other hours. Swing ≈ 141 MWh of the 170 MWh usable (200 MWh × 0.1–0.95, 87 % round trip).
+ */
+function batteryDay(asset: string, hours: { he: number; start: string }[]) {
+  return hours.map((h) => ({
+    asset_id: asset,
+    market: "DA",
+    interval_start: h.start,
+    side: h.he <= 6 ? "bid" : "offer",
+    segments: h.he <= 6
+      ? [{ price: 25, quantity: 10 }, { price: 15, quantity: 10 }]
+      : h.he >= 17 && h.he <= 22
+      ? [{ price: 40, quantity: 10 }, { price: 60, quantity: 10 }]
+      : [{ price: 500, quantity: 1 }],
+  }));
+}
+
+async function countBids(call: Awaited<ReturnType<typeof trader>>["call"], asset: string) {
+  const r = await call("GET", `/api/bids?asset_id=${asset}&limit=500`);
+  assert.equal(r.status, 200);
+  return r.body.items.length as number;
+}
+
+Deno.test(
+  "bid day: one batch submits the day's 24 bids; a retry with its key replays and creates nothing",
+  opts,
+  async () => {
+    const { call, bess } = await trader("daybatch");
+    const { hours } = openDay();
+    assert.ok(hours.length >= 23 && hours.length <= 25);
+    const key = crypto.randomUUID();
+    const body = { bids: batteryDay(bess, hours), submit: true };
+    const first = await call("POST", "/api/bids/batch", body, { "idempotency-key": key });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.body.items.length, hours.length);
+    assert.ok(first.body.items.every((b: { status: string }) => b.status === "submitted"));
+    assert.deepEqual(
+      first.body.items.map((b: { interval_start: string }) => Date.parse(b.interval_start)),
+      hours.map((h) => Date.parse(h.start)),
+    );
+
+    const again = await call("POST", "/api/bids/batch", body, { "idempotency-key": key });
+    assert.equal(again.status, 201);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.equal(again.text, first.text, "the first answer, byte for byte");
+    assert.equal(await countBids(call, bess), hours.length, "the retry created nothing");
+
+    // The same day again (a new request) is judged with the first as live bids: the energy no longer fits.
+    const twice = await call("POST", "/api/bids/batch", body, { "idempotency-key": crypto.randomUUID() });
+    assert.equal(twice.status, 409, twice.text);
+    assert.equal(twice.body.error.code, "over_committed");
+    assert.equal(await countBids(call, bess), hours.length, "nothing of the refused day was created");
+  },
+);
+
+Deno.test(
+  "bid day: a day the battery cannot deliver is refused whole, naming the hours that broke it",
+  opts,
+  async () => {
+    const { call, bess } = await trader("dayinfeasible");
+    const { hours } = openDay();
+    // Discharging 20 MW every hour needs ~515 MWh: the energy check fails from the 9th hour on.
+    const bids = hours.map((h) => ({
+      asset_id: bess,
+      market: "DA",
+      interval_start: h.start,
+      side: "offer",
+      segments: [{ price: 30, quantity: 20 }],
+    }));
+    const r = await call("POST", "/api/bids/batch", { bids, submit: true });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.body.error.code, "over_committed");
+    const details = r.body.error.details as { index: number; path: string; code: string; message: string }[];
+    assert.ok(details.length > 0);
+    for (const d of details) {
+      assert.equal(d.code, "energy_infeasible");
+      assert.equal(d.path, `bids.${d.index}.segments`);
+      assert.match(d.message, new RegExp(`^bids\\.${d.index}\\.segments: `));
+    }
+    const first = Math.min(...details.map((d) => d.index));
+    assert.ok(first >= 7 && first <= 9, `the first hour over the limit (${first})`);
+    assert.equal(await countBids(call, bess), 0, "nothing created");
+
+    // A rule of one hour (prices out of order) is a 400 on that hour only, before any commitment check.
+    const bad = batteryDay(bess, hours);
+    bad[3] = { ...bad[3], segments: [{ price: 10, quantity: 5 }, { price: 20, quantity: 5 }] }; // a charge bid rising
+    const r400 = await call("POST", "/api/bids/batch", { bids: bad, submit: true });
+    assert.equal(r400.status, 400);
+    assert.deepEqual([...new Set(r400.body.error.details.map((d: { index: number }) => d.index))], [3]);
+    assert.equal(await countBids(call, bess), 0);
+  },
+);
