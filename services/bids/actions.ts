@@ -24,6 +24,7 @@ import {
   getBid,
   insertBid,
   insertBids,
+  submitDrafts,
   transition,
   updateDraft,
 } from "./store.ts";
@@ -131,13 +132,12 @@ async function goLive(
   c: Caller,
   draft: BidView,
   now: Date,
-  opts: { fresh?: boolean; asset?: StorageLimits; committed?: boolean } = {},
+  opts: { fresh?: boolean; asset?: StorageLimits } = {},
 ): Promise<BidView> {
   const orgId = c.principal.orgId;
   assertAllowed(draft, "submit", now);
   if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
-  // `committed`: the batch checked this bid's commitment together with the rest of the batch.
-  if (!opts.committed) await checkCommitment(tx, orgId, draft, opts.asset);
+  await checkCommitment(tx, orgId, draft, opts.asset);
   // The version checked above: a change made meanwhile was not validated, so it is a 409.
   const submitted = await transition(tx, orgId, draft.id, ["draft"], "submitted", c.principal, {
     expectedVersion: draft.version,
@@ -227,11 +227,9 @@ export async function createBids(
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
     const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
     await checkBatchCommitment(tx, c.principal.orgId, created, assets);
-    const items: BidView[] = [];
-    for (const draft of created) {
-      items.push(await goLive(tx, c, draft, now, { fresh: true, committed: true }));
-    }
-    return { items };
+    // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
+    for (const draft of created) assertAllowed(draft, "submit", now);
+    return { items: await submitDrafts(tx, creator(c), created, now) };
   });
 }
 

@@ -203,6 +203,58 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
   return ids.map((id) => byId.get(id)!);
 }
 
+/**
+ * Drafts just created in this transaction go live together: one statement moves them all from draft to
+ * submitted and writes, per bid, the same history row, outbox event and audit entry as `transition` +
+ * `record` + an audit call would (a batch of a day's 24 bids is 1 round trip, not 72). Bids in `ids` order.
+ * A bid no longer a draft at `version` is a 409 (`version_conflict`), and nothing changes.
+ */
+export async function submitDrafts(
+  q: Queryable,
+  c: { orgId: string; userId: string; apiKeyId?: string | null; ip?: string | null },
+  drafts: readonly { id: string; version: number }[],
+  at: Date,
+): Promise<BidView[]> {
+  const rows = await q.query<BidView>(
+    `WITH input AS (SELECT * FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS t(id, version, n)),
+     u AS (
+       UPDATE bids SET status = 'submitted', version = bids.version + 1, updated_at = now(), submitted_at = $4
+         FROM input
+        WHERE bids.org_id = $1 AND bids.id = input.id AND bids.status = 'draft' AND bids.version = input.version
+        RETURNING bids.*, input.n),
+     history AS (
+       INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id, details)
+       SELECT id, org_id, 'draft', 'submitted', $5, $6, '{}'::jsonb FROM u ORDER BY n),
+     event AS (
+       INSERT INTO outbox (topic, key, payload)
+       SELECT $7, id::text, jsonb_build_object('type', 'bid.submitted', 'bid_id', id, 'org_id', org_id,
+                                                'from', 'draft', 'status', 'submitted', 'version', version,
+                                                'at', ${iso("now()")}) FROM u ORDER BY n),
+     audit AS (
+       INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
+       SELECT org_id, $5, $6, 'bid.submitted', 'bid', id::text, $8, jsonb_build_object('version', version)
+         FROM u ORDER BY n)
+     SELECT ${BID_COLUMNS} FROM u b JOIN assets a ON a.id = b.asset_id ORDER BY b.n`,
+    [
+      c.orgId,
+      drafts.map((d) => d.id),
+      drafts.map((d) => d.version),
+      at,
+      c.userId,
+      c.apiKeyId ?? null,
+      BID_EVENTS_TOPIC,
+      c.ip ?? null,
+    ],
+  );
+  if (rows.length !== drafts.length) {
+    // Only this transaction knows these drafts, so this is a bug or a concurrent change: refuse it all.
+    throw conflict("Some bids of the batch changed while it was submitted; nothing was submitted", {
+      code: "version_conflict",
+    });
+  }
+  return rows;
+}
+
 /** Why an UPDATE matched no row: not there (404), not editable in its state, or someone else changed it (409). */
 async function explainMiss(
   q: Queryable,

@@ -33,7 +33,7 @@ async function trader(tag: string) {
   const site = await call("POST", "/api/sites", pjmSite("Day Site"));
   const bess = await call("POST", "/api/assets", { site_id: site.body.id, ...battery("Day BESS") });
   assert.equal(bess.status, 201);
-  return { call, bess: bess.body.id as string };
+  return { t, call, bess: bess.body.id as string };
 }
 
 /** A day the gate is open for (the day after the default, so the gate cannot close during the test). */
@@ -70,7 +70,7 @@ Deno.test(
   "bid day: one batch submits the day's 24 bids; a retry with its key replays and creates nothing",
   opts,
   async () => {
-    const { call, bess } = await trader("daybatch");
+    const { t, call, bess } = await trader("daybatch");
     const { hours } = openDay();
     assert.ok(hours.length >= 23 && hours.length <= 25);
     const key = crypto.randomUUID();
@@ -83,6 +83,26 @@ Deno.test(
       first.body.items.map((b: { interval_start: string }) => Date.parse(b.interval_start)),
       hours.map((h) => Date.parse(h.start)),
     );
+
+    // Each bid's history, outbox event and audit entry, as a single submission writes them.
+    const ids = first.body.items.map((b: { id: string }) => b.id);
+    const db = t.services.db();
+    const events = await db.query<{ from_status: string | null; to_status: string }>(
+      `SELECT from_status, to_status FROM bid_events WHERE bid_id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    );
+    assert.equal(events.filter((e) => e.from_status === null && e.to_status === "draft").length, hours.length);
+    assert.equal(events.filter((e) => e.from_status === "draft" && e.to_status === "submitted").length, hours.length);
+    const outbox = await db.query<{ type: string; version: number }>(
+      `SELECT payload->>'type' AS type, (payload->>'version')::int AS version FROM outbox WHERE key = ANY($1::text[])`,
+      [ids],
+    );
+    assert.equal(outbox.filter((o) => o.type === "bid.submitted" && o.version === 2).length, hours.length);
+    const audits = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'bid.submitted' AND target_id = ANY($1::text[])`,
+      [ids],
+    );
+    assert.equal(audits[0].n, hours.length);
 
     const again = await call("POST", "/api/bids/batch", body, { "idempotency-key": key });
     assert.equal(again.status, 201);
