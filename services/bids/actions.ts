@@ -24,9 +24,11 @@ import {
   getBid,
   insertBid,
   insertBids,
+  lockBids,
   submitDrafts,
   transition,
   updateDraft,
+  withdrawReplaced,
 } from "./store.ts";
 import { checkedBid } from "./validation.ts";
 import type { BidWriter } from "./writer.ts";
@@ -190,16 +192,24 @@ export interface BatchIssue {
  * This is also how a day grid submits an operating day (24 hours, 23 or 25 on DST days): with `submit`,
  * the batch's bids are judged together against each asset's live bids (a storage asset's energy across
  * the day), one read per asset, and a batch that over-commits an asset is a 409 whose details name each
- * bid (`index`) — nothing is created.
+ * bid (`index`) — nothing is created. `replaces`: bids this batch supersedes (the day's previous
+ * version), withdrawn in the same transaction before the new ones are judged; history keeps both.
  */
 export async function createBids(
   deps: BidDeps,
   c: Caller,
-  input: { bids: readonly unknown[]; submit?: boolean },
+  input: { bids: readonly unknown[]; submit?: boolean; replaces?: readonly string[] },
   opts: ActionOptions = {},
 ): Promise<Outcome<{ items: BidView[] }>> {
   if (input.bids.length < 1 || input.bids.length > MAX_BATCH) {
     throw invalid(`bids must hold 1 to ${MAX_BATCH} bids`, { code: "validation_failed" });
+  }
+  const replaces = [...new Set(input.replaces ?? [])];
+  if (replaces.length && !input.submit) {
+    throw invalid("replaces needs submit: a bid is replaced by its new version going live", {
+      code: "validation_failed",
+      details: [{ path: "replaces", message: "replaces needs submit: true", code: "replaces_needs_submit" }],
+    });
   }
   const orgId = c.principal.orgId;
   return await act(deps, c, opts, async (tx, now) => {
@@ -226,11 +236,52 @@ export async function createBids(
     if (!input.submit) return { items: created };
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
     const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+    if (replaces.length) await replaceOld(tx, c, replaces, created, now);
     await checkBatchCommitment(tx, c.principal.orgId, created, assets);
     // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
     for (const draft of created) assertAllowed(draft, "submit", now);
     return { items: await submitDrafts(tx, creator(c), created, now) };
   });
+}
+
+/**
+ * The bids a batch replaces (its new versions, e.g. a day grid re-submitting a day) leave the market in
+ * the same transaction as the new ones enter it, before the commitment check (so the old and new versions
+ * are never counted together). Each must be the caller's (else 404), of an asset of the batch (400), and
+ * withdrawable now: a draft, or a submitted bid whose gate is still open (else 409, nothing changes).
+ */
+async function replaceOld(tx: Transaction, c: Caller, ids: readonly string[], created: readonly BidView[], now: Date) {
+  const orgId = c.principal.orgId;
+  const old = await lockBids(tx, orgId, ids);
+  if (old.length !== ids.length) {
+    const missing = ids.filter((id) => !old.some((b) => b.id === id));
+    throw new DomainError("not_found", `Bid(s) to replace not found: ${missing.join(", ")}`, { code: "not_found" });
+  }
+  const assets = new Set(created.map((b) => b.asset_id));
+  const foreign = old.findIndex((b) => !assets.has(b.asset_id));
+  if (foreign >= 0) {
+    throw invalid(`replaces.${foreign}: bid ${old[foreign].id} is not for an asset of this batch`, {
+      code: "validation_failed",
+      details: [{
+        path: `replaces.${foreign}`,
+        message: "not a bid of an asset in this batch",
+        code: "replaces_other",
+      }],
+    });
+  }
+  for (const b of old) assertAllowed(b, "withdraw", now);
+  // The new version of an old bid is the batch's bid for the same asset and interval, if there is one.
+  const successor = new Map(created.map((b) => [`${b.asset_id}|${Date.parse(b.interval_start)}`, b.id]));
+  await withdrawReplaced(
+    tx,
+    creator(c),
+    old.map((b) => ({
+      id: b.id,
+      version: b.version,
+      status: b.status,
+      replaced_by: successor.get(`${b.asset_id}|${Date.parse(b.interval_start)}`) ?? null,
+    })),
+  );
 }
 
 /** Edits a draft read at `version` (a change made since is a 409), and submits it with `submit`. */

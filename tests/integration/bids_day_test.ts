@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
-import { battery, pjmSite } from "../helpers/bids.ts";
+import type { Principal } from "../../services/auth/principal.ts";
+import { type BidDeps, type Caller, createBids } from "../../services/bids/actions.ts";
+import { DomainError } from "../../services/errors.ts";
+import { gateClosureUtc } from "../../services/market/zones.ts";
+import { createOrg } from "../helpers/auth.ts";
+import { battery, pjmSite, siteWithAsset } from "../helpers/bids.ts";
 import { GOOD_PASSWORD, json, testApp, uniqueEmail, uniqueIp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -155,3 +160,98 @@ Deno.test(
     assert.equal(await countBids(call, bess), 0);
   },
 );
+
+Deno.test(
+  "bid day: a new version of a submitted day replaces the old one atomically; history keeps both",
+  opts,
+  async () => {
+    const { t, call, bess } = await trader("dayreplace");
+    const { hours } = openDay();
+    const v1 = await call("POST", "/api/bids/batch", { bids: batteryDay(bess, hours), submit: true });
+    assert.equal(v1.status, 201, v1.text);
+    const oldIds: string[] = v1.body.items.map((b: { id: string }) => b.id);
+
+    // Without replacing, the same day again over-commits the battery (the first version is live).
+    const day2 = batteryDay(bess, hours).map((b) =>
+      b.side === "offer" && b.segments.length === 1 ? { ...b, segments: [{ price: 450, quantity: 1 }] } : b
+    ).slice(0, -1); // and the last hour left out: its old bid is withdrawn with no successor
+    const refused = await call("POST", "/api/bids/batch", { bids: day2, submit: true });
+    assert.equal(refused.status, 409);
+
+    const v2 = await call("POST", "/api/bids/batch", { bids: day2, submit: true, replaces: oldIds });
+    assert.equal(v2.status, 201, v2.text);
+    assert.equal(v2.body.items.length, hours.length - 1);
+    const all = (await call("GET", `/api/bids?asset_id=${bess}&limit=500`)).body.items as {
+      id: string;
+      status: string;
+    }[];
+    assert.equal(all.length, 2 * hours.length - 1, "both versions are kept");
+    assert.ok(all.filter((b) => oldIds.includes(b.id)).every((b) => b.status === "withdrawn"));
+    assert.equal(all.filter((b) => b.status === "submitted").length, hours.length - 1);
+
+    const db = t.services.db();
+    const history = await db.query<{ bid_id: string; replaced_by: string | null }>(
+      `SELECT bid_id, details->>'replaced_by' AS replaced_by FROM bid_events
+      WHERE bid_id = ANY($1::uuid[]) AND to_status = 'withdrawn'`,
+      [oldIds],
+    );
+    assert.equal(history.length, hours.length);
+    const newIds = new Set(v2.body.items.map((b: { id: string }) => b.id));
+    assert.equal(history.filter((h) => h.replaced_by && newIds.has(h.replaced_by)).length, hours.length - 1);
+    assert.equal(history.find((h) => h.bid_id === oldIds[hours.length - 1])?.replaced_by, null);
+
+    // Replacing what is already withdrawn is a 409, and nothing of the batch is created.
+    const again = await call("POST", "/api/bids/batch", { bids: day2, submit: true, replaces: oldIds });
+    assert.equal(again.status, 409);
+    assert.equal((await call("GET", `/api/bids?asset_id=${bess}&limit=500`)).body.items.length, 2 * hours.length - 1);
+    // replaces needs submit; an unknown id is a 404.
+    assert.equal((await call("POST", "/api/bids/batch", { bids: day2, replaces: oldIds })).status, 400);
+    assert.equal(
+      (await call("POST", "/api/bids/batch", { bids: day2, submit: true, replaces: [crypto.randomUUID()] })).status,
+      404,
+    );
+  },
+);
+
+Deno.test("bid day: after the day's gate its bids can no longer be replaced", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "daygate");
+  const { assetId } = await siteWithAsset(t, org.admin.tokens.access_token, battery("Gate BESS"));
+  const principal: Principal = {
+    userId: org.admin.userId,
+    orgId: org.id,
+    role: "admin",
+    email: org.admin.email,
+    name: org.admin.name,
+    via: "bearer",
+  };
+  const caller: Caller = { principal, ip: "203.0.113.9" };
+  const deps = (now?: Date): BidDeps => ({
+    db: t.services.db(),
+    bids: { writer: t.services.bids.writer, kick: () => {} },
+    now: now ? () => now : undefined,
+  });
+  const { date, hours } = openDay();
+  const v1 = await createBids(deps(), caller, { bids: batteryDay(assetId, hours), submit: true });
+  const oldIds = v1.value.items.map((b) => b.id);
+  // A minute after the day's gate, the next day's is still open: its bids are fine, the replacement is not.
+  const late = new Date(gateClosureUtc("PJM", date).getTime() + 60_000);
+  const next = dayHours("PJM", addDays(date, 1));
+  await assert.rejects(
+    createBids(deps(late), caller, { bids: batteryDay(assetId, next), submit: true, replaces: oldIds }),
+    (e) => e instanceof DomainError && e.kind === "conflict" && e.code === "gate_closed",
+  );
+  const rows = await t.services.db().query<{ status: string; n: number }>(
+    `SELECT status, count(*)::int AS n FROM bids WHERE asset_id = $1 GROUP BY status`,
+    [assetId],
+  );
+  assert.deepEqual(rows, [{ status: "submitted", n: hours.length }], "nothing changed");
+  // The same replacement before the gate goes through.
+  const early = new Date(gateClosureUtc("PJM", date).getTime() - 60_000);
+  const v2 = await createBids(deps(early), caller, {
+    bids: batteryDay(assetId, hours),
+    submit: true,
+    replaces: oldIds,
+  });
+  assert.equal(v2.value.items.length, hours.length);
+});
