@@ -56,6 +56,12 @@ export interface DayGridProps {
 
 type StoredBid = CommitmentBid & { id: string; status: CommitmentBid["status"]; interval_start: string };
 
+/** Bids of the day a new version replaces: drafts, and submitted bids (the server refuses them after the gate). */
+const replaceable = (items: readonly StoredBid[]) =>
+  items.filter((b) => b.status === "draft" || b.status === "submitted");
+
+const gridIsBlank = (g: Grid) => g.rows.every((r) => r.cells.every((c) => c.trim() === ""));
+
 type Outcome = { kind: "ok" | "error"; text: string } | null;
 
 const money = (x: number | null | undefined) => (x == null ? "—" : x.toFixed(2));
@@ -106,7 +112,13 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
     setLive([]);
     setForecast({});
     setDa({});
-    bidsOf(asset.id, range).then((items) => !stop && items && setLive(items)).catch(() => {});
+    bidsOf(asset.id, range).then((items) => {
+      if (stop || !items) return;
+      setLive(items);
+      // A day that already has bids opens with them: submitting the grid then sends their new version.
+      const current = replaceable(items);
+      if (current.length) setGrid((g) => (gridIsBlank(g) ? copyDay(g, hours, zone, date, current) : g));
+    }).catch(() => {});
     getJson<{ items: { interval_start: string; lmp: number }[] }>(
       `/api/market-data/history?zone=${zone}&market=DA&from=${range.from}&to=${range.to}&limit=100`,
     ).then((b) => {
@@ -124,9 +136,15 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
     };
   }, [asset?.id, zone, date]);
 
+  // The day's drafts and submitted bids are replaced by the grid when it is submitted: only the rest
+  // (cleared, settled) still counts against the asset beside the grid's rows.
+  const replaced = useMemo(() => replaceable(live), [live]);
   const issues = useMemo(
-    () => (asset ? validateDay(grid, hours, asset, clock, live) : { cells: {}, rows: {}, count: 0 }),
-    [grid, hours, asset, clock, live],
+    () =>
+      asset
+        ? validateDay(grid, hours, asset, clock, live.filter((b) => !replaced.includes(b)))
+        : { cells: {}, rows: {}, count: 0 },
+    [grid, hours, asset, clock, live, replaced],
   );
   const filled = useMemo(() => (asset ? gridBids(grid, hours, asset.id).bids.length : 0), [grid, hours, asset]);
 
@@ -198,10 +216,17 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
     setBusy(true);
     setOutcome(null);
     try {
-      const a = await send("/api/bids/batch", { method: "POST", body: { bids, submit: true }, keys: keys.current });
+      const body = replaced.length
+        ? { bids, submit: true, replaces: replaced.map((b) => b.id) }
+        : { bids, submit: true };
+      const a = await send("/api/bids/batch", { method: "POST", body, keys: keys.current });
       if (a.ok) {
         const n = (a.body as { items: unknown[] }).items.length;
-        setOutcome({ kind: "ok", text: `Submitted ${n} bids for ${asset.name}, ${zone} operating day ${date}.` });
+        setOutcome({
+          kind: "ok",
+          text: `Submitted ${n} bids for ${asset.name}, ${zoneLabel(zone)} operating day ${date}` +
+            (replaced.length ? `, replacing the ${replaced.length} sent before.` : "."),
+        });
         setServer(null);
         const fresh = await bidsOf(asset.id, dayRange(zone, date));
         if (fresh) setLive(fresh);
@@ -438,7 +463,11 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
           class="inline-flex items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:opacity-60"
           onClick={() => void submit()}
         >
-          {busy ? "Submitting…" : `Submit the day (${filled} hours)`}
+          {busy
+            ? "Submitting…"
+            : replaced.length
+            ? `Submit the new version (${filled} hours, replaces ${replaced.length})`
+            : `Submit the day (${filled} hours)`}
         </button>
       </div>
     </div>

@@ -142,6 +142,30 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
     assert.ok(stored.items.every((b: { status: string }) => b.status === "submitted"));
     assert.match(await page.textContent("[data-testid=dg-summary]") ?? "", new RegExp(`${hours.length} live bid`));
 
+    // A new version of the submitted day: opened again, the page shows the day's bids; a change submitted
+    // replaces them in one transaction (the old ones withdrawn, both versions kept).
+    await page.unroute("**/api/bids/batch");
+    await page.reload();
+    await page.waitForSelector("fresh-island[data-island=DayGrid][data-hydrated]");
+    await page.fill("#dg-date", date);
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLInputElement).value === "500", cell(10, 0));
+    assert.match(await page.textContent("[data-action=submit-day]") ?? "", new RegExp(`replaces ${hours.length}`));
+    await page.fill(cell(10, 0), "480");
+    await page.click("[data-action=submit-day]");
+    await page.waitForSelector(`[data-testid=dg-outcome]:has-text('replacing the ${hours.length} sent before')`);
+    assert.deepEqual(
+      JSON.parse(batches[2].body!).replaces.sort(),
+      stored.items.map((b: { id: string }) => b.id).sort(),
+    );
+    const versions = await api("GET", `/api/bids?asset_id=${bess.id}&limit=500`);
+    const byStatus = (s: string) => versions.items.filter((b: { status: string }) => b.status === s);
+    assert.equal(byStatus("withdrawn").length, hours.length);
+    assert.equal(byStatus("submitted").length, hours.length);
+    assert.ok(
+      byStatus("submitted").some((b: { segments: { price: number }[] }) => b.segments[0].price === 480),
+      "the new version holds the change",
+    );
+
     // The next day copies this one.
     const next = addDays(date, 1);
     await page.fill("#dg-date", next);
