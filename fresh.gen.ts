@@ -39,46 +39,48 @@ import * as $34 from "./routes/api/auth/mfa/verify.ts";
 import * as $35 from "./routes/api/auth/password.ts";
 import * as $36 from "./routes/api/auth/refresh.ts";
 import * as $37 from "./routes/api/auth/register.ts";
-import * as $38 from "./routes/api/bids/[id]/submit.ts";
-import * as $39 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $40 from "./routes/api/bids/[id].ts";
-import * as $41 from "./routes/api/bids/batch.ts";
-import * as $42 from "./routes/api/bids/export.csv.ts";
-import * as $43 from "./routes/api/bids/index.ts";
-import * as $44 from "./routes/api/docs.ts";
-import * as $45 from "./routes/api/forecasts/accuracy.ts";
-import * as $46 from "./routes/api/forecasts/index.ts";
-import * as $47 from "./routes/api/market-data/export.csv.ts";
-import * as $48 from "./routes/api/market-data/history.ts";
-import * as $49 from "./routes/api/market-data/latest.ts";
-import * as $50 from "./routes/api/market-data/load.ts";
-import * as $51 from "./routes/api/market-data/zones.ts";
-import * as $52 from "./routes/api/models/[id]/promote.ts";
-import * as $53 from "./routes/api/models/[id].ts";
-import * as $54 from "./routes/api/models/index.ts";
-import * as $55 from "./routes/api/models/rollback.ts";
-import * as $56 from "./routes/api/openapi.json.ts";
-import * as $57 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $58 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $59 from "./routes/api/organizations/current.ts";
-import * as $60 from "./routes/api/portfolio/pnl.ts";
-import * as $61 from "./routes/api/sites/[id].ts";
-import * as $62 from "./routes/api/sites/index.ts";
-import * as $63 from "./routes/api/users/[id].ts";
-import * as $64 from "./routes/api/users/index.ts";
-import * as $65 from "./routes/api/ws/broadcast/alert.ts";
-import * as $66 from "./routes/api/ws/broadcast/price.ts";
-import * as $67 from "./routes/api/ws/market/[zone].ts";
-import * as $68 from "./routes/api/ws/prices.ts";
-import * as $69 from "./routes/api/ws/stats.ts";
-import * as $70 from "./routes/health/index.ts";
-import * as $71 from "./routes/health/live.ts";
-import * as $72 from "./routes/health/ready.ts";
-import * as $73 from "./routes/index.tsx";
-import * as $74 from "./routes/login.tsx";
-import * as $75 from "./routes/logout.tsx";
-import * as $76 from "./routes/register.tsx";
-import * as $77 from "./routes/system-status.tsx";
+import * as $38 from "./routes/api/bid-templates/[id].ts";
+import * as $39 from "./routes/api/bid-templates/index.ts";
+import * as $40 from "./routes/api/bids/[id]/submit.ts";
+import * as $41 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $42 from "./routes/api/bids/[id].ts";
+import * as $43 from "./routes/api/bids/batch.ts";
+import * as $44 from "./routes/api/bids/export.csv.ts";
+import * as $45 from "./routes/api/bids/index.ts";
+import * as $46 from "./routes/api/docs.ts";
+import * as $47 from "./routes/api/forecasts/accuracy.ts";
+import * as $48 from "./routes/api/forecasts/index.ts";
+import * as $49 from "./routes/api/market-data/export.csv.ts";
+import * as $50 from "./routes/api/market-data/history.ts";
+import * as $51 from "./routes/api/market-data/latest.ts";
+import * as $52 from "./routes/api/market-data/load.ts";
+import * as $53 from "./routes/api/market-data/zones.ts";
+import * as $54 from "./routes/api/models/[id]/promote.ts";
+import * as $55 from "./routes/api/models/[id].ts";
+import * as $56 from "./routes/api/models/index.ts";
+import * as $57 from "./routes/api/models/rollback.ts";
+import * as $58 from "./routes/api/openapi.json.ts";
+import * as $59 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $60 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $61 from "./routes/api/organizations/current.ts";
+import * as $62 from "./routes/api/portfolio/pnl.ts";
+import * as $63 from "./routes/api/sites/[id].ts";
+import * as $64 from "./routes/api/sites/index.ts";
+import * as $65 from "./routes/api/users/[id].ts";
+import * as $66 from "./routes/api/users/index.ts";
+import * as $67 from "./routes/api/ws/broadcast/alert.ts";
+import * as $68 from "./routes/api/ws/broadcast/price.ts";
+import * as $69 from "./routes/api/ws/market/[zone].ts";
+import * as $70 from "./routes/api/ws/prices.ts";
+import * as $71 from "./routes/api/ws/stats.ts";
+import * as $72 from "./routes/health/index.ts";
+import * as $73 from "./routes/health/live.ts";
+import * as $74 from "./routes/health/ready.ts";
+import * as $75 from "./routes/index.tsx";
+import * as $76 from "./routes/login.tsx";
+import * as $77 from "./routes/logout.tsx";
+import * as $78 from "./routes/register.tsx";
+import * as $79 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/DayGrid.tsx";
@@ -127,46 +129,48 @@ const manifest: Manifest = {
     "./routes/api/auth/password.ts": $35,
     "./routes/api/auth/refresh.ts": $36,
     "./routes/api/auth/register.ts": $37,
-    "./routes/api/bids/[id]/submit.ts": $38,
-    "./routes/api/bids/[id]/withdraw.ts": $39,
-    "./routes/api/bids/[id].ts": $40,
-    "./routes/api/bids/batch.ts": $41,
-    "./routes/api/bids/export.csv.ts": $42,
-    "./routes/api/bids/index.ts": $43,
-    "./routes/api/docs.ts": $44,
-    "./routes/api/forecasts/accuracy.ts": $45,
-    "./routes/api/forecasts/index.ts": $46,
-    "./routes/api/market-data/export.csv.ts": $47,
-    "./routes/api/market-data/history.ts": $48,
-    "./routes/api/market-data/latest.ts": $49,
-    "./routes/api/market-data/load.ts": $50,
-    "./routes/api/market-data/zones.ts": $51,
-    "./routes/api/models/[id]/promote.ts": $52,
-    "./routes/api/models/[id].ts": $53,
-    "./routes/api/models/index.ts": $54,
-    "./routes/api/models/rollback.ts": $55,
-    "./routes/api/openapi.json.ts": $56,
-    "./routes/api/organizations/current/invitations/[id].ts": $57,
-    "./routes/api/organizations/current/invitations/index.ts": $58,
-    "./routes/api/organizations/current.ts": $59,
-    "./routes/api/portfolio/pnl.ts": $60,
-    "./routes/api/sites/[id].ts": $61,
-    "./routes/api/sites/index.ts": $62,
-    "./routes/api/users/[id].ts": $63,
-    "./routes/api/users/index.ts": $64,
-    "./routes/api/ws/broadcast/alert.ts": $65,
-    "./routes/api/ws/broadcast/price.ts": $66,
-    "./routes/api/ws/market/[zone].ts": $67,
-    "./routes/api/ws/prices.ts": $68,
-    "./routes/api/ws/stats.ts": $69,
-    "./routes/health/index.ts": $70,
-    "./routes/health/live.ts": $71,
-    "./routes/health/ready.ts": $72,
-    "./routes/index.tsx": $73,
-    "./routes/login.tsx": $74,
-    "./routes/logout.tsx": $75,
-    "./routes/register.tsx": $76,
-    "./routes/system-status.tsx": $77,
+    "./routes/api/bid-templates/[id].ts": $38,
+    "./routes/api/bid-templates/index.ts": $39,
+    "./routes/api/bids/[id]/submit.ts": $40,
+    "./routes/api/bids/[id]/withdraw.ts": $41,
+    "./routes/api/bids/[id].ts": $42,
+    "./routes/api/bids/batch.ts": $43,
+    "./routes/api/bids/export.csv.ts": $44,
+    "./routes/api/bids/index.ts": $45,
+    "./routes/api/docs.ts": $46,
+    "./routes/api/forecasts/accuracy.ts": $47,
+    "./routes/api/forecasts/index.ts": $48,
+    "./routes/api/market-data/export.csv.ts": $49,
+    "./routes/api/market-data/history.ts": $50,
+    "./routes/api/market-data/latest.ts": $51,
+    "./routes/api/market-data/load.ts": $52,
+    "./routes/api/market-data/zones.ts": $53,
+    "./routes/api/models/[id]/promote.ts": $54,
+    "./routes/api/models/[id].ts": $55,
+    "./routes/api/models/index.ts": $56,
+    "./routes/api/models/rollback.ts": $57,
+    "./routes/api/openapi.json.ts": $58,
+    "./routes/api/organizations/current/invitations/[id].ts": $59,
+    "./routes/api/organizations/current/invitations/index.ts": $60,
+    "./routes/api/organizations/current.ts": $61,
+    "./routes/api/portfolio/pnl.ts": $62,
+    "./routes/api/sites/[id].ts": $63,
+    "./routes/api/sites/index.ts": $64,
+    "./routes/api/users/[id].ts": $65,
+    "./routes/api/users/index.ts": $66,
+    "./routes/api/ws/broadcast/alert.ts": $67,
+    "./routes/api/ws/broadcast/price.ts": $68,
+    "./routes/api/ws/market/[zone].ts": $69,
+    "./routes/api/ws/prices.ts": $70,
+    "./routes/api/ws/stats.ts": $71,
+    "./routes/health/index.ts": $72,
+    "./routes/health/live.ts": $73,
+    "./routes/health/ready.ts": $74,
+    "./routes/index.tsx": $75,
+    "./routes/login.tsx": $76,
+    "./routes/logout.tsx": $77,
+    "./routes/register.tsx": $78,
+    "./routes/system-status.tsx": $79,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

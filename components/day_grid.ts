@@ -330,3 +330,61 @@ export function dayRange(zone: Iso, date: string): { from: string; to: string } 
   const [from, to] = localDayBounds(ZONES[zone].timeZone, date);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Day templates
+
+/** A template's hours as the API stores them (services/bids/template_schema.ts). */
+export interface TemplateHour {
+  label: string;
+  side: BidSide;
+  segments: Segment[];
+}
+
+/**
+ * The grid's filled rows as a template's hours, keyed by hour-ending label; null with the first problem
+ * when a row is not a curve of numbers (a template stores curves, so it is saved from a clean grid).
+ */
+export function templateHours(
+  g: DayGrid,
+  hours: readonly GridHour[],
+): { hours: TemplateHour[]; problem: null } | { hours: null; problem: string } {
+  const out: TemplateHour[] = [];
+  for (const [i, r] of g.rows.entries()) {
+    if (!hours[i] || rowIsBlank(r)) continue;
+    const segments: Segment[] = [];
+    for (let k = 0; k < g.segments; k++) {
+      const price = typed(r.cells[2 * k] ?? ""), quantity = typed(r.cells[2 * k + 1] ?? "");
+      if (price === undefined && quantity === undefined) continue;
+      if (typeof price !== "number" || typeof quantity !== "number") {
+        return { hours: null, problem: `${hours[i].label}: segment ${k + 1} is not a price and a quantity` };
+      }
+      segments.push({ price, quantity });
+    }
+    out.push({ label: hours[i].label, side: r.side, segments });
+  }
+  return out.length ? { hours: out, problem: null } : { hours: null, problem: "The day is empty" };
+}
+
+/**
+ * A template laid onto this day: each hour takes the template's hour with its label (a spring day has no
+ * HE3 to take; an autumn day's HE2* falls back to the template's HE2). Hours the template lacks are blank.
+ */
+export function applyTemplate(g: DayGrid, hours: readonly GridHour[], template: readonly TemplateHour[]): DayGrid {
+  const byLabel = new Map(template.map((h) => [h.label, h]));
+  const segments = Math.max(1, ...template.map((h) => h.segments.length));
+  const sized = withSegments(g, Math.max(g.segments, segments));
+  return {
+    ...sized,
+    rows: sized.rows.map((r, i) => {
+      const h = hours[i] && (byLabel.get(hours[i].label) ?? byLabel.get(hours[i].label.replace("*", "")));
+      const cells = blank(sized.segments);
+      if (!h) return { ...r, cells };
+      h.segments.forEach((s, k) => {
+        cells[2 * k] = String(s.price);
+        cells[2 * k + 1] = String(s.quantity);
+      });
+      return { side: h.side, cells };
+    }),
+  };
+}

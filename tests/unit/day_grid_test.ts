@@ -1,6 +1,7 @@
 /** The day grid's data: DST days' hours, pasting a spreadsheet block, fill down, copies, and per-cell issues. */
 import assert from "node:assert/strict";
 import {
+  applyTemplate,
   cellKey,
   clearGrid,
   copyDay,
@@ -15,6 +16,7 @@ import {
   serverIssues,
   setCell,
   setSide,
+  templateHours,
   validateDay,
 } from "../../components/day_grid.ts";
 import { ISOS } from "../../services/market/zones.ts";
@@ -147,4 +149,34 @@ Deno.test("day grid: the batch API's refusal lands on the rows it names", () => 
   const found = serverIssues(body, [4, 7, 9]);
   assert.deepEqual(found.cells[cellKey(7, 0)], ["too high"]);
   assert.deepEqual(found.rows[9], ["energy"]);
+});
+
+Deno.test("day grid: a day saved as a template applies to another day by hour-ending label", () => {
+  const hours = dayHours("PJM", DAY);
+  let g = emptyGrid(24, 2, "offer");
+  g = pasteBlock(g, 0, 0, parseTsv("25\t10\t15\t10\n".repeat(3))).grid;
+  for (const r of [0, 1, 2]) g = setSide(g, r, "bid");
+  g = pasteBlock(g, 16, 0, parseTsv("40\t10")).grid;
+  const saved = templateHours(g, hours);
+  assert.ok(saved.hours);
+  assert.deepEqual(saved.hours.map((h) => h.label), ["HE1", "HE2", "HE3", "HE17"]);
+  assert.deepEqual(saved.hours[3], { label: "HE17", side: "offer", segments: [{ price: 40, quantity: 10 }] });
+  assert.match(templateHours(setCell(g, 5, 0, "x"), hours).problem ?? "", /HE6: segment 1/);
+  assert.equal(templateHours(emptyGrid(24, 1, "offer"), hours).problem, "The day is empty");
+
+  // The autumn day: HE2* takes HE2's curve; the spring day has no HE3, so HE3's curve is not used.
+  const autumn = dayHours("PJM", "2025-11-02");
+  const a = applyTemplate(emptyGrid(autumn.length, 1, "offer"), autumn, saved.hours);
+  assert.equal(a.segments, 2);
+  assert.deepEqual(a.rows.slice(0, 4).map((r) => [r.side, r.cells[0]]), [
+    ["bid", "25"],
+    ["bid", "25"],
+    ["bid", "25"],
+    ["bid", "25"],
+  ]);
+  assert.equal(a.rows[4].cells[0], "", "HE4 is not in the template");
+  const spring = dayHours("PJM", "2025-03-09");
+  const s = applyTemplate(emptyGrid(spring.length, 1, "offer"), spring, saved.hours);
+  assert.deepEqual(s.rows.slice(0, 3).map((r) => r.cells[0]), ["25", "25", ""], "HE1, HE2, then HE4");
+  assert.equal(s.rows[spring.findIndex((h) => h.label === "HE17")].cells[0], "40");
 });
