@@ -11,6 +11,7 @@ import { getJson } from "../components/api_client.ts";
 import { AttemptKeys, send } from "../components/bid_api.ts";
 import {
   addDays,
+  applyTemplate,
   cellKey,
   clearGrid,
   copyDay,
@@ -29,6 +30,8 @@ import {
   serverIssues,
   setCell,
   setSide,
+  type TemplateHour,
+  templateHours,
   validateDay,
   withHours,
   withSegments,
@@ -62,6 +65,13 @@ const replaceable = (items: readonly StoredBid[]) =>
 
 const gridIsBlank = (g: Grid) => g.rows.every((r) => r.cells.every((c) => c.trim() === ""));
 
+interface Template {
+  id: string;
+  name: string;
+  asset_kind: AssetKind;
+  hours: TemplateHour[];
+}
+
 type Outcome = { kind: "ok" | "error"; text: string } | null;
 
 const money = (x: number | null | undefined) => (x == null ? "—" : x.toFixed(2));
@@ -89,6 +99,9 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
   const [busy, setBusy] = useState(false);
   const [focus, setFocus] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
   const keys = useRef(new AttemptKeys());
+  const [templates, setTemplates] = useState<Template[]>([]);
+  const [templateId, setTemplateId] = useState("");
+  const [templateName, setTemplateName] = useState("");
   const table = useRef<HTMLTableElement>(null);
   const [clock, setClock] = useState(() => new Date(now));
   useEffect(mountSessionPrompt, []);
@@ -103,6 +116,19 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
   useEffect(() => setGrid((g) => (g.rows.length === hours.length ? g : withHours(g, hours.length, sideDefault))), [
     hours.length,
   ]);
+
+  // The organization's templates that fit this asset's kind.
+  const kind = asset?.kind;
+  useEffect(() => {
+    if (!kind) return;
+    let stop = false;
+    getJson<{ items: Template[] }>(`/api/bid-templates?asset_kind=${kind}&limit=500`).then((b) => {
+      if (!stop && b) setTemplates(b.items);
+    }).catch(() => {});
+    return () => {
+      stop = true;
+    };
+  }, [kind]);
 
   // What the day's hours already hold (live bids count against the asset), the forecast and the DA prices.
   useEffect(() => {
@@ -202,6 +228,32 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
     const wanted = items.filter((b) => b.status !== "withdrawn" && b.status !== "rejected");
     if (!wanted.length) return setOutcome({ kind: "error", text: `No bids for ${asset.name} on ${y}.` });
     change(copyDay(grid, hours, zone, y, wanted));
+  };
+
+  const saveTemplate = async () => {
+    const name = templateName.trim();
+    if (!name) return setOutcome({ kind: "error", text: "Template name: type a name to save the day under." });
+    const t = templateHours(grid, hours);
+    if (!t.hours) return setOutcome({ kind: "error", text: `Cannot save the template: ${t.problem}.` });
+    const a = await send("/api/bid-templates", {
+      method: "POST",
+      body: { name, asset_kind: asset.kind, hours: t.hours },
+    });
+    if (!a.ok) {
+      const message = (a.body as { error?: { message?: string } })?.error?.message;
+      return setOutcome({ kind: "error", text: `Template not saved: ${message ?? `status ${a.status}`}` });
+    }
+    const saved = a.body as Template;
+    setTemplates((ts) => [...ts.filter((x) => x.id !== saved.id), saved].sort((x, y) => x.name.localeCompare(y.name)));
+    setTemplateId(saved.id);
+    setTemplateName("");
+    setOutcome({ kind: "ok", text: `Saved template "${saved.name}" (${t.hours.length} hours, ${asset.kind}).` });
+  };
+
+  const useTemplate = () => {
+    const t = templates.find((x) => x.id === templateId);
+    if (!t) return setOutcome({ kind: "error", text: "Choose a template to apply." });
+    change(applyTemplate(grid, hours, t.hours));
   };
 
   const submit = async () => {
@@ -353,6 +405,46 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
           onClick={() => change(clearGrid(grid))}
         >
           Clear
+        </button>
+      </div>
+      <div class="flex flex-wrap items-end gap-2 text-xs" data-testid="dg-templates">
+        <label class="block font-medium text-slate-700">
+          Template ({asset.kind})
+          <select
+            id="dg-template"
+            class="mt-1 block w-48 rounded-md border-slate-300 text-xs"
+            value={templateId}
+            onChange={(e) => setTemplateId((e.currentTarget as HTMLSelectElement).value)}
+          >
+            <option value="">{templates.length ? "Choose…" : "None saved yet"}</option>
+            {templates.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          </select>
+        </label>
+        <button
+          type="button"
+          data-action="apply-template"
+          class="rounded-md bg-white px-2.5 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+          onClick={useTemplate}
+        >
+          Apply to this day
+        </button>
+        <label class="block font-medium text-slate-700">
+          Template name
+          <input
+            id="dg-template-name"
+            maxLength={100}
+            class="mt-1 block w-48 rounded-md border-slate-300 text-xs"
+            value={templateName}
+            onInput={(e) => setTemplateName((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <button
+          type="button"
+          data-action="save-template"
+          class="rounded-md bg-white px-2.5 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+          onClick={() => void saveTemplate()}
+        >
+          Save day as template
         </button>
       </div>
       <div class="max-h-[70vh] overflow-auto rounded-md ring-1 ring-slate-200">

@@ -166,6 +166,11 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
       "the new version holds the change",
     );
 
+    // The day saved as a template.
+    await page.fill("#dg-template-name", "Summer day");
+    await page.click("[data-action=save-template]");
+    await page.waitForSelector("[data-testid=dg-outcome]:has-text('Saved template \"Summer day\"')");
+
     // The next day copies this one.
     const next = addDays(date, 1);
     await page.fill("#dg-date", next);
@@ -175,6 +180,15 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
     await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLInputElement).value === "25", cell(0, 0));
     assert.equal(await page.inputValue(`[data-side="0"]`), "bid");
     assert.equal(await page.inputValue(cell(16, 1)), "10");
+
+    // Or applies the template: the same curves by hour-ending.
+    await page.click("[data-action=clear]");
+    assert.equal(await page.inputValue(cell(10, 0)), "");
+    await page.selectOption("#dg-template", { label: "Summer day" });
+    await page.click("[data-action=apply-template]");
+    assert.equal(await page.inputValue(cell(10, 0)), "480");
+    assert.equal(await page.inputValue(cell(0, 0)), "25");
+    assert.equal(await page.inputValue(`[data-side="0"]`), "bid");
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${SHOTS}/daygrid-390.png`, fullPage: false });
