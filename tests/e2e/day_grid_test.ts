@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
+import { marketHour } from "../../services/market/market_time.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { jsonApi, register, signIn } from "../helpers/e2e.ts";
 import { battery, pjmSite } from "../helpers/bids.ts";
@@ -192,6 +193,47 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${SHOTS}/daygrid-390.png`, fullPage: false });
+    // Bulk actions on the list: a withdrawal asks first and sends nothing until confirmed.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.url}/bidding?status=submitted&asset_id=${bess.id}`);
+    await page.waitForSelector("fresh-island[data-island=BidList][data-hydrated]");
+    const rows = await page.locator("[data-select]").evaluateAll((els) =>
+      els.map((e) => e.getAttribute("data-select"))
+    );
+    assert.ok(rows.length >= 3);
+    const writes: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() !== "GET" && new URL(r.url()).pathname.startsWith("/api/bids")) {
+        writes.push(new URL(r.url()).pathname);
+      }
+    });
+    await page.check(`[data-select="${rows[0]}"]`);
+    await page.check(`[data-select="${rows[1]}"]`);
+    assert.equal(await page.textContent("[data-bulk=submit]"), "Submit 0", "submitted bids cannot be submitted again");
+    await page.click("[data-bulk=withdraw]");
+    await page.waitForSelector("[data-testid=bulk-confirm]:has-text('Withdraw 2 bid(s)?')");
+    assert.deepEqual(writes, [], "nothing sent before the confirmation");
+    await page.click("[data-bulk-confirm=withdraw]");
+    await page.waitForSelector("[data-testid=bulk-result]:has-text('Withdrew 2 of 2')");
+    assert.deepEqual(writes.sort(), [`/api/bids/${rows[0]}/withdraw`, `/api/bids/${rows[1]}/withdraw`].sort());
+    for (const id of rows.slice(0, 2)) assert.equal((await api("GET", `/api/bids/${id}`)).status, "withdrawn");
+    // Copy to another day: drafts of the same hours, in one batch.
+    await page.waitForSelector(`[data-select="${rows[0]}"]`, { state: "detached" });
+    await page.check(`[data-select="${rows[2]}"]`);
+    const copyDay = addDays(date, 3);
+    await page.fill("[data-testid=bulk-copy-date]", copyDay);
+    await page.click("[data-bulk=copy]");
+    await page.waitForSelector("[data-testid=bulk-result]:has-text('Copied 1 bid(s)')");
+    const copied = await api("GET", `/api/bids?asset_id=${bess.id}&status=draft&limit=10`);
+    assert.equal(copied.items.length, 1);
+    const src = await api("GET", `/api/bids/${rows[2]}`);
+    // The same hour-ending on the chosen day (not "+72 h": a DST change may lie between).
+    const copiedHour = marketHour("PJM", copied.items[0].interval_start);
+    assert.equal(copiedHour.date, copyDay);
+    assert.equal(copiedHour.label, marketHour("PJM", src.interval_start).label);
+    assert.deepEqual(copied.items[0].segments, src.segments);
+    await page.screenshot({ path: `${SHOTS}/bidlist-bulk-1280.png` });
+
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
