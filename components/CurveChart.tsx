@@ -3,7 +3,7 @@
  * for reference prices. No script: the bid page renders it on the server, the builder re-renders it as
  * the user types.
  */
-import { chartDomain, curveSteps, ticks, usd } from "./bid_format.ts";
+import { chartDomain, curveSteps, ticks, usd as dollars } from "./bid_format.ts";
 
 export interface RefLine {
   label: string;
@@ -45,7 +45,10 @@ export function CurveChart(props: {
   testId?: string;
   width?: number;
   height?: number;
+  /** How a price reads (the viewer's unit; the caller converts the values): "$42.10" by default. */
+  price?: (v: number, digits?: number) => string;
 }) {
+  const usd = props.price ?? dollars;
   const W = Math.max(200, Math.round(props.width ?? DEFAULT_W));
   const H = Math.max(160, Math.round(props.height ?? DEFAULT_H));
   const points = curveSteps(props.segments);

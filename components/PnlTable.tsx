@@ -1,9 +1,16 @@
 import type { PnlRow, PnlTotal } from "../services/bids/pnl.ts";
+import type { EnergyUnit } from "../services/market/units.ts";
 
 const usd = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2 })}`;
 
-/** P&L rows (by day, asset or zone) with their total: day-ahead, real-time and net revenue. */
-export function PnlTable({ items, total, first }: { items: PnlRow[]; total: PnlTotal; first: string }) {
+/**
+ * P&L rows (by day, asset or zone) with their total: day-ahead, real-time and net revenue; energy in the
+ * viewer's unit (/settings).
+ */
+export function PnlTable(
+  { items, total, first, energy = "MWh" }: { items: PnlRow[]; total: PnlTotal; first: string; energy?: EnergyUnit },
+) {
+  const e = (mwh: number) => energy === "kWh" ? Math.round(mwh * 1000).toLocaleString("en-US") : mwh.toFixed(1);
   if (!items.length) return <p class="text-sm text-slate-600">No settled bids in this period.</p>;
   return (
     <div class="-mx-5 overflow-x-auto">
@@ -11,7 +18,7 @@ export function PnlTable({ items, total, first }: { items: PnlRow[]; total: PnlT
         <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
           <tr>
             <th class="px-5 py-2 font-medium">{first}</th>
-            <th class="px-3 py-2 text-right font-medium">MWh</th>
+            <th class="px-3 py-2 text-right font-medium">{energy}</th>
             <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Day-ahead</th>
             <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Real-time</th>
             <th class="px-5 py-2 text-right font-medium">Net</th>
@@ -21,7 +28,7 @@ export function PnlTable({ items, total, first }: { items: PnlRow[]; total: PnlT
           {items.map((r) => (
             <tr key={r.key}>
               <td class="whitespace-nowrap px-5 py-1.5">{r.label}</td>
-              <td class="px-3 py-1.5 text-right">{r.awarded_mwh.toFixed(1)}</td>
+              <td class="px-3 py-1.5 text-right">{e(r.awarded_mwh)}</td>
               <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(r.da_revenue)}</td>
               <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(r.rt_revenue)}</td>
               <td class={`px-5 py-1.5 text-right font-medium ${r.revenue < 0 ? "text-rose-600" : "text-emerald-700"}`}>
@@ -33,7 +40,7 @@ export function PnlTable({ items, total, first }: { items: PnlRow[]; total: PnlT
         <tfoot class="border-t border-slate-200 font-semibold">
           <tr>
             <td class="px-5 py-2">Total ({total.bids} bids)</td>
-            <td class="px-3 py-2 text-right">{total.awarded_mwh.toFixed(1)}</td>
+            <td class="px-3 py-2 text-right">{e(total.awarded_mwh)}</td>
             <td class="hidden px-3 py-2 text-right sm:table-cell">{usd(total.da_revenue)}</td>
             <td class="hidden px-3 py-2 text-right sm:table-cell">{usd(total.rt_revenue)}</td>
             <td class="px-5 py-2 text-right">{usd(total.revenue)}</td>

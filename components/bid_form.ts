@@ -6,20 +6,14 @@ import type { AssetKind, BidSide, Issue, Segment } from "../services/bids/schema
 import { MAX_SEGMENTS, submissionDeadline } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import { type Iso, ZONES } from "../services/market/zones.ts";
+import { clockAbbrev, formatMarketClock, marketHour, operatingDayHours } from "../services/market/market_time.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
 /** "10:00 EDT" on the zone's market clock. */
 export function marketClock(zone: Iso, instant: number): string {
-  const f = new Intl.DateTimeFormat("en-US", {
-    timeZone: ZONES[zone].timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  });
-  return f.format(new Date(instant));
+  return `${formatMarketClock(zone, instant)} ${clockAbbrev(zone, instant)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -54,21 +48,41 @@ export interface BuilderAsset {
 export interface BuilderForm {
   assetId: string;
   market: Market;
-  /** UTC date, YYYY-MM-DD. */
+  /** The operating day on the zone's market clock, YYYY-MM-DD. */
   date: string;
+  /** The hour's place in that day, 0-based (HE1 is 0; 23 or 25 hours on DST days: see operatingDayHours). */
   hour: number;
   minute: number;
   side: BidSide;
   rows: CurveRow[];
 }
 
-/** The delivery interval's start (UTC ISO) from the date, hour and (RT) minute fields; "" when the date is not one. */
-export function intervalStartOf(f: Pick<BuilderForm, "market" | "date" | "hour" | "minute">): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(f.date)) return "";
-  const ms = Date.parse(`${f.date}T00:00:00Z`);
-  if (!Number.isFinite(ms)) return "";
+/** The hours of the form's operating day in the zone (HE labels), or none when the date is not one. */
+export function dayHours(zone: Iso, date: string) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return [];
+  try {
+    return operatingDayHours(zone, date);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The delivery interval's start (UTC ISO, for the API) from the operating day, hour of that day and (RT)
+ * minute typed on the zone's market clock; "" when the date is not one or the day has no such hour.
+ */
+export function intervalStartOf(f: Pick<BuilderForm, "market" | "date" | "hour" | "minute">, zone: Iso): string {
+  const h = dayHours(zone, f.date)[f.hour];
+  if (!h) return "";
   const minute = f.market === "RT" ? f.minute : 0;
-  return new Date(ms + f.hour * HOUR + minute * MINUTE).toISOString();
+  return new Date(h.start.getTime() + minute * MINUTE).toISOString();
+}
+
+/** An interval's start as the form's fields: operating day, hour of the day and minute on the market clock. */
+export function formFieldsOf(zone: Iso, start: number): { date: string; hour: number; minute: number } {
+  const h = marketHour(zone, start);
+  // US market clocks are whole hours from UTC: the minute is the same on both.
+  return { date: h.date, hour: h.index, minute: new Date(start).getUTCMinutes() };
 }
 
 /** The body of POST /api/bids for the form (the zone is the asset's). */
@@ -77,7 +91,7 @@ export function formToInput(f: BuilderForm, asset: BuilderAsset | undefined): Re
     asset_id: f.assetId,
     zone: asset?.zone,
     market: f.market,
-    interval_start: intervalStartOf(f),
+    interval_start: asset ? intervalStartOf(f, asset.zone) : "",
     side: f.side,
     segments: f.rows.map((r) => ({ price: parseNumber(r.price), quantity: parseNumber(r.quantity) })),
   };
@@ -105,7 +119,7 @@ export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm
     assetId: v.asset_id ?? "",
     market: v.market === "RT" ? "RT" : "DA",
     date: v.date ?? "",
-    hour: int(v.hour, 0, 23),
+    hour: int(v.hour, 0, 24),
     minute: minute - (minute % 5),
     side: v.side === "bid" ? "bid" : "offer",
     rows: rows.length ? rows : [{ key: 0, price: "", quantity: "" }],
@@ -115,18 +129,16 @@ export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm
 /** A saved bid back into the builder's form, to edit it (a draft). */
 export function formFromBid(bid: {
   asset_id: string;
+  zone: Iso;
   market: Market;
   interval_start: string;
   side: BidSide;
   segments: readonly Segment[];
 }): BuilderForm {
-  const start = new Date(bid.interval_start);
   return {
     assetId: bid.asset_id,
     market: bid.market,
-    date: start.toISOString().slice(0, 10),
-    hour: start.getUTCHours(),
-    minute: start.getUTCMinutes(),
+    ...formFieldsOf(bid.zone, Date.parse(bid.interval_start)),
     side: bid.side,
     rows: bid.segments.map((s, i) => ({ key: i, price: String(s.price), quantity: String(s.quantity) })),
   };
@@ -194,7 +206,7 @@ export function maxRows(zone: Iso | undefined): number {
 /**
  * The earliest interval still open at `now` plus a margin: DA, the hour that starts at noon on the market
  * clock of the next delivery day whose gate is open; RT, the first hour whose deadline is at least
- * `marginMs` away. Returned as the form's UTC date, hour and minute.
+ * `marginMs` away. Returned as the form's fields (operating day and hour on the market clock).
  */
 export function defaultInterval(
   zone: Iso,
@@ -213,15 +225,11 @@ export function defaultInterval(
     start = Math.ceil(t / HOUR) * HOUR;
     while (submissionDeadline(zone, "RT", start).getTime() <= t) start += HOUR;
   }
-  const iso = new Date(start).toISOString();
-  return { date: iso.slice(0, 10), hour: new Date(start).getUTCHours(), minute: 0 };
+  return formFieldsOf(zone, start);
 }
 
 function noonOnMarketClock(zone: Iso, around: number): number {
-  const tz = ZONES[zone].timeZone;
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz, hour: "numeric", hourCycle: "h23" })
-    .formatToParts(new Date(around));
-  const hour = Number(parts.find((p) => p.type === "hour")?.value ?? 0);
+  const hour = Number(formatMarketClock(zone, around).slice(0, 2));
   // Whole-hour offsets only (see schema.ts): shifting by the local hour lands on the local noon.
   return Math.floor(around / HOUR) * HOUR + (12 - hour) * HOUR;
 }

@@ -158,12 +158,12 @@ export function toRow(b: BidRow): BidRow {
   };
 }
 
-/** "3 × 45 MW, $20.00–$80.00". */
-export function curveSummary(segments: readonly Segment[]): string {
+/** "3 seg · 45 MW · $20.00–$80.00"; `price` formats a price in the viewer's unit ($ by default). */
+export function curveSummary(segments: readonly Segment[], price: (v: number) => string = usd): string {
   if (!segments.length) return "no segments";
   const total = segments.reduce((s, x) => s + x.quantity, 0);
   const prices = segments.map((s) => s.price);
   const lo = Math.min(...prices);
   const hi = Math.max(...prices);
-  return `${segments.length} seg · ${mw(total)} · ${lo === hi ? usd(lo) : `${usd(lo)}–${usd(hi)}`}`;
+  return `${segments.length} seg · ${mw(total)} · ${lo === hi ? price(lo) : `${price(lo)}–${price(hi)}`}`;
 }

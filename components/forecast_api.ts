@@ -4,6 +4,8 @@
  */
 import { getJson } from "./api_client.ts";
 import type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
+import { formatMarketTime } from "../services/market/market_time.ts";
+import type { Iso } from "../services/market/zones.ts";
 
 export type { ForecastItem, ForecastsResponse } from "../services/forecast_live/schema.ts";
 export type { AccuracyResponse as ForecastAccuracy } from "../services/forecast_live/schema.ts";
@@ -17,11 +19,18 @@ export async function fetchForecasts(zone: string, from: Date, to: Date): Promis
   return body ? body.items : null;
 }
 
-/** "09:12 UTC" of an ISO instant, with its date in front when that is not today's (UTC). */
-export function madeAtText(madeAt: string, now = new Date()): string {
-  const iso = new Date(madeAt).toISOString();
-  const time = `${iso.slice(11, 16)} UTC`;
-  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+/**
+ * "09:12 EST" of an ISO instant on the zone's market clock (UTC, named, without a zone), with its date in
+ * front when that is not today's on the same clock.
+ */
+export function madeAtText(madeAt: string, now = new Date(), zone?: Iso): string {
+  if (!zone) {
+    const iso = new Date(madeAt).toISOString();
+    const time = `${iso.slice(11, 16)} UTC`;
+    return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+  }
+  const shown = formatMarketTime(zone, madeAt);
+  return shown.slice(0, 10) === formatMarketTime(zone, now).slice(0, 10) ? shown.slice(11) : shown;
 }
 
 /** "lear-ensemble v1". */

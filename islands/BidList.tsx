@@ -12,7 +12,6 @@ import {
   type BidRow,
   BIDS_CHANGED_EVENT,
   curveSummary,
-  intervalLabel,
   listQuery,
   mw,
   PAGE_SIZE,
@@ -28,6 +27,8 @@ import { AttemptKeys, send } from "../components/bid_api.ts";
 import type { BidStatus } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import type { Iso } from "../services/market/zones.ts";
+import { formatMarketInterval, formatUserTime, resolveZone } from "../services/market/market_time.ts";
+import { DEFAULT_UNITS, formatPrice, type Units } from "../services/market/units.ts";
 
 export interface BidListProps {
   items: BidRow[];
@@ -40,9 +41,20 @@ export interface BidListProps {
   zones: Iso[];
   /** The filters' choices, from the server (so the island needs none of the schema modules, nor zod). */
   options: { statuses: readonly BidStatus[]; zones: readonly Iso[]; markets: readonly Market[] };
+  /** The viewer's /settings: time zone for times with no market, display units. */
+  display?: { timeZone: string; units: Units };
+}
+
+/** "2025-03-09" and "HE17 EDT" of a bid's delivery, on its zone's market clock. */
+function deliveryParts(b: BidRow): [string, string] {
+  const zone = resolveZone(b.zone);
+  if (!zone) return [b.interval_start.slice(0, 10), b.interval_start.slice(11, 16)];
+  const text = formatMarketInterval(zone, b.interval_start, b.interval_end);
+  return [text.slice(0, 10), text.slice(11)];
 }
 
 export default function BidList(props: BidListProps) {
+  const { timeZone, units } = props.display ?? { timeZone: "UTC", units: DEFAULT_UNITS };
   const items = useSignal<BidRow[]>(props.items);
   const nextCursor = useSignal(props.nextCursor);
   const client = useSignal<RealtimeClient | null>(null);
@@ -226,7 +238,7 @@ export default function BidList(props: BidListProps) {
       <div class="flex items-center justify-between gap-2 text-xs text-slate-500">
         <span data-testid="list-refreshed" data-refreshed={refreshed.value ?? ""}>
           {refreshed.value
-            ? `Updated ${refreshed.value.slice(11, 19)} UTC`
+            ? `Updated ${formatUserTime(timeZone, refreshed.value).slice(11)}`
             : client.value
             ? "Updates live as bids clear"
             : ""}
@@ -372,10 +384,8 @@ export default function BidList(props: BidListProps) {
                     </td>
                     <td class="px-5 py-2">
                       <a href={`/bidding/${b.id}`} class="font-medium text-brand-700 hover:underline">
-                        <span class="whitespace-nowrap">{b.interval_start.slice(0, 10)}</span>{" "}
-                        <span class="whitespace-nowrap">
-                          {intervalLabel(b.interval_start, b.interval_end).slice(11)}
-                        </span>
+                        <span class="whitespace-nowrap">{deliveryParts(b)[0]}</span>{" "}
+                        <span class="whitespace-nowrap" data-testid="bid-hour">{deliveryParts(b)[1]}</span>
                       </a>
                       <span class="mt-1 block sm:hidden">
                         <BidStatusBadge status={b.status} />
@@ -397,7 +407,7 @@ export default function BidList(props: BidListProps) {
                       {b.awarded_mw !== null
                         ? (
                           <>
-                            {mw(b.awarded_mw)} @ {usd(b.clearing_price)}
+                            {mw(b.awarded_mw)} @ {formatPrice(b.clearing_price, units.price)}
                             {b.revenue !== null && <span class="block text-slate-500">{usd(b.revenue)}</span>}
                           </>
                         )

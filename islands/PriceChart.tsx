@@ -25,10 +25,15 @@ import {
   COL,
   type Tick,
 } from "../components/price_series.ts";
+import { formatMarketClock, formatMarketTime, marketClock, resolveZone } from "../services/market/market_time.ts";
+import { priceIn, type PriceUnit } from "../services/market/units.ts";
+import { type Iso, ZONES } from "../services/market/zones.ts";
 
 export interface PriceChartProps {
   zone: string;
   days?: 1 | 7 | 30;
+  /** The viewer's price unit (`/settings`); the series arrive in $/MWh. */
+  priceUnit?: PriceUnit;
   /**
    * For readers of forecasts (`forecast:read`) only: the newest run as the page read it (null: none yet),
    * named under the chart until the chart's own read answers. Absent, no forecast is asked for or drawn.
@@ -59,11 +64,19 @@ async function fetchSeries(zone: string, market: "RT" | "DA", from: Date, to: Da
   return (await res.json()).items as Tick[];
 }
 
-/** uPlot's columns: without the forecast's three when the reader may not see forecasts (no series for them). */
-function columns(s: ChartState, forecast: boolean): uPlot.AlignedData {
-  const data = buildSeries(s);
+/**
+ * uPlot's columns, prices in the viewer's unit: without the forecast's three when the reader may not see
+ * forecasts (no series for them).
+ */
+function columns(s: ChartState, forecast: boolean, unit: PriceUnit): uPlot.AlignedData {
+  const [xs, ...ys] = buildSeries(s);
+  const inUnit = (col: uPlot.AlignedData[1]) =>
+    unit === "$/MWh" ? col : Array.from(col as ArrayLike<number | null>, (v) => v === null ? null : priceIn(v, unit));
+  const data = [xs, ...ys.map(inUnit)] as uPlot.AlignedData;
   return forecast ? data : data.slice(0, COL.p50) as uPlot.AlignedData;
 }
+
+const DAY_S = 86_400;
 
 type ForecastState =
   | { kind: "off" }
@@ -72,8 +85,14 @@ type ForecastState =
   /** `hours`/`band`: how many hours the chart draws a median / a band for, once it is drawn. */
   | { kind: "shown"; latest: ForecastItem; hours?: number; band?: number };
 
-export default function PriceChart({ zone, days = 1, forecast: initial = null }: PriceChartProps) {
+export default function PriceChart(
+  { zone, days = 1, priceUnit = "$/MWh", forecast: initial = null }: PriceChartProps,
+) {
   const forecast = initial !== null;
+  // The axis is on the zone's market clock, whatever the browser's zone (unknown zone: UTC, said on the axis).
+  const iso = resolveZone(zone);
+  const timeZone = iso ? ZONES[iso].timeZone : "UTC";
+  const clockShort = iso ? marketClock(iso).short : "UTC";
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const range = useSignal<number>(days);
@@ -92,7 +111,7 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
       checkSession,
       onPrices: (ticks) => {
         const s = state.current;
-        if (s && addTicks(s, ticks)) plot.current?.setData(columns(s, forecast));
+        if (s && addTicks(s, ticks)) plot.current?.setData(columns(s, forecast, priceUnit));
       },
     });
     client.value = c;
@@ -129,7 +148,11 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
         // alignGaps 1: an hour followed by a gap (no price or forecast for the next hour) is still drawn to its end.
         const hourly = UPlot.paths.stepped!({ align: 1, alignGaps: 1 });
         const series: uPlot.Series[] = [
-          {},
+          {
+            label: `Market time (${clockShort})`,
+            value: (_u, v) =>
+              v === null ? "—" : iso ? formatMarketTime(iso, v * 1000) : new Date(v * 1000).toISOString(),
+          },
           { label: "Real-time", stroke: COLOURS.rt, width: 1.5 },
           { label: "Day-ahead", stroke: COLOURS.da, width: 1.5, paths: hourly },
         ];
@@ -146,11 +169,28 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
             width: box.current.clientWidth || 600,
             height: 300,
             scales: { x: { time: true } },
-            axes: [{}, { label: "$/MWh", size: 60 }],
+            // tzDate puts the ticks on the market clock's hours; the labels are 24-hour market time, the
+            // date under midnight and at the first tick.
+            tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), timeZone),
+            axes: [
+              {
+                // The clock is named in the legend ("Market time (EPT)"): no axis label, the plot keeps its height.
+                values: (_u, splits) =>
+                  splits.map((ts, i) => {
+                    if (!iso) return new Date(ts * 1000).toISOString().slice(11, 16);
+                    const clock = formatMarketClock(iso, ts * 1000);
+                    return i === 0 || clock === "00:00" || splits[i] - splits[i - 1] >= DAY_S
+                      ? `${clock}\n${formatMarketTime(iso, ts * 1000).slice(5, 10)}`
+                      : clock;
+                  }),
+                size: 44,
+              },
+              { label: priceUnit, size: 60 },
+            ],
             series,
             bands: forecast ? [{ series: [COL.p90, COL.p10], fill: COLOURS.band }] : [],
           },
-          columns(s, forecast),
+          columns(s, forecast, priceUnit),
           box.current,
         );
         status.value = "ready";
@@ -208,16 +248,17 @@ export default function PriceChart({ zone, days = 1, forecast: initial = null }:
         ref={box}
         class="min-h-[300px] w-full"
         data-testid="price-chart"
+        data-clock={clockShort}
         data-forecast-hours={f.kind === "shown" ? f.hours : f.kind === "none" ? 0 : undefined}
         data-band-hours={f.kind === "shown" ? f.band : f.kind === "none" ? 0 : undefined}
       />
-      {f.kind !== "off" && <ForecastCaption state={f} />}
+      {f.kind !== "off" && <ForecastCaption state={f} zone={iso ?? undefined} />}
     </div>
   );
 }
 
 /** Which forecast the chart draws, or why it draws none. */
-function ForecastCaption({ state }: { state: ForecastState }) {
+function ForecastCaption({ state, zone }: { state: ForecastState; zone?: Iso }) {
   // Before the chart is drawn, the page's newest run says whether there is a band.
   const hasBand = state.kind === "shown" &&
     (state.band !== undefined ? state.band > 0 : state.latest.p10 !== null && state.latest.p90 !== null);
@@ -229,7 +270,7 @@ function ForecastCaption({ state }: { state: ForecastState }) {
           style={{ background: COLOURS.band, border: `1px solid ${COLOURS.forecast}` }}
           aria-hidden="true"
         />
-        Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at)} by{" "}
+        Forecast for {state.latest.delivery_date} made {madeAtText(state.latest.made_at, new Date(), zone)} by{" "}
         <span class="font-medium text-slate-800">{modelText(state.latest.model)}</span>
         {hasBand ? "; shaded: 10–90 % interval" : "; no interval yet (too little history of its errors)"}
       </>

@@ -1,15 +1,16 @@
 import { asset } from "fresh";
 import { NavBar } from "../components/NavBar.tsx";
+import { pageTitle } from "../components/page_title.ts";
 import { define } from "../utils.ts";
 
-export default define.page(function App({ Component, url, state }) {
+export default define.page(function App({ Component, url, state, error }) {
   const user = state.auth ? { name: state.auth.name, role: state.auth.role } : null;
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>OptiBid</title>
+        <title>{pageTitle(url.pathname, error ? (error as { status?: number }).status ?? 500 : 200)}</title>
         <meta name="description" content="Bid energy into US power markets." />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={asset("/styles.css")} />

@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { serveStatic } from "hono/deno";
 import { etag } from "hono/etag";
+import { trimTrailingSlash } from "hono/trailing-slash";
 import { configureApi } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import { mountManifest } from "../framework/server.ts";
@@ -88,6 +89,8 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (isWebSocketUpgrade(c.req.raw) && c.req.path.startsWith("/api/ws/")) return next();
     return c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next);
   });
+  // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404.
+  app.use(trimTrailingSlash({ alwaysRedirect: true }));
   app.use(bodyLimit({
     maxSize: services.config.bodyLimitBytes,
     onError: () => {

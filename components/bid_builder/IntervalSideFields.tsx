@@ -1,11 +1,24 @@
-/** The delivery interval (UTC, with the zone's own clock and gate beside it) and the side. */
-import { utcMinute } from "../bid_format.ts";
-import { marketClock } from "../bid_form.ts";
+/**
+ * The delivery interval, typed on the zone's market clock (operating day and hour ending: 23 or 25 hours on
+ * DST days, "HE2*" for the repeated hour; RT adds the minute), with its gate beside it, and the side.
+ */
+import { dayHours } from "../bid_form.ts";
 import { intervalEnd, submissionDeadline } from "../../services/bids/schema.ts";
+import {
+  formatMarketClock,
+  formatMarketInterval,
+  formatUserTime,
+  marketClock,
+} from "../../services/market/market_time.ts";
+import { ZONES } from "../../services/market/zones.ts";
 import { Choice, control, FieldErrors } from "./fields.tsx";
 import type { BidFormState } from "./use_bid_form.ts";
 
-const HOURS = Array.from({ length: 24 }, (_, h) => h);
+/** Before a valid date is typed: the plain day's 24 hours. */
+const PLAIN_DAY = Array.from(
+  { length: 24 },
+  (_, i) => ({ index: i, label: `HE${i + 1}`, start: null, repeated: false }),
+);
 const MINUTES = Array.from({ length: 12 }, (_, i) => i * 5);
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -14,17 +27,22 @@ export function IntervalSideFields({ bid }: { bid: BidFormState }) {
   const err = (key: string) => bid.errors[key];
   const startMs = start ? Date.parse(start) : NaN;
   const deadline = Number.isFinite(startMs) ? submissionDeadline(zone, form.market, startMs) : null;
+  const hours = dayHours(zone, form.date);
+  const options = hours.length ? hours : PLAIN_DAY;
+  const clock = marketClock(zone);
   return (
     <div class="grid gap-4 sm:grid-cols-2">
       <fieldset class="space-y-1">
-        <legend class="block text-sm font-medium text-slate-700">Delivery interval (UTC)</legend>
+        <legend class="block text-sm font-medium text-slate-700">
+          Delivery, {zone} market time ({clock.short})
+        </legend>
         <div
           class={`grid gap-2 ${
             form.market === "RT" ? "grid-cols-[minmax(0,1fr)_5rem_4.5rem]" : "grid-cols-[minmax(0,1fr)_5rem]"
           }`}
         >
           <div class="min-w-0">
-            <label for="bb-date" class="sr-only">Date (UTC)</label>
+            <label for="bb-date" class="sr-only">Operating day ({clock.short})</label>
             <input
               id="bb-date"
               type="date"
@@ -37,14 +55,20 @@ export function IntervalSideFields({ bid }: { bid: BidFormState }) {
             />
           </div>
           <div>
-            <label for="bb-hour" class="sr-only">Hour (UTC)</label>
+            <label for="bb-hour" class="sr-only">Hour ending ({clock.short})</label>
             <select
               id="bb-hour"
               name="hour"
               class={control(err("interval_start"), "px-2")}
               onChange={(e) => update({ hour: Number(e.currentTarget.value) }, ["interval_start"])}
             >
-              {HOURS.map((h) => <option key={h} value={h} selected={h === form.hour}>{pad(h)}:00</option>)}
+              {options.map((h) => (
+                <option key={h.index} value={h.index} selected={h.index === form.hour}>
+                  {form.market === "RT" && h.start
+                    ? `${formatMarketClock(zone, h.start)}${h.repeated ? "*" : ""}`
+                    : h.label}
+                </option>
+              ))}
             </select>
           </div>
           {form.market === "RT" && (
@@ -63,9 +87,8 @@ export function IntervalSideFields({ bid }: { bid: BidFormState }) {
         </div>
         {start && (
           <p id="bb-interval-hint" class="text-xs text-slate-500" data-testid="interval-hint">
-            {utcMinute(start).slice(11)}–{utcMinute(intervalEnd(form.market, start)).slice(11)} UTC ={" "}
-            {marketClock(zone, startMs)} on {zone}'s clock
-            {deadline && <>{" "}· bids close {utcMinute(deadline.toISOString())} UTC</>}
+            {formatMarketInterval(zone, start, intervalEnd(form.market, start))}
+            {deadline && <>{" "}· bids close {formatUserTime(ZONES[zone].gateTimeZone, deadline)}</>}
           </p>
         )}
         <FieldErrors id="bb-interval-errors" field="interval_start" messages={err("interval_start")} />

@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CurveChart, type RefBand, type RefLine } from "../CurveChart.tsx";
-import { usd, utcMinute } from "../bid_format.ts";
+import { usd } from "../bid_format.ts";
+import { marketClock } from "../bid_form.ts";
 import { madeAtText, modelText } from "../forecast_api.ts";
 import type { ForecastItem } from "../forecast_api.ts";
 import type { Segment } from "../../services/bids/schema.ts";
@@ -58,7 +59,7 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
         <dt class="text-slate-500">Latest RT, {zone}</dt>
         <dd class="tabular-nums text-slate-800" data-testid="latest-price">
           {price?.rt
-            ? `${usd(price.rt.lmp)}/MWh at ${utcMinute(price.rt.interval_start).slice(11)} UTC`
+            ? `${usd(price.rt.lmp)}/MWh at ${marketClock(zone, Date.parse(price.rt.interval_start))}`
             : "no price yet"}
         </dd>
         {canForecast && (
@@ -77,7 +78,7 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
                       <span class="tabular-nums">, 10–90 %: {usd(fc.p10)} to {usd(fc.p90)}</span>
                     )}
                     <span class="block text-slate-500">
-                      DA forecast of this hour, made {madeAtText(fc.made_at)} by {modelText(fc.model)}
+                      DA forecast of this hour, made {madeAtText(fc.made_at, new Date(), zone)} by {modelText(fc.model)}
                     </span>
                   </>
                 )

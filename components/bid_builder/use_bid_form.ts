@@ -48,7 +48,7 @@ export function useBidForm(
   const asset: BuilderAsset | undefined = assets.find((a) => a.id === form.assetId);
   const zone: Iso = asset?.zone ?? "PJM";
   const input = formToInput(form, asset);
-  const start = intervalStartOf(form);
+  const start = intervalStartOf(form, zone);
 
   useEffect(() => {
     const t = setInterval(() => setClock((c) => c + 1), 20_000);

@@ -1,5 +1,9 @@
-/** Profit and loss of settled bids, grouped by asset, zone or UTC day. Offers earn (+), bids pay (−). */
+/**
+ * Profit and loss of settled bids, grouped by asset, zone, UTC day or operating day (each bid's day on its
+ * zone's market clock, as traders count them). Offers earn (+), bids pay (−).
+ */
 import type { Queryable } from "../../db/database.ts";
+import { ISOS, ZONES } from "../market/zones.ts";
 
 export interface PnlRow {
   key: string;
@@ -20,7 +24,14 @@ const GROUPS = {
     key: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     label: "to_char(b.interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
   },
+  market_day: { key: operatingDaySql(), label: operatingDaySql() },
 } as const;
+
+/** The bid's operating day in SQL: its start on the zone's market clock (the zone list is ours, not input). */
+function operatingDaySql(): string {
+  const tz = `CASE b.zone ${ISOS.map((z) => `WHEN '${z}' THEN '${ZONES[z].timeZone}'`).join(" ")} ELSE 'UTC' END`;
+  return `to_char(b.interval_start AT TIME ZONE (${tz}), 'YYYY-MM-DD')`;
+}
 
 export async function pnl(
   q: Queryable,

@@ -111,7 +111,13 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     // The legend names the forecast; the caption its run.
     assert.match(await page.textContent(".u-legend") ?? "", /Day-ahead.*Forecast.*10 %.*90 %/s);
     const caption = await page.textContent("[data-testid=forecast-caption]") ?? "";
-    assert.match(caption, new RegExp(`Forecast for ${tomorrow} made \\d\\d:\\d\\d UTC by lear-ensemble v1`));
+    // Market time: the run's made-at on PJM's clock, the x axis named after it.
+    assert.match(
+      caption,
+      new RegExp(`Forecast for ${tomorrow} made (\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d E[SD]T by lear-ensemble v1`),
+    );
+    assert.match(await page.textContent(".u-legend") ?? "", /Market time \(EPT\)/);
+    assert.equal(await chart.getAttribute("data-clock"), "EPT");
 
     // The band as drawn: pixels of its colour, on both sides of now (today's hours and tomorrow's).
     // The x scale runs from 24 h ago to the end of tomorrow's last hour: "now" sits at this share of it.
@@ -149,9 +155,10 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     await page.fill("#bb-price-0", "30");
     await page.fill("#bb-qty-0", "20");
     const hour = tomorrowHours[14];
-    const start = new Date(hour.start).toISOString();
-    await page.fill("#bb-date", start.slice(0, 10));
-    await page.selectOption("#bb-hour", String(new Date(hour.start).getUTCHours()));
+    // The builder is on PJM's clock: tomorrow's operating day, its 15th hour (HE15).
+    await page.fill("#bb-date", tomorrow);
+    await page.selectOption("#bb-hour", "14");
+    assert.equal(await page.locator("#bb-hour option:checked").textContent(), "HE15");
     const field = page.locator("[data-testid=forecast]");
     await page.waitForSelector(`[data-testid=forecast][data-forecast=shown]`, { timeout: 10_000 });
     assert.equal(Number(await field.locator("[data-forecast-p50]").getAttribute("data-forecast-p50")), hour.p50);
@@ -159,7 +166,7 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     const usd = (v: number) => `$${v.toFixed(2)}`;
     assert.ok(text.includes(`${usd(hour.p50)}/MWh`), text);
     assert.ok(text.includes(`10–90 %: ${usd(hour.p10!)} to ${usd(hour.p90!)}`), text);
-    assert.match(text, /made \d\d:\d\d UTC by lear-ensemble v1/);
+    assert.match(text, /made (\d{4}-\d\d-\d\d )?\d\d:\d\d E[SD]T by lear-ensemble v1/);
     // On the step chart: the median as a line, the band shaded.
     const svg = page.locator("[data-testid=curve-chart] svg");
     assert.match(await svg.locator("[data-line=forecast] text").textContent() ?? "", new RegExp(`\\${usd(hour.p50)}`));

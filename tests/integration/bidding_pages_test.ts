@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { call, createOrg, expectStatus, type Member, orgWithAllRoles } from "../helpers/auth.ts";
 import { bidPage, deliveryHour, siteWithAsset } from "../helpers/bids.ts";
+import { formFieldsOf } from "../../components/bid_form.ts";
 import { type TestApp, testApp } from "../helpers/test_app.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -155,8 +156,9 @@ Deno.test(
       idempotency_key: crypto.randomUUID(),
       asset_id: asset.id,
       market: "DA",
-      date: day.slice(0, 10),
-      hour: day.slice(11, 13),
+      // The form is on the zone's market clock: the operating day and the hour's place in it.
+      date: formFieldsOf("PJM", Date.parse(day)).date,
+      hour: String(formFieldsOf("PJM", Date.parse(day)).hour),
       side: "offer",
       "segments.0.price": "30",
       "segments.0.quantity": "5",
@@ -245,8 +247,9 @@ Deno.test(
       edit_version: "1",
       asset_id: asset.id,
       market: "DA",
-      date: day.slice(0, 10),
-      hour: day.slice(11, 13),
+      // The form is on the zone's market clock: the operating day and the hour's place in it.
+      date: formFieldsOf("PJM", Date.parse(day)).date,
+      hour: String(formFieldsOf("PJM", Date.parse(day)).hour),
       side: "offer",
       "segments.0.price": "33",
       "segments.0.quantity": "4",

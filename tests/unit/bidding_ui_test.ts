@@ -101,16 +101,24 @@ Deno.test("the form becomes the API's body; typed text is judged by the schema a
   assert.equal(parseNumber(" 12.5 "), 12.5);
   assert.equal(parseNumber(""), undefined);
   assert.equal(parseNumber("-"), "-");
-  assert.equal(intervalStartOf(form()), "2026-01-06T15:00:00.000Z");
-  assert.equal(intervalStartOf(form({ market: "RT", minute: 35 })), "2026-01-06T15:35:00.000Z");
-  assert.equal(intervalStartOf(form({ minute: 35 })), "2026-01-06T15:00:00.000Z", "DA ignores the minute");
-  assert.equal(intervalStartOf(form({ date: "" })), "");
+  // The form is on PJM's market clock: hour 15 of 2026-01-06 is HE16, 15:00–16:00 EST = 20:00Z.
+  assert.equal(intervalStartOf(form(), "PJM"), "2026-01-06T20:00:00.000Z");
+  assert.equal(intervalStartOf(form({ market: "RT", minute: 35 }), "PJM"), "2026-01-06T20:35:00.000Z");
+  assert.equal(intervalStartOf(form({ minute: 35 }), "PJM"), "2026-01-06T20:00:00.000Z", "DA ignores the minute");
+  assert.equal(intervalStartOf(form(), "CAISO"), "2026-01-06T23:00:00.000Z");
+  assert.equal(intervalStartOf(form({ date: "" }), "PJM"), "");
+  // DST days: the spring day has 23 hours (after HE2 comes HE4), the autumn one 25 (HE2* third).
+  assert.equal(intervalStartOf(form({ date: "2026-03-08", hour: 2 }), "PJM"), "2026-03-08T07:00:00.000Z");
+  assert.equal(intervalStartOf(form({ date: "2026-03-08", hour: 23 }), "PJM"), "", "no 24th hour in spring");
+  assert.equal(intervalStartOf(form({ date: "2026-11-01", hour: 2 }), "PJM"), "2026-11-01T06:00:00.000Z");
+  assert.equal(intervalStartOf(form({ date: "2026-11-01", hour: 24 }), "PJM"), "2026-11-02T04:00:00.000Z");
+  assert.equal(intervalStartOf(form({ date: "2026-11-01", hour: 2 }), "MISO"), "2026-11-01T07:00:00.000Z");
   const body = formToInput(form({ rows: rows(["20", "10"], ["", "5"]) }), battery);
   assert.deepEqual(body, {
     asset_id: battery.id,
     zone: "PJM",
     market: "DA",
-    interval_start: "2026-01-06T15:00:00.000Z",
+    interval_start: "2026-01-06T20:00:00.000Z",
     side: "offer",
     segments: [{ price: 20, quantity: 10 }, { price: undefined, quantity: 5 }],
   });
@@ -172,7 +180,7 @@ Deno.test("defaultInterval: an interval that is still open, for every zone and m
     for (const zone of ISOS) {
       for (const market of ["DA", "RT"] as const) {
         const d = defaultInterval(zone, market, new Date(now));
-        const start = intervalStartOf({ market, ...d });
+        const start = intervalStartOf({ market, ...d }, zone);
         assert.ok(start, `${zone} ${market} ${now}`);
         assert.ok(
           submissionDeadline(zone, market, start).getTime() > Date.parse(now) + 10 * 60_000,
@@ -282,6 +290,7 @@ Deno.test("formFromFields: the builder's posted fields back into the form; out-o
     side: "bid",
     rows: [{ key: 0, price: "20", quantity: "10" }, { key: 2, price: "15", quantity: "" }],
   });
+  assert.equal(formFromFields({ hour: "24" }).hour, 24, "the 25th hour of the autumn day");
   const odd = formFromFields({ market: "XX", hour: "99", minute: "-5", side: "sell" });
   assert.deepEqual([odd.market, odd.hour, odd.minute, odd.side, odd.rows.length], ["DA", 0, 0, "offer", 1]);
 });
@@ -299,8 +308,9 @@ Deno.test("formFromBid: a saved draft back into the form, and the form into the 
   assert.deepEqual({ ...f, rows: f.rows.map((r) => [r.price, r.quantity]) }, {
     assetId: battery.id,
     market: "RT",
+    // 15:35Z is 10:35 EST on PJM's clock: HE11, the day's hour 10.
     date: "2026-01-06",
-    hour: 15,
+    hour: 10,
     minute: 35,
     side: "bid",
     rows: [["42.5", "10"], ["30", "2.25"]],

@@ -178,3 +178,12 @@ Deno.test("display units: ¢/kWh and kWh convert from the stored $/MWh and MWh",
   assert.equal(formatPower(10, "kWh"), "10,000 kW");
   assert.equal(formatPower(10), "10 MW");
 });
+
+Deno.test("the forecast's made-at reads on the zone's market clock", async () => {
+  const { madeAtText } = await import("../../components/forecast_api.ts");
+  const now = new Date("2026-12-03T20:00:00Z");
+  assert.equal(madeAtText("2026-12-03T14:12:30Z", now, "PJM"), "09:12 EST");
+  assert.equal(madeAtText("2026-12-03T14:12:30Z", now, "CAISO"), "06:12 PST");
+  assert.equal(madeAtText("2026-12-02T14:12:30Z", now, "ERCOT"), "2026-12-02 08:12 CST");
+  assert.equal(madeAtText("2026-12-03T09:12:30Z", now), "09:12 UTC", "no zone: UTC, named");
+});

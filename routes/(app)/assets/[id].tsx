@@ -8,6 +8,9 @@ import { deviationRevenue, pnl } from "../../../services/bids/pnl.ts";
 import { mw, usd } from "../../../components/bid_format.ts";
 import { listBids } from "../../../services/bids/store.ts";
 import { define } from "../../../utils.ts";
+import { formatMarketInterval, formatUserTime, marketClock } from "../../../services/market/market_time.ts";
+import { formatEnergy, unitsOf } from "../../../services/market/units.ts";
+import type { Iso } from "../../../services/market/zones.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,21 +25,17 @@ export const handler = define.handlers({
     const asset = await getAsset(db, p.orgId, ctx.params.id);
     const to = new Date(Date.now() + 3 * 86_400_000);
     const from = new Date(Date.now() - DAYS * 86_400_000);
-    const [bids, profit, readings, deviation] = await Promise.all([
+    const [bids, profit, readings, deviation, prefs] = await Promise.all([
       listBids(db, p.orgId, { asset_id: asset.id, limit: 50 }),
-      pnl(db, p.orgId, { from, to, groupBy: "day", asset_id: asset.id }),
+      pnl(db, p.orgId, { from, to, groupBy: "market_day", asset_id: asset.id }),
       listReadings(db, p.orgId, asset.id, { limit: READINGS, newestFirst: true }),
       deviationRevenue(db, p.orgId, { from, to, asset_id: asset.id }),
+      ctx.state.services.auth.profile.preferences(p.userId),
     ]);
-    return page({ asset, bids: bids.items, profit, readings, deviation });
+    const display = { timeZone: prefs.time_zone ?? "UTC", units: unitsOf(prefs) };
+    return page({ asset, bids: bids.items, profit, readings, deviation, display });
   },
 });
-
-/** "2025-08-13 14:15–14:30" (UTC); the end's date only when it differs. */
-function span(start: string, end: string): string {
-  const s = start.slice(0, 16).replace("T", " ");
-  return `${s}–${start.slice(0, 10) === end.slice(0, 10) ? end.slice(11, 16) : end.slice(0, 16).replace("T", " ")}`;
-}
 
 const STATUS_STYLE: Record<string, string> = {
   draft: "bg-slate-100 text-slate-700",
@@ -48,12 +47,14 @@ const STATUS_STYLE: Record<string, string> = {
 };
 
 export default define.page<typeof handler>(function AssetDetail({ data }) {
-  const { asset } = data;
+  const { asset, display } = data;
+  const zone = asset.zone as Iso;
+  const clock = marketClock(zone).short;
   const spec: [string, string | null][] = [
     ["Kind", asset.kind],
     ["Site", `${asset.site_name} · ${asset.zone} · ${asset.node}`],
     ["Capacity", `${asset.capacity_mw} MW`],
-    ["Energy", asset.energy_mwh === null ? null : `${asset.energy_mwh} MWh`],
+    ["Energy", asset.energy_mwh === null ? null : formatEnergy(asset.energy_mwh, display.units.energy)],
     ["Charge / discharge", asset.charge_mw === null ? null : `${asset.charge_mw} / ${asset.discharge_mw} MW`],
     ["Round-trip efficiency", asset.round_trip_efficiency === null ? null : `${asset.round_trip_efficiency * 100}%`],
     ["State of charge", asset.min_soc === null ? null : `${asset.min_soc * 100}% – ${(asset.max_soc ?? 0) * 100}%`],
@@ -76,8 +77,11 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
           </dl>
         </Card>
         <div class="min-w-0 lg:col-span-2">
-          <Card title={`P&L, last ${DAYS} days`} description="Settled bids of this asset, by delivery day (UTC).">
-            <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+          <Card
+            title={`P&L, last ${DAYS} days`}
+            description={`Settled bids of this asset, by operating day (${zone}, ${clock}).`}
+          >
+            <PnlTable items={data.profit.items} total={data.profit.total} first="Day" energy={display.units.energy} />
           </Card>
         </div>
       </div>
@@ -109,18 +113,20 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
                 <table class="min-w-full text-sm tabular-nums">
                   <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                     <tr>
-                      <th class="px-5 py-2 font-medium">Interval (UTC)</th>
+                      <th class="px-5 py-2 font-medium">Interval ({clock})</th>
                       <th class="px-5 py-2 text-right font-medium sm:px-3">Metered</th>
-                      <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Recorded (UTC)</th>
+                      <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Recorded</th>
                     </tr>
                   </thead>
                   <tbody class="divide-y divide-slate-100">
                     {data.readings.map((r) => (
                       <tr key={r.interval_start}>
-                        <td class="whitespace-nowrap px-5 py-1.5">{span(r.interval_start, r.interval_end)}</td>
+                        <td class="whitespace-nowrap px-5 py-1.5">
+                          {formatMarketInterval(zone, r.interval_start, r.interval_end)}
+                        </td>
                         <td class={`px-5 py-1.5 text-right sm:px-3 ${r.mw < 0 ? "text-rose-600" : ""}`}>{mw(r.mw)}</td>
                         <td class="hidden whitespace-nowrap px-5 py-1.5 text-right text-slate-500 sm:table-cell">
-                          {r.recorded_at.slice(0, 16).replace("T", " ")}
+                          {formatUserTime(display.timeZone, r.recorded_at)}
                         </td>
                       </tr>
                     ))}
@@ -138,7 +144,7 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
               <table class="min-w-full text-sm tabular-nums">
                 <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                   <tr>
-                    <th class="px-5 py-2 font-medium">Delivery (UTC)</th>
+                    <th class="px-5 py-2 font-medium">Delivery ({clock})</th>
                     <th class="px-3 py-2 font-medium">Market</th>
                     <th class="px-3 py-2 font-medium">Status</th>
                     <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Awarded</th>
@@ -150,7 +156,7 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
                     <tr key={b.id}>
                       <td class="whitespace-nowrap px-5 py-1.5">
                         <a class="text-brand-600 hover:underline" href={`/bidding/${b.id}`}>
-                          {b.interval_start.slice(0, 16).replace("T", " ")}
+                          {formatMarketInterval(zone, b.interval_start, b.interval_end)}
                         </a>
                       </td>
                       <td class="px-3 py-1.5">{b.market} {b.side}</td>

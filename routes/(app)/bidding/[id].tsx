@@ -4,8 +4,7 @@ import { z } from "zod";
 import { BidStatusBadge } from "../../../components/BidStatusBadge.tsx";
 import { CurveChart, type RefLine } from "../../../components/CurveChart.tsx";
 import { Card, Notice } from "../../../components/Form.tsx";
-import { curveSummary, intervalLabel, mw, usd, utcMinute } from "../../../components/bid_format.ts";
-import { marketClock } from "../../../components/bid_form.ts";
+import { curveSummary, mw, usd } from "../../../components/bid_format.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 import { formObject, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
@@ -14,7 +13,9 @@ import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/acti
 import { allowedActions, type BidAction } from "../../../services/bids/lifecycle.ts";
 import { submissionDeadline } from "../../../services/bids/schema.ts";
 import { bidHistory, type BidHistoryEntry, type BidView, getBid } from "../../../services/bids/store.ts";
-import type { Iso } from "../../../services/market/zones.ts";
+import { type Iso, ZONES } from "../../../services/market/zones.ts";
+import { formatMarketInterval, formatUserTime, marketClock } from "../../../services/market/market_time.ts";
+import { formatEnergy, formatPrice, priceIn, type Units, unitsOf } from "../../../services/market/units.ts";
 import { bidDeps, caller } from "../../../server/bids_http.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { define, type State } from "../../../utils.ts";
@@ -32,6 +33,9 @@ interface Data {
   /** What the lifecycle table lets a user do with the bid now. */
   actions: BidAction[];
   latestRt: number | null;
+  /** The viewer's /settings: time zone for times with no market (created, history) and display units. */
+  timeZone: string;
+  units: Units;
   notice: string | null;
   error: { message: string; details: string[] } | null;
 }
@@ -57,9 +61,10 @@ async function load(
   const { services } = ctx.state;
   const db = services.db();
   const bid = await getBid(db, p.orgId, id);
-  const [history, latest] = await Promise.all([
+  const [history, latest, prefs] = await Promise.all([
     bidHistory(db, p.orgId, id),
     services.market.latest([bid.zone as Iso]).catch(() => []),
+    services.auth.profile.preferences(p.userId),
   ]);
   const deadline = submissionDeadline(bid.zone as Iso, bid.market, bid.interval_start);
   return {
@@ -70,6 +75,8 @@ async function load(
     open: Date.now() < deadline.getTime(),
     actions: allowedActions(bid, new Date()),
     latestRt: latest.find((t) => t.market === "RT")?.lmp ?? null,
+    timeZone: prefs.time_zone ?? "UTC",
+    units: unitsOf(prefs),
     notice: null,
     error: null,
     ...extra,
@@ -119,16 +126,20 @@ function actor(h: BidHistoryEntry): string {
 /** "+1.5", "−0.5833" (a real minus sign, as money is shown). */
 const signed = (v: unknown) => typeof v === "number" ? `${v < 0 ? "−" : v > 0 ? "+" : ""}${Math.abs(v)}` : "?";
 
-function historyDetails(h: BidHistoryEntry): string {
+function historyDetails(h: BidHistoryEntry, units: Units): string {
   const d = h.details ?? {};
   const parts: string[] = [];
   if (d.edited) parts.push("curve edited");
   if (typeof d.awarded_mw === "number") parts.push(`awarded ${mw(d.awarded_mw)}`);
-  if (typeof d.clearing_price === "number") parts.push(`at ${usd(d.clearing_price)}/MWh`);
+  if (typeof d.clearing_price === "number") parts.push(`at ${formatPrice(d.clearing_price, units.price)}`);
   if (typeof d.revenue === "number") parts.push(`revenue ${usd(d.revenue)}`);
   if (typeof d.metered_intervals === "number" && typeof d.rt_revenue === "number") {
     parts.push(
-      `(metered ${d.metered_intervals} of ${d.rt_intervals} RT intervals: deviation ${signed(d.deviation_mwh)} MWh, ` +
+      `(metered ${d.metered_intervals} of ${d.rt_intervals} RT intervals: deviation ${
+        units.energy === "kWh" && typeof d.deviation_mwh === "number"
+          ? `${d.deviation_mwh > 0 ? "+" : ""}${formatEnergy(d.deviation_mwh, "kWh")}`
+          : `${signed(d.deviation_mwh)} MWh`
+      }, ` +
         `${usd(d.rt_revenue)} at RT prices)`,
     );
   }
@@ -157,6 +168,8 @@ function ActionButton(props: { action: Action; version: number; label: string; v
 export default define.page<typeof handler>(function BidDetail({ data }) {
   const { bid } = data;
   const zone = bid.zone as Iso;
+  const { units, timeZone } = data;
+  const delivery = formatMarketInterval(zone, bid.interval_start, bid.interval_end);
   const lines: RefLine[] = [];
   if (bid.clearing_price !== null) lines.push({ kind: "clearing", label: "Clearing", price: bid.clearing_price });
   else if (data.latestRt !== null) lines.push({ kind: "latest", label: "Latest RT", price: data.latestRt });
@@ -177,7 +190,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
           </h1>
           <p class="mt-1 text-sm text-slate-600">
             {zone} {bid.market === "DA" ? "day-ahead" : "real-time"} ·{" "}
-            <span class="whitespace-nowrap">{intervalLabel(bid.interval_start, bid.interval_end)}</span>
+            <span class="whitespace-nowrap" data-testid="bid-delivery">{delivery}</span>
           </p>
         </div>
         <div class="text-lg">
@@ -228,23 +241,21 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
             <dd>{zone}, {bid.market === "DA" ? "day-ahead (hourly)" : "real-time (5-minute)"}</dd>
             <dt class="text-slate-500">Delivery</dt>
             <dd>
-              {intervalLabel(bid.interval_start, bid.interval_end)}
-              <span class="block text-xs text-slate-500">
-                {marketClock(zone, Date.parse(bid.interval_start))} on {zone}'s clock
-              </span>
+              {delivery}
+              <span class="block text-xs text-slate-500">{marketClock(zone).name}, {zone}'s market clock</span>
             </dd>
             <dt class="text-slate-500">Side</dt>
             <dd>{bid.side === "offer" ? "offer (sell)" : "bid (buy)"}</dd>
             <dt class="text-slate-500">Gate</dt>
             <dd>
-              {data.open ? "closes" : "closed"} {utcMinute(data.deadline)} UTC
+              {data.open ? "closes" : "closed"} {formatUserTime(ZONES[zone].gateTimeZone, data.deadline)}
             </dd>
             <dt class="text-slate-500">Created</dt>
-            <dd>{utcMinute(bid.created_at)} UTC</dd>
+            <dd data-testid="bid-created">{formatUserTime(timeZone, bid.created_at)}</dd>
             {bid.submitted_at && (
               <>
                 <dt class="text-slate-500">Submitted</dt>
-                <dd>{utcMinute(bid.submitted_at)} UTC</dd>
+                <dd>{formatUserTime(timeZone, bid.submitted_at)}</dd>
               </>
             )}
             <dt class="text-slate-500">Version</dt>
@@ -259,9 +270,19 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
             ? (
               <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm tabular-nums" data-testid="bid-award">
                 <dt class="text-slate-500">Awarded</dt>
-                <dd>{mw(bid.awarded_mw)}</dd>
+                <dd>
+                  {mw(bid.awarded_mw)}
+                  {bid.awarded_mw !== null && (
+                    <span class="ml-1 text-slate-500">
+                      ({formatEnergy(
+                        bid.awarded_mw * (Date.parse(bid.interval_end) - Date.parse(bid.interval_start)) / 3_600_000,
+                        units.energy,
+                      )})
+                    </span>
+                  )}
+                </dd>
                 <dt class="text-slate-500">Clearing price</dt>
-                <dd>{usd(bid.clearing_price)}/MWh</dd>
+                <dd data-testid="clearing-price">{formatPrice(bid.clearing_price, units.price)}</dd>
                 <dt class="text-slate-500">DA revenue</dt>
                 <dd>{usd(bid.da_revenue)}</dd>
                 <dt class="text-slate-500">{bid.market === "DA" ? "RT deviation" : "RT revenue"}</dt>
@@ -288,13 +309,13 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
         </Card>
       </div>
 
-      <Card title="Curve" description={curveSummary(bid.segments)}>
+      <Card title="Curve" description={curveSummary(bid.segments, (v) => formatPrice(v, units.price))}>
         <div class="grid gap-4 md:grid-cols-2">
           <table class="w-full self-start text-sm tabular-nums" data-testid="bid-curve">
             <thead class="text-left text-xs text-slate-500">
               <tr>
                 <th class="py-1 font-medium">#</th>
-                <th class="py-1 text-right font-medium">Price $/MWh</th>
+                <th class="py-1 text-right font-medium">Price {units.price}</th>
                 <th class="py-1 text-right font-medium">MW</th>
                 <th class="py-1 text-right font-medium">Cumulative</th>
               </tr>
@@ -303,7 +324,9 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
               {bid.segments.map((s, i) => (
                 <tr key={i}>
                   <td class="py-1.5 text-slate-500">{i + 1}</td>
-                  <td class="py-1.5 text-right">{usd(s.price)}</td>
+                  <td class="py-1.5 text-right">
+                    {units.price === "$/MWh" ? usd(s.price) : `${priceIn(s.price, units.price).toFixed(3)}¢`}
+                  </td>
                   <td class="py-1.5 text-right">{s.quantity}</td>
                   <td class="py-1.5 text-right text-slate-500">
                     {Number(bid.segments.slice(0, i + 1).reduce((t, x) => t + x.quantity, 0).toFixed(3))}
@@ -312,7 +335,17 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
               ))}
             </tbody>
           </table>
-          <CurveChart segments={bid.segments} side={bid.side} lines={lines} testId="bid-chart" />
+          {units.price === "$/MWh"
+            ? <CurveChart segments={bid.segments} side={bid.side} lines={lines} testId="bid-chart" />
+            : (
+              <CurveChart
+                segments={bid.segments.map((x) => ({ ...x, price: priceIn(x.price, units.price) }))}
+                side={bid.side}
+                lines={lines.map((l) => ({ ...l, price: priceIn(l.price, units.price) }))}
+                price={(v, digits = 3) => `${v < 0 ? "−" : ""}${Math.abs(v).toFixed(Math.max(digits, 1))}¢`}
+                testId="bid-chart"
+              />
+            )}
         </div>
       </Card>
 
@@ -321,7 +354,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
           {data.history.map((h, i) => (
             <li key={i} class="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm" data-history-to={h.to}>
               <time datetime={h.at} class="shrink-0 whitespace-nowrap tabular-nums text-slate-500 sm:w-40">
-                {utcMinute(h.at)} UTC
+                {formatUserTime(timeZone, h.at)}
               </time>
               <span class="flex items-center gap-1.5">
                 {h.from ? <BidStatusBadge status={h.from} /> : <span class="text-xs text-slate-500">created</span>}
@@ -331,7 +364,7 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
               </span>
               <span class="text-slate-600">
                 by {actor(h)}
-                {historyDetails(h) && <span class="ml-1 text-slate-500">· {historyDetails(h)}</span>}
+                {historyDetails(h, units) && <span class="ml-1 text-slate-500">· {historyDetails(h, units)}</span>}
               </span>
             </li>
           ))}

@@ -26,6 +26,7 @@ import { bidDeps, caller } from "../../../server/bids_http.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { MARKETS } from "../../../services/market/types.ts";
 import { type Iso, ISOS } from "../../../services/market/zones.ts";
+import { type Units, unitsOf } from "../../../services/market/units.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 import { DomainError } from "../../../services/errors.ts";
 import { define, type State } from "../../../utils.ts";
@@ -71,6 +72,8 @@ interface Data {
   now: string;
   formKey: string;
   builder?: BidBuilderProps["initial"];
+  /** The viewer's /settings for the list: time zone for times with no market, display units. */
+  display: { timeZone: string; units: Units };
 }
 
 async function load(
@@ -87,9 +90,10 @@ async function load(
   let shownCursor = cursor;
   const list = (c: string | null) => listBids(db, p.orgId, { ...filters, limit: PAGE_SIZE, cursor: c ?? undefined });
   // One round trip per source, in parallel.
-  const [assets, ticks, bids] = await Promise.all([
+  const [assets, ticks, prefs, bids] = await Promise.all([
     listAssets(db, p.orgId),
     services.market.latest(ISOS),
+    services.auth.profile.preferences(p.userId),
     list(cursor).catch((e) => {
       // A cursor that is not one of ours: show the newest page instead of an error page.
       if (!(e instanceof DomainError) || e.kind !== "invalid") throw e;
@@ -129,6 +133,7 @@ async function load(
     now: new Date().toISOString(),
     formKey: crypto.randomUUID(),
     builder,
+    display: { timeZone: prefs.time_zone ?? "UTC", units: unitsOf(prefs) },
   };
 }
 
@@ -146,7 +151,7 @@ export const handler = define.handlers({
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid(bid),
+        form: formFromBid({ ...bid, zone: bid.zone as Iso }),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },
@@ -220,7 +225,8 @@ export default define.page<typeof handler>(function Bidding({ data }) {
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Bidding</h1>
         <p class="mt-1 text-sm text-slate-600">
-          Build offer and bid curves for your assets and send them to the market. Times are UTC.{" "}
+          Build offer and bid curves for your assets and send them to the market. Delivery times are on each zone's
+          market clock, hour ending (HE1–HE24).{" "}
           <a class="font-semibold text-brand-700 underline" href="/bidding/day" data-testid="bid-a-day">
             Bid a whole day-ahead day
           </a>
@@ -255,6 +261,7 @@ export default define.page<typeof handler>(function Bidding({ data }) {
           assets={data.assets.map((a) => ({ id: a.id, name: a.name }))}
           zones={zones}
           options={{ statuses: BID_STATUSES, zones: ISOS, markets: MARKETS }}
+          display={data.display}
         />
       </Card>
     </div>

@@ -12,7 +12,14 @@ import { Card } from "../../../components/Form.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { history } from "../../../services/market/store.ts";
 import type { PriceTick } from "../../../services/market/types.ts";
-import { isIso, type Iso, ISOS, nextGateClosure, ZONES } from "../../../services/market/zones.ts";
+import { type Iso, ISOS, nextGateClosure, ZONES } from "../../../services/market/zones.ts";
+import {
+  formatMarketInterval,
+  formatUserTime,
+  marketClock,
+  resolveZone,
+} from "../../../services/market/market_time.ts";
+import { formatPrice, priceIn, type Units, unitsOf } from "../../../services/market/units.ts";
 import type { Database } from "../../../db/database.ts";
 import { define } from "../../../utils.ts";
 
@@ -81,9 +88,10 @@ function forecastSummary(db: Database, zone: Iso) {
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    const zone = ctx.params.zone.toUpperCase();
-    if (!isIso(zone)) throw new HttpError(404, `No market zone "${ctx.params.zone}"`);
-    if (zone !== ctx.params.zone) return ctx.redirect(`/market/${zone}`, 301);
+    // "ISO-NE", "isone", "ISO New England", "ercot"…: one zone, one canonical URL.
+    const zone = resolveZone(ctx.params.zone);
+    if (!zone) throw new HttpError(404, `No market zone "${ctx.params.zone}"`);
+    if (zone !== ctx.params.zone) return ctx.redirect(`/market/${zone}${ctx.url.search}`, 301);
     const { services } = ctx.state;
     const recent = newestRows(services.db(), zone, services.market.version());
     const rows = await recent.value;
@@ -92,18 +100,27 @@ export const handler = define.handlers({
     const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gate.closesAt.getTime()}`;
     // Viewers see prices only: their page neither draws nor asks for a forecast.
     const summary = can(p.role, "forecast:read") ? forecastSummary(services.db(), zone) : null;
-    const forecast = summary ? await summary.value : null;
-    return page({ zone, rows, forecast, gate: { date: gate.deliveryDate, at: gate.closesAt.toISOString() } }, {
-      cacheKey: summary ? `${cacheKey}:${summary.at}` : cacheKey,
+    const [forecast, prefs] = await Promise.all([
+      summary ? summary.value : null,
+      services.auth.profile.preferences(p.userId),
+    ]);
+    // The viewer's units change every price shown: part of the key.
+    const units = unitsOf(prefs);
+    const gateAt = gate.closesAt.toISOString();
+    const key = `${cacheKey}:${units.price}:${units.energy}`;
+    return page({ zone, rows, forecast, units, gate: { date: gate.deliveryDate, at: gateAt } }, {
+      cacheKey: summary ? `${key}:${summary.at}` : key,
     });
   },
 });
 
-const money = (v: number) => v.toFixed(2);
-const usd = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US")}`;
+/** A price in the viewer's unit, as a bare number (the column says the unit). */
+const money = (v: number, u: Units) => priceIn(v, u.price).toFixed(u.price === "¢/kWh" ? 3 : 2);
 
 export default define.page<typeof handler>(function MarketZone({ data }) {
   const rules = ZONES[data.zone];
+  const { units } = data;
+  const clock = marketClock(data.zone);
   const latest: PriceTick | undefined = data.rows[0];
   const exportFrom = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 16) + ":00Z";
   const exportTo = new Date().toISOString().slice(0, 16) + ":00Z";
@@ -116,9 +133,14 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
             {latest
               ? (
                 <>
-                  Real-time <span class="font-semibold tabular-nums text-slate-900">${money(latest.lmp)}</span>/MWh for
-                  {" "}
-                  {latest.interval_start.slice(11, 16)} UTC
+                  Real-time{" "}
+                  <span class="font-semibold tabular-nums text-slate-900" data-testid="latest-price">
+                    {formatPrice(latest.lmp, units.price)}
+                  </span>{" "}
+                  for{" "}
+                  <span data-testid="latest-interval">
+                    {formatMarketInterval(data.zone, latest.interval_start, latest.interval_end)}
+                  </span>
                 </>
               )
               : "No prices yet."}
@@ -143,7 +165,12 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
       </header>
 
       <section class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5" aria-label="Price chart">
-        <PriceChart zone={data.zone} days={1} forecast={data.forecast && { latest: data.forecast.latest }} />
+        <PriceChart
+          zone={data.zone}
+          days={1}
+          priceUnit={units.price}
+          forecast={data.forecast && { latest: data.forecast.latest }}
+        />
       </section>
 
       {data.forecast && (
@@ -159,25 +186,31 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
         <Card title="Market rules">
           <dl class="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
             <dt class="text-slate-500">Market clock</dt>
-            <dd>{rules.timeZone}</dd>
+            <dd data-testid="market-clock">{clock.name} ({clock.short})</dd>
             <dt class="text-slate-500">DA gate closure</dt>
-            <dd>{rules.daGateClosure} ({rules.gateTimeZone.split("/").pop()?.replace("_", " ")}), day before</dd>
+            <dd>
+              {rules.daGateClosure} {rules.gateTimeZone === rules.timeZone ? clock.short : "EPT"}, day before
+            </dd>
             <dt class="text-slate-500">Next gate</dt>
             <dd>
-              <time datetime={data.gate.at}>{data.gate.at.slice(0, 16).replace("T", " ")} UTC</time>
+              {/* The gate is on the gate's clock (MISO: Eastern prevailing, though its day is EST). */}
+              <time datetime={data.gate.at} data-testid="next-gate">
+                {formatUserTime(rules.gateTimeZone, data.gate.at)}
+              </time>
               <span class="ml-1 text-slate-500">for {data.gate.date}</span>
             </dd>
             <dt class="text-slate-500">DA results</dt>
-            <dd>≈ {rules.daResultsPublished}</dd>
+            <dd>≈ {rules.daResultsPublished} {rules.gateTimeZone === rules.timeZone ? clock.short : "EPT"}</dd>
             <dt class="text-slate-500">RT interval</dt>
             <dd>{rules.rtIntervalMinutes} min</dd>
             <dt class="text-slate-500">Offer cap</dt>
             <dd>
-              {usd(rules.offerCap)}
-              {rules.costBasedOfferCap > rules.offerCap && ` (cost-based ≤ ${usd(rules.costBasedOfferCap)})`}
+              {formatPrice(rules.offerCap, units.price)}
+              {rules.costBasedOfferCap > rules.offerCap &&
+                ` (cost-based ≤ ${formatPrice(rules.costBasedOfferCap, units.price)})`}
             </dd>
             <dt class="text-slate-500">Offer floor</dt>
-            <dd>{usd(rules.offerFloor)}</dd>
+            <dd>{formatPrice(rules.offerFloor, units.price)}</dd>
             <dt class="text-slate-500">Offer segments</dt>
             <dd>up to {rules.maxOfferSegments}</dd>
             <dt class="text-slate-500">Bid horizon</dt>
@@ -190,8 +223,8 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
               <table class="min-w-full text-sm tabular-nums">
                 <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                   <tr>
-                    <th class="px-5 py-2 font-medium">Interval (UTC)</th>
-                    <th class="px-3 py-2 text-right font-medium">LMP</th>
+                    <th class="px-5 py-2 font-medium">Interval ending ({clock.short})</th>
+                    <th class="px-3 py-2 text-right font-medium">LMP ({units.price})</th>
                     <th class="px-3 py-2 text-right font-medium">Energy</th>
                     <th class="hidden px-3 py-2 text-right font-medium sm:table-cell">Congestion</th>
                     <th class="hidden px-5 py-2 text-right font-medium sm:table-cell">Loss</th>
@@ -200,11 +233,13 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
                 <tbody class="divide-y divide-slate-100" data-testid="history-table">
                   {data.rows.map((r) => (
                     <tr key={r.interval_start}>
-                      <td class="whitespace-nowrap px-5 py-1.5">{r.interval_start.slice(5, 16).replace("T", " ")}</td>
-                      <td class="px-3 py-1.5 text-right font-medium">{money(r.lmp)}</td>
-                      <td class="px-3 py-1.5 text-right">{money(r.energy)}</td>
-                      <td class="hidden px-3 py-1.5 text-right sm:table-cell">{money(r.congestion)}</td>
-                      <td class="hidden px-5 py-1.5 text-right sm:table-cell">{money(r.loss)}</td>
+                      <td class="whitespace-nowrap px-5 py-1.5">
+                        {formatMarketInterval(data.zone, r.interval_start, r.interval_end).slice(5)}
+                      </td>
+                      <td class="px-3 py-1.5 text-right font-medium">{money(r.lmp, units)}</td>
+                      <td class="px-3 py-1.5 text-right">{money(r.energy, units)}</td>
+                      <td class="hidden px-3 py-1.5 text-right sm:table-cell">{money(r.congestion, units)}</td>
+                      <td class="hidden px-5 py-1.5 text-right sm:table-cell">{money(r.loss, units)}</td>
                     </tr>
                   ))}
                 </tbody>
