@@ -193,9 +193,31 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${SHOTS}/daygrid-390.png`, fullPage: false });
+    // The RT builder: one curve for the next 3 intervals, one batch.
+    await page.goto(`${app.url}/bidding`);
+    await page.waitForSelector("fresh-island[data-island=BidBuilder][data-hydrated]");
+    await page.check("input[name=market][value=RT]");
+    await page.fill("#bb-repeat", "3");
+    await page.fill("#bb-price-0", "30");
+    await page.fill("#bb-qty-0", "1");
+    const before = batches.length;
+    await page.click("button[value=submit]");
+    await page.waitForSelector("[data-testid=builder-outcome]:has-text('Submitted: 3 bids')");
+    assert.equal(batches.length, before + 1, "one batch");
+    const rt = JSON.parse(batches[before].body!);
+    assert.equal(rt.submit, true);
+    assert.deepEqual(
+      rt.bids.map((b: { interval_start: string }) =>
+        Date.parse(b.interval_start) - Date.parse(rt.bids[0].interval_start)
+      ),
+      [0, 300_000, 600_000],
+    );
+    const rtBids = await api("GET", `/api/bids?asset_id=${bess.id}&market=RT&limit=10`);
+    assert.equal(rtBids.items.filter((b: { status: string }) => b.status === "submitted").length, 3);
+
     // Bulk actions on the list: a withdrawal asks first and sends nothing until confirmed.
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${app.url}/bidding?status=submitted&asset_id=${bess.id}`);
+    await page.goto(`${app.url}/bidding?status=submitted&market=DA&asset_id=${bess.id}`);
     await page.waitForSelector("fresh-island[data-island=BidList][data-hydrated]");
     const rows = await page.locator("[data-select]").evaluateAll((els) =>
       els.map((e) => e.getAttribute("data-select"))

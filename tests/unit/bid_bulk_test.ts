@@ -1,7 +1,8 @@
-/** The bid list's bulk actions: what each applies to, which ask first, and copies to another day by hour-ending. */
+/** The bid list's bulk actions (what each applies to, which ask first, copies to another day) and the RT builder's next N intervals. */
 import assert from "node:assert/strict";
 import { applicable, bulkRequest, copyToDay, needsConfirmation } from "../../components/bid_bulk.ts";
 import type { BidRow } from "../../components/bid_format.ts";
+import { MAX_REPEAT, repeatedBids } from "../../components/bid_form.ts";
 
 const row = (over: Partial<BidRow>): BidRow => ({
   id: "b",
@@ -48,4 +49,19 @@ Deno.test("bulk: copying to another day keeps the hour-ending across DST days; R
   assert.equal(copyToDay([autumnHe2Star], "2025-07-10").bids[0].interval_start, "2025-07-10T05:00:00.000Z");
   const he3 = row({ interval_start: "2025-07-03T06:00:00.000Z" });
   assert.deepEqual(copyToDay([he3], "2025-03-09"), { bids: [], skipped: 1 });
+});
+
+Deno.test("RT builder: the next N intervals are N bids 5 minutes apart (at most an hour); DA stays one bid", () => {
+  const rt = { market: "RT" as const, interval_start: "2025-07-03T14:55:00Z", side: "offer" };
+  const bids = repeatedBids(rt, 3);
+  assert.deepEqual(bids.map((b) => b.interval_start), [
+    "2025-07-03T14:55:00.000Z",
+    "2025-07-03T15:00:00.000Z",
+    "2025-07-03T15:05:00.000Z",
+  ]);
+  assert.ok(bids.every((b) => b.side === "offer"));
+  assert.equal(repeatedBids(rt, 99).length, MAX_REPEAT);
+  assert.deepEqual(repeatedBids(rt, 1), [rt]);
+  const da = { market: "DA" as const, interval_start: "2025-07-03T14:00:00Z" };
+  assert.deepEqual(repeatedBids(da, 5), [da]);
 });
