@@ -255,3 +255,54 @@ Deno.test("bid day: after the day's gate its bids can no longer be replaced", op
   });
   assert.equal(v2.value.items.length, hours.length);
 });
+
+Deno.test(
+  "bid day: both 2025 DST days as one batch each — 23 and 25 hours, HE2* included, energy judged per day",
+  opts,
+  async () => {
+    const t = await testApp();
+    const org = await createOrg(t, "daydst");
+    const { assetId } = await siteWithAsset(t, org.admin.tokens.access_token, battery("DST BESS"));
+    const caller: Caller = {
+      principal: {
+        userId: org.admin.userId,
+        orgId: org.id,
+        role: "admin",
+        email: org.admin.email,
+        name: org.admin.name,
+        via: "bearer",
+      },
+    };
+    for (const [date, length] of [["2025-03-09", 23], ["2025-11-02", 25]] as const) {
+      const hours = dayHours("PJM", date);
+      assert.equal(hours.length, length);
+      // Two days before, when the gate is open and the day within the horizon.
+      const now = new Date(gateClosureUtc("PJM", date).getTime() - 86_400_000);
+      const deps: BidDeps = {
+        db: t.services.db(),
+        bids: { writer: t.services.bids.writer, kick: () => {} },
+        now: () => now,
+      };
+      const out = await createBids(deps, caller, { bids: batteryDay(assetId, hours), submit: true });
+      assert.equal(out.value.items.length, length, date);
+      assert.ok(out.value.items.every((b) => b.status === "submitted"));
+      // The repeated hour is its own interval: 25 distinct starts an hour apart.
+      const starts = out.value.items.map((b) => Date.parse(b.interval_start));
+      assert.equal(new Set(starts).size, length);
+      // Another 25 MW in each discharge hour fits the power (45 of 50 MW), not the day's energy: refused whole.
+      const more = hours.filter((h) => h.he >= 17 && h.he <= 22).map((h) => ({
+        asset_id: assetId,
+        market: "DA",
+        interval_start: h.start,
+        side: "offer",
+        segments: [{ price: 90, quantity: 25 }],
+      }));
+      await assert.rejects(
+        createBids(deps, caller, { bids: more, submit: true }),
+        (e) =>
+          e instanceof DomainError && e.kind === "conflict" && e.code === "over_committed" &&
+          (e.options.details as { code: string }[]).every((d) => d.code === "energy_infeasible"),
+      );
+    }
+  },
+);
