@@ -40,6 +40,7 @@ import { fetchForecasts, type ForecastItem } from "../components/forecast_api.ts
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 import type { CommitmentBid, StorageLimits } from "../services/bids/feasibility.ts";
 import { type AssetKind, type BidSide, MAX_SEGMENTS } from "../services/bids/schema.ts";
+import { priceIn, type PriceUnit } from "../services/market/units.ts";
 import { formatMarketTime, marketClock, zoneLabel } from "../services/market/market_time.ts";
 import { gateClosureUtc, type Iso, ZONES } from "../services/market/zones.ts";
 
@@ -55,6 +56,11 @@ export interface DayGridProps {
   /** The server's clock when the page was made (ISO). */
   now: string;
   canForecast?: boolean;
+  /**
+   * The viewer's price unit (/settings) for the forecast and DA columns. The curve's cells are typed in
+   * $/MWh, the unit the market and the API take.
+   */
+  priceUnit?: PriceUnit;
 }
 
 type StoredBid = CommitmentBid & { id: string; status: CommitmentBid["status"]; interval_start: string };
@@ -74,7 +80,8 @@ interface Template {
 
 type Outcome = { kind: "ok" | "error"; text: string } | null;
 
-const money = (x: number | null | undefined) => (x == null ? "—" : x.toFixed(2));
+const money = (x: number | null | undefined, unit: PriceUnit) =>
+  x == null ? "—" : priceIn(x, unit).toFixed(unit === "¢/kWh" ? 3 : 2);
 
 async function bidsOf(assetId: string, range: { from: string; to: string }): Promise<StoredBid[] | null> {
   const body = await getJson<{ items: StoredBid[] }>(
@@ -83,7 +90,7 @@ async function bidsOf(assetId: string, range: { from: string; to: string }): Pro
   return body ? body.items : null;
 }
 
-export default function DayGrid({ assets, now, canForecast = false }: DayGridProps) {
+export default function DayGrid({ assets, now, canForecast = false, priceUnit = "$/MWh" }: DayGridProps) {
   const [assetId, setAssetId] = useState(assets[0]?.id ?? "");
   const asset = assets.find((a) => a.id === assetId) ?? assets[0];
   const zone: Iso = asset?.zone ?? "PJM";
@@ -457,8 +464,12 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
                 <th key={`p${k}`} class="px-1 py-1.5">$/MWh {k + 1}</th>,
                 <th key={`q${k}`} class="px-1 py-1.5">MW {k + 1}</th>,
               ])}
-              {canForecast && <th class="px-2 py-1.5" title="Forecast P10 / P50 / P90, $/MWh">Forecast</th>}
-              <th class="px-2 py-1.5">DA</th>
+              {canForecast && (
+                <th class="px-2 py-1.5" title={`Forecast P10 / P50 / P90, ${priceUnit}`}>
+                  Forecast ({priceUnit})
+                </th>
+              )}
+              <th class="px-2 py-1.5">DA ({priceUnit})</th>
             </tr>
           </thead>
           <tbody>
@@ -517,10 +528,12 @@ export default function DayGrid({ assets, now, canForecast = false }: DayGridPro
                   })}
                   {canForecast && (
                     <td class="whitespace-nowrap px-2 font-mono text-slate-600" data-forecast={row}>
-                      {fc ? `${money(fc.p10)} / ${money(fc.p50)} / ${money(fc.p90)}` : "—"}
+                      {fc
+                        ? `${money(fc.p10, priceUnit)} / ${money(fc.p50, priceUnit)} / ${money(fc.p90, priceUnit)}`
+                        : "—"}
                     </td>
                   )}
-                  <td class="px-2 font-mono text-slate-600" data-da={row}>{money(da[h.start])}</td>
+                  <td class="px-2 font-mono text-slate-600" data-da={row}>{money(da[h.start], priceUnit)}</td>
                 </tr>,
                 msgs.length > 0 && (
                   <tr key={`${h.start}-issues`}>

@@ -4,6 +4,7 @@ import DayGrid, { type DayAsset } from "../../../islands/DayGrid.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { listAssets } from "../../../services/assets/store.ts";
 import { can } from "../../../services/auth/rbac.ts";
+import { type PriceUnit, unitsOf } from "../../../services/market/units.ts";
 import { define } from "../../../utils.ts";
 
 interface Data {
@@ -11,12 +12,16 @@ interface Data {
   canForecast: boolean;
   assets: DayAsset[];
   now: string;
+  priceUnit: PriceUnit;
 }
 
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    const assets = await listAssets(ctx.state.services.db(), p.orgId);
+    const [assets, prefs] = await Promise.all([
+      listAssets(ctx.state.services.db(), p.orgId),
+      ctx.state.services.auth.profile.preferences(p.userId),
+    ]);
     return page<Data>({
       canWrite: can(p.role, "bids:write"),
       canForecast: can(p.role, "forecast:read"),
@@ -35,6 +40,7 @@ export const handler = define.handlers({
         max_soc: a.max_soc,
       })),
       now: new Date().toISOString(),
+      priceUnit: unitsOf(prefs).price,
     });
   },
 });
@@ -52,7 +58,12 @@ export default define.page<typeof handler>(function BidDay({ data }) {
       {data.canWrite
         ? (
           <Card title="Day grid" id="day">
-            <DayGrid assets={data.assets} now={data.now} canForecast={data.canForecast} />
+            <DayGrid
+              assets={data.assets}
+              now={data.now}
+              canForecast={data.canForecast}
+              priceUnit={data.priceUnit}
+            />
           </Card>
         )
         : (
