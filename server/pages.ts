@@ -3,6 +3,7 @@
  * targets, form parsing with per-field errors, and turning a service error
  * into a message beside the field it is about.
  */
+import { type FieldLabels, plainMessage } from "../services/schemas/messages.ts";
 import { withCookies } from "./auth_http.ts";
 import type { z } from "zod";
 import { readFormData } from "../framework/api.ts";
@@ -79,13 +80,21 @@ export async function formObject(req: Request): Promise<Record<string, string>> 
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
 
-export function parseForm<S extends z.ZodType>(schema: S, values: Record<string, string>): FormResult<z.infer<S>> {
+/**
+ * The form's fields through `schema`; issues become plain messages naming each field as `labels` (the
+ * form's own labels) name it: services/schemas/messages.ts.
+ */
+export function parseForm<S extends z.ZodType>(
+  schema: S,
+  values: Record<string, string>,
+  labels: FieldLabels = {},
+): FormResult<z.infer<S>> {
   const r = schema.safeParse(values);
   if (r.success) return { ok: true, data: r.data };
   const errors: FieldErrors = {};
   for (const issue of r.error.issues) {
     const key = String(issue.path[0] ?? "_form");
-    errors[key] ??= issue.message;
+    errors[key] ??= key === "_form" ? issue.message : plainMessage(issue, key, labels);
   }
   return { ok: false, errors };
 }

@@ -9,6 +9,7 @@ import { toHttpError } from "../../server/errors.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
 import { text } from "../../services/schemas/text.ts";
+import { formatUserTime } from "../../services/market/market_time.ts";
 import { define, type State } from "../../utils.ts";
 import type { FreshContext } from "fresh";
 
@@ -23,6 +24,8 @@ interface Data {
   mfaSetup?: { secret: string; qr_svg: string };
   backupCodes?: string[];
   newKey?: string;
+  /** The user's time zone (/settings), for "last used". */
+  timeZone: string;
 }
 
 async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data> = {}): Promise<Data> {
@@ -38,6 +41,7 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
   return {
     user: { ...u, role: p.role },
     keys,
+    timeZone: me.user.preferences?.time_zone ?? "UTC",
     assignableRoles: ROLES.filter((r) => roleWithin(r, p.role)),
     errors: {},
     mfaSetup: pending ?? undefined,
@@ -275,9 +279,8 @@ export default define.page<typeof handler>(function Profile({ data }) {
                         <div>
                           <p class="text-sm font-medium">{k.name}</p>
                           <p class="text-xs text-slate-500">
-                            <code>{k.prefix}…</code> · {k.role} · last used {k.last_used_at
-                              ? new Date(k.last_used_at).toISOString().slice(0, 16).replace("T", " ")
-                              : "never"}
+                            <code>{k.prefix}…</code> · {k.role} · last used{" "}
+                            {k.last_used_at ? formatUserTime(data.timeZone, k.last_used_at) : "never"}
                           </p>
                         </div>
                         <RowAction action="api_key_revoke" field="id" id={k.id}>Revoke</RowAction>

@@ -216,3 +216,70 @@ Deno.test("P&L by operating day counts each bid on its zone's market clock, not 
   const byUtcDay = await pnl(db, org.id, { ...range, groupBy: "day" });
   assert.deepEqual(byUtcDay.items.map((r) => [r.label, r.revenue]), [["2025-07-02", 150]]);
 });
+
+Deno.test("audit page: times shown and typed in the user's /settings time zone", opts, async () => {
+  const t = await testApp();
+  const { org } = await orgWithAllRoles(t, "mtime-audit");
+  await page(t, org.admin, "/settings", {
+    time_zone: "America/Chicago",
+    default_zone: "PJM",
+    energy: "MWh",
+    price: "$/MWh",
+    channel: "in_app",
+  });
+  /** "YYYY-MM-DDTHH:MM" on Chicago's wall clock, as a datetime-local input sends it. */
+  const chicago = (ms: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: "America/Chicago",
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      }).formatToParts(new Date(ms)).map((x) => [x.type, x.value]),
+    );
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  };
+  const rows = (html: string) => [...html.matchAll(/<time datetime="[^"]+">([^<]+)<\/time>/g)].map((m) => m[1]);
+  const all = await page(t, org.admin, "/admin/audit");
+  assert.equal(all.status, 200);
+  const { abbrev } = wallClock("America/Chicago", Date.now());
+  assert.ok(rows(all.html).length >= 2);
+  for (const shown of rows(all.html)) assert.match(shown, new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} ${abbrev}$`));
+  // 30 minutes ago on the Chicago clock finds the entries.
+  const since = await page(t, org.admin, `/admin/audit?from=${encodeURIComponent(chicago(Date.now() - 1_800_000))}`);
+  assert.ok(rows(since.html).length >= 2, "entries since half an hour ago, Chicago time");
+  // Half an hour ahead on the Chicago clock finds none; read as UTC it would be hours in the past, finding all.
+  const later = await page(t, org.admin, `/admin/audit?from=${encodeURIComponent(chicago(Date.now() + 1_800_000))}`);
+  assert.deepEqual(rows(later.html), []);
+});
+
+Deno.test("the asset form's messages name the field as it is labelled, in plain words", opts, async () => {
+  const t = await testApp();
+  const { org } = await orgWithAllRoles(t, "mtime-forms");
+  const token = org.admin.tokens.access_token;
+  const { siteId } = await siteWithAsset(t, token, { name: "First", kind: "solar", capacity_mw: 5 });
+  const r = await page(t, org.admin, "/assets", {
+    _action: "asset",
+    site_id: siteId,
+    name: "",
+    kind: "solar",
+    capacity_mw: "0",
+  });
+  assert.equal(r.status, 400);
+  assert.match(r.html, /Capacity must be more than 0 MW/);
+  assert.match(r.html, /Asset name must not be empty/);
+  assert.doesNotMatch(r.html, /Too small|expected number|Invalid input/);
+  const site = await page(t, org.admin, "/assets", {
+    _action: "site",
+    name: "S",
+    zone: "PJM",
+    node: "HUB",
+    latitude: "91",
+    longitude: "x",
+  });
+  assert.match(site.html, /Latitude must be at most 90/);
+  assert.match(site.html, /Longitude (is required|must be a number)/);
+});

@@ -6,6 +6,8 @@ import { parseForm, signedIn } from "../../../server/pages.ts";
 import { type AuditRow, listAudit } from "../../../services/auth/audit.ts";
 import type { MemberView } from "../../../services/auth/organization.ts";
 import { define } from "../../../utils.ts";
+import { zonedTimeToUtc } from "../../../services/market/clock.ts";
+import { formatUserTime } from "../../../services/market/market_time.ts";
 
 /** The filters as the form sends them: strings, empty when not used. */
 interface Filters {
@@ -25,30 +27,37 @@ interface Data {
   nextCursor: string | null;
   /** Whether this is a later page (then "Newest" leads back to the first). */
   paged: boolean;
+  /** The viewer's time zone (/settings): the times shown and the From/Until typed are on it. */
+  timeZone: string;
 }
 
 const empty = z.literal("").transform(() => undefined);
-/** `<input type="datetime-local">` sends no zone: the page shows and takes UTC. */
-const utcMinute = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "Use the date picker (UTC)")
-  .transform((v, ctx) => {
-    const d = new Date(`${v}Z`);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: "custom", message: "Not a date" });
-      return z.NEVER;
-    }
-    return d;
-  });
+/**
+ * `<input type="datetime-local">` sends no zone: the page shows and takes the viewer's own time zone
+ * (/settings; UTC until one is chosen), as audit times belong to no market.
+ */
+const localMinute = (timeZone: string) =>
+  z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "Use the date picker")
+    .transform((v, ctx) => {
+      try {
+        return zonedTimeToUtc(timeZone, v.slice(0, 10), v.slice(11, 16));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "Not a date" });
+        return z.NEVER;
+      }
+    });
 
 /** The API route's query rules, for a form's strings. */
-const filtersSchema = z.object({
-  actor: z.uuid("Pick a member").or(empty).optional(),
-  action: z.string().trim().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "Like auth.login, or auth.* for a family").max(64)
-    .or(empty).optional(),
-  from: utcMinute.or(empty).optional(),
-  to: utcMinute.or(empty).optional(),
-  limit: z.coerce.number().int().min(1).max(200).or(empty).optional(),
-  cursor: z.string().regex(/^\d{1,18}$/, "Not a page of this log").or(empty).optional(),
-});
+const filtersSchema = (timeZone: string) =>
+  z.object({
+    actor: z.uuid("Pick a member").or(empty).optional(),
+    action: z.string().trim().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "Like auth.login, or auth.* for a family").max(64)
+      .or(empty).optional(),
+    from: localMinute(timeZone).or(empty).optional(),
+    to: localMinute(timeZone).or(empty).optional(),
+    limit: z.coerce.number().int().min(1).max(200).or(empty).optional(),
+    cursor: z.string().regex(/^\d{1,18}$/, "Not a page of this log").or(empty).optional(),
+  });
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -61,18 +70,25 @@ export const handler = define.handlers({
       to: params.to ?? "",
       limit: params.limit ?? "",
     };
-    const members = (await ctx.state.services.auth.org.members(p)).map((m) => ({ id: m.id, email: m.email }));
-    const parsed = parseForm(filtersSchema, params);
+    const [all, prefs] = await Promise.all([
+      ctx.state.services.auth.org.members(p),
+      ctx.state.services.auth.profile.preferences(p.userId),
+    ]);
+    const members = all.map((m) => ({ id: m.id, email: m.email }));
+    const timeZone = prefs.time_zone ?? "UTC";
+    const parsed = parseForm(filtersSchema(timeZone), params);
     if (!parsed.ok) {
       return page<Data>(
-        { filters, errors: parsed.errors, members, items: [], nextCursor: null, paged: false },
+        { filters, errors: parsed.errors, members, items: [], nextCursor: null, paged: false, timeZone },
         { status: 400 },
       );
     }
     const f = parsed.data;
     if (f.from && f.to && f.from >= f.to) {
       const errors = { to: "Must be after the start" };
-      return page<Data>({ filters, errors, members, items: [], nextCursor: null, paged: false }, { status: 400 });
+      return page<Data>({ filters, errors, members, items: [], nextCursor: null, paged: false, timeZone }, {
+        status: 400,
+      });
     }
     const result = await listAudit(ctx.state.services.db(), {
       orgId: p.orgId,
@@ -90,6 +106,7 @@ export const handler = define.handlers({
       items: result.items,
       nextCursor: result.nextCursor,
       paged: Boolean(f.cursor),
+      timeZone,
     });
   },
 });
@@ -101,8 +118,6 @@ function linkTo(filters: Filters, cursor?: string): string {
   const s = q.toString();
   return s ? `/admin/audit?${s}` : "/admin/audit";
 }
-
-const time = (d: Date | string) => new Date(d).toISOString().slice(0, 19).replace("T", " ");
 
 function details(d: Record<string, unknown>): string {
   const text = Object.keys(d ?? {}).length ? JSON.stringify(d) : "";
@@ -117,8 +132,8 @@ export default define.page<typeof handler>(function AdminAudit({ data }) {
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Audit log</h1>
         <p class="mt-1 text-sm text-slate-600">
-          Who did what in your organization, newest first. Times are UTC. The same entries are at{" "}
-          <code>GET /api/admin/audit-logs</code>.
+          Who did what in your organization, newest first. Times are in your time zone ({data.timeZone}, from Settings).
+          The same entries are at <code>GET /api/admin/audit-logs</code>.
         </p>
       </header>
 
@@ -137,8 +152,8 @@ export default define.page<typeof handler>(function AdminAudit({ data }) {
           error={errors.action}
           hint="e.g. auth.login, or auth.* for a family"
         />
-        <Field name="from" label="From (UTC)" type="datetime-local" value={filters.from} error={errors.from} />
-        <Field name="to" label="Until (UTC)" type="datetime-local" value={filters.to} error={errors.to} />
+        <Field name="from" label="From" type="datetime-local" value={filters.from} error={errors.from} />
+        <Field name="to" label="Until" type="datetime-local" value={filters.to} error={errors.to} />
         {filters.limit && <input type="hidden" name="limit" value={filters.limit} />}
         <Button>Filter</Button>
       </form>
@@ -161,7 +176,11 @@ export default define.page<typeof handler>(function AdminAudit({ data }) {
               <tbody class="divide-y divide-slate-100">
                 {data.items.map((e) => (
                   <tr key={e.id} data-audit-id={e.id} data-action={e.action}>
-                    <td class="whitespace-nowrap px-3 py-2 tabular-nums">{time(e.created_at)}</td>
+                    <td class="whitespace-nowrap px-3 py-2 tabular-nums">
+                      <time datetime={new Date(e.created_at).toISOString()}>
+                        {formatUserTime(data.timeZone, e.created_at)}
+                      </time>
+                    </td>
                     <td class="px-3 py-2">
                       {e.actor_email ?? (e.actor_api_key_id ? `API key ${e.actor_api_key_id.slice(0, 8)}…` : "—")}
                     </td>

@@ -56,6 +56,18 @@ const STORAGE_FIELDS = [
   ["max_soc", "Max state of charge (0–1)"],
 ] as const;
 
+/** Each form's fields as its labels name them: validation messages name the field the same way. */
+const FORM_LABELS = {
+  site: { name: "Site name", zone: "Zone", node: "Pricing node or hub", latitude: "Latitude", longitude: "Longitude" },
+  asset: {
+    site_id: "Site",
+    name: "Asset name",
+    kind: "Kind",
+    capacity_mw: "Capacity (MW)",
+    ...Object.fromEntries(STORAGE_FIELDS),
+  },
+} as const;
+
 /** Form fields are text; the API's schemas take numbers. Empty optional fields are left out. */
 const num = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : Number(v));
 const siteForm = z.object({
@@ -91,7 +103,7 @@ export const handler = define.handlers({
     const form = values._action === "site" ? "site" : "asset";
     delete values._action;
     const db = ctx.state.services.db();
-    const parsed = parseForm(form === "site" ? siteForm : assetForm, values);
+    const parsed = parseForm(form === "site" ? siteForm : assetForm, values, FORM_LABELS[form]);
     if (!parsed.ok) return page<Data>(await load(ctx, p, { form, errors: parsed.errors, values }), { status: 400 });
     try {
       const actor = { principal: p, ip: ctx.state.ip };

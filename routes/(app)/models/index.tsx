@@ -15,6 +15,7 @@ import {
   rollbackModel,
 } from "../../../services/models/actions.ts";
 import { modelName, type ModelView } from "../../../services/models/schema.ts";
+import { formatUserTime } from "../../../services/market/market_time.ts";
 import { define, type State } from "../../../utils.ts";
 
 interface Data {
@@ -26,6 +27,8 @@ interface Data {
   adminNotOperator: boolean;
   errors: FieldErrors;
   notice?: string;
+  /** The viewer's time zone (/settings), for when each version was made. */
+  timeZone: string;
 }
 
 const PAGE_SIZE = 50;
@@ -43,7 +46,9 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
     Object.assign(errors, formErrorsOf(e));
   }
   const caller = modelCaller(ctx, p);
+  const prefs = await ctx.state.services.auth.profile.preferences(p.userId);
   return {
+    timeZone: prefs.time_zone ?? "UTC",
     models,
     nextCursor,
     canPromote: mayPromote(caller),
@@ -114,7 +119,7 @@ function summary(o: Record<string, unknown>, max = 4): string {
   return parts.length ? parts.join(", ") + (more > 0 ? `, +${more}` : "") : "—";
 }
 
-function ModelRow({ m, canPromote }: { m: ModelView; canPromote: boolean }) {
+function ModelRow({ m, canPromote, timeZone }: { m: ModelView; canPromote: boolean; timeZone: string }) {
   const coverage = metric(m.metrics, "coverage", "coverage_80", "coverage80", "interval_coverage");
   return (
     <li
@@ -140,7 +145,7 @@ function ModelRow({ m, canPromote }: { m: ModelView; canPromote: boolean }) {
           <span class="text-slate-500">Training window</span> {summary(m.training_window)}
         </p>
         <p class="text-xs text-slate-500">
-          Created {new Date(m.created_at).toISOString().slice(0, 16).replace("T", " ")} UTC
+          Created {formatUserTime(timeZone, m.created_at)}
           {m.created_by_name ? ` by ${m.created_by_name}` : " by a script"}
         </p>
       </div>
@@ -196,7 +201,7 @@ export default define.page<typeof handler>(function Models({ data }) {
       {[...byName].map(([name, versions]) => (
         <Card key={name} title={name} description={`${versions.length} version${versions.length === 1 ? "" : "s"}`}>
           <ul class="-mx-5 divide-y divide-slate-100 border-t border-slate-200">
-            {versions.map((m) => <ModelRow key={m.id} m={m} canPromote={data.canPromote} />)}
+            {versions.map((m) => <ModelRow key={m.id} m={m} canPromote={data.canPromote} timeZone={data.timeZone} />)}
           </ul>
           {data.canPromote && versions.some((m) =>
             m.stage === "archived"
