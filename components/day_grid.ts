@@ -259,8 +259,23 @@ function emptyIssues(): GridIssues {
   return { cells: {}, rows: {}, count: 0 };
 }
 
+/**
+ * A rule's message with the bid's field paths named as the grid's columns label them ("segments.1.price"
+ * → "$/MWh 2", "segments" → "the curve"), since the grid has no field called "segments".
+ */
+export function gridWords(message: string): string {
+  return message
+    .replace(
+      /\bsegments\.(\d+)\.(price|quantity)\b/g,
+      (_, i, f) => `${f === "price" ? "$/MWh" : "MW"} ${Number(i) + 1}`,
+    )
+    .replace(/^segments\b/, "The curve")
+    .replace(/\bsegments\b/g, "the curve");
+}
+
 /** One issue of a bid (`path` relative to it) put on its cell, or on its row when no cell owns it. */
-function place(out: GridIssues, row: number, path: string, message: string) {
+function place(out: GridIssues, row: number, path: string, raw: string) {
+  const message = gridWords(raw);
   const m = /^segments\.(\d+)\.(price|quantity)$/.exec(path);
   if (m) {
     const key = cellKey(row, 2 * Number(m[1]) + (m[2] === "price" ? 0 : 1));
@@ -320,7 +335,7 @@ export function serverIssues(body: unknown, rows: readonly number[]): GridIssues
     const m = /^(?:body\.)?bids\.(\d+)\.?(.*)$/.exec(d.path ?? "");
     const index = d.index ?? (m ? Number(m[1]) : undefined);
     if (index === undefined || rows[index] === undefined) continue;
-    place(out, rows[index], m ? m[2] : "", d.message ?? "refused");
+    place(out, rows[index], m ? m[2] : "", (d.message ?? "refused").replace(/^bids\.\d+\.(segments: )?/, ""));
   }
   return out;
 }

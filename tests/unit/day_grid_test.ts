@@ -118,9 +118,13 @@ Deno.test("day grid: each cell is checked with the server's rules, and the day's
   g = pasteBlock(g, 1, 0, parseTsv("30\t60")).grid; // 60 MW > 50 MW discharge
   g = pasteBlock(g, 2, 0, parseTsv("abc\t5")).grid;
   const issues = validateDay(g, hours, battery, NOW);
-  assert.match(issues.cells[cellKey(0, 2)].join(), /must not decrease/);
+  assert.match(
+    issues.cells[cellKey(0, 2)].join(),
+    /^\$\/MWh 2 \$25\/MWh is below \$\/MWh 1 \$30\/MWh: .*must not decrease/,
+  );
+  assert.match(issues.rows[1].join(), /^The curve totals? /);
   assert.match(issues.rows[1].join(), /50 MW/);
-  assert.match(issues.cells[cellKey(2, 0)].join(), /price/);
+  assert.match(issues.cells[cellKey(2, 0)].join(), /^\$\/MWh 1 /);
   assert.equal(issues.rows[5], undefined, "blank rows are not bids");
 
   // Three hours discharging 40 MW is 120 MWh out of a 100 MWh battery: the energy check across the day.
@@ -142,7 +146,7 @@ Deno.test("day grid: the batch API's refusal lands on the rows it names", () => 
     error: {
       details: [
         { index: 1, path: "body.bids.1.segments.0.price", message: "too high" },
-        { index: 2, path: "bids.2.segments", message: "energy" },
+        { index: 2, path: "bids.2.segments", message: "bids.2.segments: energy" },
       ],
     },
   };
