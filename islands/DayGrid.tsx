@@ -263,8 +263,10 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
     change(applyTemplate(grid, hours, t.hours));
   };
 
-  const submit = async () => {
+  /** The day as one batch: submitted (replacing the day's drafts and submitted bids), or saved as drafts (replacing its drafts). */
+  const submit = async (submitIt = true) => {
     const { bids, rows } = gridBids(grid, hours, asset.id);
+    const old = submitIt ? replaced : replaced.filter((b) => b.status === "draft");
     if (!bids.length || issues.count) {
       setOutcome({
         kind: "error",
@@ -275,16 +277,16 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
     setBusy(true);
     setOutcome(null);
     try {
-      const body = replaced.length
-        ? { bids, submit: true, replaces: replaced.map((b) => b.id) }
-        : { bids, submit: true };
+      const body = old.length ? { bids, submit: submitIt, replaces: old.map((b) => b.id) } : { bids, submit: submitIt };
       const a = await send("/api/bids/batch", { method: "POST", body, keys: keys.current });
       if (a.ok) {
         const n = (a.body as { items: unknown[] }).items.length;
         setOutcome({
           kind: "ok",
-          text: `Submitted ${n} bids for ${asset.name}, ${zoneLabel(zone)} operating day ${date}` +
-            (replaced.length ? `, replacing the ${replaced.length} sent before.` : "."),
+          text:
+            `${submitIt ? "Submitted" : "Saved as drafts:"} ${n} bids for ${asset.name}, ${
+              zoneLabel(zone)
+            } operating day ${date}` + (old.length ? `, replacing the ${old.length} sent before.` : "."),
         });
         setServer(null);
         const fresh = await bidsOf(asset.id, dayRange(zone, date));
@@ -560,13 +562,22 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
           {outcome.text}
         </div>
       )}
-      <div class="flex justify-end">
+      <div class="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        <button
+          type="button"
+          data-action="save-drafts"
+          disabled={busy}
+          class="inline-flex items-center justify-center rounded-md bg-white px-4 py-2 text-sm font-semibold text-slate-700 shadow-sm ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-60"
+          onClick={() => void submit(false)}
+        >
+          Save the day as drafts
+        </button>
         <button
           type="button"
           data-action="submit-day"
           disabled={busy}
           class="inline-flex items-center justify-center rounded-md bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:opacity-60"
-          onClick={() => void submit()}
+          onClick={() => void submit(true)}
         >
           {busy
             ? "Submitting…"

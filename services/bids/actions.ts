@@ -193,7 +193,8 @@ export interface BatchIssue {
  * the batch's bids are judged together against each asset's live bids (a storage asset's energy across
  * the day), one read per asset, and a batch that over-commits an asset is a 409 whose details name each
  * bid (`index`) — nothing is created. `replaces`: bids this batch supersedes (the day's previous
- * version), withdrawn in the same transaction before the new ones are judged; history keeps both.
+ * version), withdrawn in the same transaction before the new ones are judged; history keeps both. Drafts
+ * (no `submit`) replace drafts only.
  */
 export async function createBids(
   deps: BidDeps,
@@ -205,12 +206,6 @@ export async function createBids(
     throw invalid(`bids must hold 1 to ${MAX_BATCH} bids`, { code: "validation_failed" });
   }
   const replaces = [...new Set(input.replaces ?? [])];
-  if (replaces.length && !input.submit) {
-    throw invalid("replaces needs submit: a bid is replaced by its new version going live", {
-      code: "validation_failed",
-      details: [{ path: "replaces", message: "replaces needs submit: true", code: "replaces_needs_submit" }],
-    });
-  }
   const orgId = c.principal.orgId;
   return await act(deps, c, opts, async (tx, now) => {
     const issues: BatchIssue[] = [];
@@ -233,7 +228,10 @@ export async function createBids(
       );
     }
     const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
-    if (!input.submit) return { items: created };
+    if (!input.submit) {
+      if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
+      return { items: created };
+    }
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
     const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
     if (replaces.length) await replaceOld(tx, c, replaces, created, now);
@@ -250,7 +248,14 @@ export async function createBids(
  * are never counted together). Each must be the caller's (else 404), of an asset of the batch (400), and
  * withdrawable now: a draft, or a submitted bid whose gate is still open (else 409, nothing changes).
  */
-async function replaceOld(tx: Transaction, c: Caller, ids: readonly string[], created: readonly BidView[], now: Date) {
+async function replaceOld(
+  tx: Transaction,
+  c: Caller,
+  ids: readonly string[],
+  created: readonly BidView[],
+  now: Date,
+  opts: { drafts?: boolean } = {},
+) {
   const orgId = c.principal.orgId;
   const old = await lockBids(tx, orgId, ids);
   if (old.length !== ids.length) {
@@ -266,6 +271,18 @@ async function replaceOld(tx: Transaction, c: Caller, ids: readonly string[], cr
         path: `replaces.${foreign}`,
         message: "not a bid of an asset in this batch",
         code: "replaces_other",
+      }],
+    });
+  }
+  // Drafts replace drafts only: a submitted bid gives way to a new version the market receives, not to a draft.
+  const live = opts.drafts ? old.findIndex((b) => b.status !== "draft") : -1;
+  if (live >= 0) {
+    throw invalid(`replaces.${live}: bid ${old[live].id} is ${old[live].status}; only drafts are replaced by drafts`, {
+      code: "validation_failed",
+      details: [{
+        path: `replaces.${live}`,
+        message: `a ${old[live].status} bid is replaced only by bids submitted with it (submit: true)`,
+        code: "replaces_live_with_draft",
       }],
     });
   }

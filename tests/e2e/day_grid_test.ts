@@ -6,7 +6,7 @@
  * day then copies yesterday's. Screenshots at 1280 and 390 px go to $DAYGRID_SHOTS (default /tmp).
  */
 import assert from "node:assert/strict";
-import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
+import { addDays, dayHours, dayRange, defaultDay } from "../../components/day_grid.ts";
 import { marketHour } from "../../services/market/market_time.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { jsonApi, register, signIn } from "../helpers/e2e.ts";
@@ -190,6 +190,23 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
     assert.equal(await page.inputValue(cell(10, 0)), "480");
     assert.equal(await page.inputValue(cell(0, 0)), "25");
     assert.equal(await page.inputValue(`[data-side="0"]`), "bid");
+
+    // Saved as drafts first, then submitted: the submission replaces the drafts (one batch each time).
+    await page.click("[data-action=save-drafts]");
+    await page.waitForSelector(
+      `[data-testid=dg-outcome]:has-text('Saved as drafts: ${dayHours("PJM", next).length} bids')`,
+    );
+    await page.waitForFunction(() =>
+      /replaces \d+/.test(document.querySelector("[data-action=submit-day]")!.textContent!)
+    );
+    await page.click("[data-action=submit-day]");
+    await page.waitForSelector("[data-testid=dg-outcome]:has-text('replacing the')");
+    const range = dayRange("PJM", next);
+    const nextDay = await api("GET", `/api/bids?asset_id=${bess.id}&from=${range.from}&to=${range.to}&limit=100`);
+    const nextLen = dayHours("PJM", next).length;
+    const nextStatus = (st: string) => nextDay.items.filter((b: { status: string }) => b.status === st).length;
+    assert.equal(nextStatus("withdrawn"), nextLen, "the drafts were replaced");
+    assert.equal(nextStatus("submitted"), nextLen);
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: `${SHOTS}/daygrid-390.png`, fullPage: false });

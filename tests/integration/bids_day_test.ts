@@ -204,8 +204,18 @@ Deno.test(
     const again = await call("POST", "/api/bids/batch", { bids: day2, submit: true, replaces: oldIds });
     assert.equal(again.status, 409);
     assert.equal((await call("GET", `/api/bids?asset_id=${bess}&limit=500`)).body.items.length, 2 * hours.length - 1);
-    // replaces needs submit; an unknown id is a 404.
-    assert.equal((await call("POST", "/api/bids/batch", { bids: day2, replaces: oldIds })).status, 400);
+    // Drafts replace drafts only (a submitted bid is not pulled for a draft); an unknown id is a 404.
+    const v2Ids: string[] = v2.body.items.map((b: { id: string }) => b.id);
+    const asDrafts = await call("POST", "/api/bids/batch", { bids: day2, replaces: v2Ids });
+    assert.equal(asDrafts.status, 400);
+    assert.equal(asDrafts.body.error.details[0].code, "replaces_live_with_draft");
+    const drafts = await call("POST", "/api/bids/batch", { bids: day2 });
+    assert.equal(drafts.status, 201);
+    const draftIds: string[] = drafts.body.items.map((b: { id: string }) => b.id);
+    const redrafted = await call("POST", "/api/bids/batch", { bids: day2, replaces: draftIds });
+    assert.equal(redrafted.status, 201, redrafted.text);
+    assert.ok(redrafted.body.items.every((b: { status: string }) => b.status === "draft"));
+    for (const id of draftIds) assert.equal((await call("GET", `/api/bids/${id}`)).body.status, "withdrawn");
     assert.equal(
       (await call("POST", "/api/bids/batch", { bids: day2, submit: true, replaces: [crypto.randomUUID()] })).status,
       404,

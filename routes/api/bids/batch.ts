@@ -14,7 +14,8 @@ export const handler = define.api({
       "(power, and a storage asset's energy across the operating day): a batch that over-commits is a 409 " +
       "`over_committed` naming each bid, and nothing is created. `replaces`: ids of drafts or submitted bids " +
       "(of the batch's assets, gate still open) that this batch supersedes, e.g. the previous version of a day: " +
-      "they are withdrawn in the same transaction (history names the bid replacing each). " +
+      "they are withdrawn in the same transaction (history names the bid replacing each); without `submit` only " +
+      "drafts may be replaced. " +
       "Accepts `Idempotency-Key`.",
     tags: ["bids"],
     permission: "bids:write",
@@ -22,7 +23,7 @@ export const handler = define.api({
       bids: z.array(bidInputSchema).min(1).max(MAX_BATCH),
       submit: z.boolean().default(false),
       replaces: z.array(z.uuid()).max(MAX_BATCH).optional()
-        .describe("Bids this batch supersedes (needs submit); withdrawn atomically with it"),
+        .describe("Bids this batch supersedes (drafts only without submit); withdrawn atomically with it"),
     }),
     responses: {
       201: { description: "All created", schema: z.object({ items: z.array(bidSchema) }) },
