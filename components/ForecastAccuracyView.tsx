@@ -3,13 +3,16 @@
  * are none yet. Rendered by the ForecastAccuracy island; no script of its own.
  */
 import type { ForecastAccuracy } from "./forecast_api.ts";
+import { formatPrice, type PriceUnit } from "../services/market/units.ts";
 
 const num = (v: number, digits: number) => v.toFixed(digits);
 
-export function ForecastAccuracyView({ acc, days }: {
+export function ForecastAccuracyView({ acc, days, priceUnit = "$/MWh" }: {
   /** undefined while loading, null when it could not be read. */
   acc: ForecastAccuracy | null | undefined;
   days: number;
+  /** The viewer's price unit (/settings): the MAE is a price. */
+  priceUnit?: PriceUnit;
 }) {
   if (acc === undefined) {
     return <p class="text-sm text-slate-500" data-testid="forecast-accuracy" data-accuracy="loading">Loading…</p>;
@@ -30,7 +33,7 @@ export function ForecastAccuracyView({ acc, days }: {
     );
   }
   const rows: [string, string, string, string][] = [
-    ["mae", "MAE", `$${num(acc.mae, 2)}/MWh`, "mean absolute error of the median"],
+    ["mae", "MAE", formatPrice(acc.mae, priceUnit), "mean absolute error of the median"],
     [
       "rmae",
       "rMAE",

@@ -398,7 +398,9 @@ export default function BidList(props: BidListProps) {
                       </span>
                     </td>
                     <td class="hidden px-3 py-2 text-xs tabular-nums text-slate-600 md:table-cell">
-                      {curveSummary(b.segments)}
+                      {units.price === "$/MWh"
+                        ? curveSummary(b.segments)
+                        : curveSummary(b.segments, (v) => formatPrice(v, units.price))}
                     </td>
                     <td class="hidden px-3 py-2 sm:table-cell">
                       <BidStatusBadge status={b.status} />

@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
-import { formObject, parseForm, signedIn } from "../../server/pages.ts";
+import { formObject, parseForm, redirect, signedIn } from "../../server/pages.ts";
 import { type Preferences, preferencesSchema } from "../../services/auth/schemas.ts";
 import { ISOS } from "../../services/market/zones.ts";
 import { define } from "../../utils.ts";
@@ -53,7 +53,8 @@ const form = z.object({
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>({ prefs: await ctx.state.services.auth.profile.preferences(p.userId), errors: {}, saved: false });
+    const saved = ctx.url.searchParams.get("saved") === "1";
+    return page<Data>({ prefs: await ctx.state.services.auth.profile.preferences(p.userId), errors: {}, saved });
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -63,8 +64,9 @@ export const handler = define.handlers({
       const prefs = await profile.preferences(p.userId);
       return page<Data>({ prefs, errors: parsed.errors, saved: false }, { status: 400 });
     }
-    const prefs = await profile.update(p.userId, { preferences: parsed.data });
-    return page<Data>({ prefs, errors: {}, saved: true });
+    await profile.update(p.userId, { preferences: parsed.data });
+    // Redirect after post: a reload shows the page, it does not send the form again.
+    return redirect("/settings?saved=1");
   },
 });
 
@@ -77,7 +79,9 @@ export default define.page<typeof handler>(function Settings({ data }) {
         <h1 class="text-2xl font-bold tracking-tight">Settings</h1>
         <p class="mt-1 text-sm text-slate-600">How OptiBid shows times, markets and units to you.</p>
       </header>
-      {data.saved && <Notice kind="success">Settings saved.</Notice>}
+      {data.saved && (
+        <Notice kind="success">Settings saved. Times with no market and units follow them on every page.</Notice>
+      )}
       <form method="post" class="space-y-6">
         <Card title="Display">
           <div class="grid gap-4 sm:grid-cols-2">
@@ -87,7 +91,8 @@ export default define.page<typeof handler>(function Settings({ data }) {
               options={prefs.time_zone && !TIME_ZONES.includes(prefs.time_zone)
                 ? [prefs.time_zone, ...TIME_ZONES]
                 : TIME_ZONES}
-              value={prefs.time_zone ?? "America/New_York"}
+              // What pages use until one is chosen: times with no market show in UTC, named.
+              value={prefs.time_zone ?? "UTC"}
               error={errors.time_zone}
             />
             <Select

@@ -220,9 +220,11 @@ Deno.test("settings form saves preferences and rejects unknown values beside the
     channel: "email",
     price_alerts: "on",
   };
-  const saved = await t.fetch("/settings", form(good, cookie));
-  assert.equal(saved.status, 200);
-  assert.match(await saved.text(), /Settings saved/);
+  // Redirect after post: a reload shows the page rather than sending the form again.
+  const saved = await t.fetch("/settings", { ...form(good, cookie), redirect: "manual" });
+  assert.equal(saved.status, 303);
+  assert.equal(saved.headers.get("location"), "/settings?saved=1");
+  assert.match(await (await t.fetch("/settings?saved=1", { headers: { cookie } })).text(), /Settings saved/);
   const me = await t.fetch("/api/auth/me", { headers: { cookie } });
   const prefs = (await me.json()).user.preferences;
   assert.equal(prefs.time_zone, "America/Chicago");

@@ -90,9 +90,20 @@ Deno.test(
     });
     const shown = await html(app, "/market/PJM", members.trader);
     const caption = shown.match(/data-testid="forecast-caption"[^>]*>(.*?)<\/p>/s)?.[1].replace(/<[^>]+>/g, "");
-    const hhmm = madeAt.toISOString().slice(11, 16);
+    // Made-at on PJM's market clock, read from Intl here (not through the page's module).
+    const wall = new Intl.DateTimeFormat("en-US", {
+      timeZone: "America/New_York",
+      hourCycle: "h23",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    }).formatToParts(madeAt);
+    const part = (type: string) => wall.find((p) => p.type === type)!.value;
     assert.ok(caption?.includes(`Forecast for ${date} made`), caption);
-    assert.ok(caption?.includes(`${hhmm} UTC by lear-ensemble v1`), caption);
+    assert.ok(
+      caption?.includes(`${part("hour")}:${part("minute")} ${part("timeZoneName")} by lear-ensemble v1`),
+      caption,
+    );
     assert.match(caption!, /shaded: 10–90 % interval/);
     const latest = (islandProps(shown, "PriceChart").forecast as { latest: { run_id: string } }).latest;
     assert.equal(latest.run_id, runId);

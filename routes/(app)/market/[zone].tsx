@@ -178,7 +178,7 @@ export default define.page<typeof handler>(function MarketZone({ data }) {
           title="Forecast accuracy, last 30 days"
           description="The live day-ahead forecasts, each as it was made before its gate, against the prices that came."
         >
-          <ForecastAccuracyView acc={data.forecast.accuracy} days={ACCURACY_DAYS} />
+          <ForecastAccuracyView acc={data.forecast.accuracy} days={ACCURACY_DAYS} priceUnit={units.price} />
         </Card>
       )}
 
