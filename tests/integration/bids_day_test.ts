@@ -316,3 +316,23 @@ Deno.test(
     }
   },
 );
+
+Deno.test("bid filters: an instant the database cannot store is a 400, not a 500", opts, async () => {
+  const { call } = await trader("dayfilters");
+  for (const from of ["0001-01-01T00:00:00.017+14:00", "0000-06-01T00:00:00Z"]) {
+    for (const path of ["/api/bids", "/api/bids/export.csv"]) {
+      const r = await statusOf(call, `${path}?from=${encodeURIComponent(from)}`);
+      assert.equal(r, 400, `${path} from=${from}`);
+    }
+  }
+  assert.equal(await statusOf(call, `/api/bids?from=${encodeURIComponent("0001-01-01T00:00:00Z")}`), 200);
+});
+
+async function statusOf(call: Awaited<ReturnType<typeof trader>>["call"], path: string): Promise<number> {
+  try {
+    return (await call("GET", path)).status;
+  } catch {
+    // export.csv answers text, which `call` cannot parse as JSON: only its status matters here.
+    return 200;
+  }
+}
