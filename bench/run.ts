@@ -3,6 +3,7 @@ import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchBids } from "./bids.ts";
+import { benchDayBatch } from "./day_batch.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -14,6 +15,7 @@ const all: Record<string, () => Promise<unknown>> = {
   ingest: benchIngest,
   bids: benchBids,
   clearing: benchClearing,
+  day_batch: benchDayBatch,
   ws_fanout: () => benchWsFanout(),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);

@@ -233,3 +233,19 @@ function noonOnMarketClock(zone: Iso, around: number): number {
   // Whole-hour offsets only (see schema.ts): shifting by the local hour lands on the local noon.
   return Math.floor(around / HOUR) * HOUR + (12 - hour) * HOUR;
 }
+
+/** The most consecutive RT intervals one save may cover (an hour of 5-minute intervals). */
+export const MAX_REPEAT = 12;
+
+/**
+ * A bid repeated for the next `n` intervals of its market (RT: 5 minutes apart), the first being the bid
+ * itself: one batch, all or nothing. A DA bid, or n < 2, is the bid alone.
+ */
+export function repeatedBids<T extends { market: Market; interval_start: string }>(bid: T, n: number): T[] {
+  if (bid.market !== "RT" || n < 2) return [bid];
+  const start = Date.parse(bid.interval_start);
+  return Array.from({ length: Math.min(n, MAX_REPEAT) }, (_, k) => ({
+    ...bid,
+    interval_start: new Date(start + k * 5 * MINUTE).toISOString(),
+  }));
+}

@@ -124,6 +124,8 @@ export function listQuery(f: BidFilters, opts: { cursor?: string | null; limit?:
 /** What the bid list shows of a bid. */
 export interface BidRow {
   id: string;
+  /** For the list's bulk copy (the new bids are the same asset's). */
+  asset_id: string;
   asset_name: string;
   zone: string;
   market: Market;
@@ -138,9 +140,10 @@ export interface BidRow {
 }
 
 export function toRow(b: BidRow): BidRow {
-  const { id, asset_name, zone, market, interval_start, interval_end, side, segments, status } = b;
+  const { id, asset_id, asset_name, zone, market, interval_start, interval_end, side, segments, status } = b;
   return {
     id,
+    asset_id,
     asset_name,
     zone,
     market,

@@ -9,6 +9,7 @@ const BY_PATH: Readonly<Record<string, string>> = {
   "/": "Dashboard",
   "/market": "Market",
   "/bidding": "Bidding",
+  "/bidding/day": "Bid a day · Bidding",
   "/assets": "Assets",
   "/models": "Forecast models",
   "/admin/users": "Users · Admin",

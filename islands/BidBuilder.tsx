@@ -9,7 +9,7 @@
  * Without JavaScript the same markup is a plain form posted to /bidding.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { typedSegments } from "../components/bid_form.ts";
+import { MAX_REPEAT, typedSegments } from "../components/bid_form.ts";
 import { AssetMarketFields } from "../components/bid_builder/AssetMarketFields.tsx";
 import { CurveEditor } from "../components/bid_builder/CurveEditor.tsx";
 import { IntervalSideFields } from "../components/bid_builder/IntervalSideFields.tsx";
@@ -25,6 +25,8 @@ export type { BidBuilderProps, LatestPrice } from "../components/bid_builder/typ
 
 export default function BidBuilder({ assets, latest, now, formKey, initial, canForecast = false }: BidBuilderProps) {
   const [outcome, setOutcome] = useState<Outcome>(null);
+  /** RT only: how many consecutive intervals, from the chosen one, one save covers. */
+  const [repeat, setRepeat] = useState(1);
   const root = useRef<HTMLFormElement>(null);
   const bid = useBidForm({ assets, now, initial }, () => setOutcome(null));
   const focusFirstError = () => root.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
@@ -53,7 +55,7 @@ export default function BidBuilder({ assets, latest, now, formKey, initial, canF
       onSubmit={(e) => {
         e.preventDefault();
         const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
-        void save(submitter?.value === "submit");
+        void save(submitter?.value === "submit", bid.form.market === "RT" && !draft ? repeat : 1);
       }}
     >
       {/* Enter in a field presses the form's first submit button: let that be "Save draft", not a row's ×. */}
@@ -98,6 +100,25 @@ export default function BidBuilder({ assets, latest, now, formKey, initial, canF
           canForecast={canForecast}
         />
       </div>
+
+      {bid.form.market === "RT" && !draft && (
+        <label class="flex items-center justify-end gap-2 text-sm text-slate-700">
+          For the next
+          <input
+            id="bb-repeat"
+            type="number"
+            min={1}
+            max={MAX_REPEAT}
+            value={repeat}
+            class="w-16 rounded-md border border-slate-300 px-2 py-1 text-right text-sm"
+            onInput={(e) => {
+              const n = Math.round(Number((e.currentTarget as HTMLInputElement).value));
+              setRepeat(Number.isFinite(n) ? Math.max(1, Math.min(MAX_REPEAT, n)) : 1);
+            }}
+          />
+          interval(s) of 5 minutes, as one batch
+        </label>
+      )}
 
       <SubmitBar formErrors={bid.errors["_form"]} outcome={outcome} busy={busy} editing={draft !== null} />
     </form>

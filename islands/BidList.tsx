@@ -22,6 +22,8 @@ import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatu
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 import { apiFetch, checkSession, failureText } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
+import { applicable, type BulkAction, bulkRequest, copyToDay, needsConfirmation } from "../components/bid_bulk.ts";
+import { AttemptKeys, send } from "../components/bid_api.ts";
 import type { BidStatus } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import type { Iso } from "../services/market/zones.ts";
@@ -60,6 +62,77 @@ export default function BidList(props: BidListProps) {
   const flash = useSignal<ReadonlySet<string>>(new Set());
   const refreshError = useSignal<string | null>(null);
   const inflight = useRef<AbortController | null>(null);
+  const selected = useSignal<ReadonlySet<string>>(new Set());
+  const confirming = useSignal<BulkAction | null>(null);
+  const bulkBusy = useSignal(false);
+  const bulkResult = useSignal<{ ok: boolean; text: string } | null>(null);
+  const copyDate = useSignal("");
+
+  const chosen = () => items.value.filter((b) => selected.value.has(b.id));
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected.value);
+    on ? next.add(id) : next.delete(id);
+    selected.value = next;
+    confirming.value = null;
+  };
+
+  const errorText = (body: unknown, status: number) =>
+    (body as { error?: { message?: string } })?.error?.message ?? `status ${status}`;
+
+  /** One call per bid (each bid's own lifecycle and gate); the result says what went and what was refused. */
+  async function runBulk(action: BulkAction) {
+    const targets = applicable(chosen(), action);
+    if (!targets.length) return;
+    if (needsConfirmation(action) && confirming.value !== action) {
+      confirming.value = action;
+      return;
+    }
+    confirming.value = null;
+    bulkBusy.value = true;
+    const refused: string[] = [];
+    for (const b of targets) {
+      const req = bulkRequest(action, b.id);
+      const a = await send(req.url, {
+        method: req.method,
+        keys: req.method === "POST" ? new AttemptKeys() : undefined,
+      });
+      if (!a.ok) refused.push(`${b.asset_name} ${b.interval_start.slice(0, 16)}Z: ${errorText(a.body, a.status)}`);
+    }
+    const done = targets.length - refused.length;
+    const verb = { submit: "Submitted", withdraw: "Withdrew", delete: "Deleted" }[action];
+    bulkResult.value = {
+      ok: refused.length === 0,
+      text: `${verb} ${done} of ${targets.length}.` + (refused.length ? ` Refused: ${refused.join("; ")}` : ""),
+    };
+    selected.value = new Set();
+    bulkBusy.value = false;
+    await refresh();
+  }
+
+  /** The selected DA bids as drafts on another operating day, in one all-or-nothing batch. */
+  async function copySelected() {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(copyDate.value)) {
+      bulkResult.value = { ok: false, text: "Copy to day: choose the operating day to copy to." };
+      return;
+    }
+    const { bids, skipped } = copyToDay(chosen(), copyDate.value);
+    if (!bids.length) {
+      bulkResult.value = { ok: false, text: "Nothing to copy: only day-ahead bids are copied to another day." };
+      return;
+    }
+    bulkBusy.value = true;
+    const a = await send("/api/bids/batch", { method: "POST", body: { bids }, keys: new AttemptKeys() });
+    bulkBusy.value = false;
+    bulkResult.value = a.ok
+      ? {
+        ok: true,
+        text: `Copied ${bids.length} bid(s) to ${copyDate.value} as drafts` + (skipped ? ` (${skipped} skipped)` : "") +
+          ".",
+      }
+      : { ok: false, text: `Nothing copied: ${errorText(a.body, a.status)}` };
+    if (a.ok) selected.value = new Set();
+    await refresh();
+  }
 
   async function refresh() {
     inflight.current?.abort();
@@ -186,12 +259,107 @@ export default function BidList(props: BidListProps) {
       <ReconnectBanner client={client.value} />
       {refreshError.value && <p role="alert" class="text-sm text-red-700">{refreshError.value}</p>}
 
+      {selected.value.size > 0 && (
+        <div
+          class="flex flex-wrap items-center gap-2 rounded-md bg-slate-50 px-3 py-2 text-xs ring-1 ring-slate-200"
+          data-testid="bulk-bar"
+          role="toolbar"
+          aria-label="Selected bids"
+        >
+          <span class="font-semibold text-slate-700">{selected.value.size} selected</span>
+          {(["submit", "withdraw", "delete"] as const).map((action) => {
+            const n = applicable(chosen(), action).length;
+            return (
+              <button
+                key={action}
+                type="button"
+                data-bulk={action}
+                disabled={!n || bulkBusy.value}
+                class={`rounded-md px-2.5 py-1.5 font-semibold ring-1 disabled:opacity-50 ${
+                  action === "submit"
+                    ? "bg-brand-600 text-white ring-brand-600"
+                    : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50"
+                }`}
+                onClick={() => void runBulk(action)}
+              >
+                {{ submit: "Submit", withdraw: "Withdraw", delete: "Delete" }[action]} {n}
+              </button>
+            );
+          })}
+          <label class="flex items-center gap-1">
+            <span>Copy to day</span>
+            <input
+              type="date"
+              data-testid="bulk-copy-date"
+              class="rounded-md border border-slate-300 px-1 py-0.5 text-xs"
+              value={copyDate.value}
+              onInput={(e) => (copyDate.value = (e.currentTarget as HTMLInputElement).value)}
+            />
+          </label>
+          <button
+            type="button"
+            data-bulk="copy"
+            disabled={bulkBusy.value}
+            class="rounded-md bg-white px-2.5 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+            onClick={() => void copySelected()}
+          >
+            Copy
+          </button>
+          {confirming.value && (
+            <span class="flex w-full flex-wrap items-center gap-2 text-red-800" role="alert" data-testid="bulk-confirm">
+              {confirming.value === "withdraw"
+                ? `Withdraw ${applicable(chosen(), "withdraw").length} bid(s)? Submitted ones leave the market.`
+                : `Delete ${applicable(chosen(), "delete").length} draft(s)? This cannot be undone.`}
+              <button
+                type="button"
+                data-bulk-confirm={confirming.value}
+                class="rounded-md bg-red-600 px-2.5 py-1.5 font-semibold text-white"
+                onClick={() =>
+                  void runBulk(confirming.value!)}
+              >
+                Yes, {confirming.value}
+              </button>
+              <button
+                type="button"
+                class="rounded-md bg-white px-2.5 py-1.5 font-semibold text-slate-700 ring-1 ring-slate-300"
+                onClick={() => (confirming.value = null)}
+              >
+                Cancel
+              </button>
+            </span>
+          )}
+        </div>
+      )}
+      {bulkResult.value && (
+        <p
+          role={bulkResult.value.ok ? "status" : "alert"}
+          data-testid="bulk-result"
+          class={`text-sm ${bulkResult.value.ok ? "text-emerald-800" : "text-red-700"}`}
+        >
+          {bulkResult.value.text}
+        </p>
+      )}
+
       {items.value.length
         ? (
           <div class="-mx-5 overflow-x-auto">
             <table class="min-w-full text-sm" data-testid="bid-list">
               <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
                 <tr>
+                  <th class="w-8 pl-5 py-2">
+                    <input
+                      type="checkbox"
+                      aria-label="Select all bids on this page"
+                      data-testid="select-all"
+                      checked={items.value.length > 0 && items.value.every((b) => selected.value.has(b.id))}
+                      onChange={(e) => {
+                        selected.value = (e.currentTarget as HTMLInputElement).checked
+                          ? new Set(items.value.map((b) => b.id))
+                          : new Set();
+                        confirming.value = null;
+                      }}
+                    />
+                  </th>
                   <th class="px-5 py-2 font-medium">Delivery</th>
                   <th class="py-2 pl-3 pr-5 font-medium sm:pr-3">Asset</th>
                   <th class="hidden px-3 py-2 font-medium md:table-cell">Curve</th>
@@ -206,6 +374,15 @@ export default function BidList(props: BidListProps) {
                     data-bid-id={b.id}
                     class={`align-top ${flash.value.has(b.id) ? "bg-amber-50" : ""}`}
                   >
+                    <td class="w-8 py-2 pl-5">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select bid ${b.id.slice(0, 8)}`}
+                        data-select={b.id}
+                        checked={selected.value.has(b.id)}
+                        onChange={(e) => toggle(b.id, (e.currentTarget as HTMLInputElement).checked)}
+                      />
+                    </td>
                     <td class="px-5 py-2">
                       <a href={`/bidding/${b.id}`} class="font-medium text-brand-700 hover:underline">
                         <span class="whitespace-nowrap">{deliveryParts(b)[0]}</span>{" "}

@@ -8,7 +8,7 @@
 import { useRef, useState } from "preact/hooks";
 import { AttemptKeys, send } from "../bid_api.ts";
 import { BIDS_CHANGED_EVENT } from "../bid_format.ts";
-import { type BuilderAsset, formToInput, serverIssues } from "../bid_form.ts";
+import { type BuilderAsset, formToInput, repeatedBids, serverIssues } from "../bid_form.ts";
 import type { Issue } from "../../services/bids/schema.ts";
 import type { BidFormState } from "./use_bid_form.ts";
 import type { BidBuilderProps } from "./types.ts";
@@ -47,7 +47,42 @@ export function useBidSave(opts: {
   const createKeys = useRef(new AttemptKeys());
   const submitKeys = useRef(new AttemptKeys());
 
-  async function save(andSubmit: boolean) {
+  /**
+   * "The next N intervals" of an RT bid: N bids, one batch (all or nothing, one Idempotency-Key per attempt).
+   * Each is a new bid, so the builder keeps no draft of them.
+   */
+  async function saveRepeated(body: { market: "DA" | "RT"; interval_start: string }, n: number, andSubmit: boolean) {
+    const bids = repeatedBids(body, n);
+    setBusy(andSubmit ? "submit" : "save");
+    try {
+      const answer = await send("/api/bids/batch", {
+        method: "POST",
+        body: { bids, submit: andSubmit },
+        keys: createKeys.current,
+      });
+      if (!answer.ok) {
+        const issues = answerIssues(answer);
+        // A refusal names its bid (bids.K.…): the form shows the first interval's issues on its fields.
+        bid.setServer(issues.map((i) => ({ ...i, path: i.path.replace(/^(body\.)?bids\.\d+\.?/, "") || "_form" })));
+        setTimeout(focusFirstError, 0);
+        return;
+      }
+      const items = (answer.body as { items: { id: string }[] }).items;
+      bid.setAttempted(false);
+      setOutcome({
+        kind: "success",
+        text: `${
+          andSubmit ? "Submitted" : "Saved as drafts"
+        }: ${items.length} bids, the next ${items.length} intervals.`,
+        bidId: items[0]?.id,
+      });
+      changed();
+    } finally {
+      setBusy("");
+    }
+  }
+
+  async function save(andSubmit: boolean, repeat = 1) {
     bid.setAttempted(true);
     setOutcome(null);
     const check = bid.check;
@@ -56,6 +91,7 @@ export function useBidSave(opts: {
       return;
     }
     const { interval_end: _end, ...body } = check.bid;
+    if (repeat > 1 && body.market === "RT" && !draft) return await saveRepeated(body, repeat, andSubmit);
     const saved = JSON.stringify(body);
     if (!draft && saved === lastSubmitted) {
       setOutcome({ kind: "error", text: "This exact bid was just submitted. Change it to send another one." });

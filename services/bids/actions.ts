@@ -12,7 +12,7 @@ import type { Database, Transaction } from "../../db/database.ts";
 import { audit } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, invalid } from "../errors.ts";
-import { checkCommitment, lockAssets } from "./commitment.ts";
+import { checkBatchCommitment, checkCommitment, lockAssets } from "./commitment.ts";
 import type { StorageLimits } from "./feasibility.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
 import { assertAllowed, type BidAction } from "./lifecycle.ts";
@@ -24,8 +24,11 @@ import {
   getBid,
   insertBid,
   insertBids,
+  lockBids,
+  submitDrafts,
   transition,
   updateDraft,
+  withdrawReplaced,
 } from "./store.ts";
 import { checkedBid } from "./validation.ts";
 import type { BidWriter } from "./writer.ts";
@@ -186,16 +189,23 @@ export interface BatchIssue {
 /**
  * Creates up to MAX_BATCH drafts (and submits them with `submit`), all or nothing: if any bid is
  * invalid, nothing is created and the refusal lists the issues per item (`index`, `path` = `bids.N.…`).
+ * This is also how a day grid submits an operating day (24 hours, 23 or 25 on DST days): with `submit`,
+ * the batch's bids are judged together against each asset's live bids (a storage asset's energy across
+ * the day), one read per asset, and a batch that over-commits an asset is a 409 whose details name each
+ * bid (`index`) — nothing is created. `replaces`: bids this batch supersedes (the day's previous
+ * version), withdrawn in the same transaction before the new ones are judged; history keeps both. Drafts
+ * (no `submit`) replace drafts only.
  */
 export async function createBids(
   deps: BidDeps,
   c: Caller,
-  input: { bids: readonly unknown[]; submit?: boolean },
+  input: { bids: readonly unknown[]; submit?: boolean; replaces?: readonly string[] },
   opts: ActionOptions = {},
 ): Promise<Outcome<{ items: BidView[] }>> {
   if (input.bids.length < 1 || input.bids.length > MAX_BATCH) {
     throw invalid(`bids must hold 1 to ${MAX_BATCH} bids`, { code: "validation_failed" });
   }
+  const replaces = [...new Set(input.replaces ?? [])];
   const orgId = c.principal.orgId;
   return await act(deps, c, opts, async (tx, now) => {
     const issues: BatchIssue[] = [];
@@ -218,15 +228,77 @@ export async function createBids(
       );
     }
     const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
-    if (!input.submit) return { items: created };
+    if (!input.submit) {
+      if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
+      return { items: created };
+    }
     // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
     const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
-    const items: BidView[] = [];
-    for (const draft of created) {
-      items.push(await goLive(tx, c, draft, now, { fresh: true, asset: assets.get(draft.asset_id) }));
-    }
-    return { items };
+    if (replaces.length) await replaceOld(tx, c, replaces, created, now);
+    await checkBatchCommitment(tx, c.principal.orgId, created, assets);
+    // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
+    for (const draft of created) assertAllowed(draft, "submit", now);
+    return { items: await submitDrafts(tx, creator(c), created, now) };
   });
+}
+
+/**
+ * The bids a batch replaces (its new versions, e.g. a day grid re-submitting a day) leave the market in
+ * the same transaction as the new ones enter it, before the commitment check (so the old and new versions
+ * are never counted together). Each must be the caller's (else 404), of an asset of the batch (400), and
+ * withdrawable now: a draft, or a submitted bid whose gate is still open (else 409, nothing changes).
+ */
+async function replaceOld(
+  tx: Transaction,
+  c: Caller,
+  ids: readonly string[],
+  created: readonly BidView[],
+  now: Date,
+  opts: { drafts?: boolean } = {},
+) {
+  const orgId = c.principal.orgId;
+  const old = await lockBids(tx, orgId, ids);
+  if (old.length !== ids.length) {
+    const missing = ids.filter((id) => !old.some((b) => b.id === id));
+    throw new DomainError("not_found", `Bid(s) to replace not found: ${missing.join(", ")}`, { code: "not_found" });
+  }
+  const assets = new Set(created.map((b) => b.asset_id));
+  const foreign = old.findIndex((b) => !assets.has(b.asset_id));
+  if (foreign >= 0) {
+    throw invalid(`replaces.${foreign}: bid ${old[foreign].id} is not for an asset of this batch`, {
+      code: "validation_failed",
+      details: [{
+        path: `replaces.${foreign}`,
+        message: "not a bid of an asset in this batch",
+        code: "replaces_other",
+      }],
+    });
+  }
+  // Drafts replace drafts only: a submitted bid gives way to a new version the market receives, not to a draft.
+  const live = opts.drafts ? old.findIndex((b) => b.status !== "draft") : -1;
+  if (live >= 0) {
+    throw invalid(`replaces.${live}: bid ${old[live].id} is ${old[live].status}; only drafts are replaced by drafts`, {
+      code: "validation_failed",
+      details: [{
+        path: `replaces.${live}`,
+        message: `a ${old[live].status} bid is replaced only by bids submitted with it (submit: true)`,
+        code: "replaces_live_with_draft",
+      }],
+    });
+  }
+  for (const b of old) assertAllowed(b, "withdraw", now);
+  // The new version of an old bid is the batch's bid for the same asset and interval, if there is one.
+  const successor = new Map(created.map((b) => [`${b.asset_id}|${Date.parse(b.interval_start)}`, b.id]));
+  await withdrawReplaced(
+    tx,
+    creator(c),
+    old.map((b) => ({
+      id: b.id,
+      version: b.version,
+      status: b.status,
+      replaced_by: successor.get(`${b.asset_id}|${Date.parse(b.interval_start)}`) ?? null,
+    })),
+  );
 }
 
 /** Edits a draft read at `version` (a change made since is a 409), and submits it with `submit`. */

@@ -14,7 +14,7 @@ import { localDayBounds } from "../market/clock.ts";
 import { type Iso, operatingDate, ZONES } from "../market/zones.ts";
 import { DomainError } from "../errors.ts";
 import { type CommitmentBid, feasibilityIssues, LIVE_STATUSES, type StorageLimits } from "./feasibility.ts";
-import type { BidStatus, Segment } from "./schema.ts";
+import type { BidStatus, Issue, Segment } from "./schema.ts";
 
 export interface CandidateBid {
   id: string;
@@ -93,6 +93,72 @@ export async function checkCommitment(
   throw new DomainError(
     "conflict",
     `The asset cannot take on this bid with its live bids: ${issues.map((i) => i.message).join("; ")}`,
+    { code: "over_committed", details: issues },
+  );
+}
+
+/** One issue of a batch's commitment check: `index` is the bid's place in the batch, `path` starts `bids.N.`. */
+export interface BatchCommitmentIssue extends Issue {
+  index: number;
+}
+
+/**
+ * `checkCommitment` for a whole batch at once (a day of bids): the bids of each asset are judged together
+ * against that asset's live bids of the operating days they touch, read in one query per asset rather than
+ * one per bid. A batch that over-commits its asset is refused as a whole (409 `over_committed`), each issue
+ * naming its bid (`index`, `bids.N.segments`), so a day grid can put the message on its row. The assets must
+ * be locked already (`lockAssets`).
+ */
+export async function checkBatchCommitment(
+  tx: Transaction,
+  orgId: string,
+  bids: readonly CandidateBid[],
+  locked: ReadonlyMap<string, StorageLimits>,
+): Promise<void> {
+  const byAsset = new Map<string, number[]>();
+  bids.forEach((b, i) => byAsset.set(b.asset_id, [...(byAsset.get(b.asset_id) ?? []), i]));
+  const issues: BatchCommitmentIssue[] = [];
+  for (const [assetId, indexes] of byAsset) {
+    const asset = locked.get(assetId);
+    if (!asset) throw new DomainError("not_found", "Asset not found", { code: "not_found" });
+    const zone = asset.zone as Iso;
+    let from = Infinity, to = -Infinity;
+    for (const i of indexes) {
+      const [f, t] = localDayBounds(ZONES[zone].timeZone, operatingDate(zone, new Date(bids[i].interval_start)));
+      from = Math.min(from, f);
+      to = Math.max(to, t);
+    }
+    const live = await tx.query<CommitmentBid>(
+      `SELECT id, market, interval_start, interval_end, side, segments, status, awarded_mw::float8 AS awarded_mw
+         FROM bids
+        WHERE org_id = $1 AND asset_id = $2 AND status = ANY($3::text[]) AND id <> ALL($4::uuid[])
+          AND interval_end > $5 AND interval_start < $6`,
+      [orgId, assetId, LIVE_STATUSES, indexes.map((i) => bids[i].id), new Date(from), new Date(to)],
+    );
+    const candidates: CommitmentBid[] = indexes.map((i) => ({
+      id: bids[i].id,
+      market: bids[i].market,
+      interval_start: new Date(bids[i].interval_start),
+      interval_end: new Date(bids[i].interval_end),
+      side: bids[i].side,
+      segments: bids[i].segments,
+    }));
+    for (const issue of feasibilityIssues(asset, live, candidates)) {
+      // feasibilityIssues prefixes paths with the candidate's place among several ("3.segments").
+      const m = candidates.length > 1 ? /^(\d+)\.(.*)$/.exec(issue.path) : null;
+      const local = m ? Number(m[1]) : 0;
+      const field = m ? m[2] : issue.path;
+      const index = indexes[local];
+      const message = m ? issue.message.replace(/^\d+\./, `bids.${index}.`) : `bids.${index}.${issue.message}`;
+      issues.push({ ...issue, index, path: `bids.${index}.${field}`, message });
+    }
+  }
+  if (!issues.length) return;
+  throw new DomainError(
+    "conflict",
+    `${new Set(issues.map((i) => i.index)).size} of ${bids.length} bids do not fit their asset with its live ` +
+      `bids; none were submitted: ${issues.slice(0, 3).map((i) => i.message).join("; ")}` +
+      (issues.length > 3 ? `; and ${issues.length - 3} more` : ""),
     { code: "over_committed", details: issues },
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Can the asset deliver all of its live bids at once? Pure (no I/O, no clock), so it is tested on its own
- * and services/bids/commitment.ts only adds the lock and the query around it.
+ * and services/bids/commitment.ts only adds the lock and the query around it. Browser-safe (it imports the
+ * zone rules and the bid schema only): the day grid (components/day_grid.ts) runs the same check as you type.
  *
  * The rules, assuming every live bid is awarded in full (the market may take all of it):
  * - Power per side: at every instant, the MW offered (discharge / generation) by the asset's live bids

@@ -81,6 +81,7 @@ Deno.test("island state cannot break out of its script element", () => {
  * server side, routes/, utils.ts, the rest of services/, node: builtins, postgres, hono — fails the test.
  */
 const BROWSER_SAFE_SERVICES = new Set([
+  "services/bids/feasibility.ts",
   "services/bids/schema.ts",
   "services/dashboard/gates.ts",
   "services/forecast_live/schema.ts",

@@ -226,7 +226,10 @@ export default define.page<typeof handler>(function Bidding({ data }) {
         <h1 class="text-2xl font-bold tracking-tight">Bidding</h1>
         <p class="mt-1 text-sm text-slate-600">
           Build offer and bid curves for your assets and send them to the market. Delivery times are on each zone's
-          market clock, hour ending (HE1–HE24).
+          market clock, hour ending (HE1–HE24).{" "}
+          <a class="font-semibold text-brand-700 underline" href="/bidding/day" data-testid="bid-a-day">
+            Bid a whole day-ahead day
+          </a>
         </p>
       </header>
       {data.notice && <Notice kind="success">{data.notice}</Notice>}
