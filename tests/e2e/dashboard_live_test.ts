@@ -17,6 +17,8 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
     PORT: String(freePort()),
     DATA_DIR: await Deno.makeTempDir({ prefix: "optibid-e2e-live-" }),
     MARKET_BACKFILL_DAYS: "1",
+    // The forecast job's DA history is not what this test is about: keep each start's backfill small.
+    MARKET_DA_HISTORY_DAYS: "2",
     JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
     // Kept across the restart, as the data folder is.
     ...await appDatabaseEnv("dashboard"),
@@ -92,7 +94,7 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
 
     // The market page's chart: uPlot comes in a chunk of its own with the first data, and draws.
     await page.goto(`${app.url}/market/PJM`);
-    await page.waitForSelector("[data-chart-status=ready]", { timeout: 15_000 });
+    await page.waitForSelector("[data-chart-status=ready]", { timeout: 30_000 });
     await page.waitForSelector("[data-testid=price-chart] canvas");
     if (Deno.env.get("E2E_SCREENSHOTS")) {
       await page.screenshot({ path: `${Deno.env.get("E2E_SCREENSHOTS")}/market.png` });
