@@ -27,7 +27,7 @@ import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { evaluateIntervals, type IntervalEvaluation } from "../services/forecast/intervals.ts";
-import { meanForecast } from "../services/forecast/lear.ts";
+import { meanForecast, PAPER_WINDOWS } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
 import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
@@ -251,6 +251,13 @@ const pubSameWindows = windows.every((w) => pub.columns.has(`LEAR ${w}`))
   : undefined;
 const ensembleIntervals = evaluateIntervals(actual, ourEnsemble, intervalOptions);
 rows.push(row(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble, pubSameWindows, { ev: ensembleIntervals }));
+let paperEnsemble: Float64Array | undefined;
+if (windows.join(",") !== PAPER_WINDOWS.join(",") && PAPER_WINDOWS.every((w) => ours.has(w))) {
+  // The paper's own ensemble beside ours with extra windows, against the published one.
+  const paper = meanForecast(PAPER_WINDOWS.map((w) => ours.get(w)!));
+  rows.push(row(`ours LEAR ensemble (${PAPER_WINDOWS.join("+")})`, paper, published("LEAR Ensemble")));
+  paperEnsemble = paper;
+}
 for (const window of windows) {
   if (pub.columns.has(`LEAR ${window}`)) rows.push(row(`published LEAR ${window}`, published(`LEAR ${window}`)));
 }
@@ -269,6 +276,7 @@ const dmOf = (name: string, f: Float64Array) =>
     vsPublishedDnnEnsemble: dieboldMariano(actual, published("DNN Ensemble"), f),
   };
 dmOf(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble);
+if (paperEnsemble) dmOf(`ours LEAR ensemble (${PAPER_WINDOWS.join("+")})`, paperEnsemble);
 if (bestModel) {
   // The members of the best model and the model itself, each with its own walk-forward intervals.
   const mlps = [...mlpForecasts.values()];
@@ -283,6 +291,12 @@ if (bestModel) {
   rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, { ev: bestIntervals }));
   charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
   dmOf("ours BEST", best);
+  if (paperEnsemble) {
+    // The same combination with the paper's four LEAR windows only: what the extra windows add.
+    const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, BEST_MODEL);
+    rows.push(row(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest));
+    dmOf(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest);
+  }
   // Measured beside it, not chosen: the LEAR/MLP weight learnt each day from the past 56 days' errors.
   const learnt = combineWalkForward(actual, [ourEnsemble, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
   rows.push(row("ours LEAR ens. + MLP ens., convex weight from the past 56 days", learnt));

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { BEST_MODEL, bestForecast, type BestModel } from "../../services/forecast/best.ts";
 import type { DailySeries } from "../../services/forecast/features.ts";
-import { learEnsembleDay, meanForecast } from "../../services/forecast/lear.ts";
+import { learEnsembleDay, meanForecast, PAPER_WINDOWS } from "../../services/forecast/lear.ts";
 import { MlpWalkForward } from "../../services/forecast/mlp.ts";
 
 function synthetic(days: number): DailySeries {
@@ -30,6 +30,9 @@ Deno.test("best model: equal weights average the two ensembles hour by hour", ()
   assert.deepEqual(Array.from(out), [...day(20), ...day(15)]);
   // Distinct members: no two MLPs with the same settings and seed.
   assert.equal(new Set(BEST_MODEL.mlps.map((o) => JSON.stringify(o))).size, BEST_MODEL.mlps.length);
+  // The LEAR half keeps the paper's four windows (the extra ones are added, not swapped), each once.
+  assert.equal(new Set(BEST_MODEL.learWindows).size, BEST_MODEL.learWindows.length);
+  for (const w of PAPER_WINDOWS) assert.ok(BEST_MODEL.learWindows.includes(w), `window ${w}`);
 });
 
 Deno.test("best model has no look-ahead: day D's forecast is identical with or without the data after D", () => {

@@ -1,0 +1,71 @@
+/**
+ * Ad-hoc screening of weighted combinations of cached members on a slice of days (validation days
+ * before the test period), for choosing the best model's LEAR windows and LEAR/MLP weight.
+ *
+ *   deno run -A bench/combos.ts --start=2016-09-06 --days=112 --lear=56,84,1092 --mlp=<key>,<key>
+ *       --weights=0.3,0.4,0.5,0.6
+ */
+import { parseArgs } from "node:util";
+import { parseEpfDataset } from "../services/forecast/epf_csv.ts";
+import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
+import { meanForecast } from "../services/forecast/lear.ts";
+import { weightedMean } from "../services/forecast/combine.ts";
+import { mae, naiveForecast, rmae } from "../services/forecast/metrics.ts";
+import { learMemberKey, loadMember } from "./member_cache.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    start: { type: "string", default: "2016-09-06" },
+    days: { type: "string", default: "112" },
+    lear: { type: "string", default: "56,84,1092" },
+    mlp: { type: "string", default: "" },
+    weights: { type: "string", default: "0.5" },
+    data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
+  },
+});
+const series = parseEpfDataset(await Deno.readTextFile(`${args.data}/epftoolbox_pjm_2013-2018.csv`));
+const first = dayIndex(series.firstDay, args.start!);
+const days = Array.from({ length: Number(args.days) }, (_, k) => first + k);
+async function member(key: string): Promise<Float64Array> {
+  const cached = await loadMember(key);
+  const f = new Float64Array(days.length * HOURS);
+  for (const [k, d] of days.entries()) {
+    const hit = cached.get(dayDate(series.firstDay, d));
+    if (!hit) throw new Error(`${key} has no ${dayDate(series.firstDay, d)}`);
+    f.set(hit.price, k * HOURS);
+  }
+  return f;
+}
+const actual = new Float64Array(days.length * HOURS);
+const naive = new Float64Array(days.length * HOURS);
+for (const [k, d] of days.entries()) {
+  actual.set(series.price.subarray(d * HOURS, (d + 1) * HOURS), k * HOURS);
+  naive.set(naiveForecast(series.price, series.firstDay, d, d + 1, "weekly"), k * HOURS);
+}
+const report = (name: string, f: Float64Array) =>
+  console.log(`${name.padEnd(60)} MAE ${mae(actual, f).toFixed(4)}  rMAE ${rmae(actual, f, naive).toFixed(4)}`);
+const learSpecs = args.lear!.split(",");
+const lears = await Promise.all(learSpecs.map((s) => {
+  const [w, t] = s.split("/");
+  return member(
+    learMemberKey({
+      window: Number(w),
+      transform: (t ?? "invariant") as "invariant",
+      criterion: "aic",
+      noiseVariance: "legacy",
+      refit: "lars",
+    }),
+  );
+}));
+learSpecs.forEach((s, k) => report(`LEAR ${s}`, lears[k]));
+const learEns = meanForecast(lears);
+report(`LEAR ens ${args.lear}`, learEns);
+if (args.mlp) {
+  const mlps = await Promise.all(args.mlp.split(",").map(member));
+  const mlpEns = meanForecast(mlps);
+  report(`MLP ens (${mlps.length})`, mlpEns);
+  for (const w of args.weights!.split(",").map(Number)) {
+    report(`${w} LEAR + ${(1 - w).toFixed(2)} MLP`, weightedMean([learEns, mlpEns], [w, 1 - w]));
+  }
+}
