@@ -13,9 +13,51 @@ export const MAD_NORMAL_CONSISTENCY = 0.6744897501960817;
 export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) throw new RangeError("median of an empty sample");
-  const sorted = Float64Array.from(values).sort();
+  // Selection instead of a full sort: the backtest takes ~500 medians per window-day, and a sort was
+  // 6 % of its time. The values picked are the same elements a sort would put in the middle.
+  const a = Float64Array.from(values);
   const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const upper = selectInPlace(a, mid);
+  if (n % 2 === 1) return upper;
+  // After selection everything left of `mid` is ≤ a[mid]: the lower middle value is their maximum.
+  let lower = a[0];
+  for (let i = 1; i < mid; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest value (0-based) of `a`, partially reordering it (Hoare's quickselect, median-of-3 pivot). */
+export function selectInPlace(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const m = (lo + hi) >> 1;
+    // Median of three as the pivot keeps sorted and constant runs (common in prices) from going quadratic.
+    if (a[m] < a[lo]) swap(a, m, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[m]) swap(a, hi, m);
+    const pivot = a[m];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
 
 /** Median absolute deviation around the median, scaled by 1/Φ⁻¹(3/4). */

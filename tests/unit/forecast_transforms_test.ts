@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import assert from "node:assert/strict";
 import {
   fitScaler,
@@ -40,4 +41,26 @@ Deno.test("a constant column stays finite (scale 1) instead of dividing by a zer
   assert.equal(s.mad[0], 1);
   const z = transform(s, data, 3);
   assert.deepEqual([z[0], z[2], z[4]], [0, 0, 0]);
+});
+
+Deno.test("median by selection equals the middle of a full sort, ties, runs and even counts included", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.integer({ min: -2, max: 2 })), {
+        minLength: 1,
+        maxLength: 80,
+      }),
+      (values) => {
+        const sorted = Float64Array.from(values).sort();
+        const mid = sorted.length >> 1;
+        const expected = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        assert.equal(median(values) === expected, true, `${values} → ${median(values)}, sort gives ${expected}`);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  // Sorted and reversed runs (the pivot rule keeps them linear).
+  const run = Array.from({ length: 1001 }, (_, i) => i);
+  assert.equal(median(run), 500);
+  assert.equal(median(run.reverse()), 500);
 });
