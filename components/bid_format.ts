@@ -22,16 +22,7 @@ export function mw(v: number | null | undefined): string {
   return `${Number(v.toFixed(3)).toLocaleString("en-US")} MW`;
 }
 
-/** "2026-01-05 14:00" (UTC). */
-export function utcMinute(iso: string): string {
-  return iso.slice(0, 16).replace("T", " ");
-}
-
-/** "2026-01-05 14:00–15:00 UTC" (the end's date is left out when it is the same day). */
-export function intervalLabel(start: string, end: string): string {
-  const sameDay = start.slice(0, 10) === end.slice(0, 10) || end.slice(11, 16) === "00:00";
-  return `${utcMinute(start)}–${sameDay ? end.slice(11, 16) : utcMinute(end)} UTC`;
-}
+// Intervals on pages read on the zone's market clock: services/market/market_time.ts formatMarketInterval.
 
 // ---------------------------------------------------------------------------------------------------
 // The curve as a step chart

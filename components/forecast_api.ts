@@ -20,15 +20,10 @@ export async function fetchForecasts(zone: string, from: Date, to: Date): Promis
 }
 
 /**
- * "09:12 EST" of an ISO instant on the zone's market clock (UTC, named, without a zone), with its date in
- * front when that is not today's on the same clock.
+ * "09:12 EST" of an ISO instant on the zone's market clock, named, with its date in front when that is not
+ * today's on the same clock. The zone is required: a forecast is always of a zone, and UTC is not for pages.
  */
-export function madeAtText(madeAt: string, now = new Date(), zone?: Iso): string {
-  if (!zone) {
-    const iso = new Date(madeAt).toISOString();
-    const time = `${iso.slice(11, 16)} UTC`;
-    return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
-  }
+export function madeAtText(madeAt: string, now: Date, zone: Iso): string {
   const shown = formatMarketTime(zone, madeAt);
   return shown.slice(0, 10) === formatMarketTime(zone, now).slice(0, 10) ? shown.slice(11) : shown;
 }

@@ -9,6 +9,7 @@ import { AlertToasts, LiveBadge, ReconnectBanner } from "../components/LiveStatu
 import { ZoneTile } from "../components/ZoneTile.tsx";
 import type { PriceTick } from "../services/market/types.ts";
 import type { ZoneOverview } from "../services/market/overview.ts";
+import type { Units } from "../services/market/units.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 import { checkSession } from "../components/api_client.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
@@ -36,7 +37,9 @@ export function applyTicks(tiles: ZoneOverview[], ticks: PriceTick[], now = Date
 }
 
 /** `livePanels`: the page's `data-live-panel` sections are read again when a bid outcome arrives. */
-export default function LiveZoneTiles({ initial, livePanels }: { initial: ZoneOverview[]; livePanels?: boolean }) {
+export default function LiveZoneTiles(
+  { initial, livePanels, units }: { initial: ZoneOverview[]; livePanels?: boolean; units?: Units },
+) {
   const tiles = useSignal(initial);
   const client = useSignal<RealtimeClient | null>(null);
 
@@ -64,7 +67,7 @@ export default function LiveZoneTiles({ initial, livePanels }: { initial: ZoneOv
       <ul class="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="zone-tiles">
         {tiles.value.map((z) => (
           <li key={z.zone}>
-            <ZoneTile z={z} />
+            <ZoneTile z={z} units={units} />
           </li>
         ))}
       </ul>

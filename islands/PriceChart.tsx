@@ -252,13 +252,13 @@ export default function PriceChart(
         data-forecast-hours={f.kind === "shown" ? f.hours : f.kind === "none" ? 0 : undefined}
         data-band-hours={f.kind === "shown" ? f.band : f.kind === "none" ? 0 : undefined}
       />
-      {f.kind !== "off" && <ForecastCaption state={f} zone={iso ?? undefined} />}
+      {f.kind !== "off" && iso && <ForecastCaption state={f} zone={iso} />}
     </div>
   );
 }
 
 /** Which forecast the chart draws, or why it draws none. */
-function ForecastCaption({ state, zone }: { state: ForecastState; zone?: Iso }) {
+function ForecastCaption({ state, zone }: { state: ForecastState; zone: Iso }) {
   // Before the chart is drawn, the page's newest run says whether there is a band.
   const hasBand = state.kind === "shown" &&
     (state.band !== undefined ? state.band > 0 : state.latest.p10 !== null && state.latest.p90 !== null);

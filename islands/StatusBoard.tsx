@@ -14,10 +14,27 @@ export interface StatusBoardProps {
   initial: HealthResponse | HealthSummary;
   /** Refresh period; 10 s by default. */
   intervalMs?: number;
+  /** The signed-in viewer's zone from `/settings`; visitors get their browser's zone once the page runs. */
+  timeZone?: string | null;
 }
 
-function clock(d: Date): string {
-  return d.toISOString().slice(11, 19) + " UTC";
+/**
+ * "10:14:02 EST" in the viewer's zone, named: no market clock applies to a refresh time and UTC is only for
+ * the API and CSV. An unknown zone name falls back to the browser's own.
+ */
+export function clock(d: Date, timeZone?: string): string {
+  const opts = {
+    hourCycle: "h23",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZoneName: "short",
+  } as const;
+  try {
+    return d.toLocaleTimeString("en-US", { ...opts, timeZone });
+  } catch {
+    return d.toLocaleTimeString("en-US", opts);
+  }
 }
 
 /** The heading and overall badge, the same for the summary and the admins' details. */
@@ -33,18 +50,25 @@ function Overall({ status }: { status: HealthSummary["status"] }) {
 }
 
 /** When the board was last refreshed, or why the last refresh failed. */
-function Refreshed(props: { error: string | null; at: Date; class?: string }) {
+function Refreshed(props: { error: string | null; at: Date; timeZone: string | null; class?: string }) {
   return (
     <span aria-live="polite" class={props.class} data-testid="refreshed">
       {props.error
         ? <span class="text-rose-700" data-testid="refresh-error">Refresh failed: {props.error}</span>
-        : <>Last refreshed {clock(props.at)}</>}
+        : props.timeZone
+        ? <>Last refreshed {clock(props.at, props.timeZone)}</>
+        : <>Last refreshed just now</>}
     </span>
   );
 }
 
-export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoardProps) {
+export default function StatusBoard({ initial, intervalMs = 10_000, timeZone = null }: StatusBoardProps) {
   const report = useSignal(initial);
+  // A visitor's zone is only known in the browser; the server's render names no clock rather than a wrong one.
+  const zone = useSignal<string | null>(timeZone);
+  useEffect(() => {
+    if (!zone.peek()) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }, []);
   const refreshedAt = useSignal(new Date(initial.time));
   const error = useSignal<string | null>(null);
   const loading = useSignal(false);
@@ -78,7 +102,7 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
       <section aria-labelledby="status-heading" class="space-y-4" data-testid="status-board">
         <div class="flex flex-wrap items-center gap-3">
           <Overall status={r.status} />
-          <Refreshed class="text-sm text-slate-600" error={error.value} at={refreshedAt.value} />
+          <Refreshed class="text-sm text-slate-600" error={error.value} at={refreshedAt.value} timeZone={zone.value} />
         </div>
         <p class="text-sm text-slate-600" data-testid="details-hidden">
           Each service's details are shown to an organization's admins.{" "}
@@ -99,7 +123,7 @@ export default function StatusBoard({ initial, intervalMs = 10_000 }: StatusBoar
           <Overall status={r.status} />
         </div>
         <div class="flex items-center gap-3 text-sm text-slate-600">
-          <Refreshed error={error.value} at={refreshedAt.value} />
+          <Refreshed error={error.value} at={refreshedAt.value} timeZone={zone.value} />
           <button
             type="button"
             onClick={refresh}

@@ -121,7 +121,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       {zones
         ? (
           <section aria-label="Prices by zone">
-            <LiveZoneTiles initial={zones} livePanels={Boolean(d)} />
+            <LiveZoneTiles initial={zones} livePanels={Boolean(d)} units={data.units} />
           </section>
         )
         : !data.signedIn && (

@@ -5,7 +5,7 @@ import { summarize } from "../services/health/report.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
-  GET(ctx) {
+  async GET(ctx) {
     const { services } = ctx.state;
     // Rendered once per second and per change of any service's state, not per request.
     // The navigation shows the viewer, so the viewer is part of the key.
@@ -14,7 +14,11 @@ export const handler = define.handlers({
     // The same rule as /health: each service's details are for admins; anyone sees the overall status.
     const report = services.healthReport();
     const detailed = mayInspectInstance(ctx.state.auth, services.config.operatorEmails);
-    return page({ report: detailed ? report.body : summarize(report).body }, { cacheKey });
+    // A signed-in viewer reads times in their `/settings` zone; a visitor in the browser's.
+    const prefs = ctx.state.auth ? await services.auth.profile.preferences(ctx.state.auth.userId) : null;
+    return page({ report: detailed ? report.body : summarize(report).body, timeZone: prefs?.time_zone ?? null }, {
+      cacheKey,
+    });
   },
 });
 
@@ -28,7 +32,7 @@ export default define.page<typeof handler>(function SystemStatus({ data }) {
           ClickHouse → SQL analytics, MLflow → the model registry table) and never block the app.
         </p>
       </header>
-      <StatusBoard initial={data.report} />
+      <StatusBoard initial={data.report} timeZone={data.timeZone} />
     </div>
   );
 });

@@ -17,16 +17,7 @@ import {
   serverIssues,
   typedSegments,
 } from "../../components/bid_form.ts";
-import {
-  chartDomain,
-  curveSteps,
-  curveSummary,
-  intervalLabel,
-  listQuery,
-  ticks,
-  tickStep,
-  usd,
-} from "../../components/bid_format.ts";
+import { chartDomain, curveSteps, curveSummary, listQuery, ticks, tickStep, usd } from "../../components/bid_format.ts";
 import { CurveChart } from "../../components/CurveChart.tsx";
 import { checkBid, submissionDeadline } from "../../services/bids/schema.ts";
 import { ISOS } from "../../services/market/zones.ts";
@@ -199,12 +190,10 @@ Deno.test("maxRows follows the zone's segment limit", () => {
   assert.equal(maxRows(undefined), 10);
 });
 
-Deno.test("formatting: money with a real minus, interval labels, curve summary, list query", () => {
+Deno.test("formatting: money with a real minus, curve summary, list query", () => {
   assert.equal(usd(-3), "−$3.00");
   assert.equal(usd(1234.5), "$1,234.50");
   assert.equal(usd(null), "—");
-  assert.equal(intervalLabel("2026-01-05T14:00:00.000Z", "2026-01-05T15:00:00.000Z"), "2026-01-05 14:00–15:00 UTC");
-  assert.equal(intervalLabel("2026-01-05T23:55:00.000Z", "2026-01-06T00:00:00.000Z"), "2026-01-05 23:55–00:00 UTC");
   assert.equal(
     curveSummary([{ price: 20, quantity: 10 }, { price: 35, quantity: 5 }]),
     "2 seg · 15 MW · $20.00–$35.00",

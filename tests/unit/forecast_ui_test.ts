@@ -85,6 +85,6 @@ Deno.test("forecast captions: the newest delivery day's run; made-at with its da
   const runs = [item("2026-12-03", "2026-12-02T15:10:00Z"), item("2026-12-04", "2026-12-03T09:12:00Z", 2)];
   assert.equal(newestRun(runs)?.model.version, 2);
   assert.equal(newestRun([]), null);
-  assert.equal(madeAtText("2026-12-03T09:12:30Z", new Date("2026-12-03T20:00:00Z")), "09:12 UTC");
-  assert.equal(madeAtText("2026-12-02T09:12:30Z", new Date("2026-12-03T20:00:00Z")), "2026-12-02 09:12 UTC");
+  assert.equal(madeAtText("2026-12-03T14:12:30Z", new Date("2026-12-03T20:00:00Z"), "PJM"), "09:12 EST");
+  assert.equal(madeAtText("2026-12-02T14:12:30Z", new Date("2026-12-03T20:00:00Z"), "PJM"), "2026-12-02 09:12 EST");
 });

@@ -97,3 +97,43 @@ Deno.test("chart: the forecast after the last RT price gets a point per hour; ga
   assert.deepEqual(next[COL.rt], [40, 41, 24, _, _]);
   assert.deepEqual(next[COL.p50], [38, 38, 25, 27, 27]);
 });
+
+Deno.test("zone tile: the RT interval reads interval-ending on the zone's clock, named; prices in the user's unit", async () => {
+  const { h } = await import("preact");
+  const { renderToString } = await import("preact-render-to-string");
+  const { rtIntervalLabel, ZoneTile } = await import("../../components/ZoneTile.tsx");
+  const z = (zone: ZoneOverview["zone"], start: string): ZoneOverview => ({
+    zone,
+    rt: { lmp: 42.5, interval_start: start },
+    rtHourAgo: 40,
+    da: 38.25,
+    spark: [40, 42.5],
+  });
+  // 19:30Z in January is 14:30 EST in PJM, the interval ends 14:35; MISO stays on EST in July (EDT elsewhere).
+  assert.equal(rtIntervalLabel(z("PJM", "2026-01-05T19:30:00.000Z")), "RT IE 14:35 EST");
+  assert.equal(rtIntervalLabel(z("PJM", "2026-07-06T18:30:00.000Z")), "RT IE 14:35 EDT");
+  assert.equal(rtIntervalLabel(z("MISO", "2026-07-06T18:30:00.000Z")), "RT IE 13:35 EST");
+  assert.equal(rtIntervalLabel(z("CAISO", "2026-01-05T22:30:00.000Z")), "RT IE 14:35 PST");
+  assert.equal(rtIntervalLabel({ zone: "PJM", rt: null }), "no data");
+
+  const dollars = renderToString(h(ZoneTile, { z: z("PJM", "2026-01-05T19:30:00.000Z") }));
+  assert.match(dollars, /RT IE 14:35 EST/);
+  assert.doesNotMatch(dollars, /UTC/);
+  assert.match(dollars, /\$42\.50\/MWh/);
+  const cents = renderToString(
+    h(ZoneTile, { z: z("PJM", "2026-01-05T19:30:00.000Z"), units: { price: "¢/kWh", energy: "kWh" } }),
+  );
+  assert.match(cents, /4\.250¢\/kWh/);
+  assert.match(cents, /DA 3\.825¢\/kWh/);
+  assert.doesNotMatch(cents, /\$/);
+});
+
+Deno.test("status board: the refresh time is in the viewer's zone, named, never UTC unless that is their zone", async () => {
+  const { clock } = await import("../../islands/StatusBoard.tsx");
+  const at = new Date("2026-01-05T19:30:07.000Z");
+  assert.equal(clock(at, "America/New_York"), "14:30:07 EST");
+  assert.equal(clock(at, "America/Los_Angeles"), "11:30:07 PST");
+  assert.equal(clock(at, "UTC"), "19:30:07 UTC");
+  // An unknown zone name falls back to the runtime's own zone rather than failing the page.
+  assert.match(clock(at, "Not/AZone"), /^\d{2}:\d{2}:\d{2} \S+$/);
+});

@@ -185,5 +185,6 @@ Deno.test("the forecast's made-at reads on the zone's market clock", async () =>
   assert.equal(madeAtText("2026-12-03T14:12:30Z", now, "PJM"), "09:12 EST");
   assert.equal(madeAtText("2026-12-03T14:12:30Z", now, "CAISO"), "06:12 PST");
   assert.equal(madeAtText("2026-12-02T14:12:30Z", now, "ERCOT"), "2026-12-02 08:12 CST");
-  assert.equal(madeAtText("2026-12-03T09:12:30Z", now), "09:12 UTC", "no zone: UTC, named");
+  // After midnight UTC but still the evening before on the Pacific clock: today there, so no date.
+  assert.equal(madeAtText("2026-12-04T02:12:30Z", new Date("2026-12-04T03:00:00Z"), "CAISO"), "18:12 PST");
 });
