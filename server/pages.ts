@@ -119,3 +119,21 @@ export function formErrorsOf(e: unknown): FieldErrors {
 export function redirect(location: string, cookies: string[] = []): Response {
   return withCookies(new Response(null, { status: 303, headers: { location } }), cookies);
 }
+
+/**
+ * Post/redirect/get for a form whose outcome is one of a page's fixed notices: 303 to the page with
+ * `?done=<key>`, so a reload reads the page again instead of sending the form twice. Only keys are carried,
+ * never text, so a crafted link cannot make the page say something it does not.
+ */
+export function doneRedirect(ctx: FreshContext<State>, key: string, cookies: string[] = []): Response {
+  return redirect(`${ctx.url.pathname}?done=${encodeURIComponent(key)}`, cookies);
+}
+
+/** The notice a `doneRedirect` names, if it is one of the page's. */
+export function doneNotice<K extends string>(ctx: FreshContext<State>, notices: Record<K, string>): {
+  form?: K;
+  notice?: string;
+} {
+  const key = ctx.url.searchParams.get("done");
+  return key !== null && Object.hasOwn(notices, key) ? { form: key as K, notice: notices[key as K] } : {};
+}

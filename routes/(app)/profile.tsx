@@ -4,7 +4,7 @@ import { Button, Card, Field, type FieldErrors, Notice, RowAction, Select } from
 import { SecretBox } from "../../components/SecretBox.tsx";
 import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
-import { formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
+import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
 import { toHttpError } from "../../server/errors.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
@@ -68,10 +68,20 @@ const forms = {
   api_key_revoke: z.object({ id: z.uuid() }),
 };
 
+/** What a successful form says after its redirect, by the form's action. */
+const NOTICES = {
+  name: "Name saved.",
+  password: "Password changed. Your other sessions were signed out.",
+  mfa_setup: "",
+  mfa_disable: "Two-factor authentication is off.",
+  api_key_revoke: "API key revoked.",
+};
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>(await load(ctx, p));
+    const { form, notice } = doneNotice(ctx, NOTICES);
+    return page<Data>(await load(ctx, p, { form, notice: notice || undefined }));
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -84,7 +94,8 @@ export const handler = define.handlers({
     try {
       if (action === "mfa_setup") {
         await auth.accounts.mfaSetup(p, meta);
-        return page<Data>(await load(ctx, p, { form: action }));
+        // The pending setup (secret, QR) is read back on the GET.
+        return doneRedirect(ctx, action);
       }
       const schema = forms[action];
       if (!schema) return await fail({ _form: "Unknown action" });
@@ -94,14 +105,10 @@ export const handler = define.handlers({
       switch (action) {
         case "name":
           await auth.profile.update(p.userId, { name: d.name });
-          return page<Data>(await load(ctx, { ...p, name: d.name }, { form: action, notice: "Name saved." }));
+          return doneRedirect(ctx, action);
         case "password": {
           const tokens = await auth.accounts.changePassword(p, d.current_password, d.new_password, meta);
-          const headers = sessionCookies(ctx.url, tokens).map((c) => ["Set-Cookie", c] as [string, string]);
-          return page<Data>(
-            await load(ctx, p, { form: action, notice: "Password changed. Your other sessions were signed out." }),
-            { headers },
-          );
+          return doneRedirect(ctx, action, sessionCookies(ctx.url, tokens));
         }
         case "mfa_verify": {
           const { backup_codes } = await auth.accounts.mfaVerify(p, d.code, meta);
@@ -109,14 +116,14 @@ export const handler = define.handlers({
         }
         case "mfa_disable":
           await auth.accounts.mfaDisable(p, { password: d.password, code: d.code }, meta);
-          return page<Data>(await load(ctx, p, { form: action, notice: "Two-factor authentication is off." }));
+          return doneRedirect(ctx, action);
         case "api_key_create": {
           const r = await auth.org.createApiKey(p, { name: d.name, role: d.role as Principal["role"] }, ctx.state.ip);
           return page<Data>(await load(ctx, p, { form: action, newKey: r.key }), { status: 201 });
         }
         case "api_key_revoke":
           await auth.org.revokeApiKey(p, d.id, ctx.state.ip);
-          return page<Data>(await load(ctx, p, { form: action, notice: "API key revoked." }));
+          return doneRedirect(ctx, action);
       }
     } catch (e) {
       return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);

@@ -305,6 +305,38 @@ Deno.test("member admin page: admins manage members; others get 403", opts, asyn
   assert.match(await demote.text(), /at least one active admin/);
 });
 
+Deno.test(
+  "page forms redirect after a successful post: a reload reads the page, it does not post again",
+  opts,
+  async () => {
+    const { t, cookie } = await signUp("prg");
+    const renamed = await t.fetch("/profile", form({ _action: "name", name: "Renamed Once" }, cookie));
+    assert.equal(renamed.status, 303);
+    assert.equal(renamed.headers.get("location"), "/profile?done=name");
+    const after = await (await t.fetch("/profile?done=name", { headers: { cookie } })).text();
+    assert.match(after, /Name saved\./);
+    assert.match(after, /Renamed Once/);
+    // Only the page's own notices: an unknown key shows nothing.
+    assert.doesNotMatch(await (await t.fetch("/profile?done=hacked", { headers: { cookie } })).text(), /saved\./);
+
+    const invited = uniqueEmail("prg-invitee");
+    assert.equal(
+      (await t.fetch("/admin/users", form({ _action: "invite", email: invited, role: "viewer" }, cookie))).status,
+      201,
+    );
+    const inv = await (await t.fetch("/api/organizations/current/invitations", { headers: { cookie } })).json();
+    const id = inv.items.find((i: { email: string }) => i.email === invited)?.id;
+    assert.ok(id, "the invitation is listed");
+    const revoked = await t.fetch("/admin/users", form({ _action: "revoke_invitation", id }, cookie));
+    assert.equal(revoked.status, 303);
+    assert.equal(revoked.headers.get("location"), "/admin/users?done=revoke_invitation");
+    assert.match(
+      await (await t.fetch(revoked.headers.get("location")!, { headers: { cookie } })).text(),
+      /Invitation revoked\./,
+    );
+  },
+);
+
 Deno.test("sign out over POST clears the cookies and ends the session", opts, async () => {
   const { t, cookie } = await signUp("logout");
   const out = await t.fetch("/logout", form({}, cookie));

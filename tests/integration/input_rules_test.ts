@@ -329,7 +329,8 @@ Deno.test("CSRF applies to cookies: a form post authenticated by an API key is n
     body: new URLSearchParams({ _action: "name", name: "Renamed By Script" }).toString(),
     ip: uniqueIp(),
   });
-  assert.equal(res.status, 200, await res.text());
+  assert.equal(res.status, 303, await res.text());
+  assert.equal(res.headers.get("location"), "/profile?done=name");
   const me = await call(t, "GET", "/api/auth/me", { token: org.admin.tokens.access_token });
   assert.equal(me.body.user.name, "Renamed By Script");
 

@@ -5,7 +5,7 @@ import { Button, Card, Field, type FieldErrors, Notice, RowAction, Select } from
 import { SecretBox } from "../../../components/SecretBox.tsx";
 import { AdminNav } from "../../../components/AdminNav.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
-import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
+import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
@@ -37,10 +37,17 @@ const forms = {
   revoke_invitation: z.object({ id: z.uuid() }),
 };
 
+/** What a successful form says after its redirect, by the form's action. */
+const NOTICES = {
+  update: "Member updated.",
+  remove: "Member removed.",
+  revoke_invitation: "Invitation revoked.",
+};
+
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>(await load(ctx, p));
+    return page<Data>(await load(ctx, p, doneNotice(ctx, NOTICES)));
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -67,13 +74,13 @@ export const handler = define.handlers({
             role: d.role as Principal["role"],
             status: d.status as "active" | "disabled",
           }, ctx.state.ip);
-          return page<Data>(await load(ctx, p, { form: action, target, notice: "Member updated." }));
+          return doneRedirect(ctx, action);
         case "remove":
           await org.removeMember(p, d.user_id, ctx.state.ip);
-          return page<Data>(await load(ctx, p, { form: action, notice: "Member removed." }));
+          return doneRedirect(ctx, action);
         case "revoke_invitation":
           await org.revokeInvitation(p, d.id, ctx.state.ip);
-          return page<Data>(await load(ctx, p, { form: action, notice: "Invitation revoked." }));
+          return doneRedirect(ctx, action);
       }
     } catch (e) {
       return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
