@@ -212,8 +212,8 @@ Deno.test("models API: an operator's API key may not promote (a key acts for its
   expectError(r, 403, "forbidden");
 });
 
-async function page(t: TestApp, m: Member, method = "GET", form?: Record<string, string>) {
-  const res = await t.fetch("/models", {
+async function page(t: TestApp, m: Member, method = "GET", form?: Record<string, string>, path = "/models") {
+  const res = await t.fetch(path, {
     method,
     headers: {
       authorization: `Bearer ${m.tokens.access_token}`,
@@ -223,7 +223,7 @@ async function page(t: TestApp, m: Member, method = "GET", form?: Record<string,
     body: form ? new URLSearchParams(form).toString() : undefined,
     ip: m.ip,
   });
-  return { status: res.status, html: await res.text() };
+  return { status: res.status, html: await res.text(), location: res.headers.get("location") ?? "" };
 }
 
 Deno.test("/models page: list and metrics for readers; buttons only for the operator; form promote", opts, async () => {
@@ -247,15 +247,23 @@ Deno.test("/models page: list and metrics for readers; buttons only for the oper
   assert.ok(p.html.includes('value="promote"'), "the operator sees promote");
   p = await page(t, members.admin, "POST", { _action: "promote", id: v1.id });
   assert.equal(p.status, 403, "a form post by a non-operator admin is refused too");
+  // Each success redirects (a reload must not promote again); the page it names says what happened.
   p = await page(t, operator, "POST", { _action: "promote", id: v1.id });
-  assert.equal(p.status, 200);
+  assert.equal(p.status, 303);
+  p = await page(t, operator, "GET", undefined, p.location);
   assert.match(p.html, new RegExp(`${name} v1 is now in production`));
   p = await page(t, operator, "POST", { _action: "promote", id: v2.id });
+  assert.equal(p.status, 303);
+  p = await page(t, operator, "GET", undefined, p.location);
   assert.match(p.html, /v1 archived/);
   assert.ok(p.html.includes(`Roll back ${name}`), "rollback offered once there is an archived version");
   p = await page(t, operator, "POST", { _action: "rollback", name });
-  assert.equal(p.status, 200);
+  assert.equal(p.status, 303);
+  p = await page(t, operator, "GET", undefined, p.location);
   assert.match(p.html, new RegExp(`Rolled back: ${name} v1 is in production again`));
+  // A crafted outcome that is not a model name and versions says nothing.
+  p = await page(t, operator, "GET", undefined, "/models?done=promote&model=%3Cb%3Ex&v=abc");
+  assert.doesNotMatch(p.html, /is now in production/);
   p = await page(t, operator, "POST", { _action: "promote", id: "nope" });
   assert.equal(p.status, 400);
 });

@@ -3,7 +3,7 @@ import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
 import { modelCaller, modelDeps } from "../../../server/models_http.ts";
-import { formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
+import { formErrorsOf, formObject, parseForm, redirect, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
@@ -63,9 +63,33 @@ const forms = {
   rollback: z.object({ name: modelName }),
 };
 
+/**
+ * After a promote or rollback the page redirects (a reload must not promote again) and says what happened
+ * from these checked parameters: a model name and versions, never free text.
+ */
+const outcome = z.object({
+  done: z.enum(["promote", "rollback", "unchanged"]),
+  model: modelName,
+  v: z.coerce.number().int().positive(),
+  prev: z.coerce.number().int().positive().optional(),
+});
+
+function outcomeNotice(params: URLSearchParams): string | undefined {
+  const o = outcome.safeParse(Object.fromEntries(params));
+  if (!o.success) return undefined;
+  const { done, model, v, prev } = o.data;
+  const what = `${model} v${v}`;
+  const archived = prev ? ` (v${prev} archived)` : "";
+  return done === "unchanged"
+    ? `${what} already is the production version.`
+    : done === "promote"
+    ? `${what} is now in production${archived}.`
+    : `Rolled back: ${what} is in production again${archived}.`;
+}
+
 export const handler = define.handlers({
   async GET(ctx) {
-    return page<Data>(await load(ctx, signedIn(ctx)));
+    return page<Data>(await load(ctx, signedIn(ctx), { notice: outcomeNotice(ctx.url.searchParams) }));
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -81,13 +105,13 @@ export const handler = define.handlers({
       const out = action === "promote"
         ? await promoteModel(modelDeps(ctx), modelCaller(ctx, p), d.id)
         : await rollbackModel(modelDeps(ctx), modelCaller(ctx, p), d.name);
-      const what = `${out.model.name} v${out.model.version}`;
-      const notice = !out.changed
-        ? `${what} already is the production version.`
-        : action === "promote"
-        ? `${what} is now in production${out.previous ? ` (v${out.previous.version} archived)` : ""}.`
-        : `Rolled back: ${what} is in production again${out.previous ? ` (v${out.previous.version} archived)` : ""}.`;
-      return page<Data>(await load(ctx, p, { notice }));
+      const q = new URLSearchParams({
+        done: out.changed ? action : "unchanged",
+        model: out.model.name,
+        v: String(out.model.version),
+      });
+      if (out.previous) q.set("prev", String(out.previous.version));
+      return redirect(`${ctx.url.pathname}?${q}`);
     } catch (e) {
       return await fail(formErrorsOf(e), toHttpError(e)?.status ?? 400);
     }
