@@ -137,3 +137,30 @@ Deno.test("status board: the refresh time is in the viewer's zone, named, never 
   // An unknown zone name falls back to the runtime's own zone rather than failing the page.
   assert.match(clock(at, "Not/AZone"), /^\d{2}:\d{2}:\d{2} \S+$/);
 });
+
+Deno.test("chart: both 2025 DST days draw 23 / 25 hourly DA points on the zone's clock (24 in MISO, EST all year)", async () => {
+  const { ISOS } = await import("../../services/market/zones.ts");
+  const { formatMarketTime, operatingDayRange } = await import("../../services/market/market_time.ts");
+  const HOUR = 3_600_000;
+  for (const zone of ISOS) {
+    for (const [date, hours] of [["2025-03-09", 23], ["2025-11-02", 25]] as const) {
+      const expected = zone === "MISO" ? 24 : hours;
+      const { start, end } = operatingDayRange(zone, date);
+      // The API's DA prices of the operating day: one per UTC hour from its start to its end, priced by position.
+      const da: { interval_start: string; lmp: number }[] = [];
+      for (let t = start.getTime(), i = 0; t < end.getTime(); t += HOUR, i++) {
+        da.push({ interval_start: new Date(t).toISOString(), lmp: 30 + i });
+      }
+      assert.equal(da.length, expected, `${zone} ${date}: the day's length`);
+      const [xs, , daCol] = buildSeries(chartState([], da));
+      // Points at each hour's start inside the day, each holding that hour's own price.
+      const inDay = (xs as number[]).map((x, i) => ({ x, v: daCol[i] }))
+        .filter(({ x }) => x * 1000 >= start.getTime() && x * 1000 < end.getTime());
+      assert.equal(inDay.length, expected, `${zone} ${date}: one chart point per market hour`);
+      assert.deepEqual(inDay.map(({ v }) => v), da.map((d) => d.lmp), `${zone} ${date}: each hour its price`);
+      // On the market clock every hour reads differently: the repeated autumn hour by its clock's name.
+      const shown = new Set(inDay.map(({ x }) => formatMarketTime(zone, x * 1000)));
+      assert.equal(shown.size, expected, `${zone} ${date}: distinct market-time labels`);
+    }
+  }
+});
