@@ -334,6 +334,20 @@ Deno.test(
       await (await t.fetch(revoked.headers.get("location")!, { headers: { cookie } })).text(),
       /Invitation revoked\./,
     );
+
+    // Dates on the member page read on the viewer's /settings clock, named: not UTC.
+    const saved = await t.fetch(
+      "/settings",
+      form(
+        { time_zone: "America/Los_Angeles", default_zone: "PJM", price: "$/MWh", energy: "MWh", channel: "in_app" },
+        cookie,
+      ),
+    );
+    assert.equal(saved.status, 303, await saved.text());
+    await t.fetch("/admin/users", form({ _action: "invite", email: uniqueEmail("prg-tz"), role: "viewer" }, cookie));
+    const members = await (await t.fetch("/admin/users", { headers: { cookie } })).text();
+    assert.match(members, /expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} P[SD]T/);
+    assert.doesNotMatch(members, /\d\d:\d\d UTC/);
   },
 );
 

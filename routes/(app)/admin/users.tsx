@@ -9,6 +9,7 @@ import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn
 import { toHttpError } from "../../../server/errors.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
+import { formatUserTime } from "../../../services/market/market_time.ts";
 import { define, type State } from "../../../utils.ts";
 
 interface Data {
@@ -22,12 +23,20 @@ interface Data {
   errors: FieldErrors;
   notice?: string;
   inviteLink?: string;
+  /** The viewer's time zone (/settings): join and expiry dates belong to no market. */
+  timeZone: string;
 }
 
 async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data> = {}): Promise<Data> {
   const { org } = ctx.state.services.auth;
-  const [o, members, invitations] = await Promise.all([org.get(p), org.members(p), org.invitations(p)]);
-  return { me: p.userId, orgName: o.name, members, invitations, errors: {}, ...extra };
+  const [o, members, invitations, prefs] = await Promise.all([
+    org.get(p),
+    org.members(p),
+    org.invitations(p),
+    ctx.state.services.auth.profile.preferences(p.userId),
+  ]);
+  const timeZone = prefs.time_zone ?? "UTC";
+  return { me: p.userId, orgName: o.name, members, invitations, errors: {}, timeZone, ...extra };
 }
 
 const forms = {
@@ -88,7 +97,8 @@ export const handler = define.handlers({
   },
 });
 
-const date = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
+/** The day on the viewer's clock ("2026-01-05"). */
+const date = (d: Date | string, timeZone: string) => formatUserTime(timeZone, d).slice(0, 10);
 
 export default define.page<typeof handler>(function AdminUsers({ data }) {
   const invErrors = data.form === "invite" ? data.errors : {};
@@ -114,7 +124,7 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
               <div class="min-w-0">
                 <p class="font-medium">{m.name}{m.id === data.me && <span class="ml-1 text-slate-500">(you)</span>}</p>
                 <p class="truncate text-xs text-slate-500">
-                  {m.email} · joined {date(m.joined_at)}
+                  {m.email} · joined {date(m.joined_at, data.timeZone)}
                   {m.mfa_enabled && <span class="ml-2 rounded bg-emerald-50 px-1.5 text-emerald-700">2FA</span>}
                 </p>
                 {rowError(m.id) && <p class="mt-1 text-sm text-red-600" role="alert">{rowError(m.id)}</p>}
@@ -164,7 +174,9 @@ export default define.page<typeof handler>(function AdminUsers({ data }) {
                   <li key={i.id} class="flex flex-wrap items-center justify-between gap-2 px-3 py-2">
                     <p class="text-sm">
                       {i.email} · <span class="capitalize">{i.role}</span>
-                      <span class="text-xs text-slate-500">· expires {date(i.expires_at)}</span>
+                      <span class="text-xs text-slate-500">
+                        · expires {formatUserTime(data.timeZone, i.expires_at)}
+                      </span>
                     </p>
                     <RowAction action="revoke_invitation" field="id" id={i.id}>Revoke</RowAction>
                   </li>
