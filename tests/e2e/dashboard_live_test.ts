@@ -65,7 +65,7 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
     };
     await push(1234.56);
     await page.waitForFunction(
-      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$1234.56",
+      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$1,234.56/MWh",
       undefined,
       { timeout: 10_000 },
     );
@@ -86,7 +86,7 @@ serviceTest("dashboard: live tiles, a pushed price shows without reload, recover
     }
     await push(777.77);
     await page.waitForFunction(
-      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$777.77",
+      () => document.querySelector("[data-zone=PJM] [data-field=rt]")?.textContent === "$777.77/MWh",
       undefined,
       { timeout: 10_000 },
     );
