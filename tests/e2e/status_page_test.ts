@@ -39,13 +39,23 @@ serviceTest("status page: island hydrates and shows a service coming up without 
     const email = `status-${Date.now()}@example.com`;
     await register(app.url, { email, name: "Stat Admin", organization_name: "Status Power" });
 
-    const visitor = await browser.newPage();
+    // A visitor reads the refresh time in the browser's own zone, named (UTC is only for the API and CSV).
+    const visitor = await browser.newPage({ timezoneId: "Asia/Tokyo" });
     await visitor.goto(`${app.url}/system-status`);
     await visitor.waitForSelector('[data-testid="details-hidden"]');
+    await visitor.waitForFunction(
+      () =>
+        /Last refreshed \d\d:\d\d:\d\d GMT\+9/.test(
+          document.querySelector('[data-testid="refreshed"]')?.textContent ?? "",
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
     assert.equal(await visitor.$('[data-service="mlflow"]'), null, "a visitor sees no service details");
     await visitor.close();
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // No zone chosen in /settings yet: the browser's.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: "America/Chicago" });
     await page.goto(`${app.url}/login?next=/system-status`);
     await signIn(page, email, `${app.url}/system-status`);
     const consoleErrors: string[] = [];
@@ -70,7 +80,7 @@ serviceTest("status page: island hydrates and shows a service coming up without 
       await page.waitForTimeout(500);
     }
     assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, "no reload");
-    assert.match(await page.textContent('[data-testid="refreshed"]') ?? "", /Last refreshed \d\d:\d\d:\d\d UTC/);
+    assert.match(await page.textContent('[data-testid="refreshed"]') ?? "", /Last refreshed \d\d:\d\d:\d\d C[SD]T/);
 
     // A failed refresh is shown, and the last good data stays.
     await app.stop();
