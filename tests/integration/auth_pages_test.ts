@@ -319,6 +319,15 @@ Deno.test(
     // Only the page's own notices: an unknown key shows nothing.
     assert.doesNotMatch(await (await t.fetch("/profile?done=hacked", { headers: { cookie } })).text(), /saved\./);
 
+    // Starting two-factor setup redirects too; the page it names shows the pending setup's QR code.
+    const mfa = await t.fetch("/profile", form({ _action: "mfa_setup" }, cookie));
+    assert.equal(mfa.status, 303);
+    assert.equal(mfa.headers.get("location"), "/profile?done=mfa_setup");
+    assert.match(
+      await (await t.fetch("/profile?done=mfa_setup", { headers: { cookie } })).text(),
+      /data:image\/svg\+xml/,
+    );
+
     const invited = uniqueEmail("prg-invitee");
     assert.equal(
       (await t.fetch("/admin/users", form({ _action: "invite", email: invited, role: "viewer" }, cookie))).status,
