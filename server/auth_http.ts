@@ -40,7 +40,7 @@ export function cookiesOf(req: Request): Record<string, string> {
 }
 
 /** Secure everywhere but plain-http localhost, where browsers would drop Secure cookies. */
-function secureFor(url: URL): boolean {
+export function secureFor(url: URL): boolean {
   return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
 }
 

@@ -6,6 +6,7 @@ import { metaOf, sessionCookies } from "../../server/auth_http.ts";
 import type { ApiKeyView } from "../../services/auth/organization.ts";
 import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn } from "../../server/pages.ts";
 import { toHttpError } from "../../server/errors.ts";
+import { redirectWithSecret, takeSecret } from "../../server/once_secret.ts";
 import type { Principal } from "../../services/auth/principal.ts";
 import { ROLES, roleWithin } from "../../services/auth/rbac.ts";
 import { text } from "../../services/schemas/text.ts";
@@ -81,7 +82,17 @@ export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
     const { form, notice } = doneNotice(ctx, NOTICES);
-    return page<Data>(await load(ctx, p, { form, notice: notice || undefined }));
+    // At most one of the two secrets is waiting: the cookie names one entry of one kind.
+    const key = await takeSecret<string>(ctx, p, "api_key");
+    const codes = key.value === undefined ? await takeSecret<string[]>(ctx, p, "backup_codes") : {};
+    const headers = key.headers ?? codes.headers;
+    const data = await load(ctx, p, {
+      form,
+      notice: notice || undefined,
+      newKey: key.value,
+      backupCodes: codes.value,
+    });
+    return page<Data>(data, { headers });
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -112,14 +123,14 @@ export const handler = define.handlers({
         }
         case "mfa_verify": {
           const { backup_codes } = await auth.accounts.mfaVerify(p, d.code, meta);
-          return page<Data>(await load(ctx, p, { form: action, backupCodes: backup_codes }));
+          return await redirectWithSecret(ctx, p, "backup_codes", backup_codes);
         }
         case "mfa_disable":
           await auth.accounts.mfaDisable(p, { password: d.password, code: d.code }, meta);
           return doneRedirect(ctx, action);
         case "api_key_create": {
           const r = await auth.org.createApiKey(p, { name: d.name, role: d.role as Principal["role"] }, ctx.state.ip);
-          return page<Data>(await load(ctx, p, { form: action, newKey: r.key }), { status: 201 });
+          return await redirectWithSecret(ctx, p, "api_key", r.key);
         }
         case "api_key_revoke":
           await auth.org.revokeApiKey(p, d.id, ctx.state.ip);

@@ -249,8 +249,8 @@ Deno.test("profile: API key shown once, wrong current password shown beside its 
     "/profile",
     form({ _action: "api_key_create", name: "ci bot", role: "viewer" }, cookie),
   );
-  assert.equal(created.status, 201);
-  const html = await created.text();
+  assert.equal(created.status, 303);
+  const html = await (await t.fetch("/profile", { headers: { cookie: `${cookie}; ${cookieHeader(created)}` } })).text();
   const key = /(obk_[A-Za-z0-9_-]+)/.exec(html)?.[1];
   assert.ok(key, "the new key is on the page");
   const again = await (await t.fetch("/profile", { headers: { cookie } })).text();
@@ -277,8 +277,8 @@ Deno.test("member admin page: admins manage members; others get 403", opts, asyn
   assert.equal(page.status, 200);
   const invited = uniqueEmail("invitee");
   const inv = await t.fetch("/admin/users", form({ _action: "invite", email: invited, role: "viewer" }, cookie));
-  assert.equal(inv.status, 201);
-  const html = await inv.text();
+  assert.equal(inv.status, 303);
+  const html = await (await t.fetch("/admin/users", { headers: { cookie: `${cookie}; ${cookieHeader(inv)}` } })).text();
   const token = /register\?invitation=([A-Za-z0-9_%-]+)/.exec(html)?.[1];
   assert.ok(token, "the invitation link is shown");
 
@@ -331,7 +331,7 @@ Deno.test(
     const invited = uniqueEmail("prg-invitee");
     assert.equal(
       (await t.fetch("/admin/users", form({ _action: "invite", email: invited, role: "viewer" }, cookie))).status,
-      201,
+      303,
     );
     const inv = await (await t.fetch("/api/organizations/current/invitations", { headers: { cookie } })).json();
     const id = inv.items.find((i: { email: string }) => i.email === invited)?.id;
@@ -357,6 +357,74 @@ Deno.test(
     const members = await (await t.fetch("/admin/users", { headers: { cookie } })).text();
     assert.match(members, /expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} P[SD]T/);
     assert.doesNotMatch(members, /\d\d:\d\d UTC/);
+  },
+);
+
+Deno.test(
+  "one-time secrets redirect after post: the next GET shows the secret once, to its own user only",
+  opts,
+  async () => {
+    const { t, cookie, ip } = await signUp("prg-secret");
+    const other = await signUp("prg-other");
+    const withOnce = (session: string, res: Response) => `${session}; ${cookieHeader(res)}`;
+    const get = async (path: string, c: string) => {
+      const r = await t.fetch(path, { headers: { cookie: c }, redirect: "manual" });
+      assert.equal(r.status, 200, path);
+      return { html: await r.text(), setCookie: r.headers.getSetCookie().join("\n") };
+    };
+    /** POSTs a form, checks the 303 and its cookie, then: another user's session sees nothing, the owner sees
+     * the secret once, a reload does not. Returns the secret. */
+    const roundTrip = async (path: string, values: Record<string, string>, pattern: RegExp) => {
+      const res = await t.fetch(path, form(values, cookie));
+      assert.equal(res.status, 303, `${values._action}: ${await res.text()}`);
+      assert.equal(res.headers.get("location"), path, "back to the page, no id in the URL");
+      const set = res.headers.getSetCookie().find((c) => c.startsWith("ob_once="));
+      assert.ok(set, "the secret's id rides in a cookie");
+      assert.match(set, /HttpOnly/i);
+      assert.match(set, /SameSite=Strict/i);
+      assert.match(set, new RegExp(`Path=${path.replace("/", "\\/")}(;|$)`));
+      // Another user (another organization) holding the id reads nothing, and does not spend it.
+      const stolen = await get(path, withOnce(other.cookie, res));
+      assert.doesNotMatch(stolen.html, pattern, "another user's session cannot read it");
+      const first = await get(path, withOnce(cookie, res));
+      const secret = pattern.exec(first.html)?.[1];
+      assert.ok(secret, `${values._action}: the secret is on the page after the redirect`);
+      assert.match(first.setCookie, /ob_once=;.*Max-Age=0/, "the cookie is cleared");
+      const reload = await get(path, withOnce(cookie, res));
+      assert.ok(!reload.html.includes(secret), `${values._action}: shown only once`);
+      return secret;
+    };
+
+    const key = await roundTrip(
+      "/profile",
+      { _action: "api_key_create", name: "prg bot", role: "viewer" },
+      /(obk_[A-Za-z0-9_-]+)/,
+    );
+    const viaKey = await t.fetch("/api/auth/me", { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await viaKey.json()).role, "viewer", "the key shown is the key created");
+
+    const token = await roundTrip(
+      "/admin/users",
+      { _action: "invite", email: uniqueEmail("prg-secret-inv"), role: "viewer" },
+      /register\?invitation=([A-Za-z0-9_%-]+)/,
+    );
+    assert.ok(token.length > 10);
+
+    const setup = await t.fetch("/api/auth/mfa/setup", {
+      method: "POST",
+      headers: { cookie, origin: ORIGIN },
+      ip,
+    });
+    assert.equal(setup.status, 200, "mfa setup");
+    const { secret } = await setup.json();
+    const codes = await roundTrip(
+      "/profile",
+      { _action: "mfa_verify", code: totpCode(secret) },
+      /data-testid="backup-codes"[\s\S]*?<code[^>]*>([^<]+)<\/code>/,
+    );
+    assert.ok(codes);
+    const me = await (await t.fetch("/api/auth/me", { headers: { cookie } })).json();
+    assert.equal(me.user.mfa_enabled, true);
   },
 );
 

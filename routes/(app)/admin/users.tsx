@@ -7,6 +7,7 @@ import { AdminNav } from "../../../components/AdminNav.tsx";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
 import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
+import { redirectWithSecret, takeSecret } from "../../../server/once_secret.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { ROLES } from "../../../services/auth/rbac.ts";
 import { formatUserTime } from "../../../services/market/market_time.ts";
@@ -56,7 +57,9 @@ const NOTICES = {
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    return page<Data>(await load(ctx, p, doneNotice(ctx, NOTICES)));
+    const link = await takeSecret<string>(ctx, p, "invite_link");
+    const data = await load(ctx, p, { ...doneNotice(ctx, NOTICES), inviteLink: link.value });
+    return page<Data>(data, { headers: link.headers });
   },
   async POST(ctx) {
     const p = signedIn(ctx);
@@ -76,7 +79,7 @@ export const handler = define.handlers({
         case "invite": {
           const r = await org.invite(p, { email: d.email, role: d.role as Principal["role"] }, ctx.state.ip);
           const link = new URL(`/register?invitation=${encodeURIComponent(r.token)}`, ctx.url).href;
-          return page<Data>(await load(ctx, p, { form: action, inviteLink: link }), { status: 201 });
+          return await redirectWithSecret(ctx, p, "invite_link", link);
         }
         case "update":
           await org.updateMember(p, d.user_id, {
