@@ -2,7 +2,8 @@ import { page } from "fresh";
 import { z } from "zod";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button, Field, type FieldErrors, Notice } from "../components/Form.tsx";
-import { metaOf, sessionCookies } from "../server/auth_http.ts";
+import { adoptBrowserZone, metaOf, sessionCookies } from "../server/auth_http.ts";
+import { BrowserTimeZone } from "../components/BrowserTimeZone.tsx";
 import { formErrorsOf, formObject, parseForm, redirect, safeNext } from "../server/pages.ts";
 import { toHttpError } from "../server/errors.ts";
 import { define } from "../utils.ts";
@@ -55,6 +56,7 @@ export const handler = define.handlers({
         totp_code: totp_code || undefined,
         backup_code: backup_code || undefined,
       }, metaOf(ctx));
+      await adoptBrowserZone(ctx, tokens.user.id, values.time_zone);
       return redirect(next, sessionCookies(ctx.url, tokens));
     } catch (e) {
       const errors = formErrorsOf(e);
@@ -93,6 +95,7 @@ export default define.page<typeof handler>(function Login({ data }) {
       }
     >
       <form method="post" action="/login" class="space-y-4" noValidate>
+        <BrowserTimeZone />
         {errors._form && <Notice kind="error">{errors._form}</Notice>}
         <input type="hidden" name="next" value={data.next} />
         <Field

@@ -2,7 +2,8 @@ import { page } from "fresh";
 import { z } from "zod";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button, Field, type FieldErrors, Notice } from "../components/Form.tsx";
-import { metaOf, sessionCookies } from "../server/auth_http.ts";
+import { adoptBrowserZone, metaOf, sessionCookies } from "../server/auth_http.ts";
+import { BrowserTimeZone } from "../components/BrowserTimeZone.tsx";
 import { formErrorsOf, formObject, parseForm, redirect } from "../server/pages.ts";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../services/auth/password_policy.ts";
 import { toHttpError } from "../server/errors.ts";
@@ -46,6 +47,7 @@ export const handler = define.handlers({
         name: d.name,
         ...(d.invitation_token ? { invitation_token: d.invitation_token } : { organization_name: d.organization_name }),
       }, metaOf(ctx));
+      await adoptBrowserZone(ctx, tokens.user.id, v.time_zone);
       return redirect("/", sessionCookies(ctx.url, tokens));
     } catch (e) {
       const http = toHttpError(e);
@@ -76,6 +78,7 @@ export default define.page<typeof handler>(function Register({ data }) {
       }
     >
       <form method="post" action="/register" class="space-y-4" noValidate>
+        <BrowserTimeZone />
         {errors._form && <Notice kind="error">{errors._form}</Notice>}
         {errors.invitation_token && <Notice kind="error">The invitation {errors.invitation_token}.</Notice>}
         <Field name="name" label="Your name" value={values.name} error={errors.name} autocomplete="name" required />

@@ -39,6 +39,18 @@ export function cookiesOf(req: Request): Record<string, string> {
   return header ? parse(header) : {};
 }
 
+/**
+ * The login and register forms' hidden `time_zone` (the browser's zone) becomes the user's when they have
+ * none. Best effort: a failure here must not turn a good login into an error.
+ */
+export async function adoptBrowserZone(ctx: FreshContext<State>, userId: string, zone: unknown): Promise<void> {
+  try {
+    await ctx.state.services.auth.profile.adoptTimeZone(userId, zone);
+  } catch (e) {
+    console.warn("time zone from the browser not saved:", e instanceof Error ? e.message : e);
+  }
+}
+
 /** Secure everywhere but plain-http localhost, where browsers would drop Secure cookies. */
 export function secureFor(url: URL): boolean {
   return !(url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));

@@ -6,7 +6,7 @@
  */
 import type { Database } from "../../db/database.ts";
 import type { Principal } from "./principal.ts";
-import type { Preferences } from "./schemas.ts";
+import { type Preferences, preferencesSchema } from "./schemas.ts";
 
 export interface Me {
   user: { id: string; email: string; name: string; mfa_enabled: boolean; preferences: Preferences };
@@ -57,6 +57,24 @@ export function createProfile(deps: { db: () => Database }) {
     },
 
     preferences,
+
+    /**
+     * Takes the browser's time zone (sent by the login and register forms) as the user's, only when they have
+     * none yet: a zone chosen in /settings is never overwritten. Anything /settings would refuse is ignored
+     * rather than refused, since it must not stop a login. Returns whether it was saved.
+     */
+    async adoptTimeZone(userId: string, zone: unknown): Promise<boolean> {
+      const tz = preferencesSchema.shape.time_zone.safeParse(zone);
+      if (!tz.success || !tz.data) return false;
+      // One statement, so a concurrent /settings save cannot be overwritten between a read and a write.
+      const rows = await deps.db().query<{ id: string }>(
+        `UPDATE users SET preferences = coalesce(preferences, '{}'::jsonb) || jsonb_build_object('time_zone', $2::text),
+                updated_at = now()
+          WHERE id = $1 AND NOT coalesce(preferences ? 'time_zone', false) RETURNING id`,
+        [userId, tz.data],
+      );
+      return rows.length > 0;
+    },
 
     /** The market zone /market opens, when the user chose one. */
     async defaultZone(userId: string): Promise<string | null> {

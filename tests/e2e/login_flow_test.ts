@@ -1,7 +1,8 @@
 /**
  * Signing in in a real browser: a page that needs a login sends you to
  * /login?next=…, a wrong password shows its error beside the form, the right
- * one brings you back where you were, and signing out ends the session. With
+ * one brings you back where you were (with the browser's time zone taken as the user's, who had none), and
+ * signing out ends the session. With
  * two-factor authentication on, the code step signs in with the code alone.
  */
 import assert from "node:assert/strict";
@@ -21,7 +22,7 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
     const email = `e2e-${Date.now()}@example.com`;
     const registered = await register(app.url, { email, name: "Erin Example", organization_name: "E2E Power" });
 
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, timezoneId: "America/Chicago" });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
 
@@ -44,6 +45,11 @@ serviceTest("login page: redirect to /login?next=, error shown, back to the page
     await page.waitForURL(`${app.url}/settings`);
     assert.match(await page.textContent("h1") ?? "", /Settings/);
     assert.match(await page.textContent("[data-testid=user-menu]") ?? "", /Erin Example/);
+
+    // Never chose a zone in /settings: the login form brought the browser's, so pages read on that clock.
+    const me = await page.evaluate(() => fetch("/api/auth/me").then((r) => r.json()));
+    assert.equal(me.user.preferences.time_zone, "America/Chicago");
+    assert.equal(await page.inputValue("select[name=time_zone]"), "America/Chicago");
 
     // The session cookie is HttpOnly: scripts on the page cannot read it.
     assert.equal(await page.evaluate(() => document.cookie), "");

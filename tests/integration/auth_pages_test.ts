@@ -428,6 +428,55 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "the browser's time zone from the login and register forms becomes the user's, only when they have none",
+  opts,
+  async () => {
+    const t = await testApp();
+    const loginPage = await (await t.fetch("/login")).text();
+    assert.match(loginPage, /<input type="hidden" name="time_zone" value="" data-browser-zone(="")?\/?>/);
+    assert.match(loginPage, /<script src="\/browser-time-zone.js"/, "filled by the browser");
+    assert.match(await (await t.fetch("/browser-time-zone.js")).text(), /resolvedOptions\(\)\.timeZone/);
+    assert.match(await (await t.fetch("/register")).text(), /name="time_zone"/);
+    const zoneOf = async (cookie: string) =>
+      (await (await t.fetch("/api/auth/me", { headers: { cookie } })).json()).user.preferences?.time_zone;
+    const login = async (email: string, time_zone: string) => {
+      const res = await t.fetch("/login", { ...form({ email, password: GOOD_PASSWORD, time_zone }), ip: uniqueIp() });
+      assert.equal(res.status, 303, `login with time_zone=${time_zone}: ${await res.text()}`);
+      return cookieHeader(res);
+    };
+
+    // Register with the browser's zone: it is saved; a later login from another zone does not replace it.
+    const email = uniqueEmail("tz-register");
+    const reg = await t.fetch("/register", {
+      ...form({ name: "Tz Reg", email, password: GOOD_PASSWORD, organization_name: "Tz Org", time_zone: "Asia/Tokyo" }),
+      ip: uniqueIp(),
+    });
+    assert.equal(reg.status, 303);
+    assert.equal(await zoneOf(cookieHeader(reg)), "Asia/Tokyo");
+    assert.equal(await zoneOf(await login(email, "Europe/Paris")), "Asia/Tokyo", "a saved zone is kept");
+
+    // A user without a zone: an invalid one is ignored (the login still succeeds), a valid one is taken once.
+    const { email: plain, cookie } = await signUp("tz-login");
+    assert.equal(await zoneOf(cookie), undefined, "no zone until one is known");
+    assert.equal(await zoneOf(await login(plain, "Mars/Olympus")), undefined, "an invalid zone is ignored");
+    assert.equal(await zoneOf(await login(plain, "x".repeat(500))), undefined, "an overlong one too");
+    assert.equal(await zoneOf(await login(plain, "America/Denver")), "America/Denver");
+    assert.equal(await zoneOf(await login(plain, "Europe/Paris")), "America/Denver", "taken once, not each login");
+
+    // A zone chosen in /settings is never overwritten by a login either.
+    const saved = await t.fetch(
+      "/settings",
+      form(
+        { time_zone: "Australia/Sydney", default_zone: "PJM", price: "$/MWh", energy: "MWh", channel: "in_app" },
+        cookie,
+      ),
+    );
+    assert.equal(saved.status, 303);
+    assert.equal(await zoneOf(await login(plain, "America/Denver")), "Australia/Sydney");
+  },
+);
+
 Deno.test("sign out over POST clears the cookies and ends the session", opts, async () => {
   const { t, cookie } = await signUp("logout");
   const out = await t.fetch("/logout", form({}, cookie));
