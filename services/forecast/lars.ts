@@ -382,13 +382,34 @@ function backSolve(L: Float64Array, ld: number, k: number, b: Float64Array): voi
   }
 }
 
-/** Solves U z = b in place for U upper triangular, stored row-major (U = Lᵀ, so its rows are contiguous). */
+/**
+ * Solves U z = b in place for U upper triangular, stored row-major (U = Lᵀ, so its rows are contiguous).
+ * The loop is bound by its loads, so two rows run together and share the loads of b: row i takes its
+ * terms j > i in order, as plain substitution does, and row i − 1 the same terms j > i first, then its
+ * term j = i once b[i] is solved. Row i − 1's sum is thus in another order than plain substitution's
+ * (which starts at j = i): rounding-level differences, see tests/unit/forecast_lars_reference_test.ts.
+ */
 function backSolveUpper(U: Float64Array, ld: number, k: number, b: Float64Array): void {
-  for (let i = k - 1; i >= 0; i--) {
-    let s = b[i];
-    const row = i * ld;
-    for (let j = i + 1; j < k; j++) s -= U[row + j] * b[j];
-    b[i] = s / U[row + i];
+  let i = k - 1;
+  for (; i >= 1; i -= 2) {
+    const r0 = i * ld;
+    const r1 = r0 - ld;
+    let s0 = b[i];
+    let s1 = b[i - 1];
+    for (let j = i + 1; j < k; j++) {
+      const bj = b[j];
+      s0 -= U[r0 + j] * bj;
+      s1 -= U[r1 + j] * bj;
+    }
+    const x0 = s0 / U[r0 + i];
+    b[i] = x0;
+    s1 -= U[r1 + i] * x0;
+    b[i - 1] = s1 / U[r1 + i - 1];
+  }
+  if (i === 0) {
+    let s = b[0];
+    for (let j = 1; j < k; j++) s -= U[j] * b[j];
+    b[0] = s / U[0];
   }
 }
 
