@@ -37,34 +37,55 @@ export function prepareDesign(x: Float64Array, n: number, p: number): Design {
   const xcT = new Float64Array(p * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) xcT[j * n + i] = x[i * p + j] - xMean[j];
   // The upper triangle as dot products of columns (one accumulator each, rows in order: the same sums
-  // as accumulating the rows' outer products), four at a time so four independent chains of additions
-  // keep the FPU busy; mirrored into the lower triangle.
+  // as accumulating the rows' outer products), mirrored into the lower triangle. Blocked two columns a
+  // by four columns b: eight independent chains of additions keep the FPU busy, and each loaded value
+  // serves four (or two) products instead of one, the loads being what bounds this loop.
   const gram = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) {
+  const dot = (ca: number, cb: number) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xcT[ca + i] * xcT[cb + i];
+    return s;
+  };
+  let a = 0;
+  for (; a + 1 < p; a += 2) {
     const ca = a * n;
-    let b = a;
+    const cA = ca + n;
+    // Column pair (a, a + 1): the block starts at b = a + 1 (for a) and its diagonal entries apart.
+    gram[a * p + a] = dot(ca, ca);
+    let b = a + 1;
     for (; b + 3 < p; b += 4) {
       const c0 = b * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
       for (let i = 0; i < n; i++) {
         const xa = xcT[ca + i];
-        s0 += xa * xcT[c0 + i];
-        s1 += xa * xcT[c1 + i];
-        s2 += xa * xcT[c2 + i];
-        s3 += xa * xcT[c3 + i];
+        const xA = xcT[cA + i];
+        const x0 = xcT[c0 + i], x1 = xcT[c1 + i], x2 = xcT[c2 + i], x3 = xcT[c3 + i];
+        s0 += xa * x0;
+        s1 += xa * x1;
+        s2 += xa * x2;
+        s3 += xa * x3;
+        t0 += xA * x0;
+        t1 += xA * x1;
+        t2 += xA * x2;
+        t3 += xA * x3;
       }
       gram[a * p + b] = s0;
       gram[a * p + b + 1] = s1;
       gram[a * p + b + 2] = s2;
       gram[a * p + b + 3] = s3;
+      // Row a + 1 only needs b ≥ a + 1; its entry at b = a + 1 is its diagonal (the same sum).
+      gram[(a + 1) * p + b] = t0;
+      gram[(a + 1) * p + b + 1] = t1;
+      gram[(a + 1) * p + b + 2] = t2;
+      gram[(a + 1) * p + b + 3] = t3;
     }
     for (; b < p; b++) {
       const cb = b * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xcT[ca + i] * xcT[cb + i];
-      gram[a * p + b] = s;
+      gram[a * p + b] = dot(ca, cb);
+      gram[(a + 1) * p + b] = dot(cA, cb);
     }
   }
+  if (a < p) gram[a * p + a] = dot(a * n, a * n);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) gram[a * p + b] = gram[b * p + a];
   return { n, p, x, xMean, gram, xcT };
 }

@@ -1,9 +1,13 @@
 /**
  * The optimised LARS path and design products against a plain reference: the implementation they
  * replaced (straightforward loops, G·w carried along the path for the knots' RSS), kept here as the
- * oracle. The coefficients, penalties, column order and active set must be the same bit for bit (the
+ * oracle. The path's structure must be the same exactly: its knots, column order and active set (the
  * published LEAR forecasts are reproduced through these paths, and the n ≤ p criterion depends on the
- * path's last column swaps); the RSS, computed another way, to rounding.
+ * path's last column swaps). Its numbers only to rounding: the back substitution solves two rows
+ * together, sharing their loads, which puts every other row's sum in another order than the
+ * reference's, so penalties and coefficients differ in the last bits; the tolerance (1e-10 relative)
+ * is far below anything a real fault in the path would produce. The RSS, computed another way, to
+ * rounding too.
  */
 import assert from "node:assert/strict";
 import { centreTarget, prepareDesign } from "../../services/forecast/lasso.ts";
@@ -57,7 +61,21 @@ Deno.test("prepareDesign and centreTarget: the same Gram and Xᵀy, bit for bit,
   }
 });
 
-Deno.test("lars: the path is the reference's bit for bit (n > p and n ≤ p, drops, a degenerate candidate)", () => {
+/**
+ * Equal to rounding, relative to the vector's largest entry. (Zero patterns are not compared: at the
+ * knot where a variable leaves, its coefficient is a rounding-sized remainder in one and may be 0 in
+ * the other; the active sets and column order, compared exactly, are the path's structure.)
+ */
+function assertClose(got: Float64Array, want: Float64Array, what: string) {
+  assert.equal(got.length, want.length, what);
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < got.length; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= 1e-10 * scale, `${what} [${i}]: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+Deno.test("lars: the path is the reference's to rounding (n > p and n ≤ p, drops, a degenerate candidate)", () => {
   let drops = 0;
   let degenerate = 0;
   for (const [seed, n, p] of [[1, 60, 14], [2, 200, 23], [3, 12, 20], [4, 25, 40], [5, 45, 11]]) {
@@ -65,9 +83,9 @@ Deno.test("lars: the path is the reference's bit for bit (n > p and n ≤ p, dro
     for (const alphaMin of [0, 0.02]) {
       const got = larsLassoPath(design.gram, target.xty, n, { maxIter: 2500, alphaMin }, target.yy);
       const want = referencePath(design.gram, target.xty, n, 2500, alphaMin, target.yy);
-      assert.deepEqual(Array.from(got.alphas), Array.from(want.alphas), `seed ${seed} α`);
       assert.equal(got.coefs.length, want.coefs.length);
-      got.coefs.forEach((c, k) => assert.deepEqual(Array.from(c), Array.from(want.coefs[k]), `seed ${seed} knot ${k}`));
+      assertClose(got.alphas, want.alphas, `seed ${seed} α`);
+      got.coefs.forEach((c, k) => assertClose(c, want.coefs[k], `seed ${seed} knot ${k}`));
       assert.deepEqual(Array.from(got.order), Array.from(want.order));
       assert.deepEqual(got.active, want.active);
       assert.equal(got.nIter, want.nIter);
