@@ -1,5 +1,6 @@
 /** Meter readings: what the API accepts and returns. The rules that need the asset are in meter_store.ts. */
 import { z } from "zod";
+import { instant } from "../schemas/instant.ts";
 import { COLUMNS, decimal } from "../schemas/numeric.ts";
 import { pageQuery } from "../pagination.ts";
 
@@ -15,12 +16,11 @@ export const MAX_READING_MINUTES = 60;
 export const MAX_RANGE_DAYS = 7;
 
 const MINUTE = 60_000;
-const instant = (what: string) =>
-  z.iso.datetime({ offset: true, error: `must be an ISO-8601 date-time (${what}), e.g. 2025-07-01T14:05:00Z` });
+const instantOf = (what: string) => instant(`must be an ISO-8601 date-time (${what}), e.g. 2025-07-01T14:05:00Z`);
 
 const readingInput = z.strictObject({
-  interval_start: instant("the start of the metered interval"),
-  interval_end: instant("its end"),
+  interval_start: instantOf("the start of the metered interval"),
+  interval_end: instantOf("its end"),
   /** Average net injection over the interval: + generation/discharge, − consumption/charge. */
   mw: decimal(COLUMNS["meter_readings.mw"], { error: "must be a finite number of MW (+ injection, − consumption)" }),
 }).superRefine((r, ctx) => {
@@ -87,8 +87,8 @@ function checkRange(from: number, to: number, ctx: z.RefinementCtx) {
 }
 
 export const readingsQuery = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional().describe("Interval starts from (inclusive); default `to` − 1 day"),
-  to: z.iso.datetime({ offset: true }).optional().describe("Interval starts before (exclusive); default now"),
+  from: instant().optional().describe("Interval starts from (inclusive); default `to` − 1 day"),
+  to: instant().optional().describe("Interval starts before (exclusive); default now"),
   ...pageQuery({ defaultLimit: 1000, maxLimit: 10_000 }).shape,
 }).superRefine((q, ctx) => {
   const to = q.to ? Date.parse(q.to) : Date.now();
@@ -97,8 +97,8 @@ export const readingsQuery = z.strictObject({
 
 /** What DELETE removes: both ends required (no default range for a deletion). */
 export const readingsDeleteQuery = z.strictObject({
-  from: z.iso.datetime({ offset: true }).describe("Interval starts from (inclusive)"),
-  to: z.iso.datetime({ offset: true }).describe("Interval starts before (exclusive)"),
+  from: instant().describe("Interval starts from (inclusive)"),
+  to: instant().describe("Interval starts before (exclusive)"),
 }).superRefine((q, ctx) => checkRange(Date.parse(q.from), Date.parse(q.to), ctx), {
   when: (payload) => payload.issues.length === 0,
 });

@@ -1,5 +1,6 @@
 /** The bid API's shapes as clients see them: the bid, the list filters, the optional version body. */
 import { z } from "zod";
+import { instant } from "../schemas/instant.ts";
 import { MARKETS } from "../market/types.ts";
 import { ISOS } from "../market/zones.ts";
 import { BID_SIDES, BID_STATUSES } from "./schema.ts";
@@ -31,26 +32,14 @@ export const bidSchema = z.object({
 /** A page of bids: the one pagination shape of the API. */
 export const bidPageSchema = z.object({ items: z.array(bidSchema), next_cursor: z.string().nullable() });
 
-/**
- * An instant the database can take: the driver sends it as `toISOString()`, which writes years before 1 AD
- * as "0000-…" or "-000001-…" and after 9999 as "+010000-…", and Postgres refuses those (a 500). ISO-8601
- * with an offset, between 0001-01-01 and 9999-12-31 UTC.
- */
-const MIN_INSTANT = Date.parse("0001-01-01T00:00:00Z");
-const MAX_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
-const instant = z.iso.datetime({ offset: true }).refine((s) => {
-  const t = Date.parse(s);
-  return t >= MIN_INSTANT && t <= MAX_INSTANT;
-}, { error: "must be between 0001-01-01 and 9999-12-31 (UTC)" });
-
 /** The filters of GET /api/bids and its CSV export. */
 export const bidFilterQuery = z.object({
   status: z.enum(BID_STATUSES).optional(),
   zone: z.enum(ISOS).optional(),
   market: z.enum(MARKETS).optional(),
   asset_id: z.uuid().optional(),
-  from: instant.optional(),
-  to: instant.optional(),
+  from: instant().optional(),
+  to: instant().optional(),
 });
 
 /** The body of submit and withdraw: optional as a whole (no body at all is fine). */

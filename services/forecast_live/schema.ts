@@ -3,6 +3,7 @@
  * pages' islands read the same types.
  */
 import { z } from "zod";
+import { instant } from "../schemas/instant.ts";
 import { ISOS } from "../market/zones.ts";
 
 /** The longest [from, to) one forecasts request may span. */
@@ -15,7 +16,7 @@ export const forecastZone = z.preprocess(
   z.enum(ISOS),
 );
 
-const iso = z.iso.datetime({ offset: true });
+const iso = instant();
 
 export const forecastsQuery = z.object({
   zone: forecastZone,

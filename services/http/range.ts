@@ -3,6 +3,7 @@
  * `from` to `defaultDays` before `to`, so a first call without parameters answers the recent past.
  */
 import { z } from "zod";
+import { instant } from "../schemas/instant.ts";
 
 const DAY = 86_400_000;
 
@@ -15,9 +16,9 @@ export interface RangeRule {
 /** The query fields, documented with their defaults (the OpenAPI document shows these descriptions). */
 export function rangeFields(rule: RangeRule) {
   return {
-    from: z.iso.datetime({ offset: true }).optional()
+    from: instant().optional()
       .describe(`Start, inclusive (ISO-8601). Default: ${rule.defaultDays} days before \`to\`.`),
-    to: z.iso.datetime({ offset: true }).optional().describe("End, exclusive (ISO-8601). Default: now."),
+    to: instant().optional().describe("End, exclusive (ISO-8601). Default: now."),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Shapes of the market-data API. */
 import { z } from "zod";
+import { instant } from "../schemas/instant.ts";
 import { MARKETS, priceTickSchema } from "./types.ts";
 import { type Iso, ISOS } from "./zones.ts";
 
@@ -26,10 +27,10 @@ export const MAX_RANGE_DAYS = 366;
 export const historyQuery = z.object({
   zone: z.enum(ISOS),
   market: z.enum(MARKETS).default("RT"),
-  from: z.iso.datetime({ offset: true }),
-  to: z.iso.datetime({ offset: true }),
+  from: instant(),
+  to: instant(),
   limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(1000),
-  cursor: z.iso.datetime({ offset: true }).optional(),
+  cursor: instant().optional(),
 }).refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: "from must be before to", path: ["from"] })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= MAX_RANGE_DAYS * 86_400_000, {
     message: `the range may span at most ${MAX_RANGE_DAYS} days`,

@@ -3,6 +3,7 @@ import { listAudit } from "../../../services/auth/audit.ts";
 import { principal } from "../../../server/auth_http.ts";
 import { auditEntrySchema, plain } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
+import { instant } from "../../../services/schemas/instant.ts";
 
 export const handler = define.api({
   GET: {
@@ -14,8 +15,8 @@ export const handler = define.api({
     query: z.object({
       actor: z.uuid().optional(),
       action: z.string().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "must look like auth.login or auth.*").max(64).optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
+      from: instant().optional(),
+      to: instant().optional(),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor from a previous page").optional(),
     }),
