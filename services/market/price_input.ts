@@ -48,17 +48,35 @@ export function parsePriceInput(text: string, unit: PriceUnit, field = "Price"):
 export function priceInputText(dollarsPerMwh: number, unit: PriceUnit): string {
   const fixed = Math.abs(dollarsPerMwh).toFixed(2);
   const sign = dollarsPerMwh < 0 && Number(fixed) !== 0 ? "-" : "";
-  let [whole, frac] = fixed.split(".");
-  if (unit === "¢/kWh") {
-    const padded = whole.padStart(2, "0");
-    frac = padded.slice(-1) + frac;
-    whole = padded.slice(0, -1).replace(/^0+(?=\d)/, "");
-  }
-  frac = frac.replace(/0+$/, "");
-  return `${sign}${whole}${frac ? `.${frac}` : ""}`;
+  return sign + (unit === "¢/kWh" ? shiftLeft(fixed) : trimZeros(fixed));
+}
+
+/** An unsigned decimal string with its point moved one place left ("41.25" → "4.125", "1000" → "100"). */
+function shiftLeft(digits: string): string {
+  const [whole, frac = ""] = digits.split(".");
+  const padded = whole.padStart(2, "0");
+  return trimZeros(`${padded.slice(0, -1).replace(/^0+(?=\d)/, "")}.${padded.slice(-1)}${frac}`);
+}
+
+function trimZeros(s: string): string {
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 }
 
 /** A limit in $/MWh (a cap or floor) as a message shows it in the unit: 1000 → "100 ¢/kWh". */
 export function priceLimitText(dollarsPerMwh: number, unit: PriceUnit): string {
   return `${priceInputText(dollarsPerMwh, unit)} ${unit}`;
+}
+
+/**
+ * A rule's message (the API's, in $/MWh: "… $41.25/MWh is above PJM's cap of $1,000/MWh") in the unit:
+ * "… 4.125 ¢/kWh is above PJM's cap of 100 ¢/kWh". Messages in $/MWh come back unchanged.
+ */
+export function messageInUnit(message: string, unit: PriceUnit): string {
+  if (unit === "$/MWh") return message;
+  return message
+    .replace(/([−-]?)\$([\d,]+(?:\.\d+)?)\/MWh/g, (_, sign: string, n: string) => {
+      const text = shiftLeft(n.replaceAll(",", ""));
+      return `${sign && Number(text) !== 0 ? "−" : ""}${text} ¢/kWh`;
+    })
+    .replaceAll("$/MWh", "¢/kWh");
 }

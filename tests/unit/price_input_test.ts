@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parsePriceInput, priceInputText, priceLimitText } from "../../services/market/price_input.ts";
+import { messageInUnit, parsePriceInput, priceInputText, priceLimitText } from "../../services/market/price_input.ts";
 
 function dollars(text: string, unit: "$/MWh" | "¢/kWh"): number {
   const r = parsePriceInput(text, unit);
@@ -50,4 +50,21 @@ Deno.test("$/MWh back to the unit's input text, and round trips on every cent", 
       assert.equal(dollars(text, unit), v, `${v} ${unit} via ${text}`);
     }
   }
+});
+
+Deno.test("the API's rule messages read in ¢/kWh, with the same numbers shifted", () => {
+  const msg = "segments.1.price $41.25/MWh is below segments.0.price $1,000/MWh: offer prices must not decrease";
+  assert.equal(
+    messageInUnit(msg, "¢/kWh"),
+    "segments.1.price 4.125 ¢/kWh is below segments.0.price 100 ¢/kWh: offer prices must not decrease",
+  );
+  assert.equal(
+    messageInUnit("x −$0.5/MWh is below PJM's floor of −$1,000/MWh", "¢/kWh"),
+    "x −0.05 ¢/kWh is below PJM's floor of −100 ¢/kWh",
+  );
+  assert.equal(
+    messageInUnit("segments.0.price must be a price in $/MWh", "¢/kWh"),
+    "segments.0.price must be a price in ¢/kWh",
+  );
+  assert.equal(messageInUnit(msg, "$/MWh"), msg);
 });
