@@ -2,14 +2,17 @@
  * The bid builder for a user who reads prices in ¢/kWh (/settings): the curve's labels say ¢/kWh, a
  * typed 4.125 is sent and stored as 41.25 $/MWh exactly, a price finer than the API holds is refused in
  * plain words, the rules' messages read in ¢/kWh, and a saved draft opened for editing shows 4.125 again.
+ * The day grid the same: its price columns say ¢/kWh, a cell's 4.125 goes in the batch as 41.25, and the
+ * day opened again shows 4.125.
  */
 import assert from "node:assert/strict";
+import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { jsonApi, register, ridgeSolar, signIn } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 
-serviceTest("bid builder in ¢/kWh: labels, exact conversion, plain refusals, editing converts back", [
+serviceTest("bid builder and day grid in ¢/kWh: labels, exact conversion, plain refusals, loading converts back", [
   "chromium",
 ], async () => {
   const app = await spawnApp({
@@ -33,8 +36,11 @@ serviceTest("bid builder in ¢/kWh: labels, exact conversion, plain refusals, ed
       if (m.type() === "error" && !/status of (400|409)/.test(m.text())) errors.push(m.text());
     });
     const posts: string[] = [];
+    const batches: string[] = [];
     page.on("request", (r) => {
-      if (r.method() === "POST" && new URL(r.url()).pathname === "/api/bids") posts.push(r.postData() ?? "");
+      const path = new URL(r.url()).pathname;
+      if (r.method() === "POST" && path === "/api/bids") posts.push(r.postData() ?? "");
+      if (r.method() === "POST" && path === "/api/bids/batch") batches.push(r.postData() ?? "");
     });
     await page.goto(`${app.url}/bidding`);
     await signIn(page, email, `${app.url}/bidding`);
@@ -88,6 +94,50 @@ serviceTest("bid builder in ¢/kWh: labels, exact conversion, plain refusals, ed
     await page.screenshot({ path: "/tmp/units-builder-1280.png", fullPage: false });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator("#builder").screenshot({ path: "/tmp/units-builder-390.png" });
+
+    // The day grid opens on the first open day, which holds the builder's draft: its prices come in ¢/kWh.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.url}/bidding/day`);
+    await page.waitForSelector("fresh-island[data-island=DayGrid][data-hydrated]");
+    const cell = (r: number, c: number) => `[data-cell="${r}:${c}"]`;
+    const draftStart = Date.parse(stored.interval_start);
+    const draftDay = await page.inputValue("#dg-date");
+    const draftRow = dayHours("PJM", draftDay).findIndex((h) => Date.parse(h.start) === draftStart);
+    assert.ok(draftRow >= 0, `the draft is on the grid's first day ${draftDay}`);
+    const valueIs = (sel: string, v: string) =>
+      page.waitForFunction(([s, v]) => (document.querySelector(s) as HTMLInputElement)?.value === v, [sel, v], {
+        timeout: 10_000,
+      });
+    await valueIs(cell(draftRow, 0), "4.125");
+    await valueIs(cell(draftRow, 2), "4.135");
+    assert.match(await page.textContent("[data-testid=dg-table] thead") ?? "", /¢\/kWh 1/);
+    assert.doesNotMatch(await page.textContent("[data-testid=dg-table] thead") ?? "", /\$\/MWh/);
+
+    // The next day, from a clear grid: typed in ¢/kWh, sent as $/MWh.
+    const date = addDays(draftDay, 1);
+    const hours = dayHours("PJM", date);
+    await page.click("[data-action=clear]");
+    await page.fill("#dg-date", date);
+    await page.waitForFunction((n) => document.querySelectorAll("tr[data-row]").length === n, hours.length);
+    await page.fill(cell(4, 0), "4.1255");
+    await page.fill(cell(4, 1), "10");
+    await page.waitForSelector("[data-row-issues='4']:has-text('at most 3 decimals in ¢/kWh')");
+    await page.fill(cell(4, 0), "4.125");
+    await page.waitForSelector("[data-row-issues='4']", { state: "detached" });
+    await page.click("[data-action=submit-day]");
+    await page.waitForSelector("[data-testid=dg-outcome]:has-text('Submitted 1 bids')", { timeout: 15_000 });
+    assert.equal(batches.length, 1);
+    const sent = JSON.parse(batches[0]).bids;
+    assert.deepEqual(sent.map((b: { segments: unknown }) => b.segments), [[{ price: 41.25, quantity: 10 }]]);
+    assert.equal(sent[0].interval_start, hours[4].start);
+    // Opened again, the day's bid is back in ¢/kWh.
+    await page.reload();
+    await page.waitForSelector("fresh-island[data-island=DayGrid][data-hydrated]");
+    await valueIs(cell(draftRow, 0), "4.125");
+    await page.click("[data-action=clear]");
+    await page.fill("#dg-date", date);
+    await valueIs(cell(4, 0), "4.125");
+    await page.screenshot({ path: "/tmp/units-daygrid-1280.png" });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
