@@ -95,9 +95,12 @@ export function setSide(g: DayGrid, row: number, side: BidSide): DayGrid {
 
 const THOUSANDS = /^-?\$?\d{1,3}(,\d{3})+(\.\d+)?$/;
 
-/** A spreadsheet cell as a number's text: "$1,250.50" → "1250.50"; anything else as it came, trimmed. */
+/**
+ * A spreadsheet cell as a number's text: "$1,250.50" → "1250.50", "4.125¢" → "4.125"; anything else as it
+ * came, trimmed.
+ */
 function cleanCell(text: string): string {
-  const t = text.trim().replace(/^"(.*)"$/, "$1").trim();
+  const t = text.trim().replace(/^"(.*)"$/, "$1").trim().replace(/^(-?[\d.]+)\s*¢$/, "$1");
   const money = THOUSANDS.test(t) ? t.replaceAll(",", "") : t;
   return money.replace(/^(-?)\$/, "$1");
 }

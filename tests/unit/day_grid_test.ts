@@ -189,6 +189,7 @@ Deno.test("day grid in ¢/kWh: cells typed in ¢/kWh go in $/MWh exactly; loaded
   const hours = dayHours("PJM", DAY);
   let g = emptyGrid(24, 2, "offer");
   g = pasteBlock(g, 0, 0, parseTsv("4.125\t10\t4.135\t5")).grid;
+  assert.deepEqual(parseTsv("4.125¢\t10\t4.135 ¢\t5"), [["4.125", "10", "4.135", "5"]]);
   const { bids } = gridBids(g, hours, battery.id, "¢/kWh");
   assert.deepEqual(bids[0].segments, [{ price: 41.25, quantity: 10 }, { price: 41.35, quantity: 5 }]);
   assert.equal(validateDay(g, hours, battery, NOW, [], "¢/kWh").count, 0);
