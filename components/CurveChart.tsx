@@ -76,7 +76,7 @@ export function CurveChart(props: {
     (lines.length ? `. ${lines.map((l) => `${l.label} ${usd(l.price)}`).join(", ")}` : "") +
     (band ? `. ${band.label} ${usd(band.low)}–${usd(band.high)}` : "");
   // As many decimals as the step needs: a $0.5 step labelled in whole dollars reads "$31, $31, $32".
-  const yDigits = [0, 1, 2].find((n) => Math.abs(Math.round(d.yStep * 10 ** n) - d.yStep * 10 ** n) < 1e-9) ?? 2;
+  const yDigits = [0, 1, 2, 3].find((n) => Math.abs(Math.round(d.yStep * 10 ** n) - d.yStep * 10 ** n) < 1e-9) ?? 2;
   return (
     <figure class="m-0" data-testid={props.testId} data-points={points.length}>
       <svg

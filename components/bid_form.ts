@@ -7,6 +7,8 @@ import { MAX_SEGMENTS, submissionDeadline } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import { type Iso, ZONES } from "../services/market/zones.ts";
 import { clockAbbrev, formatMarketClock, marketHour, operatingDayHours } from "../services/market/market_time.ts";
+import { parsePriceInput, priceInputText } from "../services/market/price_input.ts";
+import type { PriceUnit } from "../services/market/units.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -85,15 +87,43 @@ export function formFieldsOf(zone: Iso, start: number): { date: string; hour: nu
   return { date: h.date, hour: h.index, minute: new Date(start).getUTCMinutes() };
 }
 
-/** The body of POST /api/bids for the form (the zone is the asset's). */
-export function formToInput(f: BuilderForm, asset: BuilderAsset | undefined): Record<string, unknown> {
+/**
+ * A price as typed in the user's unit, in $/MWh for the API: undefined when empty (missing), the text
+ * itself when it is no price in the unit (the schema refuses it; `priceIssues` says why in plain words).
+ */
+export function typedPrice(text: string, unit: PriceUnit = "$/MWh"): number | string | undefined {
+  // In $/MWh the text is the API's own number, judged by the schema as before.
+  if (unit === "$/MWh") return parseNumber(text);
+  if (text.trim() === "") return undefined;
+  const p = parsePriceInput(text, unit);
+  return p.ok ? p.dollarsPerMwh : text.trim();
+}
+
+/** The rows' prices that are not a price in the unit (not a number, or finer than the API holds). */
+export function priceIssues(rows: readonly CurveRow[], unit: PriceUnit = "$/MWh"): Issue[] {
+  const out: Issue[] = [];
+  if (unit === "$/MWh") return out;
+  rows.forEach((r, i) => {
+    if (r.price.trim() === "") return;
+    const p = parsePriceInput(r.price, unit, `Segment ${i + 1} price`);
+    if (!p.ok) out.push({ path: `segments.${i}.price`, message: p.message, code: "invalid_price" });
+  });
+  return out;
+}
+
+/** The body of POST /api/bids for the form (the zone is the asset's); prices typed in `unit` go in $/MWh. */
+export function formToInput(
+  f: BuilderForm,
+  asset: BuilderAsset | undefined,
+  unit: PriceUnit = "$/MWh",
+): Record<string, unknown> {
   return {
     asset_id: f.assetId,
     zone: asset?.zone,
     market: f.market,
     interval_start: asset ? intervalStartOf(f, asset.zone) : "",
     side: f.side,
-    segments: f.rows.map((r) => ({ price: parseNumber(r.price), quantity: parseNumber(r.quantity) })),
+    segments: f.rows.map((r) => ({ price: typedPrice(r.price, unit), quantity: parseNumber(r.quantity) })),
   };
 }
 
@@ -126,7 +156,7 @@ export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm
   };
 }
 
-/** A saved bid back into the builder's form, to edit it (a draft). */
+/** A saved bid back into the builder's form, to edit it (a draft), its prices in the user's unit. */
 export function formFromBid(bid: {
   asset_id: string;
   zone: Iso;
@@ -134,13 +164,17 @@ export function formFromBid(bid: {
   interval_start: string;
   side: BidSide;
   segments: readonly Segment[];
-}): BuilderForm {
+}, unit: PriceUnit = "$/MWh"): BuilderForm {
   return {
     assetId: bid.asset_id,
     market: bid.market,
     ...formFieldsOf(bid.zone, Date.parse(bid.interval_start)),
     side: bid.side,
-    rows: bid.segments.map((s, i) => ({ key: i, price: String(s.price), quantity: String(s.quantity) })),
+    rows: bid.segments.map((s, i) => ({
+      key: i,
+      price: unit === "$/MWh" ? String(s.price) : priceInputText(s.price, unit),
+      quantity: String(s.quantity),
+    })),
   };
 }
 
@@ -161,11 +195,11 @@ export function applyRowAction(f: BuilderForm, action: string, zone: Iso | undef
   return null;
 }
 
-/** The segments of the form that are numbers already (for the chart while the user types). */
-export function typedSegments(rows: readonly CurveRow[]): Segment[] {
+/** The segments of the form that are numbers already (for the chart while the user types), in $/MWh. */
+export function typedSegments(rows: readonly CurveRow[], unit: PriceUnit = "$/MWh"): Segment[] {
   const out: Segment[] = [];
   for (const r of rows) {
-    const price = parseNumber(r.price);
+    const price = typedPrice(r.price, unit);
     const quantity = parseNumber(r.quantity);
     if (typeof price === "number" && typeof quantity === "number") out.push({ price, quantity });
   }

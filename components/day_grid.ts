@@ -14,6 +14,8 @@ import { type BidSide, checkBid, intervalEnd, MAX_SEGMENTS, type Segment } from 
 import { addDays, localDayBounds } from "../services/market/clock.ts";
 import { isPeakHour, operatingDayHours } from "../services/market/market_time.ts";
 import { type Iso, nextGateClosure, ZONES } from "../services/market/zones.ts";
+import { messageInUnit, parsePriceInput, priceInputText } from "../services/market/price_input.ts";
+import type { PriceUnit } from "../services/market/units.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // The hours of an operating day
@@ -93,9 +95,12 @@ export function setSide(g: DayGrid, row: number, side: BidSide): DayGrid {
 
 const THOUSANDS = /^-?\$?\d{1,3}(,\d{3})+(\.\d+)?$/;
 
-/** A spreadsheet cell as a number's text: "$1,250.50" → "1250.50"; anything else as it came, trimmed. */
+/**
+ * A spreadsheet cell as a number's text: "$1,250.50" → "1250.50", "4.125¢" → "4.125"; anything else as it
+ * came, trimmed.
+ */
 function cleanCell(text: string): string {
-  const t = text.trim().replace(/^"(.*)"$/, "$1").trim();
+  const t = text.trim().replace(/^"(.*)"$/, "$1").trim().replace(/^(-?[\d.]+)\s*¢$/, "$1");
   const money = THOUSANDS.test(t) ? t.replaceAll(",", "") : t;
   return money.replace(/^(-?)\$/, "$1");
 }
@@ -188,6 +193,7 @@ export function copyDay(
   zone: Iso,
   otherDate: string,
   bids: readonly DayBid[],
+  unit: PriceUnit = "$/MWh",
 ): DayGrid {
   const labelOf = new Map(dayHours(zone, otherDate).map((h) => [Date.parse(h.start), h.label]));
   const byLabel = new Map<string, DayBid>();
@@ -204,7 +210,7 @@ export function copyDay(
       if (!b) return r;
       const cells = blank(sized.segments);
       b.segments.forEach((s, k) => {
-        cells[2 * k] = String(s.price);
+        cells[2 * k] = priceCell(s.price, unit);
         cells[2 * k + 1] = String(s.quantity);
       });
       return { side: b.side, cells };
@@ -222,6 +228,29 @@ function typed(text: string): number | string | undefined {
   return Number.isFinite(n) ? n : t;
 }
 
+/** A $/MWh price as its cell shows it in the user's unit. */
+function priceCell(dollarsPerMwh: number, unit: PriceUnit): string {
+  return unit === "$/MWh" ? String(dollarsPerMwh) : priceInputText(dollarsPerMwh, unit);
+}
+
+/**
+ * A price cell as typed in the user's unit, in $/MWh: in $/MWh the text is the API's number as before;
+ * in ¢/kWh it is shifted exactly, and text that is no price in the unit stays text (the schema refuses it,
+ * `priceCellIssue` says why plainly).
+ */
+function typedPrice(text: string, unit: PriceUnit): number | string | undefined {
+  if (unit === "$/MWh" || text.trim() === "") return typed(text);
+  const p = parsePriceInput(text, unit);
+  return p.ok ? p.dollarsPerMwh : text.trim();
+}
+
+/** Why a typed price cell is no price in the unit (¢/kWh: not a number, or finer than the API holds). */
+function priceCellIssue(text: string, unit: PriceUnit, segment: number): string | null {
+  if (unit === "$/MWh" || text.trim() === "") return null;
+  const p = parsePriceInput(text, unit, `${unit} ${segment + 1}`);
+  return p.ok ? null : p.message;
+}
+
 const rowIsBlank = (r: DayRow) => r.cells.every((c) => c.trim() === "");
 
 /**
@@ -229,7 +258,7 @@ const rowIsBlank = (r: DayRow) => r.cells.every((c) => c.trim() === "");
  * segment whose two cells are blank is left out; a half-typed one is kept so the schema names what is
  * missing.
  */
-export function gridBids(g: DayGrid, hours: readonly GridHour[], assetId: string) {
+export function gridBids(g: DayGrid, hours: readonly GridHour[], assetId: string, unit: PriceUnit = "$/MWh") {
   const bids: { asset_id: string; market: "DA"; interval_start: string; side: BidSide; segments: unknown[] }[] = [];
   const rows: number[] = [];
   g.rows.forEach((r, i) => {
@@ -238,7 +267,7 @@ export function gridBids(g: DayGrid, hours: readonly GridHour[], assetId: string
     for (let k = 0; k < g.segments; k++) {
       const price = r.cells[2 * k] ?? "", quantity = r.cells[2 * k + 1] ?? "";
       if (price.trim() === "" && quantity.trim() === "") continue;
-      segments.push({ price: typed(price), quantity: typed(quantity) });
+      segments.push({ price: typedPrice(price, unit), quantity: typed(quantity) });
     }
     bids.push({ asset_id: assetId, market: "DA", interval_start: hours[i].start, side: r.side, segments });
     rows.push(i);
@@ -261,21 +290,22 @@ function emptyIssues(): GridIssues {
 
 /**
  * A rule's message with the bid's field paths named as the grid's columns label them ("segments.1.price"
- * → "$/MWh 2", "segments" → "the curve"), since the grid has no field called "segments".
+ * → "$/MWh 2", or "¢/kWh 2" with its prices in ¢/kWh; "segments" → "the curve"), since the grid has no
+ * field called "segments".
  */
-export function gridWords(message: string): string {
-  return message
+export function gridWords(message: string, unit: PriceUnit = "$/MWh"): string {
+  return messageInUnit(message, unit)
     .replace(
       /\bsegments\.(\d+)\.(price|quantity)\b/g,
-      (_, i, f) => `${f === "price" ? "$/MWh" : "MW"} ${Number(i) + 1}`,
+      (_, i, f) => `${f === "price" ? unit : "MW"} ${Number(i) + 1}`,
     )
     .replace(/^segments\b/, "The curve")
     .replace(/\bsegments\b/g, "the curve");
 }
 
 /** One issue of a bid (`path` relative to it) put on its cell, or on its row when no cell owns it. */
-function place(out: GridIssues, row: number, path: string, raw: string) {
-  const message = gridWords(raw);
+function place(out: GridIssues, row: number, path: string, raw: string, unit: PriceUnit = "$/MWh") {
+  const message = gridWords(raw, unit);
   const m = /^segments\.(\d+)\.(price|quantity)$/.exec(path);
   if (m) {
     const key = cellKey(row, 2 * Number(m[1]) + (m[2] === "price" ? 0 : 1));
@@ -297,14 +327,22 @@ export function validateDay(
   asset: StorageLimits & { id: string },
   now: Date,
   live: readonly CommitmentBid[] = [],
+  unit: PriceUnit = "$/MWh",
 ): GridIssues {
   const out = emptyIssues();
-  const { bids, rows } = gridBids(g, hours, asset.id);
+  const { bids, rows } = gridBids(g, hours, asset.id, unit);
   const ok: { row: number; bid: CommitmentBid }[] = [];
   bids.forEach((input, k) => {
     const r = checkBid(input, { asset, now });
     if (!r.ok) {
-      for (const i of r.issues) place(out, rows[k], i.path, i.message);
+      // A price cell that is no price in the unit says so plainly, instead of the schema's "must be a price".
+      const plain = new Map<string, string>();
+      g.rows[rows[k]].cells.forEach((text, col) => {
+        const why = col % 2 === 0 ? priceCellIssue(text, unit, col / 2) : null;
+        if (why) plain.set(`segments.${col / 2}.price`, why);
+      });
+      for (const [path, message] of plain) place(out, rows[k], path, message, unit);
+      for (const i of r.issues) if (!plain.has(i.path)) place(out, rows[k], i.path, i.message, unit);
     } else {
       ok.push({
         row: rows[k],
@@ -317,7 +355,13 @@ export function validateDay(
     for (const i of feasibilityIssues(asset, liveOnly, ok.map((o) => o.bid))) {
       const m = ok.length > 1 ? /^(\d+)\.(.*)$/.exec(i.path) : null;
       const k = m ? Number(m[1]) : 0;
-      place(out, ok[k].row, m ? m[2] : i.path, i.message.replace(/^\d+\.segments: /, "").replace(/^segments: /, ""));
+      place(
+        out,
+        ok[k].row,
+        m ? m[2] : i.path,
+        i.message.replace(/^\d+\.segments: /, "").replace(/^segments: /, ""),
+        unit,
+      );
     }
   }
   return out;
@@ -327,7 +371,7 @@ export function validateDay(
  * The batch API's refusal (400 or 409, `details[].index` and `path` "body.bids.N.…") put on the grid's
  * cells: `rows[N]` is the grid row of the batch's bid N.
  */
-export function serverIssues(body: unknown, rows: readonly number[]): GridIssues {
+export function serverIssues(body: unknown, rows: readonly number[], unit: PriceUnit = "$/MWh"): GridIssues {
   const out = emptyIssues();
   const details = (body as { error?: { details?: unknown } })?.error?.details;
   if (!Array.isArray(details)) return out;
@@ -335,7 +379,7 @@ export function serverIssues(body: unknown, rows: readonly number[]): GridIssues
     const m = /^(?:body\.)?bids\.(\d+)\.?(.*)$/.exec(d.path ?? "");
     const index = d.index ?? (m ? Number(m[1]) : undefined);
     if (index === undefined || rows[index] === undefined) continue;
-    place(out, rows[index], m ? m[2] : "", (d.message ?? "refused").replace(/^bids\.\d+\.(segments: )?/, ""));
+    place(out, rows[index], m ? m[2] : "", (d.message ?? "refused").replace(/^bids\.\d+\.(segments: )?/, ""), unit);
   }
   return out;
 }
@@ -363,13 +407,14 @@ export interface TemplateHour {
 export function templateHours(
   g: DayGrid,
   hours: readonly GridHour[],
+  unit: PriceUnit = "$/MWh",
 ): { hours: TemplateHour[]; problem: null } | { hours: null; problem: string } {
   const out: TemplateHour[] = [];
   for (const [i, r] of g.rows.entries()) {
     if (!hours[i] || rowIsBlank(r)) continue;
     const segments: Segment[] = [];
     for (let k = 0; k < g.segments; k++) {
-      const price = typed(r.cells[2 * k] ?? ""), quantity = typed(r.cells[2 * k + 1] ?? "");
+      const price = typedPrice(r.cells[2 * k] ?? "", unit), quantity = typed(r.cells[2 * k + 1] ?? "");
       if (price === undefined && quantity === undefined) continue;
       if (typeof price !== "number" || typeof quantity !== "number") {
         return { hours: null, problem: `${hours[i].label}: segment ${k + 1} is not a price and a quantity` };
@@ -385,7 +430,12 @@ export function templateHours(
  * A template laid onto this day: each hour takes the template's hour with its label (a spring day has no
  * HE3 to take; an autumn day's HE2* falls back to the template's HE2). Hours the template lacks are blank.
  */
-export function applyTemplate(g: DayGrid, hours: readonly GridHour[], template: readonly TemplateHour[]): DayGrid {
+export function applyTemplate(
+  g: DayGrid,
+  hours: readonly GridHour[],
+  template: readonly TemplateHour[],
+  unit: PriceUnit = "$/MWh",
+): DayGrid {
   const byLabel = new Map(template.map((h) => [h.label, h]));
   const segments = Math.max(1, ...template.map((h) => h.segments.length));
   const sized = withSegments(g, Math.max(g.segments, segments));
@@ -396,7 +446,7 @@ export function applyTemplate(g: DayGrid, hours: readonly GridHour[], template: 
       const cells = blank(sized.segments);
       if (!h) return { ...r, cells };
       h.segments.forEach((s, k) => {
-        cells[2 * k] = String(s.price);
+        cells[2 * k] = priceCell(s.price, unit);
         cells[2 * k + 1] = String(s.quantity);
       });
       return { side: h.side, cells };

@@ -23,12 +23,14 @@ import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 
 export type { BidBuilderProps, LatestPrice } from "../components/bid_builder/types.ts";
 
-export default function BidBuilder({ assets, latest, now, formKey, initial, canForecast = false }: BidBuilderProps) {
+export default function BidBuilder(
+  { assets, latest, now, formKey, initial, canForecast = false, priceUnit = "$/MWh" }: BidBuilderProps,
+) {
   const [outcome, setOutcome] = useState<Outcome>(null);
   /** RT only: how many consecutive intervals, from the chosen one, one save covers. */
   const [repeat, setRepeat] = useState(1);
   const root = useRef<HTMLFormElement>(null);
-  const bid = useBidForm({ assets, now, initial }, () => setOutcome(null));
+  const bid = useBidForm({ assets, now, initial, priceUnit }, () => setOutcome(null));
   const focusFirstError = () => root.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   const { busy, draft, save, startNew } = useBidSave({ bid, assets, initial, setOutcome, focusFirstError });
   const price = useLatestPrice(bid.zone, latest);
@@ -91,13 +93,14 @@ export default function BidBuilder({ assets, latest, now, formKey, initial, canF
       <div class="grid gap-5 lg:grid-cols-2">
         <CurveEditor bid={bid} />
         <StepChart
-          segments={typedSegments(bid.form.rows)}
+          segments={typedSegments(bid.form.rows, priceUnit)}
           side={bid.form.side}
           zone={bid.zone}
           price={price}
           da={da}
           fc={fc}
           canForecast={canForecast}
+          priceUnit={priceUnit}
         />
       </div>
 

@@ -41,6 +41,7 @@ import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
 import type { CommitmentBid, StorageLimits } from "../services/bids/feasibility.ts";
 import { type AssetKind, type BidSide, MAX_SEGMENTS } from "../services/bids/schema.ts";
 import { priceIn, type PriceUnit } from "../services/market/units.ts";
+import { messageInUnit } from "../services/market/price_input.ts";
 import { formatMarketTime, marketClock, zoneLabel } from "../services/market/market_time.ts";
 import { gateClosureUtc, type Iso, ZONES } from "../services/market/zones.ts";
 
@@ -57,8 +58,8 @@ export interface DayGridProps {
   now: string;
   canForecast?: boolean;
   /**
-   * The viewer's price unit (/settings) for the forecast and DA columns. The curve's cells are typed in
-   * $/MWh, the unit the market and the API take.
+   * The viewer's price unit (/settings): the forecast and DA columns and the curve's price cells are in it;
+   * the cells go to the API in $/MWh (converted exactly). Quantities stay MW: they are power, not energy.
    */
   priceUnit?: PriceUnit;
 }
@@ -150,7 +151,7 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
       setLive(items);
       // A day that already has bids opens with them: submitting the grid then sends their new version.
       const current = replaceable(items);
-      if (current.length) setGrid((g) => (gridIsBlank(g) ? copyDay(g, hours, zone, date, current) : g));
+      if (current.length) setGrid((g) => (gridIsBlank(g) ? copyDay(g, hours, zone, date, current, priceUnit) : g));
     }).catch(() => {});
     getJson<{ items: { interval_start: string; lmp: number }[] }>(
       `/api/market-data/history?zone=${zone}&market=DA&from=${range.from}&to=${range.to}&limit=100`,
@@ -175,11 +176,15 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
   const issues = useMemo(
     () =>
       asset
-        ? validateDay(grid, hours, asset, clock, live.filter((b) => !replaced.includes(b)))
+        ? validateDay(grid, hours, asset, clock, live.filter((b) => !replaced.includes(b)), priceUnit)
         : { cells: {}, rows: {}, count: 0 },
-    [grid, hours, asset, clock, live, replaced],
+    [grid, hours, asset, clock, live, replaced, priceUnit],
   );
-  const filled = useMemo(() => (asset ? gridBids(grid, hours, asset.id).bids.length : 0), [grid, hours, asset]);
+  const filled = useMemo(() => (asset ? gridBids(grid, hours, asset.id, priceUnit).bids.length : 0), [
+    grid,
+    hours,
+    asset,
+  ]);
 
   if (!asset) {
     return (
@@ -234,13 +239,13 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
     if (!items) return setOutcome({ kind: "error", text: "Could not read yesterday's bids; try again." });
     const wanted = items.filter((b) => b.status !== "withdrawn" && b.status !== "rejected");
     if (!wanted.length) return setOutcome({ kind: "error", text: `No bids for ${asset.name} on ${y}.` });
-    change(copyDay(grid, hours, zone, y, wanted));
+    change(copyDay(grid, hours, zone, y, wanted, priceUnit));
   };
 
   const saveTemplate = async () => {
     const name = templateName.trim();
     if (!name) return setOutcome({ kind: "error", text: "Template name: type a name to save the day under." });
-    const t = templateHours(grid, hours);
+    const t = templateHours(grid, hours, priceUnit);
     if (!t.hours) return setOutcome({ kind: "error", text: `Cannot save the template: ${t.problem}.` });
     const a = await send("/api/bid-templates", {
       method: "POST",
@@ -260,12 +265,12 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
   const useTemplate = () => {
     const t = templates.find((x) => x.id === templateId);
     if (!t) return setOutcome({ kind: "error", text: "Choose a template to apply." });
-    change(applyTemplate(grid, hours, t.hours));
+    change(applyTemplate(grid, hours, t.hours, priceUnit));
   };
 
   /** The day as one batch: submitted (replacing the day's drafts and submitted bids), or saved as drafts (replacing its drafts). */
   const submit = async (submitIt = true) => {
-    const { bids, rows } = gridBids(grid, hours, asset.id);
+    const { bids, rows } = gridBids(grid, hours, asset.id, priceUnit);
     const old = submitIt ? replaced : replaced.filter((b) => b.status === "draft");
     if (!bids.length || issues.count) {
       setOutcome({
@@ -293,14 +298,16 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
         if (fresh) setLive(fresh);
         return;
       }
-      const found = serverIssues(a.body, rows);
+      const found = serverIssues(a.body, rows, priceUnit);
       setServer(found.count ? found : null);
       const message = (a.body as { error?: { message?: string } })?.error?.message;
       setOutcome({
         kind: "error",
         text: a.status === 0
           ? "No answer from the server; press Submit again to retry safely (nothing is sent twice)."
-          : message ?? `Refused (${a.status})`,
+          : message !== undefined
+          ? messageInUnit(message, priceUnit)
+          : `Refused (${a.status})`,
       });
     } finally {
       setBusy(false);
@@ -372,8 +379,9 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
       </p>
       <p class="text-xs text-slate-600" data-testid="dg-summary">
         {hours.length} hours · {filled} filled · {liveHere.length} live bid(s) already on this day ·{" "}
-        {issues.count ? <span class="font-semibold text-red-700">{issues.count} issue(s)</span> : "no issues"}{" "}
-        · prices $/MWh, quantities MW; paste a block from a spreadsheet into any cell.
+        {issues.count ? <span class="font-semibold text-red-700">{issues.count} issue(s)</span> : "no issues"} · prices
+        {" "}
+        {priceUnit}, quantities MW; paste a block from a spreadsheet into any cell.
       </p>
       <div class="flex flex-wrap gap-2 text-xs" role="toolbar" aria-label="Grid actions">
         {([
@@ -463,7 +471,7 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
               <th class="sticky left-0 bg-slate-50 px-2 py-1.5">Hour</th>
               {storage && <th class="px-2 py-1.5">Side</th>}
               {Array.from({ length: grid.segments }, (_, k) => [
-                <th key={`p${k}`} class="px-1 py-1.5">$/MWh {k + 1}</th>,
+                <th key={`p${k}`} class="px-1 py-1.5">{priceUnit} {k + 1}</th>,
                 <th key={`q${k}`} class="px-1 py-1.5">MW {k + 1}</th>,
               ])}
               {canForecast && (
@@ -512,7 +520,9 @@ export default function DayGrid({ assets, now, canForecast = false, priceUnit = 
                       <td key={col} class="px-0.5 py-0.5">
                         <input
                           data-cell={cellKey(row, col)}
-                          aria-label={`${h.label} ${col % 2 ? "MW" : "price"} ${Math.floor(col / 2) + 1}`}
+                          aria-label={col % 2
+                            ? `${h.label} MW ${col / 2 + 0.5}`
+                            : `${h.label} price ${col / 2 + 1} (${priceUnit})`}
                           aria-invalid={bad ? "true" : undefined}
                           inputMode="decimal"
                           autocomplete="off"

@@ -9,11 +9,11 @@ import { control, FieldErrors } from "./fields.tsx";
 import type { BidFormState } from "./use_bid_form.ts";
 
 export function CurveEditor({ bid }: { bid: BidFormState }) {
-  const { form, asset, setRow, addRow, removeRow } = bid;
+  const { form, asset, setRow, addRow, removeRow, priceUnit } = bid;
   const err = (key: string) => bid.errors[key];
   const rowsMax = maxRows(bid.zone);
   const limit = asset ? sideLimitMw(asset, form.side) : null;
-  const total = typedSegments(form.rows).reduce((s, x) => s + x.quantity, 0);
+  const total = typedSegments(form.rows, priceUnit).reduce((s, x) => s + x.quantity, 0);
   return (
     <fieldset class="min-w-0 space-y-2">
       <legend class="block text-sm font-medium text-slate-700">
@@ -26,7 +26,7 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
         <thead class="text-left text-xs text-slate-500">
           <tr>
             <th class="w-7 py-1 font-medium">#</th>
-            <th class="py-1 pr-2 font-medium">Price $/MWh</th>
+            <th class="py-1 pr-2 font-medium" data-testid="curve-price-unit">Price {priceUnit}</th>
             <th class="py-1 pr-2 font-medium">Quantity MW</th>
             <th class="w-10 py-1">
               <span class="sr-only">Remove</span>
@@ -44,8 +44,8 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
                   <SegmentCell
                     id={`bb-price-${i}`}
                     name={`segments.${i}.price`}
-                    label={`Segment ${i + 1} price ($/MWh)`}
-                    placeholder="e.g. 35"
+                    label={`Segment ${i + 1} price (${priceUnit})`}
+                    placeholder={priceUnit === "¢/kWh" ? "e.g. 3.5" : "e.g. 35"}
                     value={r.price}
                     errors={pe}
                     onInput={(v) => setRow(i, "price", v)}

@@ -11,9 +11,11 @@ import { madeAtText, modelText } from "../forecast_api.ts";
 import type { ForecastItem } from "../forecast_api.ts";
 import type { Segment } from "../../services/bids/schema.ts";
 import type { Iso } from "../../services/market/zones.ts";
+import { formatPrice, priceIn, type PriceUnit } from "../../services/market/units.ts";
 import type { LatestPrice } from "./types.ts";
 
-export function StepChart({ segments, side, zone, price, da, fc, canForecast }: {
+export function StepChart({ segments, side, zone, price, da, fc, canForecast, priceUnit = "$/MWh" }: {
+  /** In $/MWh, as are the prices: the chart and the text show them in `priceUnit`. */
   segments: Segment[];
   side: "offer" | "bid";
   zone: Iso;
@@ -24,7 +26,12 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
   fc: ForecastItem | null | undefined;
   /** The reader may see forecasts: without it the forecast row is not shown at all. */
   canForecast: boolean;
+  priceUnit?: PriceUnit;
 }) {
+  const cents = priceUnit === "¢/kWh";
+  const inUnit = (v: number) => priceIn(v, priceUnit);
+  const withUnit = (v: number) => cents ? formatPrice(v, priceUnit) : `${usd(v)}/MWh`;
+  const bare = (v: number) => cents ? formatPrice(v, priceUnit) : usd(v);
   const chartBox = useRef<HTMLDivElement>(null);
   const [chartWidth, setChartWidth] = useState<number | undefined>(undefined);
   useEffect(() => {
@@ -37,16 +44,17 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
     return () => ro.disconnect();
   }, []);
   const lines: RefLine[] = [];
-  if (price?.rt) lines.push({ kind: "latest", label: "Latest RT", price: price.rt.lmp });
-  if (typeof da === "number") lines.push({ kind: "da", label: "DA", price: da });
-  if (fc) lines.push({ kind: "forecast", label: "Forecast", price: fc.p50 });
+  if (price?.rt) lines.push({ kind: "latest", label: "Latest RT", price: inUnit(price.rt.lmp) });
+  if (typeof da === "number") lines.push({ kind: "da", label: "DA", price: inUnit(da) });
+  if (fc) lines.push({ kind: "forecast", label: "Forecast", price: inUnit(fc.p50) });
   const band: RefBand | undefined = fc && fc.p10 !== null && fc.p90 !== null
-    ? { label: "Forecast 10–90 %", low: fc.p10, high: fc.p90 }
+    ? { label: "Forecast 10–90 %", low: inUnit(fc.p10), high: inUnit(fc.p90) }
     : undefined;
   return (
     <div class="min-w-0 space-y-2" ref={chartBox}>
       <CurveChart
-        segments={segments}
+        segments={cents ? segments.map((x) => ({ ...x, price: inUnit(x.price) })) : segments}
+        price={cents ? (v, digits = 3) => `${v < 0 ? "−" : ""}${Math.abs(v).toFixed(Math.max(digits, 1))}¢` : undefined}
         side={side}
         lines={lines}
         band={band}
@@ -59,7 +67,7 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
         <dt class="text-slate-500">Latest RT, {zone}</dt>
         <dd class="tabular-nums text-slate-800" data-testid="latest-price">
           {price?.rt
-            ? `${usd(price.rt.lmp)}/MWh at ${marketClock(zone, Date.parse(price.rt.interval_start))}`
+            ? `${withUnit(price.rt.lmp)} at ${marketClock(zone, Date.parse(price.rt.interval_start))}`
             : "no price yet"}
         </dd>
         {canForecast && (
@@ -73,9 +81,9 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
               {fc
                 ? (
                   <>
-                    <span class="font-semibold tabular-nums" data-forecast-p50={fc.p50}>{usd(fc.p50)}/MWh</span>
+                    <span class="font-semibold tabular-nums" data-forecast-p50={fc.p50}>{withUnit(fc.p50)}</span>
                     {fc.p10 !== null && fc.p90 !== null && (
-                      <span class="tabular-nums">, 10–90 %: {usd(fc.p10)} to {usd(fc.p90)}</span>
+                      <span class="tabular-nums">, 10–90 %: {bare(fc.p10)} to {bare(fc.p90)}</span>
                     )}
                     <span class="block text-slate-500">
                       DA forecast of this hour, made {madeAtText(fc.made_at, new Date(), zone)} by {modelText(fc.model)}
@@ -89,7 +97,7 @@ export function StepChart({ segments, side, zone, price, da, fc, canForecast }: 
         <dt class="text-slate-500">DA price</dt>
         <dd class="tabular-nums text-slate-800" data-testid="da-price">
           {typeof da === "number"
-            ? `${usd(da)}/MWh (published)`
+            ? `${withUnit(da)} (published)`
             : <span class="text-slate-500">{da === null ? "not published yet" : "…"}</span>}
         </dd>
       </dl>

@@ -1,6 +1,7 @@
 /** What the bid builder island is given by the bidding page, and the state its parts share. */
 import type { BuilderAsset, BuilderForm } from "../bid_form.ts";
 import type { Issue } from "../../services/bids/schema.ts";
+import type { PriceUnit } from "../../services/market/units.ts";
 
 export interface LatestPrice {
   rt: { lmp: number; interval_start: string } | null;
@@ -20,6 +21,11 @@ export interface BidBuilderProps {
   formKey: string;
   /** The reader may see forecasts (`forecast:read`): the builder then shows the interval's forecast. */
   canForecast?: boolean;
+  /**
+   * The user's price unit (/settings): curve prices are typed and shown in it, and sent in $/MWh.
+   * `initial.form` rows are already in it.
+   */
+  priceUnit?: PriceUnit;
   /** The form as posted without JavaScript, with the server's verdict, when the page renders it again. */
   initial?: {
     form: BuilderForm;

@@ -14,10 +14,12 @@ import {
   intervalStartOf,
   issuesByField,
   maxRows,
+  priceIssues,
 } from "../bid_form.ts";
 import { checkBid, type Issue } from "../../services/bids/schema.ts";
 import type { Market } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
+import { messageInUnit } from "../../services/market/price_input.ts";
 import type { BidBuilderProps, FieldErrorMap } from "./types.ts";
 
 let nextKey = 1;
@@ -25,7 +27,7 @@ const newRow = (price = "", quantity = ""): CurveRow => ({ key: nextKey++, price
 
 /** `onEdit`: called on every change the user makes (the last save's outcome no longer applies). */
 export function useBidForm(
-  { assets, now, initial }: Pick<BidBuilderProps, "assets" | "now" | "initial">,
+  { assets, now, initial, priceUnit = "$/MWh" }: Pick<BidBuilderProps, "assets" | "now" | "initial" | "priceUnit">,
   onEdit: () => void,
 ) {
   const [form, setForm] = useState<BuilderForm>(() => {
@@ -47,7 +49,7 @@ export function useBidForm(
 
   const asset: BuilderAsset | undefined = assets.find((a) => a.id === form.assetId);
   const zone: Iso = asset?.zone ?? "PJM";
-  const input = formToInput(form, asset);
+  const input = formToInput(form, asset, priceUnit);
   const start = intervalStartOf(form, zone);
 
   useEffect(() => {
@@ -59,9 +61,15 @@ export function useBidForm(
     [JSON.stringify(input), asset, clock],
   );
 
-  const clientIssues = check && !check.ok ? check.issues : [];
+  // A price that is no price in the user's unit is said so plainly, instead of the schema's "must be a price".
+  const unparsed = priceIssues(form.rows, priceUnit);
+  const ruleIssues = check && !check.ok ? check.issues : [];
+  const clientIssues = [...unparsed, ...ruleIssues.filter((i) => !unparsed.some((u) => u.path === i.path))];
   const visible = clientIssues.filter((i) => attempted || isShown(i.path, touched));
-  const errors: FieldErrorMap = issuesByField([...visible, ...server]);
+  // The rules speak $/MWh (the API's unit); the user reads them in theirs.
+  const errors: FieldErrorMap = issuesByField(
+    [...visible, ...server].map((i) => ({ ...i, message: messageInUnit(i.message, priceUnit) })),
+  );
 
   /** Every edit clears the server's verdict on the previous form. */
   function update(patch: Partial<BuilderForm>, touch: string[] = []) {
@@ -109,6 +117,8 @@ export function useBidForm(
 
   return {
     form,
+    priceUnit,
+    input,
     asset,
     zone,
     start,

@@ -10,6 +10,7 @@ import { AttemptKeys, send } from "../bid_api.ts";
 import { BIDS_CHANGED_EVENT } from "../bid_format.ts";
 import { type BuilderAsset, formToInput, repeatedBids, serverIssues } from "../bid_form.ts";
 import type { Issue } from "../../services/bids/schema.ts";
+import { messageInUnit } from "../../services/market/price_input.ts";
 import type { BidFormState } from "./use_bid_form.ts";
 import type { BidBuilderProps } from "./types.ts";
 
@@ -38,7 +39,11 @@ export function useBidSave(opts: {
     const e = initial?.editing;
     if (!e) return null;
     const saved = e.fresh
-      ? JSON.stringify(formToInput(initial.form, opts.assets.find((a) => a.id === initial.form.assetId)))
+      ? JSON.stringify(formToInput(
+        initial.form,
+        opts.assets.find((a) => a.id === initial.form.assetId),
+        bid.priceUnit,
+      ))
       : "";
     return { id: e.id, version: e.version, status: "draft", saved };
   });
@@ -132,7 +137,9 @@ export function useBidSave(opts: {
         bid.setServer(issues.filter((i) => i.path !== "_form"));
         setOutcome({
           kind: "error",
-          text: `Saved as a draft, but not submitted: ${issues.map((i) => i.message).join("; ")}`,
+          text: `Saved as a draft, but not submitted: ${
+            issues.map((i) => messageInUnit(i.message, bid.priceUnit)).join("; ")
+          }`,
           bidId: current.id,
         });
         return;

@@ -333,3 +333,60 @@ Deno.test(
     assert.equal(withdrawn.location, `/bidding/${id}?done=withdrawn`);
   },
 );
+
+Deno.test(
+  "the builder without JavaScript in ¢/kWh: prices posted in the user's unit, stored in $/MWh, edited back",
+  opts,
+  async () => {
+    const { t, members, asset } = await setup("bidpages-cents");
+    const token = members.trader.tokens.access_token;
+    expectStatus(
+      await call(t, "PUT", "/api/auth/me", { token, body: { preferences: { units: { price: "¢/kWh" } } } }),
+      200,
+    );
+    const day = deliveryHour();
+    const fields = (extra: Record<string, string>) => ({
+      idempotency_key: crypto.randomUUID(),
+      asset_id: asset.id,
+      market: "DA",
+      date: formFieldsOf("PJM", Date.parse(day)).date,
+      hour: String(formFieldsOf("PJM", Date.parse(day)).hour),
+      side: "offer",
+      "segments.0.price": "4.125",
+      "segments.0.quantity": "5",
+      action: "save",
+      ...extra,
+    });
+    const blank = await page(t, members.trader, "/bidding");
+    assert.match(blank.html, /Price ¢\/kWh/);
+    assert.match(blank.html, /Segment 1 price \(¢\/kWh\)/);
+
+    const fine = await page(t, members.trader, "/bidding", fields({ "segments.0.price": "4.1255" }));
+    assert.equal(fine.status, 400);
+    assert.match(fine.html, /Segment 1 price can have at most 3 decimals in ¢\/kWh/);
+
+    const order = await page(
+      t,
+      members.trader,
+      "/bidding",
+      fields({ "segments.1.price": "3.5", "segments.1.quantity": "5" }),
+    );
+    assert.equal(order.status, 400);
+    assert.match(order.html, /segments\.1\.price 3\.5 ¢\/kWh is below segments\.0\.price 4\.125 ¢\/kWh/);
+
+    const saved = await page(
+      t,
+      members.trader,
+      "/bidding",
+      fields({ "segments.1.price": "4.135", "segments.1.quantity": "5" }),
+    );
+    assert.equal(saved.status, 303, saved.html.slice(0, 500));
+    const id = saved.location!.split("/")[2].split("?")[0];
+    const bid = await call(t, "GET", `/api/bids/${id}`, { token });
+    assert.deepEqual(bid.body.segments, [{ price: 41.25, quantity: 5 }, { price: 41.35, quantity: 5 }]);
+
+    const edit = await page(t, members.trader, `/bidding?edit=${id}`);
+    assert.match(edit.html, /name="segments\.0\.price"[^>]*value="4\.125"/);
+    assert.match(edit.html, /name="segments\.1\.price"[^>]*value="4\.135"/);
+  },
+);

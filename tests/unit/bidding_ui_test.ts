@@ -14,6 +14,7 @@ import {
   issuesByField,
   maxRows,
   parseNumber,
+  priceIssues,
   serverIssues,
   typedSegments,
 } from "../../components/bid_form.ts";
@@ -322,4 +323,35 @@ Deno.test("applyRowAction: add starts at the last price, remove keeps one row, o
   const full = form({ rows: Array.from({ length: 10 }, (_, key) => ({ key, price: "1", quantity: "1" })) });
   assert.equal(applyRowAction(full, "add_row", "PJM")!.rows.length, 10);
   assert.equal(applyRowAction(f, "save", "PJM"), null);
+});
+
+Deno.test("the builder in ¢/kWh: typed prices go to the API in $/MWh exactly, a saved bid comes back in ¢/kWh", () => {
+  const saved = {
+    asset_id: battery.id,
+    zone: "PJM" as const,
+    market: "RT" as const,
+    interval_start: "2026-01-06T15:35:00.000Z",
+    side: "bid" as const,
+    segments: [{ price: 41.35, quantity: 10 }, { price: -0.5, quantity: 2.25 }],
+  };
+  const f = formFromBid(saved, "¢/kWh");
+  assert.deepEqual(f.rows.map((r) => r.price), ["4.135", "-0.05"]);
+  assert.deepEqual(formToInput(f, battery, "¢/kWh"), saved);
+  assert.deepEqual(typedSegments(f.rows, "¢/kWh"), saved.segments);
+  assert.deepEqual(priceIssues(f.rows, "¢/kWh"), []);
+
+  // Finer than the API holds: the text goes as typed (the schema refuses it) and the issue says why plainly.
+  const rows = [{ key: 0, price: "4.1255", quantity: "1" }, { key: 1, price: "", quantity: "1" }];
+  assert.equal((formToInput({ ...f, rows }, battery, "¢/kWh").segments as { price: unknown }[])[0].price, "4.1255");
+  assert.deepEqual(priceIssues(rows, "¢/kWh"), [
+    {
+      path: "segments.0.price",
+      message: "Segment 1 price can have at most 3 decimals in ¢/kWh",
+      code: "invalid_price",
+    },
+  ]);
+  assert.deepEqual(typedSegments(rows, "¢/kWh"), []);
+  // In $/MWh nothing changes: the text is the API's number and the schema judges it.
+  assert.deepEqual(priceIssues([{ key: 0, price: "41.255", quantity: "1" }], "$/MWh"), []);
+  assert.equal((formToInput({ ...f, rows }, battery).segments as { price: unknown }[])[0].price, 4.1255);
 });

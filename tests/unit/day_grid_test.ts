@@ -184,3 +184,58 @@ Deno.test("day grid: a day saved as a template applies to another day by hour-en
   assert.deepEqual(s.rows.slice(0, 3).map((r) => r.cells[0]), ["25", "25", ""], "HE1, HE2, then HE4");
   assert.equal(s.rows[spring.findIndex((h) => h.label === "HE17")].cells[0], "40");
 });
+
+Deno.test("day grid in ¢/kWh: cells typed in ¢/kWh go in $/MWh exactly; loaded bids, templates and messages read in ¢/kWh", () => {
+  const hours = dayHours("PJM", DAY);
+  let g = emptyGrid(24, 2, "offer");
+  g = pasteBlock(g, 0, 0, parseTsv("4.125\t10\t4.135\t5")).grid;
+  assert.deepEqual(parseTsv("4.125¢\t10\t4.135 ¢\t5"), [["4.125", "10", "4.135", "5"]]);
+  const { bids } = gridBids(g, hours, battery.id, "¢/kWh");
+  assert.deepEqual(bids[0].segments, [{ price: 41.25, quantity: 10 }, { price: 41.35, quantity: 5 }]);
+  assert.equal(validateDay(g, hours, battery, NOW, [], "¢/kWh").count, 0);
+  // The same text in $/MWh is a different price.
+  assert.deepEqual(gridBids(g, hours, battery.id).bids[0].segments[0], { price: 4.125, quantity: 10 });
+
+  g = pasteBlock(g, 1, 0, parseTsv("4.1255\t10")).grid; // finer than the API's cent per MWh
+  g = pasteBlock(g, 2, 0, parseTsv("4.5\t10\t3.5\t5")).grid; // offer prices must not decrease
+  const issues = validateDay(g, hours, battery, NOW, [], "¢/kWh");
+  assert.deepEqual(issues.cells[cellKey(1, 0)], ["¢/kWh 1 can have at most 3 decimals in ¢/kWh"]);
+  assert.match(
+    issues.cells[cellKey(2, 2)].join(),
+    /^¢\/kWh 2 3\.5 ¢\/kWh is below ¢\/kWh 1 4\.5 ¢\/kWh: .*must not decrease/,
+  );
+  assert.equal(issues.count, 2);
+  const refused = serverIssues(
+    {
+      error: {
+        details: [{
+          index: 0,
+          path: "bids.0.segments.0.price",
+          message: "bids.0.segments.0.price $1,500/MWh is above PJM's cap of $1,000/MWh",
+        }],
+      },
+    },
+    [3],
+    "¢/kWh",
+  );
+  assert.deepEqual(refused.cells[cellKey(3, 0)], ["¢/kWh 1 150 ¢/kWh is above PJM's cap of 100 ¢/kWh"]);
+
+  // Yesterday's bids and templates ($/MWh in the API) land in ¢/kWh, and save back unchanged.
+  const day = copyDay(emptyGrid(24, 1, "offer"), hours, "PJM", DAY, [
+    {
+      interval_start: hours[4].start,
+      side: "offer",
+      segments: [{ price: 41.35, quantity: 2 }, { price: -0.5, quantity: 1 }],
+    },
+  ], "¢/kWh");
+  assert.deepEqual(day.rows[4].cells, ["4.135", "2", "-0.05", "1"]);
+  const t = templateHours(day, hours, "¢/kWh");
+  assert.deepEqual(t.hours, [{
+    label: "HE5",
+    side: "offer",
+    segments: [{ price: 41.35, quantity: 2 }, { price: -0.5, quantity: 1 }],
+  }]);
+  const applied = applyTemplate(emptyGrid(24, 1, "offer"), hours, t.hours!, "¢/kWh");
+  assert.deepEqual(applied.rows[4].cells, ["4.135", "2", "-0.05", "1"]);
+  assert.match(templateHours(setCell(day, 4, 0, "4.1355"), hours, "¢/kWh").problem ?? "", /HE5: segment 1/);
+});

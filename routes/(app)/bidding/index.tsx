@@ -9,6 +9,7 @@ import {
   formFromBid,
   formFromFields,
   formToInput,
+  priceIssues,
 } from "../../../components/bid_form.ts";
 import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../../islands/BidBuilder.tsx";
 import BidList from "../../../islands/BidList.tsx";
@@ -26,7 +27,7 @@ import { bidDeps, caller } from "../../../server/bids_http.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { MARKETS } from "../../../services/market/types.ts";
 import { type Iso, ISOS } from "../../../services/market/zones.ts";
-import { type Units, unitsOf } from "../../../services/market/units.ts";
+import { type PriceUnit, type Units, unitsOf } from "../../../services/market/units.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 import { DomainError } from "../../../services/errors.ts";
 import { define, type State } from "../../../utils.ts";
@@ -74,6 +75,11 @@ interface Data {
   builder?: BidBuilderProps["initial"];
   /** The viewer's /settings for the list: time zone for times with no market, display units. */
   display: { timeZone: string; units: Units };
+}
+
+/** The viewer's price unit: the builder's prices are typed in it (and posted in it without JavaScript). */
+async function priceUnitOf(ctx: FreshContext<State>, p: Principal): Promise<PriceUnit> {
+  return unitsOf(await ctx.state.services.auth.profile.preferences(p.userId)).price;
 }
 
 async function load(
@@ -151,7 +157,7 @@ export const handler = define.handlers({
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid({ ...bid, zone: bid.zone as Iso }),
+        form: formFromBid({ ...bid, zone: bid.zone as Iso }, await priceUnitOf(ctx, p)),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },
@@ -193,7 +199,11 @@ export const handler = define.handlers({
         400,
       );
     }
-    const input = formToInput(form, asset);
+    const unit = await priceUnitOf(ctx, p);
+    // A price that is no price in the viewer's unit ("4.1255" ¢/kWh) is refused plainly before the rules run.
+    const unparsed = priceIssues(form.rows, unit);
+    if (unparsed.length) return await again(unparsed, 400);
+    const input = formToInput(form, asset, unit);
     const key = isIdempotencyKey(values.idempotency_key ?? "") ? values.idempotency_key : null;
     // The form's key makes a repeated post (reload, double click) save once: the same bid comes back.
     const idempotency = key ? { key, method: "POST", path: "/bidding", body: { input, action, editing } } : null;
@@ -244,6 +254,7 @@ export default define.page<typeof handler>(function Bidding({ data }) {
               formKey={data.formKey}
               initial={data.builder}
               canForecast={data.canForecast}
+              priceUnit={data.display.units.price}
             />
           </Card>
         )
