@@ -87,6 +87,7 @@ const BROWSER_SAFE_SERVICES = new Set([
   "services/forecast_live/schema.ts",
   "services/market/clock.ts",
   "services/market/market_time.ts",
+  "services/market/price_input.ts",
   "services/market/types.ts",
   "services/market/units.ts",
   "services/market/zones.ts",
