@@ -7,11 +7,12 @@
  */
 import { parseArgs } from "node:util";
 import { parseEpfDataset } from "../services/forecast/epf_csv.ts";
-import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
+import { dayIndex } from "../services/forecast/features.ts";
 import { meanForecast } from "../services/forecast/lear.ts";
 import { weightedMean } from "../services/forecast/combine.ts";
-import { mae, naiveForecast, rmae } from "../services/forecast/metrics.ts";
-import { learMemberKey, loadMember } from "./member_cache.ts";
+import { mae, rmae } from "../services/forecast/metrics.ts";
+import { learMemberKey } from "./member_cache.ts";
+import { actualAndNaive, cachedSlice } from "./slice.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -27,22 +28,8 @@ const { values: args } = parseArgs({
 const series = parseEpfDataset(await Deno.readTextFile(`${args.data}/epftoolbox_pjm_2013-2018.csv`));
 const first = dayIndex(series.firstDay, args.start!);
 const days = Array.from({ length: Number(args.days) }, (_, k) => first + k);
-async function member(key: string): Promise<Float64Array> {
-  const cached = await loadMember(key);
-  const f = new Float64Array(days.length * HOURS);
-  for (const [k, d] of days.entries()) {
-    const hit = cached.get(dayDate(series.firstDay, d));
-    if (!hit) throw new Error(`${key} has no ${dayDate(series.firstDay, d)}`);
-    f.set(hit.price, k * HOURS);
-  }
-  return f;
-}
-const actual = new Float64Array(days.length * HOURS);
-const naive = new Float64Array(days.length * HOURS);
-for (const [k, d] of days.entries()) {
-  actual.set(series.price.subarray(d * HOURS, (d + 1) * HOURS), k * HOURS);
-  naive.set(naiveForecast(series.price, series.firstDay, d, d + 1, "weekly"), k * HOURS);
-}
+const member = (key: string) => cachedSlice(key, series, days);
+const { actual, naive } = actualAndNaive(series, days);
 const report = (name: string, f: Float64Array) =>
   console.log(`${name.padEnd(60)} MAE ${mae(actual, f).toFixed(4)}  rMAE ${rmae(actual, f, naive).toFixed(4)}`);
 const learSpecs = args.lear!.split(",");

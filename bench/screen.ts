@@ -11,11 +11,12 @@
  */
 import { parseArgs } from "node:util";
 import { parseEpfDataset } from "../services/forecast/epf_csv.ts";
-import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
+import { dayIndex } from "../services/forecast/features.ts";
 import { learForecastDay, meanForecast } from "../services/forecast/lear.ts";
-import { mae, naiveForecast, rmae } from "../services/forecast/metrics.ts";
+import { mae, rmae } from "../services/forecast/metrics.ts";
 import type { TransformKind } from "../services/forecast/transforms.ts";
-import { appendMember, learMemberKey, loadMember } from "./member_cache.ts";
+import { learMemberKey } from "./member_cache.ts";
+import { actualAndNaive, cachedSlice } from "./slice.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -42,39 +43,14 @@ for (const w of args.lear ? args.lear.split(",").map(Number) : []) {
     for (const c of args.criteria!.split(",") as ("aic" | "bic")[]) {
       const options = { window: w, transform: t, criterion: c, noiseVariance: "legacy", refit: "lars" } as const;
       const key = learMemberKey(options);
-      const cached = await loadMember(key);
-      const f = new Float64Array(days.length * HOURS);
-      for (const [k, d] of days.entries()) {
-        const date = dayDate(series.firstDay, d);
-        let p = cached.get(date)?.price;
-        if (!p) {
-          const t0 = performance.now();
-          p = learForecastDay(series, d, options).price;
-          await appendMember(key, { day: date, price: Array.from(p), ms: performance.now() - t0 });
-        }
-        f.set(p, k * HOURS);
-      }
+      const f = await cachedSlice(key, series, days, (d) => learForecastDay(series, d, options).price);
       members.set(`L${w}/${t}/${c}`, f);
     }
   }
 }
-for (const key of args.mlp ? args.mlp.split(",") : []) {
-  const cached = await loadMember(key);
-  const f = new Float64Array(days.length * HOURS);
-  for (const [k, d] of days.entries()) {
-    const hit = cached.get(dayDate(series.firstDay, d));
-    if (!hit) throw new Error(`${key} has no ${dayDate(series.firstDay, d)}`);
-    f.set(hit.price, k * HOURS);
-  }
-  members.set(key, f);
-}
+for (const key of args.mlp ? args.mlp.split(",") : []) members.set(key, await cachedSlice(key, series, days));
 
-const actual = new Float64Array(days.length * HOURS);
-const naive = new Float64Array(days.length * HOURS);
-for (const [k, d] of days.entries()) {
-  actual.set(series.price.subarray(d * HOURS, (d + 1) * HOURS), k * HOURS);
-  naive.set(naiveForecast(series.price, series.firstDay, d, d + 1, "weekly"), k * HOURS);
-}
+const { actual, naive } = actualAndNaive(series, days);
 const report = (name: string, f: Float64Array) =>
   console.log(`${name.padEnd(70)} MAE ${mae(actual, f).toFixed(3)}  rMAE(weekly) ${rmae(actual, f, naive).toFixed(3)}`);
 for (const [name, f] of members) report(name, f);
