@@ -5,7 +5,7 @@
  * so it works before and without JavaScript.
  */
 import { z } from "zod";
-import { Field, type FieldErrors, Notice, Select } from "./Form.tsx";
+import { Button, Card, Field, type FieldErrors, Notice, Select } from "./Form.tsx";
 import { ASSET_KIND_LIST, assetInput, siteInput } from "../services/assets/schemas.ts";
 import { ISOS } from "../services/market/zones.ts";
 
@@ -135,4 +135,31 @@ export function asValues(row: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(row)) if (val !== null && val !== undefined) out[k] = String(val);
   return out;
+}
+
+/** What a delete without the tick says. */
+export const CONFIRM_DELETE = "Tick “Yes, delete” to confirm.";
+
+/** The delete form of an asset or a site: a ticked confirmation, and the refusal's reason when there was one. */
+export function DeleteCard(props: {
+  title: string;
+  id?: string;
+  description: string;
+  testId: string;
+  name: string;
+  error?: string;
+}) {
+  return (
+    <Card title={props.title} id={props.id} description={props.description}>
+      <form method="post" class="space-y-3" data-testid={props.testId}>
+        <input type="hidden" name="_action" value="delete" />
+        {props.error && <Notice kind="error">{props.error}</Notice>}
+        <label class="flex items-center gap-2 text-sm text-slate-700">
+          <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
+          Yes, delete {props.name}
+        </label>
+        <Button variant="danger">Delete {props.name}</Button>
+      </form>
+    </Card>
+  );
 }

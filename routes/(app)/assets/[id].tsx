@@ -1,7 +1,14 @@
 import { type FreshContext, page } from "fresh";
 import type { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
-import { ASSET_LABELS, AssetFields, assetForm, asValues } from "../../../components/AssetForms.tsx";
+import {
+  ASSET_LABELS,
+  AssetFields,
+  assetForm,
+  asValues,
+  CONFIRM_DELETE,
+  DeleteCard,
+} from "../../../components/AssetForms.tsx";
 import { formErrorsOf, formObject, parseForm, redirect } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import { can } from "../../../services/auth/rbac.ts";
@@ -65,7 +72,6 @@ async function load(ctx: FreshContext<State>, p: Principal, state: FormState = {
 }
 
 /** A delete is confirmed on the form itself (a box to tick), so it works without JavaScript. */
-const CONFIRM = "Tick “Yes, delete” to confirm.";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -84,7 +90,7 @@ export const handler = define.handlers({
     try {
       if (action === "delete") {
         if (values.confirm !== "yes") {
-          return page(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM } }), { status: 400 });
+          return page(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM_DELETE } }), { status: 400 });
         }
         await deleteAsset(db, actor, ctx.params.id);
         return redirect("/assets?done=asset-deleted");
@@ -265,21 +271,14 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
               </form>
             </Card>
           </div>
-          <Card
+          <DeleteCard
             title="Delete asset"
             id="delete"
             description="Only an asset without bids can be deleted: its bids are the record of what was offered."
-          >
-            <form method="post" class="space-y-3" data-testid="asset-delete">
-              <input type="hidden" name="_action" value="delete" />
-              {data.form === "delete" && data.errors._form && <Notice kind="error">{data.errors._form}</Notice>}
-              <label class="flex items-center gap-2 text-sm text-slate-700">
-                <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
-                Yes, delete {asset.name}
-              </label>
-              <Button variant="danger">Delete {asset.name}</Button>
-            </form>
-          </Card>
+            testId="asset-delete"
+            name={asset.name}
+            error={data.form === "delete" ? data.errors._form : undefined}
+          />
         </div>
       )}
     </div>

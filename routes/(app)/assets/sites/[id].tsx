@@ -2,7 +2,14 @@
 import { type FreshContext, page } from "fresh";
 import type { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../../components/Form.tsx";
-import { asValues, SITE_LABELS, SiteFields, siteForm } from "../../../../components/AssetForms.tsx";
+import {
+  asValues,
+  CONFIRM_DELETE,
+  DeleteCard,
+  SITE_LABELS,
+  SiteFields,
+  siteForm,
+} from "../../../../components/AssetForms.tsx";
 import { formErrorsOf, formObject, parseForm, redirect, signedIn } from "../../../../server/pages.ts";
 import { toHttpError } from "../../../../server/errors.ts";
 import { HttpError } from "../../../../framework/http_error.ts";
@@ -31,7 +38,6 @@ async function load(ctx: FreshContext<State>, p: Principal, extra: Partial<Data>
 }
 
 /** A delete is confirmed on the form itself (a box to tick), so it works without JavaScript. */
-const CONFIRM = "Tick “Yes, delete” to confirm.";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -50,7 +56,7 @@ export const handler = define.handlers({
     try {
       if (action === "delete") {
         if (values.confirm !== "yes") {
-          return page<Data>(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM } }), { status: 400 });
+          return page<Data>(await load(ctx, p, { form: "delete", errors: { _form: CONFIRM_DELETE } }), { status: 400 });
         }
         await deleteSite(db, actor, ctx.params.id);
         return redirect("/assets?done=site-deleted");
@@ -99,17 +105,13 @@ export default define.page<typeof handler>(function SiteEdit({ data }) {
               </form>
             </Card>
           </div>
-          <Card title="Delete site" description="Only a site without assets can be deleted.">
-            <form method="post" class="space-y-3" data-testid="site-delete">
-              <input type="hidden" name="_action" value="delete" />
-              {data.form === "delete" && data.errors._form && <Notice kind="error">{data.errors._form}</Notice>}
-              <label class="flex items-center gap-2 text-sm text-slate-700">
-                <input type="checkbox" name="confirm" value="yes" class="h-4 w-4 rounded border-slate-300" />
-                Yes, delete {site.name}
-              </label>
-              <Button variant="danger">Delete {site.name}</Button>
-            </form>
-          </Card>
+          <DeleteCard
+            title="Delete site"
+            description="Only a site without assets can be deleted."
+            testId="site-delete"
+            name={site.name}
+            error={data.form === "delete" ? data.errors._form : undefined}
+          />
         </div>
       )}
     </div>
