@@ -6,7 +6,7 @@
  * day opened again shows 4.125.
  */
 import assert from "node:assert/strict";
-import { addDays, dayHours, defaultDay } from "../../components/day_grid.ts";
+import { addDays, dayHours } from "../../components/day_grid.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { jsonApi, register, ridgeSolar, signIn } from "../helpers/e2e.ts";
 import { appDatabaseEnv, serviceTest } from "../helpers/services.ts";
