@@ -9,7 +9,7 @@ import { solveStorageDay } from "./lp.ts";
 import type { StorageDayInput, StoragePlan } from "./types.ts";
 
 export type { ForecastHour, PlanHour, StorageDayInput, StorageParams, StoragePlan } from "./types.ts";
-export { type BidCurve, type CurveAsset, type CurveOptions, planToCurves } from "./curves.ts";
+export { type BidCurve, type CurveAsset, planToCurves } from "./curves.ts";
 
 /** The schedule that maximises the day's expected revenue at the forecast's point prices. */
 export async function optimiseStorage(input: StorageDayInput): Promise<StoragePlan> {

@@ -66,32 +66,36 @@ Deno.test("at the forecast price every curve clears its planned MW", async () =>
   }
 });
 
-Deno.test("on the wrong side of the price the battery does nothing, within the band it does part", async () => {
+Deno.test("on the wrong side of the round trip the battery does nothing", async () => {
   const { f, plan, curves } = await planAndCurves();
-  const charges = plan.hours.filter((h) => h.charge_mw > 0);
-  const dearestCharge = Math.max(...charges.map((h) => h.price));
-  const discharges = plan.hours.filter((h) => h.discharge_mw > 0);
-  const cheapestDischarge = Math.min(...discharges.map((h) => h.price));
+  // The break-evens come from the other leg's quantile: the dearest charge hour's p10 / RTE for an
+  // offer, the cheapest discharge hour's p90 × RTE for a bid.
+  const energyCost = Math.max(...plan.hours.flatMap((h, t) => (h.charge_mw > 0 ? [f[t].p10!] : []))) / 0.85;
+  const resale = Math.min(...plan.hours.flatMap((h, t) => (h.discharge_mw > 0 ? [f[t].p90!] : []))) * 0.85;
+  assert.ok(energyCost < resale, "the duck's spread pays for a round trip");
   for (const c of curves) {
     const t = f.findIndex((h) => Date.parse(h.start) === Date.parse(c.interval_start));
-    const total = c.segments.reduce((s, x) => s + x.quantity, 0);
+    const planned = c.side === "offer" ? plan.hours[t].discharge_mw : plan.hours[t].charge_mw;
+    assert.equal(c.segments.length, 1);
     if (c.side === "offer") {
-      // Selling below what the energy cost (dearest charge / RTE) would lose money: nothing clears.
-      assert.equal(clearBid(c, dearestCharge / 0.85 - 0.5).awarded_mw, 0);
-      // Below the hour's 10 % quantile but above break-even: half.
-      const between = (Math.max(dearestCharge / 0.85, 0) + f[t].p10!) / 2;
-      if (between > dearestCharge / 0.85 + 0.01) {
-        assert.ok(clearBid(c, between).awarded_mw < total, "a price under p10 sells less");
-        assert.ok(clearBid(c, between).awarded_mw > 0, "but above break-even sells some");
-      }
+      assert.equal(c.segments[0].price, Math.floor(energyCost * 100) / 100);
+      assert.equal(clearBid(c, energyCost - 0.5).awarded_mw, 0, "selling below the energy's cost");
+      assert.ok(Math.abs(clearBid(c, energyCost + 0.5).awarded_mw - planned) <= 0.001, "above it: all");
     } else {
-      assert.equal(clearBid(c, cheapestDischarge * 0.85 + 0.5).awarded_mw, 0);
-      const between = (cheapestDischarge * 0.85 + f[t].p90!) / 2;
-      if (between < cheapestDischarge * 0.85 - 0.01) {
-        assert.ok(clearBid(c, between).awarded_mw < total);
-        assert.ok(clearBid(c, between).awarded_mw > 0);
-      }
+      assert.equal(c.segments[0].price, Math.ceil(resale * 100) / 100);
+      assert.equal(clearBid(c, resale + 0.5).awarded_mw, 0, "buying above what it can resell for");
+      assert.ok(Math.abs(clearBid(c, resale - 0.5).awarded_mw - planned) <= 0.001, "below it: all");
     }
+  }
+});
+
+Deno.test("without quantiles the point forecast sets the break-evens", async () => {
+  const f = forecast().map(({ start, price }) => ({ start, price }));
+  const plan = await optimiseStorage({ asset: assetRow, forecast: f, soc_start: 0, soc_end: 0, max_cycles: 1 });
+  const curves = planToCurves(plan, f, assetRow);
+  const energyCost = Math.max(...plan.hours.flatMap((h, t) => (h.charge_mw > 0 ? [f[t].price] : []))) / 0.85;
+  for (const c of curves.filter((c) => c.side === "offer")) {
+    assert.equal(c.segments[0].price, Math.floor(energyCost * 100) / 100);
   }
 });
 
