@@ -6,25 +6,15 @@
  * are the same problem. The load average is printed with the figures: the machine is shared.
  */
 import { type ForecastHour, planToCurves, type StorageDayInput, storageOptimiser } from "../services/optimize/mod.ts";
+import { mulberry32 } from "../services/market/simulator.ts";
 import { fmt } from "./lib.ts";
 
 const SOLVES = 500;
 const ASSETS = 1000;
 const T0 = Date.parse("2025-07-01T04:00:00Z");
 
-/** Deterministic (mulberry32). */
-function rng(seed: number) {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function assetDay(i: number): StorageDayInput {
-  const r = rng(1000 + i);
+  const r = mulberry32(1000 + i);
   const shape = [30, 27, 25, 24, 25, 29, 36, 42, 40, 35, 31, 28, 27, 28, 31, 37, 45, 58, 72, 66, 54, 45, 38, 33];
   const forecast: ForecastHour[] = shape.map((p, h) => {
     const price = p * (0.7 + 0.6 * r()) + (r() - 0.5) * 10 - (r() < 0.03 ? 60 : 0);
