@@ -8,7 +8,10 @@ const fraction = (what: string) =>
   z.number().finite().min(0).max(1).describe(`${what}, a fraction of the asset's energy (0–1)`);
 
 export const optimiseRequest = z.strictObject({
-  delivery_date: z.iso.date().describe("The zone's operating day to schedule (YYYY-MM-DD, market clock)"),
+  // Years outside 2000–2099 hold no forecast, and the calendar arithmetic of years 0–99 is JavaScript's 1900s.
+  delivery_date: z.iso.date().refine((d) => d >= "2000-01-01" && d <= "2099-12-31", {
+    error: "delivery_date must be a day from 2000-01-01 to 2099-12-31",
+  }).describe("The zone's operating day to schedule (YYYY-MM-DD, market clock)"),
   soc_start: fraction("State of charge when the day starts").optional()
     .describe("State of charge when the day starts, a fraction of the asset's energy; default its min_soc"),
   soc_end: fraction("Least state of charge at the day's end").optional()

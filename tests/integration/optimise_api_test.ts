@@ -68,6 +68,17 @@ Deno.test("optimise a battery's day: schedule, curves, drafts in one batch, and 
     422,
     "no_forecast",
   );
+  // Dates at the ends of the calendar are refused as input, not server errors.
+  for (const d of ["0001-01-01", "9999-12-31", "1970-01-01"]) {
+    expectStatus(await call(t, "POST", path, { token: trader, body: { ...body, delivery_date: d } }), 400);
+  }
+  expectError(
+    await call(t, "POST", path, { token: trader, body: { ...body, delivery_date: "2000-01-01" } }),
+    422,
+    "no_forecast",
+  );
+  expectStatus(await call(t, "POST", path, { token: trader, body: { ...body, delivery_date: "2025-02-30" } }), 400);
+  expectStatus(await call(t, "POST", path, { token: trader, body: { ...body, max_cycles: 1e308 } }), 400);
   const slow = await call(t, "POST", "/api/assets", {
     token: trader,
     body: {
