@@ -91,6 +91,19 @@ Deno.test("optimise page: the day's schedule and curves, its mistakes, create bi
   });
   assert.equal(foreignPost.status, 404);
 
+  // A day whose gate has closed optimises, but its bids are refused, with the reason on the page.
+  const today = addDays(tomorrowOf("PJM"), -1);
+  await insertRun(db, {
+    zone: "PJM",
+    deliveryDate: today,
+    modelId: await modelVersion(db, "page-test"),
+    madeAt: new Date(Date.now() - 30 * 3_600_000),
+    hours: dayShape(operatingHours("PJM", today)),
+  });
+  const late = await bidPage(t, trader, `/assets/${assetId}/optimise`, { delivery_date: today, max_cycles: "1" });
+  assert.equal(late.status, 400);
+  assert.match(late.html, /bids are invalid; none were created: .*gate closed/);
+
   // Create bids: drafts in one batch, then the asset page with their count.
   const created = await bidPage(t, trader, `/assets/${assetId}/optimise`, {
     delivery_date: day,

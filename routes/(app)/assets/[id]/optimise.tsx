@@ -130,7 +130,14 @@ export const handler = define.handlers({
       const http = toHttpError(e);
       if (!http || http.status >= 500) throw e;
       const { data } = await load(ctx, values);
-      const failed: Data = { ...data, errors: { _form: http.message } };
+      // A refused batch says how many bids were refused; the first one's reason says why (e.g. the gate closed).
+      const first = Array.isArray(http.options.details)
+        ? (http.options.details[0] as { message?: unknown } | undefined)?.message
+        : undefined;
+      const failed: Data = {
+        ...data,
+        errors: { _form: typeof first === "string" ? `${http.message}: ${first}` : http.message },
+      };
       return page(failed, { status: http.status });
     }
   },
