@@ -71,6 +71,7 @@ serviceTest("optimise a battery's day in the browser and create its bids as draf
     await signIn(page, email, `${app.url}/assets/${bess.id}`);
 
     // The asset page's Optimise card: pick the day, optimise.
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/optimise-asset-1280.png`, fullPage: true });
     await page.fill("#optimise-date", day);
     await page.click("[data-testid=optimise-day] button");
     await page.waitForURL(new RegExp(`/assets/${bess.id}/optimise\\?delivery_date=${day}`));

@@ -11,6 +11,7 @@ import {
   mae,
   naiveForecast,
   pinball,
+  profileMeanDay,
   rmae,
   rmaeEpftoolbox,
   rmse,
@@ -114,4 +115,14 @@ serviceTest("the published PJM figures: MAE, sMAPE, rMAE of the DNN and LEAR ens
   // The paper's conclusion on PJM: the DNN ensemble is significantly more accurate than the LEAR one.
   const dm = dieboldMariano(real, pub.columns.get("LEAR Ensemble")!, pub.columns.get("DNN Ensemble")!);
   assert.ok(dm.pValue < 0.01, `DM p-value ${dm.pValue}`);
+});
+
+Deno.test("profileMeanDay: hour by hour mean of the days before, none of day d itself", () => {
+  // Day k has the value 10·k + h at hour h; day 3 is unknown (NaN) and must not be read.
+  const price = new Float64Array(4 * 24).map((_, i) => (i >= 3 * 24 ? NaN : 10 * Math.floor(i / 24) + (i % 24)));
+  const mean2 = profileMeanDay(price, 3, 2);
+  for (let h = 0; h < 24; h++) assert.equal(mean2[h], (10 + 20) / 2 + h);
+  assert.deepEqual(Array.from(profileMeanDay(price, 3, 3)), Array.from({ length: 24 }, (_, h) => 10 + h));
+  assert.throws(() => profileMeanDay(price, 2, 3), RangeError);
+  assert.throws(() => profileMeanDay(price, 3, 0), RangeError);
 });
