@@ -55,7 +55,7 @@ export interface BidDeps {
  * (`strategyId`: its bids carry it, so the approval policy can tell them apart).
  */
 export interface Caller {
-  principal: Pick<Principal, "orgId" | "userId" | "apiKeyId" | "role" | "approver">;
+  principal: Pick<Principal, "orgId" | "userId" | "apiKeyId" | "role" | "approver"> & Partial<Principal>;
   ip?: string | null;
   strategyId?: string | null;
 }

@@ -203,8 +203,8 @@ export default define.page<typeof handler>(function Approvals({ data }) {
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Approvals</h1>
         <p class="mt-1 text-sm text-slate-600">
-          Bids waiting for a second person before they reach the market. Your own bids are not listed: another
-          approver decides on them. A bid still waiting at its gate expires.
+          Bids waiting for a second person before they reach the market. Your own bids are not listed: another approver
+          decides on them. A bid still waiting at its gate expires.
         </p>
       </header>
       {data.notice && <Notice kind="success">{data.notice}</Notice>}
