@@ -32,6 +32,13 @@ import { weekChartSvg } from "../services/forecast/week_chart.ts";
 import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
 
+// `deno task backtest storage …`: the battery optimiser's backtest on PJM 2025 hub prices instead.
+if (Deno.args[0] === "storage") {
+  const { main } = await import("./storage_backtest.ts");
+  await main(Deno.args.slice(1));
+  Deno.exit(0);
+}
+
 const { values: args } = parseArgs({
   args: Deno.args,
   options: {

@@ -2,6 +2,7 @@
 import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
+import { benchOptimize } from "./optimize.ts";
 import { benchBids } from "./bids.ts";
 import { benchDayBatch } from "./day_batch.ts";
 import { benchSsr } from "./ssr.ts";
@@ -16,6 +17,7 @@ const all: Record<string, () => Promise<unknown>> = {
   bids: benchBids,
   clearing: benchClearing,
   day_batch: benchDayBatch,
+  optimize: benchOptimize,
   ws_fanout: () => benchWsFanout(),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);

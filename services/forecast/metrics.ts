@@ -61,6 +61,20 @@ export function naiveDay(price: Float64Array, firstDay: string, d: number, kind:
   return price.slice((d - lag) * HOURS, (d - lag + 1) * HOURS);
 }
 
+/**
+ * The mean daily profile of the `days` days before `d`, hour by hour: a price-only forecast that keeps
+ * the shape of the recent days (when the cheap and dear hours fall) and averages out one day's noise.
+ * Better than the day before for scheduling a battery, whose revenue depends on the order of the hours
+ * more than on their level (bench/storage_backtest.ts).
+ */
+export function profileMeanDay(price: Float64Array, d: number, days = 7): Float64Array {
+  if (!(days >= 1) || d - days < 0) throw new RangeError(`day ${d} has fewer than ${days} days before it`);
+  const out = new Float64Array(HOURS);
+  for (let k = 1; k <= days; k++) for (let h = 0; h < HOURS; h++) out[h] += price[(d - k) * HOURS + h];
+  for (let h = 0; h < HOURS; h++) out[h] /= days;
+  return out;
+}
+
 /** The naive forecast of days `from` … `to − 1`, flat. */
 export function naiveForecast(
   price: Float64Array,

@@ -26,7 +26,8 @@ import { listBids } from "../../../services/bids/store.ts";
 import { define, type State } from "../../../utils.ts";
 import { formatMarketInterval, formatUserTime, marketClock } from "../../../services/market/market_time.ts";
 import { formatEnergy, unitsOf } from "../../../services/market/units.ts";
-import type { Iso } from "../../../services/market/zones.ts";
+import { type Iso, operatingDate } from "../../../services/market/zones.ts";
+import { addDays } from "../../../services/market/clock.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,7 +42,10 @@ interface FormState {
   notice?: string;
 }
 
-const DONE: Record<string, string> = { saved: "Asset saved." };
+const DONE: Record<string, string> = {
+  saved: "Asset saved.",
+  "bids-created": "Draft bids created from the optimised schedule: review and submit them on Bidding.",
+};
 
 async function load(ctx: FreshContext<State>, p: Principal, state: FormState = { errors: {} }) {
   if (!UUID.test(ctx.params.id)) throw new HttpError(404, "No such asset");
@@ -67,6 +71,7 @@ async function load(ctx: FreshContext<State>, p: Principal, state: FormState = {
     display,
     sites,
     canWrite: can(p.role, "assets:write"),
+    tomorrow: addDays(operatingDate(asset.zone, new Date()), 1),
     ...state,
   };
 }
@@ -76,7 +81,12 @@ async function load(ctx: FreshContext<State>, p: Principal, state: FormState = {
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    const notice = DONE[ctx.url.searchParams.get("done") ?? ""];
+    const done = ctx.url.searchParams.get("done") ?? "";
+    const count = Number(ctx.url.searchParams.get("count"));
+    // The count is only echoed as a number: nothing else from the query reaches the page.
+    const notice = done === "bids-created" && Number.isInteger(count) && count > 0 && count <= 500
+      ? `${count} ${DONE[done].replace(/^Draft bids/, "draft bids")}`
+      : DONE[done];
     return page(await load(ctx, p, { errors: {}, notice }));
   },
   async POST(ctx) {
@@ -157,6 +167,33 @@ export default define.page<typeof handler>(function AssetDetail({ data }) {
           </Card>
         </div>
       </div>
+      {asset.kind === "storage" && (
+        <Card
+          title="Optimise"
+          description="The schedule that earns most at the zone's day-ahead price forecast, within this battery's limits, and its bids."
+        >
+          <form
+            method="get"
+            action={`/assets/${asset.id}/optimise`}
+            class="flex flex-wrap items-end gap-3"
+            data-testid="optimise-day"
+          >
+            <div class="space-y-1">
+              <label for="optimise-date" class="block text-sm font-medium text-slate-700">Delivery day</label>
+              <input
+                id="optimise-date"
+                name="delivery_date"
+                type="date"
+                value={data.tomorrow}
+                class="block rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:outline-none focus:ring-2 focus:ring-brand-100"
+              />
+            </div>
+            <input type="hidden" name="soc_start" value={String(Math.round((asset.min_soc ?? 0) * 1e4) / 100)} />
+            <input type="hidden" name="max_cycles" value="1" />
+            <Button>Optimise</Button>
+          </form>
+        </Card>
+      )}
       <Card
         title="Metering"
         description="Net injection as metered: + generation or discharge, − consumption or charge. A day-ahead position settles its deviation from it at the real-time price."
