@@ -5,6 +5,7 @@ import { Button, Checkbox, Field, type FieldErrors, Select } from "./Form.tsx";
 export const KIND_LABELS: Record<string, string> = {
   fixed_curve: "Fixed curve",
   forecast_following: "Forecast-following",
+  battery_arbitrage: "Battery arbitrage (optimiser)",
 };
 
 function Area(props: { name: string; label: string; value?: string; error?: string; hint?: string }) {

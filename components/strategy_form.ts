@@ -13,6 +13,10 @@ const FIELD: Record<string, string> = {
   "params.quantity_share": "quantity_pct",
   "params.basis": "basis",
   "params.side": "side",
+  "params.max_cycles": "max_cycles",
+  "params.degradation_cost": "degradation_cost",
+  "params.soc_start": "soc_start_pct",
+  "params.soc_end": "soc_end_pct",
 };
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -55,15 +59,26 @@ export function strategyFromForm(
     enabled: v.enabled === "on",
   };
   const pct = num(v.quantity_pct);
+  const share = (x: number | undefined) => x === undefined ? undefined : x / 100;
   const input = v.kind === "fixed_curve"
     ? { ...common, params: { side: v.side, segments: curveOf(v.curve ?? ""), hours: hoursOf(v.hours ?? "") } }
+    : v.kind === "battery_arbitrage"
+    ? {
+      ...common,
+      params: {
+        max_cycles: num(v.max_cycles),
+        degradation_cost: num(v.degradation_cost),
+        soc_start: share(num(v.soc_start_pct)),
+        soc_end: share(num(v.soc_end_pct)),
+      },
+    }
     : {
       ...common,
       params: {
         side: v.side,
         margin: num(v.margin) ?? 0,
         basis: v.basis || undefined,
-        quantity_share: pct === undefined ? undefined : pct / 100,
+        quantity_share: share(pct),
       },
     };
   const r = strategyInput.safeParse(input);
@@ -75,6 +90,8 @@ export function strategyFromForm(
   }
   return { ok: false, errors };
 }
+
+const percent = (x: number) => String(Number((x * 100).toFixed(4)));
 
 /** A saved strategy as the form's values (to edit it). */
 export function formOfStrategy(s: StrategyView): Record<string, string> {
@@ -92,7 +109,11 @@ export function formOfStrategy(s: StrategyView): Record<string, string> {
     hours: Array.isArray(p.hours) ? (p.hours as number[]).join(", ") : "",
     margin: p.margin === undefined ? "" : String(p.margin),
     basis: String(p.basis ?? "p50"),
-    quantity_pct: typeof p.quantity_share === "number" ? String(Number((p.quantity_share * 100).toFixed(4))) : "100",
+    quantity_pct: typeof p.quantity_share === "number" ? percent(p.quantity_share) : "100",
+    max_cycles: p.max_cycles === undefined ? "" : String(p.max_cycles),
+    degradation_cost: p.degradation_cost === undefined ? "" : String(p.degradation_cost),
+    soc_start_pct: typeof p.soc_start === "number" ? percent(p.soc_start) : "",
+    soc_end_pct: typeof p.soc_end === "number" ? percent(p.soc_end) : "",
   };
 }
 

@@ -27,6 +27,13 @@ function record(tx: Transaction, c: Caller, action: string, id: string, details:
 /** The strategy must fit its asset (of the caller's organization: else 404): a side the asset can take. */
 async function assertFits(tx: Transaction, orgId: string, s: StrategyInput) {
   const asset = await getAsset(tx, orgId, s.asset_id);
+  if (s.kind === "battery_arbitrage") {
+    if (asset.kind === "storage") return;
+    throw invalid(`Battery arbitrage needs a storage asset; ${asset.name} is a ${asset.kind} asset`, {
+      code: "validation_failed",
+      details: [{ path: "asset_id", message: "not a storage asset", code: "not_storage" }],
+    });
+  }
   const limit = sideLimitMw(asset, s.params.side);
   if (limit === null) {
     throw invalid(`A ${asset.kind} asset cannot ${s.params.side === "bid" ? "buy (bid)" : "sell (offer)"}`, {

@@ -7,9 +7,11 @@ import type { MarketHour } from "../market/market_time.ts";
 import { type Iso, ZONES } from "../market/zones.ts";
 import type { StrategyInput } from "./schema.ts";
 
+/** The kinds planned here, without a solver (battery arbitrage is arbitrage.ts). */
+type Planned = Exclude<StrategyInput, { kind: "battery_arbitrage" }>;
 export interface PlanStrategy {
-  kind: StrategyInput["kind"];
-  params: StrategyInput["params"];
+  kind: Planned["kind"];
+  params: Planned["params"];
 }
 
 export interface HourForecast {

@@ -20,8 +20,10 @@ import { DomainError } from "../errors.ts";
 import { forecastsAsOf } from "../forecast_live/store.ts";
 import { operatingDayHours } from "../market/market_time.ts";
 import { gateClosureUtc, type Iso, nextGateClosure } from "../market/zones.ts";
-import { type HourForecast, planDay } from "./plan.ts";
-import type { StrategyInput, StrategyRunView, StrategyView } from "./schema.ts";
+import { type HourForecast, planDay, type PlanStrategy } from "./plan.ts";
+import { arbitragePlan } from "./arbitrage.ts";
+import type { z } from "zod";
+import type { batteryArbitrageParams, StrategyRunView, StrategyView } from "./schema.ts";
 import { createdRun, getStrategy, insertRun, latestRun, type NewRun } from "./store.ts";
 
 export interface RunDeps {
@@ -146,12 +148,21 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
         const items = await forecastsAsOf(tx, zone, hours[0].start, hours[hours.length - 1].end, now);
         for (const f of items) forecast.set(Date.parse(f.interval_start), f);
       }
-      const plan = planDay(
-        { kind: strategy.kind as StrategyInput["kind"], params: strategy.params as StrategyInput["params"] },
-        asset,
-        hours,
-        forecast,
-      );
+      const plan = strategy.kind === "battery_arbitrage"
+        ? await arbitragePlan(
+          tx,
+          req.orgId,
+          asset.id,
+          date,
+          strategy.params as z.infer<typeof batteryArbitrageParams>,
+          now,
+        )
+        : planDay(
+          { kind: strategy.kind as PlanStrategy["kind"], params: strategy.params as PlanStrategy["params"] },
+          asset,
+          hours,
+          forecast,
+        );
       if ("nothing" in plan) return await nothing(plan.nothing);
 
       const policy = await getPolicy(tx, req.orgId);

@@ -6,13 +6,16 @@
  * - `fixed_curve`: the same curve for every hour of the day (or the hours listed, by hour ending).
  * - `forecast_following`: one segment per hour at the live forecast (P10/P50/P90) plus a margin for an
  *   offer (minus it for a bid), for a share of the asset's power on that side.
+ * - `battery_arbitrage`: a storage asset's day optimised on the live forecast (services/optimize), its
+ *   schedule as price-responsive curves.
  */
 import { z } from "zod";
 import { text } from "../schemas/text.ts";
 import { int4 } from "../schemas/numeric.ts";
 import { BID_SIDES, MAX_SEGMENTS, segmentSchema } from "../bids/schema.ts";
+import { optimiseRequest } from "../optimize/schemas.ts";
 
-export const STRATEGY_KINDS = ["fixed_curve", "forecast_following"] as const;
+export const STRATEGY_KINDS = ["fixed_curve", "forecast_following", "battery_arbitrage"] as const;
 export type StrategyKind = typeof STRATEGY_KINDS[number];
 
 /** Hours by hour ending, 1–24 (the autumn DST day's repeated HE2 is bid with HE2). */
@@ -34,6 +37,9 @@ export const forecastFollowingParams = z.strictObject({
     .describe("Share of the asset's power on the side (discharge for offers, charge for bids)"),
 });
 
+/** The optimiser's settings for each day (the day itself is the run's). */
+export const batteryArbitrageParams = optimiseRequest.omit({ delivery_date: true });
+
 const common = {
   name: text({ min: 1, max: 100 }),
   asset_id: z.uuid(),
@@ -50,7 +56,13 @@ const forecastFollowing = z.strictObject({
   params: forecastFollowingParams,
 });
 
-export const strategyInput = z.discriminatedUnion("kind", [fixedCurve, forecastFollowing])
+const batteryArbitrage = z.strictObject({
+  ...common,
+  kind: z.literal("battery_arbitrage"),
+  params: batteryArbitrageParams,
+});
+
+export const strategyInput = z.discriminatedUnion("kind", [fixedCurve, forecastFollowing, batteryArbitrage])
   .meta({ id: "StrategyInput" });
 export type StrategyInput = z.infer<typeof strategyInput>;
 
@@ -59,6 +71,7 @@ const version = { version: int4({ min: 1 }).describe("The version you read; a st
 export const strategyUpdate = z.discriminatedUnion("kind", [
   fixedCurve.extend(version),
   forecastFollowing.extend(version),
+  batteryArbitrage.extend(version),
 ])
   .meta({ id: "StrategyUpdate" });
 export type StrategyParams = StrategyInput["params"];

@@ -10,6 +10,7 @@ import { battery, bidPage, siteWithAsset } from "../helpers/bids.ts";
 import { dayShape, insertRun, modelVersion, operatingHours } from "../helpers/forecasts.ts";
 import { testApp } from "../helpers/test_app.ts";
 import { nextGateClosure } from "../../services/market/zones.ts";
+import { addDays } from "../../services/market/clock.ts";
 
 async function setup(tag: string) {
   const t = await testApp();
@@ -336,3 +337,63 @@ Deno.test("strategy pages: list, create by form, run now, runs, edit and delete"
   assert.equal(del.location, "/strategies?done=deleted");
   assert.equal((await bidPage(t, token, path)).status, 404);
 });
+
+Deno.test(
+  "strategies: battery arbitrage optimises the storage day on the live forecast and bids its curves",
+  opts,
+  async () => {
+    const { t, trader, assetId, siteId, as } = await setup("strat-arb");
+    const api = as(trader);
+    const pv = await api("POST", "/api/assets", { site_id: siteId, name: "PV", kind: "solar", capacity_mw: 5 });
+    const arb = (asset: string, name = "Arbitrage") => ({
+      name,
+      asset_id: asset,
+      kind: "battery_arbitrage",
+      lead_minutes: 120,
+      params: { max_cycles: 1, degradation_cost: 2 },
+    });
+    const notStorage = await api("POST", "/api/strategies", arb(pv.body.id));
+    expectError(notStorage, 400, "validation_failed");
+    assert.match(notStorage.text, /needs a storage asset/);
+    expectError(
+      await api("POST", "/api/strategies", { ...arb(assetId), params: { max_cycles: -1 } }),
+      400,
+      "validation_failed",
+    );
+    const s = await api("POST", "/api/strategies", arb(assetId));
+    expectStatus(s, 201);
+    // The day after the next gate's: the forecast-following test stored a forecast for that one.
+  const day = addDays(nextGateClosure("PJM", new Date()).deliveryDate, 1);
+    const none = await api("POST", `/api/strategies/${s.body.id}/runs`, { delivery_date: day });
+    assert.equal(none.body.run.outcome, "nothing");
+    assert.match(none.body.run.reason, /No complete DA price forecast/);
+
+    const db = t.services.db();
+    await insertRun(db, {
+      zone: "PJM",
+      deliveryDate: day,
+      modelId: await modelVersion(db, "strategy-arb-model"),
+      madeAt: new Date(),
+      hours: dayShape(operatingHours("PJM", day), 40, 12),
+    });
+    const run = await api("POST", `/api/strategies/${s.body.id}/runs`, { delivery_date: day });
+    expectStatus(run, 201);
+    assert.equal(run.body.run.outcome, "created", JSON.stringify(run.body));
+    const bids = (await api("GET", `/api/bids?asset_id=${assetId}&limit=100`)).body.items
+      .filter((b: { strategy_id: string }) => b.strategy_id === s.body.id);
+    assert.equal(bids.length, run.body.run.bid_ids.length);
+    // It charges in some hours and discharges in others, and never both in one hour.
+    const sides = new Set(bids.map((b: { side: string }) => b.side));
+    assert.deepEqual([...sides].sort(), ["bid", "offer"]);
+    const hours = bids.map((b: { interval_start: string }) => b.interval_start);
+    assert.equal(new Set(hours).size, hours.length);
+    // The same as the asset page's optimiser makes for that day.
+    const optimised = await api("POST", `/api/assets/${assetId}/optimise`, {
+      delivery_date: day,
+      max_cycles: 1,
+      degradation_cost: 2,
+    });
+    expectStatus(optimised, 200);
+    assert.equal(optimised.body.curves.length, bids.length);
+  },
+);

@@ -197,3 +197,25 @@ Deno.test("strategy input: strict per kind; the form round-trips a strategy", ()
   assert.ok(ff.ok);
   assert.deepEqual(ff.data.params, { side: "offer", margin: 3, basis: "p90", quantity_share: 0.5 });
 });
+
+Deno.test("strategy form: battery arbitrage's settings in % and $ round-trip", () => {
+  const form = {
+    name: "Arb",
+    asset_id: ASSET_ID,
+    kind: "battery_arbitrage",
+    side: "offer",
+    lead_minutes: "120",
+    max_cycles: "1.5",
+    degradation_cost: "3",
+    soc_start_pct: "20",
+    soc_end_pct: "",
+    enabled: "on",
+  };
+  const r = strategyFromForm(form);
+  assert.ok(r.ok, JSON.stringify(r));
+  // As stored (jsonb): fields left empty are absent.
+  assert.deepEqual(JSON.parse(JSON.stringify(r.data.params)), { max_cycles: 1.5, degradation_cost: 3, soc_start: 0.2 });
+  const bad = strategyFromForm({ ...form, soc_start_pct: "150" });
+  assert.ok(!bad.ok);
+  assert.ok(bad.errors.soc_start_pct, JSON.stringify(bad.errors));
+});
