@@ -117,13 +117,51 @@ export function StrategyForm(props: {
           />
         </div>
       </fieldset>
+      <fieldset class="space-y-4 rounded-lg border border-slate-200 p-4">
+        <legend class="px-1 text-sm font-semibold text-slate-700">Battery arbitrage (storage assets)</legend>
+        <div class="grid gap-4 sm:grid-cols-2">
+          <Field
+            name="max_cycles"
+            label="Most full cycles a day"
+            value={v.max_cycles}
+            error={e.max_cycles}
+            hint="Empty: no limit"
+          />
+          <Field
+            name="degradation_cost"
+            label="Degradation ($/MWh of throughput)"
+            value={v.degradation_cost}
+            error={e.degradation_cost}
+            hint="Empty: 0"
+          />
+          <Field
+            name="soc_start_pct"
+            label="State of charge at the day's start (%)"
+            value={v.soc_start_pct}
+            error={e.soc_start_pct}
+            hint="Empty: the asset's minimum"
+          />
+          <Field
+            name="soc_end_pct"
+            label="Least state of charge at its end (%)"
+            value={v.soc_end_pct}
+            error={e.soc_end_pct}
+            hint="Empty: as at the start"
+          />
+        </div>
+      </fieldset>
       <div class="space-y-2">
         <Checkbox
           name="submit"
           label="Submit the bids (else drafts), if the approval policy allows"
           checked={v.submit === "on"}
         />
-        <Checkbox name="enabled" label="Enabled (runs on its schedule)" checked={v.enabled !== ""} />
+        <input type="hidden" name="_posted" value="1" />
+        <Checkbox
+          name="enabled"
+          label="Enabled (runs on its schedule)"
+          checked={v._posted ? v.enabled === "on" : v.enabled !== ""}
+        />
       </div>
       <Button>{props.submitLabel}</Button>
     </form>

@@ -127,8 +127,9 @@ function RunRow({ run, timeZone }: { run: StrategyRunView; timeZone: string }) {
     <li class="py-3 text-sm" data-testid="strategy-run" data-outcome={run.outcome}>
       <div class="flex flex-wrap items-baseline justify-between gap-2">
         <p class="font-medium">
-          {run.delivery_date} ·{" "}
-          {run.outcome === "created" ? `${run.bid_ids.length} bids (${run.bid_status})` : "nothing made"}
+          {run.delivery_date} · {run.outcome === "created"
+            ? `${run.bid_ids.length} bids (${(run.bid_status ?? "").replaceAll("_", " ")})`
+            : "nothing made"}
         </p>
         <p class="text-xs text-slate-500">
           {run.trigger === "manual" ? "run now" : "schedule"} · {formatUserTime(timeZone, run.at)}
