@@ -363,7 +363,7 @@ Deno.test(
     const s = await api("POST", "/api/strategies", arb(assetId));
     expectStatus(s, 201);
     // The day after the next gate's: the forecast-following test stored a forecast for that one.
-  const day = addDays(nextGateClosure("PJM", new Date()).deliveryDate, 1);
+    const day = addDays(nextGateClosure("PJM", new Date()).deliveryDate, 1);
     const none = await api("POST", `/api/strategies/${s.body.id}/runs`, { delivery_date: day });
     assert.equal(none.body.run.outcome, "nothing");
     assert.match(none.body.run.reason, /No complete DA price forecast/);
