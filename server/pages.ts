@@ -5,7 +5,7 @@
  */
 import { type FieldLabels, plainMessage } from "../services/schemas/messages.ts";
 import { withCookies } from "./auth_http.ts";
-import type { z } from "zod";
+import { z } from "zod";
 import { readFormData } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import { toHttpError } from "./errors.ts";
@@ -77,6 +77,13 @@ export const countApprovals: Middleware<State> = async (ctx) => {
   }
   return ctx.next();
 };
+
+/** The page's `:id` as a UUID; anything else is no such thing (404 naming `what`), not a database error. */
+export function idParam(ctx: FreshContext<State>, what: string): string {
+  const r = z.uuid().safeParse(ctx.params.id);
+  if (!r.success) throw new HttpError(404, `No such ${what}`);
+  return r.data;
+}
 
 /** The member a page under `(app)` serves; its middleware has already sent everyone else away. */
 export function signedIn(ctx: FreshContext<State>): Principal {

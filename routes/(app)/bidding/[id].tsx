@@ -1,12 +1,11 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
-import { z } from "zod";
 import { BidStatusBadge } from "../../../components/BidStatusBadge.tsx";
 import { CurveChart, type RefLine } from "../../../components/CurveChart.tsx";
 import { Card, Notice } from "../../../components/Form.tsx";
 import { curveSummary, mw, usd } from "../../../components/bid_format.ts";
 import { HttpError } from "../../../framework/http_error.ts";
-import { formObject, redirect, signedIn } from "../../../server/pages.ts";
+import { formObject, idParam, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/actions.ts";
@@ -47,11 +46,7 @@ const DONE: Record<string, string> = {
   withdrawn: "The bid was withdrawn.",
 };
 
-function bidId(ctx: FreshContext<State>): string {
-  const r = z.uuid().safeParse(ctx.params.id);
-  if (!r.success) throw new HttpError(404, "No such bid");
-  return r.data;
-}
+const bidId = (ctx: FreshContext<State>) => idParam(ctx, "bid");
 
 async function load(
   ctx: FreshContext<State>,

@@ -1,13 +1,12 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
-import { z } from "zod";
 import { Button, Card, type FieldErrors, Notice } from "../../../components/Form.tsx";
 import { KIND_LABELS, StrategyForm } from "../../../components/StrategyForm.tsx";
 import { formOfStrategy, strategyErrorsOf, strategyFromForm } from "../../../components/strategy_form.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 import { bidDeps, caller } from "../../../server/bids_http.ts";
 import { toHttpError } from "../../../server/errors.ts";
-import { formObject, redirect, signedIn } from "../../../server/pages.ts";
+import { formObject, idParam, redirect, signedIn } from "../../../server/pages.ts";
 import type { AssetView } from "../../../services/assets/schemas.ts";
 import { listAssets } from "../../../services/assets/store.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
@@ -40,11 +39,7 @@ const DONE: Record<string, string> = {
   already: "The day's bids were already made by an earlier run (a day is made once).",
 };
 
-function strategyId(ctx: FreshContext<State>): string {
-  const r = z.uuid().safeParse(ctx.params.id);
-  if (!r.success) throw new HttpError(404, "No such strategy");
-  return r.data;
-}
+const strategyId = (ctx: FreshContext<State>) => idParam(ctx, "strategy");
 
 async function load(ctx: FreshContext<State>, p: Principal, id: string, extra: Partial<Data> = {}): Promise<Data> {
   const { services } = ctx.state;
