@@ -12,6 +12,8 @@ export interface State {
   authError?: "invalid_token" | "expired_token";
   /** The client's address (X-Forwarded-For only from trusted proxies). */
   ip: string;
+  /** Pages of an approver: how many bids wait for their decision (the count in the navigation). */
+  pendingApprovals?: number;
 }
 
 export const define = createDefine<State>();

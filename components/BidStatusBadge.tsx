@@ -2,11 +2,13 @@ import type { BidStatus } from "../services/bids/schema.ts";
 
 const STYLES: Record<BidStatus, string> = {
   draft: "bg-slate-100 text-slate-700 ring-slate-500/20",
+  pending_approval: "bg-violet-100 text-violet-800 ring-violet-600/20",
   submitted: "bg-brand-50 text-brand-700 ring-brand-600/20",
   rejected: "bg-rose-100 text-rose-800 ring-rose-600/20",
   cleared: "bg-emerald-100 text-emerald-800 ring-emerald-600/20",
   settled: "bg-teal-100 text-teal-800 ring-teal-600/20",
   withdrawn: "bg-amber-50 text-amber-800 ring-amber-600/20",
+  expired: "bg-zinc-200 text-zinc-700 ring-zinc-500/20",
 };
 
 export function BidStatusBadge({ status }: { status: BidStatus }) {
@@ -18,7 +20,7 @@ export function BidStatusBadge({ status }: { status: BidStatus }) {
       }`}
     >
       <span aria-hidden="true" class="h-1.5 w-1.5 rounded-full bg-current" />
-      {status}
+      {status === "pending_approval" ? "pending approval" : status}
     </span>
   );
 }

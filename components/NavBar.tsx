@@ -14,6 +14,8 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/market", label: "Market", available: true },
   { href: "/bidding", label: "Bidding", available: true },
   { href: "/assets", label: "Assets", available: true },
+  { href: "/strategies", label: "Strategies", available: true },
+  { href: "/approvals", label: "Approvals", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/models", label: "Models", available: true },
   { href: "/admin/users", label: "Admin", available: true },
@@ -29,13 +31,17 @@ function isActive(item: NavItem, path: string): boolean {
 export interface NavUser {
   name: string;
   role: string;
+  /** May approve bids: the Approvals link shows, with `pendingApprovals` waiting when known. */
+  approver?: boolean;
+  pendingApprovals?: number;
 }
 
 function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
-  // Admin is for admins, Models for forecast readers; everything else shows to all (pages ask for a login
-  // themselves).
+  // Admin is for admins, Models for forecast readers, Approvals for approvers; everything else shows to all
+  // (pages ask for a login themselves).
   const items = NAV_ITEMS.filter((i) =>
     (i.label !== "Admin" || user?.role === "admin") &&
+    (i.label !== "Approvals" || !!user?.approver) &&
     (i.label !== "Models" || (!!user && isRole(user.role) && can(user.role, "forecast:read")))
   );
   return (
@@ -52,6 +58,17 @@ function Links({ path, vertical, user }: { path: string; vertical?: boolean; use
                 }`}
               >
                 {item.label}
+                {item.label === "Approvals" && user?.pendingApprovals
+                  ? (
+                    <span
+                      data-testid="approvals-count"
+                      aria-label={`${user.pendingApprovals} waiting`}
+                      class="ml-1.5 rounded-full bg-amber-400 px-1.5 py-0.5 text-xs font-semibold text-brand-900"
+                    >
+                      {user.pendingApprovals}
+                    </span>
+                  )
+                  : null}
               </a>
             )
             : (

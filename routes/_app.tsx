@@ -1,10 +1,18 @@
 import { asset } from "fresh";
 import { NavBar } from "../components/NavBar.tsx";
 import { pageTitle } from "../components/page_title.ts";
+import { canApprove } from "../services/auth/rbac.ts";
 import { define } from "../utils.ts";
 
 export default define.page(function App({ Component, url, state, error }) {
-  const user = state.auth ? { name: state.auth.name, role: state.auth.role } : null;
+  const user = state.auth
+    ? {
+      name: state.auth.name,
+      role: state.auth.role,
+      approver: canApprove(state.auth),
+      pendingApprovals: state.pendingApprovals,
+    }
+    : null;
   return (
     <html lang="en">
       <head>

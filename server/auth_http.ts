@@ -11,7 +11,7 @@ import type { FreshContext } from "../framework/types.ts";
 import type { State } from "../utils.ts";
 import type { TokenPair } from "../services/auth/accounts.ts";
 import { clientIp } from "../services/auth/client_ip.ts";
-import { can, isPermission } from "../services/auth/rbac.ts";
+import { hasPermission, isPermission } from "../services/auth/rbac.ts";
 import { isOperator, OPERATOR_PERMISSION } from "../services/auth/operator.ts";
 import { SESSION_ABSOLUTE_MS } from "../services/auth/sessions.ts";
 
@@ -149,7 +149,7 @@ export function authorize(ctx: FreshContext<State>, permission: string): void {
     if (isOperator(p, ctx.state.services.config.operatorEmails)) return;
     throw new HttpError(403, "Only the platform operator may do this", { code: "forbidden" });
   }
-  if (!isPermission(permission) || !can(p.role, permission)) {
+  if (!isPermission(permission) || !hasPermission(p, permission)) {
     throw new HttpError(403, `Your role (${p.role}) does not allow this (${permission})`, { code: "forbidden" });
   }
 }

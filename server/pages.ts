@@ -5,7 +5,7 @@
  */
 import { type FieldLabels, plainMessage } from "../services/schemas/messages.ts";
 import { withCookies } from "./auth_http.ts";
-import type { z } from "zod";
+import { z } from "zod";
 import { readFormData } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import { toHttpError } from "./errors.ts";
@@ -13,7 +13,8 @@ import type { FreshContext, Middleware } from "../framework/types.ts";
 import type { State } from "../utils.ts";
 import type { FieldErrors } from "../components/Form.tsx";
 import type { Principal } from "../services/auth/principal.ts";
-import { can, type Permission } from "../services/auth/rbac.ts";
+import { canApprove, hasPermission, type Permission } from "../services/auth/rbac.ts";
+import { pendingCount } from "../services/bids/approval.ts";
 import { textProblem } from "../services/schemas/text.ts";
 
 /** Only same-site paths: `//evil.example` and `/\evil` are protocol-relative URLs to browsers. */
@@ -59,10 +60,29 @@ export function requirePermission(policy: PagePolicy): PermissionMiddleware {
     const needed = permissionFor(policy, ctx.req.method);
     const p = ctx.state.auth;
     if (!p) return Promise.resolve(loginRedirect(ctx));
-    if (!needed || !can(p.role, needed)) throw new HttpError(403, "Your role does not give access to this page");
+    if (!needed || !hasPermission(p, needed)) throw new HttpError(403, "Your role does not give access to this page");
     return ctx.next();
   };
   return Object.assign(mw, { policy });
+}
+
+/**
+ * An approver's pages show how many bids wait for them in the navigation: one indexed count per page view
+ * (a partial index holds only pending bids). A failure leaves the count out rather than the page.
+ */
+export const countApprovals: Middleware<State> = async (ctx) => {
+  const p = ctx.state.auth;
+  if (p && ctx.req.method === "GET" && canApprove(p)) {
+    ctx.state.pendingApprovals = await pendingCount(ctx.state.services.db(), p.orgId, p.userId).catch(() => undefined);
+  }
+  return ctx.next();
+};
+
+/** The page's `:id` as a UUID; anything else is no such thing (404 naming `what`), not a database error. */
+export function idParam(ctx: FreshContext<State>, what: string): string {
+  const r = z.uuid().safeParse(ctx.params.id);
+  if (!r.success) throw new HttpError(404, `No such ${what}`);
+  return r.data;
 }
 
 /** The member a page under `(app)` serves; its middleware has already sent everyone else away. */

@@ -30,6 +30,7 @@ import { createMarket, type MarketService } from "./market/service.ts";
 import { type BidsService, createBids } from "./bids/service.ts";
 import { createForecastLive, type ForecastLiveService } from "./forecast_live/service.ts";
 import { createModels, type ModelsService } from "./models/service.ts";
+import { createStrategies, type StrategiesService } from "./strategies/service.ts";
 import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
@@ -56,6 +57,8 @@ export interface AppServices {
   readonly forecasts: ForecastLiveService;
   /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
   readonly models: ModelsService;
+  /** Saved strategies run on their schedule (services/strategies/). */
+  readonly strategies: StrategiesService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -139,6 +142,11 @@ export function createServices(config: Config): AppServices {
     },
   });
   const models = createModels({ db: () => adapters.database.db(), config });
+  const strategies = createStrategies({
+    enabled: config.strategyRunner,
+    db: () => adapters.database.db(),
+    kick: () => bids.kick(),
+  });
 
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
@@ -158,6 +166,7 @@ export function createServices(config: Config): AppServices {
     bids,
     forecasts,
     models,
+    strategies,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -183,6 +192,7 @@ export function createServices(config: Config): AppServices {
         bids.start();
         forecasts.start();
         models.start();
+        strategies.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -196,6 +206,7 @@ export function createServices(config: Config): AppServices {
     async stop() {
       clearTimeout(backgroundTimer);
       await forecasts.stop();
+      await strategies.stop();
       await bids.stop();
       await models.stop();
       await market.stop();

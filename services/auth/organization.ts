@@ -40,10 +40,13 @@ export interface MemberView {
   role: Role;
   status: "active" | "disabled";
   mfa_enabled: boolean;
+  /** May approve others' bids (admins may anyway). */
+  approver: boolean;
   joined_at: Date;
 }
 
-const MEMBER_SELECT = `SELECT u.id, u.email, u.name, m.role, u.status, u.mfa_enabled, m.created_at AS joined_at
+const MEMBER_SELECT = `SELECT u.id, u.email, u.name, m.role, u.status, u.mfa_enabled, m.approver,
+       m.created_at AS joined_at
    FROM memberships m JOIN users u ON u.id = m.user_id`;
 
 export function createOrganization(deps: { db: () => Database; changed?: () => void }) {
@@ -151,7 +154,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
     async updateMember(
       p: Principal,
       userId: string,
-      input: { role?: Role; status?: "active" | "disabled"; name?: string },
+      input: { role?: Role; status?: "active" | "disabled"; name?: string; approver?: boolean },
       ip: string,
     ): Promise<MemberView> {
       const updated = await deps.db().transaction(async (tx) => {
@@ -180,6 +183,20 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
           await audit(tx, {
             ...actor(p),
             action: input.status === "disabled" ? "member.disabled" : "member.enabled",
+            targetType: "user",
+            targetId: userId,
+            ip,
+          });
+        }
+        if (input.approver !== undefined && input.approver !== before.approver) {
+          await tx.query(`UPDATE memberships SET approver = $3 WHERE org_id = $1 AND user_id = $2`, [
+            p.orgId,
+            userId,
+            input.approver,
+          ]);
+          await audit(tx, {
+            ...actor(p),
+            action: input.approver ? "member.approver_granted" : "member.approver_revoked",
             targetType: "user",
             targetId: userId,
             ip,

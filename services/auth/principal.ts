@@ -14,6 +14,8 @@ export interface Principal {
   userId: string;
   orgId: string;
   role: Role;
+  /** An admin made this member an approver of others' bids (`memberships.approver`). */
+  approver?: boolean;
   email: string;
   name: string;
   via: "bearer" | "cookie" | "api_key";
@@ -36,9 +38,11 @@ export async function principalFromClaims(
     status: string;
     not_before: number;
     role: Role;
+    approver: boolean;
     live: boolean;
   }>(
     `SELECT u.email, u.name, u.status, floor(extract(epoch FROM u.tokens_valid_after))::float8 AS not_before, m.role,
+            m.approver,
             EXISTS (SELECT 1 FROM refresh_tokens r
                      WHERE r.family_id = $3::uuid AND r.user_id = u.id AND r.revoked_at IS NULL
                        AND r.expires_at > now()) AS live
@@ -56,6 +60,7 @@ export async function principalFromClaims(
       orgId: claims.org,
       // The membership's role now, not the one when the token was issued.
       role: row.role,
+      approver: row.approver,
       email: row.email,
       name: row.name,
       via,
@@ -72,12 +77,13 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
     user_id: string;
     key_role: Role;
     member_role: Role;
+    approver: boolean;
     email: string;
     name: string;
     status: string;
     stale: boolean;
   }>(
-    `SELECT k.id, k.org_id, k.user_id, k.role AS key_role, m.role AS member_role, u.email, u.name, u.status,
+    `SELECT k.id, k.org_id, k.user_id, k.role AS key_role, m.role AS member_role, m.approver, u.email, u.name, u.status,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k
        JOIN users u ON u.id = k.user_id
@@ -96,6 +102,7 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
       // A key never outranks its creator, even one demoted after creating it, and never gains a
       // permission it was not made with (an analyst key of a creator demoted to trader is no trader key).
       role: commonRole(row.key_role, row.member_role),
+      approver: row.approver,
       email: row.email,
       name: row.name,
       via: "api_key",

@@ -20,6 +20,11 @@ export const PERMISSIONS = [
   "assets:write",
   "bids:read",
   "bids:write",
+  /**
+   * Approve or reject others' bids waiting for a second person (four-eyes). Admins have it by role; any
+   * other member has it when an admin made them an approver (`memberships.approver`, see `canApprove`).
+   */
+  "bids:approve",
   "analytics:read",
   /** Price forecasts and the model registry (analysts and above). */
   "forecast:read",
@@ -51,8 +56,25 @@ export function can(role: Role, permission: Permission): boolean {
   return MATRIX[role].has(permission);
 }
 
-export function permissionsOf(role: Role): Permission[] {
-  return PERMISSIONS.filter((p) => MATRIX[role].has(p));
+/** The member as the approval rule needs it: a role, and the approver grant an admin may give. */
+export interface ApproverCandidate {
+  role: Role;
+  approver?: boolean;
+}
+
+/** Whether `member` may approve bids: by role (admins), or by the `approver` grant on their membership. */
+export function canApprove(member: ApproverCandidate): boolean {
+  return can(member.role, "bids:approve") || member.approver === true;
+}
+
+/** What routes ask: the role's permission, or the approver grant for `bids:approve`. */
+export function hasPermission(member: ApproverCandidate, permission: Permission): boolean {
+  return permission === "bids:approve" ? canApprove(member) : can(member.role, permission);
+}
+
+/** Role permissions, plus `bids:approve` for a member granted it. */
+export function permissionsOf(role: Role, approver = false): Permission[] {
+  return PERMISSIONS.filter((p) => MATRIX[role].has(p) || (p === "bids:approve" && approver));
 }
 
 /** "No higher than": every permission of `role` is also one of `ceiling`'s. */

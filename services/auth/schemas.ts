@@ -77,6 +77,7 @@ export const memberSchema = z.object({
   role: roleSchema,
   status: z.enum(["active", "disabled"]),
   mfa_enabled: z.boolean(),
+  approver: z.boolean().describe("May approve others' bids (admins may anyway)"),
   joined_at: timestamp,
 }).meta({ id: "Member" });
 

@@ -5,13 +5,21 @@
  * going live, the idempotency key, the audit entry and the follow-up (the outbox relay is kicked after
  * the commit). API routes and page forms call these and nothing else to change a bid.
  *
+ * Four-eyes: a submission the organization's approval policy catches (services/bids/approval_policy.ts)
+ * goes to `pending_approval` instead of the market; `approveBid` sends it on (checked again, as a submit
+ * is) and `rejectBid` closes it with a reason. Approvers are admins and members granted `approver`, and
+ * nobody decides on their own bid.
+ *
  * Plain data in, DomainError out: no HTTP here. Issue paths in a refusal are relative to the input
  * (`segments.1.price`, `bids.2.zone`); the HTTP layer says where the input was (`body.`).
  */
 import type { Database, Transaction } from "../../db/database.ts";
 import { audit } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
-import { conflict, DomainError, invalid } from "../errors.ts";
+import { conflict, DomainError, forbidden, invalid } from "../errors.ts";
+import { getPolicy } from "./approval.ts";
+import { type ApprovalPolicy, approvalReason, approvalRefusal } from "./approval_policy.ts";
+import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
 import { checkBatchCommitment, checkCommitment, lockAssets } from "./commitment.ts";
 import type { StorageLimits } from "./feasibility.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
@@ -42,10 +50,14 @@ export interface BidDeps {
   now?: () => Date;
 }
 
-/** Who acts, and from which address (for the audit log). */
+/**
+ * Who acts, and from which address (for the audit log). A saved strategy acts on its owner's behalf
+ * (`strategyId`: its bids carry it, so the approval policy can tell them apart).
+ */
 export interface Caller {
-  principal: Principal;
+  principal: Pick<Principal, "orgId" | "userId" | "apiKeyId" | "role" | "approver"> & Partial<Principal>;
   ip?: string | null;
+  strategyId?: string | null;
 }
 
 export interface ActionOptions {
@@ -61,6 +73,7 @@ const creator = (c: Caller): Creator => ({
   userId: c.principal.userId,
   apiKeyId: c.principal.apiKeyId,
   ip: c.ip,
+  strategyId: c.strategyId ?? null,
 });
 
 function auditBid(tx: Transaction, c: Caller, action: string, bidId: string, details: Record<string, unknown>) {
@@ -125,28 +138,68 @@ function assertVersion(bid: BidView, expected: number | undefined) {
 
 /**
  * A draft goes to the market: the lifecycle rule, the bid's rules again at `now` (the gate may have
- * closed since it was saved), the asset's commitments, then the change. The one place a bid goes live.
- * `fresh`: the draft was checked at `now` in this transaction (created or edited just before), so its
- * rules are not run again; `asset`: its asset as `lockAssets` already locked it.
+ * closed since it was saved), the asset's commitments, then the change. The one place a bid goes live —
+ * or, when the organization's policy wants a second person for it, waits for approval (`pending_approval`,
+ * its history and audit entry saying why). `fresh`: the draft was checked at `now` in this transaction
+ * (created or edited just before), so its rules are not run again; `asset`: its asset as `lockAssets`
+ * already locked it. `approvedBy`: an approver is sending a pending bid on, so no policy applies.
  */
 async function goLive(
   tx: Transaction,
   c: Caller,
   draft: BidView,
   now: Date,
-  opts: { fresh?: boolean; asset?: StorageLimits } = {},
+  opts: { fresh?: boolean; asset?: StorageLimits; approved?: boolean } = {},
 ): Promise<BidView> {
   const orgId = c.principal.orgId;
-  assertAllowed(draft, "submit", now);
+  assertAllowed(draft, opts.approved ? "approve" : "submit", now);
   if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
   await checkCommitment(tx, orgId, draft, opts.asset);
+  const reason = opts.approved ? null : approvalReason(await getPolicy(tx, orgId), draft);
+  if (reason) {
+    const pending = await transition(tx, orgId, draft.id, ["draft"], "pending_approval", c.principal, {
+      expectedVersion: draft.version,
+      details: { approval: "requested", reason },
+    });
+    await approvalEvent(tx, orgId, pending, "requested", { reason });
+    await auditBid(tx, c, "bid.approval_requested", draft.id, { version: pending.version, reason });
+    return pending;
+  }
   // The version checked above: a change made meanwhile was not validated, so it is a 409.
-  const submitted = await transition(tx, orgId, draft.id, ["draft"], "submitted", c.principal, {
+  const from = opts.approved ? "pending_approval" : "draft";
+  const submitted = await transition(tx, orgId, draft.id, [from], "submitted", c.principal, {
     expectedVersion: draft.version,
     set: { submitted_at: now },
+    details: opts.approved ? { approval: "approved" } : {},
   });
-  await auditBid(tx, c, "bid.submitted", draft.id, { version: submitted.version });
+  if (opts.approved) {
+    await approvalEvent(tx, orgId, submitted, "approved", { approver_user_id: c.principal.userId });
+    await auditBid(tx, c, "bid.approved", draft.id, { version: submitted.version });
+  } else {
+    await auditBid(tx, c, "bid.submitted", draft.id, { version: submitted.version });
+  }
   return submitted;
+}
+
+/** The approval's own event on the bid events topic (`bid.approval`), for notifications to deliver. */
+function approvalEvent(
+  tx: Transaction,
+  orgId: string,
+  bid: BidView,
+  decision: "requested" | "approved" | "rejected",
+  extra: Record<string, unknown>,
+) {
+  return enqueueEvent(tx, BID_EVENTS_TOPIC, bid.id, {
+    type: "bid.approval",
+    decision,
+    bid_id: bid.id,
+    org_id: orgId,
+    asset_id: bid.asset_id,
+    created_by: bid.created_by,
+    version: bid.version,
+    at: new Date().toISOString(),
+    ...extra,
+  });
 }
 
 /** A stored bid as the input that would create it. */
@@ -202,44 +255,63 @@ export async function createBids(
   input: { bids: readonly unknown[]; submit?: boolean; replaces?: readonly string[] },
   opts: ActionOptions = {},
 ): Promise<Outcome<{ items: BidView[] }>> {
+  return await act(deps, c, opts, (tx, now) => createBatchIn(tx, c, input, now));
+}
+
+/**
+ * `createBids` inside a transaction the caller owns: the strategy runner makes a day's bids and records
+ * its run in one transaction, so the run and its bids commit together or not at all.
+ */
+export async function createBatchIn(
+  tx: Transaction,
+  c: Caller,
+  input: { bids: readonly unknown[]; submit?: boolean; replaces?: readonly string[] },
+  now: Date,
+): Promise<{ items: BidView[] }> {
   if (input.bids.length < 1 || input.bids.length > MAX_BATCH) {
     throw invalid(`bids must hold 1 to ${MAX_BATCH} bids`, { code: "validation_failed" });
   }
   const replaces = [...new Set(input.replaces ?? [])];
   const orgId = c.principal.orgId;
-  return await act(deps, c, opts, async (tx, now) => {
-    const issues: BatchIssue[] = [];
-    const checked = [];
-    for (const [index, bid] of input.bids.entries()) {
-      try {
-        checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
-      } catch (e) {
-        if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
-        const details = e.kind === "invalid"
-          ? e.options.details as Omit<BatchIssue, "index">[]
-          : [{ path: `bids.${index}.asset_id`, message: e.message, code: e.code }];
-        issues.push(...details.map((d) => ({ index, ...d })));
-      }
+  const issues: BatchIssue[] = [];
+  const checked = [];
+  for (const [index, bid] of input.bids.entries()) {
+    try {
+      checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
+    } catch (e) {
+      if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
+      const details = e.kind === "invalid"
+        ? e.options.details as Omit<BatchIssue, "index">[]
+        : [{ path: `bids.${index}.asset_id`, message: e.message, code: e.code }];
+      issues.push(...details.map((d) => ({ index, ...d })));
     }
-    if (issues.length) {
-      throw invalid(
-        `${new Set(issues.map((e) => e.index)).size} of ${input.bids.length} bids are invalid; none were created`,
-        { code: "validation_failed", details: issues },
-      );
-    }
-    const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
-    if (!input.submit) {
-      if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
-      return { items: created };
-    }
-    // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
-    const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
-    if (replaces.length) await replaceOld(tx, c, replaces, created, now);
-    await checkBatchCommitment(tx, c.principal.orgId, created, assets);
-    // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
-    for (const draft of created) assertAllowed(draft, "submit", now);
-    return { items: await submitDrafts(tx, creator(c), created, now) };
-  });
+  }
+  if (issues.length) {
+    throw invalid(
+      `${new Set(issues.map((e) => e.index)).size} of ${input.bids.length} bids are invalid; none were created`,
+      { code: "validation_failed", details: issues },
+    );
+  }
+  const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
+  if (!input.submit) {
+    if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
+    return { items: created };
+  }
+  // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
+  const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+  if (replaces.length) await replaceOld(tx, c, replaces, created, now);
+  await checkBatchCommitment(tx, c.principal.orgId, created, assets);
+  // What goLive does per bid, for the whole batch at once: the lifecycle rule, the approval policy, then
+  // one statement.
+  for (const draft of created) assertAllowed(draft, "submit", now);
+  const policy = await getPolicy(tx, orgId);
+  return { items: await submitDrafts(tx, creator(c), created.map((d) => routed(policy, d)), now) };
+}
+
+/** Where a draft of a submitted batch goes: to the market, or to the approval queue with the reason. */
+function routed(policy: ApprovalPolicy, d: BidView) {
+  const reason = approvalReason(policy, d);
+  return { id: d.id, version: d.version, to: reason ? "pending_approval" as const : "submitted" as const, reason };
 }
 
 /**
@@ -343,3 +415,57 @@ export const deleteDraft = onStoredBid("delete", async (tx, c, bid, _now, id) =>
   await auditBid(tx, c, "bid.deleted", id, { version: bid.version, before: bidTerms(bid) });
   return null;
 });
+
+/**
+ * An approver decides on a pending bid: who may (admins and approvers, never on their own bid) is asked
+ * before anything else, so a refusal says that and not the bid's state.
+ */
+async function assertDecider(tx: Transaction, c: Caller, id: string) {
+  const bid = await getBid(tx, c.principal.orgId, id);
+  const no = approvalRefusal(c.principal, bid.created_by);
+  if (no) throw forbidden(no.message, { code: no.code });
+}
+
+/** Approves a pending bid: it goes to the market, checked again as a submit is (rules, gate, commitments). */
+export function approveBid(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { version?: number } = {},
+  opts: ActionOptions = {},
+): Promise<Outcome<BidView>> {
+  return act(deps, c, opts, async (tx, now) => {
+    await assertDecider(tx, c, id);
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, "approve", now);
+    assertVersion(bid, input.version);
+    return await goLive(tx, c, bid, now, { approved: true });
+  });
+}
+
+/** Rejects a pending bid with a reason, kept on the bid (`reject_reason`) and in its history. */
+export function rejectBid(
+  deps: BidDeps,
+  c: Caller,
+  id: string,
+  input: { reason: string; version?: number },
+  opts: ActionOptions = {},
+): Promise<Outcome<BidView>> {
+  return act(deps, c, opts, async (tx, now) => {
+    await assertDecider(tx, c, id);
+    const bid = await getBid(tx, c.principal.orgId, id);
+    assertAllowed(bid, "reject", now);
+    assertVersion(bid, input.version);
+    const out = await transition(tx, c.principal.orgId, id, ["pending_approval"], "rejected", c.principal, {
+      expectedVersion: bid.version,
+      set: { reject_reason: input.reason },
+      details: { approval: "rejected", reason: input.reason },
+    });
+    await approvalEvent(tx, c.principal.orgId, out, "rejected", {
+      approver_user_id: c.principal.userId,
+      reason: input.reason,
+    });
+    await auditBid(tx, c, "bid.approval_rejected", id, { version: out.version, reason: input.reason });
+    return out;
+  });
+}

@@ -1,6 +1,8 @@
 /**
  * The life of a bid, and the ONLY rule of what may be done with one: draft → submitted → (rejected |
- * cleared) → settled, and withdrawn. Pure and browser-safe, so pages show only the actions a bid allows,
+ * cleared) → settled, and withdrawn. Where the organization's policy asks for a second person (four-eyes,
+ * services/bids/approval.ts), a submission goes draft → pending_approval first, and from there to submitted
+ * (approved), rejected (with the approver's reason), withdrawn, or expired (still waiting at the gate). Pure and browser-safe, so pages show only the actions a bid allows,
  * and every bid action (services/bids/actions.ts) asks the same table before it writes.
  *
  * The rule on the market's deadline: it applies to what the market has or would receive. Submitting a
@@ -21,12 +23,14 @@ import { type BidStatus, submissionDeadline } from "./schema.ts";
  * settlement make the system's moves; a user's are the actions below.
  */
 export const TRANSITIONS: Readonly<Record<BidStatus, readonly BidStatus[]>> = Object.freeze({
-  draft: Object.freeze(["submitted", "withdrawn"] as const),
+  draft: Object.freeze(["pending_approval", "submitted", "withdrawn"] as const),
+  pending_approval: Object.freeze(["submitted", "rejected", "withdrawn", "expired"] as const),
   submitted: Object.freeze(["rejected", "cleared", "withdrawn"] as const),
   rejected: Object.freeze([] as const),
   cleared: Object.freeze(["settled"] as const),
   settled: Object.freeze([] as const),
   withdrawn: Object.freeze([] as const),
+  expired: Object.freeze([] as const),
 });
 
 export function canTransition(from: BidStatus, to: BidStatus): boolean {
@@ -39,19 +43,27 @@ export function isFinal(status: BidStatus): boolean {
 }
 
 /** What a user does to an existing bid. */
-export const BID_ACTIONS = ["edit", "submit", "withdraw", "delete"] as const;
+export const BID_ACTIONS = ["edit", "submit", "withdraw", "delete", "approve", "reject"] as const;
 export type BidAction = typeof BID_ACTIONS[number];
 
 /** When an action is allowed: at any time, or only while the market is open for the bid's interval. */
 export type ActionWindow = "any_time" | "market_open";
 
-/** The status each action leads to; `null`: the bid is gone. */
+/**
+ * The status each action leads to; `null`: the bid is gone. A submit that the organization's policy sends
+ * for approval leads to `pending_approval` instead (`SUBMIT_FOR_APPROVAL`).
+ */
 export const ACTION_RESULT: Readonly<Record<BidAction, BidStatus | null>> = Object.freeze({
   edit: "draft",
   submit: "submitted",
   withdraw: "withdrawn",
   delete: null,
+  approve: "submitted",
+  reject: "rejected",
 });
+
+/** Where a submit goes when the bid needs a second person first. */
+export const SUBMIT_FOR_APPROVAL: BidStatus = "pending_approval";
 
 /**
  * THE table: per status, the actions a user may take and when. Only drafts are edited (once submitted,
@@ -60,11 +72,15 @@ export const ACTION_RESULT: Readonly<Record<BidAction, BidStatus | null>> = Obje
 export const ACTIONS: Readonly<Record<BidStatus, Readonly<Partial<Record<BidAction, ActionWindow>>>>> = Object
   .freeze({
     draft: Object.freeze({ edit: "any_time", submit: "market_open", withdraw: "any_time", delete: "any_time" }),
+    // Approving sends it to the market, so only while the market is open; rejecting or withdrawing it
+    // (it never reached the market) at any time. Who may approve is services/bids/approval.ts's rule.
+    pending_approval: Object.freeze({ withdraw: "any_time", approve: "market_open", reject: "any_time" }),
     submitted: Object.freeze({ withdraw: "market_open" }),
     rejected: Object.freeze({}),
     cleared: Object.freeze({}),
     settled: Object.freeze({}),
     withdrawn: Object.freeze({}),
+    expired: Object.freeze({}),
   });
 
 export type BidTransitionErrorCode = "invalid_transition" | "gate_closed";
@@ -95,6 +111,8 @@ const PAST: Record<BidAction, string> = {
   submit: "submitted",
   withdraw: "withdrawn",
   delete: "deleted",
+  approve: "approved",
+  reject: "rejected",
 };
 
 /** Why `action` is refused for `bid` at `now`, or null when it is allowed. */
@@ -135,7 +153,8 @@ export function assertAllowed(bid: BidState, action: BidAction, now: Date): void
   if (e) throw e;
 }
 
-/** The actions `bid` allows at `now`, in the table's order (what a page offers as buttons). */
+/** The actions `bid` allows at `now`, in the table's order (what a page offers as buttons; approving and
+ * rejecting are offered to approvers only, on the approval queue and the bid's page). */
 export function allowedActions(bid: BidState, now: Date): BidAction[] {
   return BID_ACTIONS.filter((a) => allows(bid, a, now));
 }

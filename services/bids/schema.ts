@@ -16,7 +16,16 @@ import { COLUMNS, fitsScale } from "../schemas/numeric.ts";
 export const BID_SIDES = ["offer", "bid"] as const;
 export type BidSide = typeof BID_SIDES[number];
 
-export const BID_STATUSES = ["draft", "submitted", "rejected", "cleared", "settled", "withdrawn"] as const;
+export const BID_STATUSES = [
+  "draft",
+  "pending_approval",
+  "submitted",
+  "rejected",
+  "cleared",
+  "settled",
+  "withdrawn",
+  "expired",
+] as const;
 export type BidStatus = typeof BID_STATUSES[number];
 
 /** Same list as the assets table's CHECK constraint (db/migrations/005_assets_bids.sql). */

@@ -7,6 +7,11 @@ import type { Queue } from "../queue/queue.ts";
 import { BID_EVENTS_TOPIC, startOutboxRelay } from "./outbox.ts";
 import { startClearingJob } from "./clearing_job.ts";
 import { type BidWriter, createBidWriter } from "./writer.ts";
+import { expirePending } from "./approval.ts";
+import { log } from "../log/logger.ts";
+
+/** How often bids still pending approval are checked against their gate. */
+const EXPIRY_EVERY_MS = 30_000;
 
 export interface BidsService {
   /** Creates drafts, coalescing concurrent creations into shared statements. */
@@ -17,6 +22,8 @@ export interface BidsService {
   clearNow(): Promise<void>;
   /** Prices were committed: clear soon (a burst of batches is one clearing pass, not one each). */
   pricesArrived(): void;
+  /** Bids still pending approval at their gate expire now; resolves with their ids. */
+  expireNow(): Promise<string[]>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -40,6 +47,15 @@ export function createBids(deps: {
   let clearing: ReturnType<typeof startClearingJob> | null = null;
   let soon: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => Promise<void>) | null = null;
+  let expiry: ReturnType<typeof setInterval> | undefined;
+  let expiring: Promise<string[]> | null = null;
+  const expireNow = () => {
+    expiring ??= expirePending(deps.db(), new Date()).then((ids) => {
+      if (ids.length) relay?.kick();
+      return ids;
+    }).finally(() => (expiring = null));
+    return expiring;
+  };
   return {
     writer: createBidWriter(deps.db),
     kick: () => relay?.kick(),
@@ -52,7 +68,11 @@ export function createBids(deps: {
         void clearing?.run();
       }, 200);
     },
+    expireNow,
     start() {
+      expiry = setInterval(() => {
+        expireNow().catch((e) => log.warn("approval expiry pass failed", { error: String(e) }));
+      }, EXPIRY_EVERY_MS);
       clearing = startClearingJob({ db: deps.db, onChange: () => relay?.kick() });
       // The bus's own consumer of bid events: clearing results go to the organization's live screens.
       unsubscribe = deps.queue.subscribe(BID_EVENTS_TOPIC, "live-status", (msg) => {
@@ -82,6 +102,8 @@ export function createBids(deps: {
     },
     async stop() {
       clearTimeout(soon);
+      clearInterval(expiry);
+      await expiring?.catch(() => {});
       await clearing?.stop();
       await relay?.stop();
       await unsubscribe?.();

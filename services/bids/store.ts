@@ -33,6 +33,11 @@ export interface BidView {
   rt_revenue: number | null;
   revenue: number | null;
   reject_reason: string | null;
+  /** The member who made it (for a strategy's bid, the strategy's owner): nobody approves their own bid. */
+  created_by: string | null;
+  created_by_email: string | null;
+  /** The saved strategy that made it, if one did. */
+  strategy_id: string | null;
 }
 
 const iso = isoUtc;
@@ -41,7 +46,8 @@ export const BID_COLUMNS = `b.id, b.asset_id, a.name AS asset_name, b.zone, b.ma
   b.status, b.version, ${iso("b.created_at")} AS created_at, ${iso("b.updated_at")} AS updated_at,
   ${iso("b.submitted_at")} AS submitted_at, b.awarded_mw::float8 AS awarded_mw,
   b.clearing_price::float8 AS clearing_price, b.da_revenue::float8 AS da_revenue,
-  b.rt_revenue::float8 AS rt_revenue, b.revenue::float8 AS revenue, b.reject_reason`;
+  b.rt_revenue::float8 AS rt_revenue, b.revenue::float8 AS revenue, b.reject_reason, b.created_by,
+  (SELECT email FROM users WHERE id = b.created_by) AS created_by_email, b.strategy_id`;
 const FROM = `FROM bids b JOIN assets a ON a.id = b.asset_id`;
 
 export type Actor = Pick<Principal, "userId" | "apiKeyId"> | { system: string };
@@ -107,8 +113,14 @@ export function bidTerms(
   };
 }
 
-/** Who creates a draft: the principal and the address the request came from (for the audit log). */
-export type Creator = Pick<Principal, "orgId" | "userId" | "apiKeyId"> & { ip?: string | null };
+/**
+ * Who creates a draft: the principal and the address the request came from (for the audit log), and the
+ * saved strategy when one makes it on its owner's behalf.
+ */
+export type Creator = Pick<Principal, "orgId" | "userId" | "apiKeyId"> & {
+  ip?: string | null;
+  strategyId?: string | null;
+};
 
 /**
  * Creates a draft with its history row, its outbox event and its audit entry in
@@ -164,11 +176,13 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
                             $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[], $13::text[],
-                            $14::text[])
-         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id, ip, audit)),
+                            $14::text[], $15::uuid[])
+         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id, ip, audit, strategy_id)),
      b AS (
-       INSERT INTO bids (id, org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
-       SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id FROM input RETURNING *),
+       INSERT INTO bids (id, org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by,
+                         strategy_id)
+       SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id, strategy_id FROM input
+       RETURNING *),
      history AS (
        INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id)
        SELECT b.id, b.org_id, NULL, 'draft', i.user_id, i.key_id FROM b JOIN input i ON i.id = b.id),
@@ -197,6 +211,7 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
       BID_EVENTS_TOPIC,
       col((i) => i.p.ip ?? null),
       col((i) => JSON.stringify({ after: bidTerms(i.bid) })),
+      col((i) => i.p.strategyId ?? null),
     ],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -205,34 +220,47 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
 
 /**
  * Drafts just created in this transaction go live together: one statement moves them all from draft to
- * submitted and writes, per bid, the same history row, outbox event and audit entry as `transition` +
- * `record` + an audit call would (a batch of a day's 24 bids is 1 round trip, not 72). Bids in `ids` order.
- * A bid no longer a draft at `version` is a 409 (`version_conflict`), and nothing changes.
+ * submitted (or, where `to` says so, to pending_approval: the organization's four-eyes policy) and writes,
+ * per bid, the same history row, outbox event and audit entry as `transition` + `record` + an audit call
+ * would (a batch of a day's 24 bids is 1 round trip, not 72). Bids in `ids` order. A bid no longer a draft
+ * at `version` is a 409 (`version_conflict`), and nothing changes. `submitted_at` is set for submitted ones.
  */
 export async function submitDrafts(
   q: Queryable,
   c: { orgId: string; userId: string; apiKeyId?: string | null; ip?: string | null },
-  drafts: readonly { id: string; version: number }[],
+  drafts: readonly { id: string; version: number; to?: "submitted" | "pending_approval"; reason?: string | null }[],
   at: Date,
 ): Promise<BidView[]> {
   const rows = await q.query<BidView>(
-    `WITH input AS (SELECT * FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS t(id, version, n)),
+    `WITH input AS (SELECT * FROM unnest($2::uuid[], $3::int[], $9::text[], $10::text[]) WITH ORDINALITY
+                      AS t(id, version, target, reason, n)),
      u AS (
-       UPDATE bids SET status = 'submitted', version = bids.version + 1, updated_at = now(), submitted_at = $4
+       UPDATE bids SET status = input.target, version = bids.version + 1, updated_at = now(),
+                       submitted_at = CASE WHEN input.target = 'submitted' THEN $4::timestamptz END
          FROM input
         WHERE bids.org_id = $1 AND bids.id = input.id AND bids.status = 'draft' AND bids.version = input.version
-        RETURNING bids.*, input.n),
+        RETURNING bids.*, input.n, input.reason),
      history AS (
        INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id, details)
-       SELECT id, org_id, 'draft', 'submitted', $5, $6, '{}'::jsonb FROM u ORDER BY n),
+       SELECT id, org_id, 'draft', status, $5, $6,
+              CASE WHEN reason IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('approval', 'requested',
+                                                                                 'reason', reason) END
+         FROM u ORDER BY n),
      event AS (
        INSERT INTO outbox (topic, key, payload)
-       SELECT $7, id::text, jsonb_build_object('type', 'bid.submitted', 'bid_id', id, 'org_id', org_id,
-                                                'from', 'draft', 'status', 'submitted', 'version', version,
-                                                'at', ${iso("now()")}) FROM u ORDER BY n),
+       SELECT $7, id::text, e FROM u, LATERAL (VALUES
+           (1, jsonb_build_object('type', 'bid.' || status, 'bid_id', id, 'org_id', org_id, 'from', 'draft',
+                                  'status', status, 'version', version, 'at', ${iso("now()")})),
+           (2, CASE WHEN status = 'pending_approval' THEN
+                 jsonb_build_object('type', 'bid.approval', 'decision', 'requested', 'bid_id', id, 'org_id', org_id,
+                                    'reason', reason, 'version', version, 'at', ${iso("now()")}) END)) AS v(k, e)
+        WHERE e IS NOT NULL ORDER BY n, k),
      audit AS (
        INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
-       SELECT org_id, $5, $6, 'bid.submitted', 'bid', id::text, $8, jsonb_build_object('version', version)
+       SELECT org_id, $5, $6, CASE WHEN status = 'submitted' THEN 'bid.submitted' ELSE 'bid.approval_requested' END,
+              'bid', id::text, $8,
+              CASE WHEN reason IS NULL THEN jsonb_build_object('version', version)
+                   ELSE jsonb_build_object('version', version, 'reason', reason) END
          FROM u ORDER BY n)
      SELECT ${BID_COLUMNS} FROM u b JOIN assets a ON a.id = b.asset_id ORDER BY b.n`,
     [
@@ -244,6 +272,8 @@ export async function submitDrafts(
       c.apiKeyId ?? null,
       BID_EVENTS_TOPIC,
       c.ip ?? null,
+      drafts.map((d) => d.to ?? "submitted"),
+      drafts.map((d) => d.to === "pending_approval" ? d.reason ?? "approval required" : null),
     ],
   );
   if (rows.length !== drafts.length) {
@@ -344,7 +374,7 @@ async function explainMiss(
 
 export async function updateDraft(
   q: Queryable,
-  p: Principal,
+  p: Pick<Principal, "orgId" | "userId" | "apiKeyId">,
   id: string,
   expectedVersion: number,
   bid: CheckedBid,
@@ -376,7 +406,12 @@ export async function updateDraft(
   return after;
 }
 
-export async function deleteDraft(q: Queryable, p: Principal, id: string, expectedVersion?: number) {
+export async function deleteDraft(
+  q: Queryable,
+  p: Pick<Principal, "orgId" | "userId" | "apiKeyId">,
+  id: string,
+  expectedVersion?: number,
+) {
   const rows = await q.query(
     `DELETE FROM bids WHERE org_id = $1 AND id = $2 AND status = 'draft' AND ($3::int IS NULL OR version = $3)
      RETURNING id`,

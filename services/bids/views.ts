@@ -5,6 +5,7 @@ import { MARKETS } from "../market/types.ts";
 import { ISOS } from "../market/zones.ts";
 import { BID_SIDES, BID_STATUSES } from "./schema.ts";
 import { int4 } from "../schemas/numeric.ts";
+import { text } from "../schemas/text.ts";
 
 export const bidSchema = z.object({
   id: z.uuid(),
@@ -26,7 +27,10 @@ export const bidSchema = z.object({
   da_revenue: z.number().nullable(),
   rt_revenue: z.number().nullable(),
   revenue: z.number().nullable(),
-  reject_reason: z.string().nullable(),
+  reject_reason: z.string().nullable().describe("Why the market, or an approver, rejected it"),
+  created_by: z.uuid().nullable().describe("The member who made it (a strategy's bids: the strategy's owner)"),
+  created_by_email: z.string().nullable(),
+  strategy_id: z.uuid().nullable().describe("The saved strategy that made it"),
 }).meta({ id: "Bid" });
 
 /** A page of bids: the one pagination shape of the API. */
@@ -40,6 +44,12 @@ export const bidFilterQuery = z.object({
   asset_id: z.uuid().optional(),
   from: instant().optional(),
   to: instant().optional(),
+});
+
+/** The body of reject: the reason the approver gives (kept on the bid and in its history). */
+export const rejectBody = z.strictObject({
+  reason: text({ min: 1, max: 500 }).describe("Why the bid is rejected; shown to its maker"),
+  version: int4({ min: 1 }).optional().describe("The version you read; a stale one gets 409"),
 });
 
 /** The body of submit and withdraw: optional as a whole (no body at all is fine). */

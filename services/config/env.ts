@@ -69,6 +69,7 @@ export const envSchema = z.object({
   MARKET_REPLAY_FILE: z.string().optional(),
   MARKET_REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
   FORECAST_JOB: z.enum(["on", "off"]).optional(),
+  STRATEGY_RUNNER: z.enum(["on", "off"]).optional(),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
@@ -138,6 +139,8 @@ export interface Config {
   };
   /** Whether this instance runs the live forecast job (default on; off under APP_ENV=test and on Deno Deploy). */
   forecastJob: boolean;
+  /** Whether this instance runs saved strategies on their schedule (default on; off under APP_ENV=test). */
+  strategyRunner: boolean;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     },
     // Deno Deploy runs no Web Workers, and the job computes only in one: there it is off unless asked for.
     forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test" && !e.DENO_DEPLOYMENT_ID,
+    // Tests run strategies when they ask to (`tick()`, "Run now"), or with STRATEGY_RUNNER=on.
+    strategyRunner: e.STRATEGY_RUNNER ? e.STRATEGY_RUNNER === "on" : e.APP_ENV !== "test",
   };
 }

@@ -82,4 +82,6 @@ export const COLUMNS = {
   "bids.clearing_price": numeric(12, 4),
   /** Segments are jsonb; an award copies quantities into bids.awarded_mw, numeric(12, 4). */
   "bids.awarded_mw": numeric(12, 4),
+  "approval_policies.above_mw": numeric(10, 3),
+  "approval_policies.above_notional": numeric(14, 2),
 } as const satisfies Record<string, NumericType>;

@@ -14,8 +14,16 @@ import {
 import { BID_STATUSES, type BidStatus } from "../../services/bids/schema.ts";
 import { DomainError } from "../../services/errors.ts";
 
-/** The spec: draft → submitted → (rejected | cleared) → settled, plus withdrawn from draft or submitted. */
+/**
+ * The spec: draft → submitted → (rejected | cleared) → settled, plus withdrawn from draft or submitted; with
+ * four-eyes approval draft → pending_approval → (submitted | rejected | withdrawn | expired).
+ */
 const ALLOWED = new Set([
+  "draft→pending_approval",
+  "pending_approval→submitted",
+  "pending_approval→rejected",
+  "pending_approval→withdrawn",
+  "pending_approval→expired",
   "draft→submitted",
   "draft→withdrawn",
   "submitted→rejected",
@@ -32,7 +40,7 @@ Deno.test("lifecycle: exactly the transitions of the spec, for every pair of sta
   assert.equal(canTransition("draft", "nonsense" as BidStatus), false);
   assert.equal(canTransition("nonsense" as BidStatus, "draft"), false);
   assert.ok(Object.isFrozen(TRANSITIONS) && Object.isFrozen(TRANSITIONS.draft));
-  assert.deepEqual(BID_STATUSES.filter(isFinal), ["rejected", "settled", "withdrawn"]);
+  assert.deepEqual(BID_STATUSES.filter(isFinal), ["rejected", "settled", "withdrawn", "expired"]);
 });
 
 Deno.test("lifecycle: every user action the table allows is a transition the status graph allows", () => {
@@ -101,8 +109,24 @@ Deno.test("lifecycle: allowedActions lists what the table allows now, in order",
   assert.deepEqual(allowedActions({ ...da, status: "draft" }, at), ["edit", "withdraw", "delete"]);
   assert.deepEqual(allowedActions({ ...da, status: "submitted" }, before), ["withdraw"]);
   assert.deepEqual(allowedActions({ ...da, status: "submitted" }, at), []);
-  for (const status of ["cleared", "rejected", "settled", "withdrawn"] as const) {
+  for (const status of ["cleared", "rejected", "settled", "withdrawn", "expired"] as const) {
     assert.deepEqual(allowedActions({ ...da, status }, before), []);
   }
-  assert.deepEqual([...BID_ACTIONS], ["edit", "submit", "withdraw", "delete"]);
+  assert.deepEqual([...BID_ACTIONS], ["edit", "submit", "withdraw", "delete", "approve", "reject"]);
+});
+
+Deno.test("lifecycle: a pending bid is approved only while its market is open; rejected or withdrawn any time", () => {
+  const pending = { ...da, status: "pending_approval" as const };
+  assert.deepEqual(allowedActions(pending, before), ["withdraw", "approve", "reject"]);
+  assert.deepEqual(allowedActions(pending, at), ["withdraw", "reject"]);
+  assert.throws(() => assertAllowed(pending, "approve", at), (e: unknown) => {
+    assert.ok(e instanceof BidTransitionError);
+    assert.equal(e.options.code, "gate_closed");
+    return true;
+  });
+  assert.throws(() => assertAllowed(pending, "edit", before), /A pending_approval bid cannot be edited/);
+  for (const status of BID_STATUSES.filter((s) => s !== "pending_approval")) {
+    assert.equal(allows({ ...da, status }, "approve", before), false, status);
+    assert.equal(allows({ ...da, status }, "reject", before), false, status);
+  }
 });

@@ -1,12 +1,11 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
-import { z } from "zod";
 import { BidStatusBadge } from "../../../components/BidStatusBadge.tsx";
 import { CurveChart, type RefLine } from "../../../components/CurveChart.tsx";
 import { Card, Notice } from "../../../components/Form.tsx";
 import { curveSummary, mw, usd } from "../../../components/bid_format.ts";
 import { HttpError } from "../../../framework/http_error.ts";
-import { formObject, redirect, signedIn } from "../../../server/pages.ts";
+import { formObject, idParam, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/actions.ts";
@@ -43,14 +42,11 @@ interface Data {
 const DONE: Record<string, string> = {
   saved: "Draft saved.",
   submitted: "Submitted to the market.",
+  pending: "Sent for approval: an approver must approve it before its gate, or it expires.",
   withdrawn: "The bid was withdrawn.",
 };
 
-function bidId(ctx: FreshContext<State>): string {
-  const r = z.uuid().safeParse(ctx.params.id);
-  if (!r.success) throw new HttpError(404, "No such bid");
-  return r.data;
-}
+const bidId = (ctx: FreshContext<State>) => idParam(ctx, "bid");
 
 async function load(
   ctx: FreshContext<State>,
@@ -97,7 +93,8 @@ export const handler = define.handlers({
     const version = /^\d+$/.test(values.version ?? "") ? Number(values.version) : undefined;
     try {
       if (!Object.hasOwn(ACTIONS, action)) throw new HttpError(400, `Unknown action "${values._action ?? ""}"`);
-      await ACTIONS[action](bidDeps(ctx), caller(ctx, p), id, { version });
+      const out = await ACTIONS[action](bidDeps(ctx), caller(ctx, p), id, { version });
+      if (out.value?.status === "pending_approval") return redirect(`/bidding/${id}?done=pending`);
     } catch (e) {
       const http = toHttpError(e);
       if (!http || http.status >= 500 || http.status === 404) throw e;
@@ -130,6 +127,11 @@ function historyDetails(h: BidHistoryEntry, units: Units): string {
   const d = h.details ?? {};
   const parts: string[] = [];
   if (d.edited) parts.push("curve edited");
+  if (d.approval === "requested") parts.push(`approval requested: ${String(d.reason ?? "policy")}`);
+  if (d.approval === "approved") parts.push("approved");
+  if (d.approval === "rejected") parts.push(`rejected by the approver: ${String(d.reason ?? "")}`);
+  if (d.approval === "expired") parts.push(`expired: ${String(d.reason ?? "")}`);
+  if (typeof d.strategy_run === "string") parts.push("made by a strategy run");
   if (typeof d.awarded_mw === "number") parts.push(`awarded ${mw(d.awarded_mw)}`);
   if (typeof d.clearing_price === "number") parts.push(`at ${formatPrice(d.clearing_price, units.price)}`);
   if (typeof d.revenue === "number") parts.push(`revenue ${usd(d.revenue)}`);

@@ -13,7 +13,7 @@ async function me(ctx: FreshContext<State>) {
     user,
     organization,
     role: p.role,
-    permissions: permissionsOf(p.role),
+    permissions: permissionsOf(p.role, p.approver),
     authenticated_by: p.via,
   };
 }

@@ -15,7 +15,7 @@ export const handler = define.api({
     },
   },
   PUT: {
-    summary: "Change a member's role, status or name",
+    summary: "Change a member's role, status, name or approver grant",
     description: "Admins only. Disabling ends the member's sessions at once. The last active admin cannot be " +
       "demoted or disabled (409).",
     tags: ["users"],
@@ -25,6 +25,7 @@ export const handler = define.api({
       role: roleSchema.optional(),
       status: z.enum(["active", "disabled"]).optional(),
       name: personName.optional(),
+      approver: z.boolean().optional().describe("Let the member approve others' bids (four-eyes)"),
     }),
     responses: {
       200: { description: "Updated", schema: memberSchema },
