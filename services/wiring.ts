@@ -33,6 +33,7 @@ import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
+import { type AnalyticsService, createAnalytics } from "./analytics/service.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -56,6 +57,8 @@ export interface AppServices {
   readonly forecasts: ForecastLiveService;
   /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
   readonly models: ModelsService;
+  /** Market analytics (ClickHouse while it answers, else Postgres) and portfolio analytics. */
+  readonly analytics: AnalyticsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -140,6 +143,12 @@ export function createServices(config: Config): AppServices {
   });
   const models = createModels({ db: () => adapters.database.db(), config });
 
+  const analytics = createAnalytics({
+    db: () => adapters.database.db(),
+    clickhouse: () =>
+      registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
+  });
+
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
     db: () => adapters.database.db(),
@@ -158,6 +167,7 @@ export function createServices(config: Config): AppServices {
     bids,
     forecasts,
     models,
+    analytics,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,

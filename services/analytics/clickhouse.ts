@@ -1,0 +1,184 @@
+/**
+ * The market panels as ClickHouse SQL, over the relay's copy of market_prices (read FINAL: one row per
+ * interval, newest version) and its hourly rollup (services/market/clickhouse_store.ts).
+ *
+ * Written for ClickHouse 18.16 (CI): no window functions, no server-side parameters, no WITH subqueries;
+ * trailing windows are lagged copies (ARRAY JOIN) grouped back, ordered steps are sorted arrays. Every
+ * value put into SQL is a zone or market from our own lists, a number, or a time this module formats.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import { CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
+import { type Iso, ISOS, ZONES } from "../market/zones.ts";
+import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
+import { SPIKE } from "./stats.ts";
+
+const time = (d: Date) => `toDateTime('${chTime(d)}', 'UTC')`;
+
+function zoneIn(zones: readonly Iso[]): string {
+  for (const z of zones) if (!ISOS.includes(z)) throw new RangeError(`unknown zone ${z}`);
+  return `zone IN (${zones.map((z) => `'${z}'`).join(", ")})`;
+}
+
+const tz = (zone: Iso) => `'${ZONES[zone].timeZone}'`;
+
+interface Range {
+  from: Date;
+  to: Date;
+}
+
+function raw(zones: readonly Iso[], market: "DA" | "RT", r: Range): string {
+  return `SELECT zone, interval_start AS t, lmp AS v FROM ${CH_TABLE} FINAL
+           WHERE ${zoneIn(zones)} AND market = '${market}'
+             AND interval_start >= ${time(r.from)} AND interval_start < ${time(r.to)}`;
+}
+
+function rtHourly(zones: readonly Iso[], r: Range): string {
+  return `SELECT zone, hour AS t, lmp_sum / n_intervals AS v FROM ${CH_HOURLY} FINAL
+           WHERE ${zoneIn(zones)} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
+}
+
+function spreadHourly(zones: readonly Iso[], r: Range): string {
+  return `SELECT zone, t, d - r AS v FROM (SELECT zone, t, v AS d FROM (${raw(zones, "DA", r)}))
+          ALL INNER JOIN (SELECT zone, t, v AS r FROM (${rtHourly(zones, r)})) USING (zone, t)`;
+}
+
+function series(market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
+  return market === "SPREAD" ? spreadHourly(zones, r) : raw(zones, market, r);
+}
+
+function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
+  return market === "RT" ? rtHourly(zones, r) : series(market, zones, r);
+}
+
+/** Numbers come as JSON numbers, 64-bit integers as strings, a NaN aggregate (no rows) as null. */
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
+  async function rows<T>(query: string): Promise<T[]> {
+    const rs = await client.query({ query, format: "JSONEachRow" });
+    return await rs.json<T>();
+  }
+
+  return {
+    name: "clickhouse",
+
+    async stats(q) {
+      const [r] = await rows<{
+        n: string;
+        mean: number | null;
+        sd: number | null;
+        neg: string;
+        pct: number[];
+        lo: [number, string];
+        hi: [number, string];
+      }>(
+        `SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg,
+                arraySort(groupArray(v)) AS arr,
+                arrayMap(k -> arr[greatest(1, intDiv(k * n + 99, 100))], range(101)) AS pct,
+                arraySort(groupArray((v, t)))[1] AS lo,
+                arraySort(x -> (-x.1, x.2), groupArray((v, t)))[1] AS hi
+           FROM (${series(q.market, [q.zone], q)})
+`,
+      );
+      const count = Number(r.n);
+      return {
+        count,
+        mean: count ? num(r.mean) : null,
+        stddev: count ? num(r.sd) : null,
+        negative: Number(r.neg),
+        pct: count ? r.pct.map(Number) : [],
+        min: count ? Number(r.lo[0]) : null,
+        min_at: count ? isoTime(r.lo[1]) : null,
+        max: count ? Number(r.hi[0]) : null,
+        max_at: count ? isoTime(r.hi[1]) : null,
+      };
+    },
+
+    async heatmap(q) {
+      const out = await rows<{ dow: number; hour: number; mean: number; count: string }>(
+        `SELECT toDayOfWeek(t, ${tz(q.zone)}) AS dow, toHour(t, ${tz(q.zone)}) AS hour, avg(v) AS mean,
+                count() AS count
+           FROM (${series(q.market, [q.zone], q)}) GROUP BY dow, hour ORDER BY dow, hour`,
+      );
+      return out.map((r) => ({ dow: Number(r.dow), hour: Number(r.hour), mean: r.mean, count: Number(r.count) }));
+    },
+
+    async series(q, bucketS) {
+      const out = await rows<{ b: string; mean: number; min: number; max: number }>(
+        `SELECT toString(toDateTime(intDiv(toUInt32(t), ${bucketS}) * ${bucketS}, 'UTC')) AS b,
+                avg(v) AS mean, min(v) AS min, max(v) AS max
+           FROM (${series(q.market, [q.zone], q)}) GROUP BY b ORDER BY b`,
+      );
+      return out.map((r) => ({ t: isoTime(r.b), mean: r.mean, min: r.min, max: r.max }));
+    },
+
+    async spreadByHour(q) {
+      const out = await rows<{ hour: number; mean: number; count: string }>(
+        `SELECT toHour(t, ${tz(q.zone)}) AS hour, avg(v) AS mean, count() AS count
+           FROM (${spreadHourly([q.zone], q)}) GROUP BY hour ORDER BY hour`,
+      );
+      return out.map((r) => ({ hour: Number(r.hour), mean: r.mean, count: Number(r.count) }));
+    },
+
+    async spreadByDay(q) {
+      const out = await rows<{ date: string; hours: string; spread: number }>(
+        `SELECT toString(toDate(t, ${tz(q.zone)})) AS date, count() AS hours, sum(v) AS spread
+           FROM (${spreadHourly([q.zone], q)}) GROUP BY date ORDER BY date`,
+      );
+      return out.map((r) => ({ date: r.date, hours: Number(r.hours), spread: r.spread }));
+    },
+
+    async returnsByDay(q) {
+      const out = await rows<{ date: string; n: string; sum: number; sumsq: number }>(
+        `SELECT date, length(r) AS n, arraySum(r) AS sum, arraySum(x -> x * x, r) AS sumsq FROM (
+           SELECT toString(toDate(t, ${tz(q.zone)})) AS date,
+                  arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArray((t, v)))))) AS r
+             FROM (${raw([q.zone], "RT", q)}) GROUP BY date
+         ) ORDER BY date`,
+      );
+      return out.map((r) => ({ date: r.date, n: Number(r.n), sum: Number(r.sum), sumsq: Number(r.sumsq) }));
+    },
+
+    async spikes(q, threshold) {
+      const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
+      const lags = Array.from({ length: SPIKE.lagsWeeks }, (_, i) => i + 1).join(", ");
+      const mid = "intDiv(m + 1, 2)";
+      const [r] = await rows<{ total: string; items: [string, number, number, number][] }>(
+        `SELECT count() AS total,
+                arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArray((toString(t), price, baseline, score))),
+                           1, ${SPIKE.maxListed}) AS items
+           FROM (
+             SELECT t, price, baseline,
+                    (price - baseline) / greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS score
+               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
+               ALL INNER JOIN (
+                 SELECT target AS hr, vals[${mid}] AS baseline,
+                        arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad
+                   FROM (
+                     SELECT target, arraySort(groupArray(v)) AS vals, length(vals) AS m
+                       FROM (SELECT t + 604800 * k AS target, v FROM (${rtHourly([q.zone], trailing)})
+                             ARRAY JOIN [${lags}] AS k)
+                      WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
+                      GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
+                   )
+               ) USING hr
+           ) WHERE abs(score) >= ${Number(threshold)}`,
+      );
+      return {
+        count: Number(r?.total ?? 0),
+        items: (r?.items ?? []).map(([t, price, baseline, score]) => ({ t: isoTime(t), price, baseline, score })),
+      };
+    },
+
+    async correlation(q) {
+      const h = hourly(q.market, q.zones, q);
+      const out = await rows<{ a: string; b: string; corr: number | null; n: string }>(
+        `SELECT a, b, corr(va, vb) AS corr, count() AS n
+           FROM (SELECT zone AS a, t, v AS va FROM (${h}))
+           ALL INNER JOIN (SELECT zone AS b, t, v AS vb FROM (${h})) USING t
+          WHERE a < b GROUP BY a, b ORDER BY a, b`,
+      );
+      return out.map((r) => ({ a: r.a, b: r.b, corr: num(r.corr), n: Number(r.n) }));
+    },
+  };
+}

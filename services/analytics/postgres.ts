@@ -1,0 +1,170 @@
+/**
+ * The market panels as SQL on Postgres (and PGlite). Parameters: $1 the zone (or zones), $2 from, $3 to.
+ * Hours are absolute (`date_bin` on UTC, offsets in hours, never `interval 'n days'`, which follows the
+ * session's time zone); weekdays, hours of day and days are on the zone's market clock.
+ */
+import type { Queryable } from "../../db/database.ts";
+import { type Iso, ZONES } from "../market/zones.ts";
+import type { AnalyticsMarket, MarketEngine, PanelQuery } from "./engine.ts";
+import { SPIKE } from "./stats.ts";
+
+const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+const hourOf = (col: string) => `date_bin('1 hour', ${col}, ${EPOCH})`;
+const range = (a = "") => `${a}interval_start >= $2::timestamptz AND ${a}interval_start < $3::timestamptz`;
+const RANGE = range();
+
+/** The zone's IANA name as SQL text: from our own table, never from input. */
+function tz(zone: Iso): string {
+  return `'${ZONES[zone].timeZone}'`;
+}
+
+/** RT prices per hour (mean of its intervals) of the zones `zoneSql` selects. */
+function rtHourly(zoneSql: string, within = RANGE): string {
+  return `SELECT zone, ${hourOf("interval_start")} AS t, avg(lmp)::float8 AS v FROM market_prices
+           WHERE ${zoneSql} AND market = 'RT' AND ${within} GROUP BY 1, 2`;
+}
+
+function spreadHourly(zoneSql: string): string {
+  return `SELECT d.zone, d.interval_start AS t, d.lmp::float8 - r.v AS v
+            FROM market_prices d JOIN (${rtHourly(zoneSql)}) r ON r.zone = d.zone AND r.t = d.interval_start
+           WHERE d.${zoneSql} AND d.market = 'DA' AND ${range("d.")}`;
+}
+
+/** (zone, t, v): the values a market's panels are about. */
+function series(market: AnalyticsMarket, zoneSql = "zone = $1"): string {
+  if (market === "SPREAD") return spreadHourly(zoneSql);
+  return `SELECT zone, interval_start AS t, lmp::float8 AS v FROM market_prices
+           WHERE ${zoneSql} AND market = '${market}' AND ${RANGE}`;
+}
+
+/** (zone, t, v) per hour: RT as the mean of the hour, DA and the spread as they are. */
+function hourly(market: AnalyticsMarket, zoneSql: string): string {
+  return market === "RT" ? rtHourly(zoneSql) : series(market, zoneSql);
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+const args = (q: { zone: Iso; from: Date; to: Date }) => [q.zone, q.from, q.to];
+
+export function postgresEngine(db: () => Queryable): MarketEngine {
+  return {
+    name: "postgres",
+
+    async stats(q) {
+      const [r] = await db().query<{
+        count: number;
+        mean: number | null;
+        stddev: number | null;
+        negative: number;
+        pct: number[] | null;
+        min: number | null;
+        min_at: Date | null;
+        max: number | null;
+        max_at: Date | null;
+      }>(
+        `WITH s AS (${series(q.market)}),
+              a AS (SELECT count(*)::int AS n, avg(v) AS mean, stddev_pop(v) AS sd,
+                           count(*) FILTER (WHERE v < 0)::int AS neg, array_agg(v ORDER BY v) AS arr FROM s),
+              lo AS (SELECT t, v FROM s ORDER BY v, t LIMIT 1),
+              hi AS (SELECT t, v FROM s ORDER BY v DESC, t LIMIT 1)
+         SELECT a.n AS count, a.mean, a.sd AS stddev, a.neg AS negative,
+                (SELECT array_agg(a.arr[greatest(1, (k * a.n + 99) / 100)] ORDER BY k)
+                   FROM generate_series(0, 100) k WHERE a.n > 0) AS pct,
+                lo.v AS min, lo.t AS min_at, hi.v AS max, hi.t AS max_at
+           FROM a LEFT JOIN lo ON true LEFT JOIN hi ON true`,
+        args(q),
+      );
+      return {
+        count: r.count,
+        mean: r.count ? r.mean : null,
+        stddev: r.count ? r.stddev : null,
+        negative: r.negative,
+        pct: r.pct ?? [],
+        min: r.min,
+        min_at: iso(r.min_at),
+        max: r.max,
+        max_at: iso(r.max_at),
+      };
+    },
+
+    async heatmap(q) {
+      return await db().query(
+        `SELECT extract(isodow FROM t AT TIME ZONE ${tz(q.zone)})::int AS dow,
+                extract(hour FROM t AT TIME ZONE ${tz(q.zone)})::int AS hour, avg(v) AS mean, count(*)::int AS count
+           FROM (${series(q.market)}) s GROUP BY 1, 2 ORDER BY 1, 2`,
+        args(q),
+      );
+    },
+
+    async series(q, bucketS) {
+      const rows = await db().query<{ t: Date; mean: number; min: number; max: number }>(
+        `SELECT date_bin(${bucketS} * interval '1 second', t, ${EPOCH}) AS t,
+                avg(v) AS mean, min(v) AS min, max(v) AS max
+           FROM (${series(q.market)}) s GROUP BY 1 ORDER BY 1`,
+        args(q),
+      );
+      return rows.map((r) => ({ ...r, t: iso(r.t)! }));
+    },
+
+    async spreadByHour(q) {
+      return await db().query(
+        `SELECT extract(hour FROM t AT TIME ZONE ${tz(q.zone)})::int AS hour, avg(v) AS mean, count(*)::int AS count
+           FROM (${spreadHourly("zone = $1")}) s GROUP BY 1 ORDER BY 1`,
+        args(q),
+      );
+    },
+
+    async spreadByDay(q) {
+      return await db().query(
+        `SELECT to_char(t AT TIME ZONE ${tz(q.zone)}, 'YYYY-MM-DD') AS date, count(*)::int AS hours, sum(v) AS spread
+           FROM (${spreadHourly("zone = $1")}) s GROUP BY 1 ORDER BY 1`,
+        args(q),
+      );
+    },
+
+    async returnsByDay(q) {
+      const day = `to_char(interval_start AT TIME ZONE ${tz(q.zone)}, 'YYYY-MM-DD')`;
+      return await db().query(
+        `SELECT date, count(r)::int AS n, coalesce(sum(r), 0) AS sum, coalesce(sum(r * r), 0) AS sumsq
+           FROM (SELECT ${day} AS date,
+                        lmp::float8 - lag(lmp::float8) OVER (PARTITION BY ${day} ORDER BY interval_start) AS r
+                   FROM market_prices WHERE zone = $1 AND market = 'RT' AND ${RANGE}) x
+          GROUP BY 1 ORDER BY 1`,
+        args(q),
+      );
+    },
+
+    async spikes(q, threshold) {
+      const trailing = `interval_start >= $2::timestamptz - interval '${SPIKE.lagsWeeks * 168} hours'
+                        AND interval_start < $3::timestamptz`;
+      const rows = await db().query<{ total: number; t: Date; price: number; baseline: number; score: number }>(
+        `WITH h AS (${rtHourly("zone = $1", trailing)}),
+              lagged AS (SELECT h.t + k * interval '168 hours' AS t, h.v FROM h, generate_series(1, ${SPIKE.lagsWeeks}) k),
+              b0 AS (SELECT t, array_agg(v ORDER BY v) AS vals, count(*)::int AS m FROM lagged
+                      WHERE t >= $2::timestamptz AND t < $3::timestamptz GROUP BY t HAVING count(*) >= ${SPIKE.minBaseline}),
+              b1 AS (SELECT t, vals, m, vals[(m + 1) / 2] AS med FROM b0),
+              b AS (SELECT t, med, (SELECT d FROM (SELECT abs(x - med) AS d FROM unnest(vals) x) y
+                                     ORDER BY d OFFSET (m + 1) / 2 - 1 LIMIT 1) AS mad FROM b1),
+              sc AS (SELECT p.interval_start AS t, p.lmp::float8 AS price, b.med AS baseline,
+                            (p.lmp::float8 - b.med) / greatest(${SPIKE.madToSigma} * b.mad, ${SPIKE.scaleFloor}) AS score
+                       FROM market_prices p JOIN b ON b.t = ${hourOf("p.interval_start")}
+                      WHERE p.zone = $1 AND p.market = 'RT' AND ${range("p.")})
+         SELECT count(*) OVER ()::int AS total, t, price, baseline, score FROM sc
+          WHERE abs(score) >= $4 ORDER BY abs(score) DESC, t LIMIT ${SPIKE.maxListed}`,
+        [...args(q), threshold],
+      );
+      return {
+        count: rows[0]?.total ?? 0,
+        items: rows.map((r) => ({ t: iso(r.t)!, price: r.price, baseline: r.baseline, score: r.score })),
+      };
+    },
+
+    async correlation(q) {
+      return await db().query(
+        `WITH s AS (${hourly(q.market, "zone = ANY($1::text[])")})
+         SELECT a.zone AS a, b.zone AS b, corr(a.v, b.v) AS corr, count(*)::int AS n
+           FROM s a JOIN s b ON a.t = b.t AND a.zone < b.zone GROUP BY 1, 2 ORDER BY 1, 2`,
+        [q.zones, q.from, q.to],
+      );
+    },
+  };
+}
