@@ -14,7 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/market", label: "Market", available: true },
   { href: "/bidding", label: "Bidding", available: true },
   { href: "/assets", label: "Assets", available: true },
-  { href: "/analytics", label: "Analytics", available: false },
+  { href: "/analytics", label: "Analytics", available: true },
   { href: "/models", label: "Models", available: true },
   { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
@@ -32,11 +32,13 @@ export interface NavUser {
 }
 
 function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
-  // Admin is for admins, Models for forecast readers; everything else shows to all (pages ask for a login
-  // themselves).
+  // Admin is for admins, Models for forecast readers, Analytics for analysts and above; everything else shows
+  // to all (pages ask for a login themselves).
+  const allowed = (p: "forecast:read" | "analytics:read") => !!user && isRole(user.role) && can(user.role, p);
   const items = NAV_ITEMS.filter((i) =>
     (i.label !== "Admin" || user?.role === "admin") &&
-    (i.label !== "Models" || (!!user && isRole(user.role) && can(user.role, "forecast:read")))
+    (i.label !== "Models" || allowed("forecast:read")) &&
+    (i.label !== "Analytics" || !user || allowed("analytics:read"))
   );
   return (
     <ul class={vertical ? "flex flex-col gap-1 py-2" : "flex items-center gap-1"}>

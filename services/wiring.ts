@@ -145,8 +145,7 @@ export function createServices(config: Config): AppServices {
 
   const analytics = createAnalytics({
     db: () => adapters.database.db(),
-    clickhouse: () =>
-      registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
+    clickhouse: () => registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
   });
 
   const forecasts = createForecastLive({

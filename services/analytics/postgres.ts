@@ -5,7 +5,7 @@
  */
 import type { Queryable } from "../../db/database.ts";
 import { type Iso, ZONES } from "../market/zones.ts";
-import type { AnalyticsMarket, MarketEngine, PanelQuery } from "./engine.ts";
+import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
 import { SPIKE } from "./stats.ts";
 
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
