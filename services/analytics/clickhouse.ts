@@ -37,6 +37,12 @@ function rtHourly(zones: readonly Iso[], r: Range): string {
            WHERE ${zoneIn(zones)} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
 }
 
+/** The hourly rollup of one zone's RT prices in the range. */
+function rtRollup(zone: Iso, r: Range): string {
+  return `SELECT hour AS t, n_intervals AS n, lmp_sum, lmp_min AS lo, lmp_max AS hi FROM ${CH_HOURLY} FINAL
+           WHERE ${zoneIn([zone])} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
+}
+
 function spreadHourly(zones: readonly Iso[], r: Range): string {
   return `SELECT zone, t, d - r AS v FROM (SELECT zone, t, v AS d FROM (${raw(zones, "DA", r)}))
           ALL INNER JOIN (SELECT zone, t, v AS r FROM (${rtHourly(zones, r)})) USING (zone, t)`;
@@ -95,19 +101,26 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     },
 
     async heatmap(q) {
+      const cell = (col: string) => `toDayOfWeek(${col}, ${tz(q.zone)}) AS dow, toHour(${col}, ${tz(q.zone)}) AS hour`;
       const out = await rows<{ dow: number; hour: number; mean: number; count: string }>(
-        `SELECT toDayOfWeek(t, ${tz(q.zone)}) AS dow, toHour(t, ${tz(q.zone)}) AS hour, avg(v) AS mean,
-                count() AS count
-           FROM (${series(q.market, [q.zone], q)}) GROUP BY dow, hour ORDER BY dow, hour`,
+        q.market === "RT"
+          ? `SELECT ${cell("t")}, sum(lmp_sum) / sum(n) AS mean, sum(n) AS count
+               FROM (${rtRollup(q.zone, q)}) GROUP BY dow, hour ORDER BY dow, hour`
+          : `SELECT ${cell("t")}, avg(v) AS mean, count() AS count
+               FROM (${series(q.market, [q.zone], q)}) GROUP BY dow, hour ORDER BY dow, hour`,
       );
       return out.map((r) => ({ dow: Number(r.dow), hour: Number(r.hour), mean: r.mean, count: Number(r.count) }));
     },
 
     async series(q, bucketS) {
+      const bin = (col: string) =>
+        `toString(toDateTime(intDiv(toUInt32(${col}), ${bucketS}) * ${bucketS}, 'UTC')) AS b`;
       const out = await rows<{ b: string; mean: number; min: number; max: number }>(
-        `SELECT toString(toDateTime(intDiv(toUInt32(t), ${bucketS}) * ${bucketS}, 'UTC')) AS b,
-                avg(v) AS mean, min(v) AS min, max(v) AS max
-           FROM (${series(q.market, [q.zone], q)}) GROUP BY b ORDER BY b`,
+        q.market === "RT" && bucketS % 3600 === 0
+          ? `SELECT ${bin("t")}, sum(lmp_sum) / sum(n) AS mean, min(lo) AS min, max(hi) AS max
+               FROM (${rtRollup(q.zone, q)}) GROUP BY b ORDER BY b`
+          : `SELECT ${bin("t")}, avg(v) AS mean, min(v) AS min, max(v) AS max
+               FROM (${series(q.market, [q.zone], q)}) GROUP BY b ORDER BY b`,
       );
       return out.map((r) => ({ t: isoTime(r.b), mean: r.mean, min: r.min, max: r.max }));
     },
@@ -143,26 +156,31 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
       const lags = Array.from({ length: SPIKE.lagsWeeks }, (_, i) => i + 1).join(", ");
       const mid = "intDiv(m + 1, 2)";
+      const thr = Number(threshold);
+      const scale = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
+      const baseline = `SELECT target AS hr, vals[${mid}] AS baseline,
+                               arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad
+                          FROM (
+                            SELECT target, arraySort(groupArray(v)) AS vals, length(vals) AS m
+                              FROM (SELECT t + 604800 * k AS target, v FROM (${rtHourly([q.zone], trailing)})
+                                    ARRAY JOIN [${lags}] AS k)
+                             WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
+                             GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
+                          )`;
+      // Only hours whose extremes reach the threshold can hold a spike: read their intervals alone.
+      const candidates = `SELECT hr FROM (${baseline})
+                            ALL INNER JOIN (SELECT t AS hr, lo, hi FROM (${rtRollup(q.zone, q)})) USING hr
+                           WHERE (hi - baseline) / ${scale} >= ${thr} OR (baseline - lo) / ${scale} >= ${thr}`;
       const [r] = await rows<{ total: string; items: [string, number, number, number][] }>(
         `SELECT count() AS total,
                 arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArray((toString(t), price, baseline, score))),
                            1, ${SPIKE.maxListed}) AS items
            FROM (
-             SELECT t, price, baseline,
-                    (price - baseline) / greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS score
-               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
-               ALL INNER JOIN (
-                 SELECT target AS hr, vals[${mid}] AS baseline,
-                        arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad
-                   FROM (
-                     SELECT target, arraySort(groupArray(v)) AS vals, length(vals) AS m
-                       FROM (SELECT t + 604800 * k AS target, v FROM (${rtHourly([q.zone], trailing)})
-                             ARRAY JOIN [${lags}] AS k)
-                      WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
-                      GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
-                   )
-               ) USING hr
-           ) WHERE abs(score) >= ${Number(threshold)}`,
+             SELECT t, price, baseline, (price - baseline) / ${scale} AS score
+               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)})
+                      WHERE toStartOfHour(t) IN (${candidates}))
+               ALL INNER JOIN (${baseline}) USING hr
+           ) WHERE abs(score) >= ${thr}`,
       );
       return {
         count: Number(r?.total ?? 0),

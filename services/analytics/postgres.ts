@@ -18,11 +18,15 @@ function tz(zone: Iso): string {
   return `'${ZONES[zone].timeZone}'`;
 }
 
-/** RT prices per hour (mean of its intervals) of the zones `zoneSql` selects. */
-function rtHourly(zoneSql: string, within = RANGE): string {
-  return `SELECT zone, ${hourOf("interval_start")} AS t, avg(lmp)::float8 AS v FROM market_prices
-           WHERE ${zoneSql} AND market = 'RT' AND ${within} GROUP BY 1, 2`;
+/** RT prices per hour (mean of its intervals, from the hourly rollup, migration 012) of the zones selected. */
+function rtHourly(zoneSql: string, from = "$2::timestamptz"): string {
+  return `SELECT zone, hour AS t, (lmp_sum / n)::float8 AS v FROM market_prices_hourly
+           WHERE ${zoneSql} AND market = 'RT' AND hour >= ${from} AND hour < $3::timestamptz`;
 }
+
+/** The hourly rollup of the zone's RT prices in the range. */
+const RT_ROLLUP = `SELECT hour, n, lmp_sum, lmp_min::float8 AS lo, lmp_max::float8 AS hi FROM market_prices_hourly
+                    WHERE zone = $1 AND market = 'RT' AND hour >= $2::timestamptz AND hour < $3::timestamptz`;
 
 function spreadHourly(zoneSql: string): string {
   return `SELECT d.zone, d.interval_start AS t, d.lmp::float8 - r.v AS v
@@ -87,19 +91,29 @@ export function postgresEngine(db: () => Queryable): MarketEngine {
     },
 
     async heatmap(q) {
+      const local = (col: string) => `${col} AT TIME ZONE ${tz(q.zone)}`;
+      // RT from the hourly rollup: the mean of a cell's intervals is its hours' sums over their counts.
       return await db().query(
-        `SELECT extract(isodow FROM t AT TIME ZONE ${tz(q.zone)})::int AS dow,
-                extract(hour FROM t AT TIME ZONE ${tz(q.zone)})::int AS hour, avg(v) AS mean, count(*)::int AS count
-           FROM (${series(q.market)}) s GROUP BY 1, 2 ORDER BY 1, 2`,
+        q.market === "RT"
+          ? `SELECT extract(isodow FROM ${local("hour")})::int AS dow, extract(hour FROM ${local("hour")})::int AS hour,
+                    (sum(lmp_sum) / sum(n))::float8 AS mean, sum(n)::int AS count
+               FROM (${RT_ROLLUP}) r GROUP BY 1, 2 ORDER BY 1, 2`
+          : `SELECT extract(isodow FROM ${local("t")})::int AS dow, extract(hour FROM ${local("t")})::int AS hour,
+                    avg(v) AS mean, count(*)::int AS count
+               FROM (${series(q.market)}) s GROUP BY 1, 2 ORDER BY 1, 2`,
         args(q),
       );
     },
 
     async series(q, bucketS) {
+      const bin = (col: string) => `date_bin(${bucketS} * interval '1 second', ${col}, ${EPOCH})`;
+      // Buckets of whole hours from the rollup (a year of RT is 8,760 rows, not 105,120).
       const rows = await db().query<{ t: Date; mean: number; min: number; max: number }>(
-        `SELECT date_bin(${bucketS} * interval '1 second', t, ${EPOCH}) AS t,
-                avg(v) AS mean, min(v) AS min, max(v) AS max
-           FROM (${series(q.market)}) s GROUP BY 1 ORDER BY 1`,
+        q.market === "RT" && bucketS % 3600 === 0
+          ? `SELECT ${bin("hour")} AS t, (sum(lmp_sum) / sum(n))::float8 AS mean, min(lo) AS min, max(hi) AS max
+               FROM (${RT_ROLLUP}) r GROUP BY 1 ORDER BY 1`
+          : `SELECT ${bin("t")} AS t, avg(v) AS mean, min(v) AS min, max(v) AS max
+               FROM (${series(q.market)}) s GROUP BY 1 ORDER BY 1`,
         args(q),
       );
       return rows.map((r) => ({ ...r, t: iso(r.t)! }));
@@ -134,20 +148,22 @@ export function postgresEngine(db: () => Queryable): MarketEngine {
     },
 
     async spikes(q, threshold) {
-      const trailing = `interval_start >= $2::timestamptz - interval '${SPIKE.lagsWeeks * 168} hours'
-                        AND interval_start < $3::timestamptz`;
+      const scale = `greatest(${SPIKE.madToSigma} * b.mad, ${SPIKE.scaleFloor})`;
       const rows = await db().query<{ total: number; t: Date; price: number; baseline: number; score: number }>(
-        `WITH h AS (${rtHourly("zone = $1", trailing)}),
+        `WITH h AS (${rtHourly("zone = $1", `$2::timestamptz - interval '${SPIKE.lagsWeeks * 168} hours'`)}),
               lagged AS (SELECT h.t + k * interval '168 hours' AS t, h.v FROM h, generate_series(1, ${SPIKE.lagsWeeks}) k),
               b0 AS (SELECT t, array_agg(v ORDER BY v) AS vals, count(*)::int AS m FROM lagged
                       WHERE t >= $2::timestamptz AND t < $3::timestamptz GROUP BY t HAVING count(*) >= ${SPIKE.minBaseline}),
               b1 AS (SELECT t, vals, m, vals[(m + 1) / 2] AS med FROM b0),
               b AS (SELECT t, med, (SELECT d FROM (SELECT abs(x - med) AS d FROM unnest(vals) x) y
                                      ORDER BY d OFFSET (m + 1) / 2 - 1 LIMIT 1) AS mad FROM b1),
-              sc AS (SELECT p.interval_start AS t, p.lmp::float8 AS price, b.med AS baseline,
-                            (p.lmp::float8 - b.med) / greatest(${SPIKE.madToSigma} * b.mad, ${SPIKE.scaleFloor}) AS score
-                       FROM market_prices p JOIN b ON b.t = ${hourOf("p.interval_start")}
-                      WHERE p.zone = $1 AND p.market = 'RT' AND ${range("p.")})
+              -- Only hours whose extremes reach the threshold can hold a spike: read their intervals alone.
+              c AS (SELECT b.* FROM b JOIN (${RT_ROLLUP}) r ON r.hour = b.t
+                     WHERE (r.hi - b.med) / ${scale} >= $4 OR (b.med - r.lo) / ${scale} >= $4),
+              sc AS (SELECT p.interval_start AS t, p.lmp::float8 AS price, c.med AS baseline,
+                            (p.lmp::float8 - c.med) / greatest(${SPIKE.madToSigma} * c.mad, ${SPIKE.scaleFloor}) AS score
+                       FROM c JOIN market_prices p ON p.zone = $1 AND p.market = 'RT'
+                        AND p.interval_start >= c.t AND p.interval_start < c.t + interval '1 hour')
          SELECT count(*) OVER ()::int AS total, t, price, baseline, score FROM sc
           WHERE abs(score) >= $4 ORDER BY abs(score) DESC, t LIMIT ${SPIKE.maxListed}`,
         [...args(q), threshold],

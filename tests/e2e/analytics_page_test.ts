@@ -44,7 +44,17 @@ serviceTest("analytics page: charts drawn, CSV export of a panel, URL state, bot
       );
       assert.ok(overflow <= 0, `${width} px: the page scrolls sideways by ${overflow} px`);
       assert.match(await page.textContent("[data-engine]") ?? "", /Answered by Postgres/);
-      if (shots) await page.screenshot({ path: `${shots}/analytics-market-${width}.png`, fullPage: true });
+      if (shots) {
+        await page.screenshot({ path: `${shots}/analytics-market-${width}.png`, fullPage: true });
+        // Phone-sized views of the top and of the panels, readable at full size.
+        await page.screenshot({ path: `${shots}/analytics-market-${width}-top.png` });
+        for (const panel of ["heatmap", "series"]) {
+          await page.locator(`[data-chart="${panel}"]`).screenshot({
+            path: `${shots}/analytics-${panel}-${width}.png`,
+          });
+        }
+        await page.locator('[data-panel="stats"]').screenshot({ path: `${shots}/analytics-stats-${width}.png` });
+      }
 
       // The correlation panel's export: the table's header and rows, exactly.
       const panel = page.locator('[data-panel="correlation"]');

@@ -142,8 +142,35 @@ Deno.test("analytics: planted spikes are found with their baseline; calm data ha
     });
     assert.equal(b.t, new Date(down).toISOString());
     assert.equal(b.score, (-150 - 31) / 5);
-    // A threshold above both scores lists none.
+    // A threshold between the two scores (173.8 and −36.2) lists the larger one only.
     assert.equal((await marketPanels(pg, { ...lastWeek, ...range, threshold: 50 })).spikes.count, 1);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("the hourly rollup follows inserts, revisions, deletes and truncation of market_prices", opts, async () => {
+  const db = await testDatabase("anrollup");
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    const agg = `SELECT zone, market, hour, n, lmp_sum::float8 AS s, lmp_min::float8 AS lo, lmp_max::float8 AS hi
+                   FROM market_prices_hourly ORDER BY 1, 2, 3`;
+    const raw = `SELECT zone, market, date_bin('1 hour', interval_start, timestamptz '1970-01-01Z') AS hour,
+                        count(*)::int AS n, sum(lmp)::float8 AS s, min(lmp)::float8 AS lo, max(lmp)::float8 AS hi
+                   FROM market_prices GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+    await writeTicks(db, Array.from({ length: 30 }, (_, i) => tick("PJM", "RT", t0 + i * M5, i)), "t");
+    await writeTicks(db, [tick("PJM", "DA", t0, 50), tick("MISO", "RT", t0, 7)], "t");
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    assert.equal((await db.query(agg)).length, 5);
+    await writeTicks(db, [tick("PJM", "RT", t0 + 5 * M5, 1_000)], "t"); // a revision
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    await db.query(`DELETE FROM market_prices WHERE zone = 'PJM' AND market = 'RT' AND interval_start >= $1`, [
+      new Date(t0 + 2 * H),
+    ]);
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    assert.equal((await db.query(agg)).length, 4, "an emptied hour leaves the rollup");
+    await db.exec("TRUNCATE market_prices");
+    assert.deepEqual(await db.query(agg), []);
   } finally {
     await db.close();
   }
