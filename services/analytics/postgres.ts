@@ -9,7 +9,6 @@ import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
 import { SPIKE } from "./stats.ts";
 
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
-const hourOf = (col: string) => `date_bin('1 hour', ${col}, ${EPOCH})`;
 const range = (a = "") => `${a}interval_start >= $2::timestamptz AND ${a}interval_start < $3::timestamptz`;
 const RANGE = range();
 
