@@ -74,17 +74,22 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
         mean: number | null;
         sd: number | null;
         neg: string;
+        mn: number;
+        mx: number;
         pct: number[];
-        lo: [number, string];
-        hi: [number, string];
+        min_at: string;
+        max_at: string;
       }>(
-        `SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg,
-                arraySort(groupArray(v)) AS arr,
-                arrayMap(k -> arr[greatest(1, intDiv(k * n + 99, 100))], range(101)) AS pct,
-                arraySort(groupArray((v, t)))[1] AS lo,
-                arraySort(x -> (-x.1, x.2), groupArray((v, t)))[1] AS hi
-           FROM (${series(q.market, [q.zone], q)})
-`,
+        // One level of aggregation: ClickHouse 18.16 drops a subquery's column that only a lambda uses.
+        `SELECT n, mean, sd, neg, mn, mx, pct, toString(lo_t, 'UTC') AS min_at, toString(hi_t, 'UTC') AS max_at
+           FROM (
+             SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg, min(v) AS mn,
+                    max(v) AS mx, arraySort(groupArray(v)) AS arr,
+                    arrayMap(k -> arr[greatest(1, intDiv(k * n + 99, 100))], range(101)) AS pct,
+                    -- The first time at the minimum and at the maximum: ties go to the earlier time.
+                    argMin(t, (v, t)) AS lo_t, argMax(t, (v, -toInt64(toUInt32(t)))) AS hi_t
+               FROM (${series(q.market, [q.zone], q)})
+           )`,
       );
       const count = Number(r.n);
       return {
@@ -93,10 +98,10 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
         stddev: count ? num(r.sd) : null,
         negative: Number(r.neg),
         pct: count ? r.pct.map(Number) : [],
-        min: count ? Number(r.lo[0]) : null,
-        min_at: count ? isoTime(r.lo[1]) : null,
-        max: count ? Number(r.hi[0]) : null,
-        max_at: count ? isoTime(r.hi[1]) : null,
+        min: count ? Number(r.mn) : null,
+        min_at: count ? isoTime(r.min_at) : null,
+        max: count ? Number(r.mx) : null,
+        max_at: count ? isoTime(r.max_at) : null,
       };
     },
 
@@ -145,8 +150,8 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       const out = await rows<{ date: string; n: string; sum: number; sumsq: number }>(
         `SELECT date, length(r) AS n, arraySum(r) AS sum, arraySum(x -> x * x, r) AS sumsq FROM (
            SELECT toString(toDate(t, ${tz(q.zone)})) AS date,
-                  arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArray((t, v)))))) AS r
-             FROM (${raw([q.zone], "RT", q)}) GROUP BY date
+                  arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArray((t, lmp_sum / n)))))) AS r
+             FROM (${rtRollup(q.zone, q)}) GROUP BY date
          ) ORDER BY date`,
       );
       return out.map((r) => ({ date: r.date, n: Number(r.n), sum: Number(r.sum), sumsq: Number(r.sumsq) }));

@@ -77,7 +77,7 @@ export interface MarketEngine {
   series(q: PanelQuery, bucketS: number): Promise<SeriesPoint[]>;
   spreadByHour(q: Omit<PanelQuery, "market">): Promise<SpreadHour[]>;
   spreadByDay(q: Omit<PanelQuery, "market">): Promise<SpreadDay[]>;
-  /** Per operating day: the RT returns' count, sum and sum of squares. */
+  /** Per operating day: count, sum and sum of squares of the changes of the hourly mean RT price. */
   returnsByDay(q: Omit<PanelQuery, "market">): Promise<{ date: string; n: number; sum: number; sumsq: number }[]>;
   spikes(q: Omit<PanelQuery, "market">, threshold: number): Promise<{ count: number; items: Spike[] }>;
   correlation(

@@ -3,7 +3,7 @@
  * Hours are absolute (`date_bin` on UTC, offsets in hours, never `interval 'n days'`, which follows the
  * session's time zone); weekdays, hours of day and days are on the zone's market clock.
  */
-import type { Queryable } from "../../db/database.ts";
+import type { Database, Queryable } from "../../db/database.ts";
 import { type Iso, ZONES } from "../market/zones.ts";
 import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
 import { SPIKE } from "./stats.ts";
@@ -48,11 +48,32 @@ function hourly(market: AnalyticsMarket, zoneSql: string): string {
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 const args = (q: { zone: Iso; from: Date; to: Date }) => [q.zone, q.from, q.to];
 
-export function postgresEngine(db: () => Queryable): MarketEngine {
+/**
+ * Each panel's statement in a transaction of its own with JIT off: the planner's row estimates for the
+ * lagged and joined rollups run to millions, which makes Postgres compile the query with LLVM first —
+ * seconds on a busy machine for a query that then runs in milliseconds.
+ */
+function noJit(db: () => Database): () => Queryable {
+  return () => ({
+    query: <T>(sql: string, params?: unknown[]) =>
+      db().transaction(async (tx) => {
+        if (db().kind === "postgres") await tx.query("SET LOCAL jit = off");
+        return await tx.query<T>(sql, params);
+      }),
+  });
+}
+
+export function postgresEngine(database: () => Database): MarketEngine {
+  const db = noJit(database);
   return {
     name: "postgres",
 
     async stats(q) {
+      // One pass over the values, the sorted array giving the percentiles. The extremes come first from the
+      // hourly rollup (RT) or the small hourly series, so the pass only picks the first time at each.
+      const extremes = q.market === "RT"
+        ? `SELECT min(lo) AS lo, max(hi) AS hi FROM (${RT_ROLLUP}) r`
+        : `SELECT min(v) AS lo, max(v) AS hi FROM (${series(q.market)}) s`;
       const [r] = await db().query<{
         count: number;
         mean: number | null;
@@ -64,16 +85,15 @@ export function postgresEngine(db: () => Queryable): MarketEngine {
         max: number | null;
         max_at: Date | null;
       }>(
-        `WITH s AS (${series(q.market)}),
-              a AS (SELECT count(*)::int AS n, avg(v) AS mean, stddev_pop(v) AS sd,
-                           count(*) FILTER (WHERE v < 0)::int AS neg, array_agg(v ORDER BY v) AS arr FROM s),
-              lo AS (SELECT t, v FROM s ORDER BY v, t LIMIT 1),
-              hi AS (SELECT t, v FROM s ORDER BY v DESC, t LIMIT 1)
-         SELECT a.n AS count, a.mean, a.sd AS stddev, a.neg AS negative,
+        `WITH m AS MATERIALIZED (${extremes})
+         SELECT a.n AS count, a.mean, a.sd AS stddev, a.neg AS negative, m.lo AS min, a.min_at, m.hi AS max, a.max_at,
                 (SELECT array_agg(a.arr[greatest(1, (k * a.n + 99) / 100)] ORDER BY k)
-                   FROM generate_series(0, 100) k WHERE a.n > 0) AS pct,
-                lo.v AS min, lo.t AS min_at, hi.v AS max, hi.t AS max_at
-           FROM a LEFT JOIN lo ON true LEFT JOIN hi ON true`,
+                   FROM generate_series(0, 100) k WHERE a.n > 0) AS pct
+           FROM m, (SELECT count(*)::int AS n, avg(v) AS mean, stddev_pop(v) AS sd,
+                           count(*) FILTER (WHERE v < 0)::int AS neg, array_agg(v ORDER BY v) AS arr,
+                           min(t) FILTER (WHERE v = (SELECT lo FROM m)) AS min_at,
+                           min(t) FILTER (WHERE v = (SELECT hi FROM m)) AS max_at
+                      FROM (${series(q.market)}) s) a`,
         args(q),
       );
       return {
@@ -82,9 +102,9 @@ export function postgresEngine(db: () => Queryable): MarketEngine {
         stddev: r.count ? r.stddev : null,
         negative: r.negative,
         pct: r.pct ?? [],
-        min: r.min,
+        min: r.count ? r.min : null,
         min_at: iso(r.min_at),
-        max: r.max,
+        max: r.count ? r.max : null,
         max_at: iso(r.max_at),
       };
     },
@@ -135,34 +155,37 @@ export function postgresEngine(db: () => Queryable): MarketEngine {
     },
 
     async returnsByDay(q) {
-      const day = `to_char(interval_start AT TIME ZONE ${tz(q.zone)}, 'YYYY-MM-DD')`;
+      // Returns of the hourly mean RT price, within each operating day (the rollup is in hour order: no sort).
       return await db().query(
-        `SELECT date, count(r)::int AS n, coalesce(sum(r), 0) AS sum, coalesce(sum(r * r), 0) AS sumsq
-           FROM (SELECT ${day} AS date,
-                        lmp::float8 - lag(lmp::float8) OVER (PARTITION BY ${day} ORDER BY interval_start) AS r
-                   FROM market_prices WHERE zone = $1 AND market = 'RT' AND ${RANGE}) x
-          GROUP BY 1 ORDER BY 1`,
+        `SELECT to_char(d, 'YYYY-MM-DD') AS date, count(r)::int AS n, coalesce(sum(r), 0) AS sum,
+                coalesce(sum(r * r), 0) AS sumsq
+           FROM (SELECT d, CASE WHEN d = lag(d) OVER w THEN v - lag(v) OVER w END AS r
+                   FROM (SELECT hour, (hour AT TIME ZONE ${tz(q.zone)})::date AS d, (lmp_sum / n)::float8 AS v
+                           FROM (${RT_ROLLUP}) r) p
+                 WINDOW w AS (ORDER BY hour)) x
+          GROUP BY d ORDER BY d`,
         args(q),
       );
     },
 
     async spikes(q, threshold) {
-      const scale = `greatest(${SPIKE.madToSigma} * b.mad, ${SPIKE.scaleFloor})`;
       const rows = await db().query<{ total: number; t: Date; price: number; baseline: number; score: number }>(
         `WITH h AS (${rtHourly("zone = $1", `$2::timestamptz - interval '${SPIKE.lagsWeeks * 168} hours'`)}),
               lagged AS (SELECT h.t + k * interval '168 hours' AS t, h.v FROM h, generate_series(1, ${SPIKE.lagsWeeks}) k),
               b0 AS (SELECT t, array_agg(v ORDER BY v) AS vals, count(*)::int AS m FROM lagged
                       WHERE t >= $2::timestamptz AND t < $3::timestamptz GROUP BY t HAVING count(*) >= ${SPIKE.minBaseline}),
               b1 AS (SELECT t, vals, m, vals[(m + 1) / 2] AS med FROM b0),
-              b AS (SELECT t, med, (SELECT d FROM (SELECT abs(x - med) AS d FROM unnest(vals) x) y
-                                     ORDER BY d OFFSET (m + 1) / 2 - 1 LIMIT 1) AS mad FROM b1),
+              b AS MATERIALIZED (
+                SELECT t, med, greatest(${SPIKE.madToSigma} * (SELECT d FROM (SELECT abs(x - med) AS d FROM unnest(vals) x) y
+                                    ORDER BY d OFFSET (m + 1) / 2 - 1 LIMIT 1), ${SPIKE.scaleFloor}) AS scale FROM b1),
               -- Only hours whose extremes reach the threshold can hold a spike: read their intervals alone.
-              c AS (SELECT b.* FROM b JOIN (${RT_ROLLUP}) r ON r.hour = b.t
-                     WHERE (r.hi - b.med) / ${scale} >= $4 OR (b.med - r.lo) / ${scale} >= $4),
-              sc AS (SELECT p.interval_start AS t, p.lmp::float8 AS price, c.med AS baseline,
-                            (p.lmp::float8 - c.med) / greatest(${SPIKE.madToSigma} * c.mad, ${SPIKE.scaleFloor}) AS score
-                       FROM c JOIN market_prices p ON p.zone = $1 AND p.market = 'RT'
-                        AND p.interval_start >= c.t AND p.interval_start < c.t + interval '1 hour')
+              c AS MATERIALIZED (SELECT b.* FROM b JOIN (${RT_ROLLUP}) r ON r.hour = b.t
+                                  WHERE (r.hi - b.med) / b.scale >= $4 OR (b.med - r.lo) / b.scale >= $4),
+              sc AS MATERIALIZED (
+                SELECT p.interval_start AS t, p.lmp::float8 AS price, c.med AS baseline,
+                       (p.lmp::float8 - c.med) / c.scale AS score
+                  FROM c JOIN market_prices p ON p.zone = $1 AND p.market = 'RT'
+                   AND p.interval_start >= c.t AND p.interval_start < c.t + interval '1 hour')
          SELECT count(*) OVER ()::int AS total, t, price, baseline, score FROM sc
           WHERE abs(score) >= $4 ORDER BY abs(score) DESC, t LIMIT ${SPIKE.maxListed}`,
         [...args(q), threshold],

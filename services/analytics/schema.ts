@@ -74,7 +74,9 @@ export const marketResponse = z.object({
   volatility: z.object({
     window_days: z.number().int(),
     items: z.array(z.object({ date: z.string(), std: nnum, n: z.number().int() })),
-  }).describe("Rolling standard deviation of 5-minute RT returns ($/MWh)"),
+  }).describe(
+    "Rolling standard deviation of hourly RT returns: changes of the hourly mean RT price within a day ($/MWh)",
+  ),
   spikes: z.object({
     threshold: num,
     count: z.number().int(),

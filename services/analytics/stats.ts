@@ -53,7 +53,7 @@ export function bucketSeconds(fromMs: number, toMs: number): number {
   return BUCKETS_S.find((b) => span / b <= MAX_POINTS) ?? BUCKETS_S[BUCKETS_S.length - 1];
 }
 
-/** One operating day's RT returns (differences of consecutive 5-minute prices) as sums. */
+/** One operating day's RT returns (changes of the hourly mean RT price between consecutive hours of the day) as sums. */
 export interface DailyReturns {
   date: string;
   n: number;

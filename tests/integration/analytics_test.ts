@@ -76,11 +76,37 @@ Deno.test("analytics: every statistic of eight RT intervals and one DA hour, by 
     assert.deepEqual(r.spread.daily, [{ date: "2025-06-02", hours: 1, spread: 3.125, inc: 3.125, dec: -3.125 }]);
     assert.equal(r.spread.distribution.count, 1);
     assert.equal(r.spread.distribution.median, 3.125);
-    // Returns -15 35 -10 -20 40 -25 10: n 7, sum 15, sum of squares 4275.
-    assert.equal(r.volatility.items.length, 1);
-    assert.equal(r.volatility.items[0].n, 7);
-    close(r.volatility.items[0].std, Math.sqrt(4275 / 7 - (15 / 7) ** 2), "volatility");
+    // Returns are of the hourly mean: one hour has none.
+    assert.deepEqual(r.volatility.items, [{ date: "2025-06-02", n: 0, std: null }]);
     assert.deepEqual(r.correlation.matrix, [[1]]);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("analytics: volatility of hourly RT returns, by hand", opts, async () => {
+  const db = await testDatabase("anvol");
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    // Hourly means 10, 25, 5, 45 → returns 15, −20, 40.
+    await writeTicks(db, [
+      tick("PJM", "RT", t0, 10),
+      tick("PJM", "RT", t0 + M5, 10),
+      tick("PJM", "RT", t0 + H, 20),
+      tick("PJM", "RT", t0 + H + M5, 30),
+      tick("PJM", "RT", t0 + 2 * H, 5),
+      tick("PJM", "RT", t0 + 3 * H + 10 * M5, 45),
+    ], "t");
+    const r = await marketPanels(postgresEngine(() => db), {
+      zones: ["PJM"],
+      market: "RT",
+      from: new Date(t0),
+      to: new Date(t0 + 4 * H),
+      threshold: 6,
+    });
+    assert.equal(r.volatility.items.length, 1);
+    assert.equal(r.volatility.items[0].n, 3);
+    close(r.volatility.items[0].std, Math.sqrt(2225 / 3 - (35 / 3) ** 2), "volatility");
   } finally {
     await db.close();
   }

@@ -287,7 +287,7 @@ function MarketTab({ m, v }: { m: MarketAnalytics; v: AnalyticsView }) {
         </Card>
         <Card
           title="Volatility"
-          description={`Standard deviation of 5-minute RT returns over a trailing ${m.volatility.window_days} days`}
+          description={`Standard deviation of hourly RT returns (change of the hourly mean) over a trailing ${m.volatility.window_days} days`}
         >
           <AnalyticsChart
             panel="volatility"

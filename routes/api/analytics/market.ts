@@ -7,7 +7,7 @@ export const handler = define.api({
     summary: "Market analytics of a zone (and its correlation with others)",
     description: "For the first of `zones`, the market (`RT`, `DA` or `SPREAD` = DA − the hour's mean RT) and " +
       "[from, to) widened to whole hours: summary statistics, hour × weekday profile, price duration curve, " +
-      "DA–RT spread (distribution, mean by hour, cumulative INC/DEC), rolling volatility of RT returns, RT " +
+      "DA–RT spread (distribution, mean by hour, cumulative INC/DEC), rolling volatility of hourly RT returns, RT " +
       "spikes (robust z-score against the hour-of-week median of the 4 weeks before), the correlation matrix " +
       "of hourly prices across `zones`, and the live forecasts' accuracy per zone. Percentiles are nearest-rank " +
       "(the value at rank ⌈p·n/100⌉). Computed in the database (ClickHouse when configured and answering, else " +
