@@ -114,7 +114,9 @@ export async function benchAnalytics(): Promise<Record<string, number>> {
   // The page's SSR ratio, measured by the SSR benchmark on /analytics.
   const ssr = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-kv", "bench/run.ts", "ssr"],
-    env: { BENCH_PAGES: "/analytics" },
+    // The app it spawns keeps 30 days of prices (the page's default range) and runs no forecast job, whose
+    // recalibrations would share the measured core.
+    env: { BENCH_PAGES: "/analytics", FORECAST_JOB: "off", MARKET_DA_HISTORY_DAYS: "30" },
     stdout: "inherit",
     stderr: "inherit",
   }).output();

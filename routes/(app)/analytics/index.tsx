@@ -11,7 +11,15 @@ import { toHttpError } from "../../../server/errors.ts";
 import type { MarketAnalytics, PortfolioAnalytics } from "../../../services/analytics/schema.ts";
 import { ISOS, ZONES } from "../../../services/market/zones.ts";
 import { resolveZone } from "../../../services/market/market_time.ts";
+import { memoReads } from "../../../services/memo.ts";
 import { define } from "../../../utils.ts";
+
+/**
+ * A view's answer is shared for a while by everyone who asks for it (market data is public; the portfolio's
+ * key carries the organization), and its HTML is rendered once per answer, not per request.
+ */
+const marketReads = memoReads<MarketAnalytics>(30_000, 200);
+const portfolioReads = memoReads<PortfolioAnalytics>(10_000, 200);
 
 interface Data {
   view: AnalyticsView;
@@ -28,16 +36,25 @@ export const handler = define.handlers({
     const { view, error } = parseView(ctx.url.searchParams, defaultZone);
     const range = viewRange(view);
     const data: Data = { view, error, market: null, portfolio: null };
+    const key = `${view.zone}|${
+      view.compare.join(",")
+    }|${view.market}|${range.from.toISOString()}|${range.to.toISOString()}|${view.z}`;
+    let at = 0;
     try {
       if (view.tab === "market") {
-        data.market = await services.analytics.market({
-          zones: [view.zone, ...view.compare],
-          market: view.market,
-          ...range,
-          threshold: view.z,
-        });
+        const read = marketReads.get(key, () =>
+          services.analytics.market({
+            zones: [view.zone, ...view.compare],
+            market: view.market,
+            ...range,
+            threshold: view.z,
+          }));
+        data.market = await read.value;
+        at = read.at;
       } else {
-        data.portfolio = await services.analytics.portfolio(p.orgId, range);
+        const read = portfolioReads.get(`${p.orgId}|${key}`, () => services.analytics.portfolio(p.orgId, range));
+        data.portfolio = await read.value;
+        at = read.at;
       }
     } catch (e) {
       // A database outage is the app's error page (503); anything the caller caused is said on the page.
@@ -45,7 +62,10 @@ export const handler = define.handlers({
       if (status >= 500) throw e;
       data.error = e instanceof Error ? e.message : String(e);
     }
-    return page<Data>(data);
+    if (data.error) return page<Data>(data);
+    // The navigation shows the viewer, so the viewer is part of the key.
+    const cacheKey = `analytics:${p.userId}:${p.role}:${p.name}:${view.tab}:${p.orgId}|${key}:${at}`;
+    return page<Data>(data, { cacheKey });
   },
 });
 
