@@ -1,4 +1,5 @@
 /** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
+import { benchAnalytics } from "./analytics.ts";
 import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
@@ -19,6 +20,7 @@ const all: Record<string, () => Promise<unknown>> = {
   day_batch: benchDayBatch,
   optimize: benchOptimize,
   ws_fanout: () => benchWsFanout(),
+  analytics: benchAnalytics,
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

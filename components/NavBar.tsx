@@ -16,7 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/assets", label: "Assets", available: true },
   { href: "/strategies", label: "Strategies", available: true },
   { href: "/approvals", label: "Approvals", available: true },
-  { href: "/analytics", label: "Analytics", available: false },
+  { href: "/analytics", label: "Analytics", available: true },
   { href: "/models", label: "Models", available: true },
   { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
@@ -37,12 +37,14 @@ export interface NavUser {
 }
 
 function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
-  // Admin is for admins, Models for forecast readers, Approvals for approvers; everything else shows to all
-  // (pages ask for a login themselves).
+  // Admin is for admins, Models for forecast readers, Analytics for analysts and above, Approvals for approvers;
+  // everything else shows to all (pages ask for a login themselves).
+  const allowed = (p: "forecast:read" | "analytics:read") => !!user && isRole(user.role) && can(user.role, p);
   const items = NAV_ITEMS.filter((i) =>
     (i.label !== "Admin" || user?.role === "admin") &&
     (i.label !== "Approvals" || !!user?.approver) &&
-    (i.label !== "Models" || (!!user && isRole(user.role) && can(user.role, "forecast:read")))
+    (i.label !== "Models" || allowed("forecast:read")) &&
+    (i.label !== "Analytics" || !user || allowed("analytics:read"))
   );
   return (
     <ul class={vertical ? "flex flex-col gap-1 py-2" : "flex items-center gap-1"}>

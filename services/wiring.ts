@@ -34,6 +34,7 @@ import { createStrategies, type StrategiesService } from "./strategies/service.t
 import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
+import { type AnalyticsService, createAnalytics } from "./analytics/service.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -59,6 +60,8 @@ export interface AppServices {
   readonly models: ModelsService;
   /** Saved strategies run on their schedule (services/strategies/). */
   readonly strategies: StrategiesService;
+  /** Market analytics (ClickHouse while it answers, else Postgres) and portfolio analytics. */
+  readonly analytics: AnalyticsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -148,6 +151,11 @@ export function createServices(config: Config): AppServices {
     kick: () => bids.kick(),
   });
 
+  const analytics = createAnalytics({
+    db: () => adapters.database.db(),
+    clickhouse: () => registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
+  });
+
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
     db: () => adapters.database.db(),
@@ -167,6 +175,7 @@ export function createServices(config: Config): AppServices {
     forecasts,
     models,
     strategies,
+    analytics,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,

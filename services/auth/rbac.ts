@@ -25,6 +25,7 @@ export const PERMISSIONS = [
    * other member has it when an admin made them an approver (`memberships.approver`, see `canApprove`).
    */
   "bids:approve",
+  /** Market and portfolio analytics (analysts and above). */
   "analytics:read",
   /** Price forecasts and the model registry (analysts and above). */
   "forecast:read",
@@ -42,13 +43,20 @@ const READ: Permission[] = [
   "market:read",
   "assets:read",
   "bids:read",
-  "analytics:read",
 ];
 
 export const MATRIX: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
-  trader: new Set([...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"]),
-  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"]),
+  trader: new Set([
+    ...READ,
+    "users:read",
+    "api_keys:manage",
+    "assets:write",
+    "bids:write",
+    "analytics:read",
+    "forecast:read",
+  ]),
+  analyst: new Set([...READ, "users:read", "api_keys:manage", "analytics:read", "forecast:read", "forecast:write"]),
   viewer: new Set(READ),
 };
 

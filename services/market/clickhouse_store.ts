@@ -18,6 +18,13 @@ import { MARKETS, type PriceTick } from "./types.ts";
 import { ISOS } from "./zones.ts";
 
 export const CH_TABLE = "market_prices";
+/**
+ * The hourly rollup the analytics read (services/analytics/clickhouse.ts): per zone, market and hour the
+ * count, sum, min and max of the prices. The relay recomputes every hour a batch touched from the
+ * deduplicated rows (FINAL), so a row copied twice or revised never counts twice; a materialised view
+ * would add each copy again.
+ */
+export const CH_HOURLY = "market_prices_hourly";
 const WATERMARK_KEY = "clickhouse_sync_watermark";
 const SYNC_BATCH = 10_000;
 
@@ -30,6 +37,40 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
       source String, version UInt64
     ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, interval_start)`,
   });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${CH_HOURLY} (
+      zone String, market String, hour DateTime('UTC'),
+      n_intervals UInt32, lmp_sum Float64, lmp_min Float64, lmp_max Float64, version UInt64
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, hour)`,
+  });
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Recomputes the hourly rollup of every hour the ticks fall in, one statement per zone and market. */
+export async function refreshHourly(client: ClickHouseClient, ticks: readonly PriceTick[]): Promise<void> {
+  const spans = new Map<string, { zone: string; market: string; from: number; to: number }>();
+  for (const t of ticks) {
+    const start = Math.floor(Date.parse(t.interval_start) / HOUR_MS) * HOUR_MS;
+    const key = `${t.zone}|${t.market}`;
+    const s = spans.get(key);
+    if (!s) spans.set(key, { zone: t.zone, market: t.market, from: start, to: start + HOUR_MS });
+    else s.from = Math.min(s.from, start), s.to = Math.max(s.to, start + HOUR_MS);
+  }
+  const version = Date.now();
+  for (const s of spans.values()) {
+    if (!ISOS.includes(s.zone as PriceTick["zone"]) || !MARKETS.includes(s.market as PriceTick["market"])) continue;
+    await client.command({
+      query: `INSERT INTO ${CH_HOURLY}
+        SELECT zone, market, toStartOfHour(interval_start) AS hour, toUInt32(count()), sum(lmp), min(lmp), max(lmp),
+               toUInt64(${version})
+          FROM ${CH_TABLE} FINAL
+         WHERE zone = '${s.zone}' AND market = '${s.market}'
+           AND interval_start >= toDateTime('${chTime(new Date(s.from))}', 'UTC')
+           AND interval_start < toDateTime('${chTime(new Date(s.to))}', 'UTC')
+         GROUP BY zone, market, hour`,
+    });
+  }
 }
 
 /**
@@ -39,8 +80,8 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
 const round4 = (v: number | string) => Math.round(Number(v) * 10_000) / 10_000;
 
 /** `2025-01-01T00:00:00.000Z` → `2025-01-01 00:00:00` (ClickHouse's DateTime text). */
-const chTime = (iso: string | Date) => new Date(iso).toISOString().slice(0, 19).replace("T", " ");
-const isoTime = (ch: string) => ch.replace(" ", "T") + ".000Z";
+export const chTime = (iso: string | Date) => new Date(iso).toISOString().slice(0, 19).replace("T", " ");
+export const isoTime = (ch: string) => ch.replace(" ", "T") + ".000Z";
 
 export async function insertClickhouse(client: ClickHouseClient, ticks: PriceTick[], source: string): Promise<void> {
   if (!ticks.length) return;
@@ -119,6 +160,7 @@ export async function syncToClickhouse(db: Database, client: ClickHouseClient, m
       bySource.set(source, list);
     }
     for (const [source, ticks] of bySource) await insertClickhouse(client, ticks, source);
+    await refreshHourly(client, rows);
     const last = rows[rows.length - 1];
     await db.query(
       `INSERT INTO app_meta (key, value) VALUES ($1, $2)

@@ -90,12 +90,13 @@ const PROBE_BODY = { __rbac_probe__: true };
 
 Deno.test("RBAC: the matrix is the one the issue specifies", () => {
   // Pinned, so a change to rbac.ts that widens a role fails here instead of silently passing below.
-  const READ = ["self", "org:read", "market:read", "assets:read", "bids:read", "analytics:read"];
+  const READ = ["self", "org:read", "market:read", "assets:read", "bids:read"];
   const expected: Record<Role, string[]> = {
     admin: [...PERMISSIONS],
     // Forecasts: analysts and above (issue 14); a viewer sees prices, not the desk's forecasts.
-    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"],
-    analyst: [...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"],
+    // Analytics too: analysts and above (issue 16).
+    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "analytics:read", "forecast:read"],
+    analyst: [...READ, "users:read", "api_keys:manage", "analytics:read", "forecast:read", "forecast:write"],
     viewer: READ,
   };
   for (const role of ROLES) {

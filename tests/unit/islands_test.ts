@@ -94,6 +94,7 @@ const BROWSER_SAFE_SERVICES = new Set([
   "services/realtime/client.ts",
   "services/realtime/rows.ts",
   "services/schemas/numeric.ts",
+  "services/http/csv.ts",
 ]);
 const BROWSER_SAFE_NPM = new Set(["preact", "@preact/signals", "uplot", "zod"]);
 const ROOT = new URL("../../", import.meta.url);

@@ -1,0 +1,96 @@
+/**
+ * Two engines, one answer: every market panel on Postgres and on ClickHouse (its copy fed by the relay,
+ * with the hourly rollup) over the same simulated prices — counts exact, values within 1e-6 relative,
+ * percentiles by the same nearest-rank definition — for RT, DA and the DA–RT spread, with a planted spike
+ * and a revised row. Then the per-request fallback: with ClickHouse failing, Postgres answers.
+ */
+import assert from "node:assert/strict";
+import { createClient } from "@clickhouse/client";
+import { setLogSink } from "../../services/log/logger.ts";
+import { ensureClickhouseTable, syncToClickhouse } from "../../services/market/clickhouse_store.ts";
+import { dayAheadHistory, simulateRealTime } from "../../services/market/simulator.ts";
+import { writeTicks } from "../../services/market/store.ts";
+import type { Iso } from "../../services/market/zones.ts";
+import { clickhouseEngine } from "../../services/analytics/clickhouse.ts";
+import { postgresEngine } from "../../services/analytics/postgres.ts";
+import { marketAnalytics, marketPanels } from "../../services/analytics/market.ts";
+import type { MarketEngine } from "../../services/analytics/engine.ts";
+import { freshClickhouseUrl, serviceTest } from "../helpers/services.ts";
+import { testDatabase } from "../helpers/database.ts";
+
+const ZONES: Iso[] = ["PJM", "CAISO", "ERCOT"];
+const FROM = new Date("2025-02-08T00:00:00Z");
+const TO = new Date("2025-03-15T00:00:00Z"); // spans the US DST change
+
+/** Same structure; numbers within 1e-6 relative (absolute near zero); everything else exact. */
+function assertSame(a: unknown, b: unknown, path = "$"): void {
+  if (typeof a === "number" && typeof b === "number") {
+    const tol = 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+    assert.ok(Math.abs(a - b) <= tol, `${path}: ${a} vs ${b}`);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, `${path}: length`);
+    a.forEach((x, i) => assertSame(x, b[i], `${path}[${i}]`));
+    return;
+  }
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${path}: keys`);
+    for (const k of Object.keys(a)) {
+      assertSame((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    }
+    return;
+  }
+  assert.equal(a, b, path);
+}
+
+serviceTest("analytics: Postgres and ClickHouse answer every market panel the same", ["clickhouse"], async () => {
+  const restore = setLogSink(() => {});
+  const db = await testDatabase("anparity");
+  const client = createClient({ url: await freshClickhouseUrl("anparity") });
+  try {
+    for (const zone of ZONES) {
+      await writeTicks(db, simulateRealTime(zone, FROM, TO, 7), "sim");
+    }
+    for (const { ticks } of dayAheadHistory(ZONES, "2025-02-07", "2025-03-15", 7)) await writeTicks(db, ticks, "sim");
+    // A planted spike, and a revision of a row already copied (the rollup must count the new value once).
+    const spikeAt = "2025-03-12T15:05:00.000Z";
+    const [spike] = simulateRealTime("PJM", new Date(spikeAt), new Date(Date.parse(spikeAt) + 1), 7);
+    await ensureClickhouseTable(client);
+    await syncToClickhouse(db, client, 1_000);
+    await writeTicks(db, [{ ...spike, lmp: 2_500 }], "sim");
+    await syncToClickhouse(db, client, 1_000);
+
+    const pg = postgresEngine(() => db), ch = clickhouseEngine(client);
+    for (const market of ["RT", "DA", "SPREAD"] as const) {
+      const r = { zones: ZONES, market, from: new Date("2025-03-01T00:00:00Z"), to: TO, threshold: 6 };
+      const [a, b] = [await marketPanels(pg, r), await marketPanels(ch, r)];
+      assert.equal(a.engine, "postgres");
+      assert.equal(b.engine, "clickhouse");
+      assert.ok(a.stats.count > 0 && a.heatmap.length === 168, `${market}: data in range`);
+      assertSame({ ...a, engine: "" }, { ...b, engine: "" }, market);
+      if (market === "RT") {
+        assert.ok(a.spikes.items.some((s) => s.t === spikeAt && s.price === 2_500), "the planted spike is found");
+        assert.equal(a.stats.max, 2_500);
+        assert.equal(a.stats.max_at, spikeAt);
+      }
+    }
+    // A range not on whole hours is widened to them, on both engines alike.
+    const odd = { zones: ["PJM" as Iso], market: "RT" as const, from: new Date("2025-03-03T10:17:00Z"), to: TO };
+    assertSame(
+      { ...await marketPanels(pg, { ...odd, threshold: 4 }), engine: "" },
+      { ...await marketPanels(ch, { ...odd, threshold: 4 }), engine: "" },
+    );
+
+    // Per request: ClickHouse failing means Postgres answers, and says so.
+    const broken: MarketEngine = { ...ch, heatmap: () => Promise.reject(new Error("connection refused")) };
+    const deps = { db: () => db, postgres: pg, clickhouse: () => broken };
+    const r = { zones: ["PJM" as Iso], market: "RT" as const, from: FROM, to: TO, threshold: 6 };
+    assert.equal((await marketAnalytics(deps, r)).engine, "postgres");
+    assert.equal((await marketAnalytics({ ...deps, clickhouse: () => ch }, r)).engine, "clickhouse");
+  } finally {
+    await client.close();
+    await db.close();
+    restore();
+  }
+});

@@ -1,0 +1,274 @@
+/**
+ * Analytics on Postgres against hand-computed values on small fixed data; spike detection on planted spikes
+ * (found) and on calm data (none); portfolio analytics scoped to the caller's organization; the API's
+ * 400s and who may call it.
+ */
+import assert from "node:assert/strict";
+import { marketPanels } from "../../services/analytics/market.ts";
+import { postgresEngine } from "../../services/analytics/postgres.ts";
+import { writeTicks } from "../../services/market/store.ts";
+import type { PriceTick } from "../../services/market/types.ts";
+import type { Iso } from "../../services/market/zones.ts";
+import { call, createOrg, expectStatus, opts, orgWithAllRoles } from "../helpers/auth.ts";
+import { battery, siteWithAsset } from "../helpers/bids.ts";
+import { testDatabase } from "../helpers/database.ts";
+import { testApp } from "../helpers/test_app.ts";
+
+const M5 = 300_000, H = 3_600_000;
+
+function tick(zone: Iso, market: "DA" | "RT", start: number, lmp: number): PriceTick {
+  const end = start + (market === "DA" ? H : M5);
+  return {
+    zone,
+    market,
+    interval_start: new Date(start).toISOString(),
+    interval_end: new Date(end).toISOString(),
+    lmp,
+    energy: lmp,
+    congestion: 0,
+    loss: 0,
+  };
+}
+
+const close = (a: number | null, b: number, what: string) =>
+  assert.ok(a !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+Deno.test("analytics: every statistic of eight RT intervals and one DA hour, by hand", opts, async () => {
+  const db = await testDatabase("anstats");
+  try {
+    // Monday 2025-06-02 00:00 EDT = 04:00 UTC.
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    const rt = [10, -5, 30, 20, 0, 40, 15, 25];
+    await writeTicks(db, [...rt.map((v, i) => tick("PJM", "RT", t0 + i * M5, v)), tick("PJM", "DA", t0, 20)], "t");
+    const r = await marketPanels(postgresEngine(() => db), {
+      zones: ["PJM"],
+      market: "RT",
+      from: new Date(t0),
+      to: new Date(t0 + H),
+      threshold: 6,
+    });
+    const s = r.stats;
+    assert.equal(s.count, 8);
+    close(s.mean, 135 / 8, "mean");
+    // Sorted: -5 0 10 15 20 25 30 40; nearest rank ⌈p·8/100⌉.
+    assert.deepEqual(s.percentiles, { p5: -5, p25: 0, p50: 15, p75: 25, p95: 40, p99: 40 });
+    assert.equal(s.median, 15);
+    close(s.stddev, Math.sqrt(1596.875 / 8), "population sd");
+    assert.equal(s.min, -5);
+    assert.equal(s.min_at, new Date(t0 + M5).toISOString());
+    assert.equal(s.max, 40);
+    assert.equal(s.max_at, new Date(t0 + 5 * M5).toISOString());
+    assert.equal(s.negative_share, 1 / 8);
+    assert.equal(s.spikes, 0);
+    assert.deepEqual(r.heatmap, [{ dow: 1, hour: 0, mean: 135 / 8, count: 8 }]);
+    assert.equal(r.duration.length, 101);
+    assert.deepEqual(r.duration[0], { share: 0, price: 40 });
+    assert.deepEqual(r.duration[100], { share: 1, price: -5 });
+    assert.deepEqual(r.duration[50], { share: 0.5, price: 15 });
+    // An hour's range is drawn per 5 minutes: one point per interval.
+    assert.equal(r.series.bucket_seconds, 300);
+    assert.deepEqual(
+      r.series.items,
+      rt.map((v, i) => ({ t: new Date(t0 + i * M5).toISOString(), mean: v, min: v, max: v })),
+    );
+    // Spread: DA 20 minus the hour's RT mean 16.875.
+    assert.deepEqual(r.spread.by_hour, [{ hour: 0, mean: 3.125, count: 1 }]);
+    assert.deepEqual(r.spread.daily, [{ date: "2025-06-02", hours: 1, spread: 3.125, inc: 3.125, dec: -3.125 }]);
+    assert.equal(r.spread.distribution.count, 1);
+    assert.equal(r.spread.distribution.median, 3.125);
+    // Returns are of the hourly mean: one hour has none.
+    assert.deepEqual(r.volatility.items, [{ date: "2025-06-02", n: 0, std: null }]);
+    assert.deepEqual(r.correlation.matrix, [[1]]);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("analytics: volatility of hourly RT returns, by hand", opts, async () => {
+  const db = await testDatabase("anvol");
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    // Hourly means 10, 25, 5, 45 → returns 15, −20, 40.
+    await writeTicks(db, [
+      tick("PJM", "RT", t0, 10),
+      tick("PJM", "RT", t0 + M5, 10),
+      tick("PJM", "RT", t0 + H, 20),
+      tick("PJM", "RT", t0 + H + M5, 30),
+      tick("PJM", "RT", t0 + 2 * H, 5),
+      tick("PJM", "RT", t0 + 3 * H + 10 * M5, 45),
+    ], "t");
+    const r = await marketPanels(postgresEngine(() => db), {
+      zones: ["PJM"],
+      market: "RT",
+      from: new Date(t0),
+      to: new Date(t0 + 4 * H),
+      threshold: 6,
+    });
+    assert.equal(r.volatility.items.length, 1);
+    assert.equal(r.volatility.items[0].n, 3);
+    close(r.volatility.items[0].std, Math.sqrt(2225 / 3 - (35 / 3) ** 2), "volatility");
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("analytics: correlation of two zones' hourly prices, by hand", opts, async () => {
+  const db = await testDatabase("ancorr");
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    const a = [1, 2, 3, 4], b = [2, 4, 6, 9];
+    await writeTicks(db, [
+      ...a.map((v, i) => tick("PJM", "DA", t0 + i * H, v)),
+      ...b.map((v, i) => tick("NYISO", "DA", t0 + i * H, v)),
+    ], "t");
+    const r = await marketPanels(postgresEngine(() => db), {
+      zones: ["PJM", "NYISO"],
+      market: "DA",
+      from: new Date(t0),
+      to: new Date(t0 + 4 * H),
+      threshold: 6,
+    });
+    // Pearson: cov = Σ(a−2.5)(b−5.25) / 4, sd's population.
+    const ma = 2.5, mb = 5.25;
+    const cov = a.reduce((s, x, i) => s + (x - ma) * (b[i] - mb), 0);
+    const va = a.reduce((s, x) => s + (x - ma) ** 2, 0), vb = b.reduce((s, x) => s + (x - mb) ** 2, 0);
+    close(r.correlation.matrix[0][1], cov / Math.sqrt(va * vb), "corr");
+    assert.deepEqual(r.correlation.n, [[0, 4], [4, 0]]);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("analytics: planted spikes are found with their baseline; calm data has none", opts, async () => {
+  const db = await testDatabase("anspikes");
+  try {
+    const t0 = Date.parse("2025-05-05T00:00:00Z");
+    const weeks = 5;
+    // Calm: 30–32 $/MWh every 5 minutes for five weeks.
+    const calm = Array.from({ length: weeks * 7 * 288 }, (_, i) => tick("PJM", "RT", t0 + i * M5, 30 + (i % 3)));
+    await writeTicks(db, calm, "t");
+    const pg = postgresEngine(() => db);
+    const lastWeek = { zones: ["PJM" as Iso], market: "RT" as const, threshold: 6 };
+    const range = { from: new Date(t0 + 4 * 7 * 24 * H), to: new Date(t0 + weeks * 7 * 24 * H) };
+    const quiet = await marketPanels(pg, { ...lastWeek, ...range });
+    assert.equal(quiet.spikes.count, 0, "calm data: no spike");
+    assert.equal(quiet.stats.spikes, 0);
+
+    const up = range.from.getTime() + 50 * H + 3 * M5, down = range.from.getTime() + 100 * H + 7 * M5;
+    await writeTicks(db, [tick("PJM", "RT", up, 900), tick("PJM", "RT", down, -150)], "t");
+    const r = await marketPanels(pg, { ...lastWeek, ...range });
+    assert.equal(r.spikes.count, 2);
+    const [a, b] = r.spikes.items;
+    // Baseline: the median hourly mean of the four weeks before is 31; MAD 0, so the floor (5) scales.
+    assert.deepEqual({ ...a, score: Math.round(a.score * 100) / 100 }, {
+      t: new Date(up).toISOString(),
+      price: 900,
+      baseline: 31,
+      score: (900 - 31) / 5,
+    });
+    assert.equal(b.t, new Date(down).toISOString());
+    assert.equal(b.score, (-150 - 31) / 5);
+    // A threshold between the two scores (173.8 and −36.2) lists the larger one only.
+    assert.equal((await marketPanels(pg, { ...lastWeek, ...range, threshold: 50 })).spikes.count, 1);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("the hourly rollup follows inserts, revisions, deletes and truncation of market_prices", opts, async () => {
+  const db = await testDatabase("anrollup");
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    const agg = `SELECT zone, market, hour, n, lmp_sum::float8 AS s, lmp_min::float8 AS lo, lmp_max::float8 AS hi
+                   FROM market_prices_hourly ORDER BY 1, 2, 3`;
+    const raw = `SELECT zone, market, date_bin('1 hour', interval_start, timestamptz '1970-01-01Z') AS hour,
+                        count(*)::int AS n, sum(lmp)::float8 AS s, min(lmp)::float8 AS lo, max(lmp)::float8 AS hi
+                   FROM market_prices GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+    await writeTicks(db, Array.from({ length: 30 }, (_, i) => tick("PJM", "RT", t0 + i * M5, i)), "t");
+    await writeTicks(db, [tick("PJM", "DA", t0, 50), tick("MISO", "RT", t0, 7)], "t");
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    assert.equal((await db.query(agg)).length, 5);
+    await writeTicks(db, [tick("PJM", "RT", t0 + 5 * M5, 1_000)], "t"); // a revision
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    await db.query(`DELETE FROM market_prices WHERE zone = 'PJM' AND market = 'RT' AND interval_start >= $1`, [
+      new Date(t0 + 2 * H),
+    ]);
+    assert.deepEqual(await db.query(agg), await db.query(raw));
+    assert.equal((await db.query(agg)).length, 4, "an emptied hour leaves the rollup");
+    await db.exec("TRUNCATE market_prices");
+    assert.deepEqual(await db.query(agg), []);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("portfolio analytics: each organization sees only its own bids", opts, async () => {
+  const t = await testApp();
+  const db = t.services.db();
+  const a = await createOrg(t, "an-port-a"), b = await createOrg(t, "an-port-b");
+  const day = Date.parse("2025-06-02T04:00:00Z");
+  async function settled(org: typeof a, revenues: number[]) {
+    const { assetId } = await siteWithAsset(t, org.admin.tokens.access_token, battery(`Bat ${org.name}`));
+    for (const [i, rev] of revenues.entries()) {
+      const start = day + i * 24 * H;
+      await db.query(
+        `INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, status,
+                           awarded_mw, clearing_price, da_revenue, rt_revenue, revenue)
+         VALUES ($1, $2, 'PJM', 'DA', $3, $4, 'offer', '[]', 'settled', 10, $5, $6, 1, $7)`,
+        [org.id, assetId, new Date(start), new Date(start + H), rev / 10, rev - 1, rev],
+      );
+    }
+    return assetId;
+  }
+  const aAsset = await settled(a, [100, 300, -50]);
+  await settled(b, [7_000]);
+  await writeTicks(db, [tick("PJM", "DA", day, 40), tick("PJM", "DA", day + H, 60)], "t");
+
+  const q = `/api/analytics/portfolio?from=2025-06-01T00:00:00Z&to=2025-06-10T00:00:00Z`;
+  const r = await call(t, "GET", q, { token: a.admin.tokens.access_token });
+  expectStatus(r, 200);
+  assert.equal(r.body.totals.revenue, 350);
+  assert.equal(r.body.totals.bids, 3);
+  assert.deepEqual(r.body.by_asset.map((x: { key: string }) => x.key), [aAsset]);
+  assert.deepEqual(r.body.best_days.map((d: { revenue: number }) => d.revenue), [300, 100, -50]);
+  assert.equal(r.body.worst_days[0].revenue, -50);
+  assert.deepEqual(r.body.capture, [{ zone: "PJM", offered_mwh: 30, revenue: 350, capture_price: 350 / 30, twap: 50 }]);
+  assert.deepEqual(r.body.clearing, { submitted: 3, cleared: 3, clear_rate: 1, cleared_mwh: 30 });
+  assert.equal(r.body.batteries[0].cycles, 30 / 200);
+  close(r.body.batteries[0].revenue_per_cycle, 350 / (30 / 200), "revenue per cycle");
+  const other = await call(t, "GET", q, { token: b.admin.tokens.access_token });
+  assert.equal(other.body.totals.revenue, 7_000);
+  assert.ok(!JSON.stringify(other.body).includes(aAsset), "no trace of the other organization");
+});
+
+Deno.test("analytics API: analysts and above; bad input is a 400 naming the field", opts, async () => {
+  const t = await testApp();
+  const { members } = await orgWithAllRoles(t, "an-api");
+  for (const role of ["admin", "trader", "analyst"] as const) {
+    const r = await call(t, "GET", "/api/analytics/market?zones=PJM&market=DA", {
+      token: members[role].tokens.access_token,
+    });
+    expectStatus(r, 200, role);
+    assert.equal(r.body.engine, "postgres");
+  }
+  for (const path of ["/api/analytics/market", "/api/analytics/portfolio"]) {
+    expectStatus(await call(t, "GET", path, { token: members.viewer.tokens.access_token }), 403, "viewer");
+  }
+  const token = members.analyst.tokens.access_token;
+  for (
+    const [q, field] of [
+      ["zones=MOON", "zones"],
+      ["market=XX", "market"],
+      ["threshold=1", "threshold"],
+      ["from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "to"],
+      ["bogus=1", ""],
+    ] as const
+  ) {
+    const r = await call(t, "GET", `/api/analytics/market?${q}`, { token });
+    expectStatus(r, 400, q);
+    assert.ok(r.body.error?.code, q);
+    if (field) assert.match(JSON.stringify(r.body.error), new RegExp(field), q);
+  }
+  const page = await call(t, "GET", "/analytics", { token: members.viewer.tokens.access_token });
+  assert.equal(page.status, 403);
+});
