@@ -31,6 +31,7 @@ import { meanForecast, PAPER_WINDOWS } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
 import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
+import type { TransformKind } from "../services/forecast/transforms.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -105,16 +106,23 @@ if (bestModel) {
     }
   }
 }
+/** The LEAR members' VSTs: asinh ("invariant", the paper's), and with --best the best model's others too. */
+const learTransforms: readonly TransformKind[] = bestModel ? BEST_MODEL.learTransforms : ["invariant"];
+/** Names a LEAR member on a VST other than the paper's. */
+const vstName = (window: number, t: TransformKind) => `LEAR ${window} ${t}`;
 for (const window of [...windows].sort((a, b) => b - a)) {
-  const options = { noiseVariance: noise, refit } as const;
-  const key = learMemberKey({ window, ...options });
-  const cached = await loadMember(key);
-  for (const day of days) {
-    const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
-    tasks.push(task);
-    const hit = cached.get(dayDate(series.firstDay, day));
-    if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms, cpuMs: hit.cpuMs });
-    else queue.push(task);
+  for (const transform of learTransforms) {
+    // The paper's asinh leaves `transform` out, so its cache key and task are the same as without --best.
+    const options = { noiseVariance: noise, refit, ...(transform === "invariant" ? {} : { transform }) } as const;
+    const key = learMemberKey({ window, ...options });
+    const cached = await loadMember(key);
+    for (const day of days) {
+      const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
+      tasks.push(task);
+      const hit = cached.get(dayDate(series.firstDay, day));
+      if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms, cpuMs: hit.cpuMs });
+      else queue.push(task);
+    }
   }
 }
 const computedTasks = queue.length;
@@ -174,6 +182,13 @@ async function runWorker(): Promise<void> {
 // Assemble day-major forecasts per window.
 const ours = new Map<number, Float64Array>();
 for (const window of windows) ours.set(window, new Float64Array(nDays * HOURS));
+/** LEAR members on the other VSTs (--best), by vstName. */
+const oursVst = new Map<string, Float64Array>();
+for (const window of windows) {
+  for (const t of learTransforms) {
+    if (t !== "invariant") oursVst.set(vstName(window, t), new Float64Array(nDays * HOURS));
+  }
+}
 // CPU per day: the workers' thread CPU where the OS gives it (it does not grow with other processes'
 // load), else the tasks' wall time.
 const haveCpu = tasks.every((t) => t.kind !== "lear" || results.get(t.id)!.cpuMs !== undefined);
@@ -183,7 +198,8 @@ const taskWallPerDay = new Float64Array(nDays);
 for (const task of tasks) {
   if (task.kind !== "lear") continue;
   const r = results.get(task.id)!;
-  ours.get(task.window)!.set(r.price, (task.day - first) * HOURS);
+  const t = task.options.transform;
+  (t ? oursVst.get(vstName(task.window, t))! : ours.get(task.window)!).set(r.price, (task.day - first) * HOURS);
   msPerDay[task.day - first] += cpuOf(r);
   taskWallPerDay[task.day - first] += r.ms;
 }
@@ -245,6 +261,9 @@ for (const window of windows) {
     ev: evaluateIntervals(actual, f, intervalOptions),
   }));
 }
+for (const [name, f] of oursVst) {
+  rows.push(row(`ours ${name}`, f, undefined, { ev: evaluateIntervals(actual, f, intervalOptions) }));
+}
 const ourEnsemble = meanForecast(windows.map((w) => ours.get(w)!));
 const pubSameWindows = windows.every((w) => pub.columns.has(`LEAR ${w}`))
   ? meanForecast(windows.map((w) => published(`LEAR ${w}`)))
@@ -278,6 +297,13 @@ const dmOf = (name: string, f: Float64Array) =>
 dmOf(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble);
 if (paperEnsemble) dmOf(`ours LEAR ensemble (${PAPER_WINDOWS.join("+")})`, paperEnsemble);
 if (bestModel) {
+  // The best model's LEAR half: every window on every VST of best.ts (the asinh ones alone if that is all).
+  const learHalf = oursVst.size === 0 ? ourEnsemble : meanForecast([...ours.values(), ...oursVst.values()]);
+  const learHalfName = `ours LEAR ensemble (${windows.join("+")} × ${learTransforms.join(", ")})`;
+  if (oursVst.size > 0) {
+    rows.push(row(learHalfName, learHalf, undefined, { ev: evaluateIntervals(actual, learHalf, intervalOptions) }));
+    dmOf(learHalfName, learHalf);
+  }
   // The members of the best model and the model itself, each with its own walk-forward intervals.
   const mlps = [...mlpForecasts.values()];
   mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(BEST_MODEL.mlps[k])}`, f)));
@@ -286,11 +312,17 @@ if (bestModel) {
     ev: evaluateIntervals(actual, mlpEnsemble, intervalOptions),
   }));
   dmOf(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble);
-  const best = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
+  const best = bestForecast(actual, learHalf, mlpEnsemble, BEST_MODEL);
   const bestIntervals = evaluateIntervals(actual, best, intervalOptions);
   rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, { ev: bestIntervals }));
   charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
   dmOf("ours BEST", best);
+  if (oursVst.size > 0) {
+    // The same combination with the asinh LEAR members only: what the other VSTs add.
+    const asinhBest = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
+    rows.push(row(`ours the same with the asinh LEAR ensemble (${windows.join("+")}) only`, asinhBest));
+    dmOf(`ours the same with the asinh LEAR ensemble only`, asinhBest);
+  }
   if (paperEnsemble) {
     // The same combination with the paper's four LEAR windows only: what the extra windows add.
     const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, BEST_MODEL);
@@ -298,7 +330,7 @@ if (bestModel) {
     dmOf(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest);
   }
   // Measured beside it, not chosen: the LEAR/MLP weight learnt each day from the past 56 days' errors.
-  const learnt = combineWalkForward(actual, [ourEnsemble, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
+  const learnt = combineWalkForward(actual, [learHalf, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
   rows.push(row("ours LEAR ens. + MLP ens., convex weight from the past 56 days", learnt));
   dmOf("ours LEAR ens. + MLP ens., past-56-day weight", learnt);
 }
@@ -316,10 +348,15 @@ const timing = {
   cpuMsPerDayMean: msPerDay.reduce((a, b) => a + b, 0) / nDays,
   cpuMsPerDayMedian: sortedMs[Math.floor(nDays / 2)],
   cpuMsPerDayMax: sortedMs[nDays - 1],
-  cpuMsPerWindowDay: Object.fromEntries(windows.map((w) => {
-    const ms = tasks.filter((t) => t.kind === "lear" && t.window === w).map((t) => cpuOf(results.get(t.id)!));
-    return [w, ms.reduce((a, b) => a + b, 0) / ms.length];
-  })),
+  /** The paper's asinh members, by window; members on other VSTs by `<window> <vst>`. */
+  cpuMsPerWindowDay: Object.fromEntries(windows.flatMap((w) =>
+    learTransforms.map((vst) => {
+      const ms = tasks.filter((t) =>
+        t.kind === "lear" && t.window === w && (t.options.transform ?? "invariant") === vst
+      ).map((t) => cpuOf(results.get(t.id)!));
+      return [vst === "invariant" ? String(w) : `${w} ${vst}`, ms.reduce((a, b) => a + b, 0) / ms.length];
+    })
+  )),
 };
 const report = {
   generatedAt: new Date().toISOString(),

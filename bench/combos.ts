@@ -3,7 +3,7 @@
  * before the test period), for choosing the best model's LEAR windows and LEAR/MLP weight.
  *
  *   deno run -A bench/combos.ts --start=2016-09-06 --days=112 --lear=56,84,1092,56/npit --mlp=<key>,<key>
- *       --weights=0.3,0.4,0.5,0.6 [--hourly=28,56]
+ *       --weights=0.3,0.4,0.5,0.6 [--hourly=28,56] [--step=1]
  *
  * A LEAR member is <window>[/<transform>]. --hourly adds the LEAR/MLP combination with per-hour weights
  * learnt from the previous N days of the slice (combine.ts, inverseMaeByHour).
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
   options: {
     start: { type: "string", default: "2016-09-06" },
     days: { type: "string", default: "112" },
+    step: { type: "string", default: "1" },
     lear: { type: "string", default: "56,84,1092" },
     mlp: { type: "string", default: "" },
     weights: { type: "string", default: "0.5" },
@@ -32,7 +33,9 @@ const { values: args } = parseArgs({
 });
 const series = parseEpfDataset(await Deno.readTextFile(`${args.data}/epftoolbox_pjm_2013-2018.csv`));
 const first = dayIndex(series.firstDay, args.start!);
-const days = Array.from({ length: Number(args.days) }, (_, k) => first + k);
+// --step=N keeps every N-th day (LEAR members computed on a sample of a long validation period).
+const step = Number(args.step);
+const days = Array.from({ length: Math.ceil(Number(args.days) / step) }, (_, k) => first + k * step);
 const member = (key: string) => cachedSlice(key, series, days);
 const { actual, naive } = actualAndNaive(series, days);
 const report = (name: string, f: Float64Array) =>

@@ -6,11 +6,15 @@
  * from the days before the forecast day only (combine.ts).
  */
 import { type CombineMethod, combineWalkForward } from "./combine.ts";
-import { PAPER_WINDOWS } from "./lear.ts";
+import type { DailySeries } from "./features.ts";
+import { learForecastDay, type LearOptions, meanForecast, PAPER_WINDOWS } from "./lear.ts";
 import { MLP_DEFAULTS, type MlpOptions } from "./mlp.ts";
+import type { TransformKind } from "./transforms.ts";
 
 export interface BestModel {
   learWindows: readonly number[];
+  /** The VSTs of the LEAR members (transforms.ts): each window on each; the LEAR half averages them all. */
+  learTransforms: readonly TransformKind[];
   /** Every MLP member's settings; the MLP ensemble is their equal-weight mean. */
   mlps: readonly MlpOptions[];
   /** How the LEAR ensemble (first) and the MLP ensemble (second) are combined. */
@@ -25,6 +29,7 @@ export const BEST_MODEL: BestModel = {
   // too little history) 56+84+1092 with the 8 MLPs gave 2.329 $/MWh, 56+84+364+1092 2.293; a short
   // 112-day window instead made it worse (2.315 with 364, 2.352 without).
   learWindows: [...PAPER_WINDOWS.slice(0, 2), 364, ...PAPER_WINDOWS.slice(2)],
+  learTransforms: ["invariant"],
   // On the validation days: 4 seeds of 64 units on 1092 days gave 2.361 $/MWh with the LEAR ensemble,
   // adding 2 of 128 units and 2 on a 728-day window 2.329 (LEAR ensemble alone 2.544).
   mlps: [
@@ -39,7 +44,9 @@ export const BEST_MODEL: BestModel = {
 
 /** A short name of an MLP member, for reports. */
 export function mlpName(o: MlpOptions): string {
-  return `MLP ${o.hidden} units, window ${o.window}, seed ${o.seed}`;
+  const layers = o.hidden2 ? `${o.hidden} + ${o.hidden2} units` : `${o.hidden} units`;
+  const vst = o.transform && o.transform !== "invariant" ? `, ${o.transform}` : "";
+  return `MLP ${layers}, window ${o.window}${vst}, seed ${o.seed}`;
 }
 
 /**
@@ -53,4 +60,21 @@ export function bestForecast(
   model: BestModel,
 ): Float64Array {
   return combineWalkForward(actual, [learEnsemble, mlpEnsemble], model.combine);
+}
+
+/**
+ * The best model's LEAR half for day `d`: the mean of every window on every VST of `model`, each
+ * recalibrated on the data before d (lear.ts).
+ */
+export function bestLearHalfDay(
+  series: DailySeries,
+  d: number,
+  model: Pick<BestModel, "learWindows" | "learTransforms">,
+  options: Omit<LearOptions, "window" | "transform"> = { refit: "lars" },
+): Float64Array {
+  return meanForecast(
+    model.learWindows.flatMap((window) =>
+      model.learTransforms.map((transform) => learForecastDay(series, d, { ...options, window, transform }).price)
+    ),
+  );
 }

@@ -3,7 +3,7 @@
  * end — day D's forecast is identical whether the data after D exist or not.
  */
 import assert from "node:assert/strict";
-import { BEST_MODEL, bestForecast, type BestModel } from "../../services/forecast/best.ts";
+import { BEST_MODEL, bestForecast, bestLearHalfDay, type BestModel } from "../../services/forecast/best.ts";
 import type { DailySeries } from "../../services/forecast/features.ts";
 import { learEnsembleDay, meanForecast, PAPER_WINDOWS } from "../../services/forecast/lear.ts";
 import { MlpWalkForward } from "../../services/forecast/mlp.ts";
@@ -56,7 +56,7 @@ Deno.test("best model has no look-ahead: day D's forecast is identical with or w
     const lear: number[] = [];
     const mlp: number[] = [];
     for (let k = start; k <= d; k++) {
-      lear.push(...learEnsembleDay(series, k, model.learWindows, { refit: "lars" }).price);
+      lear.push(...bestLearHalfDay(series, k, model));
       mlp.push(...meanForecast(mlps.map((m) => m.forecastDay(series, k))));
       actual.push(...series.price.subarray(k * 24, (k + 1) * 24));
       last = bestForecast(actual, lear, mlp, model).slice((k - start) * 24);
@@ -67,4 +67,15 @@ Deno.test("best model has no look-ahead: day D's forecast is identical with or w
   assert.equal(a.length, 24);
   assert.ok(a.every(Number.isFinite));
   assert.deepEqual(Array.from(forecastOfD(cut)), Array.from(a));
+});
+
+Deno.test("best model's LEAR half: the mean of every window on every VST; asinh alone is the LEAR ensemble", () => {
+  const series = synthetic(100);
+  const d = 95;
+  const asinh = bestLearHalfDay(series, d, { learWindows: [56, 84], learTransforms: ["invariant"] });
+  assert.deepEqual(Array.from(asinh), Array.from(learEnsembleDay(series, d, [56, 84], { refit: "lars" }).price));
+  const npit = bestLearHalfDay(series, d, { learWindows: [56, 84], learTransforms: ["npit"] });
+  const both = bestLearHalfDay(series, d, { learWindows: [56, 84], learTransforms: ["invariant", "npit"] });
+  both.forEach((v, h) => assert.ok(Math.abs(v - (asinh[h] + npit[h]) / 2) < 1e-9));
+  assert.notDeepEqual(Array.from(npit), Array.from(asinh));
 });
