@@ -5,7 +5,7 @@
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
  *                      [--noise=legacy|ols] [--refit=lars|cd] [--data=../shared/data]
- *                      [--lookback=182] [--min-history=28] [--best]
+ *                      [--lookback=182] [--min-history=28] [--best [--candidate]]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
  * the same days beside ours) and prints the table, with the CPU time per day (the workers' thread
@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
-import { BEST_MODEL, bestForecast, mlpName } from "../services/forecast/best.ts";
+import { BEST_MODEL, bestForecast, type BestModel, mlpName, VST_CANDIDATE } from "../services/forecast/best.ts";
 import { combineWalkForward } from "../services/forecast/combine.ts";
 import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
@@ -45,13 +45,16 @@ const { values: args } = parseArgs({
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
     best: { type: "boolean", default: false },
+    candidate: { type: "boolean", default: false },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
     register: { type: "boolean", default: false },
     model: { type: "string", default: "lear-ensemble" },
   },
 });
 const nDays = Number(args.days);
-const windows = (args.windows ?? (args.best ? BEST_MODEL.learWindows.join(",") : "56,84")).split(",")
+/** --best evaluates BEST_MODEL; --best --candidate the validation-chosen candidate VST_CANDIDATE instead. */
+const spec: BestModel = args.candidate ? VST_CANDIDATE : BEST_MODEL;
+const windows = (args.windows ?? (args.best ? spec.learWindows.join(",") : "56,84")).split(",")
   .map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
@@ -60,8 +63,8 @@ const refit: "lars" | "cd" = args.refit;
 const intervalOptions = { lookback: Number(args.lookback), minHistory: Number(args["min-history"]) };
 /** --best adds our best model (services/forecast/best.ts): the LEAR ensemble of --windows averaged with MLPs. */
 const bestModel = args.best === true;
-if (bestModel && windows.join(",") !== BEST_MODEL.learWindows.join(",")) {
-  throw new RangeError(`--best uses the LEAR windows ${BEST_MODEL.learWindows.join(",")}`);
+if (bestModel && windows.join(",") !== spec.learWindows.join(",")) {
+  throw new RangeError(`--best uses the LEAR windows ${spec.learWindows.join(",")}`);
 }
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
@@ -86,7 +89,7 @@ const queue: BacktestTask[] = [];
 const mlpForecasts = new Map<string, Float64Array>();
 const mlpMs = new Map<string, Float64Array>();
 if (bestModel) {
-  for (const options of BEST_MODEL.mlps) {
+  for (const options of spec.mlps) {
     const key = mlpMemberKey(options, args.start!);
     const cached = await loadMember(key);
     const f = new Float64Array(nDays * HOURS), ms = new Float64Array(nDays);
@@ -106,23 +109,24 @@ if (bestModel) {
     }
   }
 }
-/** The LEAR members' VSTs: asinh ("invariant", the paper's), and with --best the best model's others too. */
-const learTransforms: readonly TransformKind[] = bestModel ? BEST_MODEL.learTransforms : ["invariant"];
-/** Names a LEAR member on a VST other than the paper's. */
+/** Names a LEAR member on a VST other than the paper's asinh. */
 const vstName = (window: number, t: TransformKind) => `LEAR ${window} ${t}`;
-for (const window of [...windows].sort((a, b) => b - a)) {
-  for (const transform of learTransforms) {
-    // The paper's asinh leaves `transform` out, so its cache key and task are the same as without --best.
-    const options = { noiseVariance: noise, refit, ...(transform === "invariant" ? {} : { transform }) } as const;
-    const key = learMemberKey({ window, ...options });
-    const cached = await loadMember(key);
-    for (const day of days) {
-      const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
-      tasks.push(task);
-      const hit = cached.get(dayDate(series.firstDay, day));
-      if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms, cpuMs: hit.cpuMs });
-      else queue.push(task);
-    }
+/** The LEAR members: every window on the paper's asinh, and with --best the model's members on other VSTs. */
+const learMembers: { window: number; transform: TransformKind }[] = [
+  ...windows.map((window) => ({ window, transform: "invariant" as const })),
+  ...(bestModel ? spec.learExtra : []),
+].sort((a, b) => b.window - a.window);
+for (const { window, transform } of learMembers) {
+  // The paper's asinh leaves `transform` out, so its cache key and task are the same as without --best.
+  const options = { noiseVariance: noise, refit, ...(transform === "invariant" ? {} : { transform }) } as const;
+  const key = learMemberKey({ window, ...options });
+  const cached = await loadMember(key);
+  for (const day of days) {
+    const task: LearTask = { kind: "lear", id: tasks.length, day, window, options, key };
+    tasks.push(task);
+    const hit = cached.get(dayDate(series.firstDay, day));
+    if (hit) results.set(task.id, { id: task.id, price: Array.from(hit.price), ms: hit.ms, cpuMs: hit.cpuMs });
+    else queue.push(task);
   }
 }
 const computedTasks = queue.length;
@@ -184,10 +188,8 @@ const ours = new Map<number, Float64Array>();
 for (const window of windows) ours.set(window, new Float64Array(nDays * HOURS));
 /** LEAR members on the other VSTs (--best), by vstName. */
 const oursVst = new Map<string, Float64Array>();
-for (const window of windows) {
-  for (const t of learTransforms) {
-    if (t !== "invariant") oursVst.set(vstName(window, t), new Float64Array(nDays * HOURS));
-  }
+for (const { window, transform } of learMembers) {
+  if (transform !== "invariant") oursVst.set(vstName(window, transform), new Float64Array(nDays * HOURS));
 }
 // CPU per day: the workers' thread CPU where the OS gives it (it does not grow with other processes'
 // load), else the tasks' wall time.
@@ -299,33 +301,37 @@ if (paperEnsemble) dmOf(`ours LEAR ensemble (${PAPER_WINDOWS.join("+")})`, paper
 if (bestModel) {
   // The best model's LEAR half: every window on every VST of best.ts (the asinh ones alone if that is all).
   const learHalf = oursVst.size === 0 ? ourEnsemble : meanForecast([...ours.values(), ...oursVst.values()]);
-  const learHalfName = `ours LEAR ensemble (${windows.join("+")} × ${learTransforms.join(", ")})`;
+  const learHalfName = `ours LEAR ensemble (${windows.join("+")} + ${
+    spec.learExtra.map((m) => `${m.window} ${m.transform}`).join(" + ")
+  })`;
   if (oursVst.size > 0) {
     rows.push(row(learHalfName, learHalf, undefined, { ev: evaluateIntervals(actual, learHalf, intervalOptions) }));
     dmOf(learHalfName, learHalf);
   }
   // The members of the best model and the model itself, each with its own walk-forward intervals.
   const mlps = [...mlpForecasts.values()];
-  mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(BEST_MODEL.mlps[k])}`, f)));
+  mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(spec.mlps[k])}`, f)));
   const mlpEnsemble = meanForecast(mlps);
   rows.push(row(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble, undefined, {
     ev: evaluateIntervals(actual, mlpEnsemble, intervalOptions),
   }));
   dmOf(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble);
-  const best = bestForecast(actual, learHalf, mlpEnsemble, BEST_MODEL);
+  const best = bestForecast(actual, learHalf, mlpEnsemble, spec);
   const bestIntervals = evaluateIntervals(actual, best, intervalOptions);
-  rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, { ev: bestIntervals }));
+  rows.push(
+    row(`ours ${args.candidate ? "CANDIDATE" : "BEST"}: ${spec.description}`, best, undefined, { ev: bestIntervals }),
+  );
   charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
   dmOf("ours BEST", best);
   if (oursVst.size > 0) {
     // The same combination with the asinh LEAR members only: what the other VSTs add.
-    const asinhBest = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
+    const asinhBest = bestForecast(actual, ourEnsemble, mlpEnsemble, spec);
     rows.push(row(`ours the same with the asinh LEAR ensemble (${windows.join("+")}) only`, asinhBest));
     dmOf(`ours the same with the asinh LEAR ensemble only`, asinhBest);
   }
   if (paperEnsemble) {
     // The same combination with the paper's four LEAR windows only: what the extra windows add.
-    const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, BEST_MODEL);
+    const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, spec);
     rows.push(row(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest));
     dmOf(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest);
   }
@@ -349,14 +355,15 @@ const timing = {
   cpuMsPerDayMedian: sortedMs[Math.floor(nDays / 2)],
   cpuMsPerDayMax: sortedMs[nDays - 1],
   /** The paper's asinh members, by window; members on other VSTs by `<window> <vst>`. */
-  cpuMsPerWindowDay: Object.fromEntries(windows.flatMap((w) =>
-    learTransforms.map((vst) => {
-      const ms = tasks.filter((t) =>
-        t.kind === "lear" && t.window === w && (t.options.transform ?? "invariant") === vst
-      ).map((t) => cpuOf(results.get(t.id)!));
-      return [vst === "invariant" ? String(w) : `${w} ${vst}`, ms.reduce((a, b) => a + b, 0) / ms.length];
-    })
-  )),
+  cpuMsPerWindowDay: Object.fromEntries(learMembers.map(({ window, transform }) => {
+    const ms = tasks.filter((t) =>
+      t.kind === "lear" && t.window === window && (t.options.transform ?? "invariant") === transform
+    ).map((t) => cpuOf(results.get(t.id)!));
+    return [
+      transform === "invariant" ? String(window) : `${window} ${transform}`,
+      ms.reduce((a, b) => a + b, 0) / ms.length,
+    ];
+  })),
 };
 const report = {
   generatedAt: new Date().toISOString(),
