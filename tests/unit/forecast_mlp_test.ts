@@ -28,6 +28,24 @@ function tiny(): Mlp {
   };
 }
 
+/** On two random rows (5 inputs, 3 outputs), the analytic gradient of `net` matches central differences. */
+function gradientMatchesFiniteDifferences(net: Mlp, random: () => number): void {
+  const x = Float64Array.from({ length: 10 }, () => random() * 2 - 1);
+  const y = Float64Array.from({ length: 6 }, () => random() * 2 - 1);
+  const g = new Float64Array(net.params.length);
+  mlpGradient(net, x, y, [0, 1], g);
+  const lossAt = () => mlpGradient(net, x, y, [0, 1], new Float64Array(net.params.length));
+  for (let i = 0; i < net.params.length; i++) {
+    const p = net.params[i];
+    net.params[i] = p + 1e-6;
+    const up = lossAt();
+    net.params[i] = p - 1e-6;
+    const down = lossAt();
+    net.params[i] = p;
+    assert.ok(Math.abs((up - down) / 2e-6 - g[i]) < 1e-6, `parameter ${i}: ${(up - down) / 2e-6} vs ${g[i]}`);
+  }
+}
+
 Deno.test("MLP forward: ReLU hidden layer, linear output, by hand", () => {
   // x = (1, 2): z1 = (1 − 2, 0.5 + 4 − 1) = (−1, 3.5) → relu (0, 3.5); out = 0.5 + 2·0 − 3·3.5 = −10.
   const act = new Float64Array(2);
@@ -49,20 +67,7 @@ Deno.test("MLP gradient of the MAE, by hand and against finite differences", () 
   // A bigger random network, two rows: the analytic gradient matches central differences.
   const random = seededRandom(7);
   const big = createMlp(5, 4, 3, random);
-  const x = Float64Array.from({ length: 10 }, () => random() * 2 - 1);
-  const y = Float64Array.from({ length: 6 }, () => random() * 2 - 1);
-  const g = new Float64Array(big.params.length);
-  mlpGradient(big, x, y, [0, 1], g);
-  const lossAt = () => mlpGradient(big, x, y, [0, 1], new Float64Array(big.params.length));
-  for (let i = 0; i < big.params.length; i++) {
-    const p = big.params[i];
-    big.params[i] = p + 1e-6;
-    const up = lossAt();
-    big.params[i] = p - 1e-6;
-    const down = lossAt();
-    big.params[i] = p;
-    assert.ok(Math.abs((up - down) / 2e-6 - g[i]) < 1e-6, `parameter ${i}: ${(up - down) / 2e-6} vs ${g[i]}`);
-  }
+  gradientMatchesFiniteDifferences(big, random);
 });
 
 Deno.test("two hidden layers: forward by hand, gradient against finite differences", () => {
@@ -90,20 +95,7 @@ Deno.test("two hidden layers: forward by hand, gradient against finite differenc
   const random = seededRandom(11);
   const big = createMlp(5, 4, 3, random, 3);
   assert.equal(big.params.length, 4 * 6 + 3 * 5 + 3 * 4);
-  const x = Float64Array.from({ length: 10 }, () => random() * 2 - 1);
-  const y = Float64Array.from({ length: 6 }, () => random() * 2 - 1);
-  const g = new Float64Array(big.params.length);
-  mlpGradient(big, x, y, [0, 1], g);
-  const lossAt = () => mlpGradient(big, x, y, [0, 1], new Float64Array(big.params.length));
-  for (let i = 0; i < big.params.length; i++) {
-    const p = big.params[i];
-    big.params[i] = p + 1e-6;
-    const up = lossAt();
-    big.params[i] = p - 1e-6;
-    const down = lossAt();
-    big.params[i] = p;
-    assert.ok(Math.abs((up - down) / 2e-6 - g[i]) < 1e-6, `parameter ${i}: ${(up - down) / 2e-6} vs ${g[i]}`);
-  }
+  gradientMatchesFiniteDifferences(big, random);
 });
 
 Deno.test("AdamW step, by hand: the first step moves each parameter by lr·sign(g), after the decay", () => {
