@@ -5,7 +5,7 @@
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
  *                      [--noise=legacy|ols] [--refit=lars|cd] [--data=../shared/data]
- *                      [--lookback=182] [--min-history=28] [--best]
+ *                      [--lookback=182] [--min-history=28] [--best [--candidate]]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
  * the same days beside ours) and prints the table, with the CPU time per day (the workers' thread
@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
-import { BEST_MODEL, bestForecast, mlpName } from "../services/forecast/best.ts";
+import { BEST_MODEL, bestForecast, type BestModel, mlpName, VST_CANDIDATE } from "../services/forecast/best.ts";
 import { combineWalkForward } from "../services/forecast/combine.ts";
 import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
@@ -31,6 +31,7 @@ import { meanForecast, PAPER_WINDOWS } from "../services/forecast/lear.ts";
 import { weekChartSvg } from "../services/forecast/week_chart.ts";
 import { mae, naiveForecast, pointMetrics, rmaeEpftoolbox } from "../services/forecast/metrics.ts";
 import type { NoiseVariance } from "../services/forecast/lars.ts";
+import type { TransformKind } from "../services/forecast/transforms.ts";
 
 // `deno task backtest storage …`: the battery optimiser's backtest on PJM 2025 hub prices instead.
 if (Deno.args[0] === "storage") {
@@ -51,13 +52,16 @@ const { values: args } = parseArgs({
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
     best: { type: "boolean", default: false },
+    candidate: { type: "boolean", default: false },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
     register: { type: "boolean", default: false },
     model: { type: "string", default: "lear-ensemble" },
   },
 });
 const nDays = Number(args.days);
-const windows = (args.windows ?? (args.best ? BEST_MODEL.learWindows.join(",") : "56,84")).split(",")
+/** --best evaluates BEST_MODEL; --best --candidate the validation-chosen candidate VST_CANDIDATE instead. */
+const spec: BestModel = args.candidate ? VST_CANDIDATE : BEST_MODEL;
+const windows = (args.windows ?? (args.best ? spec.learWindows.join(",") : "56,84")).split(",")
   .map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
 const noise = args.noise as NoiseVariance;
@@ -66,8 +70,8 @@ const refit: "lars" | "cd" = args.refit;
 const intervalOptions = { lookback: Number(args.lookback), minHistory: Number(args["min-history"]) };
 /** --best adds our best model (services/forecast/best.ts): the LEAR ensemble of --windows averaged with MLPs. */
 const bestModel = args.best === true;
-if (bestModel && windows.join(",") !== BEST_MODEL.learWindows.join(",")) {
-  throw new RangeError(`--best uses the LEAR windows ${BEST_MODEL.learWindows.join(",")}`);
+if (bestModel && windows.join(",") !== spec.learWindows.join(",")) {
+  throw new RangeError(`--best uses the LEAR windows ${spec.learWindows.join(",")}`);
 }
 const dataFile = `${args.data}/epftoolbox_pjm_2013-2018.csv`;
 const pubFile = `${args.data}/epftoolbox_pjm_forecasts_2017-2018.csv`;
@@ -92,7 +96,7 @@ const queue: BacktestTask[] = [];
 const mlpForecasts = new Map<string, Float64Array>();
 const mlpMs = new Map<string, Float64Array>();
 if (bestModel) {
-  for (const options of BEST_MODEL.mlps) {
+  for (const options of spec.mlps) {
     const key = mlpMemberKey(options, args.start!);
     const cached = await loadMember(key);
     const f = new Float64Array(nDays * HOURS), ms = new Float64Array(nDays);
@@ -112,8 +116,16 @@ if (bestModel) {
     }
   }
 }
-for (const window of [...windows].sort((a, b) => b - a)) {
-  const options = { noiseVariance: noise, refit } as const;
+/** Names a LEAR member on a VST other than the paper's asinh. */
+const vstName = (window: number, t: TransformKind) => `LEAR ${window} ${t}`;
+/** The LEAR members: every window on the paper's asinh, and with --best the model's members on other VSTs. */
+const learMembers: { window: number; transform: TransformKind }[] = [
+  ...windows.map((window) => ({ window, transform: "invariant" as const })),
+  ...(bestModel ? spec.learExtra : []),
+].sort((a, b) => b.window - a.window);
+for (const { window, transform } of learMembers) {
+  // The paper's asinh leaves `transform` out, so its cache key and task are the same as without --best.
+  const options = { noiseVariance: noise, refit, ...(transform === "invariant" ? {} : { transform }) } as const;
   const key = learMemberKey({ window, ...options });
   const cached = await loadMember(key);
   for (const day of days) {
@@ -181,6 +193,11 @@ async function runWorker(): Promise<void> {
 // Assemble day-major forecasts per window.
 const ours = new Map<number, Float64Array>();
 for (const window of windows) ours.set(window, new Float64Array(nDays * HOURS));
+/** LEAR members on the other VSTs (--best), by vstName. */
+const oursVst = new Map<string, Float64Array>();
+for (const { window, transform } of learMembers) {
+  if (transform !== "invariant") oursVst.set(vstName(window, transform), new Float64Array(nDays * HOURS));
+}
 // CPU per day: the workers' thread CPU where the OS gives it (it does not grow with other processes'
 // load), else the tasks' wall time.
 const haveCpu = tasks.every((t) => t.kind !== "lear" || results.get(t.id)!.cpuMs !== undefined);
@@ -190,7 +207,8 @@ const taskWallPerDay = new Float64Array(nDays);
 for (const task of tasks) {
   if (task.kind !== "lear") continue;
   const r = results.get(task.id)!;
-  ours.get(task.window)!.set(r.price, (task.day - first) * HOURS);
+  const t = task.options.transform;
+  (t ? oursVst.get(vstName(task.window, t))! : ours.get(task.window)!).set(r.price, (task.day - first) * HOURS);
   msPerDay[task.day - first] += cpuOf(r);
   taskWallPerDay[task.day - first] += r.ms;
 }
@@ -252,6 +270,9 @@ for (const window of windows) {
     ev: evaluateIntervals(actual, f, intervalOptions),
   }));
 }
+for (const [name, f] of oursVst) {
+  rows.push(row(`ours ${name}`, f, undefined, { ev: evaluateIntervals(actual, f, intervalOptions) }));
+}
 const ourEnsemble = meanForecast(windows.map((w) => ours.get(w)!));
 const pubSameWindows = windows.every((w) => pub.columns.has(`LEAR ${w}`))
   ? meanForecast(windows.map((w) => published(`LEAR ${w}`)))
@@ -285,27 +306,44 @@ const dmOf = (name: string, f: Float64Array) =>
 dmOf(`ours LEAR ensemble (${windows.join("+")})`, ourEnsemble);
 if (paperEnsemble) dmOf(`ours LEAR ensemble (${PAPER_WINDOWS.join("+")})`, paperEnsemble);
 if (bestModel) {
+  // The best model's LEAR half: every window on every VST of best.ts (the asinh ones alone if that is all).
+  const learHalf = oursVst.size === 0 ? ourEnsemble : meanForecast([...ours.values(), ...oursVst.values()]);
+  const learHalfName = `ours LEAR ensemble (${windows.join("+")} + ${
+    spec.learExtra.map((m) => `${m.window} ${m.transform}`).join(" + ")
+  })`;
+  if (oursVst.size > 0) {
+    rows.push(row(learHalfName, learHalf, undefined, { ev: evaluateIntervals(actual, learHalf, intervalOptions) }));
+    dmOf(learHalfName, learHalf);
+  }
   // The members of the best model and the model itself, each with its own walk-forward intervals.
   const mlps = [...mlpForecasts.values()];
-  mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(BEST_MODEL.mlps[k])}`, f)));
+  mlps.forEach((f, k) => rows.push(row(`ours ${mlpName(spec.mlps[k])}`, f)));
   const mlpEnsemble = meanForecast(mlps);
   rows.push(row(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble, undefined, {
     ev: evaluateIntervals(actual, mlpEnsemble, intervalOptions),
   }));
   dmOf(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble);
-  const best = bestForecast(actual, ourEnsemble, mlpEnsemble, BEST_MODEL);
+  const best = bestForecast(actual, learHalf, mlpEnsemble, spec);
   const bestIntervals = evaluateIntervals(actual, best, intervalOptions);
-  rows.push(row(`ours BEST: ${BEST_MODEL.description}`, best, undefined, { ev: bestIntervals }));
+  rows.push(
+    row(`ours ${args.candidate ? "CANDIDATE" : "BEST"}: ${spec.description}`, best, undefined, { ev: bestIntervals }),
+  );
   charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
   dmOf("ours BEST", best);
+  if (oursVst.size > 0) {
+    // The same combination with the asinh LEAR members only: what the other VSTs add.
+    const asinhBest = bestForecast(actual, ourEnsemble, mlpEnsemble, spec);
+    rows.push(row(`ours the same with the asinh LEAR ensemble (${windows.join("+")}) only`, asinhBest));
+    dmOf(`ours the same with the asinh LEAR ensemble only`, asinhBest);
+  }
   if (paperEnsemble) {
     // The same combination with the paper's four LEAR windows only: what the extra windows add.
-    const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, BEST_MODEL);
+    const paperBest = bestForecast(actual, paperEnsemble, mlpEnsemble, spec);
     rows.push(row(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest));
     dmOf(`ours ½ LEAR ensemble (${PAPER_WINDOWS.join("+")}) + ½ MLP ensemble`, paperBest);
   }
   // Measured beside it, not chosen: the LEAR/MLP weight learnt each day from the past 56 days' errors.
-  const learnt = combineWalkForward(actual, [ourEnsemble, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
+  const learnt = combineWalkForward(actual, [learHalf, mlpEnsemble], { kind: "bestConvex", lookback: 56 });
   rows.push(row("ours LEAR ens. + MLP ens., convex weight from the past 56 days", learnt));
   dmOf("ours LEAR ens. + MLP ens., past-56-day weight", learnt);
 }
@@ -323,9 +361,15 @@ const timing = {
   cpuMsPerDayMean: msPerDay.reduce((a, b) => a + b, 0) / nDays,
   cpuMsPerDayMedian: sortedMs[Math.floor(nDays / 2)],
   cpuMsPerDayMax: sortedMs[nDays - 1],
-  cpuMsPerWindowDay: Object.fromEntries(windows.map((w) => {
-    const ms = tasks.filter((t) => t.kind === "lear" && t.window === w).map((t) => cpuOf(results.get(t.id)!));
-    return [w, ms.reduce((a, b) => a + b, 0) / ms.length];
+  /** The paper's asinh members, by window; members on other VSTs by `<window> <vst>`. */
+  cpuMsPerWindowDay: Object.fromEntries(learMembers.map(({ window, transform }) => {
+    const ms = tasks.filter((t) =>
+      t.kind === "lear" && t.window === window && (t.options.transform ?? "invariant") === transform
+    ).map((t) => cpuOf(results.get(t.id)!));
+    return [
+      transform === "invariant" ? String(window) : `${window} ${transform}`,
+      ms.reduce((a, b) => a + b, 0) / ms.length,
+    ];
   })),
 };
 const report = {

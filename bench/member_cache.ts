@@ -74,5 +74,8 @@ export function learMemberKey(o: LearOptions): string {
 
 /** Cache key of a walk-forward MLP member: its settings and the day its run started from scratch. */
 export function mlpMemberKey(o: MlpOptions, start: string): string {
-  return `mlp_h${o.hidden}_w${o.window}_e${o.epochsInitial}+${o.epochsDaily}_lr${o.learningRate}_wd${o.weightDecay}_b${o.batchSize}_s${o.seed}_from${start}`;
+  const variant = `${o.hidden2 ? `+${o.hidden2}` : ""}${
+    o.transform && o.transform !== "invariant" ? `_${o.transform}` : ""
+  }`;
+  return `mlp_h${o.hidden}${variant}_w${o.window}_e${o.epochsInitial}+${o.epochsDaily}_lr${o.learningRate}_wd${o.weightDecay}_b${o.batchSize}_s${o.seed}_from${start}`;
 }

@@ -2,7 +2,8 @@
  * Runs the walk-forward MLP (services/forecast/mlp.ts) over consecutive test days and caches its
  * forecasts (bench/member_cache.ts), so the best-model combination reads them without retraining.
  *
- *   deno run -A bench/mlp_run.ts [--start=2016-12-27] [--days=728] [--hidden=64] [--window=1092]
+ *   deno run -A bench/mlp_run.ts [--start=2016-12-27] [--days=728] [--hidden=64] [--hidden2=0] [--window=1092]
+ *       [--transform=invariant|mlog|npit]
  *       [--epochs-initial=60] [--epochs-daily=2] [--lr=0.001] [--wd=0.0001] [--batch=32] [--seed=1]
  *
  * A warm-started run must start from scratch at --start (its key names that day); if the cache
@@ -13,6 +14,7 @@ import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv
 import { dayDate, dayIndex, HOURS } from "../services/forecast/features.ts";
 import { type MlpOptions, MlpWalkForward } from "../services/forecast/mlp.ts";
 import { mae } from "../services/forecast/metrics.ts";
+import type { TransformKind } from "../services/forecast/transforms.ts";
 import { appendMember, loadMember, mlpMemberKey } from "./member_cache.ts";
 
 const { values: args } = parseArgs({
@@ -21,6 +23,8 @@ const { values: args } = parseArgs({
     start: { type: "string", default: "2016-12-27" },
     days: { type: "string", default: "728" },
     hidden: { type: "string", default: "64" },
+    hidden2: { type: "string", default: "0" },
+    transform: { type: "string", default: "invariant" },
     window: { type: "string", default: "1092" },
     "epochs-initial": { type: "string", default: "60" },
     "epochs-daily": { type: "string", default: "2" },
@@ -35,6 +39,8 @@ const { values: args } = parseArgs({
 const options: MlpOptions = {
   window: Number(args.window),
   hidden: Number(args.hidden),
+  ...(Number(args.hidden2) > 0 ? { hidden2: Number(args.hidden2) } : {}),
+  ...(args.transform !== "invariant" ? { transform: args.transform as TransformKind } : {}),
   epochsInitial: Number(args["epochs-initial"]),
   epochsDaily: Number(args["epochs-daily"]),
   batchSize: Number(args.batch),

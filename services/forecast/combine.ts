@@ -32,10 +32,44 @@ export type CombineMethod =
   /** Weights ∝ 1 / MAE^power over the last `lookback` days. */
   | { kind: "inverseMae"; lookback: number; power?: number }
   /**
+   * The same, hour by hour: the weights of hour h ∝ 1 / MAE^power of that hour over the last `lookback`
+   * days, since which model class is better differs between night and peak hours.
+   */
+  | { kind: "inverseMaeByHour"; lookback: number; power?: number }
+  /**
    * Two members (or two pre-averaged groups): the convex weight of the first, on a grid of `steps`
    * + 1 points in [0, 1], with the least MAE over the last `lookback` days (ties: the one nearest ½).
    */
   | { kind: "bestConvex"; lookback: number; steps?: number };
+
+/** MAE of a member at hour `h` over the days [from, to). */
+function maeAtHour(actual: ArrayLike<number>, f: ArrayLike<number>, h: number, from: number, to: number): number {
+  let s = 0;
+  for (let d = from; d < to; d++) s += Math.abs(actual[d * HOURS + h] - f[d * HOURS + h]);
+  return s / (to - from);
+}
+
+/** The weights of each hour of day `t` (24 lists, one weight per member): from days before t only. */
+export function hourWeightsForDay(
+  actual: ArrayLike<number>,
+  members: readonly ArrayLike<number>[],
+  t: number,
+  method: CombineMethod,
+): number[][] {
+  if (method.kind !== "inverseMaeByHour") {
+    const w = weightsForDay(actual, members, t, method);
+    return Array.from({ length: HOURS }, () => w);
+  }
+  const from = Math.max(0, t - method.lookback);
+  const p = method.power ?? 1;
+  return Array.from(
+    { length: HOURS },
+    (_, h) =>
+      t - from < 1
+        ? members.map(() => 1)
+        : members.map((m) => 1 / Math.max(maeAtHour(actual, m, h, from, t), 1e-12) ** p),
+  );
+}
 
 /** The weights for day `t` (index into the series' days): from days before t only. */
 export function weightsForDay(
@@ -46,6 +80,7 @@ export function weightsForDay(
 ): number[] {
   const equal = members.map(() => 1);
   if (method.kind === "equal") return equal;
+  if (method.kind === "inverseMaeByHour") throw new RangeError("inverseMaeByHour weighs each hour: hourWeightsForDay");
   const from = Math.max(0, t - method.lookback);
   if (t - from < 1) return equal;
   if (method.kind === "inverseMae") {
@@ -77,9 +112,11 @@ export function combineWalkForward(
   const days = members[0].length / HOURS;
   const out = new Float64Array(members[0].length);
   for (let t = 0; t < days; t++) {
-    const w = weightsForDay(actual, members, t, method);
-    const day = weightedMean(members.map((m) => Array.prototype.slice.call(m, t * HOURS, (t + 1) * HOURS)), w);
-    out.set(day, t * HOURS);
+    const weights = hourWeightsForDay(actual, members, t, method);
+    for (let h = 0; h < HOURS; h++) {
+      const i = t * HOURS + h;
+      out[i] = weightedMean(members.map((m) => [m[i]]), weights[h])[0];
+    }
   }
   return out;
 }

@@ -12,12 +12,16 @@
  * Pure: no I/O, no clock.
  */
 import { type DailySeries, EXOGENOUS_LAGS_PAPER, HOURS, trainTestSplit, WEEKDAYS } from "./features.ts";
-import { type ColumnScaler, fitScaler, inverseTransform, transform } from "./transforms.ts";
+import { type ColumnScaler, fitScaler, inverseTransform, transform, type TransformKind } from "./transforms.ts";
 
 export interface MlpOptions {
   /** Calibration window in days (as LEAR's). */
   window: number;
   hidden: number;
+  /** Units of a second hidden layer (the epftoolbox DNN has two); absent or 0: one hidden layer. */
+  hidden2?: number;
+  /** Variance-stabilising transform of inputs and targets (transforms.ts). Default "invariant" (asinh). */
+  transform?: TransformKind;
   epochsInitial: number;
   epochsDaily: number;
   batchSize: number;
@@ -50,48 +54,95 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A network 'nIn → hidden (ReLU) → nOut' with its Adam moments. */
+/** A network 'nIn → hidden (ReLU) [→ hidden2 (ReLU)] → nOut' with its Adam moments. */
 export interface Mlp {
   nIn: number;
   hidden: number;
+  /** Units of a second hidden layer; absent or 0: one hidden layer. */
+  hidden2?: number;
   nOut: number;
-  /** hidden × nIn, row-major; then hidden; nOut × hidden; nOut — all parameters in one array. */
+  /** Per layer its weights (units × inputs, row-major) then its biases — all parameters in one array. */
   params: Float64Array;
   m: Float64Array;
   v: Float64Array;
   step: number;
 }
 
-function offsets(net: { nIn: number; hidden: number; nOut: number }) {
-  const w1 = 0, b1 = net.hidden * net.nIn, w2 = b1 + net.hidden, b2 = w2 + net.nOut * net.hidden;
-  return { w1, b1, w2, b2, size: b2 + net.nOut };
+/** Units per layer, inputs first. */
+function sizes(net: Pick<Mlp, "nIn" | "hidden" | "hidden2" | "nOut">): number[] {
+  return net.hidden2 ? [net.nIn, net.hidden, net.hidden2, net.nOut] : [net.nIn, net.hidden, net.nOut];
 }
 
-/** He-initialised weights (uniform with the He variance), zero biases. */
-export function createMlp(nIn: number, hidden: number, nOut: number, random: () => number): Mlp {
-  const o = offsets({ nIn, hidden, nOut });
-  const params = new Float64Array(o.size);
-  const a1 = Math.sqrt(6 / nIn), a2 = Math.sqrt(6 / hidden);
-  for (let i = o.w1; i < o.b1; i++) params[i] = (2 * random() - 1) * a1;
-  for (let i = o.w2; i < o.b2; i++) params[i] = (2 * random() - 1) * a2 / Math.SQRT2;
-  return { nIn, hidden, nOut, params, m: new Float64Array(o.size), v: new Float64Array(o.size), step: 0 };
-}
-
-/** Output of the network for one input row. `act` (length hidden) receives the hidden activations. */
-export function mlpForward(net: Mlp, x: ArrayLike<number>, out: Float64Array, act = new Float64Array(net.hidden)) {
-  const { nIn, hidden, nOut, params: p } = net;
-  const o = offsets(net);
-  for (let j = 0; j < hidden; j++) {
-    let z = p[o.b1 + j];
-    const row = o.w1 + j * nIn;
-    for (let i = 0; i < nIn; i++) z += p[row + i] * x[i];
-    act[j] = z > 0 ? z : 0;
+/** Where each layer's weights and biases start in `params`, and the total size. */
+function offsets(net: Pick<Mlp, "nIn" | "hidden" | "hidden2" | "nOut">) {
+  const s = sizes(net);
+  const layers: { w: number; b: number; nIn: number; nOut: number }[] = [];
+  let at = 0;
+  for (let l = 0; l + 1 < s.length; l++) {
+    layers.push({ w: at, b: at + s[l + 1] * s[l], nIn: s[l], nOut: s[l + 1] });
+    at += s[l + 1] * (s[l] + 1);
   }
-  for (let k = 0; k < nOut; k++) {
-    let z = p[o.b2 + k];
-    const row = o.w2 + k * hidden;
-    for (let j = 0; j < hidden; j++) z += p[row + j] * act[j];
-    out[k] = z;
+  return { layers, size: at };
+}
+
+/** He-initialised weights (uniform with the He variance; the output layer's halved), zero biases. */
+export function createMlp(
+  nIn: number,
+  hidden: number,
+  nOut: number,
+  random: () => number,
+  hidden2 = 0,
+): Mlp {
+  const o = offsets({ nIn, hidden, hidden2, nOut });
+  const params = new Float64Array(o.size);
+  o.layers.forEach((layer, l) => {
+    const a = Math.sqrt(6 / layer.nIn);
+    const last = l === o.layers.length - 1;
+    for (let i = layer.w; i < layer.b; i++) {
+      params[i] = last ? (2 * random() - 1) * a / Math.SQRT2 : (2 * random() - 1) * a;
+    }
+  });
+  const net: Mlp = { nIn, hidden, nOut, params, m: new Float64Array(o.size), v: new Float64Array(o.size), step: 0 };
+  if (hidden2) net.hidden2 = hidden2;
+  return net;
+}
+
+/** One dense layer: out = W·x + b, through ReLU unless it is the output layer. */
+function dense(
+  p: Float64Array,
+  layer: { w: number; b: number; nIn: number; nOut: number },
+  x: ArrayLike<number>,
+  out: Float64Array,
+  relu: boolean,
+) {
+  const { w, b, nIn, nOut } = layer;
+  for (let j = 0; j < nOut; j++) {
+    let z = p[b + j];
+    const row = w + j * nIn;
+    for (let i = 0; i < nIn; i++) z += p[row + i] * x[i];
+    out[j] = relu ? (z > 0 ? z : 0) : z;
+  }
+}
+
+/**
+ * Output of the network for one input row. `act` (length hidden) receives the first hidden layer's
+ * activations, `act2` the second's.
+ */
+export function mlpForward(
+  net: Mlp,
+  x: ArrayLike<number>,
+  out: Float64Array,
+  act = new Float64Array(net.hidden),
+  act2 = new Float64Array(net.hidden2 ?? 0),
+) {
+  const { layers } = offsets(net);
+  const p = net.params;
+  dense(p, layers[0], x, act, true);
+  if (layers.length === 3) {
+    dense(p, layers[1], act, act2, true);
+    dense(p, layers[2], act2, out, false);
+  } else {
+    dense(p, layers[1], act, out, false);
   }
   return out;
 }
@@ -107,36 +158,44 @@ export function mlpGradient(
   batch: ArrayLike<number>,
   grad: Float64Array,
 ): number {
-  const { nIn, hidden, nOut, params: p } = net;
-  const o = offsets(net);
-  const act = new Float64Array(hidden);
-  const out = new Float64Array(nOut);
-  const gAct = new Float64Array(hidden);
+  const { nIn, nOut, params: p } = net;
+  const { layers } = offsets(net);
+  const acts = layers.slice(0, -1).map((l) => new Float64Array(l.nOut));
+  const deltas = layers.map((l) => new Float64Array(l.nOut));
+  const out = deltas[layers.length - 1];
   const scale = 1 / (batch.length * nOut);
   let loss = 0;
   for (let b = 0; b < batch.length; b++) {
     const r = batch[b];
     const xr = x.subarray(r * nIn, (r + 1) * nIn);
-    mlpForward(net, xr, out, act);
-    gAct.fill(0);
+    mlpForward(net, xr, out, acts[0], acts[1]);
     for (let k = 0; k < nOut; k++) {
       const e = out[k] - y[r * nOut + k];
       loss += Math.abs(e) * scale;
-      const g = e > 0 ? scale : e < 0 ? -scale : 0;
-      if (g === 0) continue;
-      grad[o.b2 + k] += g;
-      const row = o.w2 + k * hidden;
-      for (let j = 0; j < hidden; j++) {
-        grad[row + j] += g * act[j];
-        gAct[j] += g * p[row + j];
-      }
+      out[k] = e > 0 ? scale : e < 0 ? -scale : 0;
     }
-    for (let j = 0; j < hidden; j++) {
-      if (act[j] <= 0 || gAct[j] === 0) continue;
-      const g = gAct[j];
-      grad[o.b1 + j] += g;
-      const row = o.w1 + j * nIn;
-      for (let i = 0; i < nIn; i++) grad[row + i] += g * xr[i];
+    // Back through the layers: a unit with a zero delta (inactive ReLU, or |0|) adds nothing.
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const { w, b: bias, nIn: width, nOut: units } = layers[l];
+      const input = l === 0 ? xr : acts[l - 1];
+      const delta = deltas[l];
+      const below = l > 0 ? deltas[l - 1] : undefined;
+      below?.fill(0);
+      for (let k = 0; k < units; k++) {
+        const g = delta[k];
+        if (g === 0) continue;
+        grad[bias + k] += g;
+        const row = w + k * width;
+        if (below) {
+          for (let j = 0; j < width; j++) {
+            grad[row + j] += g * input[j];
+            below[j] += g * p[row + j];
+          }
+        } else {
+          for (let j = 0; j < width; j++) grad[row + j] += g * input[j];
+        }
+      }
+      if (below) { for (let j = 0; j < width; j++) if (input[j] <= 0) below[j] = 0; }
     }
   }
   return loss;
@@ -190,15 +249,15 @@ export function trainEpochs(
 }
 
 /** The window's inputs (all but the weekday dummies scaled) and targets, transformed with the window's own scalers. */
-function scaledWindow(series: DailySeries, d: number, window: number) {
+function scaledWindow(series: DailySeries, d: number, window: number, kind: TransformKind) {
   const split = trainTestSplit(series, d, window, EXOGENOUS_LAGS_PAPER);
   const { rows, layout } = split;
   const width = layout.width, core = width - WEEKDAYS;
-  const yScaler = fitScaler(split.yTrain, rows, HOURS, "invariant");
+  const yScaler = fitScaler(split.yTrain, rows, HOURS, kind);
   const y = transform(yScaler, split.yTrain, rows);
   const xCore = new Float64Array(rows * core);
   for (let i = 0; i < rows; i++) xCore.set(split.xTrain.subarray(i * width, i * width + core), i * core);
-  const xScaler: ColumnScaler = fitScaler(xCore, rows, core, "invariant");
+  const xScaler: ColumnScaler = fitScaler(xCore, rows, core, kind);
   const xCoreScaled = transform(xScaler, xCore, rows);
   const x = new Float64Array(rows * width);
   for (let i = 0; i < rows; i++) {
@@ -230,9 +289,9 @@ export class MlpWalkForward {
     if (this.#lastDay !== undefined && d !== this.#lastDay + 1) {
       throw new RangeError(`the MLP walks forward one day at a time: day ${d} after ${this.#lastDay}`);
     }
-    const w = scaledWindow(series, d, this.options.window);
+    const w = scaledWindow(series, d, this.options.window, this.options.transform ?? "invariant");
     const first = this.#net === undefined;
-    this.#net ??= createMlp(w.width, this.options.hidden, HOURS, this.#random);
+    this.#net ??= createMlp(w.width, this.options.hidden, HOURS, this.#random, this.options.hidden2);
     trainEpochs(
       this.#net,
       w.x,

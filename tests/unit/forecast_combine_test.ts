@@ -1,6 +1,6 @@
 /** Forecast averaging: hand-computed weights, and weights of day t learnt only from days before t. */
 import assert from "node:assert/strict";
-import { combineWalkForward, weightedMean, weightsForDay } from "../../services/forecast/combine.ts";
+import { combineWalkForward, hourWeightsForDay, weightedMean, weightsForDay } from "../../services/forecast/combine.ts";
 
 const day = (v: number) => new Array(24).fill(v);
 
@@ -31,7 +31,13 @@ Deno.test("combineWalkForward: day t's combination does not change with the pric
   const actual = [...day(10), ...day(20), ...day(30), ...day(40)];
   const a = [...day(11), ...day(17), ...day(33), ...day(35)];
   const b = [...day(14), ...day(21), ...day(26), ...day(44)];
-  for (const method of [{ kind: "inverseMae", lookback: 2 }, { kind: "bestConvex", lookback: 3 }] as const) {
+  for (
+    const method of [
+      { kind: "inverseMae", lookback: 2 },
+      { kind: "bestConvex", lookback: 3 },
+      { kind: "inverseMaeByHour", lookback: 2 },
+    ] as const
+  ) {
     const full = combineWalkForward(actual, [a, b], method);
     const changed = [...actual.slice(0, 2 * 24), ...day(-99), ...day(500)];
     const cut = combineWalkForward(changed, [a, b], method);
@@ -39,4 +45,24 @@ Deno.test("combineWalkForward: day t's combination does not change with the pric
     // Day 0 has no history: the plain mean.
     assert.equal(full[0], 12.5);
   }
+});
+
+Deno.test("per-hour inverse-MAE weights, by hand: each hour from its own past errors", () => {
+  // Two past days; at hour 0 member A is off by 1 and 3 (MAE 2), B by 4 and 4 (MAE 4); at every
+  // other hour A is off by 2 and B by 1.
+  const hourly = (h0: number, rest: number) => [h0, ...new Array(23).fill(rest)];
+  const actual = [...day(10), ...day(20), ...day(0)];
+  const a = [...hourly(11, 12), ...hourly(17, 22), ...day(0)];
+  const b = [...hourly(14, 11), ...hourly(24, 21), ...day(0)];
+  const w = hourWeightsForDay(actual, [a, b], 2, { kind: "inverseMaeByHour", lookback: 5 });
+  assert.deepEqual(w[0], [1 / 2, 1 / 4]);
+  for (let h = 1; h < 24; h++) assert.deepEqual(w[h], [1 / 2, 1]);
+  // So day 2's forecast at hour 0 leans on A (⅔) and elsewhere on B (⅔).
+  const a2 = [...a.slice(0, 48), ...day(30)], b2 = [...b.slice(0, 48), ...day(60)];
+  const out = combineWalkForward(actual, [a2, b2], { kind: "inverseMaeByHour", lookback: 5 });
+  assert.ok(Math.abs(out[48] - 40) < 1e-12);
+  assert.ok(Math.abs(out[49] - 50) < 1e-12);
+  // No history: equal weights; the day-level weightsForDay refuses the per-hour method.
+  assert.deepEqual(hourWeightsForDay(actual, [a, b], 0, { kind: "inverseMaeByHour", lookback: 5 })[3], [1, 1]);
+  assert.throws(() => weightsForDay(actual, [a, b], 2, { kind: "inverseMaeByHour", lookback: 5 }), RangeError);
 });

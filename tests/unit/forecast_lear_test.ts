@@ -37,7 +37,15 @@ Deno.test("LEAR has no look-ahead: the forecast of D is identical with or withou
     price: Float64Array.from(full.price, (v, i) => (i >= d * 24 ? v * 5 + 1000 : v)),
     exogenous: full.exogenous.map((e) => Float64Array.from(e, (v, i) => (i >= (d + 1) * 24 ? -v : v))),
   };
-  for (const options of [{ window: 56 }, { window: 84 }, { window: 84, refit: "lars" as const }]) {
+  for (
+    const options of [
+      { window: 56 },
+      { window: 84 },
+      { window: 84, refit: "lars" as const },
+      { window: 84, refit: "lars" as const, transform: "npit" as const },
+      { window: 56, refit: "lars" as const, transform: "mlog" as const },
+    ]
+  ) {
     const a = learForecastDay(full, d, options);
     const b = learForecastDay(cut, d, options);
     const c = learForecastDay(shifted, d, options);

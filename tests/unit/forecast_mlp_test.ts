@@ -10,6 +10,7 @@ import {
   type Mlp,
   mlpForward,
   mlpGradient,
+  type MlpOptions,
   MlpWalkForward,
   seededRandom,
 } from "../../services/forecast/mlp.ts";
@@ -25,6 +26,24 @@ function tiny(): Mlp {
     v: new Float64Array(9),
     step: 0,
   };
+}
+
+/** On two random rows (5 inputs, 3 outputs), the analytic gradient of `net` matches central differences. */
+function gradientMatchesFiniteDifferences(net: Mlp, random: () => number): void {
+  const x = Float64Array.from({ length: 10 }, () => random() * 2 - 1);
+  const y = Float64Array.from({ length: 6 }, () => random() * 2 - 1);
+  const g = new Float64Array(net.params.length);
+  mlpGradient(net, x, y, [0, 1], g);
+  const lossAt = () => mlpGradient(net, x, y, [0, 1], new Float64Array(net.params.length));
+  for (let i = 0; i < net.params.length; i++) {
+    const p = net.params[i];
+    net.params[i] = p + 1e-6;
+    const up = lossAt();
+    net.params[i] = p - 1e-6;
+    const down = lossAt();
+    net.params[i] = p;
+    assert.ok(Math.abs((up - down) / 2e-6 - g[i]) < 1e-6, `parameter ${i}: ${(up - down) / 2e-6} vs ${g[i]}`);
+  }
 }
 
 Deno.test("MLP forward: ReLU hidden layer, linear output, by hand", () => {
@@ -48,20 +67,35 @@ Deno.test("MLP gradient of the MAE, by hand and against finite differences", () 
   // A bigger random network, two rows: the analytic gradient matches central differences.
   const random = seededRandom(7);
   const big = createMlp(5, 4, 3, random);
-  const x = Float64Array.from({ length: 10 }, () => random() * 2 - 1);
-  const y = Float64Array.from({ length: 6 }, () => random() * 2 - 1);
-  const g = new Float64Array(big.params.length);
-  mlpGradient(big, x, y, [0, 1], g);
-  const lossAt = () => mlpGradient(big, x, y, [0, 1], new Float64Array(big.params.length));
-  for (let i = 0; i < big.params.length; i++) {
-    const p = big.params[i];
-    big.params[i] = p + 1e-6;
-    const up = lossAt();
-    big.params[i] = p - 1e-6;
-    const down = lossAt();
-    big.params[i] = p;
-    assert.ok(Math.abs((up - down) / 2e-6 - g[i]) < 1e-6, `parameter ${i}: ${(up - down) / 2e-6} vs ${g[i]}`);
-  }
+  gradientMatchesFiniteDifferences(big, random);
+});
+
+Deno.test("two hidden layers: forward by hand, gradient against finite differences", () => {
+  // 2 → 2 → 1 → 1: the tiny network's first layer, then W2 = [[1, 1]], b2 = [−1] (ReLU), W3 = [[2]], b3 = [0.5].
+  const net: Mlp = {
+    nIn: 2,
+    hidden: 2,
+    hidden2: 1,
+    nOut: 1,
+    params: Float64Array.from([1, -1, 0.5, 2, 0, -1, 1, 1, -1, 2, 0.5]),
+    m: new Float64Array(11),
+    v: new Float64Array(11),
+    step: 0,
+  };
+  // x = (1, 2): act = (0, 3.5); act2 = relu(0 + 3.5 − 1) = 2.5; out = 0.5 + 2·2.5 = 5.5.
+  const act = new Float64Array(2), act2 = new Float64Array(1);
+  assert.equal(mlpForward(net, [1, 2], new Float64Array(1), act, act2)[0], 5.5);
+  assert.deepEqual([...act, ...act2], [0, 3.5, 2.5]);
+  // y = 10: error −4.5 → dL/dout = −1: dW3 = −2.5, db3 = −1; dact2 = −2 → dW2 = −2·act = (0, −7), db2 = −2;
+  // dact = −2·W2 = (−2, −2), only unit 2 active: db1 = (0, −2), dW1 row 2 = −2·x = (−2, −4).
+  const grad = new Float64Array(11);
+  assert.equal(mlpGradient(net, Float64Array.from([1, 2]), Float64Array.from([10]), [0], grad), 4.5);
+  assert.deepEqual(Array.from(grad), [0, 0, -2, -4, 0, -2, 0, -7, -2, -2.5, -1]);
+
+  const random = seededRandom(11);
+  const big = createMlp(5, 4, 3, random, 3);
+  assert.equal(big.params.length, 4 * 6 + 3 * 5 + 3 * 4);
+  gradientMatchesFiniteDifferences(big, random);
 });
 
 Deno.test("AdamW step, by hand: the first step moves each parameter by lr·sign(g), after the decay", () => {
@@ -99,7 +133,18 @@ Deno.test("MLP walk-forward has no look-ahead: day D's forecast is identical wit
     price: Float64Array.from(full.price, (v, i) => (i >= d * 24 ? NaN : v)),
     exogenous: full.exogenous.map((e) => Float64Array.from(e, (v, i) => (i >= (d + 1) * 24 ? NaN : v))),
   };
-  const options = { window: 70, hidden: 8, epochsInitial: 20, epochsDaily: 2, seed: 3 };
+  for (const variant of [{}, { hidden2: 4 }, { transform: "npit" as const }, { transform: "mlog" as const }]) {
+    noLookAhead(full, cut, start, d, { window: 70, hidden: 8, epochsInitial: 20, epochsDaily: 2, seed: 3, ...variant });
+  }
+});
+
+function noLookAhead(
+  full: DailySeries,
+  cut: DailySeries,
+  start: number,
+  d: number,
+  options: Partial<MlpOptions>,
+): void {
   const run = (series: DailySeries) => {
     const model = new MlpWalkForward(options);
     let last: Float64Array = new Float64Array(0);
@@ -121,4 +166,4 @@ Deno.test("MLP walk-forward has no look-ahead: day D's forecast is identical wit
   const model = new MlpWalkForward(options);
   model.forecastDay(full, start);
   assert.throws(() => model.forecastDay(full, start + 2), RangeError);
-});
+}

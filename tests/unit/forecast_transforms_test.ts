@@ -6,8 +6,10 @@ import {
   mad,
   MAD_NORMAL_CONSISTENCY,
   median,
+  normalQuantile,
   transform,
 } from "../../services/forecast/transforms.ts";
+import { normalCdf } from "../../services/forecast/dm.ts";
 
 Deno.test("median and MAD as numpy / statsmodels compute them", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -63,4 +65,48 @@ Deno.test("median by selection equals the middle of a full sort, ties, runs and 
   const run = Array.from({ length: 1001 }, (_, i) => i);
   assert.equal(median(run), 500);
   assert.equal(median(run.reverse()), 500);
+});
+
+Deno.test("normal quantile: known values, and Φ(Φ⁻¹(p)) = p from the far tails to the centre", () => {
+  assert.equal(normalQuantile(0.5), 0);
+  assert.ok(Math.abs(normalQuantile(0.75) - MAD_NORMAL_CONSISTENCY) < 1e-14);
+  assert.ok(Math.abs(normalQuantile(0.975) - 1.959963984540054) < 1e-13);
+  assert.ok(Math.abs(normalQuantile(0.001) + 3.090232306167813) < 1e-12);
+  for (const p of [1e-12, 1e-6, 0.01, 0.02425, 0.3, 0.6, 0.97575, 0.999999]) {
+    assert.ok(Math.abs(normalCdf(normalQuantile(p)) - p) < 1e-15 + 1e-12 * p, `p = ${p}`);
+  }
+  assert.throws(() => normalQuantile(0), RangeError);
+  assert.throws(() => normalQuantile(1), RangeError);
+});
+
+Deno.test("mirror-log: sign(z)·(log(|z| + 3) + log(1/3)) of the standardised value, inverted exactly", () => {
+  // One column 1, 2, 4, 7: median 3, |x − 3| = 2, 1, 1, 4 → MAD 1.5 / Φ⁻¹(¾).
+  const data = Float64Array.from([1, 2, 4, 7]);
+  const s = fitScaler(data, 4, 1, "mlog");
+  const scale = 1.5 / MAD_NORMAL_CONSISTENCY;
+  const z = transform(s, data, 4);
+  const zed = (x: number) => (x - 3) / scale;
+  const expected = [1, 2, 4, 7].map((x) => Math.sign(zed(x)) * (Math.log(Math.abs(zed(x)) + 3) + Math.log(1 / 3)));
+  z.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-15, `${v} vs ${expected[i]}`));
+  assert.equal(transform(s, Float64Array.from([3]), 1)[0], 0); // the median maps to 0
+  inverseTransform(s, z, 4).forEach((v, i) => assert.ok(Math.abs(v - data[i]) < 1e-12));
+});
+
+Deno.test("N-PIT: Φ⁻¹ of the window's empirical CDF, held inside the window's range, inverted by its quantile", () => {
+  // One column 10, 20, 30, 40 (sorted standardised values at CDF ⅛, ⅜, ⅝, ⅞).
+  const data = Float64Array.from([30, 10, 40, 20]);
+  const s = fitScaler(data, 4, 1, "npit");
+  const z = transform(s, data, 4);
+  assert.deepEqual(Array.from(z), [5 / 8, 1 / 8, 7 / 8, 3 / 8].map(normalQuantile));
+  // Between two window values the CDF is linear: 25 is half way from ⅜ to ⅝.
+  assert.equal(transform(s, Float64Array.from([25]), 1)[0], normalQuantile(0.5));
+  // Beyond the window's range it is held at the extreme values' CDF, so it stays finite.
+  assert.equal(transform(s, Float64Array.from([1e6]), 1)[0], normalQuantile(7 / 8));
+  assert.equal(transform(s, Float64Array.from([-1e6]), 1)[0], normalQuantile(1 / 8));
+  // Ties share one step of the CDF, at its middle.
+  const tied = fitScaler(Float64Array.from([1, 2, 2, 3]), 4, 1, "npit");
+  assert.equal(transform(tied, Float64Array.from([2]), 1)[0], normalQuantile(0.5));
+  // The inverse gives back every window value and interpolates between them.
+  inverseTransform(s, z, 4).forEach((v, i) => assert.ok(Math.abs(v - data[i]) < 1e-9, `${v} vs ${data[i]}`));
+  assert.ok(Math.abs(inverseTransform(s, Float64Array.from([0]), 1)[0] - 25) < 1e-9);
 });
