@@ -33,6 +33,8 @@ import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
+import { type AdminService, createAdmin } from "./admin/service.ts";
+import { type AppMetrics, counters, createAppMetrics } from "./metrics/metrics.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -56,6 +58,10 @@ export interface AppServices {
   readonly forecasts: ForecastLiveService;
   /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
   readonly models: ModelsService;
+  /** Feature flags, quotas and usage metering, suspended organizations (services/admin/). */
+  readonly admin: AdminService;
+  /** GET /metrics (services/metrics/). */
+  readonly metrics: AppMetrics;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -124,6 +130,7 @@ export function createServices(config: Config): AppServices {
     registry,
     clickhouse: adapters.clickhouse,
     onCommitted: (ticks) => {
+      counters.ingestTicks.inc(ticks.length);
       realtime.publishPrices(ticks);
       bids.pricesArrived();
       if (ticks.some((t) => t.market === "DA")) forecasts.kick();
@@ -139,6 +146,35 @@ export function createServices(config: Config): AppServices {
     },
   });
   const models = createModels({ db: () => adapters.database.db(), config });
+
+  const admin = createAdmin({
+    config,
+    instanceId,
+    db: () => adapters.database.db(),
+    kv,
+    redis: () => adapters.redis.client(),
+    principalsChanged: () => auth.principals.bump(),
+    closeConnections: (orgIds) => realtime.closeOrganizations(orgIds),
+  });
+  const metrics = createAppMetrics({
+    ws: () => realtime.stats(),
+    queueDeadLetters: () => queue.deadLetters(),
+    queueBackend: () => queue.backend(),
+    outbox: async () => {
+      const [row] = await adapters.database.db().query<{ backlog: number; age: number }>(
+        `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+           FROM outbox WHERE sent_at IS NULL`,
+      );
+      return { backlog: row.backlog, oldestAgeS: row.age };
+    },
+    dbPool: () => {
+      try {
+        return adapters.database.db().pool?.() ?? null;
+      } catch {
+        return null;
+      }
+    },
+  });
 
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
@@ -158,6 +194,8 @@ export function createServices(config: Config): AppServices {
     bids,
     forecasts,
     models,
+    admin,
+    metrics,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -183,6 +221,7 @@ export function createServices(config: Config): AppServices {
         bids.start();
         forecasts.start();
         models.start();
+        admin.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -198,6 +237,7 @@ export function createServices(config: Config): AppServices {
       await forecasts.stop();
       await bids.stop();
       await models.stop();
+      await admin.stop();
       await market.stop();
       await realtime.close();
       await queue.close();

@@ -40,6 +40,19 @@ export interface BidDeps {
   /** The coalescing writer of drafts, and the follow-up after a commit (relay the bid events now). */
   bids: { readonly writer: BidWriter; kick(): void };
   now?: () => Date;
+  /** The organization's bids-per-day quota (services/admin/meter.ts): `take` throws its 429. */
+  quota?: { takeBids(orgId: string, n: number): void; refundBids(orgId: string, n: number): void };
+}
+
+/** Runs `create` with `n` bids counted against the day's quota, given back when nothing was created. */
+async function withinQuota<T>(deps: BidDeps, orgId: string, n: number, create: () => Promise<T>): Promise<T> {
+  deps.quota?.takeBids(orgId, n);
+  try {
+    return await create();
+  } catch (e) {
+    deps.quota?.refundBids(orgId, n);
+    throw e;
+  }
 }
 
 /** Who acts, and from which address (for the audit log). */
@@ -167,15 +180,17 @@ export async function createBid(
   opts: ActionOptions & { submit?: boolean } = {},
 ): Promise<Outcome<BidView>> {
   const orgId = c.principal.orgId;
-  if (!opts.idempotency && !opts.submit) {
-    const bid = await checkedBid(deps.db, orgId, input, deps.now?.() ?? new Date());
-    const created = await deps.bids.writer.insert(creator(c), bid);
-    deps.bids.kick();
-    return { value: created, json: JSON.stringify(created), replayed: false };
-  }
-  return await act(deps, c, opts, async (tx, now) => {
-    const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
-    return opts.submit ? await goLive(tx, c, created, now, { fresh: true }) : created;
+  return await withinQuota(deps, orgId, 1, async () => {
+    if (!opts.idempotency && !opts.submit) {
+      const bid = await checkedBid(deps.db, orgId, input, deps.now?.() ?? new Date());
+      const created = await deps.bids.writer.insert(creator(c), bid);
+      deps.bids.kick();
+      return { value: created, json: JSON.stringify(created), replayed: false };
+    }
+    return await act(deps, c, opts, async (tx, now) => {
+      const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
+      return opts.submit ? await goLive(tx, c, created, now, { fresh: true }) : created;
+    });
   });
 }
 
@@ -207,39 +222,40 @@ export async function createBids(
   }
   const replaces = [...new Set(input.replaces ?? [])];
   const orgId = c.principal.orgId;
-  return await act(deps, c, opts, async (tx, now) => {
-    const issues: BatchIssue[] = [];
-    const checked = [];
-    for (const [index, bid] of input.bids.entries()) {
-      try {
-        checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
-      } catch (e) {
-        if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
-        const details = e.kind === "invalid"
-          ? e.options.details as Omit<BatchIssue, "index">[]
-          : [{ path: `bids.${index}.asset_id`, message: e.message, code: e.code }];
-        issues.push(...details.map((d) => ({ index, ...d })));
+  return await withinQuota(deps, orgId, input.bids.length, () =>
+    act(deps, c, opts, async (tx, now) => {
+      const issues: BatchIssue[] = [];
+      const checked = [];
+      for (const [index, bid] of input.bids.entries()) {
+        try {
+          checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
+        } catch (e) {
+          if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
+          const details = e.kind === "invalid"
+            ? e.options.details as Omit<BatchIssue, "index">[]
+            : [{ path: `bids.${index}.asset_id`, message: e.message, code: e.code }];
+          issues.push(...details.map((d) => ({ index, ...d })));
+        }
       }
-    }
-    if (issues.length) {
-      throw invalid(
-        `${new Set(issues.map((e) => e.index)).size} of ${input.bids.length} bids are invalid; none were created`,
-        { code: "validation_failed", details: issues },
-      );
-    }
-    const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
-    if (!input.submit) {
-      if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
-      return { items: created };
-    }
-    // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
-    const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
-    if (replaces.length) await replaceOld(tx, c, replaces, created, now);
-    await checkBatchCommitment(tx, c.principal.orgId, created, assets);
-    // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
-    for (const draft of created) assertAllowed(draft, "submit", now);
-    return { items: await submitDrafts(tx, creator(c), created, now) };
-  });
+      if (issues.length) {
+        throw invalid(
+          `${new Set(issues.map((e) => e.index)).size} of ${input.bids.length} bids are invalid; none were created`,
+          { code: "validation_failed", details: issues },
+        );
+      }
+      const created = await insertBids(tx, checked.map((bid) => ({ p: creator(c), bid })));
+      if (!input.submit) {
+        if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
+        return { items: created };
+      }
+      // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
+      const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+      if (replaces.length) await replaceOld(tx, c, replaces, created, now);
+      await checkBatchCommitment(tx, c.principal.orgId, created, assets);
+      // What goLive does per bid, for the whole batch at once: the lifecycle rule, then one statement.
+      for (const draft of created) assertAllowed(draft, "submit", now);
+      return { items: await submitDrafts(tx, creator(c), created, now) };
+    }));
 }
 
 /**

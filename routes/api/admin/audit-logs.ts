@@ -9,7 +9,8 @@ export const handler = define.api({
   GET: {
     summary: "Audit log of your organization",
     description: "Newest first. Filter by actor (user id), action (exact, or a family like `auth.*`) and time " +
-      "range; page with `cursor` = the previous page's `next_cursor`.",
+      "range; page with `cursor` = the previous page's `next_cursor`. A live feed passes `after` = the newest " +
+      "id it has, and gets only the entries since.",
     tags: ["admin"],
     permission: "audit:read",
     query: z.object({
@@ -19,6 +20,7 @@ export const handler = define.api({
       to: instant().optional(),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor from a previous page").optional(),
+      after: z.string().regex(/^\d{1,18}$/, "must be the id of an entry").optional(),
     }),
     responses: {
       200: {
@@ -35,6 +37,7 @@ export const handler = define.api({
         to: query.to ? new Date(query.to) : undefined,
         limit: query.limit,
         cursor: query.cursor,
+        after: query.after,
       });
       return { body: { items: plain(page.items), next_cursor: page.nextCursor } };
     },
