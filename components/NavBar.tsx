@@ -16,7 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/assets", label: "Assets", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/models", label: "Models", available: true },
-  { href: "/admin/users", label: "Admin", available: true },
+  { href: "/admin", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
 

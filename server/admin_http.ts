@@ -49,3 +49,15 @@ export function orgOut(o: OrgSummary): OrgSummaryOut {
     bids_today: o.bids_today,
   };
 }
+
+/** For a page's component (which has the request state, not the context): is the viewer a platform admin? */
+export function platformAdminViewer(state: State): boolean {
+  return isOperator(state.auth, state.services.config.operatorEmails);
+}
+
+/** Pages only a platform admin may see: for anyone else they do not exist (404, as for another tenant's data). */
+export function requirePlatformAdminPage(ctx: FreshContext<State>): Principal {
+  const p = principal(ctx);
+  if (!isPlatformAdmin(ctx, p)) throw new HttpError(404);
+  return p;
+}

@@ -1,6 +1,7 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { AdminNav } from "../../../components/AdminNav.tsx";
+import { platformAdminViewer } from "../../../server/admin_http.ts";
 import { Button, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { parseForm, signedIn } from "../../../server/pages.ts";
 import { type AuditRow, listAudit } from "../../../services/auth/audit.ts";
@@ -124,11 +125,11 @@ function details(d: Record<string, unknown>): string {
   return text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
 
-export default define.page<typeof handler>(function AdminAudit({ data }) {
+export default define.page<typeof handler>(function AdminAudit({ data, state }) {
   const { filters, errors } = data;
   return (
     <div class="space-y-6">
-      <AdminNav current="/admin/audit" />
+      <AdminNav current="/admin/audit" operator={platformAdminViewer(state)} />
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Audit log</h1>
         <p class="mt-1 text-sm text-slate-600">
