@@ -25,7 +25,7 @@ export function QuotaTable({ use }: { use: QuotaUse }) {
           const share = used === null ? 0 : used / use.limits[k];
           return (
             <tr key={k} data-quota={k}>
-              <th scope="row" class="py-1.5 pr-3 font-normal">{QUOTA_LABELS[k]}</th>
+              <th scope="row" class="py-1.5 pr-3 text-left font-normal">{QUOTA_LABELS[k]}</th>
               <td class={`py-1.5 pr-3 text-right tabular-nums ${share >= 0.9 ? "font-semibold text-red-700" : ""}`}>
                 {used === null ? "—" : fmt(used)}
               </td>

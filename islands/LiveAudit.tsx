@@ -31,7 +31,8 @@ const MAX_ROWS = 200;
 
 function when(iso: string, timeZone: string): string {
   try {
-    return new Date(iso).toLocaleString("en-GB", { timeZone, hourCycle: "h23" });
+    // sv-SE writes "2026-12-03 16:51:34": unambiguous wherever the reader is.
+    return new Date(iso).toLocaleString("sv-SE", { timeZone, hourCycle: "h23" });
   } catch {
     return new Date(iso).toISOString();
   }
@@ -113,9 +114,12 @@ export default function LiveAudit(props: LiveAuditProps) {
                   <p>
                     <span class="font-mono text-xs font-semibold">{e.action}</span>{" "}
                     <span class="text-slate-600">
-                      by {e.actor_email ?? (e.actor_api_key_id ? `API key ${e.actor_api_key_id.slice(0, 8)}…` : "the system")}
+                      by {e.actor_email ??
+                        (e.actor_api_key_id ? `API key ${e.actor_api_key_id.slice(0, 8)}…` : "the system")}
                     </span>
-                    {e.target_type && <span class="text-slate-500">· {e.target_type} {e.target_id?.slice(0, 12)}</span>}
+                    {e.target_type && (
+                      <span class="text-slate-500">{" "}· {e.target_type} {e.target_id?.slice(0, 12)}</span>
+                    )}
                   </p>
                   {Object.keys(e.details ?? {}).length > 0 && (
                     <code class="block break-all text-xs text-slate-500">{detailsText(e.details)}</code>

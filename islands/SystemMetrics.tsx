@@ -62,7 +62,11 @@ export default function SystemMetrics(props: { initial: SystemFigures; intervalM
     ["Ingested ticks", n(f.ingest_ticks), rate.value ? `${n(rate.value.ticks)}/s now` : undefined],
     ["Outbox backlog", n(f.outbox_backlog), `oldest ${n(f.outbox_oldest_age_s, " s")}`],
     ["Queue dead letters", n(f.queue_dead_letters)],
-    ["Database", `${n(f.db_queries_in_flight)} in flight`, f.db_pool_max === null ? "embedded" : `pool of ${f.db_pool_max}`],
+    [
+      "Database",
+      `${n(f.db_queries_in_flight)} in flight`,
+      f.db_pool_max === null ? "embedded" : `pool of ${f.db_pool_max}`,
+    ],
     ["Forecast runs", n(f.forecast_runs)],
     ["Strategy runs", n(f.strategy_runs)],
     ["Uptime", `${Math.floor(f.uptime_s / 3600)} h ${Math.floor((f.uptime_s % 3600) / 60)} min`],

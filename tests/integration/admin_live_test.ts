@@ -59,7 +59,10 @@ async function liveChanges(a: TestApp, b: TestApp, operatorEmail: string) {
       ws_connections: 1_234,
     },
   });
-  await until("quota on the second instance", () => Promise.resolve(b.services.admin.quotasOf(org.id).ws_connections === 1_234));
+  await until(
+    "quota on the second instance",
+    () => Promise.resolve(b.services.admin.quotasOf(org.id).ws_connections === 1_234),
+  );
 
   const suspend = await call(a, "POST", `/api/admin/organizations/${org.id}/suspend`, {
     token: operator.admin.tokens.access_token,
@@ -68,7 +71,9 @@ async function liveChanges(a: TestApp, b: TestApp, operatorEmail: string) {
   const suspendMs = await until("session ended on the second instance", async () => {
     return (await meStatus(b, token)).status === 401;
   });
-  console.log(`second instance: flag change after ${flagMs.toFixed(0)} ms, suspension after ${suspendMs.toFixed(0)} ms`);
+  console.log(
+    `second instance: flag change after ${flagMs.toFixed(0)} ms, suspension after ${suspendMs.toFixed(0)} ms`,
+  );
 }
 
 serviceTest("admin signal: two instances over Redis pub/sub", ["postgres", "redis"], async () => {

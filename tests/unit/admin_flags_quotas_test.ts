@@ -18,7 +18,10 @@ Deno.test("flags: an override beats the rollout, the rollout beats the default",
   const org = crypto.randomUUID();
   assert.deepEqual(evaluateFlag(flag({ enabled: true }), org), { enabled: true, source: "default" });
   assert.deepEqual(evaluateFlag(flag({ rollout_percent: 100 }), org), { enabled: true, source: "rollout" });
-  assert.deepEqual(evaluateFlag(flag({ enabled: true, rollout_percent: 0 }), org), { enabled: false, source: "rollout" });
+  assert.deepEqual(evaluateFlag(flag({ enabled: true, rollout_percent: 0 }), org), {
+    enabled: false,
+    source: "rollout",
+  });
   const overrides = new Map([[org, false]]);
   assert.deepEqual(evaluateFlag(flag({ enabled: true, rollout_percent: 100, overrides }), org), {
     enabled: false,
@@ -143,7 +146,10 @@ Deno.test("quotas: own settings over the defaults; Retry-After until the window'
 });
 
 Deno.test("metrics summary: quantiles from cumulative buckets", () => {
-  const buckets = [{ le: 0.01, count: 50 }, { le: 0.1, count: 90 }, { le: 1, count: 100 }, { le: Infinity, count: 100 }];
+  const buckets = [{ le: 0.01, count: 50 }, { le: 0.1, count: 90 }, { le: 1, count: 100 }, {
+    le: Infinity,
+    count: 100,
+  }];
   assert.equal(bucketQuantile(buckets, 0.5), 0.01);
   assert.ok(Math.abs(bucketQuantile(buckets, 0.7)! - 0.055) < 1e-9);
   assert.equal(bucketQuantile([{ le: Infinity, count: 0 }], 0.5), null);

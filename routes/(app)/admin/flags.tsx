@@ -53,7 +53,9 @@ const formSchema = z.object({
 
 export const handler = define.handlers({
   async GET(ctx) {
-    return page<Data>(await load(ctx, doneNotice(ctx, { saved: "Flag saved: every instance applies it within a second." })));
+    return page<Data>(
+      await load(ctx, doneNotice(ctx, { saved: "Flag saved: every instance applies it within a second." })),
+    );
   },
   async POST(ctx) {
     // Changing a flag is the platform admin's; for anyone else this form does not exist.
@@ -85,7 +87,7 @@ export default define.page<typeof handler>(function AdminFlags({ data, state }) 
         <p class="mt-1 text-sm text-slate-600">
           Which features your organization has. A feature that is off does not exist for it: its pages and API answer
           404.{operator && " As a platform admin you set each flag's default and percentage rollout here, and " +
-            "per-organization overrides on an organization's page."}
+              "per-organization overrides on an organization's page."}
         </p>
       </header>
       {data.notice && <Notice kind="success">{data.notice}</Notice>}
@@ -96,7 +98,11 @@ export default define.page<typeof handler>(function AdminFlags({ data, state }) 
               For your organization:{" "}
               <strong class={f.enabled ? "text-emerald-700" : "text-slate-700"}>{f.enabled ? "on" : "off"}</strong>
               <span class="text-slate-500">
-                {" "}({f.source === "override" ? "set for your organization" : f.source === "rollout" ? "rollout" : "default"})
+                {" "}({f.source === "override"
+                  ? "set for your organization"
+                  : f.source === "rollout"
+                  ? "rollout"
+                  : "default"})
               </span>
             </p>
             {operator && (

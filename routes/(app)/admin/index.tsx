@@ -61,7 +61,8 @@ export default define.page<typeof handler>(function AdminOverview({ data, state 
       {operator && (
         <p class="rounded-md bg-indigo-50 p-3 text-sm text-indigo-900 ring-1 ring-indigo-200">
           You are a platform admin: <a class="font-medium underline" href="/admin/organizations">every organization</a>
-          {" "}and the <a class="font-medium underline" href="/admin/system">system's live metrics</a>.
+          {" "}
+          and the <a class="font-medium underline" href="/admin/system">system's live metrics</a>.
         </p>
       )}
       <Card title="Quotas" description="Over a quota, requests are refused with 429 until its window ends.">

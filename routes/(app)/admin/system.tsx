@@ -20,8 +20,8 @@ export default define.page<typeof handler>(function System({ data }) {
       <header>
         <h1 class="text-2xl font-bold tracking-tight">System</h1>
         <p class="mt-1 text-sm text-slate-600">
-          This instance's key figures, live. Prometheus scrapes them all at <code>GET /metrics</code>{" "}
-          (with <code>METRICS_TOKEN</code>); docker compose runs Prometheus and a Grafana dashboard.
+          This instance's key figures, live. Prometheus scrapes them all at <code>GET /metrics</code> (with{" "}
+          <code>METRICS_TOKEN</code>); docker compose runs Prometheus and a Grafana dashboard.
         </p>
       </header>
       <SystemMetrics initial={data.figures} />

@@ -38,7 +38,12 @@ export const handler = define.handlers({
   async GET(ctx) {
     signedIn(ctx);
     const params = Object.fromEntries(ctx.url.searchParams);
-    const filters = { from: params.from ?? "", to: params.to ?? "", month: params.month ?? "", org_id: params.org_id ?? "" };
+    const filters = {
+      from: params.from ?? "",
+      to: params.to ?? "",
+      month: params.month ?? "",
+      org_id: params.org_id ?? "",
+    };
     const fail = (errors: FieldErrors) =>
       page<Data>({ filters, errors, days: [], bill: null, csv: "" }, { status: 400 });
     const parsed = parseForm(formSchema, params);

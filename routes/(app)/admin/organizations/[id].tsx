@@ -143,7 +143,9 @@ export default define.page<typeof handler>(function Organization({ data }) {
       <AdminNav current="/admin/organizations" operator />
       <header class="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p class="text-sm"><a class="text-brand-600 hover:underline" href="/admin/organizations">← Organizations</a></p>
+          <p class="text-sm">
+            <a class="text-brand-600 hover:underline" href="/admin/organizations">← Organizations</a>
+          </p>
           <h1 class="text-2xl font-bold tracking-tight">{org.name}</h1>
           <p class="mt-1 text-sm text-slate-600">
             Since {new Date(org.created_at).toISOString().slice(0, 10)} · {org.members} member(s) ·{" "}
@@ -186,14 +188,18 @@ export default define.page<typeof handler>(function Organization({ data }) {
       <Card title="Last 30 days">
         <UsageChart days={data.days} />
         <p class="mt-2 text-sm">
-          <a class="text-brand-600 hover:underline" href={`/admin/usage?org_id=${org.id}`}>Usage and billing overview</a>
+          <a class="text-brand-600 hover:underline" href={`/admin/usage?org_id=${org.id}`}>
+            Usage and billing overview
+          </a>
           {" · "}
-          <a class="text-brand-600 hover:underline" href={`/api/admin/usage/export.csv?org_id=${org.id}`} download>CSV</a>
+          <a class="text-brand-600 hover:underline" href={`/api/admin/usage/export.csv?org_id=${org.id}`} download>
+            CSV
+          </a>
         </p>
       </Card>
 
       <div class="grid gap-4 lg:grid-cols-2">
-        <Card title="Quotas" description="Empty: the platform's default (shown as the placeholder).">
+        <Card title="Quotas" description="Leave a field empty for the platform's default.">
           <form method="post" class="grid gap-3 sm:grid-cols-2">
             <input type="hidden" name="_action" value="quotas" />
             {QUOTA_KEYS.map((k) => (
@@ -249,8 +255,7 @@ export default define.page<typeof handler>(function Organization({ data }) {
           <table class="min-w-full text-sm">
             <thead class="text-left text-xs uppercase tracking-wide text-slate-500">
               <tr>
-                <th scope="col" class="py-1 pr-3">Name</th>
-                <th scope="col" class="py-1 pr-3">E-mail</th>
+                <th scope="col" class="py-1 pr-3">Member</th>
                 <th scope="col" class="py-1 pr-3">Role</th>
                 <th scope="col" class="py-1 pr-3">Status</th>
                 <th scope="col" class="py-1">Joined</th>
@@ -259,8 +264,10 @@ export default define.page<typeof handler>(function Organization({ data }) {
             <tbody class="divide-y divide-slate-100">
               {data.members.map((m) => (
                 <tr key={m.id}>
-                  <td class="py-1.5 pr-3">{m.name}</td>
-                  <td class="break-all py-1.5 pr-3">{m.email}</td>
+                  <td class="py-1.5 pr-3">
+                    {m.name}
+                    <span class="block break-all text-xs text-slate-500">{m.email}</span>
+                  </td>
                   <td class="py-1.5 pr-3">{m.role}</td>
                   <td class="py-1.5 pr-3">{m.status}</td>
                   <td class="whitespace-nowrap py-1.5">{utcDay(new Date(m.joined_at).getTime())}</td>

@@ -68,7 +68,9 @@ export default define.page<typeof handler>(function Organizations({ data }) {
             {data.items.map((o) => (
               <tr key={o.id} data-org={o.id}>
                 <td class="px-3 py-2">
-                  <a class="font-medium text-brand-700 hover:underline" href={`/admin/organizations/${o.id}`}>{o.name}</a>
+                  <a class="font-medium text-brand-700 hover:underline" href={`/admin/organizations/${o.id}`}>
+                    {o.name}
+                  </a>
                 </td>
                 <td class="px-3 py-2">
                   <span
