@@ -51,7 +51,9 @@ export async function benchBids(): Promise<Record<string, number>> {
   const email = `bids-${Date.now()}@example.com`;
   const env = { MARKET_SOURCE: "off", LOG_LEVEL: "warn", PLATFORM_ADMINS: email };
   const app = await spawnServer({ env: { ...env, DATA_DIR: dataDir, DATABASE_URL: pg.url } });
-  const appOff = await spawnServer({ env: { ...env, ...METERING_OFF, DATA_DIR: dataDirOff, DATABASE_URL: pgOff!.url } });
+  const appOff = await spawnServer({
+    env: { ...env, ...METERING_OFF, DATA_DIR: dataDirOff, DATABASE_URL: pgOff!.url },
+  });
   const script = await Deno.makeTempFile({ suffix: ".lua" });
   const scriptOff = await Deno.makeTempFile({ suffix: ".lua" });
   try {
@@ -150,14 +152,19 @@ async function prepare(base: string, email: string) {
     organization_name: "Bench Bids",
   });
   const big = 1_000_000_000;
-  await post(`/api/admin/organizations/${organization.id}/quotas`, {
-    api_requests_per_minute: big,
-    api_requests_per_day: big,
-    bids_per_day: big,
-    assets: null,
-    api_keys: null,
-    ws_connections: null,
-  }, token, "PUT");
+  await post(
+    `/api/admin/organizations/${organization.id}/quotas`,
+    {
+      api_requests_per_minute: big,
+      api_requests_per_day: big,
+      bids_per_day: big,
+      assets: null,
+      api_keys: null,
+      ws_connections: null,
+    },
+    token,
+    "PUT",
+  );
   const site = await post(
     "/api/sites",
     { name: "S", zone: "PJM", node: "WESTERN HUB", latitude: 40, longitude: -77 },

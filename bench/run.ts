@@ -4,6 +4,7 @@ import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchBids } from "./bids.ts";
 import { benchDayBatch } from "./day_batch.ts";
+import { benchMetering } from "./metering.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -17,6 +18,7 @@ const all: Record<string, () => Promise<unknown>> = {
   clearing: benchClearing,
   day_batch: benchDayBatch,
   ws_fanout: () => benchWsFanout(),
+  metering: benchMetering,
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

@@ -118,7 +118,7 @@ export default function LiveAudit(props: LiveAuditProps) {
                         (e.actor_api_key_id ? `API key ${e.actor_api_key_id.slice(0, 8)}…` : "the system")}
                     </span>
                     {e.target_type && (
-                      <span class="text-slate-500">{" "}· {e.target_type} {e.target_id?.slice(0, 12)}</span>
+                      <span class="text-slate-500">{` · ${e.target_type} ${e.target_id?.slice(0, 12) ?? ""}`}</span>
                     )}
                   </p>
                   {Object.keys(e.details ?? {}).length > 0 && (

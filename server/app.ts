@@ -12,7 +12,7 @@ import { trimTrailingSlash } from "hono/trailing-slash";
 import { configureApi } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
 import { mountManifest, ROUTE_PATTERN } from "../framework/server.ts";
-import { RequestRecorder } from "../services/metrics/metrics.ts";
+import { requestRecorder } from "../services/metrics/metrics.ts";
 import type { BuildInfo, Manifest } from "../framework/types.ts";
 import { log } from "../services/log/logger.ts";
 import { authorize } from "./auth_http.ts";
@@ -61,7 +61,7 @@ export function createApp(opts: CreateAppOptions): Hono {
     // An incoming id is kept only when it is short and plain, so logs cannot be forged through it.
     limitLength: 64,
   }));
-  const recorder = services.config.requestMetrics ? new RequestRecorder() : null;
+  const recorder = services.config.requestMetrics ? requestRecorder : null;
   app.use(async (c, next) => {
     const start = performance.now();
     await next();

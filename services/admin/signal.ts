@@ -9,6 +9,7 @@
  * reloads on its periodic refresh.
  */
 import type { Redis } from "ioredis";
+import { type RedisSubscription, subscribeRedis } from "../adapters/redis_subscriber.ts";
 import { errorMessage } from "../health/registry.ts";
 import { log } from "../log/logger.ts";
 
@@ -45,7 +46,7 @@ export function createAdminSignal(opts: {
   timeoutMs: number;
 }): AdminSignal {
   let closed = false;
-  let sub: Redis | null = null;
+  let sub: RedisSubscription | null = null;
   let poll: ReturnType<typeof setInterval> | undefined;
   let watcher: ReadableStream<Deno.KvEntryMaybe<unknown>[]> | null = null;
   let seen: string | null = null;
@@ -79,32 +80,15 @@ export function createAdminSignal(opts: {
         watcher = null; // the poll alone is enough
       }
       if (!opts.redisUrl) return;
-      (async () => {
-        const { Redis } = await import("ioredis");
-        if (closed) return;
-        const c = new Redis(opts.redisUrl!, {
-          lazyConnect: true,
-          connectTimeout: opts.timeoutMs,
-          enableOfflineQueue: true,
-          autoResubscribe: true,
-          maxRetriesPerRequest: null,
-          retryStrategy: (times) => Math.min(250 * 2 ** Math.min(times, 6), 5_000),
-        });
-        sub = c;
-        c.on("error", () => {});
-        c.on("message", (_channel: string, text: string) => {
-          let raw: unknown;
-          try {
-            raw = JSON.parse(text);
-          } catch {
-            return;
-          }
+      sub = subscribeRedis({
+        url: opts.redisUrl,
+        channel: opts.channel,
+        timeoutMs: opts.timeoutMs,
+        name: "admin signal",
+        onJson(raw) {
           const topic = decode(raw, opts.instanceId);
           if (topic) onChange(topic);
-        });
-        await c.subscribe(opts.channel);
-      })().catch((e) => {
-        if (!closed) log.warn("admin signal: Redis subscriber not connected yet", { error: errorMessage(e) });
+        },
       });
     },
     publish(topic) {
@@ -117,7 +101,7 @@ export function createAdminSignal(opts: {
       closed = true;
       clearInterval(poll);
       watcher?.cancel().catch(() => {});
-      sub?.disconnect();
+      sub?.close();
       sub = null;
     },
   };

@@ -1,5 +1,13 @@
 /** The audit log: who did what, in which organization, from where, when. Append-only. */
+import { z } from "zod";
 import type { Queryable } from "../../db/database.ts";
+
+/** An action filter: exact (`auth.login`) or a family (`auth.*`). */
+export const auditActionFilter = z.string().trim().regex(
+  /^[a-z_]+(\.[a-z_*]+)*$/,
+  "Like auth.login, or auth.* for a family",
+)
+  .max(64);
 
 export interface AuditEntry {
   orgId: string | null;

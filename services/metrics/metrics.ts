@@ -6,7 +6,7 @@
  * read from a running app (connections, queue depth, outbox, pool) are gauges collected at scrape time
  * from that app's services (`createAppMetrics`), so nothing is computed for them between scrapes.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 
 const shared = new Registry();
 
@@ -14,19 +14,6 @@ const shared = new Registry();
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export const counters = {
-  httpRequests: new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by method, route pattern and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [shared],
-  }),
-  httpDuration: new Histogram({
-    name: "http_request_duration_seconds",
-    help: "HTTP request latency by method and route pattern",
-    labelNames: ["method", "route"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [shared],
-  }),
   ingestTicks: new Counter({
     name: "ingest_ticks_total",
     help: "Price ticks committed by the ingest consumer (its rate is the ingest rate)",
@@ -59,30 +46,98 @@ export const counters = {
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-/** The request path's recorder: label children are looked up once per (method, route, status), not per request. */
+interface RouteSlot {
+  method: string;
+  route: string;
+  statuses: Map<number, number>;
+  /** Observations per bucket, not cumulative; the last one is above every bound (+Inf). */
+  buckets: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * The request path's recorder of `http_requests_total` and `http_request_duration_seconds`: plain
+ * numbers in a slot per (method, route), turned into Prometheus series only when scraped. prom-client's
+ * own counter and histogram hash their labels on every call (a few µs each); this costs a couple of map
+ * lookups and additions, with no allocation once a route has been seen.
+ */
 export class RequestRecorder {
-  #counts = new Map<string, { inc(): void }>();
-  #latency = new Map<string, { observe(v: number): void }>();
+  #byMethod = new Map<string, Map<string, RouteSlot>>();
 
   record(method: string, route: string, status: number, seconds: number): void {
     // A client may send any method token: unknown ones share one series.
     if (!KNOWN_METHODS.has(method)) method = "OTHER";
-    const key = method + " " + route;
-    let h = this.#latency.get(key);
-    if (!h) {
-      h = counters.httpDuration.labels(method, route);
-      this.#latency.set(key, h);
+    let routes = this.#byMethod.get(method);
+    if (!routes) this.#byMethod.set(method, routes = new Map());
+    let slot = routes.get(route);
+    if (!slot) {
+      slot = {
+        method,
+        route,
+        statuses: new Map(),
+        buckets: new Float64Array(LATENCY_BUCKETS.length + 1),
+        sum: 0,
+        count: 0,
+      };
+      routes.set(route, slot);
     }
-    h.observe(seconds);
-    const ckey = key + " " + status;
-    let c = this.#counts.get(ckey);
-    if (!c) {
-      c = counters.httpRequests.labels(method, route, String(status));
-      this.#counts.set(ckey, c);
-    }
-    c.inc();
+    slot.statuses.set(status, (slot.statuses.get(status) ?? 0) + 1);
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    slot.buckets[i]++;
+    slot.sum += seconds;
+    slot.count++;
+  }
+
+  *slots(): Iterable<RouteSlot> {
+    for (const routes of this.#byMethod.values()) yield* routes.values();
   }
 }
+
+/** The process's recorder: every app in the process records into it when REQUEST_METRICS is on. */
+export const requestRecorder = new RequestRecorder();
+
+type Series = { labels: Record<string, string>; value: number; metricName?: string };
+
+/** A metric prom-client's registry renders like its own: it only calls `get()` at scrape time. */
+function scraped(name: string, help: string, type: "counter" | "histogram", values: () => Series[]) {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: "sum",
+    get: () => Promise.resolve({ name, help, type, aggregator: "sum", values: values() }),
+  };
+  shared.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+}
+
+scraped("http_requests_total", "HTTP requests by method, route pattern and status", "counter", () => {
+  const out: Series[] = [];
+  for (const s of requestRecorder.slots()) {
+    for (const [status, n] of s.statuses) {
+      out.push({ labels: { method: s.method, route: s.route, status: String(status) }, value: n });
+    }
+  }
+  return out;
+});
+
+scraped("http_request_duration_seconds", "HTTP request latency by method and route pattern", "histogram", () => {
+  const out: Series[] = [];
+  const name = "http_request_duration_seconds";
+  for (const s of requestRecorder.slots()) {
+    const labels = { method: s.method, route: s.route };
+    let cumulative = 0;
+    LATENCY_BUCKETS.forEach((le, i) => {
+      cumulative += s.buckets[i];
+      out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: String(le) }, value: cumulative });
+    });
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: "+Inf" }, value: s.count });
+    out.push({ metricName: `${name}_sum`, labels, value: s.sum });
+    out.push({ metricName: `${name}_count`, labels, value: s.count });
+  }
+  return out;
+});
 
 /** What an app reports at scrape time. Each read is bounded by the caller's own timeouts. */
 export interface MetricSources {

@@ -484,3 +484,43 @@ Deno.test("admin: GET /metrics in Prometheus' text format, for the token or a pl
   assert.ok(summary.body.requests >= 2);
   assert.ok(summary.body.latency_p95_ms !== null && summary.body.latency_p95_ms >= 0);
 });
+
+Deno.test(
+  "admin: the WebSocket quota refuses a connection too many; a suspension closes the open ones",
+  opts,
+  async () => {
+    const { WsProbe, rawHandshake, serve } = await import("../helpers/ws.ts");
+    const srv = serve(t.app);
+    try {
+      const org = await createOrg(t, "sockets");
+      const token = org.admin.tokens.access_token;
+      await call(t, "PUT", `/api/admin/organizations/${org.id}/quotas`, {
+        token: opToken(),
+        body: {
+          api_requests_per_minute: null,
+          api_requests_per_day: null,
+          bids_per_day: null,
+          assets: null,
+          api_keys: null,
+          ws_connections: 1,
+        },
+      });
+      const first = await WsProbe.open(`${srv.ws}/api/ws/prices`, { authorization: `Bearer ${token}` });
+      await first.next("welcome");
+      const second = await rawHandshake(srv.port, "/api/ws/prices", { Authorization: `Bearer ${token}` });
+      second.conn.close();
+      assert.equal(second.status, 429, "the second connection is over the quota");
+      // Another organization may still connect.
+      const other = await WsProbe.open(`${srv.ws}/api/ws/prices`, { authorization: `Bearer ${opToken()}` });
+      await other.next("welcome");
+
+      await call(t, "POST", `/api/admin/organizations/${org.id}/suspend`, { token: opToken() });
+      const closed = await first.closed;
+      assert.equal(closed.code, 4403, "the suspended organization's socket is closed");
+      assert.equal(other.ws.readyState, WebSocket.OPEN, "another organization's socket stays open");
+      await other.close();
+    } finally {
+      await srv.server.shutdown();
+    }
+  },
+);

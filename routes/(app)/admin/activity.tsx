@@ -1,11 +1,12 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { AdminNav } from "../../../components/AdminNav.tsx";
+import { ActorSelect } from "../../../components/ActorSelect.tsx";
 import { Button, Field, type FieldErrors, Select } from "../../../components/Form.tsx";
 import LiveAudit, { type FeedEntry } from "../../../islands/LiveAudit.tsx";
 import { platformAdminViewer } from "../../../server/admin_http.ts";
 import { parseForm, signedIn } from "../../../server/pages.ts";
-import { listAudit } from "../../../services/auth/audit.ts";
+import { auditActionFilter, listAudit } from "../../../services/auth/audit.ts";
 import { plain } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
 
@@ -21,8 +22,7 @@ interface Data {
 const empty = z.literal("").transform(() => undefined);
 const filtersSchema = z.object({
   actor: z.uuid("Pick a member").or(empty).optional(),
-  action: z.string().trim().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "Like auth.login, or auth.* for a family").max(64)
-    .or(empty).optional(),
+  action: auditActionFilter.or(empty).optional(),
 });
 
 export const handler = define.handlers({
@@ -75,13 +75,7 @@ export default define.page<typeof handler>(function AdminActivity({ data, state 
         </p>
       </header>
       <form method="get" class="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
-        <Select
-          name="actor"
-          label="Actor"
-          options={[{ value: "", label: "Anyone" }, ...data.members.map((m) => ({ value: m.id, label: m.email }))]}
-          value={filters.actor}
-          error={errors.actor}
-        />
+        <ActorSelect members={data.members} value={filters.actor} error={errors.actor} />
         {FAMILIES.includes(filters.action)
           ? (
             <Select

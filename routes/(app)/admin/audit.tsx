@@ -1,10 +1,11 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { AdminNav } from "../../../components/AdminNav.tsx";
+import { ActorSelect } from "../../../components/ActorSelect.tsx";
 import { platformAdminViewer } from "../../../server/admin_http.ts";
-import { Button, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
+import { Button, Field, type FieldErrors, Notice } from "../../../components/Form.tsx";
 import { parseForm, signedIn } from "../../../server/pages.ts";
-import { type AuditRow, listAudit } from "../../../services/auth/audit.ts";
+import { auditActionFilter, type AuditRow, listAudit } from "../../../services/auth/audit.ts";
 import type { MemberView } from "../../../services/auth/organization.ts";
 import { define } from "../../../utils.ts";
 import { zonedTimeToUtc } from "../../../services/market/clock.ts";
@@ -52,8 +53,7 @@ const localMinute = (timeZone: string) =>
 const filtersSchema = (timeZone: string) =>
   z.object({
     actor: z.uuid("Pick a member").or(empty).optional(),
-    action: z.string().trim().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "Like auth.login, or auth.* for a family").max(64)
-      .or(empty).optional(),
+    action: auditActionFilter.or(empty).optional(),
     from: localMinute(timeZone).or(empty).optional(),
     to: localMinute(timeZone).or(empty).optional(),
     limit: z.coerce.number().int().min(1).max(200).or(empty).optional(),
@@ -139,13 +139,7 @@ export default define.page<typeof handler>(function AdminAudit({ data, state }) 
       </header>
 
       <form method="get" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_1fr_auto] lg:items-end">
-        <Select
-          name="actor"
-          label="Actor"
-          options={[{ value: "", label: "Anyone" }, ...data.members.map((m) => ({ value: m.id, label: m.email }))]}
-          value={filters.actor}
-          error={errors.actor}
-        />
+        <ActorSelect members={data.members} value={filters.actor} error={errors.actor} />
         <Field
           name="action"
           label="Action"

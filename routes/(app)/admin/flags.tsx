@@ -77,6 +77,12 @@ export const handler = define.handlers({
   },
 });
 
+const SOURCES: Record<string, string> = {
+  override: "set for your organization",
+  rollout: "percentage rollout",
+  default: "default",
+};
+
 export default define.page<typeof handler>(function AdminFlags({ data, state }) {
   const operator = platformAdminViewer(state);
   return (
@@ -97,13 +103,7 @@ export default define.page<typeof handler>(function AdminFlags({ data, state }) 
             <p class="text-sm" data-flag={f.key} data-enabled={String(f.enabled)}>
               For your organization:{" "}
               <strong class={f.enabled ? "text-emerald-700" : "text-slate-700"}>{f.enabled ? "on" : "off"}</strong>
-              <span class="text-slate-500">
-                {" "}({f.source === "override"
-                  ? "set for your organization"
-                  : f.source === "rollout"
-                  ? "rollout"
-                  : "default"})
-              </span>
+              <span class="text-slate-500">{` (${SOURCES[f.source] ?? f.source})`}</span>
             </p>
             {operator && (
               <form method="post" class="mt-3 grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end">

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAudit } from "../../../services/auth/audit.ts";
+import { auditActionFilter, listAudit } from "../../../services/auth/audit.ts";
 import { principal } from "../../../server/auth_http.ts";
 import { auditEntrySchema, plain } from "../../../services/auth/schemas.ts";
 import { define } from "../../../utils.ts";
@@ -15,7 +15,7 @@ export const handler = define.api({
     permission: "audit:read",
     query: z.object({
       actor: z.uuid().optional(),
-      action: z.string().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "must look like auth.login or auth.*").max(64).optional(),
+      action: auditActionFilter.optional(),
       from: instant().optional(),
       to: instant().optional(),
       limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -3,6 +3,7 @@ import { AdminNav } from "../../../../components/AdminNav.tsx";
 import { Button, Field } from "../../../../components/Form.tsx";
 import { requirePlatformAdminPage } from "../../../../server/admin_http.ts";
 import { listOrganizations, type OrgSummary } from "../../../../services/admin/store.ts";
+import { textProblem } from "../../../../services/schemas/text.ts";
 import { define } from "../../../../utils.ts";
 
 interface Data {
@@ -26,7 +27,7 @@ export const handler = define.handlers({
     const rows = await listOrganizations(ctx.state.services.db(), {
       limit: PAGE + 1,
       cursor,
-      search: /[\u0000-\u001f]/.test(q) ? undefined : q || undefined,
+      search: textProblem(q) ? undefined : q || undefined,
     });
     const items = rows.slice(0, PAGE);
     const last = items.at(-1);
