@@ -6,18 +6,10 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { getJson } from "../components/api_client.ts";
+import type { AuditRow } from "../services/auth/audit.ts";
 
-export interface FeedEntry {
-  id: string;
-  action: string;
-  actor_email: string | null;
-  actor_api_key_id: string | null;
-  target_type: string | null;
-  target_id: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
-}
+/** An audit entry as the API sends it (times as ISO strings). */
+export type FeedEntry = Omit<AuditRow, "created_at"> & { created_at: string };
 
 export interface LiveAuditProps {
   initial: FeedEntry[];

@@ -7,7 +7,17 @@
 import assert from "node:assert/strict";
 import manifest from "../../fresh.gen.ts";
 import type { Manifest } from "../../framework/types.ts";
-import { addMember, call, createOrg, expectError, expectStatus, meStatus, opts, refresh } from "../helpers/auth.ts";
+import {
+  addMember,
+  call,
+  createOrg,
+  expectError,
+  expectStatus,
+  meStatus,
+  opts,
+  quotaBody,
+  refresh,
+} from "../helpers/auth.ts";
 import { testApp, uniqueEmail } from "../helpers/test_app.ts";
 import { parsePrometheus } from "../helpers/prometheus.ts";
 import { battery, deliveryHour, siteWithAsset } from "../helpers/bids.ts";
@@ -39,14 +49,7 @@ Deno.test("admin: the platform admin and an organization's admin on every admin 
       route: "api/admin/organizations/[id]/quotas.ts",
       method: "PUT",
       path: `/api/admin/organizations/${id}/quotas`,
-      body: {
-        api_requests_per_minute: null,
-        api_requests_per_day: null,
-        bids_per_day: null,
-        assets: null,
-        api_keys: null,
-        ws_connections: null,
-      },
+      body: quotaBody(),
       op: 200,
       admin: 403,
     },
@@ -496,14 +499,7 @@ Deno.test(
       const token = org.admin.tokens.access_token;
       await call(t, "PUT", `/api/admin/organizations/${org.id}/quotas`, {
         token: opToken(),
-        body: {
-          api_requests_per_minute: null,
-          api_requests_per_day: null,
-          bids_per_day: null,
-          assets: null,
-          api_keys: null,
-          ws_connections: 1,
-        },
+        body: quotaBody({ ws_connections: 1 }),
       });
       const first = await WsProbe.open(`${srv.ws}/api/ws/prices`, { authorization: `Bearer ${token}` });
       await first.next("welcome");
