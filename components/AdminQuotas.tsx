@@ -8,6 +8,8 @@ export interface QuotaUse {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+/** The labels are written for sentences ("a quota of 5 bids per day"); a table row starts with a capital. */
+export const capitalized = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 export function QuotaTable({ use }: { use: QuotaUse }) {
   return (
@@ -25,7 +27,7 @@ export function QuotaTable({ use }: { use: QuotaUse }) {
           const share = used === null ? 0 : used / use.limits[k];
           return (
             <tr key={k} data-quota={k}>
-              <th scope="row" class="py-1.5 pr-3 text-left font-normal">{QUOTA_LABELS[k]}</th>
+              <th scope="row" class="py-1.5 pr-3 text-left font-normal">{capitalized(QUOTA_LABELS[k])}</th>
               <td class={`py-1.5 pr-3 text-right tabular-nums ${share >= 0.9 ? "font-semibold text-red-700" : ""}`}>
                 {used === null ? "—" : fmt(used)}
               </td>

@@ -13,7 +13,8 @@ import { dailyUsage, holdings, type UsageDay } from "./store.ts";
 /** The longest range a usage read covers (a year and a bit: a chart, not an archive). */
 export const MAX_USAGE_DAYS = 400;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD").refine(
+// Years 1900-2199: a usage day is within the app's lifetime, and the database's date type has no year 0.
+const day = z.string().regex(/^(19|20|21)\d{2}-\d{2}-\d{2}$/, "a day as YYYY-MM-DD").refine(
   (v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
   "not a calendar day",
 );
@@ -48,7 +49,7 @@ export function usageCsvRows(days: UsageDay[]): string[] {
   return days.map((d) => [d.day, d.api_requests, d.bids, d.ws_connections, d.rejected].map(csvField).join(","));
 }
 
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "a month as YYYY-MM");
+export const monthSchema = z.string().regex(/^(19|20|21)\d{2}-(0[1-9]|1[0-2])$/, "a month as YYYY-MM");
 
 export interface BillingOverview {
   organization_id: string;

@@ -430,6 +430,12 @@ Deno.test("admin: usage per day as JSON and CSV, and the month's billing overvie
     null,
   ]);
   expectError(await call(t, "GET", "/api/admin/billing?month=2026-13", { token }), 400, "validation_failed");
+  expectError(await call(t, "GET", "/api/admin/billing?month=0000-01", { token }), 400, "validation_failed");
+  expectError(
+    await call(t, "GET", "/api/admin/usage?from=0000-01-01&to=0000-01-02", { token }),
+    400,
+    "validation_failed",
+  );
 });
 
 Deno.test("admin: GET /metrics in Prometheus' text format, for the token or a platform admin", opts, async () => {

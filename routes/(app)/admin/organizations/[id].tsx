@@ -2,7 +2,7 @@ import { page } from "fresh";
 import type { FreshContext } from "fresh";
 import { z } from "zod";
 import { AdminNav } from "../../../../components/AdminNav.tsx";
-import { QuotaTable, type QuotaUse } from "../../../../components/AdminQuotas.tsx";
+import { capitalized, QuotaTable, type QuotaUse } from "../../../../components/AdminQuotas.tsx";
 import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../../components/Form.tsx";
 import { UsageChart } from "../../../../components/UsageChart.tsx";
 import { HttpError } from "../../../../framework/http_error.ts";
@@ -206,7 +206,7 @@ export default define.page<typeof handler>(function Organization({ data }) {
               <Field
                 key={k}
                 name={k}
-                label={QUOTA_LABELS[k]}
+                label={capitalized(QUOTA_LABELS[k])}
                 inputmode="numeric"
                 value={data.own?.[k] == null ? "" : String(data.own[k])}
                 hint={`Now ${data.use.limits[k].toLocaleString("en-US")}`}
