@@ -7,100 +7,120 @@ import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
 import * as $4 from "./routes/(app)/_middleware.ts";
 import * as $5 from "./routes/(app)/admin/_middleware.ts";
-import * as $6 from "./routes/(app)/admin/audit.tsx";
-import * as $7 from "./routes/(app)/admin/users.tsx";
-import * as $8 from "./routes/(app)/analytics/_middleware.ts";
-import * as $9 from "./routes/(app)/analytics/index.tsx";
-import * as $10 from "./routes/(app)/approvals/_middleware.ts";
-import * as $11 from "./routes/(app)/approvals/index.tsx";
-import * as $12 from "./routes/(app)/assets/_middleware.ts";
-import * as $13 from "./routes/(app)/assets/[id]/optimise.tsx";
-import * as $14 from "./routes/(app)/assets/[id].tsx";
-import * as $15 from "./routes/(app)/assets/index.tsx";
-import * as $16 from "./routes/(app)/assets/sites/[id].tsx";
-import * as $17 from "./routes/(app)/bidding/_middleware.ts";
-import * as $18 from "./routes/(app)/bidding/[id].tsx";
-import * as $19 from "./routes/(app)/bidding/day.tsx";
-import * as $20 from "./routes/(app)/bidding/index.tsx";
-import * as $21 from "./routes/(app)/market/_middleware.ts";
-import * as $22 from "./routes/(app)/market/[zone].tsx";
-import * as $23 from "./routes/(app)/market/index.tsx";
-import * as $24 from "./routes/(app)/models/_middleware.ts";
-import * as $25 from "./routes/(app)/models/index.tsx";
-import * as $26 from "./routes/(app)/profile.tsx";
-import * as $27 from "./routes/(app)/settings.tsx";
-import * as $28 from "./routes/(app)/strategies/_middleware.ts";
-import * as $29 from "./routes/(app)/strategies/[id].tsx";
-import * as $30 from "./routes/(app)/strategies/index.tsx";
-import * as $31 from "./routes/api/admin/audit-logs.ts";
-import * as $32 from "./routes/api/admin/queue/redrive.ts";
-import * as $33 from "./routes/api/analytics/market.ts";
-import * as $34 from "./routes/api/analytics/portfolio.ts";
-import * as $35 from "./routes/api/api-keys/[id].ts";
-import * as $36 from "./routes/api/api-keys/index.ts";
-import * as $37 from "./routes/api/approvals/index.ts";
-import * as $38 from "./routes/api/approvals/policy.ts";
-import * as $39 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $40 from "./routes/api/assets/[id]/optimise/bids.ts";
-import * as $41 from "./routes/api/assets/[id]/optimise.ts";
-import * as $42 from "./routes/api/assets/[id].ts";
-import * as $43 from "./routes/api/assets/index.ts";
-import * as $44 from "./routes/api/auth/login.ts";
-import * as $45 from "./routes/api/auth/logout.ts";
-import * as $46 from "./routes/api/auth/me.ts";
-import * as $47 from "./routes/api/auth/mfa/disable.ts";
-import * as $48 from "./routes/api/auth/mfa/setup.ts";
-import * as $49 from "./routes/api/auth/mfa/verify.ts";
-import * as $50 from "./routes/api/auth/password.ts";
-import * as $51 from "./routes/api/auth/refresh.ts";
-import * as $52 from "./routes/api/auth/register.ts";
-import * as $53 from "./routes/api/bid-templates/[id].ts";
-import * as $54 from "./routes/api/bid-templates/index.ts";
-import * as $55 from "./routes/api/bids/[id]/approve.ts";
-import * as $56 from "./routes/api/bids/[id]/reject.ts";
-import * as $57 from "./routes/api/bids/[id]/submit.ts";
-import * as $58 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $59 from "./routes/api/bids/[id].ts";
-import * as $60 from "./routes/api/bids/batch.ts";
-import * as $61 from "./routes/api/bids/export.csv.ts";
-import * as $62 from "./routes/api/bids/index.ts";
-import * as $63 from "./routes/api/docs.ts";
-import * as $64 from "./routes/api/forecasts/accuracy.ts";
-import * as $65 from "./routes/api/forecasts/index.ts";
-import * as $66 from "./routes/api/market-data/export.csv.ts";
-import * as $67 from "./routes/api/market-data/history.ts";
-import * as $68 from "./routes/api/market-data/latest.ts";
-import * as $69 from "./routes/api/market-data/load.ts";
-import * as $70 from "./routes/api/market-data/zones.ts";
-import * as $71 from "./routes/api/models/[id]/promote.ts";
-import * as $72 from "./routes/api/models/[id].ts";
-import * as $73 from "./routes/api/models/index.ts";
-import * as $74 from "./routes/api/models/rollback.ts";
-import * as $75 from "./routes/api/openapi.json.ts";
-import * as $76 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $77 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $78 from "./routes/api/organizations/current.ts";
-import * as $79 from "./routes/api/portfolio/pnl.ts";
-import * as $80 from "./routes/api/sites/[id].ts";
-import * as $81 from "./routes/api/sites/index.ts";
-import * as $82 from "./routes/api/strategies/[id]/runs.ts";
-import * as $83 from "./routes/api/strategies/[id].ts";
-import * as $84 from "./routes/api/strategies/index.ts";
-import * as $85 from "./routes/api/users/[id].ts";
-import * as $86 from "./routes/api/users/index.ts";
-import * as $87 from "./routes/api/ws/broadcast/alert.ts";
-import * as $88 from "./routes/api/ws/broadcast/price.ts";
-import * as $89 from "./routes/api/ws/market/[zone].ts";
-import * as $90 from "./routes/api/ws/prices.ts";
-import * as $91 from "./routes/api/ws/stats.ts";
-import * as $92 from "./routes/health/index.ts";
-import * as $93 from "./routes/health/live.ts";
-import * as $94 from "./routes/health/ready.ts";
-import * as $95 from "./routes/index.tsx";
-import * as $96 from "./routes/login.tsx";
-import * as $97 from "./routes/logout.tsx";
-import * as $98 from "./routes/register.tsx";
-import * as $99 from "./routes/system-status.tsx";
+import * as $6 from "./routes/(app)/admin/activity.tsx";
+import * as $7 from "./routes/(app)/admin/audit.tsx";
+import * as $8 from "./routes/(app)/admin/flags.tsx";
+import * as $9 from "./routes/(app)/admin/index.tsx";
+import * as $10 from "./routes/(app)/admin/organizations/[id].tsx";
+import * as $11 from "./routes/(app)/admin/organizations/index.tsx";
+import * as $12 from "./routes/(app)/admin/system.tsx";
+import * as $13 from "./routes/(app)/admin/usage.tsx";
+import * as $14 from "./routes/(app)/admin/users.tsx";
+import * as $15 from "./routes/(app)/analytics/_middleware.ts";
+import * as $16 from "./routes/(app)/analytics/index.tsx";
+import * as $17 from "./routes/(app)/approvals/_middleware.ts";
+import * as $18 from "./routes/(app)/approvals/index.tsx";
+import * as $19 from "./routes/(app)/assets/_middleware.ts";
+import * as $20 from "./routes/(app)/assets/[id]/optimise.tsx";
+import * as $21 from "./routes/(app)/assets/[id].tsx";
+import * as $22 from "./routes/(app)/assets/index.tsx";
+import * as $23 from "./routes/(app)/assets/sites/[id].tsx";
+import * as $24 from "./routes/(app)/bidding/_middleware.ts";
+import * as $25 from "./routes/(app)/bidding/[id].tsx";
+import * as $26 from "./routes/(app)/bidding/day.tsx";
+import * as $27 from "./routes/(app)/bidding/index.tsx";
+import * as $28 from "./routes/(app)/market/_middleware.ts";
+import * as $29 from "./routes/(app)/market/[zone].tsx";
+import * as $30 from "./routes/(app)/market/index.tsx";
+import * as $31 from "./routes/(app)/models/_middleware.ts";
+import * as $32 from "./routes/(app)/models/index.tsx";
+import * as $33 from "./routes/(app)/profile.tsx";
+import * as $34 from "./routes/(app)/settings.tsx";
+import * as $35 from "./routes/(app)/strategies/_middleware.ts";
+import * as $36 from "./routes/(app)/strategies/[id].tsx";
+import * as $37 from "./routes/(app)/strategies/index.tsx";
+import * as $38 from "./routes/api/admin/audit-logs.ts";
+import * as $39 from "./routes/api/admin/billing.ts";
+import * as $40 from "./routes/api/admin/flags/[key]/overrides/[org_id].ts";
+import * as $41 from "./routes/api/admin/flags/[key].ts";
+import * as $42 from "./routes/api/admin/flags/index.ts";
+import * as $43 from "./routes/api/admin/organizations/[id]/quotas.ts";
+import * as $44 from "./routes/api/admin/organizations/[id]/reactivate.ts";
+import * as $45 from "./routes/api/admin/organizations/[id]/suspend.ts";
+import * as $46 from "./routes/api/admin/organizations/[id].ts";
+import * as $47 from "./routes/api/admin/organizations/index.ts";
+import * as $48 from "./routes/api/admin/queue/redrive.ts";
+import * as $49 from "./routes/api/admin/system.ts";
+import * as $50 from "./routes/api/admin/usage/export.csv.ts";
+import * as $51 from "./routes/api/admin/usage/index.ts";
+import * as $52 from "./routes/api/analytics/market.ts";
+import * as $53 from "./routes/api/analytics/portfolio.ts";
+import * as $54 from "./routes/api/api-keys/[id].ts";
+import * as $55 from "./routes/api/api-keys/index.ts";
+import * as $56 from "./routes/api/approvals/index.ts";
+import * as $57 from "./routes/api/approvals/policy.ts";
+import * as $58 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $59 from "./routes/api/assets/[id]/optimise/bids.ts";
+import * as $60 from "./routes/api/assets/[id]/optimise.ts";
+import * as $61 from "./routes/api/assets/[id].ts";
+import * as $62 from "./routes/api/assets/index.ts";
+import * as $63 from "./routes/api/auth/login.ts";
+import * as $64 from "./routes/api/auth/logout.ts";
+import * as $65 from "./routes/api/auth/me.ts";
+import * as $66 from "./routes/api/auth/mfa/disable.ts";
+import * as $67 from "./routes/api/auth/mfa/setup.ts";
+import * as $68 from "./routes/api/auth/mfa/verify.ts";
+import * as $69 from "./routes/api/auth/password.ts";
+import * as $70 from "./routes/api/auth/refresh.ts";
+import * as $71 from "./routes/api/auth/register.ts";
+import * as $72 from "./routes/api/bid-templates/[id].ts";
+import * as $73 from "./routes/api/bid-templates/index.ts";
+import * as $74 from "./routes/api/bids/[id]/approve.ts";
+import * as $75 from "./routes/api/bids/[id]/reject.ts";
+import * as $76 from "./routes/api/bids/[id]/submit.ts";
+import * as $77 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $78 from "./routes/api/bids/[id].ts";
+import * as $79 from "./routes/api/bids/batch.ts";
+import * as $80 from "./routes/api/bids/export.csv.ts";
+import * as $81 from "./routes/api/bids/index.ts";
+import * as $82 from "./routes/api/docs.ts";
+import * as $83 from "./routes/api/forecasts/accuracy.ts";
+import * as $84 from "./routes/api/forecasts/index.ts";
+import * as $85 from "./routes/api/market-data/export.csv.ts";
+import * as $86 from "./routes/api/market-data/history.ts";
+import * as $87 from "./routes/api/market-data/latest.ts";
+import * as $88 from "./routes/api/market-data/load.ts";
+import * as $89 from "./routes/api/market-data/zones.ts";
+import * as $90 from "./routes/api/models/[id]/promote.ts";
+import * as $91 from "./routes/api/models/[id].ts";
+import * as $92 from "./routes/api/models/index.ts";
+import * as $93 from "./routes/api/models/rollback.ts";
+import * as $94 from "./routes/api/openapi.json.ts";
+import * as $95 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $96 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $97 from "./routes/api/organizations/current.ts";
+import * as $98 from "./routes/api/portfolio/pnl.ts";
+import * as $99 from "./routes/api/sites/[id].ts";
+import * as $100 from "./routes/api/sites/index.ts";
+import * as $101 from "./routes/api/strategies/[id]/runs.ts";
+import * as $102 from "./routes/api/strategies/[id].ts";
+import * as $103 from "./routes/api/strategies/index.ts";
+import * as $104 from "./routes/api/users/[id].ts";
+import * as $105 from "./routes/api/users/index.ts";
+import * as $106 from "./routes/api/ws/broadcast/alert.ts";
+import * as $107 from "./routes/api/ws/broadcast/price.ts";
+import * as $108 from "./routes/api/ws/market/[zone].ts";
+import * as $109 from "./routes/api/ws/prices.ts";
+import * as $110 from "./routes/api/ws/stats.ts";
+import * as $111 from "./routes/health/index.ts";
+import * as $112 from "./routes/health/live.ts";
+import * as $113 from "./routes/health/ready.ts";
+import * as $114 from "./routes/index.tsx";
+import * as $115 from "./routes/login.tsx";
+import * as $116 from "./routes/logout.tsx";
+import * as $117 from "./routes/metrics.ts";
+import * as $118 from "./routes/register.tsx";
+import * as $119 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/AnalyticsChart.tsx";
 import * as $$1 from "./islands/BidBuilder.tsx";
 import * as $$2 from "./islands/BidList.tsx";
@@ -108,10 +128,12 @@ import * as $$3 from "./islands/CsvExport.tsx";
 import * as $$4 from "./islands/DayGrid.tsx";
 import * as $$5 from "./islands/GateCountdowns.tsx";
 import * as $$6 from "./islands/Heatmap.tsx";
-import * as $$7 from "./islands/LiveZoneTiles.tsx";
-import * as $$8 from "./islands/PriceChart.tsx";
-import * as $$9 from "./islands/StatusBoard.tsx";
-import * as $$10 from "./islands/StorageSchedule.tsx";
+import * as $$7 from "./islands/LiveAudit.tsx";
+import * as $$8 from "./islands/LiveZoneTiles.tsx";
+import * as $$9 from "./islands/PriceChart.tsx";
+import * as $$10 from "./islands/StatusBoard.tsx";
+import * as $$11 from "./islands/StorageSchedule.tsx";
+import * as $$12 from "./islands/SystemMetrics.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -122,100 +144,120 @@ const manifest: Manifest = {
     "./routes/_middleware.ts": $3,
     "./routes/(app)/_middleware.ts": $4,
     "./routes/(app)/admin/_middleware.ts": $5,
-    "./routes/(app)/admin/audit.tsx": $6,
-    "./routes/(app)/admin/users.tsx": $7,
-    "./routes/(app)/analytics/_middleware.ts": $8,
-    "./routes/(app)/analytics/index.tsx": $9,
-    "./routes/(app)/approvals/_middleware.ts": $10,
-    "./routes/(app)/approvals/index.tsx": $11,
-    "./routes/(app)/assets/_middleware.ts": $12,
-    "./routes/(app)/assets/[id]/optimise.tsx": $13,
-    "./routes/(app)/assets/[id].tsx": $14,
-    "./routes/(app)/assets/index.tsx": $15,
-    "./routes/(app)/assets/sites/[id].tsx": $16,
-    "./routes/(app)/bidding/_middleware.ts": $17,
-    "./routes/(app)/bidding/[id].tsx": $18,
-    "./routes/(app)/bidding/day.tsx": $19,
-    "./routes/(app)/bidding/index.tsx": $20,
-    "./routes/(app)/market/_middleware.ts": $21,
-    "./routes/(app)/market/[zone].tsx": $22,
-    "./routes/(app)/market/index.tsx": $23,
-    "./routes/(app)/models/_middleware.ts": $24,
-    "./routes/(app)/models/index.tsx": $25,
-    "./routes/(app)/profile.tsx": $26,
-    "./routes/(app)/settings.tsx": $27,
-    "./routes/(app)/strategies/_middleware.ts": $28,
-    "./routes/(app)/strategies/[id].tsx": $29,
-    "./routes/(app)/strategies/index.tsx": $30,
-    "./routes/api/admin/audit-logs.ts": $31,
-    "./routes/api/admin/queue/redrive.ts": $32,
-    "./routes/api/analytics/market.ts": $33,
-    "./routes/api/analytics/portfolio.ts": $34,
-    "./routes/api/api-keys/[id].ts": $35,
-    "./routes/api/api-keys/index.ts": $36,
-    "./routes/api/approvals/index.ts": $37,
-    "./routes/api/approvals/policy.ts": $38,
-    "./routes/api/assets/[id]/meter-readings.ts": $39,
-    "./routes/api/assets/[id]/optimise/bids.ts": $40,
-    "./routes/api/assets/[id]/optimise.ts": $41,
-    "./routes/api/assets/[id].ts": $42,
-    "./routes/api/assets/index.ts": $43,
-    "./routes/api/auth/login.ts": $44,
-    "./routes/api/auth/logout.ts": $45,
-    "./routes/api/auth/me.ts": $46,
-    "./routes/api/auth/mfa/disable.ts": $47,
-    "./routes/api/auth/mfa/setup.ts": $48,
-    "./routes/api/auth/mfa/verify.ts": $49,
-    "./routes/api/auth/password.ts": $50,
-    "./routes/api/auth/refresh.ts": $51,
-    "./routes/api/auth/register.ts": $52,
-    "./routes/api/bid-templates/[id].ts": $53,
-    "./routes/api/bid-templates/index.ts": $54,
-    "./routes/api/bids/[id]/approve.ts": $55,
-    "./routes/api/bids/[id]/reject.ts": $56,
-    "./routes/api/bids/[id]/submit.ts": $57,
-    "./routes/api/bids/[id]/withdraw.ts": $58,
-    "./routes/api/bids/[id].ts": $59,
-    "./routes/api/bids/batch.ts": $60,
-    "./routes/api/bids/export.csv.ts": $61,
-    "./routes/api/bids/index.ts": $62,
-    "./routes/api/docs.ts": $63,
-    "./routes/api/forecasts/accuracy.ts": $64,
-    "./routes/api/forecasts/index.ts": $65,
-    "./routes/api/market-data/export.csv.ts": $66,
-    "./routes/api/market-data/history.ts": $67,
-    "./routes/api/market-data/latest.ts": $68,
-    "./routes/api/market-data/load.ts": $69,
-    "./routes/api/market-data/zones.ts": $70,
-    "./routes/api/models/[id]/promote.ts": $71,
-    "./routes/api/models/[id].ts": $72,
-    "./routes/api/models/index.ts": $73,
-    "./routes/api/models/rollback.ts": $74,
-    "./routes/api/openapi.json.ts": $75,
-    "./routes/api/organizations/current/invitations/[id].ts": $76,
-    "./routes/api/organizations/current/invitations/index.ts": $77,
-    "./routes/api/organizations/current.ts": $78,
-    "./routes/api/portfolio/pnl.ts": $79,
-    "./routes/api/sites/[id].ts": $80,
-    "./routes/api/sites/index.ts": $81,
-    "./routes/api/strategies/[id]/runs.ts": $82,
-    "./routes/api/strategies/[id].ts": $83,
-    "./routes/api/strategies/index.ts": $84,
-    "./routes/api/users/[id].ts": $85,
-    "./routes/api/users/index.ts": $86,
-    "./routes/api/ws/broadcast/alert.ts": $87,
-    "./routes/api/ws/broadcast/price.ts": $88,
-    "./routes/api/ws/market/[zone].ts": $89,
-    "./routes/api/ws/prices.ts": $90,
-    "./routes/api/ws/stats.ts": $91,
-    "./routes/health/index.ts": $92,
-    "./routes/health/live.ts": $93,
-    "./routes/health/ready.ts": $94,
-    "./routes/index.tsx": $95,
-    "./routes/login.tsx": $96,
-    "./routes/logout.tsx": $97,
-    "./routes/register.tsx": $98,
-    "./routes/system-status.tsx": $99,
+    "./routes/(app)/admin/activity.tsx": $6,
+    "./routes/(app)/admin/audit.tsx": $7,
+    "./routes/(app)/admin/flags.tsx": $8,
+    "./routes/(app)/admin/index.tsx": $9,
+    "./routes/(app)/admin/organizations/[id].tsx": $10,
+    "./routes/(app)/admin/organizations/index.tsx": $11,
+    "./routes/(app)/admin/system.tsx": $12,
+    "./routes/(app)/admin/usage.tsx": $13,
+    "./routes/(app)/admin/users.tsx": $14,
+    "./routes/(app)/analytics/_middleware.ts": $15,
+    "./routes/(app)/analytics/index.tsx": $16,
+    "./routes/(app)/approvals/_middleware.ts": $17,
+    "./routes/(app)/approvals/index.tsx": $18,
+    "./routes/(app)/assets/_middleware.ts": $19,
+    "./routes/(app)/assets/[id]/optimise.tsx": $20,
+    "./routes/(app)/assets/[id].tsx": $21,
+    "./routes/(app)/assets/index.tsx": $22,
+    "./routes/(app)/assets/sites/[id].tsx": $23,
+    "./routes/(app)/bidding/_middleware.ts": $24,
+    "./routes/(app)/bidding/[id].tsx": $25,
+    "./routes/(app)/bidding/day.tsx": $26,
+    "./routes/(app)/bidding/index.tsx": $27,
+    "./routes/(app)/market/_middleware.ts": $28,
+    "./routes/(app)/market/[zone].tsx": $29,
+    "./routes/(app)/market/index.tsx": $30,
+    "./routes/(app)/models/_middleware.ts": $31,
+    "./routes/(app)/models/index.tsx": $32,
+    "./routes/(app)/profile.tsx": $33,
+    "./routes/(app)/settings.tsx": $34,
+    "./routes/(app)/strategies/_middleware.ts": $35,
+    "./routes/(app)/strategies/[id].tsx": $36,
+    "./routes/(app)/strategies/index.tsx": $37,
+    "./routes/api/admin/audit-logs.ts": $38,
+    "./routes/api/admin/billing.ts": $39,
+    "./routes/api/admin/flags/[key]/overrides/[org_id].ts": $40,
+    "./routes/api/admin/flags/[key].ts": $41,
+    "./routes/api/admin/flags/index.ts": $42,
+    "./routes/api/admin/organizations/[id]/quotas.ts": $43,
+    "./routes/api/admin/organizations/[id]/reactivate.ts": $44,
+    "./routes/api/admin/organizations/[id]/suspend.ts": $45,
+    "./routes/api/admin/organizations/[id].ts": $46,
+    "./routes/api/admin/organizations/index.ts": $47,
+    "./routes/api/admin/queue/redrive.ts": $48,
+    "./routes/api/admin/system.ts": $49,
+    "./routes/api/admin/usage/export.csv.ts": $50,
+    "./routes/api/admin/usage/index.ts": $51,
+    "./routes/api/analytics/market.ts": $52,
+    "./routes/api/analytics/portfolio.ts": $53,
+    "./routes/api/api-keys/[id].ts": $54,
+    "./routes/api/api-keys/index.ts": $55,
+    "./routes/api/approvals/index.ts": $56,
+    "./routes/api/approvals/policy.ts": $57,
+    "./routes/api/assets/[id]/meter-readings.ts": $58,
+    "./routes/api/assets/[id]/optimise/bids.ts": $59,
+    "./routes/api/assets/[id]/optimise.ts": $60,
+    "./routes/api/assets/[id].ts": $61,
+    "./routes/api/assets/index.ts": $62,
+    "./routes/api/auth/login.ts": $63,
+    "./routes/api/auth/logout.ts": $64,
+    "./routes/api/auth/me.ts": $65,
+    "./routes/api/auth/mfa/disable.ts": $66,
+    "./routes/api/auth/mfa/setup.ts": $67,
+    "./routes/api/auth/mfa/verify.ts": $68,
+    "./routes/api/auth/password.ts": $69,
+    "./routes/api/auth/refresh.ts": $70,
+    "./routes/api/auth/register.ts": $71,
+    "./routes/api/bid-templates/[id].ts": $72,
+    "./routes/api/bid-templates/index.ts": $73,
+    "./routes/api/bids/[id]/approve.ts": $74,
+    "./routes/api/bids/[id]/reject.ts": $75,
+    "./routes/api/bids/[id]/submit.ts": $76,
+    "./routes/api/bids/[id]/withdraw.ts": $77,
+    "./routes/api/bids/[id].ts": $78,
+    "./routes/api/bids/batch.ts": $79,
+    "./routes/api/bids/export.csv.ts": $80,
+    "./routes/api/bids/index.ts": $81,
+    "./routes/api/docs.ts": $82,
+    "./routes/api/forecasts/accuracy.ts": $83,
+    "./routes/api/forecasts/index.ts": $84,
+    "./routes/api/market-data/export.csv.ts": $85,
+    "./routes/api/market-data/history.ts": $86,
+    "./routes/api/market-data/latest.ts": $87,
+    "./routes/api/market-data/load.ts": $88,
+    "./routes/api/market-data/zones.ts": $89,
+    "./routes/api/models/[id]/promote.ts": $90,
+    "./routes/api/models/[id].ts": $91,
+    "./routes/api/models/index.ts": $92,
+    "./routes/api/models/rollback.ts": $93,
+    "./routes/api/openapi.json.ts": $94,
+    "./routes/api/organizations/current/invitations/[id].ts": $95,
+    "./routes/api/organizations/current/invitations/index.ts": $96,
+    "./routes/api/organizations/current.ts": $97,
+    "./routes/api/portfolio/pnl.ts": $98,
+    "./routes/api/sites/[id].ts": $99,
+    "./routes/api/sites/index.ts": $100,
+    "./routes/api/strategies/[id]/runs.ts": $101,
+    "./routes/api/strategies/[id].ts": $102,
+    "./routes/api/strategies/index.ts": $103,
+    "./routes/api/users/[id].ts": $104,
+    "./routes/api/users/index.ts": $105,
+    "./routes/api/ws/broadcast/alert.ts": $106,
+    "./routes/api/ws/broadcast/price.ts": $107,
+    "./routes/api/ws/market/[zone].ts": $108,
+    "./routes/api/ws/prices.ts": $109,
+    "./routes/api/ws/stats.ts": $110,
+    "./routes/health/index.ts": $111,
+    "./routes/health/live.ts": $112,
+    "./routes/health/ready.ts": $113,
+    "./routes/index.tsx": $114,
+    "./routes/login.tsx": $115,
+    "./routes/logout.tsx": $116,
+    "./routes/metrics.ts": $117,
+    "./routes/register.tsx": $118,
+    "./routes/system-status.tsx": $119,
   },
   islands: {
     "./islands/AnalyticsChart.tsx": $$0,
@@ -225,10 +267,12 @@ const manifest: Manifest = {
     "./islands/DayGrid.tsx": $$4,
     "./islands/GateCountdowns.tsx": $$5,
     "./islands/Heatmap.tsx": $$6,
-    "./islands/LiveZoneTiles.tsx": $$7,
-    "./islands/PriceChart.tsx": $$8,
-    "./islands/StatusBoard.tsx": $$9,
-    "./islands/StorageSchedule.tsx": $$10,
+    "./islands/LiveAudit.tsx": $$7,
+    "./islands/LiveZoneTiles.tsx": $$8,
+    "./islands/PriceChart.tsx": $$9,
+    "./islands/StatusBoard.tsx": $$10,
+    "./islands/StorageSchedule.tsx": $$11,
+    "./islands/SystemMetrics.tsx": $$12,
   },
   baseUrl: import.meta.url,
 };

@@ -13,9 +13,23 @@
  *   first), which is the load the target names: its bids/s and p99 are the ones
  *   held against it.
  *
+ * Then the request path's metering (per-route metrics and quotas) on against off (REQUEST_METRICS=off
+ * QUOTAS=off), saturated, in alternating rounds against two apps started side by side: target overhead < 5 %.
+ * The bench organization's quotas are raised (by its own admin, a platform admin here) so that no request
+ * is refused: the meter does all its counting, and none of the answers is a cheap 429.
+ *
  * Clearing 1,000,000 segments: see bench/clearing.ts.
  */
-import { fmt, haveCommand, spawnServer, throwawayDatabase, wrk } from "./lib.ts";
+import {
+  fmt,
+  haveCommand,
+  loadAverage,
+  METERING_OFF,
+  onOffRounds,
+  spawnServer,
+  throwawayDatabase,
+  wrk,
+} from "./lib.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 /** The offered load of the paced run: a little over the target, so that a run a hair short still shows it. */
@@ -31,48 +45,21 @@ export async function benchBids(): Promise<Record<string, number>> {
     console.log("bids: skipped, no Postgres server (BENCH_PG_ADMIN_URL)");
     return {};
   }
+  const pgOff = await throwawayDatabase("bidsoff");
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-bids-" });
-  const app = await spawnServer({
-    env: { DATA_DIR: dataDir, DATABASE_URL: pg.url, MARKET_SOURCE: "off", LOG_LEVEL: "warn" },
+  const dataDirOff = await Deno.makeTempDir({ prefix: "optibid-bench-bids-off-" });
+  const email = `bids-${Date.now()}@example.com`;
+  const env = { MARKET_SOURCE: "off", LOG_LEVEL: "warn", PLATFORM_ADMINS: email };
+  const app = await spawnServer({ env: { ...env, DATA_DIR: dataDir, DATABASE_URL: pg.url } });
+  const appOff = await spawnServer({
+    env: { ...env, ...METERING_OFF, DATA_DIR: dataDirOff, DATABASE_URL: pgOff!.url },
   });
   const script = await Deno.makeTempFile({ suffix: ".lua" });
+  const scriptOff = await Deno.makeTempFile({ suffix: ".lua" });
   try {
-    const post = async (path: string, body: unknown, token?: string) => {
-      const r = await fetch(app.url + path, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-      if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-      return await r.json();
-    };
-    const { access_token: token } = await post("/api/auth/register", {
-      email: `bids-${Date.now()}@example.com`,
-      password: "granite-Otter-meadow-47!",
-      name: "Bench",
-      organization_name: "Bench Bids",
-    });
-    const site = await post(
-      "/api/sites",
-      { name: "S", zone: "PJM", node: "WESTERN HUB", latitude: 40, longitude: -77 },
-      token,
-    );
-    const asset = await post("/api/assets", { site_id: site.id, name: "PV", kind: "solar", capacity_mw: 100 }, token);
-    const start = new Date(Date.now() + 3 * 86_400_000);
-    start.setUTCHours(15, 0, 0, 0);
-    const body = JSON.stringify({
-      asset_id: asset.id,
-      zone: "PJM",
-      market: "DA",
-      interval_start: start.toISOString(),
-      side: "offer",
-      segments: [{ price: 12.5, quantity: 10 }, { price: 25, quantity: 20 }, { price: 40, quantity: 30 }],
-    });
-    const lua = (thinkMs: number) =>
-      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n` +
-      `wrk.headers["Authorization"] = "Bearer ${token}"\n` +
-      (thinkMs > 0 ? `function delay()\n  return ${thinkMs.toFixed(2)}\nend\n` : "");
-    const url = app.url + "/api/bids";
+    const on = await prepare(app.url, email);
+    const off = await prepare(appOff.url, email);
+    const { lua, url } = on;
     await Deno.writeTextFile(script, lua(0));
     await wrk(url, { seconds: 2, script });
     const sat = await wrk(url, { seconds: SECONDS, script });
@@ -89,7 +76,15 @@ export async function benchBids(): Promise<Record<string, number>> {
     await Deno.writeTextFile(script, lua(thinkMs));
     const paced = await wrk(url, { seconds: SECONDS, script });
 
-    const errors = sat.errors + paced.errors;
+    await Deno.writeTextFile(script, lua(0));
+    await Deno.writeTextFile(scriptOff, off.lua(0));
+    const metering = await onOffRounds((which) =>
+      which === "on"
+        ? wrk(url, { seconds: SECONDS / 2, script })
+        : wrk(off.url, { seconds: SECONDS / 2, script: scriptOff })
+    );
+
+    const errors = sat.errors + paced.errors + metering.errors;
     console.log(`bids: POST /api/bids on Postgres, 50 connections, ${SECONDS} s each`);
     console.log(
       `  saturated            ${fmt(sat.requestsPerSec, 0)} bids/s  p50 ${fmt(sat.p50Ms, 2)} ms  p99 ${
@@ -108,7 +103,17 @@ export async function benchBids(): Promise<Record<string, number>> {
         errors ? "; errors!" : ""
       }`,
     );
+    console.log(
+      `  metering on / off (saturated, median of 3 alternating ${SECONDS / 2} s rounds): ${fmt(metering.on, 0)} / ${
+        fmt(metering.off, 0)
+      } bids/s, ratio ${fmt(metering.ratio, 3)}, overhead ${fmt(metering.overheadPct, 1)} % (target < 5 %: ${
+        metering.overheadPct < 5 ? "met" : "MISSED"
+      }); load average ${loadAverage()}`,
+    );
     return {
+      meteringOnBidsPerSec: metering.on,
+      meteringOffBidsPerSec: metering.off,
+      meteringOverheadPct: metering.overheadPct,
       saturatedBidsPerSec: sat.requestsPerSec,
       saturatedP50Ms: sat.p50Ms,
       saturatedP99Ms: sat.p99Ms,
@@ -119,10 +124,68 @@ export async function benchBids(): Promise<Record<string, number>> {
     };
   } finally {
     await app.stop();
+    await appOff.stop();
     await pg.drop();
+    await pgOff?.drop();
     await Deno.remove(script);
+    await Deno.remove(scriptOff);
     await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(dataDirOff, { recursive: true });
   }
+}
+
+/** A bench organization (its admin a platform admin, quotas out of the way), a PJM solar asset, the wrk script. */
+async function prepare(base: string, email: string) {
+  const post = async (path: string, body: unknown, token?: string, method = "POST") => {
+    const r = await fetch(base + path, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.status === 204 ? null : await r.json();
+  };
+  const { access_token: token, organization } = await post("/api/auth/register", {
+    email,
+    password: "granite-Otter-meadow-47!",
+    name: "Bench",
+    organization_name: "Bench Bids",
+  });
+  const big = 1_000_000_000;
+  await post(
+    `/api/admin/organizations/${organization.id}/quotas`,
+    {
+      api_requests_per_minute: big,
+      api_requests_per_day: big,
+      bids_per_day: big,
+      assets: null,
+      api_keys: null,
+      ws_connections: null,
+    },
+    token,
+    "PUT",
+  );
+  const site = await post(
+    "/api/sites",
+    { name: "S", zone: "PJM", node: "WESTERN HUB", latitude: 40, longitude: -77 },
+    token,
+  );
+  const asset = await post("/api/assets", { site_id: site.id, name: "PV", kind: "solar", capacity_mw: 100 }, token);
+  const start = new Date(Date.now() + 3 * 86_400_000);
+  start.setUTCHours(15, 0, 0, 0);
+  const body = JSON.stringify({
+    asset_id: asset.id,
+    zone: "PJM",
+    market: "DA",
+    interval_start: start.toISOString(),
+    side: "offer",
+    segments: [{ price: 12.5, quantity: 10 }, { price: 25, quantity: 20 }, { price: 40, quantity: 30 }],
+  });
+  const lua = (thinkMs: number) =>
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n` +
+    `wrk.headers["Authorization"] = "Bearer ${token}"\n` +
+    (thinkMs > 0 ? `function delay()\n  return ${thinkMs.toFixed(2)}\nend\n` : "");
+  return { lua, url: base + "/api/bids" };
 }
 
 if (import.meta.main) await benchBids();

@@ -182,3 +182,36 @@ export async function throwawayDatabase(tag: string): Promise<{ url: string; dro
     },
   };
 }
+
+/** The request path's metering switched off (REQUEST_METRICS and QUOTAS): the baseline of its overhead. */
+export const METERING_OFF = { REQUEST_METRICS: "off", QUOTAS: "off" } as const;
+
+/**
+ * Metering on against off, in one run: two apps up side by side, measured in alternating rounds so load
+ * from elsewhere on the machine falls on both alike. `measure(which)` runs one round against one app.
+ */
+export async function onOffRounds(
+  measure: (which: "on" | "off") => Promise<WrkResult>,
+  rounds = 3,
+): Promise<{ on: number; off: number; ratio: number; overheadPct: number; errors: number }> {
+  const on: number[] = [];
+  const off: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < rounds; i++) {
+    for (const which of i % 2 ? ["off", "on"] as const : ["on", "off"] as const) {
+      const r = await measure(which);
+      (which === "on" ? on : off).push(r.requestsPerSec);
+      errors += r.errors;
+    }
+  }
+  const [mOn, mOff] = [median(on), median(off)];
+  return { on: mOn, off: mOff, ratio: mOn / mOff, overheadPct: (1 - mOn / mOff) * 100, errors };
+}
+
+export function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}

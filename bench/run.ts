@@ -6,6 +6,7 @@ import { benchIngest } from "./ingest.ts";
 import { benchOptimize } from "./optimize.ts";
 import { benchBids } from "./bids.ts";
 import { benchDayBatch } from "./day_batch.ts";
+import { benchMetering } from "./metering.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -21,6 +22,7 @@ const all: Record<string, () => Promise<unknown>> = {
   optimize: benchOptimize,
   ws_fanout: () => benchWsFanout(),
   analytics: benchAnalytics,
+  metering: benchMetering,
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

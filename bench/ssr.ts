@@ -4,9 +4,12 @@
  *  - the baseline the issue names: the same server (same app, middleware, headers,
  *    access log) answering the page's path with the same bytes from memory, so the
  *    ratio is the cost of rendering alone; target ≥ 0.5;
- *  - for reference, a bare `Deno.serve` returning the same bytes (no middleware).
+ *  - for reference, a bare `Deno.serve` returning the same bytes (no middleware);
+ * and the request path's metering (per-route metrics; quotas, which apply to /api/) on against off
+ * (REQUEST_METRICS=off QUOTAS=off) on the first page: the app restarted on the same data for each round,
+ * alternating, target overhead < 5 %.
  */
-import { fmt, haveCommand, spawnServer, wrk, type WrkResult } from "./lib.ts";
+import { fmt, haveCommand, loadAverage, METERING_OFF, onOffRounds, spawnServer, wrk, type WrkResult } from "./lib.ts";
 
 const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status,/,/market/PJM").split(",");
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
@@ -75,6 +78,23 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
     } finally {
       await app.stop();
     }
+    const meterPath = pages[0].path;
+    const metering = await onOffRounds(async (which) => {
+      const s = await spawnServer({ env: { DATA_DIR: template, ...(which === "off" ? METERING_OFF : {}) } });
+      try {
+        return await measure(s.url + meterPath, headers);
+      } finally {
+        await s.stop();
+      }
+    }, 2);
+    console.log(
+      `ssr ${meterPath}: metering on / off ${fmt(metering.on, 0)} / ${fmt(metering.off, 0)} req/s, ratio ${
+        fmt(metering.ratio, 3)
+      }, overhead ${fmt(metering.overheadPct, 1)} % (target < 5 %: ${
+        metering.overheadPct < 5 ? "met" : "MISSED"
+      }); load average ${loadAverage()}`,
+    );
+    results.push({ path: meterPath, metering });
     for (const { path, file, bytes, ssr } of pages) {
       const same = await spawnServer({
         args: ["run", "-A", "--unstable-kv", "bench/app_baseline.ts", path, file],

@@ -18,7 +18,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/approvals", label: "Approvals", available: true },
   { href: "/analytics", label: "Analytics", available: true },
   { href: "/models", label: "Models", available: true },
-  { href: "/admin/users", label: "Admin", available: true },
+  { href: "/admin", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
 

@@ -20,4 +20,6 @@ export interface Database extends Queryable {
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The connection pool's size and the statements running or waiting on it (for /metrics), where known. */
+  pool?(): { max: number; inFlight: number };
 }

@@ -27,6 +27,8 @@ export interface ApiOperation<State, P, Q, B> {
   /** "public" or a permission the caller's role must grant (checked by the app's `authorize`). */
   // deno-lint-ignore ban-types
   permission: "public" | (string & {});
+  /** A feature flag the caller's organization must have (checked by the app's `requireFeature`): 404 when off. */
+  feature?: string;
   params?: P;
   query?: Q;
   body?: B;
@@ -46,6 +48,8 @@ export type ApiSpec = Partial<Record<Method, ApiOperation<any, any, any, any>>>;
 export interface ApiRuntime {
   // deno-lint-ignore no-explicit-any
   authorize?: (ctx: FreshContext<any>, permission: string) => void | Promise<void>;
+  // deno-lint-ignore no-explicit-any
+  requireFeature?: (ctx: FreshContext<any>, feature: string) => void | Promise<void>;
   /** Check response bodies against their schemas (on in development and tests). */
   validateResponses: boolean;
 }
@@ -81,6 +85,10 @@ export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
       if (op.permission !== "public") {
         if (!runtime.authorize) throw new HttpError(401);
         await runtime.authorize(ctx, op.permission);
+      }
+      if (op.feature) {
+        if (!runtime.requireFeature) throw new HttpError(404);
+        await runtime.requireFeature(ctx, op.feature);
       }
       const issues: Issue[] = [];
       // A NUL reaches a decoded parameter only as `%00` (the URL parser escapes a raw one).

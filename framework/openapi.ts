@@ -69,6 +69,9 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
     responses["401"] ??= { ...errorResponse, description: "Authentication required" };
     responses["403"] ??= { ...errorResponse, description: `Requires permission ${op.permission}` };
   }
+  if (op.feature) {
+    responses["404"] ??= { ...errorResponse, description: `The feature ${op.feature} is off for your organization` };
+  }
   return {
     operationId: `${method.toLowerCase()}${
       path.replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(.)?/g, (_, c) => c ? c.toUpperCase() : "")
@@ -79,6 +82,7 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
     ...(op.permission !== "public"
       ? { security: [{ bearerAuth: [] }, { cookieAuth: [] }], "x-permission": op.permission }
       : {}),
+    ...(op.feature ? { "x-feature": op.feature } : {}),
     parameters: [...parameters(op.params, "path"), ...parameters(op.query, "query")],
     ...(op.body
       ? {

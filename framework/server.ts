@@ -5,6 +5,15 @@
  */
 import type { Context, Hono } from "hono";
 import { getApiSpec } from "./api.ts";
+
+/** The Hono context variable holding the matched file route's pattern (e.g. `/api/bids/:id`). */
+export const ROUTE_PATTERN = "routePattern";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    routePattern: string;
+  }
+}
 import { isPageResult } from "./define.ts";
 import { defaultCode, defaultMessage, HttpError } from "./http_error.ts";
 import { IslandRegistry } from "./islands.ts";
@@ -246,6 +255,8 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     };
 
     app.all(route.file.pattern!, async (c) => {
+      // For metrics and logs: the route pattern (bounded), never the raw path (one series per id).
+      c.set(ROUTE_PATTERN, route.file.pattern!);
       const ctx = makeContext(c, route.file.pattern);
       const chain = route.middlewares;
       const run = (i: number): Promise<Response> => {

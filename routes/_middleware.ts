@@ -1,7 +1,8 @@
 /**
  * Every request: who is calling (Bearer token, API key or session cookie), from
  * which address, and the CSRF check for what a browser could send on its own.
- * A page visit with an expired access cookie renews the session silently.
+ * A page visit with an expired access cookie renews the session silently. An API request of an
+ * organization counts against its quotas (services/admin/meter.ts: no await, no database).
  */
 import {
   ACCESS_COOKIE,
@@ -15,6 +16,7 @@ import {
   withCookies,
 } from "../server/auth_http.ts";
 import { toHttpError } from "../server/errors.ts";
+import { quotaError } from "../services/admin/meter.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.middleware(async (ctx) => {
@@ -49,6 +51,18 @@ export const handler = define.middleware(async (ctx) => {
     } else {
       // The browser drops the access cookie when it expires; the refresh cookie alone means just that.
       ctx.state.authError = r?.code ?? "expired_token";
+    }
+  }
+  const p = ctx.state.auth;
+  if (p) {
+    const { admin } = ctx.state.services;
+    // This instance heard of the suspension before its cached principal expired: the credential is void now.
+    if (admin.isSuspended(p.orgId)) {
+      ctx.state.auth = null;
+      ctx.state.authError = "invalid_token";
+    } else if (admin.quotasOn && ctx.url.pathname.startsWith("/api/")) {
+      const refused = admin.meter.request(p.orgId);
+      if (refused) throw quotaError(refused);
     }
   }
   assertSameOrigin(ctx, cookieBound);

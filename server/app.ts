@@ -11,10 +11,12 @@ import { etag } from "hono/etag";
 import { trimTrailingSlash } from "hono/trailing-slash";
 import { configureApi } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
-import { mountManifest } from "../framework/server.ts";
+import { mountManifest, ROUTE_PATTERN } from "../framework/server.ts";
+import { requestRecorder } from "../services/metrics/metrics.ts";
 import type { BuildInfo, Manifest } from "../framework/types.ts";
 import { log } from "../services/log/logger.ts";
 import { authorize } from "./auth_http.ts";
+import { assertFeature } from "./features.ts";
 import { classifyError } from "./errors.ts";
 import { isWebSocketUpgrade } from "./realtime_http.ts";
 import type { State } from "../utils.ts";
@@ -48,16 +50,26 @@ export const CONTENT_SECURITY_POLICY = {
 export function createApp(opts: CreateAppOptions): Hono {
   const { services } = opts;
   const app = new Hono();
-  configureApi({ validateResponses: services.config.appEnv !== "production", authorize });
+  configureApi({
+    validateResponses: services.config.appEnv !== "production",
+    authorize,
+    requireFeature: assertFeature,
+  });
 
   app.use(requestId({
     headerName: "X-Request-Id",
     // An incoming id is kept only when it is short and plain, so logs cannot be forged through it.
     limitLength: 64,
   }));
+  const recorder = services.config.requestMetrics ? requestRecorder : null;
   app.use(async (c, next) => {
     const start = performance.now();
     await next();
+    if (recorder) {
+      // Static assets are one series, whatever the file; anything no route matched is another.
+      const route = c.get(ROUTE_PATTERN) ?? (c.req.path.startsWith("/_fresh/") ? "/_fresh/*" : "unmatched");
+      recorder.record(c.req.method, route, c.res.status, (performance.now() - start) / 1000);
+    }
     // Route handlers return their own Response objects, which do not carry headers set on `c` before them.
     // A WebSocket's 101 is left alone: its headers may be immutable, and nothing reads them.
     if (c.res.status !== 101 && !c.res.headers.has("X-Request-Id")) {

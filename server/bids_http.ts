@@ -7,7 +7,12 @@ import type { State } from "../utils.ts";
 import { principal } from "./auth_http.ts";
 
 export function bidDeps(ctx: FreshContext<State>): BidDeps {
-  return { db: ctx.state.services.db(), bids: ctx.state.services.bids };
+  const { admin } = ctx.state.services;
+  return {
+    db: ctx.state.services.db(),
+    bids: ctx.state.services.bids,
+    quota: admin.quotasOn ? admin.meter : undefined,
+  };
 }
 
 export function caller(ctx: FreshContext<State>, p: Principal = principal(ctx)): Caller {

@@ -7,6 +7,8 @@ import type { FreshContext } from "../framework/types.ts";
 import type { State } from "../utils.ts";
 import { ownOrigin, principal } from "./auth_http.ts";
 import type { Iso } from "../services/market/zones.ts";
+import { quotaError } from "../services/admin/meter.ts";
+import { counters } from "../services/metrics/metrics.ts";
 import { CLOSE_UNKNOWN_ZONE, type ErrorMessage } from "../services/realtime/protocol.ts";
 
 export function isWebSocketUpgrade(req: Request): boolean {
@@ -37,6 +39,16 @@ export function upgradeToStream(
       code: "csrf_rejected",
     });
   }
+  const { admin, realtime } = ctx.state.services;
+  if (admin.quotasOn) {
+    const limit = admin.quotasOf(p.orgId).ws_connections;
+    // Counted on this instance: a connection lives on one, and the count is exact there.
+    if (realtime.connectionsOf(p.orgId) >= limit) {
+      throw quotaError({ quota: "ws_connections", limit, retryAfterS: 60 });
+    }
+    admin.meter.wsOpened(p.orgId);
+  }
+  counters.wsConnectionsOpened.inc();
   const { socket, response } = Deno.upgradeWebSocket(ctx.req);
   if (request.unknown?.length) {
     const frame: ErrorMessage = {

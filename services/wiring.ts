@@ -35,6 +35,8 @@ import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
 import { type AnalyticsService, createAnalytics } from "./analytics/service.ts";
+import { type AdminService, createAdmin } from "./admin/service.ts";
+import { type AppMetrics, counters, createAppMetrics } from "./metrics/metrics.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -62,6 +64,10 @@ export interface AppServices {
   readonly strategies: StrategiesService;
   /** Market analytics (ClickHouse while it answers, else Postgres) and portfolio analytics. */
   readonly analytics: AnalyticsService;
+  /** Feature flags, quotas and usage metering, suspended organizations (services/admin/). */
+  readonly admin: AdminService;
+  /** GET /metrics (services/metrics/). */
+  readonly metrics: AppMetrics;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -130,6 +136,7 @@ export function createServices(config: Config): AppServices {
     registry,
     clickhouse: adapters.clickhouse,
     onCommitted: (ticks) => {
+      counters.ingestTicks.inc(ticks.length);
       realtime.publishPrices(ticks);
       bids.pricesArrived();
       if (ticks.some((t) => t.market === "DA")) forecasts.kick();
@@ -156,6 +163,35 @@ export function createServices(config: Config): AppServices {
     clickhouse: () => registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
   });
 
+  const admin = createAdmin({
+    config,
+    instanceId,
+    db: () => adapters.database.db(),
+    kv,
+    redis: () => adapters.redis.client(),
+    principalsChanged: () => auth.principals.bump(),
+    closeConnections: (orgIds) => realtime.closeOrganizations(orgIds),
+  });
+  const metrics = createAppMetrics({
+    ws: () => realtime.stats(),
+    queueDeadLetters: () => queue.deadLetters(),
+    queueBackend: () => queue.backend(),
+    outbox: async () => {
+      const [row] = await adapters.database.db().query<{ backlog: number; age: number }>(
+        `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+           FROM outbox WHERE sent_at IS NULL`,
+      );
+      return { backlog: row.backlog, oldestAgeS: row.age };
+    },
+    dbPool: () => {
+      try {
+        return adapters.database.db().pool?.() ?? null;
+      } catch {
+        return null;
+      }
+    },
+  });
+
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
     db: () => adapters.database.db(),
@@ -176,6 +212,8 @@ export function createServices(config: Config): AppServices {
     models,
     strategies,
     analytics,
+    admin,
+    metrics,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -202,6 +240,7 @@ export function createServices(config: Config): AppServices {
         forecasts.start();
         models.start();
         strategies.start();
+        admin.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -218,6 +257,7 @@ export function createServices(config: Config): AppServices {
       await strategies.stop();
       await bids.stop();
       await models.stop();
+      await admin.stop();
       await market.stop();
       await realtime.close();
       await queue.close();

@@ -25,9 +25,11 @@ interface PgQuery<T> extends Promise<T> {
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
   const { default: postgres } = await import("postgres");
+  const max = opts.max ?? 20;
+  let inFlight = 0;
   const sql = postgres(url, {
     // Concurrent transactions share commit flushes; more than a handful of connections is what keeps them busy.
-    max: opts.max ?? 20,
+    max,
     // One connection attempt; the request's deadline (deadline.ts) bounds the whole wait.
     connect_timeout: opts.connectTimeoutSeconds ?? 4,
     backoff: () => RECONNECT_PAUSE_S,
@@ -59,10 +61,15 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const wrap = (q: any, inTransaction: boolean): Transaction => ({
     async query<T>(text: string, params: unknown[] = []) {
       const query = q.unsafe(text, params as never[]) as PgQuery<Iterable<T>>;
-      const rows = await bounded(Promise.resolve(query), () => {
-        if (!inTransaction || query.state) query.cancel()?.catch(() => {});
-      });
-      return [...rows];
+      inFlight++;
+      try {
+        const rows = await bounded(Promise.resolve(query), () => {
+          if (!inTransaction || query.state) query.cancel()?.catch(() => {});
+        });
+        return [...rows];
+      } finally {
+        inFlight--;
+      }
     },
     async exec(text: string) {
       await q.unsafe(text);
@@ -101,5 +108,6 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     exec: base.exec,
     transaction,
     close: () => sql.end({ timeout: 5 }),
+    pool: () => ({ max, inFlight }),
   };
 }

@@ -7,6 +7,7 @@
  * after in `details`, and `meter_readings.written|deleted` with the range and counts (not every value:
  * a write may carry thousands of readings, which the asset's readings themselves keep).
  */
+import { assertHoldingQuota } from "../admin/holdings.ts";
 import type { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { audit } from "../auth/audit.ts";
@@ -82,6 +83,7 @@ export function deleteSite(db: Database, a: Actor, id: string): Promise<void> {
 
 export function createAsset(db: Database, a: Actor, input: AssetInput) {
   return db.transaction(async (tx) => {
+    await assertHoldingQuota(tx, a.principal.orgId, "assets");
     const after = await store.createAsset(tx, a.principal.orgId, input);
     await record(tx, a, "asset.created", { type: "asset", id: after.id }, { after });
     return after;

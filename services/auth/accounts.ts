@@ -266,14 +266,19 @@ export function createAccounts(deps: AccountDeps) {
       }
       // The account and its organization (as orgOf picks it) in one round trip.
       const [user] = await db.query<
-        UserRow & { org_id: string | null; org_name: string | null; org_role: Role | null }
+        UserRow & {
+          org_id: string | null;
+          org_name: string | null;
+          org_role: Role | null;
+          org_suspended: boolean | null;
+        }
       >(
         `SELECT u.id, u.email, u.name, u.password_hash, u.status, u.failed_logins, u.locked_until, u.mfa_enabled,
                 u.mfa_secret, u.mfa_last_step::text AS mfa_last_step,
-                o.id AS org_id, o.name AS org_name, o.role AS org_role
+                o.id AS org_id, o.name AS org_name, o.role AS org_role, o.suspended AS org_suspended
            FROM users u
            LEFT JOIN LATERAL (
-             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+             SELECT o.id, o.name, m.role, o.suspended_at IS NOT NULL AS suspended FROM memberships m JOIN organizations o ON o.id = m.org_id
               WHERE m.user_id = u.id ORDER BY m.created_at LIMIT 1
            ) o ON true
           WHERE lower(u.email) = $1`,
@@ -363,6 +368,12 @@ export function createAccounts(deps: AccountDeps) {
         await finishAttempt(db, attempt, { success: false, reason: "no_organization", userId: user.id });
         throw forbidden("This account belongs to no organization", { code: "no_organization" });
       }
+      if (user.org_suspended) {
+        await finishAttempt(db, attempt, { success: false, reason: "organization_suspended", userId: user.id });
+        throw forbidden("Your organization is suspended; contact the platform's operator", {
+          code: "organization_suspended",
+        });
+      }
       await clearFailures(db, user.id);
       await finishAttempt(db, attempt, { success: true, userId: user.id });
       await audit(db, {
@@ -416,13 +427,15 @@ export function createAccounts(deps: AccountDeps) {
         throw unauthenticated("The refresh token is invalid or expired", "invalid_refresh_token");
       }
       const s = claim.session;
-      const [row] = await db.query<{ email: string; name: string; status: string; org_name: string; role: Role }>(
-        `SELECT u.email, u.name, u.status, o.name AS org_name, m.role
+      const [row] = await db.query<
+        { email: string; name: string; status: string; org_name: string; role: Role; suspended: boolean }
+      >(
+        `SELECT u.email, u.name, u.status, o.name AS org_name, m.role, o.suspended_at IS NOT NULL AS suspended
            FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $2 JOIN organizations o ON o.id = m.org_id
           WHERE u.id = $1`,
         [s.user_id, s.org_id],
       );
-      if (!row || row.status !== "active") {
+      if (!row || row.status !== "active" || row.suspended) {
         await revokeFamily(db, s.family_id, "user_inactive");
         deps.changed();
         throw unauthenticated("The refresh token is invalid or expired", "invalid_refresh_token");

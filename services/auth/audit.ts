@@ -1,5 +1,13 @@
 /** The audit log: who did what, in which organization, from where, when. Append-only. */
+import { z } from "zod";
 import type { Queryable } from "../../db/database.ts";
+
+/** An action filter: exact (`auth.login`) or a family (`auth.*`). */
+export const auditActionFilter = z.string().trim().regex(
+  /^[a-z_]+(\.[a-z_*]+)*$/,
+  "Like auth.login, or auth.* for a family",
+)
+  .max(64);
 
 export interface AuditEntry {
   orgId: string | null;
@@ -37,6 +45,8 @@ export interface AuditQuery {
   to?: Date;
   limit: number;
   cursor?: string;
+  /** Only entries newer than this id (a live feed asking for what came since its newest). */
+  after?: string;
 }
 
 export interface AuditRow {
@@ -73,6 +83,7 @@ export async function listAudit(
   if (f.from) add("a.created_at >= ?", f.from);
   if (f.to) add("a.created_at < ?", f.to);
   if (f.cursor) add("a.id < ?::bigint", f.cursor);
+  if (f.after) add("a.id > ?::bigint", f.after);
   params.push(f.limit + 1);
   const rows = await q.query<AuditRow>(
     `SELECT a.id::text AS id, a.action, a.actor_user_id, u.email AS actor_email, a.actor_api_key_id, a.target_type,

@@ -4,6 +4,7 @@
  * scopes every statement by its org_id; a row of another organization is
  * simply not found (404).
  */
+import { assertHoldingQuota } from "../admin/holdings.ts";
 import type { Database, Queryable } from "../../db/database.ts";
 import { conflict, forbidden, notFound as notFoundError } from "../errors.ts";
 import { audit } from "./audit.ts";
@@ -298,6 +299,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
       }
       const key = randomToken(API_KEY_PREFIX);
       const db = deps.db();
+      await assertHoldingQuota(db, p.orgId, "api_keys");
       const expires = input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null;
       const [row] = await db.query<ApiKeyView>(
         `INSERT INTO api_keys (org_id, user_id, name, prefix, key_hash, role, expires_at)

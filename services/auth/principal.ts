@@ -1,7 +1,7 @@
 /**
  * Who is calling: resolved from an access token (Bearer or cookie) or an API
  * key, and re-checked against the database on every request so that disabling
- * a user, removing a member, a role change or a logout takes effect at once.
+ * a user, removing a member, a role change, a logout or suspending the organization takes effect at once.
  */
 import type { Database } from "../../db/database.ts";
 import type { AccessClaims } from "./jwt.ts";
@@ -47,6 +47,7 @@ export async function principalFromClaims(
                      WHERE r.family_id = $3::uuid AND r.user_id = u.id AND r.revoked_at IS NULL
                        AND r.expires_at > now()) AS live
        FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
+       JOIN organizations o ON o.id = m.org_id AND o.suspended_at IS NULL
       WHERE u.id = $1::uuid`,
     [claims.sub, claims.org, claims.sid],
   );
@@ -88,6 +89,7 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
        FROM api_keys k
        JOIN users u ON u.id = k.user_id
        JOIN memberships m ON m.user_id = k.user_id AND m.org_id = k.org_id
+       JOIN organizations o ON o.id = k.org_id AND o.suspended_at IS NULL
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
     [await sha256Hex(key)],
   );

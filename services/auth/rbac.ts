@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   /** Promote a model version to production, or roll back. */
   "models:promote",
   "admin:flags",
+  /** The organization's usage per day, its CSV and the monthly billing overview. */
+  "usage:read",
 ] as const;
 export type Permission = typeof PERMISSIONS[number];
 

@@ -48,6 +48,19 @@ export interface BidDeps {
   /** The coalescing writer of drafts, and the follow-up after a commit (relay the bid events now). */
   bids: { readonly writer: BidWriter; kick(): void };
   now?: () => Date;
+  /** The organization's bids-per-day quota (services/admin/meter.ts): `take` throws its 429. */
+  quota?: { takeBids(orgId: string, n: number): void; refundBids(orgId: string, n: number): void };
+}
+
+/** Runs `create` with `n` bids counted against the day's quota, given back when nothing was created. */
+async function withinQuota<T>(deps: BidDeps, orgId: string, n: number, create: () => Promise<T>): Promise<T> {
+  deps.quota?.takeBids(orgId, n);
+  try {
+    return await create();
+  } catch (e) {
+    deps.quota?.refundBids(orgId, n);
+    throw e;
+  }
 }
 
 /**
@@ -220,15 +233,17 @@ export async function createBid(
   opts: ActionOptions & { submit?: boolean } = {},
 ): Promise<Outcome<BidView>> {
   const orgId = c.principal.orgId;
-  if (!opts.idempotency && !opts.submit) {
-    const bid = await checkedBid(deps.db, orgId, input, deps.now?.() ?? new Date());
-    const created = await deps.bids.writer.insert(creator(c), bid);
-    deps.bids.kick();
-    return { value: created, json: JSON.stringify(created), replayed: false };
-  }
-  return await act(deps, c, opts, async (tx, now) => {
-    const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
-    return opts.submit ? await goLive(tx, c, created, now, { fresh: true }) : created;
+  return await withinQuota(deps, orgId, 1, async () => {
+    if (!opts.idempotency && !opts.submit) {
+      const bid = await checkedBid(deps.db, orgId, input, deps.now?.() ?? new Date());
+      const created = await deps.bids.writer.insert(creator(c), bid);
+      deps.bids.kick();
+      return { value: created, json: JSON.stringify(created), replayed: false };
+    }
+    return await act(deps, c, opts, async (tx, now) => {
+      const created = await insertBid(tx, creator(c), await checkedBid(tx, orgId, input, now));
+      return opts.submit ? await goLive(tx, c, created, now, { fresh: true }) : created;
+    });
   });
 }
 
@@ -255,7 +270,12 @@ export async function createBids(
   input: { bids: readonly unknown[]; submit?: boolean; replaces?: readonly string[] },
   opts: ActionOptions = {},
 ): Promise<Outcome<{ items: BidView[] }>> {
-  return await act(deps, c, opts, (tx, now) => createBatchIn(tx, c, input, now));
+  return await withinQuota(
+    deps,
+    c.principal.orgId,
+    input.bids.length,
+    () => act(deps, c, opts, (tx, now) => createBatchIn(tx, c, input, now)),
+  );
 }
 
 /**

@@ -18,6 +18,12 @@ const optionalUrl = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}` },
   );
 
+const emailList = z.string().trim().optional().transform((v) =>
+  v ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : []
+).refine((list) => list.every((e) => z.email().safeParse(e).success), {
+  message: "must be a comma-separated list of e-mail addresses",
+});
+
 const bool = z.enum(["true", "false", "1", "0", ""]).optional().transform((v) => v === "true" || v === "1");
 
 export const envSchema = z.object({
@@ -57,11 +63,14 @@ export const envSchema = z.object({
     v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []
   ).refine((list) => list.every(isIpOrCidr), { message: "must be a comma-separated list of IP addresses or CIDRs" }),
   PUBLIC_ORIGIN: optionalUrl(["http:", "https:"]),
-  OPERATOR_EMAILS: z.string().trim().optional().transform((v) =>
-    v ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : []
-  ).refine((list) => list.every((e) => z.email().safeParse(e).success), {
-    message: "must be a comma-separated list of e-mail addresses",
+  PLATFORM_ADMINS: emailList,
+  /** The older name of PLATFORM_ADMINS, still accepted: the two lists are joined. */
+  OPERATOR_EMAILS: emailList,
+  METRICS_TOKEN: z.string().optional().refine((v) => v === undefined || v.length >= 16, {
+    message: "must be at least 16 characters",
   }),
+  REQUEST_METRICS: z.enum(["on", "off"]).default("on"),
+  QUOTAS: z.enum(["on", "off"]).default("on"),
   MARKET_SOURCE: z.enum(["simulator", "replay", "off"]).default("simulator"),
   MARKET_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(20_240_501),
   MARKET_BACKFILL_DAYS: z.coerce.number().int().min(0).max(365).default(30),
@@ -124,10 +133,16 @@ export interface Config {
   /** The app's public origin (scheme://host[:port]) for CSRF checks; unset → the request's own Host. */
   publicOrigin?: string;
   /**
-   * Lower-cased e-mails of the platform operators: the people running this instance, who see
-   * figures across all organizations (realtime stats). Empty: nobody does.
+   * Lower-cased e-mails of the platform operators (PLATFORM_ADMINS, or its older name OPERATOR_EMAILS):
+   * the people running this instance, who see and steer every organization. Empty: nobody does.
    */
   operatorEmails: string[];
+  /** Bearer token that may read GET /metrics (besides a platform operator's session). */
+  metricsToken?: string;
+  /** Request counts and latencies per route on the request path (REQUEST_METRICS). */
+  requestMetrics: boolean;
+  /** Per-organization quotas metered on the request path (QUOTAS). */
+  quotas: boolean;
   market: {
     source: Env["MARKET_SOURCE"];
     seed: number;
@@ -215,7 +230,10 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     trustedProxies: e.TRUSTED_PROXIES,
     publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : undefined,
-    operatorEmails: e.OPERATOR_EMAILS,
+    operatorEmails: [...new Set([...e.PLATFORM_ADMINS, ...e.OPERATOR_EMAILS])],
+    metricsToken: e.METRICS_TOKEN,
+    requestMetrics: e.REQUEST_METRICS === "on",
+    quotas: e.QUOTAS === "on",
     market: {
       source: e.MARKET_SOURCE,
       seed: e.MARKET_SEED,

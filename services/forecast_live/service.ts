@@ -5,6 +5,7 @@
  * pass holds a transaction-level advisory lock (a second instance skips its pass). A zone that fails is logged
  * and tried again at the next tick; the others go on.
  */
+import { counters } from "../metrics/metrics.ts";
 import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
@@ -45,6 +46,7 @@ export function createForecastLive(deps: {
         try {
           const r = await runZone(job, zone, { force });
           out.set(zone, r);
+          counters.forecastRuns.inc({ status: r.status });
           if (r.status === "stored") {
             log.info("forecast stored", {
               zone,
@@ -59,6 +61,7 @@ export function createForecastLive(deps: {
           }
         } catch (e) {
           out.set(zone, e instanceof Error ? e : new Error(String(e)));
+          counters.forecastRuns.inc({ status: "failed" });
           log.error("forecast run failed; retrying next tick", {
             zone,
             error: e instanceof Error ? e.message : String(e),

@@ -12,8 +12,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Config } from "../config/env.ts";
-import { errorMessage } from "../health/registry.ts";
-import { log } from "../log/logger.ts";
+import { type RedisSubscription, subscribeRedis } from "../adapters/redis_subscriber.ts";
 import { type PriceTick, priceTickSchema } from "../market/types.ts";
 import type { AlertMessage } from "./protocol.ts";
 
@@ -142,44 +141,22 @@ export interface RedisBusOptions {
 
 export function createRedisBus(opts: RedisBusOptions): RealtimeBus {
   const s = counters("redis");
-  let sub: Redis | null = null;
-  let closed = false;
+  let sub: RedisSubscription | null = null;
   return {
     kind: "redis",
     start(onMessage) {
-      (async () => {
-        const { Redis } = await import("ioredis");
-        if (closed) return;
-        const c = new Redis(opts.url, {
-          lazyConnect: true,
-          connectTimeout: opts.timeoutMs,
-          // Subscribe commands wait for the connection; ioredis resubscribes after every reconnect.
-          enableOfflineQueue: true,
-          autoResubscribe: true,
-          maxRetriesPerRequest: null,
-          retryStrategy: (times) => Math.min(250 * 2 ** Math.min(times, 6), 5_000),
-        });
-        sub = c;
-        // Without a listener an 'error' event would crash the process; outages show in stats and /health.
-        c.on("error", () => {});
-        c.on("ready", () => (s.connected = true));
-        c.on("close", () => (s.connected = false));
-        c.on("message", (_channel: string, text: string) => {
-          let raw: unknown;
-          try {
-            raw = JSON.parse(text);
-          } catch {
-            return;
-          }
+      sub = subscribeRedis({
+        url: opts.url,
+        channel: opts.channel,
+        timeoutMs: opts.timeoutMs,
+        name: "realtime",
+        onState: (connected) => (s.connected = connected),
+        onJson(raw) {
           const msg = decode(raw, opts.instanceId);
           if (!msg) return;
           s.received++;
           onMessage(msg);
-        });
-        await c.subscribe(opts.channel);
-      })().catch((e) => {
-        // The first connect failed; ioredis keeps retrying and resubscribes when it gets through.
-        if (!closed) log.warn("realtime: Redis subscriber not connected yet", { error: errorMessage(e) });
+        },
       });
     },
     publish(msg) {
@@ -195,10 +172,9 @@ export function createRedisBus(opts: RedisBusOptions): RealtimeBus {
     },
     stats: () => ({ ...s }),
     close() {
-      closed = true;
-      s.connected = false;
-      sub?.disconnect();
+      sub?.close();
       sub = null;
+      s.connected = false;
       return Promise.resolve();
     },
   };

@@ -426,6 +426,29 @@ export class RealtimeHub {
     this.#snapshot(c, [...c.zones]);
   }
 
+  /** The organizations' connections end (suspended): 4403, which clients take as "do not reconnect". */
+  closeOrganizations(orgIds: ReadonlySet<string>): number {
+    let n = 0;
+    for (const c of [...this.#clients]) {
+      if (!orgIds.has(c.orgId)) continue;
+      n++;
+      try {
+        c.socket.close(4403, "organization suspended");
+      } catch {
+        // already closing
+      }
+      this.#drop(c);
+    }
+    return n;
+  }
+
+  /** Open connections of one organization on this instance (its WebSocket quota). */
+  connectionsOf(orgId: string): number {
+    let n = 0;
+    for (const c of this.#clients) if (c.orgId === orgId) n++;
+    return n;
+  }
+
   #drop(c: Client): void {
     if (!c.open) return;
     c.open = false;

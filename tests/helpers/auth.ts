@@ -306,3 +306,16 @@ export async function pastGrace(t: TestApp, token: string) {
     [await sha256Hex(token), REFRESH_GRACE_MS + 1000],
   );
 }
+
+/** A body for PUT /api/admin/organizations/:id/quotas: every quota at the platform default but those given. */
+export function quotaBody(own: Partial<Record<string, number | null>> = {}): Record<string, number | null> {
+  return {
+    api_requests_per_minute: null,
+    api_requests_per_day: null,
+    bids_per_day: null,
+    assets: null,
+    api_keys: null,
+    ws_connections: null,
+    ...own,
+  };
+}

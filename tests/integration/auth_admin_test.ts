@@ -385,8 +385,10 @@ Deno.test("API edge: a body over BODY_LIMIT_BYTES → 413, with or without Conte
 });
 
 Deno.test("API edge: a malformed id in the path → 400 validation_failed, never 500", opts, async () => {
-  const t = await testApp();
-  const org = await createOrg(t, "edgeuuid");
+  // The caller is also a platform admin, so the operator-only routes get as far as their parameters too.
+  const email = uniqueEmail("edgeuuid-admin");
+  const t = await testApp({ PLATFORM_ADMINS: email });
+  const org = await createOrg(t, "edgeuuid", { email });
   const doc = await (await t.fetch("/api/openapi.json")).json();
   const bad = [
     "not-a-uuid",

@@ -110,6 +110,7 @@ Deno.test("RBAC: the matrix is the one the issue specifies", () => {
       "invitations:manage",
       "audit:read",
       "admin:flags",
+      "usage:read",
       "models:promote",
     ] as const
   ) {

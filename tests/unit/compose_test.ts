@@ -204,3 +204,91 @@ Deno.test("README.md's environment table lists every variable the app reads", as
   assert.deepEqual(missing, [], `README.md's table lacks ${missing.join(", ")}`);
   assert.deepEqual(extra, [], `README.md lists variables the app does not read: ${extra.join(", ")}`);
 });
+
+Deno.test("Prometheus scrapes the app's /metrics with its METRICS_TOKEN; Grafana's dashboard is provisioned from files", async () => {
+  const prometheus = services.prometheus;
+  const grafana = services.grafana;
+  assert.ok(prometheus && grafana, "docker-compose.yml has prometheus and grafana services");
+  const mounts = (s: ComposeService) =>
+    new Map(
+      (s.volumes ?? []).map((v) => (typeof v === "string" ? v.split(":") : [v.source ?? ""])).map((
+        [src, dst],
+      ) => [dst, src]),
+    );
+
+  const promConfigFile = mounts(prometheus).get("/etc/prometheus/prometheus.yml");
+  assert.ok(promConfigFile, "prometheus.yml is mounted from the repository");
+  const promConfig = parse(await read(promConfigFile.replace(/^\.\//, ""))) as {
+    scrape_configs: {
+      metrics_path?: string;
+      authorization?: { credentials?: string };
+      static_configs: { targets: string[] }[];
+    }[];
+  };
+  const job = promConfig.scrape_configs.find((j) =>
+    j.static_configs.some((c) => c.targets.some((t) => t.startsWith("app:")))
+  );
+  assert.ok(job, "a scrape job targets the app service");
+  assert.equal(job.metrics_path ?? "/metrics", "/metrics");
+  const [host, port] = job.static_configs[0].targets[0].split(":");
+  assertPointsAtService("prometheus target", host, Number(port));
+  const config = loadConfig(environmentOf(app));
+  assert.ok(config.metricsToken, "the app has a METRICS_TOKEN");
+  assert.equal(job.authorization?.credentials, config.metricsToken, "Prometheus sends the app's METRICS_TOKEN");
+
+  const grafanaMounts = mounts(grafana);
+  const provisioning = grafanaMounts.get("/etc/grafana/provisioning");
+  assert.ok(provisioning, "Grafana's provisioning folder is mounted");
+  const datasources = parse(await read(`${provisioning.replace(/^\.\//, "")}/datasources/prometheus.yml`)) as {
+    datasources: { uid: string; type: string; url: string }[];
+  };
+  const ds = datasources.datasources[0];
+  assert.equal(ds.type, "prometheus");
+  const dsUrl = new URL(ds.url);
+  assertPointsAtService("Grafana's data source", dsUrl.hostname, Number(dsUrl.port));
+  const providers = parse(await read(`${provisioning.replace(/^\.\//, "")}/dashboards/optibid.yml`)) as {
+    providers: { options: { path: string } }[];
+  };
+  const dashboardsDir = grafanaMounts.get(providers.providers[0].options.path);
+  assert.ok(dashboardsDir, "the dashboard provider's path is a mounted folder");
+
+  // Every panel queries the data source above, and every metric it names is one the app exposes.
+  const { createAppMetrics } = await import("../../services/metrics/metrics.ts");
+  const exposition = await createAppMetrics({
+    ws: () => ({ connections: 0, frames_sent: 0, messages_sent: 0 }),
+    queueDeadLetters: () => 0,
+    queueBackend: () => "kv",
+    outbox: () => Promise.resolve({ backlog: 0, oldestAgeS: 0 }),
+    dbPool: () => ({ max: 1, inFlight: 0 }),
+  }).render();
+  const exposed = new Set(
+    [...exposition.matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap(([, name, type]) =>
+      type === "histogram" ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name]
+    ),
+  );
+  const dashboard = JSON.parse(await read(`${dashboardsDir.replace(/^\.\//, "")}/optibid.json`)) as {
+    panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+  };
+  assert.ok(dashboard.panels.length >= 6);
+  const FUNCTIONS = new Set([
+    "sum",
+    "by",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "max",
+    "le",
+    "route",
+    "status",
+    "quota",
+  ]);
+  for (const panel of dashboard.panels) {
+    assert.equal(panel.datasource.uid, ds.uid, `${panel.title}: its data source`);
+    for (const t of panel.targets) {
+      const names = [...t.expr.replace(/\{[^}]*\}/g, "").replace(/\[[^\]]*\]/g, "").matchAll(/[a-z_][a-z0-9_]*/g)]
+        .map((m) => m[0]).filter((n) => !FUNCTIONS.has(n));
+      assert.ok(names.length > 0, `${panel.title}: ${t.expr}`);
+      for (const n of names) assert.ok(exposed.has(n), `${panel.title}: ${n} is not a metric the app exposes`);
+    }
+  }
+});

@@ -79,3 +79,31 @@ Deno.test("config: OPERATOR_EMAILS is a comma-separated list of e-mails, compare
     (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.variable === "OPERATOR_EMAILS"),
   );
 });
+
+Deno.test("config: PLATFORM_ADMINS names the platform admins; OPERATOR_EMAILS, its older name, is joined to it", () => {
+  assert.deepEqual(loadConfig({ PLATFORM_ADMINS: "Boss@Example.com" }).operatorEmails, ["boss@example.com"]);
+  assert.deepEqual(
+    loadConfig({
+      PLATFORM_ADMINS: "boss@example.com,ops@example.com",
+      OPERATOR_EMAILS: "OPS@example.com,old@example.com",
+    })
+      .operatorEmails,
+    ["boss@example.com", "ops@example.com", "old@example.com"],
+  );
+  assert.throws(
+    () => loadConfig({ PLATFORM_ADMINS: "not-an-email" }),
+    (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.variable === "PLATFORM_ADMINS"),
+  );
+});
+
+Deno.test("config: METRICS_TOKEN is long enough; REQUEST_METRICS and QUOTAS switch metering on and off", () => {
+  const d = loadConfig({});
+  assert.deepEqual([d.metricsToken, d.requestMetrics, d.quotas], [undefined, true, true]);
+  const off = loadConfig({ REQUEST_METRICS: "off", QUOTAS: "off", METRICS_TOKEN: "0123456789abcdef" });
+  assert.deepEqual([off.metricsToken, off.requestMetrics, off.quotas], ["0123456789abcdef", false, false]);
+  assert.throws(
+    () => loadConfig({ METRICS_TOKEN: "short" }),
+    (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.variable === "METRICS_TOKEN"),
+  );
+  assert.throws(() => loadConfig({ QUOTAS: "maybe" }), ConfigError);
+});

@@ -1,9 +1,11 @@
 import { page } from "fresh";
 import { z } from "zod";
 import { AdminNav } from "../../../components/AdminNav.tsx";
-import { Button, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
+import { ActorSelect } from "../../../components/ActorSelect.tsx";
+import { platformAdminViewer } from "../../../server/admin_http.ts";
+import { Button, Field, type FieldErrors, Notice } from "../../../components/Form.tsx";
 import { parseForm, signedIn } from "../../../server/pages.ts";
-import { type AuditRow, listAudit } from "../../../services/auth/audit.ts";
+import { auditActionFilter, type AuditRow, listAudit } from "../../../services/auth/audit.ts";
 import type { MemberView } from "../../../services/auth/organization.ts";
 import { define } from "../../../utils.ts";
 import { zonedTimeToUtc } from "../../../services/market/clock.ts";
@@ -51,8 +53,7 @@ const localMinute = (timeZone: string) =>
 const filtersSchema = (timeZone: string) =>
   z.object({
     actor: z.uuid("Pick a member").or(empty).optional(),
-    action: z.string().trim().regex(/^[a-z_]+(\.[a-z_*]+)*$/, "Like auth.login, or auth.* for a family").max(64)
-      .or(empty).optional(),
+    action: auditActionFilter.or(empty).optional(),
     from: localMinute(timeZone).or(empty).optional(),
     to: localMinute(timeZone).or(empty).optional(),
     limit: z.coerce.number().int().min(1).max(200).or(empty).optional(),
@@ -124,11 +125,11 @@ function details(d: Record<string, unknown>): string {
   return text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
 
-export default define.page<typeof handler>(function AdminAudit({ data }) {
+export default define.page<typeof handler>(function AdminAudit({ data, state }) {
   const { filters, errors } = data;
   return (
     <div class="space-y-6">
-      <AdminNav current="/admin/audit" />
+      <AdminNav current="/admin/audit" operator={platformAdminViewer(state)} />
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Audit log</h1>
         <p class="mt-1 text-sm text-slate-600">
@@ -138,13 +139,7 @@ export default define.page<typeof handler>(function AdminAudit({ data }) {
       </header>
 
       <form method="get" class="grid gap-3 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_1fr_auto] lg:items-end">
-        <Select
-          name="actor"
-          label="Actor"
-          options={[{ value: "", label: "Anyone" }, ...data.members.map((m) => ({ value: m.id, label: m.email }))]}
-          value={filters.actor}
-          error={errors.actor}
-        />
+        <ActorSelect members={data.members} value={filters.actor} error={errors.actor} />
         <Field
           name="action"
           label="Action"

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Button, Card, Field, type FieldErrors, Notice, RowAction, Select } from "../../../components/Form.tsx";
 import { SecretBox } from "../../../components/SecretBox.tsx";
 import { AdminNav } from "../../../components/AdminNav.tsx";
+import { platformAdminViewer } from "../../../server/admin_http.ts";
 import type { InvitationView, MemberView } from "../../../services/auth/organization.ts";
 import { doneNotice, doneRedirect, formErrorsOf, formObject, parseForm, signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
@@ -103,12 +104,12 @@ export const handler = define.handlers({
 /** The day on the viewer's clock ("2026-01-05"). */
 const date = (d: Date | string, timeZone: string) => formatUserTime(timeZone, d).slice(0, 10);
 
-export default define.page<typeof handler>(function AdminUsers({ data }) {
+export default define.page<typeof handler>(function AdminUsers({ data, state }) {
   const invErrors = data.form === "invite" ? data.errors : {};
   const rowError = (id: string) => data.target === id && data.errors._form ? data.errors._form : undefined;
   return (
     <div class="space-y-6">
-      <AdminNav current="/admin/users" />
+      <AdminNav current="/admin/users" operator={platformAdminViewer(state)} />
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Members</h1>
         <p class="mt-1 text-sm text-slate-600">Who can use {data.orgName}, and what they may do.</p>

@@ -11,6 +11,7 @@ export const handler = define.api({
       "fraction; coverage of the 10–90 % band. Figures are null while there is nothing to compare.",
     tags: ["forecasts"],
     permission: "forecast:read",
+    feature: "forecasts",
     query: accuracyQuery,
     responses: { 200: { description: "Accuracy", schema: accuracyResponse } },
     async handler(ctx, { query }) {

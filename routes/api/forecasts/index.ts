@@ -10,6 +10,7 @@ export const handler = define.api({
       "earlier `asOf` answers what was known then. `p10`/`p90` are null until the model has enough past errors.",
     tags: ["forecasts"],
     permission: "forecast:read",
+    feature: "forecasts",
     query: forecastsQuery,
     responses: { 200: { description: "Forecasts, oldest interval first", schema: forecastsResponse } },
     async handler(ctx, { query }) {

@@ -9,6 +9,7 @@ export const handler = define.api({
     description: "Its parameters, training window, backtest metrics and stage.",
     tags: ["models"],
     permission: "forecast:read",
+    feature: "forecasts",
     params: uuidParam,
     responses: {
       200: { description: "The model version", schema: modelSchema },

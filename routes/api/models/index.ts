@@ -10,6 +10,7 @@ export const handler = define.api({
       "page's `next_cursor`.",
     tags: ["models"],
     permission: "forecast:read",
+    feature: "forecasts",
     query: modelListQuery,
     responses: {
       200: { description: "A page of model versions", schema: modelPageSchema },

@@ -11,6 +11,7 @@ export const handler = define.api({
       "the caller's organization; with MLflow, the `production` alias follows.",
     tags: ["models"],
     permission: "models:promote",
+    feature: "forecasts",
     body: rollbackBody,
     responses: {
       200: { description: "Rolled back", schema: stageChangeSchema },

@@ -15,6 +15,7 @@ export const handler = define.api({
       "`production` alias follows.",
     tags: ["models"],
     permission: "models:promote",
+    feature: "forecasts",
     params: uuidParam,
     responses: {
       200: { description: "Promoted (or already production)", schema: stageChangeSchema },
