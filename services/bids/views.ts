@@ -3,18 +3,22 @@ import { z } from "zod";
 import { instant } from "../schemas/instant.ts";
 import { MARKETS } from "../market/types.ts";
 import { ISOS } from "../market/zones.ts";
-import { BID_SIDES, BID_STATUSES } from "./schema.ts";
+import { BID_KINDS, BID_SIDES, BID_STATUSES, VIRTUAL_SIDES } from "./schema.ts";
 import { int4 } from "../schemas/numeric.ts";
 
 export const bidSchema = z.object({
   id: z.uuid(),
-  asset_id: z.uuid(),
-  asset_name: z.string(),
+  kind: z.enum(BID_KINDS),
+  /** null for a virtual bid (no asset). */
+  asset_id: z.uuid().nullable(),
+  asset_name: z.string().nullable(),
+  /** The pricing location (hub or node) of a virtual bid; null for a physical one. */
+  location: z.string().nullable(),
   zone: z.enum(ISOS),
   market: z.enum(MARKETS),
   interval_start: z.string(),
   interval_end: z.string(),
-  side: z.enum(BID_SIDES),
+  side: z.enum([...BID_SIDES, ...VIRTUAL_SIDES]),
   segments: z.array(z.object({ price: z.number(), quantity: z.number() })),
   status: z.enum(BID_STATUSES),
   version: z.number().int(),
@@ -26,6 +30,7 @@ export const bidSchema = z.object({
   da_revenue: z.number().nullable(),
   rt_revenue: z.number().nullable(),
   revenue: z.number().nullable(),
+  fee: z.number().nullable(),
   reject_reason: z.string().nullable(),
 }).meta({ id: "Bid" });
 
@@ -34,6 +39,7 @@ export const bidPageSchema = z.object({ items: z.array(bidSchema), next_cursor: 
 
 /** The filters of GET /api/bids and its CSV export. */
 export const bidFilterQuery = z.object({
+  kind: z.enum(BID_KINDS).optional(),
   status: z.enum(BID_STATUSES).optional(),
   zone: z.enum(ISOS).optional(),
   market: z.enum(MARKETS).optional(),

@@ -82,4 +82,9 @@ export const COLUMNS = {
   "bids.clearing_price": numeric(12, 4),
   /** Segments are jsonb; an award copies quantities into bids.awarded_mw, numeric(12, 4). */
   "bids.awarded_mw": numeric(12, 4),
+  "virtual_settings.credit_limit": numeric(14, 2),
+  "virtual_settings.fee_per_mwh": numeric(10, 4),
+  "settlement_lines.mw": numeric(14, 4),
+  "settlement_lines.price": numeric(12, 4),
+  "settlement_lines.amount": numeric(16, 4),
 } as const satisfies Record<string, NumericType>;

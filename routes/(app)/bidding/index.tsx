@@ -17,7 +17,7 @@ import { listAssets } from "../../../services/assets/store.ts";
 import { formObject, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
-import { BID_STATUSES, type Issue } from "../../../services/bids/schema.ts";
+import { BID_STATUSES, clearingSide, type Issue } from "../../../services/bids/schema.ts";
 import { getBid, listBids } from "../../../services/bids/store.ts";
 import { createBid, editDraft } from "../../../services/bids/actions.ts";
 import { isIdempotencyKey } from "../../../services/bids/idempotency.ts";
@@ -152,12 +152,15 @@ export const handler = define.handlers({
     const id = z.uuid().safeParse(edit);
     if (!id.success) throw new HttpError(404, "No such bid");
     const bid = await getBid(ctx.state.services.db(), p.orgId, id.data);
+    if (bid.kind === "virtual" || bid.asset_id === null) {
+      return page<Data>(await load(ctx, p, undefined, "Virtual drafts are edited in the builder's Virtual form."));
+    }
     if (!allows(bid, "edit", new Date())) {
       return page<Data>(await load(ctx, p, undefined, `That bid is ${bid.status}: only drafts can be edited.`));
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid({ ...bid, zone: bid.zone as Iso }, await priceUnitOf(ctx, p)),
+        form: formFromBid({ ...bid, asset_id: bid.asset_id, side: clearingSide(bid.side), zone: bid.zone as Iso }, await priceUnitOf(ctx, p)),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },
