@@ -69,19 +69,21 @@ import * as $64 from "./routes/api/sites/[id].ts";
 import * as $65 from "./routes/api/sites/index.ts";
 import * as $66 from "./routes/api/users/[id].ts";
 import * as $67 from "./routes/api/users/index.ts";
-import * as $68 from "./routes/api/ws/broadcast/alert.ts";
-import * as $69 from "./routes/api/ws/broadcast/price.ts";
-import * as $70 from "./routes/api/ws/market/[zone].ts";
-import * as $71 from "./routes/api/ws/prices.ts";
-import * as $72 from "./routes/api/ws/stats.ts";
-import * as $73 from "./routes/health/index.ts";
-import * as $74 from "./routes/health/live.ts";
-import * as $75 from "./routes/health/ready.ts";
-import * as $76 from "./routes/index.tsx";
-import * as $77 from "./routes/login.tsx";
-import * as $78 from "./routes/logout.tsx";
-import * as $79 from "./routes/register.tsx";
-import * as $80 from "./routes/system-status.tsx";
+import * as $68 from "./routes/api/virtual-bids/rules.ts";
+import * as $69 from "./routes/api/virtual-bids/settings.ts";
+import * as $70 from "./routes/api/ws/broadcast/alert.ts";
+import * as $71 from "./routes/api/ws/broadcast/price.ts";
+import * as $72 from "./routes/api/ws/market/[zone].ts";
+import * as $73 from "./routes/api/ws/prices.ts";
+import * as $74 from "./routes/api/ws/stats.ts";
+import * as $75 from "./routes/health/index.ts";
+import * as $76 from "./routes/health/live.ts";
+import * as $77 from "./routes/health/ready.ts";
+import * as $78 from "./routes/index.tsx";
+import * as $79 from "./routes/login.tsx";
+import * as $80 from "./routes/logout.tsx";
+import * as $81 from "./routes/register.tsx";
+import * as $82 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/DayGrid.tsx";
@@ -161,19 +163,21 @@ const manifest: Manifest = {
     "./routes/api/sites/index.ts": $65,
     "./routes/api/users/[id].ts": $66,
     "./routes/api/users/index.ts": $67,
-    "./routes/api/ws/broadcast/alert.ts": $68,
-    "./routes/api/ws/broadcast/price.ts": $69,
-    "./routes/api/ws/market/[zone].ts": $70,
-    "./routes/api/ws/prices.ts": $71,
-    "./routes/api/ws/stats.ts": $72,
-    "./routes/health/index.ts": $73,
-    "./routes/health/live.ts": $74,
-    "./routes/health/ready.ts": $75,
-    "./routes/index.tsx": $76,
-    "./routes/login.tsx": $77,
-    "./routes/logout.tsx": $78,
-    "./routes/register.tsx": $79,
-    "./routes/system-status.tsx": $80,
+    "./routes/api/virtual-bids/rules.ts": $68,
+    "./routes/api/virtual-bids/settings.ts": $69,
+    "./routes/api/ws/broadcast/alert.ts": $70,
+    "./routes/api/ws/broadcast/price.ts": $71,
+    "./routes/api/ws/market/[zone].ts": $72,
+    "./routes/api/ws/prices.ts": $73,
+    "./routes/api/ws/stats.ts": $74,
+    "./routes/health/index.ts": $75,
+    "./routes/health/live.ts": $76,
+    "./routes/health/ready.ts": $77,
+    "./routes/index.tsx": $78,
+    "./routes/login.tsx": $79,
+    "./routes/logout.tsx": $80,
+    "./routes/register.tsx": $81,
+    "./routes/system-status.tsx": $82,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

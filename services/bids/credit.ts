@@ -4,8 +4,12 @@
  * Checked in the transaction that makes virtual bids live, after a row lock on the organization's settings,
  * so two concurrent submissions cannot both pass on the same headroom. No settings row: a limit of $0.
  */
-import type { Queryable, Transaction } from "../../db/database.ts";
+import { z } from "zod";
+import type { Database, Queryable, Transaction } from "../../db/database.ts";
+import { audit } from "../auth/audit.ts";
+import type { Principal } from "../auth/principal.ts";
 import { DomainError } from "../errors.ts";
+import { COLUMNS, decimal } from "../schemas/numeric.ts";
 import type { Segment } from "./schema.ts";
 import { notional } from "./virtual.ts";
 
@@ -80,7 +84,44 @@ export async function checkCredit(
       `pending, above your organization's limit of ${dollars(limit)} (an admin sets it on /settings)`,
     {
       code: "credit_limit_exceeded",
-      details: { credit_limit: limit, pending_exposure: Math.round(pending * 100) / 100, requested: asked },
+      details: { credit_limit: limit, pending_exposure: round2(pending), requested: round2(asked) },
     },
   );
 }
+
+/** The settings as an admin sends them: both fields, in the columns' precision. */
+export const virtualSettingsInput = z.object({
+  credit_limit: decimal(COLUMNS["virtual_settings.credit_limit"], { min: 0 })
+    .describe("Most notional exposure ($) of pending virtual bids; 0 refuses every virtual bid"),
+  fee_per_mwh: decimal(COLUMNS["virtual_settings.fee_per_mwh"], { min: 0, max: 1000 })
+    .describe("Fee per awarded MWh of a settled virtual bid (ISO uplift), $"),
+});
+
+/** Changes the organization's virtual settings, audited (`virtual_settings.updated`, before and after). */
+export async function updateVirtualSettings(
+  db: Database,
+  c: { principal: Principal; ip?: string | null },
+  input: z.infer<typeof virtualSettingsInput>,
+): Promise<VirtualSettings & { pending_exposure: number }> {
+  return await db.transaction(async (tx) => {
+    const orgId = c.principal.orgId;
+    const before = await getVirtualSettings(tx, orgId);
+    const after = await putVirtualSettings(tx, orgId, c.principal.userId, input);
+    await audit(tx, {
+      orgId,
+      actorUserId: c.principal.userId,
+      actorApiKeyId: c.principal.apiKeyId ?? null,
+      action: "virtual_settings.updated",
+      targetType: "organization",
+      targetId: orgId,
+      ip: c.ip ?? null,
+      details: {
+        before: { credit_limit: before.credit_limit, fee_per_mwh: before.fee_per_mwh },
+        after: { credit_limit: after.credit_limit, fee_per_mwh: after.fee_per_mwh },
+      },
+    });
+    return { ...after, pending_exposure: round2(await pendingExposure(tx, orgId)) };
+  });
+}
+
+export const round2 = (v: number) => Math.round(v * 100) / 100;
