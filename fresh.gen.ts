@@ -65,25 +65,30 @@ import * as $60 from "./routes/api/organizations/current/invitations/[id].ts";
 import * as $61 from "./routes/api/organizations/current/invitations/index.ts";
 import * as $62 from "./routes/api/organizations/current.ts";
 import * as $63 from "./routes/api/portfolio/pnl.ts";
-import * as $64 from "./routes/api/sites/[id].ts";
-import * as $65 from "./routes/api/sites/index.ts";
-import * as $66 from "./routes/api/users/[id].ts";
-import * as $67 from "./routes/api/users/index.ts";
-import * as $68 from "./routes/api/virtual-bids/rules.ts";
-import * as $69 from "./routes/api/virtual-bids/settings.ts";
-import * as $70 from "./routes/api/ws/broadcast/alert.ts";
-import * as $71 from "./routes/api/ws/broadcast/price.ts";
-import * as $72 from "./routes/api/ws/market/[zone].ts";
-import * as $73 from "./routes/api/ws/prices.ts";
-import * as $74 from "./routes/api/ws/stats.ts";
-import * as $75 from "./routes/health/index.ts";
-import * as $76 from "./routes/health/live.ts";
-import * as $77 from "./routes/health/ready.ts";
-import * as $78 from "./routes/index.tsx";
-import * as $79 from "./routes/login.tsx";
-import * as $80 from "./routes/logout.tsx";
-import * as $81 from "./routes/register.tsx";
-import * as $82 from "./routes/system-status.tsx";
+import * as $64 from "./routes/api/settlements/statements/[id]/differences.csv.ts";
+import * as $65 from "./routes/api/settlements/statements/[id]/differences.ts";
+import * as $66 from "./routes/api/settlements/statements/[id]/reviews.ts";
+import * as $67 from "./routes/api/settlements/statements/[id].ts";
+import * as $68 from "./routes/api/settlements/statements/index.ts";
+import * as $69 from "./routes/api/sites/[id].ts";
+import * as $70 from "./routes/api/sites/index.ts";
+import * as $71 from "./routes/api/users/[id].ts";
+import * as $72 from "./routes/api/users/index.ts";
+import * as $73 from "./routes/api/virtual-bids/rules.ts";
+import * as $74 from "./routes/api/virtual-bids/settings.ts";
+import * as $75 from "./routes/api/ws/broadcast/alert.ts";
+import * as $76 from "./routes/api/ws/broadcast/price.ts";
+import * as $77 from "./routes/api/ws/market/[zone].ts";
+import * as $78 from "./routes/api/ws/prices.ts";
+import * as $79 from "./routes/api/ws/stats.ts";
+import * as $80 from "./routes/health/index.ts";
+import * as $81 from "./routes/health/live.ts";
+import * as $82 from "./routes/health/ready.ts";
+import * as $83 from "./routes/index.tsx";
+import * as $84 from "./routes/login.tsx";
+import * as $85 from "./routes/logout.tsx";
+import * as $86 from "./routes/register.tsx";
+import * as $87 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/DayGrid.tsx";
@@ -159,25 +164,30 @@ const manifest: Manifest = {
     "./routes/api/organizations/current/invitations/index.ts": $61,
     "./routes/api/organizations/current.ts": $62,
     "./routes/api/portfolio/pnl.ts": $63,
-    "./routes/api/sites/[id].ts": $64,
-    "./routes/api/sites/index.ts": $65,
-    "./routes/api/users/[id].ts": $66,
-    "./routes/api/users/index.ts": $67,
-    "./routes/api/virtual-bids/rules.ts": $68,
-    "./routes/api/virtual-bids/settings.ts": $69,
-    "./routes/api/ws/broadcast/alert.ts": $70,
-    "./routes/api/ws/broadcast/price.ts": $71,
-    "./routes/api/ws/market/[zone].ts": $72,
-    "./routes/api/ws/prices.ts": $73,
-    "./routes/api/ws/stats.ts": $74,
-    "./routes/health/index.ts": $75,
-    "./routes/health/live.ts": $76,
-    "./routes/health/ready.ts": $77,
-    "./routes/index.tsx": $78,
-    "./routes/login.tsx": $79,
-    "./routes/logout.tsx": $80,
-    "./routes/register.tsx": $81,
-    "./routes/system-status.tsx": $82,
+    "./routes/api/settlements/statements/[id]/differences.csv.ts": $64,
+    "./routes/api/settlements/statements/[id]/differences.ts": $65,
+    "./routes/api/settlements/statements/[id]/reviews.ts": $66,
+    "./routes/api/settlements/statements/[id].ts": $67,
+    "./routes/api/settlements/statements/index.ts": $68,
+    "./routes/api/sites/[id].ts": $69,
+    "./routes/api/sites/index.ts": $70,
+    "./routes/api/users/[id].ts": $71,
+    "./routes/api/users/index.ts": $72,
+    "./routes/api/virtual-bids/rules.ts": $73,
+    "./routes/api/virtual-bids/settings.ts": $74,
+    "./routes/api/ws/broadcast/alert.ts": $75,
+    "./routes/api/ws/broadcast/price.ts": $76,
+    "./routes/api/ws/market/[zone].ts": $77,
+    "./routes/api/ws/prices.ts": $78,
+    "./routes/api/ws/stats.ts": $79,
+    "./routes/health/index.ts": $80,
+    "./routes/health/live.ts": $81,
+    "./routes/health/ready.ts": $82,
+    "./routes/index.tsx": $83,
+    "./routes/login.tsx": $84,
+    "./routes/logout.tsx": $85,
+    "./routes/register.tsx": $86,
+    "./routes/system-status.tsx": $87,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

@@ -62,7 +62,7 @@ CREATE TABLE settlement_lines (
   mw numeric(14, 4) NOT NULL,
   price numeric(12, 4) NOT NULL,
   amount numeric(16, 4) NOT NULL,
-  PRIMARY KEY (statement_id, line_no)
+  PRIMARY KEY (statement_id, line_no, market)
 );
 
 CREATE TABLE settlement_reviews (

@@ -240,7 +240,9 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
             <dt class="text-slate-500">{bid.kind === "virtual" ? "Location" : "Asset"}</dt>
             <dd>
               {bid.kind === "virtual"
-                ? `${bid.location} (virtual ${bid.side === "inc" ? "INC: sell DA, buy back RT" : "DEC: buy DA, sell back RT"})`
+                ? `${bid.location} (virtual ${
+                  bid.side === "inc" ? "INC: sell DA, buy back RT" : "DEC: buy DA, sell back RT"
+                })`
                 : bid.asset_name}
             </dd>
             <dt class="text-slate-500">Zone, market</dt>

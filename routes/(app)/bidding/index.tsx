@@ -160,7 +160,10 @@ export const handler = define.handlers({
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid({ ...bid, asset_id: bid.asset_id, side: clearingSide(bid.side), zone: bid.zone as Iso }, await priceUnitOf(ctx, p)),
+        form: formFromBid(
+          { ...bid, asset_id: bid.asset_id, side: clearingSide(bid.side), zone: bid.zone as Iso },
+          await priceUnitOf(ctx, p),
+        ),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },

@@ -27,7 +27,7 @@ export const handler = define.api({
   POST: {
     summary: "Create a bid (a draft)",
     description: "Validated against the asset and the zone's rules (segments, prices, capacity, gate closure). " +
-      "A virtual bid (`kind: \"virtual\"`) has no asset but a zone, a pricing `location` (hub or node the zone " +
+      'A virtual bid (`kind: "virtual"`) has no asset but a zone, a pricing `location` (hub or node the zone ' +
       "accepts, GET /api/virtual-bids/rules) and a side `inc` or `dec`, DA only; the zone's virtual rules apply. " +
       "`zone` may be left out: the asset fixes it (if sent, it must be the asset's). " +
       "Send `Idempotency-Key` to make a retry safe: the same key returns the first answer, byte for byte, " +
