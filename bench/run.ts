@@ -4,6 +4,7 @@ import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchBids } from "./bids.ts";
 import { benchDayBatch } from "./day_batch.ts";
+import { benchSettlementImport } from "./settlement_import.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -16,6 +17,7 @@ const all: Record<string, () => Promise<unknown>> = {
   bids: benchBids,
   clearing: benchClearing,
   day_batch: benchDayBatch,
+  settlement_import: benchSettlementImport,
   ws_fanout: () => benchWsFanout(),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);

@@ -120,10 +120,22 @@ const refusal = (issues: RowIssue[], more: boolean) =>
     },
   );
 
+/** A chunk as COPY text: tab-separated, `\\` escaped (locations have no control characters: formats.ts). */
+function copyText(statementId: string, c: Chunk): string {
+  let out = "";
+  for (let i = 0; i < c.size; i++) {
+    out += `${statementId}\t${c.line_no[i]}\t${new Date(c.start[i]).toISOString()}\t${
+      new Date(c.end[i]).toISOString()
+    }\t${c.location[i].replaceAll("\\", "\\\\")}\t${c.market[i]}\t${c.mw[i]}\t${c.price[i]}\t${c.amount[i]}\n`;
+  }
+  return out;
+}
+
 /**
  * Imports a statement (CSV bytes) for `input`'s zone and period, all or nothing, and answers it with its
  * comparison totals. A row outside the period, or not in the format, refuses the whole file (400
- * `invalid_statement`, each bad row with its `line`).
+ * `invalid_statement`, each bad row with its `line`). On Postgres the lines stream in through one COPY while
+ * the file is still being read; elsewhere by chunked INSERTs.
  */
 export async function importStatement(
   db: Database,
@@ -140,60 +152,24 @@ export async function importStatement(
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING id`,
         [orgId, input.zone, input.format, input.from, input.to, input.filename ?? null, c.principal.userId],
       );
-      let reader: RowReader | null = null;
-      const issues: RowIssue[] = [];
-      let more = false;
-      let chunk = new Chunk();
-      let lines = 0;
-      try {
-        for await (const { record, info } of csvRecords(body, { relaxColumnCount: true })) {
-          if (!reader) {
-            const r = readerFor(input.format, record);
-            if (typeof r === "string") {
-              issues.push({ line: info.lines, message: r });
-              break;
-            }
-            reader = r;
-            continue;
-          }
-          let out: StatementLine[];
-          try {
-            out = reader.read(record);
-            for (const l of out) {
-              if (l.interval_start < from || l.interval_start >= to) {
-                throw new RowError(
-                  `interval ${new Date(l.interval_start).toISOString()} is outside the statement's period ` +
-                    `[${input.from}, ${input.to})`,
-                );
-              }
-            }
-          } catch (e) {
-            if (!(e instanceof RowError)) throw e;
-            if (issues.length === MAX_ROW_ERRORS) {
-              more = true;
-              break;
-            }
-            issues.push({ line: info.lines, message: e.message });
-            continue;
-          }
-          if (issues.length) continue; // refused already: check the rest, store nothing more
-          for (const l of out) chunk.push(info.lines, l);
-          lines += out.length;
-          if (chunk.size >= CHUNK) {
-            await insertChunk(tx, id, chunk);
-            chunk = new Chunk();
-          }
-        }
-      } catch (e) {
-        // csv-parse's own refusals (an unclosed quote, a stray quote) carry the line they stopped at.
-        const err = e as { code?: unknown; lines?: unknown; message?: string };
-        if (typeof err.code !== "string" || !err.code.startsWith("CSV_")) throw e;
-        issues.push({ line: typeof err.lines === "number" ? err.lines : 0, message: `not valid CSV: ${err.message}` });
+      const read = { issues: [] as RowIssue[], more: false, header: false, lines: 0 };
+      const chunks = readChunks(body, input.format, from, to, read);
+      if (tx.copyIn) {
+        await tx.copyIn(
+          `COPY settlement_lines (statement_id, line_no, interval_start, interval_end, location, market, mw, price,
+                                  amount) FROM STDIN`,
+          (async function* () {
+            for await (const chunk of chunks) yield copyText(id, chunk);
+          })(),
+        );
+      } else {
+        for await (const chunk of chunks) await insertChunk(tx, id, chunk);
       }
-      if (!reader && !issues.length) issues.push({ line: 1, message: "the file is empty; a header row is expected" });
-      if (issues.length) throw refusal(issues, more);
-      await insertChunk(tx, id, chunk);
-      await tx.query(`UPDATE settlement_statements SET lines = $2 WHERE id = $1`, [id, lines]);
+      if (!read.header && !read.issues.length) {
+        read.issues.push({ line: 1, message: "the file is empty; a header row is expected" });
+      }
+      if (read.issues.length) throw refusal(read.issues, read.more);
+      await tx.query(`UPDATE settlement_statements SET lines = $2 WHERE id = $1`, [id, read.lines]);
       await audit(tx, {
         orgId,
         actorUserId: c.principal.userId,
@@ -202,10 +178,73 @@ export async function importStatement(
         targetType: "settlement_statement",
         targetId: id,
         ip: c.ip ?? null,
-        details: { zone: input.zone, format: input.format, from: input.from, to: input.to, lines },
+        details: { zone: input.zone, format: input.format, from: input.from, to: input.to, lines: read.lines },
       });
       return { statement: await getStatement(tx, orgId, id), totals: await comparisonTotals(tx, orgId, id) };
     }));
+}
+
+/**
+ * The statement's good lines, CHUNK at a time, as the file streams in. Bad rows go to `out.issues` (the first
+ * MAX_ROW_ERRORS, then `more`); once there is one, nothing more is yielded (the import is refused anyway) but
+ * the rest is still checked so the refusal lists what else is wrong.
+ */
+async function* readChunks(
+  body: CsvSource,
+  format: ImportInput["format"],
+  from: number,
+  to: number,
+  out: { issues: RowIssue[]; more: boolean; header: boolean; lines: number },
+): AsyncGenerator<Chunk> {
+  let reader: RowReader | null = null;
+  let chunk = new Chunk();
+  try {
+    for await (const { record, info } of csvRecords(body, { relaxColumnCount: true })) {
+      if (!reader) {
+        out.header = true;
+        const r = readerFor(format, record);
+        if (typeof r === "string") {
+          out.issues.push({ line: info.lines, message: r });
+          return;
+        }
+        reader = r;
+        continue;
+      }
+      let lines: StatementLine[];
+      try {
+        lines = reader.read(record);
+        for (const l of lines) {
+          if (l.interval_start < from || l.interval_start >= to) {
+            throw new RowError(
+              `interval ${new Date(l.interval_start).toISOString()} is outside the statement's period ` +
+                `[${new Date(from).toISOString()}, ${new Date(to).toISOString()})`,
+            );
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof RowError)) throw e;
+        if (out.issues.length === MAX_ROW_ERRORS) {
+          out.more = true;
+          return;
+        }
+        out.issues.push({ line: info.lines, message: e.message });
+        continue;
+      }
+      if (out.issues.length) continue;
+      for (const l of lines) chunk.push(info.lines, l);
+      out.lines += lines.length;
+      if (chunk.size >= CHUNK) {
+        yield chunk;
+        chunk = new Chunk();
+      }
+    }
+  } catch (e) {
+    // csv-parse's own refusals (an unclosed quote, a stray quote) carry the line they stopped at.
+    const err = e as { code?: unknown; lines?: unknown; message?: string };
+    if (typeof err.code !== "string" || !err.code.startsWith("CSV_")) throw e;
+    out.issues.push({ line: typeof err.lines === "number" ? err.lines : 0, message: `not valid CSV: ${err.message}` });
+  }
+  if (!out.issues.length && chunk.size) yield chunk;
 }
 
 export const reviewInput = z.object({
