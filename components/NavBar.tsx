@@ -14,6 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/market", label: "Market", available: true },
   { href: "/bidding", label: "Bidding", available: true },
   { href: "/assets", label: "Assets", available: true },
+  { href: "/settlements", label: "Settlements", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/models", label: "Models", available: true },
   { href: "/admin/users", label: "Admin", available: true },
