@@ -9,6 +9,7 @@ import {
   formFromBid,
   formFromFields,
   formToInput,
+  formZone,
   priceIssues,
 } from "../../../components/bid_form.ts";
 import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../../islands/BidBuilder.tsx";
@@ -17,7 +18,7 @@ import { listAssets } from "../../../services/assets/store.ts";
 import { formObject, redirect, signedIn } from "../../../server/pages.ts";
 import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
-import { BID_STATUSES, clearingSide, type Issue } from "../../../services/bids/schema.ts";
+import { BID_STATUSES, type Issue } from "../../../services/bids/schema.ts";
 import { getBid, listBids } from "../../../services/bids/store.ts";
 import { createBid, editDraft } from "../../../services/bids/actions.ts";
 import { isIdempotencyKey } from "../../../services/bids/idempotency.ts";
@@ -35,7 +36,7 @@ import { define, type State } from "../../../utils.ts";
 /** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
 function filtersOf(url: URL): BidFilters {
   const out: Record<string, string> = {};
-  for (const k of ["status", "zone", "market", "asset_id"] as const) {
+  for (const k of ["kind", "status", "zone", "market", "asset_id"] as const) {
     const r = bidFilterQuery.shape[k].safeParse(url.searchParams.get(k) || undefined);
     if (r.success && r.data) out[k] = r.data;
   }
@@ -152,16 +153,13 @@ export const handler = define.handlers({
     const id = z.uuid().safeParse(edit);
     if (!id.success) throw new HttpError(404, "No such bid");
     const bid = await getBid(ctx.state.services.db(), p.orgId, id.data);
-    if (bid.kind === "virtual" || bid.asset_id === null) {
-      return page<Data>(await load(ctx, p, undefined, "Virtual drafts are edited in the builder's Virtual form."));
-    }
     if (!allows(bid, "edit", new Date())) {
       return page<Data>(await load(ctx, p, undefined, `That bid is ${bid.status}: only drafts can be edited.`));
     }
     return page<Data>(
       await load(ctx, p, {
         form: formFromBid(
-          { ...bid, asset_id: bid.asset_id, side: clearingSide(bid.side), zone: bid.zone as Iso },
+          { ...bid, zone: bid.zone as Iso },
           await priceUnitOf(ctx, p),
         ),
         issues: [],
@@ -191,15 +189,15 @@ export const handler = define.handlers({
       load(ctx, p, { form, issues, attempted: issues.length > 0, editing }).then((d) => page<Data>(d, { status }));
 
     const assets = await listAssets(services.db(), p.orgId);
-    const asset = assets.find((a) => a.id === form.assetId);
-    const rows = applyRowAction(form, action, asset?.zone);
+    const asset = form.kind === "physical" ? assets.find((a) => a.id === form.assetId) : undefined;
+    const rows = applyRowAction(form, action, formZone(form, asset));
     if (rows) {
       return await load(ctx, p, { form: rows, issues: [], attempted: false, editing }).then((d) => page<Data>(d));
     }
     if (action !== "save" && action !== "submit") {
       return await again([{ path: "_form", message: `Unknown action "${action}"`, code: "bad_request" }], 400);
     }
-    if (!asset) {
+    if (!asset && form.kind === "physical") {
       return await again(
         [{ path: "asset_id", message: "asset_id: choose one of your assets", code: "not_found" }],
         400,
