@@ -91,6 +91,8 @@ export function AssetMarketFields({ bid, assets }: { bid: BidFormState; assets: 
   );
 }
 
+const dollars = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("en-US")}`;
+
 /** A virtual bid's zone and pricing location (the zone's hubs and zones; any node where the zone allows). */
 function VirtualFields({ bid }: { bid: BidFormState }) {
   const { form, update, pickZone } = bid;
@@ -111,7 +113,8 @@ function VirtualFields({ bid }: { bid: BidFormState }) {
         </select>
         {rules && (
           <p class="text-xs text-slate-500" data-testid="virtual-rules">
-            {rules.product}: at least {rules.minQuantityMw} MW a segment, ${rules.priceFloor} to ${rules.priceCap}/MWh
+            {rules.product}: at least {rules.minQuantityMw} MW a segment, {dollars(rules.priceFloor)} to{" "}
+            {dollars(rules.priceCap)}/MWh
           </p>
         )}
       </Labelled>

@@ -19,7 +19,8 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
       <legend class="block text-sm font-medium text-slate-700">
         Curve{" "}
         <span class="font-normal text-slate-500">
-          ({form.side === "offer" ? "prices must not decrease" : "prices must not increase"}; up to {rowsMax} segments)
+          ({clearingSide(form.side) === "offer" ? "prices must not decrease" : "prices must not increase"}; up to{" "}
+          {rowsMax} segments)
         </span>
       </legend>
       <table class="w-full table-fixed text-sm" data-testid="curve-table">

@@ -32,6 +32,8 @@ import {
   withdrawReplaced,
 } from "./store.ts";
 import { checkedBid } from "./validation.ts";
+import { bidBody } from "./schema.ts";
+import type { Iso } from "../market/zones.ts";
 import type { BidWriter } from "./writer.ts";
 
 export type { Outcome } from "./idempotency.ts";
@@ -139,7 +141,7 @@ async function goLive(
 ): Promise<BidView> {
   const orgId = c.principal.orgId;
   assertAllowed(draft, "submit", now);
-  if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
+  if (!opts.fresh) await checkedBid(tx, orgId, bidBody(draft as BidView & { zone: Iso }), now, "bid");
   // A physical bid must be deliverable by its asset; a virtual one must fit the organization's credit.
   if (draft.kind === "virtual") await checkCredit(tx, orgId, [draft]);
   else await checkCommitment(tx, orgId, draft as CandidateBid, opts.asset);
@@ -150,14 +152,6 @@ async function goLive(
   });
   await auditBid(tx, c, "bid.submitted", draft.id, { version: submitted.version });
   return submitted;
-}
-
-/** A stored bid as the input that would create it. */
-function bidInputOf(b: BidView) {
-  const { asset_id, location, zone, market, interval_start, side, segments } = b;
-  return b.kind === "virtual"
-    ? { kind: b.kind, zone, location, market, interval_start, side, segments }
-    : { asset_id, zone, market, interval_start, side, segments };
 }
 
 /** What a bid is placed for: its asset, or for a virtual bid its zone and location. */

@@ -567,6 +567,19 @@ export function checkBid(
   };
 }
 
+/**
+ * A bid (checked, or as stored) as the input that creates it: a physical bid names its asset, a virtual one
+ * its kind and location; nothing else (the API's objects are strict).
+ */
+export function bidBody(
+  b: Pick<CheckedBid, "kind" | "asset_id" | "location" | "zone" | "market" | "interval_start" | "side" | "segments">,
+): Record<string, unknown> {
+  const { zone, market, interval_start, side, segments } = b;
+  return b.kind === "virtual"
+    ? { kind: "virtual", zone, location: b.location, market, interval_start, side, segments }
+    : { asset_id: b.asset_id, zone, market, interval_start, side, segments };
+}
+
 /** Whether an input asks for a virtual bid (`kind: "virtual"`); anything else is checked as physical. */
 export function isVirtualInput(input: unknown): boolean {
   return typeof input === "object" && input !== null && (input as { kind?: unknown }).kind === "virtual";
