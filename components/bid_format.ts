@@ -135,37 +135,25 @@ export interface BidRow {
 }
 
 export function toRow(b: BidRow): BidRow {
-  const {
-    id,
-    kind,
-    asset_id,
-    asset_name,
-    location,
-    zone,
-    market,
-    interval_start,
-    interval_end,
-    side,
-    segments,
-    status,
-  } = b;
-  return {
-    id,
-    kind,
-    asset_id,
-    asset_name,
-    location,
-    zone,
-    market,
-    interval_start,
-    interval_end,
-    side,
-    segments,
-    status,
-    awarded_mw: b.awarded_mw,
-    clearing_price: b.clearing_price,
-    revenue: b.revenue,
-  };
+  // Only what the list shows: an API bid carries more (history, settlement details) than the island needs.
+  const keys = [
+    "id",
+    "kind",
+    "asset_id",
+    "asset_name",
+    "location",
+    "zone",
+    "market",
+    "interval_start",
+    "interval_end",
+    "side",
+    "segments",
+    "status",
+    "awarded_mw",
+    "clearing_price",
+    "revenue",
+  ] as const;
+  return Object.fromEntries(keys.map((k) => [k, b[k]])) as unknown as BidRow;
 }
 
 /** "3 seg · 45 MW · $20.00–$80.00"; `price` formats a price in the viewer's unit ($ by default). */

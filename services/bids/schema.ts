@@ -96,6 +96,21 @@ export const segmentSchema = z.strictObject({
 }).meta({ id: "BidSegment" });
 export type Segment = z.infer<typeof segmentSchema>;
 
+/** The fields and the refusal both kinds of bid share. */
+const intervalStartField = z.iso.datetime({
+  offset: true,
+  error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z"),
+});
+const segmentsField = z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
+  .min(1, { error: named("at least one segment") })
+  .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) });
+const bidObjectError = {
+  error: (iss: { code?: string; keys?: string[]; path?: readonly PropertyKey[]; input?: unknown }) =>
+    iss.code === "unrecognized_keys"
+      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
+      : named("an object")(iss),
+};
+
 export const bidInputSchema = z.strictObject({
   kind: z.literal("physical", { error: named(`"physical" (or left out)`) }).optional(),
   asset_id: z.uuid({ error: named("an asset id (UUID)") }),
@@ -106,17 +121,10 @@ export const bidInputSchema = z.strictObject({
    * Start of the delivery interval, ISO-8601 with "Z" or an offset. The interval's end is not sent: it
    * follows from the market (`intervalEnd`), so the two can never disagree.
    */
-  interval_start: z.iso.datetime({ offset: true, error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z") }),
+  interval_start: intervalStartField,
   side: z.enum(BID_SIDES, { error: named(`"offer" (sell) or "bid" (buy)`) }),
-  segments: z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
-    .min(1, { error: named("at least one segment") })
-    .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) }),
-}, {
-  error: (iss) =>
-    iss.code === "unrecognized_keys"
-      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
-      : named("an object")(iss),
-}).meta({ id: "BidInput" });
+  segments: segmentsField,
+}, bidObjectError).meta({ id: "BidInput" });
 export type BidInput = z.infer<typeof bidInputSchema>;
 
 export const virtualBidInputSchema = z.strictObject({
@@ -129,17 +137,10 @@ export const virtualBidInputSchema = z.strictObject({
     .regex(/^[\x20-\x7E]+$/, { error: named("a location name in printable ASCII") }),
   /** Virtual positions are taken in the day-ahead market and liquidated at the real-time price. */
   market: z.literal("DA", { error: named(`"DA" (virtual bids are day-ahead)`) }),
-  interval_start: z.iso.datetime({ offset: true, error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z") }),
+  interval_start: intervalStartField,
   side: z.enum(VIRTUAL_SIDES, { error: named(`"inc" (sell DA, buy back RT) or "dec" (buy DA, sell back RT)`) }),
-  segments: z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
-    .min(1, { error: named("at least one segment") })
-    .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) }),
-}, {
-  error: (iss) =>
-    iss.code === "unrecognized_keys"
-      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
-      : named("an object")(iss),
-}).meta({ id: "VirtualBidInput" });
+  segments: segmentsField,
+}, bidObjectError).meta({ id: "VirtualBidInput" });
 export type VirtualBidInput = z.infer<typeof virtualBidInputSchema>;
 
 /** Either kind, told apart by `kind` (left out: physical): the body of the bid API. */

@@ -31,6 +31,7 @@ export const handler = define.api({
     tags: ["settlements"],
     permission: "bids:write",
     query: importQuery,
+    rawBody: { contentType: "text/csv", description: "The statement, in the format named by `format`" },
     responses: {
       201: {
         description: "Imported, with the comparison's totals",
