@@ -1,6 +1,6 @@
 import { page } from "fresh";
 import type { FreshContext } from "fresh";
-import { Button, Card, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
+import { Button, Card, Field, type FieldErrors, Notice, Select } from "../../../components/Form.tsx";
 import { caller } from "../../../server/bids_http.ts";
 import { readFormData } from "../../../framework/api.ts";
 import { formErrorsOf, parseForm, redirect, signedIn } from "../../../server/pages.ts";
@@ -112,13 +112,22 @@ export default define.page<typeof handler>(({ data }) => {
                 value={values.format}
                 error={errors.format}
               />
-              <DateField
+              <Field
                 name="first_day"
+                type="date"
+                required
                 label="First operating day"
                 value={values.first_day}
                 error={errors.first_day}
               />
-              <DateField name="last_day" label="Last operating day" value={values.last_day} error={errors.last_day} />
+              <Field
+                name="last_day"
+                type="date"
+                required
+                label="Last operating day"
+                value={values.last_day}
+                error={errors.last_day}
+              />
             </div>
             <div class="space-y-1">
               <label for="f-file" class="block text-sm font-medium text-slate-700">CSV file (up to 50 MB)</label>
@@ -167,21 +176,3 @@ export default define.page<typeof handler>(({ data }) => {
     </div>
   );
 });
-
-function DateField(props: { name: string; label: string; value?: string; error?: string }) {
-  const id = `f-${props.name}`;
-  return (
-    <div class="space-y-1">
-      <label for={id} class="block text-sm font-medium text-slate-700">{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type="date"
-        required
-        value={props.value}
-        class="block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm"
-      />
-      {props.error && <p class="text-sm text-red-600" data-field-error={props.name}>{props.error}</p>}
-    </div>
-  );
-}
