@@ -36,91 +36,101 @@ import * as $31 from "./routes/(app)/models/_middleware.ts";
 import * as $32 from "./routes/(app)/models/index.tsx";
 import * as $33 from "./routes/(app)/profile.tsx";
 import * as $34 from "./routes/(app)/settings.tsx";
-import * as $35 from "./routes/(app)/strategies/_middleware.ts";
-import * as $36 from "./routes/(app)/strategies/[id].tsx";
-import * as $37 from "./routes/(app)/strategies/index.tsx";
-import * as $38 from "./routes/api/admin/audit-logs.ts";
-import * as $39 from "./routes/api/admin/billing.ts";
-import * as $40 from "./routes/api/admin/flags/[key]/overrides/[org_id].ts";
-import * as $41 from "./routes/api/admin/flags/[key].ts";
-import * as $42 from "./routes/api/admin/flags/index.ts";
-import * as $43 from "./routes/api/admin/organizations/[id]/quotas.ts";
-import * as $44 from "./routes/api/admin/organizations/[id]/reactivate.ts";
-import * as $45 from "./routes/api/admin/organizations/[id]/suspend.ts";
-import * as $46 from "./routes/api/admin/organizations/[id].ts";
-import * as $47 from "./routes/api/admin/organizations/index.ts";
-import * as $48 from "./routes/api/admin/queue/redrive.ts";
-import * as $49 from "./routes/api/admin/system.ts";
-import * as $50 from "./routes/api/admin/usage/export.csv.ts";
-import * as $51 from "./routes/api/admin/usage/index.ts";
-import * as $52 from "./routes/api/analytics/market.ts";
-import * as $53 from "./routes/api/analytics/portfolio.ts";
-import * as $54 from "./routes/api/api-keys/[id].ts";
-import * as $55 from "./routes/api/api-keys/index.ts";
-import * as $56 from "./routes/api/approvals/index.ts";
-import * as $57 from "./routes/api/approvals/policy.ts";
-import * as $58 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $59 from "./routes/api/assets/[id]/optimise/bids.ts";
-import * as $60 from "./routes/api/assets/[id]/optimise.ts";
-import * as $61 from "./routes/api/assets/[id].ts";
-import * as $62 from "./routes/api/assets/index.ts";
-import * as $63 from "./routes/api/auth/login.ts";
-import * as $64 from "./routes/api/auth/logout.ts";
-import * as $65 from "./routes/api/auth/me.ts";
-import * as $66 from "./routes/api/auth/mfa/disable.ts";
-import * as $67 from "./routes/api/auth/mfa/setup.ts";
-import * as $68 from "./routes/api/auth/mfa/verify.ts";
-import * as $69 from "./routes/api/auth/password.ts";
-import * as $70 from "./routes/api/auth/refresh.ts";
-import * as $71 from "./routes/api/auth/register.ts";
-import * as $72 from "./routes/api/bid-templates/[id].ts";
-import * as $73 from "./routes/api/bid-templates/index.ts";
-import * as $74 from "./routes/api/bids/[id]/approve.ts";
-import * as $75 from "./routes/api/bids/[id]/reject.ts";
-import * as $76 from "./routes/api/bids/[id]/submit.ts";
-import * as $77 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $78 from "./routes/api/bids/[id].ts";
-import * as $79 from "./routes/api/bids/batch.ts";
-import * as $80 from "./routes/api/bids/export.csv.ts";
-import * as $81 from "./routes/api/bids/index.ts";
-import * as $82 from "./routes/api/docs.ts";
-import * as $83 from "./routes/api/forecasts/accuracy.ts";
-import * as $84 from "./routes/api/forecasts/index.ts";
-import * as $85 from "./routes/api/market-data/export.csv.ts";
-import * as $86 from "./routes/api/market-data/history.ts";
-import * as $87 from "./routes/api/market-data/latest.ts";
-import * as $88 from "./routes/api/market-data/load.ts";
-import * as $89 from "./routes/api/market-data/zones.ts";
-import * as $90 from "./routes/api/models/[id]/promote.ts";
-import * as $91 from "./routes/api/models/[id].ts";
-import * as $92 from "./routes/api/models/index.ts";
-import * as $93 from "./routes/api/models/rollback.ts";
-import * as $94 from "./routes/api/openapi.json.ts";
-import * as $95 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $96 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $97 from "./routes/api/organizations/current.ts";
-import * as $98 from "./routes/api/portfolio/pnl.ts";
-import * as $99 from "./routes/api/sites/[id].ts";
-import * as $100 from "./routes/api/sites/index.ts";
-import * as $101 from "./routes/api/strategies/[id]/runs.ts";
-import * as $102 from "./routes/api/strategies/[id].ts";
-import * as $103 from "./routes/api/strategies/index.ts";
-import * as $104 from "./routes/api/users/[id].ts";
-import * as $105 from "./routes/api/users/index.ts";
-import * as $106 from "./routes/api/ws/broadcast/alert.ts";
-import * as $107 from "./routes/api/ws/broadcast/price.ts";
-import * as $108 from "./routes/api/ws/market/[zone].ts";
-import * as $109 from "./routes/api/ws/prices.ts";
-import * as $110 from "./routes/api/ws/stats.ts";
-import * as $111 from "./routes/health/index.ts";
-import * as $112 from "./routes/health/live.ts";
-import * as $113 from "./routes/health/ready.ts";
-import * as $114 from "./routes/index.tsx";
-import * as $115 from "./routes/login.tsx";
-import * as $116 from "./routes/logout.tsx";
-import * as $117 from "./routes/metrics.ts";
-import * as $118 from "./routes/register.tsx";
-import * as $119 from "./routes/system-status.tsx";
+import * as $35 from "./routes/(app)/settlements/_middleware.ts";
+import * as $36 from "./routes/(app)/settlements/[id].tsx";
+import * as $37 from "./routes/(app)/settlements/index.tsx";
+import * as $38 from "./routes/(app)/strategies/_middleware.ts";
+import * as $39 from "./routes/(app)/strategies/[id].tsx";
+import * as $40 from "./routes/(app)/strategies/index.tsx";
+import * as $41 from "./routes/api/admin/audit-logs.ts";
+import * as $42 from "./routes/api/admin/billing.ts";
+import * as $43 from "./routes/api/admin/flags/[key]/overrides/[org_id].ts";
+import * as $44 from "./routes/api/admin/flags/[key].ts";
+import * as $45 from "./routes/api/admin/flags/index.ts";
+import * as $46 from "./routes/api/admin/organizations/[id]/quotas.ts";
+import * as $47 from "./routes/api/admin/organizations/[id]/reactivate.ts";
+import * as $48 from "./routes/api/admin/organizations/[id]/suspend.ts";
+import * as $49 from "./routes/api/admin/organizations/[id].ts";
+import * as $50 from "./routes/api/admin/organizations/index.ts";
+import * as $51 from "./routes/api/admin/queue/redrive.ts";
+import * as $52 from "./routes/api/admin/system.ts";
+import * as $53 from "./routes/api/admin/usage/export.csv.ts";
+import * as $54 from "./routes/api/admin/usage/index.ts";
+import * as $55 from "./routes/api/analytics/market.ts";
+import * as $56 from "./routes/api/analytics/portfolio.ts";
+import * as $57 from "./routes/api/api-keys/[id].ts";
+import * as $58 from "./routes/api/api-keys/index.ts";
+import * as $59 from "./routes/api/approvals/index.ts";
+import * as $60 from "./routes/api/approvals/policy.ts";
+import * as $61 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $62 from "./routes/api/assets/[id]/optimise/bids.ts";
+import * as $63 from "./routes/api/assets/[id]/optimise.ts";
+import * as $64 from "./routes/api/assets/[id].ts";
+import * as $65 from "./routes/api/assets/index.ts";
+import * as $66 from "./routes/api/auth/login.ts";
+import * as $67 from "./routes/api/auth/logout.ts";
+import * as $68 from "./routes/api/auth/me.ts";
+import * as $69 from "./routes/api/auth/mfa/disable.ts";
+import * as $70 from "./routes/api/auth/mfa/setup.ts";
+import * as $71 from "./routes/api/auth/mfa/verify.ts";
+import * as $72 from "./routes/api/auth/password.ts";
+import * as $73 from "./routes/api/auth/refresh.ts";
+import * as $74 from "./routes/api/auth/register.ts";
+import * as $75 from "./routes/api/bid-templates/[id].ts";
+import * as $76 from "./routes/api/bid-templates/index.ts";
+import * as $77 from "./routes/api/bids/[id]/approve.ts";
+import * as $78 from "./routes/api/bids/[id]/reject.ts";
+import * as $79 from "./routes/api/bids/[id]/submit.ts";
+import * as $80 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $81 from "./routes/api/bids/[id].ts";
+import * as $82 from "./routes/api/bids/batch.ts";
+import * as $83 from "./routes/api/bids/export.csv.ts";
+import * as $84 from "./routes/api/bids/index.ts";
+import * as $85 from "./routes/api/docs.ts";
+import * as $86 from "./routes/api/forecasts/accuracy.ts";
+import * as $87 from "./routes/api/forecasts/index.ts";
+import * as $88 from "./routes/api/market-data/export.csv.ts";
+import * as $89 from "./routes/api/market-data/history.ts";
+import * as $90 from "./routes/api/market-data/latest.ts";
+import * as $91 from "./routes/api/market-data/load.ts";
+import * as $92 from "./routes/api/market-data/zones.ts";
+import * as $93 from "./routes/api/models/[id]/promote.ts";
+import * as $94 from "./routes/api/models/[id].ts";
+import * as $95 from "./routes/api/models/index.ts";
+import * as $96 from "./routes/api/models/rollback.ts";
+import * as $97 from "./routes/api/openapi.json.ts";
+import * as $98 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $99 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $100 from "./routes/api/organizations/current.ts";
+import * as $101 from "./routes/api/portfolio/pnl.ts";
+import * as $102 from "./routes/api/settlements/statements/[id]/differences.csv.ts";
+import * as $103 from "./routes/api/settlements/statements/[id]/differences.ts";
+import * as $104 from "./routes/api/settlements/statements/[id]/reviews.ts";
+import * as $105 from "./routes/api/settlements/statements/[id].ts";
+import * as $106 from "./routes/api/settlements/statements/index.ts";
+import * as $107 from "./routes/api/sites/[id].ts";
+import * as $108 from "./routes/api/sites/index.ts";
+import * as $109 from "./routes/api/strategies/[id]/runs.ts";
+import * as $110 from "./routes/api/strategies/[id].ts";
+import * as $111 from "./routes/api/strategies/index.ts";
+import * as $112 from "./routes/api/users/[id].ts";
+import * as $113 from "./routes/api/users/index.ts";
+import * as $114 from "./routes/api/virtual-bids/rules.ts";
+import * as $115 from "./routes/api/virtual-bids/settings.ts";
+import * as $116 from "./routes/api/ws/broadcast/alert.ts";
+import * as $117 from "./routes/api/ws/broadcast/price.ts";
+import * as $118 from "./routes/api/ws/market/[zone].ts";
+import * as $119 from "./routes/api/ws/prices.ts";
+import * as $120 from "./routes/api/ws/stats.ts";
+import * as $121 from "./routes/health/index.ts";
+import * as $122 from "./routes/health/live.ts";
+import * as $123 from "./routes/health/ready.ts";
+import * as $124 from "./routes/index.tsx";
+import * as $125 from "./routes/login.tsx";
+import * as $126 from "./routes/logout.tsx";
+import * as $127 from "./routes/metrics.ts";
+import * as $128 from "./routes/register.tsx";
+import * as $129 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/AnalyticsChart.tsx";
 import * as $$1 from "./islands/BidBuilder.tsx";
 import * as $$2 from "./islands/BidList.tsx";
@@ -173,91 +183,101 @@ const manifest: Manifest = {
     "./routes/(app)/models/index.tsx": $32,
     "./routes/(app)/profile.tsx": $33,
     "./routes/(app)/settings.tsx": $34,
-    "./routes/(app)/strategies/_middleware.ts": $35,
-    "./routes/(app)/strategies/[id].tsx": $36,
-    "./routes/(app)/strategies/index.tsx": $37,
-    "./routes/api/admin/audit-logs.ts": $38,
-    "./routes/api/admin/billing.ts": $39,
-    "./routes/api/admin/flags/[key]/overrides/[org_id].ts": $40,
-    "./routes/api/admin/flags/[key].ts": $41,
-    "./routes/api/admin/flags/index.ts": $42,
-    "./routes/api/admin/organizations/[id]/quotas.ts": $43,
-    "./routes/api/admin/organizations/[id]/reactivate.ts": $44,
-    "./routes/api/admin/organizations/[id]/suspend.ts": $45,
-    "./routes/api/admin/organizations/[id].ts": $46,
-    "./routes/api/admin/organizations/index.ts": $47,
-    "./routes/api/admin/queue/redrive.ts": $48,
-    "./routes/api/admin/system.ts": $49,
-    "./routes/api/admin/usage/export.csv.ts": $50,
-    "./routes/api/admin/usage/index.ts": $51,
-    "./routes/api/analytics/market.ts": $52,
-    "./routes/api/analytics/portfolio.ts": $53,
-    "./routes/api/api-keys/[id].ts": $54,
-    "./routes/api/api-keys/index.ts": $55,
-    "./routes/api/approvals/index.ts": $56,
-    "./routes/api/approvals/policy.ts": $57,
-    "./routes/api/assets/[id]/meter-readings.ts": $58,
-    "./routes/api/assets/[id]/optimise/bids.ts": $59,
-    "./routes/api/assets/[id]/optimise.ts": $60,
-    "./routes/api/assets/[id].ts": $61,
-    "./routes/api/assets/index.ts": $62,
-    "./routes/api/auth/login.ts": $63,
-    "./routes/api/auth/logout.ts": $64,
-    "./routes/api/auth/me.ts": $65,
-    "./routes/api/auth/mfa/disable.ts": $66,
-    "./routes/api/auth/mfa/setup.ts": $67,
-    "./routes/api/auth/mfa/verify.ts": $68,
-    "./routes/api/auth/password.ts": $69,
-    "./routes/api/auth/refresh.ts": $70,
-    "./routes/api/auth/register.ts": $71,
-    "./routes/api/bid-templates/[id].ts": $72,
-    "./routes/api/bid-templates/index.ts": $73,
-    "./routes/api/bids/[id]/approve.ts": $74,
-    "./routes/api/bids/[id]/reject.ts": $75,
-    "./routes/api/bids/[id]/submit.ts": $76,
-    "./routes/api/bids/[id]/withdraw.ts": $77,
-    "./routes/api/bids/[id].ts": $78,
-    "./routes/api/bids/batch.ts": $79,
-    "./routes/api/bids/export.csv.ts": $80,
-    "./routes/api/bids/index.ts": $81,
-    "./routes/api/docs.ts": $82,
-    "./routes/api/forecasts/accuracy.ts": $83,
-    "./routes/api/forecasts/index.ts": $84,
-    "./routes/api/market-data/export.csv.ts": $85,
-    "./routes/api/market-data/history.ts": $86,
-    "./routes/api/market-data/latest.ts": $87,
-    "./routes/api/market-data/load.ts": $88,
-    "./routes/api/market-data/zones.ts": $89,
-    "./routes/api/models/[id]/promote.ts": $90,
-    "./routes/api/models/[id].ts": $91,
-    "./routes/api/models/index.ts": $92,
-    "./routes/api/models/rollback.ts": $93,
-    "./routes/api/openapi.json.ts": $94,
-    "./routes/api/organizations/current/invitations/[id].ts": $95,
-    "./routes/api/organizations/current/invitations/index.ts": $96,
-    "./routes/api/organizations/current.ts": $97,
-    "./routes/api/portfolio/pnl.ts": $98,
-    "./routes/api/sites/[id].ts": $99,
-    "./routes/api/sites/index.ts": $100,
-    "./routes/api/strategies/[id]/runs.ts": $101,
-    "./routes/api/strategies/[id].ts": $102,
-    "./routes/api/strategies/index.ts": $103,
-    "./routes/api/users/[id].ts": $104,
-    "./routes/api/users/index.ts": $105,
-    "./routes/api/ws/broadcast/alert.ts": $106,
-    "./routes/api/ws/broadcast/price.ts": $107,
-    "./routes/api/ws/market/[zone].ts": $108,
-    "./routes/api/ws/prices.ts": $109,
-    "./routes/api/ws/stats.ts": $110,
-    "./routes/health/index.ts": $111,
-    "./routes/health/live.ts": $112,
-    "./routes/health/ready.ts": $113,
-    "./routes/index.tsx": $114,
-    "./routes/login.tsx": $115,
-    "./routes/logout.tsx": $116,
-    "./routes/metrics.ts": $117,
-    "./routes/register.tsx": $118,
-    "./routes/system-status.tsx": $119,
+    "./routes/(app)/settlements/_middleware.ts": $35,
+    "./routes/(app)/settlements/[id].tsx": $36,
+    "./routes/(app)/settlements/index.tsx": $37,
+    "./routes/(app)/strategies/_middleware.ts": $38,
+    "./routes/(app)/strategies/[id].tsx": $39,
+    "./routes/(app)/strategies/index.tsx": $40,
+    "./routes/api/admin/audit-logs.ts": $41,
+    "./routes/api/admin/billing.ts": $42,
+    "./routes/api/admin/flags/[key]/overrides/[org_id].ts": $43,
+    "./routes/api/admin/flags/[key].ts": $44,
+    "./routes/api/admin/flags/index.ts": $45,
+    "./routes/api/admin/organizations/[id]/quotas.ts": $46,
+    "./routes/api/admin/organizations/[id]/reactivate.ts": $47,
+    "./routes/api/admin/organizations/[id]/suspend.ts": $48,
+    "./routes/api/admin/organizations/[id].ts": $49,
+    "./routes/api/admin/organizations/index.ts": $50,
+    "./routes/api/admin/queue/redrive.ts": $51,
+    "./routes/api/admin/system.ts": $52,
+    "./routes/api/admin/usage/export.csv.ts": $53,
+    "./routes/api/admin/usage/index.ts": $54,
+    "./routes/api/analytics/market.ts": $55,
+    "./routes/api/analytics/portfolio.ts": $56,
+    "./routes/api/api-keys/[id].ts": $57,
+    "./routes/api/api-keys/index.ts": $58,
+    "./routes/api/approvals/index.ts": $59,
+    "./routes/api/approvals/policy.ts": $60,
+    "./routes/api/assets/[id]/meter-readings.ts": $61,
+    "./routes/api/assets/[id]/optimise/bids.ts": $62,
+    "./routes/api/assets/[id]/optimise.ts": $63,
+    "./routes/api/assets/[id].ts": $64,
+    "./routes/api/assets/index.ts": $65,
+    "./routes/api/auth/login.ts": $66,
+    "./routes/api/auth/logout.ts": $67,
+    "./routes/api/auth/me.ts": $68,
+    "./routes/api/auth/mfa/disable.ts": $69,
+    "./routes/api/auth/mfa/setup.ts": $70,
+    "./routes/api/auth/mfa/verify.ts": $71,
+    "./routes/api/auth/password.ts": $72,
+    "./routes/api/auth/refresh.ts": $73,
+    "./routes/api/auth/register.ts": $74,
+    "./routes/api/bid-templates/[id].ts": $75,
+    "./routes/api/bid-templates/index.ts": $76,
+    "./routes/api/bids/[id]/approve.ts": $77,
+    "./routes/api/bids/[id]/reject.ts": $78,
+    "./routes/api/bids/[id]/submit.ts": $79,
+    "./routes/api/bids/[id]/withdraw.ts": $80,
+    "./routes/api/bids/[id].ts": $81,
+    "./routes/api/bids/batch.ts": $82,
+    "./routes/api/bids/export.csv.ts": $83,
+    "./routes/api/bids/index.ts": $84,
+    "./routes/api/docs.ts": $85,
+    "./routes/api/forecasts/accuracy.ts": $86,
+    "./routes/api/forecasts/index.ts": $87,
+    "./routes/api/market-data/export.csv.ts": $88,
+    "./routes/api/market-data/history.ts": $89,
+    "./routes/api/market-data/latest.ts": $90,
+    "./routes/api/market-data/load.ts": $91,
+    "./routes/api/market-data/zones.ts": $92,
+    "./routes/api/models/[id]/promote.ts": $93,
+    "./routes/api/models/[id].ts": $94,
+    "./routes/api/models/index.ts": $95,
+    "./routes/api/models/rollback.ts": $96,
+    "./routes/api/openapi.json.ts": $97,
+    "./routes/api/organizations/current/invitations/[id].ts": $98,
+    "./routes/api/organizations/current/invitations/index.ts": $99,
+    "./routes/api/organizations/current.ts": $100,
+    "./routes/api/portfolio/pnl.ts": $101,
+    "./routes/api/settlements/statements/[id]/differences.csv.ts": $102,
+    "./routes/api/settlements/statements/[id]/differences.ts": $103,
+    "./routes/api/settlements/statements/[id]/reviews.ts": $104,
+    "./routes/api/settlements/statements/[id].ts": $105,
+    "./routes/api/settlements/statements/index.ts": $106,
+    "./routes/api/sites/[id].ts": $107,
+    "./routes/api/sites/index.ts": $108,
+    "./routes/api/strategies/[id]/runs.ts": $109,
+    "./routes/api/strategies/[id].ts": $110,
+    "./routes/api/strategies/index.ts": $111,
+    "./routes/api/users/[id].ts": $112,
+    "./routes/api/users/index.ts": $113,
+    "./routes/api/virtual-bids/rules.ts": $114,
+    "./routes/api/virtual-bids/settings.ts": $115,
+    "./routes/api/ws/broadcast/alert.ts": $116,
+    "./routes/api/ws/broadcast/price.ts": $117,
+    "./routes/api/ws/market/[zone].ts": $118,
+    "./routes/api/ws/prices.ts": $119,
+    "./routes/api/ws/stats.ts": $120,
+    "./routes/health/index.ts": $121,
+    "./routes/health/live.ts": $122,
+    "./routes/health/ready.ts": $123,
+    "./routes/index.tsx": $124,
+    "./routes/login.tsx": $125,
+    "./routes/logout.tsx": $126,
+    "./routes/metrics.ts": $127,
+    "./routes/register.tsx": $128,
+    "./routes/system-status.tsx": $129,
   },
   islands: {
     "./islands/AnalyticsChart.tsx": $$0,

@@ -7,6 +7,7 @@ import { benchOptimize } from "./optimize.ts";
 import { benchBids } from "./bids.ts";
 import { benchDayBatch } from "./day_batch.ts";
 import { benchMetering } from "./metering.ts";
+import { benchSettlementImport } from "./settlement_import.ts";
 import { benchSsr } from "./ssr.ts";
 import { benchStartup } from "./startup.ts";
 import { benchWsFanout } from "./ws_fanout.ts";
@@ -20,6 +21,7 @@ const all: Record<string, () => Promise<unknown>> = {
   clearing: benchClearing,
   day_batch: benchDayBatch,
   optimize: benchOptimize,
+  settlement_import: benchSettlementImport,
   ws_fanout: () => benchWsFanout(),
   analytics: benchAnalytics,
   metering: benchMetering,

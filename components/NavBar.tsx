@@ -16,6 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/assets", label: "Assets", available: true },
   { href: "/strategies", label: "Strategies", available: true },
   { href: "/approvals", label: "Approvals", available: true },
+  { href: "/settlements", label: "Settlements", available: true },
   { href: "/analytics", label: "Analytics", available: true },
   { href: "/models", label: "Models", available: true },
   { href: "/admin", label: "Admin", available: true },

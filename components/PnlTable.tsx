@@ -8,7 +8,14 @@ const usd = (v: number) => `${v < 0 ? "−" : ""}$${Math.abs(v).toLocaleString("
  * viewer's unit (/settings).
  */
 export function PnlTable(
-  { items, total, first, energy = "MWh" }: { items: PnlRow[]; total: PnlTotal; first: string; energy?: EnergyUnit },
+  { items, total, byKind, first, energy = "MWh" }: {
+    items: PnlRow[];
+    total: PnlTotal;
+    /** When given and virtual bids settled in the period, the physical and virtual lines under the rows. */
+    byKind?: { physical: PnlTotal; virtual: PnlTotal };
+    first: string;
+    energy?: EnergyUnit;
+  },
 ) {
   const e = (mwh: number) => energy === "kWh" ? Math.round(mwh * 1000).toLocaleString("en-US") : mwh.toFixed(1);
   if (!items.length) return <p class="text-sm text-slate-600">No settled bids in this period.</p>;
@@ -38,6 +45,21 @@ export function PnlTable(
           ))}
         </tbody>
         <tfoot class="border-t border-slate-200 font-semibold">
+          {byKind && byKind.virtual.bids > 0 && (
+            [["Physical", byKind.physical, "pnl-physical"], [
+              `Virtual INC/DEC (fees ${usd(byKind.virtual.fees)})`,
+              byKind.virtual,
+              "pnl-virtual",
+            ]] as const
+          ).map(([label, t, id]) => (
+            <tr key={id} data-testid={id} class="font-normal text-slate-600">
+              <td class="px-5 py-1.5">{label} ({t.bids})</td>
+              <td class="px-3 py-1.5 text-right">{e(t.awarded_mwh)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(t.da_revenue)}</td>
+              <td class="hidden px-3 py-1.5 text-right sm:table-cell">{usd(t.rt_revenue)}</td>
+              <td class="px-5 py-1.5 text-right">{usd(t.revenue)}</td>
+            </tr>
+          ))}
           <tr>
             <td class="px-5 py-2">Total ({total.bids} bids)</td>
             <td class="px-3 py-2 text-right">{e(total.awarded_mwh)}</td>

@@ -37,8 +37,7 @@ export function bulkRequest(action: BulkAction, id: string): { method: "POST" | 
  * to HE2; a spring day's missing hour is skipped and counted). RT bids are not copied (`skipped`).
  */
 export function copyToDay(rows: readonly BidRow[], date: string) {
-  const bids: { asset_id: string; market: "DA"; interval_start: string; side: BidRow["side"]; segments: unknown[] }[] =
-    [];
+  const bids: Record<string, unknown>[] = [];
   let skipped = 0;
   for (const r of rows) {
     if (r.market !== "DA" || !isIso(r.zone)) {
@@ -54,7 +53,8 @@ export function copyToDay(rows: readonly BidRow[], date: string) {
       continue;
     }
     bids.push({
-      asset_id: r.asset_id,
+      // A virtual bid is copied as one (its zone and location); a physical one for the same asset.
+      ...(r.kind === "virtual" ? { kind: "virtual", zone: r.zone, location: r.location } : { asset_id: r.asset_id }),
       market: "DA",
       interval_start: target.start.toISOString(),
       side: r.side,

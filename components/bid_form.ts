@@ -2,10 +2,10 @@
  * The bid builder's form as a bid: typed text to numbers, the delivery interval from its fields, issues
  * by field, default intervals that are still open. Browser-safe and pure (tests/unit/bidding_ui_test.ts).
  */
-import type { AssetKind, BidSide, Issue, Segment } from "../services/bids/schema.ts";
+import type { AnySide, AssetKind, BidKind, Issue, Segment } from "../services/bids/schema.ts";
 import { MAX_SEGMENTS, submissionDeadline } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
-import { type Iso, ZONES } from "../services/market/zones.ts";
+import { isIso, type Iso, ZONES } from "../services/market/zones.ts";
 import { clockAbbrev, formatMarketClock, marketHour, operatingDayHours } from "../services/market/market_time.ts";
 import { parsePriceInput, priceInputText } from "../services/market/price_input.ts";
 import type { PriceUnit } from "../services/market/units.ts";
@@ -48,15 +48,26 @@ export interface BuilderAsset {
 }
 
 export interface BuilderForm {
+  /** `virtual`: an INC/DEC at `location` in `zone`, no asset (DA only). */
+  kind: BidKind;
   assetId: string;
+  /** The virtual bid's zone (a physical bid's is its asset's). */
+  zone: Iso;
+  /** The virtual bid's pricing location (hub, zone or node). */
+  location: string;
   market: Market;
   /** The operating day on the zone's market clock, YYYY-MM-DD. */
   date: string;
   /** The hour's place in that day, 0-based (HE1 is 0; 23 or 25 hours on DST days: see operatingDayHours). */
   hour: number;
   minute: number;
-  side: BidSide;
+  side: AnySide;
   rows: CurveRow[];
+}
+
+/** The zone the form bids into: the virtual bid's own, or the asset's. */
+export function formZone(f: Pick<BuilderForm, "kind" | "zone">, asset: BuilderAsset | undefined): Iso {
+  return f.kind === "virtual" ? f.zone : asset?.zone ?? "PJM";
 }
 
 /** The hours of the form's operating day in the zone (HE labels), or none when the date is not one. */
@@ -117,13 +128,25 @@ export function formToInput(
   asset: BuilderAsset | undefined,
   unit: PriceUnit = "$/MWh",
 ): Record<string, unknown> {
+  const segments = f.rows.map((r) => ({ price: typedPrice(r.price, unit), quantity: parseNumber(r.quantity) }));
+  if (f.kind === "virtual") {
+    return {
+      kind: "virtual",
+      zone: f.zone,
+      location: f.location,
+      market: "DA",
+      interval_start: intervalStartOf({ ...f, market: "DA" }, f.zone),
+      side: f.side,
+      segments,
+    };
+  }
   return {
     asset_id: f.assetId,
     zone: asset?.zone,
     market: f.market,
     interval_start: asset ? intervalStartOf(f, asset.zone) : "",
     side: f.side,
-    segments: f.rows.map((r) => ({ price: typedPrice(r.price, unit), quantity: parseNumber(r.quantity) })),
+    segments,
   };
 }
 
@@ -145,28 +168,38 @@ export function formFromFields(v: Readonly<Record<string, string>>): BuilderForm
     rows.push({ key: i, price: price ?? "", quantity: quantity ?? "" });
   }
   const minute = int(v.minute, 0, 55);
+  const virtual = v.kind === "virtual";
+  const sides: readonly AnySide[] = virtual ? ["inc", "dec"] : ["offer", "bid"];
   return {
+    kind: virtual ? "virtual" : "physical",
     assetId: v.asset_id ?? "",
-    market: v.market === "RT" ? "RT" : "DA",
+    zone: isIso(v.zone ?? "") ? v.zone as Iso : "PJM",
+    location: v.location ?? "",
+    market: v.market === "RT" && !virtual ? "RT" : "DA",
     date: v.date ?? "",
     hour: int(v.hour, 0, 24),
     minute: minute - (minute % 5),
-    side: v.side === "bid" ? "bid" : "offer",
+    side: sides.find((x) => x === v.side) ?? sides[0],
     rows: rows.length ? rows : [{ key: 0, price: "", quantity: "" }],
   };
 }
 
 /** A saved bid back into the builder's form, to edit it (a draft), its prices in the user's unit. */
 export function formFromBid(bid: {
-  asset_id: string;
+  kind?: BidKind;
+  asset_id: string | null;
+  location?: string | null;
   zone: Iso;
   market: Market;
   interval_start: string;
-  side: BidSide;
+  side: AnySide;
   segments: readonly Segment[];
 }, unit: PriceUnit = "$/MWh"): BuilderForm {
   return {
-    assetId: bid.asset_id,
+    kind: bid.kind ?? "physical",
+    assetId: bid.asset_id ?? "",
+    zone: bid.zone,
+    location: bid.location ?? "",
     market: bid.market,
     ...formFieldsOf(bid.zone, Date.parse(bid.interval_start)),
     side: bid.side,

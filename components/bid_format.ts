@@ -3,7 +3,7 @@
  * list ships without it): formatting, the curve as step-chart points, and the list's query string.
  * Tested in tests/unit/bidding_ui_test.ts.
  */
-import type { BidSide, BidStatus, Segment } from "../services/bids/schema.ts";
+import type { AnySide, BidKind, BidStatus, Segment } from "../services/bids/schema.ts";
 import type { Market } from "../services/market/types.ts";
 import type { Iso } from "../services/market/zones.ts";
 
@@ -97,6 +97,7 @@ export const PAGE_SIZE = 20;
 export const BIDS_CHANGED_EVENT = "optibid:bids-changed";
 
 export interface BidFilters {
+  kind?: BidKind;
   status?: BidStatus;
   zone?: Iso;
   market?: Market;
@@ -106,7 +107,7 @@ export interface BidFilters {
 /** The query string of the list (page and API alike): filters, then limit and cursor. */
 export function listQuery(f: BidFilters, opts: { cursor?: string | null; limit?: number } = {}): string {
   const q = new URLSearchParams();
-  for (const k of ["status", "zone", "market", "asset_id"] as const) if (f[k]) q.set(k, f[k]!);
+  for (const k of ["kind", "status", "zone", "market", "asset_id"] as const) if (f[k]) q.set(k, f[k]!);
   if (opts.limit) q.set("limit", String(opts.limit));
   if (opts.cursor) q.set("cursor", opts.cursor);
   return q.toString();
@@ -115,14 +116,17 @@ export function listQuery(f: BidFilters, opts: { cursor?: string | null; limit?:
 /** What the bid list shows of a bid. */
 export interface BidRow {
   id: string;
+  /** `virtual`: no asset; named by its side and location. */
+  kind: BidKind;
   /** For the list's bulk copy (the new bids are the same asset's). */
-  asset_id: string;
-  asset_name: string;
+  asset_id: string | null;
+  asset_name: string | null;
+  location: string | null;
   zone: string;
   market: Market;
   interval_start: string;
   interval_end: string;
-  side: BidSide;
+  side: AnySide;
   segments: Segment[];
   status: BidStatus;
   awarded_mw: number | null;
@@ -131,22 +135,25 @@ export interface BidRow {
 }
 
 export function toRow(b: BidRow): BidRow {
-  const { id, asset_id, asset_name, zone, market, interval_start, interval_end, side, segments, status } = b;
-  return {
-    id,
-    asset_id,
-    asset_name,
-    zone,
-    market,
-    interval_start,
-    interval_end,
-    side,
-    segments,
-    status,
-    awarded_mw: b.awarded_mw,
-    clearing_price: b.clearing_price,
-    revenue: b.revenue,
-  };
+  // Only what the list shows: an API bid carries more (history, settlement details) than the island needs.
+  const keys = [
+    "id",
+    "kind",
+    "asset_id",
+    "asset_name",
+    "location",
+    "zone",
+    "market",
+    "interval_start",
+    "interval_end",
+    "side",
+    "segments",
+    "status",
+    "awarded_mw",
+    "clearing_price",
+    "revenue",
+  ] as const;
+  return Object.fromEntries(keys.map((k) => [k, b[k]])) as unknown as BidRow;
 }
 
 /** "3 seg · 45 MW · $20.00–$80.00"; `price` formats a price in the viewer's unit ($ by default). */
@@ -157,4 +164,9 @@ export function curveSummary(segments: readonly Segment[], price: (v: number) =>
   const lo = Math.min(...prices);
   const hi = Math.max(...prices);
   return `${segments.length} seg · ${mw(total)} · ${lo === hi ? price(lo) : `${price(lo)}–${price(hi)}`}`;
+}
+
+/** What a bid is for: its asset, or "Virtual INC · WESTERN HUB". */
+export function bidSubject(b: Pick<BidRow, "kind" | "asset_name" | "side" | "location">): string {
+  return b.kind === "virtual" ? `Virtual ${b.side.toUpperCase()} · ${b.location}` : b.asset_name ?? "";
 }

@@ -346,7 +346,8 @@ export function validateDay(
     } else {
       ok.push({
         row: rows[k],
-        bid: { ...r.bid, interval_end: intervalEnd("DA", r.bid.interval_start) },
+        // The grid's bids are physical (an asset's day): their side is an offer or a bid.
+        bid: { ...r.bid, side: r.bid.side as BidSide, interval_end: intervalEnd("DA", r.bid.interval_start) },
       });
     }
   });

@@ -32,6 +32,11 @@ export interface ApiOperation<State, P, Q, B> {
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * A body that is not JSON (a file upload), which the handler reads itself from `ctx.req`: documented in the
+   * OpenAPI document, not parsed here.
+   */
+  rawBody?: { contentType: string; description: string };
   responses: Record<number, ApiResponseSpec>;
   handler(
     ctx: FreshContext<State>,

@@ -91,6 +91,14 @@ function operation(op: ApiOperation<any, any, any, any>, method: string, path: s
           content: { "application/json": { schema: schemaOf(op.body, "input") } },
         },
       }
+      : op.rawBody
+      ? {
+        requestBody: {
+          required: true,
+          description: op.rawBody.description,
+          content: { [op.rawBody.contentType]: { schema: { type: "string" } } },
+        },
+      }
       : {}),
     responses,
   };

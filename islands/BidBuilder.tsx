@@ -20,6 +20,7 @@ import { useBidForm } from "../components/bid_builder/use_bid_form.ts";
 import { type Outcome, useBidSave } from "../components/bid_builder/use_bid_save.ts";
 import { useForecast, useLatestPrice, usePublishedDa } from "../components/bid_builder/use_prices.ts";
 import { mountSessionPrompt } from "../components/SessionPrompt.tsx";
+import { clearingSide } from "../services/bids/schema.ts";
 
 export type { BidBuilderProps, LatestPrice } from "../components/bid_builder/types.ts";
 
@@ -37,14 +38,6 @@ export default function BidBuilder(
   const da = usePublishedDa(bid.zone, bid.start);
   const fc = useForecast(bid.zone, bid.start, canForecast);
   useEffect(mountSessionPrompt, []);
-
-  if (!assets.length) {
-    return (
-      <p class="rounded-md bg-brand-50 px-4 py-3 text-sm text-brand-900 ring-1 ring-brand-100" data-testid="no-assets">
-        You have no assets yet. Add a site and an asset (Assets) to bid with it.
-      </p>
-    );
-  }
 
   return (
     <form
@@ -86,6 +79,14 @@ export default function BidBuilder(
         </p>
       )}
 
+      {!assets.length && (
+        <p
+          class="rounded-md bg-brand-50 px-4 py-3 text-sm text-brand-900 ring-1 ring-brand-100"
+          data-testid="no-assets"
+        >
+          You have no assets yet: add a site and an asset (Assets) to bid with it. Virtual bids need none.
+        </p>
+      )}
       <AssetMarketFields bid={bid} assets={assets} />
 
       <IntervalSideFields bid={bid} />
@@ -94,7 +95,7 @@ export default function BidBuilder(
         <CurveEditor bid={bid} />
         <StepChart
           segments={typedSegments(bid.form.rows, priceUnit)}
-          side={bid.form.side}
+          side={clearingSide(bid.form.side)}
           zone={bid.zone}
           price={price}
           da={da}

@@ -11,6 +11,7 @@ import {
   type BidFilters,
   type BidRow,
   BIDS_CHANGED_EVENT,
+  bidSubject,
   curveSummary,
   listQuery,
   mw,
@@ -96,7 +97,7 @@ export default function BidList(props: BidListProps) {
         method: req.method,
         keys: req.method === "POST" ? new AttemptKeys() : undefined,
       });
-      if (!a.ok) refused.push(`${b.asset_name} ${b.interval_start.slice(0, 16)}Z: ${errorText(a.body, a.status)}`);
+      if (!a.ok) refused.push(`${bidSubject(b)} ${b.interval_start.slice(0, 16)}Z: ${errorText(a.body, a.status)}`);
     }
     const done = targets.length - refused.length;
     const verb = { submit: "Submitted", withdraw: "Withdrew", delete: "Deleted" }[action];
@@ -187,16 +188,24 @@ export default function BidList(props: BidListProps) {
   }, []);
 
   const f = props.filters;
-  const filtered = Boolean(f.status || f.zone || f.market || f.asset_id);
+  const filtered = Boolean(f.kind || f.status || f.zone || f.market || f.asset_id);
   const select = "block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm";
   return (
     <div class="space-y-4">
       <form
         method="get"
         action="/bidding"
-        class="grid grid-cols-2 gap-2 sm:grid-cols-5 sm:items-end"
+        class="grid grid-cols-2 gap-2 sm:grid-cols-6 sm:items-end"
         data-testid="bid-filters"
       >
+        <label class="space-y-1 text-xs font-medium text-slate-600">
+          Kind
+          <select name="kind" class={select}>
+            <option value="">Any</option>
+            <option value="physical" selected={f.kind === "physical"}>Physical</option>
+            <option value="virtual" selected={f.kind === "virtual"}>Virtual</option>
+          </select>
+        </label>
         <label class="space-y-1 text-xs font-medium text-slate-600">
           Status
           <select name="status" class={select}>
@@ -393,7 +402,7 @@ export default function BidList(props: BidListProps) {
                       </span>
                     </td>
                     <td class="py-2 pl-3 pr-5 sm:pr-3">
-                      <span class="block max-w-[9rem] truncate sm:max-w-none">{b.asset_name}</span>
+                      <span class="block max-w-[9rem] truncate sm:max-w-none" data-kind={b.kind}>{bidSubject(b)}</span>
                       <span class="block text-xs text-slate-500">
                         {b.zone} {b.market} · {b.side}
                       </span>

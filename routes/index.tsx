@@ -105,7 +105,12 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
               <PnlCards today={d.pnl.today} week={d.pnl.week} timeZone={d.pnl.time_zone} units={data.units} />
               {data.profit && data.profit.items.length > 0 && (
                 <div class="mt-4">
-                  <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+                  <PnlTable
+                    items={data.profit.items}
+                    total={data.profit.total}
+                    byKind={data.profit.by_kind}
+                    first="Day"
+                  />
                 </div>
               )}
             </Panel>
@@ -150,7 +155,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         <section aria-labelledby="pnl-heading" class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
           <h2 id="pnl-heading" class="text-base font-semibold">P&L, last 7 days</h2>
           <div class="mt-4">
-            <PnlTable items={data.profit.items} total={data.profit.total} first="Day" />
+            <PnlTable items={data.profit.items} total={data.profit.total} byKind={data.profit.by_kind} first="Day" />
           </div>
         </section>
       )}

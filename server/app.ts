@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { MAX_STATEMENT_BYTES } from "../services/settlement/actions.ts";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { serveStatic } from "hono/deno";
@@ -21,6 +22,9 @@ import { classifyError } from "./errors.ts";
 import { isWebSocketUpgrade } from "./realtime_http.ts";
 import type { State } from "../utils.ts";
 import type { AppServices } from "../services/wiring.ts";
+
+/** The routes that take a settlement statement upload (API and page). */
+const STATEMENT_UPLOADS = new Set(["/api/settlements/statements", "/settlements"]);
 
 export interface CreateAppOptions {
   services: AppServices;
@@ -103,14 +107,19 @@ export function createApp(opts: CreateAppOptions): Hono {
   });
   // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404.
   app.use(trimTrailingSlash({ alwaysRedirect: true }));
-  app.use(bodyLimit({
-    maxSize: services.config.bodyLimitBytes,
-    onError: () => {
-      throw new HttpError(413, `The request body is larger than ${services.config.bodyLimitBytes} bytes`, {
-        code: "payload_too_large",
-      });
-    },
-  }));
+  const limitOf = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new HttpError(413, `The request body is larger than ${maxSize} bytes`, { code: "payload_too_large" });
+      },
+    });
+  const defaultLimit = limitOf(services.config.bodyLimitBytes);
+  // A settlement statement is a file of up to 50 MB, streamed into the database as it arrives.
+  const statementLimit = limitOf(Math.max(MAX_STATEMENT_BYTES, services.config.bodyLimitBytes));
+  app.use((c, next) =>
+    c.req.method === "POST" && STATEMENT_UPLOADS.has(c.req.path) ? statementLimit(c, next) : defaultLimit(c, next)
+  );
 
   const staticRoot = (dir: string) => new URL(dir, opts.root).pathname;
   app.use(

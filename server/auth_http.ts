@@ -106,13 +106,16 @@ export function ownOrigin(ctx: FreshContext<State>): string {
 export function assertSameOrigin(ctx: FreshContext<State>, cookieBound: boolean): void {
   if (SAFE_METHODS.has(ctx.req.method)) return;
   const type = ctx.req.headers.get("content-type");
-  if (type !== null && !isJsonMediaType(type) && isApiPath(ctx.url.pathname)) {
+  // A settlement statement is sent as the CSV file itself (routes/api/settlements/statements/index.ts).
+  const csvUpload = CSV_UPLOAD_PATHS.has(ctx.url.pathname) && CSV_MEDIA.test(type ?? "");
+  if (type !== null && !isJsonMediaType(type) && isApiPath(ctx.url.pathname) && !csvUpload) {
     throw new HttpError(415, "Send the body as JSON with Content-Type: application/json", {
       code: "unsupported_media_type",
     });
   }
   if (!cookieBound && ctx.req.headers.has("authorization")) return;
-  const formLike = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i.test(type ?? "");
+  const formLike = csvUpload ||
+    /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i.test(type ?? "");
   if (!cookieBound && !formLike) return;
   const origin = ctx.req.headers.get("origin");
   const referer = ctx.req.headers.get("referer");
@@ -131,7 +134,11 @@ export function assertSameOrigin(ctx: FreshContext<State>, cookieBound: boolean)
   }
 }
 
-/** Every API route lives under /api/ and takes JSON bodies only (framework/api.ts). */
+/** The API routes whose body is a CSV file, and the media types they take. */
+const CSV_UPLOAD_PATHS = new Set(["/api/settlements/statements"]);
+export const CSV_MEDIA = /^(text\/csv|application\/csv)\s*(;|$)/i;
+
+/** Every API route lives under /api/ and takes JSON bodies only (framework/api.ts), but the CSV uploads above. */
 function isApiPath(pathname: string): boolean {
   return pathname === "/api" || pathname.startsWith("/api/");
 }

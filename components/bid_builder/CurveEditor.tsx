@@ -4,7 +4,7 @@
  */
 import { Fragment } from "preact";
 import { maxRows, typedSegments } from "../bid_form.ts";
-import { sideLimitMw } from "../../services/bids/schema.ts";
+import { clearingSide, sideLimitMw } from "../../services/bids/schema.ts";
 import { control, FieldErrors } from "./fields.tsx";
 import type { BidFormState } from "./use_bid_form.ts";
 
@@ -12,14 +12,15 @@ export function CurveEditor({ bid }: { bid: BidFormState }) {
   const { form, asset, setRow, addRow, removeRow, priceUnit } = bid;
   const err = (key: string) => bid.errors[key];
   const rowsMax = maxRows(bid.zone);
-  const limit = asset ? sideLimitMw(asset, form.side) : null;
+  const limit = asset && form.kind === "physical" ? sideLimitMw(asset, clearingSide(form.side)) : null;
   const total = typedSegments(form.rows, priceUnit).reduce((s, x) => s + x.quantity, 0);
   return (
     <fieldset class="min-w-0 space-y-2">
       <legend class="block text-sm font-medium text-slate-700">
         Curve{" "}
         <span class="font-normal text-slate-500">
-          ({form.side === "offer" ? "prices must not decrease" : "prices must not increase"}; up to {rowsMax} segments)
+          ({clearingSide(form.side) === "offer" ? "prices must not decrease" : "prices must not increase"}; up to{" "}
+          {rowsMax} segments)
         </span>
       </legend>
       <table class="w-full table-fixed text-sm" data-testid="curve-table">

@@ -96,25 +96,48 @@ export function IntervalSideFields({ bid }: { bid: BidFormState }) {
 
       <fieldset class="space-y-1">
         <legend class="block text-sm font-medium text-slate-700">Side</legend>
-        <div class="grid grid-cols-2 gap-2">
-          <Choice
-            name="side"
-            value="offer"
-            checked={form.side === "offer"}
-            onChange={() => update({ side: "offer" }, ["side"])}
-            label="Offer"
-            detail="sell"
-          />
-          <Choice
-            name="side"
-            value="bid"
-            checked={form.side === "bid"}
-            disabled={asset?.kind !== "storage"}
-            onChange={() => update({ side: "bid" }, ["side"])}
-            label="Bid"
-            detail={asset?.kind === "storage" ? "buy (charge)" : "storage only"}
-          />
-        </div>
+        {form.kind === "virtual"
+          ? (
+            <div class="grid grid-cols-2 gap-2">
+              <Choice
+                name="side"
+                value="inc"
+                checked={form.side === "inc"}
+                onChange={() => update({ side: "inc" }, ["side"])}
+                label="INC"
+                detail="sell DA, buy back RT"
+              />
+              <Choice
+                name="side"
+                value="dec"
+                checked={form.side === "dec"}
+                onChange={() => update({ side: "dec" }, ["side"])}
+                label="DEC"
+                detail="buy DA, sell back RT"
+              />
+            </div>
+          )
+          : (
+            <div class="grid grid-cols-2 gap-2">
+              <Choice
+                name="side"
+                value="offer"
+                checked={form.side === "offer"}
+                onChange={() => update({ side: "offer" }, ["side"])}
+                label="Offer"
+                detail="sell"
+              />
+              <Choice
+                name="side"
+                value="bid"
+                checked={form.side === "bid"}
+                disabled={asset?.kind !== "storage"}
+                onChange={() => update({ side: "bid" }, ["side"])}
+                label="Bid"
+                detail={asset?.kind === "storage" ? "buy (charge)" : "storage only"}
+              />
+            </div>
+          )}
         <FieldErrors id="bb-side-errors" field="side" messages={err("side")} />
       </fieldset>
     </div>

@@ -11,12 +11,14 @@ import {
   type CurveRow,
   defaultInterval,
   formToInput,
+  formZone,
   intervalStartOf,
   issuesByField,
   maxRows,
   priceIssues,
 } from "../bid_form.ts";
-import { checkBid, type Issue } from "../../services/bids/schema.ts";
+import { type BidKind, checkBid, checkVirtualBid, type Issue } from "../../services/bids/schema.ts";
+import { referenceLocation, VIRTUAL_RULES } from "../../services/bids/virtual_rules.ts";
 import type { Market } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import { messageInUnit } from "../../services/market/price_input.ts";
@@ -35,10 +37,14 @@ export function useBidForm(
     const asset = assets[0];
     const zone = asset?.zone ?? "PJM";
     return {
+      // Without assets, only a virtual bid can be built.
+      kind: asset ? "physical" : "virtual",
+      zone,
+      location: referenceLocation(VIRTUAL_RULES[zone]!) ?? "",
       assetId: asset?.id ?? "",
       market: "DA",
       ...defaultInterval(zone, "DA", new Date(now)),
-      side: "offer",
+      side: asset ? "offer" : "inc",
       rows: [newRow()],
     };
   });
@@ -47,8 +53,10 @@ export function useBidForm(
   const [server, setServer] = useState<Issue[]>(initial?.issues ?? []);
   const [clock, setClock] = useState(0);
 
-  const asset: BuilderAsset | undefined = assets.find((a) => a.id === form.assetId);
-  const zone: Iso = asset?.zone ?? "PJM";
+  const asset: BuilderAsset | undefined = form.kind === "physical"
+    ? assets.find((a) => a.id === form.assetId)
+    : undefined;
+  const zone: Iso = formZone(form, asset);
   const input = formToInput(form, asset, priceUnit);
   const start = intervalStartOf(form, zone);
 
@@ -57,7 +65,12 @@ export function useBidForm(
     return () => clearInterval(t);
   }, []);
   const check = useMemo(
-    () => asset ? checkBid(input, { asset, now: new Date() }) : null,
+    () =>
+      form.kind === "virtual"
+        ? checkVirtualBid(input, new Date())
+        : asset
+        ? checkBid(input, { asset, now: new Date() })
+        : null,
     [JSON.stringify(input), asset, clock],
   );
 
@@ -88,6 +101,29 @@ export function useBidForm(
       Object.assign(patch, defaultInterval(next.zone, form.market, new Date()));
     }
     update(patch, ["asset_id"]);
+  }
+
+  /** Physical (an asset's offer or bid) or virtual (INC/DEC at a location): the side and zone follow. */
+  function pickKind(kind: BidKind) {
+    if (kind === form.kind || (kind === "physical" && !assets.length)) return;
+    const next = kind === "physical" ? assets.find((a) => a.id === form.assetId) ?? assets[0] : undefined;
+    const patch: Partial<BuilderForm> = {
+      kind,
+      side: kind === "virtual" ? "inc" : "offer",
+      market: "DA",
+      ...(next ? { assetId: next.id } : {}),
+    };
+    const z = kind === "virtual" ? form.zone : next?.zone ?? zone;
+    if (!touched.has("interval_start")) Object.assign(patch, defaultInterval(z, "DA", new Date()));
+    update(patch, ["kind"]);
+  }
+
+  /** A virtual bid's zone: its locations are the zone's, so the reference location is picked. */
+  function pickZone(z: Iso) {
+    const rules = VIRTUAL_RULES[z];
+    const patch: Partial<BuilderForm> = { zone: z, location: rules ? referenceLocation(rules) : "" };
+    if (!touched.has("interval_start")) Object.assign(patch, defaultInterval(z, "DA", new Date()));
+    update(patch, ["zone"]);
   }
 
   function pickMarket(market: Market) {
@@ -128,6 +164,8 @@ export function useBidForm(
     setServer,
     update,
     pickAsset,
+    pickKind,
+    pickZone,
     pickMarket,
     setRow,
     addRow,

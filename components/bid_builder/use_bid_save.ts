@@ -9,7 +9,7 @@ import { useRef, useState } from "preact/hooks";
 import { AttemptKeys, send } from "../bid_api.ts";
 import { BIDS_CHANGED_EVENT } from "../bid_format.ts";
 import { type BuilderAsset, formToInput, repeatedBids, serverIssues } from "../bid_form.ts";
-import type { Issue } from "../../services/bids/schema.ts";
+import { bidBody, type Issue } from "../../services/bids/schema.ts";
 import { messageInUnit } from "../../services/market/price_input.ts";
 import type { BidFormState } from "./use_bid_form.ts";
 import type { BidBuilderProps } from "./types.ts";
@@ -95,7 +95,7 @@ export function useBidSave(opts: {
       setTimeout(focusFirstError, 0);
       return;
     }
-    const { interval_end: _end, ...body } = check.bid;
+    const body = bidBody(check.bid) as ReturnType<typeof bidBody> & { market: "DA" | "RT"; interval_start: string };
     if (repeat > 1 && body.market === "RT" && !draft) return await saveRepeated(body, repeat, andSubmit);
     const saved = JSON.stringify(body);
     if (!draft && saved === lastSubmitted) {

@@ -1,5 +1,7 @@
 /** Postgres through postgres.js, for DATABASE_URL. */
 import type { Database, Transaction } from "../../db/database.ts";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { bounded, DatabaseDeadlineError, remainingMs } from "./deadline.ts";
 
 export interface PostgresOptions {
@@ -74,6 +76,15 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     async exec(text: string) {
       await q.unsafe(text);
     },
+    ...(inTransaction
+      ? {
+        async copyIn(statement: string, data: AsyncIterable<string>) {
+          const query = q.unsafe(statement) as PgQuery<unknown> & { writable(): Promise<NodeJS.WritableStream> };
+          const sink = await bounded(query.writable(), () => query.cancel()?.catch(() => {}));
+          await bounded(pipeline(Readable.from(data), sink), () => query.cancel()?.catch(() => {}));
+        },
+      }
+      : {}),
   });
   const base = wrap(sql, false);
   await base.query("select 1");

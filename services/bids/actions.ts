@@ -20,7 +20,8 @@ import { conflict, DomainError, forbidden, invalid } from "../errors.ts";
 import { getPolicy } from "./approval.ts";
 import { type ApprovalPolicy, approvalReason, approvalRefusal } from "./approval_policy.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
-import { checkBatchCommitment, checkCommitment, lockAssets } from "./commitment.ts";
+import { type CandidateBid, checkBatchCommitment, checkCommitment, lockAssets } from "./commitment.ts";
+import { checkCredit } from "./credit.ts";
 import type { StorageLimits } from "./feasibility.ts";
 import { type KeyedRequest, once, type Outcome } from "./idempotency.ts";
 import { assertAllowed, type BidAction } from "./lifecycle.ts";
@@ -39,6 +40,8 @@ import {
   withdrawReplaced,
 } from "./store.ts";
 import { checkedBid } from "./validation.ts";
+import { bidBody } from "./schema.ts";
+import type { Iso } from "../market/zones.ts";
 import type { BidWriter } from "./writer.ts";
 
 export type { Outcome } from "./idempotency.ts";
@@ -166,8 +169,10 @@ async function goLive(
 ): Promise<BidView> {
   const orgId = c.principal.orgId;
   assertAllowed(draft, opts.approved ? "approve" : "submit", now);
-  if (!opts.fresh) await checkedBid(tx, orgId, bidInputOf(draft), now, "bid");
-  await checkCommitment(tx, orgId, draft, opts.asset);
+  if (!opts.fresh) await checkedBid(tx, orgId, bidBody(draft as BidView & { zone: Iso }), now, "bid");
+  // A physical bid must be deliverable by its asset; a virtual one must fit the organization's credit.
+  if (draft.kind === "virtual") await checkCredit(tx, orgId, [draft]);
+  else await checkCommitment(tx, orgId, draft as CandidateBid, opts.asset);
   const reason = opts.approved ? null : approvalReason(await getPolicy(tx, orgId), draft);
   if (reason) {
     const pending = await transition(tx, orgId, draft.id, ["draft"], "pending_approval", c.principal, {
@@ -215,11 +220,9 @@ function approvalEvent(
   });
 }
 
-/** A stored bid as the input that would create it. */
-function bidInputOf(b: BidView) {
-  const { asset_id, zone, market, interval_start, side, segments } = b;
-  return { asset_id, zone, market, interval_start, side, segments };
-}
+/** What a bid is placed for: its asset, or for a virtual bid its zone and location. */
+const slotOf = (b: Pick<BidView, "kind" | "asset_id" | "zone" | "location">) =>
+  b.kind === "virtual" ? `virtual|${b.zone}|${b.location}` : `asset|${b.asset_id}`;
 
 /**
  * Creates a draft (and submits it at once with `submit`). Without a key or a submit there is no
@@ -317,10 +320,16 @@ export async function createBatchIn(
     if (replaces.length) await replaceOld(tx, c, replaces, created, now, { drafts: true });
     return { items: created };
   }
+  const physical = created.filter((b) => b.kind === "physical") as (BidView & CandidateBid)[];
   // Every asset of the batch locked up front, in one order: two batches over the same assets cannot deadlock.
-  const assets = await lockAssets(tx, c.principal.orgId, created.map((b) => b.asset_id));
+  const assets = await lockAssets(tx, orgId, physical.map((b) => b.asset_id));
   if (replaces.length) await replaceOld(tx, c, replaces, created, now);
-  await checkBatchCommitment(tx, c.principal.orgId, created, assets);
+  if (physical.length === created.length) await checkBatchCommitment(tx, orgId, physical, assets);
+  else {
+    // A mixed batch: issues must still name each bid by its place in the whole batch.
+    await checkBatchCommitmentAt(tx, orgId, created, assets);
+    await checkCredit(tx, orgId, created.filter((b) => b.kind === "virtual"));
+  }
   // What goLive does per bid, for the whole batch at once: the lifecycle rule, the approval policy, then
   // one statement.
   for (const draft of created) assertAllowed(draft, "submit", now);
@@ -354,14 +363,14 @@ async function replaceOld(
     const missing = ids.filter((id) => !old.some((b) => b.id === id));
     throw new DomainError("not_found", `Bid(s) to replace not found: ${missing.join(", ")}`, { code: "not_found" });
   }
-  const assets = new Set(created.map((b) => b.asset_id));
-  const foreign = old.findIndex((b) => !assets.has(b.asset_id));
+  const slots = new Set(created.map(slotOf));
+  const foreign = old.findIndex((b) => !slots.has(slotOf(b)));
   if (foreign >= 0) {
-    throw invalid(`replaces.${foreign}: bid ${old[foreign].id} is not for an asset of this batch`, {
+    throw invalid(`replaces.${foreign}: bid ${old[foreign].id} is not for an asset (or location) of this batch`, {
       code: "validation_failed",
       details: [{
         path: `replaces.${foreign}`,
-        message: "not a bid of an asset in this batch",
+        message: "not a bid of an asset (or virtual location) in this batch",
         code: "replaces_other",
       }],
     });
@@ -380,7 +389,7 @@ async function replaceOld(
   }
   for (const b of old) assertAllowed(b, "withdraw", now);
   // The new version of an old bid is the batch's bid for the same asset and interval, if there is one.
-  const successor = new Map(created.map((b) => [`${b.asset_id}|${Date.parse(b.interval_start)}`, b.id]));
+  const successor = new Map(created.map((b) => [`${slotOf(b)}|${Date.parse(b.interval_start)}`, b.id]));
   await withdrawReplaced(
     tx,
     creator(c),
@@ -388,7 +397,7 @@ async function replaceOld(
       id: b.id,
       version: b.version,
       status: b.status,
-      replaced_by: successor.get(`${b.asset_id}|${Date.parse(b.interval_start)}`) ?? null,
+      replaced_by: successor.get(`${slotOf(b)}|${Date.parse(b.interval_start)}`) ?? null,
     })),
   );
 }
@@ -488,4 +497,31 @@ export function rejectBid(
     await auditBid(tx, c, "bid.approval_rejected", id, { version: out.version, reason: input.reason });
     return out;
   });
+}
+
+/**
+ * The commitment check of the physical bids of a batch that also holds virtual ones: the issues' `index` and
+ * `bids.N.` paths are mapped back from the physical subset to the whole batch.
+ */
+async function checkBatchCommitmentAt(
+  tx: Transaction,
+  orgId: string,
+  batch: readonly BidView[],
+  assets: Awaited<ReturnType<typeof lockAssets>>,
+) {
+  const at = batch.flatMap((b, i) => b.kind === "physical" ? [i] : []);
+  if (!at.length) return;
+  try {
+    await checkBatchCommitment(tx, orgId, at.map((i) => batch[i] as BidView & CandidateBid), assets);
+  } catch (e) {
+    if (!(e instanceof DomainError) || e.code !== "over_committed") throw e;
+    const remap = (s: string) => s.replace(/bids\.(\d+)\./g, (_, n) => `bids.${at[Number(n)]}.`);
+    const details = (e.options.details as { index: number; path: string; message: string }[]).map((d) => ({
+      ...d,
+      index: at[d.index],
+      path: remap(d.path),
+      message: remap(d.message),
+    }));
+    throw new DomainError(e.kind, remap(e.message), { ...e.options, details });
+  }
 }

@@ -14,10 +14,11 @@ import type { Database, Queryable } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import { clearBid } from "./clearing.ts";
 import { type Metering, type RtPrice, settleBid } from "./deviation.ts";
-import type { BidSide } from "./schema.ts";
+import type { BidSide, Segment } from "./schema.ts";
 import { transition } from "./store.ts";
+import { clearVirtuals, settleVirtuals } from "./virtual_job.ts";
 
-const SYSTEM = { system: "clearing" };
+export const SYSTEM = { system: "clearing" };
 const BATCH = 500;
 
 interface Pending {
@@ -34,29 +35,41 @@ export async function clearSubmitted(db: Database): Promise<number> {
     `SELECT b.id, b.org_id, b.version, b.side, b.segments, p.lmp::float8 AS lmp
        FROM bids b JOIN market_prices p
          ON p.zone = b.zone AND p.market = b.market AND p.interval_start = b.interval_start
-      WHERE b.status = 'submitted' ORDER BY b.interval_start LIMIT $1`,
+      WHERE b.status = 'submitted' AND b.kind = 'physical' ORDER BY b.interval_start LIMIT $1`,
     [BATCH],
   );
   let n = 0;
   for (const b of rows) {
-    const award = clearBid({ side: b.side, segments: b.segments }, b.lmp);
-    const to = award.awarded_mw > 0 ? "cleared" : "rejected";
-    try {
-      await db.transaction((tx) =>
-        transition(tx, b.org_id, b.id, ["submitted"], to, SYSTEM, {
-          expectedVersion: b.version,
-          set: to === "cleared"
-            ? { awarded_mw: award.awarded_mw, clearing_price: b.lmp, cleared_at: new Date() }
-            : { awarded_mw: 0, clearing_price: b.lmp, reject_reason: `no segment in the money at $${b.lmp}/MWh` },
-          details: { awarded_mw: award.awarded_mw, clearing_price: b.lmp },
-        })
-      );
-      n++;
-    } catch (e) {
-      if ((e as { status?: number }).status !== 409) throw e; // changed meanwhile: it is someone else's now
-    }
+    if (await recordClearing(db, b)) n++;
   }
   return n;
+}
+
+/**
+ * Clears one submitted bid (either kind; `side` as clearing takes it) against `lmp`: cleared with its award,
+ * or rejected when no segment is in the money. false: the bid changed meanwhile (it is someone else's now).
+ */
+export async function recordClearing(
+  db: Database,
+  b: { id: string; org_id: string; version: number; side: BidSide; segments: Segment[]; lmp: number },
+): Promise<boolean> {
+  const award = clearBid({ side: b.side, segments: b.segments }, b.lmp);
+  const to = award.awarded_mw > 0 ? "cleared" : "rejected";
+  try {
+    await db.transaction((tx) =>
+      transition(tx, b.org_id, b.id, ["submitted"], to, SYSTEM, {
+        expectedVersion: b.version,
+        set: to === "cleared"
+          ? { awarded_mw: award.awarded_mw, clearing_price: b.lmp, cleared_at: new Date() }
+          : { awarded_mw: 0, clearing_price: b.lmp, reject_reason: `no segment in the money at $${b.lmp}/MWh` },
+        details: { awarded_mw: award.awarded_mw, clearing_price: b.lmp },
+      })
+    );
+    return true;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 409) throw e; // changed meanwhile: it is someone else's now
+    return false;
+  }
 }
 
 interface Cleared {
@@ -96,7 +109,7 @@ export async function settleCleared(db: Database): Promise<number> {
        FROM bids b LEFT JOIN market_prices p
          ON p.zone = b.zone AND p.market = 'RT' AND p.interval_start >= b.interval_start
         AND p.interval_end <= b.interval_end
-      WHERE b.status = 'cleared' AND b.interval_end <= now()
+      WHERE b.status = 'cleared' AND b.kind = 'physical' AND b.interval_end <= now()
         AND (b.market = 'RT' OR b.interval_end <= now() - make_interval(mins => $2)
              OR NOT EXISTS (SELECT 1 FROM meter_readings m WHERE m.org_id = b.org_id AND m.asset_id = b.asset_id)
              OR (SELECT sum(extract(epoch FROM least(m.interval_end, b.interval_end)
@@ -194,8 +207,8 @@ export function startClearingJob(opts: { db: () => Database; everyMs?: number; o
   const run = () => {
     running ??= (async () => {
       try {
-        const cleared = await clearSubmitted(opts.db());
-        const settled = await settleCleared(opts.db());
+        const cleared = await clearSubmitted(opts.db()) + await clearVirtuals(opts.db());
+        const settled = await settleCleared(opts.db()) + await settleVirtuals(opts.db());
         if (cleared || settled) {
           log.info("bids cleared and settled", { cleared, settled });
           opts.onChange?.();

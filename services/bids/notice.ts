@@ -8,7 +8,10 @@ import { hourEndingLabel, intervalEndingLabel } from "../market/market_time.ts";
 import { isIso } from "../market/zones.ts";
 
 export interface NoticeBid {
-  asset_name: string;
+  /** null for a virtual bid, which is named by its side and location instead. */
+  asset_name: string | null;
+  location?: string | null;
+  side?: string;
   zone: string;
   market: "DA" | "RT";
   interval_start: string;
@@ -52,7 +55,9 @@ export function outcomeText(
 
 /** The whole line: "Keystone Battery · PJM DA HE17: cleared 10 MW at $53.44". */
 export function noticeText(b: NoticeBid): { title: string; message: string } {
-  const title = `${b.asset_name} · ${marketSlot(b)}`;
+  const title = `${b.asset_name ?? `Virtual ${(b.side ?? "").toUpperCase()} ${b.location ?? ""}`.trim()} · ${
+    marketSlot(b)
+  }`;
   return { title, message: `${title}: ${outcomeText(b)}` };
 }
 

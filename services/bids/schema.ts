@@ -12,9 +12,24 @@ import { MARKETS } from "../market/types.ts";
 import type { Market } from "../market/types.ts";
 import { bidHorizonEnd, gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
 import { COLUMNS, fitsScale } from "../schemas/numeric.ts";
+import { findLocation, VIRTUAL_RULES, type VirtualRules } from "./virtual_rules.ts";
 
 export const BID_SIDES = ["offer", "bid"] as const;
 export type BidSide = typeof BID_SIDES[number];
+
+/** A virtual position: `inc` sells DA and buys back at RT, `dec` buys DA and sells back at RT. */
+export const VIRTUAL_SIDES = ["inc", "dec"] as const;
+export type VirtualSide = typeof VIRTUAL_SIDES[number];
+export type AnySide = BidSide | VirtualSide;
+
+/** A physical bid has an asset; a virtual one a pricing location and no asset. */
+export const BID_KINDS = ["physical", "virtual"] as const;
+export type BidKind = typeof BID_KINDS[number];
+
+/** How a virtual side clears in DA: an INC sells (like an offer), a DEC buys (like a bid). */
+export function clearingSide(side: AnySide): BidSide {
+  return side === "inc" || side === "offer" ? "offer" : "bid";
+}
 
 export const BID_STATUSES = [
   "draft",
@@ -90,7 +105,23 @@ export const segmentSchema = z.strictObject({
 }).meta({ id: "BidSegment" });
 export type Segment = z.infer<typeof segmentSchema>;
 
+/** The fields and the refusal both kinds of bid share. */
+const intervalStartField = z.iso.datetime({
+  offset: true,
+  error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z"),
+});
+const segmentsField = z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
+  .min(1, { error: named("at least one segment") })
+  .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) });
+const bidObjectError = {
+  error: (iss: { code?: string; keys?: string[]; path?: readonly PropertyKey[]; input?: unknown }) =>
+    iss.code === "unrecognized_keys"
+      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
+      : named("an object")(iss),
+};
+
 export const bidInputSchema = z.strictObject({
+  kind: z.literal("physical", { error: named(`"physical" (or left out)`) }).optional(),
   asset_id: z.uuid({ error: named("an asset id (UUID)") }),
   /** The asset's zone, which fixes it: optional, and when sent it must be the asset's. */
   zone: z.enum(ISOS, { error: named(`one of ${ISOS.join(", ")}`) }).optional(),
@@ -99,21 +130,43 @@ export const bidInputSchema = z.strictObject({
    * Start of the delivery interval, ISO-8601 with "Z" or an offset. The interval's end is not sent: it
    * follows from the market (`intervalEnd`), so the two can never disagree.
    */
-  interval_start: z.iso.datetime({ offset: true, error: named("an ISO-8601 date-time, e.g. 2025-07-01T14:00:00Z") }),
+  interval_start: intervalStartField,
   side: z.enum(BID_SIDES, { error: named(`"offer" (sell) or "bid" (buy)`) }),
-  segments: z.array(segmentSchema, { error: named("a list of { price, quantity } segments") })
-    .min(1, { error: named("at least one segment") })
-    .max(MAX_SEGMENTS, { error: named(`at most ${MAX_SEGMENTS} segments`) }),
-}, {
-  error: (iss) =>
-    iss.code === "unrecognized_keys"
-      ? `bid has unknown field(s) ${(iss.keys as string[]).join(", ")}`
-      : named("an object")(iss),
-}).meta({ id: "BidInput" });
+  segments: segmentsField,
+}, bidObjectError).meta({ id: "BidInput" });
 export type BidInput = z.infer<typeof bidInputSchema>;
 
-/** A bid that passed `checkBid`: its zone (the asset's) and its interval's end are filled in. */
-export type CheckedBid = BidInput & { zone: Iso; interval_end: string };
+export const virtualBidInputSchema = z.strictObject({
+  kind: z.literal("virtual", { error: named(`"virtual"`) }),
+  zone: z.enum(ISOS, { error: named(`one of ${ISOS.join(", ")}`) }),
+  /** A hub or zone of `VIRTUAL_RULES[zone].locations`, or a node where the zone allows nodes. */
+  location: z.string({ error: named("a pricing location (hub or node name)") }).trim()
+    .min(1, { error: named("a pricing location (hub or node name)") })
+    .max(64, { error: named("a location name of at most 64 characters") })
+    .regex(/^[\x20-\x7E]+$/, { error: named("a location name in printable ASCII") }),
+  /** Virtual positions are taken in the day-ahead market and liquidated at the real-time price. */
+  market: z.literal("DA", { error: named(`"DA" (virtual bids are day-ahead)`) }),
+  interval_start: intervalStartField,
+  side: z.enum(VIRTUAL_SIDES, { error: named(`"inc" (sell DA, buy back RT) or "dec" (buy DA, sell back RT)`) }),
+  segments: segmentsField,
+}, bidObjectError).meta({ id: "VirtualBidInput" });
+export type VirtualBidInput = z.infer<typeof virtualBidInputSchema>;
+
+/** Either kind, told apart by `kind` (left out: physical): the body of the bid API. */
+export const anyBidInputSchema = z.discriminatedUnion("kind", [bidInputSchema, virtualBidInputSchema]);
+
+/** A bid that passed `checkBid`: kind, zone (the asset's for a physical bid) and its interval's end filled in. */
+export interface CheckedBid {
+  kind: BidKind;
+  asset_id: string | null;
+  location: string | null;
+  zone: Iso;
+  market: Market;
+  interval_start: string;
+  interval_end: string;
+  side: AnySide;
+  segments: Segment[];
+}
 
 /** The end of the delivery interval that starts at `start`: 1 h for DA, 5 min for RT (ISO string, UTC). */
 export function intervalEnd(market: Market, start: string | Date): string {
@@ -224,6 +277,9 @@ export interface Issue {
 
 export type IssueCode =
   | "zone_mismatch"
+  | "virtual_not_offered"
+  | "location_not_eligible"
+  | "quantity_below_minimum"
   | "too_many_segments"
   | "price_above_cap"
   | "price_below_floor"
@@ -272,54 +328,10 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
   }
   const input = { ...bid, zone: bid.zone ?? asset.zone };
   const rules = ZONES[input.zone];
-
-  // A bid is checked against the rules of the zone it is sent to.
-  if (input.segments.length > rules.maxOfferSegments) {
-    add(
-      "segments",
-      "too_many_segments",
-      `segments has ${input.segments.length} entries; ${input.zone} accepts at most ${rules.maxOfferSegments}`,
-    );
-  }
-
   // The market-based cap (`offerCap`), not `costBasedOfferCap`: prices above it are only accepted from
   // offers whose costs the market monitor verified beforehand (FERC Order 831), and OptiBid holds no
   // such verification. Demand bids are held to the same range (e.g. NYISO's ±$1,000 bid restriction).
-  input.segments.forEach((s, i) => {
-    const path = `segments.${i}.price`;
-    if (s.price > rules.offerCap) {
-      add(
-        path,
-        "price_above_cap",
-        `${path} ${money(s.price)}/MWh is above ${input.zone}'s cap of ${money(rules.offerCap)}/MWh`,
-      );
-    } else if (s.price < rules.offerFloor) {
-      add(
-        path,
-        "price_below_floor",
-        `${path} ${money(s.price)}/MWh is below ${input.zone}'s floor of ${money(rules.offerFloor)}/MWh`,
-      );
-    }
-    if (i > 0) {
-      const prev = input.segments[i - 1].price;
-      // A supply curve rises and a demand curve falls; equal neighbours are fine (a flat step).
-      if (input.side === "offer" && s.price < prev) {
-        add(
-          path,
-          "price_order",
-          `${path} ${money(s.price)}/MWh is below segments.${i - 1}.price ${money(prev)}/MWh: ` +
-            `offer prices must not decrease`,
-        );
-      } else if (input.side === "bid" && s.price > prev) {
-        add(
-          path,
-          "price_order",
-          `${path} ${money(s.price)}/MWh is above segments.${i - 1}.price ${money(prev)}/MWh: ` +
-            `bid prices must not increase`,
-        );
-      }
-    }
-  });
+  curveIssues(input, { cap: rules.offerCap, floor: rules.offerFloor }, add);
 
   const limit = sideLimitMw(asset, input.side);
   if (limit === null) {
@@ -338,7 +350,70 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
       );
     }
   }
+  timingIssues(input, now, add);
+  return issues;
+}
 
+type AddIssue = (path: string, code: IssueCode, message: string) => void;
+
+/**
+ * The curve's rules, the same for both kinds: segment count of the zone; prices within [floor, cap]; a selling
+ * curve (offer, INC) non-decreasing, a buying one (bid, DEC) non-increasing.
+ */
+function curveIssues(
+  input: { zone: Iso; side: AnySide; segments: readonly Segment[] },
+  limits: { cap: number; floor: number },
+  add: AddIssue,
+) {
+  const rules = ZONES[input.zone];
+  if (input.segments.length > rules.maxOfferSegments) {
+    add(
+      "segments",
+      "too_many_segments",
+      `segments has ${input.segments.length} entries; ${input.zone} accepts at most ${rules.maxOfferSegments}`,
+    );
+  }
+  const selling = clearingSide(input.side) === "offer";
+  input.segments.forEach((s, i) => {
+    const path = `segments.${i}.price`;
+    if (s.price > limits.cap) {
+      add(
+        path,
+        "price_above_cap",
+        `${path} ${money(s.price)}/MWh is above ${input.zone}'s cap of ${money(limits.cap)}/MWh`,
+      );
+    } else if (s.price < limits.floor) {
+      add(
+        path,
+        "price_below_floor",
+        `${path} ${money(s.price)}/MWh is below ${input.zone}'s floor of ${money(limits.floor)}/MWh`,
+      );
+    }
+    if (i > 0) {
+      const prev = input.segments[i - 1].price;
+      // A supply curve rises and a demand curve falls; equal neighbours are fine (a flat step).
+      if (selling && s.price < prev) {
+        add(
+          path,
+          "price_order",
+          `${path} ${money(s.price)}/MWh is below segments.${i - 1}.price ${money(prev)}/MWh: ` +
+            `${input.side} prices must not decrease`,
+        );
+      } else if (!selling && s.price > prev) {
+        add(
+          path,
+          "price_order",
+          `${path} ${money(s.price)}/MWh is above segments.${i - 1}.price ${money(prev)}/MWh: ` +
+            `${input.side} prices must not increase`,
+        );
+      }
+    }
+  });
+}
+
+/** The interval's rules, the same for both kinds: aligned to the market, before its deadline, within the horizon. */
+function timingIssues(input: { zone: Iso; market: Market; interval_start: string }, now: Date, add: AddIssue) {
+  const rules = ZONES[input.zone];
   const start = Date.parse(input.interval_start);
   if (!Number.isFinite(start)) {
     add(
@@ -346,7 +421,7 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
       "invalid_datetime",
       `interval_start ${JSON.stringify(input.interval_start)} is not a date-time`,
     );
-    return issues;
+    return;
   }
   const step = input.market === "DA" ? HOUR : rules.rtIntervalMinutes * MINUTE;
   if (start % step !== 0) {
@@ -396,7 +471,76 @@ function validateBid(bid: BidInput, ctx: BidContext): Issue[] {
         `, before ${horizon.toISOString()}`,
     );
   }
+}
+
+/**
+ * The rules of a virtual bid: the zone must offer virtual trading (`VIRTUAL_RULES`), the location must be one
+ * of its hubs/zones or, where the zone allows nodes, any node; every segment at least the zone's minimum MW;
+ * prices within the zone's virtual range; then the curve and interval rules every bid has.
+ */
+function validateVirtual(
+  bid: VirtualBidInput,
+  now: Date,
+  table: Readonly<Partial<Record<Iso, Readonly<VirtualRules>>>>,
+): Issue[] {
+  const issues: Issue[] = [];
+  const add: AddIssue = (path, code, message) => issues.push({ path, code, message });
+  const rules = table[bid.zone];
+  if (!rules) {
+    add("zone", "virtual_not_offered", `${bid.zone} does not offer virtual bids in OptiBid`);
+    return issues;
+  }
+  if (!findLocation(rules, bid.location) && !rules.nodesEligible) {
+    add(
+      "location",
+      "location_not_eligible",
+      `location ${JSON.stringify(bid.location)} is not eligible for ${bid.zone} virtual bids; ` +
+        `use one of ${rules.locations.map((l) => l.name).join(", ")}`,
+    );
+  }
+  bid.segments.forEach((s, i) => {
+    if (s.quantity < rules.minQuantityMw - MW_EPSILON) {
+      add(
+        `segments.${i}.quantity`,
+        "quantity_below_minimum",
+        `segments.${i}.quantity ${mw(s.quantity)} is below ${bid.zone}'s virtual minimum of ${mw(rules.minQuantityMw)}`,
+      );
+    }
+  });
+  curveIssues(bid, { cap: rules.priceCap, floor: rules.priceFloor }, add);
+  timingIssues(bid, now, add);
   return issues;
+}
+
+/**
+ * THE check of a virtual bid (the browser's and the server's): parse it, then its zone's virtual rules at `now`.
+ * A listed location is stored as the ISO spells it. `table` is for tests of a zone without rules.
+ */
+export function checkVirtualBid(
+  input: unknown,
+  now: Date,
+  table: Readonly<Partial<Record<Iso, Readonly<VirtualRules>>>> = VIRTUAL_RULES,
+): { ok: true; bid: CheckedBid } | { ok: false; issues: Issue[] } {
+  const parsed = virtualBidInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
+  const issues = validateVirtual(parsed.data, now, table);
+  if (issues.length) return { ok: false, issues };
+  const b = parsed.data;
+  const rules = table[b.zone]!;
+  return {
+    ok: true,
+    bid: {
+      kind: "virtual",
+      asset_id: null,
+      location: findLocation(rules, b.location)?.name ?? b.location.toUpperCase(),
+      zone: b.zone,
+      market: "DA",
+      interval_start: b.interval_start,
+      interval_end: intervalEnd("DA", b.interval_start),
+      side: b.side,
+      segments: b.segments,
+    },
+  };
 }
 
 /** A ZodError of the bid schema as `Issue`s, with dotted paths. */
@@ -416,12 +560,37 @@ export function checkBid(
   if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
   const issues = validateBid(parsed.data, ctx);
   if (issues.length) return { ok: false, issues };
+  const b = parsed.data;
   return {
     ok: true,
     bid: {
-      ...parsed.data,
+      kind: "physical",
+      asset_id: b.asset_id,
+      location: null,
       zone: ctx.asset.zone,
-      interval_end: intervalEnd(parsed.data.market, parsed.data.interval_start),
+      market: b.market,
+      interval_start: b.interval_start,
+      interval_end: intervalEnd(b.market, b.interval_start),
+      side: b.side,
+      segments: b.segments,
     },
   };
+}
+
+/**
+ * A bid (checked, or as stored) as the input that creates it: a physical bid names its asset, a virtual one
+ * its kind and location; nothing else (the API's objects are strict).
+ */
+export function bidBody(
+  b: Pick<CheckedBid, "kind" | "asset_id" | "location" | "zone" | "market" | "interval_start" | "side" | "segments">,
+): Record<string, unknown> {
+  const { zone, market, interval_start, side, segments } = b;
+  return b.kind === "virtual"
+    ? { kind: "virtual", zone, location: b.location, market, interval_start, side, segments }
+    : { asset_id: b.asset_id, zone, market, interval_start, side, segments };
+}
+
+/** Whether an input asks for a virtual bid (`kind: "virtual"`); anything else is checked as physical. */
+export function isVirtualInput(input: unknown): boolean {
+  return typeof input === "object" && input !== null && (input as { kind?: unknown }).kind === "virtual";
 }

@@ -10,17 +10,20 @@ import { conflict, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
-import type { BidStatus, CheckedBid } from "./schema.ts";
+import type { AnySide, BidKind, BidStatus, CheckedBid } from "./schema.ts";
 
 export interface BidView {
   id: string;
-  asset_id: string;
-  asset_name: string;
+  /** `virtual`: no asset (asset_id and asset_name null), a pricing `location`, side inc/dec. */
+  kind: BidKind;
+  asset_id: string | null;
+  asset_name: string | null;
+  location: string | null;
   zone: string;
   market: "DA" | "RT";
   interval_start: string;
   interval_end: string;
-  side: "offer" | "bid";
+  side: AnySide;
   segments: { price: number; quantity: number }[];
   status: BidStatus;
   version: number;
@@ -32,6 +35,8 @@ export interface BidView {
   da_revenue: number | null;
   rt_revenue: number | null;
   revenue: number | null;
+  /** Virtual bids: the per-MWh fee charged at settlement ($, already taken out of `revenue`). */
+  fee: number | null;
   reject_reason: string | null;
   /** The member who made it (for a strategy's bid, the strategy's owner): nobody approves their own bid. */
   created_by: string | null;
@@ -41,14 +46,15 @@ export interface BidView {
 }
 
 const iso = isoUtc;
-export const BID_COLUMNS = `b.id, b.asset_id, a.name AS asset_name, b.zone, b.market,
+export const BID_COLUMNS = `b.id, b.kind, b.asset_id, a.name AS asset_name, b.location, b.zone, b.market,
   ${iso("b.interval_start")} AS interval_start, ${iso("b.interval_end")} AS interval_end, b.side, b.segments,
   b.status, b.version, ${iso("b.created_at")} AS created_at, ${iso("b.updated_at")} AS updated_at,
   ${iso("b.submitted_at")} AS submitted_at, b.awarded_mw::float8 AS awarded_mw,
   b.clearing_price::float8 AS clearing_price, b.da_revenue::float8 AS da_revenue,
-  b.rt_revenue::float8 AS rt_revenue, b.revenue::float8 AS revenue, b.reject_reason, b.created_by,
+  b.rt_revenue::float8 AS rt_revenue, b.revenue::float8 AS revenue, b.fee::float8 AS fee, b.reject_reason, b.created_by,
   (SELECT email FROM users WHERE id = b.created_by) AS created_by_email, b.strategy_id`;
-const FROM = `FROM bids b JOIN assets a ON a.id = b.asset_id`;
+/** Virtual bids have no asset: the join is a left one. */
+const FROM = `FROM bids b LEFT JOIN assets a ON a.id = b.asset_id`;
 
 export type Actor = Pick<Principal, "userId" | "apiKeyId"> | { system: string };
 
@@ -101,9 +107,12 @@ async function record(
 
 /** What the audit log keeps of a bid's terms (its `before` / `after`). */
 export function bidTerms(
-  b: Pick<BidView, "asset_id" | "market" | "interval_start" | "side" | "segments"> & { zone: string },
+  b: Pick<BidView, "kind" | "asset_id" | "location" | "market" | "interval_start" | "side" | "segments"> & {
+    zone: string;
+  },
 ) {
   return {
+    ...(b.kind === "virtual" ? { kind: b.kind, location: b.location } : {}),
     asset_id: b.asset_id,
     zone: b.zone,
     market: b.market,
@@ -131,8 +140,9 @@ export type Creator = Pick<Principal, "orgId" | "userId" | "apiKeyId"> & {
 export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Promise<BidView> {
   const [row] = await q.query<BidView>(
     `WITH b AS (
-       INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING *),
+       INSERT INTO bids (org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by,
+                         kind, location)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $14, $15) RETURNING *),
      history AS (
        INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id)
        SELECT id, org_id, NULL, 'draft', $9, $10 FROM b),
@@ -144,7 +154,7 @@ export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Prom
      audit AS (
        INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
        SELECT org_id, $9, $10, 'bid.created', 'bid', id::text, $12, $13::jsonb FROM b)
-     SELECT ${BID_COLUMNS} FROM b JOIN assets a ON a.id = b.asset_id`,
+     SELECT ${BID_COLUMNS} FROM b LEFT JOIN assets a ON a.id = b.asset_id`,
     [
       p.orgId,
       bid.asset_id,
@@ -159,6 +169,8 @@ export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Prom
       BID_EVENTS_TOPIC,
       p.ip ?? null,
       JSON.stringify({ after: bidTerms(bid) }),
+      bid.kind,
+      bid.location,
     ],
   );
   return row;
@@ -176,12 +188,14 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[],
                             $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $11::uuid[], $13::text[],
-                            $14::text[], $15::uuid[])
-         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id, ip, audit, strategy_id)),
+                            $14::text[], $15::uuid[], $16::text[], $17::text[])
+         AS t(id, org_id, asset_id, zone, market, s, e, side, segments, user_id, key_id, ip, audit, strategy_id, kind,
+              location)),
      b AS (
        INSERT INTO bids (id, org_id, asset_id, zone, market, interval_start, interval_end, side, segments, created_by,
-                         strategy_id)
-       SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id, strategy_id FROM input
+                         strategy_id, kind, location)
+       SELECT id, org_id, asset_id, zone, market, s, e, side, segments::jsonb, user_id, strategy_id, kind, location
+         FROM input
        RETURNING *),
      history AS (
        INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, actor_api_key_id)
@@ -195,7 +209,7 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
        INSERT INTO audit_logs (org_id, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, details)
        SELECT b.org_id, i.user_id, i.key_id, 'bid.created', 'bid', b.id::text, i.ip, i.audit::jsonb
          FROM b JOIN input i ON i.id = b.id ORDER BY b.id)
-     SELECT ${BID_COLUMNS} FROM b JOIN assets a ON a.id = b.asset_id`,
+     SELECT ${BID_COLUMNS} FROM b LEFT JOIN assets a ON a.id = b.asset_id`,
     [
       ids,
       col((i) => i.p.orgId),
@@ -212,6 +226,8 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
       col((i) => i.p.ip ?? null),
       col((i) => JSON.stringify({ after: bidTerms(i.bid) })),
       col((i) => i.p.strategyId ?? null),
+      col((i) => i.bid.kind),
+      col((i) => i.bid.location),
     ],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -262,7 +278,7 @@ export async function submitDrafts(
               CASE WHEN reason IS NULL THEN jsonb_build_object('version', version)
                    ELSE jsonb_build_object('version', version, 'reason', reason) END
          FROM u ORDER BY n)
-     SELECT ${BID_COLUMNS} FROM u b JOIN assets a ON a.id = b.asset_id ORDER BY b.n`,
+     SELECT ${BID_COLUMNS} FROM u b LEFT JOIN assets a ON a.id = b.asset_id ORDER BY b.n`,
     [
       c.orgId,
       drafts.map((d) => d.id),
@@ -383,10 +399,10 @@ export async function updateDraft(
   const rows = await q.query<BidView & { org_id: string }>(
     `WITH u AS (
        UPDATE bids SET asset_id = $4, zone = $5, market = $6, interval_start = $7, interval_end = $8, side = $9,
-              segments = $10::jsonb, version = version + 1, updated_at = now()
+              segments = $10::jsonb, kind = $11, location = $12, version = version + 1, updated_at = now()
         WHERE org_id = $1 AND id = $2 AND version = $3 AND status = 'draft'
         RETURNING *)
-     SELECT ${BID_COLUMNS}, b.org_id FROM u b JOIN assets a ON a.id = b.asset_id`,
+     SELECT ${BID_COLUMNS}, b.org_id FROM u b LEFT JOIN assets a ON a.id = b.asset_id`,
     [
       p.orgId,
       id,
@@ -398,6 +414,8 @@ export async function updateDraft(
       bid.interval_end,
       bid.side,
       JSON.stringify(bid.segments),
+      bid.kind,
+      bid.location,
     ],
   );
   if (!rows.length) await explainMiss(q, p.orgId, id, expectedVersion, ["draft"]);
@@ -452,7 +470,7 @@ export async function transition(
          FROM old
         WHERE bids.id = old.id AND old.status = ANY($3::text[]) AND ($5::int IS NULL OR bids.version = $5)
         RETURNING bids.*, old.status AS from_status)
-     SELECT ${BID_COLUMNS}, b.org_id, b.from_status FROM u b JOIN assets a ON a.id = b.asset_id`,
+     SELECT ${BID_COLUMNS}, b.org_id, b.from_status FROM u b LEFT JOIN assets a ON a.id = b.asset_id`,
     [orgId, id, from, to, opts.expectedVersion ?? null, ...cols.map((c) => set[c])],
   );
   if (!rows.length) await explainMiss(q, orgId, id, opts.expectedVersion, from);
@@ -482,6 +500,7 @@ export async function bidHistory(q: Queryable, orgId: string, id: string): Promi
 }
 
 export interface BidFilter {
+  kind?: BidKind;
   status?: BidStatus;
   zone?: string;
   market?: string;
@@ -503,6 +522,7 @@ export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
         AND ($6::timestamptz IS NULL OR b.interval_start >= $6::timestamptz)
         AND ($7::timestamptz IS NULL OR b.interval_start < $7::timestamptz)
         AND ($8::timestamptz IS NULL OR (b.interval_start, b.id) < ($8::timestamptz, $9::uuid))
+        AND ($11::text IS NULL OR b.kind = $11)
       ORDER BY b.interval_start DESC, b.id DESC LIMIT $10`,
     [
       orgId,
@@ -515,6 +535,7 @@ export async function listBids(q: Queryable, orgId: string, f: BidFilter) {
       after?.[0] ?? null,
       after?.[1] ?? null,
       f.limit + 1,
+      f.kind ?? null,
     ],
   );
   return pageOf(rows, f.limit, (b) => [b.interval_start, b.id]);

@@ -8,7 +8,15 @@
 import type { Queryable } from "../../db/database.ts";
 import { getAssetCached } from "../assets/store.ts";
 import { DomainError } from "../errors.ts";
-import { bidInputSchema, checkBid, type CheckedBid, type Issue, issuesFromZod } from "./schema.ts";
+import {
+  bidInputSchema,
+  checkBid,
+  type CheckedBid,
+  checkVirtualBid,
+  type Issue,
+  issuesFromZod,
+  isVirtualInput,
+} from "./schema.ts";
 
 export function invalidBid(issues: readonly Issue[], at = ""): DomainError {
   return new DomainError("invalid", "The bid is invalid: " + issues.map((i) => i.message).join("; "), {
@@ -24,6 +32,12 @@ export async function checkedBid(
   now: Date,
   at = "",
 ): Promise<CheckedBid> {
+  // A virtual bid has no asset to load: its rules are the zone's (services/bids/virtual_rules.ts).
+  if (isVirtualInput(input)) {
+    const v = checkVirtualBid(input, now);
+    if (!v.ok) throw invalidBid(v.issues, at);
+    return v.bid;
+  }
   // The shape first: the asset is looked up only by a well-formed id.
   const shape = bidInputSchema.safeParse(input);
   if (!shape.success) throw invalidBid(issuesFromZod(shape.error), at);

@@ -3,19 +3,23 @@ import { z } from "zod";
 import { instant } from "../schemas/instant.ts";
 import { MARKETS } from "../market/types.ts";
 import { ISOS } from "../market/zones.ts";
-import { BID_SIDES, BID_STATUSES } from "./schema.ts";
+import { BID_KINDS, BID_SIDES, BID_STATUSES, VIRTUAL_SIDES } from "./schema.ts";
 import { int4 } from "../schemas/numeric.ts";
 import { text } from "../schemas/text.ts";
 
 export const bidSchema = z.object({
   id: z.uuid(),
-  asset_id: z.uuid(),
-  asset_name: z.string(),
+  kind: z.enum(BID_KINDS),
+  /** null for a virtual bid (no asset). */
+  asset_id: z.uuid().nullable(),
+  asset_name: z.string().nullable(),
+  /** The pricing location (hub or node) of a virtual bid; null for a physical one. */
+  location: z.string().nullable(),
   zone: z.enum(ISOS),
   market: z.enum(MARKETS),
   interval_start: z.string(),
   interval_end: z.string(),
-  side: z.enum(BID_SIDES),
+  side: z.enum([...BID_SIDES, ...VIRTUAL_SIDES]),
   segments: z.array(z.object({ price: z.number(), quantity: z.number() })),
   status: z.enum(BID_STATUSES),
   version: z.number().int(),
@@ -31,6 +35,7 @@ export const bidSchema = z.object({
   created_by: z.uuid().nullable().describe("The member who made it (a strategy's bids: the strategy's owner)"),
   created_by_email: z.string().nullable(),
   strategy_id: z.uuid().nullable().describe("The saved strategy that made it"),
+  fee: z.number().nullable(),
 }).meta({ id: "Bid" });
 
 /** A page of bids: the one pagination shape of the API. */
@@ -38,6 +43,7 @@ export const bidPageSchema = z.object({ items: z.array(bidSchema), next_cursor: 
 
 /** The filters of GET /api/bids and its CSV export. */
 export const bidFilterQuery = z.object({
+  kind: z.enum(BID_KINDS).optional(),
   status: z.enum(BID_STATUSES).optional(),
   zone: z.enum(ISOS).optional(),
   market: z.enum(MARKETS).optional(),

@@ -14,7 +14,7 @@ export interface PositionBid {
   clearing_price: number | null;
 }
 
-/** The organization's live and pending DA bids delivering in [from, to). */
+/** The organization's live and pending DA bids of its assets delivering in [from, to) (virtual bids have none). */
 export function positionBids(q: Queryable, orgId: string, from: Date, to: Date): Promise<PositionBid[]> {
   return q.query<PositionBid>(
     `SELECT b.asset_id, a.name AS asset_name, b.zone, ${isoUtc("b.interval_start")} AS interval_start,
@@ -72,11 +72,12 @@ export interface OutcomeRow {
 /** The organization's latest market outcomes (bid cleared, rejected, settled), newest first. */
 export function latestOutcomes(q: Queryable, orgId: string, limit: number): Promise<OutcomeRow[]> {
   return q.query<OutcomeRow>(
-    `SELECT ${isoUtc("e.at")} AS at, b.id AS bid_id, a.name AS asset_name, b.zone, b.market,
+    `SELECT ${isoUtc("e.at")} AS at, b.id AS bid_id,
+            coalesce(a.name, 'Virtual ' || upper(b.side) || ' ' || b.location) AS asset_name, b.zone, b.market,
             ${isoUtc("b.interval_start")} AS interval_start, ${isoUtc("b.interval_end")} AS interval_end,
             e.to_status AS status, b.awarded_mw::float8 AS awarded_mw, b.clearing_price::float8 AS clearing_price,
             b.revenue::float8 AS revenue, b.reject_reason
-       FROM bid_events e JOIN bids b ON b.id = e.bid_id JOIN assets a ON a.id = b.asset_id
+       FROM bid_events e JOIN bids b ON b.id = e.bid_id LEFT JOIN assets a ON a.id = b.asset_id
       WHERE e.org_id = $1 AND e.to_status IN ('cleared', 'rejected', 'settled')
         AND e.from_status IS DISTINCT FROM e.to_status
       ORDER BY e.id DESC LIMIT $2`,

@@ -16,8 +16,7 @@
  * seen). Times are taken from UTC instants only — never from local wall-clock columns — so DST days
  * come out with 23 or 25 distinct hours instead of a missing or doubled one.
  */
-import { Buffer } from "node:buffer";
-import { parse } from "csv-parse/stream";
+import { csvRecords, type CsvSource } from "../csv_records.ts";
 import type { LoadPoint, Market, PriceTick } from "./types.ts";
 import { isIso, type Iso } from "./zones.ts";
 
@@ -204,13 +203,7 @@ function zoneOfLocation(location: string): Iso | undefined {
   return HUB_ZONES.find(([re]) => re.test(location.trim()))?.[1];
 }
 
-type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | Iterable<string> | string;
-
-function toByteStream(source: Source): ReadableStream<Uint8Array | string> {
-  if (typeof source === "string") return ReadableStream.from([source]);
-  if (source instanceof ReadableStream) return source;
-  return ReadableStream.from(source as AsyncIterable<Uint8Array | string>);
-}
+type Source = CsvSource;
 
 /**
  * Streams PriceTick batches out of CSV text (a file's bytes, an async iterable of chunks, or a string).
@@ -226,24 +219,7 @@ export async function* replayTicks(
     throw new RangeError(`batchSize must be an integer in 1..5000, got ${batchSize}`);
   }
   if (options.zone !== undefined && !isIso(options.zone)) throw new RangeError(`unknown zone: ${options.zone}`);
-  // csv-parse works on Node Buffers; Deno hands out Uint8Arrays (and callers may pass strings).
-  const buffers = toByteStream(source).pipeThrough(
-    new TransformStream<Uint8Array | string, Buffer>({
-      transform(chunk, controller) {
-        controller.enqueue(
-          typeof chunk === "string"
-            ? Buffer.from(chunk, "utf8")
-            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-        );
-      },
-    }),
-  );
-  const records = buffers.pipeThrough(
-    parse({ bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as TransformStream<
-      Buffer,
-      { record: string[]; info: { lines: number } }
-    >,
-  );
+  const records = csvRecords(source);
 
   let header: string[] | undefined;
   let reader: Reader | undefined;

@@ -84,4 +84,9 @@ export const COLUMNS = {
   "bids.awarded_mw": numeric(12, 4),
   "approval_policies.above_mw": numeric(10, 3),
   "approval_policies.above_notional": numeric(14, 2),
+  "virtual_settings.credit_limit": numeric(14, 2),
+  "virtual_settings.fee_per_mwh": numeric(10, 4),
+  "settlement_lines.mw": numeric(14, 4),
+  "settlement_lines.price": numeric(12, 4),
+  "settlement_lines.amount": numeric(16, 4),
 } as const satisfies Record<string, NumericType>;

@@ -6,8 +6,10 @@ import { MAX_REPEAT, repeatedBids } from "../../components/bid_form.ts";
 
 const row = (over: Partial<BidRow>): BidRow => ({
   id: "b",
+  kind: "physical",
   asset_id: "a",
   asset_name: "A",
+  location: null,
   zone: "PJM",
   market: "DA",
   interval_start: "2025-07-03T20:00:00.000Z",

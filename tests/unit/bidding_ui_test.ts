@@ -38,7 +38,10 @@ const rows = (...pairs: [string, string][]) => pairs.map(([price, quantity], key
 
 function form(patch: Partial<BuilderForm> = {}): BuilderForm {
   return {
+    kind: "physical",
     assetId: battery.id,
+    zone: "PJM",
+    location: "",
     market: "DA",
     date: "2026-01-06",
     hour: 15,
@@ -272,7 +275,10 @@ Deno.test("formFromFields: the builder's posted fields back into the form; out-o
     "segments.2.price": "15",
   });
   assert.deepEqual(f, {
+    kind: "physical",
     assetId: battery.id,
+    zone: "PJM",
+    location: "",
     market: "RT",
     date: "2026-01-06",
     hour: 15,
@@ -283,6 +289,30 @@ Deno.test("formFromFields: the builder's posted fields back into the form; out-o
   assert.equal(formFromFields({ hour: "24" }).hour, 24, "the 25th hour of the autumn day");
   const odd = formFromFields({ market: "XX", hour: "99", minute: "-5", side: "sell" });
   assert.deepEqual([odd.market, odd.hour, odd.minute, odd.side, odd.rows.length], ["DA", 0, 0, "offer", 1]);
+  // A virtual bid: its zone and location, INC/DEC sides, DA only (an RT post falls back to DA).
+  const v = formFromFields({
+    kind: "virtual",
+    zone: "MISO",
+    location: "INDIANA.HUB",
+    market: "RT",
+    side: "dec",
+    date: "2026-01-06",
+    hour: "15",
+    "segments.0.price": "30",
+    "segments.0.quantity": "2",
+  });
+  assert.deepEqual([v.kind, v.zone, v.location, v.market, v.side], ["virtual", "MISO", "INDIANA.HUB", "DA", "dec"]);
+  assert.deepEqual(formToInput(v, undefined), {
+    kind: "virtual",
+    zone: "MISO",
+    location: "INDIANA.HUB",
+    market: "DA",
+    // HE16 of 2026-01-06 on MISO's EST clock: 15:00 EST = 20:00Z.
+    interval_start: "2026-01-06T20:00:00.000Z",
+    side: "dec",
+    segments: [{ price: 30, quantity: 2 }],
+  });
+  assert.equal(formFromFields({ kind: "virtual", side: "offer" }).side, "inc", "a virtual bid is INC or DEC");
 });
 
 Deno.test("formFromBid: a saved draft back into the form, and the form into the same bid again", () => {
@@ -296,7 +326,10 @@ Deno.test("formFromBid: a saved draft back into the form, and the form into the 
   };
   const f = formFromBid(saved);
   assert.deepEqual({ ...f, rows: f.rows.map((r) => [r.price, r.quantity]) }, {
+    kind: "physical",
     assetId: battery.id,
+    zone: "PJM",
+    location: "",
     market: "RT",
     // 15:35Z is 10:35 EST on PJM's clock: HE11, the day's hour 10.
     date: "2026-01-06",

@@ -475,7 +475,7 @@ Deno.test("checkBid: parse, validate and derive interval_end in one call", () =>
   assert.deepEqual(found(late.issues), ["interval_start:gate_closed"]);
 });
 
-Deno.test("schema.ts is browser-safe: only zod, the market's zone rules and the column precisions, no Deno API, in its whole graph", async () => {
+Deno.test("schema.ts is browser-safe: only zod, the market's zone rules, the virtual rules and the column precisions, no Deno API, in its whole graph", async () => {
   const seen = new Set<string>();
   const visit = async (url: URL) => {
     if (seen.has(url.href)) return;
@@ -491,6 +491,7 @@ Deno.test("schema.ts is browser-safe: only zod, the market's zone rules and the 
   const files = [...seen].map((u) => u.replace(/^.*\/services\//, "services/")).sort();
   assert.deepEqual(files, [
     "services/bids/schema.ts",
+    "services/bids/virtual_rules.ts",
     "services/market/clock.ts",
     "services/market/types.ts",
     "services/market/zones.ts",

@@ -83,6 +83,7 @@ Deno.test("island state cannot break out of its script element", () => {
 const BROWSER_SAFE_SERVICES = new Set([
   "services/bids/feasibility.ts",
   "services/bids/schema.ts",
+  "services/bids/virtual_rules.ts",
   "services/dashboard/gates.ts",
   "services/forecast_live/schema.ts",
   "services/market/clock.ts",

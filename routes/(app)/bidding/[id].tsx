@@ -10,7 +10,7 @@ import type { Principal } from "../../../services/auth/principal.ts";
 import { can } from "../../../services/auth/rbac.ts";
 import { deleteDraft, submitBid, withdrawBid } from "../../../services/bids/actions.ts";
 import { allowedActions, type BidAction } from "../../../services/bids/lifecycle.ts";
-import { submissionDeadline } from "../../../services/bids/schema.ts";
+import { clearingSide, submissionDeadline } from "../../../services/bids/schema.ts";
 import { bidHistory, type BidHistoryEntry, type BidView, getBid } from "../../../services/bids/store.ts";
 import { type Iso, ZONES } from "../../../services/market/zones.ts";
 import { formatMarketInterval, formatUserTime, marketClock } from "../../../services/market/market_time.ts";
@@ -188,7 +188,9 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
       <header class="flex flex-wrap items-start justify-between gap-3">
         <div class="min-w-0">
           <h1 class="text-2xl font-bold tracking-tight">
-            {bid.side === "offer" ? "Offer" : "Bid"} · {bid.asset_name}
+            {bid.kind === "virtual"
+              ? `Virtual ${bid.side.toUpperCase()} · ${bid.location}`
+              : `${bid.side === "offer" ? "Offer" : "Bid"} · ${bid.asset_name}`}
           </h1>
           <p class="mt-1 text-sm text-slate-600">
             {zone} {bid.market === "DA" ? "day-ahead" : "real-time"} ·{" "}
@@ -237,8 +239,14 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
       <div class="grid gap-6 lg:grid-cols-2">
         <Card title="Bid">
           <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm" data-testid="bid-fields">
-            <dt class="text-slate-500">Asset</dt>
-            <dd>{bid.asset_name}</dd>
+            <dt class="text-slate-500">{bid.kind === "virtual" ? "Location" : "Asset"}</dt>
+            <dd>
+              {bid.kind === "virtual"
+                ? `${bid.location} (virtual ${
+                  bid.side === "inc" ? "INC: sell DA, buy back RT" : "DEC: buy DA, sell back RT"
+                })`
+                : bid.asset_name}
+            </dd>
             <dt class="text-slate-500">Zone, market</dt>
             <dd>{zone}, {bid.market === "DA" ? "day-ahead (hourly)" : "real-time (5-minute)"}</dd>
             <dt class="text-slate-500">Delivery</dt>
@@ -338,11 +346,11 @@ export default define.page<typeof handler>(function BidDetail({ data }) {
             </tbody>
           </table>
           {units.price === "$/MWh"
-            ? <CurveChart segments={bid.segments} side={bid.side} lines={lines} testId="bid-chart" />
+            ? <CurveChart segments={bid.segments} side={clearingSide(bid.side)} lines={lines} testId="bid-chart" />
             : (
               <CurveChart
                 segments={bid.segments.map((x) => ({ ...x, price: priceIn(x.price, units.price) }))}
-                side={bid.side}
+                side={clearingSide(bid.side)}
                 lines={lines.map((l) => ({ ...l, price: priceIn(l.price, units.price) }))}
                 price={(v, digits = 3) => `${v < 0 ? "−" : ""}${Math.abs(v).toFixed(Math.max(digits, 1))}¢`}
                 testId="bid-chart"

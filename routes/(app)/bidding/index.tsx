@@ -9,6 +9,7 @@ import {
   formFromBid,
   formFromFields,
   formToInput,
+  formZone,
   priceIssues,
 } from "../../../components/bid_form.ts";
 import BidBuilder, { type BidBuilderProps, type LatestPrice } from "../../../islands/BidBuilder.tsx";
@@ -35,7 +36,7 @@ import { define, type State } from "../../../utils.ts";
 /** The API's filters, each on its own: a bad value is dropped (the select shows "Any"), not a 400 page. */
 function filtersOf(url: URL): BidFilters {
   const out: Record<string, string> = {};
-  for (const k of ["status", "zone", "market", "asset_id"] as const) {
+  for (const k of ["kind", "status", "zone", "market", "asset_id"] as const) {
     const r = bidFilterQuery.shape[k].safeParse(url.searchParams.get(k) || undefined);
     if (r.success && r.data) out[k] = r.data;
   }
@@ -157,7 +158,10 @@ export const handler = define.handlers({
     }
     return page<Data>(
       await load(ctx, p, {
-        form: formFromBid({ ...bid, zone: bid.zone as Iso }, await priceUnitOf(ctx, p)),
+        form: formFromBid(
+          { ...bid, zone: bid.zone as Iso },
+          await priceUnitOf(ctx, p),
+        ),
         issues: [],
         attempted: false,
         editing: { id: bid.id, version: bid.version, fresh: true },
@@ -185,15 +189,15 @@ export const handler = define.handlers({
       load(ctx, p, { form, issues, attempted: issues.length > 0, editing }).then((d) => page<Data>(d, { status }));
 
     const assets = await listAssets(services.db(), p.orgId);
-    const asset = assets.find((a) => a.id === form.assetId);
-    const rows = applyRowAction(form, action, asset?.zone);
+    const asset = form.kind === "physical" ? assets.find((a) => a.id === form.assetId) : undefined;
+    const rows = applyRowAction(form, action, formZone(form, asset));
     if (rows) {
       return await load(ctx, p, { form: rows, issues: [], attempted: false, editing }).then((d) => page<Data>(d));
     }
     if (action !== "save" && action !== "submit") {
       return await again([{ path: "_form", message: `Unknown action "${action}"`, code: "bad_request" }], 400);
     }
-    if (!asset) {
+    if (!asset && form.kind === "physical") {
       return await again(
         [{ path: "asset_id", message: "asset_id: choose one of your assets", code: "not_found" }],
         400,

@@ -4,7 +4,7 @@ import { bidDeps, caller, withBody } from "../../../server/bids_http.ts";
 import { answer, keyedRequest } from "../../../server/idempotency_http.ts";
 import { uuidParam } from "../../../services/auth/schemas.ts";
 import { deleteDraft, editDraft } from "../../../services/bids/actions.ts";
-import { bidInputSchema } from "../../../services/bids/schema.ts";
+import { bidInputSchema, virtualBidInputSchema } from "../../../services/bids/schema.ts";
 import { bidHistory, getBid } from "../../../services/bids/store.ts";
 import { bidSchema } from "../../../services/bids/views.ts";
 import { int4, INT4_MAX } from "../../../services/schemas/numeric.ts";
@@ -44,7 +44,10 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     params: uuidParam,
-    body: bidInputSchema.extend({ version: int4({ min: 1 }) }),
+    body: z.discriminatedUnion("kind", [
+      bidInputSchema.extend({ version: int4({ min: 1 }) }),
+      virtualBidInputSchema.extend({ version: int4({ min: 1 }) }),
+    ]),
     responses: {
       200: { description: "Updated", schema: bidSchema },
       409: { description: "Changed meanwhile, or not a draft" },

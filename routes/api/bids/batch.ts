@@ -2,7 +2,7 @@ import { z } from "zod";
 import { bidDeps, caller, withBody } from "../../../server/bids_http.ts";
 import { answer, keyedRequest } from "../../../server/idempotency_http.ts";
 import { createBids, MAX_BATCH } from "../../../services/bids/actions.ts";
-import { bidInputSchema } from "../../../services/bids/schema.ts";
+import { anyBidInputSchema } from "../../../services/bids/schema.ts";
 import { bidSchema } from "../../../services/bids/views.ts";
 import { define } from "../../../utils.ts";
 
@@ -20,7 +20,7 @@ export const handler = define.api({
     tags: ["bids"],
     permission: "bids:write",
     body: z.object({
-      bids: z.array(bidInputSchema).min(1).max(MAX_BATCH),
+      bids: z.array(anyBidInputSchema).min(1).max(MAX_BATCH),
       submit: z.boolean().default(false),
       replaces: z.array(z.uuid()).max(MAX_BATCH).optional()
         .describe("Bids this batch supersedes (drafts only without submit); withdrawn atomically with it"),

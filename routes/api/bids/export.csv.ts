@@ -25,7 +25,7 @@ export const handler = define.api({
           yield page.items.map((b) =>
             [
               b.id,
-              b.asset_name,
+              b.asset_name ?? `virtual ${b.location}`,
               b.zone,
               b.market,
               b.interval_start,

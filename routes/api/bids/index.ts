@@ -3,7 +3,7 @@ import { principal } from "../../../server/auth_http.ts";
 import { bidDeps, caller, withBody } from "../../../server/bids_http.ts";
 import { answer, keyedRequest } from "../../../server/idempotency_http.ts";
 import { createBid } from "../../../services/bids/actions.ts";
-import { bidInputSchema } from "../../../services/bids/schema.ts";
+import { anyBidInputSchema } from "../../../services/bids/schema.ts";
 import { listBids } from "../../../services/bids/store.ts";
 import { bidFilterQuery, bidPageSchema, bidSchema } from "../../../services/bids/views.ts";
 import { define } from "../../../utils.ts";
@@ -12,7 +12,7 @@ export const handler = define.api({
   GET: {
     summary: "Bids of your organization",
     description: "Newest delivery first. Filters: status, zone, market, asset, delivery range [from, to). " +
-      "Page with `cursor` = the previous page's `next_cursor`.",
+      "`kind` = physical or virtual. Page with `cursor` = the previous page's `next_cursor`.",
     tags: ["bids"],
     permission: "bids:read",
     query: bidFilterQuery.extend({
@@ -27,12 +27,14 @@ export const handler = define.api({
   POST: {
     summary: "Create a bid (a draft)",
     description: "Validated against the asset and the zone's rules (segments, prices, capacity, gate closure). " +
+      'A virtual bid (`kind: "virtual"`) has no asset but a zone, a pricing `location` (hub or node the zone ' +
+      "accepts, GET /api/virtual-bids/rules) and a side `inc` or `dec`, DA only; the zone's virtual rules apply. " +
       "`zone` may be left out: the asset fixes it (if sent, it must be the asset's). " +
       "Send `Idempotency-Key` to make a retry safe: the same key returns the first answer, byte for byte, " +
       "and creates nothing.",
     tags: ["bids"],
     permission: "bids:write",
-    body: bidInputSchema,
+    body: anyBidInputSchema,
     responses: {
       201: { description: "Created as a draft", schema: bidSchema },
       400: { description: "Invalid: every rule broken, each naming its field" },

@@ -15,6 +15,7 @@ const row = z.object({
   awarded_mwh: z.number(),
   da_revenue: z.number(),
   rt_revenue: z.number(),
+  fees: z.number(),
   revenue: z.number(),
 });
 
@@ -22,14 +23,15 @@ export const handler = define.api({
   GET: {
     summary: "Profit and loss of settled bids",
     description: "Revenue of settled bids with delivery in [from, to): day-ahead, real-time and total, in $, " +
-      "grouped (`group_by`) by asset, zone or (UTC) day. Offers earn (+), bids pay (−). " +
+      "grouped (`group_by`) by asset, zone, (UTC) day or kind (physical / virtual). Offers earn (+), bids pay (−). " +
+      "Virtual bids' fees are in `fees` and out of `revenue`; `by_kind` gives the physical and the virtual line. " +
       `\`to\` defaults to now and \`from\` to ${RANGE.defaultDays} days before \`to\`; the answer says which ` +
       "range it covers.",
     tags: ["portfolio"],
     permission: "bids:read",
     query: z.object({
       ...rangeFields(RANGE),
-      group_by: z.enum(["asset", "zone", "day"]).default("day"),
+      group_by: z.enum(["asset", "zone", "day", "kind"]).default("day"),
       asset_id: z.uuid().optional(),
     }).superRefine(rangeCheck(RANGE)),
     responses: {
@@ -41,6 +43,10 @@ export const handler = define.api({
           group_by: z.string(),
           items: z.array(row),
           total: row.omit({ key: true, label: true }),
+          by_kind: z.object({
+            physical: row.omit({ key: true, label: true }),
+            virtual: row.omit({ key: true, label: true }),
+          }),
         }),
       },
     },

@@ -1,0 +1,144 @@
+/**
+ * Settlement statement import: rows/s of a 200,000-line generic statement (BENCH_STATEMENT_ROWS), on Postgres.
+ * Target: ≥ 50,000 rows/s for the whole import (stream → csv-parse → every row checked → stored in one
+ * transaction). Reported with its parts, measured in the same run:
+ *  - parse: csv-parse + the row checks alone, no database (the CPU part);
+ *  - copy: the same rows, already parsed and formatted, through one COPY (the database's part on its own) —
+ *    the baseline the import is compared with;
+ *  - import: the whole thing, as POST /api/settlements/statements runs it (without HTTP), then the
+ *    comparison's totals on their own.
+ * Each figure is the median of 3 runs; the machine's load average is printed with them.
+ */
+import { migrate } from "../db/migrate.ts";
+import { openPostgres } from "../services/adapters/postgres.ts";
+import type { Principal } from "../services/auth/principal.ts";
+import { csvRecords } from "../services/csv_records.ts";
+import { importStatement } from "../services/settlement/actions.ts";
+import { readerFor, type RowReader, type StatementLine } from "../services/settlement/formats.ts";
+import { comparisonTotals } from "../services/settlement/store.ts";
+import { fmt, median, throwawayDatabase } from "./lib.ts";
+
+const ROWS = Number(Deno.env.get("BENCH_STATEMENT_ROWS") ?? 200_000);
+const RUNS = 3;
+const H = 3_600_000;
+const START = Date.UTC(2025, 4, 1);
+
+function statement(): string {
+  const rows = ["interval_start,interval_end,location,market,mw,price,amount"];
+  for (let i = 0; i < ROWS; i++) {
+    const s = START + Math.floor(i / 100) * H;
+    const price = 20 + (i % 97) / 4;
+    rows.push(
+      `${new Date(s).toISOString()},${new Date(s + H).toISOString()},NODE ${i % 100},${i % 2 ? "RT" : "DA"},` +
+        `${(i % 7) + 1},${price.toFixed(2)},${(((i % 7) + 1) * price).toFixed(2)}`,
+    );
+  }
+  return rows.join("\n") + "\n";
+}
+
+/** The body as a client sends it: 64 KiB chunks. */
+function chunks(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.subarray(at, at += 65_536));
+    },
+  });
+}
+
+async function parseOnly(text: string): Promise<StatementLine[]> {
+  let reader: RowReader | null = null;
+  const out: StatementLine[] = [];
+  for await (const { record } of csvRecords(chunks(text), { relaxColumnCount: true })) {
+    if (!reader) {
+      reader = readerFor("generic", record) as RowReader;
+      continue;
+    }
+    for (const l of reader.read(record)) out.push(l);
+  }
+  return out;
+}
+
+export async function benchSettlementImport(): Promise<Record<string, number> | null> {
+  const pg = await throwawayDatabase("statement");
+  if (!pg) {
+    console.log("settlement_import: skipped (no Postgres at BENCH_PG_ADMIN_URL)");
+    return null;
+  }
+  const db = await openPostgres(pg.url);
+  try {
+    await migrate(db);
+    const [{ id: orgId }] = await db.query<{ id: string }>(
+      `INSERT INTO organizations (name) VALUES ('bench') RETURNING id`,
+    );
+    const principal = { orgId, userId: null, apiKeyId: null, role: "admin" } as unknown as Principal;
+    const text = statement();
+    const mb = new TextEncoder().encode(text).length / 1e6;
+    const parse: number[] = [], insert: number[] = [], full: number[] = [], totals: number[] = [];
+    let lines: StatementLine[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      let t0 = performance.now();
+      lines = await parseOnly(text);
+      parse.push(performance.now() - t0);
+
+      t0 = performance.now();
+      await db.transaction(async (tx) => {
+        const [{ id }] = await tx.query<{ id: string }>(
+          `INSERT INTO settlement_statements (org_id, zone, format, period_from, period_to, lines)
+           VALUES ($1, 'PJM', 'generic', $2, $3, 0) RETURNING id`,
+          [orgId, new Date(START), new Date(START + 90 * 86_400_000)],
+        );
+        const text = lines.map((l, k) =>
+          `${id}\t${k + 2}\t${new Date(l.interval_start).toISOString()}\t${new Date(l.interval_end).toISOString()}\t` +
+          `${l.location}\t${l.market}\t${l.mw}\t${l.price}\t${l.amount}\n`
+        );
+        await tx.copyIn!(
+          `COPY settlement_lines (statement_id, line_no, interval_start, interval_end, location, market, mw, price,
+                                  amount) FROM STDIN`,
+          (async function* () {
+            for (let i = 0; i < text.length; i += 5000) yield text.slice(i, i + 5000).join("");
+          })(),
+        );
+      });
+      insert.push(performance.now() - t0);
+
+      t0 = performance.now();
+      const out = await importStatement(db, { principal }, {
+        zone: "PJM",
+        format: "generic",
+        from: new Date(START).toISOString(),
+        to: new Date(START + 90 * 86_400_000).toISOString(),
+      }, chunks(text));
+      full.push(performance.now() - t0);
+      if (out.statement.lines !== ROWS) throw new Error(`imported ${out.statement.lines} of ${ROWS} lines`);
+      t0 = performance.now();
+      await comparisonTotals(db, orgId, out.statement.id);
+      totals.push(performance.now() - t0);
+    }
+    const rate = (ms: number[]) => ROWS / (median(ms) / 1000);
+    const result = {
+      parse_rows_per_s: rate(parse),
+      insert_rows_per_s: rate(insert),
+      import_rows_per_s: rate(full),
+      totals_ms: median(totals),
+    };
+    const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+    console.log(
+      `settlement_import (${ROWS.toLocaleString("en-US")} lines, ${fmt(mb)} MB, Postgres, load ${load}):\n` +
+        `  parse + check only   ${fmt(result.parse_rows_per_s, 0)} rows/s\n` +
+        `  COPY of parsed rows  ${fmt(result.insert_rows_per_s, 0)} rows/s (baseline)\n` +
+        `  whole import         ${fmt(result.import_rows_per_s, 0)} rows/s ` +
+        `(${fmt(median(full) / 1000, 2)} s, ${fmt(result.import_rows_per_s / result.insert_rows_per_s, 2)}× the ` +
+        `baseline; target ≥ 50,000 rows/s)\n` +
+        `  comparison totals    ${fmt(result.totals_ms, 0)} ms`,
+    );
+    return result;
+  } finally {
+    await db.close();
+    await pg.drop();
+  }
+}
+
+if (import.meta.main) await benchSettlementImport();
