@@ -109,5 +109,8 @@ export const strategyRunSchema = z.object({
 export type StrategyRunView = z.infer<typeof strategyRunSchema>;
 
 export const runNowInput = z.strictObject({
-  delivery_date: z.iso.date().optional().describe("Operating day (market clock); default: the next gate's"),
+  // The calendar arithmetic of years 0–99 is JavaScript's 1900s; no market day is outside 2000–2099 here.
+  delivery_date: z.iso.date().refine((d) => d >= "2000-01-01" && d <= "2099-12-31", {
+    error: "delivery_date must be a day from 2000-01-01 to 2099-12-31",
+  }).optional().describe("Operating day (market clock); default: the next gate's"),
 }).optional();

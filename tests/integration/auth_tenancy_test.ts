@@ -178,6 +178,14 @@ Deno.test("tenancy: lists and the audit log show only your own organization", op
   assert.deepEqual(byB.body.items, [], "filtering by another organization's user finds nothing");
 });
 
+const strategyBody = {
+  name: "Smuggler",
+  asset_id: "0b8a1c7e-0000-4000-8000-000000000001",
+  kind: "fixed_curve",
+  lead_minutes: 60,
+  params: { side: "offer", segments: [{ price: 1, quantity: 1 }] },
+};
+
 Deno.test("tenancy: an organization id in any request body → 400 unknown field", opts, async () => {
   const t = await testApp(ENV);
   const w = await twoOrgs(t);
@@ -202,6 +210,9 @@ Deno.test("tenancy: an organization id in any request body → 400 unknown field
     "POST /api/organizations/current/invitations": { email: uniqueEmail("orgfield-inv"), role: "viewer" },
     "POST /api/api-keys": { name: "smuggled" },
     "PUT /api/users/{id}": { name: "Renamed Member" },
+    // A strategy's body is one of its kinds (`kind` says which): the field is unknown to every kind.
+    "POST /api/strategies": strategyBody,
+    "PUT /api/strategies/{id}": { ...strategyBody, version: 1 },
   };
   const operator = await createOrg(t, "tenancy-ops", { email: OPERATOR });
   let tried = 0;

@@ -165,6 +165,11 @@ Deno.test(
       400,
       "validation_failed",
     );
+    expectError(
+      await api("POST", `/api/strategies/${s.id}/runs`, { delivery_date: "0099-01-01" }),
+      400,
+      "validation_failed",
+    );
 
     const runs = await api("GET", `/api/strategies/${s.id}/runs`);
     assert.deepEqual(runs.body.items.map((r: { outcome: string }) => r.outcome), ["nothing", "created"]);
