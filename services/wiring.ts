@@ -33,6 +33,8 @@ import { createModels, type ModelsService } from "./models/service.ts";
 import type { Database } from "../db/database.ts";
 import { log } from "./log/logger.ts";
 import { noticeAlert } from "./bids/notice_read.ts";
+import { createNotifications, hubNotice, type NotificationsService } from "./notifications/service.ts";
+import { type AlertsService, createAlerts } from "./alerts/service.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -56,6 +58,10 @@ export interface AppServices {
   readonly forecasts: ForecastLiveService;
   /** The model registry's MLflow relay (when MLFLOW_TRACKING_URI is set). */
   readonly models: ModelsService;
+  /** Notifications: events fanned out to the bell, e-mail (SMTP_URL) and webhooks (services/notifications/). */
+  readonly notifications: NotificationsService;
+  /** Price alerts evaluated on every committed batch (services/alerts/). */
+  readonly alerts: AlertsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -125,6 +131,7 @@ export function createServices(config: Config): AppServices {
     clickhouse: adapters.clickhouse,
     onCommitted: (ticks) => {
       realtime.publishPrices(ticks);
+      alerts.onTicks(ticks);
       bids.pricesArrived();
       if (ticks.some((t) => t.market === "DA")) forecasts.kick();
     },
@@ -139,6 +146,12 @@ export function createServices(config: Config): AppServices {
     },
   });
   const models = createModels({ db: () => adapters.database.db(), config });
+  const notifications = createNotifications({
+    config,
+    db: () => adapters.database.db(),
+    live: hubNotice(realtime),
+  });
+  const alerts = createAlerts({ db: () => adapters.database.db(), onFired: () => notifications.kick() });
 
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
@@ -158,6 +171,8 @@ export function createServices(config: Config): AppServices {
     bids,
     forecasts,
     models,
+    notifications,
+    alerts,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -183,6 +198,8 @@ export function createServices(config: Config): AppServices {
         bids.start();
         forecasts.start();
         models.start();
+        notifications.start();
+        void alerts.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -199,6 +216,8 @@ export function createServices(config: Config): AppServices {
       await bids.stop();
       await models.stop();
       await market.stop();
+      await alerts.stop();
+      await notifications.stop();
       await realtime.close();
       await queue.close();
       await registry.stop();

@@ -28,6 +28,10 @@ export const PERMISSIONS = [
   /** Promote a model version to production, or roll back. */
   "models:promote",
   "admin:flags",
+  /** The organization's webhook endpoints: they hold secrets and send its data out (admins). */
+  "webhooks:manage",
+  /** Make and change price alerts. */
+  "alerts:write",
 ] as const;
 export type Permission = typeof PERMISSIONS[number];
 
@@ -42,8 +46,16 @@ const READ: Permission[] = [
 
 export const MATRIX: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
-  trader: new Set([...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"]),
-  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"]),
+  trader: new Set([
+    ...READ,
+    "users:read",
+    "api_keys:manage",
+    "assets:write",
+    "bids:write",
+    "forecast:read",
+    "alerts:write",
+  ]),
+  analyst: new Set([...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write", "alerts:write"]),
   viewer: new Set(READ),
 };
 

@@ -69,6 +69,10 @@ export const envSchema = z.object({
   MARKET_REPLAY_FILE: z.string().optional(),
   MARKET_REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
   FORECAST_JOB: z.enum(["on", "off"]).optional(),
+  SMTP_URL: optionalUrl(["smtp:", "smtps:"]),
+  SMTP_FROM: z.string().trim().max(200).default("OptiBid <no-reply@optibid.invalid>"),
+  WEBHOOK_ALLOW_PRIVATE: bool,
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(10_000),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
@@ -138,6 +142,14 @@ export interface Config {
   };
   /** Whether this instance runs the live forecast job (default on; off under APP_ENV=test and on Deno Deploy). */
   forecastJob: boolean;
+  /** E-mail notifications: unset URL → none are sent (the channel is not offered). */
+  smtp: { url?: string; from: string };
+  webhooks: {
+    /** Lets endpoints on loopback and private networks through the SSRF check (tests, closed networks). */
+    allowPrivate: boolean;
+    /** Bound of one delivery attempt. */
+    timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -223,5 +235,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     },
     // Deno Deploy runs no Web Workers, and the job computes only in one: there it is off unless asked for.
     forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test" && !e.DENO_DEPLOYMENT_ID,
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }
