@@ -14,7 +14,8 @@ CREATE FUNCTION publish_event(p_org uuid, p_type text, p_payload jsonb) RETURNS 
 LANGUAGE sql AS $$
   INSERT INTO outbox (topic, key, payload)
   VALUES ('events', p_org::text, jsonb_build_object('org_id', p_org, 'type', p_type, 'id', gen_random_uuid(),
-                                                    'at', now(), 'data', p_payload));
+                                                    'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                    'data', p_payload));
 $$;
 
 -- Every bid status change has its history row, however it was made (one bid, a batch, the clearing

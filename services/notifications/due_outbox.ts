@@ -57,7 +57,9 @@ export function startDueRelay(pass: () => Promise<number>, everyMs: number, onEr
   let running: Promise<void> | null = null;
   let again = false;
   let soon: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
   const run = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
     if (running) {
       again = true;
       return running;
@@ -81,6 +83,7 @@ export function startDueRelay(pass: () => Promise<number>, everyMs: number, onEr
       void run();
     },
     kick() {
+      if (stopped) return;
       soon ??= setTimeout(() => {
         soon = undefined;
         void run();
@@ -89,6 +92,7 @@ export function startDueRelay(pass: () => Promise<number>, everyMs: number, onEr
     /** Runs a pass now and waits for it (tests). */
     runNow: run,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearTimeout(soon);
       await running;

@@ -162,7 +162,7 @@ export async function attemptsPage(
     `SELECT id::text AS id, message_id, event_type, attempt, status_code, duration_ms, ok, error, response_excerpt,
             ${isoUtc("at")} AS at
        FROM webhook_attempts WHERE org_id = $1 AND endpoint_id = $2 AND ($3::bigint IS NULL OR id < $3::bigint)
-      ORDER BY id DESC LIMIT $4`,
+      ORDER BY webhook_attempts.id DESC LIMIT $4`,
     [orgId, endpointId, after?.[0] ?? null, page.limit + 1],
   );
   return pageOf(rows, page.limit, (r) => [r.id]);
