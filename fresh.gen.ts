@@ -9,99 +9,103 @@ import * as $4 from "./routes/(app)/_middleware.ts";
 import * as $5 from "./routes/(app)/admin/_middleware.ts";
 import * as $6 from "./routes/(app)/admin/audit.tsx";
 import * as $7 from "./routes/(app)/admin/users.tsx";
-import * as $8 from "./routes/(app)/assets/_middleware.ts";
-import * as $9 from "./routes/(app)/assets/[id].tsx";
-import * as $10 from "./routes/(app)/assets/index.tsx";
-import * as $11 from "./routes/(app)/assets/sites/[id].tsx";
-import * as $12 from "./routes/(app)/bidding/_middleware.ts";
-import * as $13 from "./routes/(app)/bidding/[id].tsx";
-import * as $14 from "./routes/(app)/bidding/day.tsx";
-import * as $15 from "./routes/(app)/bidding/index.tsx";
-import * as $16 from "./routes/(app)/market/_middleware.ts";
-import * as $17 from "./routes/(app)/market/[zone].tsx";
-import * as $18 from "./routes/(app)/market/index.tsx";
-import * as $19 from "./routes/(app)/models/_middleware.ts";
-import * as $20 from "./routes/(app)/models/index.tsx";
-import * as $21 from "./routes/(app)/profile.tsx";
-import * as $22 from "./routes/(app)/settings.tsx";
-import * as $23 from "./routes/api/admin/audit-logs.ts";
-import * as $24 from "./routes/api/admin/queue/redrive.ts";
-import * as $25 from "./routes/api/alerts/[id].ts";
-import * as $26 from "./routes/api/alerts/history.ts";
-import * as $27 from "./routes/api/alerts/index.ts";
-import * as $28 from "./routes/api/api-keys/[id].ts";
-import * as $29 from "./routes/api/api-keys/index.ts";
-import * as $30 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $31 from "./routes/api/assets/[id].ts";
-import * as $32 from "./routes/api/assets/index.ts";
-import * as $33 from "./routes/api/auth/login.ts";
-import * as $34 from "./routes/api/auth/logout.ts";
-import * as $35 from "./routes/api/auth/me.ts";
-import * as $36 from "./routes/api/auth/mfa/disable.ts";
-import * as $37 from "./routes/api/auth/mfa/setup.ts";
-import * as $38 from "./routes/api/auth/mfa/verify.ts";
-import * as $39 from "./routes/api/auth/password.ts";
-import * as $40 from "./routes/api/auth/refresh.ts";
-import * as $41 from "./routes/api/auth/register.ts";
-import * as $42 from "./routes/api/bid-templates/[id].ts";
-import * as $43 from "./routes/api/bid-templates/index.ts";
-import * as $44 from "./routes/api/bids/[id]/submit.ts";
-import * as $45 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $46 from "./routes/api/bids/[id].ts";
-import * as $47 from "./routes/api/bids/batch.ts";
-import * as $48 from "./routes/api/bids/export.csv.ts";
-import * as $49 from "./routes/api/bids/index.ts";
-import * as $50 from "./routes/api/docs.ts";
-import * as $51 from "./routes/api/forecasts/accuracy.ts";
-import * as $52 from "./routes/api/forecasts/index.ts";
-import * as $53 from "./routes/api/market-data/export.csv.ts";
-import * as $54 from "./routes/api/market-data/history.ts";
-import * as $55 from "./routes/api/market-data/latest.ts";
-import * as $56 from "./routes/api/market-data/load.ts";
-import * as $57 from "./routes/api/market-data/zones.ts";
-import * as $58 from "./routes/api/models/[id]/promote.ts";
-import * as $59 from "./routes/api/models/[id].ts";
-import * as $60 from "./routes/api/models/index.ts";
-import * as $61 from "./routes/api/models/rollback.ts";
-import * as $62 from "./routes/api/notifications/index.ts";
-import * as $63 from "./routes/api/notifications/preferences.ts";
-import * as $64 from "./routes/api/notifications/read.ts";
-import * as $65 from "./routes/api/notifications/unread-count.ts";
-import * as $66 from "./routes/api/openapi.json.ts";
-import * as $67 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $68 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $69 from "./routes/api/organizations/current.ts";
-import * as $70 from "./routes/api/portfolio/pnl.ts";
-import * as $71 from "./routes/api/sites/[id].ts";
-import * as $72 from "./routes/api/sites/index.ts";
-import * as $73 from "./routes/api/users/[id].ts";
-import * as $74 from "./routes/api/users/index.ts";
-import * as $75 from "./routes/api/webhooks/[id]/attempts.ts";
-import * as $76 from "./routes/api/webhooks/[id]/redeliver.ts";
-import * as $77 from "./routes/api/webhooks/[id]/rotate-secret.ts";
-import * as $78 from "./routes/api/webhooks/[id].ts";
-import * as $79 from "./routes/api/webhooks/index.ts";
-import * as $80 from "./routes/api/ws/broadcast/alert.ts";
-import * as $81 from "./routes/api/ws/broadcast/price.ts";
-import * as $82 from "./routes/api/ws/market/[zone].ts";
-import * as $83 from "./routes/api/ws/notifications.ts";
-import * as $84 from "./routes/api/ws/prices.ts";
-import * as $85 from "./routes/api/ws/stats.ts";
-import * as $86 from "./routes/health/index.ts";
-import * as $87 from "./routes/health/live.ts";
-import * as $88 from "./routes/health/ready.ts";
-import * as $89 from "./routes/index.tsx";
-import * as $90 from "./routes/login.tsx";
-import * as $91 from "./routes/logout.tsx";
-import * as $92 from "./routes/register.tsx";
-import * as $93 from "./routes/system-status.tsx";
+import * as $8 from "./routes/(app)/alerts/_middleware.ts";
+import * as $9 from "./routes/(app)/alerts/index.tsx";
+import * as $10 from "./routes/(app)/assets/_middleware.ts";
+import * as $11 from "./routes/(app)/assets/[id].tsx";
+import * as $12 from "./routes/(app)/assets/index.tsx";
+import * as $13 from "./routes/(app)/assets/sites/[id].tsx";
+import * as $14 from "./routes/(app)/bidding/_middleware.ts";
+import * as $15 from "./routes/(app)/bidding/[id].tsx";
+import * as $16 from "./routes/(app)/bidding/day.tsx";
+import * as $17 from "./routes/(app)/bidding/index.tsx";
+import * as $18 from "./routes/(app)/market/_middleware.ts";
+import * as $19 from "./routes/(app)/market/[zone].tsx";
+import * as $20 from "./routes/(app)/market/index.tsx";
+import * as $21 from "./routes/(app)/models/_middleware.ts";
+import * as $22 from "./routes/(app)/models/index.tsx";
+import * as $23 from "./routes/(app)/notifications.tsx";
+import * as $24 from "./routes/(app)/profile.tsx";
+import * as $25 from "./routes/(app)/settings.tsx";
+import * as $26 from "./routes/api/admin/audit-logs.ts";
+import * as $27 from "./routes/api/admin/queue/redrive.ts";
+import * as $28 from "./routes/api/alerts/[id].ts";
+import * as $29 from "./routes/api/alerts/history.ts";
+import * as $30 from "./routes/api/alerts/index.ts";
+import * as $31 from "./routes/api/api-keys/[id].ts";
+import * as $32 from "./routes/api/api-keys/index.ts";
+import * as $33 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $34 from "./routes/api/assets/[id].ts";
+import * as $35 from "./routes/api/assets/index.ts";
+import * as $36 from "./routes/api/auth/login.ts";
+import * as $37 from "./routes/api/auth/logout.ts";
+import * as $38 from "./routes/api/auth/me.ts";
+import * as $39 from "./routes/api/auth/mfa/disable.ts";
+import * as $40 from "./routes/api/auth/mfa/setup.ts";
+import * as $41 from "./routes/api/auth/mfa/verify.ts";
+import * as $42 from "./routes/api/auth/password.ts";
+import * as $43 from "./routes/api/auth/refresh.ts";
+import * as $44 from "./routes/api/auth/register.ts";
+import * as $45 from "./routes/api/bid-templates/[id].ts";
+import * as $46 from "./routes/api/bid-templates/index.ts";
+import * as $47 from "./routes/api/bids/[id]/submit.ts";
+import * as $48 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $49 from "./routes/api/bids/[id].ts";
+import * as $50 from "./routes/api/bids/batch.ts";
+import * as $51 from "./routes/api/bids/export.csv.ts";
+import * as $52 from "./routes/api/bids/index.ts";
+import * as $53 from "./routes/api/docs.ts";
+import * as $54 from "./routes/api/forecasts/accuracy.ts";
+import * as $55 from "./routes/api/forecasts/index.ts";
+import * as $56 from "./routes/api/market-data/export.csv.ts";
+import * as $57 from "./routes/api/market-data/history.ts";
+import * as $58 from "./routes/api/market-data/latest.ts";
+import * as $59 from "./routes/api/market-data/load.ts";
+import * as $60 from "./routes/api/market-data/zones.ts";
+import * as $61 from "./routes/api/models/[id]/promote.ts";
+import * as $62 from "./routes/api/models/[id].ts";
+import * as $63 from "./routes/api/models/index.ts";
+import * as $64 from "./routes/api/models/rollback.ts";
+import * as $65 from "./routes/api/notifications/index.ts";
+import * as $66 from "./routes/api/notifications/preferences.ts";
+import * as $67 from "./routes/api/notifications/read.ts";
+import * as $68 from "./routes/api/notifications/unread-count.ts";
+import * as $69 from "./routes/api/openapi.json.ts";
+import * as $70 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $71 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $72 from "./routes/api/organizations/current.ts";
+import * as $73 from "./routes/api/portfolio/pnl.ts";
+import * as $74 from "./routes/api/sites/[id].ts";
+import * as $75 from "./routes/api/sites/index.ts";
+import * as $76 from "./routes/api/users/[id].ts";
+import * as $77 from "./routes/api/users/index.ts";
+import * as $78 from "./routes/api/webhooks/[id]/attempts.ts";
+import * as $79 from "./routes/api/webhooks/[id]/redeliver.ts";
+import * as $80 from "./routes/api/webhooks/[id]/rotate-secret.ts";
+import * as $81 from "./routes/api/webhooks/[id].ts";
+import * as $82 from "./routes/api/webhooks/index.ts";
+import * as $83 from "./routes/api/ws/broadcast/alert.ts";
+import * as $84 from "./routes/api/ws/broadcast/price.ts";
+import * as $85 from "./routes/api/ws/market/[zone].ts";
+import * as $86 from "./routes/api/ws/notifications.ts";
+import * as $87 from "./routes/api/ws/prices.ts";
+import * as $88 from "./routes/api/ws/stats.ts";
+import * as $89 from "./routes/health/index.ts";
+import * as $90 from "./routes/health/live.ts";
+import * as $91 from "./routes/health/ready.ts";
+import * as $92 from "./routes/index.tsx";
+import * as $93 from "./routes/login.tsx";
+import * as $94 from "./routes/logout.tsx";
+import * as $95 from "./routes/register.tsx";
+import * as $96 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/DayGrid.tsx";
 import * as $$3 from "./islands/GateCountdowns.tsx";
 import * as $$4 from "./islands/LiveZoneTiles.tsx";
-import * as $$5 from "./islands/PriceChart.tsx";
-import * as $$6 from "./islands/StatusBoard.tsx";
+import * as $$5 from "./islands/NotificationBell.tsx";
+import * as $$6 from "./islands/PriceChart.tsx";
+import * as $$7 from "./islands/StatusBoard.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -114,92 +118,95 @@ const manifest: Manifest = {
     "./routes/(app)/admin/_middleware.ts": $5,
     "./routes/(app)/admin/audit.tsx": $6,
     "./routes/(app)/admin/users.tsx": $7,
-    "./routes/(app)/assets/_middleware.ts": $8,
-    "./routes/(app)/assets/[id].tsx": $9,
-    "./routes/(app)/assets/index.tsx": $10,
-    "./routes/(app)/assets/sites/[id].tsx": $11,
-    "./routes/(app)/bidding/_middleware.ts": $12,
-    "./routes/(app)/bidding/[id].tsx": $13,
-    "./routes/(app)/bidding/day.tsx": $14,
-    "./routes/(app)/bidding/index.tsx": $15,
-    "./routes/(app)/market/_middleware.ts": $16,
-    "./routes/(app)/market/[zone].tsx": $17,
-    "./routes/(app)/market/index.tsx": $18,
-    "./routes/(app)/models/_middleware.ts": $19,
-    "./routes/(app)/models/index.tsx": $20,
-    "./routes/(app)/profile.tsx": $21,
-    "./routes/(app)/settings.tsx": $22,
-    "./routes/api/admin/audit-logs.ts": $23,
-    "./routes/api/admin/queue/redrive.ts": $24,
-    "./routes/api/alerts/[id].ts": $25,
-    "./routes/api/alerts/history.ts": $26,
-    "./routes/api/alerts/index.ts": $27,
-    "./routes/api/api-keys/[id].ts": $28,
-    "./routes/api/api-keys/index.ts": $29,
-    "./routes/api/assets/[id]/meter-readings.ts": $30,
-    "./routes/api/assets/[id].ts": $31,
-    "./routes/api/assets/index.ts": $32,
-    "./routes/api/auth/login.ts": $33,
-    "./routes/api/auth/logout.ts": $34,
-    "./routes/api/auth/me.ts": $35,
-    "./routes/api/auth/mfa/disable.ts": $36,
-    "./routes/api/auth/mfa/setup.ts": $37,
-    "./routes/api/auth/mfa/verify.ts": $38,
-    "./routes/api/auth/password.ts": $39,
-    "./routes/api/auth/refresh.ts": $40,
-    "./routes/api/auth/register.ts": $41,
-    "./routes/api/bid-templates/[id].ts": $42,
-    "./routes/api/bid-templates/index.ts": $43,
-    "./routes/api/bids/[id]/submit.ts": $44,
-    "./routes/api/bids/[id]/withdraw.ts": $45,
-    "./routes/api/bids/[id].ts": $46,
-    "./routes/api/bids/batch.ts": $47,
-    "./routes/api/bids/export.csv.ts": $48,
-    "./routes/api/bids/index.ts": $49,
-    "./routes/api/docs.ts": $50,
-    "./routes/api/forecasts/accuracy.ts": $51,
-    "./routes/api/forecasts/index.ts": $52,
-    "./routes/api/market-data/export.csv.ts": $53,
-    "./routes/api/market-data/history.ts": $54,
-    "./routes/api/market-data/latest.ts": $55,
-    "./routes/api/market-data/load.ts": $56,
-    "./routes/api/market-data/zones.ts": $57,
-    "./routes/api/models/[id]/promote.ts": $58,
-    "./routes/api/models/[id].ts": $59,
-    "./routes/api/models/index.ts": $60,
-    "./routes/api/models/rollback.ts": $61,
-    "./routes/api/notifications/index.ts": $62,
-    "./routes/api/notifications/preferences.ts": $63,
-    "./routes/api/notifications/read.ts": $64,
-    "./routes/api/notifications/unread-count.ts": $65,
-    "./routes/api/openapi.json.ts": $66,
-    "./routes/api/organizations/current/invitations/[id].ts": $67,
-    "./routes/api/organizations/current/invitations/index.ts": $68,
-    "./routes/api/organizations/current.ts": $69,
-    "./routes/api/portfolio/pnl.ts": $70,
-    "./routes/api/sites/[id].ts": $71,
-    "./routes/api/sites/index.ts": $72,
-    "./routes/api/users/[id].ts": $73,
-    "./routes/api/users/index.ts": $74,
-    "./routes/api/webhooks/[id]/attempts.ts": $75,
-    "./routes/api/webhooks/[id]/redeliver.ts": $76,
-    "./routes/api/webhooks/[id]/rotate-secret.ts": $77,
-    "./routes/api/webhooks/[id].ts": $78,
-    "./routes/api/webhooks/index.ts": $79,
-    "./routes/api/ws/broadcast/alert.ts": $80,
-    "./routes/api/ws/broadcast/price.ts": $81,
-    "./routes/api/ws/market/[zone].ts": $82,
-    "./routes/api/ws/notifications.ts": $83,
-    "./routes/api/ws/prices.ts": $84,
-    "./routes/api/ws/stats.ts": $85,
-    "./routes/health/index.ts": $86,
-    "./routes/health/live.ts": $87,
-    "./routes/health/ready.ts": $88,
-    "./routes/index.tsx": $89,
-    "./routes/login.tsx": $90,
-    "./routes/logout.tsx": $91,
-    "./routes/register.tsx": $92,
-    "./routes/system-status.tsx": $93,
+    "./routes/(app)/alerts/_middleware.ts": $8,
+    "./routes/(app)/alerts/index.tsx": $9,
+    "./routes/(app)/assets/_middleware.ts": $10,
+    "./routes/(app)/assets/[id].tsx": $11,
+    "./routes/(app)/assets/index.tsx": $12,
+    "./routes/(app)/assets/sites/[id].tsx": $13,
+    "./routes/(app)/bidding/_middleware.ts": $14,
+    "./routes/(app)/bidding/[id].tsx": $15,
+    "./routes/(app)/bidding/day.tsx": $16,
+    "./routes/(app)/bidding/index.tsx": $17,
+    "./routes/(app)/market/_middleware.ts": $18,
+    "./routes/(app)/market/[zone].tsx": $19,
+    "./routes/(app)/market/index.tsx": $20,
+    "./routes/(app)/models/_middleware.ts": $21,
+    "./routes/(app)/models/index.tsx": $22,
+    "./routes/(app)/notifications.tsx": $23,
+    "./routes/(app)/profile.tsx": $24,
+    "./routes/(app)/settings.tsx": $25,
+    "./routes/api/admin/audit-logs.ts": $26,
+    "./routes/api/admin/queue/redrive.ts": $27,
+    "./routes/api/alerts/[id].ts": $28,
+    "./routes/api/alerts/history.ts": $29,
+    "./routes/api/alerts/index.ts": $30,
+    "./routes/api/api-keys/[id].ts": $31,
+    "./routes/api/api-keys/index.ts": $32,
+    "./routes/api/assets/[id]/meter-readings.ts": $33,
+    "./routes/api/assets/[id].ts": $34,
+    "./routes/api/assets/index.ts": $35,
+    "./routes/api/auth/login.ts": $36,
+    "./routes/api/auth/logout.ts": $37,
+    "./routes/api/auth/me.ts": $38,
+    "./routes/api/auth/mfa/disable.ts": $39,
+    "./routes/api/auth/mfa/setup.ts": $40,
+    "./routes/api/auth/mfa/verify.ts": $41,
+    "./routes/api/auth/password.ts": $42,
+    "./routes/api/auth/refresh.ts": $43,
+    "./routes/api/auth/register.ts": $44,
+    "./routes/api/bid-templates/[id].ts": $45,
+    "./routes/api/bid-templates/index.ts": $46,
+    "./routes/api/bids/[id]/submit.ts": $47,
+    "./routes/api/bids/[id]/withdraw.ts": $48,
+    "./routes/api/bids/[id].ts": $49,
+    "./routes/api/bids/batch.ts": $50,
+    "./routes/api/bids/export.csv.ts": $51,
+    "./routes/api/bids/index.ts": $52,
+    "./routes/api/docs.ts": $53,
+    "./routes/api/forecasts/accuracy.ts": $54,
+    "./routes/api/forecasts/index.ts": $55,
+    "./routes/api/market-data/export.csv.ts": $56,
+    "./routes/api/market-data/history.ts": $57,
+    "./routes/api/market-data/latest.ts": $58,
+    "./routes/api/market-data/load.ts": $59,
+    "./routes/api/market-data/zones.ts": $60,
+    "./routes/api/models/[id]/promote.ts": $61,
+    "./routes/api/models/[id].ts": $62,
+    "./routes/api/models/index.ts": $63,
+    "./routes/api/models/rollback.ts": $64,
+    "./routes/api/notifications/index.ts": $65,
+    "./routes/api/notifications/preferences.ts": $66,
+    "./routes/api/notifications/read.ts": $67,
+    "./routes/api/notifications/unread-count.ts": $68,
+    "./routes/api/openapi.json.ts": $69,
+    "./routes/api/organizations/current/invitations/[id].ts": $70,
+    "./routes/api/organizations/current/invitations/index.ts": $71,
+    "./routes/api/organizations/current.ts": $72,
+    "./routes/api/portfolio/pnl.ts": $73,
+    "./routes/api/sites/[id].ts": $74,
+    "./routes/api/sites/index.ts": $75,
+    "./routes/api/users/[id].ts": $76,
+    "./routes/api/users/index.ts": $77,
+    "./routes/api/webhooks/[id]/attempts.ts": $78,
+    "./routes/api/webhooks/[id]/redeliver.ts": $79,
+    "./routes/api/webhooks/[id]/rotate-secret.ts": $80,
+    "./routes/api/webhooks/[id].ts": $81,
+    "./routes/api/webhooks/index.ts": $82,
+    "./routes/api/ws/broadcast/alert.ts": $83,
+    "./routes/api/ws/broadcast/price.ts": $84,
+    "./routes/api/ws/market/[zone].ts": $85,
+    "./routes/api/ws/notifications.ts": $86,
+    "./routes/api/ws/prices.ts": $87,
+    "./routes/api/ws/stats.ts": $88,
+    "./routes/health/index.ts": $89,
+    "./routes/health/live.ts": $90,
+    "./routes/health/ready.ts": $91,
+    "./routes/index.tsx": $92,
+    "./routes/login.tsx": $93,
+    "./routes/logout.tsx": $94,
+    "./routes/register.tsx": $95,
+    "./routes/system-status.tsx": $96,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,
@@ -207,8 +214,9 @@ const manifest: Manifest = {
     "./islands/DayGrid.tsx": $$2,
     "./islands/GateCountdowns.tsx": $$3,
     "./islands/LiveZoneTiles.tsx": $$4,
-    "./islands/PriceChart.tsx": $$5,
-    "./islands/StatusBoard.tsx": $$6,
+    "./islands/NotificationBell.tsx": $$5,
+    "./islands/PriceChart.tsx": $$6,
+    "./islands/StatusBoard.tsx": $$7,
   },
   baseUrl: import.meta.url,
 };

@@ -1,3 +1,4 @@
+import NotificationBell from "../islands/NotificationBell.tsx";
 import { can, type Role, ROLES } from "../services/auth/rbac.ts";
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
@@ -16,6 +17,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/assets", label: "Assets", available: true },
   { href: "/analytics", label: "Analytics", available: false },
   { href: "/models", label: "Models", available: true },
+  { href: "/alerts", label: "Alerts", available: true },
   { href: "/admin/users", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
@@ -128,7 +130,10 @@ export function NavBar({ path, user = null }: { path: string; user?: NavUser | n
             <Links path={path} vertical user={user} />
           </div>
         </details>
-        <UserMenu user={user} path={path} />
+        <div class="flex items-center gap-1">
+          {user && <NotificationBell />}
+          <UserMenu user={user} path={path} />
+        </div>
       </nav>
     </header>
   );

@@ -27,7 +27,8 @@ export type Channel = typeof CHANNELS[number];
 /** What a user gets before choosing: outcomes of their bids and approvals in the app; nothing by e-mail. */
 export const DEFAULT_CHANNELS: Record<EventType, Channel[]> = {
   "bid.status_changed": ["in_app"],
-  "bid.cleared": ["in_app", "toast"],
+  // Bid outcomes already toast on the live pages (services/bids/notice_read.ts): no second toast by default.
+  "bid.cleared": ["in_app"],
   "bid.settled": ["in_app"],
   "alert.fired": ["in_app", "toast"],
   "strategy.run_completed": ["in_app"],

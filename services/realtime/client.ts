@@ -72,6 +72,11 @@ export interface RealtimeClientOptions {
   onPrices?: (ticks: PriceTick[], msg: PricesMessage) => void;
   onSnapshot?: (msg: SnapshotMessage) => void;
   onAlert?: (alert: AlertMessage) => void;
+  /**
+   * Whether a user's notifications (alerts with `notification`) become toasts here: only the bell's
+   * connection says yes, so a page with a price stream too does not show each one twice.
+   */
+  notificationToasts?: boolean;
   onServerError?: (msg: ErrorMessage) => void;
   /** Asked when a connection closes before its welcome: renew the session if it must be. */
   checkSession?: () => Promise<"ok" | "ended" | "unknown">;
@@ -310,7 +315,9 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
         return;
       }
       case "alert":
-        alerts.value = [...alerts.value, msg].slice(-keepAlerts);
+        if (!msg.notification || (opts.notificationToasts && msg.notification.toast)) {
+          alerts.value = [...alerts.value, msg].slice(-keepAlerts);
+        }
         opts.onAlert?.(msg);
         return;
       case "heartbeat":

@@ -33,7 +33,7 @@ Deno.test("notifications: in-app list, unread count, mark read; e-mail survives 
   });
   expectStatus(prefs, 200);
   assert.deepEqual(prefs.body["strategy.run_completed"], ["in_app", "email"]);
-  assert.deepEqual(prefs.body["bid.cleared"], ["in_app", "toast"], "others keep their defaults");
+  assert.deepEqual(prefs.body["bid.cleared"], ["in_app"], "others keep their defaults");
   const bad = await call(t, "PUT", "/api/notifications/preferences", {
     token,
     body: { preferences: { "strategy.run_completed": ["pager"] } },

@@ -74,9 +74,12 @@ Deno.test("price alerts: fire once on a hovering price, to history, notification
     const prices = [100, 600, 595, 620, 598];
     for (const [i, p] of prices.entries()) await publishTicks(t.services.queue, [rt(i, p)], "test");
     const last = rt(prices.length - 1, 0).interval_start;
-    await until("the last tick stored", async () =>
-      (await t.services.db().query(`SELECT 1 FROM market_prices WHERE zone = 'PJM' AND interval_start = $1`, [last]))
-        .length > 0);
+    await until(
+      "the last tick stored",
+      async () =>
+        (await t.services.db().query(`SELECT 1 FROM market_prices WHERE zone = 'PJM' AND interval_start = $1`, [last]))
+          .length > 0,
+    );
     await t.services.alerts.settled();
     const history = await call(t, "GET", `/api/alerts/history?alert_id=${alertId}`, { token });
     expectStatus(history, 200);
@@ -91,17 +94,23 @@ Deno.test("price alerts: fire once on a hovering price, to history, notification
     assert.match(note.message, /PJM RT at \$600\.00/);
     await until("the alert's webhook", () => Promise.resolve(got.length > 0));
     const secret = hook.body.secret as string;
-    const payload = new Webhook(secret).verify(got[0].body, got[0].headers) as { type: string; data: { alert_id: string } };
+    const payload = new Webhook(secret).verify(got[0].body, got[0].headers) as {
+      type: string;
+      data: { alert_id: string };
+    };
     assert.equal(payload.type, "alert.fired");
     assert.equal(payload.data.alert_id, alertId);
 
     // Changed: disabled alerts do not fire.
     expectStatus(await call(t, "PATCH", `/api/alerts/${alertId}`, { token, body: { enabled: false } }), 200);
     await publishTicks(t.services.queue, [rt(10, 50), rt(11, 900)], "test");
-    await until("the later ticks stored", async () =>
-      (await t.services.db().query(`SELECT 1 FROM market_prices WHERE zone = 'PJM' AND interval_start = $1`, [
-        rt(11, 0).interval_start,
-      ])).length > 0);
+    await until(
+      "the later ticks stored",
+      async () =>
+        (await t.services.db().query(`SELECT 1 FROM market_prices WHERE zone = 'PJM' AND interval_start = $1`, [
+          rt(11, 0).interval_start,
+        ])).length > 0,
+    );
     await t.services.alerts.settled();
     assert.equal((await call(t, "GET", `/api/alerts/history`, { token })).body.items.length, 1);
 
@@ -109,10 +118,23 @@ Deno.test("price alerts: fire once on a hovering price, to history, notification
     for (
       const bad of [
         { name: "x", zones: ["PJM"], market: "RT", conditions: [], channels: ["toast"] },
-        { name: "x", zones: ["MARS"], market: "RT", conditions: [{ kind: "price_above", level: 1 }], channels: ["toast"] },
+        {
+          name: "x",
+          zones: ["MARS"],
+          market: "RT",
+          conditions: [{ kind: "price_above", level: 1 }],
+          channels: ["toast"],
+        },
         { name: "x", zones: ["PJM"], market: "RT", conditions: [{ kind: "spike", k: "big" }], channels: ["toast"] },
         { name: "x", zones: ["PJM"], market: "RT", conditions: [{ kind: "price_above", level: 1 }], channels: ["sms"] },
-        { name: "x", zones: ["PJM"], market: "RT", conditions: [{ kind: "price_above", level: 1 }], channels: ["toast"], x: 1 },
+        {
+          name: "x",
+          zones: ["PJM"],
+          market: "RT",
+          conditions: [{ kind: "price_above", level: 1 }],
+          channels: ["toast"],
+          x: 1,
+        },
       ]
     ) expectStatus(await call(t, "POST", "/api/alerts", { token, body: bad }), 400, JSON.stringify(bad));
     const viewer = await addMember(t, org, "viewer");
@@ -125,7 +147,10 @@ Deno.test("price alerts: fire once on a hovering price, to history, notification
     const other = await createOrg(t, "alerts-other");
     expectStatus(await call(t, "GET", `/api/alerts/${alertId}`, { token: other.admin.tokens.access_token }), 404);
     expectStatus(await call(t, "DELETE", `/api/alerts/${alertId}`, { token: other.admin.tokens.access_token }), 404);
-    assert.deepEqual((await call(t, "GET", "/api/alerts/history", { token: other.admin.tokens.access_token })).body.items, []);
+    assert.deepEqual(
+      (await call(t, "GET", "/api/alerts/history", { token: other.admin.tokens.access_token })).body.items,
+      [],
+    );
     expectStatus(await call(t, "DELETE", `/api/alerts/${alertId}`, { token }), 204);
   } finally {
     await server.shutdown();
@@ -149,7 +174,10 @@ Deno.test("notifications: a bid status change reaches the organization's members
     },
   });
   expectStatus(bid, 201);
-  expectStatus(await call(t, "POST", `/api/bids/${bid.body.id}/submit`, { token, body: { version: bid.body.version } }), 200);
+  expectStatus(
+    await call(t, "POST", `/api/bids/${bid.body.id}/submit`, { token, body: { version: bid.body.version } }),
+    200,
+  );
   const note = await until("the bid's notification", async () => {
     const r = await call(t, "GET", "/api/notifications", { token });
     return r.body.items.find((n: { type: string; data: { to?: string } }) =>

@@ -80,7 +80,10 @@ Deno.test("webhooks: signed deliveries, log, redelivery, rotation, tenancy, SSRF
     await deliverWebhooksOnce({ db: () => db, allowPrivate: true });
     const third = rx.got[2];
     assert.equal(third.headers["webhook-signature"].split(" ").length, 2);
-    assert.equal((new Webhook(second).verify(third.body, third.headers) as { type: string }).type, "strategy.run_completed");
+    assert.equal(
+      (new Webhook(second).verify(third.body, third.headers) as { type: string }).type,
+      "strategy.run_completed",
+    );
     new Webhook(first).verify(third.body, third.headers);
 
     // Types the endpoint did not ask for are not sent.
@@ -96,7 +99,9 @@ Deno.test("webhooks: signed deliveries, log, redelivery, rotation, tenancy, SSRF
     expectStatus(await call(t, "DELETE", `/api/webhooks/${id}`, { token: ot }), 404);
 
     // SSRF at the API (loopback is allowed in this app; link-local, metadata and mapped forms are not).
-    for (const url of ["http://169.254.169.254/latest", "http://[::ffff:a9fe:a9fe]/", "http://0xa9fea9fe/", "ftp://x/"]) {
+    for (
+      const url of ["http://169.254.169.254/latest", "http://[::ffff:a9fe:a9fe]/", "http://0xa9fea9fe/", "ftp://x/"]
+    ) {
       expectError(
         await call(t, "POST", "/api/webhooks", { token, body: { url, event_types: ["bid.cleared"] } }),
         400,
@@ -131,68 +136,80 @@ Deno.test("webhooks: without WEBHOOK_ALLOW_PRIVATE loopback is refused at the AP
   // Not an admin: 403.
 });
 
-Deno.test("webhooks: retries on the backoff schedule with a fake clock; redirects refused; disabled after 5 days", opts, async () => {
-  const t = await testApp({ WEBHOOK_ALLOW_PRIVATE: "true" });
-  await t.services.notifications.stop();
-  const db = t.services.db();
-  const org = await createOrg(t, "hooks-retry");
-  const token = org.admin.tokens.access_token;
-  const rx = receiver((n) => (n === 1 ? new Response(null, { status: 302, headers: { location: "http://169.254.169.254/" } }) : new Response("down", { status: 503 })));
-  try {
-    const made = await call(t, "POST", "/api/webhooks", { token, body: { url: rx.url, event_types: ["bid.settled"] } });
-    expectStatus(made, 201);
-    const id = made.body.id as string;
-    await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
-    await dispatchOnce(db);
+Deno.test(
+  "webhooks: retries on the backoff schedule with a fake clock; redirects refused; disabled after 5 days",
+  opts,
+  async () => {
+    const t = await testApp({ WEBHOOK_ALLOW_PRIVATE: "true" });
+    await t.services.notifications.stop();
+    const db = t.services.db();
+    const org = await createOrg(t, "hooks-retry");
+    const token = org.admin.tokens.access_token;
+    const rx = receiver((
+      n,
+    ) => (n === 1
+      ? new Response(null, { status: 302, headers: { location: "http://169.254.169.254/" } })
+      : new Response("down", { status: 503 }))
+    );
+    try {
+      const made = await call(t, "POST", "/api/webhooks", {
+        token,
+        body: { url: rx.url, event_types: ["bid.settled"] },
+      });
+      expectStatus(made, 201);
+      const id = made.body.id as string;
+      await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
+      await dispatchOnce(db);
 
-    let now = Date.now() + 60_000;
-    const deps = { db: () => db, allowPrivate: true, now: () => now, random: () => 0.5 };
-    const nextAt = async () =>
-      (await db.query<{ at: number }>(
-        `SELECT (extract(epoch FROM next_attempt_at) * 1000)::float8 AS at FROM outbox
+      let now = Date.now() + 60_000;
+      const deps = { db: () => db, allowPrivate: true, now: () => now, random: () => 0.5 };
+      const nextAt = async () =>
+        (await db.query<{ at: number }>(
+          `SELECT (extract(epoch FROM next_attempt_at) * 1000)::float8 AS at FROM outbox
           WHERE topic = 'webhook' AND key = $1 AND sent_at IS NULL`,
-        [id],
-      ))[0]?.at;
+          [id],
+        ))[0]?.at;
 
-    // Attempt 1: a redirect, not followed.
-    assert.equal(await deliverWebhooksOnce(deps), 1);
-    assert.equal(rx.got.length, 1, "the redirect's target was not called");
-    const delays = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
-    for (const [i, delay] of delays.entries()) {
-      const at = await nextAt();
-      assert.equal(at - now, delay, `retry ${i + 1}`);
-      // Not due a moment before.
-      now = at - 1;
-      assert.equal(await deliverWebhooksOnce(deps), 0);
-      now = at;
+      // Attempt 1: a redirect, not followed.
       assert.equal(await deliverWebhooksOnce(deps), 1);
-    }
-    assert.equal(await nextAt(), undefined, "given up after the last retry");
-    const log = await call(t, "GET", `/api/webhooks/${id}/attempts?limit=10`, { token });
-    assert.equal(log.body.items.length, 8);
-    const oldest = log.body.items.at(-1);
-    assert.equal(oldest.status_code, 302);
-    assert.match(oldest.error, /redirect not followed/);
-    assert.equal(log.body.items[0].status_code, 503);
-    assert.equal(log.body.items[0].response_excerpt, "down");
-    // ~27.6 h of failures: still enabled.
-    assert.equal((await call(t, "GET", `/api/webhooks/${id}`, { token })).body.enabled, true);
+      assert.equal(rx.got.length, 1, "the redirect's target was not called");
+      const delays = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+      for (const [i, delay] of delays.entries()) {
+        const at = await nextAt();
+        assert.equal(at - now, delay, `retry ${i + 1}`);
+        // Not due a moment before.
+        now = at - 1;
+        assert.equal(await deliverWebhooksOnce(deps), 0);
+        now = at;
+        assert.equal(await deliverWebhooksOnce(deps), 1);
+      }
+      assert.equal(await nextAt(), undefined, "given up after the last retry");
+      const log = await call(t, "GET", `/api/webhooks/${id}/attempts?limit=10`, { token });
+      assert.equal(log.body.items.length, 8);
+      const oldest = log.body.items.at(-1);
+      assert.equal(oldest.status_code, 302);
+      assert.match(oldest.error, /redirect not followed/);
+      assert.equal(log.body.items[0].status_code, 503);
+      assert.equal(log.body.items[0].response_excerpt, "down");
+      // ~27.6 h of failures: still enabled.
+      assert.equal((await call(t, "GET", `/api/webhooks/${id}`, { token })).body.enabled, true);
 
-    // Five days after the first failure, the next failure disables the endpoint.
-    now += 5 * 86_400_000;
-    await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
-    await dispatchOnce(db);
-    assert.equal(await deliverWebhooksOnce(deps), 1);
-    const after = await call(t, "GET", `/api/webhooks/${id}`, { token });
-    assert.equal(after.body.enabled, false);
-    assert.equal(after.body.disabled_reason, "failing for 5 days");
-    await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
-    assert.equal((await dispatchOnce(db)).webhooks, 0, "a disabled endpoint gets nothing");
-    // Re-enabled by a user: failures start over.
-    const on = await call(t, "PATCH", `/api/webhooks/${id}`, { token, body: { enabled: true } });
-    assert.equal(on.body.enabled, true);
-    assert.equal(on.body.failing_since, null);
-  } finally {
-    await rx.close();
-  }
-});
+      // Five days after the first failure, the next failure disables the endpoint.
+      now += 5 * 86_400_000;
+      await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
+      await dispatchOnce(db);
+      assert.equal(await deliverWebhooksOnce(deps), 1);
+      const after = await call(t, "GET", `/api/webhooks/${id}`, { token });
+      assert.equal(after.body.enabled, false);
+      assert.equal(after.body.disabled_reason, "failing for 5 days");
+      await db.transaction((tx) => publishEvent(tx, org.id, "bid.settled", { bid_id: crypto.randomUUID() }));
+      assert.equal((await dispatchOnce(db)).webhooks, 0, "a disabled endpoint gets nothing");
+      // Re-enabled by a user: failures start over.
+      const on = await call(t, "PATCH", `/api/webhooks/${id}`, { token, body: { enabled: true } });
+      assert.equal(on.body.enabled, true);
+      assert.equal(on.body.failing_since, null);
+    } finally {
+      await rx.close();
+    }
+  },
+);

@@ -93,7 +93,11 @@ Deno.test("alerts: cooldown holds back a re-crossing that comes too soon", () =>
 Deno.test("alerts: DA–RT spread uses the DA price of the hour", () => {
   const ctx: AlertContext = { ...noCtx, daPrice: (z, h) => (z === "PJM" && h === T0 ? 60 : undefined) };
   // DA 60: spread = 60 − RT; above 20 when RT < 40.
-  const [fired] = replay([alert([{ kind: "spread_above", level: 20 }], { hysteresis: 0 })], [50, 45, 35, 38, 50, 30], ctx);
+  const [fired] = replay(
+    [alert([{ kind: "spread_above", level: 20 }], { hysteresis: 0 })],
+    [50, 45, 35, 38, 50, 30],
+    ctx,
+  );
   assert.deepEqual(fired, [2, 5]);
   const [missing] = replay([alert([{ kind: "spread_above", level: 20 }])], [10, 5], noCtx);
   assert.deepEqual(missing, [], "no DA price: no spread, no firing");
@@ -104,7 +108,10 @@ Deno.test("alerts: spike is a robust z-score against the hour-of-week baseline",
   assert.equal(b.median, 31);
   assert.equal(b.mad, 1);
   assert.ok(Math.abs(robustZ(31 + 1.4826 * 4, b)! - 4) < 1e-9);
-  const ctx: AlertContext = { ...noCtx, baseline: (_z, m, how) => (m === "RT" && how === hourOfWeek(T0) ? b : undefined) };
+  const ctx: AlertContext = {
+    ...noCtx,
+    baseline: (_z, m, how) => (m === "RT" && how === hourOfWeek(T0) ? b : undefined),
+  };
   const [fired] = replay([alert([{ kind: "spike", k: 4 }], { hysteresis: 0.5 })], [31, 35, 40, 37.5, 30, 38], ctx);
   // z: 0, 1.8, 6.1 (fires), 4.4 (still on), -0.7 (off), 4.7 (fires)
   assert.deepEqual(fired, [2, 5]);
@@ -137,5 +144,9 @@ Deno.test("alerts: only the alert's zones and market; reload keeps state of unch
   index.load([{ ...a }]);
   assert.equal(index.evaluate(tick(1, 201, "RT", "ERCOT"), noCtx, T0 + MIN5).length, 0, "still on: no second firing");
   index.load([{ ...a, version: "2" }]);
-  assert.equal(index.evaluate(tick(2, 202, "RT", "ERCOT"), noCtx, T0 + 2 * MIN5).length, 1, "a changed alert starts over");
+  assert.equal(
+    index.evaluate(tick(2, 202, "RT", "ERCOT"), noCtx, T0 + 2 * MIN5).length,
+    1,
+    "a changed alert starts over",
+  );
 });
