@@ -16,6 +16,8 @@ const BY_PATH: Readonly<Record<string, string>> = {
   "/admin/audit": "Audit log · Admin",
   "/profile": "Profile",
   "/settings": "Settings",
+  "/notifications": "Notifications",
+  "/alerts": "Price alerts",
   "/login": "Sign in",
   "/register": "Create an account",
   "/system-status": "System status",

@@ -73,6 +73,7 @@ export default function NotificationBell() {
         aria-expanded={open.value}
         aria-label={n ? `Notifications: ${n} unread` : "Notifications"}
         data-testid="bell"
+        data-connection={client.value?.state.value ?? "connecting"}
         class="relative rounded-md p-2 text-slate-200 hover:bg-white/10"
       >
         <svg
