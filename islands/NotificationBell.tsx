@@ -100,7 +100,7 @@ export default function NotificationBell() {
       {open.value && (
         <div
           data-testid="bell-panel"
-          class="absolute right-0 z-30 mt-2 w-[min(22rem,calc(100vw-1rem))] rounded-lg bg-white text-sm text-slate-800 shadow-lg ring-1 ring-slate-200"
+          class="fixed inset-x-2 top-14 z-30 rounded-lg sm:absolute sm:inset-x-auto sm:right-0 sm:top-auto sm:mt-2 sm:w-[22rem] bg-white text-sm text-slate-800 shadow-lg ring-1 ring-slate-200"
         >
           <div class="flex items-center justify-between border-b border-slate-100 px-3 py-2">
             <span class="font-semibold">Notifications</span>

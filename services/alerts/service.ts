@@ -17,6 +17,8 @@ import { alertsVersion, loadAlertDefs } from "./store.ts";
 
 const HOUR = 3_600_000;
 const KEEP_HOURS = 72;
+/** Ticks whose interval ended longer ago than this are history, not news. */
+const STALE_MS = 2 * HOUR;
 
 /** The context the engine reads, filled from ticks and periodic loads. */
 export class MemoryContext implements AlertContext {
@@ -121,7 +123,7 @@ export async function recordFirings(db: Database, firings: Firing[]): Promise<vo
           f.at,
         ],
       );
-      const parts = Object.entries(f.observed).filter(([k, v]) => k !== "price" && v !== null)
+      const parts = Object.entries(f.observed).filter(([k, v]) => !k.startsWith("price") && v !== null)
         .map(([k, v]) => `${k.replace("_", " ")} ${Number(v).toFixed(2)}`);
       await publishEvent(tx, a.orgId, "alert.fired", {
         alert_id: a.id,
@@ -183,7 +185,8 @@ export function createAlerts(deps: { db: () => Database; onFired?: () => void; n
       const at = now();
       for (const t of ticks) {
         ctx.observe(t);
-        if (index.size) firings.push(...index.evaluate(t, ctx, at));
+        // A backfill or a replay of old days informs baselines but alerts nobody: alerts are about now.
+        if (index.size && Date.parse(t.interval_end) >= at - STALE_MS) firings.push(...index.evaluate(t, ctx, at));
       }
       if (!firings.length) return;
       writing = writing.then(() => recordFirings(deps.db(), firings)).then(() => deps.onFired?.()).catch((e) =>
