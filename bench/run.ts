@@ -1,4 +1,5 @@
 /** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
+import { benchAlerts } from "./alerts.ts";
 import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
@@ -17,6 +18,7 @@ const all: Record<string, () => Promise<unknown>> = {
   clearing: benchClearing,
   day_batch: benchDayBatch,
   ws_fanout: () => benchWsFanout(),
+  alerts: () => Promise.resolve(benchAlerts()),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

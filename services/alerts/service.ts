@@ -52,6 +52,17 @@ export class MemoryContext implements AlertContext {
   }
 }
 
+/** A committed batch through the engine: the context learns each tick, then the tick's alerts are checked. */
+export function evaluateBatch(index: AlertIndex, ctx: MemoryContext, ticks: readonly PriceTick[], at: number): Firing[] {
+  const firings: Firing[] = [];
+  for (const t of ticks) {
+    ctx.observe(t);
+    // A backfill or a replay of old days informs baselines but alerts nobody: alerts are about now.
+    if (index.size && Date.parse(t.interval_end) >= at - STALE_MS) firings.push(...index.evaluate(t, ctx, at));
+  }
+  return firings;
+}
+
 export async function loadBaselines(db: Database, now: number): Promise<Map<string, Baseline>> {
   // Hourly values (RT averaged to the hour) of the last 28 days: 4 samples per hour of the week.
   const rows = await db.query<{ zone: string; market: string; hour: number; lmp: number }>(
@@ -181,13 +192,7 @@ export function createAlerts(deps: { db: () => Database; onFired?: () => void; n
     context: ctx,
     /** A committed batch: evaluated at once, in memory; firings are written in the background, in order. */
     onTicks(ticks: readonly PriceTick[]): void {
-      const firings: Firing[] = [];
-      const at = now();
-      for (const t of ticks) {
-        ctx.observe(t);
-        // A backfill or a replay of old days informs baselines but alerts nobody: alerts are about now.
-        if (index.size && Date.parse(t.interval_end) >= at - STALE_MS) firings.push(...index.evaluate(t, ctx, at));
-      }
+      const firings = evaluateBatch(index, ctx, ticks, now());
       if (!firings.length) return;
       writing = writing.then(() => recordFirings(deps.db(), firings)).then(() => deps.onFired?.()).catch((e) =>
         log.warn("price alert firings not recorded", { error: e instanceof Error ? e.message : String(e) })
