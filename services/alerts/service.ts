@@ -53,7 +53,12 @@ export class MemoryContext implements AlertContext {
 }
 
 /** A committed batch through the engine: the context learns each tick, then the tick's alerts are checked. */
-export function evaluateBatch(index: AlertIndex, ctx: MemoryContext, ticks: readonly PriceTick[], at: number): Firing[] {
+export function evaluateBatch(
+  index: AlertIndex,
+  ctx: MemoryContext,
+  ticks: readonly PriceTick[],
+  at: number,
+): Firing[] {
   const firings: Firing[] = [];
   for (const t of ticks) {
     ctx.observe(t);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import type { Caller } from "../bids/actions.ts";
 import { notFound } from "../errors.ts";
 import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
@@ -16,16 +16,8 @@ const COLUMNS = `id, name, zones, market, combine, conditions, hysteresis, coold
   ${isoUtc("last_fired_at")} AS last_fired_at, ${isoUtc("created_at")} AS created_at,
   ${isoUtc("updated_at")} AS updated_at`;
 
-const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown> = {}) => ({
-  orgId: c.principal.orgId,
-  actorUserId: c.principal.userId,
-  actorApiKeyId: c.principal.apiKeyId ?? null,
-  action,
-  targetType: "price_alert",
-  targetId: id,
-  ip: c.ip ?? null,
-  details,
-});
+const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown> = {}) =>
+  callerEntry(c, "price_alert", action, id, details);
 
 export async function getAlert(q: Queryable, orgId: string, id: string): Promise<AlertView> {
   const [row] = await q.query<AlertView>(`SELECT ${COLUMNS} FROM price_alerts WHERE org_id = $1 AND id = $2`, [

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import type { Caller } from "../bids/actions.ts";
 import { invalid, notFound } from "../errors.ts";
 import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
@@ -49,16 +49,8 @@ function checkedUrl(url: string, allowPrivate: boolean): string {
   }
 }
 
-const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown> = {}) => ({
-  orgId: c.principal.orgId,
-  actorUserId: c.principal.userId,
-  actorApiKeyId: c.principal.apiKeyId ?? null,
-  action,
-  targetType: "webhook_endpoint",
-  targetId: id,
-  ip: c.ip ?? null,
-  details,
-});
+const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown> = {}) =>
+  callerEntry(c, "webhook_endpoint", action, id, details);
 
 export async function getWebhook(q: Queryable, orgId: string, id: string): Promise<WebhookView> {
   const [row] = await q.query<WebhookView>(

@@ -10,14 +10,8 @@ import { dispatchOnce } from "../../services/notifications/dispatcher.ts";
 import { publishEvent } from "../../services/notifications/events.ts";
 import { sendMailOnce } from "../../services/notifications/mail_relay.ts";
 import { call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
+import { freePort } from "../helpers/ports.ts";
 import { testApp } from "../helpers/test_app.ts";
-
-async function freePort(): Promise<number> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test("notifications: in-app list, unread count, mark read; e-mail survives an SMTP outage", opts, async () => {
   const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error" });
@@ -58,7 +52,7 @@ Deno.test("notifications: in-app list, unread count, mark read; e-mail survives 
   assert.equal((await call(t, "GET", "/api/notifications/unread-count", { token })).body.unread, 1);
 
   // SMTP down: the mail stays in the outbox with its error, due again later.
-  const port = await freePort();
+  const port = freePort();
   const mailer = createSmtpMailer(`smtp://127.0.0.1:${port}`, "OptiBid <alerts@optibid.test>", 2_000);
   let now = Date.now();
   assert.equal(await sendMailOnce(db, mailer, { now: () => now }), 1);
