@@ -6,6 +6,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { AlertToasts } from "../components/LiveStatus.tsx";
+import { BellIcon } from "../components/BellIcon.tsx";
 import { apiFetch, getJson } from "../components/api_client.ts";
 import { connectRealtime, type RealtimeClient } from "../services/realtime/client.ts";
 

@@ -115,7 +115,13 @@ export function createApp(opts: CreateAppOptions): Hono {
   const mounted = mountManifest<State>(app, {
     manifest: opts.manifest,
     build: opts.build,
-    initState: (c) => ({ requestId: c.get("requestId"), services, auth: null, ip: "unknown" }),
+    initState: (c) => ({
+      requestId: c.get("requestId"),
+      services,
+      auth: null,
+      ip: "unknown",
+      clientBuild: !!opts.build?.boot,
+    }),
     classifyError,
     onUnexpectedError: (err, c) => {
       log.error("unhandled error", {

@@ -94,8 +94,9 @@ Deno.test("RBAC: the matrix is the one the issue specifies", () => {
   const expected: Record<Role, string[]> = {
     admin: [...PERMISSIONS],
     // Forecasts: analysts and above (issue 14); a viewer sees prices, not the desk's forecasts.
-    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read"],
-    analyst: [...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write"],
+    // Price alerts (issue 18): whoever trades or analyses makes them; a viewer reads them.
+    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "forecast:read", "alerts:write"],
+    analyst: [...READ, "users:read", "api_keys:manage", "forecast:read", "forecast:write", "alerts:write"],
     viewer: READ,
   };
   for (const role of ROLES) {
@@ -110,6 +111,7 @@ Deno.test("RBAC: the matrix is the one the issue specifies", () => {
       "audit:read",
       "admin:flags",
       "models:promote",
+      "webhooks:manage",
     ] as const
   ) {
     assert.deepEqual(ROLES.filter((r) => can(r, p)), ["admin"], p);
