@@ -27,77 +27,79 @@ import * as $22 from "./routes/(app)/models/index.tsx";
 import * as $23 from "./routes/(app)/notifications.tsx";
 import * as $24 from "./routes/(app)/profile.tsx";
 import * as $25 from "./routes/(app)/settings.tsx";
-import * as $26 from "./routes/api/admin/audit-logs.ts";
-import * as $27 from "./routes/api/admin/queue/redrive.ts";
-import * as $28 from "./routes/api/alerts/[id].ts";
-import * as $29 from "./routes/api/alerts/history.ts";
-import * as $30 from "./routes/api/alerts/index.ts";
-import * as $31 from "./routes/api/api-keys/[id].ts";
-import * as $32 from "./routes/api/api-keys/index.ts";
-import * as $33 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $34 from "./routes/api/assets/[id].ts";
-import * as $35 from "./routes/api/assets/index.ts";
-import * as $36 from "./routes/api/auth/login.ts";
-import * as $37 from "./routes/api/auth/logout.ts";
-import * as $38 from "./routes/api/auth/me.ts";
-import * as $39 from "./routes/api/auth/mfa/disable.ts";
-import * as $40 from "./routes/api/auth/mfa/setup.ts";
-import * as $41 from "./routes/api/auth/mfa/verify.ts";
-import * as $42 from "./routes/api/auth/password.ts";
-import * as $43 from "./routes/api/auth/refresh.ts";
-import * as $44 from "./routes/api/auth/register.ts";
-import * as $45 from "./routes/api/bid-templates/[id].ts";
-import * as $46 from "./routes/api/bid-templates/index.ts";
-import * as $47 from "./routes/api/bids/[id]/submit.ts";
-import * as $48 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $49 from "./routes/api/bids/[id].ts";
-import * as $50 from "./routes/api/bids/batch.ts";
-import * as $51 from "./routes/api/bids/export.csv.ts";
-import * as $52 from "./routes/api/bids/index.ts";
-import * as $53 from "./routes/api/docs.ts";
-import * as $54 from "./routes/api/forecasts/accuracy.ts";
-import * as $55 from "./routes/api/forecasts/index.ts";
-import * as $56 from "./routes/api/market-data/export.csv.ts";
-import * as $57 from "./routes/api/market-data/history.ts";
-import * as $58 from "./routes/api/market-data/latest.ts";
-import * as $59 from "./routes/api/market-data/load.ts";
-import * as $60 from "./routes/api/market-data/zones.ts";
-import * as $61 from "./routes/api/models/[id]/promote.ts";
-import * as $62 from "./routes/api/models/[id].ts";
-import * as $63 from "./routes/api/models/index.ts";
-import * as $64 from "./routes/api/models/rollback.ts";
-import * as $65 from "./routes/api/notifications/index.ts";
-import * as $66 from "./routes/api/notifications/preferences.ts";
-import * as $67 from "./routes/api/notifications/read.ts";
-import * as $68 from "./routes/api/notifications/unread-count.ts";
-import * as $69 from "./routes/api/openapi.json.ts";
-import * as $70 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $71 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $72 from "./routes/api/organizations/current.ts";
-import * as $73 from "./routes/api/portfolio/pnl.ts";
-import * as $74 from "./routes/api/sites/[id].ts";
-import * as $75 from "./routes/api/sites/index.ts";
-import * as $76 from "./routes/api/users/[id].ts";
-import * as $77 from "./routes/api/users/index.ts";
-import * as $78 from "./routes/api/webhooks/[id]/attempts.ts";
-import * as $79 from "./routes/api/webhooks/[id]/redeliver.ts";
-import * as $80 from "./routes/api/webhooks/[id]/rotate-secret.ts";
-import * as $81 from "./routes/api/webhooks/[id].ts";
-import * as $82 from "./routes/api/webhooks/index.ts";
-import * as $83 from "./routes/api/ws/broadcast/alert.ts";
-import * as $84 from "./routes/api/ws/broadcast/price.ts";
-import * as $85 from "./routes/api/ws/market/[zone].ts";
-import * as $86 from "./routes/api/ws/notifications.ts";
-import * as $87 from "./routes/api/ws/prices.ts";
-import * as $88 from "./routes/api/ws/stats.ts";
-import * as $89 from "./routes/health/index.ts";
-import * as $90 from "./routes/health/live.ts";
-import * as $91 from "./routes/health/ready.ts";
-import * as $92 from "./routes/index.tsx";
-import * as $93 from "./routes/login.tsx";
-import * as $94 from "./routes/logout.tsx";
-import * as $95 from "./routes/register.tsx";
-import * as $96 from "./routes/system-status.tsx";
+import * as $26 from "./routes/(app)/webhooks/_middleware.ts";
+import * as $27 from "./routes/(app)/webhooks/index.tsx";
+import * as $28 from "./routes/api/admin/audit-logs.ts";
+import * as $29 from "./routes/api/admin/queue/redrive.ts";
+import * as $30 from "./routes/api/alerts/[id].ts";
+import * as $31 from "./routes/api/alerts/history.ts";
+import * as $32 from "./routes/api/alerts/index.ts";
+import * as $33 from "./routes/api/api-keys/[id].ts";
+import * as $34 from "./routes/api/api-keys/index.ts";
+import * as $35 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $36 from "./routes/api/assets/[id].ts";
+import * as $37 from "./routes/api/assets/index.ts";
+import * as $38 from "./routes/api/auth/login.ts";
+import * as $39 from "./routes/api/auth/logout.ts";
+import * as $40 from "./routes/api/auth/me.ts";
+import * as $41 from "./routes/api/auth/mfa/disable.ts";
+import * as $42 from "./routes/api/auth/mfa/setup.ts";
+import * as $43 from "./routes/api/auth/mfa/verify.ts";
+import * as $44 from "./routes/api/auth/password.ts";
+import * as $45 from "./routes/api/auth/refresh.ts";
+import * as $46 from "./routes/api/auth/register.ts";
+import * as $47 from "./routes/api/bid-templates/[id].ts";
+import * as $48 from "./routes/api/bid-templates/index.ts";
+import * as $49 from "./routes/api/bids/[id]/submit.ts";
+import * as $50 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $51 from "./routes/api/bids/[id].ts";
+import * as $52 from "./routes/api/bids/batch.ts";
+import * as $53 from "./routes/api/bids/export.csv.ts";
+import * as $54 from "./routes/api/bids/index.ts";
+import * as $55 from "./routes/api/docs.ts";
+import * as $56 from "./routes/api/forecasts/accuracy.ts";
+import * as $57 from "./routes/api/forecasts/index.ts";
+import * as $58 from "./routes/api/market-data/export.csv.ts";
+import * as $59 from "./routes/api/market-data/history.ts";
+import * as $60 from "./routes/api/market-data/latest.ts";
+import * as $61 from "./routes/api/market-data/load.ts";
+import * as $62 from "./routes/api/market-data/zones.ts";
+import * as $63 from "./routes/api/models/[id]/promote.ts";
+import * as $64 from "./routes/api/models/[id].ts";
+import * as $65 from "./routes/api/models/index.ts";
+import * as $66 from "./routes/api/models/rollback.ts";
+import * as $67 from "./routes/api/notifications/index.ts";
+import * as $68 from "./routes/api/notifications/preferences.ts";
+import * as $69 from "./routes/api/notifications/read.ts";
+import * as $70 from "./routes/api/notifications/unread-count.ts";
+import * as $71 from "./routes/api/openapi.json.ts";
+import * as $72 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $73 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $74 from "./routes/api/organizations/current.ts";
+import * as $75 from "./routes/api/portfolio/pnl.ts";
+import * as $76 from "./routes/api/sites/[id].ts";
+import * as $77 from "./routes/api/sites/index.ts";
+import * as $78 from "./routes/api/users/[id].ts";
+import * as $79 from "./routes/api/users/index.ts";
+import * as $80 from "./routes/api/webhooks/[id]/attempts.ts";
+import * as $81 from "./routes/api/webhooks/[id]/redeliver.ts";
+import * as $82 from "./routes/api/webhooks/[id]/rotate-secret.ts";
+import * as $83 from "./routes/api/webhooks/[id].ts";
+import * as $84 from "./routes/api/webhooks/index.ts";
+import * as $85 from "./routes/api/ws/broadcast/alert.ts";
+import * as $86 from "./routes/api/ws/broadcast/price.ts";
+import * as $87 from "./routes/api/ws/market/[zone].ts";
+import * as $88 from "./routes/api/ws/notifications.ts";
+import * as $89 from "./routes/api/ws/prices.ts";
+import * as $90 from "./routes/api/ws/stats.ts";
+import * as $91 from "./routes/health/index.ts";
+import * as $92 from "./routes/health/live.ts";
+import * as $93 from "./routes/health/ready.ts";
+import * as $94 from "./routes/index.tsx";
+import * as $95 from "./routes/login.tsx";
+import * as $96 from "./routes/logout.tsx";
+import * as $97 from "./routes/register.tsx";
+import * as $98 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/BidBuilder.tsx";
 import * as $$1 from "./islands/BidList.tsx";
 import * as $$2 from "./islands/DayGrid.tsx";
@@ -136,77 +138,79 @@ const manifest: Manifest = {
     "./routes/(app)/notifications.tsx": $23,
     "./routes/(app)/profile.tsx": $24,
     "./routes/(app)/settings.tsx": $25,
-    "./routes/api/admin/audit-logs.ts": $26,
-    "./routes/api/admin/queue/redrive.ts": $27,
-    "./routes/api/alerts/[id].ts": $28,
-    "./routes/api/alerts/history.ts": $29,
-    "./routes/api/alerts/index.ts": $30,
-    "./routes/api/api-keys/[id].ts": $31,
-    "./routes/api/api-keys/index.ts": $32,
-    "./routes/api/assets/[id]/meter-readings.ts": $33,
-    "./routes/api/assets/[id].ts": $34,
-    "./routes/api/assets/index.ts": $35,
-    "./routes/api/auth/login.ts": $36,
-    "./routes/api/auth/logout.ts": $37,
-    "./routes/api/auth/me.ts": $38,
-    "./routes/api/auth/mfa/disable.ts": $39,
-    "./routes/api/auth/mfa/setup.ts": $40,
-    "./routes/api/auth/mfa/verify.ts": $41,
-    "./routes/api/auth/password.ts": $42,
-    "./routes/api/auth/refresh.ts": $43,
-    "./routes/api/auth/register.ts": $44,
-    "./routes/api/bid-templates/[id].ts": $45,
-    "./routes/api/bid-templates/index.ts": $46,
-    "./routes/api/bids/[id]/submit.ts": $47,
-    "./routes/api/bids/[id]/withdraw.ts": $48,
-    "./routes/api/bids/[id].ts": $49,
-    "./routes/api/bids/batch.ts": $50,
-    "./routes/api/bids/export.csv.ts": $51,
-    "./routes/api/bids/index.ts": $52,
-    "./routes/api/docs.ts": $53,
-    "./routes/api/forecasts/accuracy.ts": $54,
-    "./routes/api/forecasts/index.ts": $55,
-    "./routes/api/market-data/export.csv.ts": $56,
-    "./routes/api/market-data/history.ts": $57,
-    "./routes/api/market-data/latest.ts": $58,
-    "./routes/api/market-data/load.ts": $59,
-    "./routes/api/market-data/zones.ts": $60,
-    "./routes/api/models/[id]/promote.ts": $61,
-    "./routes/api/models/[id].ts": $62,
-    "./routes/api/models/index.ts": $63,
-    "./routes/api/models/rollback.ts": $64,
-    "./routes/api/notifications/index.ts": $65,
-    "./routes/api/notifications/preferences.ts": $66,
-    "./routes/api/notifications/read.ts": $67,
-    "./routes/api/notifications/unread-count.ts": $68,
-    "./routes/api/openapi.json.ts": $69,
-    "./routes/api/organizations/current/invitations/[id].ts": $70,
-    "./routes/api/organizations/current/invitations/index.ts": $71,
-    "./routes/api/organizations/current.ts": $72,
-    "./routes/api/portfolio/pnl.ts": $73,
-    "./routes/api/sites/[id].ts": $74,
-    "./routes/api/sites/index.ts": $75,
-    "./routes/api/users/[id].ts": $76,
-    "./routes/api/users/index.ts": $77,
-    "./routes/api/webhooks/[id]/attempts.ts": $78,
-    "./routes/api/webhooks/[id]/redeliver.ts": $79,
-    "./routes/api/webhooks/[id]/rotate-secret.ts": $80,
-    "./routes/api/webhooks/[id].ts": $81,
-    "./routes/api/webhooks/index.ts": $82,
-    "./routes/api/ws/broadcast/alert.ts": $83,
-    "./routes/api/ws/broadcast/price.ts": $84,
-    "./routes/api/ws/market/[zone].ts": $85,
-    "./routes/api/ws/notifications.ts": $86,
-    "./routes/api/ws/prices.ts": $87,
-    "./routes/api/ws/stats.ts": $88,
-    "./routes/health/index.ts": $89,
-    "./routes/health/live.ts": $90,
-    "./routes/health/ready.ts": $91,
-    "./routes/index.tsx": $92,
-    "./routes/login.tsx": $93,
-    "./routes/logout.tsx": $94,
-    "./routes/register.tsx": $95,
-    "./routes/system-status.tsx": $96,
+    "./routes/(app)/webhooks/_middleware.ts": $26,
+    "./routes/(app)/webhooks/index.tsx": $27,
+    "./routes/api/admin/audit-logs.ts": $28,
+    "./routes/api/admin/queue/redrive.ts": $29,
+    "./routes/api/alerts/[id].ts": $30,
+    "./routes/api/alerts/history.ts": $31,
+    "./routes/api/alerts/index.ts": $32,
+    "./routes/api/api-keys/[id].ts": $33,
+    "./routes/api/api-keys/index.ts": $34,
+    "./routes/api/assets/[id]/meter-readings.ts": $35,
+    "./routes/api/assets/[id].ts": $36,
+    "./routes/api/assets/index.ts": $37,
+    "./routes/api/auth/login.ts": $38,
+    "./routes/api/auth/logout.ts": $39,
+    "./routes/api/auth/me.ts": $40,
+    "./routes/api/auth/mfa/disable.ts": $41,
+    "./routes/api/auth/mfa/setup.ts": $42,
+    "./routes/api/auth/mfa/verify.ts": $43,
+    "./routes/api/auth/password.ts": $44,
+    "./routes/api/auth/refresh.ts": $45,
+    "./routes/api/auth/register.ts": $46,
+    "./routes/api/bid-templates/[id].ts": $47,
+    "./routes/api/bid-templates/index.ts": $48,
+    "./routes/api/bids/[id]/submit.ts": $49,
+    "./routes/api/bids/[id]/withdraw.ts": $50,
+    "./routes/api/bids/[id].ts": $51,
+    "./routes/api/bids/batch.ts": $52,
+    "./routes/api/bids/export.csv.ts": $53,
+    "./routes/api/bids/index.ts": $54,
+    "./routes/api/docs.ts": $55,
+    "./routes/api/forecasts/accuracy.ts": $56,
+    "./routes/api/forecasts/index.ts": $57,
+    "./routes/api/market-data/export.csv.ts": $58,
+    "./routes/api/market-data/history.ts": $59,
+    "./routes/api/market-data/latest.ts": $60,
+    "./routes/api/market-data/load.ts": $61,
+    "./routes/api/market-data/zones.ts": $62,
+    "./routes/api/models/[id]/promote.ts": $63,
+    "./routes/api/models/[id].ts": $64,
+    "./routes/api/models/index.ts": $65,
+    "./routes/api/models/rollback.ts": $66,
+    "./routes/api/notifications/index.ts": $67,
+    "./routes/api/notifications/preferences.ts": $68,
+    "./routes/api/notifications/read.ts": $69,
+    "./routes/api/notifications/unread-count.ts": $70,
+    "./routes/api/openapi.json.ts": $71,
+    "./routes/api/organizations/current/invitations/[id].ts": $72,
+    "./routes/api/organizations/current/invitations/index.ts": $73,
+    "./routes/api/organizations/current.ts": $74,
+    "./routes/api/portfolio/pnl.ts": $75,
+    "./routes/api/sites/[id].ts": $76,
+    "./routes/api/sites/index.ts": $77,
+    "./routes/api/users/[id].ts": $78,
+    "./routes/api/users/index.ts": $79,
+    "./routes/api/webhooks/[id]/attempts.ts": $80,
+    "./routes/api/webhooks/[id]/redeliver.ts": $81,
+    "./routes/api/webhooks/[id]/rotate-secret.ts": $82,
+    "./routes/api/webhooks/[id].ts": $83,
+    "./routes/api/webhooks/index.ts": $84,
+    "./routes/api/ws/broadcast/alert.ts": $85,
+    "./routes/api/ws/broadcast/price.ts": $86,
+    "./routes/api/ws/market/[zone].ts": $87,
+    "./routes/api/ws/notifications.ts": $88,
+    "./routes/api/ws/prices.ts": $89,
+    "./routes/api/ws/stats.ts": $90,
+    "./routes/health/index.ts": $91,
+    "./routes/health/live.ts": $92,
+    "./routes/health/ready.ts": $93,
+    "./routes/index.tsx": $94,
+    "./routes/login.tsx": $95,
+    "./routes/logout.tsx": $96,
+    "./routes/register.tsx": $97,
+    "./routes/system-status.tsx": $98,
   },
   islands: {
     "./islands/BidBuilder.tsx": $$0,

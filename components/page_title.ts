@@ -18,6 +18,7 @@ const BY_PATH: Readonly<Record<string, string>> = {
   "/settings": "Settings",
   "/notifications": "Notifications",
   "/alerts": "Price alerts",
+  "/webhooks": "Webhooks",
   "/login": "Sign in",
   "/register": "Create an account",
   "/system-status": "System status",

@@ -152,7 +152,7 @@ export default define.page<typeof handler>(function Settings({ data }) {
           title="Notifications"
           description={`Per event, where you hear about it: the bell, e-mail${
             data.mailEnabled ? "" : " (this server has no mail server configured, so none is sent)"
-          }, or a toast on the page you have open. Webhooks are set per organization by its admins.`}
+          }, or a toast on the page you have open. Webhooks are set per organization by its admins (/webhooks).`}
         >
           <div class="-mx-5 overflow-x-auto">
             <table class="w-full text-sm" data-testid="channel-matrix">

@@ -21,6 +21,17 @@ export class SsrfError extends Error {
 
 const PRIVATE_OK = new Set(["loopback", "private", "uniqueLocal"]);
 
+/** ipaddr.js's range names, as people say them. */
+const RANGE_WORDS: Record<string, string> = {
+  linkLocal: "link-local",
+  uniqueLocal: "unique-local",
+  carrierGradeNat: "carrier-grade NAT",
+  ipv4Mapped: "IPv4-mapped",
+  rfc6052: "NAT64",
+  rfc6145: "IPv4-translated",
+  "6to4": "6to4",
+};
+
 /** Why `address` may not be called, or null when it may. */
 export function addressRefusal(address: string, allowPrivate: boolean): string | null {
   let ip: ipaddr.IPv4 | ipaddr.IPv6;
@@ -33,7 +44,7 @@ export function addressRefusal(address: string, allowPrivate: boolean): string |
   const range = ip.range();
   if (range === "unicast") return null;
   if (allowPrivate && PRIVATE_OK.has(range)) return null;
-  return `${address} is a ${range} address`;
+  return `${address} is a ${RANGE_WORDS[range] ?? range} address`;
 }
 
 /** The URL as it will be called, or an SsrfError: scheme, credentials and a literal address host. */
