@@ -49,14 +49,18 @@ interface Text {
   message: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuidOr = (v: unknown) => (typeof v === "string" && UUID.test(v) ? v : null);
+
 const str = (v: unknown, max: number) => (typeof v === "string" && v ? v.slice(0, max) : null);
 
 /** The words of an event: bids are read back and worded as their toasts are; others bring their own. */
 async function describe(q: Queryable, e: PublishedEvent): Promise<Text> {
-  if (e.type.startsWith("bid.")) {
+  const bidId = uuidOr(e.data.bid_id);
+  if (e.type.startsWith("bid.") && bidId) {
     const to = String(e.data.to ?? "");
     try {
-      const bid = await getBid(q, e.org_id, String(e.data.bid_id));
+      const bid = await getBid(q, e.org_id, bidId);
       const { title, message } = noticeText({ ...bid, status: to });
       return { level: noticeLevel(to), title: title.slice(0, 160), message };
     } catch {
@@ -86,7 +90,8 @@ async function fanOut(tx: Queryable, e: PublishedEvent, out: DispatchResult): Pr
     `SELECT u.id, u.email, p.channels FROM memberships m JOIN users u ON u.id = m.user_id
        LEFT JOIN notification_preferences p ON p.org_id = m.org_id AND p.user_id = m.user_id AND p.event_type = $2
       WHERE m.org_id = $1 AND u.status = 'active' AND ($3::uuid IS NULL OR u.id = $3::uuid)`,
-    [e.org_id, e.type, alertChannels ? String(e.data.user_id) : null],
+    // An alert's event without a valid owner reaches nobody rather than everybody.
+    [e.org_id, e.type, alertChannels ? uuidOr(e.data.user_id) ?? "00000000-0000-0000-0000-000000000000" : null],
   );
   for (const r of recipients) {
     const channels: string[] = alertChannels
@@ -143,9 +148,26 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
       `SELECT id::text AS id, payload FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY id LIMIT $2`,
       [EVENTS_TOPIC, BATCH],
     );
+    const failed: { id: string; error: string }[] = [];
     for (const row of rows) {
-      if (isEventType(row.payload.type)) await fanOut(tx, row.payload, out);
+      // One malformed event must not hold back every later one: it is set aside with its error.
+      await tx.query("SAVEPOINT fan_out");
+      try {
+        if (isEventType(row.payload.type) && uuidOr(row.payload.org_id) && uuidOr(row.payload.id)) {
+          await fanOut(tx, row.payload, out);
+        }
+        await tx.query("RELEASE SAVEPOINT fan_out");
+      } catch (err) {
+        await tx.query("ROLLBACK TO SAVEPOINT fan_out");
+        failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
+      }
       out.events++;
+    }
+    for (const f of failed) {
+      await tx.query(`UPDATE outbox SET last_error = $2 WHERE id = $1::bigint`, [
+        f.id,
+        `set aside: ${f.error}`.slice(0, 500),
+      ]);
     }
     if (rows.length) {
       await tx.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`, [

@@ -34,6 +34,11 @@ Deno.test("notifications: in-app list, unread count, mark read; e-mail survives 
   });
   expectStatus(bad, 400);
 
+  // A malformed event (another module's bug) is set aside and does not hold back the ones after it.
+  await db.query(
+    `INSERT INTO outbox (topic, key, payload) VALUES ('events', 'x', '{"org_id":"not-a-uuid","type":"bid.cleared"}')`,
+  );
+  await db.transaction((tx) => publishEvent(tx, org.id, "alert.fired", { user_id: "nobody", channels: ["email"] }));
   // A rolled-back transaction publishes nothing.
   await db.transaction(async (tx) => {
     await publishEvent(tx, org.id, "strategy.run_completed", { title: "Rolled back", message: "never" });

@@ -12,7 +12,7 @@ import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.
 import { deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { testApp } from "../helpers/test_app.ts";
 
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const v = await f();
