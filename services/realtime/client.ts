@@ -73,8 +73,9 @@ export interface RealtimeClientOptions {
   onSnapshot?: (msg: SnapshotMessage) => void;
   onAlert?: (alert: AlertMessage) => void;
   /**
-   * Whether a user's notifications (alerts with `notification`) become toasts here: only the bell's
-   * connection says yes, so a page with a price stream too does not show each one twice.
+   * Which alerts become toasts here: the bell's connection (`true`) toasts only the user's notifications
+   * that asked for a toast; every other connection toasts only the rest (bid outcomes, admins' messages).
+   * Each alert reaches every connection of its user, so this is what keeps a page from showing it twice.
    */
   notificationToasts?: boolean;
   onServerError?: (msg: ErrorMessage) => void;
@@ -315,7 +316,7 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
         return;
       }
       case "alert":
-        if (!msg.notification || (opts.notificationToasts && msg.notification.toast)) {
+        if (opts.notificationToasts ? msg.notification?.toast === true : !msg.notification) {
           alerts.value = [...alerts.value, msg].slice(-keepAlerts);
         }
         opts.onAlert?.(msg);
