@@ -12,8 +12,8 @@ export interface State {
   authError?: "invalid_token" | "expired_token";
   /** The client's address (X-Forwarded-For only from trusted proxies). */
   ip: string;
-  /** Whether island bundles exist: without them, pages render their no-JavaScript form (the bell is a link). */
-  clientBuild?: boolean;
+  /** The islands the client build has bundles for: without one, a page renders that part's no-JavaScript form. */
+  clientIslands?: ReadonlySet<string>;
 }
 
 export const define = createDefine<State>();

@@ -112,6 +112,7 @@ export function createApp(opts: CreateAppOptions): Hono {
   );
 
   opts.configure?.(app);
+  const clientIslands: ReadonlySet<string> = new Set(opts.build?.boot ? Object.keys(opts.build.islands) : []);
   const mounted = mountManifest<State>(app, {
     manifest: opts.manifest,
     build: opts.build,
@@ -120,7 +121,7 @@ export function createApp(opts: CreateAppOptions): Hono {
       services,
       auth: null,
       ip: "unknown",
-      clientBuild: !!opts.build?.boot,
+      clientIslands,
     }),
     classifyError,
     onUnexpectedError: (err, c) => {
