@@ -16,121 +16,139 @@ import * as $11 from "./routes/(app)/admin/organizations/index.tsx";
 import * as $12 from "./routes/(app)/admin/system.tsx";
 import * as $13 from "./routes/(app)/admin/usage.tsx";
 import * as $14 from "./routes/(app)/admin/users.tsx";
-import * as $15 from "./routes/(app)/analytics/_middleware.ts";
-import * as $16 from "./routes/(app)/analytics/index.tsx";
-import * as $17 from "./routes/(app)/approvals/_middleware.ts";
-import * as $18 from "./routes/(app)/approvals/index.tsx";
-import * as $19 from "./routes/(app)/assets/_middleware.ts";
-import * as $20 from "./routes/(app)/assets/[id]/optimise.tsx";
-import * as $21 from "./routes/(app)/assets/[id].tsx";
-import * as $22 from "./routes/(app)/assets/index.tsx";
-import * as $23 from "./routes/(app)/assets/sites/[id].tsx";
-import * as $24 from "./routes/(app)/bidding/_middleware.ts";
-import * as $25 from "./routes/(app)/bidding/[id].tsx";
-import * as $26 from "./routes/(app)/bidding/day.tsx";
-import * as $27 from "./routes/(app)/bidding/index.tsx";
-import * as $28 from "./routes/(app)/market/_middleware.ts";
-import * as $29 from "./routes/(app)/market/[zone].tsx";
-import * as $30 from "./routes/(app)/market/index.tsx";
-import * as $31 from "./routes/(app)/models/_middleware.ts";
-import * as $32 from "./routes/(app)/models/index.tsx";
-import * as $33 from "./routes/(app)/profile.tsx";
-import * as $34 from "./routes/(app)/settings.tsx";
-import * as $35 from "./routes/(app)/settlements/_middleware.ts";
-import * as $36 from "./routes/(app)/settlements/[id].tsx";
-import * as $37 from "./routes/(app)/settlements/index.tsx";
-import * as $38 from "./routes/(app)/strategies/_middleware.ts";
-import * as $39 from "./routes/(app)/strategies/[id].tsx";
-import * as $40 from "./routes/(app)/strategies/index.tsx";
-import * as $41 from "./routes/api/admin/audit-logs.ts";
-import * as $42 from "./routes/api/admin/billing.ts";
-import * as $43 from "./routes/api/admin/flags/[key]/overrides/[org_id].ts";
-import * as $44 from "./routes/api/admin/flags/[key].ts";
-import * as $45 from "./routes/api/admin/flags/index.ts";
-import * as $46 from "./routes/api/admin/organizations/[id]/quotas.ts";
-import * as $47 from "./routes/api/admin/organizations/[id]/reactivate.ts";
-import * as $48 from "./routes/api/admin/organizations/[id]/suspend.ts";
-import * as $49 from "./routes/api/admin/organizations/[id].ts";
-import * as $50 from "./routes/api/admin/organizations/index.ts";
-import * as $51 from "./routes/api/admin/queue/redrive.ts";
-import * as $52 from "./routes/api/admin/system.ts";
-import * as $53 from "./routes/api/admin/usage/export.csv.ts";
-import * as $54 from "./routes/api/admin/usage/index.ts";
-import * as $55 from "./routes/api/analytics/market.ts";
-import * as $56 from "./routes/api/analytics/portfolio.ts";
-import * as $57 from "./routes/api/api-keys/[id].ts";
-import * as $58 from "./routes/api/api-keys/index.ts";
-import * as $59 from "./routes/api/approvals/index.ts";
-import * as $60 from "./routes/api/approvals/policy.ts";
-import * as $61 from "./routes/api/assets/[id]/meter-readings.ts";
-import * as $62 from "./routes/api/assets/[id]/optimise/bids.ts";
-import * as $63 from "./routes/api/assets/[id]/optimise.ts";
-import * as $64 from "./routes/api/assets/[id].ts";
-import * as $65 from "./routes/api/assets/index.ts";
-import * as $66 from "./routes/api/auth/login.ts";
-import * as $67 from "./routes/api/auth/logout.ts";
-import * as $68 from "./routes/api/auth/me.ts";
-import * as $69 from "./routes/api/auth/mfa/disable.ts";
-import * as $70 from "./routes/api/auth/mfa/setup.ts";
-import * as $71 from "./routes/api/auth/mfa/verify.ts";
-import * as $72 from "./routes/api/auth/password.ts";
-import * as $73 from "./routes/api/auth/refresh.ts";
-import * as $74 from "./routes/api/auth/register.ts";
-import * as $75 from "./routes/api/bid-templates/[id].ts";
-import * as $76 from "./routes/api/bid-templates/index.ts";
-import * as $77 from "./routes/api/bids/[id]/approve.ts";
-import * as $78 from "./routes/api/bids/[id]/reject.ts";
-import * as $79 from "./routes/api/bids/[id]/submit.ts";
-import * as $80 from "./routes/api/bids/[id]/withdraw.ts";
-import * as $81 from "./routes/api/bids/[id].ts";
-import * as $82 from "./routes/api/bids/batch.ts";
-import * as $83 from "./routes/api/bids/export.csv.ts";
-import * as $84 from "./routes/api/bids/index.ts";
-import * as $85 from "./routes/api/docs.ts";
-import * as $86 from "./routes/api/forecasts/accuracy.ts";
-import * as $87 from "./routes/api/forecasts/index.ts";
-import * as $88 from "./routes/api/market-data/export.csv.ts";
-import * as $89 from "./routes/api/market-data/history.ts";
-import * as $90 from "./routes/api/market-data/latest.ts";
-import * as $91 from "./routes/api/market-data/load.ts";
-import * as $92 from "./routes/api/market-data/zones.ts";
-import * as $93 from "./routes/api/models/[id]/promote.ts";
-import * as $94 from "./routes/api/models/[id].ts";
-import * as $95 from "./routes/api/models/index.ts";
-import * as $96 from "./routes/api/models/rollback.ts";
-import * as $97 from "./routes/api/openapi.json.ts";
-import * as $98 from "./routes/api/organizations/current/invitations/[id].ts";
-import * as $99 from "./routes/api/organizations/current/invitations/index.ts";
-import * as $100 from "./routes/api/organizations/current.ts";
-import * as $101 from "./routes/api/portfolio/pnl.ts";
-import * as $102 from "./routes/api/settlements/statements/[id]/differences.csv.ts";
-import * as $103 from "./routes/api/settlements/statements/[id]/differences.ts";
-import * as $104 from "./routes/api/settlements/statements/[id]/reviews.ts";
-import * as $105 from "./routes/api/settlements/statements/[id].ts";
-import * as $106 from "./routes/api/settlements/statements/index.ts";
-import * as $107 from "./routes/api/sites/[id].ts";
-import * as $108 from "./routes/api/sites/index.ts";
-import * as $109 from "./routes/api/strategies/[id]/runs.ts";
-import * as $110 from "./routes/api/strategies/[id].ts";
-import * as $111 from "./routes/api/strategies/index.ts";
-import * as $112 from "./routes/api/users/[id].ts";
-import * as $113 from "./routes/api/users/index.ts";
-import * as $114 from "./routes/api/virtual-bids/rules.ts";
-import * as $115 from "./routes/api/virtual-bids/settings.ts";
-import * as $116 from "./routes/api/ws/broadcast/alert.ts";
-import * as $117 from "./routes/api/ws/broadcast/price.ts";
-import * as $118 from "./routes/api/ws/market/[zone].ts";
-import * as $119 from "./routes/api/ws/prices.ts";
-import * as $120 from "./routes/api/ws/stats.ts";
-import * as $121 from "./routes/health/index.ts";
-import * as $122 from "./routes/health/live.ts";
-import * as $123 from "./routes/health/ready.ts";
-import * as $124 from "./routes/index.tsx";
-import * as $125 from "./routes/login.tsx";
-import * as $126 from "./routes/logout.tsx";
-import * as $127 from "./routes/metrics.ts";
-import * as $128 from "./routes/register.tsx";
-import * as $129 from "./routes/system-status.tsx";
+import * as $15 from "./routes/(app)/alerts/_middleware.ts";
+import * as $16 from "./routes/(app)/alerts/index.tsx";
+import * as $17 from "./routes/(app)/analytics/_middleware.ts";
+import * as $18 from "./routes/(app)/analytics/index.tsx";
+import * as $19 from "./routes/(app)/approvals/_middleware.ts";
+import * as $20 from "./routes/(app)/approvals/index.tsx";
+import * as $21 from "./routes/(app)/assets/_middleware.ts";
+import * as $22 from "./routes/(app)/assets/[id]/optimise.tsx";
+import * as $23 from "./routes/(app)/assets/[id].tsx";
+import * as $24 from "./routes/(app)/assets/index.tsx";
+import * as $25 from "./routes/(app)/assets/sites/[id].tsx";
+import * as $26 from "./routes/(app)/bidding/_middleware.ts";
+import * as $27 from "./routes/(app)/bidding/[id].tsx";
+import * as $28 from "./routes/(app)/bidding/day.tsx";
+import * as $29 from "./routes/(app)/bidding/index.tsx";
+import * as $30 from "./routes/(app)/market/_middleware.ts";
+import * as $31 from "./routes/(app)/market/[zone].tsx";
+import * as $32 from "./routes/(app)/market/index.tsx";
+import * as $33 from "./routes/(app)/models/_middleware.ts";
+import * as $34 from "./routes/(app)/models/index.tsx";
+import * as $35 from "./routes/(app)/notifications.tsx";
+import * as $36 from "./routes/(app)/profile.tsx";
+import * as $37 from "./routes/(app)/settings.tsx";
+import * as $38 from "./routes/(app)/settlements/_middleware.ts";
+import * as $39 from "./routes/(app)/settlements/[id].tsx";
+import * as $40 from "./routes/(app)/settlements/index.tsx";
+import * as $41 from "./routes/(app)/strategies/_middleware.ts";
+import * as $42 from "./routes/(app)/strategies/[id].tsx";
+import * as $43 from "./routes/(app)/strategies/index.tsx";
+import * as $44 from "./routes/(app)/webhooks/_middleware.ts";
+import * as $45 from "./routes/(app)/webhooks/index.tsx";
+import * as $46 from "./routes/api/admin/audit-logs.ts";
+import * as $47 from "./routes/api/admin/billing.ts";
+import * as $48 from "./routes/api/admin/flags/[key]/overrides/[org_id].ts";
+import * as $49 from "./routes/api/admin/flags/[key].ts";
+import * as $50 from "./routes/api/admin/flags/index.ts";
+import * as $51 from "./routes/api/admin/organizations/[id]/quotas.ts";
+import * as $52 from "./routes/api/admin/organizations/[id]/reactivate.ts";
+import * as $53 from "./routes/api/admin/organizations/[id]/suspend.ts";
+import * as $54 from "./routes/api/admin/organizations/[id].ts";
+import * as $55 from "./routes/api/admin/organizations/index.ts";
+import * as $56 from "./routes/api/admin/queue/redrive.ts";
+import * as $57 from "./routes/api/admin/system.ts";
+import * as $58 from "./routes/api/admin/usage/export.csv.ts";
+import * as $59 from "./routes/api/admin/usage/index.ts";
+import * as $60 from "./routes/api/alerts/[id].ts";
+import * as $61 from "./routes/api/alerts/history.ts";
+import * as $62 from "./routes/api/alerts/index.ts";
+import * as $63 from "./routes/api/analytics/market.ts";
+import * as $64 from "./routes/api/analytics/portfolio.ts";
+import * as $65 from "./routes/api/api-keys/[id].ts";
+import * as $66 from "./routes/api/api-keys/index.ts";
+import * as $67 from "./routes/api/approvals/index.ts";
+import * as $68 from "./routes/api/approvals/policy.ts";
+import * as $69 from "./routes/api/assets/[id]/meter-readings.ts";
+import * as $70 from "./routes/api/assets/[id]/optimise/bids.ts";
+import * as $71 from "./routes/api/assets/[id]/optimise.ts";
+import * as $72 from "./routes/api/assets/[id].ts";
+import * as $73 from "./routes/api/assets/index.ts";
+import * as $74 from "./routes/api/auth/login.ts";
+import * as $75 from "./routes/api/auth/logout.ts";
+import * as $76 from "./routes/api/auth/me.ts";
+import * as $77 from "./routes/api/auth/mfa/disable.ts";
+import * as $78 from "./routes/api/auth/mfa/setup.ts";
+import * as $79 from "./routes/api/auth/mfa/verify.ts";
+import * as $80 from "./routes/api/auth/password.ts";
+import * as $81 from "./routes/api/auth/refresh.ts";
+import * as $82 from "./routes/api/auth/register.ts";
+import * as $83 from "./routes/api/bid-templates/[id].ts";
+import * as $84 from "./routes/api/bid-templates/index.ts";
+import * as $85 from "./routes/api/bids/[id]/approve.ts";
+import * as $86 from "./routes/api/bids/[id]/reject.ts";
+import * as $87 from "./routes/api/bids/[id]/submit.ts";
+import * as $88 from "./routes/api/bids/[id]/withdraw.ts";
+import * as $89 from "./routes/api/bids/[id].ts";
+import * as $90 from "./routes/api/bids/batch.ts";
+import * as $91 from "./routes/api/bids/export.csv.ts";
+import * as $92 from "./routes/api/bids/index.ts";
+import * as $93 from "./routes/api/docs.ts";
+import * as $94 from "./routes/api/forecasts/accuracy.ts";
+import * as $95 from "./routes/api/forecasts/index.ts";
+import * as $96 from "./routes/api/market-data/export.csv.ts";
+import * as $97 from "./routes/api/market-data/history.ts";
+import * as $98 from "./routes/api/market-data/latest.ts";
+import * as $99 from "./routes/api/market-data/load.ts";
+import * as $100 from "./routes/api/market-data/zones.ts";
+import * as $101 from "./routes/api/models/[id]/promote.ts";
+import * as $102 from "./routes/api/models/[id].ts";
+import * as $103 from "./routes/api/models/index.ts";
+import * as $104 from "./routes/api/models/rollback.ts";
+import * as $105 from "./routes/api/notifications/index.ts";
+import * as $106 from "./routes/api/notifications/preferences.ts";
+import * as $107 from "./routes/api/notifications/read.ts";
+import * as $108 from "./routes/api/notifications/unread-count.ts";
+import * as $109 from "./routes/api/openapi.json.ts";
+import * as $110 from "./routes/api/organizations/current/invitations/[id].ts";
+import * as $111 from "./routes/api/organizations/current/invitations/index.ts";
+import * as $112 from "./routes/api/organizations/current.ts";
+import * as $113 from "./routes/api/portfolio/pnl.ts";
+import * as $114 from "./routes/api/settlements/statements/[id]/differences.csv.ts";
+import * as $115 from "./routes/api/settlements/statements/[id]/differences.ts";
+import * as $116 from "./routes/api/settlements/statements/[id]/reviews.ts";
+import * as $117 from "./routes/api/settlements/statements/[id].ts";
+import * as $118 from "./routes/api/settlements/statements/index.ts";
+import * as $119 from "./routes/api/sites/[id].ts";
+import * as $120 from "./routes/api/sites/index.ts";
+import * as $121 from "./routes/api/strategies/[id]/runs.ts";
+import * as $122 from "./routes/api/strategies/[id].ts";
+import * as $123 from "./routes/api/strategies/index.ts";
+import * as $124 from "./routes/api/users/[id].ts";
+import * as $125 from "./routes/api/users/index.ts";
+import * as $126 from "./routes/api/virtual-bids/rules.ts";
+import * as $127 from "./routes/api/virtual-bids/settings.ts";
+import * as $128 from "./routes/api/webhooks/[id]/attempts.ts";
+import * as $129 from "./routes/api/webhooks/[id]/redeliver.ts";
+import * as $130 from "./routes/api/webhooks/[id]/rotate-secret.ts";
+import * as $131 from "./routes/api/webhooks/[id].ts";
+import * as $132 from "./routes/api/webhooks/index.ts";
+import * as $133 from "./routes/api/ws/broadcast/alert.ts";
+import * as $134 from "./routes/api/ws/broadcast/price.ts";
+import * as $135 from "./routes/api/ws/market/[zone].ts";
+import * as $136 from "./routes/api/ws/notifications.ts";
+import * as $137 from "./routes/api/ws/prices.ts";
+import * as $138 from "./routes/api/ws/stats.ts";
+import * as $139 from "./routes/health/index.ts";
+import * as $140 from "./routes/health/live.ts";
+import * as $141 from "./routes/health/ready.ts";
+import * as $142 from "./routes/index.tsx";
+import * as $143 from "./routes/login.tsx";
+import * as $144 from "./routes/logout.tsx";
+import * as $145 from "./routes/metrics.ts";
+import * as $146 from "./routes/register.tsx";
+import * as $147 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/AnalyticsChart.tsx";
 import * as $$1 from "./islands/BidBuilder.tsx";
 import * as $$2 from "./islands/BidList.tsx";
@@ -140,10 +158,11 @@ import * as $$5 from "./islands/GateCountdowns.tsx";
 import * as $$6 from "./islands/Heatmap.tsx";
 import * as $$7 from "./islands/LiveAudit.tsx";
 import * as $$8 from "./islands/LiveZoneTiles.tsx";
-import * as $$9 from "./islands/PriceChart.tsx";
-import * as $$10 from "./islands/StatusBoard.tsx";
-import * as $$11 from "./islands/StorageSchedule.tsx";
-import * as $$12 from "./islands/SystemMetrics.tsx";
+import * as $$9 from "./islands/NotificationBell.tsx";
+import * as $$10 from "./islands/PriceChart.tsx";
+import * as $$11 from "./islands/StatusBoard.tsx";
+import * as $$12 from "./islands/StorageSchedule.tsx";
+import * as $$13 from "./islands/SystemMetrics.tsx";
 import type { Manifest } from "./framework/types.ts";
 
 const manifest: Manifest = {
@@ -163,121 +182,139 @@ const manifest: Manifest = {
     "./routes/(app)/admin/system.tsx": $12,
     "./routes/(app)/admin/usage.tsx": $13,
     "./routes/(app)/admin/users.tsx": $14,
-    "./routes/(app)/analytics/_middleware.ts": $15,
-    "./routes/(app)/analytics/index.tsx": $16,
-    "./routes/(app)/approvals/_middleware.ts": $17,
-    "./routes/(app)/approvals/index.tsx": $18,
-    "./routes/(app)/assets/_middleware.ts": $19,
-    "./routes/(app)/assets/[id]/optimise.tsx": $20,
-    "./routes/(app)/assets/[id].tsx": $21,
-    "./routes/(app)/assets/index.tsx": $22,
-    "./routes/(app)/assets/sites/[id].tsx": $23,
-    "./routes/(app)/bidding/_middleware.ts": $24,
-    "./routes/(app)/bidding/[id].tsx": $25,
-    "./routes/(app)/bidding/day.tsx": $26,
-    "./routes/(app)/bidding/index.tsx": $27,
-    "./routes/(app)/market/_middleware.ts": $28,
-    "./routes/(app)/market/[zone].tsx": $29,
-    "./routes/(app)/market/index.tsx": $30,
-    "./routes/(app)/models/_middleware.ts": $31,
-    "./routes/(app)/models/index.tsx": $32,
-    "./routes/(app)/profile.tsx": $33,
-    "./routes/(app)/settings.tsx": $34,
-    "./routes/(app)/settlements/_middleware.ts": $35,
-    "./routes/(app)/settlements/[id].tsx": $36,
-    "./routes/(app)/settlements/index.tsx": $37,
-    "./routes/(app)/strategies/_middleware.ts": $38,
-    "./routes/(app)/strategies/[id].tsx": $39,
-    "./routes/(app)/strategies/index.tsx": $40,
-    "./routes/api/admin/audit-logs.ts": $41,
-    "./routes/api/admin/billing.ts": $42,
-    "./routes/api/admin/flags/[key]/overrides/[org_id].ts": $43,
-    "./routes/api/admin/flags/[key].ts": $44,
-    "./routes/api/admin/flags/index.ts": $45,
-    "./routes/api/admin/organizations/[id]/quotas.ts": $46,
-    "./routes/api/admin/organizations/[id]/reactivate.ts": $47,
-    "./routes/api/admin/organizations/[id]/suspend.ts": $48,
-    "./routes/api/admin/organizations/[id].ts": $49,
-    "./routes/api/admin/organizations/index.ts": $50,
-    "./routes/api/admin/queue/redrive.ts": $51,
-    "./routes/api/admin/system.ts": $52,
-    "./routes/api/admin/usage/export.csv.ts": $53,
-    "./routes/api/admin/usage/index.ts": $54,
-    "./routes/api/analytics/market.ts": $55,
-    "./routes/api/analytics/portfolio.ts": $56,
-    "./routes/api/api-keys/[id].ts": $57,
-    "./routes/api/api-keys/index.ts": $58,
-    "./routes/api/approvals/index.ts": $59,
-    "./routes/api/approvals/policy.ts": $60,
-    "./routes/api/assets/[id]/meter-readings.ts": $61,
-    "./routes/api/assets/[id]/optimise/bids.ts": $62,
-    "./routes/api/assets/[id]/optimise.ts": $63,
-    "./routes/api/assets/[id].ts": $64,
-    "./routes/api/assets/index.ts": $65,
-    "./routes/api/auth/login.ts": $66,
-    "./routes/api/auth/logout.ts": $67,
-    "./routes/api/auth/me.ts": $68,
-    "./routes/api/auth/mfa/disable.ts": $69,
-    "./routes/api/auth/mfa/setup.ts": $70,
-    "./routes/api/auth/mfa/verify.ts": $71,
-    "./routes/api/auth/password.ts": $72,
-    "./routes/api/auth/refresh.ts": $73,
-    "./routes/api/auth/register.ts": $74,
-    "./routes/api/bid-templates/[id].ts": $75,
-    "./routes/api/bid-templates/index.ts": $76,
-    "./routes/api/bids/[id]/approve.ts": $77,
-    "./routes/api/bids/[id]/reject.ts": $78,
-    "./routes/api/bids/[id]/submit.ts": $79,
-    "./routes/api/bids/[id]/withdraw.ts": $80,
-    "./routes/api/bids/[id].ts": $81,
-    "./routes/api/bids/batch.ts": $82,
-    "./routes/api/bids/export.csv.ts": $83,
-    "./routes/api/bids/index.ts": $84,
-    "./routes/api/docs.ts": $85,
-    "./routes/api/forecasts/accuracy.ts": $86,
-    "./routes/api/forecasts/index.ts": $87,
-    "./routes/api/market-data/export.csv.ts": $88,
-    "./routes/api/market-data/history.ts": $89,
-    "./routes/api/market-data/latest.ts": $90,
-    "./routes/api/market-data/load.ts": $91,
-    "./routes/api/market-data/zones.ts": $92,
-    "./routes/api/models/[id]/promote.ts": $93,
-    "./routes/api/models/[id].ts": $94,
-    "./routes/api/models/index.ts": $95,
-    "./routes/api/models/rollback.ts": $96,
-    "./routes/api/openapi.json.ts": $97,
-    "./routes/api/organizations/current/invitations/[id].ts": $98,
-    "./routes/api/organizations/current/invitations/index.ts": $99,
-    "./routes/api/organizations/current.ts": $100,
-    "./routes/api/portfolio/pnl.ts": $101,
-    "./routes/api/settlements/statements/[id]/differences.csv.ts": $102,
-    "./routes/api/settlements/statements/[id]/differences.ts": $103,
-    "./routes/api/settlements/statements/[id]/reviews.ts": $104,
-    "./routes/api/settlements/statements/[id].ts": $105,
-    "./routes/api/settlements/statements/index.ts": $106,
-    "./routes/api/sites/[id].ts": $107,
-    "./routes/api/sites/index.ts": $108,
-    "./routes/api/strategies/[id]/runs.ts": $109,
-    "./routes/api/strategies/[id].ts": $110,
-    "./routes/api/strategies/index.ts": $111,
-    "./routes/api/users/[id].ts": $112,
-    "./routes/api/users/index.ts": $113,
-    "./routes/api/virtual-bids/rules.ts": $114,
-    "./routes/api/virtual-bids/settings.ts": $115,
-    "./routes/api/ws/broadcast/alert.ts": $116,
-    "./routes/api/ws/broadcast/price.ts": $117,
-    "./routes/api/ws/market/[zone].ts": $118,
-    "./routes/api/ws/prices.ts": $119,
-    "./routes/api/ws/stats.ts": $120,
-    "./routes/health/index.ts": $121,
-    "./routes/health/live.ts": $122,
-    "./routes/health/ready.ts": $123,
-    "./routes/index.tsx": $124,
-    "./routes/login.tsx": $125,
-    "./routes/logout.tsx": $126,
-    "./routes/metrics.ts": $127,
-    "./routes/register.tsx": $128,
-    "./routes/system-status.tsx": $129,
+    "./routes/(app)/alerts/_middleware.ts": $15,
+    "./routes/(app)/alerts/index.tsx": $16,
+    "./routes/(app)/analytics/_middleware.ts": $17,
+    "./routes/(app)/analytics/index.tsx": $18,
+    "./routes/(app)/approvals/_middleware.ts": $19,
+    "./routes/(app)/approvals/index.tsx": $20,
+    "./routes/(app)/assets/_middleware.ts": $21,
+    "./routes/(app)/assets/[id]/optimise.tsx": $22,
+    "./routes/(app)/assets/[id].tsx": $23,
+    "./routes/(app)/assets/index.tsx": $24,
+    "./routes/(app)/assets/sites/[id].tsx": $25,
+    "./routes/(app)/bidding/_middleware.ts": $26,
+    "./routes/(app)/bidding/[id].tsx": $27,
+    "./routes/(app)/bidding/day.tsx": $28,
+    "./routes/(app)/bidding/index.tsx": $29,
+    "./routes/(app)/market/_middleware.ts": $30,
+    "./routes/(app)/market/[zone].tsx": $31,
+    "./routes/(app)/market/index.tsx": $32,
+    "./routes/(app)/models/_middleware.ts": $33,
+    "./routes/(app)/models/index.tsx": $34,
+    "./routes/(app)/notifications.tsx": $35,
+    "./routes/(app)/profile.tsx": $36,
+    "./routes/(app)/settings.tsx": $37,
+    "./routes/(app)/settlements/_middleware.ts": $38,
+    "./routes/(app)/settlements/[id].tsx": $39,
+    "./routes/(app)/settlements/index.tsx": $40,
+    "./routes/(app)/strategies/_middleware.ts": $41,
+    "./routes/(app)/strategies/[id].tsx": $42,
+    "./routes/(app)/strategies/index.tsx": $43,
+    "./routes/(app)/webhooks/_middleware.ts": $44,
+    "./routes/(app)/webhooks/index.tsx": $45,
+    "./routes/api/admin/audit-logs.ts": $46,
+    "./routes/api/admin/billing.ts": $47,
+    "./routes/api/admin/flags/[key]/overrides/[org_id].ts": $48,
+    "./routes/api/admin/flags/[key].ts": $49,
+    "./routes/api/admin/flags/index.ts": $50,
+    "./routes/api/admin/organizations/[id]/quotas.ts": $51,
+    "./routes/api/admin/organizations/[id]/reactivate.ts": $52,
+    "./routes/api/admin/organizations/[id]/suspend.ts": $53,
+    "./routes/api/admin/organizations/[id].ts": $54,
+    "./routes/api/admin/organizations/index.ts": $55,
+    "./routes/api/admin/queue/redrive.ts": $56,
+    "./routes/api/admin/system.ts": $57,
+    "./routes/api/admin/usage/export.csv.ts": $58,
+    "./routes/api/admin/usage/index.ts": $59,
+    "./routes/api/alerts/[id].ts": $60,
+    "./routes/api/alerts/history.ts": $61,
+    "./routes/api/alerts/index.ts": $62,
+    "./routes/api/analytics/market.ts": $63,
+    "./routes/api/analytics/portfolio.ts": $64,
+    "./routes/api/api-keys/[id].ts": $65,
+    "./routes/api/api-keys/index.ts": $66,
+    "./routes/api/approvals/index.ts": $67,
+    "./routes/api/approvals/policy.ts": $68,
+    "./routes/api/assets/[id]/meter-readings.ts": $69,
+    "./routes/api/assets/[id]/optimise/bids.ts": $70,
+    "./routes/api/assets/[id]/optimise.ts": $71,
+    "./routes/api/assets/[id].ts": $72,
+    "./routes/api/assets/index.ts": $73,
+    "./routes/api/auth/login.ts": $74,
+    "./routes/api/auth/logout.ts": $75,
+    "./routes/api/auth/me.ts": $76,
+    "./routes/api/auth/mfa/disable.ts": $77,
+    "./routes/api/auth/mfa/setup.ts": $78,
+    "./routes/api/auth/mfa/verify.ts": $79,
+    "./routes/api/auth/password.ts": $80,
+    "./routes/api/auth/refresh.ts": $81,
+    "./routes/api/auth/register.ts": $82,
+    "./routes/api/bid-templates/[id].ts": $83,
+    "./routes/api/bid-templates/index.ts": $84,
+    "./routes/api/bids/[id]/approve.ts": $85,
+    "./routes/api/bids/[id]/reject.ts": $86,
+    "./routes/api/bids/[id]/submit.ts": $87,
+    "./routes/api/bids/[id]/withdraw.ts": $88,
+    "./routes/api/bids/[id].ts": $89,
+    "./routes/api/bids/batch.ts": $90,
+    "./routes/api/bids/export.csv.ts": $91,
+    "./routes/api/bids/index.ts": $92,
+    "./routes/api/docs.ts": $93,
+    "./routes/api/forecasts/accuracy.ts": $94,
+    "./routes/api/forecasts/index.ts": $95,
+    "./routes/api/market-data/export.csv.ts": $96,
+    "./routes/api/market-data/history.ts": $97,
+    "./routes/api/market-data/latest.ts": $98,
+    "./routes/api/market-data/load.ts": $99,
+    "./routes/api/market-data/zones.ts": $100,
+    "./routes/api/models/[id]/promote.ts": $101,
+    "./routes/api/models/[id].ts": $102,
+    "./routes/api/models/index.ts": $103,
+    "./routes/api/models/rollback.ts": $104,
+    "./routes/api/notifications/index.ts": $105,
+    "./routes/api/notifications/preferences.ts": $106,
+    "./routes/api/notifications/read.ts": $107,
+    "./routes/api/notifications/unread-count.ts": $108,
+    "./routes/api/openapi.json.ts": $109,
+    "./routes/api/organizations/current/invitations/[id].ts": $110,
+    "./routes/api/organizations/current/invitations/index.ts": $111,
+    "./routes/api/organizations/current.ts": $112,
+    "./routes/api/portfolio/pnl.ts": $113,
+    "./routes/api/settlements/statements/[id]/differences.csv.ts": $114,
+    "./routes/api/settlements/statements/[id]/differences.ts": $115,
+    "./routes/api/settlements/statements/[id]/reviews.ts": $116,
+    "./routes/api/settlements/statements/[id].ts": $117,
+    "./routes/api/settlements/statements/index.ts": $118,
+    "./routes/api/sites/[id].ts": $119,
+    "./routes/api/sites/index.ts": $120,
+    "./routes/api/strategies/[id]/runs.ts": $121,
+    "./routes/api/strategies/[id].ts": $122,
+    "./routes/api/strategies/index.ts": $123,
+    "./routes/api/users/[id].ts": $124,
+    "./routes/api/users/index.ts": $125,
+    "./routes/api/virtual-bids/rules.ts": $126,
+    "./routes/api/virtual-bids/settings.ts": $127,
+    "./routes/api/webhooks/[id]/attempts.ts": $128,
+    "./routes/api/webhooks/[id]/redeliver.ts": $129,
+    "./routes/api/webhooks/[id]/rotate-secret.ts": $130,
+    "./routes/api/webhooks/[id].ts": $131,
+    "./routes/api/webhooks/index.ts": $132,
+    "./routes/api/ws/broadcast/alert.ts": $133,
+    "./routes/api/ws/broadcast/price.ts": $134,
+    "./routes/api/ws/market/[zone].ts": $135,
+    "./routes/api/ws/notifications.ts": $136,
+    "./routes/api/ws/prices.ts": $137,
+    "./routes/api/ws/stats.ts": $138,
+    "./routes/health/index.ts": $139,
+    "./routes/health/live.ts": $140,
+    "./routes/health/ready.ts": $141,
+    "./routes/index.tsx": $142,
+    "./routes/login.tsx": $143,
+    "./routes/logout.tsx": $144,
+    "./routes/metrics.ts": $145,
+    "./routes/register.tsx": $146,
+    "./routes/system-status.tsx": $147,
   },
   islands: {
     "./islands/AnalyticsChart.tsx": $$0,
@@ -289,10 +326,11 @@ const manifest: Manifest = {
     "./islands/Heatmap.tsx": $$6,
     "./islands/LiveAudit.tsx": $$7,
     "./islands/LiveZoneTiles.tsx": $$8,
-    "./islands/PriceChart.tsx": $$9,
-    "./islands/StatusBoard.tsx": $$10,
-    "./islands/StorageSchedule.tsx": $$11,
-    "./islands/SystemMetrics.tsx": $$12,
+    "./islands/NotificationBell.tsx": $$9,
+    "./islands/PriceChart.tsx": $$10,
+    "./islands/StatusBoard.tsx": $$11,
+    "./islands/StorageSchedule.tsx": $$12,
+    "./islands/SystemMetrics.tsx": $$13,
   },
   baseUrl: import.meta.url,
 };

@@ -14,6 +14,8 @@ export interface State {
   ip: string;
   /** Pages of an approver: how many bids wait for their decision (the count in the navigation). */
   pendingApprovals?: number;
+  /** The islands the client build has bundles for: without one, a page renders that part's no-JavaScript form. */
+  clientIslands?: ReadonlySet<string>;
 }
 
 export const define = createDefine<State>();

@@ -1,5 +1,6 @@
 /** `deno task bench`: every benchmark in turn, or those named (`deno task bench ssr startup`). */
 import { benchAnalytics } from "./analytics.ts";
+import { benchAlerts } from "./alerts.ts";
 import { benchAuth } from "./auth.ts";
 import { benchClearing } from "./clearing.ts";
 import { benchIngest } from "./ingest.ts";
@@ -25,6 +26,7 @@ const all: Record<string, () => Promise<unknown>> = {
   ws_fanout: () => benchWsFanout(),
   analytics: benchAnalytics,
   metering: benchMetering,
+  alerts: () => Promise.resolve(benchAlerts()),
 };
 const names = Deno.args.length ? Deno.args : Object.keys(all);
 console.log(`bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}, ${new Date().toISOString()}`);

@@ -1,3 +1,5 @@
+import NotificationBell from "../islands/NotificationBell.tsx";
+import { BellIcon } from "./BellIcon.tsx";
 import { can, type Role, ROLES } from "../services/auth/rbac.ts";
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
@@ -19,6 +21,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/settlements", label: "Settlements", available: true },
   { href: "/analytics", label: "Analytics", available: true },
   { href: "/models", label: "Models", available: true },
+  { href: "/alerts", label: "Alerts", available: true },
   { href: "/admin", label: "Admin", available: true },
   { href: "/system-status", label: "Status", available: true },
 ];
@@ -128,7 +131,17 @@ function UserMenu({ user, path }: { user: NavUser | null; path: string }) {
   );
 }
 
-export function NavBar({ path, user = null }: { path: string; user?: NavUser | null }) {
+/** The bell without JavaScript: a link to /notifications. */
+function BellLink() {
+  return (
+    <a href="/notifications" aria-label="Notifications" class="rounded-md p-2 text-slate-200 hover:bg-white/10">
+      <BellIcon />
+    </a>
+  );
+}
+
+/** `live`: island bundles exist, so the bell is the live one (islands/NotificationBell.tsx). */
+export function NavBar({ path, user = null, live = false }: { path: string; user?: NavUser | null; live?: boolean }) {
   return (
     <header class="bg-brand-900 text-white shadow">
       <nav aria-label="Main" class="mx-auto flex max-w-7xl items-center justify-between gap-4 px-4 py-2">
@@ -148,7 +161,10 @@ export function NavBar({ path, user = null }: { path: string; user?: NavUser | n
             <Links path={path} vertical user={user} />
           </div>
         </details>
-        <UserMenu user={user} path={path} />
+        <div class="flex items-center gap-1">
+          {user && (live ? <NotificationBell /> : <BellLink />)}
+          <UserMenu user={user} path={path} />
+        </div>
       </nav>
     </header>
   );

@@ -30,7 +30,7 @@ export default define.page(function App({ Component, url, state, error }) {
         >
           Skip to content
         </a>
-        <NavBar path={url.pathname} user={user} />
+        <NavBar path={url.pathname} user={user} live={state.clientIslands?.has("NotificationBell") ?? false} />
         <main id="main" class="mx-auto w-full max-w-7xl flex-1 px-4 py-6 sm:py-8">
           <Component />
         </main>

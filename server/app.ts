@@ -133,10 +133,17 @@ export function createApp(opts: CreateAppOptions): Hono {
   );
 
   opts.configure?.(app);
+  const clientIslands: ReadonlySet<string> = new Set(opts.build?.boot ? Object.keys(opts.build.islands) : []);
   const mounted = mountManifest<State>(app, {
     manifest: opts.manifest,
     build: opts.build,
-    initState: (c) => ({ requestId: c.get("requestId"), services, auth: null, ip: "unknown" }),
+    initState: (c) => ({
+      requestId: c.get("requestId"),
+      services,
+      auth: null,
+      ip: "unknown",
+      clientIslands,
+    }),
     classifyError,
     onUnexpectedError: (err, c) => {
       log.error("unhandled error", {

@@ -37,6 +37,8 @@ import { noticeAlert } from "./bids/notice_read.ts";
 import { type AnalyticsService, createAnalytics } from "./analytics/service.ts";
 import { type AdminService, createAdmin } from "./admin/service.ts";
 import { type AppMetrics, counters, createAppMetrics } from "./metrics/metrics.ts";
+import { createNotifications, hubNotice, type NotificationsService } from "./notifications/service.ts";
+import { type AlertsService, createAlerts } from "./alerts/service.ts";
 
 export interface AppServices {
   readonly config: Config;
@@ -68,6 +70,10 @@ export interface AppServices {
   readonly admin: AdminService;
   /** GET /metrics (services/metrics/). */
   readonly metrics: AppMetrics;
+  /** Notifications: events fanned out to the bell, e-mail (SMTP_URL) and webhooks (services/notifications/). */
+  readonly notifications: NotificationsService;
+  /** Price alerts evaluated on every committed batch (services/alerts/). */
+  readonly alerts: AlertsService;
   readonly adapters: {
     database: ReturnType<typeof createDatabaseAdapter>;
     kv: ReturnType<typeof createKvAdapter>;
@@ -138,6 +144,7 @@ export function createServices(config: Config): AppServices {
     onCommitted: (ticks) => {
       counters.ingestTicks.inc(ticks.length);
       realtime.publishPrices(ticks);
+      alerts.onTicks(ticks);
       bids.pricesArrived();
       if (ticks.some((t) => t.market === "DA")) forecasts.kick();
     },
@@ -191,6 +198,12 @@ export function createServices(config: Config): AppServices {
       }
     },
   });
+  const notifications = createNotifications({
+    config,
+    db: () => adapters.database.db(),
+    live: hubNotice(realtime),
+  });
+  const alerts = createAlerts({ db: () => adapters.database.db(), onFired: () => notifications.kick() });
 
   const forecasts = createForecastLive({
     enabled: config.forecastJob,
@@ -214,6 +227,8 @@ export function createServices(config: Config): AppServices {
     analytics,
     admin,
     metrics,
+    notifications,
+    alerts,
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
@@ -241,6 +256,8 @@ export function createServices(config: Config): AppServices {
         models.start();
         strategies.start();
         admin.start();
+        notifications.start();
+        void alerts.start();
         background.resolve();
         // The first sign-up should not pay for the password dictionaries.
         setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
@@ -259,6 +276,8 @@ export function createServices(config: Config): AppServices {
       await models.stop();
       await admin.stop();
       await market.stop();
+      await alerts.stop();
+      await notifications.stop();
       await realtime.close();
       await queue.close();
       await registry.stop();

@@ -1,15 +1,34 @@
 import { page } from "fresh";
 import { z } from "zod";
-import { Button, Card, Checkbox, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
+import { Button, Card, type FieldErrors, Notice, Select } from "../../components/Form.tsx";
 import { formObject, parseForm, redirect, signedIn } from "../../server/pages.ts";
 import { type Preferences, preferencesSchema } from "../../services/auth/schemas.ts";
 import { ISOS } from "../../services/market/zones.ts";
+import {
+  type Channel,
+  CHANNELS,
+  EVENT_LABELS,
+  EVENT_TYPES,
+  type EventType,
+} from "../../services/notifications/events.ts";
+import { preferencesOf, savePreferences } from "../../services/notifications/store.ts";
 import { define } from "../../utils.ts";
 
 interface Data {
   prefs: Preferences;
+  channels: Record<EventType, Channel[]>;
+  mailEnabled: boolean;
   errors: FieldErrors;
-  saved: boolean;
+  saved: "display" | "channels" | null;
+}
+
+const CHANNEL_LABELS: Record<Channel, string> = { in_app: "In the app", email: "E-mail", toast: "Toast" };
+
+/** The channel matrix's checkboxes are `ch.<event type>.<channel>`: every type is sent, ticked or not. */
+function channelsOf(values: Record<string, string>): Record<EventType, Channel[]> {
+  return Object.fromEntries(
+    EVENT_TYPES.map((t) => [t, CHANNELS.filter((c) => values[`ch.${t}.${c}`] === "on")]),
+  ) as Record<EventType, Channel[]>;
 }
 
 /** The zones users of US markets work in first; any IANA zone is accepted. */
@@ -27,21 +46,11 @@ const form = z.object({
   default_zone: z.string(),
   energy: z.string(),
   price: z.string(),
-  channel: z.string(),
-  bid_cleared: z.literal("on").optional(),
-  price_alerts: z.literal("on").optional(),
-  daily_summary: z.literal("on").optional(),
 }).transform((f, ctx) => {
   const r = preferencesSchema.safeParse({
     time_zone: f.time_zone,
     default_zone: f.default_zone,
     units: { energy: f.energy, price: f.price },
-    notifications: {
-      bid_cleared: f.bid_cleared === "on",
-      price_alerts: f.price_alerts === "on",
-      daily_summary: f.daily_summary === "on",
-      channel: f.channel,
-    },
   });
   if (!r.success) {
     for (const i of r.error.issues) ctx.addIssue({ code: "custom", message: i.message, path: [String(i.path.at(-1))] });
@@ -53,16 +62,31 @@ const form = z.object({
 export const handler = define.handlers({
   async GET(ctx) {
     const p = signedIn(ctx);
-    const saved = ctx.url.searchParams.get("saved") === "1";
-    return page<Data>({ prefs: await ctx.state.services.auth.profile.preferences(p.userId), errors: {}, saved });
+    const s = ctx.url.searchParams.get("saved");
+    const saved = s === "1" ? "display" : s === "channels" ? "channels" : null;
+    return page<Data>({
+      prefs: await ctx.state.services.auth.profile.preferences(p.userId),
+      channels: await preferencesOf(ctx.state.services.db(), { orgId: p.orgId, userId: p.userId }),
+      mailEnabled: ctx.state.services.notifications.mailEnabled,
+      errors: {},
+      saved,
+    });
   },
   async POST(ctx) {
     const p = signedIn(ctx);
     const { profile } = ctx.state.services.auth;
-    const parsed = parseForm(form, await formObject(ctx.req));
+    const values = await formObject(ctx.req);
+    const who = { orgId: p.orgId, userId: p.userId };
+    if (values._action === "channels") {
+      await savePreferences(ctx.state.services.db(), who, { preferences: channelsOf(values) });
+      return redirect("/settings?saved=channels#notifications");
+    }
+    const parsed = parseForm(form, values);
     if (!parsed.ok) {
       const prefs = await profile.preferences(p.userId);
-      return page<Data>({ prefs, errors: parsed.errors, saved: false }, { status: 400 });
+      const channels = await preferencesOf(ctx.state.services.db(), who);
+      const mailEnabled = ctx.state.services.notifications.mailEnabled;
+      return page<Data>({ prefs, channels, mailEnabled, errors: parsed.errors, saved: null }, { status: 400 });
     }
     await profile.update(p.userId, { preferences: parsed.data });
     // Redirect after post: a reload shows the page, it does not send the form again.
@@ -72,14 +96,15 @@ export const handler = define.handlers({
 
 export default define.page<typeof handler>(function Settings({ data }) {
   const { prefs, errors } = data;
-  const n = prefs.notifications ?? {};
   return (
     <div class="mx-auto max-w-3xl space-y-6">
       <header>
         <h1 class="text-2xl font-bold tracking-tight">Settings</h1>
-        <p class="mt-1 text-sm text-slate-600">How OptiBid shows times, markets and units to you.</p>
+        <p class="mt-1 text-sm text-slate-600">
+          How OptiBid shows times, markets and units to you, and how it tells you things.
+        </p>
       </header>
-      {data.saved && (
+      {data.saved === "display" && (
         <Notice kind="success">Settings saved. Times with no market and units follow them on every page.</Notice>
       )}
       <form method="post" class="space-y-6">
@@ -118,34 +143,48 @@ export default define.page<typeof handler>(function Settings({ data }) {
             />
           </div>
         </Card>
-        <Card title="Notifications">
-          <div class="space-y-3">
-            <Checkbox name="bid_cleared" label="When a bid clears or is rejected" checked={n.bid_cleared ?? true} />
-            <Checkbox
-              name="price_alerts"
-              label="Price alerts for my default market"
-              checked={n.price_alerts ?? false}
-            />
-            <Checkbox
-              name="daily_summary"
-              label="Daily summary of positions and settlements"
-              checked={n.daily_summary ?? false}
-            />
-            <div class="max-w-xs">
-              <Select
-                name="channel"
-                label="Deliver by"
-                options={[{ value: "in_app", label: "In the app" }, { value: "email", label: "Email" }, {
-                  value: "none",
-                  label: "Don't notify",
-                }]}
-                value={n.channel ?? "in_app"}
-                error={errors.channel}
-              />
-            </div>
+        <Button>Save settings</Button>
+      </form>
+      <form method="post" class="space-y-4" id="notifications">
+        <input type="hidden" name="_action" value="channels" />
+        {data.saved === "channels" && <Notice kind="success">Notification channels saved.</Notice>}
+        <Card
+          title="Notifications"
+          description={`Per event, where you hear about it: the bell, e-mail${
+            data.mailEnabled ? "" : " (this server has no mail server configured, so none is sent)"
+          }, or a toast on the page you have open. Webhooks are set per organization by its admins (/webhooks).`}
+        >
+          <div class="-mx-5 overflow-x-auto">
+            <table class="w-full text-sm" data-testid="channel-matrix">
+              <thead>
+                <tr class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
+                  <th class="px-5 py-2 font-medium">Event</th>
+                  {CHANNELS.map((c) => <th key={c} class="px-3 py-2 text-center font-medium">{CHANNEL_LABELS[c]}</th>)}
+                </tr>
+              </thead>
+              <tbody class="divide-y divide-slate-100">
+                {EVENT_TYPES.map((t) => (
+                  <tr key={t}>
+                    <td class="px-5 py-2">{EVENT_LABELS[t]}</td>
+                    {CHANNELS.map((c) => (
+                      <td key={c} class="px-3 py-2 text-center">
+                        <input
+                          type="checkbox"
+                          name={`ch.${t}.${c}`}
+                          value="on"
+                          checked={data.channels[t].includes(c)}
+                          aria-label={`${EVENT_LABELS[t]}: ${CHANNEL_LABELS[c]}`}
+                          class="h-4 w-4 rounded border-slate-300"
+                        />
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </Card>
-        <Button>Save settings</Button>
+        <Button>Save notification channels</Button>
       </form>
     </div>
   );

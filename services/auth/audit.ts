@@ -97,3 +97,23 @@ export async function listAudit(
   const items = more ? rows.slice(0, f.limit) : rows;
   return { items, nextCursor: more ? items[items.length - 1].id : null };
 }
+
+/** The audit entry of an action a caller (a principal, from an address) took on one target. */
+export function callerEntry(
+  c: { principal: { orgId: string; userId: string; apiKeyId?: string | null }; ip?: string | null },
+  targetType: string,
+  action: string,
+  targetId: string,
+  details: Record<string, unknown> = {},
+): AuditEntry {
+  return {
+    orgId: c.principal.orgId,
+    actorUserId: c.principal.userId,
+    actorApiKeyId: c.principal.apiKeyId ?? null,
+    action,
+    targetType,
+    targetId,
+    ip: c.ip ?? null,
+    details,
+  };
+}

@@ -36,6 +36,10 @@ export const PERMISSIONS = [
   "admin:flags",
   /** The organization's usage per day, its CSV and the monthly billing overview. */
   "usage:read",
+  /** The organization's webhook endpoints: they hold secrets and send its data out (admins). */
+  "webhooks:manage",
+  /** Make and change price alerts. */
+  "alerts:write",
 ] as const;
 export type Permission = typeof PERMISSIONS[number];
 
@@ -57,8 +61,17 @@ export const MATRIX: Record<Role, ReadonlySet<Permission>> = {
     "bids:write",
     "analytics:read",
     "forecast:read",
+    "alerts:write",
   ]),
-  analyst: new Set([...READ, "users:read", "api_keys:manage", "analytics:read", "forecast:read", "forecast:write"]),
+  analyst: new Set([
+    ...READ,
+    "users:read",
+    "api_keys:manage",
+    "analytics:read",
+    "forecast:read",
+    "forecast:write",
+    "alerts:write",
+  ]),
   viewer: new Set(READ),
 };
 

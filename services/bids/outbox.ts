@@ -8,6 +8,9 @@
  */
 import type { Database, Queryable } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
+import { EVENTS_TOPIC } from "../notifications/events.ts";
+import { MAIL_TOPIC } from "../notifications/mail_relay.ts";
+import { WEBHOOK_TOPIC } from "../notifications/webhooks.ts";
 
 export const BID_EVENTS_TOPIC = "bids.events";
 /** Model runs for MLflow: written here, delivered by their own relay (services/models/mlflow_relay.ts). */
@@ -16,7 +19,7 @@ export const MLFLOW_RUNS_TOPIC = "mlflow.runs";
  * Topics that go to an external system rather than the bus: the bus relay leaves them alone, so
  * an MLflow outage neither blocks bid events nor lets MLflow's events leak onto the bus.
  */
-export const OWN_RELAY_TOPICS: readonly string[] = [MLFLOW_RUNS_TOPIC];
+export const OWN_RELAY_TOPICS: readonly string[] = [MLFLOW_RUNS_TOPIC, EVENTS_TOPIC, MAIL_TOPIC, WEBHOOK_TOPIC];
 
 export interface OutboxEvent {
   id: string;

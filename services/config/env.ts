@@ -79,6 +79,10 @@ export const envSchema = z.object({
   MARKET_REPLAY_SPEED: z.coerce.number().positive().max(1_000_000).default(60),
   FORECAST_JOB: z.enum(["on", "off"]).optional(),
   STRATEGY_RUNNER: z.enum(["on", "off"]).optional(),
+  SMTP_URL: optionalUrl(["smtp:", "smtps:"]),
+  SMTP_FROM: z.string().trim().max(200).default("OptiBid <no-reply@optibid.invalid>"),
+  WEBHOOK_ALLOW_PRIVATE: bool,
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(10_000),
   DENO_DEPLOYMENT_ID: z.string().optional(),
   CI: bool,
 });
@@ -156,6 +160,14 @@ export interface Config {
   forecastJob: boolean;
   /** Whether this instance runs saved strategies on their schedule (default on; off under APP_ENV=test). */
   strategyRunner: boolean;
+  /** E-mail notifications: unset URL → none are sent (the channel is not offered). */
+  smtp: { url?: string; from: string };
+  webhooks: {
+    /** Lets endpoints on loopback and private networks through the SSRF check (tests, closed networks). */
+    allowPrivate: boolean;
+    /** Bound of one delivery attempt. */
+    timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -246,5 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     forecastJob: e.FORECAST_JOB ? e.FORECAST_JOB === "on" : e.APP_ENV !== "test" && !e.DENO_DEPLOYMENT_ID,
     // Tests run strategies when they ask to (`tick()`, "Run now"), or with STRATEGY_RUNNER=on.
     strategyRunner: e.STRATEGY_RUNNER ? e.STRATEGY_RUNNER === "on" : e.APP_ENV !== "test",
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }

@@ -18,7 +18,7 @@ import type { AlertMessage } from "./protocol.ts";
 
 export type BusMessage =
   | { kind: "prices"; ticks: PriceTick[]; published_at: number; org?: string }
-  | { kind: "alert"; alert: AlertMessage; org?: string };
+  | { kind: "alert"; alert: AlertMessage; org?: string; user?: string };
 
 export interface BusStats {
   kind: "redis" | "broadcast-channel" | "none";
@@ -63,8 +63,10 @@ const envelopeSchema = z.discriminatedUnion("kind", [
       message: z.string().max(2000),
       at: z.string().max(40),
       source: z.literal("admin").optional(),
+      notification: z.object({ id: z.string().max(64), toast: z.boolean() }).optional(),
     }),
     org: z.string().max(64).optional(),
+    user: z.string().max(64).optional(),
   }),
 ]);
 

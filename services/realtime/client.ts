@@ -72,6 +72,12 @@ export interface RealtimeClientOptions {
   onPrices?: (ticks: PriceTick[], msg: PricesMessage) => void;
   onSnapshot?: (msg: SnapshotMessage) => void;
   onAlert?: (alert: AlertMessage) => void;
+  /**
+   * Which alerts become toasts here: the bell's connection (`true`) toasts only the user's notifications
+   * that asked for a toast; every other connection toasts only the rest (bid outcomes, admins' messages).
+   * Each alert reaches every connection of its user, so this is what keeps a page from showing it twice.
+   */
+  notificationToasts?: boolean;
   onServerError?: (msg: ErrorMessage) => void;
   /** Asked when a connection closes before its welcome: renew the session if it must be. */
   checkSession?: () => Promise<"ok" | "ended" | "unknown">;
@@ -310,7 +316,9 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
         return;
       }
       case "alert":
-        alerts.value = [...alerts.value, msg].slice(-keepAlerts);
+        if (opts.notificationToasts ? msg.notification?.toast === true : !msg.notification) {
+          alerts.value = [...alerts.value, msg].slice(-keepAlerts);
+        }
         opts.onAlert?.(msg);
         return;
       case "heartbeat":

@@ -263,7 +263,10 @@ export class RealtimeHub {
   }
 
   /** An alert as a toast on every client (of one organization when `orgId` is given), on every instance. */
-  publishAlert(alert: AlertInput, opts: { orgId?: string; source?: "admin" } = {}): AlertMessage {
+  publishAlert(
+    alert: AlertInput,
+    opts: { orgId?: string; source?: "admin"; userId?: string; notification?: AlertMessage["notification"] } = {},
+  ): AlertMessage {
     const msg: AlertMessage = {
       type: "alert",
       id: crypto.randomUUID(),
@@ -272,11 +275,17 @@ export class RealtimeHub {
       message: alert.message,
       at: new Date().toISOString(),
       ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.notification ? { notification: opts.notification } : {}),
     };
     if (this.#closed) return msg;
     this.#c.alerts++;
-    this.#alertLocal(msg, opts.orgId);
-    this.#bus.publish({ kind: "alert", alert: msg, ...(opts.orgId ? { org: opts.orgId } : {}) });
+    this.#alertLocal(msg, opts.orgId, opts.userId);
+    this.#bus.publish({
+      kind: "alert",
+      alert: msg,
+      ...(opts.orgId ? { org: opts.orgId } : {}),
+      ...(opts.userId ? { user: opts.userId } : {}),
+    });
     return msg;
   }
 
@@ -606,7 +615,7 @@ export class RealtimeHub {
       this.#c.fromPeers += msg.ticks.length;
       this.#ingest(msg.ticks, msg.published_at, msg.org);
     } else {
-      this.#alertLocal(msg.alert, msg.org);
+      this.#alertLocal(msg.alert, msg.org, msg.user);
     }
   }
 
@@ -774,10 +783,11 @@ export class RealtimeHub {
     for (const a of alerts) this.#sendNow(c, a);
   }
 
-  #alertLocal(msg: AlertMessage, orgId: string | undefined): void {
+  #alertLocal(msg: AlertMessage, orgId: string | undefined, userId?: string): void {
     const text = JSON.stringify(msg);
     for (const c of this.#clients) {
       if (orgId && c.orgId !== orgId) continue;
+      if (userId && c.userId !== userId) continue;
       if (c.pending) {
         c.pendingAlerts.push(msg);
         if (c.pendingAlerts.length > MAX_PENDING_ALERTS) {

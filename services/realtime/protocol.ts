@@ -21,7 +21,7 @@
  * | `welcome`    | connection_id, instance_id, server_time, heartbeat_ms, zones, markets, price_fields | first frame, at once on open |
  * | `snapshot`   | zones, ticks (latest PriceTick per zone+market)                     | after welcome; after each subscribe (for the zones it names) |
  * | `prices`     | published_at, rows, coalesced?, source?                              | updates, at most one frame per flush window |
- * | `alert`      | id, level (info, warning, critical), title, message, at, source?   | operator or system alerts (toasts) |
+ * | `alert`      | id, level (info, warning, critical), title, message, at, source?, notification? | operator or system alerts (toasts); a user's notifications |
  * | `subscribed` | zones (the whole subscription now)                                   | after subscribe / unsubscribe      |
  * | `heartbeat`  | ts                                                                  | every heartbeat_ms (20 s)          |
  * | `pong`       | ts, id?                                                             | answer to `ping`                   |
@@ -108,6 +108,11 @@ export interface AlertMessage {
   message: string;
   at: string;
   source?: "admin";
+  /**
+   * A notification for this user (services/notifications): `toast: false` when they chose the bell only,
+   * so the client refreshes its unread count without a toast.
+   */
+  notification?: { id: string; toast: boolean };
 }
 export interface SubscribedMessage {
   type: "subscribed";

@@ -217,8 +217,6 @@ Deno.test("settings form saves preferences and rejects unknown values beside the
     default_zone: "ERCOT",
     energy: "MWh",
     price: "$/MWh",
-    channel: "email",
-    price_alerts: "on",
   };
   // Redirect after post: a reload shows the page rather than sending the form again.
   const saved = await t.fetch("/settings", { ...form(good, cookie), redirect: "manual" });
@@ -229,8 +227,16 @@ Deno.test("settings form saves preferences and rejects unknown values beside the
   const prefs = (await me.json()).user.preferences;
   assert.equal(prefs.time_zone, "America/Chicago");
   assert.equal(prefs.default_zone, "ERCOT");
-  assert.equal(prefs.notifications.price_alerts, true);
-  assert.equal(prefs.notifications.bid_cleared, false);
+  // Notification channels are their own form on the page, per event type.
+  const channels = await t.fetch("/settings", {
+    ...form({ _action: "channels", "ch.alert.fired.email": "on", "ch.bid.cleared.in_app": "on" }, cookie),
+    redirect: "manual",
+  });
+  assert.equal(channels.status, 303);
+  const chosen = await (await t.fetch("/api/notifications/preferences", { headers: { cookie } })).json();
+  assert.deepEqual(chosen["alert.fired"], ["email"]);
+  assert.deepEqual(chosen["bid.cleared"], ["in_app"]);
+  assert.deepEqual(chosen["bid.settled"], []);
   // /market opens the saved default zone.
   const market = await t.fetch("/market", { headers: { cookie }, redirect: "manual" });
   assert.equal(market.status, 303);

@@ -94,9 +94,26 @@ Deno.test("RBAC: the matrix is the one the issue specifies", () => {
   const expected: Record<Role, string[]> = {
     admin: [...PERMISSIONS],
     // Forecasts: analysts and above (issue 14); a viewer sees prices, not the desk's forecasts.
-    // Analytics too: analysts and above (issue 16).
-    trader: [...READ, "users:read", "api_keys:manage", "assets:write", "bids:write", "analytics:read", "forecast:read"],
-    analyst: [...READ, "users:read", "api_keys:manage", "analytics:read", "forecast:read", "forecast:write"],
+    // Analytics too: analysts and above (issue 16). Price alerts (issue 18): whoever trades or analyses makes them.
+    trader: [
+      ...READ,
+      "users:read",
+      "api_keys:manage",
+      "assets:write",
+      "bids:write",
+      "analytics:read",
+      "forecast:read",
+      "alerts:write",
+    ],
+    analyst: [
+      ...READ,
+      "users:read",
+      "api_keys:manage",
+      "analytics:read",
+      "forecast:read",
+      "forecast:write",
+      "alerts:write",
+    ],
     viewer: READ,
   };
   for (const role of ROLES) {
@@ -112,6 +129,7 @@ Deno.test("RBAC: the matrix is the one the issue specifies", () => {
       "admin:flags",
       "usage:read",
       "models:promote",
+      "webhooks:manage",
     ] as const
   ) {
     assert.deepEqual(ROLES.filter((r) => can(r, p)), ["admin"], p);

@@ -17,7 +17,7 @@ import { type Member, opts, orgWithAllRoles } from "../helpers/auth.ts";
 import { testApp, uniqueIp } from "../helpers/test_app.ts";
 
 /** The member's own pages: any signed-in member may use them. */
-const SELF_PAGES = new Set(["/profile", "/settings"]);
+const SELF_PAGES = new Set(["/profile", "/settings", "/notifications"]);
 
 const routes = (manifest as Manifest).routes;
 

@@ -162,6 +162,39 @@ Deno.test("callbacks get prices, snapshots, alerts and server errors; the connec
   assert.equal(client.state.value, "open");
 });
 
+Deno.test("toasts: the bell's connection keeps only notifications asking for one; others keep the rest", () => {
+  const alerts: ServerMessage[] = [
+    { type: "alert", id: "outcome", level: "info", title: "outcome", message: "m", at: "" },
+    {
+      type: "alert",
+      id: "t",
+      level: "info",
+      title: "toast",
+      message: "m",
+      at: "",
+      notification: { id: "1", toast: true },
+    },
+    {
+      type: "alert",
+      id: "b",
+      level: "info",
+      title: "bell",
+      message: "m",
+      at: "",
+      notification: { id: "2", toast: false },
+    },
+  ];
+  for (const bell of [false, true]) {
+    const seen: string[] = [];
+    const { client, last } = setup({ notificationToasts: bell, onAlert: (a) => seen.push(a.title) });
+    last().open();
+    last().receive(welcome());
+    for (const a of alerts) last().receive(a);
+    assert.deepEqual(client.alerts.value.map((a) => a.title), bell ? ["toast"] : ["outcome"]);
+    assert.deepEqual(seen, ["outcome", "toast", "bell"], "every alert still reaches onAlert");
+  }
+});
+
 Deno.test("answers heartbeats with pong", () => {
   const { last } = setup();
   last().open();
