@@ -9,6 +9,8 @@ export interface NavItem {
   href: string;
   label: string;
   available: boolean;
+  /** Less used: under "More" in the desktop bar, so the bar fits a laptop's width. */
+  more?: boolean;
 }
 
 export const NAV_ITEMS: NavItem[] = [
@@ -18,12 +20,12 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/assets", label: "Assets", available: true },
   { href: "/strategies", label: "Strategies", available: true },
   { href: "/approvals", label: "Approvals", available: true },
-  { href: "/settlements", label: "Settlements", available: true },
+  { href: "/settlements", label: "Settlements", available: true, more: true },
   { href: "/analytics", label: "Analytics", available: true },
-  { href: "/models", label: "Models", available: true },
-  { href: "/alerts", label: "Alerts", available: true },
-  { href: "/admin", label: "Admin", available: true },
-  { href: "/system-status", label: "Status", available: true },
+  { href: "/models", label: "Models", available: true, more: true },
+  { href: "/alerts", label: "Alerts", available: true, more: true },
+  { href: "/admin", label: "Admin", available: true, more: true },
+  { href: "/system-status", label: "Status", available: true, more: true },
 ];
 
 function isActive(item: NavItem, path: string): boolean {
@@ -50,44 +52,64 @@ function Links({ path, vertical, user }: { path: string; vertical?: boolean; use
     (i.label !== "Models" || allowed("forecast:read")) &&
     (i.label !== "Analytics" || !user || allowed("analytics:read"))
   );
+  const link = (item: NavItem) => (
+    <li key={item.href}>
+      {item.available
+        ? (
+          <a
+            href={item.href}
+            aria-current={isActive(item, path) ? "page" : undefined}
+            class={`block rounded-md px-3 py-2 text-sm font-medium ${
+              isActive(item, path) ? "bg-white/15 text-white" : "text-slate-300 hover:bg-white/10 hover:text-white"
+            }`}
+          >
+            {item.label}
+            {item.label === "Approvals" && user?.pendingApprovals
+              ? (
+                <span
+                  data-testid="approvals-count"
+                  aria-label={`${user.pendingApprovals} waiting`}
+                  class="ml-1.5 rounded-full bg-amber-400 px-1.5 py-0.5 text-xs font-semibold text-brand-900"
+                >
+                  {user.pendingApprovals}
+                </span>
+              )
+              : null}
+          </a>
+        )
+        : (
+          <span
+            aria-disabled="true"
+            title="Not available yet"
+            class="block cursor-not-allowed rounded-md px-3 py-2 text-sm font-medium text-slate-500"
+          >
+            {item.label}
+          </span>
+        )}
+    </li>
+  );
+  if (vertical) return <ul class="flex flex-col gap-1 py-2">{items.map(link)}</ul>;
+  const more = items.filter((i) => i.more);
+  const moreActive = more.some((i) => isActive(i, path));
   return (
-    <ul class={vertical ? "flex flex-col gap-1 py-2" : "flex items-center gap-1"}>
-      {items.map((item) => (
-        <li key={item.href}>
-          {item.available
-            ? (
-              <a
-                href={item.href}
-                aria-current={isActive(item, path) ? "page" : undefined}
-                class={`block rounded-md px-3 py-2 text-sm font-medium ${
-                  isActive(item, path) ? "bg-white/15 text-white" : "text-slate-300 hover:bg-white/10 hover:text-white"
-                }`}
-              >
-                {item.label}
-                {item.label === "Approvals" && user?.pendingApprovals
-                  ? (
-                    <span
-                      data-testid="approvals-count"
-                      aria-label={`${user.pendingApprovals} waiting`}
-                      class="ml-1.5 rounded-full bg-amber-400 px-1.5 py-0.5 text-xs font-semibold text-brand-900"
-                    >
-                      {user.pendingApprovals}
-                    </span>
-                  )
-                  : null}
-              </a>
-            )
-            : (
-              <span
-                aria-disabled="true"
-                title="Not available yet"
-                class="block cursor-not-allowed rounded-md px-3 py-2 text-sm font-medium text-slate-500"
-              >
-                {item.label}
-              </span>
-            )}
+    <ul class="flex items-center gap-1">
+      {items.filter((i) => !i.more).map(link)}
+      {more.length > 0 && (
+        <li>
+          <details class="relative">
+            <summary
+              class={`cursor-pointer list-none rounded-md px-3 py-2 text-sm font-medium ${
+                moreActive ? "bg-white/15 text-white" : "text-slate-300 hover:bg-white/10 hover:text-white"
+              }`}
+            >
+              More <span aria-hidden="true">▾</span>
+            </summary>
+            <div class="absolute left-0 z-20 mt-2 w-48 rounded-lg bg-brand-900 px-2 shadow-lg ring-1 ring-white/10">
+              <ul class="flex flex-col gap-1 py-2">{more.map(link)}</ul>
+            </div>
+          </details>
         </li>
-      ))}
+      )}
     </ul>
   );
 }
@@ -149,11 +171,11 @@ export function NavBar({ path, user = null, live = false }: { path: string; user
           <img src="/favicon.svg" alt="" width={28} height={28} />
           <span class="text-lg">OptiBid</span>
         </a>
-        <div class="hidden flex-1 md:block">
+        <div class="hidden flex-1 lg:block">
           <Links path={path} user={user} />
         </div>
-        {/* Phone widths: a disclosure menu that needs no JavaScript. */}
-        <details class="relative md:hidden">
+        {/* Phone and tablet widths: a disclosure menu that needs no JavaScript. */}
+        <details class="relative lg:hidden">
           <summary class="cursor-pointer list-none rounded-md px-3 py-2 text-sm font-medium text-slate-200 hover:bg-white/10">
             Menu
           </summary>
