@@ -20,6 +20,7 @@ import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import type { Queue } from "../queue/queue.ts";
 import { applyBatch, type IngestSinks, publishTicks } from "./ingest.ts";
+import { VIRTUAL_RULES } from "../bids/virtual_rules.ts";
 import { hubPrices } from "./hub_basis.ts";
 import { writeLocationPrices } from "./location_store.ts";
 import { backfill, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
@@ -115,17 +116,24 @@ export function startFeed(opts: {
       const load = await perDay(
         `SELECT interval_start AS s FROM market_load WHERE zone = $1 AND interval_start >= $2 AND forecast_mw IS NOT NULL`,
       );
-      // Hub prices are counted apart: a database from before they were simulated has the zone's prices only.
+      // Hub prices are counted apart (a database from before they were simulated has the zone's prices only), and
+      // only over the backfill window: virtual bids need recent hub prices, the forecast job none at all.
+      const hubSince = addDays(today, -Math.max(1, market.backfillDays));
       const hubs = await perDay(
         `SELECT DISTINCT interval_start AS s FROM location_prices
           WHERE zone = $1 AND market = 'DA' AND interval_start >= $2`,
       );
-      const ticks: PriceTick[] = [], points: LoadPoint[] = [];
+      const hasHubs = (VIRTUAL_RULES[zone]?.locations.length ?? 0) > 0;
+      const ticks: PriceTick[] = [], hubTicks: PriceTick[] = [], points: LoadPoint[] = [];
       for (let date = want; date <= addDays(today, 1); date = addDays(date, 1)) {
         const [start, end] = localDayBounds(ZONES[zone].timeZone, date);
         const hours = (end - start) / HOUR_MS;
-        if (date < today && ((da.get(date) ?? 0) < hours || (hubs.get(date) ?? 0) < hours)) {
-          ticks.push(...simulateDayAhead(zone, date, market.seed));
+        const needDa = date < today && (da.get(date) ?? 0) < hours;
+        const needHubs = hasHubs && date < today && date >= hubSince && (hubs.get(date) ?? 0) < hours;
+        if (needDa || needHubs) {
+          const day = simulateDayAhead(zone, date, market.seed);
+          if (needDa) ticks.push(...day);
+          if (needHubs) hubTicks.push(...day);
         }
         if ((load.get(date) ?? 0) < hours || date >= addDays(today, -3)) {
           points.push(...simulateLoad(zone, date, market.seed, t));
@@ -133,7 +141,7 @@ export function startFeed(opts: {
       }
       await db.transaction(async (tx) => {
         await writeTicks(tx, ticks, "simulator");
-        await writeLocationPrices(tx, hubPrices(ticks, market.seed));
+        await writeLocationPrices(tx, hubPrices(hubTicks, market.seed));
       });
       await writeLoad(db, points, "simulator");
       rows += ticks.length;

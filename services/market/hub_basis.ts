@@ -4,7 +4,8 @@
  * and the zone's reference point — so a virtual bid at any hub clears and settles in a running app.
  *
  * The basis of location L (hour H, 5-minute interval t) in $/MWh:
- *   DA(H) = μ_L + σ_L · X_L(H) + congestion event (3 % of hours, 3–15 $/MWh in L's own direction sign(μ_L))
+ *   DA(H) = μ_L + σ_L · X_L(H) + congestion episode (starts in 1 % of hours, binds 2–6 hours, 3–15 $/MWh in
+ *           L's own direction sign(μ_L))
  *   RT(t) = DA(H of t) + σ_L/2 · η(t) + RT congestion event (1 % of intervals, 5–40 $/MWh, same direction)
  * μ_L ∈ [−2.5, 2.5] (L's usual premium or discount) and σ_L ∈ [0.8, 2.5] are fixed per seed and location;
  * X_L is an hourly AR(1) with φ = 0.75 and unit variance — mean-reverting, so a hub drifts away from the zone
@@ -22,7 +23,7 @@ const HOUR = 3_600_000;
 const PHI = 0.75;
 const TERMS = 16; // φ¹⁶ ≈ 0.01: the shocks beyond are negligible
 const NORM = Math.sqrt(1 - PHI * PHI); // unit stationary variance
-const DA_EVENT_P = 0.03, RT_EVENT_P = 0.01;
+const EPISODE_P = 0.01, MAX_EPISODE = 6, RT_EVENT_P = 0.01;
 
 // Streams well clear of the simulator's own (1…15): 8 per location.
 const S_HUB = 0x4855_0000;
@@ -88,9 +89,15 @@ export class HubBasis {
     if (v === undefined) {
       let x = 0, w = 1;
       for (let k = 0; k < TERMS; k++, w *= PHI) x += w * this.shock(zone, l.index, hour - k);
-      const e = this.rand(zone, l.index, K_DA_EVENT, hour);
-      const event = e() < DA_EVENT_P ? l.direction * (3 + 12 * e()) : 0;
-      v = l.mean + l.sigma * NORM * x + event;
+      // A congestion episode starts in 1 % of hours and binds for 2–6 hours: the largest one still running counts.
+      let event = 0;
+      for (let k = 0; k < MAX_EPISODE; k++) {
+        const e = this.rand(zone, l.index, K_DA_EVENT, hour - k);
+        if (e() >= EPISODE_P) continue;
+        const hours = 2 + Math.floor(e() * (MAX_EPISODE - 1));
+        if (k < hours) event = Math.max(event, 3 + 12 * e());
+      }
+      v = l.mean + l.sigma * NORM * x + l.direction * event;
       this.hourly.set(key, v);
     }
     return v;
