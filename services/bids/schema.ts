@@ -12,7 +12,7 @@ import { MARKETS } from "../market/types.ts";
 import type { Market } from "../market/types.ts";
 import { bidHorizonEnd, gateClosureUtc, type Iso, ISOS, operatingDate, ZONES } from "../market/zones.ts";
 import { COLUMNS, fitsScale } from "../schemas/numeric.ts";
-import { findLocation, VIRTUAL_RULES, type VirtualRules } from "./virtual_rules.ts";
+import { canonicalLocation, findLocation, VIRTUAL_RULES, type VirtualRules } from "./virtual_rules.ts";
 
 export const BID_SIDES = ["offer", "bid"] as const;
 export type BidSide = typeof BID_SIDES[number];
@@ -532,7 +532,7 @@ export function checkVirtualBid(
     bid: {
       kind: "virtual",
       asset_id: null,
-      location: findLocation(rules, b.location)?.name ?? b.location.toUpperCase(),
+      location: canonicalLocation(rules, b.location),
       zone: b.zone,
       market: "DA",
       interval_start: b.interval_start,

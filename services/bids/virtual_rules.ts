@@ -173,6 +173,14 @@ export function findLocation(rules: VirtualRules, name: string): PricingLocation
   return rules.locations.find((l) => normalizeLocation(l.name) === n);
 }
 
+/**
+ * How a location is stored (bids.location, location_prices.location): a listed location as the list spells it,
+ * any other (an eligible node) as normalized. Bids and prices meet on this spelling.
+ */
+export function canonicalLocation(rules: VirtualRules | undefined, name: string): string {
+  return (rules && findLocation(rules, name)?.name) ?? normalizeLocation(name);
+}
+
 /** The zone's reference location (whose price market_prices carries). */
 export function referenceLocation(rules: VirtualRules): string {
   return (rules.locations.find((l) => l.reference) ?? rules.locations[0]).name;

@@ -7,8 +7,11 @@
  *   and each zone's next-day DA prices once that zone's results time has passed
  *   (re-publishing is harmless: ingest is an upsert), all through the bus. Load is not
  *   a price and goes to market_load directly: the day-ahead forecast of the next day
- *   with each DA publication (known before that day's gate), actuals hourly.
- * - replay: plays MARKET_REPLAY_FILE through the bus at MARKET_REPLAY_SPEED.
+ *   with each DA publication (known before that day's gate), actuals hourly. Every zone
+ *   price comes with the prices of the zone's virtual-bid locations (hub_basis.ts), written
+ *   the same way and at the same time, into location_prices.
+ * - replay: plays MARKET_REPLAY_FILE through the bus at MARKET_REPLAY_SPEED; the file's
+ *   other locations (a PJM hub file's other hubs) go to location_prices with each step.
  * - off: nothing (tests, or an instance that only serves).
  * Nothing here blocks start-up; failures are logged and retried at the next tick.
  */
@@ -17,13 +20,16 @@ import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 import type { Queue } from "../queue/queue.ts";
 import { applyBatch, type IngestSinks, publishTicks } from "./ingest.ts";
+import { VIRTUAL_RULES } from "../bids/virtual_rules.ts";
+import { hubPrices } from "./hub_basis.ts";
+import { writeLocationPrices } from "./location_store.ts";
 import { backfill, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
 import { countTicks, writeTicks } from "./store.ts";
 import { writeLoad } from "./load_store.ts";
 import { TICK_BATCH_VERSION } from "./types.ts";
 import { daResultsUtc, type Iso, ISOS, operatingDate, ZONES } from "./zones.ts";
 import { addDays, localDayBounds } from "./clock.ts";
-import type { LoadPoint } from "./types.ts";
+import type { LoadPoint, LocationPrice, PriceTick } from "./types.ts";
 
 const RT_MS = 5 * 60_000;
 const HOUR_MS = 3_600_000;
@@ -63,7 +69,12 @@ export function startFeed(opts: {
       let n = 0;
       for (const ticks of backfill(ISOS, market.backfillDays, new Date(now()), market.seed)) {
         if (controller.signal.aborted) return;
-        await applyBatch(opts.sinks, { v: TICK_BATCH_VERSION, source: "simulator", ticks });
+        await applyBatch(opts.sinks, {
+          v: TICK_BATCH_VERSION,
+          source: "simulator",
+          ticks,
+          locations: hubPrices(ticks, market.seed),
+        });
         n += ticks.length;
       }
       log.info("market history backfilled", {
@@ -105,16 +116,33 @@ export function startFeed(opts: {
       const load = await perDay(
         `SELECT interval_start AS s FROM market_load WHERE zone = $1 AND interval_start >= $2 AND forecast_mw IS NOT NULL`,
       );
-      const ticks = [], points: LoadPoint[] = [];
+      // Hub prices are counted apart (a database from before they were simulated has the zone's prices only), and
+      // only over the backfill window: virtual bids need recent hub prices, the forecast job none at all.
+      const hubSince = addDays(today, -Math.max(1, market.backfillDays));
+      const hubs = await perDay(
+        `SELECT DISTINCT interval_start AS s FROM location_prices
+          WHERE zone = $1 AND market = 'DA' AND interval_start >= $2`,
+      );
+      const hasHubs = (VIRTUAL_RULES[zone]?.locations.length ?? 0) > 0;
+      const ticks: PriceTick[] = [], hubTicks: PriceTick[] = [], points: LoadPoint[] = [];
       for (let date = want; date <= addDays(today, 1); date = addDays(date, 1)) {
         const [start, end] = localDayBounds(ZONES[zone].timeZone, date);
         const hours = (end - start) / HOUR_MS;
-        if (date < today && (da.get(date) ?? 0) < hours) ticks.push(...simulateDayAhead(zone, date, market.seed));
+        const needDa = date < today && (da.get(date) ?? 0) < hours;
+        const needHubs = hasHubs && date < today && date >= hubSince && (hubs.get(date) ?? 0) < hours;
+        if (needDa || needHubs) {
+          const day = simulateDayAhead(zone, date, market.seed);
+          if (needDa) ticks.push(...day);
+          if (needHubs) hubTicks.push(...day);
+        }
         if ((load.get(date) ?? 0) < hours || date >= addDays(today, -3)) {
           points.push(...simulateLoad(zone, date, market.seed, t));
         }
       }
-      await writeTicks(db, ticks, "simulator");
+      await db.transaction(async (tx) => {
+        await writeTicks(tx, ticks, "simulator");
+        await writeLocationPrices(tx, hubPrices(hubTicks, market.seed));
+      });
       await writeLoad(db, points, "simulator");
       rows += ticks.length;
     }
@@ -137,13 +165,13 @@ export function startFeed(opts: {
       }
     }
     if (load.length) await writeLoad(opts.db(), load, "simulator");
-    if (ticks.length) await publishTicks(opts.queue, ticks, "simulator");
+    if (ticks.length) await publishTicks(opts.queue, ticks, "simulator", hubPrices(ticks, market.seed));
   }
 
   async function onBoundary() {
     const end = Math.floor(now() / RT_MS) * RT_MS;
     const ticks = ISOS.flatMap((zone) => simulateRealTime(zone, new Date(end - RT_MS), new Date(end), market.seed));
-    await publishTicks(opts.queue, ticks, "simulator");
+    await publishTicks(opts.queue, ticks, "simulator", hubPrices(ticks, market.seed));
     if (end % HOUR_MS === 0) {
       // The hour that just ended has its actual load now.
       const actual = ISOS.flatMap((zone) => simulateLoad(zone, operatingDate(zone, end - 1), market.seed, end));
@@ -185,7 +213,10 @@ async function runReplay(
   // A file's load columns: stored as they are read (the schedule runs ahead of its delays by at most one step).
   let load: LoadPoint[] = [];
   const onLoad = (p: LoadPoint) => void load.push(p);
-  for await (const step of replaySchedule(readReplayFile(replayFile!, { onLoad }), replaySpeed)) {
+  // Its other locations' prices wait for the step of their interval: a replay never publishes ahead of its clock.
+  let pending: LocationPrice[] = [];
+  const onLocationPrice = (p: LocationPrice) => void pending.push(p);
+  for await (const step of replaySchedule(readReplayFile(replayFile!, { onLoad, onLocationPrice }), replaySpeed)) {
     if (signal.aborted) return;
     if (step.delayMs > 0) await new Promise((r) => setTimeout(r, step.delayMs));
     if (load.length) {
@@ -193,8 +224,11 @@ async function runReplay(
       load = [];
       await writeLoad(opts.db(), points, "replay");
     }
-    await publishTicks(opts.queue, step.ticks, "replay");
+    const due = pending.filter((p) => p.interval_start <= step.at);
+    if (due.length) pending = pending.filter((p) => p.interval_start > step.at);
+    await publishTicks(opts.queue, step.ticks, "replay", due);
   }
   if (load.length) await writeLoad(opts.db(), load, "replay");
+  if (pending.length) await publishTicks(opts.queue, [], "replay", pending);
   log.info("replay finished", { file: replayFile });
 }

@@ -1,7 +1,8 @@
 /**
  * The ingest pipeline: source → bus (Kafka topic `market_data.<zone>`, or the
  * Deno KV queue) → consumer → market_prices (and ClickHouse when configured) →
- * latest-price cache → realtime hub.
+ * latest-price cache → realtime hub. Hub/location prices ride in the same batches (`locations`) and land in
+ * location_prices in the same transaction.
  *
  * A batch is applied in one statement (never half-applied) and is an upsert, so
  * a redelivered batch changes nothing. The consumer publishes to the hub only
@@ -13,8 +14,16 @@ import { coalesce } from "../coalesce.ts";
 import { log } from "../log/logger.ts";
 import type { Queue, Unsubscribe } from "../queue/queue.ts";
 import { sha256Hex } from "../crypto/sha256.ts";
-import { type Market, type PriceTick, TICK_BATCH_VERSION, type TickBatch, tickBatchSchema } from "./types.ts";
+import {
+  type LocationPrice,
+  type Market,
+  type PriceTick,
+  TICK_BATCH_VERSION,
+  type TickBatch,
+  tickBatchSchema,
+} from "./types.ts";
 import { WRITE_CHUNK, writeTicks } from "./store.ts";
+import { writeLocationPrices } from "./location_store.ts";
 import { type Iso, ISOS } from "./zones.ts";
 
 export const topicOf = (zone: Iso) => `market_data.${zone}`;
@@ -35,22 +44,39 @@ export interface IngestSinks {
   mirror?: (ticks: PriceTick[]) => Promise<void>;
 }
 
-/** Splits ticks by zone and into bus-sized batches, keyed by zone (one partition per zone keeps order). */
-export async function publishTicks(queue: Queue, ticks: PriceTick[], source: string): Promise<number> {
-  const byZone = new Map<Iso, PriceTick[]>();
-  for (const t of ticks) {
-    const list = byZone.get(t.zone) ?? [];
-    list.push(t);
-    byZone.set(t.zone, list);
-  }
+/**
+ * Splits ticks (and location prices) by zone and into bus-sized batches, keyed by zone (one partition per zone
+ * keeps order). A zone's location prices follow its ticks in batches of their own.
+ */
+export async function publishTicks(
+  queue: Queue,
+  ticks: PriceTick[],
+  source: string,
+  locations: readonly LocationPrice[] = [],
+): Promise<number> {
+  const byZone = new Map<Iso, { ticks: PriceTick[]; locations: LocationPrice[] }>();
+  const of = (zone: Iso) => {
+    let e = byZone.get(zone);
+    if (!e) byZone.set(zone, e = { ticks: [], locations: [] });
+    return e;
+  };
+  for (const t of ticks) of(t.zone).ticks.push(t);
+  for (const p of locations) of(p.zone).locations.push(p);
   const size = batchSizeFor(queue.backend());
   let messages = 0;
   for (const [zone, list] of byZone) {
-    for (let i = 0; i < list.length; i += size) {
-      const batch: TickBatch = { v: TICK_BATCH_VERSION, source, ticks: list.slice(i, i + size) };
+    const batches: TickBatch[] = [];
+    for (let i = 0; i < list.ticks.length; i += size) {
+      batches.push({ v: TICK_BATCH_VERSION, source, ticks: list.ticks.slice(i, i + size) });
+    }
+    for (let i = 0; i < list.locations.length; i += size) {
+      batches.push({ v: TICK_BATCH_VERSION, source, ticks: [], locations: list.locations.slice(i, i + size) });
+    }
+    for (const batch of batches) {
       // The same ticks from the same source always get the same key: a re-publish is a duplicate, not news.
       const idempotencyKey = await sha256Hex(
-        `${source}|${zone}|` + batch.ticks.map((t) => `${t.market}${t.interval_start}${t.lmp}`).join(","),
+        `${source}|${zone}|` + batch.ticks.map((t) => `${t.market}${t.interval_start}${t.lmp}`).join(",") +
+          (batch.locations ?? []).map((p) => `|${p.location}${p.market}${p.interval_start}${p.lmp}`).join(""),
       );
       await queue.publish(topicOf(zone), batch, { key: zone, idempotencyKey });
       messages++;
@@ -61,7 +87,16 @@ export async function publishTicks(queue: Queue, ticks: PriceTick[], source: str
 
 /** Applies one batch: store, mirror, latest cache, then the hub. */
 export async function applyBatch(sinks: IngestSinks, batch: TickBatch): Promise<void> {
-  await writeTicks(sinks.db(), batch.ticks, batch.source);
+  const locations = batch.locations ?? [];
+  if (!locations.length) await writeTicks(sinks.db(), batch.ticks, batch.source);
+  else {
+    // One transaction: a batch is never half-applied, zone prices and hub prices alike.
+    await sinks.db().transaction(async (tx) => {
+      if (batch.ticks.length) await writeTicks(tx, batch.ticks, batch.source);
+      await writeLocationPrices(tx, locations);
+    });
+  }
+  if (!batch.ticks.length) return;
   if (sinks.mirror) {
     await sinks.mirror(batch.ticks).catch((e) =>
       log.warn("price mirror write failed", { error: e instanceof Error ? e.message : String(e) })
@@ -119,12 +154,16 @@ export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Prom
 export function coalescedApply(sinks: IngestSinks): (batch: TickBatch) => Promise<void> {
   return coalesce<TickBatch, void>({
     together: async (batches) => {
-      await applyBatch(sinks, { ...batches[0], ticks: batches.flatMap((b) => b.ticks) });
+      await applyBatch(sinks, {
+        ...batches[0],
+        ticks: batches.flatMap((b) => b.ticks),
+        locations: batches.flatMap((b) => b.locations ?? []),
+      });
       return batches.map(() => undefined);
     },
     alone: (batch) => applyBatch(sinks, batch),
     max: WRITE_CHUNK,
-    size: (batch) => batch.ticks.length,
+    size: (batch) => batch.ticks.length + (batch.locations?.length ?? 0),
     key: (batch) => batch.source,
   });
 }

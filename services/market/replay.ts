@@ -12,12 +12,14 @@
  *   `pnode_name`, `system_energy_price_{da|rt}`, `total_lmp_*`, `congestion_price_*`,
  *   `marginal_loss_price_*`, `row_is_current`. Zone "PJM"; RT rows are hourly (1-hour intervals).
  *
- * A PriceTick has no location, so one file replays one location (`location` option; default: the first
- * seen). Times are taken from UTC instants only — never from local wall-clock columns — so DST days
+ * A PriceTick has no location, so one file replays one location as the zone's price (`location` option;
+ * default: the first seen). Every location's rows — the replayed one's too — can also be taken as location
+ * prices (`onLocationPrice`): a PJM hub file's real per-hub prices, for virtual bids at each hub. Times are taken from UTC instants only — never from local wall-clock columns — so DST days
  * come out with 23 or 25 distinct hours instead of a missing or doubled one.
  */
 import { csvRecords, type CsvSource } from "../csv_records.ts";
-import type { LoadPoint, Market, PriceTick } from "./types.ts";
+import { canonicalLocation, VIRTUAL_RULES } from "../bids/virtual_rules.ts";
+import type { LoadPoint, LocationPrice, Market, PriceTick } from "./types.ts";
 import { isIso, type Iso } from "./zones.ts";
 
 export type ReplayFormat = "gridstatus" | "pjm";
@@ -33,6 +35,12 @@ export interface ReplayOptions {
   skipInvalid?: boolean;
   /** Receives the load of hourly rows that carry a `Load` or `Load Forecast` value (gridstatus files). */
   onLoad?: (point: LoadPoint) => void;
+  /**
+   * Receives the price of every row of every location of the zone (the replayed one included), named as
+   * bids name it (services/bids/virtual_rules.ts `canonicalLocation`). Rows of other locations are only read
+   * when this is given.
+   */
+  onLocationPrice?: (price: LocationPrice) => void;
 }
 
 /** What a replay read, returned when the generator finishes. */
@@ -45,6 +53,8 @@ export interface ReplaySummary {
   skipped: { otherLocation: number; notCurrent: number; duplicate: number; invalid: number };
   /** Load points handed to `onLoad`. */
   load: number;
+  /** Location prices handed to `onLocationPrice`. */
+  locationPrices: number;
   /** Rows whose own energy + congestion + loss differs from their LMP by more than a cent (LMP wins). */
   inconsistent: number;
   /** First reasons rows were skipped as invalid (line numbers are 1-based file lines). */
@@ -228,6 +238,7 @@ export async function* replayTicks(
   const wanted = location?.toUpperCase();
   const seenLocations = new Set<string>();
   const emitted = new Set<string>();
+  const emittedAt = new Set<string>(); // "LOCATION|market|start" handed to onLocationPrice
   const summary: ReplaySummary = {
     format: "gridstatus",
     zone: zone ?? "PJM",
@@ -236,6 +247,7 @@ export async function* replayTicks(
     ticks: 0,
     skipped: { otherLocation: 0, notCurrent: 0, duplicate: 0, invalid: 0 },
     load: 0,
+    locationPrices: 0,
     inconsistent: 0,
     errors: [],
     locations: [],
@@ -269,7 +281,28 @@ export async function* replayTicks(
     const loc = reader!.location(row).trim();
     if (seenLocations.size < 100) seenLocations.add(loc);
     if (location === undefined) location = loc; // the first location seen is the one replayed
-    if (loc.toUpperCase() !== (wanted ?? location.toUpperCase())) {
+    const replayed = loc.toUpperCase() === (wanted ?? location.toUpperCase());
+    if (options.onLocationPrice) {
+      const at = zone ?? zoneOfLocation(loc);
+      if (at && loc.length >= 1 && loc.length <= 64) {
+        const p = readLocationPrice(reader!, row, at, loc);
+        if (p instanceof Error) {
+          if (!options.skipInvalid) throw new ReplayError(p.message, info.lines);
+          if (!replayed) {
+            summary.skipped.invalid++; // a replayed row is counted once, below
+            if (summary.errors.length < 10) summary.errors.push(`line ${info.lines}: ${p.message}`);
+          }
+        } else if (p) {
+          const key = `${p.location}|${p.market}|${p.interval_start}`;
+          if (!emittedAt.has(key)) {
+            emittedAt.add(key);
+            options.onLocationPrice(p);
+            summary.locationPrices++;
+          }
+        }
+      }
+    }
+    if (!replayed) {
       summary.skipped.otherLocation++;
       continue;
     }
@@ -332,6 +365,25 @@ export async function* replayTicks(
   summary.location = location ?? "";
   summary.locations = [...seenLocations];
   return summary;
+}
+
+/** A row as a location price; null for a superseded row, an Error for an unreadable one. */
+function readLocationPrice(reader: Reader, row: Row, zone: Iso, loc: string): LocationPrice | Error | null {
+  let r: RowPrice | null;
+  try {
+    r = reader.read(row);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+  if (!r) return null;
+  return {
+    zone,
+    location: canonicalLocation(VIRTUAL_RULES[zone], loc),
+    market: r.market,
+    interval_start: new Date(r.start).toISOString(),
+    interval_end: new Date(r.end).toISOString(),
+    lmp: Math.round(r.lmp * 1e4) / 1e4,
+  };
 }
 
 /**

@@ -43,7 +43,7 @@ function mix32(h: number): number {
 }
 
 /** 32-bit state for (seed, zone, stream, index); index may be any safe integer (negative too). */
-function hashState(seed: number, zone: number, stream: number, index: number): number {
+export function hashState(seed: number, zone: number, stream: number, index: number): number {
   const lo = index >>> 0;
   const hi = Math.floor(index / 4294967296) | 0;
   let h = mix32((seed >>> 0) ^ 0x9e3779b9);
@@ -66,7 +66,7 @@ export function mulberry32(state: number): () => number {
 }
 
 /** A standard normal from two uniforms (Box–Muller); `u1` is kept away from 0 so log() stays finite. */
-function normal(rand: () => number): number {
+export function normal(rand: () => number): number {
   const u1 = (Math.floor(rand() * 4294967296) + 0.5) / 4294967296;
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rand());
 }

@@ -4,6 +4,7 @@ import { migrate } from "../../db/migrate.ts";
 import { createCache } from "../../services/cache/cache.ts";
 import { loadConfig } from "../../services/config/env.ts";
 import { startFeed } from "../../services/market/feed.ts";
+import { VIRTUAL_RULES } from "../../services/bids/virtual_rules.ts";
 import { startConsumer } from "../../services/market/ingest.ts";
 import { ISOS, operatingDate } from "../../services/market/zones.ts";
 import { addDays, localDayBounds } from "../../services/market/clock.ts";
@@ -57,6 +58,19 @@ Deno.test(
         `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
       );
       assert.ok(rt >= 7 * 2 * 288 - 7 * 12, `two days of 5-minute prices for 7 zones (${rt})`);
+      // With every zone price, the prices of the zone's virtual-bid locations (the reference one is the zone price).
+      const [{ hubRt, locations }] = await p.db.query<{ hubRt: number; locations: number }>(
+        `SELECT count(*)::int AS "hubRt", count(DISTINCT (zone, location))::int AS locations
+           FROM location_prices WHERE market = 'RT'`,
+      );
+      const listed = Object.values(VIRTUAL_RULES).reduce((n, r) => n + (r?.locations.length ?? 0), 0);
+      assert.equal(locations, listed);
+      assert.ok(hubRt >= (rt / 7) * 12, `hub RT prices (${hubRt})`);
+      const [ref] = await p.db.query<{ same: boolean }>(
+        `SELECT bool_and(l.lmp = m.lmp) AS same FROM location_prices l
+           JOIN market_prices m USING (zone, market, interval_start) WHERE l.location = 'WESTERN HUB'`,
+      );
+      assert.equal(ref.same, true, "the reference hub is the zone's price");
       // DA prices and load go back MARKET_DA_HISTORY_DAYS (182 by default): the forecast job's history.
       const days = await p.db.query<{ zone: string; days: number; load_days: number }>(
         `SELECT p.zone, count(DISTINCT date_trunc('day', p.interval_start))::int AS days,
@@ -129,6 +143,23 @@ serviceTest("replay feed: the PJM real-time file goes through the bus into the s
     assert.equal(row.market, "RT");
     assert.equal(row.n, 2209);
     assert.equal(row.first.toISOString(), "2025-05-01T04:00:00.000Z");
+    // Every hub's real price goes to location_prices: 12 hubs × 2,209 hours, named as virtual bids name them.
+    await until(async () => {
+      const [{ n }] = await p.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM location_prices`);
+      return n >= 12 * 2209;
+    }, 60_000);
+    const hubs = await p.db.query<{ location: string; n: number }>(
+      `SELECT location, count(*)::int AS n FROM location_prices WHERE zone = 'PJM' AND market = 'RT'
+        GROUP BY location ORDER BY location`,
+    );
+    assert.deepEqual(hubs.map((h) => h.location), VIRTUAL_RULES.PJM!.locations.map((l) => l.name).sort());
+    assert.ok(hubs.every((h) => h.n === 2209));
+    // The file's first rows: EASTERN HUB 24.065135 (also the replayed zone price), WESTERN HUB 24.784737.
+    const first = await p.db.query<{ location: string; lmp: number }>(
+      `SELECT location, lmp::float8 AS lmp FROM location_prices WHERE interval_start = '2025-05-01T04:00:00Z'
+          AND location IN ('EASTERN HUB', 'WESTERN HUB') ORDER BY location`,
+    );
+    assert.deepEqual(first, [{ location: "EASTERN HUB", lmp: 24.0651 }, { location: "WESTERN HUB", lmp: 24.7847 }]);
     await feed.stop();
   } finally {
     await p.close();

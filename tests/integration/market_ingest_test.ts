@@ -20,7 +20,7 @@ import {
   updateLatest,
 } from "../../services/market/ingest.ts";
 import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
-import { type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
+import { type LocationPrice, type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
 import { testDatabase } from "../helpers/database.ts";
@@ -257,3 +257,66 @@ Deno.test("concurrent batches cannot move the latest price backwards", opts, asy
   await Promise.all([updateLatest(slowCache, [newer]), updateLatest(slowCache, [older])]);
   assert.deepEqual(await latestFromCache(slowCache, ["SPP"]), [newer]);
 });
+
+Deno.test(
+  "location prices go through the bus with the ticks: upserted, redelivery harmless, never half-applied",
+  opts,
+  async () => {
+    const db = await testDatabase("ingest");
+    const kv = await Deno.openKv(":memory:");
+    const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "market" });
+    const queue = createQueue({ kv: () => kv, backoffSchedule: [50] });
+    try {
+      await migrate(db);
+      const ticks = series("PJM", 300);
+      const locations: LocationPrice[] = ticks.flatMap((t) =>
+        ["AEP-DAYTON HUB", "EASTERN HUB"].map((location, i) => ({
+          zone: t.zone,
+          location,
+          market: t.market,
+          interval_start: t.interval_start,
+          interval_end: t.interval_end,
+          lmp: t.lmp + (i ? -1.5 : 2.25),
+        }))
+      );
+      let committed = 0;
+      const stop = startConsumer(queue, { db: () => db, cache, onCommitted: (t) => (committed += t.length) });
+      const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM location_prices`))[0].n;
+      // KV batches hold 250: 2 of ticks, 3 of location prices.
+      assert.equal(await publishTicks(queue, ticks, "sim", locations), 5);
+      const deadline = Date.now() + 20_000;
+      while ((await count()) < 600 || committed < 300) {
+        if (Date.now() > deadline) throw new Error("location prices did not arrive");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const [row] = await db.query<{ lmp: number }>(
+        `SELECT lmp::float8 AS lmp FROM location_prices WHERE location = 'AEP-DAYTON HUB' AND interval_start = $1`,
+        [ticks[7].interval_start],
+      );
+      assert.equal(row.lmp, ticks[7].lmp + 2.25);
+      // A re-publish is a duplicate on the bus, and an upsert in the store anyway.
+      await publishTicks(queue, ticks, "sim", locations);
+      await applyBatch({ db: () => db, cache }, { v: TICK_BATCH_VERSION, source: "sim", ticks, locations });
+      assert.equal(await count(), 600);
+      await stop();
+
+      // A batch whose location prices the database refuses leaves its zone prices unwritten too.
+      const later = series("MISO", 2, Date.UTC(2026, 1, 1));
+      const broken = { ...locations[0], zone: "MISO" as const, lmp: 1e12 };
+      await assert.rejects(
+        applyBatch({ db: () => db, cache }, {
+          v: TICK_BATCH_VERSION,
+          source: "sim",
+          ticks: later,
+          locations: [broken],
+        }),
+      );
+      const [{ m }] = await db.query<{ m: number }>(`SELECT count(*)::int AS m FROM market_prices WHERE zone = 'MISO'`);
+      assert.equal(m, 0);
+    } finally {
+      await queue.close();
+      kv.close();
+      await db.close();
+    }
+  },
+);

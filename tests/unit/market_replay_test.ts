@@ -340,3 +340,45 @@ serviceTest("replay: stopping early closes the file", ["shared-data"], async () 
   }
   assert.equal(steps, 3);
 });
+
+Deno.test("replay: every location's rows as location prices, named as virtual bids name them", async () => {
+  const head =
+    "datetime_beginning_utc,datetime_beginning_ept,pnode_id,pnode_name,voltage,equipment,type,zone,system_energy_price_da,total_lmp_da,congestion_price_da,marginal_loss_price_da,row_is_current,version_nbr";
+  const pjm = [
+    head,
+    "5/1/2025 4:00:00 AM,5/1/2025 12:00:00 AM,51217,EASTERN HUB,,,HUB,,30.98,24.966949,-6.094939,0.081888,True,1",
+    "5/1/2025 4:00:00 AM,5/1/2025 12:00:00 AM,51288,WESTERN HUB,,,HUB,,30.98,31,0,0.02,False,1",
+    "5/1/2025 4:00:00 AM,5/1/2025 12:00:00 AM,51288,WESTERN HUB,,,HUB,,30.98,32.5,1.5,0.02,True,2",
+    "5/1/2025 4:00:00 AM,5/1/2025 12:00:00 AM,51288,WESTERN HUB,,,HUB,,30.98,40,1.5,0.02,True,3",
+  ].join("\n");
+  const prices: unknown[] = [];
+  const { ticks, summary } = await read(pjm, { onLocationPrice: (p) => prices.push(p) });
+  const at = { zone: "PJM", market: "DA", interval_start: "2025-05-01T04:00:00.000Z" };
+  const end = "2025-05-01T05:00:00.000Z";
+  // The replayed hub's own row too; a superseded version is not a price; the first current row wins.
+  assert.deepEqual(prices, [
+    { ...at, location: "EASTERN HUB", interval_end: end, lmp: 24.9669 },
+    { ...at, location: "WESTERN HUB", interval_end: end, lmp: 32.5 },
+  ]);
+  assert.equal(summary.locationPrices, 2);
+  assert.deepEqual(ticks.map((t) => t.lmp), [24.9669], "the zone price is still the one replayed location");
+  // Without the callback other locations are not read at all.
+  assert.equal((await read(pjm)).summary.locationPrices, 0);
+
+  const grid = [
+    HEADER,
+    `2025-07-01T00:00:00-04:00,2025-07-01T01:00:00-04:00,DAY_AHEAD_HOURLY,western hub,HUB,20,20,0,0`,
+    `2025-07-01T00:00:00-04:00,2025-07-01T01:00:00-04:00,DAY_AHEAD_HOURLY, some node ,NODE,21,21,0,0`,
+    `2025-07-01T01:00:00-04:00,2025-07-01T02:00:00-04:00,DAY_AHEAD_HOURLY,some node,NODE,abc,0,0,0`,
+  ].join("\n");
+  const names: string[] = [];
+  await assert.rejects(
+    read(grid, { zone: "PJM", onLocationPrice: (p) => names.push(p.location) }),
+    (e) => e instanceof ReplayError && /^line 4: .*LMP/.test(e.message),
+    "a broken row of another location fails with its line when prices are taken from it",
+  );
+  names.length = 0;
+  const skipped = await read(grid, { zone: "PJM", skipInvalid: true, onLocationPrice: (p) => names.push(p.location) });
+  assert.deepEqual(names, ["WESTERN HUB", "SOME NODE"]);
+  assert.equal(skipped.summary.skipped.invalid, 1);
+});

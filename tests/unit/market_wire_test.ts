@@ -30,6 +30,28 @@ Deno.test("tick batch: version 1, strict, 1–5000 ticks", () => {
   for (const [value, why] of bad) assert.ok(!tickBatchSchema.safeParse(value).success, why);
 });
 
+Deno.test("tick batch: location prices ride beside the ticks, strict and bounded", () => {
+  const price = {
+    zone: "PJM",
+    location: "AEP-DAYTON HUB",
+    market: "DA",
+    interval_start: "2026-01-05T10:00:00.000Z",
+    interval_end: "2026-01-05T11:00:00.000Z",
+    lmp: 41.25,
+  };
+  assert.ok(tickBatchSchema.safeParse({ v: 1, source: "sim", ticks: [], locations: [price] }).success);
+  assert.ok(tickBatchSchema.safeParse({ v: 1, source: "sim", ticks: [tick], locations: [price] }).success);
+  const bad: [unknown, string][] = [
+    [{ v: 1, source: "s", ticks: [], locations: [] }, "no price at all"],
+    [{ v: 1, source: "s", ticks: [], locations: [{ ...price, location: "" }] }, "no location"],
+    [{ v: 1, source: "s", ticks: [], locations: [{ ...price, location: "x".repeat(65) }] }, "location too long"],
+    [{ v: 1, source: "s", ticks: [], locations: [{ ...price, lmp: Infinity }] }, "not finite"],
+    [{ v: 1, source: "s", ticks: [], locations: [{ ...price, energy: 1 }] }, "unknown field"],
+    [{ v: 1, source: "s", ticks: [], locations: Array(5001).fill(price) }, "too many"],
+  ];
+  for (const [value, why] of bad) assert.ok(!tickBatchSchema.safeParse(value).success, why);
+});
+
 Deno.test("on Kafka a batch is a JSON message on market_data.<zone>, keyed by zone", () => {
   const batch = { v: TICK_BATCH_VERSION, source: "simulator", ticks: [tick] };
   const env = envelope(topicOf("ERCOT"), batch, { key: "ERCOT", idempotencyKey: "k1" });
