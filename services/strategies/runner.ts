@@ -210,7 +210,10 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
     deps.kick?.();
     return out;
   } catch (e) {
-    if (!(e instanceof DomainError) || !EXPECTED.includes(e.kind) || !date || !strategy) throw e;
+    const refused = e instanceof DomainError && EXPECTED.includes(e.kind);
+    // A fault, not a refusal: nothing recorded, the schedule tries again; counted so it shows.
+    if (!refused) counters.strategyRuns.inc({ status: "error" });
+    if (!refused || !date || !strategy) throw e;
     // The bids were refused (the market's rules, the asset's commitments…): nothing was made; say why.
     const reason = e.message;
     recorded = null;
@@ -228,7 +231,10 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
   }
 }
 
-/** `strategy_runs_total`'s outcome: bids made, nothing to make yet, or a run that could not bid the day. */
+/**
+ * `strategy_runs_total`'s outcome: bids made, nothing to make yet, or a run that could not bid the day
+ * (and `error`: a fault that recorded nothing).
+ */
 type RunStatus = "created" | "nothing" | "failed";
 
 function counted(status: RunStatus | null): void {

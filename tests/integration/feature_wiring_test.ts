@@ -61,7 +61,8 @@ Deno.test("flags: analytics and strategies are 404 on pages, API and navigation 
       name: "Peak",
       asset_id: assetId,
       kind: "fixed_curve",
-      lead_minutes: 60,
+      // Always due: the schedule would run it at every tick.
+      lead_minutes: 1440,
       params: { side: "offer", segments: [{ price: 45, quantity: 10 }], hours: [18] },
     },
   });
@@ -96,12 +97,19 @@ Deno.test("flags: analytics and strategies are 404 on pages, API and navigation 
   assert.doesNotMatch(nav, /href="\/analytics"/);
   assert.doesNotMatch(nav, /href="\/strategies"/);
   assert.match(nav, /href="\/bidding"/);
+  // The schedule keeps the organization's strategies but does not run them.
+  const runs = async () =>
+    (await t.services.db().query(`SELECT 1 FROM strategy_runs WHERE strategy_id = $1`, [sid])).length;
+  await t.services.strategies.tick();
+  assert.equal(await runs(), 0, "no scheduled run while the feature is off");
   // Another organization keeps both.
   expectStatus(await call(t, "GET", "/api/strategies", { token: operator.admin.tokens.access_token }), 200);
 
   await setFlag(org.id, "analytics", null);
   await setFlag(org.id, "strategies", null);
   await on();
+  await t.services.strategies.tick();
+  assert.equal(await runs(), 1, "the schedule runs it again once the feature is back");
 });
 
 Deno.test("flags: virtual bids off refuses every path that would create or submit one", opts, async () => {
