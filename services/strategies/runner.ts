@@ -86,15 +86,7 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
     await enqueueEvent(tx, BID_EVENTS_TOPIC, req.strategyId, {
       type: "strategy.run",
       org_id: req.orgId,
-      strategy_id: req.strategyId,
-      strategy_name: strategy?.name ?? null,
-      run_id: run.id,
-      delivery_date: run.delivery_date,
-      trigger: run.trigger,
-      outcome: run.outcome,
-      bid_ids: run.bid_ids,
-      bid_status: run.bid_status,
-      reason: run.reason,
+      ...runFacts(run, strategy),
       at: run.at,
     });
     await publishEvent(
@@ -241,10 +233,8 @@ function counted(status: RunStatus | null): void {
   if (status) counters.strategyRuns.inc({ status });
 }
 
-/** The `strategy.run_*` event: what webhooks receive, and the notification's words. */
-function runEvent(run: StrategyRunView, strategy: StrategyView | null, failed: boolean): Record<string, unknown> {
-  const name = strategy?.name ?? "A strategy";
-  const bids = run.bid_ids.length;
+/** What a run did, as both its live event and its notification event carry it. */
+function runFacts(run: StrategyRunView, strategy: StrategyView | null) {
   return {
     strategy_id: run.strategy_id,
     strategy_name: strategy?.name ?? null,
@@ -255,6 +245,15 @@ function runEvent(run: StrategyRunView, strategy: StrategyView | null, failed: b
     bid_ids: run.bid_ids,
     bid_status: run.bid_status,
     reason: run.reason,
+  };
+}
+
+/** The `strategy.run_*` event: what webhooks receive, and the notification's words. */
+function runEvent(run: StrategyRunView, strategy: StrategyView | null, failed: boolean): Record<string, unknown> {
+  const name = strategy?.name ?? "A strategy";
+  const bids = run.bid_ids.length;
+  return {
+    ...runFacts(run, strategy),
     title: failed ? `Strategy run failed: ${name}` : `Strategy run completed: ${name}`,
     message: run.outcome === "created"
       ? `${name} made ${bids} bid${bids === 1 ? "" : "s"} (${run.bid_status}) for ${run.delivery_date}` +

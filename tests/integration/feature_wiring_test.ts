@@ -8,21 +8,12 @@ import assert from "node:assert/strict";
 import { addMember, call, createOrg, expectError, expectStatus, type Member, opts } from "../helpers/auth.ts";
 import { battery, bidPage, deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { testApp, uniqueEmail } from "../helpers/test_app.ts";
+import { until } from "../helpers/until.ts";
 import { counters } from "../../services/metrics/metrics.ts";
 
 const OPERATOR = uniqueEmail("wire-operator");
 const t = await testApp({ PLATFORM_ADMINS: OPERATOR });
 const operator = await createOrg(t, "wire-platform", { email: OPERATOR });
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function setFlag(orgId: string, key: string, enabled: boolean | null) {
   expectStatus(
