@@ -1,7 +1,9 @@
 /**
  * Running a strategy for a delivery day: read what it needs (the asset, the live forecast, the owner's
  * membership, the approval policy), plan the bids (plan.ts), create them through the bid actions, and
- * record the run — all in one transaction, so a run and its bids commit together or not at all.
+ * record the run (its live event, its notification: `strategy.run_completed`, or `strategy.run_failed` when the day
+ * cannot be bid — gate closed, owner gone, bids refused) — all in one transaction, so a run and its bids commit
+ * together or not at all; `strategy_runs_total` counts it once committed.
  *
  * Exactly once per strategy and day, however many instances run it: the transaction locks the
  * strategy's row first (a second runner waits, then finds the day's run made), and a unique index on
