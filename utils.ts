@@ -14,6 +14,8 @@ export interface State {
   ip: string;
   /** Pages of an approver: how many bids wait for their decision (the count in the navigation). */
   pendingApprovals?: number;
+  /** Pages: the features the caller's organization does not have (their navigation links are left out). */
+  featuresOff?: readonly string[];
   /** The islands the client build has bundles for: without one, a page renders that part's no-JavaScript form. */
   clientIslands?: ReadonlySet<string>;
 }

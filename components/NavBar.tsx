@@ -40,17 +40,23 @@ export interface NavUser {
   /** May approve bids: the Approvals link shows, with `pendingApprovals` waiting when known. */
   approver?: boolean;
   pendingApprovals?: number;
+  /** Features the organization does not have: their sections are left out (server/features.ts navFeatures). */
+  featuresOff?: readonly string[];
 }
+
+/** The feature flag a section belongs to: off for the organization, its link is not shown. */
+const FEATURE_OF: Record<string, string> = { Analytics: "analytics", Models: "forecasts", Strategies: "strategies" };
 
 function Links({ path, vertical, user }: { path: string; vertical?: boolean; user: NavUser | null }) {
   // Admin is for admins, Models for forecast readers, Analytics for analysts and above, Approvals for approvers;
-  // everything else shows to all (pages ask for a login themselves).
+  // everything else shows to all (pages ask for a login themselves) whose feature the organization has.
   const allowed = (p: "forecast:read" | "analytics:read") => !!user && isRole(user.role) && can(user.role, p);
   const items = NAV_ITEMS.filter((i) =>
     (i.label !== "Admin" || user?.role === "admin") &&
     (i.label !== "Approvals" || !!user?.approver) &&
     (i.label !== "Models" || allowed("forecast:read")) &&
-    (i.label !== "Analytics" || !user || allowed("analytics:read"))
+    (i.label !== "Analytics" || !user || allowed("analytics:read")) &&
+    !(FEATURE_OF[i.label] && user?.featuresOff?.includes(FEATURE_OF[i.label]))
   );
   const link = (item: NavItem) => (
     <li key={item.href}>

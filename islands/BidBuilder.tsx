@@ -25,13 +25,14 @@ import { clearingSide } from "../services/bids/schema.ts";
 export type { BidBuilderProps, LatestPrice } from "../components/bid_builder/types.ts";
 
 export default function BidBuilder(
-  { assets, latest, now, formKey, initial, canForecast = false, priceUnit = "$/MWh" }: BidBuilderProps,
+  { assets, latest, now, formKey, initial, canForecast = false, canVirtual = true, priceUnit = "$/MWh" }:
+    BidBuilderProps,
 ) {
   const [outcome, setOutcome] = useState<Outcome>(null);
   /** RT only: how many consecutive intervals, from the chosen one, one save covers. */
   const [repeat, setRepeat] = useState(1);
   const root = useRef<HTMLFormElement>(null);
-  const bid = useBidForm({ assets, now, initial, priceUnit }, () => setOutcome(null));
+  const bid = useBidForm({ assets, now, initial, priceUnit, canVirtual }, () => setOutcome(null));
   const focusFirstError = () => root.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
   const { busy, draft, save, startNew } = useBidSave({ bid, assets, initial, setOutcome, focusFirstError });
   const price = useLatestPrice(bid.zone, latest);
@@ -87,7 +88,7 @@ export default function BidBuilder(
           You have no assets yet: add a site and an asset (Assets) to bid with it. Virtual bids need none.
         </p>
       )}
-      <AssetMarketFields bid={bid} assets={assets} />
+      <AssetMarketFields bid={bid} assets={assets} canVirtual={canVirtual} />
 
       <IntervalSideFields bid={bid} />
 

@@ -11,6 +11,7 @@ export default define.page(function App({ Component, url, state, error }) {
       role: state.auth.role,
       approver: canApprove(state.auth),
       pendingApprovals: state.pendingApprovals,
+      featuresOff: state.featuresOff,
     }
     : null;
   return (

@@ -30,3 +30,24 @@ export function requireFeature(key: FlagKey): Middleware<State> {
     return await ctx.next();
   };
 }
+
+/** The features with a section in the navigation (NavBar leaves out a link whose feature is off). */
+const NAV_FEATURES: readonly FlagKey[] = ["analytics", "forecasts", "strategies"];
+
+/**
+ * Pages: which of the navigation's features are off for the caller's organization. The flags are held in
+ * memory once loaded, so this costs no query; a failure leaves every link in rather than the page out.
+ */
+export const navFeatures: Middleware<State> = async (ctx) => {
+  const p = ctx.state.auth;
+  if (p && ctx.req.method === "GET") {
+    const { admin } = ctx.state.services;
+    try {
+      const on = await Promise.all(NAV_FEATURES.map((k) => admin.featureEnabled(p.orgId, k)));
+      ctx.state.featuresOff = NAV_FEATURES.filter((_, i) => !on[i]);
+    } catch {
+      ctx.state.featuresOff = undefined;
+    }
+  }
+  return await ctx.next();
+};

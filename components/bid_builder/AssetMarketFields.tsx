@@ -5,35 +5,40 @@ import { ISOS, ZONES } from "../../services/market/zones.ts";
 import { Choice, control, FieldErrors, Labelled } from "./fields.tsx";
 import type { BidFormState } from "./use_bid_form.ts";
 
-export function AssetMarketFields({ bid, assets }: { bid: BidFormState; assets: BuilderAsset[] }) {
+/** `canVirtual`: the organization has virtual bids; without them there is no kind to choose. */
+export function AssetMarketFields(
+  { bid, assets, canVirtual = true }: { bid: BidFormState; assets: BuilderAsset[]; canVirtual?: boolean },
+) {
   const { form, asset, pickAsset, pickMarket, pickKind } = bid;
   const err = (key: string) => bid.errors[key];
   const zoneRules = ZONES[bid.zone];
   const virtual = form.kind === "virtual";
   return (
     <div class="grid gap-4 sm:grid-cols-2">
-      <fieldset class="space-y-1 sm:col-span-2">
-        <legend class="block text-sm font-medium text-slate-700">Kind</legend>
-        <div class="grid grid-cols-2 gap-2" role="radiogroup" data-testid="bid-kind">
-          <Choice
-            name="kind"
-            value="physical"
-            checked={!virtual}
-            disabled={!assets.length}
-            onChange={() => pickKind("physical")}
-            label="Physical"
-            detail={assets.length ? "an asset's offer or bid" : "no assets yet"}
-          />
-          <Choice
-            name="kind"
-            value="virtual"
-            checked={virtual}
-            onChange={() => pickKind("virtual")}
-            label="Virtual"
-            detail="INC / DEC at a hub"
-          />
-        </div>
-      </fieldset>
+      {(canVirtual || virtual) && (
+        <fieldset class="space-y-1 sm:col-span-2">
+          <legend class="block text-sm font-medium text-slate-700">Kind</legend>
+          <div class="grid grid-cols-2 gap-2" role="radiogroup" data-testid="bid-kind">
+            <Choice
+              name="kind"
+              value="physical"
+              checked={!virtual}
+              disabled={!assets.length}
+              onChange={() => pickKind("physical")}
+              label="Physical"
+              detail={assets.length ? "an asset's offer or bid" : "no assets yet"}
+            />
+            <Choice
+              name="kind"
+              value="virtual"
+              checked={virtual}
+              onChange={() => pickKind("virtual")}
+              label="Virtual"
+              detail="INC / DEC at a hub"
+            />
+          </div>
+        </fieldset>
+      )}
       {virtual
         ? <VirtualFields bid={bid} />
         : (

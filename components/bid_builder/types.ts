@@ -19,6 +19,8 @@ export interface BidBuilderProps {
    * (reload, double click) create the bid once.
    */
   formKey: string;
+  /** The organization has virtual bids (flag `virtual_bids`): off, the builder offers only physical bids. */
+  canVirtual?: boolean;
   /** The reader may see forecasts (`forecast:read`): the builder then shows the interval's forecast. */
   canForecast?: boolean;
   /**

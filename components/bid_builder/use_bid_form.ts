@@ -29,7 +29,10 @@ const newRow = (price = "", quantity = ""): CurveRow => ({ key: nextKey++, price
 
 /** `onEdit`: called on every change the user makes (the last save's outcome no longer applies). */
 export function useBidForm(
-  { assets, now, initial, priceUnit = "$/MWh" }: Pick<BidBuilderProps, "assets" | "now" | "initial" | "priceUnit">,
+  { assets, now, initial, priceUnit = "$/MWh", canVirtual = true }: Pick<
+    BidBuilderProps,
+    "assets" | "now" | "initial" | "priceUnit" | "canVirtual"
+  >,
   onEdit: () => void,
 ) {
   const [form, setForm] = useState<BuilderForm>(() => {
@@ -37,14 +40,14 @@ export function useBidForm(
     const asset = assets[0];
     const zone = asset?.zone ?? "PJM";
     return {
-      // Without assets, only a virtual bid can be built.
-      kind: asset ? "physical" : "virtual",
+      // Without assets, only a virtual bid can be built (if the organization has them).
+      kind: asset || !canVirtual ? "physical" : "virtual",
       zone,
       location: referenceLocation(VIRTUAL_RULES[zone]!) ?? "",
       assetId: asset?.id ?? "",
       market: "DA",
       ...defaultInterval(zone, "DA", new Date(now)),
-      side: asset ? "offer" : "inc",
+      side: asset || !canVirtual ? "offer" : "inc",
       rows: [newRow()],
     };
   });

@@ -1,6 +1,6 @@
 /** The admin console's SQL: flags, quotas, organizations as the platform operator sees them, usage. */
 import type { Queryable } from "../../db/database.ts";
-import type { Flag } from "./flags.ts";
+import { evaluateFlag, type Flag, FLAG_DEFAULT, type FlagKey } from "./flags.ts";
 import { QUOTA_KEYS, type QuotaOverrides } from "./quotas.ts";
 
 export async function loadFlags(q: Queryable): Promise<Flag[]> {
@@ -222,4 +222,23 @@ export async function holdings(
     [orgId],
   );
   return row;
+}
+
+/**
+ * Whether `orgId` has the flag, read in the caller's transaction: for services that must refuse a
+ * feature on every path (jobs and strategies too), not only at the HTTP edge, which reads the cache.
+ */
+export async function featureEnabledIn(q: Queryable, orgId: string, key: FlagKey): Promise<boolean> {
+  const [row] = await q.query<
+    { key: string; description: string; enabled: boolean; rollout_percent: number | null; override: boolean | null }
+  >(
+    `SELECT f.key, f.description, f.enabled, f.rollout_percent, o.enabled AS override
+       FROM feature_flags f
+       LEFT JOIN feature_flag_overrides o ON o.flag_key = f.key AND o.org_id = $2
+      WHERE f.key = $1`,
+    [key, orgId],
+  );
+  if (!row) return FLAG_DEFAULT;
+  const { override, ...flag } = row;
+  return evaluateFlag({ ...flag, overrides: new Map(override === null ? [] : [[orgId, override]]) }, orgId).enabled;
 }

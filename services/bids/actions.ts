@@ -39,8 +39,8 @@ import {
   updateDraft,
   withdrawReplaced,
 } from "./store.ts";
-import { checkedBid } from "./validation.ts";
-import { bidBody } from "./schema.ts";
+import { assertVirtualBidsOn, checkedBid } from "./validation.ts";
+import { bidBody, isVirtualInput } from "./schema.ts";
 import type { Iso } from "../market/zones.ts";
 import type { BidWriter } from "./writer.ts";
 
@@ -298,9 +298,12 @@ export async function createBatchIn(
   const orgId = c.principal.orgId;
   const issues: BatchIssue[] = [];
   const checked = [];
+  // Once for the batch, and a refusal of the whole of it: not an issue per virtual bid.
+  const virtualOn = input.bids.some(isVirtualInput);
+  if (virtualOn) await assertVirtualBidsOn(tx, orgId);
   for (const [index, bid] of input.bids.entries()) {
     try {
-      checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`));
+      checked.push(await checkedBid(tx, orgId, bid, now, `bids.${index}`, { virtualOn }));
     } catch (e) {
       if (!(e instanceof DomainError) || !(e.kind === "invalid" || e.kind === "not_found")) throw e;
       const details = e.kind === "invalid"

@@ -6,8 +6,9 @@
  * a larger input (`bids.2`).
  */
 import type { Queryable } from "../../db/database.ts";
+import { featureEnabledIn } from "../admin/store.ts";
 import { getAssetCached } from "../assets/store.ts";
-import { DomainError } from "../errors.ts";
+import { DomainError, notFound } from "../errors.ts";
 import {
   bidInputSchema,
   checkBid,
@@ -25,15 +26,28 @@ export function invalidBid(issues: readonly Issue[], at = ""): DomainError {
   });
 }
 
+/**
+ * Virtual bids are a feature an organization may not have (flag `virtual_bids`): off, no path creates,
+ * edits, submits or approves one — the API, a batch, a strategy — as if the kind did not exist (404).
+ */
+export async function assertVirtualBidsOn(q: Queryable, orgId: string): Promise<void> {
+  if (!await featureEnabledIn(q, orgId, "virtual_bids")) {
+    throw notFound("Virtual bids are not enabled for your organization", { code: "feature_disabled" });
+  }
+}
+
 export async function checkedBid(
   q: Queryable,
   orgId: string,
   input: unknown,
   now: Date,
   at = "",
+  /** The caller has already checked the organization has virtual bids (a batch asks once). */
+  opts: { virtualOn?: boolean } = {},
 ): Promise<CheckedBid> {
   // A virtual bid has no asset to load: its rules are the zone's (services/bids/virtual_rules.ts).
   if (isVirtualInput(input)) {
+    if (!opts.virtualOn) await assertVirtualBidsOn(q, orgId);
     const v = checkVirtualBid(input, now);
     if (!v.ok) throw invalidBid(v.issues, at);
     return v.bid;

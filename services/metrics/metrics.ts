@@ -2,7 +2,7 @@
  * What GET /metrics exposes, in Prometheus' text format (prom-client).
  *
  * Counters and histograms that code increments live in one process-wide registry (`counters`): any
- * module imports it and counts, e.g. `counters.strategyRuns.inc({ status: "ok" })`. Figures that are
+ * module imports it and counts, e.g. `counters.strategyRuns.inc({ status: "created" })`. Figures that are
  * read from a running app (connections, queue depth, outbox, pool) are gauges collected at scrape time
  * from that app's services (`createAppMetrics`), so nothing is computed for them between scrapes.
  */

@@ -1,7 +1,9 @@
 /**
  * Running a strategy for a delivery day: read what it needs (the asset, the live forecast, the owner's
  * membership, the approval policy), plan the bids (plan.ts), create them through the bid actions, and
- * record the run — all in one transaction, so a run and its bids commit together or not at all.
+ * record the run (its live event, its notification: `strategy.run_completed`, or `strategy.run_failed` when the day
+ * cannot be bid — gate closed, owner gone, bids refused) — all in one transaction, so a run and its bids commit
+ * together or not at all; `strategy_runs_total` counts it once committed.
  *
  * Exactly once per strategy and day, however many instances run it: the transaction locks the
  * strategy's row first (a second runner waits, then finds the day's run made), and a unique index on
@@ -18,6 +20,8 @@ import { getPolicy } from "../bids/approval.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "../bids/outbox.ts";
 import { DomainError } from "../errors.ts";
 import { forecastsAsOf } from "../forecast_live/store.ts";
+import { counters } from "../metrics/metrics.ts";
+import { publishEvent } from "../notifications/events.ts";
 import { operatingDayHours } from "../market/market_time.ts";
 import { gateClosureUtc, type Iso, nextGateClosure } from "../market/zones.ts";
 import { type HourForecast, planDay, type PlanStrategy } from "./plan.ts";
@@ -66,9 +70,12 @@ export function dueDay(s: { zone: string; lead_minutes: number }, now: Date): st
 export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date()): Promise<RunResult> {
   let date = req.date;
   let strategy: StrategyView | null = null;
+  // What the transaction recorded, counted only once it has committed.
+  let recorded: RunStatus | null = null;
   const record = async (
     tx: Queryable,
     r: Omit<NewRun, "orgId" | "strategyId" | "date" | "trigger" | "actorUserId">,
+    failed = false,
   ) => {
     const run = await insertRun(tx, {
       orgId: req.orgId,
@@ -81,17 +88,16 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
     await enqueueEvent(tx, BID_EVENTS_TOPIC, req.strategyId, {
       type: "strategy.run",
       org_id: req.orgId,
-      strategy_id: req.strategyId,
-      strategy_name: strategy?.name ?? null,
-      run_id: run.id,
-      delivery_date: run.delivery_date,
-      trigger: run.trigger,
-      outcome: run.outcome,
-      bid_ids: run.bid_ids,
-      bid_status: run.bid_status,
-      reason: run.reason,
+      ...runFacts(run, strategy),
       at: run.at,
     });
+    await publishEvent(
+      tx,
+      req.orgId,
+      failed ? "strategy.run_failed" : "strategy.run_completed",
+      runEvent(run, strategy, failed),
+    );
+    recorded = failed ? "failed" : run.outcome === "created" ? "created" : "nothing";
     await audit(tx, {
       orgId: req.orgId,
       actorUserId: req.actorUserId ?? null,
@@ -120,25 +126,31 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
       date ??= defaultDay(zone, now);
       const made = await createdRun(tx, strategy.id, date);
       if (made) return { run: made, already: true };
-      const nothing = async (reason: string): Promise<RunResult> => {
+      // `failed`: the day cannot be bid as things stand (the gate, the owner), not merely "nothing to do yet".
+      const nothing = async (reason: string, failed = false): Promise<RunResult> => {
         if (req.trigger === "schedule") {
           // The schedule retries every tick: the same reason again is not news.
           const last = await latestRun(tx, strategy!.id, date!);
           if (last?.outcome === "nothing" && last.reason === reason) return { run: last, already: false };
         }
-        return { run: await record(tx, { outcome: "nothing", reason }), already: false };
+        return { run: await record(tx, { outcome: "nothing", reason }, failed), already: false };
       };
 
       const gate = gateClosureUtc(zone, date);
-      if (now.getTime() >= gate.getTime()) return await nothing(`the ${zone} DA gate for ${date} has closed`);
-      if (!strategy.owner_user_id) return await nothing("its owner is no longer a member; edit it to take it over");
+      if (now.getTime() >= gate.getTime()) return await nothing(`the ${zone} DA gate for ${date} has closed`, true);
+      if (!strategy.owner_user_id) {
+        return await nothing("its owner is no longer a member; edit it to take it over", true);
+      }
       const [owner] = await tx.query<{ role: Role; approver: boolean }>(
         `SELECT m.role, m.approver FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.org_id = $1 AND m.user_id = $2 AND u.status = 'active'`,
         [req.orgId, strategy.owner_user_id],
       );
       if (!owner || !can(owner.role, "bids:write")) {
-        return await nothing(`its owner (${strategy.owner_email}) may no longer write bids; edit it to take it over`);
+        return await nothing(
+          `its owner (${strategy.owner_email}) may no longer write bids; edit it to take it over`,
+          true,
+        );
       }
 
       const asset = await getAsset(tx, req.orgId, strategy.asset_id);
@@ -188,21 +200,67 @@ export async function runStrategy(deps: RunDeps, req: RunRequest, now = new Date
       });
       return { run, already: false };
     });
+    counted(recorded);
     deps.kick?.();
     return out;
   } catch (e) {
-    if (!(e instanceof DomainError) || !EXPECTED.includes(e.kind) || !date || !strategy) throw e;
+    const refused = e instanceof DomainError && EXPECTED.includes(e.kind);
+    // A fault, not a refusal: nothing recorded, the schedule tries again; counted so it shows.
+    if (!refused) counters.strategyRuns.inc({ status: "error" });
+    if (!refused || !date || !strategy) throw e;
     // The bids were refused (the market's rules, the asset's commitments…): nothing was made; say why.
     const reason = e.message;
+    recorded = null;
     const out = await deps.db.transaction(async (tx): Promise<RunResult> => {
       await getStrategy(tx, req.orgId, req.strategyId, { lock: true });
       const made = await createdRun(tx, req.strategyId, date!);
       if (made) return { run: made, already: true };
       const last = req.trigger === "schedule" ? await latestRun(tx, req.strategyId, date!) : null;
       if (last?.outcome === "nothing" && last.reason === reason) return { run: last, already: false };
-      return { run: await record(tx, { outcome: "nothing", reason }), already: false };
+      return { run: await record(tx, { outcome: "nothing", reason }, true), already: false };
     });
+    counted(recorded);
     deps.kick?.();
     return out;
   }
+}
+
+/**
+ * `strategy_runs_total`'s outcome: bids made, nothing to make yet, or a run that could not bid the day
+ * (and `error`: a fault that recorded nothing).
+ */
+type RunStatus = "created" | "nothing" | "failed";
+
+function counted(status: RunStatus | null): void {
+  if (status) counters.strategyRuns.inc({ status });
+}
+
+/** What a run did, as both its live event and its notification event carry it. */
+function runFacts(run: StrategyRunView, strategy: StrategyView | null) {
+  return {
+    strategy_id: run.strategy_id,
+    strategy_name: strategy?.name ?? null,
+    run_id: run.id,
+    delivery_date: run.delivery_date,
+    trigger: run.trigger,
+    outcome: run.outcome,
+    bid_ids: run.bid_ids,
+    bid_status: run.bid_status,
+    reason: run.reason,
+  };
+}
+
+/** The `strategy.run_*` event: what webhooks receive, and the notification's words. */
+function runEvent(run: StrategyRunView, strategy: StrategyView | null, failed: boolean): Record<string, unknown> {
+  const name = strategy?.name ?? "A strategy";
+  const bids = run.bid_ids.length;
+  return {
+    ...runFacts(run, strategy),
+    title: failed ? `Strategy run failed: ${name}` : `Strategy run completed: ${name}`,
+    message: run.outcome === "created"
+      ? `${name} made ${bids} bid${bids === 1 ? "" : "s"} (${run.bid_status}) for ${run.delivery_date}` +
+        (run.reason ? `: ${run.reason}` : "")
+      : `${name} made no bids for ${run.delivery_date}: ${run.reason ?? "nothing to bid"}`,
+    level: failed ? "warning" : "info",
+  };
 }

@@ -1,10 +1,11 @@
 /**
  * The strategy runner wired to the app: every TICK_MS it looks at every enabled strategy and runs those
  * whose time has come (`lead_minutes` before their zone's next DA gate) and whose day has no bids made
- * yet. Every instance may tick: runner.ts makes each day's run happen once across them. A failure is
+ * yet, in organizations that have the `strategies` feature. Every instance may tick: runner.ts makes each day's run happen once across them. A failure is
  * logged and tried again at the next tick.
  */
 import type { Database } from "../../db/database.ts";
+import { featureEnabledIn } from "../admin/store.ts";
 import { log } from "../log/logger.ts";
 import { dueDay, runStrategy } from "./runner.ts";
 import { createdRun, enabledStrategies } from "./store.ts";
@@ -38,6 +39,8 @@ export function createStrategies(deps: {
       const date = dueDay(s, now);
       // A cheap look first: a day already made is the common case, and needs no lock.
       if (!date || await createdRun(db, s.id, date)) continue;
+      // An organization without the strategies feature has its strategies kept, not run.
+      if (!await featureEnabledIn(db, s.org_id, "strategies")) continue;
       try {
         const r = await runStrategy({ db, kick: deps.kick }, {
           orgId: s.org_id,

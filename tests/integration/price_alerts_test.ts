@@ -11,16 +11,7 @@ import type { PriceTick } from "../../services/market/types.ts";
 import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
 import { deliveryHour, siteWithAsset } from "../helpers/bids.ts";
 import { testApp } from "../helpers/test_app.ts";
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { until } from "../helpers/until.ts";
 
 function rt(i: number, lmp: number, zone: PriceTick["zone"] = "PJM"): PriceTick {
   // Two days ahead: no other test's prices, and the simulator is off in test apps.

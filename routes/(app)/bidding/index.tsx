@@ -62,6 +62,8 @@ const NOTICES: Record<string, string> = {
 interface Data {
   canWrite: boolean;
   canForecast: boolean;
+  /** The organization has virtual bids (flag `virtual_bids`). */
+  canVirtual: boolean;
   assets: BuilderAsset[];
   latest: Record<string, LatestPrice>;
   items: BidRow[];
@@ -97,7 +99,7 @@ async function load(
   let shownCursor = cursor;
   const list = (c: string | null) => listBids(db, p.orgId, { ...filters, limit: PAGE_SIZE, cursor: c ?? undefined });
   // One round trip per source, in parallel.
-  const [assets, ticks, prefs, bids] = await Promise.all([
+  const [assets, ticks, prefs, bids, canVirtual] = await Promise.all([
     listAssets(db, p.orgId),
     services.market.latest(ISOS),
     services.auth.profile.preferences(p.userId),
@@ -107,6 +109,7 @@ async function load(
       shownCursor = null;
       return list(null);
     }),
+    services.admin.featureEnabled(p.orgId, "virtual_bids"),
   ]);
   const latest: Record<string, LatestPrice> = {};
   for (const zone of ISOS) {
@@ -120,6 +123,7 @@ async function load(
   return {
     canWrite: can(p.role, "bids:write"),
     canForecast: can(p.role, "forecast:read"),
+    canVirtual,
     assets: assets.map((a) => ({
       id: a.id,
       name: a.name,
@@ -258,6 +262,7 @@ export default define.page<typeof handler>(function Bidding({ data }) {
               formKey={data.formKey}
               initial={data.builder}
               canForecast={data.canForecast}
+              canVirtual={data.canVirtual}
               priceUnit={data.display.units.price}
             />
           </Card>

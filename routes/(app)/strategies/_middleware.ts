@@ -1,3 +1,9 @@
+import { requireFeature } from "../../../server/features.ts";
 import { requirePermission } from "../../../server/pages.ts";
+import { define } from "../../../utils.ts";
 
-export const handler = requirePermission({ read: "bids:read", write: "bids:write" });
+// Off for the organization, the strategies pages do not exist.
+export const handler = define.middleware([
+  requirePermission({ read: "bids:read", write: "bids:write" }),
+  requireFeature("strategies"),
+]);

@@ -15,6 +15,7 @@ export const handler = define.api({
       `${MARKET_RANGE.maxDays} days; default the last ${MARKET_RANGE.defaultDays}).`,
     tags: ["analytics"],
     permission: "analytics:read",
+    feature: "analytics",
     query: marketQuery,
     responses: { 200: { description: "Market analytics", schema: marketResponse } },
     async handler(ctx, { query }) {

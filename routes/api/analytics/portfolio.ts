@@ -12,6 +12,7 @@ export const handler = define.api({
       "revenue per cycle, the best and worst days. Only the caller's organization.",
     tags: ["analytics"],
     permission: "analytics:read",
+    feature: "analytics",
     query: portfolioQuery,
     responses: { 200: { description: "Portfolio analytics", schema: portfolioResponse } },
     async handler(ctx, { query }) {

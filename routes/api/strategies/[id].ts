@@ -11,6 +11,7 @@ export const handler = define.api({
     summary: "A saved strategy",
     tags: ["strategies"],
     permission: "bids:read",
+    feature: "strategies",
     params: uuidParam,
     responses: { 200: { description: "The strategy", schema: strategySchema }, 404: { description: "Not found" } },
     async handler(ctx, { params }) {
@@ -23,6 +24,7 @@ export const handler = define.api({
       "its owner.",
     tags: ["strategies"],
     permission: "bids:write",
+    feature: "strategies",
     params: uuidParam,
     body: strategyUpdate,
     responses: {
@@ -40,6 +42,7 @@ export const handler = define.api({
     description: "The bids it made stay.",
     tags: ["strategies"],
     permission: "bids:write",
+    feature: "strategies",
     params: uuidParam,
     responses: { 204: { description: "Deleted" }, 404: { description: "Not found" } },
     async handler(ctx, { params }) {

@@ -13,6 +13,7 @@ export const handler = define.api({
     description: "By name; `asset_id` keeps one asset's. Page with `cursor`.",
     tags: ["strategies"],
     permission: "bids:read",
+    feature: "strategies",
     query: pageQuery({ defaultLimit: 100, maxLimit: 500 }).extend({ asset_id: z.uuid().optional() }),
     responses: { 200: { description: "A page of strategies", schema: pageSchema(strategySchema) } },
     async handler(ctx, { query }) {
@@ -28,6 +29,7 @@ export const handler = define.api({
       "become its owner: its bids are made on your behalf.",
     tags: ["strategies"],
     permission: "bids:write",
+    feature: "strategies",
     body: strategyInput,
     responses: {
       201: { description: "Saved", schema: strategySchema },

@@ -23,6 +23,7 @@ export const handler = define.api({
       "whether nodes other than the listed hubs/zones are eligible, the locations, and the sources.",
     tags: ["virtual-bids"],
     permission: "market:read",
+    feature: "virtual_bids",
     responses: {
       200: {
         description: "Rules",

@@ -25,6 +25,7 @@ export const handler = define.api({
       "Never set: a limit of $0.",
     tags: ["virtual-bids"],
     permission: "bids:read",
+    feature: "virtual_bids",
     responses: { 200: { description: "Settings", schema: settingsSchema } },
     async handler(ctx) {
       const db = ctx.state.services.db();
@@ -38,6 +39,7 @@ export const handler = define.api({
     description: "Admins only; audited (`virtual_settings.updated`, before and after).",
     tags: ["virtual-bids"],
     permission: "org:update",
+    feature: "virtual_bids",
     body: virtualSettingsInput,
     responses: { 200: { description: "Saved", schema: settingsSchema } },
     async handler(ctx, { body }) {

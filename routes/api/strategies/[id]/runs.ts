@@ -14,6 +14,7 @@ export const handler = define.api({
     description: "What each run made (bid ids and their status), or why it made nothing. Page with `cursor`.",
     tags: ["strategies"],
     permission: "bids:read",
+    feature: "strategies",
     params: uuidParam,
     query: pageQuery({ defaultLimit: 50, maxLimit: 500 }),
     responses: { 200: { description: "A page of runs", schema: pageSchema(strategyRunSchema) } },
@@ -31,6 +32,7 @@ export const handler = define.api({
       "makes nothing (no forecast yet, the gate closed, bids refused) is recorded with its reason (201).",
     tags: ["strategies"],
     permission: "bids:write",
+    feature: "strategies",
     params: uuidParam,
     body: runNowInput,
     responses: {
