@@ -60,7 +60,11 @@ export function evaluateBatch(
   at: number,
 ): Firing[] {
   const firings: Firing[] = [];
-  for (const t of ticks) {
+  // In time order within a batch, so hysteresis and cooldown see the prices as they happened.
+  const ordered = ticks.length > 1
+    ? [...ticks].sort((a, b) => Date.parse(a.interval_start) - Date.parse(b.interval_start))
+    : ticks;
+  for (const t of ordered) {
     ctx.observe(t);
     // A backfill or a replay of old days informs baselines but alerts nobody: alerts are about now.
     if (index.size && Date.parse(t.interval_end) >= at - STALE_MS) firings.push(...index.evaluate(t, ctx, at));
