@@ -10,7 +10,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
 import { type Iso, ISOS, ZONES } from "../market/zones.ts";
 import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
-import { SPIKE } from "./stats.ts";
+import { percentileRank, SPIKE } from "./stats.ts";
 
 const time = (d: Date) => `toDateTime('${chTime(d)}', 'UTC')`;
 
@@ -56,6 +56,15 @@ function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): strin
   return market === "RT" ? rtHourly(zones, r) : series(market, zones, r);
 }
 
+/**
+ * quantilesExact's levels for the nearest-rank percentiles 0 … 100 of n values: it takes the value at
+ * 0-based index ⌊level·n⌋ of the sorted values, so rank r is asked for as level (r − ½)/n, half a rank
+ * away from either neighbour — no rounding of the double can move it.
+ */
+export function quantileLevels(n: number): string {
+  return Array.from({ length: 101 }, (_, k) => (percentileRank(k, n) - 0.5) / n).join(", ");
+}
+
 /** Numbers come as JSON numbers, 64-bit integers as strings, a NaN aggregate (no rows) as null. */
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -69,40 +78,59 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     name: "clickhouse",
 
     async stats(q) {
-      const [r] = await rows<{
-        n: string;
-        mean: number | null;
-        sd: number | null;
-        neg: string;
-        mn: number;
-        mx: number;
-        pct: number[];
-        min_at: string;
-        max_at: string;
-      }>(
-        // One level of aggregation: ClickHouse 18.16 drops a subquery's column that only a lambda uses.
-        `SELECT n, mean, sd, neg, mn, mx, pct, toString(lo_t, 'UTC') AS min_at, toString(hi_t, 'UTC') AS max_at
-           FROM (
-             SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg, min(v) AS mn,
-                    max(v) AS mx, arraySort(groupArray(v)) AS arr,
-                    arrayMap(k -> arr[greatest(1, intDiv(k * n + 99, 100))], range(101)) AS pct,
-                    -- The first time at the minimum and at the maximum: ties go to the earlier time.
-                    argMin(t, (v, t)) AS lo_t, argMax(t, (v, -toInt64(toUInt32(t)))) AS hi_t
-               FROM (${series(q.market, [q.zone], q)})
-           )`,
-      );
-      const count = Number(r.n);
-      return {
-        count,
-        mean: count ? num(r.mean) : null,
-        stddev: count ? num(r.sd) : null,
-        negative: Number(r.neg),
-        pct: count ? r.pct.map(Number) : [],
-        min: count ? Number(r.mn) : null,
-        min_at: count ? isoTime(r.min_at) : null,
-        max: count ? Number(r.mx) : null,
-        max_at: count ? isoTime(r.max_at) : null,
-      };
+      const from = series(q.market, [q.zone], q);
+      // The count first: the percentiles' ranks follow from it, and quantilesExact then picks each rank's value
+      // in one pass. (Indexing a sorted array in a lambda copies the array once per percentile in 18.16.)
+      // A row written between the two statements would shift the ranks: the counts must agree.
+      for (let attempt = 1;; attempt++) {
+        const [c] = await rows<{ n: string }>(`SELECT count() AS n FROM (${from})`);
+        const n = Number(c?.n ?? 0);
+        if (!n) {
+          return {
+            count: 0,
+            mean: null,
+            stddev: null,
+            negative: 0,
+            pct: [],
+            min: null,
+            min_at: null,
+            max: null,
+            max_at: null,
+          };
+        }
+        const [r] = await rows<{
+          n: string;
+          mean: number | null;
+          sd: number | null;
+          neg: string;
+          mn: number;
+          mx: number;
+          pct: number[];
+          min_at: string;
+          max_at: string;
+        }>(
+          `SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg, min(v) AS mn, max(v) AS mx,
+                  quantilesExact(${quantileLevels(n)})(v) AS pct,
+                  -- The first time at the minimum and at the maximum: ties go to the earlier time.
+                  toString(argMin(t, (v, t)), 'UTC') AS min_at,
+                  toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at
+             FROM (${from})`,
+        );
+        if (Number(r.n) === n) {
+          return {
+            count: n,
+            mean: num(r.mean),
+            stddev: num(r.sd),
+            negative: Number(r.neg),
+            pct: r.pct.map(Number),
+            min: Number(r.mn),
+            min_at: isoTime(r.min_at),
+            max: Number(r.mx),
+            max_at: isoTime(r.max_at),
+          };
+        }
+        if (attempt >= 3) throw new Error("ClickHouse prices kept changing while their statistics were read");
+      }
     },
 
     async heatmap(q) {

@@ -70,7 +70,9 @@ export function postgresEngine(database: () => Database): MarketEngine {
 
     async stats(q) {
       // One pass over the values, the sorted array giving the percentiles. The extremes come first from the
-      // hourly rollup (RT) or the small hourly series, so the pass only picks the first time at each.
+      // hourly rollup (RT) or the small hourly series, so the pass only picks the first time at each. OFFSET 0
+      // keeps the series a subquery of its own, so each price is converted to float8 once, not once per
+      // aggregate that reads it (numeric → float8 goes through text: the pass's largest cost).
       const extremes = q.market === "RT"
         ? `SELECT min(lo) AS lo, max(hi) AS hi FROM (${RT_ROLLUP}) r`
         : `SELECT min(v) AS lo, max(v) AS hi FROM (${series(q.market)}) s`;
@@ -93,7 +95,7 @@ export function postgresEngine(database: () => Database): MarketEngine {
                            count(*) FILTER (WHERE v < 0)::int AS neg, array_agg(v ORDER BY v) AS arr,
                            min(t) FILTER (WHERE v = (SELECT lo FROM m)) AS min_at,
                            min(t) FILTER (WHERE v = (SELECT hi FROM m)) AS max_at
-                      FROM (${series(q.market)}) s) a`,
+                      FROM (${series(q.market)} OFFSET 0) s) a`,
         args(q),
       );
       return {
