@@ -87,11 +87,19 @@ async function loadClickhouse(ch: ClickHouseClient): Promise<void> {
   await ensureClickhouseTable(ch);
   const t1 = performance.now();
   let copied = 0;
+  // Chunks of about 100k rows: a statement per day of DA prices would be thousands of small parts.
+  let batch: PriceTick[] = [];
+  const flush = async () => {
+    await insertClickhouse(ch, batch, "sim");
+    await refreshHourly(ch, batch);
+    copied += batch.length;
+    batch = [];
+  };
   for (const ticks of yearTicks()) {
-    await insertClickhouse(ch, ticks, "sim");
-    await refreshHourly(ch, ticks);
-    copied += ticks.length;
+    batch.push(...ticks);
+    if (batch.length >= 100_000) await flush();
   }
+  if (batch.length) await flush();
   await ch.command({ query: "OPTIMIZE TABLE market_prices FINAL" });
   await ch.command({ query: "OPTIMIZE TABLE market_prices_hourly FINAL" });
   console.log(`  ClickHouse load (with hourly rollup): ${copied} rows in ${fmt((performance.now() - t1) / 1000)} s`);
