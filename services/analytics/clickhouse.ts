@@ -56,15 +56,6 @@ function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): strin
   return market === "RT" ? rtHourly(zones, r) : series(market, zones, r);
 }
 
-/**
- * quantilesExact's levels for the nearest-rank percentiles 0 … 100 of n values: it takes the value at
- * 0-based index ⌊level·n⌋ of the sorted values, so rank r is asked for as level (r − ½)/n, half a rank
- * away from either neighbour — no rounding of the double can move it.
- */
-export function quantileLevels(n: number): string {
-  return Array.from({ length: 101 }, (_, k) => (percentileRank(k, n) - 0.5) / n).join(", ");
-}
-
 /** Numbers come as JSON numbers, 64-bit integers as strings, a NaN aggregate (no rows) as null. */
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -78,59 +69,59 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     name: "clickhouse",
 
     async stats(q) {
-      const from = series(q.market, [q.zone], q);
-      // The count first: the percentiles' ranks follow from it, and quantilesExact then picks each rank's value
-      // in one pass. (Indexing a sorted array in a lambda copies the array once per percentile in 18.16.)
-      // A row written between the two statements would shift the ranks: the counts must agree.
-      for (let attempt = 1;; attempt++) {
-        const [c] = await rows<{ n: string }>(`SELECT count() AS n FROM (${from})`);
-        const n = Number(c?.n ?? 0);
-        if (!n) {
-          return {
-            count: 0,
-            mean: null,
-            stddev: null,
-            negative: 0,
-            pct: [],
-            min: null,
-            min_at: null,
-            max: null,
-            max_at: null,
-          };
-        }
-        const [r] = await rows<{
-          n: string;
-          mean: number | null;
-          sd: number | null;
-          neg: string;
-          mn: number;
-          mx: number;
-          pct: number[];
-          min_at: string;
-          max_at: string;
-        }>(
-          `SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg, min(v) AS mn, max(v) AS mx,
-                  quantilesExact(${quantileLevels(n)})(v) AS pct,
-                  -- The first time at the minimum and at the maximum: ties go to the earlier time.
-                  toString(argMin(t, (v, t)), 'UTC') AS min_at,
-                  toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at
-             FROM (${from})`,
-        );
-        if (Number(r.n) === n) {
-          return {
-            count: n,
-            mean: num(r.mean),
-            stddev: num(r.sd),
-            negative: Number(r.neg),
-            pct: r.pct.map(Number),
-            min: Number(r.mn),
-            min_at: isoTime(r.min_at),
-            max: Number(r.mx),
-            max_at: isoTime(r.max_at),
-          };
-        }
-        if (attempt >= 3) throw new Error("ClickHouse prices kept changing while their statistics were read");
+      // One pass: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
+      // the server. Rank i (1-based) is the p-th percentile's for some integer p in 0 … 100 exactly when
+      // ⌈p·n/100⌉ = i has a solution: i = 1, or ⌊100·i/n⌋ > ⌊100·(i − 1)/n⌋. (Indexing the sorted array in a
+      // lambda over the 101 ranks instead copies the whole array once per rank in 18.16.)
+      const [r] = await rows<{
+        n: string;
+        mean: number | null;
+        sd: number | null;
+        neg: string;
+        mn: number;
+        mx: number;
+        picks: [string, number][];
+        min_at: string;
+        max_at: string;
+      }>(
+        `SELECT any(n_) AS n, any(mean_) AS mean, any(sd_) AS sd, any(neg_) AS neg, any(mn_) AS mn, any(mx_) AS mx,
+                groupArray((i, x)) AS picks, any(min_at_) AS min_at, any(max_at_) AS max_at
+           FROM (
+             SELECT count() AS n_, avg(v) AS mean_, stddevPop(v) AS sd_, countIf(v < 0) AS neg_, min(v) AS mn_,
+                    max(v) AS mx_, arraySort(groupArray(v)) AS arr,
+                    -- The first time at the minimum and at the maximum: ties go to the earlier time.
+                    toString(argMin(t, (v, t)), 'UTC') AS min_at_,
+                    toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at_
+               FROM (${series(q.market, [q.zone], q)})
+           ) ARRAY JOIN arr AS x, arrayEnumerate(arr) AS i
+          WHERE i = 1 OR intDiv(100 * i, n_) > intDiv(100 * (i - 1), n_)`,
+      );
+      const count = Number(r?.n ?? 0);
+      if (!count) {
+        return {
+          count: 0,
+          mean: null,
+          stddev: null,
+          negative: 0,
+          pct: [],
+          min: null,
+          min_at: null,
+          max: null,
+          max_at: null,
+        };
       }
+      const atRank = new Map(r.picks.map(([i, x]) => [Number(i), x]));
+      return {
+        count,
+        mean: num(r.mean),
+        stddev: num(r.sd),
+        negative: Number(r.neg),
+        pct: Array.from({ length: 101 }, (_, p) => Number(atRank.get(percentileRank(p, count)))),
+        min: Number(r.mn),
+        min_at: isoTime(r.min_at),
+        max: Number(r.mx),
+        max_at: isoTime(r.max_at),
+      };
     },
 
     async heatmap(q) {
