@@ -191,8 +191,9 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
                              WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
                              GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
                           )`;
-      // Only hours whose extremes reach the threshold can hold a spike: read their intervals alone.
-      const candidates = `SELECT hr FROM (${baseline})
+      // Only hours whose extremes reach the threshold can hold a spike: their intervals alone are scored, the
+      // baseline computed once and carried with them.
+      const candidates = `SELECT hr, baseline, mad FROM (${baseline})
                             ALL INNER JOIN (SELECT t AS hr, lo, hi FROM (${rtRollup(q.zone, q)})) USING hr
                            WHERE (hi - baseline) / ${scale} >= ${thr} OR (baseline - lo) / ${scale} >= ${thr}`;
       const [r] = await rows<{ total: string; items: [string, number, number, number][] }>(
@@ -201,9 +202,8 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
                            1, ${SPIKE.maxListed}) AS items
            FROM (
              SELECT t, price, baseline, (price - baseline) / ${scale} AS score
-               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)})
-                      WHERE toStartOfHour(t) IN (${candidates}))
-               ALL INNER JOIN (${baseline}) USING hr
+               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
+               ALL INNER JOIN (${candidates}) USING hr
            ) WHERE abs(score) >= ${thr}`,
       );
       return {
