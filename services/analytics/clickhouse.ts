@@ -72,7 +72,7 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       // One pass: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
       // the server. Rank i (1-based) is the p-th percentile's for some integer p in 0 … 100 exactly when
       // ⌈p·n/100⌉ = i has a solution: i = 1, or ⌊100·i/n⌋ > ⌊100·(i − 1)/n⌋. (Indexing the sorted array in a
-      // lambda over the 101 ranks instead copies the whole array once per rank in 18.16.)
+      // lambda over the 101 ranks hands the lambda a copy of the whole array per rank: measured 2–4× slower.)
       const [r] = await rows<{
         n: string;
         mean: number | null;
