@@ -162,12 +162,26 @@ export const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 /** A throwaway database on the local Postgres (BENCH_PG_ADMIN_URL), or null when there is no server. */
 export async function throwawayDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> } | null> {
+  return await benchDatabase(`optibid_bench_${tag}_${Date.now()}`, false);
+}
+
+/**
+ * A bench database by name: `keep` reuses it when it exists (and leaves it in place), so a benchmark with a
+ * long data load can run again on the same rows; `created` says whether it is new (empty).
+ */
+export async function benchDatabase(
+  name: string,
+  keep: boolean,
+): Promise<{ url: string; created: boolean; drop(): Promise<void> } | null> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`bad database name ${name}`);
   const admin = Deno.env.get("BENCH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const { default: postgres } = await import("postgres");
   const sql = postgres(admin, { max: 1, connect_timeout: 2, onnotice: () => {} });
-  const name = `optibid_bench_${tag}_${Date.now()}`;
+  let created = true;
   try {
-    await sql.unsafe(`CREATE DATABASE ${name}`);
+    const exists = keep && (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0;
+    if (exists) created = false;
+    else await sql.unsafe(`CREATE DATABASE ${name}`);
   } catch {
     await sql.end();
     return null;
@@ -176,8 +190,9 @@ export async function throwawayDatabase(tag: string): Promise<{ url: string; dro
   url.pathname = "/" + name;
   return {
     url: url.href,
+    created,
     async drop() {
-      await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      if (!keep) await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await sql.end();
     },
   };

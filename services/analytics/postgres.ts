@@ -63,6 +63,15 @@ function noJit(db: () => Database): () => Queryable {
   });
 }
 
+/**
+ * The spikes' baseline has at most this many values, whose MAD (nearest-rank median of the absolute
+ * deviations from their median, services/analytics/stats.ts) the query takes in closed form: sorted
+ * v1 ≤ v2 ≤ v3 ≤ v4, two values have median v1 and MAD 0 (deviations 0 and v2 − v1); three or four have
+ * median v2 and MAD min(v2 − v1, v3 − v2), the second smallest deviation (0 the smallest, v4 − v2 ≥ v3 − v2).
+ * Typed as the literal 4: more lagged weeks fail `deno check` here until the query handles them.
+ */
+const LAGS: 4 = SPIKE.lagsWeeks;
+
 export function postgresEngine(database: () => Database): MarketEngine {
   const db = noJit(database);
   return {
@@ -70,7 +79,9 @@ export function postgresEngine(database: () => Database): MarketEngine {
 
     async stats(q) {
       // One pass over the values, the sorted array giving the percentiles. The extremes come first from the
-      // hourly rollup (RT) or the small hourly series, so the pass only picks the first time at each.
+      // hourly rollup (RT) or the small hourly series, so the pass only picks the first time at each. OFFSET 0
+      // keeps the series a subquery of its own, so each price is converted to float8 once, not once per
+      // aggregate that reads it (numeric → float8 goes through text: the pass's largest cost).
       const extremes = q.market === "RT"
         ? `SELECT min(lo) AS lo, max(hi) AS hi FROM (${RT_ROLLUP}) r`
         : `SELECT min(v) AS lo, max(v) AS hi FROM (${series(q.market)}) s`;
@@ -93,7 +104,7 @@ export function postgresEngine(database: () => Database): MarketEngine {
                            count(*) FILTER (WHERE v < 0)::int AS neg, array_agg(v ORDER BY v) AS arr,
                            min(t) FILTER (WHERE v = (SELECT lo FROM m)) AS min_at,
                            min(t) FILTER (WHERE v = (SELECT hi FROM m)) AS max_at
-                      FROM (${series(q.market)}) s) a`,
+                      FROM (${series(q.market)} OFFSET 0) s) a`,
         args(q),
       );
       return {
@@ -170,14 +181,19 @@ export function postgresEngine(database: () => Database): MarketEngine {
 
     async spikes(q, threshold) {
       const rows = await db().query<{ total: number; t: Date; price: number; baseline: number; score: number }>(
-        `WITH h AS (${rtHourly("zone = $1", `$2::timestamptz - interval '${SPIKE.lagsWeeks * 168} hours'`)}),
-              lagged AS (SELECT h.t + k * interval '168 hours' AS t, h.v FROM h, generate_series(1, ${SPIKE.lagsWeeks}) k),
-              b0 AS (SELECT t, array_agg(v ORDER BY v) AS vals, count(*)::int AS m FROM lagged
-                      WHERE t >= $2::timestamptz AND t < $3::timestamptz GROUP BY t HAVING count(*) >= ${SPIKE.minBaseline}),
-              b1 AS (SELECT t, vals, m, vals[(m + 1) / 2] AS med FROM b0),
+        `WITH h AS (${rtHourly("zone = $1", `$2::timestamptz - interval '${LAGS * 168} hours'`)}),
+              lagged AS (SELECT h.t + k * interval '168 hours' AS t, h.v FROM h, generate_series(1, ${LAGS}) k),
+              -- Each hour's lagged values ranked by one sort (not an array sorted per hour): the median is
+              -- rank (m + 1) / 2, and the MAD of at most four values has a closed form (see LAGS below).
+              ranked AS (SELECT t, v, row_number() OVER (PARTITION BY t ORDER BY v) AS rn,
+                                count(*) OVER (PARTITION BY t) AS m
+                           FROM lagged WHERE t >= $2::timestamptz AND t < $3::timestamptz),
+              b1 AS (SELECT t, m, min(v) FILTER (WHERE rn = (m + 1) / 2) AS med, min(v) FILTER (WHERE rn = 1) AS v1,
+                            min(v) FILTER (WHERE rn = 2) AS v2, min(v) FILTER (WHERE rn = 3) AS v3
+                       FROM ranked GROUP BY t, m HAVING m >= ${SPIKE.minBaseline}),
               b AS MATERIALIZED (
-                SELECT t, med, greatest(${SPIKE.madToSigma} * (SELECT d FROM (SELECT abs(x - med) AS d FROM unnest(vals) x) y
-                                    ORDER BY d OFFSET (m + 1) / 2 - 1 LIMIT 1), ${SPIKE.scaleFloor}) AS scale FROM b1),
+                SELECT t, med, greatest(${SPIKE.madToSigma} * CASE WHEN m = 2 THEN 0 ELSE least(v2 - v1, v3 - v2) END,
+                                        ${SPIKE.scaleFloor}) AS scale FROM b1),
               -- Only hours whose extremes reach the threshold can hold a spike: read their intervals alone.
               c AS MATERIALIZED (SELECT b.* FROM b JOIN (${RT_ROLLUP}) r ON r.hour = b.t
                                   WHERE (r.hi - b.med) / b.scale >= $4 OR (b.med - r.lo) / b.scale >= $4),

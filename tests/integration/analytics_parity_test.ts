@@ -82,6 +82,30 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
       { ...await marketPanels(ch, { ...odd, threshold: 4 }), engine: "" },
     );
 
+    // Few values (several percentiles share a rank: 12, 2 and 1 of them) and none at all.
+    const small = [
+      ["2025-03-05T10:00:00Z", "2025-03-05T11:00:00Z", { RT: 12, DA: 1, SPREAD: 1 }],
+      ["2025-03-05T10:00:00Z", "2025-03-05T12:00:00Z", { RT: 24, DA: 2, SPREAD: 2 }],
+      ["2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z", { RT: 0, DA: 0, SPREAD: 0 }],
+    ] as const;
+    for (const [from, to, counts] of small) {
+      for (const market of ["RT", "DA", "SPREAD"] as const) {
+        const q = { zone: "PJM" as Iso, market, from: new Date(from), to: new Date(to) };
+        const [a, b] = [await pg.stats(q), await ch.stats(q)];
+        assert.equal(a.count, counts[market], `${market} ${from}: count`);
+        assert.equal(a.pct.length, a.count ? 101 : 0);
+        assertSame(a, b, `${market} ${from}`);
+      }
+    }
+
+    // Spikes from the first data on: baselines of two, three and four lagged weeks, a low threshold.
+    for (const threshold of [2, 4]) {
+      const zq = { zone: "PJM" as Iso, from: FROM, to: TO };
+      const [a, b] = [await pg.spikes(zq, threshold), await ch.spikes(zq, threshold)];
+      assert.ok(a.count > 0 && a.items.length > 0, `threshold ${threshold}: spikes found`);
+      assertSame(a, b, `spikes ${threshold}`);
+    }
+
     // Per request: ClickHouse failing means Postgres answers, and says so.
     const broken: MarketEngine = { ...ch, heatmap: () => Promise.reject(new Error("connection refused")) };
     const deps = { db: () => db, postgres: pg, clickhouse: () => broken };
