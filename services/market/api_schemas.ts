@@ -7,6 +7,10 @@ import { type Iso, ISOS } from "./zones.ts";
 export const zoneListQuery = z.string().max(200).optional().transform((v, ctx) => {
   if (!v) return [...ISOS] as Iso[];
   const zones = [...new Set(v.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean))];
+  if (!zones.length) {
+    ctx.addIssue({ code: "custom", message: `name at least one zone; known: ${ISOS.join(", ")}` });
+    return z.NEVER;
+  }
   const unknown = zones.filter((z) => !(ISOS as readonly string[]).includes(z));
   if (unknown.length) {
     ctx.addIssue({ code: "custom", message: `unknown zone(s) ${unknown.join(", ")}; known: ${ISOS.join(", ")}` });

@@ -258,6 +258,8 @@ Deno.test("analytics API: analysts and above; bad input is a 400 naming the fiel
   for (
     const [q, field] of [
       ["zones=MOON", "zones"],
+      // A list of nothing but separators names no zone: a 400, not a panel about `undefined`.
+      ["zones=,,,", "zones"],
       ["market=XX", "market"],
       ["threshold=1", "threshold"],
       ["from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "to"],
