@@ -74,7 +74,7 @@ export function startFeed(opts: {
           source: "simulator",
           ticks,
           locations: hubPrices(ticks, market.seed),
-        });
+        }, { history: true });
         n += ticks.length;
       }
       log.info("market history backfilled", {

@@ -38,8 +38,10 @@ export function batchSizeFor(backend: "kafka" | "kv"): number {
 export interface IngestSinks {
   db: () => Database;
   cache: Cache;
-  /** Called with ticks once they are committed. */
+  /** Called with ticks once they are committed: news for the live screens, alerts and bids. */
   onCommitted?: (ticks: PriceTick[]) => void;
+  /** Called instead of onCommitted for history (a first start's backfill): stored, not news. */
+  onHistory?: (ticks: PriceTick[]) => void;
   /** Optional second store (ClickHouse); failures are logged and never fail the batch. */
   mirror?: (ticks: PriceTick[]) => Promise<void>;
 }
@@ -85,8 +87,15 @@ export async function publishTicks(
   return messages;
 }
 
-/** Applies one batch: store, mirror, latest cache, then the hub. */
-export async function applyBatch(sinks: IngestSinks, batch: TickBatch): Promise<void> {
+/**
+ * Applies one batch: store, mirror, latest cache, then the hub. History (`history: true`) is not sent to the
+ * hub: a day of backfill pushed to screens that just connected is a flood that tells them nothing.
+ */
+export async function applyBatch(
+  sinks: IngestSinks,
+  batch: TickBatch,
+  opts: { history?: boolean } = {},
+): Promise<void> {
   const locations = batch.locations ?? [];
   if (!locations.length) await writeTicks(sinks.db(), batch.ticks, batch.source);
   else {
@@ -103,7 +112,8 @@ export async function applyBatch(sinks: IngestSinks, batch: TickBatch): Promise<
     );
   }
   await updateLatest(sinks.cache, batch.ticks);
-  sinks.onCommitted?.(batch.ticks);
+  if (opts.history) sinks.onHistory?.(batch.ticks);
+  else sinks.onCommitted?.(batch.ticks);
 }
 
 /** Keeps the newest tick per zone and market, never moving backwards (batches can arrive out of order). */

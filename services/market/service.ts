@@ -77,6 +77,8 @@ export function createMarket(deps: {
           version++;
           deps.onCommitted(ticks);
         },
+        // Pages cached on the version must still see the backfilled history.
+        onHistory: () => void version++,
       };
       unsubscribe = startConsumer(deps.queue, sinks);
       feed = startFeed({ config: deps.config, db: deps.db, queue: deps.queue, sinks });

@@ -149,6 +149,8 @@ interface Client {
   pending: Map<string, PriceTick> | null;
   pendingSince: number;
   pendingAlerts: AlertMessage[];
+  /** Held-back admin (organization) prices: the newest per zone+market, sent marked as admin on catch-up. */
+  pendingAdmin: Map<string, PriceTick> | null;
   awaitingPong: boolean;
   /** Messages in the current rate window, and when it began. */
   inbound: number;
@@ -316,6 +318,7 @@ export class RealtimeHub {
       pending: null,
       pendingSince: 0,
       pendingAlerts: [],
+      pendingAdmin: null,
       awaitingPong: false,
       inbound: 0,
       inboundSince: 0,
@@ -463,6 +466,7 @@ export class RealtimeHub {
     c.open = false;
     if (c.pending) this.#slow--;
     c.pending = null;
+    c.pendingAdmin = null;
     this.#clients.delete(c);
   }
 
@@ -525,7 +529,9 @@ export class RealtimeHub {
         } else {
           for (const z of zones) c.zones.delete(z);
           // Held-back updates of zones no longer wanted must not be sent later.
-          if (c.pending) { for (const [k, t] of c.pending) if (!c.zones.has(t.zone)) c.pending.delete(k); }
+          for (const held of [c.pending, c.pendingAdmin]) {
+            if (held) { for (const [k, t] of held) if (!c.zones.has(t.zone)) held.delete(k); }
+          }
         }
         c.allByDefault = false;
         c.sig = sigOf(c.zones);
@@ -714,7 +720,8 @@ export class RealtimeHub {
       // Slow: keep only the newest tick per zone+market until the socket drains.
       const mine = ticksFor(w.byZone, c.zones);
       for (const t of mine) this.#hold(c, t, w.openedAt);
-      if (orgTicks && ticksFor(orgTicks, c.zones).length) this.#c.dropped++;
+      // An admin's drill prices too: a client that was slow for a moment still ends on the last one sent.
+      if (orgTicks) { for (const t of ticksFor(orgTicks, c.zones)) this.#hold(c, t, w.openedAt, true); }
       if (backlog > this.#maxBuffered) {
         if (!c.pending) {
           c.pending = new Map();
@@ -747,14 +754,15 @@ export class RealtimeHub {
     }
   }
 
-  #hold(c: Client, t: PriceTick, at: number): void {
+  #hold(c: Client, t: PriceTick, at: number, admin = false): void {
     if (!c.pending) {
       c.pending = new Map();
       c.pendingSince = at;
       this.#slow++;
     }
+    const held = admin ? (c.pendingAdmin ??= new Map()) : c.pending;
     const k = tickKey(t);
-    const prev = c.pending.get(k);
+    const prev = held.get(k);
     if (prev) {
       if (!newerOrSame(t, prev)) {
         this.#c.coalesced++;
@@ -762,21 +770,27 @@ export class RealtimeHub {
       }
       this.#c.coalesced++;
     }
-    c.pending.set(k, t);
+    held.set(k, t);
   }
 
   /** The drained slow client's held-back state in one frame, then its held-back alerts. */
   #catchUp(c: Client): void {
     const pending = c.pending!;
-    c.pending = null;
+    const admin = c.pendingAdmin;
+    c.pending = c.pendingAdmin = null;
     this.#slow--;
-    const ticks = [...pending.values()].filter((t) => c.zones.has(t.zone));
-    if (ticks.length) {
-      this.#sendFrame(
-        c,
-        JSON.stringify({ type: "prices", published_at: c.pendingSince, rows: ticks.map(priceRow), coalesced: true }),
-        ticks.length,
-      );
+    for (const [held, source] of [[pending, undefined], [admin, "admin"]] as const) {
+      const ticks = held ? [...held.values()].filter((t) => c.zones.has(t.zone)) : [];
+      if (!ticks.length) continue;
+      const rows = ticks.map(priceRow);
+      const msg = {
+        type: "prices",
+        published_at: c.pendingSince,
+        rows,
+        coalesced: true,
+        ...(source ? { source } : {}),
+      };
+      this.#sendFrame(c, JSON.stringify(msg), ticks.length);
     }
     const alerts = c.pendingAlerts;
     c.pendingAlerts = [];

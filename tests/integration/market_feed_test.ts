@@ -20,14 +20,20 @@ async function pipeline() {
   const kv = await Deno.openKv(":memory:");
   const cache = createCache({ kv: () => kv, redis: () => null, prefix: "t:", namespace: "app" });
   const queue = createQueue({ kv: () => kv, backoffSchedule: [50, 100] });
-  let committed = 0;
-  const sinks = { db: () => db, cache, onCommitted: (t: unknown[]) => (committed += t.length) };
+  let committed = 0, history = 0;
+  const sinks = {
+    db: () => db,
+    cache,
+    onCommitted: (t: unknown[]) => (committed += t.length),
+    onHistory: (t: unknown[]) => (history += t.length),
+  };
   const stop = startConsumer(queue, sinks);
   return {
     db,
     queue,
     sinks,
     committed: () => committed,
+    history: () => history,
     async close() {
       await stop();
       await queue.close();
@@ -58,6 +64,9 @@ Deno.test(
         `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
       );
       assert.ok(rt >= 7 * 2 * 288 - 7 * 12, `two days of 5-minute prices for 7 zones (${rt})`);
+      // The backfill is stored as history, not sent to live screens as news (today's DA results may be).
+      assert.ok(p.history() >= rt, `backfill as history (${p.history()})`);
+      assert.ok(p.committed() < 7 * 100, `backfill not published as news (${p.committed()})`);
       // With every zone price, the prices of the zone's virtual-bid locations (the reference one is the zone price).
       const [{ hubRt, locations }] = await p.db.query<{ hubRt: number; locations: number }>(
         `SELECT count(*)::int AS "hubRt", count(DISTINCT (zone, location))::int AS locations

@@ -311,6 +311,29 @@ Deno.test("admin prices and alerts stay inside their organization and out of sna
   await hub.close();
 });
 
+Deno.test("a slow client ends on the last admin price too: held apart, sent marked admin on catch-up", async () => {
+  const hub = new RealtimeHub({ flushMs: 5, maxBufferedBytes: 1000 });
+  const slow = connect(hub, "all", "org-a");
+  await sleep(1);
+  slow.frames = [];
+  slow.bufferedAmount = 5000;
+  hub.publishPrices([tick("PJM", 40, 0)]);
+  for (const lmp of [500, 600]) {
+    hub.publishPrices([tick("PJM", lmp, 5)], { orgId: "org-a" });
+    await sleep(12);
+  }
+  assert.equal(slow.of("prices").length, 0);
+  slow.bufferedAmount = 0;
+  await sleep(80);
+  const frames = slow.of("prices");
+  assert.deepEqual(frames.map((f) => [f.source ?? "market", f.coalesced, ticksOf(f).map((t) => t.lmp)]), [
+    ["market", true, [40]],
+    ["admin", true, [600]],
+  ]);
+  assert.deepEqual(hub.lastSeen().map((t) => t.lmp), [40], "admin prices are still not market data of record");
+  await hub.close();
+});
+
 Deno.test("two hubs on a bus: what one publishes reaches the other's clients once, with no echo", async () => {
   const name = `optibid-test-${crypto.randomUUID()}`;
   const a = new RealtimeHub({ instanceId: "a", flushMs: 5, bus: createBroadcastChannelBus({ name, instanceId: "a" }) });
