@@ -1,7 +1,7 @@
 /**
  * How islands call the app's own API, browser-safe. An access token lives ACCESS_TOKEN_TTL_S (15 minutes
  * by default) while the session lives on in the refresh cookie, so a page left open must renew it: a call
- * answered 401 renews the session (POST /api/auth/refresh with the cookie) and is sent again, once. All
+ * answered 401 renews the session (POST /api/auth/refresh with the cookie) and is sent again. All
  * islands of a page share one renewal at a time: the refresh token rotates, so two renewals with the same
  * cookie would look like a stolen token.
  *
@@ -75,24 +75,33 @@ function oneTabAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return locks ? locks.request("optibid-session-renewal", fn) : fn();
 }
 
-/** `fetch` for the app's API: same-origin credentials, and a 401 renews the session and retries once. */
+/**
+ * Renewals one call may ask for. A renewed token can expire again before its retry is served (a short
+ * ACCESS_TOKEN_TTL_S on a busy server): that is not the session's end, so the call renews once more.
+ */
+const MAX_RENEWALS = 2;
+
+/** `fetch` for the app's API: same-origin credentials, and a 401 renews the session and sends the call again. */
 export async function apiFetch(input: string, init: RequestInit = {}): Promise<Response> {
   const sent = { credentials: "same-origin" as const, ...init };
-  const before = generation;
-  const res = await transport(input, sent);
-  if (res.status !== 401) {
-    if (res.ok) sessionEnded.value = false;
-    return res;
+  for (let renewals = 0;; renewals++) {
+    const before = generation;
+    const res = await transport(input, sent);
+    if (res.status !== 401) {
+      if (res.ok) sessionEnded.value = false;
+      return res;
+    }
+    if (init.signal?.aborted) return res;
+    if (renewals === MAX_RENEWALS) {
+      // Renewed and still refused, again and again: the session is not usable from this page.
+      sessionEnded.value = true;
+      return res;
+    }
+    // Another caller's renewal finished while this request was out: it only needs sending again.
+    const renewed = generation !== before || await renewSession();
+    if (!renewed) return res;
+    await res.body?.cancel();
   }
-  // Another caller's renewal finished while this request was out: it only needs sending again.
-  const renewed = generation !== before || await renewSession();
-  if (!renewed) return res;
-  if (init.signal?.aborted) return res;
-  await res.body?.cancel();
-  const again = await transport(input, sent);
-  if (again.status === 401) sessionEnded.value = true;
-  else if (again.ok) sessionEnded.value = false;
-  return again;
 }
 
 /** What to tell the reader when a call failed with this status (the prompt says how to sign in again). */

@@ -155,9 +155,8 @@ export default function BidList(props: BidListProps) {
         setTimeout(() => (flash.value = new Set()), 4000);
       }
     } catch (e) {
-      if ((e as Error).name !== "AbortError") {
-        refreshError.value = `Could not refresh the list: ${(e as Error).message}`;
-      }
+      // A newer refresh took over: its outcome is the one to show.
+      if (!ctl.signal.aborted) refreshError.value = `Could not refresh the list: ${(e as Error).message}`;
     }
   }
 

@@ -95,3 +95,46 @@ Deno.test("two tabs renewing at once take turns, so neither presents a spent ref
   assert.equal(jar.refresh, "rt-3", "renewed twice, one after the other");
   assert.equal(tabA.sessionEnded.value || tabB.sessionEnded.value, false);
 });
+
+Deno.test("a token renewed but expired again before the retry is served: renewed once more, not the session's end", async () => {
+  const log: string[] = [];
+  let refreshes = 0;
+  setTransport((url, init) => {
+    log.push(`${init?.method ?? "GET"} ${url}`);
+    if (url === REFRESH_URL) {
+      refreshes++;
+      return Promise.resolve(new Response(null, { status: 204 }));
+    }
+    // The first renewal's token is already stale when the retry arrives; the second one's is not.
+    return Promise.resolve(
+      refreshes >= 2
+        ? Response.json({ ok: true })
+        : Response.json({ error: { code: "expired_token" } }, { status: 401 }),
+    );
+  });
+  const r = await apiFetch("/api/bids");
+  assert.equal(r.status, 200);
+  assert.equal(sessionEnded.value, false);
+  assert.deepEqual(log, [
+    "GET /api/bids",
+    `POST ${REFRESH_URL}`,
+    "GET /api/bids",
+    `POST ${REFRESH_URL}`,
+    "GET /api/bids",
+  ]);
+});
+
+Deno.test("renewals that never help end at the limit: the 401 comes back and the prompt's flag is up", async () => {
+  const log: string[] = [];
+  setTransport((url, init) => {
+    log.push(`${init?.method ?? "GET"} ${url}`);
+    return Promise.resolve(
+      url === REFRESH_URL ? new Response(null, { status: 204 }) : Response.json({ error: {} }, { status: 401 }),
+    );
+  });
+  const r = await apiFetch("/api/bids");
+  assert.equal(r.status, 401);
+  assert.equal(sessionEnded.value, true);
+  assert.equal(log.filter((l) => l === `POST ${REFRESH_URL}`).length, 2);
+  assert.equal(log.filter((l) => l === "GET /api/bids").length, 3);
+});
