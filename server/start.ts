@@ -11,8 +11,11 @@ import { createServices } from "../services/wiring.ts";
 import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/deadline.ts";
 import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
 
-/** How long the listener stays open after a shutdown signal (responses already say `Connection: close`). */
-const ACCEPT_AFTER_SIGNAL_MS = 500;
+/**
+ * How long the listener stays open after a shutdown signal (responses already say `Connection: close`): a
+ * second, so that a probe or request sent by a client busy elsewhere still finds it open and sees the 503.
+ */
+const ACCEPT_AFTER_SIGNAL_MS = 1_000;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
