@@ -8,6 +8,7 @@
  */
 import type { Database, Queryable } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
+import { passLoop } from "../queue/pass_loop.ts";
 import { EVENTS_TOPIC } from "../notifications/events.ts";
 import { MAIL_TOPIC } from "../notifications/mail_relay.ts";
 import { WEBHOOK_TOPIC } from "../notifications/webhooks.ts";
@@ -87,41 +88,14 @@ export async function relayOutbox(db: Database, publish: Publish, limit = RELAY_
   });
 }
 
-/** Runs the relay every `everyMs` (and at once when `kick()` is called after a commit). */
+/** Runs the relay every `everyMs` (and soon after `kick()`, which follows a commit). */
 export function startOutboxRelay(opts: { db: () => Database; publish: Publish; everyMs?: number }) {
-  let running: Promise<void> | null = null;
-  let again = false;
-  const run = () => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          while ((await relayOutbox(opts.db(), opts.publish)) === RELAY_BATCH) { /* a full page: keep going */ }
-        } catch (e) {
-          log.warn("outbox relay pass failed", { error: e instanceof Error ? e.message : String(e) });
-        }
-      } while (again);
-    })().finally(() => (running = null));
-    return running;
-  };
-  const timer = setInterval(run, opts.everyMs ?? 1000);
-  // Kicks within a few milliseconds are one pass: under load, one relay transaction carries many events.
-  let soon: ReturnType<typeof setTimeout> | undefined;
-  return {
-    kick: () => {
-      soon ??= setTimeout(() => {
-        soon = undefined;
-        void run();
-      }, 50);
-    },
-    async stop() {
-      clearInterval(timer);
-      clearTimeout(soon);
-      await running;
-    },
-  };
+  const loop = passLoop({
+    pass: async () => (await relayOutbox(opts.db(), opts.publish)) === RELAY_BATCH,
+    everyMs: opts.everyMs ?? 1000,
+    kickDelayMs: 50,
+    onError: (e) => log.warn("outbox relay pass failed", { error: e instanceof Error ? e.message : String(e) }),
+  });
+  loop.start();
+  return { kick: loop.kick, stop: loop.stop };
 }

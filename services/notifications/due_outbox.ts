@@ -8,6 +8,7 @@
  */
 import type { Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
+import { type PassLoop, passLoop } from "../queue/pass_loop.ts";
 
 export interface DueRow<P> {
   id: string;
@@ -51,51 +52,7 @@ export async function retryRow(q: Queryable, id: string, retryAt: number, error:
   );
 }
 
-/** The loop every such relay runs: a pass at start, on a kick, and every `everyMs`; passes never overlap. */
-export function startDueRelay(pass: () => Promise<number>, everyMs: number, onError: (e: unknown) => void) {
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let soon: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const run = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          // A full batch: more may be due.
-          while ((await pass()) > 0) { /* keep going */ }
-        } catch (e) {
-          onError(e);
-        }
-      } while (again);
-    })().finally(() => (running = null));
-    return running;
-  };
-  return {
-    start() {
-      timer = setInterval(run, everyMs);
-      void run();
-    },
-    kick() {
-      if (stopped) return;
-      soon ??= setTimeout(() => {
-        soon = undefined;
-        void run();
-      }, 30);
-    },
-    /** Runs a pass now and waits for it (tests). */
-    runNow: run,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      clearTimeout(soon);
-      await running;
-    },
-  };
+/** The loop every such relay runs (queue/pass_loop.ts); a pass returns how many rows it took, a full batch means more. */
+export function startDueRelay(pass: () => Promise<number>, everyMs: number, onError: (e: unknown) => void): PassLoop {
+  return passLoop({ pass: async () => (await pass()) > 0, everyMs, onError });
 }
