@@ -14,7 +14,7 @@
  * (`segments.1.price`, `bids.2.zone`); the HTTP layer says where the input was (`body.`).
  */
 import type { Database, Transaction } from "../../db/database.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { conflict, DomainError, forbidden, invalid } from "../errors.ts";
 import { getPolicy } from "./approval.ts";
@@ -93,16 +93,7 @@ const creator = (c: Caller): Creator => ({
 });
 
 function auditBid(tx: Transaction, c: Caller, action: string, bidId: string, details: Record<string, unknown>) {
-  return audit(tx, {
-    orgId: c.principal.orgId,
-    actorUserId: c.principal.userId,
-    actorApiKeyId: c.principal.apiKeyId ?? null,
-    action,
-    targetType: "bid",
-    targetId: bidId,
-    ip: c.ip ?? null,
-    details,
-  });
+  return audit(tx, callerEntry(c, "bid", action, bidId, details));
 }
 
 /** Runs `run` in a transaction (once per idempotency key), then kicks the relay of what it committed. */

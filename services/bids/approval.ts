@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
 import type { Caller } from "./actions.ts";
 import { type ApprovalPolicy, type ApprovalPolicyView, NO_POLICY } from "./approval_policy.ts";
@@ -50,16 +50,10 @@ export function savePolicy(db: Database, c: Caller, input: ApprovalPolicy): Prom
     );
     const { updated_at: _b, ...was } = before;
     const { updated_at: _a, ...now } = after;
-    await audit(tx, {
-      orgId: c.principal.orgId,
-      actorUserId: c.principal.userId,
-      actorApiKeyId: c.principal.apiKeyId ?? null,
-      action: "approval_policy.updated",
-      targetType: "organization",
-      targetId: c.principal.orgId,
-      ip: c.ip ?? null,
-      details: { before: was, after: now },
-    });
+    await audit(
+      tx,
+      callerEntry(c, "organization", "approval_policy.updated", c.principal.orgId, { before: was, after: now }),
+    );
     return after;
   });
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Database, Queryable, Transaction } from "../../db/database.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import type { Caller } from "./actions.ts";
 import { DomainError } from "../errors.ts";
 import { COLUMNS, decimal } from "../schemas/numeric.ts";
@@ -107,19 +107,13 @@ export async function updateVirtualSettings(
     const orgId = c.principal.orgId;
     const before = await getVirtualSettings(tx, orgId);
     const after = await putVirtualSettings(tx, orgId, c.principal.userId, input);
-    await audit(tx, {
-      orgId,
-      actorUserId: c.principal.userId,
-      actorApiKeyId: c.principal.apiKeyId ?? null,
-      action: "virtual_settings.updated",
-      targetType: "organization",
-      targetId: orgId,
-      ip: c.ip ?? null,
-      details: {
+    await audit(
+      tx,
+      callerEntry(c, "organization", "virtual_settings.updated", orgId, {
         before: { credit_limit: before.credit_limit, fee_per_mwh: before.fee_per_mwh },
         after: { credit_limit: after.credit_limit, fee_per_mwh: after.fee_per_mwh },
-      },
-    });
+      }),
+    );
     return { ...after, pending_exposure: round2(await pendingExposure(tx, orgId)) };
   });
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import { conflict, notFound } from "../errors.ts";
 import { decodeCursor, type Page, pageOf, type PageRequest } from "../pagination.ts";
 import type { Caller } from "./actions.ts";
@@ -41,16 +41,8 @@ export async function getTemplate(q: Queryable, orgId: string, id: string): Prom
   return row;
 }
 
-const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown>) => ({
-  orgId: c.principal.orgId,
-  actorUserId: c.principal.userId,
-  actorApiKeyId: c.principal.apiKeyId ?? null,
-  action,
-  targetType: "day_template",
-  targetId: id,
-  ip: c.ip ?? null,
-  details,
-});
+const auditOf = (c: Caller, action: string, id: string, details: Record<string, unknown>) =>
+  callerEntry(c, "day_template", action, id, details);
 
 /** Saves a template; a name the organization already uses is a 409 `duplicate_name`. */
 export function createTemplate(db: Database, c: Caller, input: TemplateInput): Promise<TemplateView> {

@@ -9,7 +9,7 @@
  * (OPERATOR_EMAILS). An organization's admin who is not the operator may read, not promote.
  */
 import type { Database, Queryable } from "../../db/database.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import type { Principal } from "../auth/principal.ts";
 import { can } from "../auth/rbac.ts";
 import { conflict, forbidden, invalid, notFound } from "../errors.ts";
@@ -163,21 +163,15 @@ async function changeProduction(
   // The old production row first: the partial unique index allows one production row per name at any moment.
   if (previous) await store.setStage(tx, previous.id, "archived");
   await store.setStage(tx, model.id, "production");
-  await audit(tx, {
-    orgId: caller.principal.orgId,
-    actorUserId: caller.principal.userId,
-    actorApiKeyId: caller.principal.apiKeyId ?? null,
-    action,
-    targetType: "model",
-    targetId: model.id,
-    ip: caller.ip ?? null,
-    details: {
+  await audit(
+    tx,
+    callerEntry(caller, "model", action, model.id, {
       name: model.name,
       version: model.version,
       from_stage: model.stage,
       previous: previous ? { id: previous.id, version: previous.version } : null,
-    },
-  });
+    }),
+  );
   await enqueueAlias(tx, model);
   const after = await getModel(tx, model.id);
   const prevAfter = previous ? await getModel(tx, previous.id) : null;

@@ -3,7 +3,7 @@
  * entry (`strategy.created|updated|deleted`), scoped by organization. Running one is runner.ts.
  */
 import type { Database, Transaction } from "../../db/database.ts";
-import { audit } from "../auth/audit.ts";
+import { audit, callerEntry } from "../auth/audit.ts";
 import { getAsset } from "../assets/store.ts";
 import type { Caller } from "../bids/actions.ts";
 import { sideLimitMw } from "../bids/schema.ts";
@@ -12,16 +12,7 @@ import type { StrategyInput, StrategyView } from "./schema.ts";
 import { getStrategy, insertStrategy, removeStrategy, updateStrategy } from "./store.ts";
 
 function record(tx: Transaction, c: Caller, action: string, id: string, details: Record<string, unknown>) {
-  return audit(tx, {
-    orgId: c.principal.orgId,
-    actorUserId: c.principal.userId,
-    actorApiKeyId: c.principal.apiKeyId ?? null,
-    action,
-    targetType: "strategy",
-    targetId: id,
-    ip: c.ip ?? null,
-    details,
-  });
+  return audit(tx, callerEntry(c, "strategy", action, id, details));
 }
 
 /** The strategy must fit its asset (of the caller's organization: else 404): a side the asset can take. */
