@@ -1,4 +1,5 @@
 /** The strategy form (create and edit): posts without JavaScript; kind-specific fields say which kind they serve. */
+import type { ComponentChildren } from "preact";
 import type { AssetView } from "../services/assets/schemas.ts";
 import { Button, Checkbox, Field, type FieldErrors, Select } from "./Form.tsx";
 
@@ -27,6 +28,23 @@ function Area(props: { name: string; label: string; value?: string; error?: stri
     </div>
   );
 }
+
+function Fieldset(props: { legend: string; children: ComponentChildren }) {
+  return (
+    <fieldset class="space-y-4 rounded-lg border border-slate-200 p-4">
+      <legend class="px-1 text-sm font-semibold text-slate-700">{props.legend}</legend>
+      {props.children}
+    </fieldset>
+  );
+}
+
+/** The optimiser's optional limits: name, label, what an empty field means. */
+const ARBITRAGE_FIELDS: readonly [name: string, label: string, hint: string][] = [
+  ["max_cycles", "Most full cycles a day", "Empty: no limit"],
+  ["degradation_cost", "Degradation ($/MWh of throughput)", "Empty: 0"],
+  ["soc_start_pct", "State of charge at the day's start (%)", "Empty: the asset's minimum"],
+  ["soc_end_pct", "Least state of charge at its end (%)", "Empty: as at the start"],
+];
 
 export function StrategyForm(props: {
   assets: readonly AssetView[];
@@ -78,8 +96,7 @@ export function StrategyForm(props: {
           hint="5 – 1440; it runs once a day for the next delivery day"
         />
       </div>
-      <fieldset class="space-y-4 rounded-lg border border-slate-200 p-4">
-        <legend class="px-1 text-sm font-semibold text-slate-700">Fixed curve</legend>
+      <Fieldset legend="Fixed curve">
         <Area
           name="curve"
           label="Curve: one segment a line, “price $/MWh, MW”"
@@ -88,9 +105,8 @@ export function StrategyForm(props: {
           hint="Offers rise in price, bids fall; e.g. 30, 5 ↵ 45, 5"
         />
         <Field name="hours" label="Hours (hour ending)" value={v.hours} error={e.hours} hint="e.g. 7-22; empty: all" />
-      </fieldset>
-      <fieldset class="space-y-4 rounded-lg border border-slate-200 p-4">
-        <legend class="px-1 text-sm font-semibold text-slate-700">Forecast-following</legend>
+      </Fieldset>
+      <Fieldset legend="Forecast-following">
         <div class="grid gap-4 sm:grid-cols-3">
           <Field
             name="margin"
@@ -104,10 +120,10 @@ export function StrategyForm(props: {
             label="Forecast"
             value={v.basis ?? "p50"}
             error={e.basis}
-            options={[{ value: "p50", label: "P50 (median)" }, { value: "p10", label: "P10" }, {
-              value: "p90",
-              label: "P90",
-            }]}
+            options={[["p50", "P50 (median)"], ["p10", "P10"], ["p90", "P90"]].map(([value, label]) => ({
+              value,
+              label,
+            }))}
           />
           <Field
             name="quantity_pct"
@@ -116,40 +132,14 @@ export function StrategyForm(props: {
             error={e.quantity_pct}
           />
         </div>
-      </fieldset>
-      <fieldset class="space-y-4 rounded-lg border border-slate-200 p-4">
-        <legend class="px-1 text-sm font-semibold text-slate-700">Battery arbitrage (storage assets)</legend>
+      </Fieldset>
+      <Fieldset legend="Battery arbitrage (storage assets)">
         <div class="grid gap-4 sm:grid-cols-2">
-          <Field
-            name="max_cycles"
-            label="Most full cycles a day"
-            value={v.max_cycles}
-            error={e.max_cycles}
-            hint="Empty: no limit"
-          />
-          <Field
-            name="degradation_cost"
-            label="Degradation ($/MWh of throughput)"
-            value={v.degradation_cost}
-            error={e.degradation_cost}
-            hint="Empty: 0"
-          />
-          <Field
-            name="soc_start_pct"
-            label="State of charge at the day's start (%)"
-            value={v.soc_start_pct}
-            error={e.soc_start_pct}
-            hint="Empty: the asset's minimum"
-          />
-          <Field
-            name="soc_end_pct"
-            label="Least state of charge at its end (%)"
-            value={v.soc_end_pct}
-            error={e.soc_end_pct}
-            hint="Empty: as at the start"
-          />
+          {ARBITRAGE_FIELDS.map(([name, label, hint]) => (
+            <Field key={name} name={name} label={label} value={v[name]} error={e[name]} hint={hint} />
+          ))}
         </div>
-      </fieldset>
+      </Fieldset>
       <div class="space-y-2">
         <Checkbox
           name="submit"
