@@ -26,10 +26,12 @@ import {
   loadAverage,
   METERING_OFF,
   onOffRounds,
+  report,
   spawnServer,
   throwawayDatabase,
   wrk,
 } from "./lib.ts";
+import { reportMetering } from "./reports.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 /** The offered load of the paced run: a little over the target, so that a run a hair short still shows it. */
@@ -110,6 +112,12 @@ export async function benchBids(): Promise<Record<string, number>> {
         metering.overheadPct < 5 ? "met" : "MISSED"
       }); load average ${loadAverage()}`,
     );
+    const bids = (figure: string, value: number, unit: string, op: "<" | ">=", target: number, source: string) =>
+      report({ bench: "bids", figure, value, unit, target: { op, value: target, source } });
+    bids("saturated, 50 connections", sat.requestsPerSec, "bids/s", ">=", 4000, "issue 20");
+    bids("offered ~2,000 bids/s: rate reached", paced.requestsPerSec, "bids/s", ">=", 2000, "issue 20");
+    bids("offered ~2,000 bids/s: p99", paced.p99Ms, "ms", "<", 25, "issue 20");
+    reportMetering("bids", "POST /api/bids", metering, "bids/s");
     return {
       meteringOnBidsPerSec: metering.on,
       meteringOffBidsPerSec: metering.off,
