@@ -49,7 +49,7 @@ export function benchMetering(): Promise<Record<string, number>> {
     value: (total / REQUEST_US) * 100,
     unit: "%",
     target: { op: "<", value: 5, source: "issue 18" },
-    baseline: { label: "request CPU (BENCH_REQUEST_US)", value: REQUEST_US, unit: "µs" },
+    baseline: { label: "request CPU assumed", value: REQUEST_US, unit: "µs" },
   });
   return Promise.resolve({ quotaUs: quota, metricsUs: metrics, sharePct: (total / REQUEST_US) * 100 });
 }

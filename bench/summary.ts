@@ -118,6 +118,8 @@ export function withUnit(v: number, unit: string): string {
   return unit === "%" || unit === "×" ? n + unit : `${n} ${unit}`;
 }
 
+const load1 = (load: string) => load.split(" ")[0];
+
 const OP_SIGN: Record<Op, string> = { "<": "<", "<=": "≤", ">": ">", ">=": "≥" };
 
 export function formatTarget(f: FigureInput): string {
@@ -137,7 +139,7 @@ export function table(header: string[], rows: string[][]): string {
 
 function measured(f: Figure): string {
   const v = withUnit(f.value, f.unit);
-  return f.baseline ? `${v} (of ${withUnit(f.baseline.value, f.baseline.unit)} ${f.baseline.label})` : v;
+  return f.baseline ? `${v} vs ${withUnit(f.baseline.value, f.baseline.unit)} ${f.baseline.label}` : v;
 }
 
 /** The run's table: one row a figure, in the order reported, then the benches that gave none. */
@@ -149,10 +151,11 @@ export function formatSummary(s: Pick<Summary, "figures" | "missing">): string {
     formatTarget(f),
     formatMet(f.met),
     f.target?.source ?? "",
-    f.load,
+    // The 1-minute figure; the JSON keeps all three.
+    load1(f.load),
   ]);
   for (const m of s.missing) rows.push([m.bench, `no figures: ${m.reason}`, "", "", "NOT MEASURED", "", ""]);
-  const header = ["bench", "figure", "measured", "target", "met", "source", "load avg"];
+  const header = ["bench", "figure", "measured", "target", "met", "source", "load"];
   const targets = s.figures.filter((f) => f.met !== null);
   const met = targets.filter((f) => f.met).length;
   return `${table(header, rows)}\n${met} of ${targets.length} targets met` +
@@ -171,6 +174,11 @@ export interface Change {
   better: boolean | null;
   metBefore: boolean | null;
   metNow: boolean | null;
+  /** Reported by the earlier run only. */
+  gone: boolean;
+  /** The 1-minute load averages the two figures were taken at: a change under different load says less. */
+  loadBefore: string;
+  loadNow: string;
 }
 
 const key = (f: { bench: string; figure: string }) => `${f.bench}\u0000${f.figure}`;
@@ -198,6 +206,9 @@ export function compare(now: Figure[], before: Figure[]): Change[] {
       better: both && lowerIsBetter !== null && f.value !== b.value ? (f.value < b.value) === lowerIsBetter : null,
       metBefore: b?.met ?? null,
       metNow: f.met,
+      gone: false,
+      loadBefore: b ? load1(b.load) : "",
+      loadNow: load1(f.load),
     };
   });
   for (const b of old.values()) {
@@ -211,15 +222,18 @@ export function compare(now: Figure[], before: Figure[]): Change[] {
       better: null,
       metBefore: b.met,
       metNow: null,
+      gone: true,
+      loadBefore: load1(b.load),
+      loadNow: "",
     });
   }
   return out;
 }
 
 function verdict(c: Change): string {
+  if (c.gone) return "not measured in this run";
   if (c.metBefore === true && c.metNow === false) return "REGRESSED (target no longer met)";
   if (c.metBefore === false && c.metNow === true) return "now met";
-  if (c.metBefore !== null && c.metNow === null) return "not measured in this run";
   if (c.before === null && c.now !== null) return "new";
   return c.better === null ? "" : c.better ? "better" : "worse";
 }
@@ -233,9 +247,10 @@ export function formatComparison(changes: Change[], beforeLabel: string): string
     v(c.now, c.unit),
     c.changePct === null ? "" : `${c.changePct >= 0 ? "+" : ""}${c.changePct.toFixed(1)} %`,
     verdict(c),
+    c.loadBefore || c.loadNow ? `${c.loadBefore || "—"} → ${c.loadNow || "—"}` : "",
   ]);
   return `compared with ${beforeLabel}\n` +
-    table(["bench", "figure", "before", "now", "change", ""], rows);
+    table(["bench", "figure", "before", "now", "change", "verdict", "load"], rows);
 }
 
 /** The JSON written for the run: JSON.stringify writes NaN (unmeasured) as null, read back as NaN. */

@@ -96,10 +96,10 @@ Deno.test("formatSummary: a row per figure with its baseline, target and verdict
     summary([startup, ratio, alerts], [{ bench: "bids", reason: "skipped (see its output)" }]),
   );
   const lines = text.split("\n");
-  assert.match(lines[0], /^bench\s+figure\s+measured\s+target\s+met\s+source\s+load avg$/);
+  assert.match(lines[0], /^bench\s+figure\s+measured\s+target\s+met\s+source\s+load$/);
   const row = (bench: string) => lines.find((l) => l.startsWith(bench + " "))!;
-  assert.match(row("startup"), /ready, optional services refused\s+640 ms\s+< 1,000 ms\s+met\s+issue 20\s+1\.00/);
-  assert.match(row("ssr"), /0\.28× \(of 38,000 req\/s bare Deno\.serve\)\s+≥ 0\.5×\s+NOT MET/);
+  assert.match(row("startup"), /ready, optional services refused\s+640 ms\s+< 1,000 ms\s+met\s+issue 20\s+1\.00$/);
+  assert.match(row("ssr"), /0\.28× vs 38,000 req\/s bare Deno\.serve\s+≥ 0\.5×\s+NOT MET/);
   assert.match(row("alerts"), /CPU per tick\s+3\.46 µs\s+—\s+—/);
   assert.match(row("bids"), /no figures: skipped \(see its output\)\s+NOT MEASURED/);
   // Every column starts at the same offset on every row.
@@ -139,19 +139,23 @@ Deno.test("compare: change and its direction by the target, crossings of the tar
   // Measured before, not now: listed last, not dropped.
   assert.equal(changes.at(-1)!.bench, "bids");
   assert.equal(changes.at(-1)!.now, null);
+  assert.equal(changes.at(-1)!.gone, true);
 
   const text = formatComparison(changes, "old.json");
   const row = (b: string) => text.split("\n").find((l) => l.startsWith(b + " "))!;
-  assert.match(row("startup"), /800 ms\s+640 ms\s+-20\.0 %\s+better$/);
-  assert.match(row("ssr"), /0\.6×\s+0\.28×\s+-53\.3 %\s+REGRESSED \(target no longer met\)$/);
-  assert.match(row("ingest"), /—\s+210,000 ticks\/s\s+new$/);
-  assert.match(row("bids"), /4,100 bids\/s\s+—\s+not measured in this run$/);
+  assert.match(row("startup"), /800 ms\s+640 ms\s+-20\.0 %\s+better\s+1\.00 → 1\.00$/);
+  assert.match(row("ssr"), /0\.6×\s+0\.28×\s+-53\.3 %\s+REGRESSED \(target no longer met\)\s+1\.00 → 1\.00$/);
+  assert.match(row("ingest"), /—\s+210,000 ticks\/s\s+new\s+— → 1\.00$/);
+  assert.match(row("bids"), /4,100 bids\/s\s+—\s+not measured in this run\s+1\.00 → —$/);
 });
 
 Deno.test("compare: a target met now and not before; the same value is neither better nor worse", () => {
   const [up] = compare([startup], [{ ...startup, value: 1200, met: false }]);
   assert.equal(up.better, true);
-  assert.match(formatComparison([up], "x"), /now met$/m);
+  assert.match(formatComparison([up], "x"), /now met\s+1\.00 → 1\.00$/m);
+  // Gone from this run, without a target to have met: still said.
+  const [gone] = compare([], [alerts]);
+  assert.match(formatComparison([gone], "x"), /3\.46 µs\s+—\s+not measured in this run/);
   const [same] = compare([startup], [startup]);
   assert.equal(same.changePct, 0);
   assert.equal(same.better, null);
