@@ -85,16 +85,19 @@ const summary: Summary = {
   missing,
   figures: reported(),
 };
-const out = opts.out ??
-  new URL(`results/summary-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url).pathname;
-if (!opts.out) await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
-await Deno.writeTextFile(out, summaryJson(summary));
+// The table first: a path that cannot be written should not cost the run its figures.
 if (!opts["no-table"]) {
   console.log(`\nsummary (load average now ${loadAverage()}):\n${formatSummary(summary)}`);
   if (before && opts.compare) {
     console.log(
-      `\n${formatComparison(compare(summary.figures, before.figures), `${opts.compare} (${before.started_at})`)}`,
+      `\n${
+        formatComparison(compare(summary.figures, before.figures, names), `${opts.compare} (${before.started_at})`)
+      }`,
     );
   }
-  console.log(`\nwritten ${out}`);
 }
+const out = opts.out ??
+  new URL(`results/summary-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url).pathname;
+if (!opts.out) await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(out, summaryJson(summary));
+if (!opts["no-table"]) console.log(`\nwritten ${out}`);

@@ -185,9 +185,10 @@ const key = (f: { bench: string; figure: string }) => `${f.bench}\u0000${f.figur
 
 /**
  * Each figure of this run against the same figure (same bench and name) of an earlier run; figures only
- * in the earlier run come last, so that one that stopped being measured is not silently lost.
+ * in the earlier run come last, so that one that stopped being measured is not silently lost — those of
+ * the benches in `ran` only, when given (a run of two benches compared with a full one lists those two).
  */
-export function compare(now: Figure[], before: Figure[]): Change[] {
+export function compare(now: Figure[], before: Figure[], ran?: string[]): Change[] {
   const old = new Map(before.map((f) => [key(f), f]));
   const out: Change[] = now.map((f) => {
     const b = old.get(key(f));
@@ -212,6 +213,7 @@ export function compare(now: Figure[], before: Figure[]): Change[] {
     };
   });
   for (const b of old.values()) {
+    if (ran && !ran.includes(b.bench)) continue;
     out.push({
       bench: b.bench,
       figure: b.figure,

@@ -156,6 +156,9 @@ Deno.test("compare: a target met now and not before; the same value is neither b
   // Gone from this run, without a target to have met: still said.
   const [gone] = compare([], [alerts]);
   assert.match(formatComparison([gone], "x"), /3\.46 µs\s+—\s+not measured in this run/);
+  // A run of some benches compared with a fuller one: the others' figures are not "gone".
+  assert.deepEqual(compare([startup], [startup, alerts], ["startup"]).map((c) => c.bench), ["startup"]);
+  assert.deepEqual(compare([startup], [startup, alerts], ["startup", "alerts"]).map((c) => c.gone), [false, true]);
   const [same] = compare([startup], [startup]);
   assert.equal(same.changePct, 0);
   assert.equal(same.better, null);
