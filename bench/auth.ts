@@ -89,6 +89,7 @@ export async function benchAuth(): Promise<Record<string, number>> {
       figure: "GET /api/auth/me, PGlite, 50 connections",
       value: me.requestsPerSec,
       unit: "req/s",
+      errors: me.errors,
       target: { op: ">=", value: 5000, source: "issue 20" },
       baseline: { label: "/health/live, same server", value: live.requestsPerSec, unit: "req/s" },
     });

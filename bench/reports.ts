@@ -7,12 +7,18 @@ import { report, type WrkResult } from "./lib.ts";
 const reqs = (label: string, r: WrkResult) => ({ label, value: r.requestsPerSec, unit: "req/s" });
 
 /** The request path's metering on against off (bench/lib.ts `onOffRounds`), as a ratio of the two. */
-export function reportMetering(bench: string, figure: string, m: { off: number; overheadPct: number }, unit: string) {
+export function reportMetering(
+  bench: string,
+  figure: string,
+  m: { off: number; overheadPct: number; errors: number },
+  unit: string,
+) {
   report({
     bench,
     figure: `${figure} metering overhead (on vs off)`,
     value: m.overheadPct,
     unit: "%",
+    errors: m.errors,
     target: { op: "<", value: 5, source: "issue 18" },
     baseline: { label: "metering off", value: m.off, unit },
   });
@@ -20,12 +26,14 @@ export function reportMetering(bench: string, figure: string, m: { off: number; 
 
 /** A rendered page: its throughput, and its ratios to the same bytes from the same app and from bare Deno.serve. */
 export function reportSsrPage(path: string, app: WrkResult, sameApp: WrkResult, bare: WrkResult) {
-  report({ bench: "ssr", figure: `${path} rendered`, value: app.requestsPerSec, unit: "req/s" });
+  const errors = app.errors;
+  report({ bench: "ssr", figure: `${path} rendered`, value: app.requestsPerSec, unit: "req/s", errors });
   report({
     bench: "ssr",
     figure: `${path} vs bare Deno.serve, same bytes`,
     value: app.requestsPerSec / bare.requestsPerSec,
     unit: "×",
+    errors,
     target: { op: ">=", value: 0.5, source: "issue 20" },
     baseline: reqs("bare Deno.serve", bare),
   });
@@ -34,6 +42,7 @@ export function reportSsrPage(path: string, app: WrkResult, sameApp: WrkResult, 
     figure: `${path} vs same app, bytes in memory`,
     value: app.requestsPerSec / sameApp.requestsPerSec,
     unit: "×",
+    errors,
     target: { op: ">=", value: 0.5, source: "project" },
     baseline: reqs("same app, bytes in memory", sameApp),
   });

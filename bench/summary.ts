@@ -30,6 +30,8 @@ export interface FigureInput {
   unit: string;
   target?: Target;
   baseline?: Baseline;
+  /** Failed answers (non-2xx, socket errors) in the measurement: a rate with cheap refusals in it is not a rate. */
+  errors?: number;
 }
 
 export interface Figure extends FigureInput {
@@ -55,7 +57,8 @@ export function meets(value: number, target: Target): boolean {
 }
 
 export function figure(input: FigureInput, load: string): Figure {
-  return { ...input, met: input.target ? meets(input.value, input.target) : null, load };
+  const met = input.target ? meets(input.value, input.target) && !input.errors : null;
+  return { ...input, met, load };
 }
 
 const finite = z.number().refine(Number.isFinite, "a finite number");
@@ -70,6 +73,7 @@ const figureSchema = z.object({
   unit: z.string(),
   target: targetSchema.optional(),
   baseline: baselineSchema.optional(),
+  errors: z.number().int().nonnegative().optional(),
   met: z.boolean().nullable(),
   load: z.string(),
 }).strict();
@@ -139,7 +143,8 @@ export function table(header: string[], rows: string[][]): string {
 
 function measured(f: Figure): string {
   const v = withUnit(f.value, f.unit);
-  return f.baseline ? `${v} vs ${withUnit(f.baseline.value, f.baseline.unit)} ${f.baseline.label}` : v;
+  const errors = f.errors ? `, ${formatNumber(f.errors)} errors` : "";
+  return (f.baseline ? `${v} vs ${withUnit(f.baseline.value, f.baseline.unit)} ${f.baseline.label}` : v) + errors;
 }
 
 /** The run's table: one row a figure, in the order reported, then the benches that gave none. */

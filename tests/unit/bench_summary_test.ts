@@ -68,6 +68,21 @@ Deno.test("figure: met from its target, null without one, with the load average"
   assert.equal(alerts.load, LOAD);
 });
 
+Deno.test("figure: a target is not met by a measurement with failed answers in it, and the table says so", () => {
+  const fast = figure({
+    bench: "auth",
+    figure: "GET /api/auth/me",
+    value: 6000,
+    unit: "req/s",
+    target: { op: ">=", value: 5000 },
+    errors: 9882,
+  }, LOAD);
+  assert.equal(fast.met, false);
+  assert.equal(figure({ ...fast, errors: 0 }, LOAD).met, true);
+  assert.match(formatSummary(summary([fast])), /6,000 req\/s, 9,882 errors\s+≥ 5,000 req\/s\s+NOT MET/);
+  assert.equal(parseSummary(summaryJson(summary([fast]))).figures[0].errors, 9882);
+});
+
 Deno.test("numbers: three significant digits, separators from 1,000, units", () => {
   assert.equal(formatNumber(0.2812), "0.281");
   assert.equal(formatNumber(12.345), "12.3");
