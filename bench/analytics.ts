@@ -19,7 +19,8 @@ import { dayAheadHistory, simulateRealTime } from "../services/market/simulator.
 import { writeTicks } from "../services/market/store.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { ISOS } from "../services/market/zones.ts";
-import { benchDatabase, fmt } from "./lib.ts";
+import { benchDatabase, fmt, report } from "./lib.ts";
+import { parseSummary } from "./summary.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_ANALYTICS_RUNS") ?? 30);
 const CH_URL = Deno.env.get("BENCH_CLICKHOUSE_URL") ?? "http://127.0.0.1:8123";
@@ -56,6 +57,18 @@ function* yearTicks(): Generator<PriceTick[]> {
 }
 
 const LOADED_KEY = "bench_analytics_loaded";
+
+function reportPanel(engine: string, lat: { p50: number; p99: number }, targetMs: number): void {
+  const figure = `full market panel, one zone, one year, ${engine}`;
+  report({
+    bench: "analytics",
+    figure: `${figure} p50`,
+    value: lat.p50,
+    unit: "ms",
+    target: { op: "<", value: targetMs, source: "issue 16" },
+  });
+  report({ bench: "analytics", figure: `${figure} p99`, value: lat.p99, unit: "ms" });
+}
 
 async function loadPostgres(db: Database): Promise<number> {
   const t0 = performance.now();
@@ -138,6 +151,7 @@ export async function benchAnalytics(): Promise<Record<string, number>> {
     if (loaded) console.log(`analytics: reusing ${rows} rows in Postgres database ${name}`);
     const pgLat = await latency(postgresEngine(() => db));
     out.pg_p50_ms = pgLat.p50, out.pg_p99_ms = pgLat.p99;
+    reportPanel("Postgres", pgLat, 150);
     console.log(
       `  Postgres   full market panel, PJM RT, one year: p50 ${fmt(pgLat.p50)} ms  p99 ${
         fmt(pgLat.p99)
@@ -159,6 +173,7 @@ export async function benchAnalytics(): Promise<Record<string, number>> {
       }
       const chLat = await latency(clickhouseEngine(ch));
       out.ch_p50_ms = chLat.p50, out.ch_p99_ms = chLat.p99;
+      reportPanel("ClickHouse", chLat, 50);
       console.log(
         `  ClickHouse full market panel, PJM RT, one year: p50 ${fmt(chLat.p50)} ms  p99 ${
           fmt(chLat.p99)
@@ -178,9 +193,10 @@ export async function benchAnalytics(): Promise<Record<string, number>> {
   console.log(`  load average: ${(await Deno.readTextFile("/proc/loadavg")).trim()}`);
   if (Deno.env.get("BENCH_ANALYTICS_SSR") === "off") return out;
 
-  // The page's SSR ratio, measured by the SSR benchmark on /analytics.
+  // The page's SSR ratio, measured by the SSR benchmark on /analytics; its figures come back as its summary.
+  const figures = await Deno.makeTempFile({ suffix: ".json" });
   const ssr = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "bench/run.ts", "ssr"],
+    args: ["run", "-A", "--unstable-kv", "bench/run.ts", "ssr", `--out=${figures}`, "--no-table"],
     // The app it spawns keeps 30 days of prices (the page's default range) and runs no forecast job, whose
     // recalibrations would share the measured core.
     env: { BENCH_PAGES: "/analytics", FORECAST_JOB: "off", MARKET_DA_HISTORY_DAYS: "30" },
@@ -188,5 +204,12 @@ export async function benchAnalytics(): Promise<Record<string, number>> {
     stderr: "inherit",
   }).output();
   if (!ssr.success) console.log("analytics: the SSR measurement of /analytics failed");
+  else {
+    for (const f of parseSummary(await Deno.readTextFile(figures)).figures) {
+      const { met: _met, load: _load, ...figure } = f;
+      report({ ...figure, bench: "analytics" });
+    }
+  }
+  await Deno.remove(figures);
   return out;
 }

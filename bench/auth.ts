@@ -9,7 +9,7 @@
  * spreads logins over several accounts to stay under the per-account limit.
  */
 import { hashPassword, verifyPassword } from "../services/auth/password.ts";
-import { fmt, haveCommand, spawnServer, wrk } from "./lib.ts";
+import { fmt, haveCommand, report, spawnServer, wrk } from "./lib.ts";
 
 const ACCOUNTS = 6;
 const LOGINS_PER_ACCOUNT = 8; // under the per-account limit of 10 a minute
@@ -72,6 +72,7 @@ export async function benchAuth(): Promise<Record<string, number>> {
     console.log(`auth: login over HTTP (${times.length} logins, argon2id m=19 MiB t=2 p=1)`);
     console.log(`  login          p50 ${fmt(result.loginP50Ms)} ms  p99 ${fmt(result.loginP99Ms)} ms`);
     console.log(`  argon2id verify alone (this process) p50 ${fmt(result.verifyP50Ms)} ms`);
+    report({ bench: "auth", figure: "login over HTTP p50", value: result.loginP50Ms, unit: "ms" });
     if (!haveCommand("wrk")) {
       console.log("  /api/auth/me: skipped, wrk is not installed");
       return result;
@@ -83,6 +84,15 @@ export async function benchAuth(): Promise<Record<string, number>> {
     const live = await wrk(app.url + "/health/live", { seconds: 10 });
     result.meRps = me.requestsPerSec;
     result.liveRps = live.requestsPerSec;
+    report({
+      bench: "auth",
+      figure: "GET /api/auth/me, PGlite, 50 connections",
+      value: me.requestsPerSec,
+      unit: "req/s",
+      errors: me.errors,
+      target: { op: ">=", value: 5000, source: "issue 20" },
+      baseline: { label: "/health/live, same server", value: live.requestsPerSec, unit: "req/s" },
+    });
     console.log(
       `  GET /api/auth/me   ${fmt(me.requestsPerSec, 0)} req/s  p50 ${fmt(me.p50Ms, 2)} ms  p99 ${
         fmt(me.p99Ms, 2)

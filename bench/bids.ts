@@ -26,10 +26,13 @@ import {
   loadAverage,
   METERING_OFF,
   onOffRounds,
+  report,
   spawnServer,
   throwawayDatabase,
   wrk,
+  type WrkResult,
 } from "./lib.ts";
+import { reportMetering } from "./reports.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 /** The offered load of the paced run: a little over the target, so that a run a hair short still shows it. */
@@ -110,6 +113,19 @@ export async function benchBids(): Promise<Record<string, number>> {
         metering.overheadPct < 5 ? "met" : "MISSED"
       }); load average ${loadAverage()}`,
     );
+    const bids = (figure: string, r: WrkResult, value: number, unit: string, op: "<" | ">=", target: number) =>
+      report({
+        bench: "bids",
+        figure,
+        value,
+        unit,
+        errors: r.errors,
+        target: { op, value: target, source: "issue 20" },
+      });
+    bids("saturated, 50 connections", sat, sat.requestsPerSec, "bids/s", ">=", 4000);
+    bids("offered ~2,000 bids/s: rate reached", paced, paced.requestsPerSec, "bids/s", ">=", 2000);
+    bids("offered ~2,000 bids/s: p99", paced, paced.p99Ms, "ms", "<", 25);
+    reportMetering("bids", "POST /api/bids", metering, "bids/s");
     return {
       meteringOnBidsPerSec: metering.on,
       meteringOffBidsPerSec: metering.off,

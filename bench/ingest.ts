@@ -21,7 +21,7 @@ import { hubPrices } from "../services/market/hub_basis.ts";
 import { writeTicks } from "../services/market/store.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { ISOS } from "../services/market/zones.ts";
-import { fmt, throwawayDatabase } from "./lib.ts";
+import { fmt, report, throwawayDatabase } from "./lib.ts";
 
 const DAYS = Number(Deno.env.get("BENCH_INGEST_DAYS") ?? 120);
 
@@ -102,6 +102,15 @@ export async function benchIngest(): Promise<Record<string, number>> {
       hubTicksPerS: withHubs.length / hubS,
       hubRowsPerS: (withHubs.length + hubs.length) / hubS,
     };
+    const onPg = label === "Postgres";
+    report({
+      bench: "ingest",
+      figure: `bus → consumer → ${onPg ? "Postgres" : "PGlite"}`,
+      value: result.busTicksPerS,
+      unit: "ticks/s",
+      target: { op: ">=", value: onPg ? 200_000 : 100_000, source: "issue 20" },
+      baseline: { label: "straight to the store", value: result.directTicksPerS, unit: "ticks/s" },
+    });
     console.log(`ingest: ${viaBus.length} RT ticks (${DAYS} days × 7 zones) into ${label}`);
     console.log(
       `  bus → consumer → ${label}  ${fmt(result.busTicksPerS, 0)} ticks/s  (${messages} KV-queue messages, ` +

@@ -1,4 +1,6 @@
 /** Shared bench helpers: boot the app pinned to a core, drive it with wrk pinned to the other. */
+import { type Figure, figure, type FigureInput } from "./summary.ts";
+
 const ROOT = new URL("../", import.meta.url);
 
 export function freePort(): number {
@@ -229,4 +231,20 @@ export function loadAverage(): string {
   } catch {
     return "unknown";
   }
+}
+
+const reports: Figure[] = [];
+
+/**
+ * A bench's headline figure, with its target when an issue sets one: collected for the run's summary
+ * table and JSON (bench/run.ts), beside whatever the bench prints itself. `met` is worked out here from
+ * the target, never passed in. A ratio's target stays a ratio: give the baseline it was measured against.
+ */
+export function report(input: FigureInput): void {
+  reports.push(figure(input, loadAverage()));
+}
+
+/** What has been reported so far, in order. */
+export function reported(): Figure[] {
+  return [...reports];
 }

@@ -8,7 +8,7 @@
 import { type ForecastHour, planToCurves, type StorageDayInput, storageOptimiser } from "../services/optimize/mod.ts";
 import process from "node:process";
 import { mulberry32 } from "../services/market/simulator.ts";
-import { fmt } from "./lib.ts";
+import { fmt, report } from "./lib.ts";
 
 const SOLVES = 500;
 const ASSETS = 1000;
@@ -81,6 +81,11 @@ export async function benchOptimize() {
   }
   const fleetMs = performance.now() - fleetStarted;
 
+  const ms = (figure: string, value: number, unit: string, target: number) =>
+    report({ bench: "optimize", figure, value, unit, target: { op: "<", value: target, source: "issue 17" } });
+  ms("one asset-day solve p50", quantile(times, 0.5), "ms", 20);
+  ms("one asset-day solve p99", quantile(times, 0.99), "ms", 20);
+  ms(`${ASSETS} assets for one day (solve + curves)`, fleetMs / 1000, "s", 10);
   console.log(`optimize: HiGHS loaded in ${fmt(loadMs)} ms (once per process)`);
   console.log(
     `optimize: one asset-day (24 h LP) p50 ${fmt(quantile(times, 0.5), 2)} ms, p99 ${

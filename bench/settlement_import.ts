@@ -16,7 +16,7 @@ import { csvRecords } from "../services/csv_records.ts";
 import { importStatement } from "../services/settlement/actions.ts";
 import { readerFor, type RowReader, type StatementLine } from "../services/settlement/formats.ts";
 import { comparisonTotals } from "../services/settlement/store.ts";
-import { fmt, median, throwawayDatabase } from "./lib.ts";
+import { fmt, median, report, throwawayDatabase } from "./lib.ts";
 
 const ROWS = Number(Deno.env.get("BENCH_STATEMENT_ROWS") ?? 200_000);
 const RUNS = 3;
@@ -124,6 +124,14 @@ export async function benchSettlementImport(): Promise<Record<string, number> | 
       import_rows_per_s: rate(full),
       totals_ms: median(totals),
     };
+    report({
+      bench: "settlement_import",
+      figure: `whole import, ${ROWS.toLocaleString("en-US")} lines, Postgres`,
+      value: result.import_rows_per_s,
+      unit: "rows/s",
+      target: { op: ">=", value: 50_000, source: "issue 19" },
+      baseline: { label: "COPY of parsed rows", value: result.insert_rows_per_s, unit: "rows/s" },
+    });
     const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
     console.log(
       `settlement_import (${ROWS.toLocaleString("en-US")} lines, ${fmt(mb)} MB, Postgres, load ${load}):\n` +

@@ -10,6 +10,7 @@
  * alternating, target overhead < 5 %.
  */
 import { fmt, haveCommand, loadAverage, METERING_OFF, onOffRounds, spawnServer, wrk, type WrkResult } from "./lib.ts";
+import { reportMetering, reportSsrPage } from "./reports.ts";
 
 const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status,/,/market/PJM").split(",");
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
@@ -95,6 +96,7 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
       }); load average ${loadAverage()}`,
     );
     results.push({ path: meterPath, metering });
+    reportMetering("ssr", meterPath, metering, "req/s");
     for (const { path, file, bytes, ssr } of pages) {
       const same = await spawnServer({
         args: ["run", "-A", "--unstable-kv", "bench/app_baseline.ts", path, file],
@@ -127,6 +129,7 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
         ].join("\n"),
       );
       results.push({ path, bytes, app: ssr, sameAppBaseline: base, bareBaseline: raw, ratio });
+      reportSsrPage(path, ssr, base, raw);
       await Deno.remove(file);
     }
   } finally {

@@ -35,7 +35,7 @@ import { parseArgs } from "node:util";
 import { ISOS } from "../services/market/zones.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { BUS_VERSION } from "../services/realtime/bus.ts";
-import { cores, fmt, haveCommand, pinned, spawnServer } from "./lib.ts";
+import { cores, fmt, haveCommand, pinned, report, spawnServer } from "./lib.ts";
 
 interface ClientResult {
   seconds: number;
@@ -284,6 +284,13 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       hubWindowAgeP50Ms: s1.window_age_ms.p50 as number,
       hubWindowAgeP99Ms: s1.window_age_ms.p99 as number,
     };
+    report({
+      bench: "ws_fanout",
+      figure: `p99 tick→client, ${out.clients} clients, ${rate} ticks/s via ${via}`,
+      value: result.p99,
+      unit: "ms",
+      target: { op: "<", value: 50, source: "issue 20" },
+    });
     console.log(
       `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
         clients - allClients

@@ -1,0 +1,49 @@
+/**
+ * The summary rows (bench/lib.ts `report`) of the figures that more than one bench, or a bench with many
+ * rows, reports: kept out of the benches so that each adds a line or two to report what it measured.
+ */
+import { report, type WrkResult } from "./lib.ts";
+
+const reqs = (label: string, r: WrkResult) => ({ label, value: r.requestsPerSec, unit: "req/s" });
+
+/** The request path's metering on against off (bench/lib.ts `onOffRounds`), as a ratio of the two. */
+export function reportMetering(
+  bench: string,
+  figure: string,
+  m: { off: number; overheadPct: number; errors: number },
+  unit: string,
+) {
+  report({
+    bench,
+    figure: `${figure} metering overhead (on vs off)`,
+    value: m.overheadPct,
+    unit: "%",
+    errors: m.errors,
+    target: { op: "<", value: 5, source: "issue 18" },
+    baseline: { label: "metering off", value: m.off, unit },
+  });
+}
+
+/** A rendered page: its throughput, and its ratios to the same bytes from the same app and from bare Deno.serve. */
+export function reportSsrPage(path: string, app: WrkResult, sameApp: WrkResult, bare: WrkResult) {
+  const errors = app.errors;
+  report({ bench: "ssr", figure: `${path} rendered`, value: app.requestsPerSec, unit: "req/s", errors });
+  report({
+    bench: "ssr",
+    figure: `${path} vs bare Deno.serve, same bytes`,
+    value: app.requestsPerSec / bare.requestsPerSec,
+    unit: "×",
+    errors,
+    target: { op: ">=", value: 0.5, source: "issue 20" },
+    baseline: reqs("bare Deno.serve", bare),
+  });
+  report({
+    bench: "ssr",
+    figure: `${path} vs same app, bytes in memory`,
+    value: app.requestsPerSec / sameApp.requestsPerSec,
+    unit: "×",
+    errors,
+    target: { op: ">=", value: 0.5, source: "project" },
+    baseline: reqs("same app, bytes in memory", sameApp),
+  });
+}
