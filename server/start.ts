@@ -12,10 +12,13 @@ import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/d
 import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
 
 /**
- * How long the listener stays open after a shutdown signal (responses already say `Connection: close`): a
- * second, so that a probe or request sent by a client busy elsewhere still finds it open and sees the 503.
+ * After a shutdown signal the listener stays open (responses say `Connection: close`) at least this long,
+ * and then until requests have stopped coming for QUIET_MS with none in flight — a request accepted by the
+ * kernel but not yet read when the listener closes is cut off, and on a busy server that can be any of the
+ * last ones — but never past a quarter of SHUTDOWN_TIMEOUT_MS.
  */
-const ACCEPT_AFTER_SIGNAL_MS = 1_000;
+const ACCEPT_AFTER_SIGNAL_MS = 500;
+const QUIET_MS = 250;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -95,11 +98,29 @@ export async function startServer(
   };
 
   let draining = false;
+  let inFlight = 0, lastRequestAt = 0;
   const handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    // Every request's database work shares one budget (services/adapters/deadline.ts): an outage is a 503 in
-    // under 5 s, however many queries the route makes.
-    const res = await withDeadline(REQUEST_DATABASE_BUDGET_MS, () => app.fetch(req, info));
-    return draining ? closingConnection(res) : res;
+    inFlight++;
+    if (draining) lastRequestAt = performance.now();
+    try {
+      // Every request's database work shares one budget (services/adapters/deadline.ts): an outage is a 503 in
+      // under 5 s, however many queries the route makes.
+      const res = await withDeadline(REQUEST_DATABASE_BUDGET_MS, () => app.fetch(req, info));
+      return draining ? closingConnection(res) : res;
+    } finally {
+      inFlight--;
+    }
+  };
+  /** Resolves once the listener may close: see ACCEPT_AFTER_SIGNAL_MS. */
+  const trafficStopped = async () => {
+    const from = performance.now();
+    const bound = config.shutdownTimeoutMs / 4;
+    for (;;) {
+      const now = performance.now();
+      if (now - from >= bound) return;
+      if (now - from >= ACCEPT_AFTER_SIGNAL_MS && inFlight === 0 && now - lastRequestAt >= QUIET_MS) return;
+      await delay(25);
+    }
   };
 
   const server = Deno.serve({
@@ -137,7 +158,7 @@ export async function startServer(
       // Still accepting for a moment: connections the kernel already accepted (the listen backlog) and
       // requests on their way are served rather than reset when the listener closes, and a load balancer
       // has time to see readiness turn 503.
-      await Promise.race([delay(Math.min(ACCEPT_AFTER_SIGNAL_MS, config.shutdownTimeoutMs / 4)), timeout]);
+      await Promise.race([trafficStopped(), timeout]);
       // Stop accepting, let in-flight requests finish, then close adapters.
       await Promise.race([server.shutdown(), timeout]);
       await services.stop();
