@@ -15,7 +15,7 @@
  *   The column names follow PJM Data Miner's; it is not a byte-for-byte copy of an MSRS report.
  */
 import { parsePjmUtcTime } from "../market/replay.ts";
-import { COLUMNS, fitsScale, type NumericType } from "../schemas/numeric.ts";
+import { COLUMNS, type NumericType } from "../schemas/numeric.ts";
 
 export const FORMATS = ["pjm", "generic"] as const;
 export type StatementFormat = typeof FORMATS[number];
@@ -46,15 +46,66 @@ export const PJM_COLUMNS = [
 /** A row that cannot be imported; the message says which field and why. */
 export class RowError extends Error {}
 
-const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+/**
+ * A decimal's text as a number, or NaN when it is not one (what NUMBER_RE, `[+-]?(\d+(\.\d*)?|\.\d+)`,
+ * accepted): read in one pass with its decimals counted (trailing zeros aside: what the column would round
+ * away). Up to 15 digits the value is computed exactly (digits as an integer, one division by a power of ten,
+ * so the same double as Number(text)); longer texts go through Number.
+ */
+function decimalText(text: string): { value: number; decimals: number } {
+  const n = text.length;
+  let i = 0, digits = 0, intDigits = 0, fracDigits = 0, sigFrac = 0, acc = 0, sign = 1;
+  const c0 = n ? text.charCodeAt(0) : 0;
+  if (c0 === 43 || c0 === 45) {
+    sign = c0 === 45 ? -1 : 1;
+    i = 1;
+  }
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    acc = acc * 10 + c;
+    intDigits++;
+  }
+  if (i < n && text.charCodeAt(i) === 46) {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      acc = acc * 10 + c;
+      fracDigits++;
+      if (c !== 0) sigFrac = fracDigits;
+    }
+  }
+  digits = intDigits + fracDigits;
+  if (i !== n || digits === 0) return NOT_A_NUMBER;
+  const value = digits <= 15 ? sign * acc / POW10[fracDigits] : Number(text);
+  return { value, decimals: sigFrac };
+}
+
+const NOT_A_NUMBER = { value: NaN, decimals: 0 };
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 function numberIn(field: string, text: string, type: NumericType): number {
-  if (!NUMBER_RE.test(text)) throw new RowError(`${field} ${JSON.stringify(text.slice(0, 40))} is not a number`);
-  const v = Number(text);
+  const { value: v, decimals } = decimalText(text);
+  if (Number.isNaN(v)) throw new RowError(`${field} ${JSON.stringify(text.slice(0, 40))} is not a number`);
   const limit = 10 ** (type.precision - type.scale);
   if (!(Math.abs(v) < limit)) throw new RowError(`${field} ${text} is out of range (|${field}| < ${limit})`);
-  if (!fitsScale(v, type.scale)) throw new RowError(`${field} ${text} has more than ${type.scale} decimals`);
+  if (decimals > type.scale) throw new RowError(`${field} ${text} has more than ${type.scale} decimals`);
   return v;
+}
+
+/**
+ * `parse` remembered for the text it was last given: a statement lists every location of an hour before the
+ * next hour, so most rows repeat the previous row's times.
+ */
+function lastOf<T>(parse: (text: string) => T): (text: string) => T {
+  let last: string | undefined, value: T;
+  return (text) => {
+    if (text !== last) {
+      value = parse(text);
+      last = text;
+    }
+    return value;
+  };
 }
 
 const MW = COLUMNS["settlement_lines.mw"];
@@ -102,12 +153,14 @@ export function readerFor(format: StatementFormat, header: readonly string[]): R
   };
   if (format === "generic") {
     const [s, e, l, m, mw, p, a] = GENERIC_COLUMNS.map(at);
+    const startOf = lastOf((text) => instant("interval_start", text));
+    const endOf = lastOf((text) => instant("interval_end", text));
     return {
       format,
       read(r) {
         count(r);
-        const start = instant("interval_start", r[s]);
-        const end = instant("interval_end", r[e]);
+        const start = startOf(r[s]);
+        const end = endOf(r[e]);
         if (end <= start || end - start > HOUR) {
           throw new RowError("interval_end must be after interval_start, by at most an hour");
         }
@@ -126,16 +179,18 @@ export function readerFor(format: StatementFormat, header: readonly string[]): R
     };
   }
   const [t, , name, daMw, daLmp, daCharge, rtMw, rtLmp, rtCharge] = PJM_COLUMNS.map(at);
+  const startOf = lastOf((text) => {
+    try {
+      return parsePjmUtcTime(text);
+    } catch {
+      throw new RowError(`datetime_beginning_utc ${JSON.stringify(text.slice(0, 40))} is not M/D/YYYY h:mm:ss AM`);
+    }
+  });
   return {
     format,
     read(r) {
       count(r);
-      let start: number;
-      try {
-        start = parsePjmUtcTime(r[t]);
-      } catch {
-        throw new RowError(`datetime_beginning_utc ${JSON.stringify(r[t].slice(0, 40))} is not M/D/YYYY h:mm:ss AM`);
-      }
+      const start = startOf(r[t]);
       const loc = location(r[name]);
       return [
         {
