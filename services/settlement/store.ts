@@ -60,16 +60,22 @@ export async function listStatements(q: Queryable, orgId: string, f: { limit: nu
   return pageOf(rows, f.limit, (s) => [s.created_at, s.id]);
 }
 
+/**
+ * The UTC hour of a timestamptz column. date_bin is arithmetic on the instant; date_trunc(…, 'UTC') converts
+ * through the time zone for every row, which was most of the comparison's time on a 200,000-line statement.
+ */
+const utcHour = (col: string) => `date_bin('1 hour', ${col}, timestamptz '2000-01-01T00:00:00Z')`;
+
 /** The comparison of statement $2 (of organization $1) as a CTE named `cmp`, one row per hour, location, market. */
 const COMPARISON = `
   st AS (SELECT id, zone, period_from, period_to FROM settlement_statements WHERE org_id = $1 AND id = $2),
   iso AS (
-    SELECT date_trunc('hour', l.interval_start, 'UTC') AS hour, l.location, l.market, sum(l.mw) AS mw,
+    SELECT ${utcHour("l.interval_start")} AS hour, l.location, l.market, sum(l.mw) AS mw,
            sum(l.amount) AS amount, min(l.line_no) AS first_line, count(*)::int AS lines
       FROM settlement_lines l JOIN st ON st.id = l.statement_id
      GROUP BY 1, 2, 3),
   settled AS (
-    SELECT date_trunc('hour', b.interval_start, 'UTC') AS hour, upper(coalesce(b.location, si.node)) AS location,
+    SELECT ${utcHour("b.interval_start")} AS hour, upper(coalesce(b.location, si.node)) AS location,
            b.market, b.da_revenue, b.rt_revenue,
            CASE WHEN b.side IN ('offer', 'inc') THEN 1 ELSE -1 END * b.awarded_mw
              * extract(epoch FROM b.interval_end - b.interval_start) / 3600 AS mwh
