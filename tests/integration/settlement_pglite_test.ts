@@ -1,6 +1,7 @@
 /**
  * Statement import on PGlite (the embedded default), where there is no COPY: the same all-or-nothing import
- * through chunked INSERTs, across several chunks, and a bad row that rolls every chunk back.
+ * through chunked INSERTs, across several chunks, and a bad row that rolls every chunk back; and the lines'
+ * link to their statement.
  */
 import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
@@ -55,6 +56,25 @@ Deno.test(
         [orgId],
       );
       assert.equal(statements, 1, "only the first, good import");
+
+      // The lines' link to their statement (set-based triggers, migration 019, not a foreign key): a line of
+      // no statement is refused, a statement keeps its id, and deleting the organization deletes every line.
+      await assert.rejects(
+        () =>
+          db.query(
+            `INSERT INTO settlement_lines (statement_id, line_no, interval_start, interval_end, location, market, mw,
+                                           price, amount)
+             VALUES (gen_random_uuid(), 2, now(), now() + interval '1 hour', 'X', 'DA', 1, 1, 1)`,
+          ),
+        /statement_id is not a settlement statement/,
+      );
+      await assert.rejects(
+        () => db.query(`UPDATE settlement_statements SET id = gen_random_uuid() WHERE id = $1`, [out.statement.id]),
+        /keeps its id/,
+      );
+      await db.query(`DELETE FROM organizations WHERE id = $1`, [orgId]);
+      const [{ left }] = await db.query<{ left: number }>(`SELECT count(*)::int AS left FROM settlement_lines`);
+      assert.equal(left, 0, "the organization's statement lines went with it");
     } finally {
       await db.close();
     }
