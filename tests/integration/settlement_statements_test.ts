@@ -295,6 +295,8 @@ serviceTest("malformed statements are refused with their line numbers, and nothi
     ["too many decimals", [header, good(1).replace("152.5", "152.50001")].join("\n"), [2]],
     ["a missing field", [header, good(1), "2025-07-01T05:00:00Z,2025-07-01T06:00:00Z,W,DA,1,1"].join("\n"), [3]],
     ["an unclosed quote", [header, good(1), good(2), '2025-07-01T05:00:00Z,"W'].join("\n"), [4]],
+    // csv-parse coded this one INVALID_OPENING_QUOTE (no CSV_ prefix): the import rethrew it instead of a 400.
+    ["a stray quote", [header, good(1), good(2).replace("WESTERN HUB", 'WEST"ERN')].join("\n"), [3]],
     ["a wrong header", ["when,where,what", good(1)].join("\n"), [1]],
     ["an end before the start", [header, "2025-07-01T05:00:00Z,2025-07-01T04:00:00Z,W,DA,1,1,1"].join("\n"), [2]],
     ["a control character", [header, good(1).replace("WESTERN HUB", "WEST\x01")].join("\n"), [2]],
