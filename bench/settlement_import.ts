@@ -163,6 +163,12 @@ export async function benchSettlementImport(): Promise<Record<string, number> | 
       target: { op: ">=", value: 50_000, source: "issue 19" },
       baseline: { label: "COPY of parsed rows", value: result.insert_rows_per_s, unit: "rows/s" },
     });
+    report({
+      bench: "settlement_import",
+      figure: `whole import, ${ROWS.toLocaleString("en-US")} lines, PGlite (one run)`,
+      value: result.pglite_import_rows_per_s,
+      unit: "rows/s",
+    });
     const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
     console.log(
       `settlement_import (${ROWS.toLocaleString("en-US")} lines, ${fmt(mb)} MB, Postgres, load ${load}):\n` +
