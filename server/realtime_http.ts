@@ -42,8 +42,8 @@ export function upgradeToStream(
   const { admin, realtime } = ctx.state.services;
   if (admin.quotasOn) {
     const limit = admin.quotasOf(p.orgId).ws_connections;
-    // Counted on this instance: a connection lives on one, and the count is exact there.
-    if (realtime.connectionsOf(p.orgId) >= limit) {
+    // Counted on every instance: this one's exactly, the others' from their last census over the bus.
+    if (realtime.clusterConnectionsOf(p.orgId) >= limit) {
       throw quotaError({ quota: "ws_connections", limit, retryAfterS: 60 });
     }
     admin.meter.wsOpened(p.orgId);

@@ -18,7 +18,9 @@ import type { AlertMessage } from "./protocol.ts";
 
 export type BusMessage =
   | { kind: "prices"; ticks: PriceTick[]; published_at: number; org?: string }
-  | { kind: "alert"; alert: AlertMessage; org?: string; user?: string };
+  | { kind: "alert"; alert: AlertMessage; org?: string; user?: string }
+  /** An instance's open connections per organization, sent now and then: quotas count across instances. */
+  | { kind: "census"; instance: string; counts: Record<string, number> };
 
 export interface BusStats {
   kind: "redis" | "broadcast-channel" | "none";
@@ -67,6 +69,13 @@ const envelopeSchema = z.discriminatedUnion("kind", [
     }),
     org: z.string().max(64).optional(),
     user: z.string().max(64).optional(),
+  }),
+  z.object({
+    v: z.literal(BUS_VERSION),
+    from: z.string().min(1).max(64),
+    kind: z.literal("census"),
+    instance: z.string().min(1).max(64),
+    counts: z.record(z.string().max(64), z.number().int().min(0).max(1_000_000)),
   }),
 ]);
 

@@ -64,6 +64,8 @@ export interface HubOptions {
   maxBufferedBytes?: number;
   /** Bound on `latest()` for a snapshot; past it the snapshot has what this instance knows. */
   snapshotTimeoutMs?: number;
+  /** How often this instance tells the others its connections per organization (when they changed). */
+  censusMs?: number;
 }
 
 export interface ConnectionInfo {
@@ -167,6 +169,8 @@ interface FlushWindow {
   frames: Map<string, { text: string; n: number } | null>;
 }
 
+/** A peer whose census is older than this many periods has gone away (it sends one every few periods at least). */
+const CENSUS_TTL_PERIODS = 5;
 const MAX_PENDING_ALERTS = 16;
 /** Messages a client may send per window; the rest are ignored (a UI sends a handful). */
 const INBOUND_LIMIT = 50;
@@ -211,6 +215,12 @@ export class RealtimeHub {
   readonly #ages = new Float64Array(1024);
   #agesNext = 0;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #censusTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #censusMs: number;
+  #lastCensus = "{}";
+  #censusQuiet = 0;
+  /** Other instances' last census, by instance id. */
+  readonly #peers = new Map<string, { counts: Record<string, number>; at: number }>();
   #slow = 0;
   #started = false;
   #closed = false;
@@ -243,6 +253,7 @@ export class RealtimeHub {
     this.#maxMissed = opts.maxMissedHeartbeats ?? 2;
     this.#maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
     this.#snapshotTimeoutMs = opts.snapshotTimeoutMs ?? 2_000;
+    this.#censusMs = opts.censusMs ?? 2_000;
   }
 
   /** Starts the heartbeat and the bus (in the background: the bus never delays start-up). */
@@ -253,6 +264,35 @@ export class RealtimeHub {
     this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#heartbeatMs);
     // Idle timers must not keep a test or a CLI process alive.
     Deno.unrefTimer(this.#heartbeatTimer);
+    this.#censusTimer = setInterval(() => this.#census(), this.#censusMs);
+    Deno.unrefTimer(this.#censusTimer);
+  }
+
+  /**
+   * Open connections of an organization on every instance: this one's exact count plus what the others
+   * last said (within a few census periods). Between two censuses instances admitting at once can pass a
+   * quota by what they admit in that moment; the next connection after it is refused everywhere.
+   */
+  clusterConnectionsOf(orgId: string): number {
+    let n = this.connectionsOf(orgId);
+    const now = Date.now();
+    for (const [instance, peer] of this.#peers) {
+      if (now - peer.at > this.#censusMs * CENSUS_TTL_PERIODS) this.#peers.delete(instance);
+      else n += peer.counts[orgId] ?? 0;
+    }
+    return n;
+  }
+
+  /** This instance's counts to the others: when they changed, and every few periods as a sign of life. */
+  #census(): void {
+    if (this.#closed) return;
+    const counts: Record<string, number> = {};
+    for (const c of this.#clients) counts[c.orgId] = (counts[c.orgId] ?? 0) + 1;
+    const text = JSON.stringify(counts);
+    if (text === this.#lastCensus && ++this.#censusQuiet < CENSUS_TTL_PERIODS - 1) return;
+    this.#lastCensus = text;
+    this.#censusQuiet = 0;
+    this.#bus.publish({ kind: "census", instance: this.instanceId, counts });
   }
 
   /** Committed ticks: to this instance's subscribers and to the other instances. */
@@ -406,9 +446,14 @@ export class RealtimeHub {
   /** Closes every connection (1001: going away, so clients reconnect elsewhere) and the bus. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // The others stop counting this instance's connections at once, not when its census runs out.
+    if (this.#started && this.#lastCensus !== "{}") {
+      this.#bus.publish({ kind: "census", instance: this.instanceId, counts: {} });
+    }
     this.#closed = true;
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    if (this.#censusTimer !== null) clearInterval(this.#censusTimer);
     this.#flushTimer = this.#heartbeatTimer = null;
     for (const c of this.#clients) {
       try {
@@ -620,6 +665,8 @@ export class RealtimeHub {
     if (msg.kind === "prices") {
       this.#c.fromPeers += msg.ticks.length;
       this.#ingest(msg.ticks, msg.published_at, msg.org);
+    } else if (msg.kind === "census") {
+      this.#peers.set(msg.instance, { counts: msg.counts, at: Date.now() });
     } else {
       this.#alertLocal(msg.alert, msg.org, msg.user);
     }

@@ -362,3 +362,35 @@ Deno.test("two hubs on a bus: what one publishes reaches the other's clients onc
     await b.close();
   }
 });
+
+Deno.test("two hubs on a bus count an organization's connections on both (the WebSocket quota's count)", async () => {
+  const name = `optibid-test-${crypto.randomUUID()}`;
+  const hub = (id: string) =>
+    new RealtimeHub({
+      instanceId: id,
+      flushMs: 5,
+      censusMs: 20,
+      bus: createBroadcastChannelBus({ name, instanceId: id }),
+    });
+  const a = hub("a"), b = hub("b");
+  a.start();
+  b.start();
+  try {
+    for (let i = 0; i < 3; i++) connect(a, "all", "org-a");
+    connect(b, "all", "org-a");
+    connect(b, "all", "org-b");
+    await sleep(120);
+    assert.equal(a.connectionsOf("org-a"), 3, "this instance's own count stays exact");
+    assert.equal(a.clusterConnectionsOf("org-a"), 4);
+    assert.equal(b.clusterConnectionsOf("org-a"), 4);
+    assert.equal(a.clusterConnectionsOf("org-b"), 1);
+    // An instance that shuts down says so: the others stop counting its connections at once.
+    await b.close();
+    await sleep(30);
+    assert.equal(a.clusterConnectionsOf("org-a"), 3);
+    assert.equal(a.clusterConnectionsOf("org-b"), 0);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
