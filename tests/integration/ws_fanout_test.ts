@@ -168,9 +168,17 @@ serviceTest(
         assert.equal(r.status, 200);
         return await r.json();
       };
+      // Each instance subscribed, and its command connection (the one it publishes on) up: a message sent before
+      // that is skipped by design, not queued.
+      const redisUp = async (url: string) => {
+        const h = await (await fetch(`${url}/health`, { headers: auth })).json();
+        return h.services.some((x: { name: string; status: string }) => x.name === "redis" && x.status === "available");
+      };
       const deadline = Date.now() + 10_000;
-      while (!(await stats(a.url)).bus.connected || !(await stats(b.url)).bus.connected) {
-        if (Date.now() > deadline) throw new Error("the instances' Redis subscribers did not connect");
+      for (;;) {
+        const [sa, sb] = [await stats(a.url), await stats(b.url)];
+        if (sa.bus.connected && sb.bus.connected && await redisUp(a.url) && await redisUp(b.url)) break;
+        if (Date.now() > deadline) throw new Error("the instances' Redis connections did not come up");
         await sleep(100);
       }
 
