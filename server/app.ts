@@ -15,7 +15,7 @@ import { HttpError } from "../framework/http_error.ts";
 import { mountManifest, ROUTE_PATTERN } from "../framework/server.ts";
 import { requestRecorder } from "../services/metrics/metrics.ts";
 import type { BuildInfo, Manifest } from "../framework/types.ts";
-import { log } from "../services/log/logger.ts";
+import { accessLog, log } from "../services/log/logger.ts";
 import { authorize } from "./auth_http.ts";
 import { assertFeature } from "./features.ts";
 import { classifyError } from "./errors.ts";
@@ -79,11 +79,10 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (c.res.status !== 101 && !c.res.headers.has("X-Request-Id")) {
       c.res.headers.set("X-Request-Id", c.get("requestId"));
     }
-    const url = new URL(c.req.url);
-    log.info("request", {
+    accessLog({
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: url.pathname,
+      path: c.req.path,
       status: c.res.status,
       ms: Math.round((performance.now() - start) * 10) / 10,
     });
