@@ -104,8 +104,10 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (isWebSocketUpgrade(c.req.raw) && c.req.path.startsWith("/api/ws/")) return next();
     return c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next);
   });
-  // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404.
-  app.use(trimTrailingSlash({ alwaysRedirect: true }));
+  // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404. Only such
+  // paths enter it: the middleware awaits the rest of the chain, a cost every other request need not pay.
+  const trim = trimTrailingSlash({ alwaysRedirect: true });
+  app.use((c, next) => c.req.path.length > 1 && c.req.path.endsWith("/") ? trim(c, next) : next());
   const limitOf = (maxSize: number) =>
     bodyLimit({
       maxSize,
