@@ -16,6 +16,12 @@ import { fmt, haveCommand, loadAverage, METERING_OFF, onOffRounds, spawnServer, 
 
 const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status,/,/market/PJM").split(",");
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
+/**
+ * A data folder of an earlier run to start from (copied, never changed): the app then opens an existing
+ * database instead of backfilling a month of prices, which on a loaded machine is still running when the
+ * measurement starts and takes the core the pages are measured on.
+ */
+const FROM_DATA = Deno.env.get("BENCH_SSR_DATA_DIR");
 
 function line(label: string, r: WrkResult): string {
   return `  ${label.padEnd(26)} ${fmt(r.requestsPerSec, 0).padStart(7)} req/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${
@@ -65,6 +71,11 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
   const template = await Deno.makeTempDir({ prefix: "optibid-bench-ssr-" });
   const results: Record<string, unknown>[] = [];
   try {
+    if (FROM_DATA) {
+      const copy = await new Deno.Command("cp", { args: ["-a", `${FROM_DATA}/.`, template] }).output();
+      if (!copy.success) throw new Error(`copying ${FROM_DATA}: ${new TextDecoder().decode(copy.stderr)}`);
+      await Deno.remove(`${template}/app.pid`).catch(() => {});
+    }
     const app = await spawnServer({ env: { DATA_DIR: template } });
     const pages: { path: string; file: string; bytes: number; ssr: WrkResult }[] = [];
     let headers: Record<string, string> = {};

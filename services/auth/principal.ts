@@ -94,8 +94,10 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
     name: string;
     status: string;
     stale: boolean;
+    expires_at: Date | null;
   }>(
     `SELECT k.id, k.org_id, k.user_id, k.role AS key_role, m.role AS member_role, m.approver, u.email, u.name, u.status,
+            k.expires_at,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k
        JOIN users u ON u.id = k.user_id
@@ -121,5 +123,7 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
       via: "api_key",
       apiKeyId: row.id,
     },
+    // A key that expires is refused from then on, not when its cached answer runs out.
+    ...(row.expires_at ? { notAfter: new Date(row.expires_at).getTime() } : {}),
   };
 }
