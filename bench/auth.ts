@@ -7,9 +7,14 @@
  * The bench stands in for a reverse proxy (TRUSTED_PROXIES=127.0.0.1) and gives
  * each login its own X-Forwarded-For, so the per-IP limits do not stop it; it
  * spreads logins over several accounts to stay under the per-account limit.
+ *
+ * The embedded default (PGlite, no DATABASE_URL) is what it measures, with quotas off: at the target of
+ * 5,000 req/s one organization would use up its 6,000 API requests a minute in a second and get 429s,
+ * which is not what is measured here (the metering's own cost is measured by the ssr bench). Target:
+ * ≥ 5,000 req/s at 50 connections (issue 20: no database round trip per request when nothing changed).
  */
 import { hashPassword, verifyPassword } from "../services/auth/password.ts";
-import { fmt, haveCommand, report, spawnServer, wrk } from "./lib.ts";
+import { fmt, haveCommand, loadAverage, report, spawnServer, wrk } from "./lib.ts";
 
 const ACCOUNTS = 6;
 const LOGINS_PER_ACCOUNT = 8; // under the per-account limit of 10 a minute
@@ -23,7 +28,7 @@ function percentile(xs: number[], p: number): number {
 export async function benchAuth(): Promise<Record<string, number>> {
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-auth-" });
   const app = await spawnServer({
-    env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "warn", MARKET_SOURCE: "off" },
+    env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "warn", MARKET_SOURCE: "off", QUOTAS: "off" },
   });
   let ip = 0;
   const post = (path: string, body: unknown) =>
@@ -96,12 +101,15 @@ export async function benchAuth(): Promise<Record<string, number>> {
     console.log(
       `  GET /api/auth/me   ${fmt(me.requestsPerSec, 0)} req/s  p50 ${fmt(me.p50Ms, 2)} ms  p99 ${
         fmt(me.p99Ms, 2)
-      } ms  errors ${me.errors}  (50 connections, valid token: JWT check, cached principal, 1 query)`,
+      } ms  errors ${me.errors}  (50 connections, valid token: cached claims, principal and profile, no query)` +
+        ` (target ≥ 5,000: ${me.requestsPerSec >= 5_000 && me.errors === 0 ? "met" : "MISSED"})`,
     );
     console.log(
       `  GET /health/live   ${fmt(live.requestsPerSec, 0)} req/s  p50 ${fmt(live.p50Ms, 2)} ms  p99 ${
         fmt(live.p99Ms, 2)
-      } ms  (same server, no auth)  → ratio ${fmt(me.requestsPerSec / live.requestsPerSec, 2)}`,
+      } ms  (same server, no auth)  → ratio ${
+        fmt(me.requestsPerSec / live.requestsPerSec, 2)
+      }; load average ${loadAverage()}`,
     );
     return result;
   } finally {

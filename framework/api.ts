@@ -100,7 +100,8 @@ export function defineApi<State>(spec: ApiSpec): ApiHandlerMap<State> {
       if (ctx.url.search.includes("%00")) refuseNul([...ctx.url.searchParams], "query");
       const input = {
         params: parsePart(params, ctx.params, "params", issues),
-        query: parsePart(query, queryObject(ctx.url.searchParams), "query", issues),
+        // No schema, nothing to read: the query string is not even turned into an object.
+        query: query ? parsePart(query, queryObject(ctx.url.searchParams), "query", issues) : undefined,
         body: body ? parsePart(body, await readBody(ctx.req, body), "body", issues) : undefined,
       };
       if (issues.length) {

@@ -12,12 +12,17 @@ import { AlertList, Panel, PnlCards, PositionsTable, SpreadTable, TomorrowGrid }
 import { type TraderDashboard, traderDashboard } from "../services/dashboard/reads.ts";
 import { unitsOf } from "../services/market/units.ts";
 
+/**
+ * A panel's last reading answers while the next one is read (at most this long): a page view never waits
+ * for the panels' queries once they have been read, however busy the database.
+ */
+const RENEW = { staleMs: 30_000 };
 /** Zone tiles: the same for every viewer, read at most every 2 s. */
-const overview = memoReads<ZoneOverview[]>(2_000);
+const overview = memoReads<ZoneOverview[]>(2_000, 10_000, RENEW);
 /** The week's P&L per organization, read at most every 10 s (it changes when bids settle). */
-const weekPnl = memoReads<Awaited<ReturnType<typeof pnl>>>(10_000, 1000);
+const weekPnl = memoReads<Awaited<ReturnType<typeof pnl>>>(10_000, 1000, RENEW);
 /** The trader's panels per organization and reader's time zone, read at most every 2 s. */
-const desk = memoReads<TraderDashboard>(2_000, 1000);
+const desk = memoReads<TraderDashboard>(2_000, 1000, RENEW);
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({

@@ -15,7 +15,7 @@ import { HttpError } from "../framework/http_error.ts";
 import { mountManifest, ROUTE_PATTERN } from "../framework/server.ts";
 import { requestRecorder } from "../services/metrics/metrics.ts";
 import type { BuildInfo, Manifest } from "../framework/types.ts";
-import { log } from "../services/log/logger.ts";
+import { accessLog, log } from "../services/log/logger.ts";
 import { authorize } from "./auth_http.ts";
 import { assertFeature } from "./features.ts";
 import { classifyError } from "./errors.ts";
@@ -79,11 +79,10 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (c.res.status !== 101 && !c.res.headers.has("X-Request-Id")) {
       c.res.headers.set("X-Request-Id", c.get("requestId"));
     }
-    const url = new URL(c.req.url);
-    log.info("request", {
+    accessLog({
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: url.pathname,
+      path: c.req.path,
       status: c.res.status,
       ms: Math.round((performance.now() - start) * 10) / 10,
     });
@@ -105,8 +104,10 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (isWebSocketUpgrade(c.req.raw) && c.req.path.startsWith("/api/ws/")) return next();
     return c.req.path === "/api/docs" ? docsHeaders(c, next) : strictHeaders(c, next);
   });
-  // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404.
-  app.use(trimTrailingSlash({ alwaysRedirect: true }));
+  // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404. Only such
+  // paths enter it: the middleware awaits the rest of the chain, a cost every other request need not pay.
+  const trim = trimTrailingSlash({ alwaysRedirect: true });
+  app.use((c, next) => c.req.path.length > 1 && c.req.path.endsWith("/") ? trim(c, next) : next());
   const limitOf = (maxSize: number) =>
     bodyLimit({
       maxSize,

@@ -125,7 +125,13 @@ export function createServices(config: Config): AppServices {
     namespace: "app",
   });
   const queue = createQueue({ kv, kafka: adapters.kafka });
-  const auth = createAuth({ config, db: () => adapters.database.db(), kv, redis: () => adapters.redis.client() });
+  const auth = createAuth({
+    config,
+    db: () => adapters.database.db(),
+    kv,
+    redis: () => adapters.redis.client(),
+    notify: () => admin.authChanged(),
+  });
   const instanceId = crypto.randomUUID().slice(0, 8);
   const realtime: RealtimeHub = new RealtimeHub({
     instanceId,
@@ -176,7 +182,7 @@ export function createServices(config: Config): AppServices {
     db: () => adapters.database.db(),
     kv,
     redis: () => adapters.redis.client(),
-    principalsChanged: () => auth.principals.bump(),
+    principalsChanged: () => auth.forgetCached(),
     closeConnections: (orgIds) => realtime.closeOrganizations(orgIds),
   });
   const metrics = createAppMetrics({

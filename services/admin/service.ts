@@ -23,7 +23,10 @@ export interface AdminDeps {
   db: () => Database;
   kv: () => Deno.Kv;
   redis: () => Redis | null;
-  /** Who may do what changed (an organization was suspended or reactivated): forget cached principals. */
+  /**
+   * Who may do what changed (an organization was suspended or reactivated, or another instance said "auth"):
+   * forget cached principals and profiles.
+   */
   principalsChanged: () => void;
   /** Organizations just suspended: close their WebSocket connections on this instance. */
   closeConnections: (orgIds: ReadonlySet<string>) => void;
@@ -72,6 +75,8 @@ export function createAdmin(deps: AdminDeps) {
   }
 
   async function reload(topic?: AdminTopic): Promise<void> {
+    // Nothing to load: what is cached about callers is read again when next asked for.
+    if (topic === "auth") return deps.principalsChanged();
     const db = deps.db();
     const work: Promise<void>[] = [];
     if (!topic || topic === "flags") {
@@ -120,6 +125,10 @@ export function createAdmin(deps: AdminDeps) {
     async changed(topic: AdminTopic): Promise<void> {
       signal.publish(topic);
       await reload(topic);
+    },
+    /** Sessions, roles, users or profiles changed here (already forgotten here): tell the other instances. */
+    authChanged(): void {
+      signal.publish("auth");
     },
     /** Whether `orgId` has the feature. Sync once loaded; the very first call of a process may wait for the load. */
     featureEnabled(orgId: string, key: FlagKey): boolean | Promise<boolean> {

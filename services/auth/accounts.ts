@@ -557,6 +557,7 @@ export function createAccounts(deps: AccountDeps) {
         }
         await audit(tx, { orgId: p.orgId, actorUserId: p.userId, action: "mfa.enabled", ip: meta.ip });
       });
+      deps.changed(); // /api/auth/me says whether MFA is on
       return { backup_codes: codes };
     },
 
@@ -583,6 +584,7 @@ export function createAccounts(deps: AccountDeps) {
         await tx.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [p.userId]);
         await audit(tx, { orgId: p.orgId, actorUserId: p.userId, action: "mfa.disabled", ip: meta.ip });
       });
+      deps.changed();
     },
   };
 }

@@ -133,6 +133,7 @@ export function createOrganization(deps: { db: () => Database; changed?: () => v
                 updated_at = now() WHERE id = $1`,
         [p.orgId, input.name?.trim() ?? null, input.settings ? JSON.stringify(input.settings) : null],
       );
+      changed(); // the organization's name is cached with the profile
       await audit(db, {
         ...actor(p),
         action: "org.updated",

@@ -1,7 +1,9 @@
 /**
  * Who is calling: resolved from an access token (Bearer or cookie) or an API
- * key, and re-checked against the database on every request so that disabling
- * a user, removing a member, a role change, a logout or suspending the organization takes effect at once.
+ * key against the database. The answer is cached (principal_cache.ts) until
+ * something that decides it changes: disabling a user, removing a member, a
+ * role change, a logout or suspending the organization bumps the cache's
+ * epoch, here at once and on every instance through the admin signal.
  */
 import type { Database } from "../../db/database.ts";
 import type { AccessClaims } from "./jwt.ts";
@@ -24,7 +26,14 @@ export interface Principal {
   apiKeyId?: string;
 }
 
-export type Resolved = { ok: true; principal: Principal } | { ok: false; code: "invalid_token" | "expired_token" };
+export type Resolved =
+  | {
+    ok: true;
+    principal: Principal;
+    /** Until when the answer holds if nothing changes (ms since the epoch): the session's end. */
+    notAfter?: number;
+  }
+  | { ok: false; code: "invalid_token" | "expired_token" };
 
 /** The database's side of an access token whose signature and claims were already checked. */
 export async function principalFromClaims(
@@ -39,19 +48,19 @@ export async function principalFromClaims(
     not_before: number;
     role: Role;
     approver: boolean;
-    live: boolean;
+    live_until: Date | null;
   }>(
     `SELECT u.email, u.name, u.status, floor(extract(epoch FROM u.tokens_valid_after))::float8 AS not_before, m.role,
             m.approver,
-            EXISTS (SELECT 1 FROM refresh_tokens r
-                     WHERE r.family_id = $3::uuid AND r.user_id = u.id AND r.revoked_at IS NULL
-                       AND r.expires_at > now()) AS live
+            (SELECT max(r.expires_at) FROM refresh_tokens r
+              WHERE r.family_id = $3::uuid AND r.user_id = u.id AND r.revoked_at IS NULL
+                AND r.expires_at > now()) AS live_until
        FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
        JOIN organizations o ON o.id = m.org_id AND o.suspended_at IS NULL
       WHERE u.id = $1::uuid`,
     [claims.sub, claims.org, claims.sid],
   );
-  if (!row || row.status !== "active" || !row.live || claims.iat < row.not_before) {
+  if (!row || row.status !== "active" || !row.live_until || claims.iat < row.not_before) {
     return { ok: false, code: "invalid_token" };
   }
   return {
@@ -67,6 +76,8 @@ export async function principalFromClaims(
       via,
       sessionId: claims.sid,
     },
+    // A session that runs out is over even if nobody revokes it: the cached answer must not outlive it.
+    notAfter: new Date(row.live_until).getTime(),
   };
 }
 
@@ -83,8 +94,10 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
     name: string;
     status: string;
     stale: boolean;
+    expires_at: Date | null;
   }>(
     `SELECT k.id, k.org_id, k.user_id, k.role AS key_role, m.role AS member_role, m.approver, u.email, u.name, u.status,
+            k.expires_at,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k
        JOIN users u ON u.id = k.user_id
@@ -110,5 +123,7 @@ export async function principalFromApiKey(db: Database, key: string): Promise<Re
       via: "api_key",
       apiKeyId: row.id,
     },
+    // A key that expires is refused from then on, not when its cached answer runs out.
+    ...(row.expires_at ? { notAfter: new Date(row.expires_at).getTime() } : {}),
   };
 }

@@ -3,34 +3,71 @@
  * units, notifications). Every function is keyed by the caller's own user id;
  * the routes (/api/auth/me, /profile, /settings, /market) call these instead
  * of querying `users` themselves.
+ *
+ * Reads are cached (principal_cache.ts): a page or /api/auth/me costs no query for the caller's own
+ * profile when nothing changed. Every write here calls `changed`, which empties this cache (and the
+ * principals') here and on the other instances; a write elsewhere that touches what is cached (an admin
+ * renaming a member, MFA on or off, an organization renamed) goes through the same `changed`.
  */
 import type { Database } from "../../db/database.ts";
 import type { Principal } from "./principal.ts";
 import { type Preferences, preferencesSchema } from "./schemas.ts";
+import { EpochCache } from "./principal_cache.ts";
 
 export interface Me {
   user: { id: string; email: string; name: string; mfa_enabled: boolean; preferences: Preferences };
   organization: { id: string; name: string };
 }
 
-export function createProfile(deps: { db: () => Database }) {
+interface UserRow {
+  email: string;
+  name: string;
+  mfa_enabled: boolean;
+  preferences: Preferences;
+}
+
+export function createProfile(deps: { db: () => Database; changed?: () => void }) {
+  const users = new EpochCache<UserRow>();
+  const orgs = new EpochCache<string>();
+  const changed = () => {
+    forget();
+    deps.changed?.();
+  };
+  const forget = () => {
+    users.bump();
+    orgs.bump();
+  };
+  // Frozen: one object is handed to every request of the user, and none may change it for the others.
+  const freeze = (row: UserRow): UserRow =>
+    Object.freeze({ ...row, preferences: Object.freeze({ ...(row.preferences ?? {}) }) });
+
+  /** The user's row, or undefined for a user that does not exist (not cached: nothing to keep). */
+  function user(userId: string): Promise<UserRow | undefined> {
+    return users.through<UserRow | undefined>(userId, async () => {
+      const [row] = await deps.db().query<UserRow>(
+        `SELECT email, name, mfa_enabled, preferences FROM users WHERE id = $1`,
+        [userId],
+      );
+      const value = row ? freeze(row) : undefined;
+      return { result: value, value };
+    }, (row) => row);
+  }
+
+  function orgName(orgId: string): Promise<string | undefined> {
+    return orgs.through<string | undefined>(orgId, async () => {
+      const [row] = await deps.db().query<{ name: string }>(`SELECT name FROM organizations WHERE id = $1`, [orgId]);
+      return { result: row?.name, value: row?.name };
+    }, (name) => name);
+  }
+
   async function preferences(userId: string): Promise<Preferences> {
-    const [row] = await deps.db().query<{ preferences: Preferences }>(
-      `SELECT preferences FROM users WHERE id = $1`,
-      [userId],
-    );
-    return row?.preferences ?? {};
+    return (await user(userId))?.preferences ?? {};
   }
 
   return {
     async me(p: Pick<Principal, "userId" | "orgId">): Promise<Me> {
-      const [row] = await deps.db().query<
-        { email: string; name: string; mfa_enabled: boolean; preferences: Preferences; org: string }
-      >(
-        `SELECT u.email, u.name, u.mfa_enabled, u.preferences, o.name AS org
-           FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`,
-        [p.userId, p.orgId],
-      );
+      const [row, org] = await Promise.all([user(p.userId), orgName(p.orgId)]);
+      if (!row || org === undefined) throw new Error(`no user ${p.userId} in organization ${p.orgId}`);
       return {
         user: {
           id: p.userId,
@@ -39,9 +76,12 @@ export function createProfile(deps: { db: () => Database }) {
           mfa_enabled: row.mfa_enabled,
           preferences: row.preferences,
         },
-        organization: { id: p.orgId, name: row.org },
+        organization: { id: p.orgId, name: org },
       };
     },
+
+    /** Something cached here may be stale (another instance's change): forget it, without signalling. */
+    forget,
 
     /**
      * Name replaced when given; preferences merged into the stored ones (a partial update keeps the rest).
@@ -53,6 +93,7 @@ export function createProfile(deps: { db: () => Database }) {
                 updated_at = now() WHERE id = $1 RETURNING preferences`,
         [userId, change.name ?? null, change.preferences ? JSON.stringify(change.preferences) : null],
       );
+      changed();
       return row?.preferences ?? {};
     },
 
@@ -73,6 +114,7 @@ export function createProfile(deps: { db: () => Database }) {
           WHERE id = $1 AND NOT coalesce(preferences ? 'time_zone', false) RETURNING id`,
         [userId, tz.data],
       );
+      if (rows.length) changed();
       return rows.length > 0;
     },
 

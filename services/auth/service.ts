@@ -18,6 +18,8 @@ export interface AuthDeps {
   db: () => Database;
   kv: () => Deno.Kv;
   redis: () => Redis | null;
+  /** Tells the other instances that something cached here is stale (the admin signal's "auth" topic). */
+  notify?: () => void;
   /** REFRESH_GRACE_MS unless given (tests, or a deployment that wants another window). */
   refreshGraceMs?: number;
 }
@@ -39,8 +41,19 @@ export function createAuth(deps: AuthDeps) {
   const verified = new Map<string, AccessClaims>();
 
   const principals = new PrincipalCache();
-  const lookups = new Map<string, { epoch: number; result: Promise<Resolved> }>();
-  const changed = () => principals.bump();
+  /**
+   * Committed here: this instance forgets what it cached at once, the others when the signal reaches them.
+   * A profile change (name, preferences, MFA) bumps the same epoch: rare, and one epoch keeps it simple.
+   */
+  const changed = () => {
+    forget();
+    deps.notify?.();
+  };
+  const profile = createProfile({ db: deps.db, changed });
+  const forget = () => {
+    principals.bump();
+    profile.forget();
+  };
   const limiter = createRateLimiter({ kv: deps.kv, redis: deps.redis, prefix: deps.config.redisKeyPrefix });
   return {
     keys: getKeys,
@@ -55,7 +68,9 @@ export function createAuth(deps: AuthDeps) {
       refreshGraceMs: deps.refreshGraceMs,
     }),
     org: createOrganization({ db: deps.db, changed }),
-    profile: createProfile({ db: deps.db }),
+    profile,
+    /** Another instance changed who may do what (the admin signal): forget, without signalling again. */
+    forgetCached: forget,
     /** A Bearer value: an API key by its prefix, else an access token. */
     async fromBearer(value: string): Promise<Resolved> {
       if (value.startsWith(API_KEY_PREFIX)) {
@@ -91,23 +106,15 @@ export function createAuth(deps: AuthDeps) {
     return r.ok ? { ok: true, principal: { ...r.principal, via } } : r;
   }
 
-  async function cached(key: string, resolve: () => Promise<Resolved>): Promise<Resolved> {
-    const hit = principals.get(key);
-    if (hit) return { ok: true, principal: hit };
-    const startedAt = principals.epoch();
-    // When an entry expires, every request of that session in flight misses at once: one lookup
-    // answers them all, instead of a burst of identical queries queueing for the pool.
-    const flight = lookups.get(key);
-    if (flight && flight.epoch === startedAt) return await flight.result;
-    const result = resolve();
-    lookups.set(key, { epoch: startedAt, result });
-    try {
-      const r = await result;
-      if (r.ok) principals.set(key, r.principal, startedAt);
-      return r;
-    } finally {
-      if (lookups.get(key)?.result === result) lookups.delete(key);
-    }
+  function cached(key: string, resolve: () => Promise<Resolved>): Promise<Resolved> {
+    return principals.through<Resolved>(
+      key,
+      async () => {
+        const r = await resolve();
+        return r.ok ? { result: r, value: r.principal, notAfter: r.notAfter } : { result: r };
+      },
+      (principal) => ({ ok: true, principal }),
+    );
   }
 }
 

@@ -91,6 +91,25 @@ function emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): v
   sink(JSON.stringify(entry));
 }
 
+/**
+ * One access line per request, on the request path: the same JSON as `log.info("request", …)` but built
+ * from a fixed shape without the generic redaction walk, since none of its fields can hold a secret (the
+ * path is the pathname only, never the query). Buffered like every line (never a write per request).
+ */
+export function accessLog(line: { requestId: string; method: string; path: string; status: number; ms: number }): void {
+  if (ORDER.info < ORDER[threshold]) return;
+  sink(JSON.stringify({
+    time: new Date().toISOString(),
+    level: "info",
+    msg: "request",
+    requestId: line.requestId,
+    method: line.method,
+    path: line.path,
+    status: line.status,
+    ms: line.ms,
+  }));
+}
+
 export const log = {
   debug: (msg: string, fields?: Record<string, unknown>) => emit("debug", msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => emit("info", msg, fields),

@@ -3,9 +3,12 @@
  * organization suspended on the first, the second follows without a request to it doing anything
  * special — through Redis pub/sub when REDIS_URL is set, through a shared Deno KV otherwise. The
  * instances' periodic reload is 30 s, so a change seen within the bound below came by the signal.
+ *
+ * The same for what the second instance cached about a caller (principals and profiles, kept up to 30 s
+ * without a signal): a role change, a profile change and a logout on the first take effect on the second.
  */
 import assert from "node:assert/strict";
-import { addMember, call, createOrg, meStatus, opts, quotaBody } from "../helpers/auth.ts";
+import { addMember, call, createOrg, meStatus, newSession, opts, quotaBody } from "../helpers/auth.ts";
 import { type TestApp, testApp, uniqueEmail } from "../helpers/test_app.ts";
 import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
 
@@ -47,6 +50,29 @@ async function liveChanges(a: TestApp, b: TestApp, operatorEmail: string) {
     return (await call(b, "GET", forecasts, { token })).status === 200;
   });
 
+  // Who the caller is, as the second instance cached it, follows changes made on the first.
+  const admin = org.admin.tokens.access_token;
+  assert.equal((await meStatus(b, token)).body.role, "analyst");
+  assert.equal(
+    (await call(a, "PUT", `/api/users/${analyst.userId}`, { token: admin, body: { role: "viewer" } })).status,
+    200,
+  );
+  const roleMs = await until("role change on the second instance", async () => {
+    return (await meStatus(b, token)).body.role === "viewer";
+  });
+  assert.equal((await call(b, "GET", forecasts, { token })).status, 403, "a viewer has no forecasts");
+  assert.equal((await call(a, "PUT", "/api/auth/me", { token, body: { name: "Renamed Member" } })).status, 200);
+  await until("profile change on the second instance", async () => {
+    return (await meStatus(b, token)).body.user.name === "Renamed Member";
+  });
+  const second = await newSession(a, analyst);
+  assert.equal((await meStatus(b, second.access_token)).status, 200);
+  assert.equal((await call(a, "POST", "/api/auth/logout", { token: second.access_token, body: {} })).status, 204);
+  const logoutMs = await until("logout on the second instance", async () => {
+    return (await meStatus(b, second.access_token)).status === 401;
+  });
+  assert.equal((await meStatus(b, token)).status, 200, "the member's other session lives on");
+
   // Quotas set on one instance bind on the other.
   await call(a, "PUT", `/api/admin/organizations/${org.id}/quotas`, {
     token: operator.admin.tokens.access_token,
@@ -65,7 +91,8 @@ async function liveChanges(a: TestApp, b: TestApp, operatorEmail: string) {
     return (await meStatus(b, token)).status === 401;
   });
   console.log(
-    `second instance: flag change after ${flagMs.toFixed(0)} ms, suspension after ${suspendMs.toFixed(0)} ms`,
+    `second instance: flag change after ${flagMs.toFixed(0)} ms, role change after ${roleMs.toFixed(0)} ms, ` +
+      `logout after ${logoutMs.toFixed(0)} ms, suspension after ${suspendMs.toFixed(0)} ms`,
   );
 }
 

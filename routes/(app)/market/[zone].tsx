@@ -65,7 +65,8 @@ interface ForecastSummary {
  * run (once a day) or a new day of prices shows within it.
  */
 const FORECAST_STALE_MS = 30_000;
-const forecastSummaries = memoReads<ForecastSummary>(FORECAST_STALE_MS, 100);
+// The last summary answers while the next is read: a page view does not wait for the accuracy query.
+const forecastSummaries = memoReads<ForecastSummary>(FORECAST_STALE_MS, 100, { staleMs: FORECAST_STALE_MS });
 
 function forecastSummary(db: Database, zone: Iso) {
   return forecastSummaries.get(zone, async () => {
