@@ -4,9 +4,15 @@
  * (the gate countdowns are not one of them), so swapping their HTML loses no state. Browser-only.
  */
 
+/** Marks a page read for its live panels: the server then renders fresh readings, not its last ones. */
+export const LIVE_PANELS_HEADER = "x-live-panels";
+
 /** Reads `path` again and swaps in the live panels; false when the page could not be read. */
 export async function refreshLivePanels(path = location.pathname + location.search): Promise<boolean> {
-  const res = await fetch(path, { headers: { accept: "text/html" }, credentials: "same-origin" });
+  const res = await fetch(path, {
+    headers: { accept: "text/html", [LIVE_PANELS_HEADER]: "1" },
+    credentials: "same-origin",
+  });
   if (!res.ok) return false;
   const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
   for (const el of document.querySelectorAll<HTMLElement>("[data-live-panel]")) {

@@ -11,6 +11,7 @@ import GateCountdowns from "../islands/GateCountdowns.tsx";
 import { AlertList, Panel, PnlCards, PositionsTable, SpreadTable, TomorrowGrid } from "../components/TraderPanels.tsx";
 import { type TraderDashboard, traderDashboard } from "../services/dashboard/reads.ts";
 import { unitsOf } from "../services/market/units.ts";
+import { LIVE_PANELS_HEADER } from "../components/live_panels.ts";
 
 /**
  * A panel's last reading answers while the next one is read (at most this long): a page view never waits
@@ -36,19 +37,26 @@ export const handler = define.handlers({
     const prefs = trader ? await services.auth.profile.preferences(auth.userId) : null;
     const timeZone = prefs?.time_zone ?? "UTC";
     const units = unitsOf(prefs);
+    // The live panels' own refresh (after a bid outcome) must show what the outcome changed, not the last reading.
+    const fresh = { fresh: ctx.req.headers.get(LIVE_PANELS_HEADER) === "1" };
     const mine = trader
-      ? desk.get(`${auth.orgId}|${timeZone}`, () => traderDashboard(db, auth.orgId, { timeZone }))
+      ? desk.get(`${auth.orgId}|${timeZone}`, () => traderDashboard(db, auth.orgId, { timeZone }), Date.now(), fresh)
       : null;
     const dashboard = mine ? await mine.value : null;
     // Services panel: admins run the platform; everyone else has the status page.
     const admin = auth?.role === "admin";
     const week = trader
-      ? weekPnl.get(auth.orgId, () =>
-        pnl(db, auth.orgId, {
-          from: new Date(Date.now() - 7 * 86_400_000),
-          to: new Date(Date.now() + 86_400_000),
-          groupBy: "day",
-        }))
+      ? weekPnl.get(
+        auth.orgId,
+        () =>
+          pnl(db, auth.orgId, {
+            from: new Date(Date.now() - 7 * 86_400_000),
+            to: new Date(Date.now() + 86_400_000),
+            groupBy: "day",
+          }),
+        Date.now(),
+        fresh,
+      )
       : null;
     const profit = week ? await week.value : null;
     // Rendered once per second and per change of any service's state, not per request.

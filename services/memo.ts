@@ -36,10 +36,17 @@ export function memoReads<V>(ttlMs: number, maxKeys = 10_000, opts: { staleMs?: 
   }
 
   return {
-    get(key: string, read: () => Promise<V>, now = Date.now()): MemoEntry<V> {
+    /**
+     * `fresh`: never the stale value — the caller was told the data changed (a live panel's refresh after a
+     * bid outcome) and would show the old reading again. It joins a renewal under way or starts one.
+     */
+    get(key: string, read: () => Promise<V>, now = Date.now(), opts: { fresh?: boolean } = {}): MemoEntry<V> {
       const hit = entries.get(key);
       if (hit && now - hit.at < ttlMs) return hit;
-      if (hit && good.has(hit) && now - hit.at < ttlMs + staleMs) {
+      if (opts.fresh) {
+        const under = renewing.get(key);
+        if (under) return under;
+      } else if (hit && good.has(hit) && now - hit.at < ttlMs + staleMs) {
         if (!renewing.has(key)) {
           const next = start(key, read, now);
           renewing.set(key, next);

@@ -52,3 +52,18 @@ Deno.test("memoReads with staleMs: a failed renewal keeps the last good value; a
   await assert.rejects(failing.value);
   assert.equal(await memo.get("b", () => Promise.resolve(4), 1).value, 4);
 });
+
+Deno.test("memoReads with staleMs: a fresh read never gets the stale value; it joins the renewal under way", async () => {
+  const memo = memoReads<number>(1000, 100, { staleMs: 5000 });
+  assert.equal(await memo.get("a", () => Promise.resolve(1), 0).value, 1);
+  assert.equal(await memo.get("a", () => Promise.resolve(2), 1500, { fresh: true }).value, 2, "past the window");
+  // A renewal started by a plain read is what a fresh one then waits for.
+  let release!: () => void;
+  const stale = memo.get("a", () => new Promise<number>((res) => (release = () => res(3))), 3000);
+  assert.equal(await stale.value, 2);
+  const fresh = memo.get("a", () => Promise.resolve(-1), 3100, { fresh: true });
+  release();
+  assert.equal(await fresh.value, 3);
+  // Within the window a fresh read is the window's value, as any other.
+  assert.equal(await memo.get("a", () => Promise.resolve(-1), 3200, { fresh: true }).value, 3);
+});
