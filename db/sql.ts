@@ -22,3 +22,33 @@ export function pgArray(values: readonly (string | number | null)[]): string {
   }
   return out + "}";
 }
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const copyEscape = (s: string) =>
+  s.replace(/[\\\t\n\r]/g, (c) => c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r");
+
+/**
+ * Rows as `COPY … FROM STDIN` text: a line per row, fields by tab, `\`, tab and line breaks escaped, so any
+ * text is safe. `fixed` values end every line. Numbers must be finite (as in `pgArray`).
+ */
+export function copyText<T>(
+  rows: readonly T[],
+  fields: readonly ((row: T) => string | number)[],
+  fixed: readonly (string | number)[] = [],
+): string {
+  const field = (v: string | number) => {
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+      return String(v);
+    }
+    return COPY_SPECIAL.test(v) ? copyEscape(v) : v;
+  };
+  const tail = fixed.length ? "\t" + fixed.map(field).join("\t") + "\n" : "\n";
+  let out = "";
+  for (const r of rows) {
+    let line = "";
+    for (let i = 0; i < fields.length; i++) line += (i ? "\t" : "") + field(fields[i](r));
+    out += line + tail;
+  }
+  return out;
+}

@@ -79,9 +79,26 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     ...(inTransaction
       ? {
         async copyIn(statement: string, data: AsyncIterable<string>) {
-          const query = q.unsafe(statement) as PgQuery<unknown> & { writable(): Promise<NodeJS.WritableStream> };
-          const sink = await bounded(query.writable(), () => query.cancel()?.catch(() => {}));
-          await bounded(pipeline(Readable.from(data), sink), () => query.cancel()?.catch(() => {}));
+          const query = q.unsafe(statement) as PgQuery<unknown> & {
+            writable(): Promise<NodeJS.WritableStream>;
+            reject(e: unknown): void;
+          };
+          // An error the server reports once all rows are sent (a unique violation found at the last row, a
+          // CHECK) reaches postgres.js after it let go of the stream, so the stream never finishes nor fails:
+          // the COPY would wait forever. postgres.js still rejects the query with it, and that is heard here.
+          const failed = Promise.withResolvers<never>();
+          const reject = query.reject;
+          query.reject = (e: unknown) => {
+            reject(e);
+            failed.reject(e);
+          };
+          failed.promise.catch(() => {});
+          const sink = await bounded(Promise.race([query.writable(), failed.promise]), () =>
+            query.cancel()?.catch(() => {}));
+          const sent = pipeline(Readable.from(data), sink);
+          sent.catch(() => {}); // after a failure reported above, the abandoned stream may still end in an error
+          await bounded(Promise.race([sent, failed.promise]), () =>
+            query.cancel()?.catch(() => {}));
         },
       }
       : {}),

@@ -4,8 +4,8 @@
  * latest-price cache → realtime hub. Hub/location prices ride in the same batches (`locations`) and land in
  * location_prices in the same transaction.
  *
- * A batch is applied in one statement (never half-applied) and is an upsert, so
- * a redelivered batch changes nothing. The consumer publishes to the hub only
+ * A batch is applied in one transaction (never half-applied: db/upsert.ts, COPY on
+ * Postgres) and is an upsert, so a redelivered batch changes nothing. The consumer publishes to the hub only
  * after the write committed: a client never sees a price the database lost.
  */
 import type { Database } from "../../db/database.ts";

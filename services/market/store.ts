@@ -2,47 +2,42 @@
  * market_prices: batched, idempotent writes and the reads the API and pages need.
  * Prices are numeric in the table (exact cents) and float8 in answers (JSON numbers).
  */
-import { isoUtc, pgArray } from "../../db/sql.ts";
-import type { Database, Queryable } from "../../db/database.ts";
+import { isoUtc } from "../../db/sql.ts";
+import { UPSERT_CHUNK, upsertRows, type UpsertSpec } from "../../db/upsert.ts";
+import type { Database, Queryable, Transaction } from "../../db/database.ts";
 import type { Market, PriceTick } from "./types.ts";
 import type { Iso } from "./zones.ts";
 
-/** Rows per INSERT: parameters are arrays (unnest), so a batch is one statement with 9 parameters. */
-export const WRITE_CHUNK = 5000;
+/** Most ticks the ingest consumer writes in one call (services/coalesce.ts groups batches up to it). */
+export const WRITE_CHUNK = UPSERT_CHUNK;
+
+const MARKET_PRICES = {
+  table: "market_prices",
+  columns: [
+    { name: "zone", type: "text", value: (t) => t.zone },
+    { name: "market", type: "text", value: (t) => t.market },
+    { name: "interval_start", type: "timestamptz", value: (t) => t.interval_start },
+    { name: "interval_end", type: "timestamptz", value: (t) => t.interval_end },
+    { name: "lmp", type: "numeric", value: (t) => t.lmp },
+    { name: "energy", type: "numeric", value: (t) => t.energy },
+    { name: "congestion", type: "numeric", value: (t) => t.congestion },
+    { name: "loss", type: "numeric", value: (t) => t.loss },
+  ],
+  key: ["zone", "market", "interval_start"],
+  // A revision is news for the ClickHouse relay, which reads rows in ingested_at order.
+  touch: "ingested_at = now()",
+} satisfies UpsertSpec<PriceTick>;
 
 /**
- * Upserts ticks. Within one call the last tick of a (zone, market, interval)
- * wins, as Postgres refuses to update one row twice in a statement.
+ * Upserts ticks (db/upsert.ts: COPY on Postgres, all of a call in one transaction). Within one call the last
+ * tick of a (zone, market, interval) wins; a tick stored already with the same values is left as it is.
  */
-export async function writeTicks(q: Queryable, ticks: PriceTick[], source: string): Promise<number> {
-  const unique = new Map<string, PriceTick>();
-  for (const t of ticks) unique.set(`${t.zone}|${t.market}|${t.interval_start}`, t);
-  const rows = [...unique.values()];
-  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
-    const chunk = rows.slice(i, i + WRITE_CHUNK);
-    await q.query(
-      `INSERT INTO market_prices (zone, market, interval_start, interval_end, lmp, energy, congestion, loss, source)
-       SELECT z, m, s, e, l, en, c, lo, $9
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::numeric[], $6::numeric[],
-                     $7::numeric[], $8::numeric[]) AS t(z, m, s, e, l, en, c, lo)
-       ON CONFLICT (zone, market, interval_start) DO UPDATE
-         SET interval_end = excluded.interval_end, lmp = excluded.lmp, energy = excluded.energy,
-             congestion = excluded.congestion, loss = excluded.loss, source = excluded.source,
-             ingested_at = now()`,
-      [
-        pgArray(chunk.map((t) => t.zone)),
-        pgArray(chunk.map((t) => t.market)),
-        pgArray(chunk.map((t) => t.interval_start)),
-        pgArray(chunk.map((t) => t.interval_end)),
-        pgArray(chunk.map((t) => t.lmp)),
-        pgArray(chunk.map((t) => t.energy)),
-        pgArray(chunk.map((t) => t.congestion)),
-        pgArray(chunk.map((t) => t.loss)),
-        source,
-      ],
-    );
-  }
-  return rows.length;
+export async function writeTicks(
+  q: Database | Transaction,
+  ticks: readonly PriceTick[],
+  source: string,
+): Promise<number> {
+  return await upsertRows(q, { ...MARKET_PRICES, fixed: [{ name: "source", type: "text", value: source }] }, ticks);
 }
 
 /** A price row as a `PriceTick` (ISO times, numbers). */

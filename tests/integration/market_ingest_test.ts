@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
-import type { Database } from "../../db/database.ts";
+import type { Database, Transaction } from "../../db/database.ts";
 import { openPglite } from "../../services/adapters/pglite.ts";
 import { openPostgres } from "../../services/adapters/postgres.ts";
 import { createCache } from "../../services/cache/cache.ts";
@@ -20,6 +20,8 @@ import {
   updateLatest,
 } from "../../services/market/ingest.ts";
 import { history, latestTicks, writeTicks } from "../../services/market/store.ts";
+import { writeLocationPrices } from "../../services/market/location_store.ts";
+import { BULK_MIN } from "../../db/upsert.ts";
 import { type LocationPrice, type PriceTick, TICK_BATCH_VERSION, type TickBatch } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
 import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
@@ -83,6 +85,75 @@ async function contract(db: Database) {
   const latest = await latestTicks(db, ["PJM", "ERCOT"]);
   assert.equal(latest.length, 1);
   assert.equal(latest[0].interval_start, ticks.at(-1)!.interval_start);
+  await bulkContract(db, ticks);
+}
+
+/** Batches past BULK_MIN take the bulk path (COPY on Postgres): same guarantees. */
+async function bulkContract(db: Database, ticks: PriceTick[]) {
+  assert.ok(ticks.length >= 3 * BULK_MIN);
+  const stamps = async () =>
+    await db.query<{ interval_start: string; at: string; lmp: string }>(
+      `SELECT interval_start::text, ingested_at::text AS at, lmp::text FROM market_prices ORDER BY interval_start`,
+    );
+  const rollupMatches = async () => {
+    const [{ off }] = await db.query<{ off: number }>(
+      `SELECT count(*)::int AS off FROM (
+         (SELECT zone, market, hour, n, lmp_sum, lmp_min, lmp_max FROM market_prices_hourly
+          EXCEPT SELECT zone, market, date_bin('1 hour', interval_start, timestamptz '1970-01-01 00:00:00+00'),
+                        count(*)::int, sum(lmp), min(lmp), max(lmp) FROM market_prices GROUP BY 1, 2, 3)
+         UNION ALL
+         (SELECT zone, market, date_bin('1 hour', interval_start, timestamptz '1970-01-01 00:00:00+00'),
+                 count(*)::int, sum(lmp), min(lmp), max(lmp) FROM market_prices GROUP BY 1, 2, 3
+          EXCEPT SELECT zone, market, hour, n, lmp_sum, lmp_min, lmp_max FROM market_prices_hourly)) d`,
+    );
+    assert.equal(off, 0, "the hourly rollup equals aggregating market_prices");
+  };
+  const before = await stamps();
+  await new Promise((r) => setTimeout(r, 5)); // a rewritten row would show a later ingested_at
+
+  // A redelivered large batch changes nothing, not even ingested_at (the ClickHouse relay's watermark).
+  // (From the 11th tick on: the 6th was revised above, and its original would be a revision again.)
+  assert.equal(await writeTicks(db, ticks.slice(10, 10 + 2 * BULK_MIN), "test"), 2 * BULK_MIN);
+  assert.deepEqual(await stamps(), before);
+
+  // New rows beside a revised one: the new ones land, the revision replaces its price, the rest stay as they were.
+  const fresh = series("PJM", BULK_MIN, Date.parse(ticks.at(-1)!.interval_end));
+  const revised = { ...ticks[2 * BULK_MIN], lmp: 55.55, energy: 50, congestion: 5.55, loss: 0 };
+  await writeTicks(db, [...ticks.slice(10, 10 + BULK_MIN), revised, ...fresh], "test");
+  const r = 2 * BULK_MIN;
+  const after = await stamps();
+  assert.equal(after.length, ticks.length + BULK_MIN);
+  assert.equal(after[r].lmp, "55.5500");
+  assert.notEqual(after[r].at, before[r].at, "a revision is news for the relay");
+  assert.deepEqual(after.slice(0, r), before.slice(0, r));
+  assert.deepEqual(after.slice(r + 1, ticks.length), before.slice(r + 1));
+  await rollupMatches();
+
+  // A large batch refused at its last row (the interval CHECK) leaves nothing behind and fails; it does not hang.
+  const more = series("PJM", BULK_MIN, Date.parse(fresh.at(-1)!.interval_end));
+  const bad = { ...more.at(-1)!, interval_end: more.at(-1)!.interval_start };
+  await assert.rejects(() => writeTicks(db, [...more.slice(0, -1), bad], "test"));
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+  assert.equal(n, ticks.length + BULK_MIN);
+
+  // Location prices share the helper: a large batch, then its redelivery with one price revised.
+  const hubs: LocationPrice[] = ticks.slice(10, 10 + BULK_MIN).map((t) => ({
+    zone: t.zone,
+    location: "WESTERN\tHUB\\x", // text COPY must escape
+    market: t.market,
+    interval_start: t.interval_start,
+    interval_end: t.interval_end,
+    lmp: t.lmp,
+  }));
+  assert.equal(await writeLocationPrices(db, hubs), BULK_MIN);
+  await writeLocationPrices(db, hubs.map((h, i) => i === 7 ? { ...h, lmp: 1.25 } : h));
+  const locs = await db.query<{ location: string; lmp: number }>(
+    `SELECT location, lmp::float8 AS lmp FROM location_prices ORDER BY interval_start`,
+  );
+  assert.equal(locs.length, BULK_MIN);
+  assert.equal(locs[0].location, "WESTERN\tHUB\\x");
+  assert.equal(locs[7].lmp, 1.25);
+  assert.equal(locs[8].lmp, hubs[8].lmp);
 }
 
 Deno.test("market_prices on PGlite: batched upserts, history pages, latest", opts, async () => {
@@ -159,19 +230,24 @@ Deno.test("batches arriving together share one write; a batch that fails is appl
   try {
     await migrate(db);
     const inserts: number[] = [];
+    // A write of market_prices is one statement: a COPY on Postgres (in a transaction), an INSERT on PGlite.
+    const writes = (text: string) => /^(INSERT INTO|COPY) market_prices\b/.test(text.trim()) && inserts.push(1);
+    const watchTx = (tx: Transaction): Transaction => ({
+      ...tx,
+      query: (text, params) => (writes(text), tx.query(text, params)),
+      ...(tx.copyIn ? { copyIn: (text: string, data) => (writes(text), tx.copyIn!(text, data)) } : {}),
+    });
     const watched: Database = {
       ...db,
-      query: (text, params) => {
-        if (text.includes("INSERT INTO market_prices")) inserts.push(1);
-        return db.query(text, params);
-      },
+      query: (text, params) => (writes(text), db.query(text, params)),
+      transaction: (fn) => db.transaction((tx) => fn(watchTx(tx))),
     };
     const committed: PriceTick[] = [];
     const apply = coalescedApply({ db: () => watched, cache, onCommitted: (t) => committed.push(...t) });
     const zones: Iso[] = ["PJM", "MISO", "ERCOT", "CAISO", "SPP"];
     const batches: TickBatch[] = zones.map((z) => ({ v: TICK_BATCH_VERSION, source: "sim", ticks: series(z, 40) }));
     await Promise.all(batches.map((b) => apply(b)));
-    assert.equal(inserts.length, 1, "five batches queued together: one INSERT");
+    assert.equal(inserts.length, 1, "five batches queued together: one write");
     assert.equal(committed.length, 200);
     const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
     assert.equal(n, 200, "every caller resolved after its ticks were committed");
