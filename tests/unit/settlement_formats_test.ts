@@ -3,23 +3,16 @@
  * refused with the field and the reason; times remembered from row to row without letting a bad one through.
  */
 import assert from "node:assert/strict";
-import { readerFor, RowError, type RowReader } from "../../services/settlement/formats.ts";
+import {
+  GENERIC_COLUMNS,
+  PJM_COLUMNS,
+  readerFor,
+  RowError,
+  type RowReader,
+} from "../../services/settlement/formats.ts";
 
-const generic = readerFor(
-  "generic",
-  ["interval_start", "interval_end", "location", "market", "mw", "price", "amount"],
-) as RowReader;
-const pjm = readerFor("pjm", [
-  "datetime_beginning_utc",
-  "pnode_id",
-  "pnode_name",
-  "da_mw",
-  "da_lmp",
-  "da_energy_charge",
-  "rt_deviation_mw",
-  "rt_lmp",
-  "balancing_energy_charge",
-]) as RowReader;
+const generic = readerFor("generic", GENERIC_COLUMNS) as RowReader;
+const pjm = readerFor("pjm", PJM_COLUMNS) as RowReader;
 
 const row = (
   mw: string,
