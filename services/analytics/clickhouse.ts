@@ -65,8 +65,23 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     return await rs.json<T>();
   }
 
-  return {
+  const engine: MarketEngine = {
     name: "clickhouse",
+
+    async panels(q, bucketS, threshold) {
+      const zq = { zone: q.zone, from: q.from, to: q.to };
+      const [stats, heatmap, series, spreadStats, byHour, byDay, returns, spikes] = await Promise.all([
+        engine.stats(q),
+        engine.heatmap(q),
+        engine.series(q, bucketS),
+        engine.stats({ ...q, market: "SPREAD" }),
+        engine.spreadByHour(zq),
+        engine.spreadByDay(zq),
+        engine.returnsByDay(zq),
+        engine.spikes(zq, threshold),
+      ]);
+      return { stats, heatmap, series, spreadStats, byHour, byDay, returns, spikes };
+    },
 
     async stats(q) {
       // One pass: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
@@ -223,4 +238,5 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       return out.map((r) => ({ a: r.a, b: r.b, corr: num(r.corr), n: Number(r.n) }));
     },
   };
+  return engine;
 }
