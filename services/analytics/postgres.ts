@@ -340,7 +340,15 @@ export function postgresEngine(database: () => Database): MarketEngine {
   return {
     name: "postgres",
 
-    panels: (q, bucketS, threshold) => run(q, ALL_PARTS, { bucketS, threshold }),
+    async panels(q, bucketS, threshold) {
+      // The statistics of RT (a sort of every interval in the range) in a statement of their own, in parallel
+      // with the rest: on a second core they take no longer than the other panels together.
+      const [own, rest] = await Promise.all([
+        run(q, ["stats"]),
+        run(q, ALL_PARTS.filter((p) => p !== "stats"), { bucketS, threshold }),
+      ]);
+      return { ...own, ...rest };
+    },
     stats: async (q) => (await run(q, ["stats"])).stats,
     heatmap: async (q) => (await run(q, ["heatmap"])).heatmap,
     series: async (q, bucketS) => (await run(q, ["series"], { bucketS })).series,
