@@ -159,8 +159,10 @@ function spikeAggregates(thr: number, cond = "1"): Record<string, string> {
   const is = `${cond} AND abs(${score}) >= ${thr}`;
   return {
     spikes: `countIf(${is})`,
-    items: `arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArrayIf((toString(t), v, baseline, ${score}), ${is})),
-                       1, ${SPIKE.maxListed})`,
+    // Times become text only once listed: toString over every interval the aggregate sees would cost more.
+    items: `arrayMap(x -> (toString(x.1), x.2, x.3, x.4),
+                     arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArrayIf((t, v, baseline, ${score}), ${is})),
+                                1, ${SPIKE.maxListed}))`,
   };
 }
 
