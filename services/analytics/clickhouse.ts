@@ -211,7 +211,11 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       // hours); the spread once for its statistics, hours and days. Five statements, in parallel.
       const own = async () => {
         if (q.market !== "RT") {
-          return { stats: q.market === "DA" ? await engine.stats(q) : null, spikes: await engine.spikes(zq, thr) };
+          const [stats, spikes] = await Promise.all([
+            q.market === "DA" ? engine.stats(q) : null,
+            engine.spikes(zq, thr),
+          ]);
+          return { stats, spikes };
         }
         const [r] = await rows<StatsOut & { spikes: string; items: SpikeItems }>(statsSql(
           `SELECT t, v, baseline, mad, cand FROM (SELECT t, v, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
