@@ -134,23 +134,27 @@ const SCALE = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
 /**
  * The hours of the range that can hold a spike, with their baseline (median) and MAD: only hours whose
  * extremes reach the threshold, so only their intervals are scored, the baseline computed once and carried.
+ * One read of the rollup: each hour is copied to itself (k = 0, its own extremes) and to the 1 … LAGS weeks
+ * after it (its mean, a value of their baselines), then grouped back by the hour it landed on.
  */
 function spikeCandidates(q: { zone: Iso } & Range, thr: number): string {
   const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
-  const lags = Array.from({ length: SPIKE.lagsWeeks }, (_, i) => i + 1).join(", ");
+  const lags = Array.from({ length: SPIKE.lagsWeeks + 1 }, (_, k) => k).join(", ");
   const mid = "intDiv(m + 1, 2)";
-  const baseline = `SELECT target AS hr, vals[${mid}] AS baseline,
-                           arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad
-                      FROM (
-                        SELECT target, arraySort(groupArray(v)) AS vals, length(vals) AS m
-                          FROM (SELECT t + 604800 * k AS target, v FROM (${rtHourly([q.zone], trailing)})
-                                ARRAY JOIN [${lags}] AS k)
-                         WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
-                         GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
-                      )`;
-  return `SELECT hr, baseline, mad FROM (${baseline})
-            ALL INNER JOIN (SELECT t AS hr, lo, hi FROM (${rtRollup(q.zone, q)})) USING hr
-           WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}`;
+  return `SELECT hr, baseline, mad FROM (
+            SELECT target AS hr, vals[${mid}] AS baseline,
+                   arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad, lo, hi
+              FROM (
+                SELECT target, arraySort(groupArrayIf(v, k > 0)) AS vals, length(vals) AS m, maxIf(lo, k = 0) AS lo,
+                       maxIf(hi, k = 0) AS hi
+                  FROM (SELECT t + 604800 * k AS target, k, lmp_sum / n AS v, lo, hi FROM (${
+    rtRollup(q.zone, trailing)
+  })
+                        ARRAY JOIN [${lags}] AS k)
+                 WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
+                 GROUP BY target HAVING countIf(k = 0) = 1 AND m >= ${SPIKE.minBaseline}
+              )
+          ) WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}`;
 }
 
 /** The spikes as aggregates over rows `(t, v, baseline, mad)` where `cond` holds: their count and the list. */
