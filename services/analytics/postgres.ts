@@ -157,7 +157,7 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
     ),
     ...statsCtes("sst", "sp", { from: "sp", lo: "v", hi: "v" }),
     {
-      // Each hour's baseline from the same hour 1 … LAGS weeks before (hash lookups, not a sort per hour).
+      // Each hour's baseline from the same hour 1 … LAGS weeks before: a join per lagged week, no sort per hour.
       name: "sb",
       deps: ["r", "rr"],
       sql: `SELECT t, lo, hi, med, greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS scale FROM (
