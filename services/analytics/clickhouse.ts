@@ -9,7 +9,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
 import { type Iso, ISOS, ZONES } from "../market/zones.ts";
-import type { AnalyticsMarket, MarketEngine } from "./engine.ts";
+import type { AnalyticsMarket, MarketEngine, StatsRow } from "./engine.ts";
 import { percentileRank, SPIKE } from "./stats.ts";
 
 const time = (d: Date) => `toDateTime('${chTime(d)}', 'UTC')`;
@@ -59,69 +59,197 @@ function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): strin
 /** Numbers come as JSON numbers, 64-bit integers as strings, a NaN aggregate (no rows) as null. */
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/**
+ * The summary statistics of a source `(t, v)` in one pass, plus `extra` aggregates (`expr AS name_`) over
+ * the same rows: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
+ * the server. Rank i (1-based) is the p-th percentile's for some integer p in 0 … 100 exactly when
+ * ⌈p·n/100⌉ = i has a solution: i = 1, or ⌊100·i/n⌋ > ⌊100·(i − 1)/n⌋. (Indexing the sorted array in a
+ * lambda over the 101 ranks hands the lambda a copy of the whole array per rank: measured 2–4× slower.)
+ * 18.16 drops a subquery's column that only a lambda reads, so `n_` is also selected on its own.
+ */
+function statsSql(src: string, extra: Record<string, string> = {}): string {
+  const rank = (i: string) => `${i} = 1 OR intDiv(100 * ${i}, n_) > intDiv(100 * (${i} - 1), n_)`;
+  return `SELECT n_ AS n, mean_ AS mean, sd_ AS sd, neg_ AS neg, mn_ AS mn, mx_ AS mx, min_at_ AS min_at,
+                 max_at_ AS max_at, arrayFilter(i -> ${rank("i")}, arrayEnumerate(arr)) AS ranks,
+                 arrayFilter((x, i) -> ${rank("i")}, arr, arrayEnumerate(arr)) AS picks
+                 ${Object.keys(extra).map((k) => `, ${k}_ AS ${k}`).join("")}
+            FROM (
+              SELECT count() AS n_, avg(v) AS mean_, stddevPop(v) AS sd_, countIf(v < 0) AS neg_, min(v) AS mn_,
+                     max(v) AS mx_, arraySort(groupArray(v)) AS arr,
+                     -- The first time at the minimum and at the maximum: ties go to the earlier time.
+                     toString(argMin(t, (v, t)), 'UTC') AS min_at_,
+                     toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at_
+                     ${Object.entries(extra).map(([k, e]) => `, ${e} AS ${k}_`).join("")}
+                FROM (${src})
+            )`;
+}
+
+interface StatsOut {
+  n: string;
+  mean: number | null;
+  sd: number | null;
+  neg: string;
+  mn: number;
+  mx: number;
+  ranks: string[];
+  picks: number[];
+  min_at: string;
+  max_at: string;
+}
+
+function statsOf(r: StatsOut | undefined): StatsRow {
+  const count = Number(r?.n ?? 0);
+  if (!r || !count) {
+    return {
+      count: 0,
+      mean: null,
+      stddev: null,
+      negative: 0,
+      pct: [],
+      min: null,
+      min_at: null,
+      max: null,
+      max_at: null,
+    };
+  }
+  const atRank = new Map(r.ranks.map((i, k) => [Number(i), r.picks[k]]));
+  return {
+    count,
+    mean: num(r.mean),
+    stddev: num(r.sd),
+    negative: Number(r.neg),
+    pct: Array.from({ length: 101 }, (_, p) => Number(atRank.get(percentileRank(p, count)))),
+    min: Number(r.mn),
+    min_at: isoTime(r.min_at),
+    max: Number(r.mx),
+    max_at: isoTime(r.max_at),
+  };
+}
+
+/** `sumMap` keys and values as a list of `[key, value]`. */
+const pairs = <K, V>(m: [K[], V[]]): [K, V][] => m[0].map((k, i) => [k, m[1][i]]);
+
+const SCALE = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
+
+/**
+ * The hours of the range that can hold a spike, with their baseline (median) and MAD: only hours whose
+ * extremes reach the threshold, so only their intervals are scored, the baseline computed once and carried.
+ * One read of the rollup: each hour is copied to itself (k = 0, its own extremes) and to the 1 … LAGS weeks
+ * after it (its mean, a value of their baselines), then grouped back by the hour it landed on.
+ */
+function spikeCandidates(q: { zone: Iso } & Range, thr: number): string {
+  const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
+  const lags = Array.from({ length: SPIKE.lagsWeeks + 1 }, (_, k) => k).join(", ");
+  const mid = "intDiv(m + 1, 2)";
+  return `SELECT hr, baseline, mad FROM (
+            SELECT target AS hr, vals[${mid}] AS baseline,
+                   arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad, lo, hi
+              FROM (
+                SELECT target, arraySort(groupArrayIf(v, k > 0)) AS vals, length(vals) AS m, maxIf(lo, k = 0) AS lo,
+                       maxIf(hi, k = 0) AS hi
+                  FROM (SELECT t + 604800 * k AS target, k, lmp_sum / n AS v, lo, hi FROM (${
+    rtRollup(q.zone, trailing)
+  })
+                        ARRAY JOIN [${lags}] AS k)
+                 WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
+                 GROUP BY target HAVING countIf(k = 0) = 1 AND m >= ${SPIKE.minBaseline}
+              )
+          ) WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}`;
+}
+
+/** The spikes as aggregates over rows `(t, v, baseline, mad)` where `cond` holds: their count and the list. */
+function spikeAggregates(thr: number, cond = "1"): Record<string, string> {
+  const score = `(v - baseline) / ${SCALE}`;
+  const is = `${cond} AND abs(${score}) >= ${thr}`;
+  return {
+    spikes: `countIf(${is})`,
+    // Times become text only once listed: toString over every interval the aggregate sees would cost more.
+    items: `arrayMap(x -> (toString(x.1), x.2, x.3, x.4),
+                     arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArrayIf((t, v, baseline, ${score}), ${is})),
+                                1, ${SPIKE.maxListed}))`,
+  };
+}
+
+type SpikeItems = [string, number, number, number][];
+const spikesOf = (count: string | undefined, items: SpikeItems | undefined) => ({
+  count: Number(count ?? 0),
+  items: (items ?? []).map(([t, price, baseline, score]) => ({ t: isoTime(t), price, baseline, score })),
+});
+
+/** The spread's statistics with its sums and counts per hour of day and per day, from one read of it. */
+function spreadSql(q: { zone: Iso } & Range): string {
+  const hour = `[toHour(t, ${tz(q.zone)})]`, day = `[toDate(t, ${tz(q.zone)})]`;
+  return statsSql(spreadHourly([q.zone], q), {
+    hour_sum: `sumMap(${hour}, [v])`,
+    hour_n: `sumMap(${hour}, [toUInt64(1)])`,
+    day_sum: `sumMap(${day}, [v])`,
+    day_n: `sumMap(${day}, [toUInt64(1)])`,
+  });
+}
+
+interface SpreadOut extends StatsOut {
+  hour_sum: [number[], number[]];
+  hour_n: [number[], string[]];
+  day_sum: [string[], number[]];
+  day_n: [string[], string[]];
+}
+
+const byHourOf = (r: SpreadOut | undefined) =>
+  r ? pairs(r.hour_n).map(([hour, n], i) => ({ hour, mean: r.hour_sum[1][i] / Number(n), count: Number(n) })) : [];
+const byDayOf = (r: SpreadOut | undefined) =>
+  r ? pairs(r.day_n).map(([date, n], i) => ({ date, hours: Number(n), spread: r.day_sum[1][i] })) : [];
+
 export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
   async function rows<T>(query: string): Promise<T[]> {
     const rs = await client.query({ query, format: "JSONEachRow" });
     return await rs.json<T>();
   }
 
-  return {
+  const engine: MarketEngine = {
     name: "clickhouse",
 
-    async stats(q) {
-      // One pass: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
-      // the server. Rank i (1-based) is the p-th percentile's for some integer p in 0 … 100 exactly when
-      // ⌈p·n/100⌉ = i has a solution: i = 1, or ⌊100·i/n⌋ > ⌊100·(i − 1)/n⌋. (Indexing the sorted array in a
-      // lambda over the 101 ranks hands the lambda a copy of the whole array per rank: measured 2–4× slower.)
-      const [r] = await rows<{
-        n: string;
-        mean: number | null;
-        sd: number | null;
-        neg: string;
-        mn: number;
-        mx: number;
-        picks: [string, number][];
-        min_at: string;
-        max_at: string;
-      }>(
-        `SELECT any(n_) AS n, any(mean_) AS mean, any(sd_) AS sd, any(neg_) AS neg, any(mn_) AS mn, any(mx_) AS mx,
-                groupArray((i, x)) AS picks, any(min_at_) AS min_at, any(max_at_) AS max_at
-           FROM (
-             SELECT count() AS n_, avg(v) AS mean_, stddevPop(v) AS sd_, countIf(v < 0) AS neg_, min(v) AS mn_,
-                    max(v) AS mx_, arraySort(groupArray(v)) AS arr,
-                    -- The first time at the minimum and at the maximum: ties go to the earlier time.
-                    toString(argMin(t, (v, t)), 'UTC') AS min_at_,
-                    toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at_
-               FROM (${series(q.market, [q.zone], q)})
-           ) ARRAY JOIN arr AS x, arrayEnumerate(arr) AS i
-          WHERE i = 1 OR intDiv(100 * i, n_) > intDiv(100 * (i - 1), n_)`,
-      );
-      const count = Number(r?.n ?? 0);
-      if (!count) {
-        return {
-          count: 0,
-          mean: null,
-          stddev: null,
-          negative: 0,
-          pct: [],
-          min: null,
-          min_at: null,
-          max: null,
-          max_at: null,
-        };
-      }
-      const atRank = new Map(r.picks.map(([i, x]) => [Number(i), x]));
-      return {
-        count,
-        mean: num(r.mean),
-        stddev: num(r.sd),
-        negative: Number(r.neg),
-        pct: Array.from({ length: 101 }, (_, p) => Number(atRank.get(percentileRank(p, count)))),
-        min: Number(r.mn),
-        min_at: isoTime(r.min_at),
-        max: Number(r.mx),
-        max_at: isoTime(r.max_at),
+    async panels(q, bucketS, threshold) {
+      const zq = { zone: q.zone, from: q.from, to: q.to };
+      const thr = Number(threshold);
+      // RT: the intervals read once for their statistics and their spikes (a left join to the candidate
+      // hours); the spread once for its statistics, hours and days. Five statements, in parallel.
+      const own = async () => {
+        if (q.market !== "RT") {
+          const [stats, spikes] = await Promise.all([
+            q.market === "DA" ? engine.stats(q) : null,
+            engine.spikes(zq, thr),
+          ]);
+          return { stats, spikes };
+        }
+        const [r] = await rows<StatsOut & { spikes: string; items: SpikeItems }>(statsSql(
+          `SELECT t, v, baseline, mad, cand FROM (SELECT t, v, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
+             ALL LEFT JOIN (SELECT hr, baseline, mad, 1 AS cand FROM (${spikeCandidates(zq, thr)})) USING hr`,
+          spikeAggregates(thr, "cand = 1"),
+        ));
+        return { stats: statsOf(r), spikes: spikesOf(r?.spikes, r?.items) };
       };
+      const [main, [spread], heatmap, series, returns] = await Promise.all([
+        own(),
+        rows<SpreadOut>(spreadSql(zq)),
+        engine.heatmap(q),
+        engine.series(q, bucketS),
+        engine.returnsByDay(zq),
+      ]);
+      const spreadStats = statsOf(spread);
+      return {
+        stats: main.stats ?? spreadStats,
+        heatmap,
+        series,
+        spreadStats,
+        byHour: byHourOf(spread),
+        byDay: byDayOf(spread),
+        returns,
+        spikes: main.spikes,
+      };
+    },
+
+    async stats(q) {
+      return statsOf((await rows<StatsOut>(statsSql(series(q.market, [q.zone], q))))[0]);
     },
 
     async heatmap(q) {
@@ -149,21 +277,8 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       return out.map((r) => ({ t: isoTime(r.b), mean: r.mean, min: r.min, max: r.max }));
     },
 
-    async spreadByHour(q) {
-      const out = await rows<{ hour: number; mean: number; count: string }>(
-        `SELECT toHour(t, ${tz(q.zone)}) AS hour, avg(v) AS mean, count() AS count
-           FROM (${spreadHourly([q.zone], q)}) GROUP BY hour ORDER BY hour`,
-      );
-      return out.map((r) => ({ hour: Number(r.hour), mean: r.mean, count: Number(r.count) }));
-    },
-
-    async spreadByDay(q) {
-      const out = await rows<{ date: string; hours: string; spread: number }>(
-        `SELECT toString(toDate(t, ${tz(q.zone)})) AS date, count() AS hours, sum(v) AS spread
-           FROM (${spreadHourly([q.zone], q)}) GROUP BY date ORDER BY date`,
-      );
-      return out.map((r) => ({ date: r.date, hours: Number(r.hours), spread: r.spread }));
-    },
+    spreadByHour: async (q) => byHourOf((await rows<SpreadOut>(spreadSql(q)))[0]),
+    spreadByDay: async (q) => byDayOf((await rows<SpreadOut>(spreadSql(q)))[0]),
 
     async returnsByDay(q) {
       const out = await rows<{ date: string; n: string; sum: number; sumsq: number }>(
@@ -177,39 +292,12 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     },
 
     async spikes(q, threshold) {
-      const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
-      const lags = Array.from({ length: SPIKE.lagsWeeks }, (_, i) => i + 1).join(", ");
-      const mid = "intDiv(m + 1, 2)";
-      const thr = Number(threshold);
-      const scale = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
-      const baseline = `SELECT target AS hr, vals[${mid}] AS baseline,
-                               arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad
-                          FROM (
-                            SELECT target, arraySort(groupArray(v)) AS vals, length(vals) AS m
-                              FROM (SELECT t + 604800 * k AS target, v FROM (${rtHourly([q.zone], trailing)})
-                                    ARRAY JOIN [${lags}] AS k)
-                             WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
-                             GROUP BY target HAVING count() >= ${SPIKE.minBaseline}
-                          )`;
-      // Only hours whose extremes reach the threshold can hold a spike: their intervals alone are scored, the
-      // baseline computed once and carried with them.
-      const candidates = `SELECT hr, baseline, mad FROM (${baseline})
-                            ALL INNER JOIN (SELECT t AS hr, lo, hi FROM (${rtRollup(q.zone, q)})) USING hr
-                           WHERE (hi - baseline) / ${scale} >= ${thr} OR (baseline - lo) / ${scale} >= ${thr}`;
-      const [r] = await rows<{ total: string; items: [string, number, number, number][] }>(
-        `SELECT count() AS total,
-                arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArray((toString(t), price, baseline, score))),
-                           1, ${SPIKE.maxListed}) AS items
-           FROM (
-             SELECT t, price, baseline, (price - baseline) / ${scale} AS score
-               FROM (SELECT t, v AS price, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
-               ALL INNER JOIN (${candidates}) USING hr
-           ) WHERE abs(score) >= ${thr}`,
+      const [r] = await rows<{ spikes: string; items: SpikeItems }>(
+        `SELECT ${Object.entries(spikeAggregates(Number(threshold))).map(([k, e]) => `${e} AS ${k}`).join(", ")}
+           FROM (SELECT t, v, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
+           ALL INNER JOIN (${spikeCandidates(q, Number(threshold))}) USING hr`,
       );
-      return {
-        count: Number(r?.total ?? 0),
-        items: (r?.items ?? []).map(([t, price, baseline, score]) => ({ t: isoTime(t), price, baseline, score })),
-      };
+      return spikesOf(r?.spikes, r?.items);
     },
 
     async correlation(q) {
@@ -223,4 +311,5 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       return out.map((r) => ({ a: r.a, b: r.b, corr: num(r.corr), n: Number(r.n) }));
     },
   };
+  return engine;
 }

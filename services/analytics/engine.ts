@@ -4,6 +4,7 @@
  * Each query aggregates in the database and returns at most a few thousand rows, whatever the range.
  */
 import type { Iso } from "../market/zones.ts";
+import type { DailyReturns } from "./stats.ts";
 
 export type EngineName = "postgres" | "clickhouse";
 /** `SPREAD`: per hour, the DA price minus the mean RT price of that hour (hours with both). */
@@ -70,15 +71,32 @@ export interface CorrPair {
   n: number;
 }
 
+/** Every single-zone panel of a request (all but the correlation matrix). */
+export interface ZonePanels {
+  stats: StatsRow;
+  heatmap: HeatCell[];
+  series: SeriesPoint[];
+  spreadStats: StatsRow;
+  byHour: SpreadHour[];
+  byDay: SpreadDay[];
+  returns: DailyReturns[];
+  spikes: { count: number; items: Spike[] };
+}
+
 export interface MarketEngine {
   readonly name: EngineName;
+  /**
+   * The single-zone panels together, each answering as its own method would: an engine reads what they
+   * share (the hourly rollup, the spread series, the raw intervals) once, in as few round trips as it can.
+   */
+  panels(q: PanelQuery, bucketS: number, threshold: number): Promise<ZonePanels>;
   stats(q: PanelQuery): Promise<StatsRow>;
   heatmap(q: PanelQuery): Promise<HeatCell[]>;
   series(q: PanelQuery, bucketS: number): Promise<SeriesPoint[]>;
   spreadByHour(q: Omit<PanelQuery, "market">): Promise<SpreadHour[]>;
   spreadByDay(q: Omit<PanelQuery, "market">): Promise<SpreadDay[]>;
   /** Per operating day: count, sum and sum of squares of the changes of the hourly mean RT price. */
-  returnsByDay(q: Omit<PanelQuery, "market">): Promise<{ date: string; n: number; sum: number; sumsq: number }[]>;
+  returnsByDay(q: Omit<PanelQuery, "market">): Promise<DailyReturns[]>;
   spikes(q: Omit<PanelQuery, "market">, threshold: number): Promise<{ count: number; items: Spike[] }>;
   correlation(
     q: { zones: readonly Iso[]; market: AnalyticsMarket; from: Date; to: Date },

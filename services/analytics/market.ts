@@ -66,17 +66,9 @@ export async function marketPanels(
   const { from, to } = hourAligned(r.from, r.to);
   const zone = r.zones[0];
   const q: PanelQuery = { zone, market: r.market, from, to };
-  const zq = { zone, from, to };
   const bucket = bucketSeconds(from.getTime(), to.getTime());
-  const [stats, heatmap, series, spreadStats, byHour, byDay, returns, spikes, pairs] = await Promise.all([
-    engine.stats(q),
-    engine.heatmap(q),
-    engine.series(q, bucket),
-    engine.stats({ ...q, market: "SPREAD" }),
-    engine.spreadByHour(zq),
-    engine.spreadByDay(zq),
-    engine.returnsByDay(zq),
-    engine.spikes(zq, r.threshold),
+  const [{ stats, heatmap, series, spreadStats, byHour, byDay, returns, spikes }, pairs] = await Promise.all([
+    engine.panels(q, bucket, r.threshold),
     r.zones.length > 1 ? engine.correlation({ zones: r.zones, market: r.market, from, to }) : Promise.resolve([]),
   ]);
   return {

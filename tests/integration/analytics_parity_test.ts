@@ -107,7 +107,7 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
     }
 
     // Per request: ClickHouse failing means Postgres answers, and says so.
-    const broken: MarketEngine = { ...ch, heatmap: () => Promise.reject(new Error("connection refused")) };
+    const broken: MarketEngine = { ...ch, panels: () => Promise.reject(new Error("connection refused")) };
     const deps = { db: () => db, postgres: pg, clickhouse: () => broken };
     const r = { zones: ["PJM" as Iso], market: "RT" as const, from: FROM, to: TO, threshold: 6 };
     assert.equal((await marketAnalytics(deps, r)).engine, "postgres");
