@@ -37,12 +37,19 @@ export function createRateLimiter(opts: {
 
   async function viaKv(key: Deno.KvKey, windowMs: number): Promise<number> {
     const kv = opts.kv();
-    // Read-check-write in one atomic step; a concurrent writer makes commit() fail and we retry.
+    // Read-check-write in one atomic step; a concurrent writer makes commit() fail and we retry. Instances
+    // sharing one KV file meet each other's writes as a busy SQLite file too ("database is locked"): the same
+    // contention, met a moment later, so it is retried after a short pause rather than failing the request.
     for (let attempt = 0; attempt < 20; attempt++) {
-      const cur = await kv.get<number>(key);
-      const next = (cur.value ?? 0) + 1;
-      const r = await kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit();
-      if (r.ok) return next;
+      try {
+        const cur = await kv.get<number>(key);
+        const next = (cur.value ?? 0) + 1;
+        const r = await kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit();
+        if (r.ok) return next;
+      } catch (e) {
+        if (!/database is locked/i.test(e instanceof Error ? e.message : String(e))) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt)));
+      }
     }
     throw new Error("rate limit counter is contended");
   }
