@@ -206,23 +206,29 @@ export const METERING_OFF = { REQUEST_METRICS: "off", QUOTAS: "off" } as const;
 /**
  * Metering on against off, in one run: two apps up side by side, measured in alternating rounds so load
  * from elsewhere on the machine falls on both alike. `measure(which)` runs one round against one app.
+ * The ratio is the median of each round's own on/off ratio: the two halves of a round are seconds apart,
+ * so a drift of the machine's speed over the run cancels within a round instead of adding to the spread.
  */
 export async function onOffRounds(
   measure: (which: "on" | "off") => Promise<WrkResult>,
   rounds = 3,
-): Promise<{ on: number; off: number; ratio: number; overheadPct: number; errors: number }> {
+): Promise<{ on: number; off: number; ratio: number; overheadPct: number; errors: number; ratios: number[] }> {
   const on: number[] = [];
   const off: number[] = [];
+  const ratios: number[] = [];
   let errors = 0;
   for (let i = 0; i < rounds; i++) {
+    const round: Partial<Record<"on" | "off", number>> = {};
     for (const which of i % 2 ? ["off", "on"] as const : ["on", "off"] as const) {
       const r = await measure(which);
+      round[which] = r.requestsPerSec;
       (which === "on" ? on : off).push(r.requestsPerSec);
       errors += r.errors;
     }
+    ratios.push(round.on! / round.off!);
   }
-  const [mOn, mOff] = [median(on), median(off)];
-  return { on: mOn, off: mOff, ratio: mOn / mOff, overheadPct: (1 - mOn / mOff) * 100, errors };
+  const ratio = median(ratios);
+  return { on: median(on), off: median(off), ratio, overheadPct: (1 - ratio) * 100, errors, ratios };
 }
 
 export function loadAverage(): string {

@@ -9,14 +9,16 @@
  *    from memory (bench/app_baseline.ts): the ratio against it is the cost of rendering alone (the first
  *    round's target, ≥ 0.5), and this baseline against the bare one is the cost of the pipeline alone;
  * and the request path's metering (per-route metrics; quotas, which apply to /api/) on against off
- * (REQUEST_METRICS=off QUOTAS=off) on the first page: the app restarted on the same data for each round,
- * alternating, target overhead < 5 %.
+ * (REQUEST_METRICS=off QUOTAS=off) on the first page: two quiet apps side by side on copies of the same
+ * data, measured in alternating rounds, target overhead < 5 %.
  */
 import { fmt, haveCommand, loadAverage, METERING_OFF, onOffRounds, spawnServer, wrk, type WrkResult } from "./lib.ts";
 import { reportMetering, reportSsrPage } from "./reports.ts";
 
 const PAGES = (Deno.env.get("BENCH_PAGES") ?? "/system-status,/,/market/PJM").split(",");
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
+/** One round of the metering comparison: 6 rounds of each, alternating. */
+const METER_SECONDS = Math.max(2, Math.round(SECONDS / 3));
 /**
  * A data folder of an earlier run to start from (copied, never changed): the app then opens an existing
  * database instead of backfilling a month of prices, which on a loaded machine is still running when the
@@ -64,19 +66,45 @@ async function signIn(url: string): Promise<Record<string, string>> {
   return { Cookie: `ob_at=${access_token}` };
 }
 
+/** A copy of a data folder, for an app of its own (the embedded database is one process's). */
+async function copyData(from: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "optibid-bench-ssr-" });
+  const copy = await new Deno.Command("cp", { args: ["-a", `${from}/.`, dir] }).output();
+  if (!copy.success) throw new Error(`copying ${from}: ${new TextDecoder().decode(copy.stderr)}`);
+  await Deno.remove(`${dir}/app.pid`).catch(() => {});
+  return dir;
+}
+
+/**
+ * Metering on against off: two apps up at once on copies of the same data, without the price feed and
+ * the forecast job (whose first recalibration takes a core for minutes), so neither works beside the
+ * other's rounds; warmed, then measured in alternating rounds. Restarting one app per round, as this did
+ * before, measured each round's fresh start as much as the metering.
+ */
+async function meteringOnOff(template: string, path: string, headers: Record<string, string>) {
+  const dirs = { on: await copyData(template), off: await copyData(template) };
+  const quiet = { MARKET_SOURCE: "off", FORECAST_JOB: "off" };
+  const apps = {
+    on: await spawnServer({ env: { DATA_DIR: dirs.on, ...quiet } }),
+    off: await spawnServer({ env: { DATA_DIR: dirs.off, ...quiet, ...METERING_OFF } }),
+  };
+  try {
+    for (const app of Object.values(apps)) await wrk(app.url + path, { seconds: 2, headers });
+    return await onOffRounds((which) => wrk(apps[which].url + path, { seconds: METER_SECONDS, headers }), 6);
+  } finally {
+    await Promise.all(Object.values(apps).map((a) => a.stop()));
+    await Promise.all(Object.values(dirs).map((d) => Deno.remove(d, { recursive: true })));
+  }
+}
+
 export async function benchSsr(): Promise<Record<string, unknown>[]> {
   if (!haveCommand("wrk")) {
     console.log("ssr: skipped, wrk is not installed (apt-get install -y wrk)");
     return [];
   }
-  const template = await Deno.makeTempDir({ prefix: "optibid-bench-ssr-" });
+  const template = FROM_DATA ? await copyData(FROM_DATA) : await Deno.makeTempDir({ prefix: "optibid-bench-ssr-" });
   const results: Record<string, unknown>[] = [];
   try {
-    if (FROM_DATA) {
-      const copy = await new Deno.Command("cp", { args: ["-a", `${FROM_DATA}/.`, template] }).output();
-      if (!copy.success) throw new Error(`copying ${FROM_DATA}: ${new TextDecoder().decode(copy.stderr)}`);
-      await Deno.remove(`${template}/app.pid`).catch(() => {});
-    }
     const app = await spawnServer({ env: { DATA_DIR: template } });
     const pages: { path: string; file: string; bytes: number; ssr: WrkResult }[] = [];
     let headers: Record<string, string> = {};
@@ -94,20 +122,13 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
       await app.stop();
     }
     const meterPath = pages[0].path;
-    const metering = await onOffRounds(async (which) => {
-      const s = await spawnServer({ env: { DATA_DIR: template, ...(which === "off" ? METERING_OFF : {}) } });
-      try {
-        return await measure(s.url + meterPath, headers);
-      } finally {
-        await s.stop();
-      }
-    }, 2);
+    const metering = await meteringOnOff(template, meterPath, headers);
     console.log(
       `ssr ${meterPath}: metering on / off ${fmt(metering.on, 0)} / ${fmt(metering.off, 0)} req/s, ratio ${
         fmt(metering.ratio, 3)
-      }, overhead ${fmt(metering.overheadPct, 1)} % (target < 5 %: ${
-        metering.overheadPct < 5 ? "met" : "MISSED"
-      }); load average ${loadAverage()}`,
+      } (median of ${metering.ratios.length} rounds: ${metering.ratios.map((r) => fmt(r, 3)).join(", ")}), overhead ${
+        fmt(metering.overheadPct, 1)
+      } % (target < 5 %: ${metering.overheadPct < 5 ? "met" : "MISSED"}); load average ${loadAverage()}`,
     );
     results.push({ path: meterPath, metering });
     reportMetering("ssr", meterPath, metering, "req/s");
