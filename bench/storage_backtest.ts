@@ -8,7 +8,8 @@
  *
  * Compared with the perfect-foresight optimum (the same LP on the real DA prices) and TB4 (the spread
  * between the day's four dearest and four cheapest DA hours × 1 MW × RTE), for our forecast and for
- * the naive strategy (the same pipeline on yesterday's prices).
+ * the naive strategy (the same pipeline on yesterday's prices). Both are also shown bid as fixed
+ * schedules ("… schedule": the plan cleared as it stands, no price-responsive curves).
  *
  *   deno task backtest storage [--hubs=WESTERN HUB,...] [--forecaster=mean7|lear21+mean7|lear21|lear28|mean3|naive]
  *                              [--from=2025-06-15] [--to=2025-07-31] [--candidates] [--data=../shared/data]
@@ -177,6 +178,20 @@ export function tradeDay(
 }
 
 /**
+ * The forecast's schedule bid as it stands (a price-taking self-schedule: every hour clears at the
+ * planned MW whatever the price), the common baseline of battery studies; against `tradeDay` it shows
+ * what the price-responsive curves add.
+ */
+export function tradeSchedule(solve: Solve, hub: HubPrices, d: number, point: Float64Array): DayResult {
+  const forecast: ForecastHour[] = Array.from({ length: HOURS }, (_, h) => ({
+    start: new Date(hub.dayStart[d] + h * HOUR_MS).toISOString(),
+    price: point[h],
+  }));
+  const plan = solve({ asset: BATTERY, forecast, ...DAY_TERMS });
+  return deliverAndSettle(hub, d, Float64Array.from(plan.hours, (h) => h.discharge_mw - h.charge_mw));
+}
+
+/**
  * The battery follows its DA awards as far as its energy allows (a charge award that did not clear
  * leaves a later discharge award short); what it cannot deliver is a deviation settled at RT. Energy
  * left at the day's end is given no value.
@@ -230,7 +245,10 @@ export interface HubRow {
   days: number;
   perfect: number;
   tb4: number;
-  /** Revenue per forecaster (the chosen one and naive, or every candidate). */
+  /**
+   * Revenue per forecaster (the chosen one and naive, or every candidate), bid as curves; and under
+   * "<forecaster> schedule" the same forecasts bid as fixed schedules, for those asked.
+   */
   revenue: Record<string, number>;
 }
 
@@ -239,6 +257,7 @@ export async function storageBacktest(
   forecasters: readonly Forecaster[],
   from: number,
   to: number,
+  schedules: readonly Forecaster[] = [],
 ): Promise<HubRow[]> {
   const solve = await storageOptimiser();
   return hubs.map((hub) => {
@@ -252,6 +271,10 @@ export async function storageBacktest(
       let total = 0;
       for (let d = from; d < to; d++) total += tradeDay(solve, hub, d, forecasts.get(d)!).revenue;
       row.revenue[f] = total;
+      if (!schedules.includes(f)) continue;
+      let fixed = 0;
+      for (let d = from; d < to; d++) fixed += tradeSchedule(solve, hub, d, forecasts.get(d)!.point).revenue;
+      row.revenue[`${f} schedule`] = fixed;
     }
     return row;
   });
@@ -268,7 +291,7 @@ export function totalRow(rows: readonly HubRow[]): HubRow {
   return total;
 }
 
-function table(rows: readonly HubRow[], forecasters: readonly Forecaster[]): string {
+function table(rows: readonly HubRow[], forecasters: readonly string[]): string {
   const pct = (a: number, b: number) => `${(100 * a / b).toFixed(1)} %`;
   const money = (x: number) => `$${x.toFixed(0)}`;
   const head = ["hub", "days", "perfect", "TB4"];
@@ -309,12 +332,14 @@ export async function main(argv: string[]) {
   if (to > 92 || to <= from) throw new RangeError("--to must be after --from and at most 2025-07-31");
   const started = performance.now();
   const hubs = await readPjmHubs(args.data!, args.hubs?.split(","));
-  const rows = await storageBacktest(hubs, forecasters, from, to);
+  const schedules = forecasters.filter((f) => f === chosen || f === "naive");
+  const rows = await storageBacktest(hubs, forecasters, from, to, schedules);
   console.log(
     `Battery 1 MW / 4 MWh, RTE 85 %, one cycle a day, empty at each day's start and end; ` +
       `DA ${args.from} … ${args.to}, ${hubs.length} PJM hubs; revenue = DA award at DA + deviation at RT\n`,
   );
-  console.log(table(rows, forecasters));
+  const columns = forecasters.flatMap((f) => (schedules.includes(f) ? [f, `${f} schedule`] : [f]));
+  console.log(table(rows, columns));
   console.log(
     `\n${((performance.now() - started) / 1000).toFixed(1)} s, load average ${
       (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ")

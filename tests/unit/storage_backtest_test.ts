@@ -20,15 +20,15 @@ import { dayIndex } from "../../services/forecast/features.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
 
 const MEASURED = {
-  "NEW JERSEY HUB": { perfect: 13545.94, tb4: 13065.16, mean7: 13000.48, naive: 12295.18 },
-  "WESTERN HUB": { perfect: 16266.06, tb4: 15607.48, mean7: 15830.76, naive: 15597.12 },
+  "NEW JERSEY HUB": { perfect: 13545.94, tb4: 13065.16, mean7: 13000.48, naive: 12295.18, naiveSchedule: 12607.88 },
+  "WESTERN HUB": { perfect: 16266.06, tb4: 15607.48, mean7: 15830.76, naive: 15597.12, naiveSchedule: 15600.52 },
 } as const;
 
 serviceTest("storage backtest on two hubs: the revenues measured when it was written", ["shared-data"], async () => {
   const hubs = await readPjmHubs(testServices.sharedData!, Object.keys(MEASURED));
   assert.deepEqual(hubs.map((h) => h.hub), Object.keys(MEASURED));
   const from = dayIndex(FIRST_DAY, "2025-06-15"), to = dayIndex(FIRST_DAY, "2025-07-31") + 1;
-  const rows = await storageBacktest(hubs, ["mean7", "naive"], from, to);
+  const rows = await storageBacktest(hubs, ["mean7", "naive"], from, to, ["naive"]);
   for (const r of rows) {
     const m = MEASURED[r.hub as keyof typeof MEASURED];
     const near = (what: string, got: number, want: number) =>
@@ -38,6 +38,9 @@ serviceTest("storage backtest on two hubs: the revenues measured when it was wri
     near("TB4", r.tb4, m.tb4);
     near("mean7", r.revenue.mean7, m.mean7);
     near("naive", r.revenue.naive, m.naive);
+    // Yesterday's schedule bid as it stands (no price-responsive curves).
+    near("naive schedule", r.revenue["naive schedule"], m.naiveSchedule);
+    assert.equal(r.revenue["mean7 schedule"], undefined, "a schedule only where asked");
     // No strategy beats perfect foresight at DA (none of these days' deviations earned at RT).
     assert.ok(r.revenue.mean7 <= r.perfect && r.revenue.naive <= r.perfect);
   }
