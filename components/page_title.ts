@@ -12,6 +12,16 @@ const BY_PATH: Readonly<Record<string, string>> = {
   "/bidding/day": "Bid a day · Bidding",
   "/assets": "Assets",
   "/models": "Forecast models",
+  "/analytics": "Analytics",
+  "/approvals": "Approvals",
+  "/strategies": "Strategies",
+  "/settlements": "Settlements",
+  "/admin": "Overview · Admin",
+  "/admin/activity": "Activity · Admin",
+  "/admin/flags": "Feature flags · Admin",
+  "/admin/organizations": "Organizations · Admin",
+  "/admin/system": "System · Admin",
+  "/admin/usage": "Usage · Admin",
   "/admin/users": "Users · Admin",
   "/admin/audit": "Audit log · Admin",
   "/profile": "Profile",
@@ -20,6 +30,7 @@ const BY_PATH: Readonly<Record<string, string>> = {
   "/alerts": "Price alerts",
   "/webhooks": "Webhooks",
   "/login": "Sign in",
+  "/logout": "Sign out",
   "/register": "Create an account",
   "/system-status": "System status",
 };
@@ -40,5 +51,8 @@ function placeOf(pathname: string): string | null {
   if (section === "bidding" && id) return "Bid · Bidding";
   if (section === "assets" && id === "sites") return "Site · Assets";
   if (section === "assets" && id) return "Asset · Assets";
+  if (section === "strategies" && id) return "Strategy · Strategies";
+  if (section === "settlements" && id) return "Statement · Settlements";
+  if (section === "admin" && id === "organizations") return "Organization · Admin";
   return null;
 }
