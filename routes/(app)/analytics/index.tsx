@@ -9,8 +9,8 @@ import Heatmap from "../../../islands/Heatmap.tsx";
 import { signedIn } from "../../../server/pages.ts";
 import { toHttpError } from "../../../server/errors.ts";
 import type { MarketAnalytics, PortfolioAnalytics } from "../../../services/analytics/schema.ts";
-import { ISOS, ZONES } from "../../../services/market/zones.ts";
-import { resolveZone } from "../../../services/market/market_time.ts";
+import { type Iso, ISOS, ZONES } from "../../../services/market/zones.ts";
+import { formatMarketTime, resolveZone } from "../../../services/market/market_time.ts";
 import { memoReads } from "../../../services/memo.ts";
 import { define } from "../../../utils.ts";
 
@@ -175,7 +175,9 @@ function Grid({ children }: { children: ComponentChildren }) {
   return <div class="grid gap-6 lg:grid-cols-2">{children}</div>;
 }
 
-function statsRows(s: MarketAnalytics["stats"] | MarketAnalytics["spread"]["distribution"]): CsvCell[][] {
+/** Times of the min and max on the zone's market clock (interval start), like every other time on the page. */
+function statsRows(zone: Iso, s: MarketAnalytics["stats"] | MarketAnalytics["spread"]["distribution"]): CsvCell[][] {
+  const at = (t: string | null) => (t ? formatMarketTime(zone, t) : "");
   return [
     ["Intervals", s.count],
     ["Mean", fixed(s.mean)],
@@ -183,9 +185,9 @@ function statsRows(s: MarketAnalytics["stats"] | MarketAnalytics["spread"]["dist
     ["Std deviation", fixed(s.stddev)],
     ...Object.entries(s.percentiles).map(([k, v]): CsvCell[] => [`${k.slice(1)}th percentile`, fixed(v)]),
     ["Min", fixed(s.min)],
-    ["Min at (UTC)", s.min_at],
+    ["Min at", at(s.min_at)],
     ["Max", fixed(s.max)],
-    ["Max at (UTC)", s.max_at],
+    ["Max at", at(s.max_at)],
     ["Share negative", s.negative_share === null ? "" : `${(s.negative_share * 100).toFixed(2)} %`],
   ];
 }
@@ -213,7 +215,10 @@ function MarketTab({ m, v }: { m: MarketAnalytics; v: AnalyticsView }) {
         <Card title="Summary" description={`${UNIT}; ${m.stats.spikes} RT spikes in the range`}>
           <Table
             panel="stats"
-            csv={csv(`stats-${base}.csv`, ["Statistic", "Value"], [...statsRows(m.stats), ["Spikes", m.stats.spikes]])}
+            csv={csv(`stats-${base}.csv`, ["Statistic", "Value"], [...statsRows(m.zone, m.stats), [
+              "Spikes",
+              m.stats.spikes,
+            ]])}
           />
         </Card>
         <Card
@@ -301,7 +306,7 @@ function MarketTab({ m, v }: { m: MarketAnalytics; v: AnalyticsView }) {
             csv={csv(
               `spread-distribution-${m.zone}-${v.from}-${v.to}.csv`,
               ["Statistic", "Value"],
-              statsRows(m.spread.distribution),
+              statsRows(m.zone, m.spread.distribution),
             )}
           />
         </Card>
