@@ -270,20 +270,31 @@ export class QuotaMeter {
 
   /** Adds the usage counted since the last write to the daily table. */
   async flushUsage(): Promise<void> {
-    const rows = this.#closedDays;
+    // One row per organization, day and metric: rows kept from a failed write and this interval's counts
+    // of the same key are summed, since one upsert may not touch a row twice (Postgres refuses the whole
+    // statement, and every later write with it, for as long as the kept rows stayed apart).
+    const rows = new Map<string, { orgId: string; day: string; metric: UsageMetric; count: number }>();
+    const add = (r: { orgId: string; day: string; metric: UsageMetric; count: number }) => {
+      const key = `${r.orgId}|${r.day}|${r.metric}`;
+      const had = rows.get(key);
+      if (had) had.count += r.count;
+      else rows.set(key, { ...r });
+    };
+    this.#closedDays.forEach(add);
     this.#closedDays = [];
     for (const m of this.#orgs.values()) {
       for (const metric of Object.keys(m.usage) as UsageMetric[]) {
-        if (m.usage[metric]) rows.push({ orgId: m.orgId, day: m.day, metric, count: m.usage[metric] });
+        if (m.usage[metric]) add({ orgId: m.orgId, day: m.day, metric, count: m.usage[metric] });
         m.usage[metric] = 0;
       }
     }
-    if (!rows.length) return;
+    if (!rows.size) return;
+    const batch = [...rows.values()];
     try {
-      await this.#writeUsage(rows);
+      await this.#writeUsage(batch);
     } catch (e) {
       // Kept for the next write: usage figures are not lost to a database hiccup.
-      this.#closedDays.push(...rows);
+      this.#closedDays.push(...batch);
       log.warn("usage not written", { error: errorMessage(e) });
     }
   }

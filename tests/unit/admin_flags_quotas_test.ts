@@ -137,6 +137,37 @@ Deno.test("quota meter: bids per day are taken and refunded; usage goes to the d
   assert.equal(of("2026-01-05", "rejected"), 1);
 });
 
+Deno.test("quota meter: usage kept from a failed write is summed with later counts, one row per key", async () => {
+  const attempts: { orgId: string; day: string; metric: string; count: number }[][] = [];
+  let down = true;
+  const m = new QuotaMeter({
+    limits: () => DEFAULT_QUOTAS,
+    shared: () => sharedStore(),
+    writeUsage: (rows) => {
+      attempts.push(rows.map((r) => ({ ...r })));
+      // Like Postgres' ON CONFLICT DO UPDATE: a statement that would touch one row twice fails whole.
+      const keys = new Set(rows.map((r) => `${r.orgId}|${r.day}|${r.metric}`));
+      if (keys.size !== rows.length) return Promise.reject(new Error("cannot affect row a second time"));
+      return down ? Promise.reject(new Error("database down")) : Promise.resolve();
+    },
+  });
+  const org = crypto.randomUUID();
+  const now = Date.UTC(2026, 0, 5, 10, 0, 0);
+  m.request(org, now);
+  m.request(org, now);
+  await m.flushUsage(); // the database is down: kept
+  m.request(org, now);
+  await m.flushUsage(); // still down: kept, merged
+  down = false;
+  m.request(org, now);
+  await m.flushUsage();
+  assert.equal(attempts.length, 3);
+  const last = attempts[2];
+  assert.deepEqual(last.map((r) => [r.day, r.metric, r.count]), [["2026-01-05", "api_requests", 4]]);
+  await m.flushUsage();
+  assert.equal(attempts.length, 3, "nothing left to write once written");
+});
+
 Deno.test("quotas: own settings over the defaults; Retry-After until the window's end", () => {
   assert.deepEqual(effectiveQuotas(null), DEFAULT_QUOTAS);
   assert.equal(effectiveQuotas({ assets: 3, api_keys: null }).assets, 3);
