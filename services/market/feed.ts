@@ -1,7 +1,8 @@
 /**
  * The price source that runs inside the app (MARKET_SOURCE):
  * - simulator: on a first start (no prices yet) it writes MARKET_BACKFILL_DAYS of
- *   history straight to the store, so every page has data at once; at every start it
+ *   history straight to the store, so every page has data at once (at later starts, the RT
+ *   intervals missed since the newest one stored, within that window); at every start it
  *   fills the DA prices and load missing in the last MARKET_DA_HISTORY_DAYS (what the
  *   forecast job recalibrates on). Then at each 5-minute boundary it publishes the RT prices of the interval that just ended,
  *   and each zone's next-day DA prices once that zone's results time has passed
@@ -24,7 +25,7 @@ import { VIRTUAL_RULES } from "../bids/virtual_rules.ts";
 import { hubPrices } from "./hub_basis.ts";
 import { writeLocationPrices } from "./location_store.ts";
 import { backfill, simulateDayAhead, simulateLoad, simulateRealTime } from "./simulator.ts";
-import { countTicks, writeTicks } from "./store.ts";
+import { rtHistoryEnd, writeTicks } from "./store.ts";
 import { writeLoad } from "./load_store.ts";
 import { TICK_BATCH_VERSION } from "./types.ts";
 import { daResultsUtc, type Iso, ISOS, operatingDate, ZONES } from "./zones.ts";
@@ -32,6 +33,20 @@ import { addDays, localDayBounds } from "./clock.ts";
 import type { LoadPoint, LocationPrice, PriceTick } from "./types.ts";
 
 const RT_MS = 5 * 60_000;
+/** Waits between attempts at the start-up history while it fails (the last one repeats). */
+const HISTORY_RETRY_MS = [2_000, 5_000, 15_000, 60_000];
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
 const HOUR_MS = 3_600_000;
 
 export interface Feed {
@@ -63,11 +78,18 @@ export function startFeed(opts: {
   }
 
   const published = new Set<string>(); // "zone|date" of DA days already sent by this process
-  const ready = (async () => {
-    if (market.backfillDays > 0 && (await countTicks(opts.db())) === 0) {
+  /**
+   * The history at start: the RT prices missing since the newest stored interval (all of
+   * MARKET_BACKFILL_DAYS on a first start; after an interrupted fill or days the app was down, the gap),
+   * then the DA history, then today's DA. A failure (the database went away mid-fill) is retried with
+   * backoff until it succeeds, so a history cut short is finished rather than left with a hole forever.
+   */
+  async function fillHistory() {
+    if (market.backfillDays > 0) {
+      const resume = await rtHistoryEnd(opts.db(), ISOS);
       const t0 = performance.now();
       let n = 0;
-      for (const ticks of backfill(ISOS, market.backfillDays, new Date(now()), market.seed)) {
+      for (const ticks of backfill(ISOS, market.backfillDays, new Date(now()), market.seed, resume ?? undefined)) {
         if (controller.signal.aborted) return;
         await applyBatch(opts.sinks, {
           v: TICK_BATCH_VERSION,
@@ -77,15 +99,33 @@ export function startFeed(opts: {
         }, { history: true });
         n += ticks.length;
       }
-      log.info("market history backfilled", {
-        ticks: n,
-        days: market.backfillDays,
-        ms: Math.round(performance.now() - t0),
-      });
+      if (n) {
+        log.info(resume ? "market history gap filled" : "market history backfilled", {
+          ticks: n,
+          days: market.backfillDays,
+          ...(resume ? { from: resume.toISOString() } : {}),
+          ms: Math.round(performance.now() - t0),
+        });
+      }
     }
     if (market.daHistoryDays > 0) await fillDayAheadHistory();
     await publishDayAhead();
-  })().catch((e) => log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e) }));
+  }
+  let firstAttempt!: () => void;
+  const attempted = new Promise<void>((resolve) => (firstAttempt = resolve));
+  const ready = (async () => {
+    for (let attempt = 0; !controller.signal.aborted; attempt++) {
+      try {
+        await fillHistory();
+        return;
+      } catch (e) {
+        const retryMs = HISTORY_RETRY_MS[Math.min(attempt, HISTORY_RETRY_MS.length - 1)];
+        log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e), retryMs });
+        firstAttempt();
+        await abortableSleep(retryMs, controller.signal);
+      }
+    }
+  })().finally(firstAttempt);
 
   /**
    * DA prices and load of every day in [today − daHistoryDays, today) that lacks them (a first start, a database
@@ -192,7 +232,8 @@ export function startFeed(opts: {
       if (!controller.signal.aborted) schedule();
     }, wait);
   };
-  ready.then(() => !controller.signal.aborted && schedule());
+  // Live prices do not wait for a history that keeps failing: they start after the first attempt.
+  attempted.then(() => !controller.signal.aborted && schedule());
 
   return {
     ready,

@@ -760,13 +760,22 @@ export function liveTicks(zone: Iso, at: Date, seed: number): PriceTick {
  * oldest day first, one zone at a time within a day, each a single zone (≤ 25 + 288 ticks), so a caller
  * never holds more than one chunk; the live tick of the current interval is `liveTicks`'s job.
  */
-export function* backfill(zones: readonly Iso[], days: number, now: Date, seed: number): Generator<PriceTick[]> {
+export function* backfill(
+  zones: readonly Iso[],
+  days: number,
+  now: Date,
+  seed: number,
+  /** Resume: RT intervals from here on only (a gap after an earlier fill), never before `days` ago. */
+  from?: Date,
+): Generator<PriceTick[]> {
   checkSeed(seed);
   if (!Number.isFinite(days) || days < 0) throw new RangeError(`days must be ≥ 0, got ${days}`);
   if (days === 0) return;
   const end = Math.floor(now.getTime() / MIN5) * MIN5;
   if (!Number.isFinite(end)) throw new RangeError("now must be a valid date");
-  const start = end - Math.round(days * DAY / MIN5) * MIN5;
+  const earliest = end - Math.round(days * DAY / MIN5) * MIN5;
+  const start = from ? Math.max(earliest, Math.ceil(from.getTime() / MIN5) * MIN5) : earliest;
+  if (start >= end) return;
   const sims = zones.map((z) => sim(z, seed));
   const first = new Map<Iso, string>();
   let date = "";

@@ -79,7 +79,22 @@ export async function history(q: Queryable, h: HistoryQuery): Promise<{ items: P
   return { items, next: more ? items[items.length - 1].interval_start : null };
 }
 
-export async function countTicks(db: Database): Promise<number> {
-  const [r] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
-  return r.n;
+/**
+ * Where an interrupted or outdated RT history resumes: the end of the least advanced zone's newest RT
+ * interval (null when a zone has none). One index probe per zone.
+ */
+export async function rtHistoryEnd(db: Database, zones: readonly string[]): Promise<Date | null> {
+  let least: Date | null = null;
+  for (const zone of zones) {
+    const [r] = await db.query<{ t: Date | null }>(
+      `SELECT interval_end AS t FROM market_prices WHERE zone = $1 AND market = 'RT'
+        ORDER BY interval_start DESC LIMIT 1`,
+      [zone],
+    );
+    if (!r?.t) return null;
+    const t = new Date(r.t);
+    if (!least || t < least) least = t;
+  }
+  return least;
 }
+

@@ -125,6 +125,26 @@ Deno.test(
       assert.equal(Number(refilled), 2 * (ge - gs) / 3_600_000, "the missing day's DA prices and load are back");
       assert.ok(n > rt);
       await again.stop();
+      // RT prices missing at the end (a fill cut short, or the app down for hours) are filled at the next start, as
+      // history: the last six hours of every zone.
+      const cut = new Date(Date.now() - 6 * 3_600_000);
+      const [{ removed }] = await p.db.query<{ removed: number }>(
+        `WITH d AS (DELETE FROM market_prices WHERE market = 'RT' AND interval_start >= $1 RETURNING 1)
+         SELECT count(*)::int AS removed FROM d`,
+        [cut],
+      );
+      assert.ok(removed >= 7 * 60, `removed ${removed}`);
+      const [history, news] = [p.history(), p.committed()];
+      const third = startFeed({ config, db: () => p.db, queue: p.queue, sinks: p.sinks });
+      await third.ready;
+      const [{ back }] = await p.db.query<{ back: number }>(
+        `SELECT count(*)::int AS back FROM market_prices WHERE market = 'RT' AND interval_start >= $1`,
+        [cut],
+      );
+      assert.ok(back >= removed, `the gap is filled (${back} of ${removed})`);
+      assert.ok(p.history() - history >= removed, "as history");
+      assert.ok(p.committed() - news < 7 * 100, "not as news");
+      await third.stop();
       await feed.stop();
       assert.ok(operatingDate("PJM", Date.now()));
     } finally {
@@ -132,6 +152,40 @@ Deno.test(
     }
   },
 );
+
+Deno.test("simulator feed: a history fill the database broke off is retried until done", opts, async () => {
+  const p = await pipeline();
+  try {
+    let failures = 1;
+    // The database goes away during the first attempt's first statement, then comes back.
+    const flaky = new Proxy(p.db, {
+      get(target, prop, receiver) {
+        if (prop === "query") {
+          return (...args: Parameters<typeof target.query>) =>
+            failures-- > 0 ? Promise.reject(new Error("write CONNECTION_CLOSED")) : target.query(...args);
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const config = loadConfig({
+      MARKET_SOURCE: "simulator",
+      MARKET_BACKFILL_DAYS: "1",
+      MARKET_DA_HISTORY_DAYS: "2",
+      MARKET_SEED: "3",
+    });
+    const feed = startFeed({ config, db: () => flaky, queue: p.queue, sinks: { ...p.sinks, db: () => flaky } });
+    await feed.ready;
+    assert.ok(failures < 0, "the first attempt failed");
+    const [{ rt }] = await p.db.query<{ rt: number }>(
+      `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
+    );
+    assert.ok(rt >= 7 * 288 - 7 * 12, `a day of 5-minute prices for 7 zones after the retry (${rt})`);
+    await feed.stop();
+  } finally {
+    await p.close();
+  }
+});
 
 serviceTest("replay feed: the PJM real-time file goes through the bus into the store", ["shared-data"], async () => {
   const p = await pipeline();

@@ -149,6 +149,21 @@ Deno.test("simulator: RT ranges are 5-minute intervals overlapping [from, to)", 
   assert.equal(liveTicks("SPP", new Date("2025-07-01T00:09:59.999Z"), 9).interval_start, rt[1].interval_start);
 });
 
+Deno.test("simulator: a resumed backfill gives the RT intervals from its resume point only, the same prices", () => {
+  const now = new Date("2025-03-10T18:02:00Z");
+  const from = new Date("2025-03-10T12:03:00Z"); // rounded up to 12:05
+  const rt = (chunks: Iterable<PriceTick[]>) =>
+    [...chunks].flat().filter((t) => t.market === "RT").map((t) => `${t.zone}|${t.interval_start}|${t.lmp}`);
+  const resumed = rt(backfill(ISOS, 2, now, 5, from));
+  assert.equal(resumed.length, 7 * 12 * 6 - 7, "12:05 … 17:55 in every zone");
+  assert.ok(resumed.every((k) => k.split("|")[1] >= "2025-03-10T12:05:00.000Z"));
+  const full = new Set(rt(backfill(ISOS, 2, now, 5)));
+  assert.ok(resumed.every((k) => full.has(k)), "the prices a full backfill gives");
+  // Never further back than the window; nothing when there is no gap.
+  assert.equal(rt(backfill(ISOS, 2, now, 5, new Date("2025-01-01T00:00:00Z"))).length, 2 * 288 * 7);
+  assert.equal(rt(backfill(ISOS, 2, now, 5, new Date("2025-03-10T18:00:00Z"))).length, 0);
+});
+
 Deno.test("simulator: backfill yields one zone-day per chunk, no interval twice, up to the current interval", () => {
   const now = new Date("2025-03-10T18:02:00Z"); // after PJM's DA results for 03-11 (13:30 EDT = 17:30Z)
   const seen = new Set<string>();
