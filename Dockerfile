@@ -42,4 +42,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # The base image's entrypoint (tini + docker-entrypoint.sh) prefixes `deno`.
 # node_modules/ was installed above: --node-modules-dir=manual uses it as it is, where the default
 # ("auto", from deno.json) would check it against deno.lock at every start (~0.6 s of each start).
-CMD ["run", "-A", "--unstable-kv", "--frozen", "--node-modules-dir=manual", "main.ts"]
+CMD ["run", "-A", "--unstable-kv", "--unstable-net", "--frozen", "--node-modules-dir=manual", "main.ts"]

@@ -34,5 +34,10 @@ try {
 }
 setLogLevel(config.logLevel);
 
-const { startServer } = await import("./server/start.ts");
-await startServer(config);
+if (config.appProcesses > 1) {
+  const { superviseProcesses } = await import("./server/cluster.ts");
+  await superviseProcesses(config);
+} else {
+  const { startServer } = await import("./server/start.ts");
+  await startServer(config);
+}

@@ -43,7 +43,7 @@ export interface RunningServer {
 }
 
 /** Builds when the client assets are missing or older than their sources; never on Deno Deploy. */
-async function ensureBuild(config: Config): Promise<BuildInfo | null> {
+export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
   const root = appConfig.root;
   const current = await readBuildInfo(root);
   if (config.onDenoDeploy) return current;
@@ -126,6 +126,7 @@ export async function startServer(
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
+    reusePort: config.reusePort,
     onListen: (addr) => {
       const url = `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`;
       recordInDataDir(url);

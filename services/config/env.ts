@@ -29,6 +29,10 @@ const bool = z.enum(["true", "false", "1", "0", ""]).optional().transform((v) =>
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
+  /** App processes on this machine sharing PORT (SO_REUSEPORT), under one supervising process. */
+  APP_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /** Listen with SO_REUSEPORT, so several processes can share PORT (Linux spreads connections over them). */
+  REUSE_PORT: bool,
   APP_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
@@ -102,6 +106,8 @@ function isIpOrCidr(v: string): boolean {
 export interface Config {
   port: number;
   host: string;
+  appProcesses: number;
+  reusePort: boolean;
   appEnv: Env["APP_ENV"];
   logLevel: Env["LOG_LEVEL"];
   dataDir: string;
@@ -211,9 +217,23 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
     }]);
   }
   const onDenoDeploy = Boolean(e.DENO_DEPLOYMENT_ID);
+  if (e.APP_PROCESSES > 1) {
+    // Each process opens its own database connection and binds the same port: an embedded database is one
+    // process's, a port of 0 would give each process a port of its own, and Deno Deploy runs its own isolates.
+    const why = !e.DATABASE_URL
+      ? "needs DATABASE_URL (the embedded database belongs to one process)"
+      : e.PORT === 0
+      ? "needs a fixed PORT (with 0 each process would listen on a port of its own)"
+      : onDenoDeploy
+      ? "does not apply on Deno Deploy"
+      : null;
+    if (why) throw new ConfigError([{ variable: "APP_PROCESSES", message: why }]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
+    appProcesses: e.APP_PROCESSES,
+    reusePort: e.REUSE_PORT,
     appEnv: e.APP_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,

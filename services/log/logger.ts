@@ -19,21 +19,40 @@ let pending: string[] = [];
 let pendingBytes = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
+/**
+ * Writes of at most this many bytes to a pipe are atomic (Linux PIPE_BUF): processes sharing one stdout
+ * (APP_PROCESSES) then never cut into each other's lines, as long as each write holds whole lines.
+ */
+const ATOMIC_WRITE = 4096;
+
 export function flushLogs(): void {
   if (timer !== undefined) {
     clearTimeout(timer);
     timer = undefined;
   }
   if (!pending.length) return;
-  const data = encoder.encode(pending.join("\n") + "\n");
+  const lines = pending;
   pending = [];
   pendingBytes = 0;
-  let off = 0;
   try {
-    while (off < data.length) off += Deno.stdout.writeSync(data.subarray(off));
+    let chunk = "";
+    for (const line of lines) {
+      if (chunk && chunk.length + line.length + 1 > ATOMIC_WRITE) {
+        writeAll(chunk);
+        chunk = "";
+      }
+      chunk += line + "\n";
+    }
+    if (chunk) writeAll(chunk);
   } catch {
     // stdout closed (e.g. the reader went away): nothing sensible left to do with logs
   }
+}
+
+function writeAll(text: string): void {
+  const data = encoder.encode(text);
+  let off = 0;
+  while (off < data.length) off += Deno.stdout.writeSync(data.subarray(off));
 }
 
 function bufferedStdout(line: string): void {

@@ -1,0 +1,82 @@
+/**
+ * APP_PROCESSES: several app processes share one port under a supervisor. Both serve, a process that dies is
+ * restarted while the other keeps serving, the price feed runs in one only, and SIGTERM stops them all cleanly.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../services/config/env.ts";
+import { processEnv } from "../../server/cluster.ts";
+import { freePort } from "../helpers/ports.ts";
+import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
+import { spawnApp } from "../helpers/spawn_app.ts";
+
+Deno.test("app processes: more than one needs a shared database and a fixed port", () => {
+  const base = { APP_PROCESSES: "2", PORT: "8000" };
+  assert.throws(() => loadConfig(base), /APP_PROCESSES.*DATABASE_URL/s);
+  assert.throws(
+    () => loadConfig({ ...base, PORT: "0", DATABASE_URL: "postgres://x@127.0.0.1/db" }),
+    /APP_PROCESSES.*fixed PORT/s,
+  );
+  const ok = loadConfig({ ...base, DATABASE_URL: "postgres://x@127.0.0.1/db" });
+  assert.equal(ok.appProcesses, 2);
+  assert.equal(ok.reusePort, false);
+  // Each process is one instance sharing the port; only the first runs the price feed.
+  const parent = { PORT: "8000", APP_PROCESSES: "2", MARKET_SOURCE: "simulator" };
+  assert.deepEqual(processEnv(parent, 0), { ...parent, APP_PROCESSES: "1", REUSE_PORT: "true", APP_INSTANCE: "0" });
+  assert.equal(processEnv(parent, 1).MARKET_SOURCE, "off");
+  assert.equal(loadConfig(processEnv({ ...parent, DATABASE_URL: "postgres://x@h/db" }, 1)).reusePort, true);
+});
+
+serviceTest(
+  "app processes: two share the port, a killed one is restarted, SIGTERM stops both",
+  ["postgres"],
+  async () => {
+    const port = freePort();
+    const app = await spawnApp({
+      APP_PROCESSES: "2",
+      PORT: String(port),
+      DATABASE_URL: await freshPostgresUrl("procs", { migrated: true }),
+      ...(testServices.redis ? { REDIS_URL: testServices.redis, REDIS_KEY_PREFIX: freshRedisPrefix("procs") } : {}),
+      MARKET_SOURCE: "simulator",
+      MARKET_BACKFILL_DAYS: "1",
+      MARKET_DA_HISTORY_DAYS: "0",
+      FORECAST_JOB: "off",
+      JWT_SECRET: "a-test-secret-that-is-long-enough-0123456789",
+    });
+    try {
+      const started = (i: number) => (l: Record<string, unknown>) =>
+        l.msg === "app process started" && l.instance === i;
+      const [first, second] = await Promise.all([app.waitForLog(started(0)), app.waitForLog(started(1))]);
+      await app.waitForLog((l) => l.msg === "listening" && app.logs.filter((x) => x.msg === "listening").length >= 2);
+      assert.ok(app.url.endsWith(`:${port}`));
+      await app.waitReady();
+      // Connections are spread over both: each new connection is accepted by one of the two listeners.
+      const pids = [first.pid, second.pid] as number[];
+      assert.equal(new Set(pids).size, 2);
+      // Only the first process backfills prices.
+      await app.waitForLog((l) => l.msg === "market history backfilled", 60_000);
+      assert.equal(app.logs.filter((l) => l.msg === "market history backfilled").length, 1);
+
+      // One dies: the other goes on serving, and the supervisor starts a new first process.
+      Deno.kill(pids[0], "SIGKILL");
+      await app.waitForLog((l) => l.msg === "app process exited; restarting it" && l.instance === 0);
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${app.url}/health/live`, { headers: { connection: "close" } });
+        await res.body?.cancel();
+        assert.equal(res.status, 200, `request ${i} while one process is down`);
+      }
+      const again = await app.waitForLog((l) =>
+        l.msg === "app process started" && l.instance === 0 && l.pid !== pids[0]
+      );
+      await app.waitForLog((l) => app.logs.filter((x) => x.msg === "listening").length >= 3);
+
+      const status = await app.stop();
+      assert.equal(status.code, 0, "the supervisor exits cleanly");
+      assert.ok(app.logs.some((l) => l.msg === "app processes stopped"));
+      for (const pid of [again.pid, pids[1]] as number[]) {
+        assert.throws(() => Deno.kill(pid, "SIGCONT"), "every app process is gone");
+      }
+    } finally {
+      await app.stop();
+    }
+  },
+);
