@@ -67,7 +67,7 @@ serviceTest(
       const again = await app.waitForLog((l) =>
         l.msg === "app process started" && l.instance === 0 && l.pid !== pids[0]
       );
-      await app.waitForLog((l) => app.logs.filter((x) => x.msg === "listening").length >= 3);
+      await app.waitForLog(() => app.logs.filter((x) => x.msg === "listening").length >= 3);
 
       const status = await app.stop();
       assert.equal(status.code, 0, "the supervisor exits cleanly");
