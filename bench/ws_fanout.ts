@@ -30,12 +30,17 @@
  *
  *   deno task bench ws_fanout
  *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis --client=c
+ *
+ * `--processes=N` runs the app as N processes sharing the port (APP_PROCESSES, on a throwaway Postgres
+ * database, unpinned) to see the fan-out spread over cores. Memory: the app's resident memory (every
+ * process of it) before the clients connect, at the peak of the connect burst and with the connections
+ * idle, per connection (target ≤ 30 KB idle, the burst's peak ≤ 2× that).
  */
 import { parseArgs } from "node:util";
 import { ISOS } from "../services/market/zones.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { BUS_VERSION } from "../services/realtime/bus.ts";
-import { cores, fmt, haveCommand, pinned, report, spawnServer } from "./lib.ts";
+import { cores, fmt, haveCommand, pinned, report, spawnServer, throwawayDatabase } from "./lib.ts";
 
 interface ClientResult {
   seconds: number;
@@ -73,6 +78,31 @@ function cpuSecondsOf(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** The process and every process below it (APP_PROCESSES' supervisor and its app processes). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const kids = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+      for (const kid of kids ? kids.split(" ").map(Number) : []) out.push(...processTree(kid));
+    }
+  } catch { /* gone */ }
+  return out;
+}
+
+const treeCpuSeconds = (pid: number) => processTree(pid).reduce((s, p) => s + (cpuSecondsOf(p) || 0), 0);
+
+/** Resident memory of the tree, kB. */
+function treeRssKb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${p}/status`))?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return kb;
 }
 
 /** CPU seconds all cores spent busy (user, nice, system, irq, softirq) since boot. */
@@ -121,8 +151,11 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       // The hub's window (REALTIME_FLUSH_MS); the app's default when not given.
       "flush-ms": { type: "string" },
       "redis-url": { type: "string", default: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379" },
+      // APP_PROCESSES: app processes sharing the port (then on Postgres, unpinned); 1: one process on core 0.
+      processes: { type: "string", default: "1" },
     },
   });
+  const processes = Number(values.processes);
   const clients = Number(values.clients);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -132,10 +165,15 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   const prefix = `optibid-bench-${crypto.randomUUID().slice(0, 8)}:`;
 
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-ws-" });
+  // Several processes need a database they can share: a throwaway one on the local Postgres server.
+  const db = processes > 1 ? await throwawayDatabase("ws") : null;
+  if (processes > 1 && !db) throw new Error("--processes > 1 needs a Postgres server (BENCH_PG_ADMIN_URL)");
   // The hub's counters are instance-wide: the platform operator's view of /api/ws/stats.
   const operator = `ws-bench-${Date.now()}@example.com`;
   const app = await spawnServer({
+    core: processes > 1 ? null : 0,
     env: {
+      ...(db ? { DATABASE_URL: db.url, APP_PROCESSES: String(processes) } : {}),
       OPERATOR_EMAILS: operator,
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
@@ -164,6 +202,21 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     const token = (await reg.json()).access_token as string;
     const auth = { authorization: `Bearer ${token}` };
     const stats = async () => await (await fetch(`${app.url}/api/ws/stats`, { headers: auth })).json();
+    // Every client is in this one organization: its WebSocket quota (200 by default) raised to fit them.
+    const me = await (await fetch(`${app.url}/api/auth/me`, { headers: auth })).json();
+    const quota = await fetch(`${app.url}/api/admin/organizations/${me.organization.id}/quotas`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        api_requests_per_minute: null,
+        api_requests_per_day: null,
+        bids_per_day: null,
+        assets: null,
+        api_keys: null,
+        ws_connections: clients + 100,
+      }),
+    });
+    if (quota.status !== 200) throw new Error(`quota: ${quota.status} ${await quota.text()}`);
     if (via === "redis") {
       const deadline = Date.now() + 10_000;
       while (!(await stats()).bus.connected) {
@@ -188,6 +241,15 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     } else {
       clientCmd = ["node", "bench/ws_clients.mjs"];
     }
+    // The baseline once the app's own start-up has settled (its memory steady within 1 % over a second).
+    let rss0 = treeRssKb(app.child.pid);
+    for (let i = 0; i < 15; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = treeRssKb(app.child.pid);
+      const steady = Math.abs(now - rss0) < rss0 * 0.01;
+      rss0 = now;
+      if (steady) break;
+    }
     const cmd = pinned(1, clientCmd);
     clientProc = new Deno.Command(cmd[0], {
       args: cmd.slice(1),
@@ -205,7 +267,16 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       stderr: "inherit",
     }).spawn();
     const next = jsonLines(clientProc.stdout);
-    const ready = await next();
+    // Memory through the connect burst (sampled) and once the connections sit idle.
+    let rssPeak = rss0;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRssKb(app.child.pid))), 20);
+    const ready = await next().finally(() => clearInterval(sampler));
+    rssPeak = Math.max(rssPeak, treeRssKb(app.child.pid));
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssIdle = treeRssKb(app.child.pid);
+    const connected = ready.connected as number;
+    const idleKbPerConn = (rssIdle - rss0) / Math.max(1, connected);
+    const peakKbPerConn = (rssPeak - rss0) / Math.max(1, connected);
     const stdin = clientProc.stdin.getWriter();
     const say = (line: string) => stdin.write(new TextEncoder().encode(line + "\n"));
 
@@ -255,7 +326,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
 
     await new Promise((r) => setTimeout(r, 3000)); // warm-up
     const s0 = await stats();
-    const cpu0 = cpuSecondsOf(app.child.pid);
+    const cpu0 = treeCpuSeconds(app.child.pid);
     const sys0 = systemBusySeconds();
     const load0 = loadavg();
     await say(`measure ${epoch}`);
@@ -264,7 +335,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     await say("stop");
     const result = (await next()) as unknown as ClientResult;
     const elapsed = (performance.now() - t0) / 1000;
-    const serverCpu = (cpuSecondsOf(app.child.pid) - cpu0) / elapsed;
+    const serverCpu = (treeCpuSeconds(app.child.pid) - cpu0) / elapsed;
     clearInterval(publisher);
     const s1 = await stats();
 
@@ -283,18 +354,44 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       clientCpu: result.cpu,
       hubWindowAgeP50Ms: s1.window_age_ms.p50 as number,
       hubWindowAgeP99Ms: s1.window_age_ms.p99 as number,
+      processes,
+      idleKbPerConnection: idleKbPerConn,
+      peakKbPerConnection: peakKbPerConn,
     };
     report({
       bench: "ws_fanout",
-      figure: `p99 tick→client, ${out.clients} clients, ${rate} ticks/s via ${via}`,
+      figure: `p99 tick→client, ${out.clients} clients, ${rate} ticks/s via ${via}, ${processes} process(es)`,
       value: result.p99,
       unit: "ms",
       target: { op: "<", value: 50, source: "issue 20" },
     });
+    report({
+      bench: "ws_fanout",
+      figure: `idle memory per connection, ${out.clients} clients`,
+      value: idleKbPerConn,
+      unit: "KB",
+      target: { op: "<=", value: 30, source: "issue 20" },
+    });
+    report({
+      bench: "ws_fanout",
+      figure: `peak memory per connection in the connect burst, ${out.clients} clients`,
+      value: peakKbPerConn,
+      unit: "KB",
+      target: { op: "<=", value: 2 * Math.max(idleKbPerConn, 0), source: "issue 20: 2× idle" },
+    });
     console.log(
       `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
         clients - allClients
-      } on one zone each), ${rate} ticks/s via ${via}, ${seconds} s; server on core 0, clients (${clientKind}) on core 1 of ${cores}`,
+      } on one zone each), ${rate} ticks/s via ${via}, ${seconds} s; ${
+        processes > 1 ? `${processes} app processes sharing the port (unpinned)` : "server on core 0"
+      }, clients (${clientKind}) on core 1 of ${cores}`,
+    );
+    console.log(
+      `  memory  ${fmt(idleKbPerConn)} KB per idle connection, ${
+        fmt(peakKbPerConn)
+      } KB per connection at the connect burst's peak (RSS ${fmt(rss0 / 1024)} → peak ${fmt(rssPeak / 1024)} → idle ${
+        fmt(rssIdle / 1024)
+      } MB; target ≤ 30 KB, peak ≤ 2×)`,
     );
     console.log(
       `  tick→client latency  p50 ${fmt(result.p50)} ms  p90 ${fmt(result.p90)} ms  p99 ${fmt(result.p99)} ms  max ${
@@ -334,6 +431,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     await clientProc?.status;
     redis?.disconnect();
     await app.stop();
+    await db?.drop();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 }
