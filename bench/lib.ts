@@ -138,13 +138,16 @@ export async function wrk(
     ...(opts.script ? ["-s", opts.script] : []),
     "-t1",
     `-c${opts.connections ?? 50}`,
-    `-d${opts.seconds ?? 10}s`,
+    `-d${Math.max(1, Math.round(opts.seconds ?? 10))}s`, // whole seconds: wrk refuses "1.5s"
     "--latency",
     url,
   ]);
   const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) throw new Error(`wrk failed: ${new TextDecoder().decode(out.stderr)}`);
+  if (!out.success) {
+    const said = `${new TextDecoder().decode(out.stderr)}${text}`.trim().slice(-1500);
+    throw new Error(`wrk failed (exit ${out.code}${out.signal ? `, ${out.signal}` : ""}): ${said}`);
+  }
   const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
   const mean = toMs(text.match(/Latency\s+(\S+)/)?.[1] ?? "");
   const p50 = toMs(text.match(/\s50%\s+(\S+)/)?.[1] ?? "");
