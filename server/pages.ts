@@ -14,7 +14,7 @@ import type { State } from "../utils.ts";
 import type { FieldErrors } from "../components/Form.tsx";
 import type { Principal } from "../services/auth/principal.ts";
 import { canApprove, hasPermission, type Permission } from "../services/auth/rbac.ts";
-import { pendingCount } from "../services/bids/approval.ts";
+import { cachedPendingCount } from "../services/bids/approval.ts";
 import { textProblem } from "../services/schemas/text.ts";
 
 /** Only same-site paths: `//evil.example` and `/\evil` are protocol-relative URLs to browsers. */
@@ -67,13 +67,14 @@ export function requirePermission(policy: PagePolicy): PermissionMiddleware {
 }
 
 /**
- * An approver's pages show how many bids wait for them in the navigation: one indexed count per page view
- * (a partial index holds only pending bids). A failure leaves the count out rather than the page.
+ * An approver's pages show how many bids wait for them in the navigation (cachedPendingCount: a read per
+ * change of the organization's bids, not per page view). A failure leaves the count out rather than the page.
  */
 export const countApprovals: Middleware<State> = async (ctx) => {
   const p = ctx.state.auth;
   if (p && ctx.req.method === "GET" && canApprove(p)) {
-    ctx.state.pendingApprovals = await pendingCount(ctx.state.services.db(), p.orgId, p.userId).catch(() => undefined);
+    ctx.state.pendingApprovals = await cachedPendingCount(ctx.state.services.db(), p.orgId, p.userId)
+      .catch(() => undefined);
   }
   return ctx.next();
 };

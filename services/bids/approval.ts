@@ -4,6 +4,8 @@
  * rules themselves are services/bids/approval_policy.ts (pure); approving and rejecting are bid actions
  * (services/bids/actions.ts), which ask the lifecycle table like every other change.
  */
+import { memoReads } from "../memo.ts";
+import { bidStatusEpoch } from "./status_epoch.ts";
 import { z } from "zod";
 import type { Database, Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
@@ -77,6 +79,18 @@ export async function pendingPage(
     [orgId, page.except_of ?? null, after?.[0] ?? null, after?.[1] ?? null, page.limit + 1],
   );
   return pageOf(rows, page.limit, (b) => [b.interval_start, b.id]);
+}
+
+/**
+ * The navigation's count for every page view, cached per approver under the organization's bid-status epoch:
+ * a decision or submission made by this process shows on the next page; one made by another instance within
+ * PENDING_COUNT_TTL_MS. Without it every page view of an approver was a database round trip.
+ */
+const PENDING_COUNT_TTL_MS = 2_000;
+const pendingCounts = memoReads<number>(PENDING_COUNT_TTL_MS);
+
+export function cachedPendingCount(q: Queryable, orgId: string, userId: string): Promise<number> {
+  return pendingCounts.get(`${orgId}:${userId}:${bidStatusEpoch(orgId)}`, () => pendingCount(q, orgId, userId)).value;
 }
 
 /** How many bids wait for `userId` to decide (not their own): the count in the navigation. */

@@ -3,6 +3,7 @@
  * check, history, listing. Every change writes its history row and its outbox
  * event in the same transaction as the change itself.
  */
+import { bidStatusesChanged } from "./status_epoch.ts";
 import { z } from "zod";
 import { decodeCursor, pageOf } from "../pagination.ts";
 import { isoUtc } from "../../db/sql.ts";
@@ -247,6 +248,7 @@ export async function submitDrafts(
   drafts: readonly { id: string; version: number; to?: "submitted" | "pending_approval"; reason?: string | null }[],
   at: Date,
 ): Promise<BidView[]> {
+  bidStatusesChanged(c.orgId);
   const rows = await q.query<BidView>(
     `WITH input AS (SELECT * FROM unnest($2::uuid[], $3::int[], $9::text[], $10::text[]) WITH ORDINALITY
                       AS t(id, version, target, reason, n)),
@@ -322,6 +324,7 @@ export async function withdrawReplaced(
   c: { orgId: string; userId: string; apiKeyId?: string | null; ip?: string | null },
   old: readonly { id: string; version: number; status: BidStatus; replaced_by: string | null }[],
 ): Promise<void> {
+  bidStatusesChanged(c.orgId);
   if (!old.length) return;
   const rows = await q.query<{ id: string }>(
     `WITH input AS (
@@ -458,6 +461,7 @@ export async function transition(
   actor: Actor,
   opts: { expectedVersion?: number; set?: Record<string, unknown>; details?: Record<string, unknown> } = {},
 ): Promise<BidView> {
+  bidStatusesChanged(orgId);
   const set = opts.set ?? {};
   const cols = Object.keys(set);
   const assignments = cols.map((c, i) => `${c} = $${i + 6}`).join(", ");
