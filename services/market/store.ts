@@ -97,4 +97,3 @@ export async function rtHistoryEnd(db: Database, zones: readonly string[]): Prom
   }
   return least;
 }
-
