@@ -30,12 +30,19 @@ function rtHourly(zoneSql: string): string {
 /** (zone, t, v) per hour: RT as the mean of the hour, DA and the spread (DA minus the hour's RT mean). */
 function hourly(market: AnalyticsMarket, zoneSql: string): string {
   if (market === "RT") return rtHourly(zoneSql);
-  const da = `SELECT zone, interval_start AS t, lmp::float8 AS v FROM market_prices
+  const da = `SELECT zone, interval_start AS t, ${f8("lmp")} AS v FROM market_prices
                WHERE ${zoneSql} AND market = 'DA' AND ${range()}`;
   if (market === "DA") return da;
   return `SELECT d.zone, d.t, d.v - r.v AS v FROM (${da}) d JOIN (${rtHourly(zoneSql)}) r
               ON r.zone = d.zone AND r.t = d.t`;
 }
+
+/**
+ * A price (numeric(12,4)) as float8, the same double as `::float8` — that cast goes through text; this one is
+ * a scaled integer divided once, which IEEE rounds to the nearest double of the exact decimal, as the text
+ * parse does — measured ~13 ms less CPU over a year of one zone's RT intervals. Exact while |price| < 9·10^11.
+ */
+const f8 = (col: string) => `((${col} * 10000)::int8::float8 / 10000)`;
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -123,7 +130,7 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
   const zoneTz = tz(q.zone);
   const src = { RT: "rt", DA: "da", SPREAD: "sp" }[q.market];
   const lagged = Array.from({ length: LAGS }, (_, i) => `l${i + 1}`);
-  const xs = lagged.map((l) => `coalesce(${l}.v, 'Infinity'::float8)`);
+  const xs = lagged.map((l) => `coalesce(${l}, 'Infinity'::float8)`);
   const ctes: Cte[] = [
     {
       // The zone's hourly RT rollup from LAGS weeks before the range (the spikes' baselines), its market clock
@@ -140,14 +147,14 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
     {
       name: "da",
       deps: [],
-      sql: `SELECT interval_start AS t, lmp::float8 AS v FROM market_prices
+      sql: `SELECT interval_start AS t, ${f8("lmp")} AS v FROM market_prices
              WHERE zone = $1 AND market = 'DA' AND ${range()}`,
     },
     { name: "sp", deps: ["da", "rr"], sql: `SELECT da.t, da.v - rr.v AS v, rr.lt FROM da JOIN rr ON rr.t = da.t` },
     {
       name: "rt",
       deps: [],
-      sql: `SELECT interval_start AS t, lmp::float8 AS v FROM market_prices
+      sql: `SELECT interval_start AS t, ${f8("lmp")} AS v FROM market_prices
              WHERE zone = $1 AND market = 'RT' AND ${range()}`,
     },
     ...statsCtes(
@@ -157,18 +164,37 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
     ),
     ...statsCtes("sst", "sp", { from: "sp", lo: "v", hi: "v" }),
     {
-      // Each hour's baseline from the same hour 1 … LAGS weeks before: a join per lagged week, no sort per hour.
+      // Each hour's baseline from the same hour 1 … LAGS weeks before, by one pass of window functions over the
+      // rollup partitioned by hour of the week: the row k weeks back is one of the k rows before it in its
+      // partition (fewer when weeks are missing). It replaces a join per lagged week, which the planner (its
+      // estimates for the joined CTEs run to billions of rows) sorted and merged one by one: ~5% less CPU for
+      // the spikes' statement, measured. OFFSET 0 keeps the lagged values a subquery of their own, computed
+      // once, not once per least/greatest that reads them (that cost more than the joins).
       name: "sb",
-      deps: ["r", "rr"],
+      deps: ["r"],
       sql: `SELECT t, lo, hi, med, greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS scale FROM (
               SELECT t, lo, hi, CASE WHEN m = 2 THEN s1 ELSE s2 END AS med,
                      CASE WHEN m = 2 THEN 0 ELSE least(s2 - s1, s3 - s2) END AS mad FROM (
-                SELECT h.t, h.lo, h.hi, ${lagged.map((l) => `(${l}.v IS NOT NULL)::int`).join(" + ")} AS m,
+                SELECT t, lo, hi, ${lagged.map((l) => `(${l} IS NOT NULL)::int`).join(" + ")} AS m,
                        ${kthSmallest(xs, 1)} AS s1, ${kthSmallest(xs, 2)} AS s2, ${kthSmallest(xs, 3)} AS s3
-                  FROM rr h
-                  ${
-        lagged.map((l, i) => `LEFT JOIN r ${l} ON ${l}.t = h.t - interval '${(i + 1) * 168} hours'`).join(" ")
+                  FROM (
+                    SELECT t, lo, hi, ${
+        lagged.map((l, i) =>
+          `CASE ${
+            Array.from(
+              { length: i + 1 },
+              (_, j) => `WHEN pt${j + 1} = t - interval '${(i + 1) * 168} hours' THEN pv${j + 1}`,
+            ).join(" ")
+          } END AS ${l}`
+        ).join(",\n                           ")
       }
+                      FROM (
+                        SELECT t, lo, hi, ${
+        lagged.map((_, j) => `lag(t, ${j + 1}) OVER w AS pt${j + 1}, lag(v, ${j + 1}) OVER w AS pv${j + 1}`).join(", ")
+      }
+                          FROM r WINDOW w AS (PARTITION BY (extract(epoch FROM t)::bigint / 3600) % 168 ORDER BY t)
+                      ) p WHERE t >= $2::timestamptz OFFSET 0
+                  ) l
               ) b WHERE m >= ${SPIKE.minBaseline}) c`,
     },
     {
@@ -180,8 +206,8 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
     {
       name: "spk",
       deps: ["sc"],
-      sql: `SELECT p.interval_start AS t, p.lmp::float8 AS price, c.med AS baseline,
-                   (p.lmp::float8 - c.med) / c.scale AS score
+      sql: `SELECT p.interval_start AS t, ${f8("p.lmp")} AS price, c.med AS baseline,
+                   (${f8("p.lmp")} - c.med) / c.scale AS score
               FROM sc c JOIN market_prices p ON p.zone = $1 AND p.market = 'RT'
                AND p.interval_start >= c.t AND p.interval_start < c.t + interval '1 hour'`,
     },
