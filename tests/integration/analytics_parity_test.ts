@@ -98,6 +98,14 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
         assert.equal(a.stats.max_at, spikeAt);
       }
     }
+    // The whole data: five weeks chart in hourly buckets, which ClickHouse takes with the heatmap and the
+    // returns from one read of the rollup (the range above charts in 15-minute buckets, from the intervals).
+    for (const market of ["RT", "DA"] as const) {
+      const r = { zones: ["PJM" as Iso], market, from: FROM, to: TO, threshold: 6 };
+      const [a, b] = [await marketPanels(pg, r), await marketPanels(ch, r)];
+      assert.equal(a.series.bucket_seconds, 3_600);
+      assertSame({ ...a, engine: "" }, { ...b, engine: "" }, `${market} hourly buckets`);
+    }
     // A range not on whole hours is widened to them, on both engines alike.
     const odd = { zones: ["PJM" as Iso], market: "RT" as const, from: new Date("2025-03-03T10:17:00Z"), to: TO };
     assertSame(
