@@ -90,6 +90,11 @@ async function loadPostgres(db: Database): Promise<number> {
               sum(lmp), min(lmp), max(lmp)
          FROM market_prices GROUP BY 1, 2, 3`,
     );
+    // The spike baselines' triggers (migration 021) were off with the rest: rebuilt once, as the migration does.
+    await tx.query(
+      `SELECT market_spike_baselines_refresh(array_agg(zone), array_agg(hour)) FROM market_prices_hourly
+        WHERE market = 'RT'`,
+    );
   });
   await db.query("ANALYZE market_prices");
   await db.query("ANALYZE market_prices_hourly");

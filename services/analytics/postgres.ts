@@ -62,20 +62,11 @@ function noJit(db: () => Database): () => Queryable {
 }
 
 /**
- * The spikes' baseline has at most this many values, whose median and MAD (nearest rank, see
- * services/analytics/stats.ts) the statement takes in closed form from the sorted s1 ≤ s2 ≤ s3 ≤ s4 (missing
- * weeks sorted last as +∞): two values have median s1 and MAD 0 (deviations 0 and s2 − s1); three or four
- * have median s2 and MAD min(s2 − s1, s3 − s2), the second smallest deviation (0 the smallest, s4 − s2 ≥
- * s3 − s2). Typed as the literal 4: more lagged weeks fail `deno check` here until the statement handles them.
+ * The spikes' baselines are kept by migration 021 (market_spike_baselines, refreshed by triggers on the
+ * hourly rollup) for exactly four lagged weeks: typed as the literal 4, more fail `deno check` here until the
+ * migration's closed form handles them.
  */
-const LAGS: 4 = SPIKE.lagsWeeks;
-
-/** The k-th smallest (1-based) of the expressions: the least, over every k of them, of their greatest. */
-function kthSmallest(xs: readonly string[], k: number): string {
-  const subsets = (from: number, size: number): string[][] =>
-    size === 0 ? [[]] : xs.slice(from).flatMap((x, i) => subsets(from + i + 1, size - 1).map((s) => [x, ...s]));
-  return `least(${subsets(0, k).map((s) => (s.length > 1 ? `greatest(${s.join(", ")})` : s[0])).join(", ")})`;
-}
+const _LAGS: 4 = SPIKE.lagsWeeks;
 
 type Part = keyof ZonePanels;
 
@@ -129,21 +120,17 @@ function statsCtes(name: string, src: string, extremes: { from: string; lo: stri
 function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sql: string; threshold: boolean } {
   const zoneTz = tz(q.zone);
   const src = { RT: "rt", DA: "da", SPREAD: "sp" }[q.market];
-  const lagged = Array.from({ length: LAGS }, (_, i) => `l${i + 1}`);
-  const xs = lagged.map((l) => `coalesce(${l}, 'Infinity'::float8)`);
   const ctes: Cte[] = [
     {
-      // The zone's hourly RT rollup from LAGS weeks before the range (the spikes' baselines), its market clock
-      // converted once here for every panel that groups by it.
-      name: "r",
+      // The zone's hourly RT rollup in the range, its market clock converted once here for every panel that
+      // groups by it.
+      name: "rr",
       deps: [],
       sql: `SELECT hour AS t, n, lmp_sum::float8 AS s, lmp_sum::float8 / n AS v, lmp_min::float8 AS lo,
                    lmp_max::float8 AS hi, hour AT TIME ZONE ${zoneTz} AS lt
               FROM market_prices_hourly
-             WHERE zone = $1 AND market = 'RT' AND hour >= $2::timestamptz - interval '${LAGS * 168} hours'
-               AND hour < $3::timestamptz`,
+             WHERE zone = $1 AND market = 'RT' AND hour >= $2::timestamptz AND hour < $3::timestamptz`,
     },
-    { name: "rr", deps: ["r"], sql: `SELECT * FROM r WHERE t >= $2::timestamptz` },
     {
       name: "da",
       deps: [],
@@ -164,38 +151,12 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
     ),
     ...statsCtes("sst", "sp", { from: "sp", lo: "v", hi: "v" }),
     {
-      // Each hour's baseline from the same hour 1 … LAGS weeks before, by one pass of window functions over the
-      // rollup partitioned by hour of the week: the row k weeks back is one of the k rows before it in its
-      // partition (fewer when weeks are missing). It replaces a join per lagged week, which the planner (its
-      // estimates for the joined CTEs run to billions of rows) sorted and merged one by one: ~5% less CPU for
-      // the spikes' statement, measured. OFFSET 0 keeps the lagged values a subquery of their own, computed
-      // once, not once per least/greatest that reads them (that cost more than the joins).
+      // Each hour's baseline (median and MAD of the same hour 1 … 4 weeks before), kept by migration 021.
       name: "sb",
-      deps: ["r"],
-      sql: `SELECT t, lo, hi, med, greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS scale FROM (
-              SELECT t, lo, hi, CASE WHEN m = 2 THEN s1 ELSE s2 END AS med,
-                     CASE WHEN m = 2 THEN 0 ELSE least(s2 - s1, s3 - s2) END AS mad FROM (
-                SELECT t, lo, hi, ${lagged.map((l) => `(${l} IS NOT NULL)::int`).join(" + ")} AS m,
-                       ${kthSmallest(xs, 1)} AS s1, ${kthSmallest(xs, 2)} AS s2, ${kthSmallest(xs, 3)} AS s3
-                  FROM (
-                    SELECT t, lo, hi, ${
-        lagged.map((l, i) =>
-          `CASE ${
-            Array.from(
-              { length: i + 1 },
-              (_, j) => `WHEN pt${j + 1} = t - interval '${(i + 1) * 168} hours' THEN pv${j + 1}`,
-            ).join(" ")
-          } END AS ${l}`
-        ).join(",\n                           ")
-      }
-                      FROM (
-                        SELECT t, lo, hi, ${
-        lagged.map((_, j) => `lag(t, ${j + 1}) OVER w AS pt${j + 1}, lag(v, ${j + 1}) OVER w AS pv${j + 1}`).join(", ")
-      }
-                          FROM r WINDOW w AS (PARTITION BY (extract(epoch FROM t)::bigint / 3600) % 168 ORDER BY t)
-                      ) p WHERE t >= $2::timestamptz OFFSET 0
-                  ) l
-              ) b WHERE m >= ${SPIKE.minBaseline}) c`,
+      deps: [],
+      sql: `SELECT hour AS t, lo, hi, baseline AS med, greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor}) AS scale
+              FROM market_spike_baselines
+             WHERE zone = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz`,
     },
     {
       // Only hours whose extremes reach the threshold can hold a spike: their intervals alone are read.
@@ -299,7 +260,7 @@ function statement(q: PanelQuery, bucketS: number, parts: readonly Part[]): { sq
   };
   for (const p of parts) for (const d of panels[p].deps) need(d);
   // Sources read by more than one panel are computed once (MATERIALIZED); the others are inlined.
-  const shared = new Set(["r", "rr", "da", "sp", "st_m", "sst_m", "sb", "sc", "spk"]);
+  const shared = new Set(["rr", "da", "sp", "st_m", "sst_m", "sb", "sc", "spk"]);
   const withs = ctes.filter((c) => needed.has(c.name))
     .map((c) => `${c.name} AS ${shared.has(c.name) ? "MATERIALIZED " : ""}(${c.sql})`);
   return {
