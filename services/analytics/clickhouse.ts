@@ -1,6 +1,6 @@
 /**
  * The market panels as ClickHouse SQL, over the relay's copy of market_prices (read FINAL: one row per
- * interval, newest version) and its hourly rollup (services/market/clickhouse_store.ts).
+ * interval, newest version), its hourly rollup and its spike baselines (services/market/clickhouse_store.ts).
  *
  * Written for ClickHouse 18.16 (CI): no window functions, no server-side parameters, no WITH subqueries;
  * trailing windows are lagged copies (ARRAY JOIN) grouped back, ordered steps are sorted arrays. Every
