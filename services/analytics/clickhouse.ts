@@ -132,9 +132,6 @@ function statsOf(r: StatsOut | undefined): StatsRow {
   };
 }
 
-/** `sumMap` keys and values as a list of `[key, value]`. */
-const pairs = <K, V>(m: [K[], V[]]): [K, V][] => m[0].map((k, i) => [k, m[1][i]]);
-
 const SCALE = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
 
 /**
@@ -170,28 +167,33 @@ const spikesOf = (count: string | undefined, items: SpikeItems | undefined) => (
   items: (items ?? []).map(([t, price, baseline, score]) => ({ t: isoTime(t), price, baseline, score })),
 });
 
-/** The spread's statistics with its sums and counts per hour of day and per day, from one read of it. */
+/**
+ * The spread's statistics with its sums and counts per hour of day and per day, from one read of it: each
+ * hour's local hour and day converted once, and one sumMap per grouping carrying both the sum and the count.
+ */
 function spreadSql(q: { zone: Iso } & Range): string {
-  const hour = `[toHour(t, ${tz(q.zone)})]`, day = `[toDate(t, ${tz(q.zone)})]`;
-  return statsSql(spreadHourly([q.zone], q), {
-    hour_sum: `sumMap(${hour}, [v])`,
-    hour_n: `sumMap(${hour}, [toUInt64(1)])`,
-    day_sum: `sumMap(${day}, [v])`,
-    day_n: `sumMap(${day}, [toUInt64(1)])`,
-  });
+  return statsSql(
+    `SELECT t, v, toHour(t, ${tz(q.zone)}) AS hr, toDate(t, ${tz(q.zone)}) AS dy FROM (${spreadHourly([q.zone], q)})`,
+    { by_hour: "sumMap([hr], [v], [toUInt64(1)])", by_day: "sumMap([dy], [v], [toUInt64(1)])" },
+  );
 }
 
 interface SpreadOut extends StatsOut {
-  hour_sum: [number[], number[]];
-  hour_n: [number[], string[]];
-  day_sum: [string[], number[]];
-  day_n: [string[], string[]];
+  /** Keys, sums and counts. */
+  by_hour: [number[], number[], string[]];
+  by_day: [string[], number[], string[]];
 }
 
 const byHourOf = (r: SpreadOut | undefined) =>
-  r ? pairs(r.hour_n).map(([hour, n], i) => ({ hour, mean: r.hour_sum[1][i] / Number(n), count: Number(n) })) : [];
+  r
+    ? r.by_hour[0].map((hour, i) => ({
+      hour,
+      mean: r.by_hour[1][i] / Number(r.by_hour[2][i]),
+      count: Number(r.by_hour[2][i]),
+    }))
+    : [];
 const byDayOf = (r: SpreadOut | undefined) =>
-  r ? pairs(r.day_n).map(([date, n], i) => ({ date, hours: Number(n), spread: r.day_sum[1][i] })) : [];
+  r ? r.by_day[0].map((date, i) => ({ date, hours: Number(r.by_day[2][i]), spread: r.by_day[1][i] })) : [];
 
 export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
   async function rows<T>(query: string): Promise<T[]> {
