@@ -1,16 +1,16 @@
 /**
  * The market panels as ClickHouse SQL, over the relay's copy of market_prices (read FINAL: one row per
- * interval, newest version) and its hourly rollup (services/market/clickhouse_store.ts).
+ * interval, newest version), its hourly rollup and its spike baselines (services/market/clickhouse_store.ts).
  *
  * Written for ClickHouse 18.16 (CI): no window functions, no server-side parameters, no WITH subqueries;
  * trailing windows are lagged copies (ARRAY JOIN) grouped back, ordered steps are sorted arrays. Every
  * value put into SQL is a zone or market from our own lists, a number, or a time this module formats.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
-import { CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
+import { CH_BASELINES, CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
 import { type Iso, ISOS, ZONES } from "../market/zones.ts";
-import type { AnalyticsMarket, MarketEngine, StatsRow } from "./engine.ts";
-import { percentileRank, SPIKE } from "./stats.ts";
+import type { AnalyticsMarket, HeatCell, MarketEngine, PanelQuery, SeriesPoint, StatsRow } from "./engine.ts";
+import { type DailyReturns, SPIKE } from "./stats.ts";
 
 const time = (d: Date) => `toDateTime('${chTime(d)}', 'UTC')`;
 
@@ -43,6 +43,11 @@ function rtRollup(zone: Iso, r: Range): string {
            WHERE ${zoneIn([zone])} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
 }
 
+/** The extremes of one zone's RT prices in the range, from the hourly rollup (scalar subqueries). */
+function rtExtremes(zone: Iso, r: Range): { lo: string; hi: string } {
+  return { lo: `(SELECT min(lo) FROM (${rtRollup(zone, r)}))`, hi: `(SELECT max(hi) FROM (${rtRollup(zone, r)}))` };
+}
+
 function spreadHourly(zones: readonly Iso[], r: Range): string {
   return `SELECT zone, t, d - r AS v FROM (SELECT zone, t, v AS d FROM (${raw(zones, "DA", r)}))
           ALL INNER JOIN (SELECT zone, t, v AS r FROM (${rtHourly(zones, r)})) USING (zone, t)`;
@@ -60,28 +65,31 @@ function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): strin
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**
- * The summary statistics of a source `(t, v)` in one pass, plus `extra` aggregates (`expr AS name_`) over
- * the same rows: the aggregates and the sorted values, then only the values at the percentiles' ranks leave
- * the server. Rank i (1-based) is the p-th percentile's for some integer p in 0 … 100 exactly when
- * ⌈p·n/100⌉ = i has a solution: i = 1, or ⌊100·i/n⌋ > ⌊100·(i − 1)/n⌋. (Indexing the sorted array in a
- * lambda over the 101 ranks hands the lambda a copy of the whole array per rank: measured 2–4× slower.)
- * 18.16 drops a subquery's column that only a lambda reads, so `n_` is also selected on its own.
+ * The 101 percentile levels for `quantilesExact`, which in 18.16 takes, for a level l < 1, the value at 0-based
+ * index ⌊l·n⌋ of the sorted values (nth_element, no full sort) and for l = 1 the last. The nearest-rank
+ * index is ⌈p·n/100⌉ − 1, which the level p/100 − 1e-12 gives for every n below 10^10: when p·n/100 is a
+ * whole k, ⌊k − 1e-12·n⌋ = k − 1; otherwise its fraction is at least 0.01, more than 1e-12·n, so the floor
+ * stays. p = 0 (rank 1) and p = 100 (rank n) are the levels 0 and 1. A double's rounding of l·n (~1e-16·n)
+ * is far inside both margins.
  */
-function statsSql(src: string, extra: Record<string, string> = {}): string {
-  const rank = (i: string) => `${i} = 1 OR intDiv(100 * ${i}, n_) > intDiv(100 * (${i} - 1), n_)`;
-  return `SELECT n_ AS n, mean_ AS mean, sd_ AS sd, neg_ AS neg, mn_ AS mn, mx_ AS mx, min_at_ AS min_at,
-                 max_at_ AS max_at, arrayFilter(i -> ${rank("i")}, arrayEnumerate(arr)) AS ranks,
-                 arrayFilter((x, i) -> ${rank("i")}, arr, arrayEnumerate(arr)) AS picks
-                 ${Object.keys(extra).map((k) => `, ${k}_ AS ${k}`).join("")}
-            FROM (
-              SELECT count() AS n_, avg(v) AS mean_, stddevPop(v) AS sd_, countIf(v < 0) AS neg_, min(v) AS mn_,
-                     max(v) AS mx_, arraySort(groupArray(v)) AS arr,
-                     -- The first time at the minimum and at the maximum: ties go to the earlier time.
-                     toString(argMin(t, (v, t)), 'UTC') AS min_at_,
-                     toString(argMax(t, (v, -toInt64(toUInt32(t)))), 'UTC') AS max_at_
-                     ${Object.entries(extra).map(([k, e]) => `, ${e} AS ${k}_`).join("")}
-                FROM (${src})
-            )`;
+const LEVELS = Array.from({ length: 101 }, (_, p) => (p === 0 ? "0" : p === 100 ? "1" : String(p / 100 - 1e-12)))
+  .join(", ");
+
+/**
+ * The summary statistics of a source `(t, v)` in one pass, plus `extra` aggregates (`expr AS name`) over the
+ * same rows. The times of the extremes are the first at each: with `extremes` (scalar subqueries giving the
+ * minimum and the maximum, for RT from the hourly rollup) a plain `minIf` per extreme; without, an argMin over
+ * (value, time) pairs, which on a year of intervals costs a large share of the pass (measured ~40%).
+ */
+function statsSql(src: string, extra: Record<string, string> = {}, extremes?: { lo: string; hi: string }): string {
+  const at = extremes
+    ? { min: `minIf(t, v = ${extremes.lo})`, max: `minIf(t, v = ${extremes.hi})` }
+    : { min: "argMin(t, (v, t))", max: "argMax(t, (v, -toInt64(toUInt32(t))))" };
+  return `SELECT count() AS n, avg(v) AS mean, stddevPop(v) AS sd, countIf(v < 0) AS neg, min(v) AS mn,
+                 max(v) AS mx, quantilesExact(${LEVELS})(v) AS pct, toString(${at.min}, 'UTC') AS min_at,
+                 toString(${at.max}, 'UTC') AS max_at
+                 ${Object.entries(extra).map(([k, e]) => `, ${e} AS ${k}`).join("")}
+            FROM (${src})`;
 }
 
 interface StatsOut {
@@ -91,8 +99,7 @@ interface StatsOut {
   neg: string;
   mn: number;
   mx: number;
-  ranks: string[];
-  picks: number[];
+  pct: number[];
   min_at: string;
   max_at: string;
 }
@@ -112,13 +119,12 @@ function statsOf(r: StatsOut | undefined): StatsRow {
       max_at: null,
     };
   }
-  const atRank = new Map(r.ranks.map((i, k) => [Number(i), r.picks[k]]));
   return {
     count,
     mean: num(r.mean),
     stddev: num(r.sd),
     negative: Number(r.neg),
-    pct: Array.from({ length: 101 }, (_, p) => Number(atRank.get(percentileRank(p, count)))),
+    pct: r.pct.map(Number),
     min: Number(r.mn),
     min_at: isoTime(r.min_at),
     max: Number(r.mx),
@@ -126,35 +132,20 @@ function statsOf(r: StatsOut | undefined): StatsRow {
   };
 }
 
-/** `sumMap` keys and values as a list of `[key, value]`. */
-const pairs = <K, V>(m: [K[], V[]]): [K, V][] => m[0].map((k, i) => [k, m[1][i]]);
-
 const SCALE = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
 
 /**
- * The hours of the range that can hold a spike, with their baseline (median) and MAD: only hours whose
- * extremes reach the threshold, so only their intervals are scored, the baseline computed once and carried.
- * One read of the rollup: each hour is copied to itself (k = 0, its own extremes) and to the 1 … LAGS weeks
- * after it (its mean, a value of their baselines), then grouped back by the hour it landed on.
+ * The intervals `(t, v, baseline, mad)` of the hours of the range that can hold a spike — those whose
+ * extremes reach the threshold — from the baselines the relay keeps with each hour's intervals
+ * (services/market/clickhouse_store.ts). The threshold is applied after FINAL, to each hour's newest version.
  */
-function spikeCandidates(q: { zone: Iso } & Range, thr: number): string {
-  const trailing = { from: new Date(q.from.getTime() - SPIKE.lagsWeeks * 168 * 3_600_000), to: q.to };
-  const lags = Array.from({ length: SPIKE.lagsWeeks + 1 }, (_, k) => k).join(", ");
-  const mid = "intDiv(m + 1, 2)";
-  return `SELECT hr, baseline, mad FROM (
-            SELECT target AS hr, vals[${mid}] AS baseline,
-                   arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad, lo, hi
-              FROM (
-                SELECT target, arraySort(groupArrayIf(v, k > 0)) AS vals, length(vals) AS m, maxIf(lo, k = 0) AS lo,
-                       maxIf(hi, k = 0) AS hi
-                  FROM (SELECT t + 604800 * k AS target, k, lmp_sum / n AS v, lo, hi FROM (${
-    rtRollup(q.zone, trailing)
-  })
-                        ARRAY JOIN [${lags}] AS k)
-                 WHERE target >= ${time(q.from)} AND target < ${time(q.to)}
-                 GROUP BY target HAVING countIf(k = 0) = 1 AND m >= ${SPIKE.minBaseline}
-              )
-          ) WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}`;
+function spikeIntervals(q: { zone: Iso } & Range, thr: number): string {
+  return `SELECT t, v, baseline, mad FROM (
+            SELECT hour, baseline, mad, starts, prices FROM (
+              SELECT hour, baseline, mad, lo, hi, starts, prices FROM ${CH_BASELINES} FINAL
+               WHERE ${zoneIn([q.zone])} AND hour >= ${time(q.from)} AND hour < ${time(q.to)}
+            ) WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}
+          ) ARRAY JOIN starts AS t, prices AS v`;
 }
 
 /** The spikes as aggregates over rows `(t, v, baseline, mad)` where `cond` holds: their count and the list. */
@@ -176,33 +167,86 @@ const spikesOf = (count: string | undefined, items: SpikeItems | undefined) => (
   items: (items ?? []).map(([t, price, baseline, score]) => ({ t: isoTime(t), price, baseline, score })),
 });
 
-/** The spread's statistics with its sums and counts per hour of day and per day, from one read of it. */
+/**
+ * The spread's statistics with its sums and counts per hour of day and per day, from one read of it: each
+ * hour's local hour and day converted once, and one sumMap per grouping carrying both the sum and the count.
+ */
 function spreadSql(q: { zone: Iso } & Range): string {
-  const hour = `[toHour(t, ${tz(q.zone)})]`, day = `[toDate(t, ${tz(q.zone)})]`;
-  return statsSql(spreadHourly([q.zone], q), {
-    hour_sum: `sumMap(${hour}, [v])`,
-    hour_n: `sumMap(${hour}, [toUInt64(1)])`,
-    day_sum: `sumMap(${day}, [v])`,
-    day_n: `sumMap(${day}, [toUInt64(1)])`,
-  });
+  return statsSql(
+    `SELECT t, v, toHour(t, ${tz(q.zone)}) AS hr, toDate(t, ${tz(q.zone)}) AS dy FROM (${spreadHourly([q.zone], q)})`,
+    { by_hour: "sumMap([hr], [v], [toUInt64(1)])", by_day: "sumMap([dy], [v], [toUInt64(1)])" },
+  );
 }
 
 interface SpreadOut extends StatsOut {
-  hour_sum: [number[], number[]];
-  hour_n: [number[], string[]];
-  day_sum: [string[], number[]];
-  day_n: [string[], string[]];
+  /** Keys, sums and counts. */
+  by_hour: [number[], number[], string[]];
+  by_day: [string[], number[], string[]];
 }
 
 const byHourOf = (r: SpreadOut | undefined) =>
-  r ? pairs(r.hour_n).map(([hour, n], i) => ({ hour, mean: r.hour_sum[1][i] / Number(n), count: Number(n) })) : [];
+  r
+    ? r.by_hour[0].map((hour, i) => ({
+      hour,
+      mean: r.by_hour[1][i] / Number(r.by_hour[2][i]),
+      count: Number(r.by_hour[2][i]),
+    }))
+    : [];
 const byDayOf = (r: SpreadOut | undefined) =>
-  r ? pairs(r.day_n).map(([date, n], i) => ({ date, hours: Number(n), spread: r.day_sum[1][i] })) : [];
+  r ? r.by_day[0].map((date, i) => ({ date, hours: Number(r.by_day[2][i]), spread: r.by_day[1][i] })) : [];
 
 export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
   async function rows<T>(query: string): Promise<T[]> {
-    const rs = await client.query({ query, format: "JSONEachRow" });
+    // One thread per statement: a panel runs its statements side by side, which fills the cores already, and
+    // a second thread per statement cost ~13% more CPU over the panel for no shorter wait (measured, 2 cores).
+    const rs = await client.query({ query, format: "JSONEachRow", clickhouse_settings: { max_threads: 1 } });
     return await rs.json<T>();
+  }
+
+  /**
+   * The RT heatmap, series (whole-hour buckets) and daily returns from one read of the rollup: each hour copied
+   * to the three (ARRAY JOIN) and grouped by panel and key — the cell (ISO weekday · 100 + hour), the bucket's
+   * start (Unix seconds) or the day (days since 1970) — each as its own statement would.
+   */
+  async function rollupPanels(q: PanelQuery, bucketS: number) {
+    const zone = tz(q.zone);
+    const out = await rows<
+      {
+        kind: number;
+        key: string;
+        mean: number;
+        cnt: string;
+        mn: number;
+        mx: number;
+        rn: string;
+        rs: number;
+        rss: number;
+      }
+    >(
+      `SELECT kind, key, mean, cnt, mn, mx, length(r) AS rn, arraySum(r) AS rs, arraySum(x -> x * x, r) AS rss FROM (
+         SELECT kind, multiIf(kind = 0, toUInt32(toDayOfWeek(t, ${zone})) * 100 + toHour(t, ${zone}),
+                              kind = 1, intDiv(toUInt32(t), ${bucketS}) * ${bucketS},
+                              toUInt32(toDate(t, ${zone}))) AS key,
+                sum(lmp_sum) / sum(n) AS mean, sum(n) AS cnt, min(lo) AS mn, max(hi) AS mx,
+                arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArrayIf((t, lmp_sum / n), kind = 2)))))
+                  AS r
+           FROM (${rtRollup(q.zone, q)}) ARRAY JOIN [0, 1, 2] AS kind
+          GROUP BY kind, key
+       ) ORDER BY kind, key`,
+    );
+    const heatmap: HeatCell[] = [], series: SeriesPoint[] = [], returns: DailyReturns[] = [];
+    for (const r of out) {
+      const key = Number(r.key);
+      if (Number(r.kind) === 0) {
+        heatmap.push({ dow: Math.floor(key / 100), hour: key % 100, mean: r.mean, count: Number(r.cnt) });
+      } else if (Number(r.kind) === 1) {
+        series.push({ t: new Date(key * 1000).toISOString(), mean: r.mean, min: r.mn, max: r.mx });
+      } else {
+        const date = new Date(key * 86_400_000).toISOString().slice(0, 10);
+        returns.push({ date, n: Number(r.rn), sum: Number(r.rs), sumsq: Number(r.rss) });
+      }
+    }
+    return { heatmap, series, returns };
   }
 
   const engine: MarketEngine = {
@@ -211,29 +255,30 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     async panels(q, bucketS, threshold) {
       const zq = { zone: q.zone, from: q.from, to: q.to };
       const thr = Number(threshold);
-      // RT: the intervals read once for their statistics and their spikes (a left join to the candidate
-      // hours); the spread once for its statistics, hours and days. Five statements, in parallel.
+      // The spread read once for its statistics, hours and days; the spikes from the relay's baselines.
+      // Four statements (six for DA and the spread), in parallel.
       const own = async () => {
-        if (q.market !== "RT") {
-          const [stats, spikes] = await Promise.all([
-            q.market === "DA" ? engine.stats(q) : null,
-            engine.spikes(zq, thr),
-          ]);
-          return { stats, spikes };
-        }
-        const [r] = await rows<StatsOut & { spikes: string; items: SpikeItems }>(statsSql(
-          `SELECT t, v, baseline, mad, cand FROM (SELECT t, v, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
-             ALL LEFT JOIN (SELECT hr, baseline, mad, 1 AS cand FROM (${spikeCandidates(zq, thr)})) USING hr`,
-          spikeAggregates(thr, "cand = 1"),
-        ));
-        return { stats: statsOf(r), spikes: spikesOf(r?.spikes, r?.items) };
+        const [stats, spikes] = await Promise.all([
+          q.market === "SPREAD" ? null : engine.stats(q),
+          engine.spikes(zq, thr),
+        ]);
+        return { stats, spikes };
       };
-      const [main, [spread], heatmap, series, returns] = await Promise.all([
+      // RT in whole-hour buckets: the heatmap, the series and the returns all read the rollup, so one
+      // statement reads it once for the three.
+      const fromRollup = async () => {
+        if (q.market === "RT" && bucketS % 3600 === 0) return await rollupPanels(q, bucketS);
+        const [heatmap, series, returns] = await Promise.all([
+          engine.heatmap(q),
+          engine.series(q, bucketS),
+          engine.returnsByDay(zq),
+        ]);
+        return { heatmap, series, returns };
+      };
+      const [main, [spread], { heatmap, series, returns }] = await Promise.all([
         own(),
         rows<SpreadOut>(spreadSql(zq)),
-        engine.heatmap(q),
-        engine.series(q, bucketS),
-        engine.returnsByDay(zq),
+        fromRollup(),
       ]);
       const spreadStats = statsOf(spread);
       return {
@@ -249,7 +294,8 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     },
 
     async stats(q) {
-      return statsOf((await rows<StatsOut>(statsSql(series(q.market, [q.zone], q))))[0]);
+      const extremes = q.market === "RT" ? rtExtremes(q.zone, q) : undefined;
+      return statsOf((await rows<StatsOut>(statsSql(series(q.market, [q.zone], q), {}, extremes)))[0]);
     },
 
     async heatmap(q) {
@@ -294,8 +340,7 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     async spikes(q, threshold) {
       const [r] = await rows<{ spikes: string; items: SpikeItems }>(
         `SELECT ${Object.entries(spikeAggregates(Number(threshold))).map(([k, e]) => `${e} AS ${k}`).join(", ")}
-           FROM (SELECT t, v, toStartOfHour(t) AS hr FROM (${raw([q.zone], "RT", q)}))
-           ALL INNER JOIN (${spikeCandidates(q, Number(threshold))}) USING hr`,
+           FROM (${spikeIntervals(q, Number(threshold))})`,
       );
       return spikesOf(r?.spikes, r?.items);
     },

@@ -16,6 +16,7 @@ import type { Database } from "../../db/database.ts";
 import { type HistoryQuery, TICK_COLUMNS } from "./store.ts";
 import { MARKETS, type PriceTick } from "./types.ts";
 import { ISOS } from "./zones.ts";
+import { SPIKE } from "../analytics/stats.ts";
 
 export const CH_TABLE = "market_prices";
 /**
@@ -25,6 +26,16 @@ export const CH_TABLE = "market_prices";
  * would add each copy again.
  */
 export const CH_HOURLY = "market_prices_hourly";
+/**
+ * Each RT hour's spike baseline (services/analytics/stats.ts SPIKE): the median and MAD of its hourly means
+ * 1 … lagsWeeks weeks before, with the hour's extremes and its intervals (start times and prices), for hours
+ * with at least minBaseline of them. Computing the baselines takes a lagged copy of the rollup grouped back
+ * per hour, and scoring a year's intervals a join over all of them: together most of a year's market panel
+ * on ClickHouse. So the relay keeps them beside the rollup — every hour a batch touched and the lagsWeeks
+ * weeks after it (whose baselines read it) recomputed from the deduplicated rows — and a panel reads only
+ * the intervals of the hours that can hold a spike.
+ */
+export const CH_BASELINES = "market_spike_baselines";
 const WATERMARK_KEY = "clickhouse_sync_watermark";
 const SYNC_BATCH = 10_000;
 
@@ -43,9 +54,57 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
       n_intervals UInt32, lmp_sum Float64, lmp_min Float64, lmp_max Float64, version UInt64
     ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, hour)`,
   });
+  const exists = await client.query({ query: `EXISTS TABLE ${CH_BASELINES}`, format: "JSONEachRow" });
+  const had = Number(Object.values((await exists.json<Record<string, string | number>>())[0] ?? {})[0] ?? 0);
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${CH_BASELINES} (
+      zone String, hour DateTime('UTC'), baseline Float64, mad Float64, lo Float64, hi Float64,
+      starts Array(DateTime('UTC')), prices Array(Float64), version UInt64
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, hour)`,
+  });
+  // A copy made before the baselines existed gets them once, for all it holds.
+  if (!had) {
+    await client.command({ query: `INSERT INTO ${CH_BASELINES} ${baselineSql("1", null, null, Date.now())}` });
+  }
 }
 
 const HOUR_MS = 3_600_000;
+const WEEK_MS = 168 * HOUR_MS;
+
+/**
+ * The rows of CH_BASELINES for the RT hours in [from, to) of the zones matched by `zoneSql` (null: unbounded).
+ * One read of the rollup: each hour is copied to itself (k = 0, its extremes) and to the 1 … lagsWeeks weeks
+ * after it (its mean, a value of their baselines), then grouped back per hour: the median is the ⌈m/2⌉-th of
+ * the sorted values, the MAD the same rank of their absolute deviations. The intervals come from the
+ * deduplicated prices (FINAL), so rollup, baselines and intervals agree.
+ */
+function baselineSql(zoneSql: string, from: Date | null, to: Date | null, version: number): string {
+  const lags = Array.from({ length: SPIKE.lagsWeeks + 1 }, (_, k) => k).join(", ");
+  const mid = "intDiv(m + 1, 2)";
+  const range = (col: string, lead = 0) =>
+    (from ? ` AND ${col} >= toDateTime('${chTime(new Date(from.getTime() - lead))}', 'UTC')` : "") +
+    (to ? ` AND ${col} < toDateTime('${chTime(to)}', 'UTC')` : "");
+  return `SELECT zone, hour, baseline, mad, lo, hi, starts, prices, toUInt64(${version}) FROM (
+            SELECT zone, target AS hour, vals[${mid}] AS baseline,
+                   arraySort(arrayMap(x -> abs(x - baseline), vals))[${mid}] AS mad, lo, hi
+              FROM (
+                SELECT zone, target, arraySort(groupArrayIf(v, k > 0)) AS vals, length(vals) AS m,
+                       maxIf(lo, k = 0) AS lo, maxIf(hi, k = 0) AS hi
+                  FROM (SELECT zone, hour + ${WEEK_MS / 1000} * k AS target, k, v, lo, hi
+                          FROM (SELECT zone, hour, lmp_sum / n_intervals AS v, lmp_min AS lo, lmp_max AS hi
+                                  FROM ${CH_HOURLY} FINAL
+                                 WHERE ${zoneSql} AND market = 'RT'${range("hour", SPIKE.lagsWeeks * WEEK_MS)})
+                         ARRAY JOIN [${lags}] AS k)
+                 WHERE 1${range("target")}
+                 GROUP BY zone, target HAVING countIf(k = 0) = 1 AND m >= ${SPIKE.minBaseline}
+              )
+          ) ALL INNER JOIN (
+            SELECT zone, hour, groupArray(interval_start) AS starts, groupArray(lmp) AS prices
+              FROM (SELECT zone, toStartOfHour(interval_start) AS hour, interval_start, lmp FROM ${CH_TABLE} FINAL
+                     WHERE ${zoneSql} AND market = 'RT'${range("interval_start")})
+             GROUP BY zone, hour
+          ) USING (zone, hour)`;
+}
 
 /** Recomputes the hourly rollup of every hour the ticks fall in, one statement per zone and market. */
 export async function refreshHourly(client: ClickHouseClient, ticks: readonly PriceTick[]): Promise<void> {
@@ -70,6 +129,12 @@ export async function refreshHourly(client: ClickHouseClient, ticks: readonly Pr
            AND interval_start < toDateTime('${chTime(new Date(s.to))}', 'UTC')
          GROUP BY zone, market, hour`,
     });
+    if (s.market === "RT") {
+      await client.command({
+        query: `INSERT INTO ${CH_BASELINES}
+          ${baselineSql(`zone = '${s.zone}'`, new Date(s.from), new Date(s.to + SPIKE.lagsWeeks * WEEK_MS), version)}`,
+      });
+    }
   }
 }
 

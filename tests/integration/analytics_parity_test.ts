@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@clickhouse/client";
 import { setLogSink } from "../../services/log/logger.ts";
-import { ensureClickhouseTable, syncToClickhouse } from "../../services/market/clickhouse_store.ts";
+import { CH_BASELINES, ensureClickhouseTable, syncToClickhouse } from "../../services/market/clickhouse_store.ts";
 import { dayAheadHistory, simulateRealTime } from "../../services/market/simulator.ts";
 import { writeTicks } from "../../services/market/store.ts";
 import type { Iso } from "../../services/market/zones.ts";
@@ -15,6 +15,7 @@ import { clickhouseEngine } from "../../services/analytics/clickhouse.ts";
 import { postgresEngine } from "../../services/analytics/postgres.ts";
 import { marketAnalytics, marketPanels } from "../../services/analytics/market.ts";
 import type { MarketEngine } from "../../services/analytics/engine.ts";
+import { percentileOf } from "../../services/analytics/stats.ts";
 import { freshClickhouseUrl, serviceTest } from "../helpers/services.ts";
 import { testDatabase } from "../helpers/database.ts";
 
@@ -60,6 +61,28 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
     await syncToClickhouse(db, client, 1_000);
     await writeTicks(db, [{ ...spike, lmp: 2_500 }], "sim");
     await syncToClickhouse(db, client, 1_000);
+    // A revised hour a week before one in range: the relay must recompute the later hour's spike baseline too.
+    const revisedHour = "2025-03-03T15:00:00.000Z", laterHour = "2025-03-10T15:00:00.000Z";
+    const hourTicks = simulateRealTime("PJM", new Date(revisedHour), new Date(Date.parse(revisedHour) + 3_600_000), 7);
+    await writeTicks(db, hourTicks.map((t) => ({ ...t, lmp: 400 })), "sim");
+    await syncToClickhouse(db, client, 1_000);
+    const lagged = await db.query<{ v: number }>(
+      `SELECT lmp_sum::float8 / n AS v FROM market_prices_hourly
+        WHERE zone = 'PJM' AND market = 'RT' AND hour IN (SELECT $1::timestamptz - k * interval '168 hours'
+                                                            FROM generate_series(1, 4) k)`,
+      [laterHour],
+    );
+    const vals = lagged.map((r) => r.v).sort((a, b) => a - b);
+    assert.ok(vals.includes(400), "the revised hour is a value of the later hour's baseline");
+    const median = percentileOf(vals, 50)!;
+    const mad = percentileOf(vals.map((v) => Math.abs(v - median)).sort((a, b) => a - b), 50)!;
+    const rs = await client.query({
+      query: `SELECT baseline, mad FROM ${CH_BASELINES} FINAL WHERE zone = 'PJM' AND hour = toDateTime('${
+        laterHour.slice(0, 19).replace("T", " ")
+      }', 'UTC')`,
+      format: "JSONEachRow",
+    });
+    assertSame(await rs.json(), [{ baseline: median, mad }], "ClickHouse baseline of the later hour");
 
     const pg = postgresEngine(() => db), ch = clickhouseEngine(client);
     for (const market of ["RT", "DA", "SPREAD"] as const) {
@@ -74,6 +97,14 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
         assert.equal(a.stats.max, 2_500);
         assert.equal(a.stats.max_at, spikeAt);
       }
+    }
+    // The whole data: five weeks chart in hourly buckets, which ClickHouse takes with the heatmap and the
+    // returns from one read of the rollup (the range above charts in 15-minute buckets, from the intervals).
+    for (const market of ["RT", "DA"] as const) {
+      const r = { zones: ["PJM" as Iso], market, from: FROM, to: TO, threshold: 6 };
+      const [a, b] = [await marketPanels(pg, r), await marketPanels(ch, r)];
+      assert.equal(a.series.bucket_seconds, 3_600);
+      assertSame({ ...a, engine: "" }, { ...b, engine: "" }, `${market} hourly buckets`);
     }
     // A range not on whole hours is widened to them, on both engines alike.
     const odd = { zones: ["PJM" as Iso], market: "RT" as const, from: new Date("2025-03-03T10:17:00Z"), to: TO };

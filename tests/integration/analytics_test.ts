@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { marketPanels } from "../../services/analytics/market.ts";
 import { postgresEngine } from "../../services/analytics/postgres.ts";
+import { percentileOf, SPIKE } from "../../services/analytics/stats.ts";
 import { writeTicks } from "../../services/market/store.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { Iso } from "../../services/market/zones.ts";
@@ -197,6 +198,66 @@ Deno.test("the hourly rollup follows inserts, revisions, deletes and truncation 
     assert.equal((await db.query(agg)).length, 4, "an emptied hour leaves the rollup");
     await db.exec("TRUNCATE market_prices");
     assert.deepEqual(await db.query(agg), []);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("the spike baselines follow the hourly rollup: inserts, revisions, deletes, truncation", opts, async () => {
+  const db = await testDatabase("anbase");
+  const W = 168 * H, t0 = Date.parse("2025-06-02T04:00:00Z");
+  // Each RT hour's baseline as stats.ts defines it, from the rollup: median and MAD (nearest rank) of the same
+  // hour's means 1 … 4 weeks before, where at least two exist.
+  async function expected() {
+    const hours = await db.query<{ zone: string; hour: Date; v: number; lo: number; hi: number }>(
+      `SELECT zone, hour, lmp_sum::float8 / n AS v, lmp_min::float8 AS lo, lmp_max::float8 AS hi
+         FROM market_prices_hourly WHERE market = 'RT' ORDER BY zone, hour`,
+    );
+    const mean = new Map(hours.map((h) => [`${h.zone} ${h.hour.getTime()}`, h.v]));
+    return hours.flatMap((h) => {
+      const vals = [1, 2, 3, 4].map((k) => mean.get(`${h.zone} ${h.hour.getTime() - k * W}`))
+        .filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+      if (vals.length < SPIKE.minBaseline) return [];
+      const baseline = percentileOf(vals, 50)!;
+      const mad = percentileOf(vals.map((v) => Math.abs(v - baseline)).sort((a, b) => a - b), 50)!;
+      return [{ zone: h.zone, t: h.hour.getTime(), baseline, mad, lo: h.lo, hi: h.hi }];
+    });
+  }
+  const kept = async () =>
+    (await db.query<{ zone: string; hour: Date; baseline: number; mad: number; lo: number; hi: number }>(
+      `SELECT zone, hour, baseline, mad, lo, hi FROM market_spike_baselines ORDER BY zone, hour`,
+    )).map(({ hour, ...r }) => ({
+      zone: r.zone,
+      t: hour.getTime(),
+      baseline: r.baseline,
+      mad: r.mad,
+      lo: r.lo,
+      hi: r.hi,
+    }));
+  try {
+    // Two intervals in the same hour of five weeks (week 2 only one), another hour, another zone, a DA price.
+    for (let w = 0; w < 5; w++) {
+      const ticks = [tick("PJM", "RT", t0 + w * W, 20 + 3 * w * w), tick("PJM", "RT", t0 + w * W + H, 40 - w)];
+      if (w !== 2) ticks.push(tick("PJM", "RT", t0 + w * W + M5, 25 + w));
+      await writeTicks(db, ticks, "t");
+    }
+    await writeTicks(db, [tick("MISO", "RT", t0, 7), tick("PJM", "DA", t0 + 4 * W, 50)], "t");
+    const first = await expected();
+    assert.equal(first.length, 6, "weeks 2, 3 and 4 of both PJM hours have two or more lagged weeks");
+    assert.deepEqual(await kept(), first);
+    // A revision of week 1 moves the baselines of weeks 2, 3 and 4 (their lags), not its own.
+    await writeTicks(db, [tick("PJM", "RT", t0 + W, 500)], "t");
+    const revised = await expected();
+    assert.notDeepEqual(revised, first);
+    assert.deepEqual(await kept(), revised);
+    // Week 0 of the first hour deleted: week 2 of it loses a lag (two left), so does week 3 and 4.
+    await db.query(`DELETE FROM market_prices WHERE zone = 'PJM' AND interval_start >= $1 AND interval_start < $2`, [
+      new Date(t0),
+      new Date(t0 + H),
+    ]);
+    assert.deepEqual(await kept(), await expected());
+    await db.exec("TRUNCATE market_prices");
+    assert.deepEqual(await kept(), []);
   } finally {
     await db.close();
   }
