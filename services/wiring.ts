@@ -189,6 +189,7 @@ export function createServices(config: Config): AppServices {
     ws: () => realtime.stats(),
     queueDeadLetters: () => queue.deadLetters(),
     queueBackend: () => queue.backend(),
+    queueDepth: () => queue.depth(),
     outbox: async () => {
       const [row] = await adapters.database.db().query<{ backlog: number; age: number }>(
         `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age

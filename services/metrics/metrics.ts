@@ -145,6 +145,8 @@ export interface MetricSources {
   /** Messages parked after their retries (the KV queue's dead letters); null when not counted yet. */
   queueDeadLetters(): number | null;
   queueBackend(): string;
+  /** Messages waiting on the KV queue per topic, cluster-wide (counters kept by the queue itself). */
+  queueDepth(): Promise<{ topic: string; depth: number }[]>;
   /** Outbox rows not yet relayed and the age of the oldest, in seconds. */
   outbox(): Promise<{ backlog: number; oldestAgeS: number }>;
   dbPool(): { max: number; inFlight: number } | null;
@@ -180,6 +182,12 @@ export function createAppMetrics(sources: MetricSources): AppMetrics {
     g.reset();
     if (n !== null) g.set({ backend: sources.queueBackend() }, n);
   }, ["backend"]);
+  gauge("queue_depth", "Queue messages enqueued and not yet handled nor parked, all instances, by topic", async (g) => {
+    const depths = await sources.queueDepth().catch(() => null);
+    g.reset();
+    // Counted on the KV queue, which every instance shares; Kafka's backlog is its consumers' lag.
+    for (const d of depths ?? []) g.set({ backend: "kv", topic: d.topic }, d.depth);
+  }, ["backend", "topic"]);
   let outbox: Promise<{ backlog: number; oldestAgeS: number }> | null = null;
   // One outbox query per scrape for both gauges.
   const readOutbox = () => (outbox ??= sources.outbox().finally(() => setTimeout(() => (outbox = null), 0)));

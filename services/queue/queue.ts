@@ -15,6 +15,13 @@
  * messages again, so the next process runs them at once. What still exhausts
  * its retries is parked under ["queue_dead", …], counted (`deadLetterCount`)
  * and can be re-driven (`redrive`).
+ *
+ * Depth (messages on the KV queue not yet handled) is a counter per topic under ["queue_depth", topic], kept in
+ * the same KV as the queue, so every instance sharing it sees the cluster's figure: +1 in the same atomic
+ * operation as each enqueue, −1 (a wrapping add of 2⁶⁴−1) in the one that acknowledges a delivery. A parked
+ * message is never acknowledged: the KV queue parks it itself, so its count stays until it is subtracted as a
+ * dead letter at read time (and a re-drive, which moves it back, changes nothing). Reading it is one short
+ * list, nothing is written on the request path, and nothing per message beyond the counter in its own commit.
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
@@ -34,12 +41,27 @@ export interface Queue {
   deadLetterCount(): Promise<number>;
   /** The last count, refreshed in the background when older than a few seconds; null before the first. */
   deadLetters(): number | null;
+  /**
+   * Messages waiting per topic on the KV queue, cluster-wide (every instance on the same KV): enqueued, not
+   * yet handled, not parked. Kafka's own backlog is its consumer lag, not counted here.
+   */
+  depth(): Promise<TopicDepth[]>;
   /** Puts parked messages back on the queue with fresh retries (each once, atomically); how many. */
   redrive(opts?: { topic?: string; limit?: number }): Promise<{ redriven: number; remaining: number }>;
   close(): Promise<void>;
 }
 
 const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
+const DEPTH_PREFIX = ["queue_depth"] as const;
+/** −1 on a KvU64 counter: sums wrap at 2⁶⁴, and the counter is read as a signed 64-bit number. */
+const MINUS_ONE = 0xffff_ffff_ffff_ffffn;
+
+export interface TopicDepth {
+  topic: string;
+  depth: number;
+  /** Messages of the topic parked after their retries (part of the dead letters). */
+  parked: number;
+}
 /** A count past this says "at least"; /health must not scan an unbounded list. */
 const DEAD_LETTER_COUNT_LIMIT = 10_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
@@ -91,8 +113,10 @@ export function createQueue(opts: QueueOptions): Queue {
   let closed = false;
   /** Claims held by handlers running in this process: released by `close()` if they outlive its drain. */
   const held = new Map<string, { key: Deno.KvKey; versionstamp: string; env: Envelope; done: Promise<void> }>();
-  let deadCount: { value: number; at: number } | null = null;
+  let deadCount: { value: number; at: number; byTopic: Map<string, number> } | null = null;
   let counting: Promise<number> | null = null;
+
+  const depthKey = (topic: string): Deno.KvKey => [...DEPTH_PREFIX, topic];
 
   const doneKey = (
     s: Subscription,
@@ -160,16 +184,58 @@ export function createQueue(opts: QueueOptions): Queue {
     keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
   });
 
-  /** The message again on the KV queue after `delayMs`, with its full retries and dead-letter key. */
-  function requeue(env: Envelope, delayMs: number): Promise<unknown> {
-    return opts.kv().enqueue(env, enqueueOptions(env, delayMs));
+  /** An enqueue of `env` counted in its topic's depth, in one atomic operation (so never one without the other). */
+  function countedEnqueue(atomic: Deno.AtomicOperation, env: Envelope, delayMs = 0): Deno.AtomicOperation {
+    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), 1n);
+  }
+
+  async function commit(op: Deno.AtomicOperation): Promise<void> {
+    const res = await op.commit();
+    if (!res.ok) throw new Error("queue: KV commit refused"); // only checks refuse, and these ops check nothing
   }
 
   async function countDeadLetters(): Promise<number> {
     let n = 0;
-    for await (const _ of opts.kv().list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) n++;
-    deadCount = { value: n, at: Date.now() };
+    const byTopic = new Map<string, number>();
+    for await (const e of opts.kv().list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) {
+      n++;
+      const topic = String(e.key[DEAD_LETTER_PREFIX.length]);
+      byTopic.set(topic, (byTopic.get(topic) ?? 0) + 1);
+    }
+    deadCount = { value: n, at: Date.now(), byTopic };
     return n;
+  }
+
+  /** The dead letters per topic: the cached count while fresh (it is a scan), else counted now. */
+  async function parkedByTopic(): Promise<Map<string, number>> {
+    if (!deadCount || Date.now() - deadCount.at > 5_000) await countDeadLetters();
+    return deadCount!.byTopic;
+  }
+
+  async function depth(): Promise<TopicDepth[]> {
+    const kv = opts.kv();
+    let parked = await parkedByTopic();
+    const out: TopicDepth[] = [];
+    for await (const e of kv.list<Deno.KvU64>({ prefix: [...DEPTH_PREFIX] })) {
+      const topic = String(e.key[DEPTH_PREFIX.length]);
+      const counted = Number(BigInt.asIntN(64, e.value.value));
+      let p = parked.get(topic) ?? 0;
+      if (counted < p && deadCount && Date.now() - deadCount.at > 50) {
+        await countDeadLetters(); // a cached count may still hold letters re-driven since
+        parked = deadCount.byTopic;
+        p = parked.get(topic) ?? 0;
+      }
+      let waiting = counted - p;
+      if (waiting < 0) {
+        // Acknowledgements of messages that were never counted (queued by a version before the counter, or
+        // a dead letter written by hand and re-driven) pushed it below what is parked: the queue of this
+        // topic is empty, so the counter is set to its parked messages, once, if nobody changed it meanwhile.
+        await kv.atomic().check(e).set(e.key, new Deno.KvU64(BigInt.asUintN(64, BigInt(p)))).commit();
+        waiting = 0;
+      }
+      out.push({ topic, depth: waiting, parked: p });
+    }
+    return out;
   }
 
   function ensureKvListener() {
@@ -181,6 +247,7 @@ export function createQueue(opts: QueueOptions): Queue {
       try {
         env = decode(raw);
       } catch (e) {
+        // Not ours, so never counted: acknowledged without touching a depth.
         log.error("queue: dropped a malformed message", { error: (e as Error).message });
         return;
       }
@@ -206,7 +273,18 @@ export function createQueue(opts: QueueOptions): Queue {
       // with its retries intact. The acknowledgement of this delivery follows the enqueue, so a crash in
       // between leaves a duplicate, which the markers absorb, never a loss.
       // It is looked at again soon (the claim's handler may finish early), never later than the claim ends.
-      if (retryAt) await requeue(env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000));
+      // The copy's +1 and this delivery's −1 go in the one commit, so the depth is right even if the
+      // process dies before the acknowledgement (then the original comes back and is counted down then).
+      const kv = opts.kv();
+      if (retryAt) {
+        await commit(
+          countedEnqueue(kv.atomic(), env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000))
+            .sum(depthKey(env.topic), MINUS_ONE),
+        );
+      } else {
+        // Handled by every group: acknowledged when this returns, so counted down now.
+        await commit(kv.atomic().sum(depthKey(env.topic), MINUS_ONE));
+      }
     }).catch((e) => {
       if (!closed) log.error("queue: KV listener stopped", { error: String(e) });
     });
@@ -260,7 +338,7 @@ export function createQueue(opts: QueueOptions): Queue {
         }
       }
       last = "kv";
-      await requeue(env, 0);
+      await commit(countedEnqueue(opts.kv().atomic(), env));
     },
     subscribe(topic, group, handler) {
       const s: Subscription = { topic, group, handler, consumer: null };
@@ -277,6 +355,7 @@ export function createQueue(opts: QueueOptions): Queue {
       await Promise.all([...subs].map(attachKafka));
     },
     deadLetterCount: countDeadLetters,
+    depth,
     deadLetters() {
       if ((!deadCount || Date.now() - deadCount.at > 5_000) && !counting && !closed) {
         counting = countDeadLetters().catch(() => deadCount?.value ?? 0).finally(() => (counting = null));
@@ -294,7 +373,8 @@ export function createQueue(opts: QueueOptions): Queue {
         } catch {
           continue; // not a message of ours: left for an operator to look at
         }
-        // Atomic: a parked message goes back once, however many redrives run at the same time.
+        // Atomic: a parked message goes back once, however many redrives run at the same time. Not counted:
+        // a parked message never left its topic's depth counter (it is subtracted as a dead letter).
         const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, enqueueOptions(env)).commit();
         if (res.ok) redriven++;
       }
@@ -317,8 +397,10 @@ export function createQueue(opts: QueueOptions): Queue {
         // with the release in one atomic step, is what the next process picks up at once. The original
         // still comes back later and finds the message done.
         for (const c of held.values()) {
-          await opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key)
-            .enqueue(c.env, enqueueOptions(c.env)).commit().catch(() => {});
+          await countedEnqueue(
+            opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key),
+            c.env,
+          ).commit().catch(() => {});
         }
       }
       await Promise.allSettled([...subs].map((s) => s.consumer?.disconnect()));
