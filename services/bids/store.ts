@@ -9,6 +9,7 @@ import { isoUtc } from "../../db/sql.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
+import { auditWritten } from "../auth/audit.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
 import type { AnySide, BidKind, BidStatus, CheckedBid } from "./schema.ts";
 
@@ -173,6 +174,7 @@ export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Prom
       bid.location,
     ],
   );
+  auditWritten(q, [p.orgId]);
   return row;
 }
 
@@ -230,6 +232,7 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
       col((i) => i.bid.location),
     ],
   );
+  auditWritten(q, items.map((i) => i.p.orgId));
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)!);
 }
@@ -298,6 +301,7 @@ export async function submitDrafts(
       code: "version_conflict",
     });
   }
+  auditWritten(q, [c.orgId]);
   return rows;
 }
 
@@ -362,6 +366,7 @@ export async function withdrawReplaced(
   if (rows.length !== old.length) {
     throw conflict("A bid to replace changed meanwhile; nothing was submitted", { code: "version_conflict" });
   }
+  auditWritten(q, [c.orgId]);
 }
 
 /** Why an UPDATE matched no row: not there (404), not editable in its state, or someone else changed it (409). */
