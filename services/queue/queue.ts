@@ -19,9 +19,13 @@
  * Depth (messages on the KV queue not yet handled) is a counter per topic under ["queue_depth", topic], kept in
  * the same KV as the queue, so every instance sharing it sees the cluster's figure: +1 in the same atomic
  * operation as each enqueue, −1 (a wrapping add of 2⁶⁴−1) in the one that acknowledges a delivery. A parked
- * message is never acknowledged: the KV queue parks it itself, so its count stays until it is subtracted as a
- * dead letter at read time (and a re-drive, which moves it back, changes nothing). Reading it is one short
- * list, nothing is written on the request path, and nothing per message beyond the counter in its own commit.
+ * message is never acknowledged: the KV queue parks it itself, writing, besides its dead letter, a marker
+ * ["queue_parked", topic, idempotency key, copy] of its own (copies of one message share a dead letter), which
+ * read time subtracts; a re-drive takes the markers away and their count off the counter in the commit that
+ * queues the message again. The same two commits set
+ * and delete a marker ["queue_waiting", topic, published ms, idempotency key], whose first key per topic that
+ * is not a dead letter is the oldest waiting message. Reading both is a short list per topic, nothing is
+ * written on the request path, and nothing per message beyond two mutations in commits it makes anyway.
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
@@ -53,14 +57,18 @@ export interface Queue {
 
 const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
 const DEPTH_PREFIX = ["queue_depth"] as const;
+const WAITING_PREFIX = ["queue_waiting"] as const;
+const PARKED_PREFIX = ["queue_parked"] as const;
 /** −1 on a KvU64 counter: sums wrap at 2⁶⁴, and the counter is read as a signed 64-bit number. */
 const MINUS_ONE = 0xffff_ffff_ffff_ffffn;
 
 export interface TopicDepth {
   topic: string;
   depth: number;
-  /** Messages of the topic parked after their retries (part of the dead letters). */
+  /** Copies of the topic's messages parked after their retries (in the dead letters until re-driven). */
   parked: number;
+  /** Seconds since the oldest waiting message was published; 0 when none waits. */
+  oldestAgeS: number;
 }
 /** A count past this says "at least"; /health must not scan an unbounded list. */
 const DEAD_LETTER_COUNT_LIMIT = 10_000;
@@ -113,10 +121,19 @@ export function createQueue(opts: QueueOptions): Queue {
   let closed = false;
   /** Claims held by handlers running in this process: released by `close()` if they outlive its drain. */
   const held = new Map<string, { key: Deno.KvKey; versionstamp: string; env: Envelope; done: Promise<void> }>();
-  let deadCount: { value: number; at: number; byTopic: Map<string, number> } | null = null;
+  /** The last dead-letter scan: the count, parked copies per topic, and their messages' waiting markers. */
+  let deadCount: { value: number; at: number; byTopic: Map<string, number>; markers: Set<string> } | null = null;
   let counting: Promise<number> | null = null;
 
   const depthKey = (topic: string): Deno.KvKey => [...DEPTH_PREFIX, topic];
+  const waitingKey = (env: Envelope): Deno.KvKey => [
+    ...WAITING_PREFIX,
+    env.topic,
+    Date.parse(env.publishedAt),
+    env.idempotencyKey,
+  ];
+  const markerId = (topic: string, publishedMs: unknown, idempotencyKey: unknown) =>
+    `${topic}\n${publishedMs}\n${idempotencyKey}`;
 
   const doneKey = (
     s: Subscription,
@@ -181,12 +198,18 @@ export function createQueue(opts: QueueOptions): Queue {
   const enqueueOptions = (env: Envelope, delayMs = 0) => ({
     delay: Math.max(0, Math.ceil(delayMs)),
     backoffSchedule,
-    keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
+    keysIfUndelivered: [
+      [...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey],
+      [...PARKED_PREFIX, env.topic, env.idempotencyKey, crypto.randomUUID()],
+    ],
   });
 
-  /** An enqueue of `env` counted in its topic's depth, in one atomic operation (so never one without the other). */
+  /**
+   * An enqueue of `env` counted in its topic's depth and marked waiting, in one atomic operation (so never
+   * one without the other). A copy of a message already marked sets the same marker again.
+   */
   function countedEnqueue(atomic: Deno.AtomicOperation, env: Envelope, delayMs = 0): Deno.AtomicOperation {
-    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), 1n);
+    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), 1n).set(waitingKey(env), 1);
   }
 
   async function commit(op: Deno.AtomicOperation): Promise<void> {
@@ -196,44 +219,65 @@ export function createQueue(opts: QueueOptions): Queue {
 
   async function countDeadLetters(): Promise<number> {
     let n = 0;
+    const kv = opts.kv();
+    for await (const _ of kv.list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) n++;
     const byTopic = new Map<string, number>();
-    for await (const e of opts.kv().list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) {
-      n++;
-      const topic = String(e.key[DEAD_LETTER_PREFIX.length]);
+    const markers = new Set<string>();
+    const prefix = [...PARKED_PREFIX];
+    for await (const e of kv.list<Partial<Envelope>>({ prefix }, { limit: DEAD_LETTER_COUNT_LIMIT })) {
+      const topic = String(e.key[PARKED_PREFIX.length]);
       byTopic.set(topic, (byTopic.get(topic) ?? 0) + 1);
+      // A parked message keeps its waiting marker (the KV queue parks it, not us): known here, skipped there.
+      const v = e.value;
+      if (v && typeof v.publishedAt === "string") {
+        markers.add(markerId(topic, Date.parse(v.publishedAt), v.idempotencyKey));
+      }
     }
-    deadCount = { value: n, at: Date.now(), byTopic };
+    deadCount = { value: n, at: Date.now(), byTopic, markers };
     return n;
   }
 
-  /** The dead letters per topic: the cached count while fresh (it is a scan), else counted now. */
-  async function parkedByTopic(): Promise<Map<string, number>> {
+  /** The dead-letter scan: the cached one while fresh (it is a scan), else one now. */
+  async function parkedNow(): Promise<NonNullable<typeof deadCount>> {
     if (!deadCount || Date.now() - deadCount.at > 5_000) await countDeadLetters();
-    return deadCount!.byTopic;
+    return deadCount!;
+  }
+
+  /** When the oldest message of `topic` that is waiting (not parked) was published; null when none is. */
+  async function oldestWaiting(kv: Deno.Kv, topic: string, parked: NonNullable<typeof deadCount>) {
+    // Oldest first; the parked ones among them are skipped, so at most their number plus one are read.
+    const limit = (parked.byTopic.get(topic) ?? 0) + 1;
+    for await (const e of kv.list({ prefix: [...WAITING_PREFIX, topic] }, { limit })) {
+      const [publishedMs, idempotencyKey] = e.key.slice(WAITING_PREFIX.length + 1);
+      if (!parked.markers.has(markerId(topic, publishedMs, idempotencyKey))) return Number(publishedMs);
+    }
+    return null;
   }
 
   async function depth(): Promise<TopicDepth[]> {
     const kv = opts.kv();
-    let parked = await parkedByTopic();
+    let dead = await parkedNow();
     const out: TopicDepth[] = [];
     for await (const e of kv.list<Deno.KvU64>({ prefix: [...DEPTH_PREFIX] })) {
       const topic = String(e.key[DEPTH_PREFIX.length]);
       const counted = Number(BigInt.asIntN(64, e.value.value));
-      let p = parked.get(topic) ?? 0;
-      if (counted < p && deadCount && Date.now() - deadCount.at > 50) {
+      let p = dead.byTopic.get(topic) ?? 0;
+      if (counted < p && Date.now() - dead.at > 50) {
         await countDeadLetters(); // a cached count may still hold letters re-driven since
-        parked = deadCount.byTopic;
-        p = parked.get(topic) ?? 0;
+        dead = deadCount!;
+        p = dead.byTopic.get(topic) ?? 0;
       }
       let waiting = counted - p;
       if (waiting < 0) {
         // Acknowledgements of messages that were never counted (queued by a version before the counter, or
-        // a dead letter written by hand and re-driven) pushed it below what is parked: the queue of this
-        // topic is empty, so the counter is set to its parked messages, once, if nobody changed it meanwhile.
+        // parked by it and re-driven by this one) pushed it below what is parked: the queue of this topic is
+        // empty, so the counter is set to its parked copies, once, if nobody changed it meanwhile.
         await kv.atomic().check(e).set(e.key, new Deno.KvU64(BigInt.asUintN(64, BigInt(p)))).commit();
         waiting = 0;
       }
-      out.push({ topic, depth: waiting, parked: p });
+      const oldest = waiting > 0 ? await oldestWaiting(kv, topic, dead) : null;
+      const oldestAgeS = oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+      out.push({ topic, depth: waiting, parked: p, oldestAgeS });
     }
     return out;
   }
@@ -283,7 +327,7 @@ export function createQueue(opts: QueueOptions): Queue {
         );
       } else {
         // Handled by every group: acknowledged when this returns, so counted down now.
-        await commit(kv.atomic().sum(depthKey(env.topic), MINUS_ONE));
+        await commit(kv.atomic().sum(depthKey(env.topic), MINUS_ONE).delete(waitingKey(env)));
       }
     }).catch((e) => {
       if (!closed) log.error("queue: KV listener stopped", { error: String(e) });
@@ -373,9 +417,19 @@ export function createQueue(opts: QueueOptions): Queue {
         } catch {
           continue; // not a message of ours: left for an operator to look at
         }
-        // Atomic: a parked message goes back once, however many redrives run at the same time. Not counted:
-        // a parked message never left its topic's depth counter (it is subtracted as a dead letter).
-        const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, enqueueOptions(env)).commit();
+        // Atomic: a parked message goes back once, however many redrives run at the same time. Its parked
+        // copies never left the depth counter (their markers are subtracted when it is read): markers and
+        // count go in the same commit, and the message queued again counts one.
+        const parked: Deno.KvKey[] = [];
+        for await (const m of kv.list({ prefix: [...PARKED_PREFIX, env.topic, env.idempotencyKey] })) {
+          parked.push(m.key);
+        }
+        const op = kv.atomic().check(entry).delete(entry.key)
+          .enqueue(env, enqueueOptions(env))
+          .sum(depthKey(env.topic), BigInt.asUintN(64, 1n - BigInt(parked.length)))
+          .set(waitingKey(env), 1);
+        for (const k of parked) op.delete(k);
+        const res = await op.commit();
         if (res.ok) redriven++;
       }
       if (redriven) log.info("queue: dead letters re-driven", { redriven, topic: o.topic ?? null });
