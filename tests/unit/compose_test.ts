@@ -282,6 +282,7 @@ Deno.test("Prometheus scrapes the app's /metrics with its METRICS_TOKEN; Grafana
     "route",
     "status",
     "quota",
+    "topic",
   ]);
   for (const panel of dashboard.panels) {
     assert.equal(panel.datasource.uid, ds.uid, `${panel.title}: its data source`);
