@@ -146,7 +146,16 @@ export function createQueue(opts: QueueOptions): Queue {
    * only one run; the other throws DeliveryInProgressError so that it is retried, and
    * then finds the key done (or the claim released after a failure, and runs it).
    */
-  async function deliver(s: Subscription, env: Envelope): Promise<void> {
+  /**
+   * `ack`, when given, is added to the commit that marks the key done (the last group's, when the
+   * delivery is about to be acknowledged): its depth count then costs no commit of its own. Whether it
+   * was used: not when the key was already done.
+   */
+  async function deliver(
+    s: Subscription,
+    env: Envelope,
+    ack?: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+  ): Promise<boolean> {
     if (closed) throw new QueueClosingError();
     const kv = opts.kv();
     const key = doneKey(s, env);
@@ -154,7 +163,7 @@ export function createQueue(opts: QueueOptions): Queue {
     for (;;) {
       const seen = await kv.get<DoneMarker>(key);
       const marker = seen.value;
-      if (typeof marker === "number") return;
+      if (typeof marker === "number") return false;
       if (marker !== null && marker.leaseUntil > Date.now()) {
         throw new DeliveryInProgressError(env.topic, env.idempotencyKey, marker.leaseUntil);
       }
@@ -191,7 +200,12 @@ export function createQueue(opts: QueueOptions): Queue {
       await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
       throw failure.error;
     }
+    if (ack) {
+      await commit(ack(kv.atomic().set(key, Date.now(), { expireIn: doneTtl })));
+      return true;
+    }
     await kv.set(key, Date.now(), { expireIn: doneTtl });
+    return false;
   }
 
   /** KV enqueue options: full retries, parked under its dead-letter key after the last. */
@@ -302,9 +316,13 @@ export function createQueue(opts: QueueOptions): Queue {
         // Not acknowledged, so not lost: retried by its backoff, then parked under ["queue_dead", …].
         throw new Error(`queue: no subscriber for topic ${env.topic} in this process`);
       }
-      for (const s of targets) {
+      const ack = (op: Deno.AtomicOperation) => op.sum(depthKey(env.topic), MINUS_ONE).delete(waitingKey(env));
+      let acked = false;
+      for (const [i, s] of targets.entries()) {
+        // The last group, when all before it succeeded, is the acknowledgement: counted in its done commit.
+        const last = i === targets.length - 1 && failures.length === 0 && retryAt === 0;
         try {
-          await deliver(s, env);
+          acked = await deliver(s, env, last ? ack : undefined);
         } catch (e) {
           if (e instanceof DeliveryInProgressError) retryAt = Math.max(retryAt, e.leaseUntil);
           else if (e instanceof QueueClosingError) retryAt = Math.max(retryAt, Date.now() + 1_000);
@@ -325,9 +343,9 @@ export function createQueue(opts: QueueOptions): Queue {
           countedEnqueue(kv.atomic(), env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000))
             .sum(depthKey(env.topic), MINUS_ONE),
         );
-      } else {
-        // Handled by every group: acknowledged when this returns, so counted down now.
-        await commit(kv.atomic().sum(depthKey(env.topic), MINUS_ONE).delete(waitingKey(env)));
+      } else if (!acked) {
+        // Handled by every group (already, by an earlier delivery): acknowledged when this returns.
+        await commit(ack(kv.atomic()));
       }
     }).catch((e) => {
       if (!closed) log.error("queue: KV listener stopped", { error: String(e) });
