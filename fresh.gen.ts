@@ -134,21 +134,22 @@ import * as $129 from "./routes/api/webhooks/[id]/redeliver.ts";
 import * as $130 from "./routes/api/webhooks/[id]/rotate-secret.ts";
 import * as $131 from "./routes/api/webhooks/[id].ts";
 import * as $132 from "./routes/api/webhooks/index.ts";
-import * as $133 from "./routes/api/ws/broadcast/alert.ts";
-import * as $134 from "./routes/api/ws/broadcast/price.ts";
-import * as $135 from "./routes/api/ws/market/[zone].ts";
-import * as $136 from "./routes/api/ws/notifications.ts";
-import * as $137 from "./routes/api/ws/prices.ts";
-import * as $138 from "./routes/api/ws/stats.ts";
-import * as $139 from "./routes/health/index.ts";
-import * as $140 from "./routes/health/live.ts";
-import * as $141 from "./routes/health/ready.ts";
-import * as $142 from "./routes/index.tsx";
-import * as $143 from "./routes/login.tsx";
-import * as $144 from "./routes/logout.tsx";
-import * as $145 from "./routes/metrics.ts";
-import * as $146 from "./routes/register.tsx";
-import * as $147 from "./routes/system-status.tsx";
+import * as $133 from "./routes/api/ws/audit.ts";
+import * as $134 from "./routes/api/ws/broadcast/alert.ts";
+import * as $135 from "./routes/api/ws/broadcast/price.ts";
+import * as $136 from "./routes/api/ws/market/[zone].ts";
+import * as $137 from "./routes/api/ws/notifications.ts";
+import * as $138 from "./routes/api/ws/prices.ts";
+import * as $139 from "./routes/api/ws/stats.ts";
+import * as $140 from "./routes/health/index.ts";
+import * as $141 from "./routes/health/live.ts";
+import * as $142 from "./routes/health/ready.ts";
+import * as $143 from "./routes/index.tsx";
+import * as $144 from "./routes/login.tsx";
+import * as $145 from "./routes/logout.tsx";
+import * as $146 from "./routes/metrics.ts";
+import * as $147 from "./routes/register.tsx";
+import * as $148 from "./routes/system-status.tsx";
 import * as $$0 from "./islands/AnalyticsChart.tsx";
 import * as $$1 from "./islands/BidBuilder.tsx";
 import * as $$2 from "./islands/BidList.tsx";
@@ -300,21 +301,22 @@ const manifest: Manifest = {
     "./routes/api/webhooks/[id]/rotate-secret.ts": $130,
     "./routes/api/webhooks/[id].ts": $131,
     "./routes/api/webhooks/index.ts": $132,
-    "./routes/api/ws/broadcast/alert.ts": $133,
-    "./routes/api/ws/broadcast/price.ts": $134,
-    "./routes/api/ws/market/[zone].ts": $135,
-    "./routes/api/ws/notifications.ts": $136,
-    "./routes/api/ws/prices.ts": $137,
-    "./routes/api/ws/stats.ts": $138,
-    "./routes/health/index.ts": $139,
-    "./routes/health/live.ts": $140,
-    "./routes/health/ready.ts": $141,
-    "./routes/index.tsx": $142,
-    "./routes/login.tsx": $143,
-    "./routes/logout.tsx": $144,
-    "./routes/metrics.ts": $145,
-    "./routes/register.tsx": $146,
-    "./routes/system-status.tsx": $147,
+    "./routes/api/ws/audit.ts": $133,
+    "./routes/api/ws/broadcast/alert.ts": $134,
+    "./routes/api/ws/broadcast/price.ts": $135,
+    "./routes/api/ws/market/[zone].ts": $136,
+    "./routes/api/ws/notifications.ts": $137,
+    "./routes/api/ws/prices.ts": $138,
+    "./routes/api/ws/stats.ts": $139,
+    "./routes/health/index.ts": $140,
+    "./routes/health/live.ts": $141,
+    "./routes/health/ready.ts": $142,
+    "./routes/index.tsx": $143,
+    "./routes/login.tsx": $144,
+    "./routes/logout.tsx": $145,
+    "./routes/metrics.ts": $146,
+    "./routes/register.tsx": $147,
+    "./routes/system-status.tsx": $148,
   },
   islands: {
     "./islands/AnalyticsChart.tsx": $$0,

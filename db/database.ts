@@ -18,6 +18,11 @@ export interface Transaction extends Queryable {
    * rows/s of a multi-row INSERT). Absent on PGlite: callers fall back to INSERTs.
    */
   copyIn?(statement: string, data: AsyncIterable<string>): Promise<void>;
+  /**
+   * Runs `fn` once this transaction has committed (never after a rollback): for telling others about
+   * what it wrote, who would otherwise look before it is visible. Present on the app's database.
+   */
+  afterCommit?(fn: () => void): void;
 }
 
 export interface Database extends Queryable {
@@ -27,4 +32,24 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /** The connection pool's size and the statements running or waiting on it (for /metrics), where known. */
   pool?(): { max: number; inFlight: number };
+}
+
+/**
+ * The database with `afterCommit` on its transactions. Hooks run after the commit resolved, in order; one
+ * that throws is ignored: the transaction is committed, whatever a listener does.
+ */
+export function withCommitHooks(db: Database): Database {
+  return {
+    ...db,
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+      const hooks: (() => void)[] = [];
+      const result = await db.transaction((tx) => fn({ ...tx, afterCommit: (f) => void hooks.push(f) }));
+      for (const f of hooks) {
+        try {
+          f();
+        } catch { /* a listener's failure is its own: the transaction is committed */ }
+      }
+      return result;
+    },
+  };
 }

@@ -1,12 +1,15 @@
 /**
- * The organization's audit log as a live feed: the page renders the newest entries, then this asks
- * every few seconds for what came after the newest it has (`after`), with the same filters, and puts
- * new entries on top, marked, without a reload. Paused while the tab is hidden.
+ * The organization's audit log as a live feed: the page renders the newest entries; then a WebSocket
+ * (/api/ws/audit) says when the organization has new ones, and this asks the audit API for what came after
+ * the newest it has (`after`), with the same filters, and puts them on top, marked, without a reload. The
+ * notice carries no entry: what is shown is always what the API, with its permission and filters, returns.
+ * A slow refresh (and one after every reconnect) catches what a dropped connection missed.
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { getJson } from "../components/api_client.ts";
 import type { AuditRow } from "../services/auth/audit.ts";
+import { connectRealtime } from "../services/realtime/client.ts";
 
 /** An audit entry as the API sends it (times as ISO strings). */
 export type FeedEntry = Omit<AuditRow, "created_at"> & { created_at: string };
@@ -16,6 +19,7 @@ export interface LiveAuditProps {
   /** The query string of the filters (action, actor), as the API takes them. */
   query: string;
   timeZone: string;
+  /** The fallback refresh, for what a notice could not bring (the socket down, a missed frame). */
   intervalMs?: number;
 }
 
@@ -38,43 +42,86 @@ function detailsText(d: Record<string, unknown>): string {
 export default function LiveAudit(props: LiveAuditProps) {
   const rows = useSignal<FeedEntry[]>(props.initial);
   const fresh = useSignal<Set<string>>(new Set());
-  const state = useSignal<"live" | "paused" | "error">("live");
+  const state = useSignal<"live" | "paused" | "error" | "connecting">("connecting");
 
   useEffect(() => {
     let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      if (stopped) return;
+    let running: Promise<void> | null = null;
+    let again = false;
+    let missed = false;
+    /** One request at a time; notices that come meanwhile make one more after it. */
+    const refresh = (): Promise<void> => {
       if (document.visibilityState === "hidden") {
-        state.value = "paused";
-      } else {
-        const newest = rows.value[0]?.id;
-        const q = new URLSearchParams(props.query);
-        q.set("limit", "100");
-        if (newest) q.set("after", newest);
-        const page = await getJson<{ items: FeedEntry[] }>(`/api/admin/audit-logs?${q}`).catch(() => null);
-        if (stopped) return;
-        if (!page) state.value = "error";
-        else {
-          state.value = "live";
+        missed = true; // asked for when the tab is shown again
+        return Promise.resolve();
+      }
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        do {
+          again = false;
+          const newest = rows.value[0]?.id;
+          const q = new URLSearchParams(props.query);
+          q.set("limit", "100");
+          if (newest) q.set("after", newest);
+          const page = await getJson<{ items: FeedEntry[] }>(`/api/admin/audit-logs?${q}`).catch(() => null);
+          if (stopped) return;
+          if (!page) {
+            state.value = "error";
+            return;
+          }
+          if (client.state.value === "open") state.value = "live";
           if (page.items.length) {
             fresh.value = new Set(page.items.map((e) => e.id));
             rows.value = [...page.items, ...rows.value].slice(0, MAX_ROWS);
           }
+        } while (again && !stopped);
+      })().finally(() => (running = null));
+      return running;
+    };
+    const client = connectRealtime({
+      url: "/api/ws/audit",
+      maxAttempts: Infinity,
+      onAudit: () => void refresh(),
+      onWelcome: (_msg, reconnected) => {
+        state.value = "live";
+        if (reconnected) void refresh();
+      },
+    });
+    const stopState = client.state.subscribe((s) => {
+      if (s === "reconnecting" || s === "failed") state.value = "error";
+    });
+    const timer = setInterval(() => void refresh(), props.intervalMs ?? 60_000);
+    const onVisible = () => {
+      if (document.visibilityState === "hidden") state.value = "paused";
+      else {
+        state.value = client.state.value === "open" ? "live" : "error";
+        if (missed) {
+          missed = false;
+          void refresh();
         }
       }
-      timer = setTimeout(tick, props.intervalMs ?? 2_000);
     };
-    timer = setTimeout(tick, props.intervalMs ?? 2_000);
+    document.addEventListener("visibilitychange", onVisible);
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+      stopState();
+      client.close();
     };
   }, []);
 
   return (
     <div class="space-y-2">
-      <p class="flex items-center gap-2 text-xs text-slate-600" aria-live="polite" data-testid="feed-state">
+      <p
+        class="flex items-center gap-2 text-xs text-slate-600"
+        aria-live="polite"
+        data-testid="feed-state"
+        data-state={state.value}
+      >
         <span
           class={`inline-block h-2 w-2 rounded-full ${
             state.value === "live" ? "bg-emerald-500" : state.value === "paused" ? "bg-slate-400" : "bg-amber-500"
@@ -84,7 +131,9 @@ export default function LiveAudit(props: LiveAuditProps) {
           ? "Live: new entries appear at the top"
           : state.value === "paused"
           ? "Paused while the tab is hidden"
-          : "Could not refresh; retrying"}
+          : state.value === "connecting"
+          ? "Connecting…"
+          : "Connection lost; reconnecting"}
       </p>
       {rows.value.length === 0
         ? <p class="text-sm text-slate-600" data-testid="feed-empty">No entries yet. New ones will appear here.</p>

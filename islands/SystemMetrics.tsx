@@ -15,6 +15,8 @@ export interface SystemFigures {
   ws_frames_sent: number;
   ingest_ticks: number;
   queue_dead_letters: number | null;
+  queue_depth: number;
+  queue_oldest_age_s: number;
   outbox_backlog: number;
   outbox_oldest_age_s: number;
   db_pool_max: number | null;
@@ -61,7 +63,11 @@ export default function SystemMetrics(props: { initial: SystemFigures; intervalM
     ["WebSocket connections", n(f.ws_connections), `${n(f.ws_frames_sent)} frames sent`],
     ["Ingested ticks", n(f.ingest_ticks), rate.value ? `${n(rate.value.ticks)}/s now` : undefined],
     ["Outbox backlog", n(f.outbox_backlog), `oldest ${n(f.outbox_oldest_age_s, " s")}`],
-    ["Queue dead letters", n(f.queue_dead_letters)],
+    [
+      "Queue depth",
+      n(f.queue_depth),
+      `oldest ${n(f.queue_oldest_age_s, " s")} · ${n(f.queue_dead_letters)} dead letters`,
+    ],
     [
       "Database",
       `${n(f.db_queries_in_flight)} in flight`,

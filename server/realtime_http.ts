@@ -22,7 +22,7 @@ export function isWebSocketUpgrade(req: Request): boolean {
  */
 export function upgradeToStream(
   ctx: FreshContext<State>,
-  request: { zones: Iso[] | "all"; unknown?: string[] },
+  request: { zones: Iso[] | "all"; unknown?: string[]; audit?: boolean },
 ): Response {
   const p = principal(ctx);
   if (!isWebSocketUpgrade(ctx.req)) {
@@ -63,6 +63,11 @@ export function upgradeToStream(
     };
     return response;
   }
-  ctx.state.services.realtime.accept(socket, { userId: p.userId, orgId: p.orgId, zones: request.zones });
+  ctx.state.services.realtime.accept(socket, {
+    userId: p.userId,
+    orgId: p.orgId,
+    zones: request.zones,
+    audit: request.audit === true,
+  });
   return response;
 }

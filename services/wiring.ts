@@ -24,6 +24,7 @@ import {
 import { createQueue, type Queue } from "./queue/queue.ts";
 import { type AuthService, createAuth } from "./auth/service.ts";
 import { loadPasswordPolicy } from "./auth/password_policy.ts";
+import { onAuditWritten } from "./auth/audit.ts";
 import { createRealtimeBus } from "./realtime/bus.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
 import { createMarket, type MarketService } from "./market/service.ts";
@@ -115,6 +116,7 @@ export function createServices(config: Config): AppServices {
   });
   let shuttingDown = false;
   let backgroundTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopAuditFeed: (() => void) | null = null;
   const background = Promise.withResolvers<void>();
 
   const kv = () => adapters.kv.kv();
@@ -189,6 +191,7 @@ export function createServices(config: Config): AppServices {
     ws: () => realtime.stats(),
     queueDeadLetters: () => queue.deadLetters(),
     queueBackend: () => queue.backend(),
+    queueDepth: () => queue.depth(),
     outbox: async () => {
       const [row] = await adapters.database.db().query<{ backlog: number; age: number }>(
         `SELECT count(*)::int AS backlog, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
@@ -249,6 +252,8 @@ export function createServices(config: Config): AppServices {
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),
     async start() {
+      // Committed audit entries reach the organization's live activity feeds, here and on the other instances.
+      stopAuditFeed ??= onAuditWritten((orgId) => realtime.publishAudit(orgId));
       await registry.start();
       // Background work starts a moment after the app is ready, so that the first requests (a
       // load balancer's readiness probe) are not queued behind it on the one JS thread.
@@ -276,6 +281,8 @@ export function createServices(config: Config): AppServices {
     },
     async stop() {
       clearTimeout(backgroundTimer);
+      stopAuditFeed?.();
+      stopAuditFeed = null;
       await forecasts.stop();
       await strategies.stop();
       await bids.stop();

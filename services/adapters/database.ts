@@ -1,5 +1,5 @@
 /** The system of record as a required health-registry service: PGlite by default, Postgres with DATABASE_URL. */
-import type { Database } from "../../db/database.ts";
+import { type Database, withCommitHooks } from "../../db/database.ts";
 import { migrated } from "../../db/migrate.ts";
 import type { Config } from "../config/env.ts";
 import type { ServiceAdapter } from "../health/types.ts";
@@ -44,7 +44,7 @@ export function createDatabaseAdapter(
         log.info("migrations applied", { applied: migration.applied, version: migration.version });
       }
       version = migration.version;
-      db = opened;
+      db = withCommitHooks(opened);
     },
     async check() {
       if (!db) throw new DatabaseUnavailableError();

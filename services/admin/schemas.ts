@@ -75,6 +75,10 @@ export const systemSummarySchema = z.object({
   ws_frames_sent: z.number(),
   ingest_ticks: z.number(),
   queue_dead_letters: z.number().nullable(),
+  /** Messages waiting on the queue, all topics, all instances. */
+  queue_depth: z.number(),
+  /** Seconds the oldest waiting message has waited (any topic); 0 when none waits. */
+  queue_oldest_age_s: z.number(),
   outbox_backlog: z.number(),
   outbox_oldest_age_s: z.number(),
   db_pool_max: z.number().nullable(),

@@ -1,6 +1,7 @@
 /** The audit log: who did what, in which organization, from where, when. Append-only. */
 import { z } from "zod";
-import type { Queryable } from "../../db/database.ts";
+import type { Queryable, Transaction } from "../../db/database.ts";
+import { log } from "../log/logger.ts";
 
 /** An action filter: exact (`auth.login`) or a family (`auth.*`). */
 export const auditActionFilter = z.string().trim().regex(
@@ -35,6 +36,47 @@ export async function audit(q: Queryable, e: AuditEntry): Promise<void> {
       JSON.stringify(e.details ?? {}),
     ],
   );
+  auditWritten(q, [e.orgId]);
+}
+
+/**
+ * Who is told that an organization has a new audit entry (the app's realtime hub, which pushes it to the
+ * organization's live activity feeds). Process-wide because the writers are plain functions called with
+ * nothing but a query handle; each app adds its listener at start and removes it at close.
+ */
+const auditListeners = new Set<(orgId: string) => void>();
+
+export function onAuditWritten(fn: (orgId: string) => void): () => void {
+  auditListeners.add(fn);
+  return () => void auditListeners.delete(fn);
+}
+
+/**
+ * Every writer of `audit_logs` calls this after its insert (this file's `audit`, and the bid statements that
+ * write their entries in the same SQL). The listeners hear of it once it is committed, so whoever reads
+ * the log on hearing of it finds the entry: in a transaction after its commit, else at once.
+ */
+export function auditWritten(q: Queryable, orgIds: Iterable<string | null | undefined>): void {
+  if (auditListeners.size === 0) return;
+  const orgs = new Set<string>();
+  for (const o of orgIds) if (o) orgs.add(o);
+  if (orgs.size === 0) return;
+  const tell = () => {
+    for (const org of orgs) {
+      for (const fn of auditListeners) {
+        try {
+          fn(org);
+        } catch (e) {
+          log.warn("audit: a listener failed", { error: String(e) });
+        }
+      }
+    }
+  };
+  const tx = q as Partial<Transaction>;
+  // A database (not a transaction) has committed the insert by now; a transaction without hooks is a
+  // handle opened outside the app (a script, a test), told at once as the best it can do.
+  if (typeof tx.afterCommit === "function" && !("transaction" in q)) tx.afterCommit(tell);
+  else tell();
 }
 
 export interface AuditQuery {

@@ -10,6 +10,7 @@ import { isoUtc } from "../../db/sql.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { Queryable } from "../../db/database.ts";
 import type { Principal } from "../auth/principal.ts";
+import { auditWritten } from "../auth/audit.ts";
 import { BID_EVENTS_TOPIC, enqueueEvent } from "./outbox.ts";
 import type { AnySide, BidKind, BidStatus, CheckedBid } from "./schema.ts";
 
@@ -174,6 +175,7 @@ export async function insertBid(q: Queryable, p: Creator, bid: CheckedBid): Prom
       bid.location,
     ],
   );
+  auditWritten(q, [p.orgId]);
   return row;
 }
 
@@ -231,6 +233,7 @@ export async function insertBids(q: Queryable, items: { p: Creator; bid: Checked
       col((i) => i.bid.location),
     ],
   );
+  auditWritten(q, items.map((i) => i.p.orgId));
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)!);
 }
@@ -300,6 +303,7 @@ export async function submitDrafts(
       code: "version_conflict",
     });
   }
+  auditWritten(q, [c.orgId]);
   return rows;
 }
 
@@ -365,6 +369,7 @@ export async function withdrawReplaced(
   if (rows.length !== old.length) {
     throw conflict("A bid to replace changed meanwhile; nothing was submitted", { code: "version_conflict" });
   }
+  auditWritten(q, [c.orgId]);
 }
 
 /** Why an UPDATE matched no row: not there (404), not editable in its state, or someone else changed it (409). */

@@ -145,6 +145,11 @@ export interface MetricSources {
   /** Messages parked after their retries (the KV queue's dead letters); null when not counted yet. */
   queueDeadLetters(): number | null;
   queueBackend(): string;
+  /**
+   * Messages waiting on the KV queue per topic, cluster-wide (counters kept by the queue itself), and the
+   * age of the oldest of them in seconds.
+   */
+  queueDepth(): Promise<{ topic: string; depth: number; oldestAgeS: number }[]>;
   /** Outbox rows not yet relayed and the age of the oldest, in seconds. */
   outbox(): Promise<{ backlog: number; oldestAgeS: number }>;
   dbPool(): { max: number; inFlight: number } | null;
@@ -180,6 +185,21 @@ export function createAppMetrics(sources: MetricSources): AppMetrics {
     g.reset();
     if (n !== null) g.set({ backend: sources.queueBackend() }, n);
   }, ["backend"]);
+  let depths: Promise<{ topic: string; depth: number; oldestAgeS: number }[] | null> | null = null;
+  // One read of the queue's counters per scrape for both gauges.
+  const readDepths = () =>
+    depths ??= sources.queueDepth().catch(() => null).finally(() => setTimeout(() => (depths = null), 0));
+  // Counted on the KV queue, which every instance shares; Kafka's backlog is its consumers' lag.
+  gauge("queue_depth", "Queue messages enqueued and not yet handled nor parked, all instances, by topic", async (g) => {
+    const read = await readDepths();
+    g.reset();
+    for (const d of read ?? []) g.set({ backend: "kv", topic: d.topic }, d.depth);
+  }, ["backend", "topic"]);
+  gauge("queue_oldest_age_seconds", "Age of the oldest queue message waiting to be handled, by topic", async (g) => {
+    const read = await readDepths();
+    g.reset();
+    for (const d of read ?? []) g.set({ backend: "kv", topic: d.topic }, d.oldestAgeS);
+  }, ["backend", "topic"]);
   let outbox: Promise<{ backlog: number; oldestAgeS: number }> | null = null;
   // One outbox query per scrape for both gauges.
   const readOutbox = () => (outbox ??= sources.outbox().finally(() => setTimeout(() => (outbox = null), 0)));

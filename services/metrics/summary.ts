@@ -53,6 +53,8 @@ export async function systemSummary(metrics: AppMetrics, instanceId: string) {
     ws_frames_sent: one("ws_frames_sent") ?? 0,
     ingest_ticks: sum("ingest_ticks_total"),
     queue_dead_letters: one("queue_dead_letters"),
+    queue_depth: sum("queue_depth"),
+    queue_oldest_age_s: values("queue_oldest_age_seconds").reduce((m, v) => Math.max(m, v.value), 0),
     outbox_backlog: one("outbox_backlog") ?? 0,
     outbox_oldest_age_s: one("outbox_oldest_age_seconds") ?? 0,
     db_pool_max: one("db_pool_max"),

@@ -15,6 +15,17 @@
  * messages again, so the next process runs them at once. What still exhausts
  * its retries is parked under ["queue_dead", …], counted (`deadLetterCount`)
  * and can be re-driven (`redrive`).
+ *
+ * Depth (messages on the KV queue not yet handled) is a counter per topic under ["queue_depth", topic], kept in
+ * the same KV as the queue, so every instance sharing it sees the cluster's figure: +1 in the same atomic
+ * operation as each enqueue, −1 (a wrapping add of 2⁶⁴−1) in the one that acknowledges a delivery. A parked
+ * message is never acknowledged: the KV queue parks it itself, writing, besides its dead letter, a marker
+ * ["queue_parked", topic, idempotency key, copy] of its own (copies of one message share a dead letter), which
+ * read time subtracts; a re-drive takes the markers away and their count off the counter in the commit that
+ * queues the message again. The same two commits set
+ * and delete a marker ["queue_waiting", topic, published ms, idempotency key], whose first key per topic that
+ * is not a dead letter is the oldest waiting message. Reading both is a short list per topic, nothing is
+ * written on the request path, and nothing per message beyond two mutations in commits it makes anyway.
  */
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
@@ -34,12 +45,31 @@ export interface Queue {
   deadLetterCount(): Promise<number>;
   /** The last count, refreshed in the background when older than a few seconds; null before the first. */
   deadLetters(): number | null;
+  /**
+   * Messages waiting per topic on the KV queue, cluster-wide (every instance on the same KV): enqueued, not
+   * yet handled, not parked. Kafka's own backlog is its consumer lag, not counted here.
+   */
+  depth(): Promise<TopicDepth[]>;
   /** Puts parked messages back on the queue with fresh retries (each once, atomically); how many. */
   redrive(opts?: { topic?: string; limit?: number }): Promise<{ redriven: number; remaining: number }>;
   close(): Promise<void>;
 }
 
 const DEAD_LETTER_PREFIX = ["queue_dead"] as const;
+const DEPTH_PREFIX = ["queue_depth"] as const;
+const WAITING_PREFIX = ["queue_waiting"] as const;
+const PARKED_PREFIX = ["queue_parked"] as const;
+/** −1 on a KvU64 counter: sums wrap at 2⁶⁴, and the counter is read as a signed 64-bit number. */
+const MINUS_ONE = 0xffff_ffff_ffff_ffffn;
+
+export interface TopicDepth {
+  topic: string;
+  depth: number;
+  /** Copies of the topic's messages parked after their retries (in the dead letters until re-driven). */
+  parked: number;
+  /** Seconds since the oldest waiting message was published; 0 when none waits. */
+  oldestAgeS: number;
+}
 /** A count past this says "at least"; /health must not scan an unbounded list. */
 const DEAD_LETTER_COUNT_LIMIT = 10_000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
@@ -91,8 +121,19 @@ export function createQueue(opts: QueueOptions): Queue {
   let closed = false;
   /** Claims held by handlers running in this process: released by `close()` if they outlive its drain. */
   const held = new Map<string, { key: Deno.KvKey; versionstamp: string; env: Envelope; done: Promise<void> }>();
-  let deadCount: { value: number; at: number } | null = null;
+  /** The last dead-letter scan: the count, parked copies per topic, and their messages' waiting markers. */
+  let deadCount: { value: number; at: number; byTopic: Map<string, number>; markers: Set<string> } | null = null;
   let counting: Promise<number> | null = null;
+
+  const depthKey = (topic: string): Deno.KvKey => [...DEPTH_PREFIX, topic];
+  const waitingKey = (env: Envelope): Deno.KvKey => [
+    ...WAITING_PREFIX,
+    env.topic,
+    Date.parse(env.publishedAt),
+    env.idempotencyKey,
+  ];
+  const markerId = (topic: string, publishedMs: unknown, idempotencyKey: unknown) =>
+    `${topic}\n${publishedMs}\n${idempotencyKey}`;
 
   const doneKey = (
     s: Subscription,
@@ -105,7 +146,16 @@ export function createQueue(opts: QueueOptions): Queue {
    * only one run; the other throws DeliveryInProgressError so that it is retried, and
    * then finds the key done (or the claim released after a failure, and runs it).
    */
-  async function deliver(s: Subscription, env: Envelope): Promise<void> {
+  /**
+   * `ack`, when given, is added to the commit that marks the key done (the last group's, when the
+   * delivery is about to be acknowledged): its depth count then costs no commit of its own. Whether it
+   * was used: not when the key was already done.
+   */
+  async function deliver(
+    s: Subscription,
+    env: Envelope,
+    ack?: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+  ): Promise<boolean> {
     if (closed) throw new QueueClosingError();
     const kv = opts.kv();
     const key = doneKey(s, env);
@@ -113,7 +163,7 @@ export function createQueue(opts: QueueOptions): Queue {
     for (;;) {
       const seen = await kv.get<DoneMarker>(key);
       const marker = seen.value;
-      if (typeof marker === "number") return;
+      if (typeof marker === "number") return false;
       if (marker !== null && marker.leaseUntil > Date.now()) {
         throw new DeliveryInProgressError(env.topic, env.idempotencyKey, marker.leaseUntil);
       }
@@ -150,26 +200,100 @@ export function createQueue(opts: QueueOptions): Queue {
       await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
       throw failure.error;
     }
+    if (ack) {
+      await commit(ack(kv.atomic().set(key, Date.now(), { expireIn: doneTtl })));
+      return true;
+    }
     await kv.set(key, Date.now(), { expireIn: doneTtl });
+    return false;
   }
 
   /** KV enqueue options: full retries, parked under its dead-letter key after the last. */
   const enqueueOptions = (env: Envelope, delayMs = 0) => ({
     delay: Math.max(0, Math.ceil(delayMs)),
     backoffSchedule,
-    keysIfUndelivered: [[...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey]],
+    keysIfUndelivered: [
+      [...DEAD_LETTER_PREFIX, env.topic, env.idempotencyKey],
+      [...PARKED_PREFIX, env.topic, env.idempotencyKey, crypto.randomUUID()],
+    ],
   });
 
-  /** The message again on the KV queue after `delayMs`, with its full retries and dead-letter key. */
-  function requeue(env: Envelope, delayMs: number): Promise<unknown> {
-    return opts.kv().enqueue(env, enqueueOptions(env, delayMs));
+  /**
+   * An enqueue of `env` counted in its topic's depth and marked waiting, in one atomic operation (so never
+   * one without the other). A copy of a message already marked sets the same marker again.
+   */
+  function countedEnqueue(atomic: Deno.AtomicOperation, env: Envelope, delayMs = 0): Deno.AtomicOperation {
+    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), 1n).set(waitingKey(env), 1);
+  }
+
+  async function commit(op: Deno.AtomicOperation): Promise<void> {
+    const res = await op.commit();
+    if (!res.ok) throw new Error("queue: KV commit refused"); // only checks refuse, and these ops check nothing
   }
 
   async function countDeadLetters(): Promise<number> {
     let n = 0;
-    for await (const _ of opts.kv().list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) n++;
-    deadCount = { value: n, at: Date.now() };
+    const kv = opts.kv();
+    for await (const _ of kv.list({ prefix: [...DEAD_LETTER_PREFIX] }, { limit: DEAD_LETTER_COUNT_LIMIT })) n++;
+    const byTopic = new Map<string, number>();
+    const markers = new Set<string>();
+    const prefix = [...PARKED_PREFIX];
+    for await (const e of kv.list<Partial<Envelope>>({ prefix }, { limit: DEAD_LETTER_COUNT_LIMIT })) {
+      const topic = String(e.key[PARKED_PREFIX.length]);
+      byTopic.set(topic, (byTopic.get(topic) ?? 0) + 1);
+      // A parked message keeps its waiting marker (the KV queue parks it, not us): known here, skipped there.
+      const v = e.value;
+      if (v && typeof v.publishedAt === "string") {
+        markers.add(markerId(topic, Date.parse(v.publishedAt), v.idempotencyKey));
+      }
+    }
+    deadCount = { value: n, at: Date.now(), byTopic, markers };
     return n;
+  }
+
+  /** The dead-letter scan: the cached one while fresh (it is a scan), else one now. */
+  async function parkedNow(): Promise<NonNullable<typeof deadCount>> {
+    if (!deadCount || Date.now() - deadCount.at > 5_000) await countDeadLetters();
+    return deadCount!;
+  }
+
+  /** When the oldest message of `topic` that is waiting (not parked) was published; null when none is. */
+  async function oldestWaiting(kv: Deno.Kv, topic: string, parked: NonNullable<typeof deadCount>) {
+    // Oldest first; the parked ones among them are skipped, so at most their number plus one are read.
+    const limit = (parked.byTopic.get(topic) ?? 0) + 1;
+    for await (const e of kv.list({ prefix: [...WAITING_PREFIX, topic] }, { limit })) {
+      const [publishedMs, idempotencyKey] = e.key.slice(WAITING_PREFIX.length + 1);
+      if (!parked.markers.has(markerId(topic, publishedMs, idempotencyKey))) return Number(publishedMs);
+    }
+    return null;
+  }
+
+  async function depth(): Promise<TopicDepth[]> {
+    const kv = opts.kv();
+    let dead = await parkedNow();
+    const out: TopicDepth[] = [];
+    for await (const e of kv.list<Deno.KvU64>({ prefix: [...DEPTH_PREFIX] })) {
+      const topic = String(e.key[DEPTH_PREFIX.length]);
+      const counted = Number(BigInt.asIntN(64, e.value.value));
+      let p = dead.byTopic.get(topic) ?? 0;
+      if (counted < p && Date.now() - dead.at > 50) {
+        await countDeadLetters(); // a cached count may still hold letters re-driven since
+        dead = deadCount!;
+        p = dead.byTopic.get(topic) ?? 0;
+      }
+      let waiting = counted - p;
+      if (waiting < 0) {
+        // Acknowledgements of messages that were never counted (queued by a version before the counter, or
+        // parked by it and re-driven by this one) pushed it below what is parked: the queue of this topic is
+        // empty, so the counter is set to its parked copies, once, if nobody changed it meanwhile.
+        await kv.atomic().check(e).set(e.key, new Deno.KvU64(BigInt.asUintN(64, BigInt(p)))).commit();
+        waiting = 0;
+      }
+      const oldest = waiting > 0 ? await oldestWaiting(kv, topic, dead) : null;
+      const oldestAgeS = oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+      out.push({ topic, depth: waiting, parked: p, oldestAgeS });
+    }
+    return out;
   }
 
   function ensureKvListener() {
@@ -181,6 +305,7 @@ export function createQueue(opts: QueueOptions): Queue {
       try {
         env = decode(raw);
       } catch (e) {
+        // Not ours, so never counted: acknowledged without touching a depth.
         log.error("queue: dropped a malformed message", { error: (e as Error).message });
         return;
       }
@@ -191,9 +316,13 @@ export function createQueue(opts: QueueOptions): Queue {
         // Not acknowledged, so not lost: retried by its backoff, then parked under ["queue_dead", …].
         throw new Error(`queue: no subscriber for topic ${env.topic} in this process`);
       }
-      for (const s of targets) {
+      const ack = (op: Deno.AtomicOperation) => op.sum(depthKey(env.topic), MINUS_ONE).delete(waitingKey(env));
+      let acked = false;
+      for (const [i, s] of targets.entries()) {
+        // The last group, when all before it succeeded, is the acknowledgement: counted in its done commit.
+        const last = i === targets.length - 1 && failures.length === 0 && retryAt === 0;
         try {
-          await deliver(s, env);
+          acked = await deliver(s, env, last ? ack : undefined);
         } catch (e) {
           if (e instanceof DeliveryInProgressError) retryAt = Math.max(retryAt, e.leaseUntil);
           else if (e instanceof QueueClosingError) retryAt = Math.max(retryAt, Date.now() + 1_000);
@@ -206,7 +335,18 @@ export function createQueue(opts: QueueOptions): Queue {
       // with its retries intact. The acknowledgement of this delivery follows the enqueue, so a crash in
       // between leaves a duplicate, which the markers absorb, never a loss.
       // It is looked at again soon (the claim's handler may finish early), never later than the claim ends.
-      if (retryAt) await requeue(env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000));
+      // The copy's +1 and this delivery's −1 go in the one commit, so the depth is right even if the
+      // process dies before the acknowledgement (then the original comes back and is counted down then).
+      const kv = opts.kv();
+      if (retryAt) {
+        await commit(
+          countedEnqueue(kv.atomic(), env, Math.min(retryAt - Date.now() + 50, backoffSchedule[0] ?? 1_000))
+            .sum(depthKey(env.topic), MINUS_ONE),
+        );
+      } else if (!acked) {
+        // Handled by every group (already, by an earlier delivery): acknowledged when this returns.
+        await commit(ack(kv.atomic()));
+      }
     }).catch((e) => {
       if (!closed) log.error("queue: KV listener stopped", { error: String(e) });
     });
@@ -260,7 +400,7 @@ export function createQueue(opts: QueueOptions): Queue {
         }
       }
       last = "kv";
-      await requeue(env, 0);
+      await commit(countedEnqueue(opts.kv().atomic(), env));
     },
     subscribe(topic, group, handler) {
       const s: Subscription = { topic, group, handler, consumer: null };
@@ -277,6 +417,7 @@ export function createQueue(opts: QueueOptions): Queue {
       await Promise.all([...subs].map(attachKafka));
     },
     deadLetterCount: countDeadLetters,
+    depth,
     deadLetters() {
       if ((!deadCount || Date.now() - deadCount.at > 5_000) && !counting && !closed) {
         counting = countDeadLetters().catch(() => deadCount?.value ?? 0).finally(() => (counting = null));
@@ -294,8 +435,19 @@ export function createQueue(opts: QueueOptions): Queue {
         } catch {
           continue; // not a message of ours: left for an operator to look at
         }
-        // Atomic: a parked message goes back once, however many redrives run at the same time.
-        const res = await kv.atomic().check(entry).delete(entry.key).enqueue(env, enqueueOptions(env)).commit();
+        // Atomic: a parked message goes back once, however many redrives run at the same time. Its parked
+        // copies never left the depth counter (their markers are subtracted when it is read): markers and
+        // count go in the same commit, and the message queued again counts one.
+        const parked: Deno.KvKey[] = [];
+        for await (const m of kv.list({ prefix: [...PARKED_PREFIX, env.topic, env.idempotencyKey] })) {
+          parked.push(m.key);
+        }
+        const op = kv.atomic().check(entry).delete(entry.key)
+          .enqueue(env, enqueueOptions(env))
+          .sum(depthKey(env.topic), BigInt.asUintN(64, 1n - BigInt(parked.length)))
+          .set(waitingKey(env), 1);
+        for (const k of parked) op.delete(k);
+        const res = await op.commit();
         if (res.ok) redriven++;
       }
       if (redriven) log.info("queue: dead letters re-driven", { redriven, topic: o.topic ?? null });
@@ -317,8 +469,10 @@ export function createQueue(opts: QueueOptions): Queue {
         // with the release in one atomic step, is what the next process picks up at once. The original
         // still comes back later and finds the message done.
         for (const c of held.values()) {
-          await opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key)
-            .enqueue(c.env, enqueueOptions(c.env)).commit().catch(() => {});
+          await countedEnqueue(
+            opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key),
+            c.env,
+          ).commit().catch(() => {});
         }
       }
       await Promise.allSettled([...subs].map((s) => s.consumer?.disconnect()));

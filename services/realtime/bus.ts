@@ -19,6 +19,8 @@ import type { AlertMessage } from "./protocol.ts";
 export type BusMessage =
   | { kind: "prices"; ticks: PriceTick[]; published_at: number; org?: string }
   | { kind: "alert"; alert: AlertMessage; org?: string; user?: string }
+  /** An organization has new audit entries (its live activity feeds refresh). */
+  | { kind: "audit"; org: string }
   /** An instance's open connections per organization, sent now and then: quotas count across instances. */
   | { kind: "census"; instance: string; counts: Record<string, number> };
 
@@ -69,6 +71,12 @@ const envelopeSchema = z.discriminatedUnion("kind", [
     }),
     org: z.string().max(64).optional(),
     user: z.string().max(64).optional(),
+  }),
+  z.object({
+    v: z.literal(BUS_VERSION),
+    from: z.string().min(1).max(64),
+    kind: z.literal("audit"),
+    org: z.string().min(1).max(64),
   }),
   z.object({
     v: z.literal(BUS_VERSION),

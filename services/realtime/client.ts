@@ -72,6 +72,10 @@ export interface RealtimeClientOptions {
   onPrices?: (ticks: PriceTick[], msg: PricesMessage) => void;
   onSnapshot?: (msg: SnapshotMessage) => void;
   onAlert?: (alert: AlertMessage) => void;
+  /** The organization has new audit entries (/api/ws/audit). */
+  onAudit?: () => void;
+  /** Each connection's welcome: the first, and every one after a reconnect (what a feed may have missed). */
+  onWelcome?: (msg: WelcomeMessage, reconnected: boolean) => void;
   /**
    * Which alerts become toasts here: the bell's connection (`true`) toasts only the user's notifications
    * that asked for a toast; every other connection toasts only the rest (bid outcomes, admins' messages).
@@ -156,6 +160,7 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
   let closedByUser = false;
   /** The current socket got its welcome (it was not refused at the upgrade). */
   let welcomed = false;
+  let welcomes = 0;
 
   function send(msg: unknown): void {
     if (state.value !== "open" || !socket) return;
@@ -279,6 +284,7 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
       if (add.length) send({ type: "subscribe", zones: add });
       if (remove.length) send({ type: "unsubscribe", zones: remove });
     }
+    opts.onWelcome?.(msg, welcomes++ > 0);
   }
 
   function merge(ticks: PriceTick[], replaceZones?: readonly Iso[]): void {
@@ -320,6 +326,9 @@ export function connectRealtime(opts: RealtimeClientOptions): RealtimeClient {
           alerts.value = [...alerts.value, msg].slice(-keepAlerts);
         }
         opts.onAlert?.(msg);
+        return;
+      case "audit":
+        opts.onAudit?.();
         return;
       case "heartbeat":
         send({ type: "pong", ts: msg.ts });

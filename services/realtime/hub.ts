@@ -66,6 +66,8 @@ export interface HubOptions {
   snapshotTimeoutMs?: number;
   /** How often this instance tells the others its connections per organization (when they changed). */
   censusMs?: number;
+  /** Audit notices of an organization within this many ms go out as one (a batch of bids is one refresh). */
+  auditCoalesceMs?: number;
 }
 
 export interface ConnectionInfo {
@@ -73,6 +75,8 @@ export interface ConnectionInfo {
   orgId: string;
   /** The zones to start with; "all" is the /api/ws/prices default, which the first subscribe replaces. */
   zones: Iso[] | "all";
+  /** Receives the organization's audit notices: only a connection its caller may read the audit log on. */
+  audit?: boolean;
 }
 
 export interface HubStats {
@@ -140,6 +144,7 @@ interface Client {
   socket: HubSocket;
   userId: string;
   orgId: string;
+  audit: boolean;
   /** Its organization's sending counters (shared by the organization's connections), for OrgHubStats. */
   orgCounters: OrgCounters;
   zones: Set<Iso>;
@@ -222,6 +227,10 @@ export class RealtimeHub {
   /** Other instances' last census, by instance id. */
   readonly #peers = new Map<string, { counts: Record<string, number>; at: number }>();
   #slow = 0;
+  /** Organizations with audit notices waiting for the end of their coalescing window. */
+  readonly #auditPending = new Set<string>();
+  #auditTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #auditCoalesceMs: number;
   #started = false;
   #closed = false;
   #seq = 0;
@@ -254,6 +263,7 @@ export class RealtimeHub {
     this.#maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
     this.#snapshotTimeoutMs = opts.snapshotTimeoutMs ?? 2_000;
     this.#censusMs = opts.censusMs ?? 2_000;
+    this.#auditCoalesceMs = opts.auditCoalesceMs ?? 100;
   }
 
   /** Starts the heartbeat and the bus (in the background: the bus never delays start-up). */
@@ -331,6 +341,40 @@ export class RealtimeHub {
     return msg;
   }
 
+  /**
+   * The organization has new audit entries (committed): its audit connections here and on every instance
+   * are told, at most once per coalescing window, whatever the number of entries in it.
+   */
+  publishAudit(orgId: string): void {
+    if (this.#closed) return;
+    this.#auditPending.add(orgId);
+    if (this.#auditTimer !== null) return;
+    this.#auditTimer = setTimeout(() => {
+      this.#auditTimer = null;
+      const orgs = [...this.#auditPending];
+      this.#auditPending.clear();
+      for (const org of orgs) {
+        this.#auditLocal(org);
+        this.#bus.publish({ kind: "audit", org });
+      }
+    }, this.#auditCoalesceMs);
+  }
+
+  #auditLocal(orgId: string): void {
+    let text: string | null = null;
+    for (const c of this.#clients) {
+      // Tenant and permission: only this organization's connections opened with audit:read.
+      if (!c.audit || c.orgId !== orgId) continue;
+      // Far behind: skipped, not queued; its feed catches up on its next refresh.
+      if (c.socket.bufferedAmount > this.#maxBuffered * CONTROL_BACKLOG_FACTOR) {
+        this.#c.dropped++;
+        continue;
+      }
+      text ??= JSON.stringify({ type: "audit", at: new Date().toISOString() });
+      this.#sendText(c, text);
+    }
+  }
+
   /** The newest tick per zone+market this instance has seen (the stand-in for the latest-price cache). */
   lastSeen(zones: readonly Iso[] = ISOS): PriceTick[] {
     const out: PriceTick[] = [];
@@ -351,6 +395,7 @@ export class RealtimeHub {
       socket,
       userId: info.userId,
       orgId: info.orgId,
+      audit: info.audit === true,
       orgCounters: this.#countFor(info.orgId),
       zones: new Set(all ? ISOS : info.zones as Iso[]),
       allByDefault: all,
@@ -454,6 +499,8 @@ export class RealtimeHub {
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
     if (this.#censusTimer !== null) clearInterval(this.#censusTimer);
+    if (this.#auditTimer !== null) clearTimeout(this.#auditTimer);
+    this.#auditTimer = null;
     this.#flushTimer = this.#heartbeatTimer = null;
     for (const c of this.#clients) {
       try {
@@ -667,6 +714,8 @@ export class RealtimeHub {
       this.#ingest(msg.ticks, msg.published_at, msg.org);
     } else if (msg.kind === "census") {
       this.#peers.set(msg.instance, { counts: msg.counts, at: Date.now() });
+    } else if (msg.kind === "audit") {
+      this.#auditLocal(msg.org);
     } else {
       this.#alertLocal(msg.alert, msg.org, msg.user);
     }

@@ -114,6 +114,14 @@ export interface AlertMessage {
    */
   notification?: { id: string; toast: boolean };
 }
+/**
+ * The organization's audit log has new entries (on /api/ws/audit only, to those allowed `audit:read`):
+ * no entry in it; the live feed asks the audit API for what came since its newest, with its filters.
+ */
+export interface AuditMessage {
+  type: "audit";
+  at: string;
+}
 export interface SubscribedMessage {
   type: "subscribed";
   zones: Iso[];
@@ -139,6 +147,7 @@ export type ServerMessage =
   | SnapshotMessage
   | PricesMessage
   | AlertMessage
+  | AuditMessage
   | SubscribedMessage
   | HeartbeatMessage
   | PongMessage

@@ -1,8 +1,8 @@
 /**
  * The admin console in a real browser, at desktop and phone widths: every /admin page fits the screen
- * (no sideways scrolling at 390 px), the activity feed shows a new audit entry without a reload, the
- * system page's figures refresh, and the platform admin suspends an organization with the page's own
- * form. Screenshots go to $ADMIN_SCREENSHOTS when it is set.
+ * (no sideways scrolling at 390 px), the activity feed shows a new audit entry without a reload (pushed
+ * over /api/ws/audit, not polled) and keeps to its filters, the system page's figures refresh, and the
+ * platform admin suspends an organization with the page's own form. Screenshots go to $ADMIN_SCREENSHOTS when it is set.
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../helpers/browser.ts";
@@ -57,12 +57,38 @@ serviceTest(
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${app.url}/login?next=/admin/activity`);
       await signIn(page, email, `${app.url}/admin/activity`);
-      await page.waitForSelector('[data-testid="feed-state"]:has-text("Live")');
-      // Something happens in the organization; the open page shows it without a reload.
-      const key = await api("POST", "/api/api-keys", { name: "feed probe" });
-      await page.waitForSelector(`[data-action="api_key.created"]:has-text("${key.api_key.id.slice(0, 12)}")`, {
-        timeout: 15_000,
+      // The feed's fallback refresh is a minute apart: what shows within seconds came by push.
+      const feedReads: { url: string; at: number }[] = [];
+      page.on("request", (r) => {
+        if (r.url().includes("/api/admin/audit-logs")) feedReads.push({ url: r.url(), at: Date.now() });
       });
+      const sockets: string[] = [];
+      page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
+      await page.reload();
+      await page.waitForSelector('[data-testid="feed-state"][data-state="live"]');
+      assert.ok(sockets.includes("/api/ws/audit"), `the feed's socket (${sockets})`);
+      await new Promise((r) => setTimeout(r, 500)); // notices of the sign-in itself have come and gone
+      const quietFrom = Date.now();
+      // Something happens in the organization; the open page shows it without a reload and without a poll.
+      const key = await api("POST", "/api/api-keys", { name: "feed probe" });
+      const createdAt = Date.now();
+      await page.waitForSelector(`[data-action="api_key.created"]:has-text("${key.api_key.id.slice(0, 12)}")`, {
+        timeout: 5_000,
+      });
+      const reads = feedReads.filter((r) => r.at >= quietFrom);
+      assert.ok(reads.length >= 1 && reads.every((r) => r.at >= createdAt - 50), JSON.stringify(reads));
+      assert.ok(Date.now() - createdAt < 5_000);
+
+      // With a filter, the notice brings only what matches it: an API key is not a sign-in.
+      await page.goto(`${app.url}/admin/activity?action=auth.*`);
+      await page.waitForSelector('[data-testid="feed-state"][data-state="live"]');
+      const filtered = page.waitForResponse((r) =>
+        r.url().includes("/api/admin/audit-logs") && r.url().includes("action=auth.")
+      );
+      const other = await api("POST", "/api/api-keys", { name: "not a sign-in" });
+      await filtered;
+      assert.equal(await page.locator(`[data-action="api_key.created"]`).count(), 0);
+      assert.equal(await page.locator(`text=${other.api_key.id.slice(0, 12)}`).count(), 0);
 
       // The system page's figures move as requests come in.
       await page.goto(`${app.url}/admin/system`);

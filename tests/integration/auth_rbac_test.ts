@@ -29,6 +29,7 @@ const PUBLIC_OPERATIONS = new Set([
  */
 const PINNED: Record<string, Permission | "public"> = {
   "GET /api/admin/audit-logs": "audit:read",
+  "GET /api/ws/audit": "audit:read",
   "GET /api/api-keys": "api_keys:manage",
   "POST /api/api-keys": "api_keys:manage",
   "DELETE /api/api-keys/{id}": "api_keys:manage",

@@ -258,6 +258,7 @@ Deno.test("Prometheus scrapes the app's /metrics with its METRICS_TOKEN; Grafana
     ws: () => ({ connections: 0, frames_sent: 0, messages_sent: 0 }),
     queueDeadLetters: () => 0,
     queueBackend: () => "kv",
+    queueDepth: () => Promise.resolve([{ topic: "bids.events", depth: 0, oldestAgeS: 0 }]),
     outbox: () => Promise.resolve({ backlog: 0, oldestAgeS: 0 }),
     dbPool: () => ({ max: 1, inFlight: 0 }),
   }).render();
@@ -281,6 +282,7 @@ Deno.test("Prometheus scrapes the app's /metrics with its METRICS_TOKEN; Grafana
     "route",
     "status",
     "quota",
+    "topic",
   ]);
   for (const panel of dashboard.panels) {
     assert.equal(panel.datasource.uid, ds.uid, `${panel.title}: its data source`);
