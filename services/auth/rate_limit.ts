@@ -4,6 +4,7 @@
  * KV for that call, so an outage never lets a request through unlimited and
  * never fails it either.
  */
+import { isKvBusy } from "../adapters/kv_busy.ts";
 import type { Redis } from "ioredis";
 
 export interface RateRule {
@@ -47,7 +48,7 @@ export function createRateLimiter(opts: {
         const r = await kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit();
         if (r.ok) return next;
       } catch (e) {
-        if (!/database is locked/i.test(e instanceof Error ? e.message : String(e))) throw e;
+        if (!isKvBusy(e)) throw e;
         await new Promise((r) => setTimeout(r, Math.min(50, 2 ** attempt)));
       }
     }
