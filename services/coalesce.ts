@@ -16,6 +16,12 @@ export interface CoalesceOptions<T, R> {
   size?: (item: T) => number;
   /** Items of different keys never share a run (default: all may). */
   key?: (item: T) => string;
+  /**
+   * Most runs of one key at a time (default: no limit). Items that come while that many run wait, and go
+   * together when one ends: for writes the database serialises anyway (a lock to commit), a few large
+   * transactions instead of a crowd of small ones queued on the lock, each holding a connection.
+   */
+  concurrency?: number;
 }
 
 interface Queued<T, R> {
@@ -29,6 +35,8 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
   let queue: Queued<T, R>[] = [];
   let queued = 0;
   let scheduled = false;
+  const limit = opts.concurrency ?? Infinity;
+  const running = new Map<string, number>();
 
   // Every failure ends in the callers' promises: a sync throw (`db()` while the database reconnects)
   // included, since an unhandled rejection here would take the process down.
@@ -50,7 +58,7 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
     queue = [];
     queued = 0;
     // Runs by key, each up to `max`, in arrival order within a key.
-    const runs: Queued<T, R>[][] = [];
+    const runs: { key: string; items: Queued<T, R>[] }[] = [];
     const open = new Map<string, { items: Queued<T, R>[]; size: number }>();
     for (const q of batch) {
       const k = opts.key?.(q.item) ?? "";
@@ -59,12 +67,33 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
       if (!r || r.size + n > opts.max) {
         r = { items: [], size: 0 };
         open.set(k, r);
-        runs.push(r.items);
+        runs.push({ key: k, items: r.items });
       }
       r.items.push(q);
       r.size += n;
     }
-    await Promise.all(runs.map(run));
+    const started: Promise<void>[] = [];
+    for (const r of runs) {
+      const busy = running.get(r.key) ?? 0;
+      if (busy >= limit) {
+        // Back in the queue, in order, for when a run of its key ends.
+        for (const q of r.items) {
+          queue.push(q);
+          queued += size(q.item);
+        }
+        continue;
+      }
+      running.set(r.key, busy + 1);
+      started.push(
+        run(r.items).finally(() => {
+          const left = running.get(r.key)! - 1;
+          if (left) running.set(r.key, left);
+          else running.delete(r.key);
+          if (queue.length) flush().catch(() => {});
+        }),
+      );
+    }
+    await Promise.all(started);
   }
 
   return (item) =>

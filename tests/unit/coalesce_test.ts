@@ -37,3 +37,51 @@ Deno.test("a failed run is retried item by item: only the bad item fails", async
   assert.equal(shared, 1);
   assert.deepEqual(out.map((r) => r.status === "fulfilled" ? r.value : (r.reason as Error).message), [2, "bad -1", 6]);
 });
+
+Deno.test("with a concurrency limit, what comes while runs are busy waits and then goes together", async () => {
+  const runs: number[][] = [];
+  const gates: PromiseWithResolvers<void>[] = [];
+  let inFlight = 0, most = 0;
+  const call = coalesce<number, number>({
+    together: async (items) => {
+      runs.push(items);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const gate = Promise.withResolvers<void>();
+      gates.push(gate);
+      await gate.promise;
+      inFlight--;
+      return items.map((i) => i * 10);
+    },
+    alone: async (item) => {
+      runs.push([item]);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const gate = Promise.withResolvers<void>();
+      gates.push(gate);
+      await gate.promise;
+      inFlight--;
+      return item * 10;
+    },
+    max: 2,
+    concurrency: 1,
+  });
+  const first = [call(1), call(2)]; // a full run: starts at once
+  await new Promise((r) => setTimeout(r, 0));
+  const later = [3, 4, 5, 6, 7].map(call); // arrive while it runs
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(runs, [[1, 2]], "nothing else starts while the one allowed run is busy");
+  const release = async () => {
+    while (gates.length) {
+      gates.shift()!.resolve();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+  const releasing = (async () => {
+    for (let i = 0; i < 10; i++) await release();
+  })();
+  assert.deepEqual(await Promise.all([...first, ...later]), [10, 20, 30, 40, 50, 60, 70]);
+  await releasing;
+  assert.equal(most, 1);
+  assert.deepEqual(runs, [[1, 2], [3, 4], [5, 6], [7]], "the waiting items went in runs of up to max, in order");
+});
