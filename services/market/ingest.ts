@@ -14,14 +14,8 @@ import { coalesce } from "../coalesce.ts";
 import { log } from "../log/logger.ts";
 import type { Queue, Unsubscribe } from "../queue/queue.ts";
 import { sha256Hex } from "../crypto/sha256.ts";
-import {
-  type LocationPrice,
-  type Market,
-  type PriceTick,
-  TICK_BATCH_VERSION,
-  type TickBatch,
-  tickBatchSchema,
-} from "./types.ts";
+import type { LocationPrice, Market, PriceTick, TickBatch } from "./types.ts";
+import { PACK_LIMITS, packBatches, readTickBatch } from "./packed.ts";
 import { WRITE_CHUNK, writeTicks } from "./store.ts";
 import { writeLocationPrices } from "./location_store.ts";
 import { type Iso, ISOS } from "./zones.ts";
@@ -30,9 +24,12 @@ export const topicOf = (zone: Iso) => `market_data.${zone}`;
 export const latestKey = (zone: Iso, market: Market) => `latest:${zone}:${market}`;
 const LATEST_TTL_MS = 7 * 24 * 3600_000;
 
-/** Deno KV values are ≤ 64 KiB, so KV batches stay small; Kafka takes larger ones. */
+/**
+ * Rows per bus message: Deno KV values are ≤ 64 KiB, Kafka takes larger ones (services/market/packed.ts
+ * bounds a message's size whatever its values).
+ */
 export function batchSizeFor(backend: "kafka" | "kv"): number {
-  return backend === "kafka" ? 2000 : 250;
+  return PACK_LIMITS[backend].rows;
 }
 
 export interface IngestSinks {
@@ -64,22 +61,12 @@ export async function publishTicks(
   };
   for (const t of ticks) of(t.zone).ticks.push(t);
   for (const p of locations) of(p.zone).locations.push(p);
-  const size = batchSizeFor(queue.backend());
+  const limits = PACK_LIMITS[queue.backend()];
   let messages = 0;
   for (const [zone, list] of byZone) {
-    const batches: TickBatch[] = [];
-    for (let i = 0; i < list.ticks.length; i += size) {
-      batches.push({ v: TICK_BATCH_VERSION, source, ticks: list.ticks.slice(i, i + size) });
-    }
-    for (let i = 0; i < list.locations.length; i += size) {
-      batches.push({ v: TICK_BATCH_VERSION, source, ticks: [], locations: list.locations.slice(i, i + size) });
-    }
-    for (const batch of batches) {
+    for (const batch of packBatches(zone, source, list.ticks, list.locations, limits)) {
       // The same ticks from the same source always get the same key: a re-publish is a duplicate, not news.
-      const idempotencyKey = await sha256Hex(
-        `${source}|${zone}|` + batch.ticks.map((t) => `${t.market}${t.interval_start}${t.lmp}`).join(",") +
-          (batch.locations ?? []).map((p) => `|${p.location}${p.market}${p.interval_start}${p.lmp}`).join(""),
-      );
+      const idempotencyKey = await sha256Hex(`${zone}|${JSON.stringify(batch)}`);
       await queue.publish(topicOf(zone), batch, { key: zone, idempotencyKey });
       messages++;
     }
@@ -156,6 +143,14 @@ export async function latestFromCache(cache: Cache, zones: readonly Iso[]): Prom
 }
 
 /**
+ * Writes of one source in flight at a time. The hourly rollup's trigger takes one lock to commit, so more
+ * writers only queue on it (the KV queue hands out ~100 messages at once: that was ~100 transactions, each
+ * holding a connection); two let one COPY its rows while the other rolls up and commits, and what arrives
+ * meanwhile goes in the next write, together.
+ */
+const INGEST_WRITERS = 2;
+
+/**
  * `applyBatch` for batches that arrive together (services/coalesce.ts): the KV queue delivers many messages at
  * once, and the batches of one source queued in the same turn go to the database as one statement (up to
  * WRITE_CHUNK ticks), not one each. Each caller resolves only once its own ticks are committed; if a shared
@@ -175,6 +170,7 @@ export function coalescedApply(sinks: IngestSinks): (batch: TickBatch) => Promis
     max: WRITE_CHUNK,
     size: (batch) => batch.ticks.length + (batch.locations?.length ?? 0),
     key: (batch) => batch.source,
+    concurrency: INGEST_WRITERS,
   });
 }
 
@@ -183,13 +179,13 @@ export function startConsumer(queue: Queue, sinks: IngestSinks): Unsubscribe {
   const apply = coalescedApply(sinks);
   const subs = ISOS.map((zone) =>
     queue.subscribe(topicOf(zone), "ingest", async (msg) => {
-      const parsed = tickBatchSchema.safeParse(msg.payload);
-      if (!parsed.success) {
+      const parsed = readTickBatch(msg.payload);
+      if ("error" in parsed) {
         // Retrying cannot fix a malformed batch; it is logged and skipped, not redelivered forever.
-        log.error("malformed tick batch dropped", { topic: msg.topic, error: parsed.error.message.slice(0, 500) });
+        log.error("malformed tick batch dropped", { topic: msg.topic, error: parsed.error.slice(0, 500) });
         return;
       }
-      await apply(parsed.data);
+      await apply(parsed.batch);
     })
   );
   return async () => {

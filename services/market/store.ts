@@ -8,8 +8,13 @@ import type { Database, Queryable, Transaction } from "../../db/database.ts";
 import type { Market, PriceTick } from "./types.ts";
 import type { Iso } from "./zones.ts";
 
-/** Most ticks the ingest consumer writes in one call (services/coalesce.ts groups batches up to it). */
-export const WRITE_CHUNK = UPSERT_CHUNK;
+/**
+ * Most ticks the ingest consumer writes in one call (services/coalesce.ts groups batches up to it). On
+ * Postgres a call is one COPY of any size (the unnest path takes UPSERT_CHUNK at a time); every call pays a
+ * commit and a run of the hourly rollup's trigger, and 20,000 a call cut the database's time for an ingest
+ * by a fifth against 5,000. A transaction's rows stay within work_mem in the trigger's transition table.
+ */
+export const WRITE_CHUNK = 4 * UPSERT_CHUNK;
 
 const MARKET_PRICES = {
   table: "market_prices",

@@ -358,8 +358,8 @@ Deno.test(
       let committed = 0;
       const stop = startConsumer(queue, { db: () => db, cache, onCommitted: (t) => (committed += t.length) });
       const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM location_prices`))[0].n;
-      // KV batches hold 250: 2 of ticks, 3 of location prices.
-      assert.equal(await publishTicks(queue, ticks, "sim", locations), 5);
+      // KV batches hold 900 (packed): 1 of ticks, 1 of location prices.
+      assert.equal(await publishTicks(queue, ticks, "sim", locations), 2);
       const deadline = Date.now() + 20_000;
       while ((await count()) < 600 || committed < 300) {
         if (Date.now() > deadline) throw new Error("location prices did not arrive");
