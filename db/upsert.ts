@@ -83,19 +83,38 @@ async function bulk<T>(tx: Transaction, spec: UpsertSpec<T>, rows: readonly T[])
   else await insertUnnest(tx, spec, rows, onConflict(spec));
 }
 
+/**
+ * The last row of each key, in the order keys first appear. A map per key column (nested) rather than one
+ * map of joined keys: joining every row's key into a new string was the costliest step of a large call on
+ * the client, and a value's own string keeps its hash.
+ */
 function lastPerKey<T>(spec: UpsertSpec<T>, rows: readonly T[]): T[] {
   const keyCols = spec.key.map((k) => {
     const c = spec.columns.find((c) => c.name === k);
     if (!c) throw new Error(`upsert ${spec.table}: key column ${k} is not among the columns`);
     return c.value;
   });
-  const unique = new Map<string, T>();
+  const last = keyCols.length - 1;
+  // A number and its text are one key to the database.
+  const keyOf = (v: Value) => typeof v === "string" ? v : String(v);
+  const root = new Map<string, unknown>();
+  const out: T[] = [];
   for (const r of rows) {
-    let k = "";
-    for (const get of keyCols) k += `${get(r)}\u0000`;
-    unique.set(k, r);
+    let level = root;
+    for (let i = 0; i < last; i++) {
+      const v = keyOf(keyCols[i](r));
+      let next = level.get(v) as Map<string, unknown> | undefined;
+      if (!next) level.set(v, next = new Map());
+      level = next;
+    }
+    const v = keyOf(keyCols[last](r));
+    const at = level.get(v) as number | undefined;
+    if (at === undefined) {
+      level.set(v, out.length);
+      out.push(r);
+    } else out[at] = r;
   }
-  return unique.size === rows.length ? rows as T[] : [...unique.values()];
+  return out.length === rows.length ? rows as T[] : out;
 }
 
 const names = <T>(
