@@ -66,12 +66,10 @@ export async function upsertRows<T>(
  * insertion, and COPY on Postgres); only when one exists already does the call pay for both.
  */
 async function bulk<T>(tx: Transaction, spec: UpsertSpec<T>, rows: readonly T[]): Promise<void> {
-  const copy = tx.copyIn
-    ? copyText(rows, spec.columns.map((c) => c.value), (spec.fixed ?? []).map((f) => f.value))
-    : "";
+  const copy = copyChunks(spec, rows);
   await tx.query("SAVEPOINT upsert_fresh");
   try {
-    if (tx.copyIn) await tx.copyIn(`COPY ${spec.table} (${names(spec).join(", ")}) FROM STDIN`, once(copy));
+    if (tx.copyIn) await tx.copyIn(`COPY ${spec.table} (${names(spec).join(", ")}) FROM STDIN`, copy());
     else await insertUnnest(tx, spec, rows, "");
     await tx.query("RELEASE SAVEPOINT upsert_fresh");
     return;
@@ -149,18 +147,33 @@ async function insertUnnest<T>(q: Queryable, spec: UpsertSpec<T>, rows: readonly
 type CopyTx = Transaction & Required<Pick<Transaction, "copyIn">>;
 
 /** Through a staging table of this connection, emptied by the statement that reads it. */
-async function upsertStaged<T>(tx: CopyTx, spec: UpsertSpec<T>, copy: string): Promise<void> {
+async function upsertStaged<T>(tx: CopyTx, spec: UpsertSpec<T>, copy: () => AsyncIterable<string>): Promise<void> {
   const staging = `upsert_${spec.table}`;
   const all = names(spec).join(", ");
   const columns = [...spec.columns, ...(spec.fixed ?? [])].map((c) => `${c.name} ${c.type}`).join(", ");
   await tx.query(`CREATE TEMP TABLE IF NOT EXISTS ${staging} (${columns})`);
-  await tx.copyIn(`COPY ${staging} (${all}) FROM STDIN`, once(copy));
+  await tx.copyIn(`COPY ${staging} (${all}) FROM STDIN`, copy());
   await tx.query(
     `WITH s AS (DELETE FROM ${staging} RETURNING ${all})
      INSERT INTO ${spec.table} (${all}) SELECT ${all} FROM s ${onConflict(spec)}`,
   );
 }
 
-async function* once(text: string): AsyncIterable<string> {
-  yield text;
+/** Rows per piece of a COPY stream. */
+const COPY_CHUNK = 2000;
+
+/**
+ * A call's rows as COPY text, made a piece at a time as the stream takes them, so the server parses the first
+ * rows while the rest are written out (a large call was the text of all its rows first, then the server's work).
+ * Pieces are kept, so a second COPY of the same rows (into the staging table) does not make them again.
+ */
+function copyChunks<T>(spec: UpsertSpec<T>, rows: readonly T[]): () => AsyncIterable<string> {
+  const fields = spec.columns.map((c) => c.value);
+  const fixed = (spec.fixed ?? []).map((f) => f.value);
+  const made: string[] = [];
+  return async function* () {
+    for (let i = 0, k = 0; i < rows.length; i += COPY_CHUNK, k++) {
+      yield made[k] ??= copyText(rows.slice(i, i + COPY_CHUNK), fields, fixed);
+    }
+  };
 }

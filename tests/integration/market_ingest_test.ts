@@ -135,6 +135,13 @@ async function bulkContract(db: Database, ticks: PriceTick[]) {
   await assert.rejects(() => writeTicks(db, [...more.slice(0, -1), bad], "test"));
   const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
   assert.equal(n, ticks.length + BULK_MIN);
+  // Refused by the client deep into the COPY stream (a price that is not a number, past the first pieces):
+  // the same, the rows already sent roll back.
+  const many = series("PJM", 3 * BULK_MIN + 5000, Date.parse(fresh.at(-1)!.interval_end));
+  many[many.length - 2] = { ...many[many.length - 2], lmp: NaN };
+  await assert.rejects(() => writeTicks(db, many, "test"), RangeError);
+  const [{ n: still }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM market_prices`);
+  assert.equal(still, ticks.length + BULK_MIN);
 
   // Location prices share the helper: a large batch, then its redelivery with one price revised.
   const hubs: LocationPrice[] = ticks.slice(10, 10 + BULK_MIN).map((t) => ({
