@@ -41,7 +41,8 @@ async function database(): Promise<{ db: Database; label: string; drop(): Promis
     };
   }
   const db = await openPglite("memory://");
-  return { db, label: "PGlite (no Postgres server found)", drop: () => db.close() };
+  const why = Deno.env.get("BENCH_INGEST_DB") === "pglite" ? "BENCH_INGEST_DB=pglite" : "no Postgres server found";
+  return { db, label: `PGlite (${why})`, drop: () => db.close() };
 }
 
 function ticksFor(days: number, shift: number): PriceTick[] {

@@ -34,7 +34,9 @@
  * `--processes=N` runs the app as N processes sharing the port (APP_PROCESSES, on a throwaway Postgres
  * database, unpinned) to see the fan-out spread over cores. Memory: the app's resident memory (every
  * process of it) before the clients connect, at the peak of the connect burst and with the connections
- * idle, per connection (target ≤ 30 KB idle, the burst's peak ≤ 2× that).
+ * idle, per connection (target ≤ 30 KB idle, the burst's peak ≤ 2× that) — printed as an indication only:
+ * resident memory also moves with the garbage collector and the embedded database (seen: 11.9 and 25.7 KB
+ * for the same 2,000-client run, and a negative figure at 10,000), so it is not a measurement of the target.
  */
 import { parseArgs } from "node:util";
 import { ISOS } from "../services/market/zones.ts";
@@ -365,20 +367,6 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       unit: "ms",
       target: { op: "<", value: 50, source: "issue 20" },
     });
-    report({
-      bench: "ws_fanout",
-      figure: `idle memory per connection, ${out.clients} clients`,
-      value: idleKbPerConn,
-      unit: "KB",
-      target: { op: "<=", value: 30, source: "issue 20" },
-    });
-    report({
-      bench: "ws_fanout",
-      figure: `peak memory per connection in the connect burst, ${out.clients} clients`,
-      value: peakKbPerConn,
-      unit: "KB",
-      target: { op: "<=", value: 2 * Math.max(idleKbPerConn, 0), source: "issue 20: 2× idle" },
-    });
     console.log(
       `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
         clients - allClients
@@ -391,7 +379,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
         fmt(peakKbPerConn)
       } KB per connection at the connect burst's peak (RSS ${fmt(rss0 / 1024)} → peak ${fmt(rssPeak / 1024)} → idle ${
         fmt(rssIdle / 1024)
-      } MB; target ≤ 30 KB, peak ≤ 2×)`,
+      } MB; target ≤ 30 KB, peak ≤ 2×; indicative only, not in the summary: the app's resident memory moves by more than the connections take as the embedded database and the garbage collector give memory back)`,
     );
     console.log(
       `  tick→client latency  p50 ${fmt(result.p50)} ms  p90 ${fmt(result.p90)} ms  p99 ${fmt(result.p99)} ms  max ${
