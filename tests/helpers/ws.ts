@@ -6,6 +6,7 @@
  */
 import type { Hono } from "hono";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
+import type { HubSocket, RealtimeHub } from "../../services/realtime/hub.ts";
 
 export type Frame<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
 
@@ -178,4 +179,24 @@ export async function waitFor(pred: () => boolean, timeoutMs = 10_000, what = "c
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** A socket accepted by `hub` that is open at once and records what it is sent (no network). */
+export function hubClient(
+  hub: RealtimeHub,
+  who: Omit<Parameters<RealtimeHub["accept"]>[1], "userId"> & { userId?: string },
+): ServerMessage[] {
+  const frames: ServerMessage[] = [];
+  const s: HubSocket = {
+    readyState: 1,
+    bufferedAmount: 0,
+    send: (d) => frames.push(JSON.parse(d)),
+    close() {},
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+  };
+  hub.accept(s, { userId: crypto.randomUUID(), ...who });
+  return frames;
 }

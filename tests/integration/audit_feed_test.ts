@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { audit, onAuditWritten } from "../../services/auth/audit.ts";
 import { createRedisBus } from "../../services/realtime/bus.ts";
-import { type HubSocket, RealtimeHub } from "../../services/realtime/hub.ts";
+import { RealtimeHub } from "../../services/realtime/hub.ts";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
 import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
 import { testApp } from "../helpers/test_app.ts";
-import { rawHandshake, serve, waitFor, WsProbe } from "../helpers/ws.ts";
+import { hubClient, rawHandshake, serve, waitFor, WsProbe } from "../helpers/ws.ts";
 
 Deno.test("audit feed: an entry of org A reaches A's admins' audit sockets, and nobody else's", opts, async () => {
   const t = await testApp();
@@ -112,22 +112,7 @@ Deno.test(
   },
 );
 
-/** A socket that is open at once and records what it is sent. */
-function fakeClient(hub: RealtimeHub, orgId: string, audit: boolean): ServerMessage[] {
-  const frames: ServerMessage[] = [];
-  const s: HubSocket = {
-    readyState: 1,
-    bufferedAmount: 0,
-    send: (d) => frames.push(JSON.parse(d)),
-    close() {},
-    onopen: null,
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-  };
-  hub.accept(s, { userId: crypto.randomUUID(), orgId, zones: [], audit });
-  return frames;
-}
+const fakeClient = (hub: RealtimeHub, orgId: string, audit: boolean) => hubClient(hub, { orgId, zones: [], audit });
 
 serviceTest(
   "audit feed: across instances over the Redis bus, coalesced, to the organization's feeds only",

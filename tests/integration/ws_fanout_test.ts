@@ -10,13 +10,13 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createRedisBus } from "../../services/realtime/bus.ts";
-import { type HubSocket, RealtimeHub } from "../../services/realtime/hub.ts";
+import { RealtimeHub } from "../../services/realtime/hub.ts";
 import type { PriceTick } from "../../services/market/types.ts";
 import type { ServerMessage } from "../../services/realtime/protocol.ts";
 import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
 import { GOOD_PASSWORD, TEST_JWT_SECRET, uniqueEmail } from "../helpers/test_app.ts";
-import { waitFor, WsProbe } from "../helpers/ws.ts";
+import { hubClient, waitFor, WsProbe } from "../helpers/ws.ts";
 import { ticksOf } from "../../services/realtime/rows.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,22 +34,7 @@ function tick(lmp: number, zone: PriceTick["zone"] = "PJM"): PriceTick {
   };
 }
 
-/** A socket that is open at once and records what it is sent. */
-function fakeClient(hub: RealtimeHub, orgId = "org"): ServerMessage[] {
-  const frames: ServerMessage[] = [];
-  const s: HubSocket = {
-    readyState: 1,
-    bufferedAmount: 0,
-    send: (d) => frames.push(JSON.parse(d)),
-    close() {},
-    onopen: null,
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-  };
-  hub.accept(s, { userId: "u", orgId, zones: "all" });
-  return frames;
-}
+const fakeClient = (hub: RealtimeHub, orgId = "org") => hubClient(hub, { userId: "u", orgId, zones: "all" });
 
 const pricesOf = (frames: ServerMessage[]) => frames.flatMap((f) => f.type === "prices" ? ticksOf(f) : []);
 
