@@ -278,8 +278,11 @@ export function createQueue(opts: QueueOptions): Queue {
       const topic = String(e.key[DEPTH_PREFIX.length]);
       const counted = Number(BigInt.asIntN(64, e.value.value));
       let p = dead.byTopic.get(topic) ?? 0;
-      if (counted < p && Date.now() - dead.at > 50) {
-        await countDeadLetters(); // a cached count may still hold letters re-driven since
+      if (counted < p) {
+        // Recounted whenever it decides: a count even milliseconds old may still hold letters re-driven since,
+        // and the reset below from such a count would set the counter too high for good (the counter entry was
+        // read first, so a re-drive after that fails the reset's check instead).
+        await countDeadLetters();
         dead = deadCount!;
         p = dead.byTopic.get(topic) ?? 0;
       }
