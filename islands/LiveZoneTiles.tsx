@@ -58,7 +58,7 @@ export default function LiveZoneTiles(
   }, []);
 
   return (
-    <div class="space-y-3">
+    <div class="space-y-3" data-testid="zone-prices">
       <div class="flex items-center justify-between">
         <h2 class="text-base font-semibold">Prices by zone</h2>
         <LiveBadge client={client.value} />
