@@ -35,6 +35,18 @@ export interface Database extends Queryable {
 }
 
 /**
+ * Runs `fn` once what `q` wrote is visible to others: after the commit when `q` is a transaction of the app's
+ * database (`afterCommit`), else at once — a database (not a transaction) has committed by now, and a
+ * transaction without hooks is a handle opened outside the app (a script, a test), for which at once is the
+ * best it can do.
+ */
+export function whenCommitted(q: Queryable, fn: () => void): void {
+  const tx = q as Partial<Transaction>;
+  if (typeof tx.afterCommit === "function" && !("transaction" in q)) tx.afterCommit(fn);
+  else fn();
+}
+
+/**
  * The database with `afterCommit` on its transactions. Hooks run after the commit resolved, in order; one
  * that throws is ignored: the transaction is committed, whatever a listener does.
  */

@@ -1,6 +1,6 @@
 /** The audit log: who did what, in which organization, from where, when. Append-only. */
 import { z } from "zod";
-import type { Queryable, Transaction } from "../../db/database.ts";
+import { type Queryable, whenCommitted } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
 
 /** An action filter: exact (`auth.login`) or a family (`auth.*`). */
@@ -72,11 +72,7 @@ export function auditWritten(q: Queryable, orgIds: Iterable<string | null | unde
       }
     }
   };
-  const tx = q as Partial<Transaction>;
-  // A database (not a transaction) has committed the insert by now; a transaction without hooks is a
-  // handle opened outside the app (a script, a test), told at once as the best it can do.
-  if (typeof tx.afterCommit === "function" && !("transaction" in q)) tx.afterCommit(tell);
-  else tell();
+  whenCommitted(q, tell);
 }
 
 export interface AuditQuery {

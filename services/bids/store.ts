@@ -251,7 +251,7 @@ export async function submitDrafts(
   drafts: readonly { id: string; version: number; to?: "submitted" | "pending_approval"; reason?: string | null }[],
   at: Date,
 ): Promise<BidView[]> {
-  bidStatusesChanged(c.orgId);
+  bidStatusesChanged(q, c.orgId);
   const rows = await q.query<BidView>(
     `WITH input AS (SELECT * FROM unnest($2::uuid[], $3::int[], $9::text[], $10::text[]) WITH ORDINALITY
                       AS t(id, version, target, reason, n)),
@@ -328,7 +328,7 @@ export async function withdrawReplaced(
   c: { orgId: string; userId: string; apiKeyId?: string | null; ip?: string | null },
   old: readonly { id: string; version: number; status: BidStatus; replaced_by: string | null }[],
 ): Promise<void> {
-  bidStatusesChanged(c.orgId);
+  bidStatusesChanged(q, c.orgId);
   if (!old.length) return;
   const rows = await q.query<{ id: string }>(
     `WITH input AS (
@@ -466,7 +466,7 @@ export async function transition(
   actor: Actor,
   opts: { expectedVersion?: number; set?: Record<string, unknown>; details?: Record<string, unknown> } = {},
 ): Promise<BidView> {
-  bidStatusesChanged(orgId);
+  bidStatusesChanged(q, orgId);
   const set = opts.set ?? {};
   const cols = Object.keys(set);
   const assignments = cols.map((c, i) => `${c} = $${i + 6}`).join(", ");

@@ -21,9 +21,9 @@ Deno.test("approvals count: cached per approver until the organization's bids ch
   assert.equal(await cachedPendingCount(db, org, bob), 3);
   assert.equal(reads, 2, "each approver has their own count (their own bids are not theirs to approve)");
   pending = 2;
-  bidStatusesChanged(other);
+  bidStatusesChanged(db, other);
   assert.equal(await cachedPendingCount(db, org, alice), 3, "another organization's change is not this one's");
-  bidStatusesChanged(org);
+  bidStatusesChanged(db, org);
   assert.equal(await cachedPendingCount(db, org, alice), 2, "a change in the organization shows at once");
   assert.equal(reads, 3);
 });
