@@ -361,18 +361,10 @@ export class RealtimeHub {
   }
 
   #auditLocal(orgId: string): void {
-    let text: string | null = null;
-    for (const c of this.#clients) {
-      // Tenant and permission: only this organization's connections opened with audit:read.
-      if (!c.audit || c.orgId !== orgId) continue;
-      // Far behind: skipped, not queued; its feed catches up on its next refresh.
-      if (c.socket.bufferedAmount > this.#maxBuffered * CONTROL_BACKLOG_FACTOR) {
-        this.#c.dropped++;
-        continue;
-      }
-      text ??= JSON.stringify({ type: "audit", at: new Date().toISOString() });
-      this.#sendText(c, text);
-    }
+    const msg: ServerMessage = { type: "audit", at: new Date().toISOString() };
+    // Tenant and permission: only this organization's connections opened with audit:read. One far behind is
+    // skipped, not queued (#control); its feed catches up on its next refresh.
+    for (const c of this.#clients) if (c.audit && c.orgId === orgId) this.#control(c, msg);
   }
 
   /** The newest tick per zone+market this instance has seen (the stand-in for the latest-price cache). */
