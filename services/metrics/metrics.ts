@@ -163,6 +163,12 @@ export interface AppMetrics {
   registry(): Registry;
 }
 
+/** `read` once for all the gauges of one scrape (they collect in the same turn), again at the next scrape. */
+function perScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () => (p ??= read().finally(() => setTimeout(() => (p = null), 0)));
+}
+
 export function createAppMetrics(sources: MetricSources): AppMetrics {
   const own = new Registry();
   const gauge = (name: string, help: string, collect: (g: Gauge) => void | Promise<void>, labelNames?: string[]) =>
@@ -185,10 +191,8 @@ export function createAppMetrics(sources: MetricSources): AppMetrics {
     g.reset();
     if (n !== null) g.set({ backend: sources.queueBackend() }, n);
   }, ["backend"]);
-  let depths: Promise<{ topic: string; depth: number; oldestAgeS: number }[] | null> | null = null;
   // One read of the queue's counters per scrape for both gauges.
-  const readDepths = () =>
-    depths ??= sources.queueDepth().catch(() => null).finally(() => setTimeout(() => (depths = null), 0));
+  const readDepths = perScrape(() => sources.queueDepth().catch(() => null));
   // Counted on the KV queue, which every instance shares; Kafka's backlog is its consumers' lag.
   gauge("queue_depth", "Queue messages enqueued and not yet handled nor parked, all instances, by topic", async (g) => {
     const read = await readDepths();
@@ -200,9 +204,8 @@ export function createAppMetrics(sources: MetricSources): AppMetrics {
     g.reset();
     for (const d of read ?? []) g.set({ backend: "kv", topic: d.topic }, d.oldestAgeS);
   }, ["backend", "topic"]);
-  let outbox: Promise<{ backlog: number; oldestAgeS: number }> | null = null;
   // One outbox query per scrape for both gauges.
-  const readOutbox = () => (outbox ??= sources.outbox().finally(() => setTimeout(() => (outbox = null), 0)));
+  const readOutbox = perScrape(() => sources.outbox());
   gauge("outbox_backlog", "Outbox events not yet relayed", async (g) => {
     g.set((await readOutbox().catch(() => ({ backlog: -1, oldestAgeS: -1 }))).backlog);
   });
