@@ -57,16 +57,25 @@ export type PackedBatch = z.infer<typeof packedBatchSchema>;
  * How much one message may hold. On the KV queue values are V8-serialised: a number costs at most 9 bytes
  * (a tag and a double) and a string 2 bytes a character and a few more, so 900 rows of 7 numbers (56.7 KB)
  * or of 6 numbers with up to 3,000 characters of new location names (≤ 54.6 KB) stay under 64 KiB with room
- * for the envelope, whatever the values. Kafka takes JSON up to its 1 MB default.
+ * for the envelope, whatever the values. Kafka takes JSON up to its 1 MB default. A version-1 batch (the
+ * fallback for times a millisecond offset cannot spell) spells every field of every row: `v1Rows` of them.
  */
 export interface PackLimits {
   rows: number;
   nameChars: number;
+  v1Rows: number;
 }
 export const PACK_LIMITS: Record<"kafka" | "kv", PackLimits> = {
-  kv: { rows: 900, nameChars: 3_000 },
-  kafka: { rows: 2_000, nameChars: 20_000 },
+  kv: { rows: 900, nameChars: 3_000, v1Rows: 250 },
+  kafka: { rows: 2_000, nameChars: 20_000, v1Rows: 2_000 },
 };
+
+/** A version-1 batch per `size` rows of `rows`: what cannot be packed, in messages the queue still takes. */
+function v1Batches<T>(rows: readonly T[], size: number, batch: (part: T[]) => TickBatch): TickBatch[] {
+  const out: TickBatch[] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(batch(rows.slice(i, i + size)));
+  return out;
+}
 
 const marketCode = (m: Market) => m === "DA" ? 0 : 1;
 
@@ -129,7 +138,9 @@ export function packBatches(
   const out: (PackedBatch | TickBatch)[] = [];
   for (let i = 0; i < ticks.length; i += limits.rows) {
     const chunk = ticks.slice(i, i + limits.rows);
-    out.push(packTicks(zone, source, chunk) ?? { v: TICK_BATCH_VERSION, source, ticks: chunk });
+    const packed = packTicks(zone, source, chunk);
+    if (packed) out.push(packed);
+    else out.push(...v1Batches(chunk, limits.v1Rows, (part) => ({ v: TICK_BATCH_VERSION, source, ticks: part })));
   }
   let i = 0;
   while (i < locations.length) {
@@ -146,7 +157,13 @@ export function packBatches(
       }
     }
     const chunk = locations.slice(i, j);
-    out.push(packLocations(zone, source, chunk) ?? { v: TICK_BATCH_VERSION, source, ticks: [], locations: chunk });
+    const packed = packLocations(zone, source, chunk);
+    if (packed) out.push(packed);
+    else {
+      out.push(
+        ...v1Batches(chunk, limits.v1Rows, (part) => ({ v: TICK_BATCH_VERSION, source, ticks: [], locations: part })),
+      );
+    }
     i = j;
   }
   return out;

@@ -92,6 +92,40 @@ Deno.test("the largest packed message, whatever its values, fits a KV queue valu
   }
 });
 
+Deno.test("what cannot be packed goes as version-1 batches the KV queue still takes", async () => {
+  // Times without milliseconds: a whole chunk of rows falls back to version 1, which spells every field.
+  const rows = PACK_LIMITS.kv.rows;
+  const ticks = Array.from({ length: rows }, (_, i) => {
+    const t = tick(i, -12345.678901234 - i / 7);
+    return {
+      ...t,
+      interval_start: t.interval_start.replace(".000Z", "Z"),
+      interval_end: t.interval_end.replace(".000Z", "Z"),
+    };
+  });
+  const places = ticks.map((t, i): LocationPrice => ({
+    zone: "PJM",
+    location: `${"N".repeat(60)}${i % 40}`,
+    market: t.market,
+    interval_start: t.interval_start,
+    interval_end: t.interval_end,
+    lmp: t.lmp,
+  }));
+  const batches = packBatches("PJM", "sim", ticks, places, PACK_LIMITS.kv);
+  assert.ok(batches.every((b) => b.v === 1) && batches.length > 2);
+  const back = batches.map(read);
+  assert.deepEqual(back.flatMap((b) => b.ticks), ticks);
+  assert.deepEqual(back.flatMap((b) => b.locations ?? []), places);
+  const kv = await Deno.openKv(":memory:");
+  try {
+    for (const b of batches) {
+      await kv.enqueue(envelope("market_data.PJM", b, { key: "PJM", idempotencyKey: "k".repeat(64) }));
+    }
+  } finally {
+    kv.close();
+  }
+});
+
 Deno.test("a malformed packed batch is refused, not misread", () => {
   const [good] = packBatches("PJM", "sim", [tick(1), tick(2)], [], PACK_LIMITS.kv) as PackedBatch[];
   assert.deepEqual(read(good).ticks, [tick(1), tick(2)]);
