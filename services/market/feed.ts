@@ -111,21 +111,22 @@ export function startFeed(opts: {
     if (market.daHistoryDays > 0) await fillDayAheadHistory();
     await publishDayAhead();
   }
-  let firstAttempt!: () => void;
-  const attempted = new Promise<void>((resolve) => (firstAttempt = resolve));
-  const ready = (async () => {
+  /** After a failed fill: again, with backoff, until one succeeds or the feed stops. */
+  async function retryHistory(error: unknown): Promise<void> {
     for (let attempt = 0; !controller.signal.aborted; attempt++) {
+      const retryMs = HISTORY_RETRY_MS[Math.min(attempt, HISTORY_RETRY_MS.length - 1)];
+      log.error("market backfill failed", { error: error instanceof Error ? error.message : String(error), retryMs });
+      await abortableSleep(retryMs, controller.signal);
+      if (controller.signal.aborted) return;
       try {
-        await fillHistory();
-        return;
+        return await fillHistory();
       } catch (e) {
-        const retryMs = HISTORY_RETRY_MS[Math.min(attempt, HISTORY_RETRY_MS.length - 1)];
-        log.error("market backfill failed", { error: e instanceof Error ? e.message : String(e), retryMs });
-        firstAttempt();
-        await abortableSleep(retryMs, controller.signal);
+        error = e;
       }
     }
-  })().finally(firstAttempt);
+  }
+  const firstAttempt = fillHistory();
+  const ready = firstAttempt.catch(retryHistory);
 
   /**
    * DA prices and load of every day in [today − daHistoryDays, today) that lacks them (a first start, a database
@@ -233,7 +234,7 @@ export function startFeed(opts: {
     }, wait);
   };
   // Live prices do not wait for a history that keeps failing: they start after the first attempt.
-  attempted.then(() => !controller.signal.aborted && schedule());
+  firstAttempt.catch(() => {}).then(() => !controller.signal.aborted && schedule());
 
   return {
     ready,
