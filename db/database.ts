@@ -42,7 +42,7 @@ export interface Database extends Queryable {
  */
 export function whenCommitted(q: Queryable, fn: () => void): void {
   const tx = q as Partial<Transaction>;
-  if (typeof tx.afterCommit === "function" && !("transaction" in q)) tx.afterCommit(fn);
+  if (typeof tx.afterCommit === "function") tx.afterCommit(fn);
   else fn();
 }
 
