@@ -323,9 +323,6 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       return out.map((r) => ({ t: isoTime(r.b), mean: r.mean, min: r.min, max: r.max }));
     },
 
-    spreadByHour: async (q) => byHourOf((await rows<SpreadOut>(spreadSql(q)))[0]),
-    spreadByDay: async (q) => byDayOf((await rows<SpreadOut>(spreadSql(q)))[0]),
-
     async returnsByDay(q) {
       const out = await rows<{ date: string; n: string; sum: number; sumsq: number }>(
         `SELECT date, length(r) AS n, arraySum(r) AS sum, arraySum(x -> x * x, r) AS sumsq FROM (

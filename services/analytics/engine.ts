@@ -93,8 +93,6 @@ export interface MarketEngine {
   stats(q: PanelQuery): Promise<StatsRow>;
   heatmap(q: PanelQuery): Promise<HeatCell[]>;
   series(q: PanelQuery, bucketS: number): Promise<SeriesPoint[]>;
-  spreadByHour(q: Omit<PanelQuery, "market">): Promise<SpreadHour[]>;
-  spreadByDay(q: Omit<PanelQuery, "market">): Promise<SpreadDay[]>;
   /** Per operating day: count, sum and sum of squares of the changes of the hourly mean RT price. */
   returnsByDay(q: Omit<PanelQuery, "market">): Promise<DailyReturns[]>;
   spikes(q: Omit<PanelQuery, "market">, threshold: number): Promise<{ count: number; items: Spike[] }>;

@@ -343,8 +343,6 @@ export function postgresEngine(database: () => Database): MarketEngine {
     stats: async (q) => (await run(q, ["stats"])).stats,
     heatmap: async (q) => (await run(q, ["heatmap"])).heatmap,
     series: async (q, bucketS) => (await run(q, ["series"], { bucketS })).series,
-    spreadByHour: async (q) => (await run(zoneOnly(q), ["byHour"])).byHour,
-    spreadByDay: async (q) => (await run(zoneOnly(q), ["byDay"])).byDay,
     returnsByDay: async (q) => (await run(zoneOnly(q), ["returns"])).returns,
     spikes: async (q, threshold) => (await run(zoneOnly(q), ["spikes"], { threshold })).spikes,
 
