@@ -3,9 +3,10 @@
  * aggregated (rolling windows and cumulative sums over at most a few thousand daily rows).
  *
  * Percentiles are **nearest-rank**: the p-th percentile of n values is the value at rank ⌈p·n/100⌉
- * (1-based, at least 1) of the values sorted ascending — Postgres' `percentile_disc(p/100)`. Both engines
- * compute the rank in integer arithmetic, `(p·n + 99) div 100`, so a fraction such as 0.95 held as a
- * double can never move it by one. The median is the 50th percentile by this definition (a value that
+ * (1-based, at least 1) of the values sorted ascending — Postgres' `percentile_disc(p/100)`. Postgres
+ * computes the rank in integer arithmetic, `(p·n + 99) div 100`, so a fraction such as 0.95 held as a double
+ * can never move it by one; ClickHouse asks `quantilesExact` at levels just under p/100, which land on the
+ * same rank (`LEVELS` in clickhouse.ts says why). The median is the 50th percentile by this definition (a value that
  * occurred, never the mean of the two middle ones).
  */
 
