@@ -106,6 +106,13 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
       assert.equal(a.series.bucket_seconds, 3_600);
       assertSame({ ...a, engine: "" }, { ...b, engine: "" }, `${market} hourly buckets`);
     }
+    // A copy from before the baselines existed (or whose first fill failed) gets them on the next call, the same.
+    await client.command({ query: `DROP TABLE ${CH_BASELINES}` });
+    await ensureClickhouseTable(client);
+    {
+      const r = { zones: ["PJM" as Iso], market: "RT" as const, from: FROM, to: TO, threshold: 6 };
+      assertSame((await marketPanels(pg, r)).spikes, (await marketPanels(ch, r)).spikes, "baselines filled afresh");
+    }
     // A range not on whole hours is widened to them, on both engines alike.
     const odd = { zones: ["PJM" as Iso], market: "RT" as const, from: new Date("2025-03-03T10:17:00Z"), to: TO };
     assertSame(
