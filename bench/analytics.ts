@@ -6,7 +6,7 @@
  * ClickHouse. Then the /analytics page's SSR against the same bytes served from memory (bench/ssr.ts,
  * BENCH_PAGES=/analytics; target ratio ≥ 0.5; BENCH_ANALYTICS_SSR=off skips it).
  */
-import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
 import type { Database } from "../db/database.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 import { migrate } from "../db/migrate.ts";

@@ -10,7 +10,7 @@
  * query parameters (`{name:Type}` with `query_params`) do NOT exist in 18.16 (it
  * answers "Unknown setting param_…"): callers must format values themselves.
  */
-import type { ClickHouseClient, Logger } from "@clickhouse/client";
+import type { ClickHouseClient, Logger } from "@clickhouse/client-web";
 import type { Config } from "../config/env.ts";
 import { log, redactUrl } from "../log/logger.ts";
 import type { ServiceAdapter } from "../health/types.ts";
@@ -78,7 +78,7 @@ export function createClickhouseAdapter(
       url.searchParams.delete("request_timeout");
       const requestTimeout = fromUrl > 0 ? Math.min(fromUrl, config.serviceTimeoutMs) : config.serviceTimeoutMs;
 
-      const { createClient, ClickHouseLogLevel } = await import("@clickhouse/client");
+      const { createClient, ClickHouseLogLevel } = await import("@clickhouse/client-web");
       signal.throwIfAborted();
       await close(current);
       const client = createClient({

@@ -6,10 +6,20 @@
  * trailing windows are lagged copies (ARRAY JOIN) grouped back, ordered steps are sorted arrays. Every
  * value put into SQL is a zone or market from our own lists, a number, or a time this module formats.
  */
-import type { ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import { CH_BASELINES, CH_HOURLY, CH_TABLE, chTime, isoTime } from "../market/clickhouse_store.ts";
 import { type Iso, ISOS, ZONES } from "../market/zones.ts";
-import type { AnalyticsMarket, HeatCell, MarketEngine, PanelQuery, SeriesPoint, StatsRow } from "./engine.ts";
+import type {
+  AnalyticsMarket,
+  CorrPair,
+  HeatCell,
+  MarketEngine,
+  PanelQuery,
+  SeriesPoint,
+  StatsRow,
+  ZonePanels,
+} from "./engine.ts";
+import { type PartSpan, type ReadRange, readRanges } from "./clickhouse_parts.ts";
 import { type DailyReturns, SPIKE } from "./stats.ts";
 
 const time = (d: Date) => `toDateTime('${chTime(d)}', 'UTC')`;
@@ -26,39 +36,80 @@ interface Range {
   to: Date;
 }
 
-function raw(zones: readonly Iso[], market: "DA" | "RT", r: Range): string {
-  return `SELECT zone, interval_start AS t, lmp AS v FROM ${CH_TABLE} FINAL
-           WHERE ${zoneIn(zones)} AND market = '${market}'
-             AND interval_start >= ${time(r.from)} AND interval_start < ${time(r.to)}`;
+type ZoneRange = { zone: Iso } & Range;
+
+/**
+ * How a set of statements reads each table over a range: FINAL only where the table's parts may hold two
+ * versions of a key (clickhouse_parts.ts), from a snapshot of its parts taken before the statements.
+ */
+type Plan = (table: string, r: Range) => ReadRange[];
+
+const sec = (d: Date) => Math.floor(d.getTime() / 1000);
+const ALL_FINAL: Plan = (_table, r) => [{ from: sec(r.from), to: sec(r.to), final: true }];
+
+/** `SELECT cols FROM table WHERE where` over `[r.from, r.to)` of its time column `col`, as `plan` reads it. */
+function read(plan: Plan, table: string, col: string, cols: string, where: string, r: Range): string {
+  const branch = (x: ReadRange) =>
+    `SELECT ${cols} FROM ${table}${x.final ? " FINAL" : ""} WHERE ${where}
+        AND ${col} >= ${time(new Date(x.from * 1000))} AND ${col} < ${time(new Date(x.to * 1000))}`;
+  const ranges = plan(table, r);
+  if (!ranges.length) return branch({ from: sec(r.from), to: sec(r.to), final: false }); // an empty range
+  return ranges.length === 1 ? branch(ranges[0]) : `SELECT * FROM (${ranges.map(branch).join(" UNION ALL ")})`;
 }
 
-function rtHourly(zones: readonly Iso[], r: Range): string {
-  return `SELECT zone, hour AS t, lmp_sum / n_intervals AS v FROM ${CH_HOURLY} FINAL
-           WHERE ${zoneIn(zones)} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
+function raw(plan: Plan, zones: readonly Iso[], market: "DA" | "RT", r: Range): string {
+  return read(
+    plan,
+    CH_TABLE,
+    "interval_start",
+    "zone, interval_start AS t, lmp AS v",
+    `${zoneIn(zones)} AND market = '${market}'`,
+    r,
+  );
+}
+
+function rtHourly(plan: Plan, zones: readonly Iso[], r: Range): string {
+  return read(
+    plan,
+    CH_HOURLY,
+    "hour",
+    "zone, hour AS t, lmp_sum / n_intervals AS v",
+    `${zoneIn(zones)} AND market = 'RT'`,
+    r,
+  );
 }
 
 /** The hourly rollup of one zone's RT prices in the range. */
-function rtRollup(zone: Iso, r: Range): string {
-  return `SELECT hour AS t, n_intervals AS n, lmp_sum, lmp_min AS lo, lmp_max AS hi FROM ${CH_HOURLY} FINAL
-           WHERE ${zoneIn([zone])} AND market = 'RT' AND hour >= ${time(r.from)} AND hour < ${time(r.to)}`;
+function rtRollup(plan: Plan, zone: Iso, r: Range): string {
+  return read(
+    plan,
+    CH_HOURLY,
+    "hour",
+    "hour AS t, n_intervals AS n, lmp_sum, lmp_min AS lo, lmp_max AS hi",
+    `${zoneIn([zone])} AND market = 'RT'`,
+    r,
+  );
 }
 
 /** The extremes of one zone's RT prices in the range, from the hourly rollup (scalar subqueries). */
-function rtExtremes(zone: Iso, r: Range): { lo: string; hi: string } {
-  return { lo: `(SELECT min(lo) FROM (${rtRollup(zone, r)}))`, hi: `(SELECT max(hi) FROM (${rtRollup(zone, r)}))` };
+function rtExtremes(plan: Plan, zone: Iso, r: Range): { lo: string; hi: string } {
+  return {
+    lo: `(SELECT min(lo) FROM (${rtRollup(plan, zone, r)}))`,
+    hi: `(SELECT max(hi) FROM (${rtRollup(plan, zone, r)}))`,
+  };
 }
 
-function spreadHourly(zones: readonly Iso[], r: Range): string {
-  return `SELECT zone, t, d - r AS v FROM (SELECT zone, t, v AS d FROM (${raw(zones, "DA", r)}))
-          ALL INNER JOIN (SELECT zone, t, v AS r FROM (${rtHourly(zones, r)})) USING (zone, t)`;
+function spreadHourly(plan: Plan, zones: readonly Iso[], r: Range): string {
+  return `SELECT zone, t, d - r AS v FROM (SELECT zone, t, v AS d FROM (${raw(plan, zones, "DA", r)}))
+          ALL INNER JOIN (SELECT zone, t, v AS r FROM (${rtHourly(plan, zones, r)})) USING (zone, t)`;
 }
 
-function series(market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
-  return market === "SPREAD" ? spreadHourly(zones, r) : raw(zones, market, r);
+function series(plan: Plan, market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
+  return market === "SPREAD" ? spreadHourly(plan, zones, r) : raw(plan, zones, market, r);
 }
 
-function hourly(market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
-  return market === "RT" ? rtHourly(zones, r) : series(market, zones, r);
+function hourly(plan: Plan, market: AnalyticsMarket, zones: readonly Iso[], r: Range): string {
+  return market === "RT" ? rtHourly(plan, zones, r) : series(plan, market, zones, r);
 }
 
 /** Numbers come as JSON numbers, 64-bit integers as strings, a NaN aggregate (no rows) as null. */
@@ -139,12 +190,11 @@ const SCALE = `greatest(${SPIKE.madToSigma} * mad, ${SPIKE.scaleFloor})`;
  * extremes reach the threshold — from the baselines the relay keeps with each hour's intervals
  * (services/market/clickhouse_store.ts). The threshold is applied after FINAL, to each hour's newest version.
  */
-function spikeIntervals(q: { zone: Iso } & Range, thr: number): string {
+function spikeIntervals(plan: Plan, q: { zone: Iso } & Range, thr: number): string {
+  const hours = read(plan, CH_BASELINES, "hour", "hour, baseline, mad, lo, hi, starts, prices", zoneIn([q.zone]), q);
   return `SELECT t, v, baseline, mad FROM (
-            SELECT hour, baseline, mad, starts, prices FROM (
-              SELECT hour, baseline, mad, lo, hi, starts, prices FROM ${CH_BASELINES} FINAL
-               WHERE ${zoneIn([q.zone])} AND hour >= ${time(q.from)} AND hour < ${time(q.to)}
-            ) WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}
+            SELECT hour, baseline, mad, starts, prices FROM (${hours})
+             WHERE (hi - baseline) / ${SCALE} >= ${thr} OR (baseline - lo) / ${SCALE} >= ${thr}
           ) ARRAY JOIN starts AS t, prices AS v`;
 }
 
@@ -171,9 +221,10 @@ const spikesOf = (count: string | undefined, items: SpikeItems | undefined) => (
  * The spread's statistics with its sums and counts per hour of day and per day, from one read of it: each
  * hour's local hour and day converted once, and one sumMap per grouping carrying both the sum and the count.
  */
-function spreadSql(q: { zone: Iso } & Range): string {
+function spreadSql(plan: Plan, q: { zone: Iso } & Range): string {
   return statsSql(
-    `SELECT t, v, toHour(t, ${tz(q.zone)}) AS hr, toDate(t, ${tz(q.zone)}) AS dy FROM (${spreadHourly([q.zone], q)})`,
+    `SELECT t, v, toHour(t, ${tz(q.zone)}) AS hr, toDate(t, ${tz(q.zone)}) AS dy
+       FROM (${spreadHourly(plan, [q.zone], q)})`,
     { by_hour: "sumMap([hr], [v], [toUInt64(1)])", by_day: "sumMap([dy], [v], [toUInt64(1)])" },
   );
 }
@@ -208,7 +259,7 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
    * to the three (ARRAY JOIN) and grouped by panel and key — the cell (ISO weekday · 100 + hour), the bucket's
    * start (Unix seconds) or the day (days since 1970) — each as its own statement would.
    */
-  async function rollupPanels(q: PanelQuery, bucketS: number) {
+  async function rollupPanels(plan: Plan, q: PanelQuery, bucketS: number) {
     const zone = tz(q.zone);
     const out = await rows<
       {
@@ -230,7 +281,7 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
                 sum(lmp_sum) / sum(n) AS mean, sum(n) AS cnt, min(lo) AS mn, max(hi) AS mx,
                 arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArrayIf((t, lmp_sum / n), kind = 2)))))
                   AS r
-           FROM (${rtRollup(q.zone, q)}) ARRAY JOIN [0, 1, 2] AS kind
+           FROM (${rtRollup(plan, q.zone, q)}) ARRAY JOIN [0, 1, 2] AS kind
           GROUP BY kind, key
        ) ORDER BY kind, key`,
     );
@@ -249,35 +300,34 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
     return { heatmap, series, returns };
   }
 
-  const engine: MarketEngine = {
-    name: "clickhouse",
-
-    async panels(q, bucketS, threshold) {
+  /** Each method of the engine with the read plan as its first argument. */
+  const planned = {
+    async panels(plan: Plan, q: PanelQuery, bucketS: number, threshold: number): Promise<ZonePanels> {
       const zq = { zone: q.zone, from: q.from, to: q.to };
       const thr = Number(threshold);
       // The spread read once for its statistics, hours and days; the spikes from the relay's baselines.
       // Four statements (six for DA and the spread), in parallel.
       const own = async () => {
         const [stats, spikes] = await Promise.all([
-          q.market === "SPREAD" ? null : engine.stats(q),
-          engine.spikes(zq, thr),
+          q.market === "SPREAD" ? null : planned.stats(plan, q),
+          planned.spikes(plan, zq, thr),
         ]);
         return { stats, spikes };
       };
       // RT in whole-hour buckets: the heatmap, the series and the returns all read the rollup, so one
       // statement reads it once for the three.
       const fromRollup = async () => {
-        if (q.market === "RT" && bucketS % 3600 === 0) return await rollupPanels(q, bucketS);
+        if (q.market === "RT" && bucketS % 3600 === 0) return await rollupPanels(plan, q, bucketS);
         const [heatmap, series, returns] = await Promise.all([
-          engine.heatmap(q),
-          engine.series(q, bucketS),
-          engine.returnsByDay(zq),
+          planned.heatmap(plan, q),
+          planned.series(plan, q, bucketS),
+          planned.returnsByDay(plan, zq),
         ]);
         return { heatmap, series, returns };
       };
       const [main, [spread], { heatmap, series, returns }] = await Promise.all([
         own(),
-        rows<SpreadOut>(spreadSql(zq)),
+        rows<SpreadOut>(spreadSql(plan, zq)),
         fromRollup(),
       ]);
       const spreadStats = statsOf(spread);
@@ -293,57 +343,57 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       };
     },
 
-    async stats(q) {
-      const extremes = q.market === "RT" ? rtExtremes(q.zone, q) : undefined;
-      return statsOf((await rows<StatsOut>(statsSql(series(q.market, [q.zone], q), {}, extremes)))[0]);
+    async stats(plan: Plan, q: PanelQuery): Promise<StatsRow> {
+      const extremes = q.market === "RT" ? rtExtremes(plan, q.zone, q) : undefined;
+      return statsOf((await rows<StatsOut>(statsSql(series(plan, q.market, [q.zone], q), {}, extremes)))[0]);
     },
 
-    async heatmap(q) {
+    async heatmap(plan: Plan, q: PanelQuery): Promise<HeatCell[]> {
       const cell = (col: string) => `toDayOfWeek(${col}, ${tz(q.zone)}) AS dow, toHour(${col}, ${tz(q.zone)}) AS hour`;
       const out = await rows<{ dow: number; hour: number; mean: number; count: string }>(
         q.market === "RT"
           ? `SELECT ${cell("t")}, sum(lmp_sum) / sum(n) AS mean, sum(n) AS count
-               FROM (${rtRollup(q.zone, q)}) GROUP BY dow, hour ORDER BY dow, hour`
+               FROM (${rtRollup(plan, q.zone, q)}) GROUP BY dow, hour ORDER BY dow, hour`
           : `SELECT ${cell("t")}, avg(v) AS mean, count() AS count
-               FROM (${series(q.market, [q.zone], q)}) GROUP BY dow, hour ORDER BY dow, hour`,
+               FROM (${series(plan, q.market, [q.zone], q)}) GROUP BY dow, hour ORDER BY dow, hour`,
       );
       return out.map((r) => ({ dow: Number(r.dow), hour: Number(r.hour), mean: r.mean, count: Number(r.count) }));
     },
 
-    async series(q, bucketS) {
+    async series(plan: Plan, q: PanelQuery, bucketS: number): Promise<SeriesPoint[]> {
       const bin = (col: string) =>
         `toString(toDateTime(intDiv(toUInt32(${col}), ${bucketS}) * ${bucketS}, 'UTC')) AS b`;
       const out = await rows<{ b: string; mean: number; min: number; max: number }>(
         q.market === "RT" && bucketS % 3600 === 0
           ? `SELECT ${bin("t")}, sum(lmp_sum) / sum(n) AS mean, min(lo) AS min, max(hi) AS max
-               FROM (${rtRollup(q.zone, q)}) GROUP BY b ORDER BY b`
+               FROM (${rtRollup(plan, q.zone, q)}) GROUP BY b ORDER BY b`
           : `SELECT ${bin("t")}, avg(v) AS mean, min(v) AS min, max(v) AS max
-               FROM (${series(q.market, [q.zone], q)}) GROUP BY b ORDER BY b`,
+               FROM (${series(plan, q.market, [q.zone], q)}) GROUP BY b ORDER BY b`,
       );
       return out.map((r) => ({ t: isoTime(r.b), mean: r.mean, min: r.min, max: r.max }));
     },
 
-    async returnsByDay(q) {
+    async returnsByDay(plan: Plan, q: ZoneRange): Promise<DailyReturns[]> {
       const out = await rows<{ date: string; n: string; sum: number; sumsq: number }>(
         `SELECT date, length(r) AS n, arraySum(r) AS sum, arraySum(x -> x * x, r) AS sumsq FROM (
            SELECT toString(toDate(t, ${tz(q.zone)})) AS date,
                   arrayPopFront(arrayDifference(arrayMap(x -> x.2, arraySort(groupArray((t, lmp_sum / n)))))) AS r
-             FROM (${rtRollup(q.zone, q)}) GROUP BY date
+             FROM (${rtRollup(plan, q.zone, q)}) GROUP BY date
          ) ORDER BY date`,
       );
       return out.map((r) => ({ date: r.date, n: Number(r.n), sum: Number(r.sum), sumsq: Number(r.sumsq) }));
     },
 
-    async spikes(q, threshold) {
+    async spikes(plan: Plan, q: ZoneRange, threshold: number): Promise<ZonePanels["spikes"]> {
       const [r] = await rows<{ spikes: string; items: SpikeItems }>(
         `SELECT ${Object.entries(spikeAggregates(Number(threshold))).map(([k, e]) => `${e} AS ${k}`).join(", ")}
-           FROM (${spikeIntervals(q, Number(threshold))})`,
+           FROM (${spikeIntervals(plan, q, Number(threshold))})`,
       );
       return spikesOf(r?.spikes, r?.items);
     },
 
-    async correlation(q) {
-      const h = hourly(q.market, q.zones, q);
+    async correlation(plan: Plan, q: Parameters<MarketEngine["correlation"]>[0]): Promise<CorrPair[]> {
+      const h = hourly(plan, q.market, q.zones, q);
       const out = await rows<{ a: string; b: string; corr: number | null; n: string }>(
         `SELECT a, b, corr(va, vb) AS corr, count() AS n
            FROM (SELECT zone AS a, t, v AS va FROM (${h}))
@@ -353,5 +403,48 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
       return out.map((r) => ({ a: r.a, b: r.b, corr: num(r.corr), n: Number(r.n) }));
     },
   };
-  return engine;
+
+  /**
+   * Runs statements on a plan from a snapshot of the tables' parts, and checks the parts after: if any changed
+   * (an insert or a merge) the statements may have read a part the plan did not know, so they run again, all
+   * FINAL. Part names are never reused, so parts equal before and after were the parts read.
+   */
+  async function consistent<T>(run: (plan: Plan) => Promise<T>): Promise<T> {
+    const before = await partsSnapshot();
+    let plain = false;
+    const out = await run((table, r) => {
+      const ranges = readRanges(before.spans.get(table) ?? [], sec(r.from), sec(r.to));
+      plain ||= ranges.some((x) => !x.final);
+      return ranges;
+    });
+    if (!plain || (await partsSnapshot()).names === before.names) return out;
+    return await run(ALL_FINAL);
+  }
+
+  async function partsSnapshot(): Promise<{ names: string; spans: Map<string, PartSpan[]> }> {
+    const parts = await rows<{ table: string; name: string; lo: number; hi: number }>(
+      `SELECT table, name, toUInt32(min_time) AS lo, toUInt32(max_time) AS hi FROM system.parts
+        WHERE database = currentDatabase() AND active AND table IN ('${CH_TABLE}', '${CH_HOURLY}', '${CH_BASELINES}')
+        ORDER BY table, name`,
+    );
+    const spans = new Map<string, PartSpan[]>();
+    for (const p of parts) {
+      const list = spans.get(p.table) ?? [];
+      // No time span recorded (a table from before the monthly partitions): the part may hold any time.
+      list.push(p.lo || p.hi ? { min: Number(p.lo), max: Number(p.hi) } : { min: -Infinity, max: Infinity });
+      spans.set(p.table, list);
+    }
+    return { names: parts.map((p) => `${p.table}/${p.name}`).join(","), spans };
+  }
+
+  return {
+    name: "clickhouse",
+    panels: (q, bucketS, threshold) => consistent((plan) => planned.panels(plan, q, bucketS, threshold)),
+    stats: (q) => consistent((plan) => planned.stats(plan, q)),
+    heatmap: (q) => consistent((plan) => planned.heatmap(plan, q)),
+    series: (q, bucketS) => consistent((plan) => planned.series(plan, q, bucketS)),
+    returnsByDay: (q) => consistent((plan) => planned.returnsByDay(plan, q)),
+    spikes: (q, threshold) => consistent((plan) => planned.spikes(plan, q, threshold)),
+    correlation: (q) => consistent((plan) => planned.correlation(plan, q)),
+  };
 }

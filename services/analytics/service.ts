@@ -2,7 +2,7 @@
  * The analytics capability wired to the app: market panels on ClickHouse while it answers (per request,
  * falling back to Postgres), portfolio analytics on Postgres.
  */
-import type { ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Database } from "../../db/database.ts";
 import { clickhouseEngine } from "./clickhouse.ts";
 import type { MarketEngine } from "./engine.ts";

@@ -7,11 +7,16 @@
  * ReplacingMergeTree keyed like the Postgres primary key keeps one row per
  * (zone, market, interval) after merges; reads use FINAL, so a row copied twice
  * (the relay re-sends its boundary) or revised is read once, newest version.
+ * The analytics read FINAL only where parts' time spans overlap
+ * (services/analytics/clickhouse_parts.ts), which holds only while every insert
+ * block is unique per key: each here is one Postgres query's rows (one per key)
+ * or a GROUP BY. Tables are partitioned by year so that parts record their span (by month, a
+ * year's panel read 12 parts per table, which cost more than FINAL saved).
  *
  * ClickHouse 18.16 (CI here) has no server-side query parameters: every value
  * put into SQL below is an enum member or a date this module formats itself.
  */
-import type { ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Database } from "../../db/database.ts";
 import { type HistoryQuery, TICK_COLUMNS } from "./store.ts";
 import { MARKETS, type PriceTick } from "./types.ts";
@@ -46,13 +51,13 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
       interval_start DateTime('UTC'), interval_end DateTime('UTC'),
       lmp Float64, energy Float64, congestion Float64, loss Float64,
       source String, version UInt64
-    ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, interval_start)`,
+    ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(interval_start) ORDER BY (zone, market, interval_start)`,
   });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${CH_HOURLY} (
       zone String, market String, hour DateTime('UTC'),
       n_intervals UInt32, lmp_sum Float64, lmp_min Float64, lmp_max Float64, version UInt64
-    ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, market, hour)`,
+    ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(hour) ORDER BY (zone, market, hour)`,
   });
   const exists = await client.query({ query: `EXISTS TABLE ${CH_BASELINES}`, format: "JSONEachRow" });
   const had = Number(Object.values((await exists.json<Record<string, string | number>>())[0] ?? {})[0] ?? 0);
@@ -61,7 +66,7 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
       query: `CREATE TABLE IF NOT EXISTS ${name} (
         zone String, hour DateTime('UTC'), baseline Float64, mad Float64, lo Float64, hi Float64,
         starts Array(DateTime('UTC')), prices Array(Float64), version UInt64
-      ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, hour)`,
+      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(hour) ORDER BY (zone, hour)`,
     });
   if (had) return;
   // A copy made before the baselines existed gets them once, for all it holds: filled aside and renamed

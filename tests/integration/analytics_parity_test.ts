@@ -5,9 +5,17 @@
  * and a revised row. Then the per-request fallback: with ClickHouse failing, Postgres answers.
  */
 import assert from "node:assert/strict";
-import { createClient } from "@clickhouse/client";
+import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
 import { setLogSink } from "../../services/log/logger.ts";
-import { CH_BASELINES, ensureClickhouseTable, syncToClickhouse } from "../../services/market/clickhouse_store.ts";
+import {
+  CH_BASELINES,
+  CH_HOURLY,
+  CH_TABLE,
+  ensureClickhouseTable,
+  insertClickhouse,
+  syncToClickhouse,
+} from "../../services/market/clickhouse_store.ts";
+import { readRanges } from "../../services/analytics/clickhouse_parts.ts";
 import { dayAheadHistory, simulateRealTime } from "../../services/market/simulator.ts";
 import { writeTicks } from "../../services/market/store.ts";
 import type { Iso } from "../../services/market/zones.ts";
@@ -150,6 +158,89 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
     const r = { zones: ["PJM" as Iso], market: "RT" as const, from: FROM, to: TO, threshold: 6 };
     assert.equal((await marketAnalytics(deps, r)).engine, "postgres");
     assert.equal((await marketAnalytics({ ...deps, clickhouse: () => ch }, r)).engine, "clickhouse");
+  } finally {
+    await client.close();
+    await db.close();
+    restore();
+  }
+});
+
+serviceTest("analytics: ClickHouse reads FINAL only where parts overlap, and again when parts change", [
+  "clickhouse",
+], async () => {
+  const restore = setLogSink(() => {});
+  const db = await testDatabase("anparts");
+  const client = createClient({ url: await freshClickhouseUrl("anparts") });
+  const panelsOf = (engine: MarketEngine, market: "RT" | "DA" | "SPREAD") =>
+    marketPanels(engine, { zones: ["PJM"], market, from: FROM, to: TO, threshold: 6 });
+  const same = async (ch: MarketEngine, label: string) => {
+    const pg = postgresEngine(() => db);
+    for (const market of ["RT", "DA", "SPREAD"] as const) {
+      assertSame({ ...await panelsOf(pg, market), engine: "" }, { ...await panelsOf(ch, market), engine: "" }, label);
+    }
+  };
+  try {
+    await writeTicks(db, simulateRealTime("PJM", FROM, TO, 11), "sim");
+    for (const { ticks } of dayAheadHistory(["PJM"], "2025-02-07", "2025-03-15", 11)) {
+      await writeTicks(db, ticks, "sim");
+    }
+    await ensureClickhouseTable(client);
+    await syncToClickhouse(db, client, 1_000);
+    for (const table of [CH_TABLE, CH_HOURLY, CH_BASELINES]) {
+      await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+    }
+    // Merged: every part records its time span and none overlaps, so the panels read no table FINAL.
+    const spans = async (table: string) => {
+      const rs = await client.query({
+        query: `SELECT toUInt32(min_time) AS min, toUInt32(max_time) AS max FROM system.parts
+                 WHERE database = currentDatabase() AND active AND table = '${table}'`,
+        format: "JSONEachRow",
+      });
+      return await rs.json<{ min: number; max: number }>();
+    };
+    const [from, to] = [FROM.getTime() / 1000, TO.getTime() / 1000];
+    for (const table of [CH_TABLE, CH_HOURLY, CH_BASELINES]) {
+      const parts = await spans(table);
+      assert.ok(parts.length > 0 && parts.every((p) => p.min > 0), `${table}: parts record their span`);
+      assert.deepEqual(readRanges(parts, from, to).map((r) => r.final), [false], `${table}: read plainly`);
+    }
+    const ch = clickhouseEngine(client);
+    await same(ch, "merged");
+
+    // A revised hour (RT and DA) copied by the relay: a new part over that hour, read FINAL there; the new
+    // values count once.
+    const hour = new Date("2025-03-04T17:00:00Z");
+    const rt = simulateRealTime("PJM", hour, new Date(hour.getTime() + 3_600_000), 11).map((t) => ({ ...t, lmp: 900 }));
+    await writeTicks(db, rt, "sim");
+    await syncToClickhouse(db, client, 1_000);
+    const revised = readRanges(await spans(CH_TABLE), from, to);
+    assert.deepEqual(revised.map((r) => r.final), [false, true, false], "the revised hour is read FINAL");
+    await same(ch, "revised");
+    assert.equal((await ch.stats({ zone: "PJM", market: "RT", from: FROM, to: TO })).max, 900);
+
+    // A part landing between the plan and the statements (an exact copy of rows, a higher version): read
+    // plainly it would count them twice; the parts differ after the statements, so they run again FINAL.
+    const copies = (await db.query<{ t: string }>(
+      `SELECT interval_start::text AS t FROM market_prices
+        WHERE zone = 'PJM' AND market = 'RT' AND interval_start >= '2025-02-20' AND interval_start < '2025-02-21'`,
+    )).length;
+    assert.ok(copies > 0);
+    const day = simulateRealTime("PJM", new Date("2025-02-20T00:00:00Z"), new Date("2025-02-21T00:00:00Z"), 11);
+    let statements = 0, landed = false;
+    const racing = Object.assign(Object.create(client), {
+      query: async (p: Parameters<ClickHouseClient["query"]>[0]) => {
+        if (!p.query.includes("system.parts")) {
+          statements++;
+          if (!landed) landed = true, await insertClickhouse(client, day, "sim");
+        }
+        return await client.query(p);
+      },
+    }) as ClickHouseClient;
+    const pg = postgresEngine(() => db);
+    const a = await panelsOf(pg, "RT"), b = await panelsOf(clickhouseEngine(racing), "RT");
+    assert.ok(landed);
+    assertSame({ ...a, engine: "" }, { ...b, engine: "" }, "a part landed mid-read");
+    assert.equal(statements, 8, "the panel's four statements, run again");
   } finally {
     await client.close();
     await db.close();
