@@ -113,6 +113,42 @@ export async function spawnServer(
   return { url, child, readyMs, stop };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far; null once it is gone. */
+async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime: clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until a process has used under `maxShare` of a core for `quietSeconds` consecutive seconds (a fresh
+ * app's start-up jobs — history backfill, the first forecasts, with pauses of a few seconds between them — are
+ * done), or until `timeoutMs`. Returns the wait in
+ * ms, or -1 when it timed out: a measurement taken beside those jobs measures them too.
+ */
+export async function waitIdle(
+  pid: number,
+  opts: { maxShare?: number; quietSeconds?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const t0 = performance.now(), maxShare = opts.maxShare ?? 0.1, deadline = t0 + (opts.timeoutMs ?? 180_000);
+  let quiet = 0;
+  let last = await cpuSeconds(pid);
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await cpuSeconds(pid);
+    if (now === null || last === null) return performance.now() - t0;
+    quiet = now - last < maxShare ? quiet + 1 : 0;
+    last = now;
+    if (quiet >= (opts.quietSeconds ?? 8)) return performance.now() - t0;
+  }
+  return -1;
+}
+
 export interface WrkResult {
   requestsPerSec: number;
   meanMs: number;
