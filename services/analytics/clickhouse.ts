@@ -1,6 +1,7 @@
 /**
- * The market panels as ClickHouse SQL, over the relay's copy of market_prices (read FINAL: one row per
- * interval, newest version), its hourly rollup and its spike baselines (services/market/clickhouse_store.ts).
+ * The market panels as ClickHouse SQL, over the relay's copy of market_prices (one row per interval, newest
+ * version: FINAL where the tables' parts overlap in time, a plain read elsewhere — clickhouse_parts.ts), its
+ * hourly rollup and its spike baselines (services/market/clickhouse_store.ts).
  *
  * Written for ClickHouse 18.16 (CI): no window functions, no server-side parameters, no WITH subqueries;
  * trailing windows are lagged copies (ARRAY JOIN) grouped back, ordered steps are sorted arrays. Every
