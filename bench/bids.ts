@@ -31,6 +31,7 @@ import {
   report,
   spawnServer,
   throwawayDatabase,
+  waitIdle,
   wrk,
   type WrkResult,
 } from "./lib.ts";
@@ -70,6 +71,8 @@ export async function benchBids(): Promise<Record<string, number>> {
   try {
     const on = await prepare(app.url, email);
     const off = await prepare(appOff.url, email);
+    // Their start-up jobs done, so that neither app's measurement shares the core with the other's start.
+    await Promise.all([app, appOff].map((a) => waitIdle(a.child.pid, { quietSeconds: 3 })));
     const { lua, url } = on;
     await Deno.writeTextFile(script, lua(0));
     await wrk(url, { seconds: 2, script });

@@ -113,20 +113,33 @@ export async function spawnServer(
   return { url, child, readyMs, stop };
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far; null once it is gone. */
-async function cpuSeconds(pid: number): Promise<number | null> {
+/** CPU seconds (user + system, all threads) a process has used so far; NaN once it is gone. */
+function cpuSecondsOf(pid: number): number {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime: clock ticks of 1/100 s
+    // Fields after the command name, which may hold spaces: split after its closing parenthesis.
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: clock ticks of 1/100 s
   } catch {
-    return null;
+    return NaN;
   }
 }
 
+/** The process and every process below it (APP_PROCESSES' supervisor and its app processes). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const kids = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+      for (const kid of kids ? kids.split(" ").map(Number) : []) out.push(...processTree(kid));
+    }
+  } catch { /* gone */ }
+  return out;
+}
+
+export const treeCpuSeconds = (pid: number) => processTree(pid).reduce((s, p) => s + (cpuSecondsOf(p) || 0), 0);
+
 /**
- * Waits until a process has used under `maxShare` of a core for `quietSeconds` consecutive seconds (a fresh
+ * Waits until a process (with its children) has used under `maxShare` of a core for `quietSeconds` consecutive seconds (a fresh
  * app's start-up jobs — history backfill, the first forecasts, with pauses of a few seconds between them — are
  * done), or until `timeoutMs`. Returns the wait in
  * ms, or -1 when it timed out: a measurement taken beside those jobs measures them too.
@@ -137,11 +150,10 @@ export async function waitIdle(
 ): Promise<number> {
   const t0 = performance.now(), maxShare = opts.maxShare ?? 0.1, deadline = t0 + (opts.timeoutMs ?? 180_000);
   let quiet = 0;
-  let last = await cpuSeconds(pid);
+  let last = treeCpuSeconds(pid);
   while (performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1000));
-    const now = await cpuSeconds(pid);
-    if (now === null || last === null) return performance.now() - t0;
+    const now = treeCpuSeconds(pid);
     quiet = now - last < maxShare ? quiet + 1 : 0;
     last = now;
     if (quiet >= (opts.quietSeconds ?? 8)) return performance.now() - t0;

@@ -42,7 +42,17 @@ import { parseArgs } from "node:util";
 import { ISOS } from "../services/market/zones.ts";
 import type { PriceTick } from "../services/market/types.ts";
 import { BUS_VERSION } from "../services/realtime/bus.ts";
-import { cores, fmt, haveCommand, pinned, report, spawnServer, throwawayDatabase } from "./lib.ts";
+import {
+  cores,
+  fmt,
+  haveCommand,
+  pinned,
+  processTree,
+  report,
+  spawnServer,
+  throwawayDatabase,
+  treeCpuSeconds,
+} from "./lib.ts";
 
 interface ClientResult {
   seconds: number;
@@ -72,29 +82,6 @@ async function redisReachable(url: string): Promise<boolean> {
     return false;
   }
 }
-
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** The process and every process below it (APP_PROCESSES' supervisor and its app processes). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  try {
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const kids = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
-      for (const kid of kids ? kids.split(" ").map(Number) : []) out.push(...processTree(kid));
-    }
-  } catch { /* gone */ }
-  return out;
-}
-
-const treeCpuSeconds = (pid: number) => processTree(pid).reduce((s, p) => s + (cpuSecondsOf(p) || 0), 0);
 
 /** Resident memory of the tree, kB. */
 function treeRssKb(pid: number): number {
