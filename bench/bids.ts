@@ -57,7 +57,14 @@ export async function benchBids(): Promise<Record<string, number>> {
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-bids-" });
   const dataDirOff = await Deno.makeTempDir({ prefix: "optibid-bench-bids-off-" });
   const email = `bids-${Date.now()}@example.com`;
-  const env = { MARKET_SOURCE: "off", LOG_LEVEL: "warn", PLATFORM_ADMINS: email };
+  // Several processes share the realtime bus, which APP_PROCESSES needs in Redis.
+  const redis: Record<string, string> = PROCESSES > 1
+    ? {
+      REDIS_URL: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379",
+      REDIS_KEY_PREFIX: `bench-bids-${Date.now()}:`,
+    }
+    : {};
+  const env = { MARKET_SOURCE: "off", LOG_LEVEL: "warn", PLATFORM_ADMINS: email, ...redis };
   const app = await spawnServer({
     core: PROCESSES > 1 ? null : 0,
     env: { ...env, DATA_DIR: dataDir, DATABASE_URL: pg.url, APP_PROCESSES: String(PROCESSES) },

@@ -28,7 +28,7 @@
  * window's last send() is done (`window_age_ms` in /api/ws/stats), and the
  * CPU taken by everything else on the machine is printed too.
  *
- *   deno task bench ws_fanout
+ *   deno task bench ws_fanout      (and ws_broadcast: 5,000 clients, an admin's broadcasts at 2/s, 2 processes)
  *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis --client=c
  *
  * `--processes=N` runs the app as N processes sharing the port (APP_PROCESSES, on a throwaway Postgres
@@ -152,6 +152,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   const redisUrl = values["redis-url"]!;
   const via = values.via ?? (await redisReachable(redisUrl) ? "redis" : "http");
   const prefix = `optibid-bench-${crypto.randomUUID().slice(0, 8)}:`;
+  // Issue 20: market ticks (in on the bus) p99 < 50 ms; an admin's broadcasts (POSTed, a few a second) < 100 ms.
+  const targetMs = via === "http" ? 100 : 50;
 
   const dataDir = await Deno.makeTempDir({ prefix: "optibid-bench-ws-" });
   // Several processes need a database they can share: a throwaway one on the local Postgres server.
@@ -169,7 +171,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       // Only the bench's ticks: the simulator would add its own.
       MARKET_SOURCE: "off",
       ...(values["flush-ms"] ? { REALTIME_FLUSH_MS: values["flush-ms"] } : {}),
-      ...(via === "redis" ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
+      // Redis: the bus the ticks come in on, and the one that several processes share (APP_PROCESSES needs it).
+      ...(via === "redis" || processes > 1 ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
     },
   });
   let clientProc: Deno.ChildProcess | null = null;
@@ -355,7 +358,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       figure: `p99 tick→client, ${out.clients} clients, ${rate} ticks/s via ${via}, ${processes} process(es)`,
       value: result.p99,
       unit: "ms",
-      target: { op: "<", value: 50, source: "issue 20" },
+      target: { op: "<", value: targetMs, source: "issue 20" },
     });
     console.log(
       `ws_fanout: ${out.clients} clients (${allClients} on /api/ws/prices, ${
@@ -374,7 +377,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     console.log(
       `  tick→client latency  p50 ${fmt(result.p50)} ms  p90 ${fmt(result.p90)} ms  p99 ${fmt(result.p99)} ms  max ${
         fmt(result.max)
-      } ms  (target p99 < 50 ms)`,
+      } ms  (target p99 < ${targetMs} ms${via === "http" ? ", for admin broadcasts" : ""})`,
     );
     console.log(
       `  oldest tick of a frame, from reaching the hub  p50 ${fmt(result.frameP50)} ms  p99 ${fmt(result.frameP99)} ms`,

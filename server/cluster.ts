@@ -2,7 +2,7 @@
  * APP_PROCESSES=N: this process starts N app processes that share PORT (SO_REUSEPORT: Linux spreads
  * incoming connections over them), so request handling and WebSocket fan-out use every core instead of
  * one. Nothing else needs to change for that: the processes are instances like those behind a load
- * balancer — Postgres, the realtime bus (Redis, or the shared KV file), the cache and the signals carry
+ * balancer — Postgres, the realtime bus (Redis, required with APP_PROCESSES), the cache and the signals carry
  * what one must tell the others, and the jobs that must run once take their locks. Only the first runs
  * the price feed (two would publish every tick twice).
  *

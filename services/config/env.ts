@@ -219,9 +219,13 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: { 
   const onDenoDeploy = Boolean(e.DENO_DEPLOYMENT_ID);
   if (e.APP_PROCESSES > 1) {
     // Each process opens its own database connection and binds the same port: an embedded database is one
-    // process's, a port of 0 would give each process a port of its own, and Deno Deploy runs its own isolates.
+    // process's, the realtime bus between instances is Redis, a port of 0 would give each process a port of its
+    // own, and Deno Deploy runs its own isolates.
     const why = !e.DATABASE_URL
       ? "needs DATABASE_URL (the embedded database belongs to one process)"
+      : !e.REDIS_URL
+      ? "needs REDIS_URL (the realtime bus between the processes: without it a process's WebSocket clients " +
+        "would miss the prices, alerts and notices published in the others)"
       : e.PORT === 0
       ? "needs a fixed PORT (with 0 each process would listen on a port of its own)"
       : onDenoDeploy

@@ -8,34 +8,35 @@ import { processEnv } from "../../server/cluster.ts";
 import { freePort } from "../helpers/ports.ts";
 import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
 import { spawnApp } from "../helpers/spawn_app.ts";
+import { WsProbe } from "../helpers/ws.ts";
 
-Deno.test("app processes: more than one needs a shared database and a fixed port", () => {
+Deno.test("app processes: more than one needs a shared database, the Redis bus and a fixed port", () => {
   const base = { APP_PROCESSES: "2", PORT: "8000" };
   assert.throws(() => loadConfig(base), /APP_PROCESSES.*DATABASE_URL/s);
-  assert.throws(
-    () => loadConfig({ ...base, PORT: "0", DATABASE_URL: "postgres://x@127.0.0.1/db" }),
-    /APP_PROCESSES.*fixed PORT/s,
-  );
-  const ok = loadConfig({ ...base, DATABASE_URL: "postgres://x@127.0.0.1/db" });
+  const shared = { DATABASE_URL: "postgres://x@127.0.0.1/db", REDIS_URL: "redis://127.0.0.1:6379" };
+  assert.throws(() => loadConfig({ ...base, DATABASE_URL: shared.DATABASE_URL }), /APP_PROCESSES.*REDIS_URL/s);
+  assert.throws(() => loadConfig({ ...base, ...shared, PORT: "0" }), /APP_PROCESSES.*fixed PORT/s);
+  const ok = loadConfig({ ...base, ...shared });
   assert.equal(ok.appProcesses, 2);
   assert.equal(ok.reusePort, false);
   // Each process is one instance sharing the port; only the first runs the price feed.
   const parent = { PORT: "8000", APP_PROCESSES: "2", MARKET_SOURCE: "simulator" };
   assert.deepEqual(processEnv(parent, 0), { ...parent, APP_PROCESSES: "1", REUSE_PORT: "true", APP_INSTANCE: "0" });
   assert.equal(processEnv(parent, 1).MARKET_SOURCE, "off");
-  assert.equal(loadConfig(processEnv({ ...parent, DATABASE_URL: "postgres://x@h/db" }, 1)).reusePort, true);
+  assert.equal(loadConfig(processEnv({ ...parent, ...shared }, 1)).reusePort, true);
 });
 
 serviceTest(
-  "app processes: two share the port, a killed one is restarted, SIGTERM stops both",
-  ["postgres"],
+  "app processes: two share the port and the realtime bus, a killed one is restarted, SIGTERM stops both",
+  ["postgres", "redis"],
   async () => {
     const port = freePort();
     const app = await spawnApp({
       APP_PROCESSES: "2",
       PORT: String(port),
       DATABASE_URL: await freshPostgresUrl("procs", { migrated: true }),
-      ...(testServices.redis ? { REDIS_URL: testServices.redis, REDIS_KEY_PREFIX: freshRedisPrefix("procs") } : {}),
+      REDIS_URL: testServices.redis!,
+      REDIS_KEY_PREFIX: freshRedisPrefix("procs"),
       MARKET_SOURCE: "simulator",
       MARKET_BACKFILL_DAYS: "1",
       MARKET_DA_HISTORY_DAYS: "0",
@@ -52,6 +53,60 @@ serviceTest(
       // Connections are spread over both: each new connection is accepted by one of the two listeners.
       const pids = [first.pid, second.pid] as number[];
       assert.equal(new Set(pids).size, 2);
+      // An admin's broadcast, posted to whichever process takes the request, reaches the WebSocket clients
+      // of both (the Redis bus): sockets are opened until each process holds some.
+      const reg = await fetch(`${app.url}/api/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", connection: "close" },
+        body: JSON.stringify({
+          email: `procs-${Date.now()}@example.com`,
+          password: "granite-Otter-meadow-47!",
+          name: "Procs Admin",
+          organization_name: "Procs Org",
+        }),
+      });
+      assert.equal(reg.status, 201);
+      const { access_token: token } = await reg.json();
+      const sockets: WsProbe[] = [];
+      const instances = new Set<string>();
+      try {
+        for (let i = 0; i < 40 && instances.size < 2; i++) {
+          const ws = await WsProbe.open(`${app.url.replace("http", "ws")}/api/ws/prices`, {
+            authorization: `Bearer ${token}`,
+          });
+          sockets.push(ws);
+          instances.add((await ws.next("welcome")).instance_id);
+        }
+        assert.equal(instances.size, 2, "sockets on both processes");
+        const tick = {
+          zone: "PJM",
+          market: "RT",
+          interval_start: "2091-01-01T00:00:00.000Z",
+          interval_end: "2091-01-01T00:05:00.000Z",
+          lmp: 123.25,
+          energy: 120.25,
+          congestion: 2,
+          loss: 1,
+        };
+        const sent = await fetch(`${app.url}/api/ws/broadcast/price`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}`, connection: "close" },
+          body: JSON.stringify({ ticks: [tick] }),
+        });
+        assert.equal(sent.status, 202, await sent.text());
+        for (const ws of sockets) {
+          for (;;) {
+            const frame = await ws.next("prices");
+            if (frame.source === "admin") {
+              assert.ok(frame.rows.some((r) => r[0] === "PJM" && r[4] === 123.25));
+              break;
+            }
+          }
+        }
+      } finally {
+        await Promise.all(sockets.map((ws) => ws.close()));
+      }
+
       // Only the first process backfills prices.
       await app.waitForLog((l) => l.msg === "market history backfilled", 60_000);
       assert.equal(app.logs.filter((l) => l.msg === "market history backfilled").length, 1);
