@@ -6,7 +6,8 @@
  * Fan-out is syscall-bound (docs/ARCHITECTURE.md, "Performance notes"): one send() per tick
  * per client tops out near 100–140k messages/s. So ticks are not sent as they
  * come: they collect in a window of `flushMs`, and each client gets at most one
- * `prices` frame per window. Clients with the same subscription share one
+ * `prices` frame per window (a window begins with the first tick after a quiet
+ * spell, which is sent at once). Clients with the same subscription share one
  * serialised frame, so a flush costs about one send() per client. A flush
  * serves clients a chunk at a time so the event loop keeps writing and
  * answering meanwhile; a window that is due while one is still being sent
@@ -215,6 +216,8 @@ export class RealtimeHub {
   #windowOpenedAt = 0;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #flushAt = 0;
+  /** When the last flush began (performance.now()): the next may begin one window after it. */
+  #lastFlushAt = -Infinity;
   #flushing = false;
   #flushAgain = false;
   readonly #ages = new Float64Array(1024);
@@ -731,7 +734,11 @@ export class RealtimeHub {
       if (window.has(k)) this.#c.coalesced++;
       window.set(k, t);
     }
-    this.#scheduleFlush(this.#flushMs);
+    // After a quiet spell (no flush for a window: an admin's broadcast, the first tick in a while) the window
+    // is sent in the next task, so what arrives in the same task still shares the frame but a lone update does
+    // not wait a window for company that is not coming. Under a steady flow the window runs its length, as
+    // before (flushing a window after the last flush began instead meant a third more frames at 1,000 ticks/s).
+    this.#scheduleFlush(performance.now() - this.#lastFlushAt >= this.#flushMs ? 0 : this.#flushMs);
   }
 
   #scheduleFlush(ms: number): void {
@@ -759,6 +766,7 @@ export class RealtimeHub {
       this.#flushAgain = true;
       return;
     }
+    this.#lastFlushAt = performance.now();
     const window = this.#window;
     const orgWindows = this.#orgWindows;
     const openedAt = this.#windowOpenedAt || Date.now();

@@ -93,6 +93,29 @@ Deno.test("ticks of one window reach a client as one frame; a repeated interval 
   await hub.close();
 });
 
+Deno.test("a tick after a quiet spell goes at once; ticks that follow wait for the window after it", async () => {
+  const hub = new RealtimeHub({ flushMs: 300 });
+  const s = connect(hub);
+  await sleep(1);
+  s.frames = [];
+  const t0 = performance.now();
+  hub.publishPrices([tick("PJM", 1, 0)]);
+  hub.publishPrices([tick("PJM", 2, 5)]); // the same task: the same frame
+  while (!s.of("prices").length && performance.now() - t0 < 250) await sleep(2);
+  assert.equal(s.of("prices").length, 1, "sent before a window passed");
+  assert.deepEqual(ticksOf(s.of("prices")[0]).map((t) => t.lmp), [1, 2]);
+  // Now a steady flow: at most one frame per window, the next one a window after the last began.
+  for (const lmp of [3, 4, 5]) {
+    hub.publishPrices([tick("PJM", lmp, lmp * 5)]);
+    await sleep(20);
+  }
+  assert.equal(s.of("prices").length, 1, "nothing more within the window");
+  while (s.of("prices").length < 2 && performance.now() - t0 < 2_000) await sleep(5);
+  assert.ok(performance.now() - t0 >= 290, "the second frame waited for the window");
+  assert.deepEqual(ticksOf(s.of("prices")[1]).map((t) => t.lmp), [3, 4, 5]);
+  await hub.close();
+});
+
 Deno.test("a flush larger than one chunk reaches every client, windows in order", async () => {
   const hub = new RealtimeHub({ flushMs: 1 });
   const clients = Array.from({ length: 700 }, () => connect(hub, ["PJM"]));
