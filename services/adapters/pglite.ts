@@ -3,6 +3,7 @@ import type { Database, Transaction } from "../../db/database.ts";
 import { migrated, type MigrationResult } from "../../db/migrate.ts";
 import { openPgliteRemote } from "./pglite_remote.ts";
 import { claimDataDir, releaseDataDir } from "./data_dir_lock.ts";
+import { batches, copyFromBlob } from "./pglite_copy.ts";
 
 const SHARED_BUFFERS = "8MB";
 
@@ -95,6 +96,10 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     },
     async exec(sql: string) {
       await q.exec(sql);
+    },
+    async copyIn(statement: string, data: AsyncIterable<string>) {
+      const copy = copyFromBlob(statement);
+      for await (const pieces of batches(data)) await q.query(copy, [], { blob: new Blob(pieces) });
     },
   });
   const base = wrap(db);

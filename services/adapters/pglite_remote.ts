@@ -6,11 +6,13 @@
  */
 import type { Database, Transaction } from "../../db/database.ts";
 import type { MigrationResult } from "../../db/migrate.ts";
+import { batches } from "./pglite_copy.ts";
 
 export type Request =
   | { id: number; op: "open"; dataDir: string | null; migrate?: boolean }
   | { id: number; op: "query"; text: string; params?: unknown[]; tx?: number }
   | { id: number; op: "exec"; sql: string; tx?: number }
+  | { id: number; op: "copy"; text: string; data: string[]; tx: number }
   | { id: number; op: "begin" }
   | { id: number; op: "end"; tx: number; commit: boolean }
   | { id: number; op: "close" };
@@ -87,6 +89,14 @@ export async function openPgliteRemote(
     exec: async (sql: string) => {
       await call({ op: "exec", sql, tx });
     },
+    // In a transaction only, as on Postgres. The rows cross as the stream's pieces; the worker makes the blob.
+    ...(tx
+      ? {
+        copyIn: async (text: string, data: AsyncIterable<string>) => {
+          for await (const pieces of batches(data)) await call({ op: "copy", text, data: pieces, tx });
+        },
+      }
+      : {}),
   });
   const base = on();
   let closed = false;

@@ -48,6 +48,10 @@ async function handle(req: Request): Promise<unknown> {
     case "exec":
       await (req.tx ? txOf(req.tx) : open()).exec(req.sql);
       return null;
+    case "copy":
+      // Only a transaction copies (Transaction.copyIn), as on Postgres.
+      await txOf(req.tx).copyIn!(req.text, pieces(req.data));
+      return null;
     case "begin":
       return await begin(req.id);
     case "end": {
@@ -109,3 +113,7 @@ self.onmessage = async (e: MessageEvent<Request>) => {
     reply({ id: req.id, ok: false, error: serialize(err) });
   }
 };
+
+async function* pieces(data: string[]): AsyncIterable<string> {
+  yield* data;
+}

@@ -14,6 +14,7 @@ import postgres from "postgres";
 import type { Database } from "../../db/database.ts";
 import { loadMigrations, migrate, MigrationError } from "../../db/migrate.ts";
 import { openPglite } from "../../services/adapters/pglite.ts";
+import { BULK_MIN, upsertRows } from "../../db/upsert.ts";
 import { openPgliteRemote } from "../../services/adapters/pglite_remote.ts";
 import { openPostgres } from "../../services/adapters/postgres.ts";
 import { serviceTest, testServices } from "../helpers/services.ts";
@@ -56,6 +57,53 @@ interface Target {
 const table = () => `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 
 async function queryContract(t: Deno.TestContext, target: Target): Promise<void> {
+  await t.step("upsertRows in bulk: new rows by COPY, then revisions and new rows together (conflicts)", async () => {
+    const db = target.db();
+    const name = table();
+    await db.exec(`CREATE TABLE ${name} (k text, at timestamptz, v numeric(12,4) NOT NULL, note text,
+                    src text NOT NULL, touched boolean NOT NULL DEFAULT false, PRIMARY KEY (k, at))`);
+    type Row = { k: string; at: string; v: number; note: string };
+    const spec = {
+      table: name,
+      columns: [
+        { name: "k", type: "text", value: (r: Row) => r.k },
+        { name: "at", type: "timestamptz", value: (r: Row) => r.at },
+        { name: "v", type: "numeric", value: (r: Row) => r.v },
+        { name: "note", type: "text", value: (r: Row) => r.note },
+      ],
+      key: ["k", "at"],
+      fixed: [{ name: "src", type: "text", value: "test" }],
+      touch: "touched = true",
+    } as const;
+    // Every engine's transactions COPY (db/upsert.ts takes that path when they do).
+    await db.transaction((tx) => Promise.resolve(assert.equal(typeof tx.copyIn, "function")));
+    const at = (i: number) => new Date(Date.UTC(2025, 0, 1, 0, 5 * i)).toISOString();
+    // Text COPY must escape what its format gives meaning to: tabs, newlines, backslashes.
+    const first: Row[] = Array.from({ length: BULK_MIN + 100 }, (_, i) => ({
+      k: i % 2 ? "a" : "b\tc",
+      at: at(i),
+      v: i / 4,
+      note: `line ${i}\twith\ttabs\nand \\ a backslash`,
+    }));
+    assert.equal(await upsertRows(db, spec, first), first.length);
+    const revised = [...first.slice(0, 50).map((r) => ({ ...r, v: r.v + 1000 })), {
+      k: "z",
+      at: at(0),
+      v: -1.5,
+      note: "new",
+    }];
+    assert.equal(await upsertRows(db, spec, [...revised, ...first.slice(50, BULK_MIN)]), BULK_MIN + 1);
+    const rows = await db.query<{ k: string; v: string; note: string; touched: boolean }>(
+      `SELECT k, v::text AS v, note, touched FROM ${name} ORDER BY at, k`,
+    );
+    assert.equal(rows.length, first.length + 1);
+    assert.equal(rows.filter((r) => r.touched).length, 50, "only the changed rows were touched");
+    assert.deepEqual(rows.find((r) => r.k === "z"), { k: "z", v: "-1.5000", note: "new", touched: false });
+    assert.equal(rows[0].note, first[0].note);
+    assert.equal(Number(rows.find((r) => r.k === first[2].k && r.v === "1000.5000")?.v), 1000.5);
+    await db.exec(`DROP TABLE ${name}`);
+  });
+
   await t.step("query: $n parameters and the agreed types", async () => {
     const db = target.db();
     const [row] = await db.query(
