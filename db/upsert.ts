@@ -3,12 +3,13 @@
  *
  * - A small call (under BULK_MIN rows): one `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE`, each
  *   column one array parameter.
- * - Postgres (a transaction with `copyIn`): the rows are COPYed straight into the table, the common case of
- *   an ingest (new intervals); if one of them exists already (23505: a redelivered or revised batch), that
- *   COPY is rolled back to its savepoint and the rows go through a temporary staging table instead: COPY
- *   into it, then one `INSERT … SELECT … ON CONFLICT DO UPDATE` that empties it in the same statement.
- * - Elsewhere (PGlite): the same, first as plain INSERTs (no ON CONFLICT) under a savepoint, which cost about
- *   half an upsert there, and as upserts only if a row exists already.
+ * - A transaction with `copyIn` (Postgres, and PGlite from a blob): the rows are COPYed straight into the
+ *   table, the common case of an ingest (new intervals); if one of them exists already (23505: a redelivered
+ *   or revised batch), that COPY is rolled back to its savepoint and the rows go through a temporary staging
+ *   table instead: COPY into it, then one `INSERT … SELECT … ON CONFLICT DO UPDATE` that empties it in the
+ *   same statement.
+ * - Without it: the same, first as plain INSERTs (no ON CONFLICT) under a savepoint, which cost about half an
+ *   upsert, and as upserts only if a row exists already.
  *
  * Either way a row that is already stored with the same values is left alone, so a re-applied batch changes
  * nothing (not even its `touch` columns), and a call on a Database runs in one transaction: never half-applied.
