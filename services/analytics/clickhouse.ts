@@ -199,17 +199,15 @@ function spikeIntervals(plan: Plan, q: { zone: Iso } & Range, thr: number): stri
           ) ARRAY JOIN starts AS t, prices AS v`;
 }
 
-/** The spikes as aggregates over rows `(t, v, baseline, mad)` where `cond` holds: their count and the list. */
-function spikeAggregates(thr: number, cond = "1"): Record<string, string> {
+/** The spikes among rows `(t, v, baseline, mad)`: their count (`spikes`) and the largest listed (`items`). */
+function spikeAggregates(thr: number): string {
   const score = `(v - baseline) / ${SCALE}`;
-  const is = `${cond} AND abs(${score}) >= ${thr}`;
-  return {
-    spikes: `countIf(${is})`,
-    // Times become text only once listed: toString over every interval the aggregate sees would cost more.
-    items: `arrayMap(x -> (toString(x.1), x.2, x.3, x.4),
-                     arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArrayIf((t, v, baseline, ${score}), ${is})),
-                                1, ${SPIKE.maxListed}))`,
-  };
+  const is = `abs(${score}) >= ${thr}`;
+  // Times become text only once listed: toString over every interval the aggregate sees would cost more.
+  return `countIf(${is}) AS spikes,
+          arrayMap(x -> (toString(x.1), x.2, x.3, x.4),
+                   arraySlice(arraySort(x -> (-abs(x.4), x.1), groupArrayIf((t, v, baseline, ${score}), ${is})),
+                              1, ${SPIKE.maxListed})) AS items`;
 }
 
 type SpikeItems = [string, number, number, number][];
@@ -305,13 +303,12 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
   const planned = {
     async panels(plan: Plan, q: PanelQuery, bucketS: number, threshold: number): Promise<ZonePanels> {
       const zq = { zone: q.zone, from: q.from, to: q.to };
-      const thr = Number(threshold);
       // The spread read once for its statistics, hours and days; the spikes from the relay's baselines.
       // Four statements (six for DA and the spread), in parallel.
       const own = async () => {
         const [stats, spikes] = await Promise.all([
           q.market === "SPREAD" ? null : planned.stats(plan, q),
-          planned.spikes(plan, zq, thr),
+          planned.spikes(plan, zq, threshold),
         ]);
         return { stats, spikes };
       };
@@ -387,8 +384,8 @@ export function clickhouseEngine(client: ClickHouseClient): MarketEngine {
 
     async spikes(plan: Plan, q: ZoneRange, threshold: number): Promise<ZonePanels["spikes"]> {
       const [r] = await rows<{ spikes: string; items: SpikeItems }>(
-        `SELECT ${Object.entries(spikeAggregates(Number(threshold))).map(([k, e]) => `${e} AS ${k}`).join(", ")}
-           FROM (${spikeIntervals(plan, q, Number(threshold))})`,
+        // Number(): whatever reached here, SQL gets a number.
+        `SELECT ${spikeAggregates(Number(threshold))} FROM (${spikeIntervals(plan, q, Number(threshold))})`,
       );
       return spikesOf(r?.spikes, r?.items);
     },
