@@ -37,6 +37,8 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
   let scheduled = false;
   const limit = opts.concurrency ?? Infinity;
   const running = new Map<string, number>();
+  /** Runs of a key at its `concurrency`, held in order until one of its runs ends (not sorted again per call). */
+  const waiting = new Map<string, Queued<T, R>[]>();
 
   // Every failure ends in the callers' promises: a sync throw (`db()` while the database reconnects)
   // included, since an unhandled rejection here would take the process down.
@@ -76,11 +78,9 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
     for (const r of runs) {
       const busy = running.get(r.key) ?? 0;
       if (busy >= limit) {
-        // Back in the queue, in order, for when a run of its key ends.
-        for (const q of r.items) {
-          queue.push(q);
-          queued += size(q.item);
-        }
+        const held = waiting.get(r.key);
+        if (held) held.push(...r.items);
+        else waiting.set(r.key, r.items);
         continue;
       }
       running.set(r.key, busy + 1);
@@ -89,6 +89,13 @@ export function coalesce<T, R>(opts: CoalesceOptions<T, R>): (item: T) => Promis
           const left = running.get(r.key)! - 1;
           if (left) running.set(r.key, left);
           else running.delete(r.key);
+          // The key's held items go first, ahead of what came for it since.
+          const held = waiting.get(r.key);
+          if (held) {
+            waiting.delete(r.key);
+            queue = [...held, ...queue];
+            for (const q of held) queued += size(q.item);
+          }
           if (queue.length) flush().catch(() => {});
         }),
       );

@@ -42,27 +42,20 @@ Deno.test("with a concurrency limit, what comes while runs are busy waits and th
   const runs: number[][] = [];
   const gates: PromiseWithResolvers<void>[] = [];
   let inFlight = 0, most = 0;
+  /** A run of `items` that holds until its gate is opened, then answers `out`. */
+  const held = async <R>(items: number[], out: R): Promise<R> => {
+    runs.push(items);
+    inFlight++;
+    most = Math.max(most, inFlight);
+    const gate = Promise.withResolvers<void>();
+    gates.push(gate);
+    await gate.promise;
+    inFlight--;
+    return out;
+  };
   const call = coalesce<number, number>({
-    together: async (items) => {
-      runs.push(items);
-      inFlight++;
-      most = Math.max(most, inFlight);
-      const gate = Promise.withResolvers<void>();
-      gates.push(gate);
-      await gate.promise;
-      inFlight--;
-      return items.map((i) => i * 10);
-    },
-    alone: async (item) => {
-      runs.push([item]);
-      inFlight++;
-      most = Math.max(most, inFlight);
-      const gate = Promise.withResolvers<void>();
-      gates.push(gate);
-      await gate.promise;
-      inFlight--;
-      return item * 10;
-    },
+    together: (items) => held(items, items.map((i) => i * 10)),
+    alone: (item) => held([item], item * 10),
     max: 2,
     concurrency: 1,
   });
