@@ -1,6 +1,7 @@
 /** Deno KV: the zero-dependency cache, queue and rate-limit store (native on Deno Deploy). */
 import type { Config } from "../config/env.ts";
 import type { ServiceAdapter } from "../health/types.ts";
+import { retryWhileBusy } from "./kv_busy.ts";
 
 export interface KvAdapter extends ServiceAdapter {
   kv(): Deno.Kv;
@@ -8,7 +9,8 @@ export interface KvAdapter extends ServiceAdapter {
 
 export async function openKv(path: string | undefined): Promise<Deno.Kv> {
   if (path && path !== ":memory:") await Deno.mkdir(path.replace(/\/[^/]*$/, "") || ".", { recursive: true });
-  return await Deno.openKv(path);
+  // Processes sharing the file (APP_PROCESSES) meet each other's writes as "database is locked".
+  return retryWhileBusy(await Deno.openKv(path));
 }
 
 export function createKvAdapter(config: Pick<Config, "kvPath">): KvAdapter {

@@ -18,3 +18,30 @@ export async function whileKvBusy<T>(op: () => Promise<T>, attempts = 20): Promi
     }
   }
 }
+
+/** The calls of Deno.Kv that write or read one entry: each is retried whole while the file is busy. */
+const RETRIED = new Set<PropertyKey>(["get", "getMany", "set", "delete", "enqueue"]);
+
+/**
+ * `kv` with every single read, write and atomic commit retried while the file is busy (a commit that met
+ * the lock was not applied, so trying it again is safe), so that no caller has to: the app opens its KV
+ * through this (adapters/kv.ts). Lists, watches and the queue listener are passed through.
+ */
+export function retryWhileBusy(kv: Deno.Kv): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = () => whileKvBusy(commit);
+          return op;
+        };
+      }
+      if (RETRIED.has(prop)) return (...args: unknown[]) => whileKvBusy(() => value.apply(target, args));
+      return value.bind(target);
+    },
+  });
+}

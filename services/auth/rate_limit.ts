@@ -4,7 +4,6 @@
  * KV for that call, so an outage never lets a request through unlimited and
  * never fails it either.
  */
-import { whileKvBusy } from "../adapters/kv_busy.ts";
 import type { Redis } from "ioredis";
 
 export interface RateRule {
@@ -38,12 +37,12 @@ export function createRateLimiter(opts: {
 
   async function viaKv(key: Deno.KvKey, windowMs: number): Promise<number> {
     const kv = opts.kv();
-    // Read-check-write in one atomic step; a concurrent writer makes commit() fail and we retry. Instances
-    // sharing one KV file meet each other's writes as a busy SQLite file too: waited out (whileKvBusy).
+    // Read-check-write in one atomic step; a concurrent writer makes commit() fail and we retry. (A busy
+    // shared KV file is waited out by the KV the app opens: adapters/kv_busy.ts.)
     for (let attempt = 0; attempt < 20; attempt++) {
-      const cur = await whileKvBusy(() => kv.get<number>(key));
+      const cur = await kv.get<number>(key);
       const next = (cur.value ?? 0) + 1;
-      const r = await whileKvBusy(() => kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit());
+      const r = await kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit();
       if (r.ok) return next;
     }
     throw new Error("rate limit counter is contended");

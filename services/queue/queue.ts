@@ -27,7 +27,6 @@
  * is not a dead letter is the oldest waiting message. Reading both is a short list per topic, nothing is
  * written on the request path, and nothing per message beyond two mutations in commits it makes anyway.
  */
-import { whileKvBusy } from "../adapters/kv_busy.ts";
 import type { Consumer } from "kafkajs";
 import type { KafkaAdapter } from "../adapters/kafka.ts";
 import { log } from "../log/logger.ts";
@@ -162,15 +161,14 @@ export function createQueue(opts: QueueOptions): Queue {
     const key = doneKey(s, env);
     let versionstamp: string;
     for (;;) {
-      const seen = await whileKvBusy(() => kv.get<DoneMarker>(key));
+      const seen = await kv.get<DoneMarker>(key);
       const marker = seen.value;
       if (typeof marker === "number") return false;
       if (marker !== null && marker.leaseUntil > Date.now()) {
         throw new DeliveryInProgressError(env.topic, env.idempotencyKey, marker.leaseUntil);
       }
-      const res = await whileKvBusy(() =>
-        kv.atomic().check(seen).set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs }).commit()
-      );
+      const res = await kv.atomic().check(seen).set(key, { leaseUntil: Date.now() + leaseMs }, { expireIn: leaseMs })
+        .commit();
       if (res.ok) {
         versionstamp = res.versionstamp;
         break;
@@ -199,14 +197,14 @@ export function createQueue(opts: QueueOptions): Queue {
     held.delete(id);
     finished.resolve();
     if (failure) {
-      await whileKvBusy(() => kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit());
+      await kv.atomic().check({ key, versionstamp: claim.versionstamp }).delete(key).commit();
       throw failure.error;
     }
     if (ack) {
-      await whileKvBusy(() => commit(ack(kv.atomic().set(key, Date.now(), { expireIn: doneTtl }))));
+      await commit(ack(kv.atomic().set(key, Date.now(), { expireIn: doneTtl })));
       return true;
     }
-    await whileKvBusy(() => kv.set(key, Date.now(), { expireIn: doneTtl }));
+    await kv.set(key, Date.now(), { expireIn: doneTtl });
     return false;
   }
 

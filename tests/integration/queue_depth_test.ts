@@ -3,6 +3,7 @@
  * in the queue's own KV commits, so every instance on the same KV reports the same figure; a message that
  * runs out of retries moves from the depth to the dead letters, and back when it is re-driven.
  */
+import { openKv } from "../../services/adapters/kv.ts";
 import assert from "node:assert/strict";
 import { createAppMetrics } from "../../services/metrics/metrics.ts";
 import { createQueue } from "../../services/queue/queue.ts";
@@ -77,9 +78,10 @@ Deno.test("queue depth: N messages held by a blocked handler are N on /metrics a
 Deno.test("queue depth: cluster-wide on a shared KV; a parked message moves to the dead letters and back on re-drive", async () => {
   const restoreLog = setLogSink(() => {});
   const path = await Deno.makeTempFile({ prefix: "optibid-queue-depth-", suffix: ".kv" });
-  // Two instances: each its own KV handle on the same file, as two processes would have.
-  const kvA = await Deno.openKv(path);
-  const kvB = await Deno.openKv(path);
+  // Two instances: each its own KV handle on the same file, as two processes would have (opened as the app
+  // opens its KV, which waits out a busy file).
+  const kvA = await openKv(path);
+  const kvB = await openKv(path);
   // A short lease: two handles on one file sometimes find it busy ("database is locked"), and a claim that
   // could not be released then holds its message back for one lease.
   const a = createQueue({ kv: () => kvA, backoffSchedule: [20, 20], leaseMs: 300 });

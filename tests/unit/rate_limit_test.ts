@@ -1,6 +1,7 @@
 /** The auth rate limiter's KV counter (services/auth/rate_limit.ts) when the KV file is busy. */
 import assert from "node:assert/strict";
 import { createRateLimiter } from "../../services/auth/rate_limit.ts";
+import { retryWhileBusy } from "../../services/adapters/kv_busy.ts";
 
 const rule = { scope: "login:ip", limit: 2, windowMs: 60_000 };
 
@@ -27,7 +28,8 @@ function busyKv(kv: Deno.Kv, failures: number, message = "database is locked"): 
 Deno.test("rate limiter: a busy KV file ('database is locked') is waited out, not a failed request", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const busy = busyKv(kv, 3);
+    // As the app opens its KV (adapters/kv.ts): the busy file is waited out beneath the limiter.
+    const busy = retryWhileBusy(busyKv(kv, 3));
     const limiter = createRateLimiter({ kv: () => busy, redis: () => null, prefix: "t:" });
     const now = Date.UTC(2026, 0, 1);
     assert.deepEqual(await limiter.hit(rule, "10.0.0.1", now), { allowed: true, count: 1, retryAfterS: 60 });
@@ -41,7 +43,7 @@ Deno.test("rate limiter: a busy KV file ('database is locked') is waited out, no
 Deno.test("rate limiter: any other KV error is not retried", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const broken = busyKv(kv, 1, "disk I/O error");
+    const broken = retryWhileBusy(busyKv(kv, 1, "disk I/O error"));
     const limiter = createRateLimiter({ kv: () => broken, redis: () => null, prefix: "t:" });
     await assert.rejects(limiter.hit(rule, "10.0.0.2"), /disk I\/O error/);
   } finally {
