@@ -222,8 +222,8 @@ export function createQueue(opts: QueueOptions): Queue {
    * An enqueue of `env` counted in its topic's depth and marked waiting, in one atomic operation (so never
    * one without the other). A copy of a message already marked sets the same marker again.
    */
-  function countedEnqueue(atomic: Deno.AtomicOperation, env: Envelope, delayMs = 0): Deno.AtomicOperation {
-    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), 1n).set(waitingKey(env), 1);
+  function countedEnqueue(atomic: Deno.AtomicOperation, env: Envelope, delayMs = 0, count = 1n): Deno.AtomicOperation {
+    return atomic.enqueue(env, enqueueOptions(env, delayMs)).sum(depthKey(env.topic), count).set(waitingKey(env), 1);
   }
 
   async function commit(op: Deno.AtomicOperation): Promise<void> {
@@ -251,9 +251,16 @@ export function createQueue(opts: QueueOptions): Queue {
     return n;
   }
 
-  /** The dead-letter scan: the cached one while fresh (it is a scan), else one now. */
+  /** A dead-letter scan when the cached one is stale (it is a scan), one at a time; null while fresh. */
+  function refreshDeadCount(): Promise<number> | null {
+    if (deadCount && Date.now() - deadCount.at <= 5_000) return null;
+    return counting ??= countDeadLetters().catch(() => deadCount?.value ?? 0).finally(() => (counting = null));
+  }
+
+  /** The dead-letter scan: the cached one while fresh, else the one running or a new one. */
   async function parkedNow(): Promise<NonNullable<typeof deadCount>> {
-    if (!deadCount || Date.now() - deadCount.at > 5_000) await countDeadLetters();
+    await refreshDeadCount();
+    if (!deadCount) await countDeadLetters(); // the shared scan failed: this one's error is the caller's
     return deadCount!;
   }
 
@@ -422,9 +429,7 @@ export function createQueue(opts: QueueOptions): Queue {
     deadLetterCount: countDeadLetters,
     depth,
     deadLetters() {
-      if ((!deadCount || Date.now() - deadCount.at > 5_000) && !counting && !closed) {
-        counting = countDeadLetters().catch(() => deadCount?.value ?? 0).finally(() => (counting = null));
-      }
+      if (!closed) refreshDeadCount();
       return deadCount?.value ?? null;
     },
     async redrive(o = {}) {
@@ -445,10 +450,12 @@ export function createQueue(opts: QueueOptions): Queue {
         for await (const m of kv.list({ prefix: [...PARKED_PREFIX, env.topic, env.idempotencyKey] })) {
           parked.push(m.key);
         }
-        const op = kv.atomic().check(entry).delete(entry.key)
-          .enqueue(env, enqueueOptions(env))
-          .sum(depthKey(env.topic), BigInt.asUintN(64, 1n - BigInt(parked.length)))
-          .set(waitingKey(env), 1);
+        const op = countedEnqueue(
+          kv.atomic().check(entry).delete(entry.key),
+          env,
+          0,
+          BigInt.asUintN(64, 1n - BigInt(parked.length)),
+        );
         for (const k of parked) op.delete(k);
         const res = await op.commit();
         if (res.ok) redriven++;
