@@ -10,6 +10,7 @@ import { useEffect } from "preact/hooks";
 import { getJson } from "../components/api_client.ts";
 import type { AuditRow } from "../services/auth/audit.ts";
 import { connectRealtime } from "../services/realtime/client.ts";
+import { passLoop } from "../services/queue/pass_loop.ts";
 
 /** An audit entry as the API sends it (times as ISO strings). */
 export type FeedEntry = Omit<AuditRow, "created_at"> & { created_at: string };
@@ -46,68 +47,63 @@ export default function LiveAudit(props: LiveAuditProps) {
 
   useEffect(() => {
     let stopped = false;
-    let running: Promise<void> | null = null;
-    let again = false;
     let missed = false;
-    /** One request at a time; notices that come meanwhile make one more after it. */
-    const refresh = (): Promise<void> => {
-      if (document.visibilityState === "hidden") {
-        missed = true; // asked for when the tab is shown again
-        return Promise.resolve();
-      }
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        do {
-          again = false;
-          const newest = rows.value[0]?.id;
-          const q = new URLSearchParams(props.query);
-          q.set("limit", "100");
-          if (newest) q.set("after", newest);
-          const page = await getJson<{ items: FeedEntry[] }>(`/api/admin/audit-logs?${q}`).catch(() => null);
-          if (stopped) return;
-          if (!page) {
-            state.value = "error";
-            return;
-          }
-          if (client.state.value === "open") state.value = "live";
-          if (page.items.length) {
-            fresh.value = new Set(page.items.map((e) => e.id));
-            rows.value = [...page.items, ...rows.value].slice(0, MAX_ROWS);
-          }
-        } while (again && !stopped);
-      })().finally(() => (running = null));
-      return running;
-    };
+    // One request at a time; notices that come meanwhile make one more after it (services/queue/pass_loop.ts),
+    // and the fallback refresh every `intervalMs`.
+    const loop = passLoop({
+      async pass() {
+        if (document.visibilityState === "hidden") {
+          missed = true; // asked for when the tab is shown again
+          return false;
+        }
+        const newest = rows.value[0]?.id;
+        const q = new URLSearchParams(props.query);
+        q.set("limit", "100");
+        if (newest) q.set("after", newest);
+        const page = await getJson<{ items: FeedEntry[] }>(`/api/admin/audit-logs?${q}`).catch(() => null);
+        if (stopped) return false;
+        if (!page) {
+          state.value = "error";
+          return false;
+        }
+        if (client.state.value === "open") state.value = "live";
+        if (page.items.length) {
+          fresh.value = new Set(page.items.map((e) => e.id));
+          rows.value = [...page.items, ...rows.value].slice(0, MAX_ROWS);
+        }
+        return false;
+      },
+      everyMs: props.intervalMs ?? 60_000,
+      onError: () => (state.value = "error"),
+    });
+    const refresh = () => void loop.runNow();
     const client = connectRealtime({
       url: "/api/ws/audit",
       maxAttempts: Infinity,
-      onAudit: () => void refresh(),
+      onAudit: refresh,
       onWelcome: (_msg, reconnected) => {
         state.value = "live";
-        if (reconnected) void refresh();
+        if (reconnected) refresh();
       },
     });
     const stopState = client.state.subscribe((s) => {
       if (s === "reconnecting" || s === "failed") state.value = "error";
     });
-    const timer = setInterval(() => void refresh(), props.intervalMs ?? 60_000);
+    loop.start();
     const onVisible = () => {
       if (document.visibilityState === "hidden") state.value = "paused";
       else {
         state.value = client.state.value === "open" ? "live" : "error";
         if (missed) {
           missed = false;
-          void refresh();
+          refresh();
         }
       }
     };
     document.addEventListener("visibilitychange", onVisible);
     return () => {
       stopped = true;
-      clearInterval(timer);
+      void loop.stop();
       document.removeEventListener("visibilitychange", onVisible);
       stopState();
       client.close();

@@ -92,6 +92,7 @@ const BROWSER_SAFE_SERVICES = new Set([
   "services/market/types.ts",
   "services/market/units.ts",
   "services/market/zones.ts",
+  "services/queue/pass_loop.ts",
   "services/realtime/client.ts",
   "services/realtime/rows.ts",
   "services/schemas/numeric.ts",
