@@ -67,6 +67,8 @@ function noJit(db: () => Database): () => Queryable {
  * migration's closed form handles them.
  */
 const _LAGS: 4 = SPIKE.lagsWeeks;
+/** The migration's `m >= 2` likewise (ClickHouse reads SPIKE.minBaseline itself). */
+const _MIN_BASELINE: 2 = SPIKE.minBaseline;
 
 type Part = keyof ZonePanels;
 

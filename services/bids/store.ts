@@ -328,8 +328,8 @@ export async function withdrawReplaced(
   c: { orgId: string; userId: string; apiKeyId?: string | null; ip?: string | null },
   old: readonly { id: string; version: number; status: BidStatus; replaced_by: string | null }[],
 ): Promise<void> {
-  bidStatusesChanged(q, c.orgId);
   if (!old.length) return;
+  bidStatusesChanged(q, c.orgId);
   const rows = await q.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM unnest($2::uuid[], $3::int[], $4::text[], $5::uuid[]) WITH ORDINALITY

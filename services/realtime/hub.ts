@@ -364,10 +364,10 @@ export class RealtimeHub {
   }
 
   #auditLocal(orgId: string): void {
-    const msg: ServerMessage = { type: "audit", at: new Date().toISOString() };
+    const text = JSON.stringify({ type: "audit", at: new Date().toISOString() } satisfies ServerMessage);
     // Tenant and permission: only this organization's connections opened with audit:read. One far behind is
     // skipped, not queued (#control); its feed catches up on its next refresh.
-    for (const c of this.#clients) if (c.audit && c.orgId === orgId) this.#control(c, msg);
+    for (const c of this.#clients) if (c.audit && c.orgId === orgId) this.#control(c, text);
   }
 
   /** The newest tick per zone+market this instance has seen (the stand-in for the latest-price cache). */
@@ -927,12 +927,13 @@ export class RealtimeHub {
   }
 
   /** Replies and errors: dropped for a client far over its backlog, so a flood of bad frames cannot grow it. */
-  #control(c: Client, msg: ServerMessage): void {
+  #control(c: Client, msg: ServerMessage | string): void {
     if (c.socket.bufferedAmount > this.#maxBuffered * CONTROL_BACKLOG_FACTOR) {
       this.#c.dropped++;
       return;
     }
-    this.#sendNow(c, msg);
+    if (typeof msg === "string") this.#sendText(c, msg); // one message to many: serialised once by the caller
+    else this.#sendNow(c, msg);
   }
 
   #sendText(c: Client, text: string): boolean {
