@@ -150,19 +150,28 @@ export interface DayResult {
 
 type Solve = (input: StorageDayInput) => ReturnType<Awaited<ReturnType<typeof storageOptimiser>>>;
 
-/** Forecast → schedule → curves → cleared at the real DA prices → delivered → settled. */
-export function tradeDay(
+/** A day's forecast and the LP's schedule for it: what both ways of bidding it start from. */
+interface PlannedDay {
+  forecast: ForecastHour[];
+  plan: ReturnType<Solve>;
+}
+
+export function planDay(
   solve: Solve,
   hub: HubPrices,
   d: number,
   f: { point: Float64Array; p10?: Float64Array; p90?: Float64Array },
-): DayResult {
+): PlannedDay {
   const forecast: ForecastHour[] = Array.from({ length: HOURS }, (_, h) => ({
     start: new Date(hub.dayStart[d] + h * HOUR_MS).toISOString(),
     price: f.point[h],
     ...(f.p10 && f.p90 ? { p10: f.p10[h], p90: f.p90[h] } : {}),
   }));
-  const plan = solve({ asset: BATTERY, forecast, ...DAY_TERMS });
+  return { forecast, plan: solve({ asset: BATTERY, forecast, ...DAY_TERMS }) };
+}
+
+/** Forecast → schedule → curves → cleared at the real DA prices → delivered → settled. */
+export function tradeDay(hub: HubPrices, d: number, { forecast, plan }: PlannedDay): DayResult {
   const curves = planToCurves(plan, forecast, { ...ASSET, ...BATTERY });
   // The curves are real bids: each passes the app's validation an hour before the day's gate.
   const now = new Date(gateClosureUtc("PJM", dayDate(FIRST_DAY, d)).getTime() - HOUR_MS);
@@ -180,14 +189,9 @@ export function tradeDay(
 /**
  * The forecast's schedule bid as it stands (a price-taking self-schedule: every hour clears at the
  * planned MW whatever the price), the common baseline of battery studies; against `tradeDay` it shows
- * what the price-responsive curves add.
+ * what the price-responsive curves add. The same plan as the curves' (the LP reads the point forecast only).
  */
-export function tradeSchedule(solve: Solve, hub: HubPrices, d: number, point: Float64Array): DayResult {
-  const forecast: ForecastHour[] = Array.from({ length: HOURS }, (_, h) => ({
-    start: new Date(hub.dayStart[d] + h * HOUR_MS).toISOString(),
-    price: point[h],
-  }));
-  const plan = solve({ asset: BATTERY, forecast, ...DAY_TERMS });
+export function tradeSchedule(hub: HubPrices, d: number, { plan }: PlannedDay): DayResult {
   return deliverAndSettle(hub, d, Float64Array.from(plan.hours, (h) => h.discharge_mw - h.charge_mw));
 }
 
@@ -268,13 +272,15 @@ export async function storageBacktest(
     }
     for (const f of forecasters) {
       const forecasts = forecastRange(hub.da, f, from, to);
-      let total = 0;
-      for (let d = from; d < to; d++) total += tradeDay(solve, hub, d, forecasts.get(d)!).revenue;
+      const withSchedule = schedules.includes(f);
+      let total = 0, fixed = 0;
+      for (let d = from; d < to; d++) {
+        const day = planDay(solve, hub, d, forecasts.get(d)!);
+        total += tradeDay(hub, d, day).revenue;
+        if (withSchedule) fixed += tradeSchedule(hub, d, day).revenue;
+      }
       row.revenue[f] = total;
-      if (!schedules.includes(f)) continue;
-      let fixed = 0;
-      for (let d = from; d < to; d++) fixed += tradeSchedule(solve, hub, d, forecasts.get(d)!.point).revenue;
-      row.revenue[`${f} schedule`] = fixed;
+      if (withSchedule) row.revenue[`${f} schedule`] = fixed;
     }
     return row;
   });
