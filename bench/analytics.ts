@@ -132,7 +132,7 @@ async function loadClickhouse(ch: ClickHouseClient): Promise<void> {
 async function chCount(ch: ClickHouseClient): Promise<number> {
   try {
     const exists = await ch.query({ query: "EXISTS TABLE market_prices_hourly", format: "JSONEachRow" });
-    if (!Number(Object.values((await exists.json<Record<string, string>>())[0] ?? {})[0])) return 0;
+    if (!Number((await exists.json<{ result: number | string }>())[0]?.result)) return 0;
     const rs = await ch.query({ query: "SELECT count() AS n FROM market_prices", format: "JSONEachRow" });
     const [r] = await rs.json<{ n: string }>();
     return Number(r?.n ?? 0);

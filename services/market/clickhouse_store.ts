@@ -60,21 +60,18 @@ export async function ensureClickhouseTable(client: ClickHouseClient): Promise<v
     ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(hour) ORDER BY (zone, market, hour)`,
   });
   const exists = await client.query({ query: `EXISTS TABLE ${CH_BASELINES}`, format: "JSONEachRow" });
-  const had = Number(Object.values((await exists.json<Record<string, string | number>>())[0] ?? {})[0] ?? 0);
-  const create = (name: string) =>
-    client.command({
-      query: `CREATE TABLE IF NOT EXISTS ${name} (
-        zone String, hour DateTime('UTC'), baseline Float64, mad Float64, lo Float64, hi Float64,
-        starts Array(DateTime('UTC')), prices Array(Float64), version UInt64
-      ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(hour) ORDER BY (zone, hour)`,
-    });
-  if (had) return;
+  if (Number((await exists.json<{ result: number | string }>())[0]?.result)) return;
   // A copy made before the baselines existed gets them once, for all it holds: filled aside and renamed
   // into place, so a fill that fails (a timeout, the server going away) leaves no table, and the next call
   // fills again instead of finding a half-filled one and keeping it.
   const fill = `${CH_BASELINES}_fill`;
   await client.command({ query: `DROP TABLE IF EXISTS ${fill}` });
-  await create(fill);
+  await client.command({
+    query: `CREATE TABLE ${fill} (
+      zone String, hour DateTime('UTC'), baseline Float64, mad Float64, lo Float64, hi Float64,
+      starts Array(DateTime('UTC')), prices Array(Float64), version UInt64
+    ) ENGINE = ReplacingMergeTree(version) PARTITION BY toYear(hour) ORDER BY (zone, hour)`,
+  });
   await client.command({ query: `INSERT INTO ${fill} ${baselineSql("1", null, null, Date.now())}` });
   await client.command({ query: `RENAME TABLE ${fill} TO ${CH_BASELINES}` });
 }
