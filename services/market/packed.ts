@@ -21,7 +21,7 @@ import {
 } from "./types.ts";
 import { type Iso, ISOS } from "./zones.ts";
 
-export const PACKED_BATCH_VERSION = 2;
+const PACKED_BATCH_VERSION = 2;
 
 /** Rows of one batch at most, as in version 1. */
 const MAX_ROWS = 5000;
@@ -169,51 +169,62 @@ export function packBatches(
   return out;
 }
 
-function packTicks(zone: Iso, source: string, ticks: readonly PriceTick[]): PackedBatch | null {
-  const n = ticks.length;
+/**
+ * The rows' times as offsets from the earliest start (`t0`) and durations, and their market codes: what ticks
+ * and location prices pack alike. Null when one cannot be packed (a time a millisecond cannot spell, or
+ * another zone's row).
+ */
+function packTimes(
+  zone: Iso,
+  rows: readonly Pick<PriceTick, "zone" | "market" | "interval_start" | "interval_end">[],
+): { t0: number; s: number[]; d: number[]; m: number[] } | null {
+  const n = rows.length;
   const s = new Array<number>(n), d = new Array<number>(n), m = new Array<number>(n);
-  const lmp = new Array<number>(n), energy = new Array<number>(n);
-  const congestion = new Array<number>(n), loss = new Array<number>(n);
   let t0 = Infinity;
   for (let i = 0; i < n; i++) {
-    const t = ticks[i];
-    const start = exactMs(t.interval_start), end = exactMs(t.interval_end);
-    if (start === null || end === null || t.zone !== zone) return null;
+    const r = rows[i];
+    const start = exactMs(r.interval_start), end = exactMs(r.interval_end);
+    if (start === null || end === null || r.zone !== zone) return null;
     if (start < t0) t0 = start;
     s[i] = start;
     d[i] = end - start;
-    m[i] = marketCode(t.market);
-    lmp[i] = t.lmp;
-    energy[i] = t.energy;
-    congestion[i] = t.congestion;
-    loss[i] = t.loss;
+    m[i] = marketCode(r.market);
   }
   for (let i = 0; i < n; i++) s[i] -= t0;
-  return { v: PACKED_BATCH_VERSION, source, zone, t0, ticks: { m, s, d, lmp, energy, congestion, loss } };
+  return { t0, s, d, m };
+}
+
+function packTicks(zone: Iso, source: string, ticks: readonly PriceTick[]): PackedBatch | null {
+  const times = packTimes(zone, ticks);
+  if (!times) return null;
+  const { t0, ...cols } = times;
+  return {
+    v: PACKED_BATCH_VERSION,
+    source,
+    zone,
+    t0,
+    ticks: {
+      ...cols,
+      lmp: ticks.map((t) => t.lmp),
+      energy: ticks.map((t) => t.energy),
+      congestion: ticks.map((t) => t.congestion),
+      loss: ticks.map((t) => t.loss),
+    },
+  };
 }
 
 function packLocations(zone: Iso, source: string, rows: readonly LocationPrice[]): PackedBatch | null {
-  const n = rows.length;
+  const times = packTimes(zone, rows);
+  if (!times) return null;
+  const { t0, ...cols } = times;
   const names: string[] = [];
   const index = new Map<string, number>();
-  const at = new Array<number>(n), s = new Array<number>(n), d = new Array<number>(n);
-  const m = new Array<number>(n), lmp = new Array<number>(n);
-  let t0 = Infinity;
-  for (let i = 0; i < n; i++) {
-    const p = rows[i];
-    const start = exactMs(p.interval_start), end = exactMs(p.interval_end);
-    if (start === null || end === null || p.zone !== zone) return null;
-    if (start < t0) t0 = start;
+  const at = rows.map((p) => {
     let k = index.get(p.location);
     if (k === undefined) index.set(p.location, k = names.push(p.location) - 1);
-    at[i] = k;
-    s[i] = start;
-    d[i] = end - start;
-    m[i] = marketCode(p.market);
-    lmp[i] = p.lmp;
-  }
-  for (let i = 0; i < n; i++) s[i] -= t0;
-  return { v: PACKED_BATCH_VERSION, source, zone, t0, locations: { names, at, m, s, d, lmp } };
+    return k;
+  });
+  return { v: PACKED_BATCH_VERSION, source, zone, t0, locations: { names, at, ...cols, lmp: rows.map((p) => p.lmp) } };
 }
 
 /** Years 0000–9999: the times an ISO string of version 1 can spell. */
