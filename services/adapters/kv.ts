@@ -40,3 +40,18 @@ export function createKvAdapter(config: Pick<Config, "kvPath">): KvAdapter {
     },
   };
 }
+
+/**
+ * Adds `delta` to the number at `key` (a missing one is 0) and gives the new value: read, then a commit checked
+ * against what was read, again while another writer got there first. The entry expires `expireInMs` after
+ * its last write. `what` names the counter in the error of one contended past 20 tries.
+ */
+export async function kvAdd(kv: Deno.Kv, key: Deno.KvKey, delta: number, expireInMs: number, what: string) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await kv.get<number>(key);
+    const next = (cur.value ?? 0) + delta;
+    const r = await kv.atomic().check(cur).set(key, next, { expireIn: expireInMs }).commit();
+    if (r.ok) return next;
+  }
+  throw new Error(`${what} is contended`);
+}

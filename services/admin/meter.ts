@@ -10,6 +10,7 @@
  */
 import type { Redis } from "ioredis";
 import { DomainError } from "../errors.ts";
+import { kvAdd } from "../adapters/kv.ts";
 import { log } from "../log/logger.ts";
 import { errorMessage } from "../health/registry.ts";
 import { counters } from "../metrics/metrics.ts";
@@ -95,17 +96,9 @@ export function redisCounters(redis: () => Pick<Redis, "pipeline"> | null, prefi
 }
 
 export function kvCounters(kv: () => Deno.Kv): SharedCounters {
-  async function addOne(key: string, delta: number, ttlMs: number): Promise<number> {
-    const k = ["quota", key];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const cur = await kv().get<number>(k);
-      const next = (cur.value ?? 0) + delta;
-      const r = await kv().atomic().check(cur).set(k, next, { expireIn: ttlMs }).commit();
-      if (r.ok) return next;
-    }
-    throw new Error("quota counter is contended");
-  }
-  return { add: (items) => Promise.all(items.map((i) => addOne(i.key, i.delta, i.ttlMs))) };
+  return {
+    add: (items) => Promise.all(items.map((i) => kvAdd(kv(), ["quota", i.key], i.delta, i.ttlMs, "quota counter"))),
+  };
 }
 
 export interface Refusal {

@@ -5,6 +5,7 @@
  * never fails it either.
  */
 import type { Redis } from "ioredis";
+import { kvAdd } from "../adapters/kv.ts";
 
 export interface RateRule {
   /** e.g. "login:ip" */
@@ -35,18 +36,8 @@ export function createRateLimiter(opts: {
     return Number(res[0][1]);
   }
 
-  async function viaKv(key: Deno.KvKey, windowMs: number): Promise<number> {
-    const kv = opts.kv();
-    // Read-check-write in one atomic step; a concurrent writer makes commit() fail and we retry. (A busy
-    // shared KV file is waited out by the KV the app opens: adapters/kv_busy.ts.)
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const cur = await kv.get<number>(key);
-      const next = (cur.value ?? 0) + 1;
-      const r = await kv.atomic().check(cur).set(key, next, { expireIn: windowMs * 2 }).commit();
-      if (r.ok) return next;
-    }
-    throw new Error("rate limit counter is contended");
-  }
+  // Read-check-write in one atomic step (a busy shared KV file is waited out by the KV the app opens).
+  const viaKv = (key: Deno.KvKey, windowMs: number) => kvAdd(opts.kv(), key, 1, windowMs * 2, "rate limit counter");
 
   return {
     async hit(rule, id, now = Date.now()) {
