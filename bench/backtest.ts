@@ -5,7 +5,7 @@
  *
  *   deno task backtest [--days=14] [--start=2016-12-27] [--windows=56,84] [--workers=2]
  *                      [--noise=legacy|ols] [--refit=lars|cd] [--data=../shared/data]
- *                      [--lookback=182] [--min-history=28] [--best [--candidate]]
+ *                      [--lookback=182] [--min-history=28] [--best [--previous]]
  *
  * Writes bench/results/backtest-<time>.json and .md (one row per model, the published models of
  * the same days beside ours) and prints the table, with the CPU time per day (the workers' thread
@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import type { BacktestProgress, BacktestResult, BacktestTask } from "./backtest_worker.ts";
 import { appendMember, learMemberKey, loadMember, mlpMemberKey } from "./member_cache.ts";
-import { BEST_MODEL, bestForecast, type BestModel, mlpName, VST_CANDIDATE } from "../services/forecast/best.ts";
+import { ASINH_BEST, BEST_MODEL, bestForecast, type BestModel, mlpName } from "../services/forecast/best.ts";
 import { combineWalkForward } from "../services/forecast/combine.ts";
 import { dieboldMariano, type DmResult } from "../services/forecast/dm.ts";
 import { parseEpfDataset, parseEpfForecasts } from "../services/forecast/epf_csv.ts";
@@ -52,15 +52,15 @@ const { values: args } = parseArgs({
     lookback: { type: "string", default: "182" },
     "min-history": { type: "string", default: "28" },
     best: { type: "boolean", default: false },
-    candidate: { type: "boolean", default: false },
+    previous: { type: "boolean", default: false },
     data: { type: "string", default: new URL("../../shared/data/", import.meta.url).pathname },
     register: { type: "boolean", default: false },
     model: { type: "string", default: "lear-ensemble" },
   },
 });
 const nDays = Number(args.days);
-/** --best evaluates BEST_MODEL; --best --candidate the validation-chosen candidate VST_CANDIDATE instead. */
-const spec: BestModel = args.candidate ? VST_CANDIDATE : BEST_MODEL;
+/** --best evaluates BEST_MODEL; --best --previous the best model of rounds 1–3 (ASINH_BEST) instead. */
+const spec: BestModel = args.previous ? ASINH_BEST : BEST_MODEL;
 const windows = (args.windows ?? (args.best ? spec.learWindows.join(",") : "56,84")).split(",")
   .map(Number);
 const nWorkers = Math.max(1, Number(args.workers));
@@ -326,7 +326,9 @@ if (bestModel) {
   const best = bestForecast(actual, learHalf, mlpEnsemble, spec);
   const bestIntervals = evaluateIntervals(actual, best, intervalOptions);
   rows.push(
-    row(`ours ${args.candidate ? "CANDIDATE" : "BEST"}: ${spec.description}`, best, undefined, { ev: bestIntervals }),
+    row(`ours ${args.previous ? "PREVIOUS BEST" : "BEST"}: ${spec.description}`, best, undefined, {
+      ev: bestIntervals,
+    }),
   );
   charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
   dmOf("ours BEST", best);

@@ -3,13 +3,7 @@
  * end — day D's forecast is identical whether the data after D exist or not.
  */
 import assert from "node:assert/strict";
-import {
-  BEST_MODEL,
-  bestForecast,
-  bestLearHalfDay,
-  type BestModel,
-  VST_CANDIDATE,
-} from "../../services/forecast/best.ts";
+import { ASINH_BEST, BEST_MODEL, bestForecast, bestLearHalfDay, type BestModel } from "../../services/forecast/best.ts";
 import type { DailySeries } from "../../services/forecast/features.ts";
 import { learEnsembleDay, learForecastDay, meanForecast, PAPER_WINDOWS } from "../../services/forecast/lear.ts";
 import { MlpWalkForward } from "../../services/forecast/mlp.ts";
@@ -34,7 +28,7 @@ Deno.test("best model: equal weights average the two ensembles hour by hour", ()
   const actual = [...day(0), ...day(0)];
   const out = bestForecast(actual, [...day(10), ...day(20)], [...day(30), ...day(10)], BEST_MODEL);
   assert.deepEqual(Array.from(out), [...day(20), ...day(15)]);
-  for (const spec of [BEST_MODEL, VST_CANDIDATE]) {
+  for (const spec of [BEST_MODEL, ASINH_BEST]) {
     // Distinct members: no two MLPs with the same settings and seed, no LEAR member twice.
     assert.equal(new Set(spec.mlps.map((o) => JSON.stringify(o))).size, spec.mlps.length);
     assert.equal(new Set(spec.learExtra.map((m) => JSON.stringify(m))).size, spec.learExtra.length);
@@ -43,6 +37,11 @@ Deno.test("best model: equal weights average the two ensembles hour by hour", ()
     assert.equal(new Set(spec.learWindows).size, spec.learWindows.length);
     for (const w of PAPER_WINDOWS) assert.ok(spec.learWindows.includes(w), `window ${w}`);
   }
+  // Round 5's structure: the previous best's members, every LEAR window mirrored on N-PIT, every MLP on N-PIT.
+  assert.deepEqual(BEST_MODEL.learWindows, ASINH_BEST.learWindows);
+  assert.deepEqual(BEST_MODEL.learExtra, ASINH_BEST.learWindows.map((window) => ({ window, transform: "npit" })));
+  assert.deepEqual(BEST_MODEL.mlps, ASINH_BEST.mlps.map((m) => ({ ...m, transform: "npit" })));
+  assert.ok(ASINH_BEST.learExtra.length === 0 && ASINH_BEST.mlps.every((m) => !m.transform));
 });
 
 Deno.test("best model has no look-ahead: day D's forecast is identical with or without the data after D", () => {
@@ -53,7 +52,7 @@ Deno.test("best model has no look-ahead: day D's forecast is identical with or w
     price: Float64Array.from(full.price, (v, i) => (i >= d * 24 ? NaN : v)),
     exogenous: full.exogenous.map((e) => Float64Array.from(e, (v, i) => (i >= (d + 1) * 24 ? NaN : v))),
   };
-  for (const spec of [BEST_MODEL, VST_CANDIDATE]) noLookAhead(full, cut, start, d, spec);
+  for (const spec of [BEST_MODEL, ASINH_BEST]) noLookAhead(full, cut, start, d, spec);
 });
 
 function noLookAhead(full: DailySeries, cut: DailySeries, start: number, d: number, spec: BestModel): void {
