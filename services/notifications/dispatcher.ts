@@ -145,7 +145,7 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
     );
     if (!locked) return out;
     const rows = await tx.query<{ id: string; payload: PublishedEvent }>(
-      `SELECT id::text AS id, payload FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY id LIMIT $2`,
+      `SELECT id::text AS id, payload FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY outbox.id LIMIT $2`,
       [EVENTS_TOPIC, BATCH],
     );
     const failed: { id: string; error: string }[] = [];

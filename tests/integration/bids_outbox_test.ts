@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { migrate } from "../../db/migrate.ts";
 import { enqueueEvent, type OutboxEvent, relayOutbox, startOutboxRelay } from "../../services/bids/outbox.ts";
 import { setLogSink } from "../../services/log/logger.ts";
+import { dispatchOnce } from "../../services/notifications/dispatcher.ts";
+import { EVENTS_TOPIC } from "../../services/notifications/events.ts";
 import { testDatabase } from "../helpers/database.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -66,6 +68,45 @@ Deno.test("outbox relay runs on a timer and on kick", opts, async () => {
     while (!seen.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await relay.stop();
     assert.deepEqual(seen, ["x"]);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("outbox readers take the oldest rows of their own topics by id, not by the id's text", opts, async () => {
+  const db = await testDatabase("outbox");
+  try {
+    await migrate(db);
+    // 240 rows, topics interleaved as a burst of bids writes them: odd ids the dispatcher's 'events', even ids
+    // two topics for the bus (one of them no relay of its own claims). By the id's text the dispatcher's batch
+    // of 100 would take '101' … '199' before '21' … '99'.
+    const topicOf = (i: number) => i % 2 === 1 ? EVENTS_TOPIC : i % 4 === 0 ? "bids.events" : "other.events";
+    for (let i = 1; i <= 240; i++) await db.transaction((tx) => enqueueEvent(tx, topicOf(i), "k", { i }));
+    const [{ first }] = await db.query<{ first: string }>(`SELECT min(id)::text AS first FROM outbox`);
+    const idOf = (i: number) => String(BigInt(first) + BigInt(i - 1));
+    const pendingEvents = async () =>
+      (await db.query<{ id: string }>(
+        `SELECT id::text AS id FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY outbox.id`,
+        [EVENTS_TOPIC],
+      )).map((r) => r.id);
+    const odd = (from: number, to: number) =>
+      [...Array(to - from + 1).keys()].map((k) => k + from).filter((i) => i % 2 === 1);
+    await dispatchOnce(db);
+    assert.deepEqual(await pendingEvents(), odd(201, 240).map(idOf), "the 100 oldest events went first");
+    const published: OutboxEvent[] = [];
+    const publish = (events: OutboxEvent[]) => (published.push(...events), Promise.resolve());
+    assert.equal(await relayOutbox(db, publish, 30), 30);
+    const bus = [...Array(120).keys()].map((k) => 2 * (k + 1));
+    // One message per topic a pass (each in id order), so the pass's rows are compared as a set.
+    const sorted = () => published.map((e) => e.payload.i as number).sort((a, b) => a - b);
+    assert.deepEqual(sorted(), bus.slice(0, 30), "the 30 oldest bus rows");
+    while (await relayOutbox(db, publish) > 0);
+    assert.deepEqual(sorted(), bus);
+    for (const topic of ["bids.events", "other.events"]) {
+      const ids = published.filter((e) => e.topic === topic).map((e) => BigInt(e.id));
+      assert.deepEqual(ids, [...ids].sort((a, b) => a < b ? -1 : a > b ? 1 : 0), `${topic} in id order`);
+    }
+    assert.ok(published.every((e) => e.topic !== EVENTS_TOPIC));
   } finally {
     await db.close();
   }
