@@ -81,17 +81,58 @@ export function webhookBody(e: PublishedEvent): string {
   return JSON.stringify({ type: e.type, timestamp: e.at, data: { event_id: e.id, ...data } });
 }
 
-async function fanOut(tx: Queryable, e: PublishedEvent, out: DispatchResult): Promise<void> {
+type Recipient = { id: string; email: string; channels: Channel[] | null };
+
+/**
+ * The reads a batch's events share: who of an organization hears of an event type, and its webhook endpoints
+ * for it. A burst of bids puts a hundred events of one organization and type in a batch; each read is made once
+ * a batch (one transaction) instead of once an event. A failed read is not kept.
+ */
+function batchReads(tx: Queryable) {
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      memo.set(key, p);
+      p.catch(() => memo.delete(key));
+    }
+    return p;
+  };
+  return {
+    recipients: (orgId: string, type: string, onlyUser: string | null) =>
+      once(`r\u0000${orgId}\u0000${type}\u0000${onlyUser}`, () =>
+        tx.query<Recipient>(
+          `SELECT u.id, u.email, p.channels FROM memberships m JOIN users u ON u.id = m.user_id
+             LEFT JOIN notification_preferences p ON p.org_id = m.org_id AND p.user_id = m.user_id AND p.event_type = $2
+            WHERE m.org_id = $1 AND u.status = 'active' AND ($3::uuid IS NULL OR u.id = $3::uuid)`,
+          [orgId, type, onlyUser],
+        )),
+    endpoints: (orgId: string, type: string) =>
+      once(`w\u0000${orgId}\u0000${type}`, () =>
+        tx.query<{ id: string }>(
+          `SELECT id FROM webhook_endpoints WHERE org_id = $1 AND enabled AND $2 = ANY(event_types)`,
+          [orgId, type],
+        )),
+  };
+}
+type BatchReads = ReturnType<typeof batchReads>;
+
+async function fanOut(
+  tx: Queryable,
+  reads: BatchReads,
+  e: PublishedEvent,
+  out: DispatchResult,
+): Promise<void> {
   const text = await describe(tx, e);
   const alertChannels = e.type === "alert.fired" && Array.isArray(e.data.channels)
     ? (e.data.channels as string[])
     : null;
-  const recipients = await tx.query<{ id: string; email: string; channels: Channel[] | null }>(
-    `SELECT u.id, u.email, p.channels FROM memberships m JOIN users u ON u.id = m.user_id
-       LEFT JOIN notification_preferences p ON p.org_id = m.org_id AND p.user_id = m.user_id AND p.event_type = $2
-      WHERE m.org_id = $1 AND u.status = 'active' AND ($3::uuid IS NULL OR u.id = $3::uuid)`,
+  const recipients = await reads.recipients(
+    e.org_id,
+    e.type,
     // An alert's event without a valid owner reaches nobody rather than everybody.
-    [e.org_id, e.type, alertChannels ? uuidOr(e.data.user_id) ?? "00000000-0000-0000-0000-000000000000" : null],
+    alertChannels ? uuidOr(e.data.user_id) ?? "00000000-0000-0000-0000-000000000000" : null,
   );
   for (const r of recipients) {
     const channels: string[] = alertChannels
@@ -120,10 +161,7 @@ async function fanOut(tx: Queryable, e: PublishedEvent, out: DispatchResult): Pr
     }
   }
   if (alertChannels && !alertChannels.includes("webhook")) return;
-  const endpoints = await tx.query<{ id: string }>(
-    `SELECT id FROM webhook_endpoints WHERE org_id = $1 AND enabled AND $2 = ANY(event_types)`,
-    [e.org_id, e.type],
-  );
+  const endpoints = await reads.endpoints(e.org_id, e.type);
   const body = webhookBody(e);
   for (const ep of endpoints) {
     const msg: WebhookMessage = { endpoint_id: ep.id, org_id: e.org_id, message_id: `msg_${e.id}`, type: e.type, body };
@@ -149,12 +187,13 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
       [EVENTS_TOPIC, BATCH],
     );
     const failed: { id: string; error: string }[] = [];
+    const reads = batchReads(tx);
     for (const row of rows) {
       // One malformed event must not hold back every later one: it is set aside with its error.
       await tx.query("SAVEPOINT fan_out");
       try {
         if (isEventType(row.payload.type) && uuidOr(row.payload.org_id) && uuidOr(row.payload.id)) {
-          await fanOut(tx, row.payload, out);
+          await fanOut(tx, reads, row.payload, out);
         }
         await tx.query("RELEASE SAVEPOINT fan_out");
       } catch (err) {
