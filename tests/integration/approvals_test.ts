@@ -58,7 +58,7 @@ Deno.test(
   "approval: without a policy a submit goes to the market; with `all` it waits, and the maker cannot approve it",
   opts,
   async () => {
-    const { org, trader, as, policy, submit } = await setup("appr-all");
+    const { t, org, trader, as, policy, submit } = await setup("appr-all");
     expectStatus(await submit(trader), 200);
     assert.equal((await submit(trader)).body.status, "submitted");
 
@@ -92,6 +92,19 @@ Deno.test(
     );
     assert.equal(history.body.history[1].details.reason, "every bid needs approval");
     assert.equal(history.body.history[2].actor_email, org.admin.email);
+    // The history's trigger publishes each change, and the approval asked for and given (db/migrations/023).
+    const events = await t.services.db().query<{ type: string; to: string | null; decision: string | null }>(
+      `SELECT payload->>'type' AS type, payload->'data'->>'to' AS to, payload->'data'->>'decision' AS decision
+         FROM outbox WHERE topic = 'events' AND payload->'data'->>'bid_id' = $1 ORDER BY id`,
+      [pending.body.id],
+    );
+    assert.deepEqual(events.map((e) => `${e.type}:${e.to ?? e.decision}`), [
+      "bid.status_changed:draft",
+      "bid.status_changed:pending_approval",
+      "approval.requested:null",
+      "bid.status_changed:submitted",
+      "approval.decided:approved",
+    ]);
 
     const audit = await as(org.admin)("GET", "/api/admin/audit-logs?action=bid.*&limit=200");
     const actions = (audit.body.items ?? []).filter((e: { target_id: string }) => e.target_id === pending.body.id)
