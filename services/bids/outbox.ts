@@ -56,8 +56,8 @@ export async function relayOutbox(db: Database, publish: Publish, limit = RELAY_
       `SELECT pg_try_advisory_xact_lock(hashtext('optibid.outbox')) AS locked`,
     );
     if (!locked) return 0;
-    // The topics with unsent rows, one index probe each (a loose scan of outbox_pending_topic), then the rows
-    // of the bus's topics only: a backlog of another relay's rows is never read here.
+    // The topics with unsent rows, one index probe each (a loose scan of outbox_pending_topic), then the oldest
+    // rows of each of the bus's topics (db/migrations/022): a backlog of another relay's rows is never read here.
     const events = await tx.query<OutboxEvent>(
       `WITH RECURSIVE pending AS (
          (SELECT topic FROM outbox WHERE sent_at IS NULL ORDER BY topic LIMIT 1)
@@ -65,10 +65,10 @@ export async function relayOutbox(db: Database, publish: Publish, limit = RELAY_
          SELECT (SELECT o.topic FROM outbox o WHERE o.sent_at IS NULL AND o.topic > pending.topic
                   ORDER BY o.topic LIMIT 1)
            FROM pending WHERE pending.topic IS NOT NULL)
-       SELECT id::text AS id, topic, key, payload FROM outbox
-        WHERE sent_at IS NULL
-          AND topic = ANY(ARRAY(SELECT topic FROM pending WHERE topic IS NOT NULL AND topic <> ALL($2::text[])))
-        ORDER BY outbox.id LIMIT $1`,
+       SELECT e.id::text AS id, e.topic, e.key, e.payload
+         FROM pending CROSS JOIN LATERAL outbox_pending(pending.topic, $1) e
+        WHERE pending.topic IS NOT NULL AND pending.topic <> ALL($2::text[])
+        ORDER BY e.id LIMIT $1`,
       [limit, OWN_RELAY_TOPICS],
     );
     if (!events.length) return 0;

@@ -53,7 +53,7 @@ export async function relayMlflowOnce(
   try {
     while (!o.signal?.aborted) {
       const [row] = await db.query<{ id: string; payload: Record<string, unknown> }>(
-        `SELECT id::text AS id, payload FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY outbox.id LIMIT 1`,
+        `SELECT p.id::text AS id, p.payload FROM outbox_pending($1, 1) p`,
         [MLFLOW_RUNS_TOPIC],
       );
       if (!row) return delivered ? "delivered" : "idle";

@@ -183,7 +183,7 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
     );
     if (!locked) return out;
     const rows = await tx.query<{ id: string; payload: PublishedEvent }>(
-      `SELECT id::text AS id, payload FROM outbox WHERE topic = $1 AND sent_at IS NULL ORDER BY outbox.id LIMIT $2`,
+      `SELECT p.id::text AS id, p.payload FROM outbox_pending($1, $2) p ORDER BY p.id`,
       [EVENTS_TOPIC, BATCH],
     );
     const failed: { id: string; error: string }[] = [];

@@ -4,7 +4,8 @@
  * LOCKED, then calls the target with no transaction open (a hung server holds no connection, which
  * matters on PGlite's single one); an instance that dies mid-delivery leaves the row due again when the
  * lease ends, so delivery is at least once. Time comes from the caller (`now`), so tests drive the
- * schedule with a fake clock.
+ * schedule with a fake clock. The topic is a range, not an equality, so that the rows are read along the (topic,
+ * id) index of unsent rows and never along the primary key past every sent row (db/migrations/022).
  */
 import type { Queryable } from "../../db/database.ts";
 import { isoUtc } from "../../db/sql.ts";
@@ -26,9 +27,9 @@ export async function claimDue<P>(
   return await q.query<DueRow<P>>(
     `UPDATE outbox SET next_attempt_at = to_timestamp($2::double precision / 1000) + $3 * interval '1 millisecond'
       WHERE id IN (SELECT id FROM outbox
-                    WHERE topic = $1 AND sent_at IS NULL
+                    WHERE topic >= $1 AND topic <= $1 AND sent_at IS NULL
                       AND coalesce(next_attempt_at, created_at) <= to_timestamp($2::double precision / 1000)
-                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+                    ORDER BY topic, id LIMIT $4 FOR UPDATE SKIP LOCKED)
       RETURNING id::text AS id, key, payload, attempts, ${isoUtc("created_at")} AS created_at`,
     [topic, o.now, o.leaseMs, o.limit],
   );
