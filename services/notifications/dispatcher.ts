@@ -10,7 +10,7 @@
  */
 import type { Database, Queryable } from "../../db/database.ts";
 import { noticeLevel, noticeText } from "../bids/notice.ts";
-import { getBid } from "../bids/store.ts";
+import { type BidView, getBidsByKey } from "../bids/store.ts";
 import type { AlertLevel } from "../realtime/protocol.ts";
 import {
   type Channel,
@@ -54,18 +54,25 @@ const uuidOr = (v: unknown) => (typeof v === "string" && UUID.test(v) ? v : null
 
 const str = (v: unknown, max: number) => (typeof v === "string" && v ? v.slice(0, max) : null);
 
-/** The words of an event: bids are read back and worded as their toasts are; others bring their own. */
-async function describe(q: Queryable, e: PublishedEvent): Promise<Text> {
-  const bidId = uuidOr(e.data.bid_id);
-  if (e.type.startsWith("bid.") && bidId) {
+/** The bid a bid event is about, if it names one. */
+const bidOf = (e: PublishedEvent) =>
+  // Read before the events' savepoints too (the batch's bids at once): a malformed event must not throw here.
+  e.type.startsWith("bid.") ? uuidOr((e.data as Record<string, unknown> | null | undefined)?.bid_id) : null;
+
+/**
+ * The words of an event: bids (read back for the whole batch at once, `bids`) are worded as their toasts are;
+ * others bring their own.
+ */
+function describe(bids: ReadonlyMap<string, BidView>, e: PublishedEvent): Text {
+  const bidId = bidOf(e);
+  if (bidId) {
     const to = String(e.data.to ?? "");
-    try {
-      const bid = await getBid(q, e.org_id, bidId);
-      const { title, message } = noticeText({ ...bid, status: to });
-      return { level: noticeLevel(to), title: title.slice(0, 160), message };
-    } catch {
+    const bid = bids.get(`${e.org_id}/${bidId}`);
+    if (!bid) {
       return { level: noticeLevel(to), title: "Bid", message: `A bid moved from ${e.data.from ?? "new"} to ${to}` };
     }
+    const { title, message } = noticeText({ ...bid, status: to });
+    return { level: noticeLevel(to), title: title.slice(0, 160), message };
   }
   const level = ["info", "warning", "critical"].includes(String(e.data.level)) ? e.data.level as AlertLevel : "info";
   return {
@@ -121,10 +128,11 @@ type BatchReads = ReturnType<typeof batchReads>;
 async function fanOut(
   tx: Queryable,
   reads: BatchReads,
+  bids: ReadonlyMap<string, BidView>,
   e: PublishedEvent,
   out: DispatchResult,
 ): Promise<void> {
-  const text = await describe(tx, e);
+  const text = describe(bids, e);
   const alertChannels = e.type === "alert.fired" && Array.isArray(e.data.channels)
     ? (e.data.channels as string[])
     : null;
@@ -188,12 +196,20 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
     );
     const failed: { id: string; error: string }[] = [];
     const reads = batchReads(tx);
+    const valid = rows.map((r) => r.payload).filter((e) => isEventType(e.type) && uuidOr(e.org_id) && uuidOr(e.id));
+    const bids = await getBidsByKey(
+      tx,
+      valid.flatMap((e) => {
+        const id = bidOf(e);
+        return id ? [{ orgId: e.org_id, id }] : [];
+      }),
+    );
     for (const row of rows) {
       // One malformed event must not hold back every later one: it is set aside with its error.
       await tx.query("SAVEPOINT fan_out");
       try {
         if (isEventType(row.payload.type) && uuidOr(row.payload.org_id) && uuidOr(row.payload.id)) {
-          await fanOut(tx, reads, row.payload, out);
+          await fanOut(tx, reads, bids, row.payload, out);
         }
         await tx.query("RELEASE SAVEPOINT fan_out");
       } catch (err) {

@@ -38,6 +38,12 @@ Deno.test("notifications: in-app list, unread count, mark read; e-mail survives 
   await db.query(
     `INSERT INTO outbox (topic, key, payload) VALUES ('events', 'x', '{"org_id":"not-a-uuid","type":"bid.cleared"}')`,
   );
+  // Well-formed but for its data: the batch reads its bids before any event's savepoint, and must not fail there.
+  await db.query(
+    `INSERT INTO outbox (topic, key, payload)
+     VALUES ('events', 'x', jsonb_build_object('org_id', $1::text, 'type', 'bid.cleared', 'id', gen_random_uuid()))`,
+    [org.id],
+  );
   await db.transaction((tx) => publishEvent(tx, org.id, "alert.fired", { user_id: "nobody", channels: ["email"] }));
   // A rolled-back transaction publishes nothing.
   await db.transaction(async (tx) => {
