@@ -330,8 +330,9 @@ if (bestModel) {
       ev: bestIntervals,
     }),
   );
-  charted = { name: "ours BEST", values: best, bands: bestIntervals?.bands };
-  dmOf("ours BEST", best);
+  const bestName = args.previous ? "ours PREVIOUS BEST" : "ours BEST";
+  charted = { name: bestName, values: best, bands: bestIntervals?.bands };
+  dmOf(bestName, best);
   if (oursVst.size > 0) {
     // The same combination with the asinh LEAR members only: what the other VSTs add.
     const asinhBest = bestForecast(actual, ourEnsemble, mlpEnsemble, spec);

@@ -55,12 +55,16 @@ const uuidOr = (v: unknown) => (typeof v === "string" && UUID.test(v) ? v : null
 const str = (v: unknown, max: number) => (typeof v === "string" && v ? v.slice(0, max) : null);
 
 /** An event the dispatcher can fan out: a known type, of an organization, with an id (others pass unheard). */
-const wellFormed = (e: PublishedEvent) => isEventType(e.type) && !!uuidOr(e.org_id) && !!uuidOr(e.id);
+const wellFormed = (e: PublishedEvent | null) =>
+  // Checked before the events' savepoints (the batch's bid read): any JSON at all must pass here without throwing.
+  typeof e === "object" && e !== null && isEventType(e.type) && !!uuidOr(e.org_id) && !!uuidOr(e.id);
 
 /** The bid a bid event is about, if it names one. */
 const bidOf = (e: PublishedEvent) =>
   // Read before the events' savepoints too (the batch's bids at once): a malformed event must not throw here.
-  e.type.startsWith("bid.") ? uuidOr((e.data as Record<string, unknown> | null | undefined)?.bid_id) : null;
+  e.type.startsWith("bid.")
+    ? uuidOr((e.data as Record<string, unknown> | null | undefined)?.bid_id)?.toLowerCase() ?? null
+    : null;
 
 /**
  * The words of an event: bids (read back for the whole batch at once, `bids`) are worded as their toasts are;
@@ -70,7 +74,7 @@ function describe(bids: ReadonlyMap<string, BidView>, e: PublishedEvent): Text {
   const bidId = bidOf(e);
   if (bidId) {
     const to = String(e.data.to ?? "");
-    const bid = bids.get(`${e.org_id}/${bidId}`);
+    const bid = bids.get(`${e.org_id.toLowerCase()}/${bidId}`);
     if (!bid) {
       return { level: noticeLevel(to), title: "Bid", message: `A bid moved from ${e.data.from ?? "new"} to ${to}` };
     }
@@ -214,7 +218,7 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
       tx,
       valid.flatMap((e) => {
         const id = bidOf(e);
-        return id ? [{ orgId: e.org_id, id }] : [];
+        return id ? [{ orgId: e.org_id.toLowerCase(), id }] : [];
       }),
     );
     for (const row of rows) {

@@ -38,6 +38,7 @@ Deno.test("notifications: in-app list, unread count, mark read; e-mail survives 
   await db.query(
     `INSERT INTO outbox (topic, key, payload) VALUES ('events', 'x', '{"org_id":"not-a-uuid","type":"bid.cleared"}')`,
   );
+  await db.query(`INSERT INTO outbox (topic, key, payload) VALUES ('events', 'x', 'null'::jsonb)`);
   // Well-formed but for its data: the batch reads its bids before any event's savepoint, and must not fail there.
   await db.query(
     `INSERT INTO outbox (topic, key, payload)
