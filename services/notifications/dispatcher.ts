@@ -231,6 +231,7 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
       }
       // One malformed event must not hold back every later one: it is set aside with its error.
       await tx.query("SAVEPOINT fan_out");
+      const before = { live: out.live.length, mails: out.mails, webhooks: out.webhooks };
       try {
         if (wellFormed(row.payload)) {
           await fanOut(tx, reads, bids, row.payload, out);
@@ -238,6 +239,10 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
         await tx.query("RELEASE SAVEPOINT fan_out");
       } catch (err) {
         await tx.query("ROLLBACK TO SAVEPOINT fan_out");
+        // What the event fanned out before it failed is rolled back: no live notice of it goes out, none is counted.
+        out.live.length = before.live;
+        out.mails = before.mails;
+        out.webhooks = before.webhooks;
         failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
       }
       out.events++;
