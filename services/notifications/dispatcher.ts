@@ -11,6 +11,7 @@
 import type { Database, Queryable } from "../../db/database.ts";
 import { noticeLevel, noticeText } from "../bids/notice.ts";
 import { type BidView, getBidsByKey } from "../bids/store.ts";
+import { log } from "../log/logger.ts";
 import type { AlertLevel } from "../realtime/protocol.ts";
 import {
   type Channel,
@@ -195,7 +196,10 @@ export async function dispatchOnce(db: Database): Promise<DispatchResult> {
   // an event fewer). When one fails, the whole batch is rolled back and done again, each event in a savepoint.
   try {
     return await dispatchBatch(db, false);
-  } catch {
+  } catch (err) {
+    log.warn("notifications: a batch failed; done again event by event", {
+      error: err instanceof Error ? err.message : String(err),
+    });
     return await dispatchBatch(db, true);
   }
 }
