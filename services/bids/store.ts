@@ -69,18 +69,23 @@ export async function getBid(q: Queryable, orgId: string, id: string): Promise<B
   return row;
 }
 
-/** Bids by organization and id in one statement (a notifications batch): `${org_id}/${id}` → bid; missing ones are absent. */
-export async function getBidsByKey(
-  q: Queryable,
-  keys: readonly { orgId: string; id: string }[],
-): Promise<Map<string, BidView>> {
-  if (!keys.length) return new Map();
-  const rows = await q.query<BidView & { org_id: string }>(
-    `SELECT b.org_id, ${BID_COLUMNS} ${FROM}
-       JOIN unnest($1::uuid[], $2::uuid[]) AS k(org_id, id) ON b.org_id = k.org_id AND b.id = k.id`,
-    [keys.map((k) => k.orgId), keys.map((k) => k.id)],
-  );
-  return new Map(rows.map(({ org_id, ...bid }) => [`${org_id}/${bid.id}`, bid]));
+/** Bids looked up by organization and id, whatever the case of the UUIDs' text. */
+export interface BidsByKey {
+  get(orgId: string, id: string): BidView | undefined;
+}
+
+/** Bids by organization and id in one statement (a notifications batch); missing ones are absent. */
+export async function getBidsByKey(q: Queryable, keys: readonly { orgId: string; id: string }[]): Promise<BidsByKey> {
+  const rows = keys.length
+    ? await q.query<BidView & { org_id: string }>(
+      `SELECT b.org_id, ${BID_COLUMNS} ${FROM}
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(org_id, id) ON b.org_id = k.org_id AND b.id = k.id`,
+      [keys.map((k) => k.orgId), keys.map((k) => k.id)],
+    )
+    : [];
+  const key = (orgId: string, id: string) => `${orgId.toLowerCase()}/${id.toLowerCase()}`;
+  const byKey = new Map(rows.map(({ org_id, ...bid }) => [key(org_id, bid.id), bid]));
+  return { get: (orgId, id) => byKey.get(key(orgId, id)) };
 }
 
 /** The history row and the outbox event of a change, in one statement (one round trip). */

@@ -10,7 +10,8 @@
  */
 import type { Database, Queryable } from "../../db/database.ts";
 import { noticeLevel, noticeText } from "../bids/notice.ts";
-import { type BidView, getBidsByKey } from "../bids/store.ts";
+import { type BidsByKey, getBidsByKey } from "../bids/store.ts";
+import { memoReads } from "../memo.ts";
 import { log } from "../log/logger.ts";
 import type { AlertLevel } from "../realtime/protocol.ts";
 import {
@@ -63,19 +64,17 @@ const wellFormed = (e: PublishedEvent | null) =>
 /** The bid a bid event is about, if it names one. */
 const bidOf = (e: PublishedEvent) =>
   // Read before the events' savepoints too (the batch's bids at once): a malformed event must not throw here.
-  e.type.startsWith("bid.")
-    ? uuidOr((e.data as Record<string, unknown> | null | undefined)?.bid_id)?.toLowerCase() ?? null
-    : null;
+  e.type.startsWith("bid.") ? uuidOr((e.data as Record<string, unknown> | null | undefined)?.bid_id) : null;
 
 /**
  * The words of an event: bids (read back for the whole batch at once, `bids`) are worded as their toasts are;
  * others bring their own.
  */
-function describe(bids: ReadonlyMap<string, BidView>, e: PublishedEvent): Text {
+function describe(bids: BidsByKey, e: PublishedEvent): Text {
   const bidId = bidOf(e);
   if (bidId) {
     const to = String(e.data.to ?? "");
-    const bid = bids.get(`${e.org_id.toLowerCase()}/${bidId}`);
+    const bid = bids.get(e.org_id, bidId);
     if (!bid) {
       return { level: noticeLevel(to), title: "Bid", message: `A bid moved from ${e.data.from ?? "new"} to ${to}` };
     }
@@ -104,31 +103,24 @@ type Recipient = { id: string; email: string; channels: Channel[] | null };
  * a batch (one transaction) instead of once an event. A failed read is not kept.
  */
 function batchReads(tx: Queryable) {
-  const memo = new Map<string, Promise<unknown>>();
-  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let p = memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = read();
-      memo.set(key, p);
-      p.catch(() => memo.delete(key));
-    }
-    return p;
-  };
+  // For the batch's one transaction: no expiry (memoReads keeps no failed read).
+  const recipients = memoReads<Recipient[]>(Infinity);
+  const endpoints = memoReads<{ id: string }[]>(Infinity);
   return {
     recipients: (orgId: string, type: string, onlyUser: string | null) =>
-      once(`r\u0000${orgId}\u0000${type}\u0000${onlyUser}`, () =>
+      recipients.get(`${orgId}\u0000${type}\u0000${onlyUser}`, () =>
         tx.query<Recipient>(
           `SELECT u.id, u.email, p.channels FROM memberships m JOIN users u ON u.id = m.user_id
              LEFT JOIN notification_preferences p ON p.org_id = m.org_id AND p.user_id = m.user_id AND p.event_type = $2
             WHERE m.org_id = $1 AND u.status = 'active' AND ($3::uuid IS NULL OR u.id = $3::uuid)`,
           [orgId, type, onlyUser],
-        )),
+        )).value,
     endpoints: (orgId: string, type: string) =>
-      once(`w\u0000${orgId}\u0000${type}`, () =>
+      endpoints.get(`${orgId}\u0000${type}`, () =>
         tx.query<{ id: string }>(
           `SELECT id FROM webhook_endpoints WHERE org_id = $1 AND enabled AND $2 = ANY(event_types)`,
           [orgId, type],
-        )),
+        )).value,
   };
 }
 type BatchReads = ReturnType<typeof batchReads>;
@@ -136,7 +128,7 @@ type BatchReads = ReturnType<typeof batchReads>;
 async function fanOut(
   tx: Queryable,
   reads: BatchReads,
-  bids: ReadonlyMap<string, BidView>,
+  bids: BidsByKey,
   e: PublishedEvent,
   out: DispatchResult,
 ): Promise<void> {
@@ -222,24 +214,21 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
       tx,
       valid.flatMap((e) => {
         const id = bidOf(e);
-        return id ? [{ orgId: e.org_id.toLowerCase(), id }] : [];
+        return id ? [{ orgId: e.org_id, id }] : [];
       }),
     );
     for (const row of rows) {
+      out.events++;
+      if (!wellFormed(row.payload)) continue;
       if (!isolate) {
-        if (wellFormed(row.payload)) {
-          await fanOut(tx, reads, bids, row.payload, out);
-        }
-        out.events++;
+        await fanOut(tx, reads, bids, row.payload, out);
         continue;
       }
-      // One malformed event must not hold back every later one: it is set aside with its error.
+      // One event that fails must not hold back every later one: it is set aside with its error.
       await tx.query("SAVEPOINT fan_out");
       const before = { live: out.live.length, mails: out.mails, webhooks: out.webhooks };
       try {
-        if (wellFormed(row.payload)) {
-          await fanOut(tx, reads, bids, row.payload, out);
-        }
+        await fanOut(tx, reads, bids, row.payload, out);
         await tx.query("RELEASE SAVEPOINT fan_out");
       } catch (err) {
         await tx.query("ROLLBACK TO SAVEPOINT fan_out");
@@ -249,7 +238,6 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
         out.webhooks = before.webhooks;
         failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
       }
-      out.events++;
     }
     for (const f of failed) {
       await tx.query(`UPDATE outbox SET last_error = $2 WHERE id = $1::bigint`, [
