@@ -325,12 +325,8 @@ if (bestModel) {
   dmOf(`ours MLP ensemble (${mlps.length} MLPs)`, mlpEnsemble);
   const best = bestForecast(actual, learHalf, mlpEnsemble, spec);
   const bestIntervals = evaluateIntervals(actual, best, intervalOptions);
-  rows.push(
-    row(`ours ${args.previous ? "PREVIOUS BEST" : "BEST"}: ${spec.description}`, best, undefined, {
-      ev: bestIntervals,
-    }),
-  );
   const bestName = args.previous ? "ours PREVIOUS BEST" : "ours BEST";
+  rows.push(row(`${bestName}: ${spec.description}`, best, undefined, { ev: bestIntervals }));
   charted = { name: bestName, values: best, bands: bestIntervals?.bands };
   dmOf(bestName, best);
   if (oursVst.size > 0) {
