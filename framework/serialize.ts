@@ -60,12 +60,15 @@ export function toSerializable(value: unknown, path: string, seen = new Set<unkn
   }
 }
 
-/** JSON safe to place inside a `<script type="application/json">`. */
+/**
+ * JSON safe to place inside a `<script type="application/json">`, in ASCII only (a script's text does not
+ * decode character references, so a page's other text is made ASCII another way: render.ts `asciiHtml`).
+ */
 export function stringifyForHtml(data: unknown): string {
-  return JSON.stringify(data)
-    .replace(/</g, "\\u003c")
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(data).replace(
+    /[<\u0080-\uffff]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
 }
 
 /** The browser side: revive tagged values. `makeSignal` is injected so this file stays DOM-free. */

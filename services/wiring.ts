@@ -110,6 +110,7 @@ export function createServices(config: Config): AppServices {
   };
   for (const adapter of Object.values(adapters)) registry.register(adapter);
   let version = 0;
+  let reportMemo: { key: string; report: HealthReport<HealthResponse> } | null = null;
   registry.onChange((state) => {
     version++;
     if (state.name === "kafka" && state.status === "available") queue.kafkaAvailable();
@@ -241,14 +242,25 @@ export function createServices(config: Config): AppServices {
     stateVersion: () => version,
     db: () => adapters.database.db(),
     kv,
-    healthReport: () =>
-      buildHealthReport({
-        states: registry.states(),
-        version: config.appVersion,
-        schemaVersion: adapters.database.migrationVersion(),
-        startedAt,
-        queue: { backend: queue.backend(), dead_letters: queue.deadLetters() },
-      }),
+    healthReport: () => {
+      // Built once a second and per change (the status page and /health ask on every request, and the report
+      // says nothing finer than a second: an uptime in seconds, each service's state and when it changed).
+      const deadLetters = queue.deadLetters();
+      const key = `${version}:${Math.floor(Date.now() / 1000)}:${deadLetters}`;
+      if (reportMemo?.key !== key) {
+        reportMemo = {
+          key,
+          report: buildHealthReport({
+            states: registry.states(),
+            version: config.appVersion,
+            schemaVersion: adapters.database.migrationVersion(),
+            startedAt,
+            queue: { backend: queue.backend(), dead_letters: deadLetters },
+          }),
+        };
+      }
+      return reportMemo.report;
+    },
     liveness: () => liveness(startedAt),
     readiness: () => readiness(registry, { shuttingDown }),
     async start() {

@@ -111,23 +111,26 @@ function emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): v
 }
 
 /**
- * One access line per request, on the request path: the same JSON as `log.info("request", …)` but built
- * from a fixed shape without the generic redaction walk, since none of its fields can hold a secret (the
- * path is the pathname only, never the query). Buffered like every line (never a write per request).
+ * One access line per request, on the request path: the same JSON as `log.info("request", …)` but written
+ * out from a fixed shape, without the generic redaction walk or a JSON.stringify of an object, since none of
+ * its fields can hold a secret (the path is the pathname only, never the query) and only the path can hold a
+ * character JSON must escape (the id is a UUID or a short plain token, the method a token). Buffered like
+ * every line (never a write per request).
  */
 export function accessLog(line: { requestId: string; method: string; path: string; status: number; ms: number }): void {
   if (ORDER.info < ORDER[threshold]) return;
-  sink(JSON.stringify({
-    time: new Date().toISOString(),
-    level: "info",
-    msg: "request",
-    requestId: line.requestId,
-    method: line.method,
-    path: line.path,
-    status: line.status,
-    ms: line.ms,
-  }));
+  sink(
+    `{"time":"${new Date().toISOString()}","level":"info","msg":"request","requestId":${
+      PLAIN.test(line.requestId) ? `"${line.requestId}"` : JSON.stringify(line.requestId)
+    },"method":${PLAIN.test(line.method) ? `"${line.method}"` : JSON.stringify(line.method)},"path":${
+      PLAIN_PATH.test(line.path) ? `"${line.path}"` : JSON.stringify(line.path)
+    },"status":${line.status},"ms":${line.ms}}`,
+  );
 }
+
+/** Strings JSON writes as they are: no quote, backslash, control or non-ASCII character. */
+const PLAIN = /^[\w\-=]*$/;
+const PLAIN_PATH = /^[\w\-=./:@~%+,;!$&'()*]*$/;
 
 export const log = {
   debug: (msg: string, fields?: Record<string, unknown>) => emit("debug", msg, fields),

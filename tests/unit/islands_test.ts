@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { signal } from "@preact/signals";
+import fc from "fast-check";
 import { revive, SerializationError, stringifyForHtml, toSerializable } from "../../framework/serialize.ts";
+import { asciiHtml } from "../../framework/render.ts";
 import { fixtureApp } from "../helpers/fixture_app.tsx";
 
 const { app } = fixtureApp();
@@ -72,6 +74,22 @@ Deno.test("island state cannot break out of its script element", () => {
   const out = stringifyForHtml({ s: "</script><script>alert(1)</script>\u2028" });
   assert.doesNotMatch(out, /<\/script>/);
   assert.deepEqual(JSON.parse(out), { s: "</script><script>alert(1)</script>\u2028" });
+});
+
+Deno.test("pages and island state are ASCII, and read back as the same text", () => {
+  const decodeRefs = (html: string) =>
+    html.replace(/&#x([0-9a-f]+);/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+  fc.assert(fc.property(fc.string({ unit: "binary" }), fc.jsonValue(), (text, value) => {
+    const html = asciiHtml(`<p title="${text}">${text}</p>`);
+    assert.match(html, /^[\x00-\x7f]*$/);
+    // The text has no references of its own to confuse the decoding: rendered text escapes its `&`.
+    if (!text.includes("&")) assert.equal(decodeRefs(html), `<p title="${text}">${text}</p>`);
+    const json = stringifyForHtml({ text, value });
+    assert.match(json, /^[\x00-\x7f]*$/);
+    assert.doesNotMatch(json, /</);
+    assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify({ text, value })));
+  }));
+  assert.equal(asciiHtml("<p>5 — 6 € 😀</p>"), "<p>5 &#x2014; 6 &#x20ac; &#x1f600;</p>");
 });
 
 /**
