@@ -3,6 +3,7 @@
  * through the API, and the bidding pages served over a test app's services (they have islands, so they
  * need a stand-in client build that the shared test app does not have).
  */
+import { readable } from "./html.ts";
 import type { Hono } from "hono";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
 import appConfig from "../../fresh.config.ts";
@@ -95,5 +96,5 @@ export async function bidPage(t: TestApp, token: string | null, path: string, fo
   });
   const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
   const res = await pageApp(t).fetch(req, info);
-  return { status: res.status, location: res.headers.get("location"), html: await res.text() };
+  return { status: res.status, location: res.headers.get("location"), html: readable(await res.text()) };
 }

@@ -13,6 +13,7 @@
  * Tests that use it set `sanitizeResources: false, sanitizeOps: false`: the app
  * outlives a single test on purpose and is closed when the process ends.
  */
+import { readableResponse } from "./html.ts";
 import type { Hono } from "hono";
 import { readBuildInfo } from "../../framework/build.ts";
 import { setBuildInfo } from "../../framework/assets.ts";
@@ -81,7 +82,8 @@ async function makeApp(env: Record<string, string>): Promise<TestApp> {
       const { ip = "127.0.0.1", ...rest } = init;
       const req = new Request(new URL(path, TEST_ORIGIN), rest);
       const info = { remoteAddr: { transport: "tcp", hostname: ip, port: 40000 } } as Deno.ServeHandlerInfo;
-      return Promise.resolve(app.fetch(req, info));
+      // Pages as a browser reads them (tests/helpers/html.ts): their non-ASCII text is sent as references.
+      return Promise.resolve(app.fetch(req, info)).then(readableResponse);
     },
   };
 }

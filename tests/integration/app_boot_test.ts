@@ -78,7 +78,13 @@ Deno.test("boots on PGlite with nothing else configured: pages, health, headers,
       assert.match(csp, /script-src 'self'(;|$)/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+      assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
+      assert.equal(res.headers.get("referrer-policy"), "strict-origin-when-cross-origin");
       const html = await res.text();
+      // ASCII only (framework/render.ts asciiHtml): "·" in the title is sent as a reference.
+      assert.match(html, /^[\x00-\x7f]*$/, path);
+      assert.match(html, /<title>[^<]*&#xb7; OptiBid<\/title>/, path);
       const css = html.match(/href="(\/_fresh\/styles-[0-9a-f]+\.css)"/)?.[1];
       assert.ok(css, "page links the hashed stylesheet");
       const asset = await fetch(app.url + css);

@@ -3,6 +3,7 @@
  * per zone, tomorrow's DA (published, forecast or nothing), today's DA–RT spread, P&L today and this week,
  * the latest outcomes, all scoped to the caller's organization.
  */
+import { readable } from "../helpers/html.ts";
 import assert from "node:assert/strict";
 import { traderDashboard } from "../../services/dashboard/reads.ts";
 import { noticeAlert } from "../../services/bids/notice_read.ts";
@@ -285,7 +286,7 @@ Deno.test("dashboard page: a trader's panels; the services panel only for admins
   const get = async (token: string) => {
     const res = await app.request("http://localhost/", { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
-    return await res.text();
+    return readable(await res.text());
   };
   const mine = await get(trader.tokens.access_token);
   for (const id of ["positions", "next-gates", "tomorrow", "pnl", "spread", "alerts"]) {

@@ -4,6 +4,7 @@
  * history, and names the newest run (model version, made-at) once there is one. The bidding page gives
  * the builder the forecast only for readers of forecasts.
  */
+import { readable } from "../helpers/html.ts";
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import type { BuildInfo, Manifest } from "../../framework/types.ts";
@@ -40,7 +41,7 @@ async function html(app: Hono, path: string, member: Member): Promise<string> {
   });
   const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
   const res = await app.fetch(req, info);
-  const text = await res.text();
+  const text = readable(await res.text());
   assert.equal(res.status, 200, `${path}: ${text.slice(0, 300)}`);
   return text;
 }

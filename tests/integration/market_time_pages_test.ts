@@ -134,7 +134,7 @@ Deno.test(
     assert.match(after.html, /LMP \(¢\/kWh\)/);
     assert.match(after.html, />5\.344</);
     assert.doesNotMatch(after.html, /\$53\.44/);
-    assert.match(after.html, /"priceUnit":"¢\/kWh"|&quot;priceUnit&quot;:&quot;¢\/kWh&quot;/);
+    assert.match(after.html, /"priceUnit":"\\u00a2\/kWh"/);
   },
 );
 

@@ -20,7 +20,16 @@ Deno.test("an access line is the JSON of its fields, whatever the path, id and m
         assert.equal(lines.length, 1);
         const parsed = JSON.parse(lines[0]);
         assert.match(parsed.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-        assert.deepEqual(parsed, { time: parsed.time, level: "info", msg: "request", requestId, method, path, status, ms });
+        assert.deepEqual(parsed, {
+          time: parsed.time,
+          level: "info",
+          msg: "request",
+          requestId,
+          method,
+          path,
+          status,
+          ms,
+        });
       },
     ));
   } finally {
