@@ -54,7 +54,7 @@ export async function renderPage(req: RenderRequest, registry: IslandRegistry, b
  * props are JSON escaped on their own (`stringifyForHtml`), so this pass never meets them.
  */
 export function asciiHtml(html: string): string {
-  return html.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
+  return html.replace(/[\u0080-\u{10ffff}]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
 }
 
 function islandScripts(used: Set<string>, props: unknown[], build: BuildInfo | null): string {
