@@ -84,6 +84,9 @@ export interface MountedApp {
   routes: { pattern: string; key: string; api: boolean }[];
 }
 
+const utf8 = new TextDecoder();
+const utf8e = new TextEncoder();
+
 const defaultIsApi = (path: string) => path === "/api" || path.startsWith("/api/") || path.startsWith("/health");
 
 export function mountManifest<State>(app: Hono, opts: MountOptions<State>): MountedApp {
@@ -152,7 +155,12 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
         registry,
         opts.build,
       );
-      if (cacheKey) renderCache.set(cacheKey, html);
+      if (cacheKey) {
+        // Kept as a one-byte string, which Deno sends as it is: the page is ASCII (render.ts asciiHtml), but a
+        // string built from slices of a wider one stays two bytes a character, encoded again on every send.
+        html = utf8.decode(utf8e.encode(html));
+        renderCache.set(cacheKey, html);
+      }
     }
     const status = init.status ?? 200;
     const res = new Response(c.req.method === "HEAD" ? null : html, status === 200 ? undefined : { status });
