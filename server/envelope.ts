@@ -7,11 +7,11 @@
  *
  * The framework's pages are built with their headers already in them (`decorate`, appended once on the
  * new Response, the cheapest way Deno offers: a HeadersInit record or array is converted through WebIDL
- * and costs three times as much); such a response is remembered, and the middleware leaves its headers
- * alone. Anything else (JSON from an API handler, a redirect, a static file) gets them set after the fact.
+ * and costs three times as much; a cached page's response is cloned with them); such a response is
+ * remembered, and the middleware leaves its headers alone. Anything else (JSON from an API handler, a redirect, a static file) gets them set after the fact.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { ROUTE_PATTERN } from "../framework/server.ts";
+import { type PageDecoration, ROUTE_PATTERN } from "../framework/server.ts";
 import { accessLog } from "../services/log/logger.ts";
 import type { RequestRecorder } from "../services/metrics/metrics.ts";
 
@@ -64,19 +64,22 @@ export interface EnvelopeOptions {
 
 export interface Envelope {
   middleware: MiddlewareHandler;
-  /** Puts the envelope's headers on a response being built; the middleware then leaves it alone. */
-  decorate: (res: Response, c: Context) => void;
+  /** Puts the envelope's headers on a page being built; the middleware then leaves it alone. */
+  decorate: PageDecoration;
 }
 
 export function envelope(opts: EnvelopeOptions): Envelope {
   const complete = new WeakSet<Response>();
 
-  const decorate = (res: Response, c: Context): void => {
-    const h = res.headers;
-    h.append("x-request-id", c.get("requestId"));
-    const list = opts.headersFor(c);
-    if (list) { for (const [name, value] of list) h.append(name, value); }
-    complete.add(res);
+  const decorate: PageDecoration = {
+    document(res, c) {
+      const list = opts.headersFor(c);
+      if (list) { for (const [name, value] of list) res.headers.append(name, value); }
+    },
+    request(res, c) {
+      res.headers.append("x-request-id", c.get("requestId"));
+      complete.add(res);
+    },
   };
 
   const middleware: MiddlewareHandler = async (c, next) => {

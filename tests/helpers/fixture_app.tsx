@@ -4,7 +4,7 @@ import { useSignal } from "@preact/signals";
 import type { Signal } from "@preact/signals";
 import { z } from "zod";
 import { createDefine, HttpError, page } from "../../framework/mod.ts";
-import { mountManifest } from "../../framework/server.ts";
+import { mountManifest, type PageDecoration } from "../../framework/server.ts";
 import type { BuildInfo, FreshContext, Manifest, PageProps } from "../../framework/types.ts";
 
 export const renders = { count: 0 };
@@ -159,13 +159,14 @@ export const fakeBuild: BuildInfo = {
   files: {},
 };
 
-export function fixtureApp(errors: unknown[] = []) {
+export function fixtureApp(errors: unknown[] = [], decorate?: PageDecoration) {
   const app = new Hono();
   const mounted = mountManifest<FixtureState>(app, {
     manifest,
     build: fakeBuild,
     initState: () => ({ trace: [] }),
     onUnexpectedError: (e) => errors.push(e),
+    decorate,
   });
   app.notFound((c) => mounted.errorResponse(c, new HttpError(404)));
   app.onError((e, c) => mounted.errorResponse(c, e));

@@ -89,6 +89,38 @@ Deno.test("async page components and pages without _app", async () => {
   assert.equal(await (await get("/plain")).text(), '<h1 id="plain">plain</h1>');
 });
 
+Deno.test("a cached page answers with its document headers and a request's own, body and all, HEAD too", async () => {
+  let n = 0;
+  const decorated = fixtureApp([], {
+    document: (res) => res.headers.append("x-document", "same"),
+    request: (res) => res.headers.append("x-request", String(++n)),
+  }).app;
+  const before = renders.count;
+  const seen: Response[] = [];
+  for (let i = 0; i < 3; i++) seen.push(await decorated.request("/cached/decorated"));
+  assert.equal(renders.count - before, 1);
+  for (const [i, res] of seen.entries()) {
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<p id="cached">decorated<\/p>/);
+    assert.equal(res.headers.get("x-document"), "same");
+    assert.equal(res.headers.get("x-request"), String(i + 1), "each response its own, never the first's");
+    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(res.headers.get("cache-control"), "no-cache");
+  }
+  const head = await decorated.request("/cached/decorated", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+  assert.equal(head.headers.get("x-document"), "same");
+  assert.equal(head.headers.get("x-request"), "4");
+  // A HEAD first keeps the page's HTML but no response to clone; the GET after it is whole.
+  const headFirst = await decorated.request("/cached/head-first", { method: "HEAD" });
+  assert.equal(await headFirst.text(), "");
+  const get = await decorated.request("/cached/head-first");
+  assert.match(await get.text(), /<p id="cached">head-first<\/p>/);
+  assert.equal(get.headers.get("x-document"), "same");
+  assert.equal(renders.count - before, 2);
+});
+
 Deno.test("pages with a cache key render once per key", async () => {
   const before = renders.count;
   for (let i = 0; i < 3; i++) assert.match(await (await get("/cached/a")).text(), /<p id="cached">a<\/p>/);
