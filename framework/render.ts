@@ -51,10 +51,12 @@ export async function renderPage(req: RenderRequest, registry: IslandRegistry, b
  * one byte per character in V8, and Deno sends such a body as it is; one other character anywhere makes the
  * whole page a two-byte string re-encoded on every response, measured at 2.6× the server's time per request
  * for a 30 KB page. Pages have no inline script or style whose text would not decode references: island
- * props are JSON escaped on their own (`stringifyForHtml`), so this pass never meets them.
+ * props are JSON escaped on their own (`stringifyForHtml`), so this pass never meets them. The C1 controls
+ * (U+0080–U+009F) stay as they are: a browser reads `&#x85;` as "…" (the Windows-1252 character of that
+ * byte), not as the control, and a page holding one is merely not ASCII.
  */
 export function asciiHtml(html: string): string {
-  return html.replace(/[\u0080-\u{10ffff}]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
+  return html.replace(/[\u00a0-\u{10ffff}]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
 }
 
 function islandScripts(used: Set<string>, props: unknown[], build: BuildInfo | null): string {

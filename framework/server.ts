@@ -48,8 +48,11 @@ export interface MountOptions<State> {
 }
 
 export interface PageDecoration {
-  /** Headers that are the same for every request of a page (kept with a cached page). */
-  document: (res: Response, c: Context) => void;
+  /**
+   * Headers that are the same for every request of a page (kept with a cached page). `own`: the page's
+   * handler gave headers of its own, which the decoration's may have to replace rather than follow.
+   */
+  document: (res: Response, c: Context, own: boolean) => void;
   /** Headers of this request alone (its id). */
   request: (res: Response, c: Context) => void;
 }
@@ -197,7 +200,7 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     }
     // HTML is never served stale: it names the hashed assets of the build that produced it.
     if (!init.headers || !headers.has("cache-control")) headers.append("cache-control", "no-cache");
-    opts.decorate?.document(res, c);
+    opts.decorate?.document(res, c, init.headers !== undefined);
     if (cacheKey && !hit?.response) {
       renderCache.set(cacheKey, { html, response: plain && !head ? res.clone() : null });
     }

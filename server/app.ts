@@ -87,7 +87,8 @@ export function createApp(opts: CreateAppOptions): Hono {
   // A settlement statement is a file of up to 50 MB, streamed into the database as it arrives.
   const statementLimit = limitOf(Math.max(MAX_STATEMENT_BYTES, services.config.bodyLimitBytes));
   // "/bidding/" is "/bidding": links and typed URLs with a trailing slash resolve rather than 404 (a redirect
-  // of GET and HEAD only). A read has no body to limit. One middleware for both, each a step less per request.
+  // of GET and HEAD only). A read has no body to limit (Deno gives a GET or HEAD none, whatever was sent). One
+  // middleware for both, each a step less per request.
   const trim = trimTrailingSlash({ alwaysRedirect: true });
   app.use((c, next) => {
     const { method, path } = c.req;

@@ -72,9 +72,13 @@ export function envelope(opts: EnvelopeOptions): Envelope {
   const complete = new WeakSet<Response>();
 
   const decorate: PageDecoration = {
-    document(res, c) {
+    document(res, c, own) {
       const list = opts.headersFor(c);
-      if (list) { for (const [name, value] of list) res.headers.append(name, value); }
+      if (!list) return;
+      // Ours win over a page's own, as everywhere else: a second CSP or X-Frame-Options would not be ignored.
+      const h = res.headers;
+      if (own) { for (const [name, value] of list) h.set(name, value); }
+      else for (const [name, value] of list) h.append(name, value);
     },
     request(res, c) {
       res.headers.append("x-request-id", c.get("requestId"));
@@ -91,10 +95,21 @@ export function envelope(opts: EnvelopeOptions): Envelope {
     const status = res.status;
     // A WebSocket's 101 is left alone: its headers may be immutable, and nothing reads them.
     if (status !== 101 && !complete.has(res)) {
-      const h = res.headers;
-      if (!h.has("x-request-id")) h.set("x-request-id", c.get("requestId"));
-      const list = opts.headersFor(c);
-      if (list) { for (const [name, value] of list) h.set(name, value); }
+      const setAll = (h: Headers) => {
+        if (!h.has("x-request-id")) h.set("x-request-id", c.get("requestId"));
+        const list = opts.headersFor(c);
+        if (list) { for (const [name, value] of list) h.set(name, value); }
+      };
+      try {
+        setAll(res.headers);
+      } catch {
+        // A response whose headers are immutable (one passed through from `fetch`, `Response.redirect`): a
+        // copy takes them, so that it is answered and logged like any other.
+        const copy = new Response(res.body, res);
+        setAll(copy.headers);
+        c.res = undefined;
+        c.res = copy;
+      }
     }
     if (opts.recorder) {
       // Static assets are one series, whatever the file; anything no route matched is another.
