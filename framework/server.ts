@@ -104,8 +104,8 @@ export interface MountedApp {
   routes: { pattern: string; key: string; api: boolean }[];
 }
 
-const utf8 = new TextDecoder();
-const utf8e = new TextEncoder();
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 const defaultIsApi = (path: string) => path === "/api" || path.startsWith("/api/") || path.startsWith("/health");
 
@@ -185,7 +185,7 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
       );
       // Kept as a one-byte string, which Deno sends as it is: the page is ASCII (render.ts asciiHtml), but a
       // string built from slices of a wider one stays two bytes a character, encoded again on every send.
-      if (cacheKey) html = utf8.decode(utf8e.encode(html));
+      if (cacheKey) html = decoder.decode(encoder.encode(html));
     }
     const status = init.status ?? 200;
     const res = new Response(head ? null : html, status === 200 ? undefined : { status });

@@ -8,7 +8,8 @@
  * The framework's pages are built with their headers already in them (`decorate`, appended once on the
  * new Response, the cheapest way Deno offers: a HeadersInit record or array is converted through WebIDL
  * and costs three times as much; a cached page's response is cloned with them); such a response is
- * remembered, and the middleware leaves its headers alone. Anything else (JSON from an API handler, a redirect, a static file) gets them set after the fact.
+ * remembered, and the middleware leaves its headers alone. Anything else (JSON from an API handler, a
+ * redirect, a static file) gets them set after the fact.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { type PageDecoration, ROUTE_PATTERN } from "../framework/server.ts";
@@ -95,18 +96,15 @@ export function envelope(opts: EnvelopeOptions): Envelope {
     const status = res.status;
     // A WebSocket's 101 is left alone: its headers may be immutable, and nothing reads them.
     if (status !== 101 && !complete.has(res)) {
-      const setAll = (h: Headers) => {
-        if (!h.has("x-request-id")) h.set("x-request-id", c.get("requestId"));
-        const list = opts.headersFor(c);
-        if (list) { for (const [name, value] of list) h.set(name, value); }
-      };
+      const id = c.get("requestId");
+      const list = opts.headersFor(c);
       try {
-        setAll(res.headers);
+        setEnvelopeHeaders(res.headers, id, list);
       } catch {
         // A response whose headers are immutable (one passed through from `fetch`, `Response.redirect`): a
         // copy takes them, so that it is answered and logged like any other.
         const copy = new Response(res.body, res);
-        setAll(copy.headers);
+        setEnvelopeHeaders(copy.headers, id, list);
         c.res = undefined;
         c.res = copy;
       }
@@ -126,4 +124,10 @@ export function envelope(opts: EnvelopeOptions): Envelope {
   };
 
   return { middleware, decorate };
+}
+
+/** On a response made elsewhere: its own request id is kept, the security headers are ours. */
+function setEnvelopeHeaders(h: Headers, requestId: string, list: HeaderList | null): void {
+  if (!h.has("x-request-id")) h.set("x-request-id", requestId);
+  if (list) { for (const [name, value] of list) h.set(name, value); }
 }
