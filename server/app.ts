@@ -15,6 +15,7 @@ import { requestRecorder } from "../services/metrics/metrics.ts";
 import type { BuildInfo, Manifest } from "../framework/types.ts";
 import { log } from "../services/log/logger.ts";
 import { envelope, securityHeaders } from "./envelope.ts";
+import { RememberingRouter } from "./router.ts";
 import { authorize } from "./auth_http.ts";
 import { assertFeature } from "./features.ts";
 import { classifyError } from "./errors.ts";
@@ -52,7 +53,7 @@ export const CONTENT_SECURITY_POLICY = {
 
 export function createApp(opts: CreateAppOptions): Hono {
   const { services } = opts;
-  const app = new Hono();
+  const app = new Hono({ router: new RememberingRouter() });
   configureApi({
     validateResponses: services.config.appEnv !== "production",
     authorize,
