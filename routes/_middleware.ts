@@ -8,7 +8,7 @@ import {
   ACCESS_COOKIE,
   assertSameOrigin,
   clearedCookies,
-  cookiesOf,
+  cookieOf,
   metaOf,
   REFRESH_COOKIE,
   requestIp,
@@ -23,7 +23,8 @@ export const handler = define.middleware(async (ctx) => {
   const { auth } = ctx.state.services;
   ctx.state.ip = requestIp(ctx);
   const authorization = ctx.req.headers.get("authorization");
-  const cookies = cookiesOf(ctx.req);
+  const access = cookieOf(ctx.req, ACCESS_COOKIE);
+  const refresh = access ? undefined : cookieOf(ctx.req, REFRESH_COOKIE);
   let cookieBound = false;
   let setCookies: string[] = [];
 
@@ -32,14 +33,16 @@ export const handler = define.middleware(async (ctx) => {
     const r = m ? await auth.fromBearer(m[1]) : { ok: false as const, code: "invalid_token" as const };
     if (r.ok) ctx.state.auth = r.principal;
     else ctx.state.authError = r.code;
-  } else if (cookies[ACCESS_COOKIE] || cookies[REFRESH_COOKIE]) {
+  } else if (access || refresh) {
     cookieBound = true;
-    const r = cookies[ACCESS_COOKIE] ? await auth.fromCookie(cookies[ACCESS_COOKIE]) : null;
+    const r = access ? await auth.fromCookie(access) : null;
+    // The refresh cookie is read only when the access cookie did not do.
+    const renewWith = r?.ok ? undefined : refresh ?? cookieOf(ctx.req, REFRESH_COOKIE);
     if (r?.ok) ctx.state.auth = r.principal;
-    else if (cookies[REFRESH_COOKIE] && isPageVisit(ctx.req)) {
+    else if (renewWith && isPageVisit(ctx.req)) {
       // Only on page navigations: parallel API calls renewing with one refresh token would look like reuse.
       try {
-        const tokens = await auth.accounts.refresh(cookies[REFRESH_COOKIE], metaOf(ctx));
+        const tokens = await auth.accounts.refresh(renewWith, metaOf(ctx));
         const renewed = await auth.fromCookie(tokens.access_token);
         if (renewed.ok) ctx.state.auth = renewed.principal;
         setCookies = sessionCookies(ctx.url, tokens);

@@ -1,7 +1,7 @@
 import { page } from "fresh";
 import { AuthCard } from "../components/AuthLayout.tsx";
 import { Button } from "../components/Form.tsx";
-import { clearedCookies, cookiesOf, metaOf, REFRESH_COOKIE } from "../server/auth_http.ts";
+import { clearedCookies, cookieOf, metaOf, REFRESH_COOKIE } from "../server/auth_http.ts";
 import { redirect } from "../server/pages.ts";
 import { define } from "../utils.ts";
 
@@ -14,7 +14,7 @@ export const handler = define.handlers({
   async POST(ctx) {
     const { accounts } = ctx.state.services.auth;
     if (ctx.state.auth) await accounts.logout(ctx.state.auth, {}, metaOf(ctx));
-    const refresh = cookiesOf(ctx.req)[REFRESH_COOKIE];
+    const refresh = cookieOf(ctx.req, REFRESH_COOKIE);
     if (refresh) await accounts.logoutByRefreshToken(refresh);
     return redirect("/login", clearedCookies(ctx.url));
   },

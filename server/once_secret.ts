@@ -9,7 +9,7 @@ import { serialize } from "hono/utils/cookie";
 import type { FreshContext } from "fresh";
 import type { Principal } from "../services/auth/principal.ts";
 import type { State } from "../utils.ts";
-import { cookiesOf, secureFor } from "./auth_http.ts";
+import { cookieOf, secureFor } from "./auth_http.ts";
 import { redirect } from "./pages.ts";
 
 const COOKIE = "ob_once";
@@ -64,7 +64,7 @@ export async function takeSecret<T>(
   p: Principal,
   kind: string,
 ): Promise<{ value?: T; headers?: Record<string, string> }> {
-  const id = cookiesOf(ctx.req)[COOKIE];
+  const id = cookieOf(ctx.req, COOKIE);
   if (!id) return {};
   const headers = { "set-cookie": cookie(ctx, "", 0), "cache-control": "no-store" };
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(id)) return { headers };

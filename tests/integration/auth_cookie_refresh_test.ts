@@ -77,3 +77,29 @@ Deno.test("ACCESS_TOKEN_TTL_S sets the access-token lifetime", opts, async () =>
   const r = await call(t, "GET", "/api/auth/me", { token: org.admin.tokens.access_token });
   expectStatus(r, 200);
 });
+
+Deno.test(
+  "a page visit renews the session from the refresh cookie, alone or beside a void access cookie",
+  opts,
+  async () => {
+    const t = await testApp();
+    const org = await createOrg(t, "cookie-page-renew");
+    const visit = (cookie: string) =>
+      t.fetch("/assets", { headers: { cookie, "sec-fetch-mode": "navigate" }, ip: uniqueIp(), redirect: "manual" });
+    for (const cookie of ["", "ob_at=not-a-token; "]) {
+      const tokens = await newSession(t, org.admin);
+      const res = await visit(`${cookie}theme=dark; ob_rt=${tokens.refresh_token}`);
+      assert.equal(res.status, 200, `a signed-in page (${cookie || "refresh cookie alone"})`);
+      await res.body?.cancel();
+      const set = res.headers.getSetCookie();
+      const access = cookieValue(set, "ob_at");
+      assert.ok(access && access !== "not-a-token", "a new access cookie");
+      assert.ok(cookieValue(set, "ob_rt") !== tokens.refresh_token, "the refresh cookie rotated");
+    }
+    // A name that merely contains the cookie's is not it.
+    const tokens = await newSession(t, org.admin);
+    const lookalike = await visit(`xob_rt=${tokens.refresh_token}`);
+    assert.equal(lookalike.status, 303, "signed out: sent to the login page");
+    await lookalike.body?.cancel();
+  },
+);

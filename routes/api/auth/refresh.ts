@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cookiesOf, metaOf, REFRESH_COOKIE, sessionCookies, withCookies } from "../../../server/auth_http.ts";
+import { cookieOf, metaOf, REFRESH_COOKIE, sessionCookies, withCookies } from "../../../server/auth_http.ts";
 import { tokenPairSchema } from "../../../services/auth/schemas.ts";
 import { HttpError } from "../../../framework/http_error.ts";
 import { define } from "../../../utils.ts";
@@ -25,7 +25,7 @@ export const handler = define.api({
       const { accounts } = ctx.state.services.auth;
       if (body?.refresh_token) return { body: await accounts.refresh(body.refresh_token, metaOf(ctx)) };
       // The root middleware has already refused a cross-site request carrying our cookies (CSRF).
-      const cookie = cookiesOf(ctx.req)[REFRESH_COOKIE];
+      const cookie = cookieOf(ctx.req, REFRESH_COOKIE);
       if (!cookie) {
         throw new HttpError(401, "No refresh token: send refresh_token, or sign in", { code: "unauthenticated" });
       }
