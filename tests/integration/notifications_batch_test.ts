@@ -1,0 +1,85 @@
+/**
+ * The dispatcher writes a batch's notifications and outbox rows in bulk: every member gets one notification per
+ * event, live notices carry their notification's id and keep the events' order, mails go to the outbox in
+ * event order, and an event fanned out again (its batch not marked sent before a crash) makes no second
+ * notification, only its toasts.
+ */
+import assert from "node:assert/strict";
+import { dispatchOnce } from "../../services/notifications/dispatcher.ts";
+import { publishEvent } from "../../services/notifications/events.ts";
+import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
+import { testApp } from "../helpers/test_app.ts";
+
+Deno.test(
+  "notifications: a batch's notifications and mails in bulk, in order, once per member and event",
+  opts,
+  async () => {
+    const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error" });
+    await t.services.notifications.stop();
+    const db = t.services.db();
+    const org = await createOrg(t, "batch");
+    const trader = await addMember(t, org, "trader", "batch-trader");
+    // The admin hears of runs in-app, by mail and as toasts; the trader as the defaults say (in-app only).
+    expectStatus(
+      await call(t, "PUT", "/api/notifications/preferences", {
+        token: org.admin.tokens.access_token,
+        body: { preferences: { "strategy.run_completed": ["in_app", "email", "toast"] } },
+      }),
+      200,
+    );
+    const titles = Array.from({ length: 40 }, (_, i) => `Run ${i} — “quoted”, tab\there, back\\slash`);
+    await db.transaction(async (tx) => {
+      for (const title of titles) {
+        await publishEvent(tx, org.id, "strategy.run_completed", { title, message: `${title} done`, n: 1 });
+      }
+    });
+
+    const out = await dispatchOnce(db);
+    assert.equal(out.events, 40);
+    assert.equal(out.mails, 40);
+    const mine = out.live.filter((l) => l.userId === org.admin.userId);
+    const theirs = out.live.filter((l) => l.userId === trader.userId);
+    assert.deepEqual(mine.map((l) => l.title), titles, "the admin's notices, in event order");
+    assert.deepEqual(theirs.map((l) => l.title), titles, "the trader's too");
+    assert.ok(mine.every((l) => l.toast) && theirs.every((l) => !l.toast));
+    const ids = out.live.map((l) => l.notificationId);
+    assert.ok(ids.every((id) => typeof id === "string"));
+    assert.equal(new Set(ids).size, 80, "one notification per member and event");
+
+    const stored = await db.query<{ id: string; user_id: string; title: string; message: string; data: unknown }>(
+      `SELECT id, user_id, title, message, data FROM notifications WHERE org_id = $1`,
+      [org.id],
+    );
+    assert.equal(stored.length, 80);
+    const byId = new Map(stored.map((n) => [n.id, n]));
+    for (const l of out.live) {
+      const n = byId.get(l.notificationId!);
+      assert.ok(n, "a live notice names its stored notification");
+      assert.equal(n.user_id, l.userId);
+      assert.equal(n.title, l.title);
+      assert.equal(n.message, `${l.title} done`);
+    }
+    for (const n of stored) assert.deepEqual(n.data, { title: n.title, message: n.message, n: 1 }, "the event's data");
+    const mails = await db.query<{ subject: string; to: string }>(
+      `SELECT payload->>'subject' AS subject, payload->>'to' AS to FROM outbox WHERE topic = 'mail' ORDER BY id`,
+    );
+    assert.deepEqual(mails.map((m) => m.subject), titles.map((x) => `[OptiBid] ${x}`), "mails in event order");
+    assert.ok(mails.every((m) => m.to === org.admin.email));
+    const list = await call(t, "GET", "/api/notifications?limit=100", { token: trader.tokens.access_token });
+    expectStatus(list, 200);
+    assert.equal(list.body.items.length, 40);
+
+    // The same events again (their batch was not marked sent): no second notification; the toasts still go.
+    await db.query(`UPDATE outbox SET sent_at = NULL WHERE topic = 'events'`);
+    const again = await dispatchOnce(db);
+    assert.equal(again.events, 40);
+    assert.deepEqual(
+      again.live.map((l) => [l.userId, l.title, l.notificationId]),
+      titles.map((x) => [org.admin.userId, x, null]),
+    );
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE org_id = $1`, [
+      org.id,
+    ]);
+    assert.equal(n, 80);
+  },
+);
