@@ -5,8 +5,9 @@
  * 4 % of a cached page's time, a Map lookup a fraction of that. Hono only reads a match (handlers, their
  * parameters), so one answer serves every request of its path.
  *
- * Paths are the client's to choose: the memo is emptied when it holds MEMO_MAX paths, so it never grows
- * past that and a stream of distinct paths costs what matching did before, plus a Map insert.
+ * Paths are the client's to choose: only paths up to MEMO_PATH_MAX characters are remembered (a page's or an
+ * API resource's path is far shorter; a long one costs its match, as before), and at MEMO_MAX paths the
+ * oldest goes, so the memo holds at most MEMO_MAX × MEMO_PATH_MAX characters of paths, whatever is sent.
  */
 import type { Result, Router } from "hono/router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
@@ -14,6 +15,7 @@ import { SmartRouter } from "hono/router/smart-router";
 import { TrieRouter } from "hono/router/trie-router";
 
 export const MEMO_MAX = 2048;
+export const MEMO_PATH_MAX = 200;
 
 export class RememberingRouter<T> implements Router<T> {
   readonly name = "RememberingRouter";
@@ -26,11 +28,13 @@ export class RememberingRouter<T> implements Router<T> {
   }
 
   match(method: string, path: string): Result<T> {
+    if (path.length > MEMO_PATH_MAX) return this.#inner.match(method, path);
     const key = method + " " + path;
     let found = this.#memo.get(key);
     if (found === undefined) {
       found = this.#inner.match(method, path);
-      if (this.#memo.size >= MEMO_MAX) this.#memo.clear();
+      // The oldest first (a Map keeps insertion order): paths of one-off ids go, the pages' come back at once.
+      if (this.#memo.size >= MEMO_MAX) this.#memo.delete(this.#memo.keys().next().value!);
       this.#memo.set(key, found);
     }
     return found;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Hono } from "hono";
 import type { H, RouterRoute } from "hono/types";
-import { MEMO_MAX, RememberingRouter } from "../../server/router.ts";
+import { MEMO_MAX, MEMO_PATH_MAX, RememberingRouter } from "../../server/router.ts";
 import { cookieOf } from "../../server/auth_http.ts";
 
 /** Routes of the shapes the app mounts: static, parameters, catch-alls, and middleware on prefixes. */
@@ -62,6 +62,12 @@ Deno.test("the router's memo never holds more than MEMO_MAX paths", async () => 
     assert.equal(await answer(app, "GET", `/api/bids/${i}`), `200 api, root bid=${i}`);
     assert.ok(router.remembered <= MEMO_MAX);
   }
+  // A long path is matched every time, never remembered.
+  const before = router.remembered;
+  const long = "x".repeat(MEMO_PATH_MAX);
+  assert.equal(await answer(app, "GET", `/api/bids/${long}`), `200 api, root bid=${long}`);
+  assert.equal(await answer(app, "GET", `/docs/${long}`), `200 root docs /docs/${long}`);
+  assert.equal(router.remembered, before);
 });
 
 Deno.test("cookieOf reads one cookie by its exact name", () => {
