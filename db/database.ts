@@ -24,6 +24,37 @@ export interface Transaction extends Queryable {
    * what it wrote, who would otherwise look before it is visible. Present on the app's database.
    */
   afterCommit?(fn: () => void): void;
+  /**
+   * Runs `fn` in a savepoint of this transaction (Postgres: postgres.js's own). Where present it must be used
+   * (`inSavepoint`): postgres.js fails the whole transaction at its end with any statement that failed in it,
+   * even one the caller caught and rolled back to a savepoint of its own.
+   */
+  savepoint?<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs `fn` in a savepoint: if it throws, what it wrote is rolled back and the error rethrown, and the
+ * transaction goes on. Commit hooks `fn` registers run only if the savepoint was kept.
+ */
+export async function inSavepoint<T>(tx: Transaction, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const inner = (
+    s: Transaction,
+  ): Transaction => (tx.afterCommit ? { ...s, afterCommit: (f) => void hooks.push(f) } : s);
+  let result: T;
+  if (tx.savepoint) result = await tx.savepoint((s) => fn(inner(s)));
+  else {
+    await tx.query("SAVEPOINT app_savepoint");
+    try {
+      result = await fn(inner(tx));
+    } catch (e) {
+      await tx.query("ROLLBACK TO SAVEPOINT app_savepoint");
+      throw e;
+    }
+    await tx.query("RELEASE SAVEPOINT app_savepoint");
+  }
+  for (const h of hooks) tx.afterCommit!(h);
+  return result;
 }
 
 export interface Database extends Queryable {

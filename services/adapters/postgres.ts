@@ -102,6 +102,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     },
     ...(inTransaction
       ? {
+        // deno-lint-ignore no-explicit-any
+        savepoint: <T>(fn: (tx: Transaction) => Promise<T>) => q.savepoint((s: any) => fn(wrap(s, true))) as Promise<T>,
         async copyIn(statement: string, data: AsyncIterable<string>) {
           const query = q.unsafe(statement) as PgQuery<unknown> & {
             writable(): Promise<NodeJS.WritableStream>;

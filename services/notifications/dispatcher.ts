@@ -8,7 +8,7 @@
  * An `alert.fired` event names its alert's owner and channels: they replace the preferences, and a
  * webhook delivery is made only when the alert chose the webhook channel.
  */
-import type { Database, Queryable } from "../../db/database.ts";
+import { type Database, inSavepoint, type Queryable } from "../../db/database.ts";
 import { pgArray } from "../../db/sql.ts";
 import { noticeLevel, noticeText } from "../bids/notice.ts";
 import { type BidsByKey, getBidsByKey } from "../bids/store.ts";
@@ -198,7 +198,7 @@ async function fanOut(
  * live notice its notification's id. A notification that exists already (the event was fanned out before its
  * batch could be marked sent) is not written again, and its live notice goes only if it is a toast.
  */
-async function write(tx: Queryable, w: Writes, out: DispatchResult): Promise<void> {
+async function write(tx: Queryable, w: Writes, out: DispatchResult, from: number): Promise<void> {
   const n = w.notifications;
   if (n.length) {
     const rows = await tx.query<{ id: string; user_id: string; event_id: string }>(
@@ -219,9 +219,10 @@ async function write(tx: Queryable, w: Writes, out: DispatchResult): Promise<voi
         pgArray(n.map((x) => JSON.stringify(x.e.data))),
       ],
     );
-    const ids = new Map(rows.map((r) => [`${r.user_id} ${r.event_id}`, r.id]));
+    // Postgres answers uuids in lower case; an event's id may have come in upper case.
+    const ids = new Map(rows.map((r) => [`${r.user_id} ${r.event_id}`.toLowerCase(), r.id]));
     for (const x of n) {
-      const key = `${x.userId} ${x.e.id}`;
+      const key = `${x.userId} ${x.e.id}`.toLowerCase();
       const id = ids.get(key);
       // An event twice in one batch makes one notification: the first of its notices gets the id.
       if (id !== undefined) {
@@ -229,9 +230,13 @@ async function write(tx: Queryable, w: Writes, out: DispatchResult): Promise<voi
         ids.delete(key);
       }
     }
-    const kept = out.live.filter((l) => l.toast || l.notificationId);
-    out.live.length = 0;
-    out.live.push(...kept);
+    // In place, from the first notice of these writes: earlier ones were settled by an earlier write.
+    let kept = from;
+    for (let i = from; i < out.live.length; i++) {
+      const l = out.live[i];
+      if (l.toast || l.notificationId) out.live[kept++] = l;
+    }
+    out.live.length = kept;
   }
   if (w.outbox.length) {
     await tx.query(
@@ -293,14 +298,13 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
         continue;
       }
       // One event that fails must not hold back every later one: it is set aside with its error.
-      await tx.query("SAVEPOINT fan_out");
       const before = { live: out.live.length, mails: out.mails, webhooks: out.webhooks };
       try {
-        await fanOut(reads, bids, row.payload, out, writes);
-        await write(tx, writes, out);
-        await tx.query("RELEASE SAVEPOINT fan_out");
+        await inSavepoint(tx, async (sp) => {
+          await fanOut(reads, bids, row.payload, out, writes);
+          await write(sp, writes, out, before.live);
+        });
       } catch (err) {
-        await tx.query("ROLLBACK TO SAVEPOINT fan_out");
         writes.notifications = [];
         writes.outbox = [];
         // What the event fanned out before it failed is rolled back: no live notice of it goes out, none is counted.
@@ -310,7 +314,7 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
         failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    await write(tx, writes, out);
+    if (!isolate) await write(tx, writes, out, 0);
     for (const f of failed) {
       await tx.query(`UPDATE outbox SET last_error = $2 WHERE id = $1::bigint`, [
         f.id,

@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import type { Database } from "../../db/database.ts";
+import { type Database, inSavepoint, withCommitHooks } from "../../db/database.ts";
 import { loadMigrations, migrate, MigrationError } from "../../db/migrate.ts";
 import { openPglite } from "../../services/adapters/pglite.ts";
 import { BULK_MIN, upsertRows } from "../../db/upsert.ts";
@@ -201,6 +201,34 @@ async function queryContract(t: Deno.TestContext, target: Target): Promise<void>
       // And the connection is clean for the next transaction.
       await db.transaction((tx) => tx.query(`INSERT INTO ${name} VALUES (4)`));
       assert.deepEqual(await db.query(`SELECT id FROM ${name} ORDER BY id`), [{ id: 1 }, { id: 4 }]);
+    } finally {
+      await db.exec(`DROP TABLE ${name}`);
+    }
+  });
+
+  await t.step("inSavepoint: a failed statement inside is rolled back alone; the transaction commits", async () => {
+    const db = withCommitHooks(target.db());
+    const name = table();
+    await db.exec(`CREATE TABLE ${name} (id int PRIMARY KEY)`);
+    try {
+      const heard: string[] = [];
+      await db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO ${name} VALUES (1)`);
+        await assert.rejects(
+          inSavepoint(tx, async (sp) => {
+            sp.afterCommit?.(() => heard.push("rolled back"));
+            await sp.query(`INSERT INTO ${name} VALUES (2)`);
+            await sp.query(`INSERT INTO ${name} VALUES (1)`); // a duplicate: the savepoint fails
+          }),
+          { code: "23505" },
+        );
+        await inSavepoint(tx, async (sp) => {
+          sp.afterCommit?.(() => heard.push("kept"));
+          await sp.query(`INSERT INTO ${name} VALUES (3)`);
+        });
+      });
+      assert.deepEqual(await db.query(`SELECT id FROM ${name} ORDER BY id`), [{ id: 1 }, { id: 3 }]);
+      assert.deepEqual(heard, ["kept"], "a rolled-back savepoint's commit hooks never run");
     } finally {
       await db.exec(`DROP TABLE ${name}`);
     }

@@ -83,3 +83,53 @@ Deno.test(
     assert.equal(n, 80);
   },
 );
+
+for (const embedded of [false, true]) {
+  Deno.test(
+    `notifications: an event whose writes fail is set aside alone; the batch's others are written${
+      embedded ? " (PGlite)" : ""
+    }`,
+    opts,
+    async () => {
+      const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error", ...(embedded ? { DATABASE_URL: "" } : {}) });
+      await t.services.notifications.stop();
+      const db = t.services.db();
+      const org = await createOrg(t, "batch-poison");
+      const poison = `poison-${crypto.randomUUID()}`;
+      // Another module's bug, as the database sees it: one notification's INSERT fails.
+      const fn = `refuse_${poison.replaceAll("-", "_")}`;
+      await db.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.title = '${poison}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+      await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+      try {
+        await db.transaction(async (tx) => {
+          for (const title of ["First", poison, "Third"]) {
+            await publishEvent(tx, org.id, "strategy.run_completed", { title, message: title });
+          }
+        });
+        const out = await dispatchOnce(db);
+        assert.equal(out.events, 3);
+        assert.deepEqual(out.live.map((l) => l.title), ["First", "Third"]);
+        assert.ok(out.live.every((l) => l.notificationId));
+        const stored = await db.query<{ title: string }>(
+          `SELECT title FROM notifications WHERE org_id = $1 ORDER BY created_at, title`,
+          [org.id],
+        );
+        assert.deepEqual(stored.map((n) => n.title), ["First", "Third"]);
+        const events = await db.query<{ title: string; sent: boolean; last_error: string | null }>(
+          `SELECT payload->'data'->>'title' AS title, sent_at IS NOT NULL AS sent, last_error FROM outbox
+        WHERE topic = 'events' AND payload->>'org_id' = $1 ORDER BY id`,
+          [org.id],
+        );
+        assert.deepEqual(events.map((e) => [e.title, e.sent, e.last_error?.startsWith("set aside:") ?? false]), [
+          ["First", true, false],
+          [poison, true, true],
+          ["Third", true, false],
+        ]);
+      } finally {
+        await db.query(`DROP TRIGGER ${fn} ON notifications`);
+        await db.query(`DROP FUNCTION ${fn}()`);
+      }
+    },
+  );
+}
