@@ -15,7 +15,7 @@
  * nothing (not even its `touch` columns), and a call on a Database runs in one transaction: never half-applied.
  * Within one call the last row of a key wins (Postgres refuses to update one row twice in a statement).
  */
-import type { Database, Queryable, Transaction } from "./database.ts";
+import { type Database, inSavepoint, type Queryable, type Transaction } from "./database.ts";
 import { copyText, pgArray } from "./sql.ts";
 
 /** Rows per unnest statement; the COPY paths take a call's rows in one stream. */
@@ -68,15 +68,14 @@ export async function upsertRows<T>(
  */
 async function bulk<T>(tx: Transaction, spec: UpsertSpec<T>, rows: readonly T[]): Promise<void> {
   const copy = copyChunks(spec, rows);
-  await tx.query("SAVEPOINT upsert_fresh");
   try {
-    if (tx.copyIn) await tx.copyIn(`COPY ${spec.table} (${names(spec).join(", ")}) FROM STDIN`, copy());
-    else await insertUnnest(tx, spec, rows, "");
-    await tx.query("RELEASE SAVEPOINT upsert_fresh");
+    await inSavepoint(tx, async (sp) => {
+      if (sp.copyIn) await sp.copyIn(`COPY ${spec.table} (${names(spec).join(", ")}) FROM STDIN`, copy());
+      else await insertUnnest(sp, spec, rows, "");
+    });
     return;
   } catch (e) {
     if ((e as { code?: unknown }).code !== "23505") throw e;
-    await tx.query("ROLLBACK TO SAVEPOINT upsert_fresh");
   }
   if (tx.copyIn) await upsertStaged(tx as CopyTx, spec, copy);
   else await insertUnnest(tx, spec, rows, onConflict(spec));
