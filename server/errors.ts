@@ -4,7 +4,7 @@
  * an Idempotency-Key), never a 500.
  */
 import { HttpError } from "../framework/http_error.ts";
-import { DatabaseUnavailableError } from "../services/adapters/database.ts";
+import { isDatabaseOutage } from "../services/adapters/database_failures.ts";
 import { DomainError, type DomainErrorKind } from "../services/errors.ts";
 
 const STATUS_OF: Record<DomainErrorKind, number> = {
@@ -26,30 +26,6 @@ function httpErrorOf(err: DomainError): HttpError {
     ? { "Retry-After": String(Math.max(1, Math.ceil(err.options.retryAfter))) }
     : undefined;
   return new HttpError(STATUS_OF[err.kind], err.message, { code: err.code, details: err.options.details, headers });
-}
-
-/** postgres.js connection errors and Postgres' own "connection exception" / "shutting down" codes. */
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now (starting up)
-]);
-
-function isDatabaseOutage(err: unknown): boolean {
-  if (err instanceof DatabaseUnavailableError) return true;
-  const e = err as { code?: unknown; errno?: unknown; name?: unknown } | null;
-  if (!e || typeof e !== "object") return false;
-  const code = typeof e.code === "string" ? e.code : typeof e.errno === "string" ? e.errno : "";
-  return CONNECTION_CODES.has(code) || code.startsWith("08") ||
-    (e.name === "ConnectionRefused" || e.name === "ConnectionReset");
 }
 
 /** The fields Postgres attaches to an error (postgres.js names, then PGlite's). */

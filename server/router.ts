@@ -5,9 +5,10 @@
  * 4 % of a cached page's time, a Map lookup a fraction of that. Hono only reads a match (handlers, their
  * parameters), so one answer serves every request of its path.
  *
- * Paths are the client's to choose: only paths up to MEMO_PATH_MAX characters are remembered (a page's or an
- * API resource's path is far shorter; a long one costs its match, as before), and at MEMO_MAX paths the
- * oldest goes, so the memo holds at most MEMO_MAX × MEMO_PATH_MAX characters of paths, whatever is sent.
+ * Paths and methods are the client's to choose: only paths up to MEMO_PATH_MAX characters, of the usual
+ * methods, are remembered (a page's or an API resource's path is far shorter; others cost their match, as
+ * before), and at MEMO_MAX paths the oldest goes, so the memo holds at most MEMO_MAX × MEMO_PATH_MAX
+ * characters of paths, whatever is sent.
  */
 import type { Result, Router } from "hono/router";
 import { RegExpRouter } from "hono/router/reg-exp-router";
@@ -16,6 +17,8 @@ import { TrieRouter } from "hono/router/trie-router";
 
 export const MEMO_MAX = 2048;
 export const MEMO_PATH_MAX = 200;
+/** Methods whose matches are remembered: a client may send any token as a method, of any length. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 export class RememberingRouter<T> implements Router<T> {
   readonly name = "RememberingRouter";
@@ -28,7 +31,7 @@ export class RememberingRouter<T> implements Router<T> {
   }
 
   match(method: string, path: string): Result<T> {
-    if (path.length > MEMO_PATH_MAX) return this.#inner.match(method, path);
+    if (path.length > MEMO_PATH_MAX || !METHODS.has(method)) return this.#inner.match(method, path);
     const key = method + " " + path;
     let found = this.#memo.get(key);
     if (found === undefined) {

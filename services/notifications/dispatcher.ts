@@ -14,6 +14,7 @@ import { noticeLevel, noticeText } from "../bids/notice.ts";
 import { type BidsByKey, getBidsByKey } from "../bids/store.ts";
 import { memoReads } from "../memo.ts";
 import { log } from "../log/logger.ts";
+import { isPassingDatabaseFailure } from "../adapters/database_failures.ts";
 import type { AlertLevel } from "../realtime/protocol.ts";
 import {
   type Channel,
@@ -45,6 +46,12 @@ export interface DispatchResult {
 }
 
 const BATCH = 100;
+/**
+ * Events of a batch done again one by one, each in a savepoint: fewer than the 64 subtransactions a Postgres
+ * backend keeps in its cache, past which every session's snapshots slow down while the transaction lasts.
+ * The rest of the batch goes in the next passes.
+ */
+const ISOLATED_BATCH = 50;
 
 interface Text {
   level: AlertLevel;
@@ -103,22 +110,24 @@ type Recipient = { id: string; email: string; channels: Channel[] | null };
  * for it. A burst of bids puts a hundred events of one organization and type in a batch; each read is made once
  * a batch (one transaction) instead of once an event. A failed read is not kept.
  */
-function batchReads(tx: Queryable) {
+function batchReads() {
   // For the batch's one transaction: no expiry (memoReads keeps no failed read).
   const recipients = memoReads<Recipient[]>(Infinity);
   const endpoints = memoReads<{ id: string }[]>(Infinity);
   return {
-    recipients: (orgId: string, type: string, onlyUser: string | null) =>
+    // `q`: the handle in use (an event's savepoint when events are isolated): a read that fails through the
+    // transaction's own handle would fail the whole transaction on Postgres, savepoint or not.
+    recipients: (q: Queryable, orgId: string, type: string, onlyUser: string | null) =>
       recipients.get(`${orgId}\u0000${type}\u0000${onlyUser}`, () =>
-        tx.query<Recipient>(
+        q.query<Recipient>(
           `SELECT u.id, u.email, p.channels FROM memberships m JOIN users u ON u.id = m.user_id
              LEFT JOIN notification_preferences p ON p.org_id = m.org_id AND p.user_id = m.user_id AND p.event_type = $2
             WHERE m.org_id = $1 AND u.status = 'active' AND ($3::uuid IS NULL OR u.id = $3::uuid)`,
           [orgId, type, onlyUser],
         )).value,
-    endpoints: (orgId: string, type: string) =>
+    endpoints: (q: Queryable, orgId: string, type: string) =>
       endpoints.get(`${orgId}\u0000${type}`, () =>
-        tx.query<{ id: string }>(
+        q.query<{ id: string }>(
           `SELECT id FROM webhook_endpoints WHERE org_id = $1 AND enabled AND $2 = ANY(event_types)`,
           [orgId, type],
         )).value,
@@ -142,6 +151,7 @@ const noWrites = (): Writes => ({ notifications: [], outbox: [] });
 
 /** One event's notifications, mails, toasts and webhook deliveries, gathered into `w`. */
 async function fanOut(
+  q: Queryable,
   reads: BatchReads,
   bids: BidsByKey,
   e: PublishedEvent,
@@ -153,6 +163,7 @@ async function fanOut(
     ? (e.data.channels as string[])
     : null;
   const recipients = await reads.recipients(
+    q,
     e.org_id,
     e.type,
     // An alert's event without a valid owner reaches nobody rather than everybody.
@@ -184,7 +195,7 @@ async function fanOut(
     }
   }
   if (alertChannels && !alertChannels.includes("webhook")) return;
-  const endpoints = await reads.endpoints(e.org_id, e.type);
+  const endpoints = await reads.endpoints(q, e.org_id, e.type);
   const body = webhookBody(e);
   for (const ep of endpoints) {
     const msg: WebhookMessage = { endpoint_id: ep.id, org_id: e.org_id, message_id: `msg_${e.id}`, type: e.type, body };
@@ -277,10 +288,10 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
     if (!locked) return out;
     const rows = await tx.query<{ id: string; payload: PublishedEvent }>(
       `SELECT p.id::text AS id, p.payload FROM outbox_pending($1, $2) p ORDER BY p.id`,
-      [EVENTS_TOPIC, BATCH],
+      [EVENTS_TOPIC, isolate ? ISOLATED_BATCH : BATCH],
     );
     const failed: { id: string; error: string }[] = [];
-    const reads = batchReads(tx);
+    const reads = batchReads();
     const valid = rows.map((r) => r.payload).filter(wellFormed);
     const bids = await getBidsByKey(
       tx,
@@ -294,17 +305,20 @@ async function dispatchBatch(db: Database, isolate: boolean): Promise<DispatchRe
       out.events++;
       if (!wellFormed(row.payload)) continue;
       if (!isolate) {
-        await fanOut(reads, bids, row.payload, out, writes);
+        await fanOut(tx, reads, bids, row.payload, out, writes);
         continue;
       }
       // One event that fails must not hold back every later one: it is set aside with its error.
       const before = { live: out.live.length, mails: out.mails, webhooks: out.webhooks };
       try {
         await inSavepoint(tx, async (sp) => {
-          await fanOut(reads, bids, row.payload, out, writes);
+          await fanOut(sp, reads, bids, row.payload, out, writes);
           await write(sp, writes, out, before.live);
         });
       } catch (err) {
+        // A failure of the moment (an outage, the deadline, a deadlock) says nothing of the event: the batch
+        // fails and is done again later, instead of the event being set aside as if it were malformed.
+        if (isPassingDatabaseFailure(err)) throw err;
         writes.notifications = [];
         writes.outbox = [];
         // What the event fanned out before it failed is rolled back: no live notice of it goes out, none is counted.

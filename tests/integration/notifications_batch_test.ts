@@ -133,3 +133,46 @@ for (const embedded of [false, true]) {
     },
   );
 }
+
+Deno.test(
+  "notifications: a passing failure (a lock not available) fails the batch; nothing is set aside or lost",
+  opts,
+  async () => {
+    const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error" });
+    await t.services.notifications.stop();
+    const db = t.services.db();
+    const org = await createOrg(t, "batch-busy");
+    const busy = `busy-${crypto.randomUUID()}`;
+    const fn = `lock_${busy.replaceAll("-", "_")}`;
+    await db.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.title = '${busy}' THEN RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END IF; RETURN NEW; END $$`);
+    await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    const events = () =>
+      db.query<{ title: string; sent: boolean; last_error: string | null }>(
+        `SELECT payload->'data'->>'title' AS title, sent_at IS NOT NULL AS sent, last_error FROM outbox
+        WHERE topic = 'events' AND payload->>'org_id' = $1 ORDER BY id`,
+        [org.id],
+      );
+    try {
+      await db.transaction(async (tx) => {
+        for (const title of ["First", busy]) await publishEvent(tx, org.id, "strategy.run_completed", { title });
+      });
+      await assert.rejects(dispatchOnce(db), { code: "55P03" });
+      assert.deepEqual((await events()).map((e) => [e.sent, e.last_error]), [[false, null], [false, null]]);
+    } finally {
+      await db.query(`DROP TRIGGER ${fn} ON notifications`);
+      await db.query(`DROP FUNCTION ${fn}()`);
+    }
+    // Once the lock is there to take, the same events go out, each once.
+    assert.equal((await dispatchOnce(db)).events, 2);
+    assert.deepEqual((await events()).map((e) => [e.title, e.sent, e.last_error]), [["First", true, null], [
+      busy,
+      true,
+      null,
+    ]]);
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE org_id = $1`, [
+      org.id,
+    ]);
+    assert.equal(n, 2);
+  },
+);

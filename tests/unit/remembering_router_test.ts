@@ -67,6 +67,8 @@ Deno.test("the router's memo never holds more than MEMO_MAX paths", async () => 
   const long = "x".repeat(MEMO_PATH_MAX);
   assert.equal(await answer(app, "GET", `/api/bids/${long}`), `200 api, root bid=${long}`);
   assert.equal(await answer(app, "GET", `/docs/${long}`), `200 root docs /docs/${long}`);
+  // So is a method of the client's own making.
+  assert.equal(await answer(app, "X".repeat(500), "/market/PJM"), "404 root 404 Not Found");
   assert.equal(router.remembered, before);
 });
 
