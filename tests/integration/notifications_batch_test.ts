@@ -5,10 +5,31 @@
  * notification, only its toasts.
  */
 import assert from "node:assert/strict";
+import type { Database } from "../../db/database.ts";
 import { dispatchOnce } from "../../services/notifications/dispatcher.ts";
 import { publishEvent } from "../../services/notifications/events.ts";
 import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
 import { testApp } from "../helpers/test_app.ts";
+
+/** A trigger that refuses the notification titled `title` with `sqlstate`; returns what removes it. */
+async function refuseNotification(db: Database, title: string, sqlstate: string): Promise<() => Promise<void>> {
+  const fn = `refuse_${title.replaceAll("-", "_")}`;
+  await db.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.title = '${title}' THEN RAISE EXCEPTION 'refused' USING ERRCODE = '${sqlstate}'; END IF; RETURN NEW; END $$`);
+  await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+  return async () => {
+    await db.query(`DROP TRIGGER ${fn} ON notifications`);
+    await db.query(`DROP FUNCTION ${fn}()`);
+  };
+}
+
+/** The organization's events in the outbox: title, sent or not, and the error they were set aside with. */
+const eventsOf = (db: Database, orgId: string) =>
+  db.query<{ title: string; sent: boolean; last_error: string | null }>(
+    `SELECT payload->'data'->>'title' AS title, sent_at IS NOT NULL AS sent, last_error FROM outbox
+      WHERE topic = 'events' AND payload->>'org_id' = $1 ORDER BY id`,
+    [orgId],
+  );
 
 Deno.test(
   "notifications: a batch's notifications and mails in bulk, in order, once per member and event",
@@ -96,11 +117,8 @@ for (const embedded of [false, true]) {
       const db = t.services.db();
       const org = await createOrg(t, "batch-poison");
       const poison = `poison-${crypto.randomUUID()}`;
-      // Another module's bug, as the database sees it: one notification's INSERT fails.
-      const fn = `refuse_${poison.replaceAll("-", "_")}`;
-      await db.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN IF NEW.title = '${poison}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
-      await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+      // Another module's bug, as the database sees it: one notification's INSERT fails (a check violation).
+      const unrefuse = await refuseNotification(db, poison, "23514");
       try {
         await db.transaction(async (tx) => {
           for (const title of ["First", poison, "Third"]) {
@@ -116,19 +134,16 @@ for (const embedded of [false, true]) {
           [org.id],
         );
         assert.deepEqual(stored.map((n) => n.title), ["First", "Third"]);
-        const events = await db.query<{ title: string; sent: boolean; last_error: string | null }>(
-          `SELECT payload->'data'->>'title' AS title, sent_at IS NOT NULL AS sent, last_error FROM outbox
-        WHERE topic = 'events' AND payload->>'org_id' = $1 ORDER BY id`,
-          [org.id],
+        assert.deepEqual(
+          (await eventsOf(db, org.id)).map((e) => [e.title, e.sent, e.last_error?.startsWith("set aside:") ?? false]),
+          [
+            ["First", true, false],
+            [poison, true, true],
+            ["Third", true, false],
+          ],
         );
-        assert.deepEqual(events.map((e) => [e.title, e.sent, e.last_error?.startsWith("set aside:") ?? false]), [
-          ["First", true, false],
-          [poison, true, true],
-          ["Third", true, false],
-        ]);
       } finally {
-        await db.query(`DROP TRIGGER ${fn} ON notifications`);
-        await db.query(`DROP FUNCTION ${fn}()`);
+        await unrefuse();
       }
     },
   );
@@ -143,16 +158,8 @@ Deno.test(
     const db = t.services.db();
     const org = await createOrg(t, "batch-busy");
     const busy = `busy-${crypto.randomUUID()}`;
-    const fn = `lock_${busy.replaceAll("-", "_")}`;
-    await db.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN IF NEW.title = '${busy}' THEN RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END IF; RETURN NEW; END $$`);
-    await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
-    const events = () =>
-      db.query<{ title: string; sent: boolean; last_error: string | null }>(
-        `SELECT payload->'data'->>'title' AS title, sent_at IS NOT NULL AS sent, last_error FROM outbox
-        WHERE topic = 'events' AND payload->>'org_id' = $1 ORDER BY id`,
-        [org.id],
-      );
+    const unrefuse = await refuseNotification(db, busy, "55P03");
+    const events = () => eventsOf(db, org.id);
     try {
       await db.transaction(async (tx) => {
         for (const title of ["First", busy]) await publishEvent(tx, org.id, "strategy.run_completed", { title });
@@ -160,8 +167,7 @@ Deno.test(
       await assert.rejects(dispatchOnce(db), { code: "55P03" });
       assert.deepEqual((await events()).map((e) => [e.sent, e.last_error]), [[false, null], [false, null]]);
     } finally {
-      await db.query(`DROP TRIGGER ${fn} ON notifications`);
-      await db.query(`DROP FUNCTION ${fn}()`);
+      await unrefuse();
     }
     // Once the lock is there to take, the same events go out, each once.
     assert.equal((await dispatchOnce(db)).events, 2);
