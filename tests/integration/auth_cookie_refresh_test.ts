@@ -103,3 +103,19 @@ Deno.test(
     await lookalike.body?.cancel();
   },
 );
+
+Deno.test("a valid access cookie leaves the refresh cookie alone; an API call never renews", opts, async () => {
+  const t = await testApp();
+  const org = await createOrg(t, "cookie-no-renew");
+  const tokens = await newSession(t, org.admin);
+  const both = `ob_at=${tokens.access_token}; ob_rt=${tokens.refresh_token}`;
+  const page = await t.fetch("/assets", { headers: { cookie: both, "sec-fetch-mode": "navigate" }, ip: uniqueIp() });
+  assert.equal(page.status, 200);
+  await page.body?.cancel();
+  assert.deepEqual(page.headers.getSetCookie(), [], "no new cookies while the access cookie does");
+  // An API call with a void access cookie is told so, and the refresh cookie is not spent on it.
+  const api = await call(t, "GET", "/api/bids", { headers: { cookie: `ob_at=void; ob_rt=${tokens.refresh_token}` } });
+  expectError(api, 401, "invalid_token");
+  const renewed = await refreshByCookie(t, `ob_rt=${tokens.refresh_token}`, t.origin);
+  assert.equal(renewed.status, 204, "the refresh cookie is still good");
+});
