@@ -83,10 +83,14 @@ export function startFeed(opts: {
    * MARKET_BACKFILL_DAYS on a first start; after an interrupted fill or days the app was down, the gap),
    * then the DA history, then today's DA. A failure (the database went away mid-fill) is retried with
    * backoff until it succeeds, so a history cut short is finished rather than left with a hole forever.
+   *
+   * Only the first attempt reads where the stored history ends: live prices start after it, and once one is
+   * stored the newest interval is the live one, past the hole a failed fill left. A retry fills the whole span
+   * again (upserts: what is there already stays as it is).
    */
-  async function fillHistory() {
+  async function fillHistory(first: boolean) {
     if (market.backfillDays > 0) {
-      const resume = await rtHistoryEnd(opts.db(), ISOS);
+      const resume = first ? await rtHistoryEnd(opts.db(), ISOS) : null;
       const t0 = performance.now();
       let n = 0;
       for (const ticks of backfill(ISOS, market.backfillDays, new Date(now()), market.seed, resume ?? undefined)) {
@@ -119,13 +123,13 @@ export function startFeed(opts: {
       await abortableSleep(retryMs, controller.signal);
       if (controller.signal.aborted) return;
       try {
-        return await fillHistory();
+        return await fillHistory(false);
       } catch (e) {
         error = e;
       }
     }
   }
-  const firstAttempt = fillHistory();
+  const firstAttempt = fillHistory(true);
   const ready = firstAttempt.catch(retryHistory);
 
   /**

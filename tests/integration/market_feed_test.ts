@@ -6,6 +6,7 @@ import { loadConfig } from "../../services/config/env.ts";
 import { startFeed } from "../../services/market/feed.ts";
 import { VIRTUAL_RULES } from "../../services/bids/virtual_rules.ts";
 import { startConsumer } from "../../services/market/ingest.ts";
+import { writeTicks } from "../../services/market/store.ts";
 import { ISOS, operatingDate } from "../../services/market/zones.ts";
 import { addDays, localDayBounds } from "../../services/market/clock.ts";
 import { createQueue } from "../../services/queue/queue.ts";
@@ -186,6 +187,68 @@ Deno.test("simulator feed: a history fill the database broke off is retried unti
     await p.close();
   }
 });
+
+Deno.test(
+  "simulator feed: a live price stored before the retry does not hide the hole a failed fill left",
+  opts,
+  async () => {
+    const p = await pipeline();
+    try {
+      let failures = 1;
+      // The first attempt fails; before its retry, the live feed has stored the interval that just ended (as it
+      // does when a 5-minute boundary falls in the retry's wait): the stored history's newest interval is now.
+      const flaky = new Proxy(p.db, {
+        get(target, prop, receiver) {
+          if (prop === "query") {
+            return async (...args: Parameters<typeof target.query>) => {
+              if (failures-- > 0) {
+                const end = new Date(Math.floor(Date.now() / 300_000) * 300_000);
+                const start = new Date(end.getTime() - 300_000);
+                await writeTicks(
+                  target,
+                  ISOS.map((zone) => ({
+                    zone,
+                    market: "RT" as const,
+                    interval_start: start.toISOString(),
+                    interval_end: end.toISOString(),
+                    lmp: 30,
+                    energy: 30,
+                    congestion: 0,
+                    loss: 0,
+                  })),
+                  "simulator",
+                );
+                throw new Error("write CONNECTION_CLOSED");
+              }
+              return await target.query(...args);
+            };
+          }
+          const v = Reflect.get(target, prop, receiver);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      const config = loadConfig({
+        MARKET_SOURCE: "simulator",
+        MARKET_BACKFILL_DAYS: "1",
+        MARKET_DA_HISTORY_DAYS: "0",
+        MARKET_SEED: "3",
+      });
+      const feed = startFeed({ config, db: () => flaky, queue: p.queue, sinks: { ...p.sinks, db: () => flaky } });
+      await feed.ready;
+      assert.ok(failures < 0, "the first attempt failed");
+      const [{ rt }] = await p.db.query<{ rt: number }>(
+        `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
+      );
+      assert.ok(
+        rt >= 7 * 288 - 7 * 12,
+        `a day of 5-minute prices for 7 zones after the retry, not just the live one (${rt})`,
+      );
+      await feed.stop();
+    } finally {
+      await p.close();
+    }
+  },
+);
 
 serviceTest("replay feed: the PJM real-time file goes through the bus into the store", ["shared-data"], async () => {
   const p = await pipeline();
