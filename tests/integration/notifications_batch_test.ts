@@ -48,6 +48,11 @@ Deno.test(
       }),
       200,
     );
+    await db.query(
+      `INSERT INTO webhook_endpoints (org_id, url, event_types, secret)
+       VALUES ($1, 'https://hooks.example.com/optibid', ARRAY['strategy.run_completed'], 'whsec_test')`,
+      [org.id],
+    );
     const titles = Array.from({ length: 40 }, (_, i) => `Run ${i} — “quoted”, tab\there, back\\slash`);
     await db.transaction(async (tx) => {
       for (const title of titles) {
@@ -58,6 +63,7 @@ Deno.test(
     const out = await dispatchOnce(db);
     assert.equal(out.events, 40);
     assert.equal(out.mails, 40);
+    assert.equal(out.webhooks, 40);
     const mine = out.live.filter((l) => l.userId === org.admin.userId);
     const theirs = out.live.filter((l) => l.userId === trader.userId);
     assert.deepEqual(mine.map((l) => l.title), titles, "the admin's notices, in event order");
@@ -81,11 +87,19 @@ Deno.test(
       assert.equal(n.message, `${l.title} done`);
     }
     for (const n of stored) assert.deepEqual(n.data, { title: n.title, message: n.message, n: 1 }, "the event's data");
-    const mails = await db.query<{ subject: string; to: string }>(
-      `SELECT payload->>'subject' AS subject, payload->>'to' AS to FROM outbox WHERE topic = 'mail' ORDER BY id`,
+    // Mails and webhook deliveries in one outbox order: each event's mail, then its delivery, event after event.
+    const outbox = await db.query<{ topic: string; title: string }>(
+      `SELECT topic, CASE topic WHEN 'mail' THEN payload->>'subject'
+                                ELSE (payload->>'body')::jsonb->'data'->>'title' END AS title
+         FROM outbox WHERE (topic = 'mail' AND payload->>'to' = $1) OR (topic = 'webhook' AND payload->>'org_id' = $2)
+        ORDER BY id`,
+      [org.admin.email, org.id],
     );
-    assert.deepEqual(mails.map((m) => m.subject), titles.map((x) => `[OptiBid] ${x}`), "mails in event order");
-    assert.ok(mails.every((m) => m.to === org.admin.email));
+    assert.deepEqual(
+      outbox.map((o) => [o.topic, o.title]),
+      titles.flatMap((x) => [["mail", `[OptiBid] ${x}`], ["webhook", x]]),
+      "mails and deliveries in event order",
+    );
     const list = await call(t, "GET", "/api/notifications?limit=100", { token: trader.tokens.access_token });
     expectStatus(list, 200);
     assert.equal(list.body.items.length, 40);
