@@ -1,5 +1,6 @@
 /** The feed inside the app: a first start fills in history, DA prices go out once published; replay plays a file. */
 import assert from "node:assert/strict";
+import type { Database } from "../../db/database.ts";
 import { migrate } from "../../db/migrate.ts";
 import { createCache } from "../../services/cache/cache.ts";
 import { loadConfig } from "../../services/config/env.ts";
@@ -154,33 +155,50 @@ Deno.test(
   },
 );
 
+/** `db` with its first query failing (after `before`), as when the database goes away mid-statement. */
+function failingFirstQuery(db: Database, before?: (db: Database) => Promise<void>) {
+  let failures = 1;
+  const flaky = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === "query") {
+        return async (...args: Parameters<typeof target.query>) => {
+          if (failures-- > 0) {
+            await before?.(target);
+            throw new Error("write CONNECTION_CLOSED");
+          }
+          return await target.query(...args);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { db: flaky, failed: () => failures < 0 };
+}
+
+/** A simulator feed writing a day of RT history through `db`, once its history is done; the RT rows stored. */
+async function historyThrough(p: Awaited<ReturnType<typeof pipeline>>, db: Database, daHistoryDays: number) {
+  const config = loadConfig({
+    MARKET_SOURCE: "simulator",
+    MARKET_BACKFILL_DAYS: "1",
+    MARKET_DA_HISTORY_DAYS: String(daHistoryDays),
+    MARKET_SEED: "3",
+  });
+  const feed = startFeed({ config, db: () => db, queue: p.queue, sinks: { ...p.sinks, db: () => db } });
+  await feed.ready;
+  const [{ rt }] = await p.db.query<{ rt: number }>(
+    `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
+  );
+  return { feed, rt };
+}
+
 Deno.test("simulator feed: a history fill the database broke off is retried until done", opts, async () => {
   const p = await pipeline();
   try {
-    let failures = 1;
     // The database goes away during the first attempt's first statement, then comes back.
-    const flaky = new Proxy(p.db, {
-      get(target, prop, receiver) {
-        if (prop === "query") {
-          return (...args: Parameters<typeof target.query>) =>
-            failures-- > 0 ? Promise.reject(new Error("write CONNECTION_CLOSED")) : target.query(...args);
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const config = loadConfig({
-      MARKET_SOURCE: "simulator",
-      MARKET_BACKFILL_DAYS: "1",
-      MARKET_DA_HISTORY_DAYS: "2",
-      MARKET_SEED: "3",
-    });
-    const feed = startFeed({ config, db: () => flaky, queue: p.queue, sinks: { ...p.sinks, db: () => flaky } });
-    await feed.ready;
-    assert.ok(failures < 0, "the first attempt failed");
-    const [{ rt }] = await p.db.query<{ rt: number }>(
-      `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
-    );
+    const flaky = failingFirstQuery(p.db);
+    const { feed, rt } = await historyThrough(p, flaky.db, 2);
+    assert.ok(flaky.failed(), "the first attempt failed");
     assert.ok(rt >= 7 * 288 - 7 * 12, `a day of 5-minute prices for 7 zones after the retry (${rt})`);
     await feed.stop();
   } finally {
@@ -194,51 +212,25 @@ Deno.test(
   async () => {
     const p = await pipeline();
     try {
-      let failures = 1;
       // The first attempt fails; before its retry, the live feed has stored the interval that just ended (as it
       // does when a 5-minute boundary falls in the retry's wait): the stored history's newest interval is now.
-      const flaky = new Proxy(p.db, {
-        get(target, prop, receiver) {
-          if (prop === "query") {
-            return async (...args: Parameters<typeof target.query>) => {
-              if (failures-- > 0) {
-                const end = new Date(Math.floor(Date.now() / 300_000) * 300_000);
-                const start = new Date(end.getTime() - 300_000);
-                await writeTicks(
-                  target,
-                  ISOS.map((zone) => ({
-                    zone,
-                    market: "RT" as const,
-                    interval_start: start.toISOString(),
-                    interval_end: end.toISOString(),
-                    lmp: 30,
-                    energy: 30,
-                    congestion: 0,
-                    loss: 0,
-                  })),
-                  "simulator",
-                );
-                throw new Error("write CONNECTION_CLOSED");
-              }
-              return await target.query(...args);
-            };
-          }
-          const v = Reflect.get(target, prop, receiver);
-          return typeof v === "function" ? v.bind(target) : v;
-        },
+      const flaky = failingFirstQuery(p.db, async (db) => {
+        const end = new Date(Math.floor(Date.now() / 300_000) * 300_000);
+        const start = new Date(end.getTime() - 300_000);
+        const live = ISOS.map((zone) => ({
+          zone,
+          market: "RT" as const,
+          interval_start: start.toISOString(),
+          interval_end: end.toISOString(),
+          lmp: 30,
+          energy: 30,
+          congestion: 0,
+          loss: 0,
+        }));
+        await writeTicks(db, live, "simulator");
       });
-      const config = loadConfig({
-        MARKET_SOURCE: "simulator",
-        MARKET_BACKFILL_DAYS: "1",
-        MARKET_DA_HISTORY_DAYS: "0",
-        MARKET_SEED: "3",
-      });
-      const feed = startFeed({ config, db: () => flaky, queue: p.queue, sinks: { ...p.sinks, db: () => flaky } });
-      await feed.ready;
-      assert.ok(failures < 0, "the first attempt failed");
-      const [{ rt }] = await p.db.query<{ rt: number }>(
-        `SELECT count(*)::int AS rt FROM market_prices WHERE market = 'RT'`,
-      );
+      const { feed, rt } = await historyThrough(p, flaky.db, 0);
+      assert.ok(flaky.failed(), "the first attempt failed");
       assert.ok(
         rt >= 7 * 288 - 7 * 12,
         `a day of 5-minute prices for 7 zones after the retry, not just the live one (${rt})`,

@@ -11,6 +11,13 @@ import { publishEvent } from "../../services/notifications/events.ts";
 import { addMember, call, createOrg, expectStatus, opts } from "../helpers/auth.ts";
 import { testApp } from "../helpers/test_app.ts";
 
+/** An app whose dispatcher this file drives itself (its own loop stopped), and an organization in it. */
+async function quietApp(tag: string, env: Record<string, string> = {}) {
+  const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error", ...env });
+  await t.services.notifications.stop();
+  return { t, db: t.services.db(), org: await createOrg(t, tag) };
+}
+
 /** A trigger that refuses the notification titled `title` with `sqlstate`; returns what removes it. */
 async function refuseNotification(db: Database, title: string, sqlstate: string): Promise<() => Promise<void>> {
   const fn = `refuse_${title.replaceAll("-", "_")}`;
@@ -35,10 +42,7 @@ Deno.test(
   "notifications: a batch's notifications and mails in bulk, in order, once per member and event",
   opts,
   async () => {
-    const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error" });
-    await t.services.notifications.stop();
-    const db = t.services.db();
-    const org = await createOrg(t, "batch");
+    const { t, db, org } = await quietApp("batch");
     const trader = await addMember(t, org, "trader", "batch-trader");
     // The admin hears of runs in-app, by mail and as toasts; the trader as the defaults say (in-app only).
     expectStatus(
@@ -126,10 +130,7 @@ for (const embedded of [false, true]) {
     }`,
     opts,
     async () => {
-      const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error", ...(embedded ? { DATABASE_URL: "" } : {}) });
-      await t.services.notifications.stop();
-      const db = t.services.db();
-      const org = await createOrg(t, "batch-poison");
+      const { db, org } = await quietApp("batch-poison", embedded ? { DATABASE_URL: "" } : {});
       const poison = `poison-${crypto.randomUUID()}`;
       // Another module's bug, as the database sees it: one notification's INSERT fails (a check violation).
       const unrefuse = await refuseNotification(db, poison, "23514");
@@ -167,10 +168,7 @@ Deno.test(
   "notifications: a passing failure (a lock not available) fails the batch; nothing is set aside or lost",
   opts,
   async () => {
-    const t = await testApp({ APP_ENV: "test", LOG_LEVEL: "error" });
-    await t.services.notifications.stop();
-    const db = t.services.db();
-    const org = await createOrg(t, "batch-busy");
+    const { db, org } = await quietApp("batch-busy");
     const busy = `busy-${crypto.randomUUID()}`;
     const unrefuse = await refuseNotification(db, busy, "55P03");
     const events = () => eventsOf(db, org.id);
