@@ -52,15 +52,27 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 const SLOT_MS = 900_000;
 const offsets = new Map<string, number>();
 
+/**
+ * `compute()` for `key`, kept in `memo` (emptied at 50,000 keys: the zones and days asked of a running app are
+ * far fewer). Only what was computed is kept: a refused input throws before it could be.
+ */
+function remembered(memo: Map<string, number>, key: string, compute: () => number): number {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (memo.size >= 50_000) memo.clear();
+    memo.set(key, value);
+  }
+  return value;
+}
+
 /** The zone's offset from UTC at `instant`, in ms (e.g. −4 h = −14,400,000 for EDT). */
 export function tzOffsetMs(timeZone: string, instant: number): number {
-  const key = `${timeZone}|${Math.floor(instant / SLOT_MS)}`;
-  let offset = offsets.get(key);
-  if (offset === undefined) {
-    if (offsets.size >= 50_000) offsets.clear();
-    offsets.set(key, offset = tzOffsetUncachedMs(timeZone, instant));
-  }
-  return offset;
+  return remembered(
+    offsets,
+    `${timeZone}|${Math.floor(instant / SLOT_MS)}`,
+    () => tzOffsetUncachedMs(timeZone, instant),
+  );
 }
 
 /** The same, read from Intl every time (what the cache holds; tests compare the two). */
@@ -119,19 +131,12 @@ export function addDays(date: string, days: number): string {
  */
 export function zonedTimeToUtc(timeZone: string, date: string, time = "00:00"): Date {
   const key = timeZone + "|" + date + "|" + time;
-  let at = instants.get(key);
-  if (at === undefined) {
-    at = zonedTimeToUtcUncached(timeZone, date, time);
-    if (instants.size >= 50_000) instants.clear();
-    instants.set(key, at);
-  }
-  return new Date(at);
+  return new Date(remembered(instants, key, () => zonedTimeToUtcUncached(timeZone, date, time)));
 }
 
 /**
  * Instants by zone, date and time: a bid's validation and its notices ask for the same gates and day
  * bounds again and again (parsing, and three offset lookups each, were ~2 % of a submission's time).
- * Only what was computed is kept: a refused input throws before it could be.
  */
 const instants = new Map<string, number>();
 
