@@ -263,23 +263,53 @@ export const METERING_OFF = { REQUEST_METRICS: "off", QUOTAS: "off" } as const;
 export async function onOffRounds(
   measure: (which: "on" | "off") => Promise<WrkResult>,
   rounds = 3,
-): Promise<{ on: number; off: number; ratio: number; overheadPct: number; errors: number; ratios: number[] }> {
-  const on: number[] = [];
-  const off: number[] = [];
+): Promise<
+  {
+    on: number;
+    off: number;
+    ratio: number;
+    overheadPct: number;
+    errors: number;
+    ratios: number[];
+    /** Each side's rounds as one result: the median of every figure. */
+    results: Record<"on" | "off", WrkResult>;
+  }
+> {
+  const runs: Record<"on" | "off", WrkResult[]> = { on: [], off: [] };
   const ratios: number[] = [];
-  let errors = 0;
   for (let i = 0; i < rounds; i++) {
     const round: Partial<Record<"on" | "off", number>> = {};
     for (const which of i % 2 ? ["off", "on"] as const : ["on", "off"] as const) {
       const r = await measure(which);
       round[which] = r.requestsPerSec;
-      (which === "on" ? on : off).push(r.requestsPerSec);
-      errors += r.errors;
+      runs[which].push(r);
     }
     ratios.push(round.on! / round.off!);
   }
+  const results = { on: medianResult(runs.on), off: medianResult(runs.off) };
   const ratio = median(ratios);
-  return { on: median(on), off: median(off), ratio, overheadPct: (1 - ratio) * 100, errors, ratios };
+  const errors = results.on.errors + results.off.errors;
+  return {
+    on: results.on.requestsPerSec,
+    off: results.off.requestsPerSec,
+    ratio,
+    overheadPct: (1 - ratio) * 100,
+    errors,
+    ratios,
+    results,
+  };
+}
+
+/** Rounds of one measurement as one: the median of each figure (errors added up). */
+function medianResult(rs: WrkResult[]): WrkResult {
+  const of = (f: (r: WrkResult) => number) => median(rs.map(f));
+  return {
+    requestsPerSec: of((r) => r.requestsPerSec),
+    meanMs: of((r) => r.meanMs),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    errors: rs.reduce((n, r) => n + r.errors, 0),
+  };
 }
 
 export function loadAverage(): string {
