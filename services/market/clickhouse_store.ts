@@ -42,6 +42,13 @@ export const CH_HOURLY = "market_prices_hourly";
  */
 export const CH_BASELINES = "market_spike_baselines";
 const WATERMARK_KEY = "clickhouse_sync_watermark";
+/**
+ * When the oldest transaction still open on this database began (other sessions of the app's own role, which
+ * it may see), or infinity. Embedded PGlite has one session, its own.
+ */
+const OPEN_SINCE = `SELECT coalesce(min(xact_start), 'infinity') FROM pg_stat_activity
+  WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+    AND xact_start IS NOT NULL`;
 const SYNC_BATCH = 10_000;
 
 export async function ensureClickhouseTable(client: ClickHouseClient): Promise<void> {
@@ -218,10 +225,14 @@ export async function syncToClickhouse(db: Database, client: ClickHouseClient, m
     // go to SQL as text: postgres.js sends a timestamptz parameter through a JS Date, which drops the
     // microseconds (rows copied twice or skipped) and cannot hold "-infinity".
     const from: [string, string, string, string] = mark ? JSON.parse(mark.value) : ["-infinity", "", "", "-infinity"];
+    // Only rows older than every transaction still open: a row's ingested_at is its transaction's start, so a
+    // transaction that began before rows already copied and commits after them (two ingest writers, a long
+    // revision) would land behind the watermark and never be copied. Its rows wait for the next round instead.
     const rows = await db.query<PriceTick & { source: string; ingested: string; raw_start: string }>(
       `SELECT ${TICK_COLUMNS}, source, ingested_at::text AS ingested, interval_start::text AS raw_start
          FROM market_prices
         WHERE (ingested_at, zone, market, interval_start) > ($1::text::timestamptz, $2, $3, $4::text::timestamptz)
+          AND ingested_at < (${OPEN_SINCE})
         ORDER BY ingested_at, zone, market, interval_start LIMIT $5`,
       [...from, SYNC_BATCH],
     );

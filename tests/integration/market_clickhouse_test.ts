@@ -18,7 +18,8 @@ import {
 import { simulateRealTime } from "../../services/market/simulator.ts";
 import { history, writeTicks } from "../../services/market/store.ts";
 import { waitForStatus } from "../helpers/health.ts";
-import { serviceTest, testServices } from "../helpers/services.ts";
+import { freshPostgresUrl, serviceTest, testServices } from "../helpers/services.ts";
+import { openPostgres } from "../../services/adapters/postgres.ts";
 import { testDatabase } from "../helpers/database.ts";
 
 serviceTest("history in ClickHouse equals history in Postgres after the relay", ["clickhouse"], async () => {
@@ -74,3 +75,53 @@ serviceTest("history in ClickHouse equals history in Postgres after the relay", 
     restore();
   }
 });
+
+serviceTest(
+  "rows of a transaction that began before rows already copied, and committed after them, are copied too",
+  ["postgres", "clickhouse"],
+  async () => {
+    const restore = setLogSink(() => {});
+    const adapter = createClickhouseAdapter(
+      loadConfig({ CLICKHOUSE_URL: `${testServices.clickhouse}/${testServices.clickhouseDb}` }),
+    );
+    const registry = new HealthRegistry({ attemptTimeoutMs: 2000 }).register(adapter);
+    const db = await openPostgres(await freshPostgresUrl("chlate", { migrated: true }), { max: 4 });
+    try {
+      await registry.start();
+      await waitForStatus(registry, "clickhouse", "available", 5000);
+      const client = adapter.client()!;
+      await client.command({ query: `DROP TABLE IF EXISTS ${CH_TABLE}` });
+      await ensureClickhouseTable(client);
+      const from = new Date("2025-04-01T00:00:00Z");
+      const to = new Date("2025-04-01T06:00:00Z");
+      const pjm = simulateRealTime("PJM", from, to, 3);
+      const miso = simulateRealTime("MISO", from, to, 3);
+
+      // Two ingest writers: the first begins (its rows' ingested_at is its start) and is slow to write them;
+      // the second begins later and commits first; the relay runs while the first is still open.
+      const release = Promise.withResolvers<void>();
+      const begun = Promise.withResolvers<void>();
+      const early = db.transaction(async (tx) => {
+        await tx.query(`SELECT 1`);
+        begun.resolve();
+        await release.promise;
+        await writeTicks(tx, miso, "sim");
+      });
+      await begun.promise;
+      await writeTicks(db, pjm, "sim");
+      assert.equal(await syncToClickhouse(db, client), 0, "rows newer than an open transaction wait for it");
+      release.resolve();
+      await early;
+      assert.equal(await syncToClickhouse(db, client), miso.length + pjm.length, "both, the late commit first");
+
+      for (const zone of ["MISO", "PJM"] as const) {
+        const q = { zone, market: "RT" as const, from, to, limit: 10_000 };
+        assert.deepEqual(await clickhouseHistory(client, q), (await history(db, q)).items, zone);
+      }
+    } finally {
+      await registry.stop();
+      await db.close();
+      restore();
+    }
+  },
+);
