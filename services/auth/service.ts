@@ -38,7 +38,7 @@ export function createAuth(deps: AuthDeps) {
    * signature cannot change, so repeating the HMAC for every request of a session
    * (the cost of an authenticated page once the rest is cached) buys nothing.
    */
-  const verified = new Map<string, AccessClaims>();
+  const verified = new Map<string, { claims: AccessClaims; key: string }>();
 
   const principals = new PrincipalCache();
   /**
@@ -83,13 +83,21 @@ export function createAuth(deps: AuthDeps) {
 
   /** The signature and expiry are checked on every request; only the database's answer is cached. */
   async function fromAccessToken(token: string, via: "bearer" | "cookie"): Promise<Resolved> {
-    const keys = await getKeys();
-    let claims = verified.get(token);
-    if (claims && claims.exp * 1000 <= Date.now()) {
-      verified.delete(token);
-      claims = undefined;
+    // A session's every request after its first: the token checked already and its principal cached, found
+    // without the key loading and the cache's loader (two awaits of the hot path of every page).
+    const known = verified.get(token);
+    if (known && known.claims.exp * 1000 > Date.now()) {
+      const principal = principals.get(known.key);
+      if (principal) return { ok: true, principal: { ...principal, via } };
     }
-    if (!claims) {
+    const keys = await getKeys();
+    let entry = verified.get(token);
+    if (entry && entry.claims.exp * 1000 <= Date.now()) {
+      verified.delete(token);
+      entry = undefined;
+    }
+    if (!entry) {
+      let claims: AccessClaims;
       try {
         claims = await verifyAccessToken(keys, token);
       } catch (e) {
@@ -97,12 +105,11 @@ export function createAuth(deps: AuthDeps) {
         throw e;
       }
       if (verified.size >= 10_000) verified.clear();
-      verified.set(token, claims);
+      entry = { claims, key: `at:${claims.sub}:${claims.org}:${claims.sid}:${claims.iat}` };
+      verified.set(token, entry);
     }
-    const r = await cached(
-      `at:${claims.sub}:${claims.org}:${claims.sid}:${claims.iat}`,
-      () => principalFromClaims(deps.db(), claims, "bearer"),
-    );
+    const { claims } = entry;
+    const r = await cached(entry.key, () => principalFromClaims(deps.db(), claims, "bearer"));
     return r.ok ? { ok: true, principal: { ...r.principal, via } } : r;
   }
 
