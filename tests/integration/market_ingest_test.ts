@@ -86,6 +86,45 @@ async function contract(db: Database) {
   assert.equal(latest.length, 1);
   assert.equal(latest[0].interval_start, ticks.at(-1)!.interval_start);
   await bulkContract(db, ticks);
+  await keyContract(db);
+}
+
+/**
+ * Within one call, rows are one key only when they are one row to the database: the last of each key wins, in
+ * a small call and a large one; times apart by less than a millisecond are two rows, as are two markets or zones.
+ */
+async function keyContract(db: Database) {
+  const at = Date.UTC(2030, 0, 1);
+  const countAt = async (zone: Iso) =>
+    (await db.query<{ n: number; lmp: number }>(
+      `SELECT count(*)::int AS n, max(lmp)::float8 AS lmp FROM market_prices
+        WHERE zone = $1 AND interval_start >= $2 AND interval_start < $3`,
+      [zone, new Date(at), new Date(at + 3_600_000)],
+    ))[0];
+  const rtAt = async (zone: Iso) =>
+    (await db.query<{ lmp: number }>(
+      `SELECT lmp::float8 AS lmp FROM market_prices WHERE zone = $1 AND market = 'RT' AND interval_start = $2`,
+      [zone, new Date(at)],
+    ))[0].lmp;
+  for (const [zone, pad] of [["ERCOT", 0], ["CAISO", BULK_MIN]] as const) {
+    const filler = series(zone, pad, at + 86_400_000);
+    const a = tick(zone, "RT", new Date(at), 10);
+    // A time, its other market, and the same key again.
+    assert.equal(
+      await writeTicks(db, [a, tick(zone, "DA", new Date(at), 20), { ...a, lmp: 12 }, ...filler], "t"),
+      2 + pad,
+    );
+    assert.deepEqual(await countAt(zone), { n: 2, lmp: 20 }, zone);
+    assert.equal(await rtAt(zone), 12, `${zone}: the last of a key wins`);
+    // A time with digits past the millisecond is another row.
+    const rows = [{ ...a, lmp: 13 }, { ...a, interval_start: "2030-01-01T00:00:00.000400Z", lmp: 11 }, {
+      ...a,
+      lmp: 14,
+    }];
+    assert.equal(await writeTicks(db, [...rows, ...filler], "t"), 2 + pad);
+    assert.deepEqual(await countAt(zone), { n: 3, lmp: 20 }, zone);
+    assert.equal(await rtAt(zone), 14, `${zone}: the last of a key wins`);
+  }
 }
 
 /** Batches past BULK_MIN take the bulk path (COPY on Postgres): same guarantees. */
