@@ -22,6 +22,7 @@ import { type HistoryQuery, TICK_COLUMNS } from "./store.ts";
 import { MARKETS, type PriceTick } from "./types.ts";
 import { ISOS } from "./zones.ts";
 import { SPIKE } from "../analytics/stats.ts";
+import { log } from "../log/logger.ts";
 
 export const CH_TABLE = "market_prices";
 /**
@@ -43,12 +44,20 @@ export const CH_HOURLY = "market_prices_hourly";
 export const CH_BASELINES = "market_spike_baselines";
 const WATERMARK_KEY = "clickhouse_sync_watermark";
 /**
- * When the oldest transaction still open on this database began (other sessions of the app's own role, which
- * it may see), or infinity. Embedded PGlite has one session, its own.
+ * The relay's horizon: when the oldest transaction still open on this database began, or now when none is
+ * (PGlite's one session is the relay's own). Read in a statement before the rows: a transaction that commits
+ * between this and the rows' snapshot is in that snapshot, while one read in the same statement could have
+ * committed after the snapshot was taken and be gone from pg_stat_activity already. Only sessions this role
+ * may see count (its own; others with pg_read_all_stats): the app writes prices as one role.
  */
-const OPEN_SINCE = `SELECT coalesce(min(xact_start), 'infinity') FROM pg_stat_activity
-  WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-    AND xact_start IS NOT NULL`;
+const HORIZON = `SELECT least(min(xact_start), statement_timestamp())::text AS horizon,
+       coalesce(extract(epoch FROM statement_timestamp() - min(xact_start)), 0)::float8 AS waited_s
+  FROM pg_stat_activity
+ WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+   AND xact_start IS NOT NULL`;
+/** A transaction open this long holds the copy back: said in the log (at most this often). */
+const STALL_WARN_S = 300;
+let stallWarnedAt = 0;
 const SYNC_BATCH = 10_000;
 
 export async function ensureClickhouseTable(client: ClickHouseClient): Promise<void> {
@@ -228,13 +237,20 @@ export async function syncToClickhouse(db: Database, client: ClickHouseClient, m
     // Only rows older than every transaction still open: a row's ingested_at is its transaction's start, so a
     // transaction that began before rows already copied and commits after them (two ingest writers, a long
     // revision) would land behind the watermark and never be copied. Its rows wait for the next round instead.
+    const [{ horizon, waited_s }] = await db.query<{ horizon: string; waited_s: number }>(HORIZON);
+    if (waited_s > STALL_WARN_S && Date.now() - stallWarnedAt > STALL_WARN_S * 1000) {
+      stallWarnedAt = Date.now();
+      log.warn("ClickHouse relay waits for a database transaction open since before its next rows", {
+        open_s: Math.round(waited_s),
+      });
+    }
     const rows = await db.query<PriceTick & { source: string; ingested: string; raw_start: string }>(
       `SELECT ${TICK_COLUMNS}, source, ingested_at::text AS ingested, interval_start::text AS raw_start
          FROM market_prices
         WHERE (ingested_at, zone, market, interval_start) > ($1::text::timestamptz, $2, $3, $4::text::timestamptz)
-          AND ingested_at < (${OPEN_SINCE})
+          AND ingested_at < $6::text::timestamptz
         ORDER BY ingested_at, zone, market, interval_start LIMIT $5`,
-      [...from, SYNC_BATCH],
+      [...from, SYNC_BATCH, horizon],
     );
     if (!rows.length) break;
     const bySource = new Map<string, PriceTick[]>();

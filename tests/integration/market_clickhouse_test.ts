@@ -108,10 +108,13 @@ serviceTest(
         await writeTicks(tx, miso, "sim");
       });
       await begun.promise;
-      await writeTicks(db, pjm, "sim");
-      assert.equal(await syncToClickhouse(db, client), 0, "rows newer than an open transaction wait for it");
-      release.resolve();
-      await early;
+      try {
+        await writeTicks(db, pjm, "sim");
+        assert.equal(await syncToClickhouse(db, client), 0, "rows newer than an open transaction wait for it");
+      } finally {
+        release.resolve();
+        await early;
+      }
       assert.equal(await syncToClickhouse(db, client), miso.length + pjm.length, "both, the late commit first");
 
       for (const zone of ["MISO", "PJM"] as const) {
