@@ -23,6 +23,7 @@ import {
   median,
   METERING_OFF,
   onOffRounds,
+  processTree,
   spawnServer,
   waitIdle,
   wrk,
@@ -130,13 +131,29 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
     const pages: { path: string; file: string; bytes: number; ssr: WrkResult; bare: WrkResult; ratios: number[] }[] =
       [];
     let headers: Record<string, string> = {};
-    /** The app is stopped (SIGSTOP) while the bare server is measured, and goes on after it. */
+    /** The app (every process of it) is stopped while the bare server is measured, and goes on after it. */
+    const signal = (pids: number[], sig: Deno.Signal) => {
+      for (const pid of pids) {
+        try {
+          Deno.kill(pid, sig);
+        } catch { /* gone: its own error tells */ }
+      }
+    };
     const frozen = async <T>(fn: () => Promise<T>): Promise<T> => {
-      Deno.kill(app.child.pid, "SIGSTOP");
+      const pids = processTree(app.child.pid);
+      signal(pids, "SIGSTOP");
+      const resume = () => signal(pids, "SIGCONT");
+      // Interrupted here, the app must not stay stopped holding its port: resumed, it takes the signal too.
+      const interrupted = () => {
+        resume();
+        Deno.exit(130);
+      };
+      Deno.addSignalListener("SIGINT", interrupted);
       try {
         return await fn();
       } finally {
-        Deno.kill(app.child.pid, "SIGCONT");
+        Deno.removeSignalListener("SIGINT", interrupted);
+        resume();
       }
     };
     try {
