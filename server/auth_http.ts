@@ -3,7 +3,8 @@
  * session cookies, the client's address, CSRF for cookie-authenticated
  * writes, and the permission check every API route declares.
  */
-import { parse, serialize } from "hono/utils/cookie";
+import { serialize } from "hono/utils/cookie";
+import { tryDecodeURIComponent } from "hono/utils/url";
 import { getConnInfo } from "hono/deno";
 import { isJsonMediaType } from "../framework/api.ts";
 import { HttpError } from "../framework/http_error.ts";
@@ -41,7 +42,41 @@ export function metaOf(ctx: FreshContext<State>): { ip: string; userAgent?: stri
  */
 export function cookieOf(req: Request, name: string): string | undefined {
   const header = req.headers.get("cookie");
-  return header ? parse(header, name)[name] : undefined;
+  return header ? cookieValue(header, name) : undefined;
+}
+
+/** Cookie value characters (RFC 6265), as Hono's cookie parser accepts them. */
+const COOKIE_VALUE = /^[ !#-:<-[\]-~]*$/;
+
+/**
+ * `parse(header, name)[name]` of Hono's cookie parser, read in place: the first pair of that name whose value
+ * is valid, trimmed of spaces and tabs, unquoted and decoded. Hono splits the header and trims every pair into
+ * new strings, about 2 % of a cached page's time.
+ */
+export function cookieValue(header: string, name: string): string | undefined {
+  if (header.indexOf(name) === -1) return undefined;
+  const blank = (c: number) => c === 32 || c === 9;
+  for (let from = 0; from <= header.length;) {
+    let end = header.indexOf(";", from);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf("=", from);
+    if (eq !== -1 && eq < end) {
+      let a = from, b = eq;
+      while (a < b && blank(header.charCodeAt(a))) a++;
+      while (b > a && blank(header.charCodeAt(b - 1))) b--;
+      if (b - a === name.length && header.startsWith(name, a)) {
+        let v = eq + 1, w = end;
+        while (v < w && blank(header.charCodeAt(v))) v++;
+        while (w > v && blank(header.charCodeAt(w - 1))) w--;
+        let value = header.slice(v, w);
+        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+        else if (value === '"') value = "";
+        if (COOKIE_VALUE.test(value)) return tryDecodeURIComponent(value);
+      }
+    }
+    from = end + 1;
+  }
+  return undefined;
 }
 
 /**

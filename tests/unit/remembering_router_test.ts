@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { Hono } from "hono";
 import type { H, RouterRoute } from "hono/types";
 import { MEMO_MAX, MEMO_PATH_MAX, RememberingRouter } from "../../server/router.ts";
-import { cookieOf } from "../../server/auth_http.ts";
+import { cookieOf, cookieValue } from "../../server/auth_http.ts";
+import { parse } from "hono/utils/cookie";
 
 /** Routes of the shapes the app mounts: static, parameters, catch-alls, and middleware on prefixes. */
 function mount(app: Hono): Hono {
@@ -79,4 +80,38 @@ Deno.test("cookieOf reads one cookie by its exact name", () => {
   assert.equal(cookieOf(req('theme=dark;ob_rt="a%20b"'), "ob_rt"), "a b");
   assert.equal(cookieOf(req("ob_at=first; ob_at=second"), "ob_at"), "first");
   assert.equal(cookieOf(req(), "ob_at"), undefined);
+});
+
+Deno.test("cookieValue reads a header as Hono's cookie parser does", () => {
+  // Headers made of the characters that matter to a parser: separators, quotes, blanks, escapes, the name.
+  const piece = fc.constantFrom(
+    "ob_at",
+    "ob_rt",
+    "ob_at_old",
+    "x",
+    "=",
+    ";",
+    " ",
+    "\t",
+    '"',
+    "%20",
+    "%E0%A4%A",
+    "a",
+    "é",
+    ",",
+    "\\",
+  );
+  const header = fc.array(piece, { maxLength: 24 }).map((p) => p.join(""));
+  fc.assert(
+    fc.property(header, fc.constantFrom("ob_at", "ob_rt", "x"), (h, name) => {
+      assert.equal(cookieValue(h, name), parse(h, name)[name]);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(cookieValue(' ob_at = " tok%20en " ; ob_at=2', "ob_at"), " tok en ");
+  for (
+    const h of ['ob_at="', 'ob_at=""', "ob_at=", "ob_at", "ob_at=a=b", "=ob_at", "ob_at=%zz;ob_at=2", "ob_at=é;ob_at=3"]
+  ) {
+    assert.equal(cookieValue(h, "ob_at"), parse(h, "ob_at").ob_at, h);
+  }
 });
