@@ -63,7 +63,7 @@ export const handler = define.middleware(async (ctx) => {
     if (admin.isSuspended(p.orgId)) {
       ctx.state.auth = null;
       ctx.state.authError = "invalid_token";
-    } else if (admin.quotasOn && ctx.url.pathname.startsWith("/api/")) {
+    } else if (admin.quotasOn && ctx.hono.req.path.startsWith("/api/")) {
       const refused = admin.meter.request(p.orgId);
       if (refused) throw quotaError(refused);
     }
