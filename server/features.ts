@@ -43,7 +43,9 @@ export const navFeatures: Middleware<State> = async (ctx) => {
   if (p && ctx.req.method === "GET") {
     const { admin } = ctx.state.services;
     try {
-      const on = await Promise.all(NAV_FEATURES.map((k) => admin.featureEnabled(p.orgId, k)));
+      const answers = NAV_FEATURES.map((k) => admin.featureEnabled(p.orgId, k));
+      // Answered at once but for a process's very first request (the flags still loading).
+      const on = answers.some((a) => a instanceof Promise) ? await Promise.all(answers) : answers;
       ctx.state.featuresOff = NAV_FEATURES.filter((_, i) => !on[i]);
     } catch {
       ctx.state.featuresOff = undefined;
