@@ -306,6 +306,8 @@ export function isoUtc(instant: Date | number | string): string {
 // ---------------------------------------------------------------------------------------------------
 // Zone names as people write them
 
+const CANONICAL: ReadonlySet<string> = new Set(ISOS);
+
 function squash(s: string): string {
   return s.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]/g, "");
 }
@@ -330,6 +332,8 @@ const ALIASES: Readonly<Record<string, Iso>> = (() => {
  */
 export function resolveZone(text: string | null | undefined): Iso | null {
   if (!text) return null;
+  // The canonical spelling, as every link writes it: no decoding and normalising per page view.
+  if (CANONICAL.has(text)) return text as Iso;
   let s = text;
   try {
     s = decodeURIComponent(text);

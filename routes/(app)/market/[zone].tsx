@@ -28,17 +28,21 @@ const ACCURACY_DAYS = 30;
 /** Other instances' commits are not counted in `version()`: their prices show within this. */
 const MAX_STALE_MS = 5_000;
 
-/** The next DA gate of a zone, worked out once a minute (time-zone arithmetic is not free per request). */
-const gates = new Map<Iso, { minute: number; gate: ReturnType<typeof nextGateClosure> }>();
+/**
+ * The next DA gate of a zone, worked out once a minute (time-zone arithmetic is not free per request), with
+ * its instant as the page shows it (`toISOString` is most of a microsecond).
+ */
+const gates = new Map<Iso, { minute: number; gate: ReturnType<typeof nextGateClosure>; at: string }>();
 function gateOf(zone: Iso) {
   const minute = Math.floor(Date.now() / 60_000);
   let hit = gates.get(zone);
   // At the gate instant it moves to the next day: recompute when the cached one has passed.
   if (!hit || hit.minute !== minute || hit.gate.closesAt.getTime() <= Date.now()) {
-    hit = { minute, gate: nextGateClosure(zone, new Date()) };
+    const gate = nextGateClosure(zone, new Date());
+    hit = { minute, gate, at: gate.closesAt.toISOString() };
     gates.set(zone, hit);
   }
-  return hit.gate;
+  return hit;
 }
 
 /** The newest RT rows per zone, read once per data version (every viewer sees the same rows). */
@@ -96,9 +100,9 @@ export const handler = define.handlers({
     const { services } = ctx.state;
     const recent = newestRows(services.db(), zone, services.market.version());
     const rows = await recent.value;
-    const gate = gateOf(zone);
+    const { gate, at: gateAt } = gateOf(zone);
     // The page shows the viewer (navigation, and the forecast by role) and the rows: all are in the key.
-    const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gate.closesAt.getTime()}`;
+    const cacheKey = `${p.userId}:${p.role}:${p.name}:${zone}:${recent.at}:${gateAt}`;
     // Viewers see prices only: their page neither draws nor asks for a forecast.
     const summary = can(p.role, "forecast:read") ? forecastSummary(services.db(), zone) : null;
     const [forecast, prefs] = await Promise.all([
@@ -107,7 +111,6 @@ export const handler = define.handlers({
     ]);
     // The viewer's units change every price shown: part of the key.
     const units = unitsOf(prefs);
-    const gateAt = gate.closesAt.toISOString();
     const key = `${cacheKey}:${units.price}:${units.energy}`;
     return page({ zone, rows, forecast, units, gate: { date: gate.deliveryDate, at: gateAt } }, {
       cacheKey: summary ? `${key}:${summary.at}` : key,
