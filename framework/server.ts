@@ -111,9 +111,12 @@ class RouteContext<State> implements FreshContext<State> {
   next(): Promise<Response> {
     return Promise.reject(new Error("ctx.next() is only available in middleware"));
   }
-  redirect(path: string, status = 302): Response {
-    return new Response(null, { status, headers: { location: path } });
-  }
+  /** A property, not a method: it may be passed on or destructured as the object literal's could. */
+  readonly redirect = redirectTo;
+}
+
+function redirectTo(path: string, status = 302): Response {
+  return new Response(null, { status, headers: { location: path } });
 }
 
 /** The route's context as one middleware sees it: its own `next`, and a `state` it may replace. */
@@ -140,9 +143,7 @@ class MiddlewareContext<State> implements FreshContext<State> {
   get hono(): Context {
     return this.route_.hono;
   }
-  redirect(path: string, status = 302): Response {
-    return this.route_.redirect(path, status);
-  }
+  readonly redirect = redirectTo;
 }
 
 interface Route {
@@ -274,7 +275,8 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
     const http = err instanceof HttpError ? err : (opts.classifyError?.(err) ?? null);
     const status = http?.status ?? 500;
     if (!http) opts.onUnexpectedError(err, c);
-    const path = new URL(c.req.url).pathname;
+    // The path Hono routed on: `/%61pi/…` is an API path as much as `/api/…`.
+    const path = c.req.path;
     const headers = new Headers(http?.options.headers);
     if (isApiPath(path)) {
       const message = http ? http.message : defaultMessage(500);

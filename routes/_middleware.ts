@@ -39,7 +39,7 @@ export const handler = define.middleware(async (ctx) => {
     // The refresh cookie is read only when the access cookie did not do.
     const renewWith = r?.ok ? undefined : refresh ?? cookieOf(ctx.req, REFRESH_COOKIE);
     if (r?.ok) ctx.state.auth = r.principal;
-    else if (renewWith && isPageVisit(ctx.req)) {
+    else if (renewWith && isPageVisit(ctx.req, ctx.hono.req.path)) {
       // Only on page navigations: parallel API calls renewing with one refresh token would look like reuse.
       try {
         const tokens = await auth.accounts.refresh(renewWith, metaOf(ctx));
@@ -74,9 +74,9 @@ export const handler = define.middleware(async (ctx) => {
   return res.status === 101 ? res : withCookies(res, setCookies);
 });
 
-function isPageVisit(req: Request): boolean {
+function isPageVisit(req: Request, path: string): boolean {
   if (req.method !== "GET") return false;
   const mode = req.headers.get("sec-fetch-mode");
   if (mode) return mode === "navigate";
-  return (req.headers.get("accept") ?? "").includes("text/html") && !new URL(req.url).pathname.startsWith("/api/");
+  return (req.headers.get("accept") ?? "").includes("text/html") && !path.startsWith("/api/");
 }

@@ -114,4 +114,8 @@ Deno.test("cookieValue reads a header as Hono's cookie parser does", () => {
   ) {
     assert.equal(cookieValue(h, "ob_at"), parse(h, "ob_at").ob_at, h);
   }
+  // Many pairs without a value before the one asked for (read in one pass).
+  const many = "ob_at" + ";".repeat(100_000) + " ob_at = tok";
+  assert.equal(cookieValue(many, "ob_at"), "tok");
+  assert.equal(cookieValue("ob_at" + ";".repeat(100_000), "ob_at"), undefined);
 });
