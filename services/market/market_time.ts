@@ -313,7 +313,8 @@ function squash(s: string): string {
 }
 
 const ALIASES: Readonly<Record<string, Iso>> = (() => {
-  const out: Record<string, Iso> = {};
+  // No prototype: "constructor" or "__proto__" is no zone.
+  const out: Record<string, Iso> = Object.create(null);
   const add = (iso: Iso, ...names: string[]) => names.forEach((n) => out[squash(n)] = iso);
   for (const iso of ISOS) add(iso, iso, ZONES[iso].name);
   add("ISONE", "ISO-NE", "ISO NE", "ISO New England", "New England", "NEISO", "NE-ISO");

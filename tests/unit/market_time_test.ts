@@ -151,9 +151,15 @@ Deno.test("zone names as people write them resolve to the zone", () => {
     ["PJM Interconnection", "PJM"],
     ["nowhere", null],
     ["", null],
+    ["constructor", null],
+    ["__proto__", null],
+    ["toString", null],
   ];
   for (const [text, zone] of cases) assert.equal(resolveZone(text), zone, text);
-  for (const zone of ISOS) assert.equal(resolveZone(ZONES[zone].name), zone);
+  for (const zone of ISOS) {
+    assert.equal(resolveZone(ZONES[zone].name), zone);
+    assert.equal(resolveZone(zone), zone);
+  }
 });
 
 Deno.test("times with no market use the user's zone; the wire is UTC ISO 8601", () => {
