@@ -22,20 +22,31 @@ import { freshPostgresUrl, serviceTest, testServices } from "../helpers/services
 import { openPostgres } from "../../services/adapters/postgres.ts";
 import { testDatabase } from "../helpers/database.ts";
 
-serviceTest("history in ClickHouse equals history in Postgres after the relay", ["clickhouse"], async () => {
-  const restore = setLogSink(() => {});
+/** ClickHouse answering, with an empty price table; the caller stops the registry. */
+async function emptyClickhouse() {
   const adapter = createClickhouseAdapter(
     loadConfig({ CLICKHOUSE_URL: `${testServices.clickhouse}/${testServices.clickhouseDb}` }),
   );
   const registry = new HealthRegistry({ attemptTimeoutMs: 2000 }).register(adapter);
-  const db = await testDatabase("chmirror");
   try {
-    await migrate(db);
     await registry.start();
     await waitForStatus(registry, "clickhouse", "available", 5000);
     const client = adapter.client()!;
     await client.command({ query: `DROP TABLE IF EXISTS ${CH_TABLE}` });
     await ensureClickhouseTable(client);
+    return { registry, client };
+  } catch (e) {
+    await registry.stop();
+    throw e;
+  }
+}
+
+serviceTest("history in ClickHouse equals history in Postgres after the relay", ["clickhouse"], async () => {
+  const restore = setLogSink(() => {});
+  const db = await testDatabase("chmirror");
+  const { registry, client } = await emptyClickhouse();
+  try {
+    await migrate(db);
 
     const from = new Date("2025-03-08T00:00:00Z");
     const to = new Date("2025-03-11T00:00:00Z"); // spans the US DST change
@@ -81,17 +92,9 @@ serviceTest(
   ["postgres", "clickhouse"],
   async () => {
     const restore = setLogSink(() => {});
-    const adapter = createClickhouseAdapter(
-      loadConfig({ CLICKHOUSE_URL: `${testServices.clickhouse}/${testServices.clickhouseDb}` }),
-    );
-    const registry = new HealthRegistry({ attemptTimeoutMs: 2000 }).register(adapter);
     const db = await openPostgres(await freshPostgresUrl("chlate", { migrated: true }), { max: 4 });
+    const { registry, client } = await emptyClickhouse();
     try {
-      await registry.start();
-      await waitForStatus(registry, "clickhouse", "available", 5000);
-      const client = adapter.client()!;
-      await client.command({ query: `DROP TABLE IF EXISTS ${CH_TABLE}` });
-      await ensureClickhouseTable(client);
       const from = new Date("2025-04-01T00:00:00Z");
       const to = new Date("2025-04-01T06:00:00Z");
       const pjm = simulateRealTime("PJM", from, to, 3);
