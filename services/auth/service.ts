@@ -83,23 +83,19 @@ export function createAuth(deps: AuthDeps) {
 
   /** The signature and expiry are checked on every request; only the database's answer is cached. */
   async function fromAccessToken(token: string, via: "bearer" | "cookie"): Promise<Resolved> {
-    // A session's every request after its first: the token checked already and its principal cached, found
-    // without the key loading and the cache's loader (two awaits of the hot path of every page).
-    const known = verified.get(token);
-    if (known && known.claims.exp * 1000 > Date.now()) {
-      const principal = principals.get(known.key);
-      if (principal) return { ok: true, principal: { ...principal, via } };
-    }
-    const keys = await getKeys();
     let entry = verified.get(token);
     if (entry && entry.claims.exp * 1000 <= Date.now()) {
       verified.delete(token);
       entry = undefined;
     }
-    if (!entry) {
+    if (entry) {
+      // A session's every request after its first: its principal cached, found without the cache's loader.
+      const principal = principals.get(entry.key);
+      if (principal) return { ok: true, principal: { ...principal, via } };
+    } else {
       let claims: AccessClaims;
       try {
-        claims = await verifyAccessToken(keys, token);
+        claims = await verifyAccessToken(await getKeys(), token);
       } catch (e) {
         if (e instanceof TokenError) return { ok: false, code: e.code };
         throw e;
