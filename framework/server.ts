@@ -122,26 +122,28 @@ function redirectTo(path: string, status = 302): Response {
 /** The route's context as one middleware sees it: its own `next`, and a `state` it may replace. */
 class MiddlewareContext<State> implements FreshContext<State> {
   state: State;
-  constructor(readonly route_: FreshContext<State>, readonly next: () => Promise<Response>) {
-    this.state = route_.state;
+  readonly #ctx: FreshContext<State>;
+  constructor(ctx: FreshContext<State>, readonly next: () => Promise<Response>) {
+    this.#ctx = ctx;
+    this.state = ctx.state;
   }
   get req(): Request {
-    return this.route_.req;
+    return this.#ctx.req;
   }
   get url(): URL {
-    return this.route_.url;
+    return this.#ctx.url;
   }
   get params(): Record<string, string> {
-    return this.route_.params;
+    return this.#ctx.params;
   }
   get route(): string | null {
-    return this.route_.route;
+    return this.#ctx.route;
   }
   get error(): unknown {
-    return this.route_.error;
+    return this.#ctx.error;
   }
   get hono(): Context {
-    return this.route_.hono;
+    return this.#ctx.hono;
   }
   readonly redirect = redirectTo;
 }
