@@ -20,7 +20,6 @@ import {
   fmt,
   haveCommand,
   loadAverage,
-  median,
   METERING_OFF,
   onOffRounds,
   processTree,
@@ -128,8 +127,16 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
   const results: Record<string, unknown>[] = [];
   try {
     const app = await spawnServer({ env: { DATA_DIR: template } });
-    const pages: { path: string; file: string; bytes: number; ssr: WrkResult; bare: WrkResult; ratios: number[] }[] =
-      [];
+    const pages: {
+      path: string;
+      file: string;
+      bytes: number;
+      ssr: WrkResult;
+      bare: WrkResult;
+      /** Against bare: the median of the rounds' ratios, and the rounds'. */
+      ratio: number;
+      ratios: number[];
+    }[] = [];
     let headers: Record<string, string> = {};
     /** The app (every process of it) is stopped while the bare server is measured, and goes on after it. */
     const signal = (pids: number[], sig: Deno.Signal) => {
@@ -190,6 +197,7 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
             bytes: bytes.length,
             ssr: rounds.results.on,
             bare: rounds.results.off,
+            ratio: rounds.ratio,
             ratios: rounds.ratios,
           });
         } finally {
@@ -212,7 +220,7 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
     );
     results.push({ path: meterPath, metering });
     reportMetering("ssr", meterPath, metering, "req/s");
-    for (const { path, file, bytes, ssr, bare: raw, ratios } of pages) {
+    for (const { path, file, bytes, ssr, bare: raw, ratio: bareRatio, ratios } of pages) {
       const same = await spawnServer({
         args: ["run", "-A", "--unstable-kv", "bench/app_baseline.ts", path, file],
         // Quiet like the measured app once its backfill is done: no feed working beside the baseline.
@@ -226,7 +234,6 @@ export async function benchSsr(): Promise<Record<string, unknown>[]> {
         await same.stop();
       }
       const ratio = ssr.requestsPerSec / base.requestsPerSec;
-      const bareRatio = median(ratios);
       console.log(
         [
           `ssr ${path} (${bytes} bytes, signed in, 50 connections; the app against bare Deno.serve in ${ratios.length} ` +
