@@ -13,6 +13,7 @@ import type { Iso } from "../../services/market/zones.ts";
 import { call, createOrg, expectStatus, opts, orgWithAllRoles } from "../helpers/auth.ts";
 import { battery, siteWithAsset } from "../helpers/bids.ts";
 import { testDatabase } from "../helpers/database.ts";
+import type { Database } from "../../db/database.ts";
 import { testApp } from "../helpers/test_app.ts";
 
 const M5 = 300_000, H = 3_600_000;
@@ -203,37 +204,47 @@ Deno.test("the hourly rollup follows inserts, revisions, deletes and truncation 
   }
 });
 
+const W = 168 * H;
+
+/**
+ * Each RT hour's baseline as stats.ts defines it, from the rollup: median and MAD (nearest rank) of the same
+ * hour's means 1 … 4 weeks before, where at least two exist.
+ */
+async function baselinesFromRollup(db: Database) {
+  const hours = await db.query<{ zone: string; hour: Date; v: number; lo: number; hi: number }>(
+    `SELECT zone, hour, lmp_sum::float8 / n AS v, lmp_min::float8 AS lo, lmp_max::float8 AS hi
+       FROM market_prices_hourly WHERE market = 'RT' ORDER BY zone, hour`,
+  );
+  const mean = new Map(hours.map((h) => [`${h.zone} ${h.hour.getTime()}`, h.v]));
+  return hours.flatMap((h) => {
+    const vals = [1, 2, 3, 4].map((k) => mean.get(`${h.zone} ${h.hour.getTime() - k * W}`))
+      .filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    if (vals.length < SPIKE.minBaseline) return [];
+    const baseline = percentileOf(vals, 50)!;
+    const mad = percentileOf(vals.map((v) => Math.abs(v - baseline)).sort((a, b) => a - b), 50)!;
+    return [{ zone: h.zone, t: h.hour.getTime(), baseline, mad, lo: h.lo, hi: h.hi }];
+  });
+}
+
+/** market_spike_baselines as `baselinesFromRollup` spells them. */
+async function keptBaselines(db: Database) {
+  return (await db.query<{ zone: string; hour: Date; baseline: number; mad: number; lo: number; hi: number }>(
+    `SELECT zone, hour, baseline, mad, lo, hi FROM market_spike_baselines ORDER BY zone, hour`,
+  )).map(({ hour, ...r }) => ({
+    zone: r.zone,
+    t: hour.getTime(),
+    baseline: r.baseline,
+    mad: r.mad,
+    lo: r.lo,
+    hi: r.hi,
+  }));
+}
+
 Deno.test("the spike baselines follow the hourly rollup: inserts, revisions, deletes, truncation", opts, async () => {
   const db = await testDatabase("anbase");
-  const W = 168 * H, t0 = Date.parse("2025-06-02T04:00:00Z");
-  // Each RT hour's baseline as stats.ts defines it, from the rollup: median and MAD (nearest rank) of the same
-  // hour's means 1 … 4 weeks before, where at least two exist.
-  async function expected() {
-    const hours = await db.query<{ zone: string; hour: Date; v: number; lo: number; hi: number }>(
-      `SELECT zone, hour, lmp_sum::float8 / n AS v, lmp_min::float8 AS lo, lmp_max::float8 AS hi
-         FROM market_prices_hourly WHERE market = 'RT' ORDER BY zone, hour`,
-    );
-    const mean = new Map(hours.map((h) => [`${h.zone} ${h.hour.getTime()}`, h.v]));
-    return hours.flatMap((h) => {
-      const vals = [1, 2, 3, 4].map((k) => mean.get(`${h.zone} ${h.hour.getTime() - k * W}`))
-        .filter((v): v is number => v !== undefined).sort((a, b) => a - b);
-      if (vals.length < SPIKE.minBaseline) return [];
-      const baseline = percentileOf(vals, 50)!;
-      const mad = percentileOf(vals.map((v) => Math.abs(v - baseline)).sort((a, b) => a - b), 50)!;
-      return [{ zone: h.zone, t: h.hour.getTime(), baseline, mad, lo: h.lo, hi: h.hi }];
-    });
-  }
-  const kept = async () =>
-    (await db.query<{ zone: string; hour: Date; baseline: number; mad: number; lo: number; hi: number }>(
-      `SELECT zone, hour, baseline, mad, lo, hi FROM market_spike_baselines ORDER BY zone, hour`,
-    )).map(({ hour, ...r }) => ({
-      zone: r.zone,
-      t: hour.getTime(),
-      baseline: r.baseline,
-      mad: r.mad,
-      lo: r.lo,
-      hi: r.hi,
-    }));
+  const t0 = Date.parse("2025-06-02T04:00:00Z");
+  const expected = () => baselinesFromRollup(db);
+  const kept = () => keptBaselines(db);
   try {
     // Two intervals in the same hour of five weeks (week 2 only one), another hour, another zone, a DA price.
     for (let w = 0; w < 5; w++) {
@@ -262,6 +273,55 @@ Deno.test("the spike baselines follow the hourly rollup: inserts, revisions, del
     await db.close();
   }
 });
+
+Deno.test(
+  "a bulk write refreshes the spike baselines by range: gaps, revisions, filled gaps, stale rows",
+  opts,
+  async () => {
+    const db = await testDatabase("anbaserange");
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    // Deterministic prices with missing hours (a lag of some hours is absent, so some have fewer than two).
+    const price = (i: number, v: number) => 20 + ((i * 7919 + v * 104_729) % 997) / 10;
+    const hours = (zone: Iso, weeks: number, v: number, keep: (h: number) => boolean) =>
+      Array.from({ length: weeks * 168 }, (_, h) => h).filter(keep).flatMap((h) => [
+        tick(zone, "RT", t0 + h * H, price(h, v)),
+        tick(zone, "RT", t0 + h * H + M5, price(h + 1, v)),
+      ]);
+    const gap = (h: number) => h % 37 !== 5 && !(h >= 200 && h < 224);
+    try {
+      await writeTicks(db, [...hours("PJM", 6, 1, gap), ...hours("MISO", 5, 2, (h) => h % 3 !== 0)], "t");
+      const first = await baselinesFromRollup(db);
+      assert.ok(first.length > 900, `${first.length} baselines`);
+      assert.deepEqual(await keptBaselines(db), first);
+
+      // Weeks 1 and 2 of PJM revised in one call (an upsert: the rollup's UPDATE trigger).
+      await writeTicks(db, hours("PJM", 3, 3, (h) => gap(h) && h >= 168), "t");
+      const revised = await baselinesFromRollup(db);
+      assert.notDeepEqual(revised, first);
+      assert.deepEqual(await keptBaselines(db), revised);
+
+      // The missing hours filled in bulk: new hours of the rollup, and baselines for hours that had too few lags.
+      await writeTicks(db, hours("PJM", 6, 4, (h) => !gap(h)), "t");
+      const filled = await baselinesFromRollup(db);
+      assert.ok(filled.length > revised.length);
+      assert.deepEqual(await keptBaselines(db), filled);
+
+      // Called directly over the whole span: rows it finds stale or out of place go, missing ones come back.
+      await db.query(`DELETE FROM market_spike_baselines WHERE zone = 'MISO'`);
+      await db.query(`UPDATE market_spike_baselines SET baseline = baseline + 1 WHERE zone = 'PJM' AND hour < $1`, [
+        new Date(t0 + 3 * W),
+      ]);
+      await db.query(`INSERT INTO market_spike_baselines VALUES ('PJM', $1, 1, 1, 1, 1)`, [new Date(t0 + 2 * H)]);
+      await db.query(
+        `SELECT market_spike_baselines_refresh_ranges(array_agg(zone), array_agg(lo), array_agg(hi))
+         FROM (SELECT zone, min(hour) AS lo, max(hour) AS hi FROM market_prices_hourly GROUP BY zone) z`,
+      );
+      assert.deepEqual(await keptBaselines(db), filled);
+    } finally {
+      await db.close();
+    }
+  },
+);
 
 Deno.test("portfolio analytics: each organization sees only its own bids", opts, async () => {
   const t = await testApp();
