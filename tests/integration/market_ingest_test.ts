@@ -348,8 +348,15 @@ Deno.test("the latest-price cache never moves backwards and ignores future inter
     const future = tick("ERCOT", "DA", new Date(now + 86_400_000), 60);
     await updateLatest(cache, [newer]);
     await updateLatest(cache, [older, future]);
-    const latest = await latestFromCache(cache, ["ERCOT"]);
-    assert.deepEqual(latest, [newer]);
+    assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [newer]);
+    // Another spelling of a time (compared by its instant, not as text): future, ignored; past and newest, kept.
+    const spelled = (ms: number) => new Date(ms).toISOString().replace(".000Z", "+00:00");
+    const offsetFuture = { ...newer, interval_start: spelled(now + 3_600_000), lmp: 70 };
+    await updateLatest(cache, [offsetFuture]);
+    assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [newer]);
+    const offsetNewest = { ...newer, interval_start: spelled(Math.floor(now / 1000) * 1000 - 1000), lmp: 80 };
+    await updateLatest(cache, [offsetNewest]);
+    assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [offsetNewest]);
   } finally {
     kv.close();
   }
