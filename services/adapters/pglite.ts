@@ -79,7 +79,8 @@ function openClaimed(pgDir: string | null, open: () => Promise<Migrated>): Promi
 /** PGlite on this thread (tests, the CLI tools, and the worker of `preopenPglite`). */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   const { PGlite, types } = await import("@electric-sql/pglite");
-  if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
+  // "memory://" is PGlite's in-memory database, not a folder (it left an empty "memory:" folder behind).
+  if (dataDir && !dataDir.startsWith("memory://")) await Deno.mkdir(dataDir, { recursive: true });
   // int8 and numeric as strings, like postgres.js: exact, never rounded through a float.
   // Passed with every query: PGlite 0.5 ignores the `parsers` option of its constructor.
   const parsers = { [types.INT8]: (v: string) => v, [types.NUMERIC]: (v: string) => v };
