@@ -21,6 +21,7 @@
  */
 import { setImmediate } from "node:timers";
 import { log } from "../log/logger.ts";
+import { memoReads } from "../memo.ts";
 import { type Market, MARKETS, type PriceTick } from "../market/types.ts";
 import { type Iso, ISOS } from "../market/zones.ts";
 import { type BusMessage, createNullBus, type RealtimeBus } from "./bus.ts";
@@ -69,6 +70,8 @@ export interface HubOptions {
   censusMs?: number;
   /** Audit notices of an organization within this many ms go out as one (a batch of bids is one refresh). */
   auditCoalesceMs?: number;
+  /** How long one read of `latest` serves the snapshots of connections opening meanwhile (default 1 s). */
+  snapshotShareMs?: number;
 }
 
 export interface ConnectionInfo {
@@ -178,6 +181,9 @@ interface FlushWindow {
 /** A peer whose census is older than this many periods has gone away (it sends one every few periods at least). */
 const CENSUS_TTL_PERIODS = 5;
 const MAX_PENDING_ALERTS = 16;
+/** How long one read of the latest prices serves the snapshots of connections that open meanwhile. */
+const SNAPSHOT_SHARED_MS = 1_000;
+
 /** Messages a client may send per window; the rest are ignored (a UI sends a handful). */
 const INBOUND_LIMIT = 50;
 const INBOUND_WINDOW_MS = 10_000;
@@ -209,6 +215,13 @@ export class RealtimeHub {
   readonly #clients = new Set<Client>();
   /** The fast path for snapshots: the newest tick per zone+market this instance has seen. */
   readonly #last = new Map<string, PriceTick>();
+  /**
+   * The cache's latest prices for zones this instance has not seen, one read shared by the connections of a
+   * moment: after a restart every client reconnects at once, and each read the cache (and, on a miss, the
+   * database) for the same prices — most of the memory a connect burst left behind. Newer ticks than the
+   * shared read still reach each snapshot from what this instance has seen since.
+   */
+  readonly #latestShared: ReturnType<typeof memoReads<PriceTick[]>>;
   /** The open window: ticks by zone|market|interval, so a later one for the same interval replaces the earlier. */
   #window = new Map<string, PriceTick>();
   /** Admin-posted prices of the window, per organization. */
@@ -265,6 +278,7 @@ export class RealtimeHub {
     this.#maxMissed = opts.maxMissedHeartbeats ?? 2;
     this.#maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
     this.#snapshotTimeoutMs = opts.snapshotTimeoutMs ?? 2_000;
+    this.#latestShared = memoReads<PriceTick[]>(opts.snapshotShareMs ?? SNAPSHOT_SHARED_MS, 2 ** ISOS.length);
     this.#censusMs = opts.censusMs ?? 2_000;
     this.#auditCoalesceMs = opts.auditCoalesceMs ?? 100;
   }
@@ -672,8 +686,9 @@ export class RealtimeHub {
     if (missing.length && this.#latest) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
+        const latest = this.#latest;
         const fromCache = await Promise.race([
-          this.#latest(missing),
+          this.#latestShared.get(missing.join(","), () => latest(missing)).value,
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error("latest() timed out")), this.#snapshotTimeoutMs);
           }),

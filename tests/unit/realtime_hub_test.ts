@@ -300,6 +300,40 @@ Deno.test("snapshots ask the cache only for zones not seen, and keep the newer o
   await hub.close();
 });
 
+Deno.test("connections opening together share one read of the latest prices; a failed one is not kept", async () => {
+  let reads = 0;
+  let fail = true;
+  const hub = new RealtimeHub({
+    snapshotShareMs: 40,
+    latest: async () => {
+      reads++;
+      await sleep(5);
+      if (fail) throw new Error("cache down");
+      return [tick("PJM", 11, reads)];
+    },
+  });
+  // A burst whose read fails: each still gets a snapshot (empty), and the failure is not served again.
+  const failed = Array.from({ length: 20 }, () => connect(hub, ["PJM"]));
+  await sleep(15);
+  assert.equal(reads, 1);
+  for (const s of failed) assert.deepEqual(s.of("snapshot")[0].ticks, []);
+  fail = false;
+  // The next burst reads again, once for all of it.
+  const burst = Array.from({ length: 50 }, () => connect(hub, ["PJM"]));
+  await sleep(15);
+  assert.equal(reads, 2, "one read for the 50 connections");
+  for (const s of burst) assert.deepEqual(s.of("snapshot")[0].ticks.map((t) => t.lmp), [11]);
+  // Other zones are another read; and once the share has passed, a connection reads afresh.
+  connect(hub, ["MISO"]);
+  await sleep(50);
+  assert.equal(reads, 3);
+  const later = connect(hub, ["PJM"]);
+  await sleep(15);
+  assert.equal(reads, 4);
+  assert.equal(later.of("snapshot")[0].ticks[0].interval_start, tick("PJM", 11, 4).interval_start);
+  await hub.close();
+});
+
 Deno.test("a failing or hanging cache still gives a snapshot of what the hub knows", async () => {
   const hub = new RealtimeHub({ snapshotTimeoutMs: 20, latest: () => new Promise(() => {}) });
   hub.publishPrices([tick("PJM", 1)]);
