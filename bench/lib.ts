@@ -335,3 +335,38 @@ export function report(input: FigureInput): void {
 export function reported(): Figure[] {
   return [...reports];
 }
+
+/**
+ * A DevTools protocol session with a process started with `--inspect=127.0.0.1:<port>`: the benches use it to
+ * run the garbage collector before reading memory, so that a figure is what is kept, not what awaits collection.
+ */
+export async function inspectorSession(port: number): Promise<{
+  send(method: string, params?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}> {
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error(`inspector on port ${port} did not answer`));
+  });
+  let next = 0;
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(`${m.error.message}`));
+    else w.resolve(m.result);
+  };
+  return {
+    send: (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = ++next;
+        waiting.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
