@@ -13,7 +13,7 @@
  */
 import { migrate } from "../db/migrate.ts";
 import type { Database } from "../db/database.ts";
-import { openPglite } from "../services/adapters/pglite.ts";
+import { openPgliteRemote } from "../services/adapters/pglite_remote.ts";
 import { openPostgres } from "../services/adapters/postgres.ts";
 import { createCache } from "../services/cache/cache.ts";
 import { createQueue } from "../services/queue/queue.ts";
@@ -40,9 +40,10 @@ async function database(): Promise<{ db: Database; label: string; drop(): Promis
       },
     };
   }
-  const db = await openPglite("memory://");
+  // On a worker thread, as the app runs it (main.ts): the consumer's work and the engine's on two cores.
+  const { db } = await openPgliteRemote(null, { migrate: true });
   const why = Deno.env.get("BENCH_INGEST_DB") === "pglite" ? "BENCH_INGEST_DB=pglite" : "no Postgres server found";
-  return { db, label: `PGlite (${why})`, drop: () => db.close() };
+  return { db, label: `PGlite on its worker thread (${why})`, drop: () => db.close() };
 }
 
 function ticksFor(days: number, shift: number): PriceTick[] {
