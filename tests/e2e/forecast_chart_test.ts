@@ -62,10 +62,18 @@ serviceTest("forecast: the band on the market chart, the interval's forecast in 
     const api = jsonApi(app.url, () => access_token);
     await ridgeSolar(api);
 
-    // Today's run (made yesterday) and tomorrow's (made an hour ago, before tomorrow's DA prices).
+    // Yesterday's and today's runs (made the day before each) and tomorrow's (made an hour ago, before tomorrow's DA
+    // prices). Yesterday's too: just after the market's midnight, today has no hours before now yet.
     const modelId = await modelVersion(db, "lear-ensemble", 1);
     const tomorrow = tomorrowOf("PJM");
     const today = addDays(tomorrow, -1);
+    await insertRun(db, {
+      zone: "PJM",
+      deliveryDate: addDays(today, -1),
+      modelId,
+      madeAt: new Date(Date.now() - 50 * 3_600_000),
+      hours: dayShape(operatingHours("PJM", addDays(today, -1)), 38, 30),
+    });
     // A wide band (± $30), visible whatever the price spikes of the day do to the y scale.
     const tomorrowHours = dayShape(operatingHours("PJM", tomorrow), 45, 30);
     await insertRun(db, {
