@@ -340,11 +340,13 @@ export function reported(): Figure[] {
  * A DevTools protocol session with a process started with `--inspect=127.0.0.1:<port>`: the benches use it to
  * run the garbage collector before reading memory, so that a figure is what is kept, not what awaits collection.
  */
-export async function inspectorSession(port: number): Promise<{
+export async function inspectorSession(port: number, timeoutMs = 30_000): Promise<{
   send(method: string, params?: Record<string, unknown>): Promise<unknown>;
   close(): void;
 }> {
-  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(5_000) }))
+    .json();
+  if (!target?.webSocketDebuggerUrl) throw new Error(`no inspector target on port ${port}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
@@ -360,11 +362,25 @@ export async function inspectorSession(port: number): Promise<{
     if (m.error) w.reject(new Error(`${m.error.message}`));
     else w.resolve(m.result);
   };
+  // The process gone (or the session closed): nothing still asked is ever answered.
+  ws.onclose = () => {
+    for (const w of waiting.values()) w.reject(new Error(`inspector on port ${port} closed`));
+    waiting.clear();
+  };
   return {
     send: (method, params = {}) =>
       new Promise((resolve, reject) => {
+        if (ws.readyState !== WebSocket.OPEN) return reject(new Error(`inspector on port ${port} is closed`));
         const id = ++next;
-        waiting.set(id, { resolve, reject });
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new Error(`inspector: ${method} unanswered after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = <A extends unknown[]>(f: (...a: A) => void) => (...a: A) => {
+          clearTimeout(timer);
+          f(...a);
+        };
+        waiting.set(id, { resolve: done(resolve), reject: done(reject) });
         ws.send(JSON.stringify({ id, method, params }));
       }),
     close: () => ws.close(),

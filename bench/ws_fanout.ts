@@ -170,8 +170,6 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   const db = await throwawayDatabase("ws");
   if (processes > 1 && !db) throw new Error("--processes > 1 needs a Postgres server (BENCH_PG_ADMIN_URL)");
   const dirs: string[] = [];
-  const { Redis } = await import("ioredis");
-  const redis = via === "redis" ? new Redis(redisUrl) : null;
 
   /** An app of its own data folder, its operator (the hub's counters are the operator's view) signed in. */
   async function startApp(inspectPort: number | null) {
@@ -249,7 +247,8 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   // Node.js, which is on every machine this runs on (Deno itself comes through npx).
   const clientKind = values.client ?? (haveCommand("cc") ? "c" : "node");
   let clientCmd = ["node", "bench/ws_clients.mjs"];
-  if (clientKind === "c") {
+  async function buildClients() {
+    if (clientKind !== "c") return;
     const exe = `${await Deno.makeTempDir({ prefix: "optibid-bench-ws-cc-" })}/ws_clients`;
     dirs.push(exe.slice(0, exe.lastIndexOf("/")));
     const cc = await new Deno.Command("cc", {
@@ -300,13 +299,14 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     const port = freePort();
     const { app, token } = await startApp(port);
     let proc: Deno.ChildProcess | null = null;
-    const inspector = await inspectorSession(port);
+    let inspector: Awaited<ReturnType<typeof inspectorSession>> | null = null;
     try {
-      await inspector.send("HeapProfiler.enable");
+      const session = inspector = await inspectorSession(port);
+      await session.send("HeapProfiler.enable");
       // Twice: what the first run leaves (weak references, finalisers), the second frees.
       const collected = async () => {
         for (let i = 0; i < 2; i++) {
-          await inspector.send("HeapProfiler.collectGarbage");
+          await session.send("HeapProfiler.collectGarbage");
           await new Promise((r) => setTimeout(r, 250));
         }
         return treeRssKb(app.child.pid);
@@ -336,7 +336,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
       const perConn = (kb: number) => (kb - rss0) / Math.max(1, connected);
       return { rss0, rssPeak, rssIdle, connected, idle: perConn(rssIdle), peak: perConn(rssPeak) };
     } finally {
-      inspector.close();
+      inspector?.close();
       await stopClients(proc);
       await app.stop();
     }
@@ -345,12 +345,16 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
   let clientProc: Deno.ChildProcess | null = null;
   let publisher: ReturnType<typeof setInterval> | undefined;
   let app: Awaited<ReturnType<typeof startApp>>["app"] | null = null;
+  let redis: InstanceType<typeof import("ioredis").Redis> | null = null;
   try {
+    await buildClients();
     const memory = await measureMemory();
     const started = await startApp(null);
     const { app: server, token, auth, stats } = started;
     app = server;
     if (via === "redis") {
+      const { Redis } = await import("ioredis");
+      redis = new Redis(redisUrl);
       const deadline = Date.now() + 10_000;
       while (!(await stats()).bus.connected) {
         if (Date.now() > deadline) throw new Error("the app's Redis subscriber did not connect");

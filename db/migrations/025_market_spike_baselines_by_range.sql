@@ -7,10 +7,11 @@
 -- changed hour to four weeks after the last are read once, in order, and each hour's four lagged means come
 -- from window frames one to four weeks back (RANGE offsets: an exact hour, so a missing week is NULL, as the
 -- probes' outer joins gave). Each hour of the refreshed span is written only if its values changed (same
--- closed form as 021). A small change (a live interval, a revision) keeps the per-hour refresh: a range costs
--- about 8 µs an hour of its span plus ~7,400 µs of fixed reading per zone, the per-hour path ~90 µs a changed
--- hour (five hours of ~18 µs), so ranges win from about a hundred changed hours a zone. Deletes keep the
--- per-hour path, which also removes baselines whose hour left the rollup.
+-- closed form as 021). A zone's small change (a live interval, a revision) keeps the per-hour refresh. Measured:
+-- a range costs ~10 µs an hour of what it refreshes (the changed span and the four weeks after it: 673 hours
+-- for one changed hour), the per-hour path ~18 µs for each distinct hour it refreshes (a changed hour and the
+-- same hour 1 to 4 weeks later), so for contiguous hours ranges win from about 85 changed hours; the choice is
+-- made per zone. Deletes keep the per-hour path, which also removes baselines whose hour left the rollup.
 CREATE FUNCTION market_spike_baselines_refresh_ranges(zones text[], los timestamptz[], his timestamptz[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -64,23 +65,24 @@ END $$;
 
 CREATE OR REPLACE FUNCTION market_spike_baselines_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  changed_hours bigint; range_cost float8; zs text[]; los timestamptz[]; his timestamptz[];
+  zs text[]; los timestamptz[]; his timestamptz[];
 BEGIN
   IF TG_OP <> 'DELETE' THEN
-    SELECT sum(n), sum(8 * (extract(epoch FROM hi - lo) / 3600 + 673) + 7400), array_agg(zone), array_agg(lo),
-           array_agg(hi)
-      INTO changed_hours, range_cost, zs, los, his
-      FROM (SELECT zone, count(*) AS n, min(hour) AS lo, max(hour) AS hi FROM changed WHERE market = 'RT'
-             GROUP BY zone) c;
-    IF changed_hours IS NULL THEN
-      RETURN NULL;
-    END IF;
-    IF 90 * changed_hours > range_cost THEN
+    SELECT array_agg(zone), array_agg(lo), array_agg(hi)
+      INTO zs, los, his
+      FROM (SELECT zone, min(hour) AS lo, max(hour) AS hi, count(*) AS n FROM changed WHERE market = 'RT'
+             GROUP BY zone) c
+     WHERE 18 * least(5 * n, n + 672) > 10 * (extract(epoch FROM hi - lo) / 3600 + 673);
+    IF zs IS NOT NULL THEN
       PERFORM market_spike_baselines_refresh_ranges(zs, los, his);
-      RETURN NULL;
     END IF;
   END IF;
-  PERFORM market_spike_baselines_refresh(array_agg(c.zone), array_agg(c.hour + k * interval '168 hours'))
-     FROM (SELECT DISTINCT zone, hour FROM changed WHERE market = 'RT') c, generate_series(0, 4) k;
+  -- Not called for nothing: an upsert into the rollup fires its INSERT and its UPDATE triggers, one of them empty.
+  PERFORM market_spike_baselines_refresh(z, h)
+     FROM (SELECT array_agg(c.zone) AS z, array_agg(c.hour + k * interval '168 hours') AS h
+             FROM (SELECT DISTINCT zone, hour FROM changed
+                    WHERE market = 'RT' AND zone <> ALL (coalesce(zs, '{}'))) c,
+                  generate_series(0, 4) k) a
+    WHERE z IS NOT NULL;
   RETURN NULL;
 END $$;

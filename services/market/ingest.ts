@@ -108,35 +108,34 @@ export async function updateLatest(cache: Cache, ticks: PriceTick[]): Promise<vo
   // By zone, then market: a batch is thousands of ticks of a handful of keys, so a key is spelled per winner,
   // not per tick.
   const newest = new Map<string, Partial<Record<Market, PriceTick>>>();
-  const now = Date.now();
-  const nowIso = new Date(now).toISOString();
+  const nowIso = new Date().toISOString();
   for (const t of ticks) {
-    if (startsAfter(t.interval_start, nowIso, now)) continue; // a DA price for tomorrow is not "the latest" yet
+    if (earlier(nowIso, t.interval_start)) continue; // a DA price for tomorrow is not "the latest" yet
     let markets = newest.get(t.zone);
     if (!markets) newest.set(t.zone, markets = {});
     const cur = markets[t.market];
-    if (!cur || cur.interval_start < t.interval_start) markets[t.market] = t;
+    if (!cur || earlier(cur.interval_start, t.interval_start)) markets[t.market] = t;
   }
   for (const markets of newest.values()) {
     for (const tick of Object.values(markets)) {
       const key = latestKey(tick.zone, tick.market);
       await serially(key, async () => {
         const cur = await cache.get<PriceTick>(key);
-        if (!cur || cur.interval_start <= tick.interval_start) await cache.set(key, tick, LATEST_TTL_MS);
+        if (!cur || !earlier(tick.interval_start, cur.interval_start)) await cache.set(key, tick, LATEST_TTL_MS);
       });
     }
   }
 }
 
 /**
- * Whether an interval starts after now. A time spelled as `toISOString` spells it compares as text with now
- * spelled the same way (same instants, same order), which costs a fraction of parsing each of a batch's ticks.
+ * Whether time `a` is before time `b`. Two times spelled as `toISOString` spells them compare as text (same
+ * instants, same order), which costs a fraction of parsing each of a batch's ticks; any other spelling (an
+ * offset, no milliseconds) is compared by its instant.
  */
-function startsAfter(start: string, nowIso: string, now: number): boolean {
-  return start.length === 24 && start.charCodeAt(10) === 84 /* T */ && start.charCodeAt(23) === 90 /* Z */
-    ? start > nowIso
-    : Date.parse(start) > now;
+function earlier(a: string, b: string): boolean {
+  return canonical(a) && canonical(b) ? a < b : Date.parse(a) < Date.parse(b);
 }
+const canonical = (t: string) => t.length === 24 && t.charCodeAt(10) === 84 /* T */ && t.charCodeAt(23) === 90 /* Z */;
 
 /**
  * The bus delivers batches concurrently; a read-compare-write of one key must not interleave with

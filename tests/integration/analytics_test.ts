@@ -13,7 +13,7 @@ import type { Iso } from "../../services/market/zones.ts";
 import { call, createOrg, expectStatus, opts, orgWithAllRoles } from "../helpers/auth.ts";
 import { battery, siteWithAsset } from "../helpers/bids.ts";
 import { testDatabase } from "../helpers/database.ts";
-import type { Database } from "../../db/database.ts";
+import type { Database, Transaction } from "../../db/database.ts";
 import { testApp } from "../helpers/test_app.ts";
 
 const M5 = 300_000, H = 3_600_000;
@@ -274,8 +274,31 @@ Deno.test("the spike baselines follow the hourly rollup: inserts, revisions, del
   }
 });
 
+/**
+ * Runs `write` in a transaction and says how often each refresh of the spike baselines ran in it
+ * (`track_functions`: the per-hour `market_spike_baselines_refresh`, the per-zone `…_refresh_ranges`).
+ */
+async function refreshesIn(db: Database, write: (tx: Transaction) => Promise<unknown>) {
+  return await db.transaction(async (tx) => {
+    await tx.query("SET LOCAL track_functions = 'pl'");
+    // Counts before and after: the view may still hold an earlier transaction's calls, not yet flushed.
+    const calls = async () => {
+      const rows = await tx.query<{ funcname: string; calls: string | number }>(
+        `SELECT funcname, calls FROM pg_stat_xact_user_functions
+          WHERE funcname LIKE 'market_spike_baselines_refresh%'`,
+      );
+      const of = (name: string) => Number(rows.find((r) => r.funcname === name)?.calls ?? 0);
+      return { perHour: of("market_spike_baselines_refresh"), ranges: of("market_spike_baselines_refresh_ranges") };
+    };
+    const before = await calls();
+    await write(tx);
+    const after = await calls();
+    return { perHour: after.perHour - before.perHour, ranges: after.ranges - before.ranges };
+  });
+}
+
 Deno.test(
-  "a bulk write refreshes the spike baselines by range: gaps, revisions, filled gaps, stale rows",
+  "a bulk write refreshes the spike baselines by range, per zone: gaps, revisions, filled gaps, stale rows",
   opts,
   async () => {
     const db = await testDatabase("anbaserange");
@@ -289,24 +312,39 @@ Deno.test(
       ]);
     const gap = (h: number) => h % 37 !== 5 && !(h >= 200 && h < 224);
     try {
-      await writeTicks(db, [...hours("PJM", 6, 1, gap), ...hours("MISO", 5, 2, (h) => h % 3 !== 0)], "t");
-      const first = await baselinesFromRollup(db);
-      assert.ok(first.length > 900, `${first.length} baselines`);
-      assert.deepEqual(await keptBaselines(db), first);
+      // Two zones of many hours in one statement: both by range.
+      const first = await refreshesIn(
+        db,
+        (tx) => writeTicks(tx, [...hours("PJM", 6, 1, gap), ...hours("MISO", 5, 2, (h) => h % 3 !== 0)], "t"),
+      );
+      assert.deepEqual(first, { perHour: 0, ranges: 1 }, "the ranges of both zones in one call, no hour one by one");
+      const written = await baselinesFromRollup(db);
+      assert.ok(written.length > 900, `${written.length} baselines`);
+      assert.deepEqual(await keptBaselines(db), written);
 
-      // Weeks 1 and 2 of PJM revised in one call (an upsert: the rollup's UPDATE trigger).
-      await writeTicks(db, hours("PJM", 3, 3, (h) => gap(h) && h >= 168), "t");
+      // Weeks 1 and 2 of PJM revised in one call (an upsert: the rollup's UPDATE trigger), by range.
+      assert.deepEqual(
+        await refreshesIn(db, (tx) => writeTicks(tx, hours("PJM", 3, 3, (h) => gap(h) && h >= 168), "t")),
+        { perHour: 0, ranges: 1 },
+      );
       const revised = await baselinesFromRollup(db);
-      assert.notDeepEqual(revised, first);
+      assert.notDeepEqual(revised, written);
       assert.deepEqual(await keptBaselines(db), revised);
 
-      // The missing hours filled in bulk: new hours of the rollup, and baselines for hours that had too few lags.
-      await writeTicks(db, hours("PJM", 6, 4, (h) => !gap(h)), "t");
+      // PJM's missing hours filled (a few a week: hour by hour) and a week of new MISO hours (by range), in one
+      // statement: each zone its own way.
+      const mixed = await refreshesIn(
+        db,
+        (tx) =>
+          writeTicks(tx, [...hours("PJM", 6, 4, (h) => !gap(h)), ...hours("MISO", 6, 5, (h) => h >= 5 * 168)], "t"),
+      );
+      assert.deepEqual(mixed, { perHour: 1, ranges: 1 });
       const filled = await baselinesFromRollup(db);
       assert.ok(filled.length > revised.length);
       assert.deepEqual(await keptBaselines(db), filled);
 
-      // Called directly over the whole span: rows it finds stale or out of place go, missing ones come back.
+      // Called directly over the whole span: values gone stale are written again, a baseline kept for an hour with
+      // too few lagged weeks goes, missing ones come back.
       await db.query(`DELETE FROM market_spike_baselines WHERE zone = 'MISO'`);
       await db.query(`UPDATE market_spike_baselines SET baseline = baseline + 1 WHERE zone = 'PJM' AND hour < $1`, [
         new Date(t0 + 3 * W),

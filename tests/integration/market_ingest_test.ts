@@ -349,14 +349,30 @@ Deno.test("the latest-price cache never moves backwards and ignores future inter
     await updateLatest(cache, [newer]);
     await updateLatest(cache, [older, future]);
     assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [newer]);
-    // Another spelling of a time (compared by its instant, not as text): future, ignored; past and newest, kept.
-    const spelled = (ms: number) => new Date(ms).toISOString().replace(".000Z", "+00:00");
-    const offsetFuture = { ...newer, interval_start: spelled(now + 3_600_000), lmp: 70 };
-    await updateLatest(cache, [offsetFuture]);
+    // Another spelling of a time is compared by its instant, not as text. An hour ago written at UTC+2 reads as
+    // later than five minutes ago written in UTC: older all the same, it does not replace it.
+    const spelled = (ms: number, offsetH: number) =>
+      new Date(Math.floor(ms / 1000) * 1000 + offsetH * 3_600_000).toISOString().replace(
+        ".000Z",
+        `+${String(offsetH).padStart(2, "0")}:00`,
+      );
+    const olderLookingNewer = { ...newer, interval_start: spelled(now - 3_600_000, 2), lmp: 70 };
+    assert.ok(olderLookingNewer.interval_start > newer.interval_start);
+    await updateLatest(cache, [olderLookingNewer]);
     assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [newer]);
-    const offsetNewest = { ...newer, interval_start: spelled(Math.floor(now / 1000) * 1000 - 1000), lmp: 80 };
+    // In the future, in that spelling: ignored; in the past and newest: kept.
+    await updateLatest(cache, [{ ...newer, interval_start: spelled(now + 3_600_000, 0), lmp: 75 }]);
+    assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [newer]);
+    const offsetNewest = { ...newer, interval_start: spelled(now - 1000, 2), lmp: 80 };
     await updateLatest(cache, [offsetNewest]);
     assert.deepEqual(await latestFromCache(cache, ["ERCOT"]), [offsetNewest]);
+    // Within one batch as well: the newest by instant wins whatever the spelling.
+    await updateLatest(cache, [{ ...newer, interval_start: spelled(now - 500, 0), lmp: 90 }, {
+      ...newer,
+      interval_start: spelled(now - 7_200_000, 5),
+      lmp: 91,
+    }]);
+    assert.equal((await latestFromCache(cache, ["ERCOT"]))[0].lmp, 90);
   } finally {
     kv.close();
   }
