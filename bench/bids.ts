@@ -14,7 +14,8 @@
  *   held against it.
  *
  * Then the request path's metering (per-route metrics and quotas) on against off (REQUEST_METRICS=off
- * QUOTAS=off), saturated, in alternating rounds against two apps started side by side: target overhead < 5 %.
+ * QUOTAS=off), saturated, in alternating rounds against two apps started side by side, by each app's CPU time per
+ * bid: target overhead < 5 %.
  * The bench organization's quotas are raised (by its own admin, a platform admin here) so that no request
  * is refused: the meter does all its counting, and none of the answers is a cheap 429.
  *
@@ -32,10 +33,11 @@ import {
   spawnServer,
   throwawayDatabase,
   waitIdle,
+  withServerCpu,
   wrk,
   type WrkResult,
 } from "./lib.ts";
-import { reportMetering } from "./reports.ts";
+import { meteringLine, reportMetering } from "./reports.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 /** The offered load of the paced run: a little over the target, so that a run a hair short still shows it. */
@@ -101,8 +103,8 @@ export async function benchBids(): Promise<Record<string, number>> {
     await Deno.writeTextFile(scriptOff, off.lua(0));
     const metering = await onOffRounds((which) =>
       which === "on"
-        ? wrk(url, { seconds: SECONDS / 2, script })
-        : wrk(off.url, { seconds: SECONDS / 2, script: scriptOff })
+        ? withServerCpu(app.child.pid, () => wrk(url, { seconds: SECONDS / 2, script }))
+        : withServerCpu(appOff.child.pid, () => wrk(off.url, { seconds: SECONDS / 2, script: scriptOff }))
     );
 
     const errors = sat.errors + paced.errors + metering.errors;
@@ -125,11 +127,7 @@ export async function benchBids(): Promise<Record<string, number>> {
       }`,
     );
     console.log(
-      `  metering on / off (saturated, median of 3 alternating ${SECONDS / 2} s rounds): ${fmt(metering.on, 0)} / ${
-        fmt(metering.off, 0)
-      } bids/s, ratio ${fmt(metering.ratio, 3)}, overhead ${fmt(metering.overheadPct, 1)} % (target < 5 %: ${
-        metering.overheadPct < 5 ? "met" : "MISSED"
-      }); load average ${loadAverage()}`,
+      `  saturated, ${SECONDS / 2} s rounds: ${meteringLine(metering, "bids/s")}; load average ${loadAverage()}`,
     );
     const bids = (figure: string, r: WrkResult, value: number, unit: string, op: "<" | ">=", target: number) =>
       report({

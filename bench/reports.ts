@@ -10,7 +10,7 @@ const reqs = (label: string, r: WrkResult) => ({ label, value: r.requestsPerSec,
 export function reportMetering(
   bench: string,
   figure: string,
-  m: { off: number; overheadPct: number; errors: number },
+  m: { off: number; overheadPct: number; errors: number; cpuPerRequestUs?: Record<"on" | "off", number> },
   unit: string,
 ) {
   report({
@@ -20,8 +20,31 @@ export function reportMetering(
     unit: "%",
     errors: m.errors,
     target: { op: "<", value: 5, source: "issue 18" },
-    baseline: { label: "metering off", value: m.off, unit },
+    baseline: m.cpuPerRequestUs
+      ? { label: "server CPU a request, metering off", value: m.cpuPerRequestUs.off, unit: "µs" }
+      : { label: "metering off", value: m.off, unit },
   });
+}
+
+/** The metering comparison in words: what the overhead was measured by, and each round. */
+export function meteringLine(
+  m: {
+    on: number;
+    off: number;
+    ratio: number;
+    overheadPct: number;
+    by: string;
+    ratios: number[];
+    cpuPerRequestUs?: Record<"on" | "off", number>;
+  },
+  unit: string,
+): string {
+  const rounds = `median of ${m.ratios.length} alternating rounds: ${m.ratios.map((r) => r.toFixed(3)).join(", ")}`;
+  return `metering on / off ${m.on.toFixed(0)} / ${m.off.toFixed(0)} ${unit} (ratio ${m.ratio.toFixed(3)}); ${
+    m.cpuPerRequestUs
+      ? `server CPU a request ${m.cpuPerRequestUs.on.toFixed(1)} / ${m.cpuPerRequestUs.off.toFixed(1)} µs (${rounds})`
+      : `(${rounds})`
+  }, overhead ${m.overheadPct.toFixed(1)} % by ${m.by} (target < 5 %: ${m.overheadPct < 5 ? "met" : "MISSED"})`;
 }
 
 /** A rendered page: its throughput, and its ratios to the same bytes from the same app and from bare Deno.serve. */
