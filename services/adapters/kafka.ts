@@ -37,6 +37,7 @@ export function createKafkaAdapter(
     features: ["ingest bus (market_data.<zone>)", "bid events (bids.events)"],
     async start(signal) {
       const { Kafka, logLevel } = await import("kafkajs");
+      (await import("./kafka_request_queue.ts")).quietIdleRequestQueues();
       kafka = new Kafka({
         clientId: config.kafkaClientId,
         brokers: config.kafkaBrokers,
