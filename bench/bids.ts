@@ -15,7 +15,8 @@
  *
  * Then the request path's metering (per-route metrics and quotas) on against off (REQUEST_METRICS=off
  * QUOTAS=off), saturated, in alternating rounds against two apps started side by side, by each app's CPU time per
- * bid: target overhead < 5 %.
+ * bid: target overhead < 5 %. (With BENCH_APP_PROCESSES > 1 the quota counters live in Redis, whose CPU is not
+ * counted.)
  * The bench organization's quotas are raised (by its own admin, a platform admin here) so that no request
  * is refused: the meter does all its counting, and none of the answers is a cheap 429.
  *

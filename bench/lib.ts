@@ -291,7 +291,10 @@ export async function onOffRounds(
     /** Median server CPU per request, µs, when measured. */
     cpuPerRequestUs?: Record<"on" | "off", number>;
     errors: number;
+    /** Each round's requests/s on ÷ off (below 1: on is slower). */
     ratios: number[];
+    /** Each round's server CPU a request on ÷ off (above 1: on costs more), when measured. */
+    cpuRatios?: number[];
     /** Each side's rounds as one result: the median of every figure. */
     results: Record<"on" | "off", WrkResult>;
   }
@@ -299,8 +302,9 @@ export async function onOffRounds(
   const runs: Record<"on" | "off", WrkResult[]> = { on: [], off: [] };
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
+  // A reading of no CPU at all is a process gone or unreadable, not a free request.
   const perRequest = (r: WrkResult) =>
-    r.serverCpuSeconds !== undefined && r.requests ? r.serverCpuSeconds / r.requests : NaN;
+    r.serverCpuSeconds !== undefined && r.serverCpuSeconds > 0 && r.requests ? r.serverCpuSeconds / r.requests : NaN;
   for (let i = 0; i < rounds; i++) {
     const round: Partial<Record<"on" | "off", WrkResult>> = {};
     for (const which of i % 2 ? ["off", "on"] as const : ["on", "off"] as const) {
@@ -330,7 +334,8 @@ export async function onOffRounds(
       }
       : {}),
     errors,
-    ratios: byCpu ? cpuRatios : ratios,
+    ratios,
+    ...(byCpu ? { cpuRatios } : {}),
     results,
   };
 }

@@ -35,16 +35,23 @@ export function meteringLine(
     overheadPct: number;
     by: string;
     ratios: number[];
+    cpuRatios?: number[];
     cpuPerRequestUs?: Record<"on" | "off", number>;
   },
   unit: string,
 ): string {
-  const rounds = `median of ${m.ratios.length} alternating rounds: ${m.ratios.map((r) => r.toFixed(3)).join(", ")}`;
-  return `metering on / off ${m.on.toFixed(0)} / ${m.off.toFixed(0)} ${unit} (ratio ${m.ratio.toFixed(3)}); ${
-    m.cpuPerRequestUs
-      ? `server CPU a request ${m.cpuPerRequestUs.on.toFixed(1)} / ${m.cpuPerRequestUs.off.toFixed(1)} µs (${rounds})`
-      : `(${rounds})`
-  }, overhead ${m.overheadPct.toFixed(1)} % by ${m.by} (target < 5 %: ${m.overheadPct < 5 ? "met" : "MISSED"})`;
+  const list = (xs: number[]) => xs.map((r) => r.toFixed(3)).join(", ");
+  const rps = `metering on / off ${m.on.toFixed(0)} / ${m.off.toFixed(0)} ${unit} (on ÷ off by round: ${
+    list(m.ratios)
+  }, median ${m.ratio.toFixed(3)})`;
+  const cpu = m.cpuPerRequestUs && m.cpuRatios
+    ? `; server CPU a request ${m.cpuPerRequestUs.on.toFixed(1)} / ${
+      m.cpuPerRequestUs.off.toFixed(1)
+    } µs (on ÷ off by round: ${list(m.cpuRatios)})`
+    : "";
+  return `${rps}${cpu}, overhead ${m.overheadPct.toFixed(1)} % by ${m.by} (the median round; target < 5 %: ${
+    m.overheadPct < 5 ? "met" : "MISSED"
+  })`;
 }
 
 /** A rendered page: its throughput, and its ratios to the same bytes from the same app and from bare Deno.serve. */

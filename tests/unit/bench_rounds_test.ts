@@ -27,7 +27,9 @@ Deno.test("onOffRounds: by server CPU a request when every round measured it, si
   assert.equal(m.by, "cpu per request");
   assert.ok(Math.abs(m.overheadPct - 10) < 1e-9, `${m.overheadPct}`);
   assert.ok(Math.abs(m.cpuPerRequestUs!.on - 44) < 1e-9 && Math.abs(m.cpuPerRequestUs!.off - 40) < 1e-9);
-  assert.equal(m.ratios.length, 6);
+  assert.equal(m.cpuRatios!.length, 6);
+  assert.ok(m.cpuRatios!.every((r) => Math.abs(r - 1.1) < 1e-9), "CPU a request on ÷ off, each round");
+  assert.deepEqual(m.ratios.map((r) => r.toFixed(6)), swing.map(() => (1).toFixed(6)), "requests/s on ÷ off");
 });
 
 Deno.test("onOffRounds: by requests/s when a round has no CPU figure", async () => {
@@ -40,4 +42,10 @@ Deno.test("onOffRounds: by requests/s when a round has no CPU figure", async () 
     2,
   );
   assert.equal(partial.by, "requests/s");
+  // A side read as no CPU at all (its process gone) is not a free request: the comparison falls back.
+  const gone = await onOffRounds(
+    (which) => Promise.resolve(run(1000, { requests: 100, serverCpuSeconds: which === "on" ? 0 : 0.01 })),
+    2,
+  );
+  assert.equal(gone.by, "requests/s");
 });
