@@ -71,6 +71,8 @@ export async function spawnServer(
   opts: {
     env?: Record<string, string>;
     args?: string[];
+    /** The app (default args) started with its inspector on this port (`inspectorSession`). */
+    inspectPort?: number;
     /** The core to pin it to (default 0, leaving the other to the load generator); null: not pinned. */
     core?: number | null;
     readyPath?: string;
@@ -79,7 +81,8 @@ export async function spawnServer(
 ): Promise<BenchProcess> {
   const port = freePort();
   // As `deno task start` and the Docker image run it: node_modules/ installed beforehand, used as it is.
-  const args = opts.args ?? ["run", "-A", "--unstable-kv", "--node-modules-dir=manual", "main.ts"];
+  const inspect = opts.inspectPort ? [`--inspect=127.0.0.1:${opts.inspectPort}`] : [];
+  const args = opts.args ?? ["run", "-A", "--unstable-kv", ...inspect, "--node-modules-dir=manual", "main.ts"];
   const cmd = opts.core === null ? [Deno.execPath(), ...args] : pinned(opts.core ?? 0, [Deno.execPath(), ...args]);
   const t0 = performance.now();
   const child = new Deno.Command(cmd[0], {
@@ -325,17 +328,12 @@ export async function onOffRounds(
     ratio,
     overheadPct: byCpu ? (median(cpuRatios) - 1) * 100 : (1 - ratio) * 100,
     by: byCpu ? "cpu per request" : "requests/s",
-    ...(byCpu
-      ? {
-        cpuPerRequestUs: {
-          on: median(runs.on.map(perRequest)) * 1e6,
-          off: median(runs.off.map(perRequest)) * 1e6,
-        },
-      }
-      : {}),
+    cpuPerRequestUs: byCpu
+      ? { on: median(runs.on.map(perRequest)) * 1e6, off: median(runs.off.map(perRequest)) * 1e6 }
+      : undefined,
     errors,
     ratios,
-    ...(byCpu ? { cpuRatios } : {}),
+    cpuRatios: byCpu ? cpuRatios : undefined,
     results,
   };
 }

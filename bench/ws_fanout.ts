@@ -178,18 +178,7 @@ export async function benchWsFanout(argv: string[] = []): Promise<Record<string,
     const operator = `ws-bench-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const app = await spawnServer({
       core: processes > 1 ? null : 0,
-      ...(inspectPort
-        ? {
-          args: [
-            "run",
-            "-A",
-            "--unstable-kv",
-            `--inspect=127.0.0.1:${inspectPort}`,
-            "--node-modules-dir=manual",
-            "main.ts",
-          ],
-        }
-        : {}),
+      inspectPort: inspectPort ?? undefined,
       env: {
         ...(db ? { DATABASE_URL: db.url } : {}),
         ...(processes > 1 ? { APP_PROCESSES: String(processes) } : {}),
