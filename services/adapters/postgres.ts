@@ -4,6 +4,7 @@ import net from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { bounded, DatabaseDeadlineError, remainingMs } from "./deadline.ts";
+import { preparedTexts } from "./prepared_texts.ts";
 
 export interface PostgresOptions {
   /** Pool size. */
@@ -51,6 +52,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const { default: postgres } = await import("postgres");
   const max = opts.max ?? 20;
   let inFlight = 0;
+  const prepare = preparedTexts();
   const sql = postgres(url, {
     // Concurrent transactions share commit flushes; more than a handful of connections is what keeps them busy.
     max,
@@ -86,7 +88,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // deno-lint-ignore no-explicit-any
   const wrap = (q: any, inTransaction: boolean): Transaction => ({
     async query<T>(text: string, params: unknown[] = []) {
-      const query = q.unsafe(text, params as never[]) as PgQuery<Iterable<T>>;
+      const query = q.unsafe(text, params as never[], { prepare: prepare(text, params) }) as PgQuery<Iterable<T>>;
       inFlight++;
       try {
         const rows = await bounded(Promise.resolve(query), () => {
