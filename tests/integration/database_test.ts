@@ -478,29 +478,40 @@ serviceTest("migrate on Postgres: instances starting together apply each migrati
   }
 });
 
-serviceTest("Postgres: a parameterised statement is prepared once per connection and survives a schema change", [
-  "postgres",
-], async () => {
-  const dbs = postgresDatabases();
-  try {
-    const db = await dbs.open(await dbs.create(), 1);
-    const marker = `prepared_${crypto.randomUUID().slice(0, 8)}`;
-    const text = `SELECT $1::int + 1 AS n, '${marker}' AS m`;
-    // One connection (max 1): every run below uses the same server session.
-    for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(text, [i]), [{ n: i + 1, m: marker }]);
-    const prepared = await db.query<{ statement: string }>(
-      `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%' AND statement NOT LIKE '%pg_prepared%'`,
-      [marker],
-    );
-    assert.deepEqual(prepared.map((r) => r.statement), [text], "one named statement, reused by every run");
+serviceTest(
+  "Postgres: a parameterised statement is prepared once per connection (unless ?prepare=false) and survives a schema change",
+  [
+    "postgres",
+  ],
+  async () => {
+    const dbs = postgresDatabases();
+    try {
+      const db = await dbs.open(await dbs.create(), 1);
+      const marker = `prepared_${crypto.randomUUID().slice(0, 8)}`;
+      const text = `SELECT $1::int + 1 AS n, '${marker}' AS m`;
+      // One connection (max 1): every run below uses the same server session.
+      for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(text, [i]), [{ n: i + 1, m: marker }]);
+      const prepared = await db.query<{ statement: string }>(
+        `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%' AND statement NOT LIKE '%pg_prepared%'`,
+        [marker],
+      );
+      assert.deepEqual(prepared.map((r) => r.statement), [text], "one named statement, reused by every run");
 
-    // A prepared SELECT * whose table gains a column is prepared again (postgres.js retries it), not an error.
-    await db.exec("CREATE TABLE widened (id integer PRIMARY KEY)");
-    await db.query("INSERT INTO widened VALUES ($1)", [1]);
-    assert.deepEqual(await db.query("SELECT * FROM widened WHERE id = $1", [1]), [{ id: 1 }]);
-    await db.exec("ALTER TABLE widened ADD COLUMN note text NOT NULL DEFAULT 'x'");
-    assert.deepEqual(await db.query("SELECT * FROM widened WHERE id = $1", [1]), [{ id: 1, note: "x" }]);
-  } finally {
-    await dbs.close();
-  }
-});
+      // A prepared SELECT * whose table gains a column is prepared again (postgres.js retries it), not an error.
+      await db.exec("CREATE TABLE widened (id integer PRIMARY KEY)");
+      await db.query("INSERT INTO widened VALUES ($1)", [1]);
+      assert.deepEqual(await db.query("SELECT * FROM widened WHERE id = $1", [1]), [{ id: 1 }]);
+      await db.exec("ALTER TABLE widened ADD COLUMN note text NOT NULL DEFAULT 'x'");
+      assert.deepEqual(await db.query("SELECT * FROM widened WHERE id = $1", [1]), [{ id: 1, note: "x" }]);
+
+      // Behind a pooler in transaction mode (no named statements across transactions): `?prepare=false`.
+      const url = new URL(await dbs.create());
+      url.searchParams.set("prepare", "false");
+      const unprepared = await dbs.open(url.toString(), 1);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await unprepared.query(text, [i]), [{ n: i + 1, m: marker }]);
+      assert.deepEqual(await unprepared.query("SELECT name FROM pg_prepared_statements"), [], "nothing prepared");
+    } finally {
+      await dbs.close();
+    }
+  },
+);
