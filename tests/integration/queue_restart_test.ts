@@ -83,6 +83,53 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "KV queue: a graceful stop releases the claim even while a renewal of it is in flight",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // A 30 ms claim is renewed every 10 ms: a renewal is nearly always in flight when close() releases it, and a
+    // release that read the claim's version before that renewal landed was refused (6 of 20 restarts then waited
+    // for the KV queue's own redelivery, ~60 s).
+    const restoreLog = setLogSink(() => {});
+    const hung = Promise.withResolvers<void>();
+    const short = { backoffSchedule: [50, 100, 200], leaseMs: 30 };
+    try {
+      for (let i = 0; i < 10; i++) {
+        const dir = await Deno.makeTempDir({ prefix: "optibid-queue-" });
+        const path = `${dir}/kv`;
+        const first = await boot(path, { ...short, drainMs: 50 });
+        let started = 0;
+        first.queue.subscribe("bids.events", "relay", async () => {
+          started++;
+          await hung.promise;
+        });
+        await first.queue.publish("bids.events", { n: i }, { idempotencyKey: `renewing-${i}` });
+        await eventually("the delivery started", () => started === 1);
+        await first.queue.close();
+        first.kv.close();
+        const second = await boot(path, short);
+        const handled: string[] = [];
+        second.queue.subscribe("bids.events", "relay", (msg) => {
+          handled.push(msg.idempotencyKey);
+          return Promise.resolve();
+        });
+        try {
+          await eventually(`restart ${i + 1} of 10 handled it at once`, () => handled.length === 1, 3_000);
+          assert.deepEqual(handled, [`renewing-${i}`]);
+        } finally {
+          await second.queue.close();
+          second.kv.close();
+          await Deno.remove(dir, { recursive: true }).catch(() => {});
+        }
+      }
+    } finally {
+      hung.resolve();
+      restoreLog();
+    }
+  },
+});
+
 Deno.test("KV queue: a delivery that meets a live claim (a crashed process's) waits for it without spending retries", async () => {
   const restoreLog = setLogSink(() => {});
   const kv = await Deno.openKv(":memory:");
