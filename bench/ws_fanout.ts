@@ -28,7 +28,8 @@
  * window's last send() is done (`window_age_ms` in /api/ws/stats), and the
  * CPU taken by everything else on the machine is printed too.
  *
- *   deno task bench ws_fanout      (and ws_broadcast: 5,000 clients, an admin's broadcasts at 2/s, 2 processes)
+ *   deno task bench ws_fanout      (and ws_broadcast: 5,000 clients, an admin's broadcasts at 2/s, 2 processes;
+ *                                   ws_10k: 10,000 clients, 1,000 ticks/s, one process)
  *   deno run -A --unstable-kv bench/ws_fanout.ts --clients=2000 --rate=1000 --seconds=10 --via=redis --client=c
  *
  * `--processes=N` runs the app as N processes sharing the port (APP_PROCESSES, unpinned) to see the fan-out
