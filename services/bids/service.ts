@@ -6,6 +6,7 @@ import type { Database } from "../../db/database.ts";
 import type { Queue } from "../queue/queue.ts";
 import { BID_EVENTS_TOPIC, startOutboxRelay } from "./outbox.ts";
 import { startClearingJob } from "./clearing_job.ts";
+import { startOutboxRetention } from "./outbox_retention.ts";
 import { type BidWriter, createBidWriter } from "./writer.ts";
 import { expirePending } from "./approval.ts";
 import { log } from "../log/logger.ts";
@@ -45,6 +46,7 @@ export function createBids(deps: {
 }): BidsService {
   let relay: ReturnType<typeof startOutboxRelay> | null = null;
   let clearing: ReturnType<typeof startClearingJob> | null = null;
+  let retention: ReturnType<typeof startOutboxRetention> | null = null;
   let soon: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => Promise<void>) | null = null;
   let expiry: ReturnType<typeof setInterval> | undefined;
@@ -74,6 +76,7 @@ export function createBids(deps: {
         expireNow().catch((e) => log.warn("approval expiry pass failed", { error: String(e) }));
       }, EXPIRY_EVERY_MS);
       clearing = startClearingJob({ db: deps.db, onChange: () => relay?.kick() });
+      retention = startOutboxRetention({ db: deps.db });
       // The bus's own consumer of bid events: clearing results go to the organization's live screens.
       unsubscribe = deps.queue.subscribe(BID_EVENTS_TOPIC, "live-status", (msg) => {
         const events = (msg.payload as { events?: unknown[] }).events ?? [];
@@ -105,6 +108,7 @@ export function createBids(deps: {
       clearInterval(expiry);
       await expiring?.catch(() => {});
       await clearing?.stop();
+      await retention?.stop();
       await relay?.stop();
       await unsubscribe?.();
     },

@@ -1,0 +1,85 @@
+/**
+ * Sent outbox rows do not stay forever: every bid writes two (its own event and the status change the history
+ * trigger publishes), and nothing read them once sent, so the table grew with every bid ever made. A row sent
+ * more than `OUTBOX_KEEP_DAYS` ago is deleted; a webhook message is kept `WEBHOOK_KEEP_DAYS`, as long as it can
+ * be sent again from its endpoint's delivery log (services/notifications/webhooks.ts `redeliver`). Unsent rows
+ * are never touched, however old: they are work still owed.
+ *
+ * The scan walks the primary key from the oldest row in batches and stops at the first row created after the
+ * shorter cutoff (a row's `sent_at` is after its `created_at`, so nothing later can qualify): no index on
+ * `sent_at` to maintain on the hot path, and each batch is one short transaction. One instance prunes at a
+ * time (an advisory lock); the others skip the pass.
+ */
+import type { Database } from "../../db/database.ts";
+import { log } from "../log/logger.ts";
+import { WEBHOOK_TOPIC } from "../notifications/webhooks.ts";
+
+export const OUTBOX_KEEP_DAYS = 7;
+export const WEBHOOK_KEEP_DAYS = 30;
+const DAY_MS = 86_400_000;
+const BATCH = 5_000;
+const EVERY_MS = 60 * 60_000;
+
+export interface PruneResult {
+  deleted: number;
+  /** False when another instance held the lock: nothing was looked at. */
+  ran: boolean;
+}
+
+/** Deletes sent rows past their retention at `now`, oldest first, `batch` rows looked at per transaction. */
+export async function pruneSentOutbox(db: Database, now: Date, batch = BATCH): Promise<PruneResult> {
+  const cutoff = new Date(now.getTime() - OUTBOX_KEEP_DAYS * DAY_MS);
+  const webhookCutoff = new Date(now.getTime() - WEBHOOK_KEEP_DAYS * DAY_MS);
+  let after = "0";
+  let deleted = 0;
+  for (;;) {
+    const pass = await db.transaction(async (tx) => {
+      const [{ locked }] = await tx.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext('optibid.outbox_retention')) AS locked`,
+      );
+      if (!locked) return null;
+      const [row] = await tx.query<{ last: string | null; more: boolean; deleted: number }>(
+        `WITH batch AS (
+           SELECT id, topic, sent_at, created_at FROM outbox WHERE id > $1::bigint ORDER BY id LIMIT $2),
+         gone AS (
+           DELETE FROM outbox o USING batch b
+            WHERE o.id = b.id AND b.sent_at IS NOT NULL
+              AND b.sent_at < CASE WHEN b.topic = $5 THEN $4::timestamptz ELSE $3::timestamptz END
+           RETURNING o.id)
+         SELECT (SELECT max(id) FROM batch)::text AS last,
+                (SELECT count(*) FROM batch) = $2 AND (SELECT max(created_at) FROM batch) < $3::timestamptz AS more,
+                (SELECT count(*) FROM gone)::int AS deleted`,
+        [after, batch, cutoff, webhookCutoff, WEBHOOK_TOPIC],
+      );
+      return row;
+    });
+    if (!pass) return { deleted, ran: false };
+    deleted += pass.deleted;
+    if (!pass.more || pass.last === null) return { deleted, ran: true };
+    after = pass.last;
+  }
+}
+
+/** Prunes once soon after start, then hourly. */
+export function startOutboxRetention(opts: { db: () => Database; everyMs?: number; firstMs?: number }) {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= pruneSentOutbox(opts.db(), new Date())
+      .then((r) => {
+        if (r.deleted) log.info("sent outbox rows past retention deleted", { deleted: r.deleted });
+      })
+      .catch((e) => log.warn("outbox retention pass failed; next pass retries", { error: String(e) }))
+      .finally(() => (running = null));
+    return running;
+  };
+  const first = setTimeout(run, opts.firstMs ?? 60_000);
+  const timer = setInterval(run, opts.everyMs ?? EVERY_MS);
+  return {
+    run,
+    async stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
