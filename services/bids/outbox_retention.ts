@@ -26,8 +26,17 @@ export interface PruneResult {
   ran: boolean;
 }
 
-/** Deletes sent rows past their retention at `now`, oldest first, `batch` rows looked at per transaction. */
-export async function pruneSentOutbox(db: Database, now: Date, batch = BATCH): Promise<PruneResult> {
+/**
+ * Deletes sent rows past their retention at `now`, oldest first, `batch` rows looked at per transaction.
+ * `stopping`: asked between transactions, so that a shutdown during a long first pass (a table that grew for
+ * months) waits for one batch, not for the whole backlog.
+ */
+export async function pruneSentOutbox(
+  db: Database,
+  now: Date,
+  opts: { batch?: number; stopping?: () => boolean } = {},
+): Promise<PruneResult> {
+  const batch = opts.batch ?? BATCH;
   const cutoff = new Date(now.getTime() - OUTBOX_KEEP_DAYS * DAY_MS);
   const webhookCutoff = new Date(now.getTime() - WEBHOOK_KEEP_DAYS * DAY_MS);
   let after = "0";
@@ -55,7 +64,7 @@ export async function pruneSentOutbox(db: Database, now: Date, batch = BATCH): P
     });
     if (!pass) return { deleted, ran: false };
     deleted += pass.deleted;
-    if (!pass.more || pass.last === null) return { deleted, ran: true };
+    if (!pass.more || pass.last === null || opts.stopping?.()) return { deleted, ran: true };
     after = pass.last;
   }
 }
@@ -63,8 +72,9 @@ export async function pruneSentOutbox(db: Database, now: Date, batch = BATCH): P
 /** Prunes once soon after start, then hourly. */
 export function startOutboxRetention(opts: { db: () => Database; everyMs?: number; firstMs?: number }) {
   let running: Promise<void> | null = null;
+  let stopped = false;
   const run = () => {
-    running ??= pruneSentOutbox(opts.db(), new Date())
+    running ??= pruneSentOutbox(opts.db(), new Date(), { stopping: () => stopped })
       .then((r) => {
         if (r.deleted) log.info("sent outbox rows past retention deleted", { deleted: r.deleted });
       })
@@ -77,6 +87,7 @@ export function startOutboxRetention(opts: { db: () => Database; everyMs?: numbe
   return {
     run,
     async stop() {
+      stopped = true;
       clearTimeout(first);
       clearInterval(timer);
       await running;

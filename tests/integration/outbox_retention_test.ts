@@ -52,13 +52,28 @@ Deno.test("outbox retention: sent rows past their topic's retention go, unsent a
     );
     await db.query(`UPDATE outbox SET id = id + 1000 WHERE key <> 'bulk'`); // the bulk rows first, as the oldest
 
-    const first = await pruneSentOutbox(db, now, 10);
+    const first = await pruneSentOutbox(db, now, { batch: 10 });
     assert.equal(first.ran, true);
     assert.equal(first.deleted, 25 + rows.filter((r) => !r.kept).length);
     const left = await db.query<{ key: string }>(`SELECT key FROM outbox ORDER BY key`);
     assert.deepEqual(left.map((r) => r.key), rows.filter((r) => r.kept).map((r) => r.key).sort());
 
-    assert.deepEqual(await pruneSentOutbox(db, now, 10), { deleted: 0, ran: true }, "a second pass finds nothing");
+    assert.deepEqual(
+      await pruneSentOutbox(db, now, { batch: 10 }),
+      { deleted: 0, ran: true },
+      "a second pass finds nothing",
+    );
+
+    // Stopping between transactions: one batch, then the pass ends (a shutdown does not wait for the backlog).
+    await db.query(
+      `INSERT INTO outbox (topic, key, payload, created_at, sent_at)
+       SELECT 'bids.events', 'backlog', '{}'::jsonb, $1, $1 FROM generate_series(1, 30)`,
+      [daysAgo(60)],
+    );
+    await db.query(`UPDATE outbox SET id = id + 100000 WHERE key <> 'backlog'`); // the backlog the oldest of all
+    const stopped = await pruneSentOutbox(db, now, { batch: 10, stopping: () => true });
+    assert.deepEqual(stopped, { deleted: 10, ran: true });
+    assert.equal((await pruneSentOutbox(db, now, { batch: 10 })).deleted, 20, "the next pass takes the rest");
 
     // Another instance holding the lock: the pass is skipped, nothing deleted.
     await db.query(`UPDATE outbox SET sent_at = $1 WHERE key = 'old-unsent'`, [daysAgo(39)]);
@@ -69,7 +84,9 @@ Deno.test("outbox retention: sent rows past their topic's retention go, unsent a
     });
     try {
       // PGlite runs one transaction at a time: the lock can only be seen held on Postgres.
-      if (db.kind === "postgres") assert.deepEqual(await pruneSentOutbox(db, now, 10), { deleted: 0, ran: false });
+      if (db.kind === "postgres") {
+        assert.deepEqual(await pruneSentOutbox(db, now, { batch: 10 }), { deleted: 0, ran: false });
+      }
     } finally {
       held.resolve();
       await holding;
