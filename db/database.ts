@@ -8,7 +8,17 @@
  * number from a count or a numeric casts it (`::int`, `::float8`).
  */
 export interface Queryable {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], opts?: QueryOptions): Promise<T[]>;
+}
+
+export interface QueryOptions {
+  /**
+   * Postgres: `false` sends the statement unnamed, parsed and planned at each call, instead of prepared on its
+   * connection (services/adapters/prepared_texts.ts). For large texts that vary by their inlined constants (the
+   * analytics panels: one per zone, market and bucket), whose prepared forms would each sit in every
+   * connection's memory (~150 KB apiece) for a call that plans in a fraction of its run. PGlite ignores it.
+   */
+  prepare?: boolean;
 }
 
 export interface Transaction extends Queryable {

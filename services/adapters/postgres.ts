@@ -1,5 +1,5 @@
 /** Postgres through postgres.js, for DATABASE_URL. */
-import type { Database, Transaction } from "../../db/database.ts";
+import type { Database, QueryOptions, Transaction } from "../../db/database.ts";
 import net from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -87,8 +87,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
    */
   // deno-lint-ignore no-explicit-any
   const wrap = (q: any, inTransaction: boolean): Transaction => ({
-    async query<T>(text: string, params: unknown[] = []) {
-      const query = q.unsafe(text, params as never[], { prepare: prepare(text, params) }) as PgQuery<Iterable<T>>;
+    async query<T>(text: string, params: unknown[] = [], opts: QueryOptions = {}) {
+      const named = opts.prepare !== false && prepare(text, params);
+      const query = q.unsafe(text, params as never[], { prepare: named }) as PgQuery<Iterable<T>>;
       inFlight++;
       try {
         const rows = await bounded(Promise.resolve(query), () => {

@@ -7,7 +7,9 @@
  *
  * A prepared statement stays on its connection (postgres.js keeps no limit), so only the first `limit`
  * distinct texts are ever prepared: a text built with a varying number of placeholders cannot grow every
- * connection's statements without bound; past the limit a new text runs unnamed, as before.
+ * connection's statements without bound; past the limit a new text runs unnamed, as before. A caller whose texts
+ * vary by inlined constants and are costly to keep (the analytics panels) asks for `prepare: false`
+ * (db/database.ts `QueryOptions`).
  */
 export function preparedTexts(limit = 500): (text: string, params: readonly unknown[]) => boolean {
   const texts = new Set<string>();

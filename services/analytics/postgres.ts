@@ -49,14 +49,17 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
 /**
  * Each statement in a transaction of its own with JIT off: the planner's row estimates for the lagged and
  * joined rollups run to millions, which makes Postgres compile the query with LLVM first — seconds on a
- * busy machine for a query that then runs in milliseconds.
+ * busy machine for a query that then runs in milliseconds. Unprepared: a panel's text inlines its zone's time
+ * zone and bucket (163 texts for every zone's panels, series and heatmap), and prepared each held ~150 KB of a
+ * connection's memory (24 MB for one connection's panels) to save a plan that costs a fraction of the run;
+ * planned for the range asked, never with a generic plan's guess of it.
  */
 function noJit(db: () => Database): () => Queryable {
   return () => ({
     query: <T>(sql: string, params?: unknown[]) =>
       db().transaction(async (tx) => {
         if (db().kind === "postgres") await tx.query("SET LOCAL jit = off");
-        return await tx.query<T>(sql, params);
+        return await tx.query<T>(sql, params, { prepare: false });
       }),
   });
 }

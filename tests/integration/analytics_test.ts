@@ -15,6 +15,8 @@ import { battery, siteWithAsset } from "../helpers/bids.ts";
 import { testDatabase } from "../helpers/database.ts";
 import type { Database, Transaction } from "../../db/database.ts";
 import { testApp } from "../helpers/test_app.ts";
+import { freshPostgresUrl, serviceTest } from "../helpers/services.ts";
+import { openPostgres } from "../../services/adapters/postgres.ts";
 
 const M5 = 300_000, H = 3_600_000;
 
@@ -81,6 +83,35 @@ Deno.test("analytics: every statistic of eight RT intervals and one DA hour, by 
     // Returns are of the hourly mean: one hour has none.
     assert.deepEqual(r.volatility.items, [{ date: "2025-06-02", n: 0, std: null }]);
     assert.deepEqual(r.correlation.matrix, [[1]]);
+  } finally {
+    await db.close();
+  }
+});
+
+serviceTest("analytics on Postgres: the panels' statements are not left prepared on the connection", [
+  "postgres",
+], async () => {
+  // One connection: what the panels ran is what pg_prepared_statements of this session shows.
+  const db = await openPostgres(await freshPostgresUrl("anprep", { migrated: true }), { max: 1 });
+  try {
+    const t0 = Date.parse("2025-06-02T04:00:00Z");
+    await writeTicks(db, [0, 1, 2].map((i) => tick("PJM", "RT", t0 + i * M5, 10 + i)), "t");
+    const r = await marketPanels(postgresEngine(() => db), {
+      zones: ["PJM"],
+      market: "RT",
+      from: new Date(t0),
+      to: new Date(t0 + H),
+      threshold: 6,
+    });
+    assert.equal(r.stats.count, 3);
+    const prepared = await db.query<{ statement: string }>(
+      `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'`,
+      ["market_prices"],
+    );
+    // The store's own write (writeTicks) may be prepared; no analytics text (they read the hourly rollup or
+    // bucket by the zone's time zone) is.
+    const analytics = prepared.filter((p) => /market_prices_hourly|AT TIME ZONE/.test(p.statement));
+    assert.deepEqual(analytics, [], `${analytics.length} analytics statements prepared`);
   } finally {
     await db.close();
   }

@@ -496,6 +496,14 @@ serviceTest(
         [marker],
       );
       assert.deepEqual(prepared.map((r) => r.statement), [text], "one named statement, reused by every run");
+      // A caller's `prepare: false`: sent unnamed, nothing kept.
+      const once = `SELECT $1::int * 2 AS n, '${marker}-once' AS m`;
+      assert.deepEqual(await db.query(once, [4], { prepare: false }), [{ n: 8, m: `${marker}-once` }]);
+      assert.deepEqual(
+        await db.query(`SELECT name FROM pg_prepared_statements WHERE statement = $1`, [once]),
+        [],
+        "prepare: false",
+      );
 
       // A prepared SELECT * whose table gains a column is prepared again (postgres.js retries it), not an error.
       await db.exec("CREATE TABLE widened (id integer PRIMARY KEY)");
