@@ -34,6 +34,16 @@ function tick(zone: Iso, market: "DA" | "RT", start: number, lmp: number): Price
   };
 }
 
+/** The panels of PJM RT for the hour from `t0`, on Postgres. */
+const pjmHour = (db: Database, t0: number) =>
+  marketPanels(postgresEngine(() => db), {
+    zones: ["PJM"],
+    market: "RT",
+    from: new Date(t0),
+    to: new Date(t0 + H),
+    threshold: 6,
+  });
+
 const close = (a: number | null, b: number, what: string) =>
   assert.ok(a !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
@@ -44,13 +54,7 @@ Deno.test("analytics: every statistic of eight RT intervals and one DA hour, by 
     const t0 = Date.parse("2025-06-02T04:00:00Z");
     const rt = [10, -5, 30, 20, 0, 40, 15, 25];
     await writeTicks(db, [...rt.map((v, i) => tick("PJM", "RT", t0 + i * M5, v)), tick("PJM", "DA", t0, 20)], "t");
-    const r = await marketPanels(postgresEngine(() => db), {
-      zones: ["PJM"],
-      market: "RT",
-      from: new Date(t0),
-      to: new Date(t0 + H),
-      threshold: 6,
-    });
+    const r = await pjmHour(db, t0);
     const s = r.stats;
     assert.equal(s.count, 8);
     close(s.mean, 135 / 8, "mean");
@@ -96,13 +100,7 @@ serviceTest("analytics on Postgres: the panels' statements are not left prepared
   try {
     const t0 = Date.parse("2025-06-02T04:00:00Z");
     await writeTicks(db, [0, 1, 2].map((i) => tick("PJM", "RT", t0 + i * M5, 10 + i)), "t");
-    const r = await marketPanels(postgresEngine(() => db), {
-      zones: ["PJM"],
-      market: "RT",
-      from: new Date(t0),
-      to: new Date(t0 + H),
-      threshold: 6,
-    });
+    const r = await pjmHour(db, t0);
     assert.equal(r.stats.count, 3);
     const prepared = await db.query<{ statement: string }>(
       `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '%'`,
