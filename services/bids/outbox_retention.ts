@@ -12,6 +12,7 @@
  */
 import type { Database } from "../../db/database.ts";
 import { log } from "../log/logger.ts";
+import { passLoop } from "../queue/pass_loop.ts";
 import { WEBHOOK_TOPIC } from "../notifications/webhooks.ts";
 
 export const OUTBOX_KEEP_DAYS = 7;
@@ -69,28 +70,27 @@ export async function pruneSentOutbox(
   }
 }
 
-/** Prunes once soon after start, then hourly. */
+/**
+ * Prunes a minute after start (not among start-up's own work), then hourly: a `passLoop`, so passes never
+ * overlap and a failed one is logged and retried on the next.
+ */
 export function startOutboxRetention(opts: { db: () => Database; everyMs?: number; firstMs?: number }) {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const run = () => {
-    running ??= pruneSentOutbox(opts.db(), new Date(), { stopping: () => stopped })
-      .then((r) => {
-        if (r.deleted) log.info("sent outbox rows past retention deleted", { deleted: r.deleted });
-      })
-      .catch((e) => log.warn("outbox retention pass failed; next pass retries", { error: String(e) }))
-      .finally(() => (running = null));
-    return running;
-  };
-  const first = setTimeout(run, opts.firstMs ?? 60_000);
-  const timer = setInterval(run, opts.everyMs ?? EVERY_MS);
+  let stopping = false;
+  const loop = passLoop({
+    pass: async () => {
+      const r = await pruneSentOutbox(opts.db(), new Date(), { stopping: () => stopping });
+      if (r.deleted) log.info("sent outbox rows past retention deleted", { deleted: r.deleted });
+      return false;
+    },
+    everyMs: opts.everyMs ?? EVERY_MS,
+    onError: (e) => log.warn("outbox retention pass failed; next pass retries", { error: String(e) }),
+  });
+  const first = setTimeout(() => loop.start(), opts.firstMs ?? 60_000);
   return {
-    run,
     async stop() {
-      stopped = true;
+      stopping = true; // a pass under way ends after its current transaction
       clearTimeout(first);
-      clearInterval(timer);
-      await running;
+      await loop.stop();
     },
   };
 }
