@@ -350,6 +350,9 @@ function medianResult(rs: WrkResult[]): WrkResult {
   };
 }
 
+/** What `onOffRounds` measured. */
+export type OnOffResult = Awaited<ReturnType<typeof onOffRounds>>;
+
 export function loadAverage(): string {
   try {
     return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");

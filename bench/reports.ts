@@ -2,7 +2,7 @@
  * The summary rows (bench/lib.ts `report`) of the figures that more than one bench, or a bench with many
  * rows, reports: kept out of the benches so that each adds a line or two to report what it measured.
  */
-import { report, type WrkResult } from "./lib.ts";
+import { type OnOffResult, report, type WrkResult } from "./lib.ts";
 
 const reqs = (label: string, r: WrkResult) => ({ label, value: r.requestsPerSec, unit: "req/s" });
 
@@ -10,7 +10,7 @@ const reqs = (label: string, r: WrkResult) => ({ label, value: r.requestsPerSec,
 export function reportMetering(
   bench: string,
   figure: string,
-  m: { off: number; overheadPct: number; errors: number; cpuPerRequestUs?: Record<"on" | "off", number> },
+  m: Pick<OnOffResult, "off" | "overheadPct" | "errors" | "cpuPerRequestUs">,
   unit: string,
 ) {
   report({
@@ -28,16 +28,7 @@ export function reportMetering(
 
 /** The metering comparison in words: what the overhead was measured by, and each round. */
 export function meteringLine(
-  m: {
-    on: number;
-    off: number;
-    ratio: number;
-    overheadPct: number;
-    by: string;
-    ratios: number[];
-    cpuRatios?: number[];
-    cpuPerRequestUs?: Record<"on" | "off", number>;
-  },
+  m: Omit<OnOffResult, "errors" | "results">,
   unit: string,
 ): string {
   const list = (xs: number[]) => xs.map((r) => r.toFixed(3)).join(", ");
