@@ -113,6 +113,78 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "events: one history statement of many rows publishes its status events in history order, then its approvals",
+  opts,
+  async () => {
+    const { t, org, trader, as, assetId } = await setup("appr-stmt");
+    const ids: string[] = [];
+    for (let h = 0; h < 4; h++) {
+      const created = await as(trader)("POST", "/api/bids", offer(assetId, 5, 30, deliveryHour(h)));
+      expectStatus(created, 201, "create");
+      ids.push(created.body.id);
+    }
+    const db = t.services.db();
+    const [{ last }] = await db.query<{ last: string }>(`SELECT coalesce(max(id), 0)::text AS last FROM outbox`);
+    // Rows of every kind the trigger tells apart, written by one statement: a repeated status (no event), a
+    // clearing and a settlement (their own types), a request for approval and its decision.
+    await db.query(
+      `INSERT INTO bid_events (bid_id, org_id, from_status, to_status, actor_user_id, details)
+       SELECT bid_id::uuid, $1, from_status, to_status, $2, details::jsonb
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS t(bid_id, from_status, to_status, details)`,
+      [
+        org.id,
+        trader.userId,
+        [ids[0], ids[1], ids[2], ids[3], ids[0], ids[3]],
+        [
+          "draft",
+          "submitted",
+          "cleared",
+          "draft",
+          "draft",
+          "pending_approval",
+        ],
+        ["draft", "cleared", "settled", "pending_approval", "submitted", "rejected"],
+        [
+          "{}",
+          "{}",
+          "{}",
+          '{"reason":"needs a second look"}',
+          "{}",
+          '{"reason":"too large"}',
+        ],
+      ],
+    );
+    const events = await db.query<
+      { type: string; bid: string; data: Record<string, unknown>; payload: Record<string, unknown> }
+    >(
+      `SELECT payload->>'type' AS type, payload->'data'->>'bid_id' AS bid, payload->'data' AS data, payload
+         FROM outbox WHERE topic = 'events' AND id > $1::bigint ORDER BY id`,
+      [last],
+    );
+    assert.deepEqual(events.map((e) => `${e.type} ${ids.indexOf(e.bid)} ${e.data.to ?? e.data.decision}`), [
+      "bid.cleared 1 cleared",
+      "bid.settled 2 settled",
+      "bid.status_changed 3 pending_approval",
+      "bid.status_changed 0 submitted",
+      "bid.status_changed 3 rejected",
+      "approval.requested 3 undefined",
+      "approval.decided 3 rejected",
+    ]);
+    assert.equal(events[2].data.from, "draft");
+    assert.deepEqual(events[2].data.details, { reason: "needs a second look" });
+    assert.equal(events[6].data.reason, "too large");
+    // Every event in the one envelope (event_envelope, db/migrations/026), each with an id of its own.
+    for (const e of events) {
+      assert.deepEqual(Object.keys(e.payload).sort(), ["at", "data", "id", "org_id", "type"]);
+      assert.equal(e.payload.org_id, org.id);
+      assert.match(String(e.payload.at), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      assert.match(String(e.payload.id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    assert.equal(new Set(events.map((e) => e.payload.id)).size, events.length);
+  },
+);
+
 Deno.test("approval: thresholds on MW and notional value; a batch routes each bid by the rule", opts, async () => {
   const { trader, assetId, as, policy, submit } = await setup("appr-thr");
   await policy({ above_mw: 10 });
