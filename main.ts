@@ -20,7 +20,7 @@
 }
 
 const { ConfigError, loadConfig } = await import("./services/config/env.ts");
-const { setLogLevel } = await import("./services/log/logger.ts");
+const { flushLogs, log, setLogLevel } = await import("./services/log/logger.ts");
 
 let config;
 try {
@@ -38,6 +38,13 @@ if (config.appProcesses > 1) {
   const { superviseProcesses } = await import("./server/cluster.ts");
   await superviseProcesses(config);
 } else {
-  const { startServer } = await import("./server/start.ts");
-  await startServer(config);
+  const { EXIT_CANNOT_START, startServer, StartupError } = await import("./server/start.ts");
+  try {
+    await startServer(config);
+  } catch (e) {
+    if (!(e instanceof StartupError)) throw e;
+    log.error("cannot start", { error: e.message });
+    flushLogs();
+    Deno.exit(EXIT_CANNOT_START);
+  }
 }

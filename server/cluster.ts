@@ -12,7 +12,7 @@
  */
 import type { Config } from "../services/config/env.ts";
 import { flushLogs, log } from "../services/log/logger.ts";
-import { ensureBuild } from "./start.ts";
+import { ensureBuild, EXIT_CANNOT_START } from "./start.ts";
 
 /** Waits before restarting a process that died, by how many times in a row it died within a minute. */
 const RESTART_MS = [250, 1_000, 5_000, 15_000];
@@ -32,6 +32,7 @@ export async function superviseProcesses(config: Config): Promise<void> {
   const args = ["run", "-A", "--unstable-kv", "--unstable-net", "--frozen", "--node-modules-dir=manual", main];
   const parent = Deno.env.toObject();
   let stopping = false;
+  let exitCode = 0;
   const running = new Map<number, Deno.ChildProcess>();
 
   const startOne = (i: number, crashes = 0): void => {
@@ -48,6 +49,12 @@ export async function superviseProcesses(config: Config): Promise<void> {
     child.status.then((status) => {
       running.delete(i);
       if (stopping) return;
+      // It said why it cannot start (the port is taken): every restart would fail the same way.
+      if (status.code === EXIT_CANNOT_START) {
+        log.error("an app process cannot start; stopping the others", { instance: i, pid: child.pid });
+        exitCode = EXIT_CANNOT_START;
+        return stop("SIGTERM");
+      }
       const inARow = Date.now() - started > STABLE_MS ? 0 : crashes + 1;
       const wait = RESTART_MS[Math.min(inARow, RESTART_MS.length - 1)];
       log.error("app process exited; restarting it", {
@@ -91,5 +98,5 @@ export async function superviseProcesses(config: Config): Promise<void> {
   await stopped.promise;
   log.info("app processes stopped");
   flushLogs();
-  Deno.exit(0);
+  Deno.exit(exitCode);
 }

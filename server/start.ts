@@ -10,6 +10,7 @@ import { createApp } from "./app.ts";
 import { createServices } from "../services/wiring.ts";
 import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/deadline.ts";
 import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
+import { closePreopenedPglite } from "../services/adapters/pglite.ts";
 
 /**
  * After a shutdown signal the listener stays open (responses say `Connection: close`) at least this long,
@@ -52,6 +53,29 @@ export async function ensureBuild(config: Config): Promise<BuildInfo | null> {
   const { buildApp } = await import("../build.ts");
   await buildApp((msg) => log.info(msg));
   return await readBuildInfo(root);
+}
+
+/**
+ * A start that cannot succeed by trying again as it is: the address to listen on is taken or not ours.
+ * main.ts says so and exits with EXIT_CANNOT_START, which the APP_PROCESSES supervisor does not restart.
+ */
+export class StartupError extends Error {}
+/** EX_CONFIG of sysexits.h: a configuration or environment problem. */
+export const EXIT_CANNOT_START = 78;
+
+/** What a failed listen means to whoever started the app; null: not a problem of the address. */
+export function listenProblem(e: unknown, host: string, port: number): string | null {
+  const where = `${host}:${port}`;
+  if (e instanceof Deno.errors.AddrInUse) {
+    return `cannot listen on ${where}: the port is in use by another process (stop it, or set PORT to a free port)`;
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return `cannot listen on ${where}: permission denied (ports below 1024 need privileges; set PORT)`;
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) {
+    return `cannot listen on ${where}: this machine has no such address (set HOST, e.g. 0.0.0.0 or 127.0.0.1)`;
+  }
+  return null;
 }
 
 export async function startServer(
@@ -123,18 +147,27 @@ export async function startServer(
     }
   };
 
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.host,
-    reusePort: config.reusePort,
-    onListen: (addr) => {
-      const url = `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`;
-      recordInDataDir(url);
-      log.info("listening", { url });
-      options.onListen?.(addr);
-    },
-  }, handle);
-  const addr = server.addr as Deno.NetAddr;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: config.port,
+      hostname: config.host,
+      reusePort: config.reusePort,
+      onListen: (addr) => {
+        const url = `http://${addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname}:${addr.port}`;
+        recordInDataDir(url);
+        log.info("listening", { url });
+        options.onListen?.(addr);
+      },
+    }, handle);
+  } catch (e) {
+    const problem = listenProblem(e, config.host, config.port);
+    if (!problem) throw e;
+    // Nothing has started yet; only the embedded database may still be opening (main.ts began it first).
+    await closePreopenedPglite();
+    throw new StartupError(problem, { cause: e });
+  }
+  const addr = server.addr;
 
   // Not awaited: the server answers /health and pages while services connect.
   services.start().catch((e) => {

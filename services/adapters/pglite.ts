@@ -34,6 +34,20 @@ export function preopenPglite(dataDir: string | null, worker?: Worker): void {
   early = { dataDir, opened };
 }
 
+/**
+ * A start that ends before the app took its database (the port is not ours to listen on): the database
+ * `preopenPglite` started is let finish opening, then closed, so that a first start's initialisation of the
+ * data folder is never cut off halfway by the process exiting. Nothing preopened: nothing to do.
+ */
+export async function closePreopenedPglite(): Promise<void> {
+  if (!early) return;
+  const { opened } = early;
+  early = null;
+  try {
+    await (await opened).db.close();
+  } catch { /* it did not open: nothing to close, and its claim was given back */ }
+}
+
 /** The database of the app: the one `preopenPglite` started, else opened here; migrated either way. */
 export async function openMigratedPglite(dataDir: string | null): Promise<Migrated> {
   if (early && early.dataDir === dataDir) {

@@ -144,3 +144,30 @@ export async function spawnApp(
     },
   };
 }
+
+/**
+ * Runs `main.ts` to its end (a start that is meant to fail): its exit code and output. Killed after
+ * `timeoutMs`, which then fails the caller's check of the code (a signal, no code).
+ */
+export async function runAppToExit(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", "--unstable-net", "--node-modules-dir=manual", "main.ts"],
+    cwd: ROOT,
+    env: { HOST: "127.0.0.1", APP_ENV: "test", LOG_LEVEL: "info", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, timeoutMs);
+  const out = await child.output();
+  clearTimeout(killer);
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.signal ? null : out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

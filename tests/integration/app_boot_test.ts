@@ -8,7 +8,8 @@ import {
   serviceTest,
   testServices,
 } from "../helpers/services.ts";
-import { spawnApp } from "../helpers/spawn_app.ts";
+import { runAppToExit, spawnApp } from "../helpers/spawn_app.ts";
+import { EXIT_CANNOT_START } from "../../server/start.ts";
 
 type Health = { status: string; schemaVersion: number | null; services: { name: string; status: string }[] };
 
@@ -166,6 +167,33 @@ Deno.test("a wrong environment variable stops the app with one clear message and
   assert.match(err, /REDIS_URL: must be a URL starting with redis:\/\/ or rediss:\/\//);
   assert.match(err, /LOG_LEVEL: must be one of debug, info, warn, error/);
   assert.doesNotMatch(err, /^\s+at /m, "no stack trace");
+});
+
+Deno.test("the port taken: one clear line, exit code 78, and the data folder it began still starts", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dataDir = await Deno.makeTempDir({ prefix: "optibid-port-taken-" });
+  try {
+    // A first start: the embedded database initialises its folder while the listen fails.
+    const out = await runAppToExit({ PORT: String(taken.addr.port), DATA_DIR: dataDir });
+    assert.equal(out.code, EXIT_CANNOT_START, out.stdout + out.stderr);
+    const lines = out.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const said = lines.find((l) => l.msg === "cannot start");
+    assert.ok(said, out.stdout);
+    assert.equal(said.level, "error");
+    assert.match(said.error, new RegExp(`127\\.0\\.0\\.1:${taken.addr.port}: the port is in use .*set PORT`));
+    assert.doesNotMatch(out.stdout + out.stderr, /^\s+at /m, "no stack trace");
+    assert.ok(!lines.some((l) => /unhandled/.test(String(l.msg))), "not an unhandled error");
+  } finally {
+    taken.close();
+  }
+  // The folder was left whole (its database finished initialising and was closed) and is free again.
+  const app = await spawnApp({ DATA_DIR: dataDir });
+  try {
+    await app.waitReady();
+  } finally {
+    await app.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 // That start-up never awaits an optional service is proved without a clock in degradation_test.ts (start()

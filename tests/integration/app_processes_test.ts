@@ -7,7 +7,8 @@ import { loadConfig } from "../../services/config/env.ts";
 import { processEnv } from "../../server/cluster.ts";
 import { freePort } from "../helpers/ports.ts";
 import { freshPostgresUrl, freshRedisPrefix, serviceTest, testServices } from "../helpers/services.ts";
-import { spawnApp } from "../helpers/spawn_app.ts";
+import { runAppToExit, spawnApp } from "../helpers/spawn_app.ts";
+import { EXIT_CANNOT_START } from "../../server/start.ts";
 import { WsProbe } from "../helpers/ws.ts";
 
 Deno.test("app processes: more than one needs a shared database, the Redis bus and a fixed port", () => {
@@ -132,6 +133,34 @@ serviceTest(
       }
     } finally {
       await app.stop();
+    }
+  },
+);
+
+serviceTest(
+  "app processes: a port another program holds stops the supervisor with exit code 78, no restart loop",
+  ["postgres", "redis"],
+  async () => {
+    // Without SO_REUSEPORT: the app's processes cannot share it.
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const out = await runAppToExit({
+        APP_PROCESSES: "2",
+        PORT: String(taken.addr.port),
+        DATABASE_URL: await freshPostgresUrl("procs-taken", { migrated: true }),
+        REDIS_URL: testServices.redis!,
+        REDIS_KEY_PREFIX: freshRedisPrefix("procs-taken"),
+        MARKET_SOURCE: "off",
+        FORECAST_JOB: "off",
+        JWT_SECRET: "a-test-secret-that-is-long-enough-0123456789",
+      });
+      assert.equal(out.code, EXIT_CANNOT_START, out.stdout + out.stderr);
+      const lines = out.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      assert.ok(lines.some((l) => l.msg === "cannot start" && /port is in use/.test(l.error)), out.stdout);
+      assert.ok(lines.some((l) => l.msg === "an app process cannot start; stopping the others"), out.stdout);
+      assert.ok(!lines.some((l) => l.msg === "app process exited; restarting it"), "not restarted");
+    } finally {
+      taken.close();
     }
   },
 );
