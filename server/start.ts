@@ -171,7 +171,9 @@ export async function startServer(
 
   // Not awaited: the server answers /health and pages while services connect.
   services.start().catch((e) => {
-    log.error("a required service failed to start", { error: e instanceof Error ? e.message : String(e) });
+    log.error("a required service did not start; still trying it", {
+      error: e instanceof Error ? e.message : String(e),
+    });
   });
 
   let stopping: Promise<void> | null = null;

@@ -266,25 +266,36 @@ export function createServices(config: Config): AppServices {
     async start() {
       // Committed audit entries reach the organization's live activity feeds, here and on the other instances.
       stopAuditFeed ??= onAuditWritten((orgId) => realtime.publishAudit(orgId));
-      await registry.start();
       // Background work starts a moment after the app is ready, so that the first requests (a
       // load balancer's readiness probe) are not queued behind it on the one JS thread.
-      backgroundTimer = setTimeout(() => {
+      const startBackground = () => {
         if (shuttingDown) return;
-        // The cross-instance bus too: its Redis client is not needed to be ready, and loading it is not free.
-        realtime.start();
-        market.start();
-        bids.start();
-        forecasts.start();
-        models.start();
-        strategies.start();
-        admin.start();
-        notifications.start();
-        void alerts.start();
-        background.resolve();
-        // The first sign-up should not pay for the password dictionaries.
-        setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
-      }, BACKGROUND_DELAY_MS);
+        backgroundTimer = setTimeout(() => {
+          if (shuttingDown) return;
+          // The cross-instance bus too: its Redis client is not needed to be ready, and loading it is not free.
+          realtime.start();
+          market.start();
+          bids.start();
+          forecasts.start();
+          models.start();
+          strategies.start();
+          admin.start();
+          notifications.start();
+          void alerts.start();
+          background.resolve();
+          // The first sign-up should not pay for the password dictionaries.
+          setTimeout(() => loadPasswordPolicy().catch(() => {}), 2_000);
+        }, BACKGROUND_DELAY_MS);
+      };
+      try {
+        await registry.start();
+      } catch (e) {
+        // A required service did not start (Postgres down as the app came up): the registry goes on trying
+        // it, and the background work starts when it answers. The caller logs why it is not ready yet.
+        void registry.untilReady().then(startBackground);
+        throw e;
+      }
+      startBackground();
     },
     backgroundStarted: () => background.promise,
     beginShutdown() {

@@ -24,7 +24,7 @@ export interface HealthRegistryOptions {
   attemptTimeoutMs: number;
   /** Bound of one start attempt of a required adapter; PGlite's first initialisation alone takes ~5 s. */
   requiredAttemptTimeoutMs?: number;
-  /** Start attempts of a required adapter before `start()` rejects. */
+  /** Start attempts of a required adapter before `start()` rejects (later ones follow on the backoff schedule). */
   requiredStartAttempts?: number;
   /**
    * Bound of a check of a required adapter. Longer than the optional one because a
@@ -270,6 +270,21 @@ export class HealthRegistry {
     return true;
   }
 
+  /**
+   * Resolves once every required service answers (at once if they do): when an instance whose start() was
+   * rejected can take traffic after all. Never resolves once the registry is stopped.
+   */
+  untilReady(): Promise<void> {
+    if (this.ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.onChange(() => {
+        if (!this.ready()) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
   onChange(listener: StateChangeListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -328,6 +343,9 @@ export class HealthRegistry {
       }
       if (this.#lifetime.signal.aborted) throw new Error("health registry stopped during start");
       if (i >= attempts) {
+        // start() reports the failure, but the service is not given up: an app started while its database was
+        // down must become ready once the database is back, so the attempts go on, on the backoff schedule.
+        this.#schedule(entry, this.#backoffMs(entry.failures));
         throw new RequiredServiceError(entry.adapter.name, attempts, entry.state.lastError ?? "unknown error");
       }
       await this.#sleep(entry, this.#backoffMs(i));

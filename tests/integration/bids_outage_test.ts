@@ -135,3 +135,83 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Postgres down as the app starts: not ready, then ready once it is back, and its background work runs",
+  ignore: !privatePostgresAvailable && !inCI,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const pg = await privatePostgres();
+    await pg.stop();
+    const app = await spawnApp({ DATABASE_URL: pg.url, MARKET_SOURCE: "off" });
+    try {
+      // Its first attempts fail, and start-up says so; the app listens and answers, not ready.
+      const failed = await app.waitForLog((l) => l.msg === "a required service did not start; still trying it");
+      assert.match(String(failed.error), /database/);
+      const notReady = await fetch(`${app.url}/health/ready`);
+      await notReady.body?.cancel();
+      assert.equal(notReady.status, 503);
+
+      await pg.start();
+      const back = performance.now();
+      // The attempts go on with backoff (the next within 16 s of those made so far): ready without a restart.
+      await app.waitReady(40_000);
+      assert.ok(performance.now() - back < 35_000, `ready ${Math.round(performance.now() - back)} ms after`);
+
+      // And the work that starts with the app's services runs: a bid's event is relayed from the outbox.
+      const post = async (path: string, body: unknown, token?: string) => {
+        const r = await fetch(app.url + path, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        const json = await r.json();
+        assert.ok(r.status < 300, `${path}: ${r.status} ${JSON.stringify(json)}`);
+        return json;
+      };
+      const { access_token: token } = await post("/api/auth/register", {
+        email: `late-pg-${Date.now()}@example.com`,
+        password: PASSWORD,
+        name: "L",
+        organization_name: "Late Postgres Org",
+      });
+      const site = await post("/api/sites", {
+        name: "S",
+        zone: "NYISO",
+        node: "N.Y.C.",
+        latitude: 40.7,
+        longitude: -74,
+      }, token);
+      const asset = await post("/api/assets", { site_id: site.id, name: "PV", kind: "solar", capacity_mw: 5 }, token);
+      const start = new Date(Date.now() + 3 * 86_400_000);
+      start.setUTCHours(0, 0, 0, 0);
+      const bid = await post("/api/bids", {
+        asset_id: asset.id,
+        zone: "NYISO",
+        market: "DA",
+        interval_start: start.toISOString(),
+        side: "offer",
+        segments: [{ price: 20, quantity: 1 }],
+      }, token);
+      const db = await openPostgres(pg.url);
+      try {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const [{ unsent }] = await db.query<{ unsent: number }>(
+            `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS unsent FROM outbox WHERE key = $1`,
+            [bid.id],
+          );
+          if (unsent === 0) break;
+          assert.ok(Date.now() < deadline, "the bid's event is relayed (the outbox relay started)");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await app.stop();
+      await pg.destroy();
+    }
+  },
+});

@@ -421,6 +421,32 @@ Deno.test("a required service that fails all its attempts rejects start()", asyn
   }
 });
 
+Deno.test("a required service whose start() was rejected is tried again until it answers; untilReady then", async () => {
+  const { restore } = captureLogs();
+  let failing = 5;
+  const db = fake("database", {
+    required: true,
+    start: () => failing-- > 0 ? Promise.reject(new Error("ECONNREFUSED")) : Promise.resolve(),
+  });
+  const reg = registry({ requiredStartAttempts: 3, backoff: { initialMs: 10, maxMs: 20, jitter: 0 } }).register(db);
+  try {
+    await assert.rejects(reg.start(), /"database" did not start after 3 attempt/);
+    assert.equal(reg.ready(), false);
+    let ready = false;
+    const untilReady = reg.untilReady().then(() => ready = true);
+    await sleep(5);
+    assert.equal(ready, false, "not while it fails");
+    await untilReady;
+    assert.equal(db.starts.length, 6, "three attempts in start(), then on until the sixth succeeded");
+    assert.equal(reg.state("database")?.status, "available");
+    assert.equal(reg.ready(), true);
+    await reg.untilReady(); // at once when ready
+  } finally {
+    await reg.stop();
+    restore();
+  }
+});
+
 Deno.test("a required start is bounded by its own (longer) timeout", async () => {
   const { restore } = captureLogs();
   const reg = registry({
