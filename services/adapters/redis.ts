@@ -18,6 +18,7 @@ export function createRedisAdapter(
   config: Pick<Config, "redisUrl" | "redisKeyPrefix" | "serviceTimeoutMs">,
 ): RedisAdapter {
   let client: Redis | null = null;
+  let silent = false;
   return {
     name: "redis",
     required: false,
@@ -37,6 +38,9 @@ export function createRedisAdapter(
       });
       // Without a listener an 'error' event would crash the process; the registry reports the state.
       c.on("error", () => {});
+      // Dropped at a command's timeout (below); its status says "ready" until the socket has closed.
+      c.on("ready", () => silent = false);
+      dropOnTimeout(c, () => silent = true);
       client = c;
       const onAbort = () => c.disconnect();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -57,6 +61,30 @@ export function createRedisAdapter(
       c?.disconnect();
       return Promise.resolve();
     },
-    client: () => (client?.status === "ready" ? client : null),
+    client: () => (client?.status === "ready" && !silent ? client : null),
   };
+}
+
+/** ioredis' rejection of a command that got no answer within `commandTimeout`. */
+const TIMED_OUT = "Command timed out";
+
+/**
+ * A Redis that holds the connection open and answers nothing (a stopped process, a black-holed route) kept every
+ * command for the whole command timeout, on every request that used the cache or a counter, for as long as it
+ * lasted: `client()` still said "ready". The first command that times out drops the connection instead (`dropped`:
+ * the adapter's `client()` is null from then on); ioredis reconnects, and until its ready check is answered there
+ * is no client, so callers take their fallback at once.
+ * Pipelines and transactions send their commands through the same method.
+ */
+export function dropOnTimeout(c: Redis, dropped: () => void): void {
+  const send = c.sendCommand.bind(c);
+  c.sendCommand = ((...args: Parameters<Redis["sendCommand"]>) => {
+    const answered = send(...args) as Promise<unknown>;
+    answered.catch((e: unknown) => {
+      if (!(e instanceof Error) || e.message !== TIMED_OUT || c.status !== "ready") return;
+      dropped();
+      c.disconnect(true);
+    });
+    return answered;
+  }) as Redis["sendCommand"];
 }

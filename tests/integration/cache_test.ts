@@ -326,3 +326,61 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "cache on a black-holed Redis (stopped, its connection open): one call waits out the timeout, the next go to KV",
+  ignore: !haveRedisServer && !inCI,
+  async fn() {
+    if (!haveRedisServer) throw new Error(`${REDIS_SERVER} not installed, and CI requires it`);
+    const restoreLog = setLogSink(() => {});
+    const port = freePort();
+    const prefix = "blackhole-test:";
+    const server = await startRedisServer(port);
+    const kv = await Deno.openKv(":memory:");
+    const adapter = createRedisAdapter({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      redisKeyPrefix: prefix,
+      serviceTimeoutMs: 500,
+    });
+    // The registry's own checks far apart: what is tested is that a caller needs none to stop waiting.
+    const registry = new HealthRegistry({ attemptTimeoutMs: 500, checkIntervalMs: 60_000 });
+    registry.register(adapter);
+    try {
+      await registry.start();
+      await waitForStatus(registry, "redis", "available", 3000);
+      const cache = createCache({ kv: () => kv, redis: () => adapter.client(), prefix, namespace: "bh" });
+      await cache.set("before", "in redis", 60_000);
+      assert.equal(cache.backend(), "redis");
+
+      server.kill("SIGSTOP");
+      // The first call has no way to know: it waits for the command timeout, then answers from KV.
+      const t0 = performance.now();
+      await cache.set("during", { n: 1 }, 60_000);
+      assert.ok(performance.now() - t0 >= 400, "the first call met the silent Redis");
+      assert.equal(cache.backend(), "kv");
+      // Every later one goes to KV at once: the timed-out connection was dropped, and until Redis answers a
+      // ready check again there is no client to wait on.
+      assert.equal(adapter.client(), null);
+      for (let i = 0; i < 5; i++) {
+        assert.deepEqual(await quick("get", cache.get("during"), 300), { n: 1 });
+        await quick("set", cache.set(`k${i}`, i, 60_000), 300);
+      }
+      assert.equal(cache.backend(), "kv");
+
+      server.kill("SIGCONT");
+      await eventually("the adapter is back on Redis", () => adapter.client() !== null, 10_000);
+      await cache.set("after", "back in redis", 60_000);
+      assert.equal(cache.backend(), "redis");
+      assert.equal(await adapter.client()!.get(`${prefix}cache:bh:after`), JSON.stringify("back in redis"));
+    } finally {
+      try {
+        server.kill("SIGCONT");
+      } catch { /* gone */ }
+      await registry.stop();
+      await stopRedisServer(server);
+      kv.close();
+      restoreLog();
+    }
+  },
+});
