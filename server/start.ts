@@ -9,7 +9,12 @@ import { flushLogs, log } from "../services/log/logger.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "../services/wiring.ts";
 import { REQUEST_DATABASE_BUDGET_MS, withDeadline } from "../services/adapters/deadline.ts";
-import { claimDataDir, releaseDataDir, updateDataDirClaim } from "../services/adapters/data_dir_lock.ts";
+import {
+  claimDataDir,
+  DataDirInUseError,
+  releaseDataDir,
+  updateDataDirClaim,
+} from "../services/adapters/data_dir_lock.ts";
 import { closePreopenedPglite } from "../services/adapters/pglite.ts";
 
 /**
@@ -117,7 +122,12 @@ export async function startServer(
       if (config.databaseUrl) claimDataDir(config.dataDir, me);
       else updateDataDirClaim(config.dataDir, me);
     } catch (e) {
-      log.warn("data folder in use by another process", { error: e instanceof Error ? e.message : String(e) });
+      log.warn(
+        e instanceof DataDirInUseError ? "data folder in use by another process" : "cannot write to the data folder",
+        {
+          error: e instanceof Error ? e.message : String(e),
+        },
+      );
     }
   };
 

@@ -196,6 +196,23 @@ Deno.test("the port taken: one clear line, exit code 78, and the data folder it 
   }
 });
 
+Deno.test("a DATA_DIR it cannot write: not ready, and the log says why (not that another app holds it)", async () => {
+  const file = await Deno.makeTempFile({ prefix: "optibid-not-a-folder-" });
+  const app = await spawnApp({ DATA_DIR: `${file}/data` });
+  try {
+    const failed = await app.waitForLog((l) => l.msg === "a required service did not start; still trying it");
+    assert.match(String(failed.error), new RegExp(`${file}/data`));
+    const ready = await fetch(`${app.url}/health/ready`);
+    await ready.body?.cancel();
+    assert.equal(ready.status, 503);
+    assert.ok(app.logs.some((l) => l.msg === "cannot write to the data folder"), JSON.stringify(app.logs));
+    assert.ok(!app.logs.some((l) => l.msg === "data folder in use by another process"));
+  } finally {
+    await app.stop();
+    await Deno.remove(file);
+  }
+});
+
 // That start-up never awaits an optional service is proved without a clock in degradation_test.ts (start()
 // resolves before the adapter has an outcome); bench/startup.ts reports how fast it is. Here: the real app
 // comes up and serves with every optional service broken.
