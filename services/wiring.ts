@@ -177,6 +177,7 @@ export function createServices(config: Config): AppServices {
   const analytics = createAnalytics({
     db: () => adapters.database.db(),
     clickhouse: () => registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
+    clickhouseFailed: (e) => registry.suspect("clickhouse", e),
   });
 
   const admin = createAdmin({

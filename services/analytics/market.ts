@@ -95,6 +95,8 @@ export interface AnalyticsDeps {
   postgres: MarketEngine;
   /** The ClickHouse engine while ClickHouse is configured and answering, else null. */
   clickhouse: () => MarketEngine | null;
+  /** A ClickHouse read failed (answered from Postgres instead): the health registry hears of it at once. */
+  clickhouseFailed?: (err: unknown) => void;
 }
 
 export async function marketAnalytics(deps: AnalyticsDeps, r: MarketRequest): Promise<MarketAnalytics> {
@@ -117,6 +119,7 @@ async function panelsWithFallback(deps: AnalyticsDeps, r: MarketRequest) {
       log.warn("ClickHouse analytics failed; answering from Postgres", {
         error: e instanceof Error ? e.message : String(e),
       });
+      deps.clickhouseFailed?.(e);
     }
   }
   return await marketPanels(deps.postgres, r);

@@ -20,6 +20,8 @@ export function createAnalytics(deps: {
   db: () => Database;
   /** The ClickHouse client while ClickHouse is configured and available, else null. */
   clickhouse: () => ClickHouseClient | null;
+  /** A ClickHouse read failed: taken as an outage until a check says otherwise (HealthRegistry.suspect). */
+  clickhouseFailed?: (err: unknown) => void;
 }): AnalyticsService {
   const postgres = postgresEngine(deps.db);
   let engine: { client: ClickHouseClient; engine: MarketEngine } | null = null;
@@ -30,7 +32,7 @@ export function createAnalytics(deps: {
     return engine.engine;
   };
   return {
-    market: (r) => marketAnalytics({ db: deps.db, postgres, clickhouse }, r),
+    market: (r) => marketAnalytics({ db: deps.db, postgres, clickhouse, clickhouseFailed: deps.clickhouseFailed }, r),
     portfolio: (orgId, range) => portfolioAnalytics(deps.db(), orgId, range),
   };
 }

@@ -285,6 +285,21 @@ export class HealthRegistry {
     });
   }
 
+  /**
+   * A caller's request to the service failed (no answer in time, a refused connection): it is taken as
+   * unavailable at once, so that other callers take their fallback instead of each waiting out the same timeout
+   * until the next scheduled check, and a check runs now (available again as soon as one answers). Nothing
+   * happens while it is already unavailable, not started, or the registry stopping.
+   */
+  suspect(name: string, err: unknown): void {
+    const entry = this.#entries.get(name);
+    if (!entry || !entry.started || this.#stopping || !this.isAvailable(name)) return;
+    entry.failures++;
+    this.#update(entry, "unavailable", errorMessage(err), 0);
+    // A check already in flight began before the failure: a fresh one after it (checkNow).
+    void this.checkNow(name).catch(() => {});
+  }
+
   onChange(listener: StateChangeListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

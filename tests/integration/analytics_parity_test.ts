@@ -154,9 +154,17 @@ serviceTest("analytics: Postgres and ClickHouse answer every market panel the sa
 
     // Per request: ClickHouse failing means Postgres answers, and says so.
     const broken: MarketEngine = { ...ch, panels: () => Promise.reject(new Error("connection refused")) };
-    const deps = { db: () => db, postgres: pg, clickhouse: () => broken };
+    const failures: unknown[] = [];
+    const deps = {
+      db: () => db,
+      postgres: pg,
+      clickhouse: () => broken,
+      clickhouseFailed: (e: unknown) => failures.push(e),
+    };
     const r = { zones: ["PJM" as Iso], market: "RT" as const, from: FROM, to: TO, threshold: 6 };
     assert.equal((await marketAnalytics(deps, r)).engine, "postgres");
+    // …and the failure is reported (the app's health registry then takes ClickHouse as down until a check).
+    assert.deepEqual(failures.map((e) => (e as Error).message), ["connection refused"]);
     assert.equal((await marketAnalytics({ ...deps, clickhouse: () => ch }, r)).engine, "clickhouse");
   } finally {
     await client.close();

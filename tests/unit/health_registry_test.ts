@@ -447,6 +447,40 @@ Deno.test("a required service whose start() was rejected is tried again until it
   }
 });
 
+Deno.test("suspect: a caller's failure makes the service unavailable at once; a check brings it back", async () => {
+  const { restore } = captureLogs();
+  let answer: (() => void) | null = null;
+  let silent = false;
+  const ch = fake("clickhouse", {
+    // While silent a check waits until the test lets it answer (a black-holed server within its timeout).
+    check: () => silent ? new Promise<void>((resolve) => answer = resolve) : Promise.resolve(),
+  });
+  const reg = registry({ checkIntervalMs: 60_000 }).register(ch);
+  try {
+    await reg.start();
+    await waitForStatus(reg, "clickhouse", "available", 2000);
+    const checksBefore = ch.checks;
+    silent = true;
+    reg.suspect("clickhouse", new Error("Timeout error."));
+    // At once, without waiting for the check it started.
+    assert.equal(reg.state("clickhouse")?.status, "unavailable");
+    assert.equal(reg.state("clickhouse")?.lastError, "Timeout error.");
+    assert.equal(reg.isAvailable("clickhouse"), false);
+    await sleep(20);
+    assert.equal(ch.checks, checksBefore + 1, "a check runs now");
+    assert.equal(reg.state("clickhouse")?.status, "unavailable", "while it gets no answer");
+    reg.suspect("clickhouse", new Error("again")); // already unavailable: nothing more
+    assert.equal(ch.checks, checksBefore + 1);
+    silent = false;
+    answer!();
+    await waitForStatus(reg, "clickhouse", "available", 2000);
+    reg.suspect("unknown", new Error("x")); // a name it does not have: ignored
+  } finally {
+    await reg.stop();
+    restore();
+  }
+});
+
 Deno.test("a required start is bounded by its own (longer) timeout", async () => {
   const { restore } = captureLogs();
   const reg = registry({
