@@ -22,13 +22,23 @@
 const { ConfigError, loadConfig } = await import("./services/config/env.ts");
 const { flushLogs, log, setLogLevel } = await import("./services/log/logger.ts");
 
+/**
+ * Ends a start that cannot go on. The embedded database opened above is let finish and closed first (bounded),
+ * so that a first start's initialisation of the data folder is not cut off halfway.
+ */
+async function endStart(code: number): Promise<never> {
+  const { closePreopenedPglite } = await import("./services/adapters/pglite.ts");
+  await closePreopenedPglite();
+  Deno.exit(code);
+}
+
 let config;
 try {
   config = loadConfig(Deno.env.toObject());
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(e.message);
-    Deno.exit(1);
+    await endStart(1);
   }
   throw e;
 }
@@ -42,9 +52,10 @@ if (config.appProcesses > 1) {
   try {
     await startServer(config);
   } catch (e) {
-    if (!(e instanceof StartupError)) throw e;
-    log.error("cannot start", { error: e.message });
+    // StartupError: said in one line (the port is taken). Anything else is a fault of the app: with its stack.
+    const known = e instanceof StartupError;
+    log.error("cannot start", { error: known ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) });
     flushLogs();
-    Deno.exit(EXIT_CANNOT_START);
+    await endStart(known ? EXIT_CANNOT_START : 1);
   }
 }

@@ -35,7 +35,7 @@ export async function superviseProcesses(config: Config): Promise<void> {
   let exitCode = 0;
   const running = new Map<number, Deno.ChildProcess>();
 
-  const startOne = (i: number, crashes = 0): void => {
+  const startOne = (i: number, crashes = 0, first = true): void => {
     const child = new Deno.Command(Deno.execPath(), {
       args,
       env: processEnv(parent, i),
@@ -49,8 +49,9 @@ export async function superviseProcesses(config: Config): Promise<void> {
     child.status.then((status) => {
       running.delete(i);
       if (stopping) return;
-      // It said why it cannot start (the port is taken): every restart would fail the same way.
-      if (status.code === EXIT_CANNOT_START) {
+      // Its first start said why it cannot start (the port is taken): every restart would fail the same way. A
+      // restart that says so after a crash stops nobody: the others have been serving, and it is tried again.
+      if (status.code === EXIT_CANNOT_START && first) {
         log.error("an app process cannot start; stopping the others", { instance: i, pid: child.pid });
         exitCode = EXIT_CANNOT_START;
         return stop("SIGTERM");
@@ -64,7 +65,7 @@ export async function superviseProcesses(config: Config): Promise<void> {
         signal: status.signal,
         restartInMs: wait,
       });
-      setTimeout(() => !stopping && startOne(i, inARow), wait);
+      setTimeout(() => !stopping && startOne(i, inARow, false), wait);
     });
   };
   for (let i = 0; i < config.appProcesses; i++) startOne(i);

@@ -15,7 +15,6 @@ import {
   releaseDataDir,
   updateDataDirClaim,
 } from "../services/adapters/data_dir_lock.ts";
-import { closePreopenedPglite } from "../services/adapters/pglite.ts";
 
 /**
  * After a shutdown signal the listener stays open (responses say `Connection: close`) at least this long,
@@ -172,10 +171,7 @@ export async function startServer(
     }, handle);
   } catch (e) {
     const problem = listenProblem(e, config.host, config.port);
-    if (!problem) throw e;
-    // Nothing has started yet; only the embedded database may still be opening (main.ts began it first).
-    await closePreopenedPglite();
-    throw new StartupError(problem, { cause: e });
+    throw problem ? new StartupError(problem, { cause: e }) : e;
   }
   const addr = server.addr;
 

@@ -4,7 +4,7 @@
  * waits for an optional service; `start()` resolves when the required ones are up.
  */
 import type { Config } from "./config/env.ts";
-import { createClickhouseAdapter } from "./adapters/clickhouse.ts";
+import { createClickhouseAdapter, isClickhouseOutage } from "./adapters/clickhouse.ts";
 import { createDatabaseAdapter } from "./adapters/database.ts";
 import { createKafkaAdapter } from "./adapters/kafka.ts";
 import { createKvAdapter } from "./adapters/kv.ts";
@@ -177,7 +177,7 @@ export function createServices(config: Config): AppServices {
   const analytics = createAnalytics({
     db: () => adapters.database.db(),
     clickhouse: () => registry.state("clickhouse")?.status === "available" ? adapters.clickhouse.client() : null,
-    clickhouseFailed: (e) => registry.suspect("clickhouse", e),
+    clickhouseFailed: (e) => isClickhouseOutage(e) && registry.suspect("clickhouse", e),
   });
 
   const admin = createAdmin({
@@ -304,6 +304,8 @@ export function createServices(config: Config): AppServices {
       version++;
     },
     async stop() {
+      // Also when stopped without beginShutdown(): a database answering meanwhile must not start the jobs.
+      shuttingDown = true;
       clearTimeout(backgroundTimer);
       stopAuditFeed?.();
       stopAuditFeed = null;

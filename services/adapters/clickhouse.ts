@@ -122,3 +122,13 @@ export function createClickhouseAdapter(
     serverVersion: () => version,
   };
 }
+
+/**
+ * Whether a failed ClickHouse request says the server is unreachable or silent (a timeout, a refused or cut
+ * connection) rather than that it answered with an error of its own (a ClickHouseError: a numeric `code` and
+ * its `type`, parsed from the server's answer), which says nothing about its availability.
+ */
+export function isClickhouseOutage(e: unknown): boolean {
+  const { code, type } = (e ?? {}) as { code?: unknown; type?: unknown };
+  return !(typeof code === "string" && /^\d+$/.test(code) && typeof type === "string");
+}

@@ -35,17 +35,23 @@ export function preopenPglite(dataDir: string | null, worker?: Worker): void {
 }
 
 /**
- * A start that ends before the app took its database (the port is not ours to listen on): the database
- * `preopenPglite` started is let finish opening, then closed, so that a first start's initialisation of the
- * data folder is never cut off halfway by the process exiting. Nothing preopened: nothing to do.
+ * A start that ends before the app took its database (the port is taken, the configuration is wrong): the
+ * database `preopenPglite` started is let finish opening, then closed, so that a first start's initialisation of
+ * the data folder is not cut off halfway by the process exiting. Bounded by `timeoutMs` (a hung worker must not
+ * keep the process from exiting). Nothing preopened: nothing to do.
  */
-export async function closePreopenedPglite(): Promise<void> {
+export async function closePreopenedPglite(timeoutMs = 30_000): Promise<void> {
   if (!early) return;
   const { opened } = early;
   early = null;
-  try {
-    await (await opened).db.close();
-  } catch { /* it did not open: nothing to close, and its claim was given back */ }
+  const closed = (async () => {
+    try {
+      await (await opened).db.close();
+    } catch { /* it did not open: nothing to close, and its claim was given back */ }
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs))]);
+  clearTimeout(timer);
 }
 
 /** The database of the app: the one `preopenPglite` started, else opened here; migrated either way. */

@@ -18,7 +18,8 @@ export function createRedisAdapter(
   config: Pick<Config, "redisUrl" | "redisKeyPrefix" | "serviceTimeoutMs">,
 ): RedisAdapter {
   let client: Redis | null = null;
-  let silent = false;
+  /** Clients whose connection was dropped for silence and has not been ready since (one flag per client). */
+  const silent = new WeakSet<Redis>();
   return {
     name: "redis",
     required: false,
@@ -33,14 +34,17 @@ export function createRedisAdapter(
         commandTimeout: config.serviceTimeoutMs,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
+        // A command that failed (timed out) has had its answer: resent after a reconnect, a write would land twice
+        // or late (a counter's INCR, a cache SET older than the KV write made meanwhile).
+        autoResendUnfulfilledCommands: false,
         // Reconnect forever at a capped pace; health checks report the outage meanwhile.
         retryStrategy: (times) => Math.min(250 * 2 ** Math.min(times, 6), 5_000),
       });
       // Without a listener an 'error' event would crash the process; the registry reports the state.
       c.on("error", () => {});
       // Dropped at a command's timeout (below); its status says "ready" until the socket has closed.
-      c.on("ready", () => silent = false);
-      dropOnTimeout(c, () => silent = true);
+      c.on("ready", () => silent.delete(c));
+      dropOnTimeout(c, () => silent.add(c));
       client = c;
       const onAbort = () => c.disconnect();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -61,7 +65,7 @@ export function createRedisAdapter(
       c?.disconnect();
       return Promise.resolve();
     },
-    client: () => (client?.status === "ready" && !silent ? client : null),
+    client: () => (client?.status === "ready" && !silent.has(client) ? client : null),
   };
 }
 
@@ -72,16 +76,21 @@ const TIMED_OUT = "Command timed out";
  * A Redis that holds the connection open and answers nothing (a stopped process, a black-holed route) kept every
  * command for the whole command timeout, on every request that used the cache or a counter, for as long as it
  * lasted: `client()` still said "ready". The first command that times out drops the connection instead (`dropped`:
- * the adapter's `client()` is null from then on); ioredis reconnects, and until its ready check is answered there
- * is no client, so callers take their fallback at once.
- * Pipelines and transactions send their commands through the same method.
+ * the adapter has no client from then on); ioredis reconnects, and until its ready check is answered there is
+ * none, so callers take their fallback at once. Once per connection: the other commands waiting on it time out
+ * too, and a connection made since is not the one that was silent. Pipelines and transactions send their
+ * commands through the same method.
  */
 export function dropOnTimeout(c: Redis, dropped: () => void): void {
   const send = c.sendCommand.bind(c);
+  let droppedStream: unknown = null;
   c.sendCommand = ((...args: Parameters<Redis["sendCommand"]>) => {
+    const stream = c.stream;
     const answered = send(...args) as Promise<unknown>;
     answered.catch((e: unknown) => {
-      if (!(e instanceof Error) || e.message !== TIMED_OUT || c.status !== "ready") return;
+      if (!(e instanceof Error) || e.message !== TIMED_OUT) return;
+      if (c.status !== "ready" || c.stream !== stream || droppedStream === stream) return;
+      droppedStream = stream;
       dropped();
       c.disconnect(true);
     });

@@ -154,10 +154,12 @@ Deno.test("every route under /api is in the OpenAPI document, and the reference 
 });
 
 Deno.test("a wrong environment variable stops the app with one clear message and exit code 1", async () => {
+  // A folder of its own: the embedded database starts opening before the configuration is read.
+  const dataDir = await Deno.makeTempDir({ prefix: "optibid-bad-env-" });
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-kv", "main.ts"],
     cwd: new URL("../../", import.meta.url),
-    env: { PORT: "eighty", REDIS_URL: "http://not-redis", LOG_LEVEL: "loud" },
+    env: { PORT: "eighty", REDIS_URL: "http://not-redis", LOG_LEVEL: "loud", DATA_DIR: dataDir },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -167,6 +169,7 @@ Deno.test("a wrong environment variable stops the app with one clear message and
   assert.match(err, /REDIS_URL: must be a URL starting with redis:\/\/ or rediss:\/\//);
   assert.match(err, /LOG_LEVEL: must be one of debug, info, warn, error/);
   assert.doesNotMatch(err, /^\s+at /m, "no stack trace");
+  await Deno.remove(dataDir, { recursive: true });
 });
 
 Deno.test("the port taken: one clear line, exit code 78, and the data folder it began still starts", async () => {

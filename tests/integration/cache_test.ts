@@ -353,10 +353,15 @@ Deno.test({
       await cache.set("before", "in redis", 60_000);
       assert.equal(cache.backend(), "redis");
 
+      // The same ioredis client reconnects across the outage: its 'ready' events count the connections made.
+      const redis = adapter.client()!;
+      let readies = 0;
+      redis.on("ready", () => readies++);
       server.kill("SIGSTOP");
       // The first call has no way to know: it waits for the command timeout, then answers from KV.
       const t0 = performance.now();
-      await cache.set("during", { n: 1 }, 60_000);
+      // Several at once, as a busy server has: each times out on the silent connection.
+      await Promise.all([cache.set("during", { n: 1 }, 60_000), cache.get("x1"), cache.get("x2"), cache.get("x3")]);
       assert.ok(performance.now() - t0 >= 400, "the first call met the silent Redis");
       assert.equal(cache.backend(), "kv");
       // Every later one goes to KV at once: the timed-out connection was dropped, and until Redis answers a
@@ -370,6 +375,14 @@ Deno.test({
 
       server.kill("SIGCONT");
       await eventually("the adapter is back on Redis", () => adapter.client() !== null, 10_000);
+      // And stays there: a command that timed out on the old connection does not drop the new one (ioredis sent
+      // those again after reconnecting, and their second timeout dropped the healthy connection at once).
+      const back = adapter.client();
+      for (let i = 0; i < 20; i++) {
+        await sleep(50);
+        assert.equal(adapter.client(), back, "the connection made after the silence is kept");
+      }
+      assert.equal(readies, 1, "one reconnection, not a second after dropping the new connection");
       await cache.set("after", "back in redis", 60_000);
       assert.equal(cache.backend(), "redis");
       assert.equal(await adapter.client()!.get(`${prefix}cache:bh:after`), JSON.stringify("back in redis"));
