@@ -36,7 +36,13 @@ const BY_PATH: Readonly<Record<string, string>> = {
 };
 
 export function pageTitle(pathname: string, status = 200): string {
-  const where = status === 404 ? "Page not found" : status >= 500 ? "Something went wrong" : placeOf(pathname);
+  const where = status === 404
+    ? "Page not found"
+    : status === 503
+    ? "Temporarily unavailable"
+    : status >= 500
+    ? "Something went wrong"
+    : placeOf(pathname);
   return where ? `${where} · OptiBid` : "OptiBid";
 }
 

@@ -2,6 +2,7 @@ import { asset } from "fresh";
 import { NavBar } from "../components/NavBar.tsx";
 import { pageTitle } from "../components/page_title.ts";
 import { canApprove } from "../services/auth/rbac.ts";
+import { toHttpError } from "../server/errors.ts";
 import { define } from "../utils.ts";
 
 export default define.page(function App({ Component, url, state, error }) {
@@ -19,7 +20,7 @@ export default define.page(function App({ Component, url, state, error }) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{pageTitle(url.pathname, error ? (error as { status?: number }).status ?? 500 : 200)}</title>
+        <title>{pageTitle(url.pathname, error ? toHttpError(error)?.status ?? 500 : 200)}</title>
         <meta name="description" content="Bid energy into US power markets." />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={asset("/styles.css")} />

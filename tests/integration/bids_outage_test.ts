@@ -82,6 +82,17 @@ Deno.test({
       for (let k = 0; k < 3; k++) await Promise.all(Array.from({ length: 8 }, submit));
       const during = statuses.slice(before);
       assert.ok(during.every((s) => s === 503), `503 during the outage: ${during}`);
+      // A page says so in words the reader can act on, with Retry-After, not "something went wrong".
+      const page = await fetch(`${app.url}/assets`, {
+        headers: { cookie: `ob_at=${token}` },
+        signal: AbortSignal.timeout(15_000),
+      });
+      const html = await page.text();
+      assert.equal(page.status, 503);
+      assert.ok(page.headers.get("retry-after"), "the page's 503 carries Retry-After");
+      assert.match(html, /Temporarily unavailable/);
+      assert.match(html, /The database is unavailable; retry in a few seconds/);
+      assert.doesNotMatch(html, /Something went wrong/);
       const slowestDuring = Math.max(...waits.slice(before));
       assert.ok(slowestDuring <= 5_500, `every answer during the outage within 5 s (slowest ${slowestDuring} ms)`);
 

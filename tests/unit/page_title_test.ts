@@ -30,4 +30,6 @@ Deno.test("page titles: every page under routes/ has a title of its own", async 
   );
   assert.equal(pageTitle("/market/PJM"), "PJM Interconnection market · OptiBid");
   assert.equal(pageTitle("/nowhere", 404), "Page not found · OptiBid");
+  assert.equal(pageTitle("/assets", 503), "Temporarily unavailable · OptiBid");
+  assert.equal(pageTitle("/assets", 500), "Something went wrong · OptiBid");
 });
