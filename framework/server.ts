@@ -157,8 +157,10 @@ interface Route {
 }
 
 export interface MountedApp {
-  /** Render an error for any request (used by Hono's notFound/onError). */
+  /** Render an error for any request (used by Hono's onError). */
   errorResponse(c: Context, err: unknown): Promise<Response>;
+  /** Hono's notFound: the 404 of a path no route matched. */
+  notFound(c: Context): Promise<Response>;
   routes: { pattern: string; key: string; api: boolean }[];
 }
 
@@ -352,25 +354,51 @@ export function mountManifest<State>(app: Hono, opts: MountOptions<State>): Moun
       // For metrics and logs: the route pattern (bounded), never the raw path (one series per id).
       c.set(ROUTE_PATTERN, route.file.pattern!);
       const ctx = makeContext(c, route.file.pattern);
-      const chain = route.middlewares;
-      const run = (i: number): Promise<Response> => {
-        if (i >= chain.length) return final(ctx);
-        const mctx = new MiddlewareContext(ctx, () => run(i + 1));
-        return Promise.resolve(chain[i](mctx as FreshContext<unknown>)).then((res) => {
-          ctx.state = mctx.state as State;
-          return res;
-        });
-      };
       try {
-        return await run(0);
+        return await runChain(ctx, route.middlewares, final);
       } catch (err) {
         return await errorResponse(c, err);
       }
     });
   }
 
+  /** The middlewares in order, each with its own `next`, then `final`. */
+  function runChain(
+    ctx: FreshContext<State>,
+    chain: Middleware<unknown>[],
+    final: (ctx: FreshContext<State>) => Promise<Response>,
+  ): Promise<Response> {
+    const run = (i: number): Promise<Response> => {
+      if (i >= chain.length) return final(ctx);
+      const mctx = new MiddlewareContext(ctx, () => run(i + 1));
+      return Promise.resolve(chain[i](mctx as FreshContext<unknown>)).then((res) => {
+        ctx.state = mctx.state as State;
+        return res;
+      });
+    };
+    return run(0);
+  }
+
+  const rootMiddlewares = middlewaresFor([]);
+
+  /**
+   * No route matched. A page path's 404 is rendered after the root folder's middlewares, as Fresh runs them for
+   * every request: the page then knows who is signed in (its navigation showed "Sign in" to a signed-in member).
+   * An API path answers its JSON 404 at once.
+   */
+  async function notFound(c: Context): Promise<Response> {
+    const missing = new HttpError(404);
+    if (isApiPath(c.req.path)) return await errorResponse(c, missing);
+    try {
+      return await runChain(makeContext(c, null), rootMiddlewares, () => Promise.reject(missing));
+    } catch (err) {
+      return await errorResponse(c, err);
+    }
+  }
+
   return {
     errorResponse,
+    notFound,
     routes: routes.map((r) => ({ pattern: r.file.pattern!, key: r.file.key, api: getApiSpec(r.mod.handler) !== null })),
   };
 }

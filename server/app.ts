@@ -137,7 +137,7 @@ export function createApp(opts: CreateAppOptions): Hono {
     if (c.res.status === 200 && !c.res.headers.has("Cache-Control")) c.header("Cache-Control", "public, max-age=3600");
   }, serveStatic({ root: staticRoot("static") }));
 
-  app.notFound((c) => mounted.errorResponse(c, new HttpError(404)));
+  app.notFound((c) => mounted.notFound(c));
   app.onError((err, c) => mounted.errorResponse(c, err));
   return app;
 }

@@ -133,3 +133,32 @@ Deno.test("every (app) page: anonymous → login and back; a role without the pe
     }
   }
 });
+
+Deno.test("a page no route matches: 404 with the member's own navigation, not a 'Sign in' link", opts, async () => {
+  const t = await testApp();
+  const app = pageApp(t.services);
+  const { members } = await orgWithAllRoles(t, "notfound");
+  const page = async (path: string, member: Member | null) => {
+    const headers: Record<string, string> = { accept: "text/html" };
+    if (member) headers.cookie = `ob_at=${member.tokens.access_token}`;
+    const info = { remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 } } as Deno.ServeHandlerInfo;
+    const res = await app.fetch(new Request(new URL(path, "http://localhost"), { headers }), info);
+    return { status: res.status, html: await res.text() };
+  };
+  for (const path of ["/no-such-page", "/assets/no/such/thing"]) {
+    const signedIn = await page(path, members.trader);
+    assert.equal(signedIn.status, 404, path);
+    assert.match(signedIn.html, /Page not found/);
+    assert.ok(signedIn.html.includes(members.trader.name), `${path}: the member's name in the navigation`);
+    assert.doesNotMatch(signedIn.html, />Sign in</, `${path}: no sign-in link for a signed-in member`);
+    const anonymous = await page(path, null);
+    assert.equal(anonymous.status, 404);
+    assert.match(anonymous.html, />Sign in</);
+  }
+  // An API path's 404 stays JSON.
+  const api = await app.fetch(new Request("http://localhost/api/no-such-thing"), {
+    remoteAddr: { transport: "tcp", hostname: uniqueIp(), port: 40000 },
+  } as Deno.ServeHandlerInfo);
+  assert.equal(api.status, 404);
+  assert.equal((await api.json()).error.code, "not_found");
+});
