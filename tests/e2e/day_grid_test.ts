@@ -141,7 +141,8 @@ serviceTest("day grid: fill, paste, copy, fill down, validation, one batch for t
     const stored = await api("GET", `/api/bids?asset_id=${bess.id}&limit=500`);
     assert.equal(stored.items.length, hours.length, "the day exists once");
     assert.ok(stored.items.every((b: { status: string }) => b.status === "submitted"));
-    assert.match(await page.textContent("[data-testid=dg-summary]") ?? "", new RegExp(`${hours.length} live bid`));
+    // The grid reads the day's bids again after showing the outcome: the count follows a moment later.
+    await page.waitForSelector(`[data-testid=dg-summary]:has-text('${hours.length} live bid')`, { timeout: 15_000 });
 
     // A new version of the submitted day: opened again, the page shows the day's bids; a change submitted
     // replaces them in one transaction (the old ones withdrawn, both versions kept).
