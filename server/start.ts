@@ -121,12 +121,10 @@ export async function startServer(
       if (config.databaseUrl) claimDataDir(config.dataDir, me);
       else updateDataDirClaim(config.dataDir, me);
     } catch (e) {
-      log.warn(
-        e instanceof DataDirInUseError ? "data folder in use by another process" : "cannot write to the data folder",
-        {
-          error: e instanceof Error ? e.message : String(e),
-        },
-      );
+      const what = e instanceof DataDirInUseError
+        ? "data folder in use by another process"
+        : "cannot write to the data folder";
+      log.warn(what, { error: e instanceof Error ? e.message : String(e) });
     }
   };
 

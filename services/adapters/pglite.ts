@@ -4,6 +4,7 @@ import { migrated, type MigrationResult } from "../../db/migrate.ts";
 import { openPgliteRemote } from "./pglite_remote.ts";
 import { claimDataDir, releaseDataDir } from "./data_dir_lock.ts";
 import { batches, copyFromBlob } from "./pglite_copy.ts";
+import { bounded } from "../health/registry.ts";
 
 const SHARED_BUFFERS = "8MB";
 
@@ -44,14 +45,8 @@ export async function closePreopenedPglite(timeoutMs = 30_000): Promise<void> {
   if (!early) return;
   const { opened } = early;
   early = null;
-  const closed = (async () => {
-    try {
-      await (await opened).db.close();
-    } catch { /* it did not open: nothing to close, and its claim was given back */ }
-  })();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([closed, new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs))]);
-  clearTimeout(timer);
+  // It did not open (nothing to close, its claim given back), or not in time: either way the start ends.
+  await bounded(async () => await (await opened).db.close(), timeoutMs).catch(() => {});
 }
 
 /** The database of the app: the one `preopenPglite` started, else opened here; migrated either way. */

@@ -39,15 +39,7 @@ export async function spawnApp(
 ): Promise<SpawnedApp> {
   const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "optibid-app-" });
   const ownsDataDir = !env.DATA_DIR;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "--node-modules-dir=manual", "main.ts"],
-    cwd: ROOT,
-    env: { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, APP_ENV: "test", LOG_LEVEL: "info", ...env },
-    clearEnv: false,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = appProcess({ DATA_DIR: dataDir, ...env });
 
   const logs: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] =
@@ -145,22 +137,30 @@ export async function spawnApp(
   };
 }
 
+/** `main.ts` as `deno task start` runs it, on a free port of loopback unless `env` says otherwise, output piped. */
+function appProcess(env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", "--unstable-net", "--node-modules-dir=manual", "main.ts"],
+    cwd: ROOT,
+    env: { PORT: "0", HOST: "127.0.0.1", APP_ENV: "test", LOG_LEVEL: "info", ...env },
+    clearEnv: false,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /**
- * Runs `main.ts` to its end (a start that is meant to fail): its exit code and output. Killed after
- * `timeoutMs`, which then fails the caller's check of the code (a signal, no code).
+ * Runs `main.ts` to its end (a start that is meant to fail), in a data folder of its own unless `env` names one:
+ * its exit code and output. Killed after `timeoutMs`, which then fails the caller's check of the code (a signal,
+ * no code).
  */
 export async function runAppToExit(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "--unstable-net", "--node-modules-dir=manual", "main.ts"],
-    cwd: ROOT,
-    env: { HOST: "127.0.0.1", APP_ENV: "test", LOG_LEVEL: "info", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const dataDir = env.DATA_DIR ?? await Deno.makeTempDir({ prefix: "optibid-app-" });
+  const child = appProcess({ DATA_DIR: dataDir, ...env });
   const killer = setTimeout(() => {
     try {
       child.kill("SIGKILL");
@@ -168,6 +168,7 @@ export async function runAppToExit(
   }, timeoutMs);
   const out = await child.output();
   clearTimeout(killer);
+  if (!env.DATA_DIR) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.signal ? null : out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
