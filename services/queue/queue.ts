@@ -491,12 +491,18 @@ export function createQueue(opts: QueueOptions): Queue {
         // The KV queue itself hands an interrupted delivery out again only ~60 s later: a fresh copy, queued
         // with the release in one atomic step, is what the next process picks up at once. The original
         // still comes back later and finds the message done.
+        // Released when the claim is still ours, or when it lapsed unrenewed (a starved event loop, a renewal
+        // that came too late): nobody holds it then either, and left alone the message would wait for that
+        // redelivery. Not when another delivery holds it now or finished it.
+        const kv = opts.kv();
         for (const c of held.values()) {
           await c.stopRenewing();
-          await countedEnqueue(
-            opts.kv().atomic().check({ key: c.key, versionstamp: c.versionstamp }).delete(c.key),
-            c.env,
-          ).commit().catch(() => {});
+          const seen = await kv.get<DoneMarker>(c.key).catch(() => null);
+          if (!seen) continue;
+          const marker = seen.value;
+          const lapsed = marker === null || (typeof marker === "object" && marker.leaseUntil <= Date.now());
+          if (seen.versionstamp !== c.versionstamp && !lapsed) continue;
+          await countedEnqueue(kv.atomic().check(seen).delete(c.key), c.env).commit().catch(() => {});
         }
       }
       await Promise.allSettled([...subs].map((s) => s.consumer?.disconnect()));
